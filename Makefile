@@ -1,0 +1,46 @@
+# linkpred: PGXS build, plus the two commands README.md gives users:
+#   make test   build, install, throwaway cluster, pg_regress + pgTAP (+ shell tests)
+#   make demo   build, install, throwaway cluster, sample shop data, train, recommend
+
+EXTENSION = linkpred
+MODULE_big = linkpred
+DATA = $(wildcard sql/linkpred--*.sql)
+
+OBJS = \
+	src/linkpred.o \
+	src/options.o \
+	src/catalog.o \
+	src/keymap.o \
+	src/loader.o \
+	src/sampler.o \
+	src/train.o \
+	src/store.o \
+	src/worker.o \
+	src/jobs.o \
+	src/cache.o \
+	src/serve.o
+
+# pg_regress tests: sql/<name>.sql against expected/<name>.out
+REGRESS = setup train_basic bad_input serve
+REGRESS_OPTS = --inputdir=.
+
+PG_CONFIG ?= pg_config
+PG_CPPFLAGS = -I$(srcdir)/src -I/usr/include/x86_64-linux-gnu/openblas-pthread
+SHLIB_LINK = -lopenblas -lm
+PG_CFLAGS = -O2
+
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+.PHONY: test demo bench
+test:
+	bash test/run.sh
+
+demo:
+	bash test/demo.sh
+
+bench:
+	bash bench/run.sh $(BENCH_ARGS)
+
+print-regress:
+	@echo $(REGRESS)

@@ -1,0 +1,219 @@
+-- linkpred 0.1.0 install script.
+--
+-- Storage lives in schema "linkpred": private *_catalog / *_store tables that
+-- only the extension owner (a superuser) can read or write, and views over
+-- them that show each role the models and jobs it has the privileges of.
+-- The C code writes the tables as the extension owner after its own checks;
+-- users never write them directly.  The SQL functions (linkpred_*) live in
+-- the schema CREATE EXTENSION installs into, so they are callable unqualified.
+
+\echo Use "CREATE EXTENSION linkpred" to load this file. \quit
+
+CREATE SCHEMA linkpred;
+COMMENT ON SCHEMA linkpred IS 'linkpred storage: models, versions, embeddings, training jobs';
+
+-- A model is a name plus the relation it is trained from; each training
+-- makes a new version and the active one serves.
+CREATE TABLE linkpred.model_catalog (
+    name            text PRIMARY KEY,
+    owner           regrole NOT NULL,
+    active_version  integer,
+    source          regclass,
+    src_column      name NOT NULL,
+    dst_column      name NOT NULL,
+    weight_column   name,
+    user_type       regtype NOT NULL,
+    item_type       regtype NOT NULL,
+    created_at      timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+
+CREATE TABLE linkpred.version_catalog (
+    model       text NOT NULL REFERENCES linkpred.model_catalog (name)
+                    ON UPDATE CASCADE ON DELETE CASCADE,
+    version     integer NOT NULL,
+    job_id      bigint NOT NULL,
+    created_at  timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    dim         integer NOT NULL,
+    n_users     bigint NOT NULL,
+    n_items     bigint NOT NULL,
+    n_edges     bigint NOT NULL,
+    options     jsonb NOT NULL,
+    metrics     jsonb NOT NULL DEFAULT '{}',
+    PRIMARY KEY (model, version)
+);
+
+-- One row per node and side: 'u' = user (source) side, 'i' = item
+-- (destination) side, 'n' = a node of a homogeneous undirected graph, which
+-- serves as both.  "seen" lists, on 'u' and 'n' rows, the idx of the items
+-- (neighbours) the node had in training: top-k excludes them.
+CREATE TABLE linkpred.embedding_store (
+    model    text NOT NULL,
+    version  integer NOT NULL,
+    side     "char" NOT NULL CHECK (side IN ('u', 'i', 'n')),
+    idx      integer NOT NULL,
+    key      text NOT NULL,
+    degree   integer NOT NULL,
+    bias     real NOT NULL,
+    vec      real[] NOT NULL,
+    seen     integer[],
+    PRIMARY KEY (model, version, side, idx)
+);
+-- No foreign key to version_catalog: only linkpred's C code writes this
+-- table, deletes a version's rows together with the version, and a per-row
+-- RI check would double the cost of storing a million-node model.
+
+CREATE SEQUENCE linkpred.job_id_seq;
+
+-- Job rows are written by the training worker itself, in its own short
+-- transactions, so they are visible (and progress is live) even while the
+-- submitting transaction is still open.
+CREATE TABLE linkpred.job_catalog (
+    id              bigint PRIMARY KEY,
+    model           text NOT NULL,
+    owner           regrole NOT NULL,
+    state           text NOT NULL
+                        CHECK (state IN ('queued', 'running', 'done', 'failed', 'cancelled')),
+    source          regclass,
+    src_column      name NOT NULL,
+    dst_column      name NOT NULL,
+    weight_column   name,
+    options         jsonb NOT NULL,
+    submitted_at    timestamptz NOT NULL,
+    started_at      timestamptz,
+    finished_at     timestamptz,
+    updated_at      timestamptz,
+    pid             integer,
+    backend_start   timestamptz,
+    phase           text,
+    epoch           integer,
+    epochs          integer,
+    loss            double precision,
+    version         integer,
+    stats           jsonb NOT NULL DEFAULT '{}',
+    error           text,
+    error_sqlstate  text,
+    error_detail    text,
+    error_hint      text
+);
+CREATE INDEX ON linkpred.job_catalog (model);
+
+REVOKE ALL ON ALL TABLES IN SCHEMA linkpred FROM PUBLIC;
+REVOKE ALL ON ALL SEQUENCES IN SCHEMA linkpred FROM PUBLIC;
+GRANT USAGE ON SCHEMA linkpred TO PUBLIC;
+
+-- pg_dump keeps trained models and the job history.
+SELECT pg_catalog.pg_extension_config_dump('linkpred.model_catalog', '');
+SELECT pg_catalog.pg_extension_config_dump('linkpred.version_catalog', '');
+SELECT pg_catalog.pg_extension_config_dump('linkpred.embedding_store', '');
+SELECT pg_catalog.pg_extension_config_dump('linkpred.job_catalog', '');
+SELECT pg_catalog.pg_extension_config_dump('linkpred.job_id_seq', '');
+
+-- A job is live while its worker process is; a job left 'queued' or
+-- 'running' by a worker that died (kill -9, server restart) shows as failed.
+CREATE FUNCTION linkpred.job_is_live(pid integer, backend_start timestamptz)
+RETURNS boolean LANGUAGE sql STABLE
+SET search_path = pg_catalog
+AS $$
+    SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity a
+                   WHERE a.pid = $1 AND a.backend_start = $2
+                     AND a.backend_type = 'linkpred training')
+$$;
+REVOKE ALL ON FUNCTION linkpred.job_is_live(integer, timestamptz) FROM PUBLIC;
+
+CREATE VIEW linkpred.jobs WITH (security_barrier) AS
+SELECT j.id, j.model, j.owner,
+       CASE WHEN j.state IN ('queued', 'running')
+                 AND NOT linkpred.job_is_live(j.pid, j.backend_start)
+            THEN 'failed' ELSE j.state END AS state,
+       j.phase, j.epoch, j.epochs, j.loss,
+       j.submitted_at, j.started_at, j.finished_at,
+       COALESCE(j.finished_at, pg_catalog.clock_timestamp()) - j.started_at AS elapsed,
+       j.version, j.source, j.src_column, j.dst_column, j.weight_column,
+       j.options, j.stats, j.pid,
+       CASE WHEN j.state IN ('queued', 'running')
+                 AND NOT linkpred.job_is_live(j.pid, j.backend_start)
+            THEN 'training worker exited without recording an outcome'
+            ELSE j.error END AS error,
+       j.error_sqlstate, j.error_detail, j.error_hint
+FROM linkpred.job_catalog j
+WHERE pg_catalog.pg_has_role(j.owner, 'USAGE');
+COMMENT ON VIEW linkpred.jobs IS 'training jobs of the roles you have the privileges of: state, progress, timings, error';
+
+CREATE VIEW linkpred.models WITH (security_barrier) AS
+SELECT m.name, m.owner, m.active_version, m.source,
+       m.src_column, m.dst_column, m.weight_column, m.user_type, m.item_type,
+       v.options, v.n_users, v.n_items, v.n_edges, v.dim,
+       v.created_at AS trained_at, v.metrics
+FROM linkpred.model_catalog m
+LEFT JOIN linkpred.version_catalog v
+       ON v.model = m.name AND v.version = m.active_version
+WHERE pg_catalog.pg_has_role(m.owner, 'USAGE');
+COMMENT ON VIEW linkpred.models IS 'trained models: source, active version, sizes, options, metrics';
+
+CREATE VIEW linkpred.versions WITH (security_barrier) AS
+SELECT v.model, v.version, v.version = m.active_version AS active, v.job_id,
+       v.created_at, v.dim, v.n_users, v.n_items, v.n_edges, v.options, v.metrics
+FROM linkpred.version_catalog v
+JOIN linkpred.model_catalog m ON m.name = v.model
+WHERE pg_catalog.pg_has_role(m.owner, 'USAGE');
+COMMENT ON VIEW linkpred.versions IS 'every stored version of every model you can see';
+
+CREATE VIEW linkpred.embeddings WITH (security_barrier) AS
+SELECT e.model, e.version, e.side, e.idx, e.key, e.degree, e.bias, e.vec
+FROM linkpred.embedding_store e
+JOIN linkpred.model_catalog m ON m.name = e.model
+WHERE pg_catalog.pg_has_role(m.owner, 'USAGE');
+COMMENT ON VIEW linkpred.embeddings IS 'node embeddings (key as text, side u/i/n) of the models you can see';
+
+GRANT SELECT ON linkpred.jobs, linkpred.models, linkpred.versions, linkpred.embeddings TO PUBLIC;
+
+-- Training ---------------------------------------------------------------
+
+CREATE FUNCTION linkpred_train(model text, edges regclass, src text, dst text,
+                               weight text DEFAULT NULL,
+                               options jsonb DEFAULT '{}',
+                               wait boolean DEFAULT true)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'linkpred_train'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION linkpred_train(text, regclass, text, text, text, jsonb, boolean) IS
+'train (or retrain) a model from an edge relation in a background worker; returns the job id';
+
+CREATE FUNCTION linkpred_wait(job bigint, timeout interval DEFAULT NULL)
+RETURNS text
+AS 'MODULE_PATHNAME', 'linkpred_wait'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION linkpred_wait(bigint, interval) IS
+'wait for a training job to end; returns done or cancelled, raises the job''s error if it failed';
+
+CREATE FUNCTION linkpred_cancel(job bigint)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'linkpred_cancel'
+LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION linkpred_cancel(bigint) IS
+'ask a queued or running training job to stop; the previous model version keeps serving';
+
+CREATE FUNCTION linkpred_drop(model text)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'linkpred_drop'
+LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION linkpred_drop(text) IS
+'drop a model with all its versions and embeddings';
+
+-- Serving ----------------------------------------------------------------
+
+CREATE FUNCTION linkpred_score(u "any", v "any", model text DEFAULT NULL)
+RETURNS double precision
+AS 'MODULE_PATHNAME', 'linkpred_score'
+LANGUAGE C STABLE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION linkpred_score("any", "any", text) IS
+'score of the pair (u, v) under a model: higher means the edge is more likely; NULL for an unknown node';
+
+CREATE FUNCTION linkpred_topk(u anyelement, k integer, model text DEFAULT NULL,
+                              exclude_seen boolean DEFAULT true)
+RETURNS TABLE (item anyelement, score double precision)
+AS 'MODULE_PATHNAME', 'linkpred_topk'
+LANGUAGE C STABLE PARALLEL RESTRICTED
+ROWS 10;
+COMMENT ON FUNCTION linkpred_topk(anyelement, integer, text, boolean) IS
+'the k best items for user u, best first; items u already has are excluded unless exclude_seen is false';

@@ -1,0 +1,370 @@
+/*
+ * cache.c: the per-backend cache of serving models.
+ *
+ * Design.  Each backend keeps, per model name, the one version it last
+ * served, in its own memory context under TopMemoryContext.  A call finds
+ * its model through fn_extra: the first call of a statement reads the
+ * model's active version from the catalog (one small query, in the
+ * statement's snapshot, so a statement never mixes versions) and compares
+ * it with the cached one by the job id that produced it (unique even when a
+ * model is dropped and re-created); only a changed version is reloaded.
+ * Later calls of the statement reuse the pointer after checking a global
+ * generation counter that every eviction bumps, so a pointer to a freed
+ * version is never followed.
+ *
+ * Loading builds the arrays in a context parented to the current
+ * transaction and re-parents it under TopMemoryContext only when complete:
+ * an error (or a cancel) half-way frees everything.
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+
+#include "cache.h"
+#include "linkpred.h"
+
+#define MAX_CACHED_MODELS 64
+
+static LpServingModel *cached[MAX_CACHED_MODELS];
+static int	n_cached = 0;
+static uint64 cache_generation = 1;
+
+typedef struct CallCache
+{
+	uint64		generation;
+	LpServingModel *model;
+	bool		by_name;		/* resolved from the model argument */
+	char		requested[NAMEDATALEN];
+} CallCache;
+
+static void
+Evict(int i)
+{
+	MemoryContextDelete(cached[i]->cxt);
+	cached[i] = cached[--n_cached];
+	cache_generation++;
+}
+
+/* the single model the caller can use, for calls that name none */
+static char *
+OnlyModel(void)
+{
+	LpCatalogContext cc;
+	Oid			t[1] = {OIDOID};
+	Datum		v[1];
+	char	   *name = NULL;
+	uint64		n;
+
+	v[0] = ObjectIdGetDatum(GetUserId());
+	LpCatalogEnter(&cc);
+	LpSpiExec("SELECT name FROM linkpred.model_catalog"
+			  " WHERE pg_has_role($1, owner, 'USAGE') ORDER BY name LIMIT 2",
+			  1, t, v, NULL, true);
+	n = SPI_processed;
+	if (n == 1)
+		name = MemoryContextStrdup(TopTransactionContext,
+								   SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1));
+	LpCatalogLeave(&cc);
+	if (n == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("no linkpred model exists"),
+				 errhint("Train one with linkpred_train(), or pass model => '...'.")));
+	if (n > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_AMBIGUOUS_PARAMETER),
+				 errmsg("several linkpred models exist; which one is meant?"),
+				 errhint("Pass model => '...', or SET linkpred.model = '...'.")));
+	return name;
+}
+
+static void
+LoadEmbeddings(LpServingModel *m)
+{
+	Oid			t[2] = {TEXTOID, INT4OID};
+	Datum		v[2];
+	Portal		portal;
+	int64		seen_used = 0,
+				seen_cap = 1024;
+	MemoryContext old;
+
+	m->U = MemoryContextAllocHuge(m->cxt, sizeof(float) * (Size) m->n_users * m->dim);
+	m->bu = MemoryContextAllocHuge(m->cxt, sizeof(float) * (Size) m->n_users);
+	m->udeg = MemoryContextAllocHuge(m->cxt, sizeof(int32) * (Size) m->n_users);
+	m->seen_start = MemoryContextAllocHuge(m->cxt, sizeof(int64) * (Size) m->n_users);
+	m->seen_len = MemoryContextAllocExtended(m->cxt, sizeof(int32) * (Size) m->n_users,
+											 MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	m->seen = MemoryContextAllocHuge(m->cxt, sizeof(int32) * seen_cap);
+	if (m->tied)
+	{
+		m->V = m->U;
+		m->bv = m->bu;
+		m->ideg = m->udeg;
+	}
+	else
+	{
+		m->V = MemoryContextAllocHuge(m->cxt, sizeof(float) * (Size) m->n_items * m->dim);
+		m->bv = MemoryContextAllocHuge(m->cxt, sizeof(float) * (Size) m->n_items);
+		m->ideg = MemoryContextAllocHuge(m->cxt, sizeof(int32) * (Size) m->n_items);
+	}
+	m->scratch = MemoryContextAllocHuge(m->cxt, sizeof(float) * (Size) m->n_items);
+
+	old = MemoryContextSwitchTo(m->cxt);
+	{
+		LpKeyKind	uk,
+					ik;
+
+		LpKeyKindForType(m->user_type, &uk);
+		LpKeyKindForType(m->item_type, &ik);
+		m->ukeys = LpKeyMapCreate(uk, m->n_users);
+		m->ikeys = m->homogeneous ? m->ukeys : LpKeyMapCreate(ik, m->n_items);
+	}
+	MemoryContextSwitchTo(old);
+
+	v[0] = CStringGetTextDatum(m->name);
+	v[1] = Int32GetDatum(m->version);
+	portal = SPI_cursor_open_with_args(NULL,
+									   "SELECT side, idx, key, degree, bias, vec, seen"
+									   " FROM linkpred.embedding_store"
+									   " WHERE model = $1 AND version = $2 ORDER BY side, idx",
+									   2, t, v, NULL, true, 0);
+	for (;;)
+	{
+		SPI_cursor_fetch(portal, true, 10000);
+		if (SPI_processed == 0)
+			break;
+		for (uint64 r = 0; r < SPI_processed; r++)
+		{
+			HeapTuple	tup = SPI_tuptable->vals[r];
+			TupleDesc	desc = SPI_tuptable->tupdesc;
+			bool		isnull;
+			char		side = DatumGetChar(SPI_getbinval(tup, desc, 1, &isnull));
+			int32		idx = DatumGetInt32(SPI_getbinval(tup, desc, 2, &isnull));
+			char	   *key = TextDatumGetCString(SPI_getbinval(tup, desc, 3, &isnull));
+			int32		degree = DatumGetInt32(SPI_getbinval(tup, desc, 4, &isnull));
+			float		bias = DatumGetFloat4(SPI_getbinval(tup, desc, 5, &isnull));
+			ArrayType  *vec = DatumGetArrayTypeP(SPI_getbinval(tup, desc, 6, &isnull));
+			Datum		seen_d = SPI_getbinval(tup, desc, 7, &isnull);
+			bool		user_side = (side == 'u' || side == 'n');
+			LpKeyMap   *keys = user_side ? m->ukeys : m->ikeys;
+			int32		n = user_side ? m->n_users : m->n_items;
+			int32		got;
+
+			if (idx < 0 || idx >= n || ARR_NDIM(vec) != 1 || ARR_DIMS(vec)[0] != m->dim ||
+				ARR_HASNULL(vec))
+				ereport(ERROR,
+						(errcode(ERRCODE_DATA_CORRUPTED),
+						 errmsg("embeddings of model \"%s\" version %d are damaged",
+								m->name, m->version),
+						 errhint("Retrain the model.")));
+			old = MemoryContextSwitchTo(m->cxt);
+
+			/*
+			 * Keys are interned in idx order, so they get their stored idx
+			 * back.  A directed homogeneous graph has 'i' and 'u' rows for
+			 * the same nodes: 'i' (first in side order) interns them.
+			 */
+			if (!(m->homogeneous && side == 'u'))
+			{
+				if (keys->kind == LP_KEY_INT)
+					got = LpKeyMapIntern(keys, strtoll(key, NULL, 10), NULL, 0);
+				else
+					got = LpKeyMapIntern(keys, 0, key, strlen(key));
+				if (got != idx)
+					ereport(ERROR,
+							(errcode(ERRCODE_DATA_CORRUPTED),
+							 errmsg("embeddings of model \"%s\" version %d are damaged",
+									m->name, m->version),
+							 errdetail("Node keys are not in index order."),
+							 errhint("Retrain the model.")));
+			}
+			MemoryContextSwitchTo(old);
+			memcpy((user_side ? m->U : m->V) + (int64) idx * m->dim, ARR_DATA_PTR(vec),
+				   sizeof(float) * m->dim);
+			(user_side ? m->bu : m->bv)[idx] = bias;
+			(user_side ? m->udeg : m->ideg)[idx] = degree;
+			if (user_side && !isnull)
+			{
+				ArrayType  *s = DatumGetArrayTypeP(seen_d);
+				int			ns = ArrayGetNItems(ARR_NDIM(s), ARR_DIMS(s));
+
+				if (seen_used + ns > seen_cap)
+				{
+					seen_cap = Max(seen_cap * 2, seen_used + ns);
+					m->seen = repalloc_huge(m->seen, sizeof(int32) * seen_cap);
+				}
+				memcpy(m->seen + seen_used, ARR_DATA_PTR(s), sizeof(int32) * ns);
+				m->seen_start[idx] = seen_used;
+				m->seen_len[idx] = ns;
+				seen_used += ns;
+			}
+		}
+		SPI_freetuptable(SPI_tuptable);
+		CHECK_FOR_INTERRUPTS();
+	}
+	SPI_cursor_close(portal);
+	if (m->ukeys->n != m->n_users || m->ikeys->n != m->n_items)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("embeddings of model \"%s\" version %d are incomplete", m->name, m->version),
+				 errhint("Retrain the model.")));
+}
+
+static LpServingModel *
+Resolve(const char *requested)
+{
+	LpCatalogContext cc;
+	Oid			t[1] = {TEXTOID};
+	Datum		v[1];
+	const char *name;
+	bool		isnull;
+	HeapTuple	tup;
+	TupleDesc	desc;
+	LpServingModel hdr;
+	LpServingModel *m;
+	MemoryContext cxt,
+				old;
+
+	SPI_connect();
+	name = requested ? requested : (linkpred_default_model && linkpred_default_model[0] ?
+									linkpred_default_model : OnlyModel());
+	memset(&hdr, 0, sizeof(hdr));
+	strlcpy(hdr.name, name, NAMEDATALEN);
+
+	v[0] = CStringGetTextDatum(name);
+	LpCatalogEnter(&cc);
+	LpSpiExec("SELECT m.owner::oid, m.active_version, v.job_id, m.user_type::oid,"
+			  " m.item_type::oid, v.dim, v.n_users, v.n_items,"
+			  " coalesce((v.options->>'bipartite')::bool, true),"
+			  " coalesce((v.options->>'directed')::bool, false)"
+			  " FROM linkpred.model_catalog m LEFT JOIN linkpred.version_catalog v"
+			  " ON v.model = m.name AND v.version = m.active_version WHERE m.name = $1",
+			  1, t, v, NULL, true);
+	LpCatalogLeave(&cc);
+	if (SPI_processed == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("linkpred model \"%s\" does not exist", name),
+				 errhint("See linkpred.models for the models you can use.")));
+	tup = SPI_tuptable->vals[0];
+	desc = SPI_tuptable->tupdesc;
+	hdr.owner = DatumGetObjectId(SPI_getbinval(tup, desc, 1, &isnull));
+	if (!has_privs_of_role(GetUserId(), hdr.owner))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied for linkpred model \"%s\"", name),
+				 errdetail("The model belongs to role \"%s\".", GetUserNameFromId(hdr.owner, false)),
+				 errhint("Ask a member of that role to grant it to you.")));
+	hdr.version = DatumGetInt32(SPI_getbinval(tup, desc, 2, &isnull));
+	if (isnull)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("linkpred model \"%s\" has no active version", name),
+				 errhint("Train it with linkpred_train().")));
+	hdr.job_id = DatumGetInt64(SPI_getbinval(tup, desc, 3, &isnull));
+	hdr.user_type = DatumGetObjectId(SPI_getbinval(tup, desc, 4, &isnull));
+	hdr.item_type = DatumGetObjectId(SPI_getbinval(tup, desc, 5, &isnull));
+	hdr.dim = DatumGetInt32(SPI_getbinval(tup, desc, 6, &isnull));
+	hdr.n_users = (int32) DatumGetInt64(SPI_getbinval(tup, desc, 7, &isnull));
+	hdr.n_items = (int32) DatumGetInt64(SPI_getbinval(tup, desc, 8, &isnull));
+	hdr.homogeneous = !DatumGetBool(SPI_getbinval(tup, desc, 9, &isnull));
+	hdr.tied = hdr.homogeneous && !DatumGetBool(SPI_getbinval(tup, desc, 10, &isnull));
+
+	for (int i = 0; i < n_cached; i++)
+	{
+		if (strcmp(cached[i]->name, hdr.name) != 0)
+			continue;
+		if (cached[i]->job_id == hdr.job_id)
+		{
+			SPI_finish();
+			return cached[i];
+		}
+		Evict(i);				/* a newer (or older, re-activated) version */
+		break;
+	}
+	if (n_cached == MAX_CACHED_MODELS)
+		Evict(0);
+
+	/* under the transaction until complete: an error frees it */
+	cxt = AllocSetContextCreate(TopTransactionContext, "linkpred serving model",
+								ALLOCSET_DEFAULT_SIZES);
+	old = MemoryContextSwitchTo(cxt);
+	m = palloc(sizeof(LpServingModel));
+	*m = hdr;
+	m->cxt = cxt;
+	MemoryContextSwitchTo(old);
+
+	LpCatalogEnter(&cc);
+	LoadEmbeddings(m);
+	LpCatalogLeave(&cc);
+	SPI_finish();
+
+	MemoryContextSetParent(cxt, TopMemoryContext);
+	cached[n_cached++] = m;
+	return m;
+}
+
+LpServingModel *
+LpModelForCall(FunctionCallInfo fcinfo, int model_argno)
+{
+	CallCache  *cc = (CallCache *) fcinfo->flinfo->fn_extra;
+	char	   *requested = NULL;
+
+	if (!PG_ARGISNULL(model_argno))
+	{
+		text	   *t = PG_GETARG_TEXT_PP(model_argno);
+
+		requested = text_to_cstring(t);
+		if (strlen(requested) > LINKPRED_MAX_NAME)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("linkpred model \"%s\" does not exist", requested)));
+	}
+
+	if (cc == NULL)
+	{
+		cc = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(CallCache));
+		fcinfo->flinfo->fn_extra = cc;
+	}
+	else if (cc->generation == cache_generation && cc->model != NULL &&
+			 cc->by_name == (requested != NULL) &&
+			 (requested == NULL || strcmp(cc->requested, requested) == 0))
+		return cc->model;
+
+	cc->model = Resolve(requested);
+	cc->generation = cache_generation;
+	cc->by_name = (requested != NULL);
+	if (requested)
+		strlcpy(cc->requested, requested, NAMEDATALEN);
+	return cc->model;
+}
+
+static int32
+Lookup(const LpKeyMap *keys, Oid keytype, Datum value, Oid valtype)
+{
+	int64		ikey = 0;
+	char	   *tkey = NULL;
+
+	if (!LpKeyFromDatum(keys->kind, keytype, value, valtype, &ikey, &tkey))
+		return -1;
+	return LpKeyMapFind(keys, ikey, tkey, tkey ? strlen(tkey) : 0);
+}
+
+int32
+LpLookupUser(const LpServingModel *m, Datum value, Oid valtype)
+{
+	return Lookup(m->ukeys, m->user_type, value, valtype);
+}
+
+int32
+LpLookupItem(const LpServingModel *m, Datum value, Oid valtype)
+{
+	return Lookup(m->ikeys, m->item_type, value, valtype);
+}

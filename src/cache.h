@@ -1,0 +1,58 @@
+/*
+ * cache.h: trained model versions loaded into backend memory for serving.
+ *
+ * Split inference: embeddings are computed once, at training; serving only
+ * looks up two rows (score) or multiplies the item matrix by one user
+ * vector (top-k).  A version is loaded once per backend and kept until a
+ * newer version of the model is activated.
+ */
+#ifndef LINKPRED_CACHE_H
+#define LINKPRED_CACHE_H
+
+#include "postgres.h"
+
+#include "fmgr.h"
+
+#include "keymap.h"
+
+typedef struct LpServingModel
+{
+	char		name[NAMEDATALEN];
+	int64		job_id;			/* identifies the version across drop/re-create */
+	int32		version;
+	Oid			owner;
+	Oid			user_type;
+	Oid			item_type;
+	bool		homogeneous;
+	bool		tied;			/* one table: U == V */
+	int			dim;
+	int32		n_users;
+	int32		n_items;
+	float	   *U;
+	float	   *V;
+	float	   *bu;
+	float	   *bv;
+	int32	   *udeg;
+	int32	   *ideg;
+	int64	   *seen_start;		/* per user: where its training items start */
+	int32	   *seen_len;
+	int32	   *seen;
+	LpKeyMap   *ukeys;
+	LpKeyMap   *ikeys;			/* == ukeys when homogeneous */
+	float	   *scratch;		/* n_items scores for top-k */
+	MemoryContext cxt;
+} LpServingModel;
+
+/*
+ * The model for this call: the model argument (argument number model_argno)
+ * if not NULL, else linkpred.model, else the only model the caller can use.
+ * Resolved once per statement (the active version is read in the
+ * statement's snapshot) and re-resolved when the model argument changes.
+ */
+extern LpServingModel *LpModelForCall(FunctionCallInfo fcinfo, int model_argno);
+
+/* dense index of a user / item value of any type, -1 if unknown */
+extern int32 LpLookupUser(const LpServingModel *m, Datum value, Oid valtype);
+extern int32 LpLookupItem(const LpServingModel *m, Datum value, Oid valtype);
+
+#endif

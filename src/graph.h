@@ -1,0 +1,86 @@
+/*
+ * graph.h: the training graph, as the loader builds it and the trainer reads it.
+ *
+ * Nodes are dense indices.  "Source" nodes (users; in a homogeneous graph,
+ * every node) each have a sorted, duplicate-free list of "target" nodes
+ * (items; neighbours) in CSR form.  An undirected homogeneous graph stores
+ * each edge in both directions and has one embedding table (tied).
+ */
+#ifndef LINKPRED_GRAPH_H
+#define LINKPRED_GRAPH_H
+
+#include "postgres.h"
+
+#include "keymap.h"
+
+typedef struct LpGraph
+{
+	int32		n_src;			/* users, or nodes */
+	int32		n_dst;			/* items, or nodes (same as n_src) */
+	bool		homogeneous;	/* one id space */
+	bool		tied;			/* homogeneous and undirected: one table */
+	int64		n_entries;		/* CSR entries = training positives */
+	int64		n_edges;		/* distinct edges (undirected counted once) */
+	int64	   *offsets;		/* n_src + 1 */
+	int32	   *targets;		/* n_entries, sorted within each source */
+	float	   *weights;		/* n_entries, or NULL when unweighted */
+	int32	   *src_degree;		/* n_src */
+	int32	   *dst_degree;		/* n_dst: in-degree (popularity) */
+} LpGraph;
+
+/* What the loader skipped or merged; reported back to the user. */
+typedef struct LpLoadStats
+{
+	int64		rows;			/* rows read */
+	int64		null_ids;		/* rows with a NULL id: skipped */
+	int64		self_loops;		/* homogeneous u = v rows: skipped */
+	int64		bad_weights;	/* NULL, NaN, infinite or <= 0 weight: skipped */
+	int64		duplicates;		/* repeated edges merged (weights add up) */
+} LpLoadStats;
+
+typedef struct LpEdgeSource
+{
+	Oid			relid;
+	const char *src_column;
+	const char *dst_column;
+	const char *weight_column;	/* NULL = unweighted */
+	bool		homogeneous;
+	bool		directed;
+} LpEdgeSource;
+
+typedef struct LpLoadedGraph
+{
+	LpGraph		graph;
+	LpKeyMap   *src_keys;
+	LpKeyMap   *dst_keys;		/* same pointer as src_keys when homogeneous */
+	Oid			src_type;
+	Oid			dst_type;
+	LpLoadStats stats;
+} LpLoadedGraph;
+
+/* loader.c: read the edge relation through SPI (caller is connected) */
+extern void LpLoadGraph(const LpEdgeSource *source, LpLoadedGraph *out);
+
+/* binary search of v in u's sorted target list */
+static inline bool
+LpGraphHasEdge(const LpGraph *g, int32 u, int32 v)
+{
+	int64		lo = g->offsets[u];
+	int64		hi = g->offsets[u + 1] - 1;
+
+	while (lo <= hi)
+	{
+		int64		mid = (lo + hi) >> 1;
+		int32		t = g->targets[mid];
+
+		if (t == v)
+			return true;
+		if (t < v)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return false;
+}
+
+#endif

@@ -1,0 +1,528 @@
+/*
+ * jobs.c: the SQL side of training jobs: linkpred_train, linkpred_wait,
+ * linkpred_cancel, linkpred_drop.
+ *
+ * linkpred_train checks everything it can before any work starts (the
+ * relation and its columns, their types, the caller's SELECT privilege, the
+ * options, the model's owner), then hands the job to a background worker
+ * (see jobs.h for the hand-off and worker.c for the life cycle).  With
+ * wait => true it then waits like linkpred_wait, and cancelling the waiting
+ * statement cancels the job.
+ */
+#include "postgres.h"
+
+#include <signal.h>
+
+#include "access/relation.h"
+#include "access/xact.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "funcapi.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "storage/dsm.h"
+#include "storage/latch.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/timestamp.h"
+
+#include "jobs.h"
+#include "keymap.h"
+#include "linkpred.h"
+#include "options.h"
+
+PG_FUNCTION_INFO_V1(linkpred_train);
+PG_FUNCTION_INFO_V1(linkpred_wait);
+PG_FUNCTION_INFO_V1(linkpred_cancel);
+PG_FUNCTION_INFO_V1(linkpred_drop);
+
+static void
+CheckModelName(const char *model)
+{
+	if (model[0] == '\0' || strlen(model) > LINKPRED_MAX_NAME)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_NAME),
+				 errmsg("invalid model name \"%s\"", model),
+				 errdetail("A model name has 1 to %d bytes.", LINKPRED_MAX_NAME)));
+}
+
+static char *
+ColumnList(Oid relid)
+{
+	StringInfoData s;
+	int			natts;
+	Relation	rel = relation_open(relid, AccessShareLock);
+
+	initStringInfo(&s);
+	natts = RelationGetDescr(rel)->natts;
+	for (int i = 0; i < natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(RelationGetDescr(rel), i);
+
+		if (att->attisdropped)
+			continue;
+		appendStringInfo(&s, "%s%s", s.len ? ", " : "", quote_identifier(NameStr(att->attname)));
+	}
+	relation_close(rel, AccessShareLock);
+	return s.data;
+}
+
+/* The column's number, checked to exist and to be readable by the caller. */
+static AttrNumber
+CheckColumn(Oid relid, const char *argname, const char *column, Oid *typid)
+{
+	AttrNumber	attnum;
+
+	if (strlen(column) > LINKPRED_MAX_NAME)
+		attnum = InvalidAttrNumber;
+	else
+		attnum = get_attnum(relid, column);
+	if (attnum == InvalidAttrNumber || attnum < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("column \"%s\" of relation %s does not exist",
+						column, LpQualifiedRelName(relid)),
+				 errdetail("The %s argument names a column exactly as spelled, case included.",
+						   argname),
+				 errhint("Columns of the relation: %s.", ColumnList(relid))));
+	*typid = get_atttype(relid, attnum);
+	if (pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) != ACLCHECK_OK &&
+		pg_attribute_aclcheck(relid, attnum, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied for relation %s",
+						LpQualifiedRelName(relid)),
+				 errdetail("Training reads column \"%s\" as role \"%s\", which may not select it.",
+						   column, GetUserNameFromId(GetUserId(), false)),
+				 errhint("GRANT SELECT on the relation (or the column) to the role that trains.")));
+	return attnum;
+}
+
+static void
+CheckSource(Oid relid, const char *src, const char *dst, const char *weight,
+			const LpOptions *opts)
+{
+	char		relkind = get_rel_relkind(relid);
+	Oid			st,
+				dt,
+				wt;
+	LpKeyKind	sk,
+				dk;
+
+	if (relkind != RELKIND_RELATION && relkind != RELKIND_VIEW &&
+		relkind != RELKIND_MATVIEW && relkind != RELKIND_PARTITIONED_TABLE &&
+		relkind != RELKIND_FOREIGN_TABLE)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("\"%s\" is not a table, view or materialized view", get_rel_name(relid)),
+				 errhint("Pass the relation that holds the edges, one row per edge.")));
+
+	CheckColumn(relid, "src", src, &st);
+	CheckColumn(relid, "dst", dst, &dt);
+	if (!LpKeyKindForType(st, &sk) || !LpKeyKindForType(dt, &dk))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("column \"%s\" has unsupported type %s",
+						LpKeyKindForType(st, &sk) ? dst : src,
+						format_type_be(LpKeyKindForType(st, &sk) ? dt : st)),
+				 errdetail("Node id columns must be of type %s.", LpSupportedKeyTypes()),
+				 errhint("Train from a view that casts the id column to one of these types.")));
+	if (!opts->bipartite && (sk != dk || (sk == LP_KEY_TEXT && st != dt)))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("columns \"%s\" (%s) and \"%s\" (%s) must have the same type in a homogeneous graph",
+						src, format_type_be(st), dst, format_type_be(dt)),
+				 errdetail("With \"bipartite\": false both columns hold ids of one set of nodes."),
+				 errhint("Cast one column in a view, or train a bipartite model.")));
+	if (weight)
+	{
+		CheckColumn(relid, "weight", weight, &wt);
+		if (wt != INT2OID && wt != INT4OID && wt != INT8OID && wt != FLOAT4OID &&
+			wt != FLOAT8OID && wt != NUMERICOID)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("weight column \"%s\" has type %s, which is not numeric",
+							weight, format_type_be(wt)),
+					 errhint("Use a column of a numeric type, or a view that computes one.")));
+	}
+}
+
+/* If the model exists, the caller must have the privileges of its owner. */
+static void
+CheckModelOwner(const char *model)
+{
+	LpCatalogContext cc;
+	Oid			t[1] = {TEXTOID};
+	Datum		v[1];
+	Oid			owner = InvalidOid;
+
+	v[0] = CStringGetTextDatum(model);
+	SPI_connect();
+	LpCatalogEnter(&cc);
+	LpSpiExec("SELECT owner::oid FROM linkpred.model_catalog WHERE name = $1", 1, t, v, NULL, true);
+	if (SPI_processed == 1)
+	{
+		bool		isnull;
+
+		owner = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	}
+	LpCatalogLeave(&cc);
+	SPI_finish();
+	if (OidIsValid(owner) && !has_privs_of_role(GetUserId(), owner))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("model \"%s\" belongs to role \"%s\"", model, GetUserNameFromId(owner, false)),
+				 errhint("Train under another model name.")));
+}
+
+static int64
+NextJobId(void)
+{
+	LpCatalogContext cc;
+	bool		isnull;
+	int64		id;
+
+	SPI_connect();
+	LpCatalogEnter(&cc);
+	LpSpiExec("SELECT nextval('linkpred.job_id_seq')", 0, NULL, NULL, NULL, false);
+	id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	LpCatalogLeave(&cc);
+	SPI_finish();
+	return id;
+}
+
+/* Start the worker and wait until it has committed the job row. */
+static void
+LaunchWorker(LpJobSpec *spec_template, const char *options)
+{
+	Size		size = offsetof(LpJobSpec, options) + strlen(options) + 1;
+	dsm_segment *seg = dsm_create(size, 0);
+	LpJobSpec  *spec = dsm_segment_address(seg);
+	BackgroundWorker w;
+	BackgroundWorkerHandle *handle;
+	BgwHandleStatus status;
+	pid_t		pid;
+
+	memcpy(spec, spec_template, offsetof(LpJobSpec, options));
+	spec->options_len = strlen(options);
+	memcpy(spec->options, options, spec->options_len + 1);
+	pg_atomic_init_u32(&spec->status, LP_JOB_PENDING);
+
+	memset(&w, 0, sizeof(w));
+	w.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+	w.bgw_start_time = BgWorkerStart_RecoveryFinished;
+	w.bgw_restart_time = BGW_NEVER_RESTART;
+	snprintf(w.bgw_library_name, BGW_MAXLEN, "linkpred");
+	snprintf(w.bgw_function_name, BGW_MAXLEN, "LinkpredWorkerMain");
+	snprintf(w.bgw_name, BGW_MAXLEN, "linkpred training job " INT64_FORMAT, spec->job_id);
+	snprintf(w.bgw_type, BGW_MAXLEN, LINKPRED_WORKER_TYPE);
+	w.bgw_main_arg = UInt32GetDatum(dsm_segment_handle(seg));
+	w.bgw_notify_pid = MyProcPid;
+
+	if (!RegisterDynamicBackgroundWorker(&w, &handle))
+		ereport(ERROR,
+				(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
+				 errmsg("could not start a linkpred training worker"),
+				 errdetail("All background worker slots are in use (max_worker_processes = %d).",
+						   max_worker_processes),
+				 errhint("Wait for running jobs to finish, or raise max_worker_processes and restart the server.")));
+
+	status = WaitForBackgroundWorkerStartup(handle, &pid);
+	if (status != BGWH_STARTED)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_RESOURCES),
+				 errmsg("linkpred training worker did not start"),
+				 errhint("See the server log.")));
+
+	for (;;)
+	{
+		uint32		st = pg_atomic_read_u32(&spec->status);
+
+		if (st == LP_JOB_ACCEPTED)
+			break;
+		if (st == LP_JOB_REJECTED)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("linkpred training worker refused the job: %s", spec->reject_message)));
+		if (GetBackgroundWorkerPid(handle, &pid) == BGWH_STOPPED)
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_RESOURCES),
+					 errmsg("linkpred training worker exited before accepting the job"),
+					 errhint("See the server log.")));
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 5,
+						 PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
+	}
+	dsm_detach(seg);
+}
+
+Datum
+linkpred_train(PG_FUNCTION_ARGS)
+{
+	char	   *model,
+			   *src,
+			   *dst,
+			   *weight = NULL;
+	Oid			relid;
+	Jsonb	   *options = NULL;
+	char	   *options_text;
+	bool		wait = PG_ARGISNULL(6) ? true : PG_GETARG_BOOL(6);
+	LpOptions	opts;
+	LpJobSpec	spec;
+
+	for (int i = 0; i < 4; i++)
+		if (PG_ARGISNULL(i))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("argument \"%s\" of linkpred_train must not be NULL",
+							(const char *[]) {"model", "edges", "src", "dst"}[i])));
+	model = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	relid = PG_GETARG_OID(1);
+	src = text_to_cstring(PG_GETARG_TEXT_PP(2));
+	dst = text_to_cstring(PG_GETARG_TEXT_PP(3));
+	if (!PG_ARGISNULL(4))
+		weight = text_to_cstring(PG_GETARG_TEXT_PP(4));
+	if (!PG_ARGISNULL(5))
+		options = PG_GETARG_JSONB_P(5);
+
+	CheckModelName(model);
+	if (get_rel_name(relid) == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation with OID %u does not exist", relid)));
+	LpOptionsParse(options, &opts);
+	CheckSource(relid, src, dst, weight, &opts);
+	CheckModelOwner(model);
+
+	options_text = options ? JsonbToCString(NULL, &options->root, VARSIZE(options)) : "{}";
+
+	memset(&spec, 0, sizeof(spec));
+	spec.job_id = NextJobId();
+	spec.dboid = MyDatabaseId;
+	spec.login_roleid = GetSessionUserId();
+	spec.roleid = GetUserId();
+	spec.relid = relid;
+	strlcpy(spec.model, model, NAMEDATALEN);
+	strlcpy(spec.src_column, src, NAMEDATALEN);
+	strlcpy(spec.dst_column, dst, NAMEDATALEN);
+	if (weight)
+		strlcpy(spec.weight_column, weight, NAMEDATALEN);
+	spec.submitted_at = GetCurrentTimestamp();
+
+	LaunchWorker(&spec, options_text);
+
+	if (wait)
+		(void) LpWaitForJob(spec.job_id, -1);
+	PG_RETURN_INT64(spec.job_id);
+}
+
+static void
+ReportOutcome(const LpJobRow *row)
+{
+	if (strcmp(row->state, "failed") == 0)
+	{
+		int			code = ERRCODE_INTERNAL_ERROR;
+
+		if (row->sqlstate && strlen(row->sqlstate) == 5)
+			code = MAKE_SQLSTATE(row->sqlstate[0], row->sqlstate[1], row->sqlstate[2],
+								 row->sqlstate[3], row->sqlstate[4]);
+		ereport(ERROR,
+				(errcode(code),
+				 errmsg("%s", row->error ? row->error : "training failed"),
+				 row->detail ? errdetail("%s", row->detail) : 0,
+				 row->hint ? errhint("%s", row->hint) : 0,
+				 errcontext("linkpred training job " INT64_FORMAT " for model \"%s\"",
+							row->id, row->model)));
+	}
+	if (strcmp(row->state, "done") == 0)
+	{
+		if (row->null_ids > 0)
+			ereport(NOTICE,
+					(errmsg("skipped " INT64_FORMAT " rows with a NULL id", row->null_ids)));
+		if (row->self_loops > 0)
+			ereport(NOTICE,
+					(errmsg("skipped " INT64_FORMAT " self loops", row->self_loops)));
+		if (row->bad_weights > 0)
+			ereport(NOTICE,
+					(errmsg("skipped " INT64_FORMAT " rows with a NULL, non-positive or non-finite weight",
+							row->bad_weights)));
+		if (row->duplicates > 0)
+			ereport(NOTICE,
+					(errmsg("merged " INT64_FORMAT " duplicate edges", row->duplicates),
+					 errdetail("A repeated edge counts once; weights of repeats add up.")));
+	}
+}
+
+/*
+ * Poll the job row (latest committed state) until it is final, the worker
+ * is gone, or the timeout passes.  Returns the state; raises the job's error.
+ */
+char *
+LpWaitForJob(int64 job_id, int64 timeout_ms)
+{
+	LpJobRow	row;
+	TimestampTz start = GetCurrentTimestamp();
+	long		nap = 2;
+	volatile int32 live_pid = 0;
+
+	memset(&row, 0, sizeof(row));
+	PG_TRY();
+	{
+		for (;;)
+		{
+			if (!LpJobRead(job_id, &row))
+				ereport(ERROR,
+						(errcode(ERRCODE_UNDEFINED_OBJECT),
+						 errmsg("linkpred job " INT64_FORMAT " does not exist", job_id),
+						 errhint("See linkpred.jobs for the jobs you can see.")));
+			LpJobCheckAccess(&row);
+			if (LpJobIsFinal(row.state))
+				break;
+			live_pid = row.live ? row.pid : 0;
+			if (!row.live)
+			{
+				/* gone: read again, it may have committed its outcome just now */
+				LpJobRead(job_id, &row);
+				if (LpJobIsFinal(row.state))
+					break;
+				LpJobMarkOrphaned(job_id);
+				LpJobRead(job_id, &row);
+				break;
+			}
+			if (timeout_ms >= 0 &&
+				TimestampDifferenceExceeds(start, GetCurrentTimestamp(), (int) timeout_ms))
+				break;
+			(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, nap,
+							 PG_WAIT_EXTENSION);
+			ResetLatch(MyLatch);
+			CHECK_FOR_INTERRUPTS();
+			nap = Min(nap * 2, 200);
+		}
+	}
+	PG_CATCH();
+	{
+		/* the waiting statement was cancelled: cancel the job too */
+		if (live_pid > 0)
+			(void) kill(live_pid, SIGINT);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+
+	ReportOutcome(&row);
+	return row.state;
+}
+
+Datum
+linkpred_wait(PG_FUNCTION_ARGS)
+{
+	int64		job_id;
+	int64		timeout_ms = -1;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("argument \"job\" of linkpred_wait must not be NULL")));
+	job_id = PG_GETARG_INT64(0);
+	if (!PG_ARGISNULL(1))
+	{
+		Interval   *iv = PG_GETARG_INTERVAL_P(1);
+
+		timeout_ms = (int64) ((iv->time + (iv->day * (int64) USECS_PER_DAY) +
+							   (iv->month * (int64) DAYS_PER_MONTH * USECS_PER_DAY)) / 1000);
+		if (timeout_ms < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("timeout must not be negative")));
+	}
+	PG_RETURN_TEXT_P(cstring_to_text(LpWaitForJob(job_id, timeout_ms)));
+}
+
+Datum
+linkpred_cancel(PG_FUNCTION_ARGS)
+{
+	int64		job_id = PG_GETARG_INT64(0);
+	LpJobRow	row;
+
+	if (!LpJobRead(job_id, &row))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("linkpred job " INT64_FORMAT " does not exist", job_id),
+				 errhint("See linkpred.jobs for the jobs you can see.")));
+	LpJobCheckAccess(&row);
+	if (LpJobIsFinal(row.state))
+	{
+		ereport(NOTICE,
+				(errmsg("linkpred job " INT64_FORMAT " has already ended (%s)", job_id, row.state)));
+		PG_RETURN_BOOL(false);
+	}
+	if (!row.live || row.pid <= 0)
+	{
+		LpJobMarkOrphaned(job_id);
+		PG_RETURN_BOOL(false);
+	}
+	/* the row's pid and start time matched a live linkpred worker just now */
+	if (kill(row.pid, SIGINT) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_SYSTEM_ERROR),
+				 errmsg("could not signal the worker of linkpred job " INT64_FORMAT ": %m", job_id)));
+	PG_RETURN_BOOL(true);
+}
+
+Datum
+linkpred_drop(PG_FUNCTION_ARGS)
+{
+	char	   *model = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	LpCatalogContext cc;
+	Oid			t[1] = {TEXTOID};
+	Datum		v[1];
+	Oid			owner;
+	bool		isnull;
+
+	v[0] = CStringGetTextDatum(model);
+	SPI_connect();
+	LpCatalogEnter(&cc);
+	LpSpiExec("SELECT owner::oid FROM linkpred.model_catalog WHERE name = $1 FOR UPDATE",
+			  1, t, v, NULL, false);
+	if (SPI_processed == 0)
+	{
+		LpCatalogLeave(&cc);
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("linkpred model \"%s\" does not exist", model),
+				 errhint("See linkpred.models for the models you can see.")));
+	}
+	owner = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	LpCatalogLeave(&cc);
+	if (!has_privs_of_role(GetUserId(), owner))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("must be a member of role \"%s\" to drop model \"%s\"",
+						GetUserNameFromId(owner, false), model)));
+
+	LpCatalogEnter(&cc);
+	LpSpiExec("SELECT id FROM linkpred.job_catalog WHERE model = $1"
+			  " AND state IN ('queued', 'running') AND linkpred.job_is_live(pid, backend_start)",
+			  1, t, v, NULL, true);
+	if (SPI_processed > 0)
+	{
+		int64		id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+													 SPI_tuptable->tupdesc, 1, &isnull));
+
+		LpCatalogLeave(&cc);
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_IN_USE),
+				 errmsg("model \"%s\" has a training job in progress", model),
+				 errhint("Cancel it first: SELECT linkpred_cancel(" INT64_FORMAT ");", id)));
+	}
+	LpSpiExec("DELETE FROM linkpred.embedding_store WHERE model = $1", 1, t, v, NULL, false);
+	LpSpiExec("DELETE FROM linkpred.model_catalog WHERE name = $1", 1, t, v, NULL, false);
+	LpCatalogLeave(&cc);
+	SPI_finish();
+	PG_RETURN_BOOL(true);
+}

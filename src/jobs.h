@@ -1,0 +1,46 @@
+/*
+ * jobs.h: the hand-off between linkpred_train (jobs.c) and the training
+ * worker (worker.c).
+ *
+ * The submitting backend validates everything it can, puts the job
+ * description in a dynamic shared memory segment and starts a worker.  The
+ * worker copies the description, inserts the job row in its own transaction
+ * and flips "status" to accepted; only then does linkpred_train return.  So
+ * the job row is committed and visible before the caller gets its id, even
+ * though the caller's transaction has not committed.  (Consequence, and
+ * documented: rolling back the calling transaction does not withdraw a job;
+ * cancel it with linkpred_cancel.)
+ */
+#ifndef LINKPRED_JOBS_H
+#define LINKPRED_JOBS_H
+
+#include "postgres.h"
+
+#include "port/atomics.h"
+#include "utils/timestamp.h"
+
+#define LP_JOB_PENDING 0
+#define LP_JOB_ACCEPTED 1
+#define LP_JOB_REJECTED 2
+
+typedef struct LpJobSpec
+{
+	int64		job_id;
+	Oid			dboid;
+	Oid			login_roleid;	/* the session user: what the worker connects as */
+	Oid			roleid;			/* the caller's current role: what it runs as */
+	Oid			relid;
+	char		model[NAMEDATALEN];
+	char		src_column[NAMEDATALEN];
+	char		dst_column[NAMEDATALEN];
+	char		weight_column[NAMEDATALEN]; /* "" = unweighted */
+	TimestampTz submitted_at;
+	pg_atomic_uint32 status;	/* LP_JOB_* */
+	char		reject_message[256];
+	int32		options_len;
+	char		options[FLEXIBLE_ARRAY_MEMBER]; /* user's jsonb as text, NUL-ended */
+} LpJobSpec;
+
+extern PGDLLEXPORT void LinkpredWorkerMain(Datum main_arg);
+
+#endif

@@ -1,0 +1,328 @@
+/*
+ * keymap.c: the id <-> index maps behind training and serving.
+ *
+ * A map owns its arrays (palloc'd in the caller's memory context, huge
+ * allocations allowed) and never shrinks.  Text keys are stored back to back
+ * in one buffer, which keeps a million-key map to a few allocations.
+ */
+#include "postgres.h"
+
+#include <ctype.h>
+
+#include "catalog/pg_type.h"
+#include "common/hashfn.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/uuid.h"
+
+#include "keymap.h"
+
+#define EMPTY_SLOT (-1)
+
+bool
+LpKeyKindForType(Oid typid, LpKeyKind *kind)
+{
+	switch (typid)
+	{
+		case INT2OID:
+		case INT4OID:
+		case INT8OID:
+			*kind = LP_KEY_INT;
+			return true;
+		case TEXTOID:
+		case VARCHAROID:
+		case UUIDOID:
+			*kind = LP_KEY_TEXT;
+			return true;
+		default:
+			return false;
+	}
+}
+
+const char *
+LpSupportedKeyTypes(void)
+{
+	return "smallint, integer, bigint, text, varchar and uuid";
+}
+
+static inline uint32
+HashInt(int64 k)
+{
+	uint64		x = (uint64) k;
+
+	/* splitmix64 finaliser: sequential ids spread over the table */
+	x ^= x >> 30;
+	x *= UINT64CONST(0xbf58476d1ce4e5b9);
+	x ^= x >> 27;
+	x *= UINT64CONST(0x94d049bb133111eb);
+	x ^= x >> 31;
+	return (uint32) x;
+}
+
+static inline uint32
+HashKey(const LpKeyMap *map, int64 ikey, const char *tkey, int tlen)
+{
+	if (map->kind == LP_KEY_INT)
+		return HashInt(ikey);
+	return hash_bytes((const unsigned char *) tkey, tlen);
+}
+
+static inline bool
+SlotMatches(const LpKeyMap *map, int32 idx, int64 ikey, const char *tkey, int tlen)
+{
+	if (map->kind == LP_KEY_INT)
+		return map->ikeys[idx] == ikey;
+	return map->toff[idx + 1] - map->toff[idx] == tlen &&
+		memcmp(map->tbuf + map->toff[idx], tkey, tlen) == 0;
+}
+
+static void
+Rehash(LpKeyMap *map, uint32 nslots)
+{
+	if (map->slots)
+		pfree(map->slots);
+	map->slots = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int32) * (Size) nslots);
+	memset(map->slots, 0xff, sizeof(int32) * (Size) nslots);
+	map->mask = nslots - 1;
+	for (int32 i = 0; i < map->n; i++)
+	{
+		uint32		h;
+
+		if (map->kind == LP_KEY_INT)
+			h = HashInt(map->ikeys[i]);
+		else
+			h = hash_bytes((const unsigned char *) map->tbuf + map->toff[i],
+						   map->toff[i + 1] - map->toff[i]);
+		while (map->slots[h & map->mask] != EMPTY_SLOT)
+			h++;
+		map->slots[h & map->mask] = i;
+	}
+}
+
+LpKeyMap *
+LpKeyMapCreate(LpKeyKind kind, int32 expected)
+{
+	LpKeyMap   *map = palloc0(sizeof(LpKeyMap));
+	uint32		nslots = 64;
+
+	map->kind = kind;
+	map->cap = Max(expected, 16);
+	while (nslots < (uint32) map->cap * 2)
+		nslots <<= 1;
+	if (kind == LP_KEY_INT)
+		map->ikeys = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int64) * map->cap);
+	else
+	{
+		map->toff = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int64) * (map->cap + 1));
+		map->toff[0] = 0;
+		map->tcap = (Size) map->cap * 16;
+		map->tbuf = MemoryContextAllocHuge(CurrentMemoryContext, map->tcap);
+	}
+	Rehash(map, nslots);
+	return map;
+}
+
+int32
+LpKeyMapFind(const LpKeyMap *map, int64 ikey, const char *tkey, int tlen)
+{
+	uint32		h = HashKey(map, ikey, tkey, tlen);
+
+	for (;;)
+	{
+		int32		idx = map->slots[h & map->mask];
+
+		if (idx == EMPTY_SLOT)
+			return -1;
+		if (SlotMatches(map, idx, ikey, tkey, tlen))
+			return idx;
+		h++;
+	}
+}
+
+int32
+LpKeyMapIntern(LpKeyMap *map, int64 ikey, const char *tkey, int tlen)
+{
+	uint32		h = HashKey(map, ikey, tkey, tlen);
+	int32		idx;
+
+	for (;;)
+	{
+		idx = map->slots[h & map->mask];
+		if (idx == EMPTY_SLOT)
+			break;
+		if (SlotMatches(map, idx, ikey, tkey, tlen))
+			return idx;
+		h++;
+	}
+
+	if (map->n == PG_INT32_MAX - 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("too many distinct node ids"),
+				 errdetail("A model holds at most %d nodes per side.", PG_INT32_MAX - 1)));
+
+	idx = map->n;
+	if (idx == map->cap)
+	{
+		map->cap = map->cap > PG_INT32_MAX / 2 ? PG_INT32_MAX - 1 : map->cap * 2;
+		if (map->kind == LP_KEY_INT)
+			map->ikeys = repalloc_huge(map->ikeys, sizeof(int64) * map->cap);
+		else
+			map->toff = repalloc_huge(map->toff, sizeof(int64) * (map->cap + 1));
+	}
+	if (map->kind == LP_KEY_INT)
+		map->ikeys[idx] = ikey;
+	else
+	{
+		if (map->tlen + tlen > map->tcap)
+		{
+			map->tcap = Max(map->tcap * 2, map->tlen + tlen);
+			map->tbuf = repalloc_huge(map->tbuf, map->tcap);
+		}
+		memcpy(map->tbuf + map->tlen, tkey, tlen);
+		map->tlen += tlen;
+		map->toff[idx + 1] = map->tlen;
+	}
+	map->slots[h & map->mask] = idx;
+	map->n++;
+	if ((uint32) map->n * 2 > map->mask + 1)
+		Rehash(map, (map->mask + 1) * 2);
+	return idx;
+}
+
+char *
+LpKeyMapText(const LpKeyMap *map, int32 idx)
+{
+	if (map->kind == LP_KEY_INT)
+		return psprintf(INT64_FORMAT, map->ikeys[idx]);
+	return pnstrdup(map->tbuf + map->toff[idx], map->toff[idx + 1] - map->toff[idx]);
+}
+
+/*
+ * uuid text in any accepted spelling (braces, upper case, no hyphens) to the
+ * canonical form uuid_out prints; false if it is not a uuid.
+ */
+static bool
+CanonicalUuid(const char *s, char *out)
+{
+	int			ndig = 0;
+	int			o = 0;
+
+	for (; *s; s++)
+	{
+		int			c = tolower((unsigned char) *s);
+
+		if (c == '-' || c == '{' || c == '}')
+			continue;
+		if (!isxdigit(c) || ndig == 32)
+			return false;
+		if (ndig == 8 || ndig == 12 || ndig == 16 || ndig == 20)
+			out[o++] = '-';
+		out[o++] = (char) c;
+		ndig++;
+	}
+	out[o] = '\0';
+	return ndig == 32;
+}
+
+static char *
+DatumText(Datum value, Oid valtype)
+{
+	Oid			out;
+	bool		varlena;
+
+	if (valtype == UNKNOWNOID)
+		return pstrdup(DatumGetCString(value));
+	if (valtype == TEXTOID || valtype == VARCHAROID)
+		return TextDatumGetCString(value);
+	getTypeOutputInfo(valtype, &out, &varlena);
+	return OidOutputFunctionCall(out, value);
+}
+
+bool
+LpKeyFromDatum(LpKeyKind kind, Oid keytype, Datum value, Oid valtype,
+			   int64 *ikey, char **tkey)
+{
+	if (kind == LP_KEY_INT)
+	{
+		char	   *s,
+				   *end;
+
+		switch (valtype)
+		{
+			case INT2OID:
+				*ikey = DatumGetInt16(value);
+				return true;
+			case INT4OID:
+				*ikey = DatumGetInt32(value);
+				return true;
+			case INT8OID:
+				*ikey = DatumGetInt64(value);
+				return true;
+			default:
+				s = DatumText(value, valtype);
+				errno = 0;
+				*ikey = strtoll(s, &end, 10);
+				if (errno != 0 || end == s)
+					return false;
+				while (*end == ' ')
+					end++;
+				return *end == '\0';
+		}
+	}
+
+	if (keytype == UUIDOID)
+	{
+		char		canon[40];
+
+		if (valtype == UUIDOID)
+		{
+			*tkey = DatumText(value, valtype);
+			return true;
+		}
+		if (!CanonicalUuid(DatumText(value, valtype), canon))
+			return false;
+		*tkey = pstrdup(canon);
+		return true;
+	}
+	*tkey = DatumText(value, valtype);
+	return true;
+}
+
+Datum
+LpKeyToDatum(const LpKeyMap *map, int32 idx, Oid typid)
+{
+	if (map->kind == LP_KEY_INT)
+	{
+		int64		v = map->ikeys[idx];
+
+		switch (typid)
+		{
+			case INT8OID:
+				return Int64GetDatum(v);
+			case INT4OID:
+			case INT2OID:
+				if ((typid == INT4OID && (v < PG_INT32_MIN || v > PG_INT32_MAX)) ||
+					(typid == INT2OID && (v < PG_INT16_MIN || v > PG_INT16_MAX)))
+					ereport(ERROR,
+							(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+							 errmsg("item id " INT64_FORMAT " is out of range for type %s",
+									v, format_type_be(typid)),
+							 errdetail("linkpred_topk returns items in the type of its user argument."),
+							 errhint("Cast the user argument to bigint.")));
+				return typid == INT4OID ? Int32GetDatum((int32) v) : Int16GetDatum((int16) v);
+			default:
+				break;
+		}
+	}
+	{
+		char	   *s = LpKeyMapText(map, idx);
+		Oid			in;
+		Oid			ioparam;
+
+		if (typid == TEXTOID || typid == VARCHAROID)
+			return CStringGetTextDatum(s);
+		getTypeInputInfo(typid, &in, &ioparam);
+		return OidInputFunctionCall(in, s, ioparam, -1);
+	}
+}

@@ -1,0 +1,54 @@
+/*
+ * keymap.h: external node ids <-> dense indices 0..n-1.
+ *
+ * Training and serving both need to turn the ids a user's table holds
+ * (integer, bigint, text, uuid) into dense row numbers of an embedding
+ * matrix and back.  Integer ids are kept as int64; every other supported
+ * type is kept as its canonical text form.  Lookups are open addressing on
+ * a power-of-two table, so a miss costs one probe sequence, no allocation.
+ */
+#ifndef LINKPRED_KEYMAP_H
+#define LINKPRED_KEYMAP_H
+
+#include "postgres.h"
+
+typedef enum LpKeyKind
+{
+	LP_KEY_INT,					/* smallint, integer, bigint */
+	LP_KEY_TEXT					/* text, varchar, uuid: canonical text form */
+} LpKeyKind;
+
+typedef struct LpKeyMap
+{
+	LpKeyKind	kind;
+	int32		n;				/* keys stored */
+	int32		cap;			/* capacity of the key arrays */
+	uint32		mask;			/* slots - 1 */
+	int32	   *slots;			/* -1 = empty, else key index */
+	int64	   *ikeys;			/* LP_KEY_INT */
+	int64	   *toff;			/* LP_KEY_TEXT: offsets into tbuf, n + 1 */
+	char	   *tbuf;
+	Size		tlen;
+	Size		tcap;
+} LpKeyMap;
+
+/* the key kind for a column type, or false if the type is unsupported */
+extern bool LpKeyKindForType(Oid typid, LpKeyKind *kind);
+extern const char *LpSupportedKeyTypes(void);
+
+extern LpKeyMap *LpKeyMapCreate(LpKeyKind kind, int32 expected);
+extern int32 LpKeyMapIntern(LpKeyMap *map, int64 ikey, const char *tkey, int tlen);
+extern int32 LpKeyMapFind(const LpKeyMap *map, int64 ikey, const char *tkey, int tlen);
+extern char *LpKeyMapText(const LpKeyMap *map, int32 idx);
+
+/*
+ * A Datum of any supported type, as a lookup key.  Returns false when the
+ * value cannot be a key of this map (for example text that is not a number
+ * for an integer map): such a value is simply unknown.
+ */
+extern bool LpKeyFromDatum(LpKeyKind kind, Oid keytype, Datum value, Oid valtype,
+						   int64 *ikey, char **tkey);
+/* a stored key back as a Datum of type typid */
+extern Datum LpKeyToDatum(const LpKeyMap *map, int32 idx, Oid typid);
+
+#endif

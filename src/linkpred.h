@@ -1,0 +1,75 @@
+/*
+ * linkpred.h: what the subsystems share: GUCs, the catalog context that
+ * reads and writes linkpred's own tables, and job rows.
+ */
+#ifndef LINKPRED_H
+#define LINKPRED_H
+
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "utils/elog.h"
+
+#define LINKPRED_WORKER_TYPE "linkpred training"
+#define LINKPRED_MAX_NAME (NAMEDATALEN - 1)
+
+/* GUCs (linkpred.c) */
+extern char *linkpred_default_model;
+
+/*
+ * Catalog context: linkpred's tables are private to the extension owner.
+ * Code that reads or writes them switches to that role and to a search_path
+ * of pg_catalog only, runs fixed SQL with $n parameters, and switches back.
+ * An ERROR in between is undone by transaction abort.
+ */
+typedef struct LpCatalogContext
+{
+	Oid			save_userid;
+	int			save_sec_context;
+	int			save_nestlevel;
+} LpCatalogContext;
+
+extern void LpCatalogEnter(LpCatalogContext *ctx);
+extern void LpCatalogLeave(LpCatalogContext *ctx);
+extern Oid	LpExtensionOwner(void);
+
+/* schema-qualified, quoted name of a relation, for messages and SQL */
+extern char *LpQualifiedRelName(Oid relid);
+
+/* Run SQL through SPI (caller connected); errors if the result is not ok. */
+extern int	LpSpiExec(const char *sql, int nargs, Oid *types, Datum *values,
+					  const char *nulls, bool read_only);
+
+/* Job rows (catalog.c) */
+typedef struct LpJobRow
+{
+	int64		id;
+	char	   *model;
+	Oid			owner;
+	char	   *state;
+	bool		live;			/* worker process still running */
+	int32		version;
+	int64		null_ids;		/* from stats: what the loader skipped */
+	int64		self_loops;
+	int64		duplicates;
+	int64		bad_weights;
+	char	   *error;
+	char	   *sqlstate;
+	char	   *detail;
+	char	   *hint;
+	int32		pid;
+} LpJobRow;
+
+/* latest committed state of a job (not the caller's snapshot); false if none */
+extern bool LpJobRead(int64 job_id, LpJobRow *row);
+extern void LpJobCheckAccess(const LpJobRow *row);
+extern void LpJobMarkOrphaned(int64 job_id);
+extern bool LpJobIsFinal(const char *state);
+
+/* jobs.c: wait for a job and report its outcome to the caller */
+extern char *LpWaitForJob(int64 job_id, int64 timeout_ms);
+
+/* linkpred.c */
+extern void LpSetBlasThreads(int n);
+
+#endif

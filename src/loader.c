@@ -1,0 +1,339 @@
+/*
+ * loader.c: edges in through SPI, ids mapped to dense indices, CSR built.
+ *
+ * The edge relation is read through a cursor in batches (the caller holds a
+ * transaction, a snapshot and an SPI connection, running as the role that
+ * submitted the job, so that role's privileges and row-level security apply).
+ * Rows with a NULL id or an unusable weight are skipped, self loops of a
+ * homogeneous graph dropped, repeated edges merged with their weights added;
+ * each is counted in LpLoadStats and reported to the user.  The result is a
+ * CSR with sorted target lists, which the sampler's "is this a real edge?"
+ * check relies on.
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+
+#include "graph.h"
+#include "linkpred.h"
+
+#define LOAD_BATCH 10000
+#define MAX_WEIGHT_SCALE 10.0f
+
+typedef struct EdgeBuf
+{
+	int64		n;
+	int64		cap;
+	int32	   *src;
+	int32	   *dst;
+	float	   *w;				/* NULL when unweighted */
+} EdgeBuf;
+
+static void
+EdgeBufPush(EdgeBuf *b, int32 s, int32 d, float w)
+{
+	if (b->n == b->cap)
+	{
+		b->cap = b->cap ? b->cap * 2 : 65536;
+		if (b->src == NULL)
+		{
+			b->src = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int32) * b->cap);
+			b->dst = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int32) * b->cap);
+		}
+		else
+		{
+			b->src = repalloc_huge(b->src, sizeof(int32) * b->cap);
+			b->dst = repalloc_huge(b->dst, sizeof(int32) * b->cap);
+		}
+		if (b->w != NULL || w >= 0)
+			b->w = b->w ? repalloc_huge(b->w, sizeof(float) * b->cap)
+				: MemoryContextAllocHuge(CurrentMemoryContext, sizeof(float) * b->cap);
+	}
+	b->src[b->n] = s;
+	b->dst[b->n] = d;
+	if (b->w)
+		b->w[b->n] = w;
+	b->n++;
+}
+
+/* One id value of a row as a key of the map; false if NULL. */
+static bool
+InternDatum(LpKeyMap *map, Oid typid, Datum d, bool isnull, int32 *idx)
+{
+	if (isnull)
+		return false;
+	switch (typid)
+	{
+		case INT2OID:
+			*idx = LpKeyMapIntern(map, DatumGetInt16(d), NULL, 0);
+			break;
+		case INT4OID:
+			*idx = LpKeyMapIntern(map, DatumGetInt32(d), NULL, 0);
+			break;
+		case INT8OID:
+			*idx = LpKeyMapIntern(map, DatumGetInt64(d), NULL, 0);
+			break;
+		case TEXTOID:
+		case VARCHAROID:
+			{
+				text	   *t = DatumGetTextPP(d);
+
+				*idx = LpKeyMapIntern(map, 0, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+				break;
+			}
+		default:
+			{
+				/* uuid: its canonical text form */
+				char	   *s = OidOutputFunctionCall(F_UUID_OUT, d);
+
+				*idx = LpKeyMapIntern(map, 0, s, strlen(s));
+				break;
+			}
+	}
+	return true;
+}
+
+typedef struct AdjEntry
+{
+	int32		target;
+	float		w;
+} AdjEntry;
+
+static int
+CompareAdj(const void *a, const void *b)
+{
+	int32		x = ((const AdjEntry *) a)->target;
+	int32		y = ((const AdjEntry *) b)->target;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * CSR from the edge buffer: counting sort by source, sort and merge each
+ * target list.
+ */
+static void
+BuildCsr(EdgeBuf *b, LpGraph *g, LpLoadStats *stats)
+{
+	int64	   *off;
+	AdjEntry   *adj;
+	int64	   *fill;
+	int64		out = 0;
+	bool		weighted = (b->w != NULL);
+	double		wsum = 0;
+
+	off = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int64) * ((Size) g->n_src + 1));
+	memset(off, 0, sizeof(int64) * ((Size) g->n_src + 1));
+	for (int64 i = 0; i < b->n; i++)
+		off[b->src[i] + 1]++;
+	for (int32 u = 0; u < g->n_src; u++)
+		off[u + 1] += off[u];
+
+	adj = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(AdjEntry) * Max(b->n, 1));
+	fill = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int64) * Max(g->n_src, 1));
+	memcpy(fill, off, sizeof(int64) * g->n_src);
+	for (int64 i = 0; i < b->n; i++)
+	{
+		AdjEntry   *e = &adj[fill[b->src[i]]++];
+
+		e->target = b->dst[i];
+		e->w = weighted ? b->w[i] : 1.0f;
+	}
+	pfree(fill);
+
+	g->targets = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int32) * Max(b->n, 1));
+	g->weights = weighted ? MemoryContextAllocHuge(CurrentMemoryContext, sizeof(float) * Max(b->n, 1)) : NULL;
+	g->src_degree = palloc0(sizeof(int32) * Max(g->n_src, 1));
+	g->dst_degree = palloc0(sizeof(int32) * Max(g->n_dst, 1));
+
+	for (int32 u = 0; u < g->n_src; u++)
+	{
+		int64		start = off[u];
+		int64		end = off[u + 1];
+
+		off[u] = out;
+		if (end - start > 1)
+			qsort(adj + start, end - start, sizeof(AdjEntry), CompareAdj);
+		for (int64 i = start; i < end; i++)
+		{
+			if (out > off[u] && g->targets[out - 1] == adj[i].target)
+			{
+				stats->duplicates++;
+				if (weighted)
+					g->weights[out - 1] += adj[i].w;
+				continue;
+			}
+			g->targets[out] = adj[i].target;
+			if (weighted)
+				g->weights[out] = adj[i].w;
+			g->dst_degree[adj[i].target]++;
+			out++;
+		}
+		g->src_degree[u] = (int32) (out - off[u]);
+		CHECK_FOR_INTERRUPTS();
+	}
+	off[g->n_src] = out;
+	g->offsets = off;
+	g->n_entries = out;
+	pfree(adj);
+
+	/* an undirected edge was stored twice: each copy's duplicate counted twice */
+	if (g->tied)
+		stats->duplicates /= 2;
+	g->n_edges = g->tied ? out / 2 : out;
+
+	/* weights scale the gradient: mean 1, capped so SGD stays stable */
+	if (weighted && out > 0)
+	{
+		for (int64 i = 0; i < out; i++)
+			wsum += g->weights[i];
+		for (int64 i = 0; i < out; i++)
+			g->weights[i] = Min((float) (g->weights[i] * out / wsum), MAX_WEIGHT_SCALE);
+	}
+}
+
+void
+LpLoadGraph(const LpEdgeSource *src, LpLoadedGraph *out)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	MemoryContext batch_cxt;
+	StringInfoData sql;
+	Portal		portal;
+	EdgeBuf		buf = {0};
+	LpKeyKind	skind,
+				dkind;
+	char	   *relname;
+	bool		weighted = (src->weight_column != NULL);
+
+	memset(out, 0, sizeof(*out));
+
+	relname = LpQualifiedRelName(src->relid);
+	initStringInfo(&sql);
+	appendStringInfo(&sql, "SELECT %s, %s", quote_identifier(src->src_column),
+					 quote_identifier(src->dst_column));
+	if (weighted)
+		appendStringInfo(&sql, ", (%s)::pg_catalog.float8", quote_identifier(src->weight_column));
+	appendStringInfo(&sql, " FROM %s", relname);
+
+	portal = SPI_cursor_open_with_args(NULL, sql.data, 0, NULL, NULL, NULL, true, 0);
+	batch_cxt = AllocSetContextCreate(cxt, "linkpred load batch", ALLOCSET_DEFAULT_SIZES);
+
+	for (;;)
+	{
+		SPITupleTable *tt;
+		TupleDesc	desc;
+
+		SPI_cursor_fetch(portal, true, LOAD_BATCH);
+		tt = SPI_tuptable;
+		desc = tt->tupdesc;
+
+		if (out->src_keys == NULL)
+		{
+			/* first batch: key types and maps (types can change after submit) */
+			out->src_type = TupleDescAttr(desc, 0)->atttypid;
+			out->dst_type = TupleDescAttr(desc, 1)->atttypid;
+			if (!LpKeyKindForType(out->src_type, &skind) ||
+				!LpKeyKindForType(out->dst_type, &dkind))
+				ereport(ERROR,
+						(errcode(ERRCODE_DATATYPE_MISMATCH),
+						 errmsg("id columns of %s have unsupported types %s and %s",
+								relname, format_type_be(out->src_type),
+								format_type_be(out->dst_type)),
+						 errhint("Supported id types are %s.", LpSupportedKeyTypes())));
+			if (src->homogeneous && skind != dkind)
+				ereport(ERROR,
+						(errcode(ERRCODE_DATATYPE_MISMATCH),
+						 errmsg("columns \"%s\" and \"%s\" must hold the same kind of id in a homogeneous graph",
+								src->src_column, src->dst_column)));
+			MemoryContextSwitchTo(cxt);
+			out->src_keys = LpKeyMapCreate(skind, 1024);
+			out->dst_keys = src->homogeneous ? out->src_keys : LpKeyMapCreate(dkind, 1024);
+		}
+
+		MemoryContextSwitchTo(batch_cxt);
+		for (uint64 r = 0; r < SPI_processed; r++)
+		{
+			HeapTuple	tup = tt->vals[r];
+			bool		snull,
+						dnull,
+						wnull = false;
+			Datum		sd = SPI_getbinval(tup, desc, 1, &snull);
+			Datum		dd = SPI_getbinval(tup, desc, 2, &dnull);
+			double		w = 1.0;
+			int32		s,
+						d;
+
+			out->stats.rows++;
+			if (snull || dnull)
+			{
+				out->stats.null_ids++;
+				continue;
+			}
+			if (weighted)
+			{
+				w = DatumGetFloat8(SPI_getbinval(tup, desc, 3, &wnull));
+				if (wnull || isnan(w) || isinf(w) || w <= 0)
+				{
+					out->stats.bad_weights++;
+					continue;
+				}
+			}
+			MemoryContextSwitchTo(cxt);
+			InternDatum(out->src_keys, out->src_type, sd, false, &s);
+			InternDatum(out->dst_keys, out->dst_type, dd, false, &d);
+			if (src->homogeneous && s == d)
+			{
+				out->stats.self_loops++;
+				MemoryContextSwitchTo(batch_cxt);
+				continue;
+			}
+			EdgeBufPush(&buf, s, d, weighted ? (float) w : -1.0f);
+			if (src->homogeneous && !src->directed)
+				EdgeBufPush(&buf, d, s, weighted ? (float) w : -1.0f);
+			MemoryContextSwitchTo(batch_cxt);
+		}
+		MemoryContextSwitchTo(cxt);
+		MemoryContextReset(batch_cxt);
+
+		if (SPI_processed == 0)
+		{
+			SPI_freetuptable(tt);
+			break;
+		}
+		SPI_freetuptable(tt);
+		CHECK_FOR_INTERRUPTS();
+	}
+	SPI_cursor_close(portal);
+	MemoryContextDelete(batch_cxt);
+	MemoryContextSwitchTo(cxt);
+
+	if (buf.n == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_NO_DATA_FOUND),
+				 errmsg("relation %s has no usable edges", relname),
+				 errdetail("Rows read: " INT64_FORMAT "; with a NULL id: " INT64_FORMAT
+						   "; self loops: " INT64_FORMAT "; unusable weights: " INT64_FORMAT ".",
+						   out->stats.rows, out->stats.null_ids, out->stats.self_loops,
+						   out->stats.bad_weights),
+				 errhint("Train from a relation that holds at least one edge with two non-NULL ids.")));
+
+	out->graph.homogeneous = src->homogeneous;
+	out->graph.tied = src->homogeneous && !src->directed;
+	out->graph.n_src = out->src_keys->n;
+	out->graph.n_dst = out->dst_keys->n;
+	BuildCsr(&buf, &out->graph, &out->stats);
+	pfree(buf.src);
+	pfree(buf.dst);
+	if (buf.w)
+		pfree(buf.w);
+}

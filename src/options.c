@@ -1,0 +1,306 @@
+/*
+ * options.c: parse and validate the jsonb options of linkpred_train.
+ *
+ * Every option is one row of LpOptionTable: name, kind, range, default and
+ * where it lands in LpOptions.  Unknown keys, wrong types and out-of-range
+ * values are rejected at submit time with an error that names the valid
+ * keys, so a typo never silently trains with a default.  The same table
+ * renders the effective options (defaults filled in, the seed actually used)
+ * as the jsonb stored with each model version.
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "lib/stringinfo.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+#include "utils/numeric.h"
+
+#include "options.h"
+
+typedef enum OptKind
+{
+	OPT_INT,
+	OPT_INT64,
+	OPT_REAL,
+	OPT_BOOL,
+	OPT_ENUM
+} OptKind;
+
+typedef struct OptDef
+{
+	const char *name;
+	OptKind		kind;
+	double		min;
+	double		max;
+	size_t		offset;
+	const char *const *choices; /* OPT_ENUM: NULL-terminated, index = value */
+	const char *doc;
+} OptDef;
+
+static const char *const loss_names[] = {"bpr", "bce", NULL};
+static const char *const sampler_names[] = {"uniform", "degree", NULL};
+
+#define OFF(f) offsetof(LpOptions, f)
+
+static const OptDef LpOptionTable[] = {
+	{"dim", OPT_INT, 1, 1024, OFF(dim), NULL, "embedding dimension"},
+	{"epochs", OPT_INT, 1, 100000, OFF(epochs), NULL, "passes over the edges"},
+	{"lr", OPT_REAL, 1e-6, 10, OFF(lr), NULL, "initial learning rate"},
+	{"reg", OPT_REAL, 0, 10, OFF(reg), NULL, "L2 regularisation"},
+	{"loss", OPT_ENUM, 0, 0, OFF(loss), loss_names, "bpr or bce"},
+	{"sampler", OPT_ENUM, 0, 0, OFF(sampler), sampler_names, "uniform or degree"},
+	{"degree_alpha", OPT_REAL, 0, 2, OFF(degree_alpha), NULL, "degree sampler exponent"},
+	{"negatives", OPT_INT, 1, 1000, OFF(negatives), NULL, "non-edges per edge"},
+	{"bias", OPT_BOOL, 0, 0, OFF(bias), NULL, "per-node bias term"},
+	{"bipartite", OPT_BOOL, 0, 0, OFF(bipartite), NULL, "user/item id spaces"},
+	{"directed", OPT_BOOL, 0, 0, OFF(directed), NULL, "homogeneous graphs only"},
+	{"seed", OPT_INT64, 0, 9007199254740991.0, OFF(seed), NULL, "random seed"},
+	{"keep_versions", OPT_INT, 1, 1000, OFF(keep_versions), NULL, "versions kept"},
+};
+
+#define N_OPTIONS lengthof(LpOptionTable)
+
+static void
+SetDefaults(LpOptions *o)
+{
+	o->dim = 64;
+	o->epochs = 40;
+	o->lr = 0.05;
+	o->reg = 0.0001;
+	o->loss = LP_LOSS_BPR;
+	o->sampler = LP_SAMPLER_UNIFORM;
+	o->degree_alpha = 0.75;
+	o->negatives = 4;
+	o->bias = true;
+	o->bipartite = true;
+	o->directed = false;
+	o->seed = -1;
+	o->keep_versions = 3;
+}
+
+static char *
+ValidKeys(void)
+{
+	StringInfoData s;
+
+	initStringInfo(&s);
+	for (size_t i = 0; i < N_OPTIONS; i++)
+		appendStringInfo(&s, "%s%s", i ? ", " : "", LpOptionTable[i].name);
+	return s.data;
+}
+
+static const OptDef *
+FindOption(const char *key, int len)
+{
+	for (size_t i = 0; i < N_OPTIONS; i++)
+		if (strlen(LpOptionTable[i].name) == (size_t) len &&
+			strncmp(LpOptionTable[i].name, key, len) == 0)
+			return &LpOptionTable[i];
+	return NULL;
+}
+
+static const char *
+KindName(OptKind kind)
+{
+	switch (kind)
+	{
+		case OPT_INT:
+		case OPT_INT64:
+			return "an integer";
+		case OPT_REAL:
+			return "a number";
+		case OPT_BOOL:
+			return "a boolean";
+		case OPT_ENUM:
+			return "a string";
+	}
+	return "?";
+}
+
+static void
+WrongType(const OptDef *def)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("option \"%s\" must be %s", def->name, KindName(def->kind)),
+			 errhint("Write it as a JSON %s, for example '{\"%s\": %s}'.",
+					 def->kind == OPT_BOOL ? "boolean" :
+					 def->kind == OPT_ENUM ? "string" : "number",
+					 def->name,
+					 def->kind == OPT_BOOL ? "true" :
+					 def->kind == OPT_ENUM ? "\"...\"" : "1")));
+}
+
+static void
+OutOfRange(const OptDef *def, double v)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("option \"%s\" is out of range: %g", def->name, v),
+			 errdetail("\"%s\" (%s) must be between %g and %g.",
+					   def->name, def->doc, def->min, def->max)));
+}
+
+static void
+SetOne(LpOptions *opts, const OptDef *def, JsonbValue *v)
+{
+	char	   *field = (char *) opts + def->offset;
+
+	switch (def->kind)
+	{
+		case OPT_INT:
+		case OPT_INT64:
+		case OPT_REAL:
+			{
+				double		d;
+
+				if (v->type != jbvNumeric)
+					WrongType(def);
+				d = DatumGetFloat8(DirectFunctionCall1(numeric_float8,
+													   NumericGetDatum(v->val.numeric)));
+				if (def->kind != OPT_REAL && d != floor(d))
+					WrongType(def);
+				if (isnan(d) || d < def->min || d > def->max)
+					OutOfRange(def, d);
+				if (def->kind == OPT_INT)
+					*(int *) field = (int) d;
+				else if (def->kind == OPT_INT64)
+					*(int64 *) field = (int64) d;
+				else
+					*(double *) field = d;
+				break;
+			}
+		case OPT_BOOL:
+			if (v->type != jbvBool)
+				WrongType(def);
+			*(bool *) field = v->val.boolean;
+			break;
+		case OPT_ENUM:
+			{
+				char	   *s;
+				StringInfoData valid;
+
+				if (v->type != jbvString)
+					WrongType(def);
+				s = pnstrdup(v->val.string.val, v->val.string.len);
+				for (int i = 0; def->choices[i]; i++)
+				{
+					if (strcmp(s, def->choices[i]) == 0)
+					{
+						/* every enum field is an int-sized C enum */
+						*(int *) field = i;
+						return;
+					}
+				}
+				initStringInfo(&valid);
+				for (int i = 0; def->choices[i]; i++)
+					appendStringInfo(&valid, "%s%s", i ? ", " : "", def->choices[i]);
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("invalid value for option \"%s\": \"%s\"", def->name, s),
+						 errdetail("Valid values are: %s.", valid.data)));
+			}
+	}
+}
+
+/*
+ * Parse user options over the defaults.  NULL json means all defaults.
+ */
+void
+LpOptionsParse(Jsonb *json, LpOptions *opts)
+{
+	JsonbIterator *it;
+	JsonbValue	v;
+	JsonbIteratorToken tok;
+	const OptDef *def = NULL;
+
+	SetDefaults(opts);
+	if (json == NULL)
+		return;
+	if (!JB_ROOT_IS_OBJECT(json))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("options must be a JSON object"),
+				 errhint("Pass options like '{\"dim\": 64, \"epochs\": 20}'. Valid keys: %s.",
+						 ValidKeys())));
+
+	it = JsonbIteratorInit(&json->root);
+	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+	{
+		if (tok == WJB_KEY)
+		{
+			def = FindOption(v.val.string.val, v.val.string.len);
+			if (def == NULL)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("unknown option \"%.*s\"", v.val.string.len, v.val.string.val),
+						 errdetail("Valid keys are: %s.", ValidKeys()),
+						 errhint("See the Training section of the linkpred README.")));
+		}
+		else if (tok == WJB_VALUE)
+		{
+			Assert(def != NULL);
+			SetOne(opts, def, &v);
+		}
+	}
+
+	if (opts->bipartite && opts->directed)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("option \"directed\" applies only to homogeneous graphs"),
+				 errdetail("A bipartite graph's edges always go from user to item."),
+				 errhint("Set \"bipartite\": false for a graph with one id space.")));
+}
+
+const char *
+LpLossName(LpLoss loss)
+{
+	return loss_names[loss];
+}
+
+const char *
+LpSamplerName(LpSampler sampler)
+{
+	return sampler_names[sampler];
+}
+
+/*
+ * The effective options as JSON text, every key present.
+ */
+char *
+LpOptionsToJson(const LpOptions *opts)
+{
+	StringInfoData s;
+
+	initStringInfo(&s);
+	appendStringInfoChar(&s, '{');
+	for (size_t i = 0; i < N_OPTIONS; i++)
+	{
+		const OptDef *def = &LpOptionTable[i];
+		const char *field = (const char *) opts + def->offset;
+
+		appendStringInfo(&s, "%s\"%s\": ", i ? ", " : "", def->name);
+		switch (def->kind)
+		{
+			case OPT_INT:
+				appendStringInfo(&s, "%d", *(const int *) field);
+				break;
+			case OPT_INT64:
+				appendStringInfo(&s, INT64_FORMAT, *(const int64 *) field);
+				break;
+			case OPT_REAL:
+				appendStringInfo(&s, "%.17g", *(const double *) field);
+				break;
+			case OPT_BOOL:
+				appendStringInfoString(&s, *(const bool *) field ? "true" : "false");
+				break;
+			case OPT_ENUM:
+				appendStringInfo(&s, "\"%s\"", def->choices[*(const int *) field]);
+				break;
+		}
+	}
+	appendStringInfoChar(&s, '}');
+	return s.data;
+}

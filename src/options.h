@@ -1,0 +1,48 @@
+/*
+ * options.h: the training options a user passes as jsonb to linkpred_train.
+ *
+ * One table in options.c lists every key with its type, range and default;
+ * parsing, validation, the error that lists the valid keys and the
+ * normalised jsonb stored with each model version all come from it.
+ */
+#ifndef LINKPRED_OPTIONS_H
+#define LINKPRED_OPTIONS_H
+
+#include "postgres.h"
+#include "utils/jsonb.h"
+
+typedef enum LpLoss
+{
+	LP_LOSS_BPR,
+	LP_LOSS_BCE
+} LpLoss;
+
+typedef enum LpSampler
+{
+	LP_SAMPLER_UNIFORM,
+	LP_SAMPLER_DEGREE
+} LpSampler;
+
+typedef struct LpOptions
+{
+	int			dim;			/* embedding dimension */
+	int			epochs;			/* passes over the training edges */
+	double		lr;				/* initial SGD learning rate */
+	double		reg;			/* L2 regularisation */
+	LpLoss		loss;
+	LpSampler	sampler;
+	double		degree_alpha;	/* exponent of the degree sampler */
+	int			negatives;		/* sampled non-edges per positive */
+	bool		bias;			/* learn a per-node bias term */
+	bool		bipartite;		/* two id spaces (user -> item) */
+	bool		directed;		/* homogeneous graphs only */
+	int64		seed;			/* -1 = pick one; stored so a run can be repeated */
+	int			keep_versions;	/* versions kept per model, active included */
+} LpOptions;
+
+extern void LpOptionsParse(Jsonb *json, LpOptions *opts);
+extern char *LpOptionsToJson(const LpOptions *opts);
+extern const char *LpLossName(LpLoss loss);
+extern const char *LpSamplerName(LpSampler sampler);
+
+#endif

@@ -1,0 +1,208 @@
+/*
+ * serve.c: linkpred_score and linkpred_topk.
+ *
+ * score(u, v) = U[u].V[v] + bu[u] + bv[v], the logit the model was trained
+ * on; NULL when u or v is not in the model.  topk(u, k) scores every item
+ * with one BLAS matrix-vector product, drops the items u had in training
+ * (and u itself in a homogeneous graph) unless exclude_seen is false, and
+ * keeps the k best in a heap.  Ties break by training popularity, then by
+ * index, so results are deterministic.  A user the model does not know
+ * (new since training, or NULL) is scored as a user with no history: items
+ * rank by their learnt bias, then popularity.
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include <cblas.h>
+
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/tuplestore.h"
+
+#include "cache.h"
+#include "linkpred.h"
+
+PG_FUNCTION_INFO_V1(linkpred_score);
+PG_FUNCTION_INFO_V1(linkpred_topk);
+
+static inline float
+Dot(const float *a, const float *b, int dim)
+{
+	float		s = 0;
+
+	for (int d = 0; d < dim; d++)
+		s += a[d] * b[d];
+	return s;
+}
+
+Datum
+linkpred_score(PG_FUNCTION_ARGS)
+{
+	LpServingModel *m;
+	int32		u,
+				v;
+	Oid			ut,
+				vt;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		PG_RETURN_NULL();
+	m = LpModelForCall(fcinfo, 2);
+	ut = get_fn_expr_argtype(fcinfo->flinfo, 0);
+	vt = get_fn_expr_argtype(fcinfo->flinfo, 1);
+	u = LpLookupUser(m, PG_GETARG_DATUM(0), ut);
+	v = LpLookupItem(m, PG_GETARG_DATUM(1), vt);
+	if (u < 0 || v < 0)
+		PG_RETURN_NULL();
+	PG_RETURN_FLOAT8((double) (Dot(m->U + (int64) u * m->dim, m->V + (int64) v * m->dim, m->dim) +
+							   m->bu[u] + m->bv[v]));
+}
+
+/* true if candidate a ranks above candidate b */
+static inline bool
+Better(const LpServingModel *m, const float *s, int32 a, int32 b)
+{
+	if (s[a] != s[b])
+		return s[a] > s[b];
+	if (m->ideg[a] != m->ideg[b])
+		return m->ideg[a] > m->ideg[b];
+	return a < b;
+}
+
+/* min-heap on rank: heap[0] is the worst of the kept candidates */
+static void
+SiftDown(const LpServingModel *m, const float *s, int32 *heap, int n, int i)
+{
+	for (;;)
+	{
+		int			l = 2 * i + 1,
+					r = l + 1,
+					w = i;
+
+		if (l < n && Better(m, s, heap[w], heap[l]))
+			w = l;
+		if (r < n && Better(m, s, heap[w], heap[r]))
+			w = r;
+		if (w == i)
+			return;
+		{
+			int32		t = heap[i];
+
+			heap[i] = heap[w];
+			heap[w] = t;
+		}
+		i = w;
+	}
+}
+
+static void
+SiftUp(const LpServingModel *m, const float *s, int32 *heap, int i)
+{
+	while (i > 0)
+	{
+		int			p = (i - 1) / 2;
+
+		if (!Better(m, s, heap[p], heap[i]))
+			return;
+		{
+			int32		t = heap[i];
+
+			heap[i] = heap[p];
+			heap[p] = t;
+		}
+		i = p;
+	}
+}
+
+/* the k best non-excluded candidates, best first; returns how many */
+static int
+SelectTopK(const LpServingModel *m, const float *s, int k, int32 *heap)
+{
+	int			n = 0;
+
+	for (int32 i = 0; i < m->n_items; i++)
+	{
+		if (isinf(s[i]) && s[i] < 0)
+			continue;			/* excluded */
+		if (n < k)
+		{
+			heap[n] = i;
+			SiftUp(m, s, heap, n++);
+		}
+		else if (Better(m, s, i, heap[0]))
+		{
+			heap[0] = i;
+			SiftDown(m, s, heap, n, 0);
+		}
+	}
+	/* heap sort in place: repeatedly move the worst to the end */
+	for (int end = n - 1; end > 0; end--)
+	{
+		int32		t = heap[0];
+
+		heap[0] = heap[end];
+		heap[end] = t;
+		SiftDown(m, s, heap, end, 0);
+	}
+	return n;
+}
+
+Datum
+linkpred_topk(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	LpServingModel *m;
+	bool		exclude_seen = PG_ARGISNULL(3) ? true : PG_GETARG_BOOL(3);
+	Oid			utype = get_fn_expr_argtype(fcinfo->flinfo, 0);
+	int32		u = -1;
+	int32		k;
+	int32	   *heap;
+	float	   *s;
+	int			n;
+
+	InitMaterializedSRF(fcinfo, 0);
+	if (PG_ARGISNULL(1))
+		return (Datum) 0;
+	k = PG_GETARG_INT32(1);
+	if (k <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("k must be positive, not %d", k),
+				 errhint("Ask for at least one item, for example linkpred_topk(u, 10).")));
+
+	m = LpModelForCall(fcinfo, 2);
+	if (!PG_ARGISNULL(0))
+		u = LpLookupUser(m, PG_GETARG_DATUM(0), utype);
+	s = m->scratch;
+
+	if (u >= 0)
+	{
+		cblas_sgemv(CblasRowMajor, CblasNoTrans, m->n_items, m->dim, 1.0f, m->V, m->dim,
+					m->U + (int64) u * m->dim, 1, 0.0f, s, 1);
+		for (int32 i = 0; i < m->n_items; i++)
+			s[i] += m->bv[i];
+		if (exclude_seen)
+			for (int32 j = 0; j < m->seen_len[u]; j++)
+				s[m->seen[m->seen_start[u] + j]] = -INFINITY;
+		if (m->homogeneous)
+			s[u] = -INFINITY;
+	}
+	else
+		memcpy(s, m->bv, sizeof(float) * m->n_items);
+
+	k = Min(k, m->n_items);
+	heap = palloc(sizeof(int32) * k);
+	n = SelectTopK(m, s, k, heap);
+	for (int i = 0; i < n; i++)
+	{
+		Datum		values[2];
+		bool		nulls[2] = {false, false};
+
+		values[0] = LpKeyToDatum(m->ikeys, heap[i], utype);
+		values[1] = Float8GetDatum((double) s[heap[i]]);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	pfree(heap);
+	return (Datum) 0;
+}

@@ -1,0 +1,240 @@
+/*
+ * store.c: the embeddings table; a new model version in one transaction.
+ *
+ * The version row, one embedding row per node and side, the switch of the
+ * model's active version, the pruning of old versions and the job's 'done'
+ * all happen in the caller's single transaction.  Readers keep serving the
+ * previous version until it commits; if anything fails, nothing of the new
+ * version exists.  The model row is locked first, so two stores for one
+ * model (which the per-model advisory lock already prevents) could not
+ * interleave either.
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+
+#include "linkpred.h"
+#include "store.h"
+
+static ArrayType *
+FloatArray(const float *v, int n)
+{
+	Datum	   *d = palloc(sizeof(Datum) * n);
+
+	for (int i = 0; i < n; i++)
+		d[i] = Float4GetDatum(v[i]);
+	return construct_array(d, n, FLOAT4OID, sizeof(float4), true, TYPALIGN_INT);
+}
+
+static ArrayType *
+IntArray(const int32 *v, int64 n)
+{
+	Datum	   *d = palloc(sizeof(Datum) * Max(n, 1));
+
+	for (int64 i = 0; i < n; i++)
+		d[i] = Int32GetDatum(v[i]);
+	return construct_array(d, (int) n, INT4OID, sizeof(int32), true, TYPALIGN_INT);
+}
+
+/* Insert the rows of one side; seen lists come from the CSR when with_seen. */
+static void
+WriteSide(SPIPlanPtr plan, const LpStoreRequest *req, int32 version, char side,
+		  const LpKeyMap *keys, int32 n, const float *M, const float *bias,
+		  const int32 *degree, bool with_seen)
+{
+	const LpGraph *g = &req->loaded->graph;
+	int			dim = req->emb->dim;
+	MemoryContext tmp = AllocSetContextCreate(CurrentMemoryContext, "linkpred store",
+											  ALLOCSET_DEFAULT_SIZES);
+	MemoryContext old = MemoryContextSwitchTo(tmp);
+	Datum		values[9];
+	char		nulls[9];
+
+	for (int32 i = 0; i < n; i++)
+	{
+		memset(nulls, ' ', sizeof(nulls));
+		values[0] = CStringGetTextDatum(req->model);
+		values[1] = Int32GetDatum(version);
+		values[2] = CharGetDatum(side);
+		values[3] = Int32GetDatum(i);
+		values[4] = CStringGetTextDatum(LpKeyMapText(keys, i));
+		values[5] = Int32GetDatum(degree[i]);
+		values[6] = Float4GetDatum(bias[i]);
+		values[7] = PointerGetDatum(FloatArray(M + (int64) i * dim, dim));
+		if (with_seen)
+			values[8] = PointerGetDatum(IntArray(g->targets + g->offsets[i],
+												 g->offsets[i + 1] - g->offsets[i]));
+		else
+			nulls[8] = 'n';
+		if (SPI_execute_plan(plan, values, nulls, false, 0) != SPI_OK_INSERT)
+			elog(ERROR, "linkpred: inserting an embedding row failed");
+		if ((i & 1023) == 1023)
+		{
+			MemoryContextReset(tmp);
+			CHECK_FOR_INTERRUPTS();
+		}
+	}
+	MemoryContextSwitchTo(old);
+	MemoryContextDelete(tmp);
+}
+
+int32
+LpStoreVersion(const LpStoreRequest *req)
+{
+	const LpLoadedGraph *lg = req->loaded;
+	const LpGraph *g = &lg->graph;
+	const LpEmbeddings *emb = req->emb;
+	LpCatalogContext cc;
+	Datum		v[10];
+	char		n[10];
+	Oid			t[10];
+	int32		version;
+	SPIPlanPtr	plan;
+
+	LpCatalogEnter(&cc);
+
+	/* the model row: create it, or lock it and check it is ours */
+	t[0] = TEXTOID;
+	v[0] = CStringGetTextDatum(req->model);
+	LpSpiExec("SELECT owner::oid FROM linkpred.model_catalog WHERE name = $1 FOR UPDATE",
+			  1, t, v, NULL, false);
+	if (SPI_processed == 1)
+	{
+		bool		isnull;
+		Oid			owner = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0],
+														   SPI_tuptable->tupdesc, 1, &isnull));
+
+		if (!has_privs_of_role(req->owner, owner))
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("model \"%s\" belongs to role \"%s\"", req->model,
+							GetUserNameFromId(owner, false)),
+					 errhint("Train under another model name.")));
+	}
+	else
+	{
+		memset(n, ' ', sizeof(n));
+		t[1] = OIDOID;
+		v[1] = ObjectIdGetDatum(req->owner);
+		t[2] = OIDOID;
+		v[2] = ObjectIdGetDatum(req->relid);
+		t[3] = TEXTOID;
+		v[3] = CStringGetTextDatum(req->src_column);
+		t[4] = TEXTOID;
+		v[4] = CStringGetTextDatum(req->dst_column);
+		t[5] = TEXTOID;
+		v[5] = req->weight_column ? CStringGetTextDatum(req->weight_column) : (Datum) 0;
+		n[5] = req->weight_column ? ' ' : 'n';
+		t[6] = OIDOID;
+		v[6] = ObjectIdGetDatum(lg->src_type);
+		t[7] = OIDOID;
+		v[7] = ObjectIdGetDatum(lg->dst_type);
+		LpSpiExec("INSERT INTO linkpred.model_catalog (name, owner, source, src_column,"
+				  " dst_column, weight_column, user_type, item_type)"
+				  " VALUES ($1, $2::regrole, $3::regclass, $4, $5, $6, $7::regtype, $8::regtype)",
+				  8, t, v, n, false);
+	}
+
+	LpSpiExec("SELECT coalesce(max(version), 0) + 1 FROM linkpred.version_catalog WHERE model = $1",
+			  1, t, v, NULL, false);
+	{
+		bool		isnull;
+
+		version = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
+											  1, &isnull));
+	}
+
+	/* the version row */
+	t[1] = INT4OID;
+	v[1] = Int32GetDatum(version);
+	t[2] = INT8OID;
+	v[2] = Int64GetDatum(req->job_id);
+	t[3] = INT4OID;
+	v[3] = Int32GetDatum(emb->dim);
+	t[4] = INT8OID;
+	v[4] = Int64GetDatum(g->n_src);
+	t[5] = INT8OID;
+	v[5] = Int64GetDatum(g->n_dst);
+	t[6] = INT8OID;
+	v[6] = Int64GetDatum(g->n_edges);
+	t[7] = TEXTOID;
+	v[7] = CStringGetTextDatum(LpOptionsToJson(req->opts));
+	t[8] = TEXTOID;
+	v[8] = CStringGetTextDatum(psprintf("{\"loss\": %.6g, \"train_seconds\": %.3f}",
+										req->final_loss, req->train_seconds));
+	LpSpiExec("INSERT INTO linkpred.version_catalog (model, version, job_id, dim, n_users,"
+			  " n_items, n_edges, options, metrics)"
+			  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9::jsonb)",
+			  9, t, v, NULL, false);
+
+	/* the embeddings */
+	{
+		Oid			et[9] = {TEXTOID, INT4OID, CHAROID, INT4OID, TEXTOID, INT4OID,
+		FLOAT4OID, FLOAT4ARRAYOID, INT4ARRAYOID};
+
+		plan = SPI_prepare("INSERT INTO linkpred.embedding_store"
+						   " (model, version, side, idx, key, degree, bias, vec, seen)"
+						   " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)", 9, et);
+		if (plan == NULL)
+			elog(ERROR, "linkpred: SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+	}
+	if (g->tied)
+		WriteSide(plan, req, version, 'n', lg->src_keys, g->n_src, emb->U, emb->bu,
+				  g->src_degree, true);
+	else
+	{
+		WriteSide(plan, req, version, 'u', lg->src_keys, g->n_src, emb->U, emb->bu,
+				  g->src_degree, true);
+		WriteSide(plan, req, version, 'i', lg->dst_keys, g->n_dst, emb->V, emb->bv,
+				  g->dst_degree, false);
+	}
+	SPI_freeplan(plan);
+
+	/* activate, and record where this version came from */
+	memset(n, ' ', sizeof(n));
+	t[2] = OIDOID;
+	v[2] = ObjectIdGetDatum(req->relid);
+	t[3] = TEXTOID;
+	v[3] = CStringGetTextDatum(req->src_column);
+	t[4] = TEXTOID;
+	v[4] = CStringGetTextDatum(req->dst_column);
+	t[5] = TEXTOID;
+	v[5] = req->weight_column ? CStringGetTextDatum(req->weight_column) : (Datum) 0;
+	n[5] = req->weight_column ? ' ' : 'n';
+	t[6] = OIDOID;
+	v[6] = ObjectIdGetDatum(lg->src_type);
+	t[7] = OIDOID;
+	v[7] = ObjectIdGetDatum(lg->dst_type);
+	LpSpiExec("UPDATE linkpred.model_catalog SET active_version = $2, source = $3::regclass,"
+			  " src_column = $4, dst_column = $5, weight_column = $6,"
+			  " user_type = $7::regtype, item_type = $8::regtype WHERE name = $1",
+			  8, t, v, n, false);
+
+	/* keep the newest keep_versions versions */
+	t[2] = INT4OID;
+	v[2] = Int32GetDatum(req->opts->keep_versions);
+	LpSpiExec("WITH old AS (SELECT version FROM linkpred.version_catalog"
+			  "   WHERE model = $1 AND version <> $2 ORDER BY version DESC OFFSET $3 - 1),"
+			  " e AS (DELETE FROM linkpred.embedding_store"
+			  "   WHERE model = $1 AND version IN (SELECT version FROM old))"
+			  " DELETE FROM linkpred.version_catalog"
+			  "   WHERE model = $1 AND version IN (SELECT version FROM old)",
+			  3, t, v, NULL, false);
+
+	/* the job is done in the same commit */
+	t[0] = INT8OID;
+	v[0] = Int64GetDatum(req->job_id);
+	LpSpiExec("UPDATE linkpred.job_catalog SET state = 'done', version = $2, phase = NULL,"
+			  " epoch = epochs, finished_at = clock_timestamp(), updated_at = clock_timestamp()"
+			  " WHERE id = $1",
+			  2, t, v, NULL, false);
+
+	LpCatalogLeave(&cc);
+	return version;
+}

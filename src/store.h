@@ -1,0 +1,36 @@
+/*
+ * store.h: writing a trained model version to linkpred's tables.
+ */
+#ifndef LINKPRED_STORE_H
+#define LINKPRED_STORE_H
+
+#include "postgres.h"
+
+#include "graph.h"
+#include "options.h"
+#include "train.h"
+
+typedef struct LpStoreRequest
+{
+	int64		job_id;
+	const char *model;
+	Oid			owner;
+	Oid			relid;
+	const char *src_column;
+	const char *dst_column;
+	const char *weight_column;
+	const LpOptions *opts;
+	const LpLoadedGraph *loaded;
+	const LpEmbeddings *emb;
+	double		final_loss;
+	double		train_seconds;
+} LpStoreRequest;
+
+/*
+ * Insert the version, its embeddings, activate it, prune old versions and
+ * mark the job done, in the caller's transaction (SPI connected).  Returns
+ * the new version number.
+ */
+extern int32 LpStoreVersion(const LpStoreRequest *req);
+
+#endif

@@ -1,0 +1,240 @@
+/*
+ * train.c: the SGD trainer (matrix factorisation with a dot-product decoder).
+ *
+ * Design.  Each epoch visits every training positive (a CSR entry u -> i)
+ * once in a fresh random order and contrasts it with `negatives` sampled
+ * non-edges u -> j, where j comes from the sampler and is redrawn when it is
+ * a real edge of u (or u itself).  Two losses:
+ *
+ *   bpr  -log sigmoid(s(u,i) - s(u,j))            per (i, j) pair
+ *   bce  -log sigmoid(s(u,i)) - log sigmoid(-s(u,j))
+ *
+ * with s(u,v) = U[u].V[v] + bu[u] + bv[v].  Updates are plain per-sample SGD
+ * with L2 on the touched rows and a learning rate that decays linearly to a
+ * tenth of its start over the run (word2vec's schedule), which needs no
+ * per-parameter state.  An edge weight w multiplies the positive's gradient.
+ *
+ * This file never calls PostgreSQL; the caller's progress callback is the
+ * only way out mid-run, and it is called between chunks, never inside one.
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "train.h"
+
+#define CHUNK 65536
+#define MAX_REDRAWS 16
+
+void
+LpInitEmbeddings(LpEmbeddings *emb, int32 n_src, int32 n_dst, bool tied, uint64 seed)
+{
+	LpRng		rng;
+	int64		total = (int64) n_src * emb->dim;
+
+	LpRngSeed(&rng, seed ^ UINT64CONST(0x5eed));
+	/* Box-Muller normals, sd 0.1 */
+	for (int pass = 0; pass < (tied ? 1 : 2); pass++)
+	{
+		float	   *m = pass == 0 ? emb->U : emb->V;
+		int64		n = pass == 0 ? total : (int64) n_dst * emb->dim;
+
+		for (int64 i = 0; i < n; i += 2)
+		{
+			float		a = Max(LpRngUniform(&rng), 1e-7f);
+			float		b = LpRngUniform(&rng);
+			float		r = sqrtf(-2.0f * logf(a)) * 0.1f;
+
+			m[i] = r * cosf(6.2831853f * b);
+			if (i + 1 < n)
+				m[i + 1] = r * sinf(6.2831853f * b);
+		}
+	}
+	memset(emb->bu, 0, sizeof(float) * n_src);
+	if (!tied)
+		memset(emb->bv, 0, sizeof(float) * n_dst);
+}
+
+static inline float
+Dot(const float *a, const float *b, int dim)
+{
+	float		s = 0;
+
+	for (int d = 0; d < dim; d++)
+		s += a[d] * b[d];
+	return s;
+}
+
+/* log(1 + exp(-x)) without overflow */
+static inline float
+SoftplusNeg(float x)
+{
+	return x > 0 ? log1pf(expf(-x)) : -x + log1pf(expf(x));
+}
+
+static inline float
+Sigmoid(float x)
+{
+	return x >= 0 ? 1.0f / (1.0f + expf(-x)) : expf(x) / (1.0f + expf(x));
+}
+
+/* a non-edge target for u, or -1 if none found in MAX_REDRAWS tries */
+static inline int32
+DrawNegative(const LpGraph *g, const LpSamplerState *sampler, LpRng *rng, int32 u)
+{
+	for (int t = 0; t < MAX_REDRAWS; t++)
+	{
+		int32		j = LpSamplerDraw(sampler, rng);
+
+		if (g->homogeneous && j == u)
+			continue;
+		if (!LpGraphHasEdge(g, u, j))
+			return j;
+	}
+	return -1;
+}
+
+/* one positive u -> i with its negatives; returns the loss */
+static float
+Step(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sampler,
+	 LpEmbeddings *emb, LpRng *rng, int32 u, int32 i, float w, float lr)
+{
+	const int	dim = cfg->dim;
+	const float reg = cfg->reg;
+	float	   *pu = emb->U + (int64) u * dim;
+	float	   *pi = emb->V + (int64) i * dim;
+	float		loss = 0;
+
+	if (cfg->loss == LP_TRAIN_BCE)
+	{
+		float		x = Dot(pu, pi, dim) + emb->bu[u] + emb->bv[i];
+		float		gr = (1.0f - Sigmoid(x)) * w;
+
+		loss += SoftplusNeg(x) * w;
+		for (int d = 0; d < dim; d++)
+		{
+			float		a = pu[d],
+						b = pi[d];
+
+			pu[d] += lr * (gr * b - reg * a);
+			pi[d] += lr * (gr * a - reg * b);
+		}
+		if (cfg->bias)
+		{
+			emb->bu[u] += lr * gr;
+			emb->bv[i] += lr * gr;
+		}
+	}
+
+	for (int n = 0; n < cfg->negatives; n++)
+	{
+		int32		j = DrawNegative(g, sampler, rng, u);
+		float	   *pj;
+
+		if (j < 0)
+			continue;
+		pj = emb->V + (int64) j * dim;
+		if (cfg->loss == LP_TRAIN_BCE)
+		{
+			float		x = Dot(pu, pj, dim) + emb->bu[u] + emb->bv[j];
+			float		gr = -Sigmoid(x);
+
+			loss += SoftplusNeg(-x);
+			for (int d = 0; d < dim; d++)
+			{
+				float		a = pu[d],
+							b = pj[d];
+
+				pu[d] += lr * (gr * b - reg * a);
+				pj[d] += lr * (gr * a - reg * b);
+			}
+			if (cfg->bias)
+			{
+				emb->bu[u] += lr * gr;
+				emb->bv[j] += lr * gr;
+			}
+		}
+		else
+		{
+			float		x = 0;
+			float		gr;
+
+			for (int d = 0; d < dim; d++)
+				x += pu[d] * (pi[d] - pj[d]);
+			if (cfg->bias)
+				x += emb->bv[i] - emb->bv[j];
+			gr = (1.0f - Sigmoid(x)) * w;
+			loss += SoftplusNeg(x) * w;
+			for (int d = 0; d < dim; d++)
+			{
+				float		a = pu[d],
+							b = pi[d],
+							c = pj[d];
+
+				pu[d] += lr * (gr * (b - c) - reg * a);
+				pi[d] += lr * (gr * a - reg * b);
+				pj[d] += lr * (-gr * a - reg * c);
+			}
+			if (cfg->bias)
+			{
+				emb->bv[i] += lr * (gr - reg * emb->bv[i]);
+				emb->bv[j] += lr * (-gr - reg * emb->bv[j]);
+			}
+		}
+	}
+	return loss;
+}
+
+LpTrainResult
+LpTrain(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sampler,
+		LpEmbeddings *emb, int64 *order, int32 *entry_src,
+		LpProgressFn progress, void *arg, double *final_loss)
+{
+	LpRng		rng;
+	int64		n = g->n_entries;
+	int64		total_steps = n * cfg->epochs;
+	int64		step = 0;
+
+	LpRngSeed(&rng, cfg->seed);
+	for (int32 u = 0; u < g->n_src; u++)
+		for (int64 e = g->offsets[u]; e < g->offsets[u + 1]; e++)
+			entry_src[e] = u;
+	for (int64 e = 0; e < n; e++)
+		order[e] = e;
+
+	*final_loss = 0;
+	for (int epoch = 1; epoch <= cfg->epochs; epoch++)
+	{
+		double		loss = 0;
+
+		/* Fisher-Yates */
+		for (int64 e = n - 1; e > 0; e--)
+		{
+			int64		k = (int64) (LpRngNext(&rng) % (uint64) (e + 1));
+			int64		t = order[e];
+
+			order[e] = order[k];
+			order[k] = t;
+		}
+
+		for (int64 start = 0; start < n; start += CHUNK)
+		{
+			int64		end = Min(start + CHUNK, n);
+
+			for (int64 p = start; p < end; p++, step++)
+			{
+				int64		e = order[p];
+				float		lr = cfg->lr * (1.0f - 0.9f * (float) step / (float) total_steps);
+
+				loss += Step(g, cfg, sampler, emb, &rng, entry_src[e], g->targets[e],
+							 g->weights ? g->weights[e] : 1.0f, lr);
+			}
+			if (isnan(loss) || isinf(loss))
+				return LP_TRAIN_DIVERGED;
+			if (progress && !progress(arg, epoch, (double) end / n, loss / end, end == n))
+				return LP_TRAIN_STOPPED;
+		}
+		*final_loss = loss / Max(n, 1);
+	}
+	return LP_TRAIN_OK;
+}

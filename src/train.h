@@ -1,0 +1,120 @@
+/*
+ * train.h: the numeric core: negative samplers and the SGD trainer.
+ *
+ * Nothing declared here calls PostgreSQL: no palloc, no ereport, no SPI.
+ * Callers allocate every array; the trainer reports through a callback
+ * between chunks of work, and the callback decides whether to go on.
+ */
+#ifndef LINKPRED_TRAIN_H
+#define LINKPRED_TRAIN_H
+
+#include "postgres.h"
+
+#include "graph.h"
+
+/* xoshiro256** state: fast, good enough for sampling, seedable */
+typedef struct LpRng
+{
+	uint64		s[4];
+} LpRng;
+
+extern void LpRngSeed(LpRng *rng, uint64 seed);
+extern uint64 LpRngNext(LpRng *rng);
+
+static inline uint32
+LpRngBelow(LpRng *rng, uint32 n)
+{
+	/* multiply-shift: unbiased enough for n << 2^32 */
+	return (uint32) (((LpRngNext(rng) >> 32) * (uint64) n) >> 32);
+}
+
+static inline float
+LpRngUniform(LpRng *rng)
+{
+	return (float) (LpRngNext(rng) >> 40) * (1.0f / 16777216.0f);
+}
+
+/* Negative sampler over the target nodes (items) of a graph. */
+typedef struct LpSamplerState
+{
+	int32		n;
+	bool		uniform;
+	float	   *prob;			/* alias method: n entries each */
+	int32	   *alias;
+} LpSamplerState;
+
+/* arrays prob and alias hold n entries; weights[i] >= 0 */
+extern void LpSamplerInitAlias(LpSamplerState *s, int32 n, const double *weights,
+							   float *prob, int32 *alias, int32 *work);
+extern void LpSamplerInitUniform(LpSamplerState *s, int32 n);
+
+static inline int32
+LpSamplerDraw(const LpSamplerState *s, LpRng *rng)
+{
+	int32		i = (int32) LpRngBelow(rng, (uint32) s->n);
+
+	if (s->uniform)
+		return i;
+	return LpRngUniform(rng) < s->prob[i] ? i : s->alias[i];
+}
+
+typedef enum LpTrainLoss
+{
+	LP_TRAIN_BPR,
+	LP_TRAIN_BCE
+} LpTrainLoss;
+
+typedef struct LpTrainConfig
+{
+	int			dim;
+	int			epochs;
+	float		lr;
+	float		reg;
+	LpTrainLoss loss;
+	int			negatives;
+	bool		bias;
+	uint64		seed;
+} LpTrainConfig;
+
+/*
+ * The model being learnt.  U is n_src x dim, V is n_dst x dim (V == U and
+ * bv == bu when the graph is tied).  Score of (u, v) = U[u].V[v] + bu[u] + bv[v].
+ */
+typedef struct LpEmbeddings
+{
+	int			dim;
+	float	   *U;
+	float	   *V;
+	float	   *bu;
+	float	   *bv;
+} LpEmbeddings;
+
+/*
+ * Progress callback: called after every chunk of about chunk_size positives
+ * with the epoch (1-based), the fraction of it done and the mean loss of
+ * the epoch so far.  Returning false stops training.  The callback may also
+ * leave by longjmp (an ERROR): the trainer holds no resources of its own.
+ */
+typedef bool (*LpProgressFn) (void *arg, int epoch, double frac, double loss, bool epoch_end);
+
+typedef enum LpTrainResult
+{
+	LP_TRAIN_OK,
+	LP_TRAIN_STOPPED,
+	LP_TRAIN_DIVERGED
+} LpTrainResult;
+
+/*
+ * order (int64) and entry_src (int32) are n_entries scratch arrays: the
+ * per-epoch shuffle of the positives and the source node of each CSR entry.
+ */
+extern LpTrainResult LpTrain(const LpGraph *g, const LpTrainConfig *cfg,
+							 const LpSamplerState *sampler, LpEmbeddings *emb,
+							 int64 *order, int32 *entry_src,
+							 LpProgressFn progress, void *arg, double *final_loss);
+
+/* initialise embeddings: N(0, 0.1^2) vectors, zero biases */
+extern void LpInitEmbeddings(LpEmbeddings *emb, int32 n_src, int32 n_dst, bool tied,
+							 uint64 seed);
+
+#endif

@@ -1,0 +1,466 @@
+/*
+ * worker.c: the training background worker, one per job.
+ *
+ * Life cycle.  linkpred_train (jobs.c) starts a dynamic worker with the job
+ * description in a DSM segment.  The worker:
+ *
+ *   1. copies the description, connects to the database as the session user
+ *      of the submitter and becomes the submitter's current role, so every
+ *      read of user data is checked against that role (privileges, RLS);
+ *   2. inserts the job row ('queued') in its own transaction and tells the
+ *      submitter it has accepted the job;
+ *   3. takes a session advisory lock on the model name, so two jobs for one
+ *      model run one after the other, never as two writers;
+ *   4. reads the edges (one transaction, a cursor), trains with no
+ *      transaction or snapshot held, committing progress to the job row in
+ *      short transactions;
+ *   5. writes the new version, activates it and marks the job done, all in
+ *      one transaction: readers switch from the old version to the new one
+ *      at that commit, and a failure before it leaves the old one serving.
+ *
+ * Signals.  SIGINT (linkpred_cancel, pg_cancel_backend) raises "canceling
+ * statement" at the next CHECK_FOR_INTERRUPTS: the job ends 'cancelled'.
+ * SIGTERM (pg_terminate_backend, shutdown) is turned into the same error so
+ * that the outcome can still be recorded, and the job ends 'failed'.  Every
+ * ERROR is caught here, recorded in a fresh transaction, and the worker
+ * exits with status 0, so the postmaster never restarts the cluster over a
+ * failed job.  A worker killed outright leaves its row 'running'; the jobs
+ * view and linkpred_wait see that the process is gone and report 'failed'.
+ */
+#include "postgres.h"
+
+#include <math.h>
+#include <signal.h>
+
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "storage/dsm.h"
+#include "storage/ipc.h"
+#include "storage/latch.h"
+#include "tcop/tcopprot.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+#include "utils/resowner.h"
+#include "utils/snapmgr.h"
+#include "utils/timestamp.h"
+
+#include "graph.h"
+#include "jobs.h"
+#include "linkpred.h"
+#include "options.h"
+#include "store.h"
+#include "train.h"
+
+/* advisory lock class for "one writer per model" */
+#define LP_LOCK_CLASS 0x6c70
+
+static volatile sig_atomic_t got_sigterm = false;
+
+typedef struct JobRun
+{
+	LpJobSpec  *spec;
+	LpOptions	opts;
+	MemoryContext cxt;
+	TimestampTz last_report;
+	TimestampTz train_start;
+} JobRun;
+
+static void
+WorkerSigterm(SIGNAL_ARGS)
+{
+	int			save_errno = errno;
+
+	got_sigterm = true;
+	InterruptPending = true;
+	QueryCancelPending = true;
+	SetLatch(MyLatch);
+	errno = save_errno;
+}
+
+static void
+BeginTx(const char *activity)
+{
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	SPI_connect();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	if (activity)
+		pgstat_report_activity(STATE_RUNNING, activity);
+}
+
+static void
+EndTx(void)
+{
+	SPI_finish();
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+	pgstat_report_activity(STATE_IDLE, NULL);
+}
+
+/* One UPDATE of this job's row as the extension owner, in its own transaction. */
+static void
+UpdateJob(int64 job_id, const char *set_clause, int nargs, Oid *types,
+		  Datum *values, const char *nulls)
+{
+	LpCatalogContext cc;
+	char	   *sql = psprintf("UPDATE linkpred.job_catalog SET %s, updated_at = clock_timestamp()"
+							   " WHERE id = $1", set_clause);
+
+	BeginTx(NULL);
+	LpCatalogEnter(&cc);
+	LpSpiExec(sql, nargs, types, values, nulls, false);
+	LpCatalogLeave(&cc);
+	EndTx();
+	pfree(sql);
+}
+
+static void
+SetPhase(JobRun *run, const char *state, const char *phase)
+{
+	Oid			types[3] = {INT8OID, TEXTOID, TEXTOID};
+	Datum		values[3];
+
+	values[0] = Int64GetDatum(run->spec->job_id);
+	values[1] = CStringGetTextDatum(state);
+	values[2] = CStringGetTextDatum(phase);
+	UpdateJob(run->spec->job_id,
+			  strcmp(state, "running") == 0 ?
+			  "state = $2, phase = $3, started_at = coalesce(started_at, clock_timestamp())" :
+			  "state = $2, phase = $3",
+			  3, types, values, NULL);
+}
+
+static void
+InsertJobRow(JobRun *run)
+{
+	LpJobSpec  *spec = run->spec;
+	LpCatalogContext cc;
+	Oid			types[11] = {INT8OID, TEXTOID, OIDOID, OIDOID, TEXTOID, TEXTOID,
+	TEXTOID, TEXTOID, TIMESTAMPTZOID, INT4OID, TIMESTAMPTZOID};
+	Datum		values[11];
+	char		nulls[11];
+
+	memset(nulls, ' ', sizeof(nulls));
+	values[0] = Int64GetDatum(spec->job_id);
+	values[1] = CStringGetTextDatum(spec->model);
+	values[2] = ObjectIdGetDatum(spec->roleid);
+	values[3] = ObjectIdGetDatum(spec->relid);
+	values[4] = CStringGetTextDatum(spec->src_column);
+	values[5] = CStringGetTextDatum(spec->dst_column);
+	values[6] = CStringGetTextDatum(spec->weight_column);
+	if (spec->weight_column[0] == '\0')
+		nulls[6] = 'n';
+	values[7] = CStringGetTextDatum(spec->options);
+	values[8] = TimestampTzGetDatum(spec->submitted_at);
+	values[9] = Int32GetDatum(MyProcPid);
+	values[10] = TimestampTzGetDatum(MyStartTimestamp);
+
+	BeginTx(NULL);
+	LpCatalogEnter(&cc);
+	LpSpiExec("INSERT INTO linkpred.job_catalog (id, model, owner, state, source,"
+			  " src_column, dst_column, weight_column, options, submitted_at, pid,"
+			  " backend_start, phase, epochs, updated_at)"
+			  " VALUES ($1, $2, $3::regrole, 'queued', $4::regclass, $5, $6, $7,"
+			  " $8::jsonb, $9, $10, $11, 'waiting for other jobs of this model', NULL,"
+			  " clock_timestamp())",
+			  11, types, values, nulls, false);
+	LpCatalogLeave(&cc);
+	EndTx();
+}
+
+/* Progress: interrupts every chunk, a job-row update at most once a second. */
+static bool
+Progress(void *arg, int epoch, double frac, double loss, bool epoch_end)
+{
+	JobRun	   *run = (JobRun *) arg;
+	TimestampTz now = GetCurrentTimestamp();
+
+	CHECK_FOR_INTERRUPTS();
+	if (epoch_end || TimestampDifferenceExceeds(run->last_report, now, 1000))
+	{
+		Oid			types[3] = {INT8OID, INT4OID, FLOAT8OID};
+		Datum		values[3];
+		char		activity[128];
+
+		values[0] = Int64GetDatum(run->spec->job_id);
+		values[1] = Int32GetDatum(epoch_end ? epoch : epoch - 1);
+		values[2] = Float8GetDatum(loss);
+		UpdateJob(run->spec->job_id, "epoch = $2, loss = $3", 3, types, values, NULL);
+		snprintf(activity, sizeof(activity), "linkpred job " INT64_FORMAT ": epoch %d/%d (%.0f%%)",
+				 run->spec->job_id, epoch, run->opts.epochs, frac * 100);
+		pgstat_report_activity(STATE_RUNNING, activity);
+		run->last_report = now;
+	}
+	return true;
+}
+
+static void
+RunJob(JobRun *run)
+{
+	LpJobSpec  *spec = run->spec;
+	LpEdgeSource source;
+	LpLoadedGraph loaded;
+	LpGraph    *g;
+	LpEmbeddings emb;
+	LpSamplerState sampler;
+	LpTrainConfig cfg;
+	LpTrainResult result;
+	LpStoreRequest req;
+	double		final_loss;
+	int64	   *order;
+	int32	   *entry_src;
+	MemoryContext old;
+
+	/* one writer per model: later jobs wait here, state 'queued' */
+	{
+		Oid			types[1] = {TEXTOID};
+		Datum		values[1];
+		char	   *sql = psprintf("SELECT pg_catalog.pg_advisory_lock(%d, pg_catalog.hashtext($1))",
+								   LP_LOCK_CLASS);
+
+		values[0] = CStringGetTextDatum(spec->model);
+		BeginTx("linkpred: waiting for other jobs of this model");
+		LpSpiExec(sql, 1, types, values, NULL, false);
+		EndTx();
+	}
+
+	SetPhase(run, "running", "loading edges");
+	source.relid = spec->relid;
+	source.src_column = spec->src_column;
+	source.dst_column = spec->dst_column;
+	source.weight_column = spec->weight_column[0] ? spec->weight_column : NULL;
+	source.homogeneous = !run->opts.bipartite;
+	source.directed = run->opts.directed;
+
+	BeginTx("linkpred: loading edges");
+	old = MemoryContextSwitchTo(run->cxt);
+	LpLoadGraph(&source, &loaded);
+	MemoryContextSwitchTo(old);
+	EndTx();
+	g = &loaded.graph;
+
+	{
+		Oid			types[3] = {INT8OID, TEXTOID, INT4OID};
+		Datum		values[3];
+		char	   *stats = psprintf("{\"rows\": " INT64_FORMAT ", \"null_ids\": " INT64_FORMAT
+									 ", \"self_loops\": " INT64_FORMAT ", \"duplicates\": " INT64_FORMAT
+									 ", \"bad_weights\": " INT64_FORMAT ", \"edges\": " INT64_FORMAT
+									 ", \"users\": %d, \"items\": %d}",
+									 loaded.stats.rows, loaded.stats.null_ids,
+									 loaded.stats.self_loops, loaded.stats.duplicates,
+									 loaded.stats.bad_weights, g->n_edges, g->n_src, g->n_dst);
+
+		values[0] = Int64GetDatum(spec->job_id);
+		values[1] = CStringGetTextDatum(stats);
+		values[2] = Int32GetDatum(run->opts.epochs);
+		UpdateJob(spec->job_id, "stats = $2::jsonb, epochs = $3, epoch = 0, phase = 'training'",
+				  3, types, values, NULL);
+	}
+
+	/* model arrays live in the job context, outside any transaction */
+	old = MemoryContextSwitchTo(run->cxt);
+	emb.dim = run->opts.dim;
+	emb.U = MemoryContextAllocHuge(run->cxt, sizeof(float) * (Size) g->n_src * emb.dim);
+	emb.bu = palloc(sizeof(float) * g->n_src);
+	if (g->tied)
+	{
+		emb.V = emb.U;
+		emb.bv = emb.bu;
+	}
+	else
+	{
+		emb.V = MemoryContextAllocHuge(run->cxt, sizeof(float) * (Size) g->n_dst * emb.dim);
+		emb.bv = palloc(sizeof(float) * g->n_dst);
+	}
+	LpInitEmbeddings(&emb, g->n_src, g->n_dst, g->tied, (uint64) run->opts.seed);
+
+	if (run->opts.sampler == LP_SAMPLER_DEGREE)
+	{
+		double	   *w = MemoryContextAllocHuge(run->cxt, sizeof(double) * g->n_dst);
+
+		for (int32 i = 0; i < g->n_dst; i++)
+			w[i] = pow((double) g->dst_degree[i], run->opts.degree_alpha);
+		LpSamplerInitAlias(&sampler, g->n_dst, w,
+						   MemoryContextAllocHuge(run->cxt, sizeof(float) * g->n_dst),
+						   MemoryContextAllocHuge(run->cxt, sizeof(int32) * g->n_dst),
+						   MemoryContextAllocHuge(run->cxt, sizeof(int32) * g->n_dst));
+	}
+	else
+		LpSamplerInitUniform(&sampler, g->n_dst);
+
+	order = MemoryContextAllocHuge(run->cxt, sizeof(int64) * g->n_entries);
+	entry_src = MemoryContextAllocHuge(run->cxt, sizeof(int32) * g->n_entries);
+	MemoryContextSwitchTo(old);
+
+	cfg.dim = run->opts.dim;
+	cfg.epochs = run->opts.epochs;
+	cfg.lr = (float) run->opts.lr;
+	cfg.reg = (float) run->opts.reg;
+	cfg.loss = run->opts.loss == LP_LOSS_BCE ? LP_TRAIN_BCE : LP_TRAIN_BPR;
+	cfg.negatives = run->opts.negatives;
+	cfg.bias = run->opts.bias;
+	cfg.seed = (uint64) run->opts.seed;
+
+	run->train_start = GetCurrentTimestamp();
+	run->last_report = run->train_start;
+	result = LpTrain(g, &cfg, &sampler, &emb, order, entry_src, Progress, run, &final_loss);
+	CHECK_FOR_INTERRUPTS();
+	if (result == LP_TRAIN_DIVERGED)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("training diverged: the loss became infinite or NaN"),
+				 errdetail("Learning rate %g, %d dimensions.", run->opts.lr, run->opts.dim),
+				 errhint("Lower \"lr\" in the options, or raise \"reg\".")));
+
+	SetPhase(run, "running", "storing embeddings");
+	memset(&req, 0, sizeof(req));
+	req.job_id = spec->job_id;
+	req.model = spec->model;
+	req.owner = spec->roleid;
+	req.relid = spec->relid;
+	req.src_column = spec->src_column;
+	req.dst_column = spec->dst_column;
+	req.weight_column = source.weight_column;
+	req.opts = &run->opts;
+	req.loaded = &loaded;
+	req.emb = &emb;
+	req.final_loss = final_loss;
+	req.train_seconds = (double) (GetCurrentTimestamp() - run->train_start) / 1e6;
+
+	BeginTx("linkpred: storing embeddings");
+	LpStoreVersion(&req);
+	EndTx();
+}
+
+static void
+RecordFailure(int64 job_id, ErrorData *edata)
+{
+	const char *state;
+	Oid			types[6] = {INT8OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID};
+	Datum		values[6];
+	char		nulls[6] = {' ', ' ', ' ', ' ', 'n', 'n'};
+	const char *message = edata->message ? edata->message : "unknown error";
+
+	if (got_sigterm)
+	{
+		state = "failed";
+		message = "training worker was terminated (pg_terminate_backend or server shutdown)";
+	}
+	else if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
+	{
+		state = "cancelled";
+		message = "cancelled by request";
+	}
+	else
+		state = "failed";
+
+	values[0] = Int64GetDatum(job_id);
+	values[1] = CStringGetTextDatum(state);
+	values[2] = CStringGetTextDatum(message);
+	values[3] = CStringGetTextDatum(unpack_sql_state(got_sigterm ? ERRCODE_ADMIN_SHUTDOWN
+													 : edata->sqlerrcode));
+	if (edata->detail && !got_sigterm)
+	{
+		values[4] = CStringGetTextDatum(edata->detail);
+		nulls[4] = ' ';
+	}
+	if (edata->hint && !got_sigterm)
+	{
+		values[5] = CStringGetTextDatum(edata->hint);
+		nulls[5] = ' ';
+	}
+	UpdateJob(job_id, "state = $2, error = $3, error_sqlstate = $4, error_detail = $5,"
+			  " error_hint = $6, phase = NULL, finished_at = clock_timestamp()",
+			  6, types, values, nulls);
+}
+
+void
+LinkpredWorkerMain(Datum main_arg)
+{
+	dsm_segment *seg;
+	LpJobSpec  *shared;
+	JobRun		run;
+	Size		size;
+
+	pqsignal(SIGTERM, WorkerSigterm);
+	BackgroundWorkerUnblockSignals();
+
+	CurrentResourceOwner = ResourceOwnerCreate(NULL, "linkpred worker");
+	seg = dsm_attach(DatumGetUInt32(main_arg));
+	if (seg == NULL)
+		proc_exit(0);			/* the submitter gave up before we started */
+	shared = (LpJobSpec *) dsm_segment_address(seg);
+
+	memset(&run, 0, sizeof(run));
+	run.cxt = AllocSetContextCreate(TopMemoryContext, "linkpred job", ALLOCSET_DEFAULT_SIZES);
+	size = offsetof(LpJobSpec, options) + shared->options_len + 1;
+	run.spec = MemoryContextAlloc(run.cxt, size);
+	memcpy(run.spec, shared, size);
+
+	BackgroundWorkerInitializeConnectionByOid(run.spec->dboid, run.spec->login_roleid, 0);
+	pgstat_report_appname("linkpred");
+
+	PG_TRY();
+	{
+		Jsonb	   *opts;
+
+		StartTransactionCommand();
+		if (run.spec->roleid != run.spec->login_roleid)
+			SetCurrentRoleId(run.spec->roleid, superuser_arg(run.spec->roleid));
+		opts = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(run.spec->options)));
+		MemoryContextSwitchTo(run.cxt);
+		LpOptionsParse(opts, &run.opts);
+		CommitTransactionCommand();
+		if (run.opts.seed < 0)
+			run.opts.seed = (int64) ((uint64) GetCurrentTimestamp() ^ ((uint64) MyProcPid << 32)) &
+				INT64CONST(0x1fffffffffffff);
+		InsertJobRow(&run);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(run.cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		AbortCurrentTransaction();
+		strlcpy(shared->reject_message, edata->message ? edata->message : "unknown error",
+				sizeof(shared->reject_message));
+		pg_atomic_write_u32(&shared->status, LP_JOB_REJECTED);
+		dsm_detach(seg);
+		proc_exit(0);
+	}
+	PG_END_TRY();
+
+	pg_atomic_write_u32(&shared->status, LP_JOB_ACCEPTED);
+	dsm_detach(seg);
+
+	PG_TRY();
+	{
+		RunJob(&run);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		HOLD_INTERRUPTS();
+		MemoryContextSwitchTo(run.cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		AbortCurrentTransaction();
+		if (edata->sqlerrcode != ERRCODE_QUERY_CANCELED)
+		{
+			edata->elevel = LOG;
+			ThrowErrorData(edata);
+		}
+		RecordFailure(run.spec->job_id, edata);
+		RESUME_INTERRUPTS();
+	}
+	PG_END_TRY();
+
+	proc_exit(0);
+}

@@ -1,0 +1,88 @@
+# cluster.sh: sourced by test/run.sh, test/demo.sh and bench/run.sh.
+#
+# Installs what a fresh Debian 12 machine lacks (when run as root), builds
+# and installs the extension, and runs a throwaway PostgreSQL cluster in a
+# temporary directory: unix socket only, owned by an unprivileged OS user
+# (initdb refuses root), removed on exit.
+
+set -euo pipefail
+
+LP_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+LP_PACKAGES="postgresql-15 postgresql-server-dev-15 libopenblas-dev postgresql-15-pgtap pgtap postgresql-15-cron make gcc"
+
+lp_log() { printf '== %s\n' "$*" >&2; }
+
+lp_install_packages() {
+	local missing=()
+	for p in $LP_PACKAGES; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	if [ "$(id -u)" -ne 0 ]; then
+		lp_log "missing Debian packages: ${missing[*]} (run as root to install them)"
+		return 1
+	fi
+	lp_log "installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+lp_build_install() {
+	lp_log "building and installing linkpred"
+	make -C "$LP_SRC" -s -j2 >/dev/null
+	if ! make -C "$LP_SRC" -s install >/dev/null; then
+		lp_log "make install failed: installing into PostgreSQL needs root (or sudo)"
+		return 1
+	fi
+}
+
+# Binaries of the PostgreSQL that pg_config belongs to.
+LP_BINDIR=$(pg_config --bindir 2>/dev/null || echo /usr/lib/postgresql/15/bin)
+
+lp_as_owner() {
+	if [ "$(id -u)" -eq 0 ]; then
+		runuser -u "$LP_OWNER" -- "$@"
+	else
+		"$@"
+	fi
+}
+
+# lp_cluster_start [extra postgresql.conf lines...]
+lp_cluster_start() {
+	LP_OWNER=$(id -un)
+	[ "$(id -u)" -eq 0 ] && LP_OWNER=postgres
+	LP_TMP=$(mktemp -d /tmp/linkpred.XXXXXX)
+	chmod 755 "$LP_TMP"
+	chown "$LP_OWNER" "$LP_TMP"
+	export PGHOST="$LP_TMP" PGPORT=5432 PGUSER="$LP_OWNER" PGDATABASE=postgres
+	trap lp_cluster_stop EXIT
+	lp_log "starting a throwaway cluster in $LP_TMP as OS user $LP_OWNER"
+	lp_as_owner "$LP_BINDIR/initdb" -D "$LP_TMP/data" -U "$LP_OWNER" -A trust --no-sync >"$LP_TMP/initdb.log" 2>&1 \
+		|| { cat "$LP_TMP/initdb.log" >&2; return 1; }
+	{
+		echo "listen_addresses = ''"
+		echo "unix_socket_directories = '$LP_TMP'"
+		echo "port = 5432"
+		echo "fsync = off"
+		echo "max_worker_processes = 16"
+		echo "log_min_messages = warning"
+		for line in "$@"; do echo "$line"; done
+	} >>"$LP_TMP/data/postgresql.conf"
+	lp_as_owner "$LP_BINDIR/pg_ctl" -D "$LP_TMP/data" -l "$LP_TMP/server.log" -w start >/dev/null \
+		|| { cat "$LP_TMP/server.log" >&2; return 1; }
+}
+
+lp_cluster_stop() {
+	[ -n "${LP_TMP:-}" ] && [ -d "$LP_TMP" ] || return 0
+	lp_as_owner "$LP_BINDIR/pg_ctl" -D "$LP_TMP/data" -m fast -w stop >/dev/null 2>&1 || true
+	if [ -n "${LP_KEEP_TMP:-}" ]; then
+		lp_log "kept $LP_TMP"
+	else
+		rm -rf "$LP_TMP"
+	fi
+}
+
+lp_psql() {
+	lp_as_owner psql -X -v ON_ERROR_STOP=1 -q "$@"
+}

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# make test: build, install, start a throwaway cluster, run pg_regress
+# (sql/ + expected/), pgTAP (test/pgtap via pg_prove) and the shell tests
+# (test/shell), stop the cluster.  Ends with "N passed, N failed".
+source "$(dirname "$0")/cluster.sh"
+
+lp_install_packages
+lp_build_install
+lp_cluster_start
+
+passed=0
+failed=0
+
+# pg_regress: the REGRESS list of the Makefile, in order, one database
+tests=$(make -s -C "$LP_SRC" --no-print-directory print-regress 2>/dev/null)
+PG_REGRESS="$(dirname "$(pg_config --pgxs)")/../test/regress/pg_regress"
+mkdir -p "$LP_TMP/regress" && chown "$LP_OWNER" "$LP_TMP/regress"
+lp_psql -c "CREATE DATABASE lp_regress"
+lp_log "pg_regress: $tests"
+if lp_as_owner "$PG_REGRESS" --inputdir="$LP_SRC" --outputdir="$LP_TMP/regress" \
+	--bindir="$LP_BINDIR" --use-existing --host="$PGHOST" --port="$PGPORT" \
+	--dbname=lp_regress $tests >"$LP_TMP/regress/out.txt" 2>&1; then
+	cat "$LP_TMP/regress/out.txt"
+else
+	cat "$LP_TMP/regress/out.txt"
+	[ -f "$LP_TMP/regress/regression.diffs" ] && cat "$LP_TMP/regress/regression.diffs"
+fi
+n_ok=$(grep -cE '^(ok|test) .* ok ' "$LP_TMP/regress/out.txt" || true)
+n_all=$(echo $tests | wc -w)
+passed=$((passed + n_ok))
+failed=$((failed + n_all - n_ok))
+
+# pgTAP: one fresh database per file
+for f in "$LP_SRC"/test/pgtap/*.sql; do
+	db="tap_$(basename "$f" .sql)"
+	lp_psql -c "CREATE DATABASE $db"
+	lp_psql -d "$db" -c "CREATE EXTENSION pgtap; CREATE EXTENSION linkpred"
+	if lp_as_owner env LP_DATA="$LP_SRC/../shared/data" pg_prove -d "$db" --ext .sql "$f"; then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
+	fi
+done
+
+# shell tests: each gets the cluster's environment
+for f in "$LP_SRC"/test/shell/*.sh; do
+	[ -e "$f" ] || continue
+	lp_log "shell test $(basename "$f")"
+	if bash "$f"; then
+		passed=$((passed + 1))
+	else
+		lp_log "FAILED: $(basename "$f")"
+		failed=$((failed + 1))
+	fi
+done
+
+if [ "$failed" -gt 0 ]; then
+	lp_log "server log tail:"
+	tail -n 40 "$LP_TMP/server.log" >&2 || true
+fi
+echo "linkpred tests: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -29,10 +29,19 @@ PG_CPPFLAGS = -I$(srcdir)/src -I/usr/include/x86_64-linux-gnu/openblas-pthread
 SHLIB_LINK = -lopenblas -lm
 PG_CFLAGS = -O2
 
-PGXS := $(shell $(PG_CONFIG) --pgxs)
+# Without the server headers the build targets cannot work, but "make test"
+# and "make demo" still can: their scripts install the packages first.
+PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
+ifneq ($(wildcard $(PGXS)),)
 include $(PGXS)
+else
+all install installcheck:
+	@echo "PostgreSQL 15 server headers (PGXS) not found." >&2
+	@echo "Install postgresql-server-dev-15, or run 'make test' as root: it installs them." >&2
+	@exit 1
+endif
 
-.PHONY: test demo bench
+.PHONY: test demo bench print-regress
 test:
 	bash test/run.sh
 

@@ -319,7 +319,7 @@ LpLoadGraph(const LpEdgeSource *src, LpLoadedGraph *out)
 
 	if (buf.n == 0)
 		ereport(ERROR,
-				(errcode(ERRCODE_NO_DATA_FOUND),
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("relation %s has no usable edges", relname),
 				 errdetail("Rows read: " INT64_FORMAT "; with a NULL id: " INT64_FORMAT
 						   "; self loops: " INT64_FORMAT "; unusable weights: " INT64_FORMAT ".",

@@ -237,7 +237,7 @@ LpOptionsParse(Jsonb *json, LpOptions *opts)
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 						 errmsg("unknown option \"%.*s\"", v.val.string.len, v.val.string.val),
 						 errdetail("Valid keys are: %s.", ValidKeys()),
-						 errhint("See the Training section of the linkpred README.")));
+						 errhint("See \"Training options\" in the linkpred README.")));
 		}
 		else if (tok == WJB_VALUE)
 		{

@@ -24,7 +24,6 @@
 #include "train.h"
 
 #define CHUNK 65536
-#define MAX_REDRAWS 16
 
 void
 LpInitEmbeddings(LpEmbeddings *emb, int32 n_src, int32 n_dst, bool tied, uint64 seed)
@@ -78,22 +77,6 @@ Sigmoid(float x)
 	return x >= 0 ? 1.0f / (1.0f + expf(-x)) : expf(x) / (1.0f + expf(x));
 }
 
-/* a non-edge target for u, or -1 if none found in MAX_REDRAWS tries */
-static inline int32
-DrawNegative(const LpGraph *g, const LpSamplerState *sampler, LpRng *rng, int32 u)
-{
-	for (int t = 0; t < MAX_REDRAWS; t++)
-	{
-		int32		j = LpSamplerDraw(sampler, rng);
-
-		if (g->homogeneous && j == u)
-			continue;
-		if (!LpGraphHasEdge(g, u, j))
-			return j;
-	}
-	return -1;
-}
-
 /* one positive u -> i with its negatives; returns the loss */
 static float
 Step(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sampler,
@@ -128,7 +111,7 @@ Step(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sampler,
 
 	for (int n = 0; n < cfg->negatives; n++)
 	{
-		int32		j = DrawNegative(g, sampler, rng, u);
+		int32		j = LpDrawNegative(g, sampler, rng, u);
 		float	   *pj;
 
 		if (j < 0)

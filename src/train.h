@@ -58,6 +58,28 @@ LpSamplerDraw(const LpSamplerState *s, LpRng *rng)
 	return LpRngUniform(rng) < s->prob[i] ? i : s->alias[i];
 }
 
+#define LP_MAX_REDRAWS 16
+
+/*
+ * A negative for source u: a target that is neither u (homogeneous graphs)
+ * nor one of u's training edges; redrawn up to LP_MAX_REDRAWS times, -1 if
+ * none was found (u is linked to nearly everything).
+ */
+static inline int32
+LpDrawNegative(const LpGraph *g, const LpSamplerState *sampler, LpRng *rng, int32 u)
+{
+	for (int t = 0; t < LP_MAX_REDRAWS; t++)
+	{
+		int32		j = LpSamplerDraw(sampler, rng);
+
+		if (g->homogeneous && j == u)
+			continue;
+		if (!LpGraphHasEdge(g, u, j))
+			return j;
+	}
+	return -1;
+}
+
 typedef enum LpTrainLoss
 {
 	LP_TRAIN_BPR,

@@ -3,6 +3,7 @@
 # (sql/ + expected/), pgTAP (test/pgtap via pg_prove) and the shell tests
 # (test/shell), stop the cluster.  Ends with "N passed, N failed".
 source "$(dirname "$0")/cluster.sh"
+shopt -s nullglob
 
 lp_install_packages
 lp_build_install
@@ -10,6 +11,12 @@ lp_cluster_start
 
 passed=0
 failed=0
+
+# unit tests of the numeric core: a plain program, no server
+lp_log "unit tests (src/train.c, src/sampler.c)"
+cc -O2 -Wall -I "$LP_SRC/src" -I "$(pg_config --includedir-server)" -o "$LP_TMP/test_train" \
+	"$LP_SRC/test/unit/test_train.c" "$LP_SRC/src/train.c" "$LP_SRC/src/sampler.c" -lm
+if "$LP_TMP/test_train"; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 
 # pg_regress: the REGRESS list of the Makefile, in order, one database
 tests=$(make -s -C "$LP_SRC" --no-print-directory print-regress 2>/dev/null)
@@ -31,6 +38,7 @@ passed=$((passed + n_ok))
 failed=$((failed + n_all - n_ok))
 
 # pgTAP: one fresh database per file
+cd "$LP_SRC"
 for f in "$LP_SRC"/test/pgtap/*.sql; do
 	db="tap_$(basename "$f" .sql)"
 	lp_psql -c "CREATE DATABASE $db"
@@ -58,5 +66,5 @@ if [ "$failed" -gt 0 ]; then
 	lp_log "server log tail:"
 	tail -n 40 "$LP_TMP/server.log" >&2 || true
 fi
-echo "linkpred tests: $passed passed, $failed failed"
+echo "linkpred: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -1,0 +1,71 @@
+-- Bad input: each case gets a clear error (errcode, detail, hint) or a
+-- documented outcome, and none touches the model that is serving.
+SELECT active_version AS v0 FROM linkpred.models WHERE name = 'shop' \gset
+SELECT linkpred_score(1, 20) AS s0 \gset
+
+-- an empty relation: the job fails, the previous version keeps serving
+CREATE TABLE empty_events (user_id int, item_id int);
+SELECT linkpred_train('shop', 'empty_events', 'user_id', 'item_id');
+SELECT state, error, error_sqlstate, error_hint FROM linkpred.jobs ORDER BY id DESC LIMIT 1;
+-- only NULL ids: the same
+INSERT INTO empty_events VALUES (NULL, 1), (2, NULL);
+SELECT linkpred_train('shop', 'empty_events', 'user_id', 'item_id');
+SELECT active_version = :v0 AS same_version, linkpred_score(1, 20) = :s0 AS same_scores
+FROM linkpred.models WHERE name = 'shop';
+
+-- relations and columns that do not exist, or have unusable types
+SELECT linkpred_train('x', 'no_such_table', 'a', 'b');
+SELECT linkpred_train('x', 'events', 'userid', 'item_id');
+SELECT linkpred_train('x', 'events', 'user_id', 'item_id', weight => 'weight');
+SELECT linkpred_train('x', 'events', 'user_id', 'ctid');
+CREATE TABLE typed (a int, b date, c numeric, t text);
+SELECT linkpred_train('x', 'typed', 'a', 'b');
+SELECT linkpred_train('x', 'typed', 'a', 'c');
+SELECT linkpred_train('x', 'typed', 'a', 't', options => '{"bipartite": false}');
+SELECT linkpred_train('x', 'typed', 'a', 'a', weight => 't');
+CREATE SEQUENCE not_a_table;
+SELECT linkpred_train('x', 'not_a_table', 'last_value', 'log_cnt');
+SELECT count(*) AS no_models_made FROM linkpred.models WHERE name = 'x';
+
+-- NULL and malformed arguments
+SELECT linkpred_train(NULL, 'events', 'user_id', 'item_id');
+SELECT linkpred_train('x', NULL, 'user_id', 'item_id');
+SELECT linkpred_train('', 'events', 'user_id', 'item_id');
+SELECT linkpred_train(repeat('m', 64), 'events', 'user_id', 'item_id');
+
+-- options: unknown keys, wrong types, out of range, contradictions
+SELECT linkpred_train('x', 'events', 'user_id', 'item_id', options => '{"dims": 8}');
+SELECT linkpred_train('x', 'events', 'user_id', 'item_id', options => '{"dim": "big"}');
+SELECT linkpred_train('x', 'events', 'user_id', 'item_id', options => '{"dim": 8.5}');
+SELECT linkpred_train('x', 'events', 'user_id', 'item_id', options => '{"dim": 0}');
+SELECT linkpred_train('x', 'events', 'user_id', 'item_id', options => '{"lr": -1}');
+SELECT linkpred_train('x', 'events', 'user_id', 'item_id', options => '{"loss": "hinge"}');
+SELECT linkpred_train('x', 'events', 'user_id', 'item_id', options => '{"bias": 1}');
+SELECT linkpred_train('x', 'events', 'user_id', 'item_id', options => '[1, 2]');
+SELECT linkpred_train('x', 'events', 'user_id', 'item_id', options => '{"directed": true}');
+
+-- a relation whose name needs quoting trains like any other
+CREATE TABLE "my events; DROP TABLE events" ("User Id" int, "item" int);
+INSERT INTO "my events; DROP TABLE events" SELECT user_id, item_id FROM events WHERE user_id < 10;
+SELECT linkpred_train('quoted', '"my events; DROP TABLE events"', 'User Id', 'item',
+                      options => '{"dim": 4, "epochs": 1, "seed": 1}') IS NOT NULL AS trained;
+SELECT source, src_column FROM linkpred.models WHERE name = 'quoted';
+SELECT count(*) > 0 AS events_still_there FROM events;
+SELECT linkpred_drop('quoted');
+
+-- serving: bad k, missing models
+SELECT * FROM linkpred_topk(1, 0);
+SELECT * FROM linkpred_topk(1, -5);
+SELECT count(*) FROM linkpred_topk(1, NULL);
+SELECT linkpred_score(1, 2, model => 'nope');
+SELECT * FROM linkpred_topk(1, 5, model => 'nope');
+SELECT linkpred_score(1, 20, model => NULL) IS NOT NULL AS default_model;
+
+-- jobs that do not exist or have ended
+SELECT linkpred_wait(999999);
+SELECT linkpred_cancel(999999);
+SELECT max(id) AS last_job FROM linkpred.jobs WHERE state = 'done' \gset
+SELECT linkpred_cancel(:last_job);
+SELECT linkpred_wait(:last_job, timeout => '-1 second');
+SELECT linkpred_wait(NULL);
+SELECT linkpred_drop('nope');

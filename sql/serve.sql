@@ -1,0 +1,52 @@
+-- Serving: which model a call uses, top-k contract, unknown ids, key types.
+SELECT count(*) AS models FROM linkpred.models;
+
+-- one model: calls need not name it
+SELECT linkpred_score(1, 20) IS NOT NULL AS scored;
+SELECT count(*) FROM linkpred_topk(1, 5);
+
+-- top-k: best first, k rows, never an item the user has (exclude_seen)
+SELECT count(*) = 5 AS five,
+       bool_and(score IS NOT NULL) AS scored
+FROM linkpred_topk(1, 5);
+SELECT count(*) AS seen_returned FROM linkpred_topk(1, 40) t
+WHERE t.item IN (SELECT item_id FROM events WHERE user_id = 1);
+SELECT count(*) AS all_candidates FROM linkpred_topk(1, 1000);
+SELECT count(*) AS with_seen FROM linkpred_topk(1, 1000, exclude_seen => false);
+SELECT bool_and(prev >= score) AS descending FROM (
+    SELECT score, lag(score) OVER () AS prev FROM linkpred_topk(1, 20)) s WHERE prev IS NOT NULL;
+-- top-k scores are linkpred_score's
+SELECT bool_and(abs(t.score - linkpred_score(1, t.item)) < 1e-5) AS consistent FROM linkpred_topk(1, 10) t;
+
+-- unknown user: items ranked as for a user with no history; NULL user too
+SELECT count(*) FROM linkpred_topk(424242, 5);
+SELECT array_agg(item) = (SELECT array_agg(item) FROM linkpred_topk(NULL::int, 5)) AS same
+FROM linkpred_topk(424242, 5);
+SELECT linkpred_score(424242, 20) IS NULL AS unknown_user, linkpred_score(1, 424242) IS NULL AS unknown_item,
+       linkpred_score(NULL::int, 20) IS NULL AS null_user;
+-- an id of another type that names the same node
+SELECT linkpred_score(1::bigint, '20') = linkpred_score(1, 20) AS same;
+SELECT linkpred_score('not a number', 20) IS NULL AS not_an_id;
+
+-- the items come back in the type of the user argument, ready to join
+CREATE TABLE products (id int PRIMARY KEY, name text);
+INSERT INTO products SELECT g, 'product ' || g FROM generate_series(0, 39) g;
+SELECT count(*) FROM linkpred_topk(1, 5) t JOIN products p ON p.id = t.item;
+SELECT pg_typeof(item) FROM linkpred_topk(1::bigint, 1);
+
+-- several models: a call must say which, by argument or GUC
+SELECT linkpred_train('shop2', 'events', 'user_id', 'item_id', options => '{"dim": 4, "epochs": 2, "seed": 1}') IS NOT NULL;
+SELECT linkpred_score(1, 20);
+SELECT linkpred_score(1, 20, model => 'shop2') IS NOT NULL;
+SET linkpred.model = 'shop2';
+SELECT linkpred_score(1, 20) = linkpred_score(1, 20, model => 'shop2') AS guc_used;
+RESET linkpred.model;
+-- a model per row
+SELECT m, linkpred_score(1, 20, model => m) IS NOT NULL FROM (VALUES ('shop'), ('shop2'), ('shop')) v(m);
+SELECT linkpred_drop('shop2');
+
+-- a new version is picked up by the next statement
+SELECT linkpred_score(1, 20) AS before \gset
+SELECT linkpred_train('shop', 'events', 'user_id', 'item_id', options => '{"dim": 8, "epochs": 5, "seed": 77}') IS NOT NULL;
+SELECT linkpred_score(1, 20) <> :before AS changed;
+SELECT active_version FROM linkpred.models WHERE name = 'shop';

@@ -1,0 +1,23 @@
+-- Catalog and privileges: storage private to the extension owner, views
+-- readable by everyone (filtered per role), every function documented,
+-- trained models kept by pg_dump.
+\set ON_ERROR_STOP 1
+SELECT plan(13);
+
+SELECT has_schema('linkpred');
+SELECT ok(NOT has_table_privilege('public', 'linkpred.' || t, 'SELECT')
+          AND NOT has_table_privilege('public', 'linkpred.' || t, 'INSERT'),
+          'PUBLIC can neither read nor write linkpred.' || t)
+FROM unnest(ARRAY['model_catalog', 'version_catalog', 'embedding_store', 'job_catalog']) t;
+SELECT ok(has_table_privilege('public', 'linkpred.' || v, 'SELECT'), 'PUBLIC can read linkpred.' || v)
+FROM unnest(ARRAY['jobs', 'models', 'versions', 'embeddings']) v;
+SELECT is((SELECT count(*)::int FROM pg_proc WHERE proname LIKE 'linkpred\_%'
+           AND obj_description(oid, 'pg_proc') IS NULL), 0, 'every linkpred_* function has a comment');
+SELECT is((SELECT count(*)::int FROM pg_proc WHERE proname LIKE 'linkpred\_%' AND prosecdef), 0,
+          'no linkpred_* function is SECURITY DEFINER');
+SELECT ok(NOT has_function_privilege('public', 'linkpred.job_is_live(integer, timestamptz)', 'EXECUTE'),
+          'the internal liveness helper is not callable by PUBLIC');
+SELECT is((SELECT array_length(extconfig, 1) FROM pg_extension WHERE extname = 'linkpred'), 5,
+          'pg_dump keeps the four storage tables and the job sequence');
+
+SELECT * FROM finish();

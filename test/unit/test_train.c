@@ -1,0 +1,206 @@
+/*
+ * test_train.c: unit tests of the numeric core (src/sampler.c, src/train.c),
+ * which never calls PostgreSQL and so runs as a plain program.  Prints TAP.
+ *
+ *  - a sampled negative is never a training edge of its source, nor the
+ *    source itself in a homogeneous graph, for both samplers;
+ *  - the alias sampler draws in proportion to its weights;
+ *  - training lowers the loss and ranks held-in edges above non-edges.
+ */
+#include "postgres.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "train.h"
+
+/* postgres.h maps printf to pg_printf, which lives in the server */
+#undef printf
+
+static int	n_run = 0;
+static int	n_failed = 0;
+
+static void
+Check(bool ok, const char *what)
+{
+	n_run++;
+	if (!ok)
+		n_failed++;
+	printf("%s %d - %s\n", ok ? "ok" : "not ok", n_run, what);
+}
+
+/* a random graph of n nodes, each linked to deg random others, as CSR */
+static LpGraph
+RandomGraph(int32 n, int deg, bool homogeneous, LpRng *rng)
+{
+	LpGraph		g;
+	int64		m = 0;
+
+	memset(&g, 0, sizeof(g));
+	g.n_src = g.n_dst = n;
+	g.homogeneous = homogeneous;
+	g.offsets = calloc(n + 1, sizeof(int64));
+	g.targets = calloc((size_t) n * deg, sizeof(int32));
+	g.dst_degree = calloc(n, sizeof(int32));
+	for (int32 u = 0; u < n; u++)
+	{
+		bool	   *mark = calloc(n, sizeof(bool));
+
+		for (int k = 0; k < deg; k++)
+		{
+			int32		v = (int32) LpRngBelow(rng, n);
+
+			if (v != u || !homogeneous)
+				mark[v] = true;
+		}
+		g.offsets[u] = m;
+		for (int32 v = 0; v < n; v++)
+			if (mark[v])
+			{
+				g.targets[m++] = v;
+				g.dst_degree[v]++;
+			}
+		free(mark);
+	}
+	g.offsets[n] = m;
+	g.n_entries = g.n_edges = m;
+	return g;
+}
+
+static void
+TestNegativesAreNonEdges(bool degree_sampler)
+{
+	LpRng		rng;
+	LpGraph		g;
+	LpSamplerState s;
+	int32		n = 300;
+	double	   *w = malloc(sizeof(double) * n);
+	float	   *prob = malloc(sizeof(float) * n);
+	int32	   *alias = malloc(sizeof(int32) * n);
+	int32	   *work = malloc(sizeof(int32) * n);
+	int64		bad = 0,
+				drawn = 0;
+
+	LpRngSeed(&rng, 42);
+	/* dense: a third of all pairs are edges, so rejection matters */
+	g = RandomGraph(n, 120, true, &rng);
+	if (degree_sampler)
+	{
+		for (int32 i = 0; i < n; i++)
+			w[i] = pow(g.dst_degree[i], 0.75);
+		LpSamplerInitAlias(&s, n, w, prob, alias, work);
+	}
+	else
+		LpSamplerInitUniform(&s, n);
+	for (int i = 0; i < 200000; i++)
+	{
+		int32		u = (int32) LpRngBelow(&rng, n);
+		int32		j = LpDrawNegative(&g, &s, &rng, u);
+
+		if (j < 0)
+			continue;
+		drawn++;
+		if (j == u)
+			bad++;
+		for (int64 e = g.offsets[u]; e < g.offsets[u + 1]; e++)
+			if (g.targets[e] == j)
+				bad++;
+	}
+	Check(bad == 0 && drawn > 190000,
+		  degree_sampler ? "degree sampler: no negative is a training edge or the node itself"
+		  : "uniform sampler: no negative is a training edge or the node itself");
+}
+
+static void
+TestAliasProportions(void)
+{
+	LpRng		rng;
+	LpSamplerState s;
+	double		w[5] = {1, 2, 3, 4, 0};
+	float		prob[5];
+	int32		alias[5],
+				work[5];
+	int64		count[5] = {0};
+	int64		n = 1000000;
+	bool		ok = true;
+
+	LpRngSeed(&rng, 7);
+	LpSamplerInitAlias(&s, 5, w, prob, alias, work);
+	for (int64 i = 0; i < n; i++)
+		count[LpSamplerDraw(&s, &rng)]++;
+	for (int i = 0; i < 5; i++)
+		if (fabs((double) count[i] / n - w[i] / 10.0) > 0.005)
+			ok = false;
+	Check(ok, "alias sampler draws each node in proportion to its weight");
+}
+
+static void
+TestTrainingLearns(void)
+{
+	LpRng		rng;
+	LpGraph		g;
+	LpSamplerState s;
+	LpTrainConfig cfg = {.dim = 16, .epochs = 30, .lr = 0.05f, .reg = 0.0001f,
+	.loss = LP_TRAIN_BPR, .negatives = 4, .bias = true, .seed = 3};
+	LpEmbeddings emb;
+	int32		n = 200;
+	double		loss;
+	int64		wins = 0,
+				trials = 0;
+	LpTrainResult r;
+
+	LpRngSeed(&rng, 9);
+	g = RandomGraph(n, 10, false, &rng);
+	emb.dim = cfg.dim;
+	emb.U = malloc(sizeof(float) * n * cfg.dim);
+	emb.V = malloc(sizeof(float) * n * cfg.dim);
+	emb.bu = malloc(sizeof(float) * n);
+	emb.bv = malloc(sizeof(float) * n);
+	LpInitEmbeddings(&emb, n, n, false, 1);
+	LpSamplerInitUniform(&s, n);
+	r = LpTrain(&g, &cfg, &s, &emb, malloc(sizeof(int64) * g.n_entries),
+				malloc(sizeof(int32) * g.n_entries), NULL, NULL, &loss);
+	Check(r == LP_TRAIN_OK && loss < 0.5 * log(2.0) * cfg.negatives,
+		  "training converges below the loss of a random model");
+
+	/* a trained edge outscores a random non-edge of the same user */
+	for (int i = 0; i < 20000; i++)
+	{
+		int32		u = (int32) LpRngBelow(&rng, n);
+		int64		deg = g.offsets[u + 1] - g.offsets[u];
+		int32		pos,
+					neg;
+		float		sp = 0,
+					sn = 0;
+
+		if (deg == 0)
+			continue;
+		pos = g.targets[g.offsets[u] + LpRngBelow(&rng, (uint32) deg)];
+		neg = LpDrawNegative(&g, &s, &rng, u);
+		if (neg < 0)
+			continue;
+		for (int d = 0; d < cfg.dim; d++)
+		{
+			sp += emb.U[u * cfg.dim + d] * emb.V[pos * cfg.dim + d];
+			sn += emb.U[u * cfg.dim + d] * emb.V[neg * cfg.dim + d];
+		}
+		sp += emb.bv[pos];
+		sn += emb.bv[neg];
+		wins += sp > sn;
+		trials++;
+	}
+	Check((double) wins / trials > 0.95, "trained edges outrank non-edges (training AUC > 0.95)");
+}
+
+int
+main(void)
+{
+	printf("1..5\n");
+	TestNegativesAreNonEdges(false);
+	TestNegativesAreNonEdges(true);
+	TestAliasProportions();
+	TestTrainingLearns();
+	printf("# %d passed, %d failed\n", n_run - n_failed, n_failed);
+	return n_failed ? 1 : 0;
+}

@@ -25,8 +25,11 @@ REGRESS = setup train_basic bad_input serve
 REGRESS_OPTS = --inputdir=.
 
 PG_CONFIG ?= pg_config
-PG_CPPFLAGS = -I$(srcdir)/src -I/usr/include/x86_64-linux-gnu/openblas-pthread
-SHLIB_LINK = -lopenblas -lm
+# OpenBLAS's cblas.h: where pkg-config says (Debian puts it in a multiarch dir)
+BLAS_CFLAGS ?= $(shell pkg-config --cflags openblas 2>/dev/null)
+BLAS_LIBS ?= $(or $(shell pkg-config --libs openblas 2>/dev/null),-lopenblas)
+PG_CPPFLAGS = -I$(srcdir)/src $(BLAS_CFLAGS)
+SHLIB_LINK = $(BLAS_LIBS) -lm
 PG_CFLAGS = -O2
 
 # Without the server headers the build targets cannot work, but "make test"

@@ -69,3 +69,11 @@ SELECT linkpred_cancel(:last_job);
 SELECT linkpred_wait(:last_job, timeout => '-1 second');
 SELECT linkpred_wait(NULL);
 SELECT linkpred_drop('nope');
+
+-- integer users, text items: top-k returns items in the user argument's
+-- type, so it asks for the user id as text
+CREATE TABLE mixed AS SELECT user_id, 'sku-' || item_id AS sku FROM events WHERE user_id IS NOT NULL AND item_id IS NOT NULL;
+SELECT linkpred_train('mixed', 'mixed', 'user_id', 'sku', options => '{"dim": 4, "epochs": 1, "seed": 1}') IS NOT NULL;
+SELECT * FROM linkpred_topk(1, 3, model => 'mixed');
+SELECT count(*), min(pg_typeof(item)::text) FROM linkpred_topk(1::text, 3, model => 'mixed');
+SELECT linkpred_drop('mixed');

@@ -110,32 +110,39 @@ SELECT pg_catalog.pg_extension_config_dump('linkpred.job_id_seq', '');
 
 -- A job is live while its worker process is; a job left 'queued' or
 -- 'running' by a worker that died (kill -9, server restart) shows as failed.
+-- SECURITY DEFINER because pg_stat_activity hides other roles' processes
+-- (a worker may run as a role other than the one looking); it reveals only
+-- whether a given pid and start time belong to a live linkpred worker.
 CREATE FUNCTION linkpred.job_is_live(pid integer, backend_start timestamptz)
-RETURNS boolean LANGUAGE sql STABLE
+RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = pg_catalog
 AS $$
     SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity a
                    WHERE a.pid = $1 AND a.backend_start = $2
                      AND a.backend_type = 'linkpred training')
 $$;
-REVOKE ALL ON FUNCTION linkpred.job_is_live(integer, timestamptz) FROM PUBLIC;
+COMMENT ON FUNCTION linkpred.job_is_live(integer, timestamptz) IS
+'internal: is this pid, started at this time, a live linkpred training worker?';
 
 CREATE VIEW linkpred.jobs WITH (security_barrier) AS
 SELECT j.id, j.model, j.owner,
-       CASE WHEN j.state IN ('queued', 'running')
-                 AND NOT linkpred.job_is_live(j.pid, j.backend_start)
-            THEN 'failed' ELSE j.state END AS state,
+       CASE WHEN l.orphaned = 1 THEN 'failed' ELSE j.state END AS state,
        j.phase, j.epoch, j.epochs, j.loss,
        j.submitted_at, j.started_at, j.finished_at,
        COALESCE(j.finished_at, pg_catalog.clock_timestamp()) - j.started_at AS elapsed,
        j.version, j.source, j.src_column, j.dst_column, j.weight_column,
        j.options, j.stats, j.pid,
-       CASE WHEN j.state IN ('queued', 'running')
-                 AND NOT linkpred.job_is_live(j.pid, j.backend_start)
-            THEN 'training worker exited without recording an outcome'
-            ELSE j.error END AS error,
-       j.error_sqlstate, j.error_detail, j.error_hint
-FROM linkpred.job_catalog j
+       o.error, o.error_sqlstate, o.error_detail, o.error_hint
+FROM linkpred.job_catalog j,
+LATERAL (SELECT CASE WHEN j.state IN ('queued', 'running')
+                          AND NOT linkpred.job_is_live(j.pid, j.backend_start) THEN 1 END AS orphaned) l,
+LATERAL (SELECT CASE WHEN l.orphaned = 1 THEN 'training worker exited without recording an outcome'
+                     ELSE j.error END AS error,
+                CASE WHEN l.orphaned = 1 THEN '58000' ELSE j.error_sqlstate END AS error_sqlstate,
+                j.error_detail,
+                CASE WHEN l.orphaned = 1
+                     THEN 'The worker was killed or the server restarted; see the server log, then train again.'
+                     ELSE j.error_hint END AS error_hint) o
 WHERE pg_catalog.pg_has_role(j.owner, 'USAGE');
 COMMENT ON VIEW linkpred.jobs IS 'training jobs of the roles you have the privileges of: state, progress, timings, error';
 

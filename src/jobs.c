@@ -318,7 +318,7 @@ linkpred_train(PG_FUNCTION_ARGS)
 	LaunchWorker(&spec, options_text);
 
 	if (wait)
-		(void) LpWaitForJob(spec.job_id, -1);
+		(void) LpWaitForJob(spec.job_id, -1, true);
 	PG_RETURN_INT64(spec.job_id);
 }
 
@@ -342,20 +342,23 @@ ReportOutcome(const LpJobRow *row)
 	}
 	if (strcmp(row->state, "done") == 0)
 	{
+		/* repeated edges are normal in event data: counted in stats, no notice */
 		if (row->null_ids > 0)
 			ereport(NOTICE,
-					(errmsg("skipped " INT64_FORMAT " rows with a NULL id", row->null_ids)));
+					(errmsg_plural("skipped " INT64_FORMAT " row with a NULL id",
+								   "skipped " INT64_FORMAT " rows with a NULL id",
+								   row->null_ids, row->null_ids)));
 		if (row->self_loops > 0)
 			ereport(NOTICE,
-					(errmsg("skipped " INT64_FORMAT " self loops", row->self_loops)));
+					(errmsg_plural("skipped " INT64_FORMAT " self loop",
+								   "skipped " INT64_FORMAT " self loops",
+								   row->self_loops, row->self_loops),
+					 errdetail("A homogeneous graph's edge from a node to itself carries no signal.")));
 		if (row->bad_weights > 0)
 			ereport(NOTICE,
-					(errmsg("skipped " INT64_FORMAT " rows with a NULL, non-positive or non-finite weight",
-							row->bad_weights)));
-		if (row->duplicates > 0)
-			ereport(NOTICE,
-					(errmsg("merged " INT64_FORMAT " duplicate edges", row->duplicates),
-					 errdetail("A repeated edge counts once; weights of repeats add up.")));
+					(errmsg_plural("skipped " INT64_FORMAT " row with a NULL, non-positive or non-finite weight",
+								   "skipped " INT64_FORMAT " rows with a NULL, non-positive or non-finite weight",
+								   row->bad_weights, row->bad_weights)));
 	}
 }
 
@@ -364,7 +367,7 @@ ReportOutcome(const LpJobRow *row)
  * is gone, or the timeout passes.  Returns the state; raises the job's error.
  */
 char *
-LpWaitForJob(int64 job_id, int64 timeout_ms)
+LpWaitForJob(int64 job_id, int64 timeout_ms, bool cancel_on_interrupt)
 {
 	LpJobRow	row;
 	TimestampTz start = GetCurrentTimestamp();
@@ -396,7 +399,8 @@ LpWaitForJob(int64 job_id, int64 timeout_ms)
 				break;
 			}
 			if (timeout_ms >= 0 &&
-				TimestampDifferenceExceeds(start, GetCurrentTimestamp(), (int) timeout_ms))
+				TimestampDifferenceExceeds(start, GetCurrentTimestamp(),
+										   (int) Min(timeout_ms, PG_INT32_MAX)))
 				break;
 			(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, nap,
 							 PG_WAIT_EXTENSION);
@@ -407,8 +411,8 @@ LpWaitForJob(int64 job_id, int64 timeout_ms)
 	}
 	PG_CATCH();
 	{
-		/* the waiting statement was cancelled: cancel the job too */
-		if (live_pid > 0)
+		/* linkpred_train(wait => true) was cancelled: cancel its job too */
+		if (cancel_on_interrupt && live_pid > 0)
 			(void) kill(live_pid, SIGINT);
 		PG_RE_THROW();
 	}
@@ -440,7 +444,7 @@ linkpred_wait(PG_FUNCTION_ARGS)
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("timeout must not be negative")));
 	}
-	PG_RETURN_TEXT_P(cstring_to_text(LpWaitForJob(job_id, timeout_ms)));
+	PG_RETURN_TEXT_P(cstring_to_text(LpWaitForJob(job_id, timeout_ms, false)));
 }
 
 Datum

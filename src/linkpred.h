@@ -67,7 +67,7 @@ extern void LpJobMarkOrphaned(int64 job_id);
 extern bool LpJobIsFinal(const char *state);
 
 /* jobs.c: wait for a job and report its outcome to the caller */
-extern char *LpWaitForJob(int64 job_id, int64 timeout_ms);
+extern char *LpWaitForJob(int64 job_id, int64 timeout_ms, bool cancel_on_interrupt);
 
 /* linkpred.c */
 extern void LpSetBlasThreads(int n);

@@ -15,6 +15,7 @@
 #include "lib/stringinfo.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
+#include "utils/float.h"
 #include "utils/numeric.h"
 
 #include "options.h"
@@ -138,8 +139,8 @@ OutOfRange(const OptDef *def, double v)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("option \"%s\" is out of range: %g", def->name, v),
-			 errdetail("\"%s\" (%s) must be between %g and %g.",
+			 errmsg("option \"%s\" is out of range: %.15g", def->name, v),
+			 errdetail("\"%s\" (%s) must be between %.15g and %.15g.",
 					   def->name, def->doc, def->min, def->max)));
 }
 
@@ -291,7 +292,8 @@ LpOptionsToJson(const LpOptions *opts)
 				appendStringInfo(&s, INT64_FORMAT, *(const int64 *) field);
 				break;
 			case OPT_REAL:
-				appendStringInfo(&s, "%.17g", *(const double *) field);
+				/* shortest form that reads back as the same float8 */
+				appendStringInfoString(&s, float8out_internal(*(const double *) field));
 				break;
 			case OPT_BOOL:
 				appendStringInfoString(&s, *(const bool *) field ? "true" : "false");

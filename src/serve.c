@@ -16,6 +16,7 @@
 
 #include <cblas.h>
 
+#include "catalog/pg_type.h"
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
@@ -57,6 +58,28 @@ linkpred_score(PG_FUNCTION_ARGS)
 		PG_RETURN_NULL();
 	PG_RETURN_FLOAT8((double) (Dot(m->U + (int64) u * m->dim, m->V + (int64) v * m->dim, m->dim) +
 							   m->bu[u] + m->bv[v]));
+}
+
+/*
+ * Items come back in the type of the user argument (the SQL signature ties
+ * them).  Refuse up front, with the way out, when the model's item ids
+ * cannot be written in that type, rather than fail on the first item.
+ */
+static void
+CheckItemType(const LpServingModel *m, Oid utype)
+{
+	if (utype == m->item_type || utype == TEXTOID || utype == VARCHAROID)
+		return;
+	if (m->ikeys->kind == LP_KEY_INT &&
+		(utype == INT8OID || utype == INT4OID || utype == INT2OID))
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_DATATYPE_MISMATCH),
+			 errmsg("model \"%s\" has item ids of type %s, which linkpred_topk cannot return as %s",
+					m->name, format_type_be(m->item_type), format_type_be(utype)),
+			 errdetail("linkpred_topk returns items in the type of its user argument."),
+			 errhint("Pass the user id cast to %s, for example linkpred_topk(u::%s, k): the user is found all the same.",
+					 format_type_be(m->item_type), format_type_be(m->item_type))));
 }
 
 /* true if candidate a ranks above candidate b */
@@ -172,6 +195,7 @@ linkpred_topk(PG_FUNCTION_ARGS)
 				 errhint("Ask for at least one item, for example linkpred_topk(u, 10).")));
 
 	m = LpModelForCall(fcinfo, 2);
+	CheckItemType(m, utype);
 	if (!PG_ARGISNULL(0))
 		u = LpLookupUser(m, PG_GETARG_DATUM(0), utype);
 	s = m->scratch;
@@ -181,7 +205,7 @@ linkpred_topk(PG_FUNCTION_ARGS)
 		cblas_sgemv(CblasRowMajor, CblasNoTrans, m->n_items, m->dim, 1.0f, m->V, m->dim,
 					m->U + (int64) u * m->dim, 1, 0.0f, s, 1);
 		for (int32 i = 0; i < m->n_items; i++)
-			s[i] += m->bv[i];
+			s[i] += m->bv[i] + m->bu[u];
 		if (exclude_seen)
 			for (int32 j = 0; j < m->seen_len[u]; j++)
 				s[m->seen[m->seen_start[u] + j]] = -INFINITY;

@@ -104,8 +104,8 @@ Step(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sampler,
 		}
 		if (cfg->bias)
 		{
-			emb->bu[u] += lr * gr;
-			emb->bv[i] += lr * gr;
+			emb->bu[u] += lr * (gr - reg * emb->bu[u]);
+			emb->bv[i] += lr * (gr - reg * emb->bv[i]);
 		}
 	}
 
@@ -133,8 +133,8 @@ Step(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sampler,
 			}
 			if (cfg->bias)
 			{
-				emb->bu[u] += lr * gr;
-				emb->bv[j] += lr * gr;
+				emb->bu[u] += lr * (gr - reg * emb->bu[u]);
+				emb->bv[j] += lr * (gr - reg * emb->bv[j]);
 			}
 		}
 		else

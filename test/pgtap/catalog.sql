@@ -15,8 +15,9 @@ SELECT is((SELECT count(*)::int FROM pg_proc WHERE proname LIKE 'linkpred\_%'
            AND obj_description(oid, 'pg_proc') IS NULL), 0, 'every linkpred_* function has a comment');
 SELECT is((SELECT count(*)::int FROM pg_proc WHERE proname LIKE 'linkpred\_%' AND prosecdef), 0,
           'no linkpred_* function is SECURITY DEFINER');
-SELECT ok(NOT has_function_privilege('public', 'linkpred.job_is_live(integer, timestamptz)', 'EXECUTE'),
-          'the internal liveness helper is not callable by PUBLIC');
+SELECT ok((SELECT prosecdef AND proconfig = '{search_path=pg_catalog}' FROM pg_proc
+           WHERE oid = 'linkpred.job_is_live(integer, timestamptz)'::regprocedure),
+          'the liveness helper (SECURITY DEFINER, so any role sees its own jobs'' state) pins search_path');
 SELECT is((SELECT array_length(extconfig, 1) FROM pg_extension WHERE extname = 'linkpred'), 5,
           'pg_dump keeps the four storage tables and the job sequence');
 

@@ -2,7 +2,7 @@
 -- row-level security apply), the SELECT privilege is checked at submit
 -- time, and models and jobs belong to their owner role.
 \set ON_ERROR_STOP 1
-SELECT plan(18);
+SELECT plan(19);
 
 CREATE ROLE lp_alice LOGIN;
 CREATE ROLE lp_bob LOGIN;
@@ -31,6 +31,8 @@ SELECT is((SELECT n_users::int FROM linkpred.models WHERE name = 'amodel'), 10,
 SELECT is((SELECT owner::text FROM linkpred.models WHERE name = 'amodel'), 'lp_alice', 'alice owns her model');
 SELECT ok(linkpred_score(1, 8, model => 'amodel') IS NOT NULL, 'alice scores with her model');
 SELECT max(id) AS alice_job FROM linkpred.jobs \gset
+SELECT is((SELECT state || coalesce(error, '') FROM linkpred.jobs WHERE id = :alice_job), 'done',
+          'alice reads her job''s state and error');
 RESET ROLE;
 
 SET ROLE lp_bob;

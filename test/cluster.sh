@@ -73,6 +73,28 @@ lp_cluster_start() {
 		|| { cat "$LP_TMP/server.log" >&2; return 1; }
 }
 
+# The cluster's OS user may not be able to read the checkout (CI may clone
+# under /root): tests and the demo read their inputs from copies staged in
+# $LP_TMP/src, and data files from ../shared staged in $LP_TMP/shared.
+lp_stage() {
+	mkdir -p "$LP_TMP/src"
+	(cd "$LP_SRC" && cp -r --parents "$@" "$LP_TMP/src/")
+	chown -R "$LP_OWNER" "$LP_TMP/src"
+}
+
+lp_stage_shared() {
+	local f
+	for f in "$@"; do
+		if [ ! -r "$LP_SRC/../shared/$f" ]; then
+			lp_log "missing ../shared/$f (the shared data folder must sit beside the checkout)"
+			return 1
+		fi
+		mkdir -p "$LP_TMP/shared/$(dirname "$f")"
+		cp "$LP_SRC/../shared/$f" "$LP_TMP/shared/$f"
+	done
+	chown -R "$LP_OWNER" "$LP_TMP/shared"
+}
+
 lp_cluster_stop() {
 	[ -n "${LP_TMP:-}" ] && [ -d "$LP_TMP" ] || return 0
 	lp_as_owner "$LP_BINDIR/pg_ctl" -D "$LP_TMP/data" -m fast -w stop >/dev/null 2>&1 || true

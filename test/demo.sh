@@ -9,9 +9,10 @@ started=$(date +%s)
 lp_install_packages
 lp_build_install
 lp_cluster_start
+lp_stage test/demo.sql test/demo_data.sql
 
 lp_psql -c "CREATE DATABASE shop"
-if ! lp_psql -d shop -f "$LP_SRC/test/demo.sql"; then
+if ! lp_psql -d shop -f "$LP_TMP/src/test/demo.sql"; then
 	lp_log "demo failed; server log tail:"
 	tail -n 40 "$LP_TMP/server.log" >&2 || true
 	exit 1

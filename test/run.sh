@@ -8,6 +8,8 @@ shopt -s nullglob
 lp_install_packages
 lp_build_install
 lp_cluster_start
+lp_stage sql expected test/pgtap
+lp_stage_shared data/seal/splits/usair_train90_splits.csv
 
 passed=0
 failed=0
@@ -24,7 +26,7 @@ PG_REGRESS="$(dirname "$(pg_config --pgxs)")/../test/regress/pg_regress"
 mkdir -p "$LP_TMP/regress" && chown "$LP_OWNER" "$LP_TMP/regress"
 lp_psql -c "CREATE DATABASE lp_regress"
 lp_log "pg_regress: $tests"
-if lp_as_owner "$PG_REGRESS" --inputdir="$LP_SRC" --outputdir="$LP_TMP/regress" \
+if lp_as_owner "$PG_REGRESS" --inputdir="$LP_TMP/src" --outputdir="$LP_TMP/regress" \
 	--bindir="$LP_BINDIR" --use-existing --host="$PGHOST" --port="$PGPORT" \
 	--dbname=lp_regress $tests >"$LP_TMP/regress/out.txt" 2>&1; then
 	cat "$LP_TMP/regress/out.txt"
@@ -38,12 +40,13 @@ passed=$((passed + n_ok))
 failed=$((failed + n_all - n_ok))
 
 # pgTAP: one fresh database per file
-cd "$LP_SRC"
-for f in "$LP_SRC"/test/pgtap/*.sql; do
+# pgTAP files find ../shared/data relative to the staged tree
+cd "$LP_TMP/src"
+for f in test/pgtap/*.sql; do
 	db="tap_$(basename "$f" .sql)"
 	lp_psql -c "CREATE DATABASE $db"
 	lp_psql -d "$db" -c "CREATE EXTENSION pgtap; CREATE EXTENSION linkpred"
-	if lp_as_owner env LP_DATA="$LP_SRC/../shared/data" pg_prove -d "$db" --ext .sql "$f"; then
+	if lp_as_owner pg_prove -d "$db" --ext .sql "$f"; then
 		passed=$((passed + 1))
 	else
 		failed=$((failed + 1))

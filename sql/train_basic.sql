@@ -38,6 +38,19 @@ FROM linkpred.embeddings a JOIN linkpred.embeddings b USING (side, idx)
 WHERE a.model = 'rep1' AND b.model = 'rep2';
 SELECT linkpred_drop('rep1'), linkpred_drop('rep2');
 
+-- any relation the caller can read: a view and a materialized view
+CREATE VIEW early_events AS SELECT user_id, item_id FROM events WHERE user_id <= 30;
+CREATE MATERIALIZED VIEW events_mv AS SELECT user_id, item_id FROM events WHERE user_id IS NOT NULL;
+SELECT linkpred_train('from_view', 'early_events', 'user_id', 'item_id', options => '{"dim": 4, "epochs": 1, "seed": 1}') IS NOT NULL;
+SELECT linkpred_train('from_mv', 'events_mv', 'user_id', 'item_id', options => '{"dim": 4, "epochs": 1, "seed": 1}') IS NOT NULL;
+SELECT name, n_users, source FROM linkpred.models WHERE name LIKE 'from%' ORDER BY name;
+
+-- the other loss and sampler
+SELECT linkpred_train('bce', 'events', 'user_id', 'item_id',
+                      options => '{"loss": "bce", "sampler": "degree", "degree_alpha": 1, "dim": 4, "epochs": 2, "seed": 1}') IS NOT NULL;
+SELECT options->>'loss' AS loss, options->>'sampler' AS sampler, linkpred_score(1, 20, model => 'bce') IS NOT NULL AS scored
+FROM linkpred.models WHERE name = 'bce';
+
 -- text, bigint and uuid ids
 CREATE TABLE follows_text AS SELECT 'user ' || user_id AS u, 'item-' || item_id AS i FROM events WHERE user_id IS NOT NULL AND item_id IS NOT NULL;
 SELECT linkpred_train('txt', 'follows_text', 'u', 'i', options => '{"dim": 4, "epochs": 2, "seed": 3}') IS NOT NULL;

@@ -69,7 +69,7 @@ SetDefaults(LpOptions *o)
 	o->dim = 64;
 	o->epochs = 40;
 	o->lr = 0.05;
-	o->reg = 0.0001;
+	o->reg = 0.01;
 	o->loss = LP_LOSS_BPR;
 	o->sampler = LP_SAMPLER_UNIFORM;
 	o->degree_alpha = 0.75;

@@ -18,10 +18,14 @@ OBJS = \
 	src/worker.o \
 	src/jobs.o \
 	src/cache.o \
-	src/serve.o
+	src/serve.o \
+	src/topk.o \
+	src/eval.o \
+	src/heuristics.o \
+	src/evaluate.o
 
 # pg_regress tests: sql/<name>.sql against expected/<name>.out
-REGRESS = setup train_basic bad_input serve
+REGRESS = setup train_basic bad_input serve evaluate
 REGRESS_OPTS = --inputdir=.
 
 PG_CONFIG ?= pg_config
@@ -43,6 +47,9 @@ all install installcheck:
 	@echo "Install postgresql-server-dev-15, or run 'make test' as root: it installs them." >&2
 	@exit 1
 endif
+
+# PGXS tracks no header dependencies: rebuild everything when a header changes
+$(OBJS): $(wildcard $(srcdir)/src/*.h)
 
 .PHONY: test demo bench print-regress
 test:

@@ -224,3 +224,39 @@ LANGUAGE C STABLE PARALLEL RESTRICTED
 ROWS 10;
 COMMENT ON FUNCTION linkpred_topk(anyelement, integer, text, boolean) IS
 'the k best items for user u, best first; items u already has are excluded unless exclude_seen is false';
+
+-- Evaluation and heuristics -------------------------------------------------
+
+CREATE FUNCTION linkpred_evaluate(model text,
+                                  test regclass DEFAULT NULL,
+                                  label text DEFAULT NULL,
+                                  method text DEFAULT 'model',
+                                  k integer[] DEFAULT '{10,20}',
+                                  holdout text DEFAULT 'random',
+                                  fraction double precision DEFAULT 0.1,
+                                  leave_out integer DEFAULT 1,
+                                  time_column text DEFAULT NULL,
+                                  cut timestamptz DEFAULT NULL,
+                                  seed bigint DEFAULT NULL)
+RETURNS TABLE (metric text, k integer, value double precision)
+AS 'MODULE_PATHNAME', 'linkpred_evaluate'
+LANGUAGE C VOLATILE
+ROWS 10;
+COMMENT ON FUNCTION linkpred_evaluate(text, regclass, text, text, integer[], text, double precision, integer, text, timestamptz, bigint) IS
+'AUC, MRR, Hits@K, Recall@K and NDCG@K of a model (or a heuristic) on test pairs; stored with the model version';
+
+CREATE FUNCTION linkpred_heuristic(u "any", v "any", method text DEFAULT 'ra', model text DEFAULT NULL)
+RETURNS double precision
+AS 'MODULE_PATHNAME', 'linkpred_heuristic'
+LANGUAGE C STABLE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION linkpred_heuristic("any", "any", text, text) IS
+'a classic heuristic (cn, jaccard, aa, ra, pa) for the pair (u, v) on a model''s training graph';
+
+CREATE FUNCTION linkpred_heuristic_topk(u anyelement, k integer, method text DEFAULT 'ra',
+                                        model text DEFAULT NULL, exclude_seen boolean DEFAULT true)
+RETURNS TABLE (item anyelement, score double precision)
+AS 'MODULE_PATHNAME', 'linkpred_heuristic_topk'
+LANGUAGE C STABLE PARALLEL RESTRICTED
+ROWS 10;
+COMMENT ON FUNCTION linkpred_heuristic_topk(anyelement, integer, text, text, boolean) IS
+'the k best items for u under a classic heuristic on a model''s training graph';

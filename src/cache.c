@@ -243,7 +243,8 @@ Resolve(const char *requested)
 	LpSpiExec("SELECT m.owner::oid, m.active_version, v.job_id, m.user_type::oid,"
 			  " m.item_type::oid, v.dim, v.n_users, v.n_items,"
 			  " coalesce((v.options->>'bipartite')::bool, true),"
-			  " coalesce((v.options->>'directed')::bool, false)"
+			  " coalesce((v.options->>'directed')::bool, false),"
+			  " m.src_column::text, m.dst_column::text"
 			  " FROM linkpred.model_catalog m LEFT JOIN linkpred.version_catalog v"
 			  " ON v.model = m.name AND v.version = m.active_version WHERE m.name = $1",
 			  1, t, v, NULL, true);
@@ -276,6 +277,8 @@ Resolve(const char *requested)
 	hdr.n_items = (int32) DatumGetInt64(SPI_getbinval(tup, desc, 8, &isnull));
 	hdr.homogeneous = !DatumGetBool(SPI_getbinval(tup, desc, 9, &isnull));
 	hdr.tied = hdr.homogeneous && !DatumGetBool(SPI_getbinval(tup, desc, 10, &isnull));
+	strlcpy(hdr.src_column, SPI_getvalue(tup, desc, 11), NAMEDATALEN);
+	strlcpy(hdr.dst_column, SPI_getvalue(tup, desc, 12), NAMEDATALEN);
 
 	for (int i = 0; i < n_cached; i++)
 	{

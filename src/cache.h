@@ -18,6 +18,8 @@
 typedef struct LpServingModel
 {
 	char		name[NAMEDATALEN];
+	char		src_column[NAMEDATALEN];	/* the source's column names */
+	char		dst_column[NAMEDATALEN];
 	int64		job_id;			/* identifies the version across drop/re-create */
 	int32		version;
 	Oid			owner;
@@ -40,6 +42,8 @@ typedef struct LpServingModel
 	LpKeyMap   *ukeys;
 	LpKeyMap   *ikeys;			/* == ukeys when homogeneous */
 	float	   *scratch;		/* n_items scores for top-k */
+	struct LpHeurGraph *heur;	/* built on first use by a heuristic */
+	struct LpHeurScratch *heur_scratch;
 	MemoryContext cxt;
 } LpServingModel;
 
@@ -54,5 +58,8 @@ extern LpServingModel *LpModelForCall(FunctionCallInfo fcinfo, int model_argno);
 /* dense index of a user / item value of any type, -1 if unknown */
 extern int32 LpLookupUser(const LpServingModel *m, Datum value, Oid valtype);
 extern int32 LpLookupItem(const LpServingModel *m, Datum value, Oid valtype);
+
+/* serve.c: error unless the model's items can be returned in type utype */
+extern void LpCheckItemType(const LpServingModel *m, Oid utype);
 
 #endif

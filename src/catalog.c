@@ -15,11 +15,13 @@
  */
 #include "postgres.h"
 
+#include "access/relation.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_namespace.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
+#include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "utils/acl.h"
 #include "utils/backend_status.h"
@@ -205,4 +207,56 @@ LpJobMarkOrphaned(int64 job_id)
 			  1, types, values, NULL, false);
 	LpCatalogLeave(&cc);
 	SPI_finish();
+}
+
+static char *
+ColumnList(Oid relid)
+{
+	StringInfoData s;
+	int			natts;
+	Relation	rel = relation_open(relid, AccessShareLock);
+
+	initStringInfo(&s);
+	natts = RelationGetDescr(rel)->natts;
+	for (int i = 0; i < natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(RelationGetDescr(rel), i);
+
+		if (att->attisdropped)
+			continue;
+		appendStringInfo(&s, "%s%s", s.len ? ", " : "", quote_identifier(NameStr(att->attname)));
+	}
+	relation_close(rel, AccessShareLock);
+	return s.data;
+}
+
+/* The column's number, checked to exist and to be readable by the caller. */
+AttrNumber
+LpCheckColumn(Oid relid, const char *argname, const char *column, Oid *typid)
+{
+	AttrNumber	attnum;
+
+	if (strlen(column) > LINKPRED_MAX_NAME)
+		attnum = InvalidAttrNumber;
+	else
+		attnum = get_attnum(relid, column);
+	if (attnum == InvalidAttrNumber || attnum < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("column \"%s\" of relation %s does not exist",
+						column, LpQualifiedRelName(relid)),
+				 errdetail("The %s argument names a column exactly as spelled, case included.",
+						   argname),
+				 errhint("Columns of the relation: %s.", ColumnList(relid))));
+	*typid = get_atttype(relid, attnum);
+	if (pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) != ACLCHECK_OK &&
+		pg_attribute_aclcheck(relid, attnum, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied for relation %s",
+						LpQualifiedRelName(relid)),
+				 errdetail("Training reads column \"%s\" as role \"%s\", which may not select it.",
+						   column, GetUserNameFromId(GetUserId(), false)),
+				 errhint("GRANT SELECT on the relation (or the column) to the role that trains.")));
+	return attnum;
 }

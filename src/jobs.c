@@ -51,58 +51,6 @@ CheckModelName(const char *model)
 				 errdetail("A model name has 1 to %d bytes.", LINKPRED_MAX_NAME)));
 }
 
-static char *
-ColumnList(Oid relid)
-{
-	StringInfoData s;
-	int			natts;
-	Relation	rel = relation_open(relid, AccessShareLock);
-
-	initStringInfo(&s);
-	natts = RelationGetDescr(rel)->natts;
-	for (int i = 0; i < natts; i++)
-	{
-		Form_pg_attribute att = TupleDescAttr(RelationGetDescr(rel), i);
-
-		if (att->attisdropped)
-			continue;
-		appendStringInfo(&s, "%s%s", s.len ? ", " : "", quote_identifier(NameStr(att->attname)));
-	}
-	relation_close(rel, AccessShareLock);
-	return s.data;
-}
-
-/* The column's number, checked to exist and to be readable by the caller. */
-static AttrNumber
-CheckColumn(Oid relid, const char *argname, const char *column, Oid *typid)
-{
-	AttrNumber	attnum;
-
-	if (strlen(column) > LINKPRED_MAX_NAME)
-		attnum = InvalidAttrNumber;
-	else
-		attnum = get_attnum(relid, column);
-	if (attnum == InvalidAttrNumber || attnum < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_COLUMN),
-				 errmsg("column \"%s\" of relation %s does not exist",
-						column, LpQualifiedRelName(relid)),
-				 errdetail("The %s argument names a column exactly as spelled, case included.",
-						   argname),
-				 errhint("Columns of the relation: %s.", ColumnList(relid))));
-	*typid = get_atttype(relid, attnum);
-	if (pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) != ACLCHECK_OK &&
-		pg_attribute_aclcheck(relid, attnum, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("permission denied for relation %s",
-						LpQualifiedRelName(relid)),
-				 errdetail("Training reads column \"%s\" as role \"%s\", which may not select it.",
-						   column, GetUserNameFromId(GetUserId(), false)),
-				 errhint("GRANT SELECT on the relation (or the column) to the role that trains.")));
-	return attnum;
-}
-
 static void
 CheckSource(Oid relid, const char *src, const char *dst, const char *weight,
 			const LpOptions *opts)
@@ -122,8 +70,8 @@ CheckSource(Oid relid, const char *src, const char *dst, const char *weight,
 				 errmsg("\"%s\" is not a table, view or materialized view", get_rel_name(relid)),
 				 errhint("Pass the relation that holds the edges, one row per edge.")));
 
-	CheckColumn(relid, "src", src, &st);
-	CheckColumn(relid, "dst", dst, &dt);
+	LpCheckColumn(relid, "src", src, &st);
+	LpCheckColumn(relid, "dst", dst, &dt);
 	if (!LpKeyKindForType(st, &sk) || !LpKeyKindForType(dt, &dk))
 		ereport(ERROR,
 				(errcode(ERRCODE_DATATYPE_MISMATCH),
@@ -141,7 +89,7 @@ CheckSource(Oid relid, const char *src, const char *dst, const char *weight,
 				 errhint("Cast one column in a view, or train a bipartite model.")));
 	if (weight)
 	{
-		CheckColumn(relid, "weight", weight, &wt);
+		LpCheckColumn(relid, "weight", weight, &wt);
 		if (wt != INT2OID && wt != INT4OID && wt != INT8OID && wt != FLOAT4OID &&
 			wt != FLOAT8OID && wt != NUMERICOID)
 			ereport(ERROR,

@@ -7,6 +7,7 @@
 
 #include "postgres.h"
 
+#include "access/attnum.h"
 #include "fmgr.h"
 #include "utils/elog.h"
 
@@ -35,6 +36,13 @@ extern Oid	LpExtensionOwner(void);
 
 /* schema-qualified, quoted name of a relation, for messages and SQL */
 extern char *LpQualifiedRelName(Oid relid);
+
+/*
+ * A column of relid by exact name, checked to exist and to be readable
+ * (table or column SELECT privilege) by the current role; its type in
+ * *typid.  argname names the SQL argument in messages.
+ */
+extern AttrNumber LpCheckColumn(Oid relid, const char *argname, const char *column, Oid *typid);
 
 /* Run SQL through SPI (caller connected); errors if the result is not ok. */
 extern int	LpSpiExec(const char *sql, int nargs, Oid *types, Datum *values,

@@ -24,6 +24,7 @@
 
 #include "cache.h"
 #include "linkpred.h"
+#include "topk.h"
 
 PG_FUNCTION_INFO_V1(linkpred_score);
 PG_FUNCTION_INFO_V1(linkpred_topk);
@@ -65,8 +66,8 @@ linkpred_score(PG_FUNCTION_ARGS)
  * them).  Refuse up front, with the way out, when the model's item ids
  * cannot be written in that type, rather than fail on the first item.
  */
-static void
-CheckItemType(const LpServingModel *m, Oid utype)
+void
+LpCheckItemType(const LpServingModel *m, Oid utype)
 {
 	if (utype == m->item_type || utype == TEXTOID || utype == VARCHAROID)
 		return;
@@ -80,95 +81,6 @@ CheckItemType(const LpServingModel *m, Oid utype)
 			 errdetail("linkpred_topk returns items in the type of its user argument."),
 			 errhint("Pass the user id cast to %s, for example linkpred_topk(u::%s, k): the user is found all the same.",
 					 format_type_be(m->item_type), format_type_be(m->item_type))));
-}
-
-/* true if candidate a ranks above candidate b */
-static inline bool
-Better(const LpServingModel *m, const float *s, int32 a, int32 b)
-{
-	if (s[a] != s[b])
-		return s[a] > s[b];
-	if (m->ideg[a] != m->ideg[b])
-		return m->ideg[a] > m->ideg[b];
-	return a < b;
-}
-
-/* min-heap on rank: heap[0] is the worst of the kept candidates */
-static void
-SiftDown(const LpServingModel *m, const float *s, int32 *heap, int n, int i)
-{
-	for (;;)
-	{
-		int			l = 2 * i + 1,
-					r = l + 1,
-					w = i;
-
-		if (l < n && Better(m, s, heap[w], heap[l]))
-			w = l;
-		if (r < n && Better(m, s, heap[w], heap[r]))
-			w = r;
-		if (w == i)
-			return;
-		{
-			int32		t = heap[i];
-
-			heap[i] = heap[w];
-			heap[w] = t;
-		}
-		i = w;
-	}
-}
-
-static void
-SiftUp(const LpServingModel *m, const float *s, int32 *heap, int i)
-{
-	while (i > 0)
-	{
-		int			p = (i - 1) / 2;
-
-		if (!Better(m, s, heap[p], heap[i]))
-			return;
-		{
-			int32		t = heap[i];
-
-			heap[i] = heap[p];
-			heap[p] = t;
-		}
-		i = p;
-	}
-}
-
-/* the k best non-excluded candidates, best first; returns how many */
-static int
-SelectTopK(const LpServingModel *m, const float *s, int k, int32 *heap)
-{
-	int			n = 0;
-
-	for (int32 i = 0; i < m->n_items; i++)
-	{
-		if (isinf(s[i]) && s[i] < 0)
-			continue;			/* excluded */
-		if (n < k)
-		{
-			heap[n] = i;
-			SiftUp(m, s, heap, n++);
-		}
-		else if (Better(m, s, i, heap[0]))
-		{
-			heap[0] = i;
-			SiftDown(m, s, heap, n, 0);
-		}
-	}
-	/* heap sort in place: repeatedly move the worst to the end */
-	for (int end = n - 1; end > 0; end--)
-	{
-		int32		t = heap[0];
-
-		heap[0] = heap[end];
-		heap[end] = t;
-		SiftDown(m, s, heap, end, 0);
-	}
-	return n;
 }
 
 Datum
@@ -195,7 +107,7 @@ linkpred_topk(PG_FUNCTION_ARGS)
 				 errhint("Ask for at least one item, for example linkpred_topk(u, 10).")));
 
 	m = LpModelForCall(fcinfo, 2);
-	CheckItemType(m, utype);
+	LpCheckItemType(m, utype);
 	if (!PG_ARGISNULL(0))
 		u = LpLookupUser(m, PG_GETARG_DATUM(0), utype);
 	s = m->scratch;
@@ -217,7 +129,7 @@ linkpred_topk(PG_FUNCTION_ARGS)
 
 	k = Min(k, m->n_items);
 	heap = palloc(sizeof(int32) * k);
-	n = SelectTopK(m, s, k, heap);
+	n = LpSelectTopK(s, m->n_items, m->ideg, k, heap);
 	for (int i = 0; i < n; i++)
 	{
 		Datum		values[2];

@@ -14,11 +14,20 @@ lp_stage_shared data/seal/splits/usair_train90_splits.csv
 passed=0
 failed=0
 
-# unit tests of the numeric core: a plain program, no server
-lp_log "unit tests (src/train.c, src/sampler.c)"
-cc -O2 -Wall -I "$LP_SRC/src" -I "$(pg_config --includedir-server)" -o "$LP_TMP/test_train" \
-	"$LP_SRC/test/unit/test_train.c" "$LP_SRC/src/train.c" "$LP_SRC/src/sampler.c" -lm
-if "$LP_TMP/test_train"; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+# unit tests of the pure-C core: plain programs, no server
+unit() {
+	local name=$1; shift
+	lp_log "unit test $name"
+	if cc -O2 -Wall -I "$LP_SRC/src" -I "$(pg_config --includedir-server)" -o "$LP_TMP/$name" \
+		"$LP_SRC/test/unit/$name.c" "$@" -L"$(pg_config --pkglibdir)" -lpgport -lm && "$LP_TMP/$name"; then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
+	fi
+}
+unit test_train "$LP_SRC/src/train.c" "$LP_SRC/src/sampler.c"
+unit test_heuristics "$LP_SRC/src/heuristics.c"
+unit test_eval "$LP_SRC/src/eval.c" "$LP_SRC/src/topk.c" "$LP_SRC/src/sampler.c"
 
 # pg_regress: the REGRESS list of the Makefile, in order, one database
 tests=$(make -s -C "$LP_SRC" --no-print-directory print-regress 2>/dev/null)

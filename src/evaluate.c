@@ -1,0 +1,689 @@
+/*
+ * evaluate.c: linkpred_evaluate and the heuristic SQL functions.
+ *
+ * linkpred_evaluate(model, test => relation) measures the model's active
+ * version (or a heuristic on its training graph) on the user's own test
+ * pairs, in the calling backend, with the metric code of eval.c; the
+ * figures are returned as rows and stored with the version, under
+ * metrics->'evaluation'->method, so linkpred.models shows them.
+ * linkpred_evaluate(model) without a test relation holds out edges from the
+ * model's source and trains on the rest in a background worker (see
+ * worker.c); this file only submits that job and reports its result.
+ *
+ * linkpred_heuristic / linkpred_heuristic_topk expose the classic
+ * heuristics (heuristics.h) on a model's training graph, which the serving
+ * cache already holds as each user's training items.
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include <cblas.h>
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "funcapi.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+#include "utils/tuplestore.h"
+
+#include "cache.h"
+#include "eval.h"
+#include "heuristics.h"
+#include "linkpred.h"
+#include "topk.h"
+
+PG_FUNCTION_INFO_V1(linkpred_evaluate);
+PG_FUNCTION_INFO_V1(linkpred_heuristic);
+PG_FUNCTION_INFO_V1(linkpred_heuristic_topk);
+
+/* ---- scorers -------------------------------------------------------- */
+
+static double
+EmbPair(void *arg, int32 u, int32 v)
+{
+	const LpServingModel *m = arg;
+	const float *a = m->U + (int64) u * m->dim;
+	const float *b = m->V + (int64) v * m->dim;
+	float		s = 0;
+
+	for (int d = 0; d < m->dim; d++)
+		s += a[d] * b[d];
+	return (double) (s + m->bu[u] + m->bv[v]);
+}
+
+typedef struct EmbBlock
+{
+	const LpServingModel *m;
+	float	   *ublock;			/* block_size x dim */
+} EmbBlock;
+
+static double
+EmbBlockPair(void *arg, int32 u, int32 v)
+{
+	return EmbPair((void *) ((EmbBlock *) arg)->m, u, v);
+}
+
+/* one sgemm per block of users: out = U[users] * V^T, plus biases */
+static void
+EmbBlockScores(void *arg, const int32 *users, int nb, float *out)
+{
+	EmbBlock   *eb = arg;
+	const LpServingModel *m = eb->m;
+
+	for (int b = 0; b < nb; b++)
+		memcpy(eb->ublock + (int64) b * m->dim, m->U + (int64) users[b] * m->dim,
+			   sizeof(float) * m->dim);
+	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nb, m->n_items, m->dim,
+				1.0f, eb->ublock, m->dim, m->V, m->dim, 0.0f, out, m->n_items);
+	for (int b = 0; b < nb; b++)
+	{
+		float	   *row = out + (int64) b * m->n_items;
+		float		bu = m->bu[users[b]];
+
+		for (int32 i = 0; i < m->n_items; i++)
+			row[i] += m->bv[i] + bu;
+	}
+}
+
+typedef struct HeurArg
+{
+	const LpHeurGraph *g;
+	LpHeuristic h;
+	LpHeurScratch *scratch;		/* the cached model's: one backend, one user */
+	int32		n_items;
+} HeurArg;
+
+static double
+HeurPair(void *arg, int32 u, int32 v)
+{
+	HeurArg    *ha = arg;
+
+	return LpHeuristicPair(ha->g, ha->h, u, v, ha->scratch);
+}
+
+static void
+HeurBlock(void *arg, const int32 *users, int nb, float *out)
+{
+	HeurArg    *ha = arg;
+
+	for (int b = 0; b < nb; b++)
+		LpHeuristicAll(ha->g, ha->h, users[b], out + (int64) b * ha->n_items, ha->scratch);
+}
+
+/*
+ * The training graph in the shape the heuristics want: user -> items and
+ * item -> users for a bipartite model; one symmetric neighbour list per
+ * node for a homogeneous one (a directed model's edges count both ways).
+ * Built once per cached model version.
+ */
+static const LpHeurGraph *
+HeurGraphFor(LpServingModel *m)
+{
+	MemoryContext old;
+	LpHeurGraph *g;
+	int64		nnz = 0;
+	int64	   *off;
+	int32	   *adj;
+
+	if (m->heur)
+		return m->heur;
+	old = MemoryContextSwitchTo(m->cxt);
+	g = palloc0(sizeof(LpHeurGraph));
+	g->homogeneous = m->homogeneous;
+	g->n_users = m->n_users;
+	g->n_items = m->n_items;
+	for (int32 u = 0; u < m->n_users; u++)
+		nnz += m->seen_len[u];
+
+	/* user -> items, contiguous */
+	off = MemoryContextAllocHuge(m->cxt, sizeof(int64) * ((Size) m->n_users + 1));
+	adj = MemoryContextAllocHuge(m->cxt, sizeof(int32) * Max(nnz, 1));
+	off[0] = 0;
+	for (int32 u = 0; u < m->n_users; u++)
+	{
+		memcpy(adj + off[u], m->seen + m->seen_start[u], sizeof(int32) * m->seen_len[u]);
+		off[u + 1] = off[u] + m->seen_len[u];
+	}
+
+	if (!m->homogeneous || !m->tied)
+	{
+		/* item -> users by counting sort; users come out ascending */
+		int64	   *toff = MemoryContextAllocHuge(m->cxt, sizeof(int64) * ((Size) m->n_items + 2));
+		int32	   *tadj = MemoryContextAllocHuge(m->cxt, sizeof(int32) * Max(nnz, 1));
+
+		memset(toff, 0, sizeof(int64) * ((Size) m->n_items + 2));
+		for (int64 e = 0; e < nnz; e++)
+			toff[adj[e] + 2]++;
+		for (int32 i = 0; i < m->n_items; i++)
+			toff[i + 2] += toff[i + 1];
+		for (int32 u = 0; u < m->n_users; u++)
+			for (int64 e = off[u]; e < off[u + 1]; e++)
+				tadj[toff[adj[e] + 1]++] = u;
+
+		if (!m->homogeneous)
+		{
+			g->i_off = toff;
+			g->i_adj = tadj;
+		}
+		else
+		{
+			/* directed homogeneous: merge out- and in-neighbours */
+			int64	   *soff = MemoryContextAllocHuge(m->cxt, sizeof(int64) * ((Size) m->n_users + 1));
+			int32	   *sadj = MemoryContextAllocHuge(m->cxt, sizeof(int32) * Max(2 * nnz, 1));
+			int64		w = 0;
+
+			for (int32 u = 0; u < m->n_users; u++)
+			{
+				int64		a = off[u],
+							ae = off[u + 1],
+							b = toff[u],
+							be = toff[u + 1];
+
+				soff[u] = w;
+				while (a < ae || b < be)
+				{
+					int32		x;
+
+					if (b >= be || (a < ae && adj[a] <= tadj[b]))
+						x = adj[a++];
+					else
+						x = tadj[b++];
+					if (w == soff[u] || sadj[w - 1] != x)
+						sadj[w++] = x;
+				}
+			}
+			soff[m->n_users] = w;
+			off = soff;
+			adj = sadj;
+		}
+	}
+	g->u_off = off;
+	g->u_adj = adj;
+	m->heur = g;
+	MemoryContextSwitchTo(old);
+	return g;
+}
+
+static void
+InitHeurArg(HeurArg *ha, LpServingModel *m, LpHeuristic h)
+{
+	ha->g = HeurGraphFor(m);
+	ha->h = h;
+	ha->n_items = m->n_items;
+	if (m->heur_scratch == NULL)
+	{
+		int32		n = Max(m->n_users, m->n_items);
+		LpHeurScratch *s = MemoryContextAlloc(m->cxt, sizeof(LpHeurScratch));
+
+		s->mark = MemoryContextAllocExtended(m->cxt, sizeof(int32) * n,
+											 MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+		s->list = MemoryContextAllocHuge(m->cxt, sizeof(int32) * n);
+		s->stamp = 0;
+		m->heur_scratch = s;
+	}
+	ha->scratch = m->heur_scratch;
+}
+
+static LpHeuristic
+ParseMethod(const char *method, bool *is_model)
+{
+	LpHeuristic h = LP_HEUR_RA;
+
+	*is_model = (strcmp(method, "model") == 0);
+	if (!*is_model && !LpHeuristicFromName(method, &h))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown method \"%s\"", method),
+				 errdetail("Valid methods are: model, %s.", LpHeuristicNames())));
+	return h;
+}
+
+/* ---- test pairs ----------------------------------------------------- */
+
+typedef struct TestPairs
+{
+	int64		n;
+	int64		cap;
+	int32	   *u;
+	int32	   *v;
+	int8	   *label;			/* NULL when unlabelled */
+	int64		unknown_users;
+} TestPairs;
+
+static void
+PushPair(TestPairs *tp, int32 u, int32 v, int8 label)
+{
+	if (tp->n == tp->cap)
+	{
+		tp->cap = tp->cap ? tp->cap * 2 : 4096;
+		tp->u = tp->u ? repalloc_huge(tp->u, sizeof(int32) * tp->cap)
+			: MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int32) * tp->cap);
+		tp->v = tp->v ? repalloc_huge(tp->v, sizeof(int32) * tp->cap)
+			: MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int32) * tp->cap);
+		if (tp->label || label >= 0)
+			tp->label = tp->label ? repalloc_huge(tp->label, sizeof(int8) * tp->cap)
+				: MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int8) * tp->cap);
+	}
+	tp->u[tp->n] = u;
+	tp->v[tp->n] = v;
+	if (tp->label)
+		tp->label[tp->n] = label;
+	tp->n++;
+}
+
+/*
+ * Read the test relation (columns named like the model's source columns,
+ * plus an optional label column of type boolean or integer 0/1) as the
+ * calling role.  Rows with a NULL id or label are skipped.
+ */
+static void
+ReadTestPairs(const LpServingModel *m, Oid relid, const char *label, TestPairs *tp)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	StringInfoData sql;
+	Portal		portal;
+	Oid			st,
+				dt,
+				lt = InvalidOid;
+	LpKeyMap   *unknown;
+	LpKeyKind	ukind = m->ukeys->kind;
+
+	LpCheckColumn(relid, "test", m->src_column, &st);
+	LpCheckColumn(relid, "test", m->dst_column, &dt);
+	if (label)
+	{
+		LpCheckColumn(relid, "label", label, &lt);
+		if (lt != BOOLOID && lt != INT2OID && lt != INT4OID && lt != INT8OID)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("label column \"%s\" has type %s", label, format_type_be(lt)),
+					 errhint("Use a boolean column, or an integer column holding 1 for an edge and 0 for a non-edge.")));
+	}
+
+	memset(tp, 0, sizeof(*tp));
+	unknown = LpKeyMapCreate(ukind, 64);
+	initStringInfo(&sql);
+	appendStringInfo(&sql, "SELECT %s, %s", quote_identifier(m->src_column),
+					 quote_identifier(m->dst_column));
+	if (label)
+		appendStringInfo(&sql, ", (%s)::pg_catalog.int4", quote_identifier(label));
+	appendStringInfo(&sql, " FROM %s", LpQualifiedRelName(relid));
+
+	SPI_connect();
+	portal = SPI_cursor_open_with_args(NULL, sql.data, 0, NULL, NULL, NULL, true, 0);
+	for (;;)
+	{
+		SPI_cursor_fetch(portal, true, 10000);
+		if (SPI_processed == 0)
+			break;
+		for (uint64 r = 0; r < SPI_processed; r++)
+		{
+			HeapTuple	tup = SPI_tuptable->vals[r];
+			TupleDesc	desc = SPI_tuptable->tupdesc;
+			bool		n1,
+						n2,
+						n3 = false;
+			Datum		a = SPI_getbinval(tup, desc, 1, &n1);
+			Datum		b = SPI_getbinval(tup, desc, 2, &n2);
+			int32		lab = label ? DatumGetInt32(SPI_getbinval(tup, desc, 3, &n3)) : -1;
+			int32		u,
+						v;
+			MemoryContext spi;
+
+			if (n1 || n2 || n3)
+				continue;
+			if (label && lab != 0 && lab != 1)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("label column \"%s\" holds %d", label, lab),
+						 errhint("Labels must be 1 (an edge) or 0 (a non-edge).")));
+			u = LpLookupUser(m, a, st);
+			v = LpLookupItem(m, b, dt);
+			spi = MemoryContextSwitchTo(cxt);
+			if (u < 0 && lab != 0)
+			{
+				int64		ik = 0;
+				char	   *tk = NULL;
+
+				if (LpKeyFromDatum(ukind, m->user_type, a, st, &ik, &tk))
+				{
+					int32		before = unknown->n;
+
+					LpKeyMapIntern(unknown, ik, tk, tk ? strlen(tk) : 0);
+					if (unknown->n > before)
+						tp->unknown_users++;
+				}
+			}
+			PushPair(tp, u, v, (int8) lab);
+			MemoryContextSwitchTo(spi);
+		}
+		SPI_freetuptable(SPI_tuptable);
+		CHECK_FOR_INTERRUPTS();
+	}
+	SPI_cursor_close(portal);
+	SPI_finish();
+	if (tp->n == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("test relation %s has no pairs", LpQualifiedRelName(relid)),
+				 errhint("Pass a relation with columns \"%s\" and \"%s\" holding at least one pair.",
+						 m->src_column, m->dst_column)));
+}
+
+/* ---- results -------------------------------------------------------- */
+
+static void
+PutRow(ReturnSetInfo *rsinfo, const char *metric, int k, double value)
+{
+	Datum		values[3];
+	bool		nulls[3] = {false, k < 0, isnan(value)};
+
+	values[0] = CStringGetTextDatum(metric);
+	values[1] = Int32GetDatum(k);
+	values[2] = Float8GetDatum(value);
+	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+}
+
+static void
+AppendNumber(StringInfo s, const char *key, double v)
+{
+	if (isnan(v))
+		appendStringInfo(s, ", \"%s\": null", key);
+	else
+		appendStringInfo(s, ", \"%s\": %.6g", key, v);
+}
+
+/* The result as the jsonb stored with the version. */
+static char *
+ResultJson(const LpEvalResult *r, const char *test, const char *method)
+{
+	StringInfoData s;
+
+	initStringInfo(&s);
+	appendStringInfo(&s, "{\"test\": \"%s\", \"method\": \"%s\"", test, method);
+	AppendNumber(&s, "auc", r->auc);
+	AppendNumber(&s, "mrr", r->mrr);
+	for (int i = 0; i < r->nk; i++)
+	{
+		char		key[32];
+
+		snprintf(key, sizeof(key), "hits@%d", r->ks[i]);
+		AppendNumber(&s, key, r->hits[i]);
+		snprintf(key, sizeof(key), "recall@%d", r->ks[i]);
+		AppendNumber(&s, key, r->recall[i]);
+		snprintf(key, sizeof(key), "ndcg@%d", r->ks[i]);
+		AppendNumber(&s, key, r->ndcg[i]);
+	}
+	appendStringInfo(&s, ", \"pairs\": " INT64_FORMAT ", \"users\": " INT64_FORMAT
+					 ", \"unknown\": " INT64_FORMAT ", \"at\": \"%s\"}",
+					 r->pairs, r->users, r->unknown,
+					 timestamptz_to_str(GetCurrentTimestamp()));
+	return s.data;
+}
+
+static void
+StoreResult(const LpServingModel *m, const char *method, const char *json)
+{
+	LpCatalogContext cc;
+	Oid			t[4] = {TEXTOID, INT4OID, TEXTOID, TEXTOID};
+	Datum		v[4];
+
+	v[0] = CStringGetTextDatum(m->name);
+	v[1] = Int32GetDatum(m->version);
+	v[2] = CStringGetTextDatum(method);
+	v[3] = CStringGetTextDatum(json);
+	SPI_connect();
+	LpCatalogEnter(&cc);
+	LpSpiExec("UPDATE linkpred.version_catalog SET metrics = metrics ||"
+			  " jsonb_build_object('evaluation', coalesce(metrics->'evaluation', '{}')"
+			  "   || jsonb_build_object($3, $4::jsonb))"
+			  " WHERE model = $1 AND version = $2",
+			  4, t, v, NULL, false);
+	LpCatalogLeave(&cc);
+	SPI_finish();
+}
+
+static void
+EmitResult(ReturnSetInfo *rsinfo, const LpEvalResult *r)
+{
+	PutRow(rsinfo, "auc", -1, r->auc);
+	PutRow(rsinfo, "mrr", -1, r->mrr);
+	for (int i = 0; i < r->nk; i++)
+	{
+		PutRow(rsinfo, "hits", r->ks[i], r->hits[i]);
+		PutRow(rsinfo, "recall", r->ks[i], r->recall[i]);
+		PutRow(rsinfo, "ndcg", r->ks[i], r->ndcg[i]);
+	}
+	PutRow(rsinfo, "pairs", -1, (double) r->pairs);
+	PutRow(rsinfo, "users", -1, (double) r->users);
+	PutRow(rsinfo, "unknown", -1, (double) r->unknown);
+}
+
+static void
+EvalProgress(void *arg, int64 done, int64 total)
+{
+	CHECK_FOR_INTERRUPTS();
+}
+
+/* K values: 1..LP_EVAL_MAX_K of them, each >= 1 */
+static int
+ParseKs(ArrayType *arr, int *ks)
+{
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n;
+
+	deconstruct_array(arr, INT4OID, sizeof(int32), true, TYPALIGN_INT, &elems, &nulls, &n);
+	if (n > LP_EVAL_MAX_K)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("too many K values: %d", n),
+				 errdetail("At most %d K values are measured at once.", LP_EVAL_MAX_K)));
+	for (int i = 0; i < n; i++)
+	{
+		if (nulls[i] || DatumGetInt32(elems[i]) < 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("K values must be positive integers"),
+					 errhint("Pass for example k => '{10, 20}'.")));
+		ks[i] = DatumGetInt32(elems[i]);
+	}
+	return n;
+}
+
+/* Evaluate the active version (or a heuristic) on explicit test pairs. */
+static void
+EvaluateOnTest(FunctionCallInfo fcinfo, Oid test_relid, const char *label,
+			   const char *method, int nk, const int *ks, uint64 seed)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	LpServingModel *m = LpModelForCall(fcinfo, 0);
+	bool		is_model;
+	LpHeuristic h = ParseMethod(method, &is_model);
+	TestPairs	tp;
+	LpEvalTrainView view;
+	LpEvalScorer sc;
+	LpEvalPairs pairs;
+	LpEvalScratch s;
+	LpEvalResult r;
+	EmbBlock	eb;
+	HeurArg		ha;
+	int			kmax = 1;
+
+	ReadTestPairs(m, test_relid, label, &tp);
+
+	view.n_users = m->n_users;
+	view.n_items = m->n_items;
+	view.homogeneous = m->homogeneous;
+	view.seen_start = m->seen_start;
+	view.seen_len = m->seen_len;
+	view.seen = m->seen;
+	view.ideg = m->ideg;
+
+	/* blocks of users sized to keep the score buffer near 64 MB */
+	sc.block_size = (int) Max(1, Min(256, (16 * 1024 * 1024) / Max(m->n_items, 1)));
+	if (is_model)
+	{
+		eb.m = m;
+		eb.ublock = palloc(sizeof(float) * sc.block_size * m->dim);
+		sc.arg = &eb;
+		sc.pair = EmbBlockPair;
+		sc.block = EmbBlockScores;
+	}
+	else
+	{
+		InitHeurArg(&ha, m, h);
+		sc.arg = &ha;
+		sc.pair = HeurPair;
+		sc.block = HeurBlock;
+		sc.block_size = 1;
+	}
+
+	pairs.n = tp.n;
+	pairs.u = tp.u;
+	pairs.v = tp.v;
+	pairs.label = tp.label;
+	pairs.unknown_users = tp.unknown_users;
+
+	for (int i = 0; i < nk; i++)
+		kmax = Max(kmax, ks[i]);
+	s.order = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int64) * tp.n);
+	s.uoff = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int64) * ((Size) m->n_users + 2));
+	s.scores = MemoryContextAllocHuge(CurrentMemoryContext,
+									  sizeof(float) * (Size) sc.block_size * m->n_items);
+	s.top = palloc(sizeof(int32) * kmax);
+	s.pos = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(double) * tp.n);
+	s.neg = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(double) * tp.n);
+	s.users = palloc(sizeof(int32) * sc.block_size);
+
+	LpEvaluate(&view, &sc, &pairs, nk, ks, seed, &s, EvalProgress, NULL, &r);
+
+	StoreResult(m, method, ResultJson(&r, LpQualifiedRelName(test_relid), method));
+	EmitResult(rsinfo, &r);
+}
+
+Datum
+linkpred_evaluate(PG_FUNCTION_ARGS)
+{
+	char	   *method;
+	int			ks[LP_EVAL_MAX_K];
+	int			nk = 0;
+	uint64		seed;
+
+	InitMaterializedSRF(fcinfo, 0);
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("argument \"model\" of linkpred_evaluate must not be NULL")));
+	method = PG_ARGISNULL(3) ? "model" : text_to_cstring(PG_GETARG_TEXT_PP(3));
+	if (!PG_ARGISNULL(4))
+		nk = ParseKs(PG_GETARG_ARRAYTYPE_P(4), ks);
+	seed = PG_ARGISNULL(10) ? UINT64CONST(0x6c696e6b) : (uint64) PG_GETARG_INT64(10);
+
+	if (!PG_ARGISNULL(1))
+		EvaluateOnTest(fcinfo, PG_GETARG_OID(1),
+					   PG_ARGISNULL(2) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(2)),
+					   method, nk, ks, seed);
+	else
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("evaluation by holdout is not available yet"),
+				 errhint("Pass a test relation: linkpred_evaluate(model, test => 'my_test_pairs').")));
+	return (Datum) 0;
+}
+
+/* ---- heuristics as SQL functions ------------------------------------ */
+
+Datum
+linkpred_heuristic(PG_FUNCTION_ARGS)
+{
+	LpServingModel *m;
+	bool		is_model;
+	LpHeuristic h;
+	HeurArg		ha;
+	int32		u,
+				v;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		PG_RETURN_NULL();
+	h = ParseMethod(PG_ARGISNULL(2) ? "ra" : text_to_cstring(PG_GETARG_TEXT_PP(2)), &is_model);
+	if (is_model)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("linkpred_heuristic needs a heuristic method"),
+				 errhint("Use linkpred_score for the model; methods here are %s.", LpHeuristicNames())));
+	m = LpModelForCall(fcinfo, 3);
+	u = LpLookupUser(m, PG_GETARG_DATUM(0), get_fn_expr_argtype(fcinfo->flinfo, 0));
+	v = LpLookupItem(m, PG_GETARG_DATUM(1), get_fn_expr_argtype(fcinfo->flinfo, 1));
+	if (u < 0 || v < 0)
+		PG_RETURN_NULL();
+
+	InitHeurArg(&ha, m, h);
+	PG_RETURN_FLOAT8(LpHeuristicPair(ha.g, h, u, v, ha.scratch));
+}
+
+Datum
+linkpred_heuristic_topk(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	Oid			utype = get_fn_expr_argtype(fcinfo->flinfo, 0);
+	bool		exclude_seen = PG_ARGISNULL(4) ? true : PG_GETARG_BOOL(4);
+	LpServingModel *m;
+	bool		is_model;
+	LpHeuristic h;
+	HeurArg		ha;
+	int32		u,
+				k;
+	int32	   *top;
+	int			n;
+	float	   *s;
+
+	InitMaterializedSRF(fcinfo, 0);
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		return (Datum) 0;
+	k = PG_GETARG_INT32(1);
+	if (k <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("k must be positive, not %d", k)));
+	h = ParseMethod(PG_ARGISNULL(2) ? "ra" : text_to_cstring(PG_GETARG_TEXT_PP(2)), &is_model);
+	if (is_model)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("linkpred_heuristic_topk needs a heuristic method"),
+				 errhint("Use linkpred_topk for the model; methods here are %s.", LpHeuristicNames())));
+	m = LpModelForCall(fcinfo, 3);
+	LpCheckItemType(m, utype);
+	u = LpLookupUser(m, PG_GETARG_DATUM(0), utype);
+	if (u < 0)
+		return (Datum) 0;		/* no training neighbourhood, no heuristic */
+
+	InitHeurArg(&ha, m, h);
+	s = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(float) * m->n_items);
+	LpHeuristicAll(ha.g, h, u, s, ha.scratch);
+	if (exclude_seen)
+		for (int32 j = 0; j < m->seen_len[u]; j++)
+			s[m->seen[m->seen_start[u] + j]] = -INFINITY;
+	if (m->homogeneous)
+		s[u] = -INFINITY;
+	k = Min(k, m->n_items);
+	top = palloc(sizeof(int32) * k);
+	n = LpSelectTopK(s, m->n_items, m->ideg, k, top);
+	for (int i = 0; i < n; i++)
+	{
+		Datum		values[2];
+		bool		nulls[2] = {false, false};
+
+		values[0] = LpKeyToDatum(m->ikeys, top[i], utype);
+		values[1] = Float8GetDatum((double) s[top[i]]);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}

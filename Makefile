@@ -12,6 +12,7 @@ OBJS = \
 	src/catalog.o \
 	src/keymap.o \
 	src/loader.o \
+	src/split.o \
 	src/sampler.o \
 	src/train.o \
 	src/store.o \

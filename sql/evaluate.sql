@@ -38,6 +38,35 @@ INSERT INTO buys_test VALUES ('u0', 'i2'), ('u2', 'i0'), ('nobody', 'i1');
 SELECT metric, k, round(value::numeric, 4) FROM linkpred_evaluate('buys', test => 'buys_test', method => 'cn', k => '{1}');
 SELECT count(*) FROM linkpred_evaluate('buys', test => 'buys_test');
 
+-- holdout: edges of the source held out, a model trained on the rest in a
+-- worker, measured on them; the serving version is untouched
+CREATE TABLE clicks (user_id int, item_id int, at timestamptz);
+INSERT INTO clicks
+SELECT u, (u % 10) * 10 + (u * 7 + i) % 10, '2026-01-01'::timestamptz + (u * 13 + i * 7) % 100 * interval '1 day'
+FROM generate_series(1, 200) u, generate_series(1, 8) i;
+-- one edge seen before and after the cut: it is a training edge, never a test edge
+INSERT INTO clicks VALUES (1, 18, '2026-01-01'), (1, 18, '2026-12-01');
+SELECT linkpred_train('clicks', 'clicks', 'user_id', 'item_id', options => '{"dim": 8, "epochs": 30, "seed": 3}') IS NOT NULL;
+SELECT metric, k, value > 0.8 AS good FROM linkpred_evaluate('clicks', holdout => 'random', fraction => 0.2, k => '{10}', seed => 1)
+WHERE metric IN ('auc', 'recall');
+SELECT metric, k, value > 0.8 AS good FROM linkpred_evaluate('clicks', holdout => 'per_user', leave_out => 2, k => '{10}', seed => 1)
+WHERE metric IN ('auc', 'recall', 'users');
+SELECT value AS test_pairs FROM linkpred_evaluate('clicks', holdout => 'time', time_column => 'at', cut => '2026-03-01', k => '{}')
+WHERE metric = 'pairs';
+SELECT count(*) AS edges_first_seen_after_cut FROM (
+    SELECT user_id, item_id FROM clicks GROUP BY 1, 2 HAVING min(at) >= '2026-03-01') s;
+SELECT result->>'holdout' AS holdout, result->>'train_edges' AS train, result->>'test_edges' AS test
+FROM linkpred.jobs WHERE result IS NOT NULL ORDER BY id;
+SELECT jsonb_object_keys(metrics->'evaluation') AS stored FROM linkpred.models WHERE name = 'clicks' ORDER BY 1;
+SELECT active_version FROM linkpred.models WHERE name = 'clicks';
+SELECT * FROM linkpred_evaluate('clicks', holdout => 'sometimes');
+SELECT * FROM linkpred_evaluate('clicks', holdout => 'time');
+SELECT * FROM linkpred_evaluate('clicks', holdout => 'time', time_column => 'user_id');
+SELECT * FROM linkpred_evaluate('clicks', fraction => 1.5);
+SELECT * FROM linkpred_evaluate('clicks', method => 'ra');
+SELECT * FROM linkpred_evaluate('hand', holdout => 'per_user');
+SELECT linkpred_drop('clicks');
+
 -- bad input
 SELECT * FROM linkpred_evaluate('hand', test => 'hand_test', method => 'magic');
 SELECT * FROM linkpred_evaluate('hand', test => 'hand_test', label => 'nope');

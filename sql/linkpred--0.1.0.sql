@@ -90,6 +90,7 @@ CREATE TABLE linkpred.job_catalog (
     loss            double precision,
     version         integer,
     stats           jsonb NOT NULL DEFAULT '{}',
+    result          jsonb,
     error           text,
     error_sqlstate  text,
     error_detail    text,
@@ -131,7 +132,7 @@ SELECT j.id, j.model, j.owner,
        j.submitted_at, j.started_at, j.finished_at,
        COALESCE(j.finished_at, pg_catalog.clock_timestamp()) - j.started_at AS elapsed,
        j.version, j.source, j.src_column, j.dst_column, j.weight_column,
-       j.options, j.stats, j.pid,
+       j.options, j.stats, j.result, j.pid,
        o.error, o.error_sqlstate, o.error_detail, o.error_hint
 FROM linkpred.job_catalog j,
 LATERAL (SELECT CASE WHEN j.state IN ('queued', 'running')

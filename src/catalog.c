@@ -130,7 +130,7 @@ LpJobRead(int64 job_id, LpJobRow *row)
 					   " coalesce((stats->>'null_ids')::int8, 0),"
 					   " coalesce((stats->>'self_loops')::int8, 0),"
 					   " coalesce((stats->>'duplicates')::int8, 0),"
-					   " coalesce((stats->>'bad_weights')::int8, 0)"
+					   " coalesce((stats->>'bad_weights')::int8, 0), result::text"
 					   " FROM linkpred.job_catalog WHERE id = $1", 1, types);
 	if (plan == NULL)
 		elog(ERROR, "linkpred: SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
@@ -164,6 +164,7 @@ LpJobRead(int64 job_id, LpJobRow *row)
 		row->self_loops = DatumGetInt64(SPI_getbinval(tup, desc, 13, &isnull));
 		row->duplicates = DatumGetInt64(SPI_getbinval(tup, desc, 14, &isnull));
 		row->bad_weights = DatumGetInt64(SPI_getbinval(tup, desc, 15, &isnull));
+		row->result = GetText(tup, desc, 16);
 		MemoryContextSwitchTo(spi);
 	}
 	SPI_freeplan(plan);

@@ -13,11 +13,62 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include <cblas.h>
+
 #include "eval.h"
 #include "topk.h"
 #include "train.h"
 
 #define NEG_TRIES 100
+
+static double
+EmbPair(void *arg, int32 u, int32 v)
+{
+	const LpEvalEmbedding *e = arg;
+	const float *a = e->U + (int64) u * e->dim;
+	const float *b = e->V + (int64) v * e->dim;
+	float		s = 0;
+
+	for (int d = 0; d < e->dim; d++)
+		s += a[d] * b[d];
+	return (double) (s + e->bu[u] + e->bv[v]);
+}
+
+/* one sgemm per block of users: out = U[users] * V^T, plus biases */
+static void
+EmbBlock(void *arg, const int32 *users, int nb, float *out)
+{
+	LpEvalEmbedding *e = arg;
+
+	for (int b = 0; b < nb; b++)
+		memcpy(e->ublock + (int64) b * e->dim, e->U + (int64) users[b] * e->dim,
+			   sizeof(float) * e->dim);
+	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nb, e->n_items, e->dim,
+				1.0f, e->ublock, e->dim, e->V, e->dim, 0.0f, out, e->n_items);
+	for (int b = 0; b < nb; b++)
+	{
+		float	   *row = out + (int64) b * e->n_items;
+		float		bu = e->bu[users[b]];
+
+		for (int32 i = 0; i < e->n_items; i++)
+			row[i] += e->bv[i] + bu;
+	}
+}
+
+void
+LpEvalEmbeddingScorer(LpEvalEmbedding *e, int block_size, LpEvalScorer *sc)
+{
+	sc->arg = e;
+	sc->pair = EmbPair;
+	sc->block = EmbBlock;
+	sc->block_size = block_size;
+}
+
+int
+LpEvalBlockSize(int32 n_items)
+{
+	return (int) Max(1, Min(256, (16 * 1024 * 1024) / Max(n_items, 1)));
+}
 
 static inline bool
 IsPositive(const LpEvalPairs *p, int64 i)

@@ -74,6 +74,26 @@ typedef struct LpEvalResult
 	int64		unknown;		/* pairs with a node unknown to the model */
 } LpEvalResult;
 
+/*
+ * The dot-product model as a scorer: s(u, v) = U[u].V[v] + bu[u] + bv[v];
+ * a block is one sgemm.  ublock holds block_size * dim floats.
+ */
+typedef struct LpEvalEmbedding
+{
+	int			dim;
+	int32		n_items;
+	const float *U;
+	const float *V;
+	const float *bu;
+	const float *bv;
+	float	   *ublock;
+} LpEvalEmbedding;
+
+extern void LpEvalEmbeddingScorer(LpEvalEmbedding *e, int block_size, LpEvalScorer *sc);
+
+/* users per block so that block * n_items floats stay near 64 MB */
+extern int	LpEvalBlockSize(int32 n_items);
+
 /* Scratch the caller allocates; sizes in the comments. */
 typedef struct LpEvalScratch
 {

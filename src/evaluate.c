@@ -26,8 +26,10 @@
 #include "funcapi.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
+#include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
@@ -35,6 +37,7 @@
 
 #include "cache.h"
 #include "eval.h"
+#include "jobs.h"
 #include "heuristics.h"
 #include "linkpred.h"
 #include "topk.h"
@@ -44,53 +47,6 @@ PG_FUNCTION_INFO_V1(linkpred_heuristic);
 PG_FUNCTION_INFO_V1(linkpred_heuristic_topk);
 
 /* ---- scorers -------------------------------------------------------- */
-
-static double
-EmbPair(void *arg, int32 u, int32 v)
-{
-	const LpServingModel *m = arg;
-	const float *a = m->U + (int64) u * m->dim;
-	const float *b = m->V + (int64) v * m->dim;
-	float		s = 0;
-
-	for (int d = 0; d < m->dim; d++)
-		s += a[d] * b[d];
-	return (double) (s + m->bu[u] + m->bv[v]);
-}
-
-typedef struct EmbBlock
-{
-	const LpServingModel *m;
-	float	   *ublock;			/* block_size x dim */
-} EmbBlock;
-
-static double
-EmbBlockPair(void *arg, int32 u, int32 v)
-{
-	return EmbPair((void *) ((EmbBlock *) arg)->m, u, v);
-}
-
-/* one sgemm per block of users: out = U[users] * V^T, plus biases */
-static void
-EmbBlockScores(void *arg, const int32 *users, int nb, float *out)
-{
-	EmbBlock   *eb = arg;
-	const LpServingModel *m = eb->m;
-
-	for (int b = 0; b < nb; b++)
-		memcpy(eb->ublock + (int64) b * m->dim, m->U + (int64) users[b] * m->dim,
-			   sizeof(float) * m->dim);
-	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nb, m->n_items, m->dim,
-				1.0f, eb->ublock, m->dim, m->V, m->dim, 0.0f, out, m->n_items);
-	for (int b = 0; b < nb; b++)
-	{
-		float	   *row = out + (int64) b * m->n_items;
-		float		bu = m->bu[users[b]];
-
-		for (int32 i = 0; i < m->n_items; i++)
-			row[i] += m->bv[i] + bu;
-	}
-}
 
 typedef struct HeurArg
 {
@@ -400,14 +356,18 @@ AppendNumber(StringInfo s, const char *key, double v)
 		appendStringInfo(s, ", \"%s\": %.6g", key, v);
 }
 
-/* The result as the jsonb stored with the version. */
-static char *
-ResultJson(const LpEvalResult *r, const char *test, const char *method)
+/*
+ * The result as the jsonb stored with the version; extra, if not NULL, is
+ * more ", \"key\": value" members.
+ */
+char *
+LpEvalResultJson(const LpEvalResult *r, const char *test, const char *method, const char *extra)
 {
 	StringInfoData s;
 
 	initStringInfo(&s);
-	appendStringInfo(&s, "{\"test\": \"%s\", \"method\": \"%s\"", test, method);
+	appendStringInfo(&s, "{\"test\": \"%s\", \"method\": \"%s\"%s", test, method,
+					 extra ? extra : "");
 	AppendNumber(&s, "auc", r->auc);
 	AppendNumber(&s, "mrr", r->mrr);
 	for (int i = 0; i < r->nk; i++)
@@ -429,14 +389,14 @@ ResultJson(const LpEvalResult *r, const char *test, const char *method)
 }
 
 static void
-StoreResult(const LpServingModel *m, const char *method, const char *json)
+StoreResult(const char *model, int32 version, const char *method, const char *json)
 {
 	LpCatalogContext cc;
 	Oid			t[4] = {TEXTOID, INT4OID, TEXTOID, TEXTOID};
 	Datum		v[4];
 
-	v[0] = CStringGetTextDatum(m->name);
-	v[1] = Int32GetDatum(m->version);
+	v[0] = CStringGetTextDatum(model);
+	v[1] = Int32GetDatum(version);
 	v[2] = CStringGetTextDatum(method);
 	v[3] = CStringGetTextDatum(json);
 	SPI_connect();
@@ -513,7 +473,7 @@ EvaluateOnTest(FunctionCallInfo fcinfo, Oid test_relid, const char *label,
 	LpEvalPairs pairs;
 	LpEvalScratch s;
 	LpEvalResult r;
-	EmbBlock	eb;
+	LpEvalEmbedding eb;
 	HeurArg		ha;
 	int			kmax = 1;
 
@@ -527,15 +487,18 @@ EvaluateOnTest(FunctionCallInfo fcinfo, Oid test_relid, const char *label,
 	view.seen = m->seen;
 	view.ideg = m->ideg;
 
-	/* blocks of users sized to keep the score buffer near 64 MB */
-	sc.block_size = (int) Max(1, Min(256, (16 * 1024 * 1024) / Max(m->n_items, 1)));
 	if (is_model)
 	{
-		eb.m = m;
-		eb.ublock = palloc(sizeof(float) * sc.block_size * m->dim);
-		sc.arg = &eb;
-		sc.pair = EmbBlockPair;
-		sc.block = EmbBlockScores;
+		int			bs = LpEvalBlockSize(m->n_items);
+
+		eb.dim = m->dim;
+		eb.n_items = m->n_items;
+		eb.U = m->U;
+		eb.V = m->V;
+		eb.bu = m->bu;
+		eb.bv = m->bv;
+		eb.ublock = palloc(sizeof(float) * bs * m->dim);
+		LpEvalEmbeddingScorer(&eb, bs, &sc);
 	}
 	else
 	{
@@ -565,7 +528,161 @@ EvaluateOnTest(FunctionCallInfo fcinfo, Oid test_relid, const char *label,
 
 	LpEvaluate(&view, &sc, &pairs, nk, ks, seed, &s, EvalProgress, NULL, &r);
 
-	StoreResult(m, method, ResultJson(&r, LpQualifiedRelName(test_relid), method));
+	StoreResult(m->name, m->version, method, LpEvalResultJson(&r, LpQualifiedRelName(test_relid), method, NULL));
+	EmitResult(rsinfo, &r);
+}
+
+/* One number of a stored result, NaN when absent or null. */
+static double
+JsonNumber(const char *json, const char *key)
+{
+	Oid			t[2] = {TEXTOID, TEXTOID};
+	Datum		v[2];
+	bool		isnull;
+	Datum		d;
+
+	v[0] = CStringGetTextDatum(json);
+	v[1] = CStringGetTextDatum(key);
+	LpSpiExec("SELECT ($1::jsonb ->> $2)::float8", 2, t, v, NULL, true);
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	return isnull ? NAN : DatumGetFloat8(d);
+}
+
+/*
+ * Hold out edges of the model's source, train on the rest with the
+ * model's options in a worker, and report what the worker measured.
+ */
+static void
+EvaluateByHoldout(FunctionCallInfo fcinfo, const char *model, const char *method,
+				  const char *holdout, double fraction, int leave_out,
+				  const char *time_column, bool has_cut, TimestampTz cut,
+				  int nk, const int *ks, uint64 seed)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	LpCatalogContext cc;
+	LpJobSpec	spec;
+	Oid			t[1] = {TEXTOID};
+	Datum		v[1];
+	HeapTuple	tup;
+	TupleDesc	desc;
+	bool		isnull;
+	Oid			owner;
+	int32		version;
+	char	   *options;
+	char	   *json;
+	int64		job_id;
+	LpEvalResult r;
+	bool		undirected_graph;
+
+	if (strcmp(method, "model") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("holdout evaluation measures the model, not method \"%s\"", method),
+				 errhint("Evaluate heuristics on explicit pairs: linkpred_evaluate(model, test => ..., method => '%s').",
+						 method)));
+	memset(&spec, 0, sizeof(spec));
+	if (strcmp(holdout, "random") == 0)
+		spec.holdout = LP_HOLDOUT_RANDOM;
+	else if (strcmp(holdout, "per_user") == 0)
+		spec.holdout = LP_HOLDOUT_PER_USER;
+	else if (strcmp(holdout, "time") == 0)
+		spec.holdout = LP_HOLDOUT_TIME;
+	else
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown holdout \"%s\"", holdout),
+				 errdetail("Valid holdouts are: random, per_user, time.")));
+	if (!(fraction > 0 && fraction < 1))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("fraction must be between 0 and 1, not %g", fraction)));
+	if (leave_out < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("leave_out must be at least 1, not %d", leave_out)));
+	if (spec.holdout == LP_HOLDOUT_TIME && time_column == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("holdout \"time\" needs a time column"),
+				 errhint("Pass time_column => 'the timestamp column of the source', and optionally cut => '...'.")));
+
+	v[0] = CStringGetTextDatum(model);
+	SPI_connect();
+	LpCatalogEnter(&cc);
+	LpSpiExec("SELECT m.owner::oid, m.source::oid, m.src_column::text, m.dst_column::text,"
+			  " m.weight_column::text, v.options::text, m.active_version,"
+			  " NOT coalesce((v.options->>'bipartite')::bool, true)"
+			  "   AND NOT coalesce((v.options->>'directed')::bool, false)"
+			  " FROM linkpred.model_catalog m JOIN linkpred.version_catalog v"
+			  " ON v.model = m.name AND v.version = m.active_version WHERE m.name = $1",
+			  1, t, v, NULL, true);
+	LpCatalogLeave(&cc);
+	if (SPI_processed == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("linkpred model \"%s\" does not exist", model),
+				 errhint("See linkpred.models for the models you can use.")));
+	tup = SPI_tuptable->vals[0];
+	desc = SPI_tuptable->tupdesc;
+	owner = DatumGetObjectId(SPI_getbinval(tup, desc, 1, &isnull));
+	if (!has_privs_of_role(GetUserId(), owner))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied for linkpred model \"%s\"", model)));
+	spec.relid = DatumGetObjectId(SPI_getbinval(tup, desc, 2, &isnull));
+	strlcpy(spec.model, model, NAMEDATALEN);
+	strlcpy(spec.src_column, SPI_getvalue(tup, desc, 3), NAMEDATALEN);
+	strlcpy(spec.dst_column, SPI_getvalue(tup, desc, 4), NAMEDATALEN);
+	if (SPI_getvalue(tup, desc, 5))
+		strlcpy(spec.weight_column, SPI_getvalue(tup, desc, 5), NAMEDATALEN);
+	options = MemoryContextStrdup(TopTransactionContext, SPI_getvalue(tup, desc, 6));
+	version = DatumGetInt32(SPI_getbinval(tup, desc, 7, &isnull));
+	undirected_graph = DatumGetBool(SPI_getbinval(tup, desc, 8, &isnull));
+	SPI_finish();
+
+	if (spec.holdout == LP_HOLDOUT_PER_USER && undirected_graph)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("holdout \"per_user\" needs a bipartite or directed model"),
+				 errhint("Use holdout => 'random' for an undirected graph.")));
+	spec.fraction = fraction;
+	spec.leave_out = leave_out;
+	if (time_column)
+		strlcpy(spec.time_column, time_column, NAMEDATALEN);
+	spec.has_cut = has_cut;
+	spec.cut = cut;
+	spec.nk = nk;
+	memcpy(spec.ks, ks, sizeof(int) * nk);
+	spec.eval_seed = (int64) seed;
+
+	job_id = LpSubmitJob(&spec, DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(options))));
+	(void) LpWaitForJob(job_id, -1, true);
+
+	/* the worker's measurement, from the job row (latest committed state) */
+	{
+		LpJobRow	row;
+
+		if (!LpJobRead(job_id, &row) || row.result == NULL)
+			elog(ERROR, "linkpred: evaluation job " INT64_FORMAT " recorded no result", job_id);
+		json = row.result;
+	}
+	SPI_connect();
+	memset(&r, 0, sizeof(r));
+	r.auc = JsonNumber(json, "auc");
+	r.mrr = JsonNumber(json, "mrr");
+	r.nk = nk;
+	for (int i = 0; i < nk; i++)
+	{
+		r.ks[i] = ks[i];
+		r.hits[i] = JsonNumber(json, psprintf("hits@%d", ks[i]));
+		r.recall[i] = JsonNumber(json, psprintf("recall@%d", ks[i]));
+		r.ndcg[i] = JsonNumber(json, psprintf("ndcg@%d", ks[i]));
+	}
+	r.pairs = (int64) JsonNumber(json, "pairs");
+	r.users = (int64) JsonNumber(json, "users");
+	r.unknown = (int64) JsonNumber(json, "unknown");
+	SPI_finish();
+	StoreResult(model, version, psprintf("holdout:%s", holdout), json);
 	EmitResult(rsinfo, &r);
 }
 
@@ -592,10 +709,13 @@ linkpred_evaluate(PG_FUNCTION_ARGS)
 					   PG_ARGISNULL(2) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(2)),
 					   method, nk, ks, seed);
 	else
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("evaluation by holdout is not available yet"),
-				 errhint("Pass a test relation: linkpred_evaluate(model, test => 'my_test_pairs').")));
+		EvaluateByHoldout(fcinfo, text_to_cstring(PG_GETARG_TEXT_PP(0)), method,
+						  PG_ARGISNULL(5) ? "random" : text_to_cstring(PG_GETARG_TEXT_PP(5)),
+						  PG_ARGISNULL(6) ? 0.1 : PG_GETARG_FLOAT8(6),
+						  PG_ARGISNULL(7) ? 1 : PG_GETARG_INT32(7),
+						  PG_ARGISNULL(8) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(8)),
+						  !PG_ARGISNULL(9), PG_ARGISNULL(9) ? 0 : PG_GETARG_TIMESTAMPTZ(9),
+						  nk, ks, seed);
 	return (Datum) 0;
 }
 

@@ -24,6 +24,7 @@ typedef struct LpGraph
 	int64	   *offsets;		/* n_src + 1 */
 	int32	   *targets;		/* n_entries, sorted within each source */
 	float	   *weights;		/* n_entries, or NULL when unweighted */
+	int64	   *times;			/* n_entries first-seen times, or NULL */
 	int32	   *src_degree;		/* n_src */
 	int32	   *dst_degree;		/* n_dst: in-degree (popularity) */
 } LpGraph;
@@ -44,6 +45,7 @@ typedef struct LpEdgeSource
 	const char *src_column;
 	const char *dst_column;
 	const char *weight_column;	/* NULL = unweighted */
+	const char *time_column;	/* NULL = no times (only holdout by time reads them) */
 	bool		homogeneous;
 	bool		directed;
 } LpEdgeSource;
@@ -60,6 +62,19 @@ typedef struct LpLoadedGraph
 
 /* loader.c: read the edge relation through SPI (caller is connected) */
 extern void LpLoadGraph(const LpEdgeSource *source, LpLoadedGraph *out);
+
+/* split.c: hold out test edges of a loaded graph */
+typedef struct LpSplit
+{
+	LpGraph		train;			/* same nodes, the remaining edges */
+	int64		n_test;
+	int32	   *test_u;			/* held-out edges, once each */
+	int32	   *test_v;
+	int64		cut;			/* holdout by time: the cut used */
+} LpSplit;
+
+extern void LpSplitGraph(const LpGraph *g, int mode, double fraction, int leave_out,
+						 bool has_cut, int64 cut, uint64 seed, LpSplit *out);
 
 /* binary search of v in u's sorted target list */
 static inline bool

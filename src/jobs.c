@@ -100,6 +100,19 @@ CheckSource(Oid relid, const char *src, const char *dst, const char *weight,
 	}
 }
 
+/*
+ * Copy a name into a NAMEDATALEN field.  Model names are checked here;
+ * a longer column name cannot name a column, so it is kept whole enough
+ * for the "does not exist" error that follows.
+ */
+static void
+CopyName(char *dst, const char *src, const char *model_arg)
+{
+	if (model_arg)
+		CheckModelName(src);
+	strlcpy(dst, src, NAMEDATALEN);
+}
+
 /* If the model exists, the caller must have the privileges of its owner. */
 static void
 CheckModelOwner(const char *model)
@@ -210,19 +223,49 @@ LaunchWorker(LpJobSpec *spec_template, const char *options)
 	dsm_detach(seg);
 }
 
+int64
+LpSubmitJob(LpJobSpec *spec, Jsonb *options)
+{
+	LpOptions	opts;
+	char	   *options_text;
+
+	CheckModelName(spec->model);
+	if (get_rel_name(spec->relid) == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation with OID %u does not exist", spec->relid)));
+	LpOptionsParse(options, &opts);
+	CheckSource(spec->relid, spec->src_column, spec->dst_column,
+				spec->weight_column[0] ? spec->weight_column : NULL, &opts);
+	if (spec->time_column[0])
+	{
+		Oid			tt;
+
+		LpCheckColumn(spec->relid, "time_column", spec->time_column, &tt);
+		if (tt != TIMESTAMPTZOID && tt != TIMESTAMPOID && tt != DATEOID)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("time column \"%s\" has type %s", spec->time_column, format_type_be(tt)),
+					 errhint("Use a column of type timestamptz, timestamp or date.")));
+	}
+	CheckModelOwner(spec->model);
+
+	options_text = options ? JsonbToCString(NULL, &options->root, VARSIZE(options)) : "{}";
+	spec->job_id = NextJobId();
+	spec->dboid = MyDatabaseId;
+	spec->login_roleid = GetSessionUserId();
+	spec->roleid = GetUserId();
+	spec->submitted_at = GetCurrentTimestamp();
+	LaunchWorker(spec, options_text);
+	return spec->job_id;
+}
+
 Datum
 linkpred_train(PG_FUNCTION_ARGS)
 {
-	char	   *model,
-			   *src,
-			   *dst,
-			   *weight = NULL;
-	Oid			relid;
-	Jsonb	   *options = NULL;
-	char	   *options_text;
 	bool		wait = PG_ARGISNULL(6) ? true : PG_GETARG_BOOL(6);
-	LpOptions	opts;
 	LpJobSpec	spec;
+	int64		job_id;
 
 	for (int i = 0; i < 4; i++)
 		if (PG_ARGISNULL(i))
@@ -230,44 +273,18 @@ linkpred_train(PG_FUNCTION_ARGS)
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 					 errmsg("argument \"%s\" of linkpred_train must not be NULL",
 							(const char *[]) {"model", "edges", "src", "dst"}[i])));
-	model = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	relid = PG_GETARG_OID(1);
-	src = text_to_cstring(PG_GETARG_TEXT_PP(2));
-	dst = text_to_cstring(PG_GETARG_TEXT_PP(3));
-	if (!PG_ARGISNULL(4))
-		weight = text_to_cstring(PG_GETARG_TEXT_PP(4));
-	if (!PG_ARGISNULL(5))
-		options = PG_GETARG_JSONB_P(5);
-
-	CheckModelName(model);
-	if (get_rel_name(relid) == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("relation with OID %u does not exist", relid)));
-	LpOptionsParse(options, &opts);
-	CheckSource(relid, src, dst, weight, &opts);
-	CheckModelOwner(model);
-
-	options_text = options ? JsonbToCString(NULL, &options->root, VARSIZE(options)) : "{}";
-
 	memset(&spec, 0, sizeof(spec));
-	spec.job_id = NextJobId();
-	spec.dboid = MyDatabaseId;
-	spec.login_roleid = GetSessionUserId();
-	spec.roleid = GetUserId();
-	spec.relid = relid;
-	strlcpy(spec.model, model, NAMEDATALEN);
-	strlcpy(spec.src_column, src, NAMEDATALEN);
-	strlcpy(spec.dst_column, dst, NAMEDATALEN);
-	if (weight)
-		strlcpy(spec.weight_column, weight, NAMEDATALEN);
-	spec.submitted_at = GetCurrentTimestamp();
+	CopyName(spec.model, text_to_cstring(PG_GETARG_TEXT_PP(0)), "model");
+	spec.relid = PG_GETARG_OID(1);
+	CopyName(spec.src_column, text_to_cstring(PG_GETARG_TEXT_PP(2)), NULL);
+	CopyName(spec.dst_column, text_to_cstring(PG_GETARG_TEXT_PP(3)), NULL);
+	if (!PG_ARGISNULL(4))
+		CopyName(spec.weight_column, text_to_cstring(PG_GETARG_TEXT_PP(4)), NULL);
 
-	LaunchWorker(&spec, options_text);
-
+	job_id = LpSubmitJob(&spec, PG_ARGISNULL(5) ? NULL : PG_GETARG_JSONB_P(5));
 	if (wait)
-		(void) LpWaitForJob(spec.job_id, -1, true);
-	PG_RETURN_INT64(spec.job_id);
+		(void) LpWaitForJob(job_id, -1, true);
+	PG_RETURN_INT64(job_id);
 }
 
 static void

@@ -17,7 +17,13 @@
 #include "postgres.h"
 
 #include "port/atomics.h"
+#include "utils/jsonb.h"
 #include "utils/timestamp.h"
+
+#define LP_HOLDOUT_NONE 0
+#define LP_HOLDOUT_RANDOM 1
+#define LP_HOLDOUT_PER_USER 2
+#define LP_HOLDOUT_TIME 3
 
 #define LP_JOB_PENDING 0
 #define LP_JOB_ACCEPTED 1
@@ -35,6 +41,16 @@ typedef struct LpJobSpec
 	char		dst_column[NAMEDATALEN];
 	char		weight_column[NAMEDATALEN]; /* "" = unweighted */
 	TimestampTz submitted_at;
+	/* an evaluation job (linkpred_evaluate without a test relation) */
+	int			holdout;		/* LP_HOLDOUT_NONE = a training job */
+	double		fraction;
+	int			leave_out;
+	char		time_column[NAMEDATALEN];
+	bool		has_cut;
+	TimestampTz cut;
+	int			nk;
+	int			ks[16];
+	int64		eval_seed;
 	pg_atomic_uint32 status;	/* LP_JOB_* */
 	char		reject_message[256];
 	int32		options_len;
@@ -42,5 +58,13 @@ typedef struct LpJobSpec
 } LpJobSpec;
 
 extern PGDLLEXPORT void LinkpredWorkerMain(Datum main_arg);
+
+/*
+ * jobs.c: validate the source and options, start a worker for the job
+ * described by spec (model, relid, columns, holdout fields filled in by the
+ * caller; ids, roles and times filled in here) and return its id once the
+ * worker has accepted it.
+ */
+extern int64 LpSubmitJob(LpJobSpec *spec, Jsonb *options);
 
 #endif

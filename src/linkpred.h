@@ -61,6 +61,7 @@ typedef struct LpJobRow
 	int64		self_loops;
 	int64		duplicates;
 	int64		bad_weights;
+	char	   *result;			/* jsonb as text: an evaluation job's measurement */
 	char	   *error;
 	char	   *sqlstate;
 	char	   *detail;
@@ -76,6 +77,11 @@ extern bool LpJobIsFinal(const char *state);
 
 /* jobs.c: wait for a job and report its outcome to the caller */
 extern char *LpWaitForJob(int64 job_id, int64 timeout_ms, bool cancel_on_interrupt);
+
+/* evaluate.c: an evaluation result as the jsonb stored with a version */
+struct LpEvalResult;
+extern char *LpEvalResultJson(const struct LpEvalResult *r, const char *test,
+							  const char *method, const char *extra);
 
 /* linkpred.c */
 extern void LpSetBlasThreads(int n);

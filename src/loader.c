@@ -23,6 +23,7 @@
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/timestamp.h"
 
 #include "graph.h"
 #include "linkpred.h"
@@ -37,10 +38,11 @@ typedef struct EdgeBuf
 	int32	   *src;
 	int32	   *dst;
 	float	   *w;				/* NULL when unweighted */
+	int64	   *t;				/* NULL when no time column */
 } EdgeBuf;
 
 static void
-EdgeBufPush(EdgeBuf *b, int32 s, int32 d, float w)
+EdgeBufPush(EdgeBuf *b, int32 s, int32 d, float w, bool timed, int64 t)
 {
 	if (b->n == b->cap)
 	{
@@ -58,11 +60,16 @@ EdgeBufPush(EdgeBuf *b, int32 s, int32 d, float w)
 		if (b->w != NULL || w >= 0)
 			b->w = b->w ? repalloc_huge(b->w, sizeof(float) * b->cap)
 				: MemoryContextAllocHuge(CurrentMemoryContext, sizeof(float) * b->cap);
+		if (timed)
+			b->t = b->t ? repalloc_huge(b->t, sizeof(int64) * b->cap)
+				: MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int64) * b->cap);
 	}
 	b->src[b->n] = s;
 	b->dst[b->n] = d;
 	if (b->w)
 		b->w[b->n] = w;
+	if (b->t)
+		b->t[b->n] = t;
 	b->n++;
 }
 
@@ -107,6 +114,7 @@ typedef struct AdjEntry
 {
 	int32		target;
 	float		w;
+	int64		t;
 } AdjEntry;
 
 static int
@@ -130,6 +138,7 @@ BuildCsr(EdgeBuf *b, LpGraph *g, LpLoadStats *stats)
 	int64	   *fill;
 	int64		out = 0;
 	bool		weighted = (b->w != NULL);
+	bool		timed = (b->t != NULL);
 	double		wsum = 0;
 
 	off = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int64) * ((Size) g->n_src + 1));
@@ -148,11 +157,13 @@ BuildCsr(EdgeBuf *b, LpGraph *g, LpLoadStats *stats)
 
 		e->target = b->dst[i];
 		e->w = weighted ? b->w[i] : 1.0f;
+		e->t = timed ? b->t[i] : 0;
 	}
 	pfree(fill);
 
 	g->targets = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int32) * Max(b->n, 1));
 	g->weights = weighted ? MemoryContextAllocHuge(CurrentMemoryContext, sizeof(float) * Max(b->n, 1)) : NULL;
+	g->times = timed ? MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int64) * Max(b->n, 1)) : NULL;
 	g->src_degree = palloc0(sizeof(int32) * Max(g->n_src, 1));
 	g->dst_degree = palloc0(sizeof(int32) * Max(g->n_dst, 1));
 
@@ -171,11 +182,16 @@ BuildCsr(EdgeBuf *b, LpGraph *g, LpLoadStats *stats)
 				stats->duplicates++;
 				if (weighted)
 					g->weights[out - 1] += adj[i].w;
+				/* a repeated edge exists from its first occurrence on */
+				if (timed && adj[i].t < g->times[out - 1])
+					g->times[out - 1] = adj[i].t;
 				continue;
 			}
 			g->targets[out] = adj[i].target;
 			if (weighted)
 				g->weights[out] = adj[i].w;
+			if (timed)
+				g->times[out] = adj[i].t;
 			g->dst_degree[adj[i].target]++;
 			out++;
 		}
@@ -214,6 +230,8 @@ LpLoadGraph(const LpEdgeSource *src, LpLoadedGraph *out)
 				dkind;
 	char	   *relname;
 	bool		weighted = (src->weight_column != NULL);
+	bool		timed = (src->time_column != NULL);
+	int			tcol = weighted ? 4 : 3;
 
 	memset(out, 0, sizeof(*out));
 
@@ -223,6 +241,8 @@ LpLoadGraph(const LpEdgeSource *src, LpLoadedGraph *out)
 					 quote_identifier(src->dst_column));
 	if (weighted)
 		appendStringInfo(&sql, ", (%s)::pg_catalog.float8", quote_identifier(src->weight_column));
+	if (timed)
+		appendStringInfo(&sql, ", (%s)::pg_catalog.timestamptz", quote_identifier(src->time_column));
 	appendStringInfo(&sql, " FROM %s", relname);
 
 	portal = SPI_cursor_open_with_args(NULL, sql.data, 0, NULL, NULL, NULL, true, 0);
@@ -270,10 +290,19 @@ LpLoadGraph(const LpEdgeSource *src, LpLoadedGraph *out)
 			Datum		sd = SPI_getbinval(tup, desc, 1, &snull);
 			Datum		dd = SPI_getbinval(tup, desc, 2, &dnull);
 			double		w = 1.0;
+			int64		t = 0;
 			int32		s,
 						d;
 
 			out->stats.rows++;
+			if (timed)
+			{
+				bool		tnull;
+
+				t = DatumGetTimestampTz(SPI_getbinval(tup, desc, tcol, &tnull));
+				if (tnull)
+					snull = true;	/* an edge with no time cannot be placed */
+			}
 			if (snull || dnull)
 			{
 				out->stats.null_ids++;
@@ -297,9 +326,9 @@ LpLoadGraph(const LpEdgeSource *src, LpLoadedGraph *out)
 				MemoryContextSwitchTo(batch_cxt);
 				continue;
 			}
-			EdgeBufPush(&buf, s, d, weighted ? (float) w : -1.0f);
+			EdgeBufPush(&buf, s, d, weighted ? (float) w : -1.0f, timed, t);
 			if (src->homogeneous && !src->directed)
-				EdgeBufPush(&buf, d, s, weighted ? (float) w : -1.0f);
+				EdgeBufPush(&buf, d, s, weighted ? (float) w : -1.0f, timed, t);
 			MemoryContextSwitchTo(batch_cxt);
 		}
 		MemoryContextSwitchTo(cxt);
@@ -336,4 +365,6 @@ LpLoadGraph(const LpEdgeSource *src, LpLoadedGraph *out)
 	pfree(buf.dst);
 	if (buf.w)
 		pfree(buf.w);
+	if (buf.t)
+		pfree(buf.t);
 }

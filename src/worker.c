@@ -48,6 +48,7 @@
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
+#include "eval.h"
 #include "graph.h"
 #include "jobs.h"
 #include "linkpred.h"
@@ -199,12 +200,98 @@ Progress(void *arg, int epoch, double frac, double loss, bool epoch_end)
 }
 
 static void
+EvalProgress(void *arg, int64 done, int64 total)
+{
+	CHECK_FOR_INTERRUPTS();
+}
+
+/*
+ * An evaluation job's end: measure the model on the held-out edges, ranking
+ * every item each test user did not have in the training part, and record
+ * the result in the job row.  No version is stored.
+ */
+static void
+FinishEvaluation(JobRun *run, const LpGraph *g, const LpSplit *split, const LpEmbeddings *emb)
+{
+	static const char *const modes[] = {"none", "random", "per_user", "time"};
+	LpJobSpec  *spec = run->spec;
+	LpEvalTrainView view;
+	LpEvalEmbedding ee;
+	LpEvalScorer sc;
+	LpEvalPairs pairs;
+	LpEvalScratch s;
+	LpEvalResult r;
+	int			bs = LpEvalBlockSize(g->n_dst);
+	int			kmax = 1;
+	char	   *json;
+	MemoryContext old;
+	Oid			types[2] = {INT8OID, TEXTOID};
+	Datum		values[2];
+
+	SetPhase(run, "running", "evaluating");
+	old = MemoryContextSwitchTo(run->cxt);
+	view.n_users = g->n_src;
+	view.n_items = g->n_dst;
+	view.homogeneous = g->homogeneous;
+	view.seen_start = g->offsets;
+	view.seen_len = g->src_degree;
+	view.seen = g->targets;
+	view.ideg = g->dst_degree;
+
+	ee.dim = emb->dim;
+	ee.n_items = g->n_dst;
+	ee.U = emb->U;
+	ee.V = emb->V;
+	ee.bu = emb->bu;
+	ee.bv = emb->bv;
+	ee.ublock = palloc(sizeof(float) * bs * emb->dim);
+	LpEvalEmbeddingScorer(&ee, bs, &sc);
+
+	pairs.n = split->n_test;
+	pairs.u = split->test_u;
+	pairs.v = split->test_v;
+	pairs.label = NULL;
+	pairs.unknown_users = 0;
+
+	for (int i = 0; i < spec->nk; i++)
+		kmax = Max(kmax, spec->ks[i]);
+	s.order = MemoryContextAllocHuge(run->cxt, sizeof(int64) * pairs.n);
+	s.uoff = MemoryContextAllocHuge(run->cxt, sizeof(int64) * ((Size) g->n_src + 2));
+	s.scores = MemoryContextAllocHuge(run->cxt, sizeof(float) * (Size) bs * g->n_dst);
+	s.top = palloc(sizeof(int32) * kmax);
+	s.pos = NULL;
+	s.neg = NULL;
+	s.users = palloc(sizeof(int32) * bs);
+
+	LpEvaluate(&view, &sc, &pairs, spec->nk, spec->ks, (uint64) spec->eval_seed, &s,
+			   EvalProgress, NULL, &r);
+
+	json = LpEvalResultJson(&r, psprintf("holdout:%s", modes[spec->holdout]), "model",
+							psprintf(", \"holdout\": \"%s\", \"fraction\": %g, \"leave_out\": %d,"
+									 " \"train_edges\": " INT64_FORMAT ", \"test_edges\": " INT64_FORMAT
+									 "%s%s%s, \"train_seconds\": %.3f",
+									 modes[spec->holdout], spec->fraction, spec->leave_out,
+									 g->n_edges, split->n_test,
+									 spec->holdout == LP_HOLDOUT_TIME ? ", \"cut\": \"" : "",
+									 spec->holdout == LP_HOLDOUT_TIME ? timestamptz_to_str(split->cut) : "",
+									 spec->holdout == LP_HOLDOUT_TIME ? "\"" : "",
+									 (double) (GetCurrentTimestamp() - run->train_start) / 1e6));
+	MemoryContextSwitchTo(old);
+
+	values[0] = Int64GetDatum(spec->job_id);
+	values[1] = CStringGetTextDatum(json);
+	UpdateJob(spec->job_id, "state = 'done', result = $2::jsonb, phase = NULL, epoch = epochs,"
+			  " finished_at = clock_timestamp()", 2, types, values, NULL);
+}
+
+static void
 RunJob(JobRun *run)
 {
 	LpJobSpec  *spec = run->spec;
 	LpEdgeSource source;
 	LpLoadedGraph loaded;
 	LpGraph    *g;
+	LpSplit		split;
 	LpEmbeddings emb;
 	LpSamplerState sampler;
 	LpTrainConfig cfg;
@@ -235,6 +322,7 @@ RunJob(JobRun *run)
 	source.weight_column = spec->weight_column[0] ? spec->weight_column : NULL;
 	source.homogeneous = !run->opts.bipartite;
 	source.directed = run->opts.directed;
+	source.time_column = spec->time_column[0] ? spec->time_column : NULL;
 
 	BeginTx("linkpred: loading edges");
 	old = MemoryContextSwitchTo(run->cxt);
@@ -242,6 +330,22 @@ RunJob(JobRun *run)
 	MemoryContextSwitchTo(old);
 	EndTx();
 	g = &loaded.graph;
+
+	/* an evaluation job trains on what the holdout leaves */
+	if (spec->holdout != LP_HOLDOUT_NONE)
+	{
+		old = MemoryContextSwitchTo(run->cxt);
+		LpSplitGraph(g, spec->holdout, spec->fraction, spec->leave_out, spec->has_cut,
+					 spec->cut, (uint64) spec->eval_seed, &split);
+		MemoryContextSwitchTo(old);
+		if (split.n_test == 0 || split.train.n_entries == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("the holdout left " INT64_FORMAT " test edges and " INT64_FORMAT " training entries",
+							split.n_test, split.train.n_entries),
+					 errhint("Choose a fraction (or cut) that leaves edges on both sides.")));
+		g = &split.train;
+	}
 
 	{
 		Oid			types[3] = {INT8OID, TEXTOID, INT4OID};
@@ -252,7 +356,8 @@ RunJob(JobRun *run)
 									 ", \"users\": %d, \"items\": %d}",
 									 loaded.stats.rows, loaded.stats.null_ids,
 									 loaded.stats.self_loops, loaded.stats.duplicates,
-									 loaded.stats.bad_weights, g->n_edges, g->n_src, g->n_dst);
+									 loaded.stats.bad_weights, loaded.graph.n_edges,
+									 loaded.graph.n_src, loaded.graph.n_dst);
 
 		values[0] = Int64GetDatum(spec->job_id);
 		values[1] = CStringGetTextDatum(stats);
@@ -315,6 +420,12 @@ RunJob(JobRun *run)
 				 errmsg("training diverged: the loss became infinite or NaN"),
 				 errdetail("Learning rate %g, %d dimensions.", run->opts.lr, run->opts.dim),
 				 errhint("Lower \"lr\" in the options, or raise \"reg\".")));
+
+	if (spec->holdout != LP_HOLDOUT_NONE)
+	{
+		FinishEvaluation(run, g, &split, &emb);
+		return;
+	}
 
 	SetPhase(run, "running", "storing embeddings");
 	memset(&req, 0, sizeof(req));

@@ -24,6 +24,7 @@ typedef struct LpStoreRequest
 	const LpEmbeddings *emb;
 	double		final_loss;
 	double		train_seconds;
+	double		peak_rss_mb;	/* the worker's high-water mark, or < 0 if unknown */
 } LpStoreRequest;
 
 /*

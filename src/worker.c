@@ -199,6 +199,26 @@ Progress(void *arg, int epoch, double frac, double loss, bool epoch_end)
 	return true;
 }
 
+/*
+ * This process's peak resident memory in MB (VmHWM), the figure the
+ * benchmarks report; -1 where /proc is not there.
+ */
+static double
+PeakRssMb(void)
+{
+	FILE	   *f = fopen("/proc/self/status", "r");
+	char		line[256];
+	double		kb = -1024;
+
+	if (f == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (strncmp(line, "VmHWM:", 6) == 0)
+			kb = strtod(line + 6, NULL);
+	fclose(f);
+	return kb / 1024.0;
+}
+
 static void
 EvalProgress(void *arg, int64 done, int64 total)
 {
@@ -269,13 +289,14 @@ FinishEvaluation(JobRun *run, const LpGraph *g, const LpSplit *split, const LpEm
 	json = LpEvalResultJson(&r, psprintf("holdout:%s", modes[spec->holdout]), "model",
 							psprintf(", \"holdout\": \"%s\", \"fraction\": %g, \"leave_out\": %d,"
 									 " \"train_edges\": " INT64_FORMAT ", \"test_edges\": " INT64_FORMAT
-									 "%s%s%s, \"train_seconds\": %.3f",
+									 "%s%s%s, \"train_seconds\": %.3f, \"peak_rss_mb\": %.1f",
 									 modes[spec->holdout], spec->fraction, spec->leave_out,
 									 g->n_edges, split->n_test,
 									 spec->holdout == LP_HOLDOUT_TIME ? ", \"cut\": \"" : "",
 									 spec->holdout == LP_HOLDOUT_TIME ? timestamptz_to_str(split->cut) : "",
 									 spec->holdout == LP_HOLDOUT_TIME ? "\"" : "",
-									 (double) (GetCurrentTimestamp() - run->train_start) / 1e6));
+									 (double) (GetCurrentTimestamp() - run->train_start) / 1e6,
+									 PeakRssMb()));
 	MemoryContextSwitchTo(old);
 
 	values[0] = Int64GetDatum(spec->job_id);
@@ -441,6 +462,7 @@ RunJob(JobRun *run)
 	req.emb = &emb;
 	req.final_loss = final_loss;
 	req.train_seconds = (double) (GetCurrentTimestamp() - run->train_start) / 1e6;
+	req.peak_rss_mb = PeakRssMb();
 
 	BeginTx("linkpred: storing embeddings");
 	LpStoreVersion(&req);

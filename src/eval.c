@@ -21,17 +21,22 @@
 
 #define NEG_TRIES 100
 
+/* an unknown node (-1) has a zero vector and a zero bias */
 static double
 EmbPair(void *arg, int32 u, int32 v)
 {
 	const LpEvalEmbedding *e = arg;
-	const float *a = e->U + (int64) u * e->dim;
-	const float *b = e->V + (int64) v * e->dim;
 	float		s = 0;
 
-	for (int d = 0; d < e->dim; d++)
-		s += a[d] * b[d];
-	return (double) (s + e->bu[u] + e->bv[v]);
+	if (u >= 0 && v >= 0)
+	{
+		const float *a = e->U + (int64) u * e->dim;
+		const float *b = e->V + (int64) v * e->dim;
+
+		for (int d = 0; d < e->dim; d++)
+			s += a[d] * b[d];
+	}
+	return (double) (s + (u >= 0 ? e->bu[u] : 0) + (v >= 0 ? e->bv[v] : 0));
 }
 
 /* one sgemm per block of users: out = U[users] * V^T, plus biases */
@@ -106,13 +111,6 @@ CompareDouble(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static double
-PairScore(const LpEvalScorer *sc, int32 u, int32 v)
-{
-	if (u < 0 || v < 0)
-		return -HUGE_VAL;
-	return sc->pair(sc->arg, u, v);
-}
 
 /* Mann-Whitney over all positive/negative pairs, ties one half. */
 static double
@@ -126,7 +124,7 @@ LabelledAuc(const LpEvalScorer *sc, const LpEvalPairs *p, LpEvalScratch *s)
 
 	for (int64 i = 0; i < p->n; i++)
 	{
-		double		x = PairScore(sc, p->u[i], p->v[i]);
+		double		x = sc->pair(sc->arg, p->u[i], p->v[i]);
 
 		if (p->label[i] == 1)
 			s->pos[np++] = x;
@@ -171,16 +169,19 @@ SampledAuc(const LpEvalTrainView *view, const LpEvalScorer *sc, const LpEvalPair
 
 		if (!IsPositive(p, i))
 			continue;
-		if (u < 0 || p->v[i] < 0)
-		{
-			count++;			/* an unknown node loses */
-			continue;
-		}
 		for (int t = 0; t < NEG_TRIES && j < 0; t++)
 		{
 			int32		c = (int32) LpRngBelow(&rng, (uint32) view->n_items);
-			bool		ok = !(view->homogeneous && c == u) && !Seen(view, u, c);
+			bool		ok;
 
+			if (u < 0)
+			{
+				/* an unknown user has no training items; any other item */
+				if (c != p->v[i])
+					j = c;
+				continue;
+			}
+			ok = !(view->homogeneous && c == u) && !Seen(view, u, c);
 			for (int64 q = s->uoff[u]; ok && q < s->uoff[u + 1]; q++)
 				if (p->v[s->order[q]] == c)
 					ok = false;

@@ -16,10 +16,13 @@
  *    top K) and MRR (1 / rank of the best-ranked relevant item), averaged
  *    over test users.  Relevant = the user's positive test items.
  *
- * Unknown nodes (index -1: not in the model) score lowest: a positive pair
- * with an unknown node loses its AUC comparison; a test user unknown to the
- * model counts with zero ranking metrics; an unknown relevant item counts
- * in the user's relevant set but can never be ranked.
+ * Unknown nodes (index -1: no edge in the training graph) are scored as
+ * nodes with no history: the scorer's pair function receives -1 and must
+ * give the natural value (a heuristic: 0; the dot-product model: a zero
+ * vector and zero bias), so such pairs mostly tie, as in the SEAL protocol
+ * where every node exists.  A test user unknown to the model counts with
+ * zero ranking metrics; an unknown relevant item counts in the user's
+ * relevant set but can never be ranked.
  */
 #ifndef LINKPRED_EVAL_H
 #define LINKPRED_EVAL_H
@@ -43,7 +46,7 @@ typedef struct LpEvalTrainView
 typedef struct LpEvalScorer
 {
 	void	   *arg;
-	/* score of one pair; both indices valid */
+	/* score of one pair; either index may be -1 (unknown node) */
 	double		(*pair) (void *arg, int32 u, int32 v);
 	/* scores of every item for users[0 .. nb-1], row after row into out */
 	void		(*block) (void *arg, const int32 *users, int nb, float *out);

@@ -56,11 +56,14 @@ typedef struct HeurArg
 	int32		n_items;
 } HeurArg;
 
+/* a node with no training edge has no neighbours: every heuristic is 0 */
 static double
 HeurPair(void *arg, int32 u, int32 v)
 {
 	HeurArg    *ha = arg;
 
+	if (u < 0 || v < 0)
+		return 0;
 	return LpHeuristicPair(ha->g, ha->h, u, v, ha->scratch);
 }
 

@@ -40,6 +40,8 @@ FixedPair(void *arg, int32 u, int32 v)
 {
 	Fixed	   *f = arg;
 
+	if (u < 0 || v < 0)
+		return 0;				/* a node with no history */
 	return f->s[u * f->n_items + v];
 }
 
@@ -85,7 +87,7 @@ main(void)
 	int			ks[2] = {2, 10};
 	LpEvalResult r;
 
-	printf("1..14\n");
+	printf("1..15\n");
 
 	/* labelled AUC with ties: positives 0.9 (u0,i0), 0.5 (u1,i1), 0.5 (u1,i2);
 	 * negatives 0.5 (u0,i4), 0.1 (u1,i0).  Wins: 2 + 1.5 + 1.5 = 5 of 6. */
@@ -98,6 +100,20 @@ main(void)
 
 		LpEvaluate(&view, &sc, &p, 0, ks, 1, &s, NULL, NULL, &r);
 		Near(r.auc, 5.0 / 6.0, "labelled AUC counts ties one half");
+	}
+
+	/* a node the model never saw scores as a node with no history (0 here):
+	 * positives 0.9 and 0 (unknown user), negatives 0.5 and 0 (unknown):
+	 * wins 1 + 1 + 0 + 0.5 of 4 */
+	{
+		int32		u[4] = {0, -1, 0, -1};
+		int32		v[4] = {0, 2, 4, 1};
+		int8		lab[4] = {1, 1, 0, 0};
+		LpEvalPairs p = {4, u, v, lab, 0};
+		LpEvalScratch s = Scratch(4, 3, 5, 10, 2);
+
+		LpEvaluate(&view, &sc, &p, 0, ks, 1, &s, NULL, NULL, &r);
+		Near(r.auc, 2.5 / 4.0, "an unknown node scores as a node with no history, and ties");
 	}
 
 	/* ranking: user 0 relevant {1, 3}; nothing excluded.  Top 2 = [0, 1]:

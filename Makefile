@@ -18,6 +18,7 @@ OBJS = \
 	src/store.o \
 	src/worker.o \
 	src/jobs.o \
+	src/versions.o \
 	src/cache.o \
 	src/serve.o \
 	src/topk.o \
@@ -26,7 +27,7 @@ OBJS = \
 	src/evaluate.o
 
 # pg_regress tests: sql/<name>.sql against expected/<name>.out
-REGRESS = setup train_basic bad_input serve evaluate
+REGRESS = setup train_basic bad_input serve evaluate versions
 REGRESS_OPTS = --inputdir=.
 
 PG_CONFIG ?= pg_config

@@ -261,3 +261,80 @@ LANGUAGE C STABLE PARALLEL RESTRICTED
 ROWS 10;
 COMMENT ON FUNCTION linkpred_heuristic_topk(anyelement, integer, text, text, boolean) IS
 'the k best items for u under a classic heuristic on a model''s training graph';
+
+-- Versions -------------------------------------------------------------------
+
+CREATE FUNCTION linkpred_activate(model text, version integer)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'linkpred_activate'
+LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION linkpred_activate(text, integer) IS
+'make a stored version of a model the one that serves (roll back or forward), in one transaction';
+
+-- Batch serving and materialization ------------------------------------------
+
+CREATE FUNCTION linkpred_topk_many(users anyarray, k integer, model text DEFAULT NULL,
+                                   exclude_seen boolean DEFAULT true)
+RETURNS TABLE (user_id anyelement, item anyelement, rank integer, score double precision)
+AS 'MODULE_PATHNAME', 'linkpred_topk_many'
+LANGUAGE C STABLE PARALLEL RESTRICTED
+ROWS 1000;
+COMMENT ON FUNCTION linkpred_topk_many(anyarray, integer, text, boolean) IS
+'top-k for many users at once (users NULL: every user of the model), blockwise matrix products';
+
+-- What each materialized table holds, so a scheduled refresh can skip work.
+-- Rows belong to the role that wrote them (row-level security).
+CREATE TABLE linkpred.materializations (
+    target        regclass NOT NULL,
+    owner         regrole NOT NULL DEFAULT current_user::regrole,
+    model         text NOT NULL,
+    version       integer NOT NULL,
+    refreshed_at  timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    PRIMARY KEY (target, owner)
+);
+ALTER TABLE linkpred.materializations ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own_rows ON linkpred.materializations
+    USING (pg_catalog.pg_has_role(owner, 'USAGE'))
+    WITH CHECK (pg_catalog.pg_has_role(owner, 'USAGE'));
+GRANT SELECT, INSERT, UPDATE, DELETE ON linkpred.materializations TO PUBLIC;
+SELECT pg_catalog.pg_extension_config_dump('linkpred.materializations', '');
+COMMENT ON TABLE linkpred.materializations IS 'which model version each linkpred_materialize target holds';
+
+CREATE FUNCTION linkpred_materialize(model text, target regclass, k integer DEFAULT 20,
+                                     exclude_seen boolean DEFAULT true,
+                                     only_if_newer boolean DEFAULT false)
+RETURNS boolean
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    m record;
+BEGIN
+    SELECT x.name, x.active_version, x.user_type INTO m
+    FROM linkpred.models x WHERE x.name = linkpred_materialize.model;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'linkpred model "%" does not exist', model
+            USING ERRCODE = 'undefined_object',
+                  HINT = 'See linkpred.models for the models you can use.';
+    END IF;
+    IF only_if_newer AND EXISTS (
+        SELECT 1 FROM linkpred.materializations x
+        WHERE x.target = linkpred_materialize.target AND x.owner = current_user::regrole
+          AND x.model = m.name AND x.version = m.active_version) THEN
+        RETURN false;
+    END IF;
+    -- replace the contents in this transaction: readers see the old rows
+    -- until it commits
+    EXECUTE format('DELETE FROM %s', target);
+    EXECUTE format('INSERT INTO %s SELECT * FROM @extschema@.linkpred_topk_many(NULL::%s[], $1, $2, $3)',
+                   target, m.user_type)
+        USING k, model, exclude_seen;
+    INSERT INTO linkpred.materializations AS x (target, model, version)
+    VALUES (linkpred_materialize.target, m.name, m.active_version)
+    ON CONFLICT ON CONSTRAINT materializations_pkey DO UPDATE
+        SET model = excluded.model, version = excluded.version, refreshed_at = pg_catalog.now();
+    RETURN true;
+END
+$fn$;
+COMMENT ON FUNCTION linkpred_materialize(text, regclass, integer, boolean, boolean) IS
+'replace the rows of a table (user_id, item, rank, score) with top-k for every user; with only_if_newer, only when a newer version serves';

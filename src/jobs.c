@@ -39,7 +39,6 @@
 PG_FUNCTION_INFO_V1(linkpred_train);
 PG_FUNCTION_INFO_V1(linkpred_wait);
 PG_FUNCTION_INFO_V1(linkpred_cancel);
-PG_FUNCTION_INFO_V1(linkpred_drop);
 
 static void
 CheckModelName(const char *model)
@@ -440,58 +439,5 @@ linkpred_cancel(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_SYSTEM_ERROR),
 				 errmsg("could not signal the worker of linkpred job " INT64_FORMAT ": %m", job_id)));
-	PG_RETURN_BOOL(true);
-}
-
-Datum
-linkpred_drop(PG_FUNCTION_ARGS)
-{
-	char	   *model = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	LpCatalogContext cc;
-	Oid			t[1] = {TEXTOID};
-	Datum		v[1];
-	Oid			owner;
-	bool		isnull;
-
-	v[0] = CStringGetTextDatum(model);
-	SPI_connect();
-	LpCatalogEnter(&cc);
-	LpSpiExec("SELECT owner::oid FROM linkpred.model_catalog WHERE name = $1 FOR UPDATE",
-			  1, t, v, NULL, false);
-	if (SPI_processed == 0)
-	{
-		LpCatalogLeave(&cc);
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("linkpred model \"%s\" does not exist", model),
-				 errhint("See linkpred.models for the models you can see.")));
-	}
-	owner = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-	LpCatalogLeave(&cc);
-	if (!has_privs_of_role(GetUserId(), owner))
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("must be a member of role \"%s\" to drop model \"%s\"",
-						GetUserNameFromId(owner, false), model)));
-
-	LpCatalogEnter(&cc);
-	LpSpiExec("SELECT id FROM linkpred.job_catalog WHERE model = $1"
-			  " AND state IN ('queued', 'running') AND linkpred.job_is_live(pid, backend_start)",
-			  1, t, v, NULL, true);
-	if (SPI_processed > 0)
-	{
-		int64		id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
-													 SPI_tuptable->tupdesc, 1, &isnull));
-
-		LpCatalogLeave(&cc);
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_IN_USE),
-				 errmsg("model \"%s\" has a training job in progress", model),
-				 errhint("Cancel it first: SELECT linkpred_cancel(" INT64_FORMAT ");", id)));
-	}
-	LpSpiExec("DELETE FROM linkpred.embedding_store WHERE model = $1", 1, t, v, NULL, false);
-	LpSpiExec("DELETE FROM linkpred.model_catalog WHERE name = $1", 1, t, v, NULL, false);
-	LpCatalogLeave(&cc);
-	SPI_finish();
 	PG_RETURN_BOOL(true);
 }

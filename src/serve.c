@@ -19,15 +19,19 @@
 #include "catalog/pg_type.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
 #include "utils/tuplestore.h"
 
 #include "cache.h"
+#include "eval.h"
 #include "linkpred.h"
 #include "topk.h"
 
 PG_FUNCTION_INFO_V1(linkpred_score);
 PG_FUNCTION_INFO_V1(linkpred_topk);
+PG_FUNCTION_INFO_V1(linkpred_topk_many);
 
 static inline float
 Dot(const float *a, const float *b, int dim)
@@ -140,5 +144,147 @@ linkpred_topk(PG_FUNCTION_ARGS)
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	pfree(heap);
+	return (Datum) 0;
+}
+
+/*
+ * linkpred_topk_many(users anyarray, k): top-k for many users in one call,
+ * one matrix-matrix product per block of users.  users NULL means every
+ * user of the model.  Rows: (user, item, rank, score); per user the same
+ * items, order and scores as linkpred_topk.
+ */
+Datum
+linkpred_topk_many(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	Oid			arrtype = get_fn_expr_argtype(fcinfo->flinfo, 0);
+	Oid			etype = get_element_type(arrtype);
+	bool		exclude_seen = PG_ARGISNULL(3) ? true : PG_GETARG_BOOL(3);
+	LpServingModel *m;
+	int32		k;
+	int			n_users;
+	Datum	   *udatums = NULL;
+	bool	   *unulls = NULL;
+	int32	   *uidx;
+	int			bs;
+	LpEvalEmbedding ee;
+	LpEvalScorer sc;
+	float	   *scores;
+	float	   *fallback;
+	int32	   *block;
+	int32	   *top;
+	int			nb = 0;
+
+	InitMaterializedSRF(fcinfo, 0);
+	if (PG_ARGISNULL(1))
+		return (Datum) 0;
+	k = PG_GETARG_INT32(1);
+	if (k <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("k must be positive, not %d", k),
+				 errhint("Ask for at least one item per user.")));
+	m = LpModelForCall(fcinfo, 2);
+	LpCheckItemType(m, etype);
+
+	/* the users: given, or all of the model's */
+	if (PG_ARGISNULL(0))
+	{
+		n_users = m->n_users;
+		uidx = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int32) * Max(n_users, 1));
+		for (int i = 0; i < n_users; i++)
+			uidx[i] = i;
+	}
+	else
+	{
+		ArrayType  *arr = PG_GETARG_ARRAYTYPE_P(0);
+		int16		typlen;
+		bool		typbyval;
+		char		typalign;
+
+		get_typlenbyvalalign(etype, &typlen, &typbyval, &typalign);
+		deconstruct_array(arr, etype, typlen, typbyval, typalign, &udatums, &unulls, &n_users);
+		uidx = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int32) * Max(n_users, 1));
+		for (int i = 0; i < n_users; i++)
+			uidx[i] = unulls[i] ? -1 : LpLookupUser(m, udatums[i], etype);
+	}
+
+	k = Min(k, m->n_items);
+	bs = LpEvalBlockSize(m->n_items);
+	ee.dim = m->dim;
+	ee.n_items = m->n_items;
+	ee.U = m->U;
+	ee.V = m->V;
+	ee.bu = m->bu;
+	ee.bv = m->bv;
+	ee.ublock = palloc(sizeof(float) * bs * m->dim);
+	LpEvalEmbeddingScorer(&ee, bs, &sc);
+	scores = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(float) * (Size) bs * m->n_items);
+	fallback = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(float) * m->n_items);
+	memcpy(fallback, m->bv, sizeof(float) * m->n_items);
+	block = palloc(sizeof(int32) * bs);
+	top = palloc(sizeof(int32) * k);
+
+	for (int i = 0; i <= n_users; i++)
+	{
+		/* collect a block of positions in the user list, then score it */
+		if (i < n_users)
+			block[nb++] = i;
+		if (nb == bs || (i == n_users && nb > 0))
+		{
+			int32	   *known = palloc(sizeof(int32) * nb);
+			int			nk = 0;
+
+			for (int b = 0; b < nb; b++)
+				if (uidx[block[b]] >= 0)
+					known[nk++] = uidx[block[b]];
+			if (nk > 0)
+				sc.block(sc.arg, known, nk, scores);
+			nk = 0;
+			for (int b = 0; b < nb; b++)
+			{
+				int32		u = uidx[block[b]];
+				float	   *s;
+				int			n;
+				Datum		udatum;
+				bool		unull = false;
+
+				if (u >= 0)
+				{
+					s = scores + (int64) (nk++) * m->n_items;
+					if (exclude_seen)
+						for (int32 j = 0; j < m->seen_len[u]; j++)
+							s[m->seen[m->seen_start[u] + j]] = -INFINITY;
+					if (m->homogeneous)
+						s[u] = -INFINITY;
+				}
+				else
+					s = fallback;
+				n = LpSelectTopK(s, m->n_items, m->ideg, k, top);
+
+				if (udatums == NULL)
+					udatum = LpKeyToDatum(m->ukeys, u, etype);
+				else
+				{
+					udatum = udatums[block[b]];
+					unull = unulls[block[b]];
+				}
+				for (int r = 0; r < n; r++)
+				{
+					Datum		values[4];
+					bool		nulls[4] = {unull, false, false, false};
+
+					values[0] = udatum;
+					values[1] = LpKeyToDatum(m->ikeys, top[r], etype);
+					values[2] = Int32GetDatum(r + 1);
+					values[3] = Float8GetDatum((double) s[top[r]]);
+					tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+				}
+			}
+			pfree(known);
+			nb = 0;
+			CHECK_FOR_INTERRUPTS();
+		}
+	}
 	return (Datum) 0;
 }

@@ -18,7 +18,7 @@ SELECT is((SELECT count(*)::int FROM pg_proc WHERE proname LIKE 'linkpred\_%' AN
 SELECT ok((SELECT prosecdef AND proconfig = '{search_path=pg_catalog}' FROM pg_proc
            WHERE oid = 'linkpred.job_is_live(integer, timestamptz)'::regprocedure),
           'the liveness helper (SECURITY DEFINER, so any role sees its own jobs'' state) pins search_path');
-SELECT is((SELECT array_length(extconfig, 1) FROM pg_extension WHERE extname = 'linkpred'), 5,
-          'pg_dump keeps the four storage tables and the job sequence');
+SELECT is((SELECT array_length(extconfig, 1) FROM pg_extension WHERE extname = 'linkpred'), 6,
+          'pg_dump keeps the storage tables, materializations and the job sequence');
 
 SELECT * FROM finish();

@@ -1,0 +1,42 @@
+-- Versions (activate = roll back or forward), batch top-k and
+-- materialization into a table.
+CREATE TABLE v_events AS
+SELECT u AS user_id, (u * 7 + i * 3) % 30 AS item_id FROM generate_series(1, 50) u, generate_series(1, 5) i;
+SELECT linkpred_train('vm', 'v_events', 'user_id', 'item_id', options => '{"dim": 4, "epochs": 3, "seed": 1}') IS NOT NULL;
+SELECT linkpred_score(1, 10, model => 'vm') AS v1 \gset
+SELECT linkpred_train('vm', 'v_events', 'user_id', 'item_id', options => '{"dim": 4, "epochs": 3, "seed": 2}') IS NOT NULL;
+SELECT version, active FROM linkpred.versions WHERE model = 'vm' ORDER BY version;
+
+-- roll back: version 1 serves again, with its own scores
+SELECT linkpred_activate('vm', 1);
+SELECT active_version FROM linkpred.models WHERE name = 'vm';
+SELECT linkpred_score(1, 10, model => 'vm') = :v1 AS v1_scores;
+SELECT linkpred_activate('vm', 2);
+SELECT linkpred_activate('vm', 7);
+SELECT linkpred_activate('nope', 1);
+
+-- keep_versions prunes the oldest, never the active one
+SELECT linkpred_train('vm', 'v_events', 'user_id', 'item_id', options => '{"dim": 4, "epochs": 1, "seed": 3, "keep_versions": 2}') IS NOT NULL;
+SELECT version, active FROM linkpred.versions WHERE model = 'vm' ORDER BY version;
+SELECT count(DISTINCT version) AS versions_with_embeddings FROM linkpred.embeddings WHERE model = 'vm';
+
+-- batch top-k: the same rows as linkpred_topk, user by user
+SELECT count(*) AS mismatches FROM generate_series(1, 50) u
+WHERE (SELECT array_agg(item ORDER BY rank) FROM linkpred_topk_many(ARRAY[u], 5, 'vm'))
+   IS DISTINCT FROM (SELECT array_agg(item) FROM linkpred_topk(u, 5, 'vm'));
+SELECT count(*) AS rows, count(DISTINCT user_id) AS users, max(rank) FROM linkpred_topk_many(NULL::int[], 3, 'vm');
+-- unknown and NULL users get the no-history ranking
+SELECT user_id, array_agg(item ORDER BY rank) = (SELECT array_agg(item) FROM linkpred_topk(424242, 3, 'vm')) AS fallback
+FROM linkpred_topk_many(ARRAY[424242, NULL], 3, 'vm') GROUP BY user_id ORDER BY user_id;
+SELECT * FROM linkpred_topk_many(ARRAY[1], 0, 'vm');
+
+-- materialize: replace a table's rows with top-k for every user
+CREATE TABLE vm_recs (user_id int, item int, rank int, score float8);
+SELECT linkpred_materialize('vm', 'vm_recs', 4);
+SELECT count(*), count(DISTINCT user_id) FROM vm_recs;
+SELECT linkpred_materialize('vm', 'vm_recs', 4, only_if_newer => true) AS refreshed;
+SELECT linkpred_train('vm', 'v_events', 'user_id', 'item_id', options => '{"dim": 4, "epochs": 1, "seed": 4}') IS NOT NULL;
+SELECT linkpred_materialize('vm', 'vm_recs', 4, only_if_newer => true) AS refreshed;
+SELECT model, version FROM linkpred.materializations WHERE target = 'vm_recs'::regclass;
+SELECT linkpred_materialize('nope', 'vm_recs');
+SELECT linkpred_drop('vm');

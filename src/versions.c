@@ -1,0 +1,118 @@
+/*
+ * versions.c: a model's versions: linkpred_activate (roll back or forward)
+ * and linkpred_drop.
+ *
+ * Both change linkpred's catalog in the caller's transaction, after
+ * checking that the caller has the privileges of the model's owner; every
+ * backend's serving cache notices the change at its next statement (it
+ * compares the active version's job id), so a switch is atomic for readers.
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+
+#include "linkpred.h"
+
+PG_FUNCTION_INFO_V1(linkpred_activate);
+PG_FUNCTION_INFO_V1(linkpred_drop);
+
+/* Lock the model row and check the caller may change the model. */
+static void
+LockOwnModel(const char *model, const char *action)
+{
+	LpCatalogContext cc;
+	Oid			t[1] = {TEXTOID};
+	Datum		v[1];
+	Oid			owner;
+	bool		isnull;
+
+	v[0] = CStringGetTextDatum(model);
+	LpCatalogEnter(&cc);
+	LpSpiExec("SELECT owner::oid FROM linkpred.model_catalog WHERE name = $1 FOR UPDATE",
+			  1, t, v, NULL, false);
+	LpCatalogLeave(&cc);
+	if (SPI_processed == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("linkpred model \"%s\" does not exist", model),
+				 errhint("See linkpred.models for the models you can see.")));
+	owner = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	if (!has_privs_of_role(GetUserId(), owner))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("must be a member of role \"%s\" to %s model \"%s\"",
+						GetUserNameFromId(owner, false), action, model)));
+}
+
+Datum
+linkpred_activate(PG_FUNCTION_ARGS)
+{
+	char	   *model = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	int32		version = PG_GETARG_INT32(1);
+	LpCatalogContext cc;
+	Oid			t[2] = {TEXTOID, INT4OID};
+	Datum		v[2];
+
+	v[0] = CStringGetTextDatum(model);
+	v[1] = Int32GetDatum(version);
+	SPI_connect();
+	LockOwnModel(model, "activate a version of");
+	LpCatalogEnter(&cc);
+	LpSpiExec("SELECT 1 FROM linkpred.version_catalog WHERE model = $1 AND version = $2",
+			  2, t, v, NULL, false);
+	if (SPI_processed == 0)
+	{
+		LpSpiExec("SELECT string_agg(version::text, ', ' ORDER BY version)"
+				  " FROM linkpred.version_catalog WHERE model = $1", 1, t, v, NULL, false);
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("model \"%s\" has no version %d", model, version),
+				 errdetail("Stored versions: %s.",
+						   SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1)),
+				 errhint("Old versions are pruned after keep_versions trainings.")));
+	}
+	LpSpiExec("UPDATE linkpred.model_catalog SET active_version = $2 WHERE name = $1",
+			  2, t, v, NULL, false);
+	LpCatalogLeave(&cc);
+	SPI_finish();
+	PG_RETURN_BOOL(true);
+}
+
+Datum
+linkpred_drop(PG_FUNCTION_ARGS)
+{
+	char	   *model = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	LpCatalogContext cc;
+	Oid			t[1] = {TEXTOID};
+	Datum		v[1];
+	bool		isnull;
+
+	v[0] = CStringGetTextDatum(model);
+	SPI_connect();
+	LockOwnModel(model, "drop");
+
+	LpCatalogEnter(&cc);
+	LpSpiExec("SELECT id FROM linkpred.job_catalog WHERE model = $1"
+			  " AND state IN ('queued', 'running') AND linkpred.job_is_live(pid, backend_start)",
+			  1, t, v, NULL, true);
+	if (SPI_processed > 0)
+	{
+		int64		id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+													 SPI_tuptable->tupdesc, 1, &isnull));
+
+		LpCatalogLeave(&cc);
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_IN_USE),
+				 errmsg("model \"%s\" has a training job in progress", model),
+				 errhint("Cancel it first: SELECT linkpred_cancel(" INT64_FORMAT ");", id)));
+	}
+	LpSpiExec("DELETE FROM linkpred.embedding_store WHERE model = $1", 1, t, v, NULL, false);
+	LpSpiExec("DELETE FROM linkpred.model_catalog WHERE name = $1", 1, t, v, NULL, false);
+	LpCatalogLeave(&cc);
+	SPI_finish();
+	PG_RETURN_BOOL(true);
+}

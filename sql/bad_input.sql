@@ -77,3 +77,20 @@ SELECT linkpred_train('mixed', 'mixed', 'user_id', 'sku', options => '{"dim": 4,
 SELECT * FROM linkpred_topk(1, 3, model => 'mixed');
 SELECT count(*), min(pg_typeof(item)::text) FROM linkpred_topk(1::text, 3, model => 'mixed');
 SELECT linkpred_drop('mixed');
+
+-- linkpred.max_memory: refused while loading, or before training starts,
+-- and the model that serves is untouched
+SET linkpred.max_memory = '1MB';
+CREATE TABLE many_edges AS SELECT g % 50000 AS user_id, g % 997 AS item_id FROM generate_series(1, 200000) g;
+SELECT linkpred_train('shop', 'many_edges', 'user_id', 'item_id');
+CREATE TABLE mid_edges AS SELECT g AS user_id, g % 997 AS item_id FROM generate_series(1, 20000) g;
+SELECT linkpred_train('shop', 'mid_edges', 'user_id', 'item_id');
+SELECT linkpred_train('mem', 'events', 'user_id', 'item_id', options => '{"dim": 4, "epochs": 1}') IS NOT NULL AS small_fits;
+SELECT linkpred_drop('mem');
+RESET linkpred.max_memory;
+SELECT active_version = :v0 AS same_version FROM linkpred.models WHERE name = 'shop';
+CREATE ROLE lp_plain;
+SET ROLE lp_plain;
+SET linkpred.max_memory = '100GB';
+RESET ROLE;
+DROP ROLE lp_plain;

@@ -261,3 +261,14 @@ LpCheckColumn(Oid relid, const char *argname, const char *column, Oid *typid)
 				 errhint("GRANT SELECT on the relation (or the column) to the role that trains.")));
 	return attnum;
 }
+
+void
+LpMemoryOverBudget(const char *when, double need_mb, int budget_kb, const char *detail)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
+			 errmsg("training would need %.0f MB %s, over linkpred.max_memory (%d MB)",
+					need_mb, when, budget_kb / 1024),
+			 errdetail("%s", detail),
+			 errhint("Lower \"dim\", train on fewer edges, or have a superuser raise linkpred.max_memory.")));
+}

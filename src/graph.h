@@ -48,6 +48,7 @@ typedef struct LpEdgeSource
 	const char *time_column;	/* NULL = no times (only holdout by time reads them) */
 	bool		homogeneous;
 	bool		directed;
+	Size		budget;			/* bytes the edge buffers may take; 0 = no limit */
 } LpEdgeSource;
 
 typedef struct LpLoadedGraph

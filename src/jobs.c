@@ -255,6 +255,7 @@ LpSubmitJob(LpJobSpec *spec, Jsonb *options)
 	spec->login_roleid = GetSessionUserId();
 	spec->roleid = GetUserId();
 	spec->submitted_at = GetCurrentTimestamp();
+	spec->max_memory_kb = linkpred_max_memory_kb;
 	LaunchWorker(spec, options_text);
 	return spec->job_id;
 }

@@ -41,6 +41,7 @@ typedef struct LpJobSpec
 	char		dst_column[NAMEDATALEN];
 	char		weight_column[NAMEDATALEN]; /* "" = unweighted */
 	TimestampTz submitted_at;
+	int			max_memory_kb;	/* the submitter's linkpred.max_memory; 0 = none */
 	/* an evaluation job (linkpred_evaluate without a test relation) */
 	int			holdout;		/* LP_HOLDOUT_NONE = a training job */
 	double		fraction;

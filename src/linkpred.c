@@ -10,6 +10,8 @@
 
 #include <cblas.h>
 
+#include <limits.h>
+
 #include "fmgr.h"
 #include "utils/guc.h"
 
@@ -18,6 +20,7 @@
 PG_MODULE_MAGIC;
 
 char	   *linkpred_default_model = NULL;
+int			linkpred_max_memory_kb = 4 * 1024 * 1024;
 
 void		_PG_init(void);
 
@@ -38,6 +41,14 @@ _PG_init(void)
 							   PGC_USERSET,
 							   0,
 							   NULL, NULL, NULL);
+	DefineCustomIntVariable("linkpred.max_memory",
+							"Most memory a training job may use.",
+							"Checked while edges load and before training starts; 0 means no limit.",
+							&linkpred_max_memory_kb,
+							4 * 1024 * 1024, 0, INT_MAX,
+							PGC_SUSET,
+							GUC_UNIT_KB,
+							NULL, NULL, NULL);
 	MarkGUCPrefixReserved("linkpred");
 	LpSetBlasThreads(1);
 }

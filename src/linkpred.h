@@ -16,6 +16,10 @@
 
 /* GUCs (linkpred.c) */
 extern char *linkpred_default_model;
+extern int	linkpred_max_memory_kb;
+
+/* the error for a training job over linkpred.max_memory */
+extern void LpMemoryOverBudget(const char *when, double need_mb, int budget_kb, const char *detail);
 
 /*
  * Catalog context: linkpred's tables are private to the extension owner.

@@ -305,6 +305,32 @@ FinishEvaluation(JobRun *run, const LpGraph *g, const LpSplit *split, const LpEm
 			  " finished_at = clock_timestamp()", 2, types, values, NULL);
 }
 
+/*
+ * Exact memory of the training phase, now that the graph is known: refuse
+ * before the long part starts if it is over linkpred.max_memory.
+ */
+static void
+CheckTrainingMemory(JobRun *run, const LpLoadedGraph *loaded, const LpGraph *g)
+{
+	double		dim = run->opts.dim;
+	double		graph_b = 8.0 * (g->n_src + 1) + 4.0 * g->n_entries * (g->weights ? 2 : 1) +
+		4.0 * (g->n_src + g->n_dst);
+	double		emb_b = 4.0 * (dim + 1) * (g->n_src + (g->tied ? 0 : g->n_dst));
+	double		scratch_b = 12.0 * g->n_entries + 12.0 * g->n_dst;
+	double		keys_b = 24.0 * (loaded->src_keys->n + (g->homogeneous ? 0 : loaded->dst_keys->n));
+	double		eval_b = run->spec->holdout != LP_HOLDOUT_NONE ?
+		4.0 * LpEvalBlockSize(g->n_dst) * g->n_dst + 16.0 * g->n_entries : 0;
+	double		total = graph_b + emb_b + scratch_b + keys_b + eval_b;
+
+	if (run->spec->max_memory_kb > 0 && total > (double) run->spec->max_memory_kb * 1024)
+		LpMemoryOverBudget("to train", total / (1 << 20), run->spec->max_memory_kb,
+						   psprintf("Graph %.0f MB, embeddings %.0f MB (%d x %.0f dimensions), sampling %.0f MB, ids %.0f MB%s.",
+									graph_b / (1 << 20), emb_b / (1 << 20),
+									g->n_src + (g->tied ? 0 : g->n_dst), dim,
+									scratch_b / (1 << 20), keys_b / (1 << 20),
+									eval_b > 0 ? psprintf(", evaluation %.0f MB", eval_b / (1 << 20)) : ""));
+}
+
 static void
 RunJob(JobRun *run)
 {
@@ -344,6 +370,7 @@ RunJob(JobRun *run)
 	source.homogeneous = !run->opts.bipartite;
 	source.directed = run->opts.directed;
 	source.time_column = spec->time_column[0] ? spec->time_column : NULL;
+	source.budget = (Size) spec->max_memory_kb * 1024;
 
 	BeginTx("linkpred: loading edges");
 	old = MemoryContextSwitchTo(run->cxt);
@@ -386,6 +413,8 @@ RunJob(JobRun *run)
 		UpdateJob(spec->job_id, "stats = $2::jsonb, epochs = $3, epoch = 0, phase = 'training'",
 				  3, types, values, NULL);
 	}
+
+	CheckTrainingMemory(run, &loaded, g);
 
 	/* model arrays live in the job context, outside any transaction */
 	old = MemoryContextSwitchTo(run->cxt);

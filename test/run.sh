@@ -7,7 +7,7 @@ shopt -s nullglob
 
 lp_install_packages
 lp_build_install
-lp_cluster_start
+lp_cluster_start "shared_preload_libraries = 'pg_cron'" "cron.database_name = 'lp_cron'" "cron.use_background_workers = on"
 lp_stage sql expected test/pgtap
 lp_stage_shared data/seal/splits/usair_train90_splits.csv
 

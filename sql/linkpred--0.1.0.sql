@@ -129,8 +129,8 @@ CREATE VIEW linkpred.jobs WITH (security_barrier) AS
 SELECT j.id, j.model, j.owner,
        CASE WHEN l.orphaned = 1 THEN 'failed' ELSE j.state END AS state,
        j.phase, j.epoch, j.epochs, j.loss,
-       j.submitted_at, j.started_at, j.finished_at,
-       COALESCE(j.finished_at, pg_catalog.clock_timestamp()) - j.started_at AS elapsed,
+       j.submitted_at, j.started_at, o.finished_at,
+       COALESCE(o.finished_at, pg_catalog.clock_timestamp()) - j.started_at AS elapsed,
        j.version, j.source, j.src_column, j.dst_column, j.weight_column,
        j.options, j.stats, j.result, j.pid,
        o.error, o.error_sqlstate, o.error_detail, o.error_hint
@@ -139,6 +139,9 @@ LATERAL (SELECT CASE WHEN j.state IN ('queued', 'running')
                           AND NOT linkpred.job_is_live(j.pid, j.backend_start) THEN 1 END AS orphaned) l,
 LATERAL (SELECT CASE WHEN l.orphaned = 1 THEN 'training worker exited without recording an outcome'
                      ELSE j.error END AS error,
+                -- an orphan ended at its last sign of life
+                CASE WHEN l.orphaned = 1 THEN COALESCE(j.updated_at, j.started_at, j.submitted_at)
+                     ELSE j.finished_at END AS finished_at,
                 CASE WHEN l.orphaned = 1 THEN '58000' ELSE j.error_sqlstate END AS error_sqlstate,
                 j.error_detail,
                 CASE WHEN l.orphaned = 1
@@ -210,21 +213,23 @@ COMMENT ON FUNCTION linkpred_drop(text) IS
 
 -- Serving ----------------------------------------------------------------
 
-CREATE FUNCTION linkpred_score(u "any", v "any", model text DEFAULT NULL)
+CREATE FUNCTION linkpred_score(u "any", v "any", model text DEFAULT NULL,
+                               fresh boolean DEFAULT false)
 RETURNS double precision
 AS 'MODULE_PATHNAME', 'linkpred_score'
 LANGUAGE C STABLE PARALLEL RESTRICTED;
-COMMENT ON FUNCTION linkpred_score("any", "any", text) IS
+COMMENT ON FUNCTION linkpred_score("any", "any", text, boolean) IS
 'score of the pair (u, v) under a model: higher means the edge is more likely; NULL for an unknown node';
 
 CREATE FUNCTION linkpred_topk(u anyelement, k integer, model text DEFAULT NULL,
-                              exclude_seen boolean DEFAULT true)
+                              exclude_seen boolean DEFAULT true,
+                              fresh boolean DEFAULT false)
 RETURNS TABLE (item anyelement, score double precision)
 AS 'MODULE_PATHNAME', 'linkpred_topk'
 LANGUAGE C STABLE PARALLEL RESTRICTED
 ROWS 10;
-COMMENT ON FUNCTION linkpred_topk(anyelement, integer, text, boolean) IS
-'the k best items for user u, best first; items u already has are excluded unless exclude_seen is false';
+COMMENT ON FUNCTION linkpred_topk(anyelement, integer, text, boolean, boolean) IS
+'the k best items for user u, best first; items u already has are excluded unless exclude_seen is false; fresh => true uses u''s current rows';
 
 -- Evaluation and heuristics -------------------------------------------------
 

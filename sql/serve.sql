@@ -50,3 +50,19 @@ SELECT linkpred_score(1, 20) AS before \gset
 SELECT linkpred_train('shop', 'events', 'user_id', 'item_id', options => '{"dim": 8, "epochs": 5, "seed": 77}') IS NOT NULL;
 SELECT linkpred_score(1, 20) <> :before AS changed;
 SELECT active_version FROM linkpred.models WHERE name = 'shop';
+
+-- fresh => true: the user's current rows, folded into a vector against the
+-- trained items, in this query's snapshot; works for users new since training
+SELECT count(*) FROM linkpred_topk(777, 5);
+INSERT INTO events VALUES (777, 20, 1), (777, 33, 1), (777, 6, 1);
+SELECT count(*) AS fresh_rows, bool_and(item NOT IN (20, 33, 6)) AS own_items_excluded
+FROM linkpred_topk(777, 5, fresh => true);
+SELECT linkpred_score(777, 19, fresh => true) IS NOT NULL AS new_user_scored,
+       linkpred_score(777, 19) IS NULL AS unknown_without_fresh;
+SELECT array_agg(item) AS before FROM linkpred_topk(777, 3, fresh => true) \gset
+INSERT INTO events SELECT 777, item FROM linkpred_topk(777, 1, fresh => true);
+SELECT array_agg(item) <> :'before' AS answer_changed FROM linkpred_topk(777, 3, fresh => true);
+BEGIN;
+DELETE FROM events WHERE user_id = 777;
+SELECT count(*) AS rows_when_history_gone FROM linkpred_topk(777, 5, fresh => true);
+ROLLBACK;

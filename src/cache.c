@@ -28,6 +28,7 @@
 #include "utils/memutils.h"
 
 #include "cache.h"
+#include "train.h"
 #include "linkpred.h"
 
 #define MAX_CACHED_MODELS 64
@@ -47,6 +48,8 @@ typedef struct CallCache
 static void
 Evict(int i)
 {
+	if (cached[i]->fresh_plan)
+		SPI_freeplan((SPIPlanPtr) cached[i]->fresh_plan);
 	MemoryContextDelete(cached[i]->cxt);
 	cached[i] = cached[--n_cached];
 	cache_generation++;
@@ -228,6 +231,7 @@ Resolve(const char *requested)
 	HeapTuple	tup;
 	TupleDesc	desc;
 	LpServingModel hdr;
+	LpTrainConfig fold;
 	LpServingModel *m;
 	MemoryContext cxt,
 				old;
@@ -244,7 +248,10 @@ Resolve(const char *requested)
 			  " m.item_type::oid, v.dim, v.n_users, v.n_items,"
 			  " coalesce((v.options->>'bipartite')::bool, true),"
 			  " coalesce((v.options->>'directed')::bool, false),"
-			  " m.src_column::text, m.dst_column::text"
+			  " m.src_column::text, m.dst_column::text, m.source::oid,"
+			  " coalesce((v.options->>'lr')::float8, 0.05), coalesce((v.options->>'reg')::float8, 0.01),"
+			  " coalesce((v.options->>'negatives')::int, 4), coalesce(v.options->>'loss', 'bpr') = 'bce',"
+			  " coalesce((v.options->>'bias')::bool, true)"
 			  " FROM linkpred.model_catalog m LEFT JOIN linkpred.version_catalog v"
 			  " ON v.model = m.name AND v.version = m.active_version WHERE m.name = $1",
 			  1, t, v, NULL, true);
@@ -279,6 +286,15 @@ Resolve(const char *requested)
 	hdr.tied = hdr.homogeneous && !DatumGetBool(SPI_getbinval(tup, desc, 10, &isnull));
 	strlcpy(hdr.src_column, SPI_getvalue(tup, desc, 11), NAMEDATALEN);
 	strlcpy(hdr.dst_column, SPI_getvalue(tup, desc, 12), NAMEDATALEN);
+	hdr.source = DatumGetObjectId(SPI_getbinval(tup, desc, 13, &isnull));
+	fold.lr = (float) DatumGetFloat8(SPI_getbinval(tup, desc, 14, &isnull));
+	fold.reg = (float) DatumGetFloat8(SPI_getbinval(tup, desc, 15, &isnull));
+	fold.negatives = DatumGetInt32(SPI_getbinval(tup, desc, 16, &isnull));
+	fold.loss = DatumGetBool(SPI_getbinval(tup, desc, 17, &isnull)) ? LP_TRAIN_BCE : LP_TRAIN_BPR;
+	fold.bias = DatumGetBool(SPI_getbinval(tup, desc, 18, &isnull));
+	fold.dim = hdr.dim;
+	fold.epochs = 0;
+	fold.seed = 42;
 
 	for (int i = 0; i < n_cached; i++)
 	{
@@ -302,6 +318,9 @@ Resolve(const char *requested)
 	m = palloc(sizeof(LpServingModel));
 	*m = hdr;
 	m->cxt = cxt;
+	m->fold = palloc(sizeof(LpTrainConfig));
+	*m->fold = fold;
+	m->fold_u = palloc(sizeof(float) * hdr.dim);
 	MemoryContextSwitchTo(old);
 
 	LpCatalogEnter(&cc);

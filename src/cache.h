@@ -18,6 +18,7 @@
 typedef struct LpServingModel
 {
 	char		name[NAMEDATALEN];
+	Oid			source;			/* the relation trained from */
 	char		src_column[NAMEDATALEN];	/* the source's column names */
 	char		dst_column[NAMEDATALEN];
 	int64		job_id;			/* identifies the version across drop/re-create */
@@ -42,6 +43,9 @@ typedef struct LpServingModel
 	LpKeyMap   *ukeys;
 	LpKeyMap   *ikeys;			/* == ukeys when homogeneous */
 	float	   *scratch;		/* n_items scores for top-k */
+	struct LpTrainConfig *fold; /* training hyperparameters, for fold-in */
+	void	   *fresh_plan;		/* SPIPlanPtr reading a user's current items */
+	float	   *fold_u;			/* dim floats: a folded-in user vector */
 	struct LpHeurGraph *heur;	/* built on first use by a heuristic */
 	struct LpHeurScratch *heur_scratch;
 	MemoryContext cxt;

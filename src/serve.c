@@ -17,6 +17,7 @@
 #include <cblas.h>
 
 #include "catalog/pg_type.h"
+#include "executor/spi.h"
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "utils/array.h"
@@ -28,6 +29,7 @@
 #include "eval.h"
 #include "linkpred.h"
 #include "topk.h"
+#include "train.h"
 
 PG_FUNCTION_INFO_V1(linkpred_score);
 PG_FUNCTION_INFO_V1(linkpred_topk);
@@ -41,6 +43,110 @@ Dot(const float *a, const float *b, int dim)
 	for (int d = 0; d < dim; d++)
 		s += a[d] * b[d];
 	return s;
+}
+
+static int
+CompareInt32(const void *a, const void *b)
+{
+	int32		x = *(const int32 *) a,
+				y = *(const int32 *) b;
+
+	return (x > y) - (x < y);
+}
+
+/* a value of type from as type to (through text when they differ) */
+static Datum
+CastVia(Datum value, Oid from, Oid to)
+{
+	Oid			out,
+				in,
+				ioparam;
+	bool		varlena;
+
+	if (from == to)
+		return value;
+	if (from == UNKNOWNOID)
+	{
+		getTypeInputInfo(to, &in, &ioparam);
+		return OidInputFunctionCall(in, DatumGetCString(value), ioparam, -1);
+	}
+	getTypeOutputInfo(from, &out, &varlena);
+	getTypeInputInfo(to, &in, &ioparam);
+	return OidInputFunctionCall(in, OidOutputFunctionCall(out, value), ioparam, -1);
+}
+
+/*
+ * Fold-in for fresh => true: the user's items as they are now in the
+ * model's source (the query's snapshot, read as the calling role), mapped to
+ * the model's items (items new since training have no embedding and are
+ * left out), and a user vector learnt from them against the frozen item
+ * embeddings.  Returns the sorted item indices, *n of them; the vector is
+ * in m->fold_u and its bias in *bu.
+ */
+static int32 *
+FoldInFresh(LpServingModel *m, Datum user, Oid utype, int *n, float *bu)
+{
+	Datum		arg = CastVia(user, utype, m->user_type);
+	int32	   *items;
+	int			count = 0;
+	MemoryContext caller = CurrentMemoryContext;
+
+	SPI_connect();
+	if (m->fresh_plan == NULL)
+	{
+		char	   *rel = LpQualifiedRelName(m->source);
+		char	   *src = pstrdup(quote_identifier(m->src_column));
+		char	   *dst = pstrdup(quote_identifier(m->dst_column));
+		char	   *sql;
+		SPIPlanPtr	plan;
+
+		if (rel == NULL || get_rel_name(m->source) == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_TABLE),
+					 errmsg("the source relation of model \"%s\" no longer exists", m->name),
+					 errhint("fresh => true reads the user's current rows from it; retrain from a relation that exists.")));
+		/* an undirected graph's edge counts from either end */
+		if (m->tied)
+			sql = psprintf("SELECT %s FROM %s WHERE %s OPERATOR(pg_catalog.=) $1"
+						   " UNION ALL SELECT %s FROM %s WHERE %s OPERATOR(pg_catalog.=) $1",
+						   dst, rel, src, src, rel, dst);
+		else
+			sql = psprintf("SELECT %s FROM %s WHERE %s OPERATOR(pg_catalog.=) $1", dst, rel, src);
+		plan = SPI_prepare(sql, 1, &m->user_type);
+		if (plan == NULL)
+			elog(ERROR, "linkpred: SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+		SPI_keepplan(plan);
+		m->fresh_plan = plan;
+	}
+	if (SPI_execute_plan((SPIPlanPtr) m->fresh_plan, &arg, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "linkpred: reading a user's current items failed");
+	items = MemoryContextAlloc(caller, sizeof(int32) * Max(SPI_processed, 1));
+	for (uint64 r = 0; r < SPI_processed; r++)
+	{
+		bool		isnull;
+		Datum		d = SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 1, &isnull);
+		int32		i;
+
+		if (isnull)
+			continue;
+		i = LpLookupItem(m, d, m->item_type);
+		if (i >= 0)
+			items[count++] = i;
+	}
+	SPI_finish();
+
+	qsort(items, count, sizeof(int32), CompareInt32);
+	{
+		int			w = 0;
+
+		for (int r = 0; r < count; r++)
+			if (w == 0 || items[w - 1] != items[r])
+				items[w++] = items[r];
+		count = w;
+	}
+	LpFoldIn(m->V, m->bv, m->n_items, items, count, m->fold, 30, m->fold_u, bu);
+	*n = count;
+	return items;
 }
 
 Datum
@@ -57,9 +163,19 @@ linkpred_score(PG_FUNCTION_ARGS)
 	m = LpModelForCall(fcinfo, 2);
 	ut = get_fn_expr_argtype(fcinfo->flinfo, 0);
 	vt = get_fn_expr_argtype(fcinfo->flinfo, 1);
-	u = LpLookupUser(m, PG_GETARG_DATUM(0), ut);
 	v = LpLookupItem(m, PG_GETARG_DATUM(1), vt);
-	if (u < 0 || v < 0)
+	if (v < 0)
+		PG_RETURN_NULL();
+	if (!PG_ARGISNULL(3) && PG_GETARG_BOOL(3))
+	{
+		float		bu;
+		int			n;
+
+		(void) FoldInFresh(m, PG_GETARG_DATUM(0), ut, &n, &bu);
+		PG_RETURN_FLOAT8((double) (Dot(m->fold_u, m->V + (int64) v * m->dim, m->dim) + bu + m->bv[v]));
+	}
+	u = LpLookupUser(m, PG_GETARG_DATUM(0), ut);
+	if (u < 0)
 		PG_RETURN_NULL();
 	PG_RETURN_FLOAT8((double) (Dot(m->U + (int64) u * m->dim, m->V + (int64) v * m->dim, m->dim) +
 							   m->bu[u] + m->bv[v]));
@@ -93,6 +209,7 @@ linkpred_topk(PG_FUNCTION_ARGS)
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	LpServingModel *m;
 	bool		exclude_seen = PG_ARGISNULL(3) ? true : PG_GETARG_BOOL(3);
+	bool		fresh = PG_ARGISNULL(4) ? false : PG_GETARG_BOOL(4);
 	Oid			utype = get_fn_expr_argtype(fcinfo->flinfo, 0);
 	int32		u = -1;
 	int32		k;
@@ -116,7 +233,23 @@ linkpred_topk(PG_FUNCTION_ARGS)
 		u = LpLookupUser(m, PG_GETARG_DATUM(0), utype);
 	s = m->scratch;
 
-	if (u >= 0)
+	if (fresh && !PG_ARGISNULL(0))
+	{
+		float		bu;
+		int			n;
+		int32	   *items = FoldInFresh(m, PG_GETARG_DATUM(0), utype, &n, &bu);
+
+		cblas_sgemv(CblasRowMajor, CblasNoTrans, m->n_items, m->dim, 1.0f, m->V, m->dim,
+					m->fold_u, 1, 0.0f, s, 1);
+		for (int32 i = 0; i < m->n_items; i++)
+			s[i] += m->bv[i] + bu;
+		if (exclude_seen)
+			for (int j = 0; j < n; j++)
+				s[items[j]] = -INFINITY;
+		if (m->homogeneous && u >= 0)
+			s[u] = -INFINITY;
+	}
+	else if (u >= 0)
 	{
 		cblas_sgemv(CblasRowMajor, CblasNoTrans, m->n_items, m->dim, 1.0f, m->V, m->dim,
 					m->U + (int64) u * m->dim, 1, 0.0f, s, 1);

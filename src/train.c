@@ -221,3 +221,100 @@ LpTrain(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sample
 	}
 	return LP_TRAIN_OK;
 }
+
+static bool
+InSorted(const int32 *a, int n, int32 x)
+{
+	int			lo = 0,
+				hi = n - 1;
+
+	while (lo <= hi)
+	{
+		int			mid = (lo + hi) >> 1;
+
+		if (a[mid] == x)
+			return true;
+		if (a[mid] < x)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return false;
+}
+
+void
+LpFoldIn(const float *V, const float *bv, int32 n_items, const int32 *items, int n,
+		 const LpTrainConfig *cfg, int passes, float *u, float *bu)
+{
+	const int	dim = cfg->dim;
+	LpRng		rng;
+
+	memset(u, 0, sizeof(float) * dim);
+	*bu = 0;
+	if (n == 0 || n_items <= n)
+		return;
+	LpRngSeed(&rng, cfg->seed);
+	for (int p = 0; p < passes; p++)
+	{
+		float		lr = cfg->lr * (1.0f - 0.9f * (float) p / passes);
+
+		for (int t = 0; t < n; t++)
+		{
+			const float *vi = V + (int64) items[t] * dim;
+
+			if (cfg->loss == LP_TRAIN_BCE)
+			{
+				float		x = *bu + bv[items[t]];
+				float		g;
+
+				for (int d = 0; d < dim; d++)
+					x += u[d] * vi[d];
+				g = 1.0f - Sigmoid(x);
+				for (int d = 0; d < dim; d++)
+					u[d] += lr * (g * vi[d] - cfg->reg * u[d]);
+				if (cfg->bias)
+					*bu += lr * (g - cfg->reg * *bu);
+			}
+			for (int k = 0; k < cfg->negatives; k++)
+			{
+				int32		j = -1;
+				const float *vj;
+
+				for (int r = 0; r < 16 && j < 0; r++)
+				{
+					int32		c = (int32) LpRngBelow(&rng, (uint32) n_items);
+
+					if (!InSorted(items, n, c))
+						j = c;
+				}
+				if (j < 0)
+					continue;
+				vj = V + (int64) j * dim;
+				if (cfg->loss == LP_TRAIN_BCE)
+				{
+					float		x = *bu + bv[j];
+					float		g;
+
+					for (int d = 0; d < dim; d++)
+						x += u[d] * vj[d];
+					g = -Sigmoid(x);
+					for (int d = 0; d < dim; d++)
+						u[d] += lr * (g * vj[d] - cfg->reg * u[d]);
+					if (cfg->bias)
+						*bu += lr * (g - cfg->reg * *bu);
+				}
+				else
+				{
+					float		x = bv[items[t]] - bv[j];
+					float		g;
+
+					for (int d = 0; d < dim; d++)
+						x += u[d] * (vi[d] - vj[d]);
+					g = 1.0f - Sigmoid(x);
+					for (int d = 0; d < dim; d++)
+						u[d] += lr * (g * (vi[d] - vj[d]) - cfg->reg * u[d]);
+				}
+			}
+		}
+	}
+}

@@ -135,6 +135,17 @@ extern LpTrainResult LpTrain(const LpGraph *g, const LpTrainConfig *cfg,
 							 int64 *order, int32 *entry_src,
 							 LpProgressFn progress, void *arg, double *final_loss);
 
+/*
+ * Fold-in: learn one user's vector (and bias) against frozen item
+ * embeddings V / bv from the user's items, with the model's loss, learning
+ * rate, regularisation and negatives, for `passes` passes; the same
+ * objective training optimised, so the result is comparable with trained
+ * users.  items must be sorted ascending (the non-edge check is a binary
+ * search); u (dim floats) and *bu are written.  Deterministic for a seed.
+ */
+extern void LpFoldIn(const float *V, const float *bv, int32 n_items, const int32 *items,
+					 int n, const LpTrainConfig *cfg, int passes, float *u, float *bu);
+
 /* initialise embeddings: N(0, 0.1^2) vectors, zero biases */
 extern void LpInitEmbeddings(LpEmbeddings *emb, int32 n_src, int32 n_dst, bool tied,
 							 uint64 seed);

@@ -26,6 +26,10 @@ FROM linkpred.models;
 SELECT linkpred_train('shop', 'events', 'user_id', 'item_id', 'w',
                       '{"dim": 8, "epochs": 5, "seed": 2}') > :job AS newer_job;
 SELECT model, version, active, n_edges FROM linkpred.versions ORDER BY version;
+-- the retrain continued from version 1 (warm start): min(warm_epochs, epochs) epochs
+SELECT version, metrics->>'warm_start_from' AS warm_from, metrics->>'warm_nodes' AS warm_nodes,
+       metrics->>'epochs_run' AS epochs_run, options->>'epochs' AS epochs_option
+FROM linkpred.versions WHERE model = 'shop' ORDER BY version;
 SELECT weight_column, active_version FROM linkpred.models;
 SELECT count(*) AS embedding_rows, count(DISTINCT side) AS sides
 FROM linkpred.embeddings WHERE model = 'shop' AND version = 2;

@@ -59,6 +59,8 @@ static const OptDef LpOptionTable[] = {
 	{"directed", OPT_BOOL, 0, 0, OFF(directed), NULL, "homogeneous graphs only"},
 	{"seed", OPT_INT64, 0, 9007199254740991.0, OFF(seed), NULL, "random seed"},
 	{"keep_versions", OPT_INT, 1, 1000, OFF(keep_versions), NULL, "versions kept"},
+	{"warm_start", OPT_BOOL, 0, 0, OFF(warm_start), NULL, "continue from the active version"},
+	{"warm_epochs", OPT_INT, 1, 100000, OFF(warm_epochs), NULL, "epochs when warm-starting"},
 };
 
 #define N_OPTIONS lengthof(LpOptionTable)
@@ -79,6 +81,8 @@ SetDefaults(LpOptions *o)
 	o->directed = false;
 	o->seed = -1;
 	o->keep_versions = 3;
+	o->warm_start = true;
+	o->warm_epochs = 10;
 }
 
 static char *

@@ -38,6 +38,8 @@ typedef struct LpOptions
 	bool		directed;		/* homogeneous graphs only */
 	int64		seed;			/* -1 = pick one; stored so a run can be repeated */
 	int			keep_versions;	/* versions kept per model, active included */
+	bool		warm_start;		/* start from the active version's embeddings */
+	int			warm_epochs;	/* epochs when warm-starting */
 } LpOptions;
 
 extern void LpOptionsParse(Jsonb *json, LpOptions *opts);

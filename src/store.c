@@ -166,8 +166,10 @@ LpStoreVersion(const LpStoreRequest *req)
 	t[7] = TEXTOID;
 	v[7] = CStringGetTextDatum(LpOptionsToJson(req->opts));
 	t[8] = TEXTOID;
-	v[8] = CStringGetTextDatum(psprintf("{\"loss\": %.6g, \"train_seconds\": %.3f, \"peak_rss_mb\": %.1f}",
-										req->final_loss, req->train_seconds, req->peak_rss_mb));
+	v[8] = CStringGetTextDatum(psprintf("{\"loss\": %.6g, \"train_seconds\": %.3f, \"peak_rss_mb\": %.1f,"
+										" \"epochs_run\": %d, \"warm_start_from\": %d, \"warm_nodes\": %d}",
+										req->final_loss, req->train_seconds, req->peak_rss_mb,
+										req->epochs_run, req->warm_version, req->warm_nodes));
 	LpSpiExec("INSERT INTO linkpred.version_catalog (model, version, job_id, dim, n_users,"
 			  " n_items, n_edges, options, metrics)"
 			  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9::jsonb)",

@@ -25,6 +25,9 @@ typedef struct LpStoreRequest
 	double		final_loss;
 	double		train_seconds;
 	double		peak_rss_mb;	/* the worker's high-water mark, or < 0 if unknown */
+	int			epochs_run;
+	int32		warm_version;	/* warm-started from this version, 0 = cold */
+	int32		warm_nodes;
 } LpStoreRequest;
 
 /*

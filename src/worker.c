@@ -33,6 +33,7 @@
 #include <signal.h>
 
 #include "access/xact.h"
+#include "access/htup_details.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
@@ -42,6 +43,7 @@
 #include "storage/ipc.h"
 #include "storage/latch.h"
 #include "tcop/tcopprot.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 #include "utils/resowner.h"
@@ -65,6 +67,9 @@ typedef struct JobRun
 {
 	LpJobSpec  *spec;
 	LpOptions	opts;
+	int			epochs;			/* epochs to run: opts.epochs, or warm_epochs */
+	int32		warm_version;	/* version warm-started from, 0 = cold */
+	int32		warm_nodes;		/* nodes that kept their embedding */
 	MemoryContext cxt;
 	TimestampTz last_report;
 	TimestampTz train_start;
@@ -192,7 +197,7 @@ Progress(void *arg, int epoch, double frac, double loss, bool epoch_end)
 		values[2] = Float8GetDatum(loss);
 		UpdateJob(run->spec->job_id, "epoch = $2, loss = $3", 3, types, values, NULL);
 		snprintf(activity, sizeof(activity), "linkpred job " INT64_FORMAT ": epoch %d/%d (%.0f%%)",
-				 run->spec->job_id, epoch, run->opts.epochs, frac * 100);
+				 run->spec->job_id, epoch, run->epochs, frac * 100);
 		pgstat_report_activity(STATE_RUNNING, activity);
 		run->last_report = now;
 	}
@@ -306,6 +311,90 @@ FinishEvaluation(JobRun *run, const LpGraph *g, const LpSplit *split, const LpEm
 }
 
 /*
+ * Warm start: copy the active version's embedding of every node that is
+ * still in the graph (matched by key), when that version is compatible
+ * (same dimension, graph kind and key types).  Returns how many nodes were
+ * copied; 0 means a cold start.
+ */
+static int32
+WarmStart(JobRun *run, const LpLoadedGraph *lg, LpEmbeddings *emb)
+{
+	LpCatalogContext cc;
+	Oid			t[6] = {TEXTOID, INT4OID, BOOLOID, BOOLOID, OIDOID, OIDOID};
+	Datum		v[6];
+	Portal		portal;
+	int32		copied = 0;
+	int32		version;
+	bool		isnull;
+
+	v[0] = CStringGetTextDatum(run->spec->model);
+	v[1] = Int32GetDatum(run->opts.dim);
+	v[2] = BoolGetDatum(run->opts.bipartite);
+	v[3] = BoolGetDatum(run->opts.directed);
+	v[4] = ObjectIdGetDatum(lg->src_type);
+	v[5] = ObjectIdGetDatum(lg->dst_type);
+	BeginTx("linkpred: warm start");
+	LpCatalogEnter(&cc);
+	LpSpiExec("SELECT m.active_version FROM linkpred.model_catalog m"
+			  " JOIN linkpred.version_catalog v ON v.model = m.name AND v.version = m.active_version"
+			  " WHERE m.name = $1 AND v.dim = $2"
+			  " AND coalesce((v.options->>'bipartite')::bool, true) = $3"
+			  " AND coalesce((v.options->>'directed')::bool, false) = $4"
+			  " AND m.user_type = $5::regtype AND m.item_type = $6::regtype",
+			  6, t, v, NULL, true);
+	if (SPI_processed == 0)
+	{
+		LpCatalogLeave(&cc);
+		EndTx();
+		return 0;
+	}
+	version = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	v[1] = Int32GetDatum(version);
+	portal = SPI_cursor_open_with_args(NULL,
+									   "SELECT side, key, bias, vec FROM linkpred.embedding_store"
+									   " WHERE model = $1 AND version = $2",
+									   2, t, v, NULL, true, 0);
+	for (;;)
+	{
+		SPI_cursor_fetch(portal, true, 10000);
+		if (SPI_processed == 0)
+			break;
+		for (uint64 r = 0; r < SPI_processed; r++)
+		{
+			HeapTuple	tup = SPI_tuptable->vals[r];
+			TupleDesc	desc = SPI_tuptable->tupdesc;
+			char		side = DatumGetChar(SPI_getbinval(tup, desc, 1, &isnull));
+			char	   *key = TextDatumGetCString(SPI_getbinval(tup, desc, 2, &isnull));
+			float		bias = DatumGetFloat4(SPI_getbinval(tup, desc, 3, &isnull));
+			ArrayType  *vec = DatumGetArrayTypeP(SPI_getbinval(tup, desc, 4, &isnull));
+			bool		user_side = (side != 'i');
+			const LpKeyMap *keys = user_side ? lg->src_keys : lg->dst_keys;
+			int32		idx;
+
+			if (ARR_NDIM(vec) != 1 || ARR_DIMS(vec)[0] != emb->dim || ARR_HASNULL(vec))
+				continue;
+			if (keys->kind == LP_KEY_INT)
+				idx = LpKeyMapFind(keys, strtoll(key, NULL, 10), NULL, 0);
+			else
+				idx = LpKeyMapFind(keys, 0, key, strlen(key));
+			if (idx < 0)
+				continue;		/* a node gone from the graph */
+			memcpy((user_side ? emb->U : emb->V) + (int64) idx * emb->dim, ARR_DATA_PTR(vec),
+				   sizeof(float) * emb->dim);
+			(user_side ? emb->bu : emb->bv)[idx] = bias;
+			copied++;
+		}
+		SPI_freetuptable(SPI_tuptable);
+		CHECK_FOR_INTERRUPTS();
+	}
+	SPI_cursor_close(portal);
+	LpCatalogLeave(&cc);
+	EndTx();
+	run->warm_version = version;
+	return copied;
+}
+
+/*
  * Exact memory of the training phase, now that the graph is known: refuse
  * before the long part starts if it is over linkpred.max_memory.
  */
@@ -409,7 +498,8 @@ RunJob(JobRun *run)
 
 		values[0] = Int64GetDatum(spec->job_id);
 		values[1] = CStringGetTextDatum(stats);
-		values[2] = Int32GetDatum(run->opts.epochs);
+		run->epochs = run->opts.epochs;
+		values[2] = Int32GetDatum(run->epochs);
 		UpdateJob(spec->job_id, "stats = $2::jsonb, epochs = $3, epoch = 0, phase = 'training'",
 				  3, types, values, NULL);
 	}
@@ -432,6 +522,25 @@ RunJob(JobRun *run)
 		emb.bv = palloc(sizeof(float) * g->n_dst);
 	}
 	LpInitEmbeddings(&emb, g->n_src, g->n_dst, g->tied, (uint64) run->opts.seed);
+	MemoryContextSwitchTo(old);
+
+	/* retraining continues from the serving version (never for a holdout:
+	 * that version has seen the test edges) */
+	if (run->opts.warm_start && spec->holdout == LP_HOLDOUT_NONE)
+	{
+		run->warm_nodes = WarmStart(run, &loaded, &emb);
+		if (run->warm_nodes > 0)
+		{
+			Oid			types[2] = {INT8OID, INT4OID};
+			Datum		values[2];
+
+			run->epochs = Min(run->opts.warm_epochs, run->opts.epochs);
+			values[0] = Int64GetDatum(spec->job_id);
+			values[1] = Int32GetDatum(run->epochs);
+			UpdateJob(spec->job_id, "epochs = $2", 2, types, values, NULL);
+		}
+	}
+	old = MemoryContextSwitchTo(run->cxt);
 
 	if (run->opts.sampler == LP_SAMPLER_DEGREE)
 	{
@@ -452,7 +561,7 @@ RunJob(JobRun *run)
 	MemoryContextSwitchTo(old);
 
 	cfg.dim = run->opts.dim;
-	cfg.epochs = run->opts.epochs;
+	cfg.epochs = run->epochs;
 	cfg.lr = (float) run->opts.lr;
 	cfg.reg = (float) run->opts.reg;
 	cfg.loss = run->opts.loss == LP_LOSS_BCE ? LP_TRAIN_BCE : LP_TRAIN_BPR;
@@ -492,6 +601,9 @@ RunJob(JobRun *run)
 	req.final_loss = final_loss;
 	req.train_seconds = (double) (GetCurrentTimestamp() - run->train_start) / 1e6;
 	req.peak_rss_mb = PeakRssMb();
+	req.epochs_run = run->epochs;
+	req.warm_version = run->warm_version;
+	req.warm_nodes = run->warm_nodes;
 
 	BeginTx("linkpred: storing embeddings");
 	LpStoreVersion(&req);

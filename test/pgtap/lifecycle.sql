@@ -16,7 +16,7 @@ SELECT linkpred_score(1, 48) AS v1_score \gset
 
 -- a long job, then a short one for the same model: the second queues
 SELECT linkpred_train('m', 'big_events', 'user_id', 'item_id',
-                      options => '{"epochs": 1000, "seed": 2}', wait => false) AS long_job \gset
+                      options => '{"epochs": 1000, "seed": 2, "warm_start": false}', wait => false) AS long_job \gset
 SELECT linkpred_train('m', 'small_events', 'user_id', 'item_id',
                       options => '{"dim": 4, "epochs": 1, "seed": 3}', wait => false) AS short_job \gset
 SELECT ok(linkpred_wait(:long_job, timeout => '2 seconds') = 'running', 'the long job is running');
@@ -38,7 +38,7 @@ SELECT is((SELECT active_version FROM linkpred.models WHERE name = 'm'), 2,
 
 -- pg_terminate_backend on a worker: failed, previous version untouched
 SELECT linkpred_train('m', 'big_events', 'user_id', 'item_id',
-                      options => '{"epochs": 1000, "seed": 4}', wait => false) AS term_job \gset
+                      options => '{"epochs": 1000, "seed": 4, "warm_start": false}', wait => false) AS term_job \gset
 SELECT ok(linkpred_wait(:term_job, timeout => '2 seconds') = 'running', 'another long job runs');
 SELECT ok(pg_terminate_backend((SELECT pid FROM linkpred.jobs WHERE id = :term_job)), 'terminate its worker');
 SELECT throws_ok(format('SELECT linkpred_wait(%s)', :term_job), '57P01', NULL,
@@ -51,7 +51,7 @@ SELECT is((SELECT active_version FROM linkpred.models WHERE name = 'm'), 2, 'ver
 -- expected error is not fatal to this script)
 \set ON_ERROR_STOP 0
 SET statement_timeout = '1500ms';
-SELECT linkpred_train('m', 'big_events', 'user_id', 'item_id', options => '{"epochs": 1000, "seed": 5}');
+SELECT linkpred_train('m', 'big_events', 'user_id', 'item_id', options => '{"epochs": 1000, "seed": 5, "warm_start": false}');
 RESET statement_timeout;
 \set ON_ERROR_STOP 1
 SELECT is(linkpred_wait((SELECT max(id) FROM linkpred.jobs)), 'cancelled', 'and cancels the job it waited for');

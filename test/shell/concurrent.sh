@@ -34,7 +34,7 @@ epochs=$(lpt_sql "SELECT least(100000, greatest(10, ceil(6.0 / greatest(
                       (metrics->>'train_seconds')::float8 / 10, 1e-4))))::int
                   FROM linkpred.models WHERE name = 'm'")
 job=$(lpt_sql "SELECT linkpred_train('m', 'events', 'user_id', 'item_id',
-                                     options => '{\"dim\": 32, \"epochs\": $epochs, \"seed\": 2}',
+                                     options => '{\"dim\": 32, \"epochs\": $epochs, \"seed\": 2, \"warm_start\": false}',
                                      wait => false)")
 lpt_diag "retraining job $job: $epochs epochs"
 

@@ -19,7 +19,7 @@ before=$(lpt_fingerprint m)
 lpt_like "$before" '^[0-9]+ \| -?[0-9]' "model m serves version $v1"
 
 long=$(lpt_sql "SELECT linkpred_train('m', 'big_edges', 'user_id', 'item_id',
-                                      options => '{\"epochs\": 1000, \"seed\": 2}', wait => false)")
+                                      options => '{\"epochs\": 1000, \"seed\": 2, \"warm_start\": false}', wait => false)")
 lpt_ok "the retraining job $long reaches its training loop" lpt_wait_training "$long"
 pid=$(lpt_sql "SELECT pid FROM linkpred.jobs WHERE id = $long")
 # never kill a process that is not this job's worker

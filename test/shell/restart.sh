@@ -19,7 +19,7 @@ before=$(lpt_fingerprint m)
 lpt_like "$before" '^[0-9]+ \| -?[0-9]' "model m serves version $v1"
 
 long=$(lpt_sql "SELECT linkpred_train('m', 'big_edges', 'user_id', 'item_id',
-                                      options => '{\"epochs\": 1000, \"seed\": 2}', wait => false)")
+                                      options => '{\"epochs\": 1000, \"seed\": 2, \"warm_start\": false}', wait => false)")
 lpt_ok "the retraining job $long reaches its training loop" lpt_wait_training "$long"
 lpt_ok "job $long is still running just before the restart" lpt_job_is "$long" "state = 'running'"
 
@@ -69,7 +69,7 @@ lpt_isnt "$(lpt_fingerprint m)" "$before" "and it serves new scores"
 # an immediate restart: the worker is killed without a chance to record its end
 before=$(lpt_fingerprint m)
 long=$(lpt_sql "SELECT linkpred_train('m', 'big_edges', 'user_id', 'item_id',
-                                      options => '{\"epochs\": 1000, \"seed\": 4}', wait => false)")
+                                      options => '{\"epochs\": 1000, \"seed\": 4, \"warm_start\": false}', wait => false)")
 lpt_ok "another retraining job ($long) reaches its training loop" lpt_wait_training "$long"
 lpt_ok "pg_ctl restart -m immediate" lpt_pg_ctl -l "$LPT_LOG" -m immediate -w -t 60 restart
 lpt_ok "the server accepts connections again" lpt_wait_until 60 lpt_serving

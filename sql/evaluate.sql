@@ -65,12 +65,19 @@ SELECT * FROM linkpred_evaluate('clicks', holdout => 'time', time_column => 'use
 SELECT * FROM linkpred_evaluate('clicks', fraction => 1.5);
 SELECT * FROM linkpred_evaluate('clicks', method => 'ra');
 SELECT * FROM linkpred_evaluate('hand', holdout => 'per_user');
+SELECT * FROM linkpred_evaluate('clicks', holdout => 'per_user', leave_out => 0);
+SELECT * FROM linkpred_evaluate('clicks', k => '{1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17}');
+SELECT * FROM linkpred_evaluate('clicks', holdout => 'time', time_column => 'at', cut => '2030-01-01');
+-- no ranking asked for: MRR is not measured
+SELECT metric, value IS NULL AS not_measured FROM linkpred_evaluate('clicks', test => 'clicks', k => '{}') WHERE metric = 'mrr';
 SELECT linkpred_drop('clicks');
 
 -- bad input
 SELECT * FROM linkpred_evaluate('hand', test => 'hand_test', method => 'magic');
 SELECT * FROM linkpred_evaluate('hand', test => 'hand_test', label => 'nope');
 SELECT * FROM linkpred_evaluate('hand', test => 'hand', label => 'a');
+CREATE TABLE text_labels (a int, b int, label text);
+SELECT * FROM linkpred_evaluate('hand', test => 'text_labels', label => 'label');
 SELECT * FROM linkpred_evaluate('hand', test => 'hand_test', k => '{0}');
 SELECT * FROM linkpred_evaluate('hand', test => 'buys_test');
 SELECT * FROM linkpred_evaluate(NULL, test => 'hand_test');

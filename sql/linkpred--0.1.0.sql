@@ -39,6 +39,13 @@ CREATE TABLE linkpred.version_catalog (
     n_edges     bigint NOT NULL,
     options     jsonb NOT NULL,
     metrics     jsonb NOT NULL DEFAULT '{}',
+    -- what this version was trained from; activating it restores these
+    source          regclass,
+    src_column      name NOT NULL,
+    dst_column      name NOT NULL,
+    weight_column   name,
+    user_type       regtype NOT NULL,
+    item_type       regtype NOT NULL,
     PRIMARY KEY (model, version)
 );
 
@@ -315,7 +322,7 @@ AS $fn$
 DECLARE
     m record;
 BEGIN
-    SELECT x.name, x.active_version, x.user_type INTO m
+    SELECT x.name, x.active_version, x.user_type, x.item_type INTO m
     FROM linkpred.models x WHERE x.name = linkpred_materialize.model;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'linkpred model "%" does not exist', model
@@ -331,9 +338,18 @@ BEGIN
     -- replace the contents in this transaction: readers see the old rows
     -- until it commits
     EXECUTE format('DELETE FROM %s', target);
-    EXECUTE format('INSERT INTO %s SELECT * FROM @extschema@.linkpred_topk_many(NULL::%s[], $1, $2, $3)',
-                   target, m.user_type)
-        USING k, model, exclude_seen;
+    IF m.user_type = m.item_type
+       OR (m.user_type IN ('int2', 'int4', 'int8') AND m.item_type IN ('int2', 'int4', 'int8')) THEN
+        EXECUTE format('INSERT INTO %s SELECT * FROM @extschema@.linkpred_topk_many(NULL::%s[], $1, $2, $3)',
+                       target, m.user_type)
+            USING k, model, exclude_seen;
+    ELSE
+        -- users and items of different kinds: through text, each cast back
+        EXECUTE format('INSERT INTO %s SELECT user_id::%s, item::%s, rank, score'
+                       ' FROM @extschema@.linkpred_topk_many(NULL::text[], $1, $2, $3)',
+                       target, m.user_type, m.item_type)
+            USING k, model, exclude_seen;
+    END IF;
     INSERT INTO linkpred.materializations AS x (target, model, version)
     VALUES (linkpred_materialize.target, m.name, m.active_version)
     ON CONFLICT ON CONSTRAINT materializations_pkey DO UPDATE

@@ -62,7 +62,16 @@ SELECT linkpred_score(777, 19, fresh => true) IS NOT NULL AS new_user_scored,
 SELECT array_agg(item) AS before FROM linkpred_topk(777, 3, fresh => true) \gset
 INSERT INTO events SELECT 777, item FROM linkpred_topk(777, 1, fresh => true);
 SELECT array_agg(item) <> :'before' AS answer_changed FROM linkpred_topk(777, 3, fresh => true);
+SELECT linkpred_score('abc', 19, fresh => true) IS NOT NULL AS bad_id_is_a_user_with_no_history;
 BEGIN;
 DELETE FROM events WHERE user_id = 777;
 SELECT count(*) AS rows_when_history_gone FROM linkpred_topk(777, 5, fresh => true);
 ROLLBACK;
+
+-- fresh => true needs the source relation
+CREATE TABLE short_lived AS SELECT * FROM events WHERE user_id IS NOT NULL AND item_id IS NOT NULL;
+SELECT linkpred_train('gone', 'short_lived', 'user_id', 'item_id', options => '{"dim": 4, "epochs": 1, "seed": 1}') IS NOT NULL;
+DROP TABLE short_lived;
+SELECT count(*) FROM linkpred_topk(1, 3, 'gone');
+SELECT count(*) FROM linkpred_topk(1, 3, 'gone', fresh => true);
+SELECT linkpred_drop('gone');

@@ -22,9 +22,10 @@ SELECT name, active_version, source, src_column, dst_column, user_type, item_typ
        n_users, n_items, n_edges, dim, options->>'loss' AS loss, options->>'seed' AS seed
 FROM linkpred.models;
 
--- a retrain makes version 2 and activates it
+-- a retrain makes version 2 and activates it; warm_start continues from
+-- version 1's embeddings
 SELECT linkpred_train('shop', 'events', 'user_id', 'item_id', 'w',
-                      '{"dim": 8, "epochs": 5, "seed": 2}') > :job AS newer_job;
+                      '{"dim": 8, "epochs": 5, "seed": 2, "warm_start": true}') > :job AS newer_job;
 SELECT model, version, active, n_edges FROM linkpred.versions ORDER BY version;
 -- the retrain continued from version 1 (warm start): min(warm_epochs, epochs) epochs
 SELECT version, metrics->>'warm_start_from' AS warm_from, metrics->>'warm_nodes' AS warm_nodes,

@@ -13,6 +13,16 @@ SELECT active_version FROM linkpred.models WHERE name = 'vm';
 SELECT linkpred_score(1, 10, model => 'vm') = :v1 AS v1_scores;
 SELECT linkpred_activate('vm', 2);
 SELECT linkpred_activate('vm', 7);
+-- a version trained from another relation, with other id types, rolls back
+-- with its own description
+CREATE TABLE v_text AS SELECT 'u' || user_id AS u, 'i' || item_id AS i FROM v_events;
+SELECT linkpred_train('vm2', 'v_events', 'user_id', 'item_id', options => '{"dim": 4, "epochs": 1, "seed": 1}') IS NOT NULL;
+SELECT linkpred_train('vm2', 'v_text', 'u', 'i', options => '{"dim": 4, "epochs": 1, "seed": 1}') IS NOT NULL;
+SELECT active_version, source, src_column, user_type FROM linkpred.models WHERE name = 'vm2';
+SELECT linkpred_activate('vm2', 1);
+SELECT active_version, source, src_column, user_type FROM linkpred.models WHERE name = 'vm2';
+SELECT count(*) FROM linkpred_topk(1, 3, 'vm2');
+SELECT linkpred_drop('vm2');
 SELECT linkpred_activate('nope', 1);
 
 -- keep_versions prunes the oldest, never the active one
@@ -39,4 +49,11 @@ SELECT linkpred_train('vm', 'v_events', 'user_id', 'item_id', options => '{"dim"
 SELECT linkpred_materialize('vm', 'vm_recs', 4, only_if_newer => true) AS refreshed;
 SELECT model, version FROM linkpred.materializations WHERE target = 'vm_recs'::regclass;
 SELECT linkpred_materialize('nope', 'vm_recs');
+-- integer users, text items
+CREATE TABLE v_mixed AS SELECT user_id, 'sku-' || item_id AS sku FROM v_events;
+SELECT linkpred_train('vmix', 'v_mixed', 'user_id', 'sku', options => '{"dim": 4, "epochs": 1, "seed": 1}') IS NOT NULL;
+CREATE TABLE mixed_recs (user_id int, item text, rank int, score float8);
+SELECT linkpred_materialize('vmix', 'mixed_recs', 2);
+SELECT count(*), count(DISTINCT user_id), min(item) LIKE 'sku-%' AS text_items FROM mixed_recs;
+SELECT linkpred_drop('vmix');
 SELECT linkpred_drop('vm');

@@ -56,8 +56,13 @@ LpExtensionOwner(void)
 char *
 LpQualifiedRelName(Oid relid)
 {
-	return quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
-									  get_rel_name(relid));
+	char	   *rel = get_rel_name(relid);
+	char	   *nsp;
+
+	if (rel == NULL)
+		return NULL;			/* dropped meanwhile */
+	nsp = get_namespace_name(get_rel_namespace(relid));
+	return quote_qualified_identifier(nsp, rel);
 }
 
 void
@@ -256,7 +261,7 @@ LpCheckColumn(Oid relid, const char *argname, const char *column, Oid *typid)
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("permission denied for relation %s",
 						LpQualifiedRelName(relid)),
-				 errdetail("Training reads column \"%s\" as role \"%s\", which may not select it.",
+				 errdetail("linkpred reads column \"%s\" as role \"%s\", which may not select it.",
 						   column, GetUserNameFromId(GetUserId(), false)),
 				 errhint("GRANT SELECT on the relation (or the column) to the role that trains.")));
 	return attnum;
@@ -267,8 +272,8 @@ LpMemoryOverBudget(const char *when, double need_mb, int budget_kb, const char *
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
-			 errmsg("training would need %.0f MB %s, over linkpred.max_memory (%d MB)",
-					need_mb, when, budget_kb / 1024),
+			 errmsg("training would need %.1f MB %s, over linkpred.max_memory (%.1f MB)",
+					need_mb, when, budget_kb / 1024.0),
 			 errdetail("%s", detail),
 			 errhint("Lower \"dim\", train on fewer edges, or have a superuser raise linkpred.max_memory.")));
 }

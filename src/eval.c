@@ -36,7 +36,7 @@ EmbPair(void *arg, int32 u, int32 v)
 		for (int d = 0; d < e->dim; d++)
 			s += a[d] * b[d];
 	}
-	return (double) (s + (u >= 0 ? e->bu[u] : 0) + (v >= 0 ? e->bv[v] : 0));
+	return (double) (s + ((u >= 0 ? e->bu[u] : 0) + (v >= 0 ? e->bv[v] : 0)));
 }
 
 /* one sgemm per block of users: out = U[users] * V^T, plus biases */
@@ -56,7 +56,7 @@ EmbBlock(void *arg, const int32 *users, int nb, float *out)
 		float		bu = e->bu[users[b]];
 
 		for (int32 i = 0; i < e->n_items; i++)
-			row[i] += e->bv[i] + bu;
+			row[i] += bu + e->bv[i];
 	}
 }
 
@@ -319,7 +319,10 @@ LpEvaluate(const LpEvalTrainView *view, const LpEvalScorer *sc, const LpEvalPair
 
 	r->users = known_users + p->unknown_users;
 	if (r->users == 0 || kmax == 0)
+	{
+		r->mrr = NAN;			/* no ranking was done */
 		return;
+	}
 
 	for (int32 u = 0; u <= n_users; u++)
 	{

@@ -38,7 +38,7 @@ extern void LpCatalogEnter(LpCatalogContext *ctx);
 extern void LpCatalogLeave(LpCatalogContext *ctx);
 extern Oid	LpExtensionOwner(void);
 
-/* schema-qualified, quoted name of a relation, for messages and SQL */
+/* schema-qualified, quoted name of a relation, for messages and SQL; NULL if it no longer exists */
 extern char *LpQualifiedRelName(Oid relid);
 
 /*

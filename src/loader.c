@@ -236,6 +236,11 @@ LpLoadGraph(const LpEdgeSource *src, LpLoadedGraph *out)
 	memset(out, 0, sizeof(*out));
 
 	relname = LpQualifiedRelName(src->relid);
+	if (relname == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("the relation to train from (OID %u) no longer exists", src->relid),
+				 errhint("It was dropped after the job was submitted; train from a relation that exists.")));
 	initStringInfo(&sql);
 	appendStringInfo(&sql, "SELECT %s, %s", quote_identifier(src->src_column),
 					 quote_identifier(src->dst_column));
@@ -320,10 +325,11 @@ LpLoadGraph(const LpEdgeSource *src, LpLoadedGraph *out)
 			/* refuse while loading, not hours later: buffers plus the CSR build */
 			if (src->budget > 0 && buf.n == buf.cap &&
 				(Size) (buf.cap * 2) * (weighted ? 44 : 40) > src->budget)
-				LpMemoryOverBudget("to load the edges", (double) buf.cap * 2 * 40 / (1 << 20),
+				LpMemoryOverBudget("to load the edges",
+								   (double) buf.cap * 2 * (weighted ? 44 : 40) / (1 << 20),
 								   (int) (src->budget / 1024),
-								   psprintf("Stopped after " INT64_FORMAT " rows of %s; each edge takes about 40 bytes while loading.",
-											out->stats.rows, relname));
+								   psprintf("Stopped after " INT64_FORMAT " rows of %s; each edge takes about %d bytes while loading.",
+											out->stats.rows, relname, weighted ? 44 : 40));
 			MemoryContextSwitchTo(cxt);
 			InternDatum(out->src_keys, out->src_type, sd, false, &s);
 			InternDatum(out->dst_keys, out->dst_type, dd, false, &d);

@@ -81,7 +81,7 @@ SetDefaults(LpOptions *o)
 	o->directed = false;
 	o->seed = -1;
 	o->keep_versions = 3;
-	o->warm_start = true;
+	o->warm_start = false;
 	o->warm_epochs = 10;
 }
 

@@ -86,10 +86,26 @@ CastVia(Datum value, Oid from, Oid to)
 static int32 *
 FoldInFresh(LpServingModel *m, Datum user, Oid utype, int *n, float *bu)
 {
-	Datum		arg = CastVia(user, utype, m->user_type);
+	Datum		arg;
 	int32	   *items;
 	int			count = 0;
 	MemoryContext caller = CurrentMemoryContext;
+	int64		ikey;
+	char	   *tkey;
+
+	/* an id that cannot be one of the model's (say 'abc' for integer ids)
+	 * has no rows: a user with no history, as without fresh */
+	if (!LpKeyFromDatum(m->ukeys->kind, m->user_type, user, utype, &ikey, &tkey))
+	{
+		items = palloc(sizeof(int32));
+		LpFoldIn(m->V, m->bv, m->n_items, items, 0, m->fold, 30, m->fold_u, bu);
+		*n = 0;
+		return items;
+	}
+	if (m->ukeys->kind == LP_KEY_INT)
+		arg = CastVia(Int64GetDatum(ikey), INT8OID, m->user_type);
+	else
+		arg = CastVia(CStringGetDatum(tkey), UNKNOWNOID, m->user_type);
 
 	SPI_connect();
 	if (m->fresh_plan == NULL)
@@ -100,7 +116,7 @@ FoldInFresh(LpServingModel *m, Datum user, Oid utype, int *n, float *bu)
 		char	   *sql;
 		SPIPlanPtr	plan;
 
-		if (rel == NULL || get_rel_name(m->source) == NULL)
+		if (rel == NULL)
 			ereport(ERROR,
 					(errcode(ERRCODE_UNDEFINED_TABLE),
 					 errmsg("the source relation of model \"%s\" no longer exists", m->name),
@@ -172,13 +188,14 @@ linkpred_score(PG_FUNCTION_ARGS)
 		int			n;
 
 		(void) FoldInFresh(m, PG_GETARG_DATUM(0), ut, &n, &bu);
-		PG_RETURN_FLOAT8((double) (Dot(m->fold_u, m->V + (int64) v * m->dim, m->dim) + bu + m->bv[v]));
+		PG_RETURN_FLOAT8((double) (Dot(m->fold_u, m->V + (int64) v * m->dim, m->dim) + (bu + m->bv[v])));
 	}
 	u = LpLookupUser(m, PG_GETARG_DATUM(0), ut);
 	if (u < 0)
 		PG_RETURN_NULL();
+	/* the biases summed first, so an undirected pair scores the same both ways */
 	PG_RETURN_FLOAT8((double) (Dot(m->U + (int64) u * m->dim, m->V + (int64) v * m->dim, m->dim) +
-							   m->bu[u] + m->bv[v]));
+							   (m->bu[u] + m->bv[v])));
 }
 
 /*
@@ -242,7 +259,7 @@ linkpred_topk(PG_FUNCTION_ARGS)
 		cblas_sgemv(CblasRowMajor, CblasNoTrans, m->n_items, m->dim, 1.0f, m->V, m->dim,
 					m->fold_u, 1, 0.0f, s, 1);
 		for (int32 i = 0; i < m->n_items; i++)
-			s[i] += m->bv[i] + bu;
+			s[i] += bu + m->bv[i];
 		if (exclude_seen)
 			for (int j = 0; j < n; j++)
 				s[items[j]] = -INFINITY;
@@ -254,7 +271,7 @@ linkpred_topk(PG_FUNCTION_ARGS)
 		cblas_sgemv(CblasRowMajor, CblasNoTrans, m->n_items, m->dim, 1.0f, m->V, m->dim,
 					m->U + (int64) u * m->dim, 1, 0.0f, s, 1);
 		for (int32 i = 0; i < m->n_items; i++)
-			s[i] += m->bv[i] + m->bu[u];
+			s[i] += m->bu[u] + m->bv[i];
 		if (exclude_seen)
 			for (int32 j = 0; j < m->seen_len[u]; j++)
 				s[m->seen[m->seen_start[u] + j]] = -INFINITY;

@@ -91,9 +91,9 @@ LpStoreVersion(const LpStoreRequest *req)
 	const LpGraph *g = &lg->graph;
 	const LpEmbeddings *emb = req->emb;
 	LpCatalogContext cc;
-	Datum		v[10];
-	char		n[10];
-	Oid			t[10];
+	Datum		v[16];
+	char		n[16];
+	Oid			t[16];
 	int32		version;
 	SPIPlanPtr	plan;
 
@@ -170,10 +170,26 @@ LpStoreVersion(const LpStoreRequest *req)
 										" \"epochs_run\": %d, \"warm_start_from\": %d, \"warm_nodes\": %d}",
 										req->final_loss, req->train_seconds, req->peak_rss_mb,
 										req->epochs_run, req->warm_version, req->warm_nodes));
+	memset(n, ' ', sizeof(n));
+	t[9] = OIDOID;
+	v[9] = ObjectIdGetDatum(req->relid);
+	t[10] = TEXTOID;
+	v[10] = CStringGetTextDatum(req->src_column);
+	t[11] = TEXTOID;
+	v[11] = CStringGetTextDatum(req->dst_column);
+	t[12] = TEXTOID;
+	v[12] = req->weight_column ? CStringGetTextDatum(req->weight_column) : (Datum) 0;
+	n[12] = req->weight_column ? ' ' : 'n';
+	t[13] = OIDOID;
+	v[13] = ObjectIdGetDatum(lg->src_type);
+	t[14] = OIDOID;
+	v[14] = ObjectIdGetDatum(lg->dst_type);
 	LpSpiExec("INSERT INTO linkpred.version_catalog (model, version, job_id, dim, n_users,"
-			  " n_items, n_edges, options, metrics)"
-			  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9::jsonb)",
-			  9, t, v, NULL, false);
+			  " n_items, n_edges, options, metrics, source, src_column, dst_column,"
+			  " weight_column, user_type, item_type)"
+			  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9::jsonb, $10::regclass,"
+			  " $11, $12, $13, $14::regtype, $15::regtype)",
+			  15, t, v, n, false);
 
 	/* the embeddings */
 	{

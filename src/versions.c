@@ -75,7 +75,12 @@ linkpred_activate(PG_FUNCTION_ARGS)
 						   SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1)),
 				 errhint("Old versions are pruned after keep_versions trainings.")));
 	}
-	LpSpiExec("UPDATE linkpred.model_catalog SET active_version = $2 WHERE name = $1",
+	/* the version's own description serves with it (source, columns, types) */
+	LpSpiExec("UPDATE linkpred.model_catalog m SET active_version = v.version, source = v.source,"
+			  " src_column = v.src_column, dst_column = v.dst_column,"
+			  " weight_column = v.weight_column, user_type = v.user_type, item_type = v.item_type"
+			  " FROM linkpred.version_catalog v"
+			  " WHERE m.name = $1 AND v.model = m.name AND v.version = $2",
 			  2, t, v, NULL, false);
 	LpCatalogLeave(&cc);
 	SPI_finish();

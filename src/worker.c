@@ -272,11 +272,37 @@ FinishEvaluation(JobRun *run, const LpGraph *g, const LpSplit *split, const LpEm
 	ee.ublock = palloc(sizeof(float) * bs * emb->dim);
 	LpEvalEmbeddingScorer(&ee, bs, &sc);
 
-	pairs.n = split->n_test;
-	pairs.u = split->test_u;
-	pairs.v = split->test_v;
-	pairs.label = NULL;
-	pairs.unknown_users = 0;
+	/*
+	 * A node the split left without a training edge has an untrained
+	 * vector: score it as a node with no history (-1), as test mode does.
+	 */
+	{
+		int32	   *tu = palloc(sizeof(int32) * Max(split->n_test, 1));
+		int32	   *tv = palloc(sizeof(int32) * Max(split->n_test, 1));
+		bool	   *counted = palloc0(sizeof(bool) * Max(g->n_src, 1));
+		int64		unknown_users = 0;
+
+		for (int64 i = 0; i < split->n_test; i++)
+		{
+			int32		u = split->test_u[i],
+						v = split->test_v[i];
+			bool		u_cold = g->src_degree[u] == 0;
+			bool		v_cold = g->tied ? g->src_degree[v] == 0 : g->dst_degree[v] == 0;
+
+			tu[i] = u_cold ? -1 : u;
+			tv[i] = v_cold ? -1 : v;
+			if (u_cold && !counted[u])
+			{
+				counted[u] = true;
+				unknown_users++;
+			}
+		}
+		pairs.n = split->n_test;
+		pairs.u = tu;
+		pairs.v = tv;
+		pairs.label = NULL;
+		pairs.unknown_users = unknown_users;
+	}
 
 	for (int i = 0; i < spec->nk; i++)
 		kmax = Max(kmax, spec->ks[i]);
@@ -413,7 +439,7 @@ CheckTrainingMemory(JobRun *run, const LpLoadedGraph *loaded, const LpGraph *g)
 
 	if (run->spec->max_memory_kb > 0 && total > (double) run->spec->max_memory_kb * 1024)
 		LpMemoryOverBudget("to train", total / (1 << 20), run->spec->max_memory_kb,
-						   psprintf("Graph %.0f MB, embeddings %.0f MB (%d x %.0f dimensions), sampling %.0f MB, ids %.0f MB%s.",
+						   psprintf("Graph %.1f MB, embeddings %.1f MB (%d x %.0f dimensions), sampling %.1f MB, ids %.1f MB%s.",
 									graph_b / (1 << 20), emb_b / (1 << 20),
 									g->n_src + (g->tied ? 0 : g->n_dst), dim,
 									scratch_b / (1 << 20), keys_b / (1 << 20),
@@ -606,7 +632,22 @@ RunJob(JobRun *run)
 	req.warm_nodes = run->warm_nodes;
 
 	BeginTx("linkpred: storing embeddings");
-	LpStoreVersion(&req);
+	{
+		int32		version = LpStoreVersion(&req);
+		LpCatalogContext cc;
+		Oid			t[3] = {TEXTOID, INT4OID, FLOAT8OID};
+		Datum		v[3];
+
+		/* the high-water mark now includes the storing phase */
+		v[0] = CStringGetTextDatum(spec->model);
+		v[1] = Int32GetDatum(version);
+		v[2] = Float8GetDatum(round(PeakRssMb() * 10) / 10);
+		LpCatalogEnter(&cc);
+		LpSpiExec("UPDATE linkpred.version_catalog SET metrics = metrics ||"
+				  " jsonb_build_object('peak_rss_mb', $3) WHERE model = $1 AND version = $2",
+				  3, t, v, NULL, false);
+		LpCatalogLeave(&cc);
+	}
 	EndTx();
 }
 

@@ -6,12 +6,17 @@
 #   seal     the seven SEAL graphs, 10 random 90/10 splits each: AUC
 #   gowalla  the LightGCN Gowalla split: Recall@20, NDCG@20, training time, memory
 #   lastfm   HetRec last.fm user-artist edges, random 80/10/10 split: AUC
+#   warm     a nightly retrain on Gowalla: warm start from a model of 95% of the
+#            training pairs against a cold retrain; epochs, time, Recall@20
+#   serving  the default Gowalla model: top-k latency (SQL loop and pgbench),
+#            linkpred_materialize for every user, linkpred_score throughput,
+#            fresh => true latency
 #
 # Writes bench/RESULTS.md (full run) or bench/RESULTS-quick.md (--quick);
 # a run with --only writes bench/RESULTS[-quick]-<datasets>.md.
 # Progress goes to stderr.  See bench/README.md.
 #
-# usage: bash bench/run.sh [--quick] [--only seal|gowalla|lastfm[,...]] [--no-check]
+# usage: bash bench/run.sh [--quick] [--only seal|gowalla|lastfm|warm|serving[,...]] [--no-check]
 #
 # BENCH_PG_BINDIR=/path/bin: run the cluster with these PostgreSQL binaries
 # instead of building and installing (a relocated copy of the PostgreSQL
@@ -25,11 +30,13 @@ ARGS="$*"
 usage() {
 	cat >&2 <<'EOF'
 usage: bash bench/run.sh [--quick] [--only DATASETS] [--no-check]
-  (no option)      full run: 7 SEAL graphs x 10 splits, Gowalla, LastFM -> bench/RESULTS.md
-  --quick          developer loop (under a minute after the build): SEAL splits 1-2 of usair,
-                   celegans, power, router; Gowalla on every 10th user; LastFM
-                   -> bench/RESULTS-quick.md
-  --only LIST      only these datasets: seal, gowalla, lastfm (comma separated, repeatable)
+  (no option)      full run: 7 SEAL graphs x 10 splits, Gowalla, LastFM, warm start, serving
+                   -> bench/RESULTS.md
+  --quick          developer loop (about a minute after the build): SEAL splits 1-2 of usair,
+                   celegans, power, router; Gowalla, warm start and serving on every 10th
+                   user, with fewer serving calls; LastFM -> bench/RESULTS-quick.md
+  --only LIST      only these datasets: seal, gowalla, lastfm, warm, serving (comma separated,
+                   repeatable)
                    -> bench/RESULTS[-quick]-<datasets>.md, never the complete results
   --no-check       skip the cross-check of linkpred_evaluate against bench/reference.sql
 EOF
@@ -50,7 +57,7 @@ while [ $# -gt 0 ]; do
 	shift
 done
 for d in ${only//,/ }; do
-	case "$d" in seal | gowalla | lastfm) ;; *) echo "unknown dataset: $d" >&2; exit 2 ;; esac
+	case "$d" in seal | gowalla | lastfm | warm | serving) ;; *) echo "unknown dataset: $d" >&2; exit 2 ;; esac
 done
 want() { [ -z "$only" ] || [[ ",$only," == *",$1,"* ]]; }
 
@@ -58,11 +65,13 @@ if [ "$mode" = quick ]; then
 	SEAL_GRAPHS="usair celegans power router"
 	SEAL_SPLITS="1 2"
 	GOWALLA_USER_MOD=10
+	SERVING_CALLS=300 FRESH_CALLS=100 SCORE_PAIRS=100000 PGBENCH_SECONDS=5
 	OUT="$BENCH/RESULTS-quick"
 else
 	SEAL_GRAPHS="usair ns pb yeast celegans power router"
 	SEAL_SPLITS="1 2 3 4 5 6 7 8 9 10"
 	GOWALLA_USER_MOD=1
+	SERVING_CALLS=2000 FRESH_CALLS=300 SCORE_PAIRS=1000000 PGBENCH_SECONDS=15
 	OUT="$BENCH/RESULTS"
 fi
 
@@ -99,13 +108,17 @@ trap 'on_error $LINENO "$BASH_COMMAND"' ERR
 # An existing model of that name is dropped first, so every job trains from
 # scratch: a retrain that warm-starts from the previous version (a default
 # of some builds) would carry the previous split's edges, this split's test
-# edges among them, into the new model.
+# edges among them, into the new model.  The warm-start benchmark passes a
+# ninth argument, keep, to retrain on top of the existing model (its
+# previous data is a subset of the training pairs: no test edge leaks).
 bench_train() {
-	local dataset=$1 graph=$2 split=$3 model=$4 rel=$5 src=$6 dst=$7 opts=$8
+	local dataset=$1 graph=$2 split=$3 model=$4 rel=$5 src=$6 dst=$7 opts=$8 keep=${9:-}
 	local t0 job pid h a hwm=0 anon=0 polls=0 state
-	bench_psql -v model="$model" <<'SQL'
+	if [ "$keep" != keep ]; then
+		bench_psql -v model="$model" <<'SQL'
 SELECT linkpred_drop(name) FROM linkpred.models WHERE name = :'model' \g /dev/null
 SQL
+	fi
 	t0=$(now)
 	job=$(bench_psql -tA -v model="$model" -v rel="$rel" -v src="$src" -v dst="$dst" -v opts="$opts" <<'SQL'
 SELECT linkpred_train(:'model', :'rel', :'src', :'dst', options => :'opts', wait => false);
@@ -183,7 +196,9 @@ if want seal; then
 		files+=("$f")
 	done
 fi
-want gowalla && files+=(data/gowalla/gowalla_train.csv.gz data/gowalla/gowalla_test.csv)
+if want gowalla || want warm || want serving; then
+	files+=(data/gowalla/gowalla_train.csv.gz data/gowalla/gowalla_test.csv)
+fi
 want lastfm && files+=(data/lastfm/user_artist_idx.csv)
 lp_stage_shared "${files[@]}"
 DATA="$LP_TMP/shared/data"
@@ -226,12 +241,28 @@ if want seal; then
 	bench_phase seal "$started" "$(echo $SEAL_GRAPHS | wc -w) graphs x $(echo $SEAL_SPLITS | wc -w) splits = $n models"
 fi
 
-if want gowalla; then
-	started=$(now)
+# the Gowalla tables, loaded by the first section that needs them (gowalla,
+# warm or serving), in that section's wall time
+gowalla_loaded=0
+gowalla_load() {
+	[ "$gowalla_loaded" = 1 ] && return 0
 	lp_log "gowalla: loading$([ "$GOWALLA_USER_MOD" -gt 1 ] && echo " every ${GOWALLA_USER_MOD}th user")"
 	bench_psql -v train_reader="$(reader "$DATA/gowalla/gowalla_train.csv.gz")" \
 		-v test_reader="$(reader "$DATA/gowalla/gowalla_test.csv")" \
 		-v user_mod="$GOWALLA_USER_MOD" -f "$SQLDIR/gowalla_load.sql"
+	gowalla_loaded=1
+}
+gowalla_covers() {
+	if [ "$GOWALLA_USER_MOD" -gt 1 ]; then
+		echo "Gowalla users with user_id % $GOWALLA_USER_MOD = 0 only (not comparable with published figures)$1"
+	else
+		echo "full LightGCN split$1"
+	fi
+}
+
+if want gowalla; then
+	started=$(now)
+	gowalla_load
 	lp_log "gowalla: training the default model ($(bench_psql -tA -c "SELECT train_pairs FROM bench.gowalla_stats") pairs)"
 	t0=$(now)
 	bench_train gowalla gowalla "" gowalla gowalla_train user_id item_id '{}'
@@ -261,6 +292,94 @@ if want lastfm; then
 	bench_phase lastfm "$started" "random 80/10/10 split, seed 0.2011"
 fi
 
+# Warm start: a nightly retrain.  Yesterday's model ("gw_warm") learnt 95%
+# of the training pairs (g95); today all of them are there.  Retrain it with
+# "warm_start": true (warm_epochs, 10 by default), and, as a separate model
+# ("gw_cold"), from scratch with the defaults (40 epochs).
+if want warm; then
+	started=$(now)
+	gowalla_load
+	bench_psql -f "$SQLDIR/warm_load.sql"
+	lp_log "warm: yesterday's model on 95% of the training pairs ($(bench_psql -tA -c "SELECT yesterday_pairs FROM bench.warm_stats") pairs)"
+	t0=$(now)
+	bench_train warm yesterday "" gw_warm g95 user_id item_id '{}'
+	lp_log "warm: yesterday's model trained in $(since "$t0") s; evaluating"
+	bench_psql -v graph=yesterday -v model=gw_warm -f "$SQLDIR/warm_eval.sql" >/dev/null
+	t0=$(now)
+	bench_train warm warm "" gw_warm gowalla_train user_id item_id '{"warm_start": true}' keep
+	lp_log "warm: warm retrain on all pairs in $(since "$t0") s; evaluating"
+	bench_psql -v graph=warm -v model=gw_warm -f "$SQLDIR/warm_eval.sql" >/dev/null
+	t0=$(now)
+	bench_train warm cold "" gw_cold gowalla_train user_id item_id '{}'
+	lp_log "warm: cold retrain on all pairs in $(since "$t0") s; evaluating"
+	bench_psql -v graph=cold -v model=gw_cold -f "$SQLDIR/warm_eval.sql" >/dev/null
+	lp_log "warm: $(bench_psql -tA -c "SELECT string_agg(format('%s %s epochs, loop %s s, Recall@20 %s', t.graph,
+	                                           t.metrics->>'epochs_run', round(t.train_s::numeric, 1),
+	                                           round(m.value::numeric, 4)), '; ' ORDER BY t.job)
+	                                    FROM bench.trainings t
+	                                    LEFT JOIN bench.metrics m ON m.dataset = 'warm' AND m.graph = t.graph
+	                                     AND m.metric = 'recall' AND m.k = 20 AND m.impl = 'linkpred'
+	                                    WHERE t.dataset = 'warm'")"
+	bench_phase warm "$started" "$(gowalla_covers "; 3 models: 95% of the pairs, then all of them warm and cold")"
+fi
+
+# Serving: the default Gowalla model of the gowalla section (trained here
+# when that section did not run).  serving.sql times the calls from inside
+# the server; pgbench then runs single-user top-10 from 8 clients.
+if want serving; then
+	started=$(now)
+	gowalla_load
+	if [ "$(bench_psql -tA -c "SELECT count(*) FROM linkpred.models WHERE name = 'gowalla'")" = 0 ]; then
+		lp_log "serving: training the default Gowalla model (the gowalla section did not run)"
+		bench_train serving gowalla "" gowalla gowalla_train user_id item_id '{}'
+	fi
+	lp_log "serving: $SERVING_CALLS top-10 calls, linkpred_materialize, $SCORE_PAIRS scores, $FRESH_CALLS fresh calls"
+	bench_psql -v model=gowalla -v calls="$SERVING_CALLS" -v fresh_calls="$FRESH_CALLS" -v pairs="$SCORE_PAIRS" \
+		-f "$SQLDIR/serving.sql" >/dev/null
+	lp_log "serving: $(bench_psql -tA -c "SELECT format('top-10 median %s ms, materialize %s s, score %s pairs/s, fresh median %s ms',
+	                                         (SELECT round(percentile_cont(0.5) WITHIN GROUP (ORDER BY ms)::numeric, 3)
+	                                          FROM bench.latencies WHERE test = 'topk'),
+	                                         (SELECT round(value::numeric, 1) FROM bench.serving WHERE measure = 'materialize_s'),
+	                                         (SELECT round(p.value / s.value) FROM bench.serving p, bench.serving s
+	                                          WHERE p.measure = 'score_pairs' AND s.measure = 'score_s'),
+	                                         (SELECT round(percentile_cont(0.5) WITHIN GROUP (ORDER BY ms)::numeric, 3)
+	                                          FROM bench.latencies WHERE test = 'fresh'))")"
+
+	# pgbench: 8 clients, each its own backend (each loads the model on its
+	# first call, inside the timed run), random users, simple protocol
+	PGBENCH="$LP_BINDIR/pgbench"
+	[ -x "$PGBENCH" ] || PGBENCH=/usr/lib/postgresql/15/bin/pgbench
+	maxu=$(bench_psql -tA -c "SELECT max(user_id) FROM gowalla_train")
+	mkdir -p "$LP_TMP/pgbench"
+	printf '\\set u %s * random(0, %s)\nSELECT * FROM linkpred_topk(:u, 10);\n' \
+		"$GOWALLA_USER_MOD" "$((maxu / GOWALLA_USER_MOD))" >"$LP_TMP/pgbench/topk.sql"
+	chown -R "$LP_OWNER" "$LP_TMP/pgbench"
+	lp_log "serving: pgbench, 8 clients, $PGBENCH_SECONDS s"
+	if ! pgb=$(lp_as_owner env PGOPTIONS="-c linkpred.model=gowalla" "$PGBENCH" -n -c 8 -j 2 -T "$PGBENCH_SECONDS" \
+		-l --log-prefix="$LP_TMP/pgbench/tx" -f "$LP_TMP/pgbench/topk.sql" bench 2>&1); then
+		printf '%s\n' "$pgb" >&2
+		false
+	fi
+	pgb_field() { printf '%s\n' "$pgb" | sed -n "s/^$1//p" | head -n 1 | awk '{ print $1 }'; }
+	bench_psql -v tps="$(pgb_field 'tps = ')" -v lat="$(pgb_field 'latency average = ')" \
+		-v n="$(pgb_field 'number of transactions actually processed: ')" \
+		-v failed="$(pgb_field 'number of failed transactions: ')" \
+		-v conn="$(pgb_field 'initial connection time = ')" -v secs="$PGBENCH_SECONDS" <<'SQL'
+INSERT INTO bench.serving VALUES
+    ('pgbench_tps', nullif(:'tps', '')::float8, NULL),
+    ('pgbench_latency_ms', nullif(:'lat', '')::float8, NULL),
+    ('pgbench_transactions', nullif(:'n', '')::float8, coalesce(nullif(:'failed', ''), '0') || ' failed'),
+    ('pgbench_connect_ms', nullif(:'conn', '')::float8, NULL),
+    ('pgbench_clients', 8, NULL),
+    ('pgbench_seconds', :secs, NULL);
+SQL
+	# per-transaction latencies from pgbench's logs (3rd field, microseconds)
+	cat "$LP_TMP"/pgbench/tx.* | awk '{ printf "pgbench\t%d\t%.3f\n", NR, $3 / 1000 }' |
+		bench_psql -c "\\copy bench.latencies (test, call, ms) FROM pstdin"
+	lp_log "serving: pgbench $(pgb_field 'tps = ') TPS, average latency $(pgb_field 'latency average = ') ms"
+	bench_phase serving "$started" "$(gowalla_covers "; the default model")"
+fi
+
 # --------------------------------------------------------------------------
 lp_log "writing $OUT"
 total=$(since "$bench_started")
@@ -278,9 +397,9 @@ cpu=$(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -n 1)
 	echo "- Date: $(date -u '+%Y-%m-%d %H:%M UTC')"
 	echo "- Command: \`bash bench/run.sh${ARGS:+ $ARGS}\`"
 	if [ "$mode" = quick ]; then
-		echo "- Mode: **quick**: SEAL splits $(echo $SEAL_SPLITS | tr ' ' ',') of $(echo $SEAL_GRAPHS | tr ' ' ','); Gowalla on every ${GOWALLA_USER_MOD}th user only (a smoke test, not comparable with the published figures); LastFM in full."
+		echo "- Mode: **quick**: SEAL splits $(echo $SEAL_SPLITS | tr ' ' ',') of $(echo $SEAL_GRAPHS | tr ' ' ','); Gowalla, warm start and serving on every ${GOWALLA_USER_MOD}th user only (a smoke test, not comparable with the published figures or the targets), with $SERVING_CALLS top-k calls, $SCORE_PAIRS scored pairs and $PGBENCH_SECONDS s of pgbench; LastFM in full."
 	else
-		echo "- Mode: full: SEAL 7 graphs x 10 splits, Gowalla (full LightGCN split), LastFM."
+		echo "- Mode: full: SEAL 7 graphs x 10 splits, Gowalla (full LightGCN split), LastFM, warm start and serving on Gowalla."
 	fi
 	[ -n "$only" ] && echo "- Datasets: only ${only#,}"
 	echo "- Machine: $cpu, $(nproc) cores, $(free -g | awk '/^Mem:/ { print $2 }') GB memory"

@@ -144,3 +144,64 @@ RETURNS void LANGUAGE sql AS $$
 $$;
 COMMENT ON FUNCTION bench.record_training(text, text, integer, text, bigint, double precision, double precision, double precision) IS
 'store the timings, memory and model sizes of a finished training job in bench.trainings';
+
+-- Serving measurements (serving.sql and run.sh's pgbench run): one row per
+-- figure, e.g. 'materialize_s', 'score_s', 'pgbench_tps'; detail holds a
+-- count or the query's result, as a sanity check on what was timed.
+CREATE TABLE bench.serving (
+    measure  text PRIMARY KEY,
+    value    double precision,
+    detail   text
+);
+
+-- One row per timed serving call (test: 'topk', 'fresh').
+CREATE TABLE bench.latencies (
+    test     text NOT NULL,
+    call     integer NOT NULL,
+    user_id  bigint,
+    ms       double precision NOT NULL,
+    n_rows   integer                        -- rows the call returned
+);
+
+-- Time linkpred_topk(u, k) for each user of p_users, one call at a time,
+-- from inside the server: clock_timestamp() around each call, so the
+-- figures leave out the client round trip but include the executor's
+-- start-up for the call.  The caller makes one untimed call first, so the
+-- backend has loaded the model.
+CREATE FUNCTION bench.time_topk(p_test text, p_model text, p_users integer[], p_k integer,
+                                p_fresh boolean DEFAULT false)
+RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    t0  timestamptz;
+    ms  double precision;
+    n   integer;
+BEGIN
+    FOR i IN 1 .. coalesce(cardinality(p_users), 0) LOOP
+        t0 := clock_timestamp();
+        SELECT count(*) INTO n
+        FROM linkpred_topk(p_users[i], p_k, model => p_model, fresh => p_fresh);
+        ms := 1000 * extract(epoch FROM clock_timestamp() - t0);
+        INSERT INTO bench.latencies VALUES (p_test, i, p_users[i], ms, n);
+    END LOOP;
+END
+$$;
+COMMENT ON FUNCTION bench.time_topk(text, text, integer[], integer, boolean) IS
+'time one linkpred_topk call per user into bench.latencies';
+
+-- Run one statement (which returns one value) and store its wall time in
+-- bench.serving, with its result as the detail.
+CREATE FUNCTION bench.time_sql(p_measure text, p_sql text)
+RETURNS double precision LANGUAGE plpgsql AS $$
+DECLARE
+    t0      timestamptz := clock_timestamp();
+    result  text;
+    secs    double precision;
+BEGIN
+    EXECUTE p_sql INTO result;
+    secs := extract(epoch FROM clock_timestamp() - t0);
+    INSERT INTO bench.serving VALUES (p_measure, secs, result);
+    RETURN secs;
+END
+$$;
+COMMENT ON FUNCTION bench.time_sql(text, text) IS
+'run a statement, store its wall time and result in bench.serving';

@@ -230,13 +230,23 @@ COMMENT ON FUNCTION linkpred_score("any", "any", text, boolean) IS
 
 CREATE FUNCTION linkpred_topk(u anyelement, k integer, model text DEFAULT NULL,
                               exclude_seen boolean DEFAULT true,
-                              fresh boolean DEFAULT false)
+                              fresh boolean DEFAULT false,
+                              candidates "any" DEFAULT NULL,
+                              exclude "any" DEFAULT NULL)
 RETURNS TABLE (item anyelement, score double precision)
 AS 'MODULE_PATHNAME', 'linkpred_topk'
 LANGUAGE C STABLE PARALLEL RESTRICTED
 ROWS 10;
-COMMENT ON FUNCTION linkpred_topk(anyelement, integer, text, boolean, boolean) IS
-'the k best items for user u, best first; items u already has are excluded unless exclude_seen is false; fresh => true uses u''s current rows';
+COMMENT ON FUNCTION linkpred_topk(anyelement, integer, text, boolean, boolean, "any", "any") IS
+'the k best items for user u, best first; items u already has are excluded unless exclude_seen is false; fresh => true uses u''s current rows; candidates / exclude filter while scoring';
+
+CREATE FUNCTION linkpred_similar(item anyelement, k integer, model text DEFAULT NULL)
+RETURNS TABLE (similar_item anyelement, score double precision)
+AS 'MODULE_PATHNAME', 'linkpred_similar'
+LANGUAGE C STABLE PARALLEL RESTRICTED
+ROWS 10;
+COMMENT ON FUNCTION linkpred_similar(anyelement, integer, text) IS
+'the k items most similar to item (cosine similarity of the item embeddings), best first';
 
 -- Evaluation and heuristics -------------------------------------------------
 

@@ -75,3 +75,25 @@ DROP TABLE short_lived;
 SELECT count(*) FROM linkpred_topk(1, 3, 'gone');
 SELECT count(*) FROM linkpred_topk(1, 3, 'gone', fresh => true);
 SELECT linkpred_drop('gone');
+
+-- filters while scoring: k rows whenever k items qualify
+SELECT count(*) AS rows, bool_and(item < 10) AS only_candidates
+FROM linkpred_topk(1, 5, candidates => ARRAY[0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+SELECT count(*) AS only_three_qualify FROM linkpred_topk(1, 5, candidates => ARRAY[0, 1, 2, 99999]);
+SELECT count(*) AS all_but_excluded, bool_and(item NOT IN (0, 1, 2)) AS none_excluded
+FROM linkpred_topk(1, 1000, exclude => ARRAY[0, 1, 2]);
+-- a filter written in SQL (here: even product ids), evaluated once per statement
+SELECT count(*) AS rows, bool_and(item % 2 = 0) AS all_even
+FROM linkpred_topk(1, 10, candidates => (SELECT array_agg(id) FROM products WHERE id % 2 = 0));
+-- filtered top-k is the unfiltered ranking restricted to the candidates
+SELECT (SELECT array_agg(item) FROM linkpred_topk(1, 3, candidates => ARRAY[10, 11, 12, 13, 14, 15]))
+     = (SELECT array_agg(item) FROM (SELECT item FROM linkpred_topk(1, 1000) t
+                                     WHERE item BETWEEN 10 AND 15 LIMIT 3) s) AS same_order;
+SELECT * FROM linkpred_topk(1, 5, candidates => 7);
+
+-- similar items: cosine similarity of item embeddings, the item itself left out
+SELECT count(*) AS rows, bool_and(similar_item <> 20) AS not_itself,
+       bool_and(score BETWEEN -1.0001 AND 1.0001) AS cosine
+FROM linkpred_similar(20, 5);
+SELECT count(*) AS unknown_item FROM linkpred_similar(424242, 5);
+SELECT * FROM linkpred_similar(20, 0);

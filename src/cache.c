@@ -42,7 +42,9 @@ typedef struct CallCache
 	uint64		generation;
 	LpServingModel *model;
 	bool		by_name;		/* resolved from the model argument */
+	int			requested_len;
 	char		requested[NAMEDATALEN];
+	Oid			argtypes[2];	/* the call site's first two argument types */
 } CallCache;
 
 static void
@@ -338,11 +340,27 @@ LpModelForCall(FunctionCallInfo fcinfo, int model_argno)
 {
 	CallCache  *cc = (CallCache *) fcinfo->flinfo->fn_extra;
 	char	   *requested = NULL;
+	text	   *t = NULL;
 
 	if (!PG_ARGISNULL(model_argno))
-	{
-		text	   *t = PG_GETARG_TEXT_PP(model_argno);
+		t = PG_GETARG_TEXT_PP(model_argno);
 
+	if (cc == NULL)
+	{
+		cc = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(CallCache));
+		cc->argtypes[0] = get_fn_expr_argtype(fcinfo->flinfo, 0);
+		cc->argtypes[1] = get_fn_expr_argtype(fcinfo->flinfo, 1);
+		fcinfo->flinfo->fn_extra = cc;
+	}
+	/* the fast path of a bulk call: same model as the last row, no allocation */
+	else if (cc->generation == cache_generation && cc->model != NULL &&
+			 cc->by_name == (t != NULL) &&
+			 (t == NULL || (VARSIZE_ANY_EXHDR(t) == cc->requested_len &&
+							memcmp(VARDATA_ANY(t), cc->requested, cc->requested_len) == 0)))
+		return cc->model;
+
+	if (t)
+	{
 		requested = text_to_cstring(t);
 		if (strlen(requested) > LINKPRED_MAX_NAME)
 			ereport(ERROR,
@@ -350,22 +368,25 @@ LpModelForCall(FunctionCallInfo fcinfo, int model_argno)
 					 errmsg("linkpred model \"%s\" does not exist", requested)));
 	}
 
-	if (cc == NULL)
-	{
-		cc = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(CallCache));
-		fcinfo->flinfo->fn_extra = cc;
-	}
-	else if (cc->generation == cache_generation && cc->model != NULL &&
-			 cc->by_name == (requested != NULL) &&
-			 (requested == NULL || strcmp(cc->requested, requested) == 0))
-		return cc->model;
-
 	cc->model = Resolve(requested);
 	cc->generation = cache_generation;
 	cc->by_name = (requested != NULL);
 	if (requested)
+	{
 		strlcpy(cc->requested, requested, NAMEDATALEN);
+		cc->requested_len = strlen(requested);
+	}
 	return cc->model;
+}
+
+Oid
+LpCallArgType(FunctionCallInfo fcinfo, int argno)
+{
+	CallCache  *cc = (CallCache *) fcinfo->flinfo->fn_extra;
+
+	if (cc != NULL && argno < 2)
+		return cc->argtypes[argno];
+	return get_fn_expr_argtype(fcinfo->flinfo, argno);
 }
 
 static int32

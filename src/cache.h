@@ -46,6 +46,7 @@ typedef struct LpServingModel
 	struct LpTrainConfig *fold; /* training hyperparameters, for fold-in */
 	void	   *fresh_plan;		/* SPIPlanPtr reading a user's current items */
 	float	   *fold_u;			/* dim floats: a folded-in user vector */
+	float	   *inorm;			/* item vector norms, built by linkpred_similar */
 	struct LpHeurGraph *heur;	/* built on first use by a heuristic */
 	struct LpHeurScratch *heur_scratch;
 	MemoryContext cxt;
@@ -58,6 +59,9 @@ typedef struct LpServingModel
  * statement's snapshot) and re-resolved when the model argument changes.
  */
 extern LpServingModel *LpModelForCall(FunctionCallInfo fcinfo, int model_argno);
+
+/* argument type of the call site, cached after LpModelForCall (argno 0, 1) */
+extern Oid	LpCallArgType(FunctionCallInfo fcinfo, int argno);
 
 /* dense index of a user / item value of any type, -1 if unknown */
 extern int32 LpLookupUser(const LpServingModel *m, Datum value, Oid valtype);

@@ -34,6 +34,7 @@
 PG_FUNCTION_INFO_V1(linkpred_score);
 PG_FUNCTION_INFO_V1(linkpred_topk);
 PG_FUNCTION_INFO_V1(linkpred_topk_many);
+PG_FUNCTION_INFO_V1(linkpred_similar);
 
 static inline float
 Dot(const float *a, const float *b, int dim)
@@ -177,8 +178,8 @@ linkpred_score(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
 		PG_RETURN_NULL();
 	m = LpModelForCall(fcinfo, 2);
-	ut = get_fn_expr_argtype(fcinfo->flinfo, 0);
-	vt = get_fn_expr_argtype(fcinfo->flinfo, 1);
+	ut = LpCallArgType(fcinfo, 0);
+	vt = LpCallArgType(fcinfo, 1);
 	v = LpLookupItem(m, PG_GETARG_DATUM(1), vt);
 	if (v < 0)
 		PG_RETURN_NULL();
@@ -218,6 +219,83 @@ LpCheckItemType(const LpServingModel *m, Oid utype)
 			 errdetail("linkpred_topk returns items in the type of its user argument."),
 			 errhint("Pass the user id cast to %s, for example linkpred_topk(u::%s, k): the user is found all the same.",
 					 format_type_be(m->item_type), format_type_be(m->item_type))));
+}
+
+/*
+ * The items of an array argument ("any": candidates or exclude) as model
+ * indices; items the model does not know are left out.  The array must hold
+ * ids of the user argument's type (the type items come back in).
+ */
+static int32 *
+ItemArray(FunctionCallInfo fcinfo, int argno, const char *argname, const LpServingModel *m,
+		  Oid utype, int *n)
+{
+	Oid			arrtype = get_fn_expr_argtype(fcinfo->flinfo, argno);
+	Oid			etype = get_element_type(arrtype);
+	ArrayType  *arr;
+	Datum	   *elems;
+	bool	   *nulls;
+	int			count,
+				w = 0;
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+	int32	   *out;
+
+	if (!OidIsValid(etype))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("argument \"%s\" must be an array of item ids, not %s",
+						argname, format_type_be(arrtype)),
+				 errhint("Pass for example %s => ARRAY[1, 2, 3], or (SELECT array_agg(id) FROM products WHERE in_stock).",
+						 argname)));
+	arr = DatumGetArrayTypeP(PG_GETARG_DATUM(argno));
+	get_typlenbyvalalign(etype, &typlen, &typbyval, &typalign);
+	deconstruct_array(arr, etype, typlen, typbyval, typalign, &elems, &nulls, &count);
+	out = palloc(sizeof(int32) * Max(count, 1));
+	for (int i = 0; i < count; i++)
+	{
+		int32		idx;
+
+		if (nulls[i])
+			continue;
+		idx = LpLookupItem(m, elems[i], etype);
+		if (idx >= 0)
+			out[w++] = idx;
+	}
+	*n = w;
+	return out;
+}
+
+/*
+ * Filters applied while scoring, before the top k are chosen, so a call
+ * returns k rows whenever k items qualify: only the candidates remain (if
+ * given), then the excluded items go.
+ */
+static void
+ApplyItemFilters(FunctionCallInfo fcinfo, const LpServingModel *m, Oid utype, float *s)
+{
+	int			n;
+
+	if (!PG_ARGISNULL(5))
+	{
+		int32	   *cand = ItemArray(fcinfo, 5, "candidates", m, utype, &n);
+		float	   *keep = palloc(sizeof(float) * Max(n, 1));
+
+		for (int i = 0; i < n; i++)
+			keep[i] = s[cand[i]];
+		for (int32 i = 0; i < m->n_items; i++)
+			s[i] = -INFINITY;
+		for (int i = 0; i < n; i++)
+			s[cand[i]] = keep[i];
+	}
+	if (!PG_ARGISNULL(6))
+	{
+		int32	   *ex = ItemArray(fcinfo, 6, "exclude", m, utype, &n);
+
+		for (int i = 0; i < n; i++)
+			s[ex[i]] = -INFINITY;
+	}
 }
 
 Datum
@@ -281,6 +359,7 @@ linkpred_topk(PG_FUNCTION_ARGS)
 	else
 		memcpy(s, m->bv, sizeof(float) * m->n_items);
 
+	ApplyItemFilters(fcinfo, m, utype, s);
 	k = Min(k, m->n_items);
 	heap = palloc(sizeof(int32) * k);
 	n = LpSelectTopK(s, m->n_items, m->ideg, k, heap);
@@ -435,6 +514,69 @@ linkpred_topk_many(PG_FUNCTION_ARGS)
 			nb = 0;
 			CHECK_FOR_INTERRUPTS();
 		}
+	}
+	return (Datum) 0;
+}
+
+/*
+ * linkpred_similar(item, k): the k items whose embeddings point the most
+ * the same way as item's (cosine similarity of the item vectors), the item
+ * itself left out.  Item norms are computed once per cached version.
+ */
+Datum
+linkpred_similar(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	Oid			itype = get_fn_expr_argtype(fcinfo->flinfo, 0);
+	LpServingModel *m;
+	int32		i,
+				k;
+	int32	   *top;
+	int			n;
+	float	   *s;
+	float		ni;
+
+	InitMaterializedSRF(fcinfo, 0);
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		return (Datum) 0;
+	k = PG_GETARG_INT32(1);
+	if (k <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("k must be positive, not %d", k)));
+	m = LpModelForCall(fcinfo, 2);
+	LpCheckItemType(m, itype);
+	i = LpLookupItem(m, PG_GETARG_DATUM(0), itype);
+	if (i < 0)
+		return (Datum) 0;		/* an item the model does not know */
+
+	if (m->inorm == NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(m->cxt);
+
+		m->inorm = MemoryContextAllocHuge(m->cxt, sizeof(float) * m->n_items);
+		for (int32 j = 0; j < m->n_items; j++)
+			m->inorm[j] = sqrtf(Dot(m->V + (int64) j * m->dim, m->V + (int64) j * m->dim, m->dim));
+		MemoryContextSwitchTo(old);
+	}
+	s = m->scratch;
+	cblas_sgemv(CblasRowMajor, CblasNoTrans, m->n_items, m->dim, 1.0f, m->V, m->dim,
+				m->V + (int64) i * m->dim, 1, 0.0f, s, 1);
+	ni = m->inorm[i];
+	for (int32 j = 0; j < m->n_items; j++)
+		s[j] = (ni > 0 && m->inorm[j] > 0) ? s[j] / (ni * m->inorm[j]) : 0.0f;
+	s[i] = -INFINITY;
+	k = Min(k, m->n_items);
+	top = palloc(sizeof(int32) * k);
+	n = LpSelectTopK(s, m->n_items, m->ideg, k, top);
+	for (int r = 0; r < n; r++)
+	{
+		Datum		values[2];
+		bool		nulls[2] = {false, false};
+
+		values[0] = LpKeyToDatum(m->ikeys, top[r], itype);
+		values[1] = Float8GetDatum((double) s[top[r]]);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	return (Datum) 0;
 }

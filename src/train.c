@@ -40,9 +40,14 @@ LpInitEmbeddings(LpEmbeddings *emb, int32 n_src, int32 n_dst, bool tied, uint64 
 
 		for (int64 i = 0; i < n; i += 2)
 		{
-			float		a = Max(LpRngUniform(&rng), 1e-7f);
+			/* one draw each: Max() would evaluate the draw twice */
+			float		a = LpRngUniform(&rng);
 			float		b = LpRngUniform(&rng);
-			float		r = sqrtf(-2.0f * logf(a)) * 0.1f;
+			float		r;
+
+			if (a < 1e-7f)
+				a = 1e-7f;		/* log(0) would be infinite */
+			r = sqrtf(-2.0f * logf(a)) * 0.1f;
 
 			m[i] = r * cosf(6.2831853f * b);
 			if (i + 1 < n)

@@ -12,6 +12,7 @@
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "nodes/execnodes.h"
 
 #include "keymap.h"
 
@@ -66,6 +67,11 @@ extern Oid	LpCallArgType(FunctionCallInfo fcinfo, int argno);
 /* dense index of a user / item value of any type, -1 if unknown */
 extern int32 LpLookupUser(const LpServingModel *m, Datum value, Oid valtype);
 extern int32 LpLookupItem(const LpServingModel *m, Datum value, Oid valtype);
+
+/* serve.c: k checked to be positive; the k best of a score row emitted as rows */
+extern int32 LpCheckK(int32 k);
+extern void LpEmitTopK(ReturnSetInfo *rsinfo, const LpServingModel *m, const float *s,
+					   int32 k, Oid type);
 
 /* serve.c: error unless the model's items can be returned in type utype */
 extern void LpCheckItemType(const LpServingModel *m, Oid utype);

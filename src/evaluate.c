@@ -764,18 +764,12 @@ linkpred_heuristic_topk(PG_FUNCTION_ARGS)
 	HeurArg		ha;
 	int32		u,
 				k;
-	int32	   *top;
-	int			n;
 	float	   *s;
 
 	InitMaterializedSRF(fcinfo, 0);
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
 		return (Datum) 0;
-	k = PG_GETARG_INT32(1);
-	if (k <= 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("k must be positive, not %d", k)));
+	k = LpCheckK(PG_GETARG_INT32(1));
 	h = ParseMethod(PG_ARGISNULL(2) ? "ra" : text_to_cstring(PG_GETARG_TEXT_PP(2)), &is_model);
 	if (is_model)
 		ereport(ERROR,
@@ -796,17 +790,6 @@ linkpred_heuristic_topk(PG_FUNCTION_ARGS)
 			s[m->seen[m->seen_start[u] + j]] = -INFINITY;
 	if (m->homogeneous)
 		s[u] = -INFINITY;
-	k = Min(k, m->n_items);
-	top = palloc(sizeof(int32) * k);
-	n = LpSelectTopK(s, m->n_items, m->ideg, k, top);
-	for (int i = 0; i < n; i++)
-	{
-		Datum		values[2];
-		bool		nulls[2] = {false, false};
-
-		values[0] = LpKeyToDatum(m->ikeys, top[i], utype);
-		values[1] = Float8GetDatum((double) s[top[i]]);
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
-	}
+	LpEmitTopK(rsinfo, m, s, k, utype);
 	return (Datum) 0;
 }

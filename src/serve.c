@@ -166,6 +166,43 @@ FoldInFresh(LpServingModel *m, Datum user, Oid utype, int *n, float *bu)
 	return items;
 }
 
+/* k of a top-k call: positive, at most the catalog */
+int32
+LpCheckK(int32 k)
+{
+	if (k <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("k must be positive, not %d", k),
+				 errhint("Ask for at least one item, for example k => 10.")));
+	return k;
+}
+
+/*
+ * Choose the k best of the score row s (excluded entries are -infinity)
+ * and return them as (item, score) rows in the given type, best first.
+ */
+void
+LpEmitTopK(ReturnSetInfo *rsinfo, const LpServingModel *m, const float *s, int32 k, Oid type)
+{
+	int32	   *top;
+	int			n;
+
+	k = Min(k, m->n_items);
+	top = palloc(sizeof(int32) * Max(k, 1));
+	n = LpSelectTopK(s, m->n_items, m->ideg, k, top);
+	for (int i = 0; i < n; i++)
+	{
+		Datum		values[2];
+		bool		nulls[2] = {false, false};
+
+		values[0] = LpKeyToDatum(m->ikeys, top[i], type);
+		values[1] = Float8GetDatum((double) s[top[i]]);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	pfree(top);
+}
+
 Datum
 linkpred_score(PG_FUNCTION_ARGS)
 {
@@ -308,19 +345,12 @@ linkpred_topk(PG_FUNCTION_ARGS)
 	Oid			utype = get_fn_expr_argtype(fcinfo->flinfo, 0);
 	int32		u = -1;
 	int32		k;
-	int32	   *heap;
 	float	   *s;
-	int			n;
 
 	InitMaterializedSRF(fcinfo, 0);
 	if (PG_ARGISNULL(1))
 		return (Datum) 0;
-	k = PG_GETARG_INT32(1);
-	if (k <= 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("k must be positive, not %d", k),
-				 errhint("Ask for at least one item, for example linkpred_topk(u, 10).")));
+	k = LpCheckK(PG_GETARG_INT32(1));
 
 	m = LpModelForCall(fcinfo, 2);
 	LpCheckItemType(m, utype);
@@ -360,19 +390,7 @@ linkpred_topk(PG_FUNCTION_ARGS)
 		memcpy(s, m->bv, sizeof(float) * m->n_items);
 
 	ApplyItemFilters(fcinfo, m, utype, s);
-	k = Min(k, m->n_items);
-	heap = palloc(sizeof(int32) * k);
-	n = LpSelectTopK(s, m->n_items, m->ideg, k, heap);
-	for (int i = 0; i < n; i++)
-	{
-		Datum		values[2];
-		bool		nulls[2] = {false, false};
-
-		values[0] = LpKeyToDatum(m->ikeys, heap[i], utype);
-		values[1] = Float8GetDatum((double) s[heap[i]]);
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
-	}
-	pfree(heap);
+	LpEmitTopK(rsinfo, m, s, k, utype);
 	return (Datum) 0;
 }
 
@@ -407,12 +425,7 @@ linkpred_topk_many(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, 0);
 	if (PG_ARGISNULL(1))
 		return (Datum) 0;
-	k = PG_GETARG_INT32(1);
-	if (k <= 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("k must be positive, not %d", k),
-				 errhint("Ask for at least one item per user.")));
+	k = LpCheckK(PG_GETARG_INT32(1));
 	m = LpModelForCall(fcinfo, 2);
 	LpCheckItemType(m, etype);
 
@@ -531,19 +544,13 @@ linkpred_similar(PG_FUNCTION_ARGS)
 	LpServingModel *m;
 	int32		i,
 				k;
-	int32	   *top;
-	int			n;
 	float	   *s;
 	float		ni;
 
 	InitMaterializedSRF(fcinfo, 0);
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
 		return (Datum) 0;
-	k = PG_GETARG_INT32(1);
-	if (k <= 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("k must be positive, not %d", k)));
+	k = LpCheckK(PG_GETARG_INT32(1));
 	m = LpModelForCall(fcinfo, 2);
 	LpCheckItemType(m, itype);
 	i = LpLookupItem(m, PG_GETARG_DATUM(0), itype);
@@ -566,17 +573,6 @@ linkpred_similar(PG_FUNCTION_ARGS)
 	for (int32 j = 0; j < m->n_items; j++)
 		s[j] = (ni > 0 && m->inorm[j] > 0) ? s[j] / (ni * m->inorm[j]) : 0.0f;
 	s[i] = -INFINITY;
-	k = Min(k, m->n_items);
-	top = palloc(sizeof(int32) * k);
-	n = LpSelectTopK(s, m->n_items, m->ideg, k, top);
-	for (int r = 0; r < n; r++)
-	{
-		Datum		values[2];
-		bool		nulls[2] = {false, false};
-
-		values[0] = LpKeyToDatum(m->ikeys, top[r], itype);
-		values[1] = Float8GetDatum((double) s[top[r]]);
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
-	}
+	LpEmitTopK(rsinfo, m, s, k, itype);
 	return (Datum) 0;
 }

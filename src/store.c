@@ -84,6 +84,30 @@ WriteSide(SPIPlanPtr plan, const LpStoreRequest *req, int32 version, char side,
 	MemoryContextDelete(tmp);
 }
 
+/*
+ * Parameters first .. first+5 of a statement: what a version was trained
+ * from (relation, source columns, weight column, id types).
+ */
+static void
+SourceParams(const LpStoreRequest *req, int first, Oid *t, Datum *v, char *n)
+{
+	const LpLoadedGraph *lg = req->loaded;
+
+	t[first] = OIDOID;
+	v[first] = ObjectIdGetDatum(req->relid);
+	t[first + 1] = TEXTOID;
+	v[first + 1] = CStringGetTextDatum(req->src_column);
+	t[first + 2] = TEXTOID;
+	v[first + 2] = CStringGetTextDatum(req->dst_column);
+	t[first + 3] = TEXTOID;
+	v[first + 3] = req->weight_column ? CStringGetTextDatum(req->weight_column) : (Datum) 0;
+	n[first + 3] = req->weight_column ? ' ' : 'n';
+	t[first + 4] = OIDOID;
+	v[first + 4] = ObjectIdGetDatum(lg->src_type);
+	t[first + 5] = OIDOID;
+	v[first + 5] = ObjectIdGetDatum(lg->dst_type);
+}
+
 int32
 LpStoreVersion(const LpStoreRequest *req)
 {
@@ -122,19 +146,7 @@ LpStoreVersion(const LpStoreRequest *req)
 		memset(n, ' ', sizeof(n));
 		t[1] = OIDOID;
 		v[1] = ObjectIdGetDatum(req->owner);
-		t[2] = OIDOID;
-		v[2] = ObjectIdGetDatum(req->relid);
-		t[3] = TEXTOID;
-		v[3] = CStringGetTextDatum(req->src_column);
-		t[4] = TEXTOID;
-		v[4] = CStringGetTextDatum(req->dst_column);
-		t[5] = TEXTOID;
-		v[5] = req->weight_column ? CStringGetTextDatum(req->weight_column) : (Datum) 0;
-		n[5] = req->weight_column ? ' ' : 'n';
-		t[6] = OIDOID;
-		v[6] = ObjectIdGetDatum(lg->src_type);
-		t[7] = OIDOID;
-		v[7] = ObjectIdGetDatum(lg->dst_type);
+		SourceParams(req, 2, t, v, n);
 		LpSpiExec("INSERT INTO linkpred.model_catalog (name, owner, source, src_column,"
 				  " dst_column, weight_column, user_type, item_type)"
 				  " VALUES ($1, $2::regrole, $3::regclass, $4, $5, $6, $7::regtype, $8::regtype)",
@@ -171,19 +183,7 @@ LpStoreVersion(const LpStoreRequest *req)
 										req->final_loss, req->train_seconds, req->peak_rss_mb,
 										req->epochs_run, req->warm_version, req->warm_nodes));
 	memset(n, ' ', sizeof(n));
-	t[9] = OIDOID;
-	v[9] = ObjectIdGetDatum(req->relid);
-	t[10] = TEXTOID;
-	v[10] = CStringGetTextDatum(req->src_column);
-	t[11] = TEXTOID;
-	v[11] = CStringGetTextDatum(req->dst_column);
-	t[12] = TEXTOID;
-	v[12] = req->weight_column ? CStringGetTextDatum(req->weight_column) : (Datum) 0;
-	n[12] = req->weight_column ? ' ' : 'n';
-	t[13] = OIDOID;
-	v[13] = ObjectIdGetDatum(lg->src_type);
-	t[14] = OIDOID;
-	v[14] = ObjectIdGetDatum(lg->dst_type);
+	SourceParams(req, 9, t, v, n);
 	LpSpiExec("INSERT INTO linkpred.version_catalog (model, version, job_id, dim, n_users,"
 			  " n_items, n_edges, options, metrics, source, src_column, dst_column,"
 			  " weight_column, user_type, item_type)"
@@ -216,19 +216,7 @@ LpStoreVersion(const LpStoreRequest *req)
 
 	/* activate, and record where this version came from */
 	memset(n, ' ', sizeof(n));
-	t[2] = OIDOID;
-	v[2] = ObjectIdGetDatum(req->relid);
-	t[3] = TEXTOID;
-	v[3] = CStringGetTextDatum(req->src_column);
-	t[4] = TEXTOID;
-	v[4] = CStringGetTextDatum(req->dst_column);
-	t[5] = TEXTOID;
-	v[5] = req->weight_column ? CStringGetTextDatum(req->weight_column) : (Datum) 0;
-	n[5] = req->weight_column ? ' ' : 'n';
-	t[6] = OIDOID;
-	v[6] = ObjectIdGetDatum(lg->src_type);
-	t[7] = OIDOID;
-	v[7] = ObjectIdGetDatum(lg->dst_type);
+	SourceParams(req, 2, t, v, n);
 	LpSpiExec("UPDATE linkpred.model_catalog SET active_version = $2, source = $3::regclass,"
 			  " src_column = $4, dst_column = $5, weight_column = $6,"
 			  " user_type = $7::regtype, item_type = $8::regtype WHERE name = $1",

@@ -97,3 +97,10 @@ SELECT count(*) AS rows, bool_and(similar_item <> 20) AS not_itself,
 FROM linkpred_similar(20, 5);
 SELECT count(*) AS unknown_item FROM linkpred_similar(424242, 5);
 SELECT * FROM linkpred_similar(20, 0);
+
+-- a dropped model is gone for every later statement, even where it was cached
+CREATE TABLE drop_me AS SELECT * FROM events WHERE user_id IS NOT NULL AND item_id IS NOT NULL;
+SELECT linkpred_train('dropped', 'drop_me', 'user_id', 'item_id', options => '{"dim": 4, "epochs": 1, "seed": 1}') IS NOT NULL;
+SELECT linkpred_score(1, 20, 'dropped') IS NOT NULL AS cached_now;
+SELECT linkpred_drop('dropped');
+SELECT linkpred_score(1, 20, 'dropped');

@@ -252,8 +252,9 @@ Resolve(const char *requested)
 			  " coalesce((v.options->>'directed')::bool, false),"
 			  " m.src_column::text, m.dst_column::text, m.source::oid,"
 			  " coalesce((v.options->>'lr')::float8, 0.05), coalesce((v.options->>'reg')::float8, 0.01),"
-			  " coalesce((v.options->>'negatives')::int, 4), coalesce(v.options->>'loss', 'bpr') = 'bce',"
-			  " coalesce((v.options->>'bias')::bool, true)"
+			  " coalesce((v.options->>'negatives')::int, 4), coalesce(v.options->>'loss', 'bpr'),"
+			  " coalesce((v.options->>'bias')::bool, true),"
+			  " coalesce((v.options->>'margin')::float8, 1)"
 			  " FROM linkpred.model_catalog m LEFT JOIN linkpred.version_catalog v"
 			  " ON v.model = m.name AND v.version = m.active_version WHERE m.name = $1",
 			  1, t, v, NULL, true);
@@ -292,7 +293,17 @@ Resolve(const char *requested)
 	fold.lr = (float) DatumGetFloat8(SPI_getbinval(tup, desc, 14, &isnull));
 	fold.reg = (float) DatumGetFloat8(SPI_getbinval(tup, desc, 15, &isnull));
 	fold.negatives = DatumGetInt32(SPI_getbinval(tup, desc, 16, &isnull));
-	fold.loss = DatumGetBool(SPI_getbinval(tup, desc, 17, &isnull)) ? LP_TRAIN_BCE : LP_TRAIN_BPR;
+	{
+		char	   *loss = SPI_getvalue(tup, desc, 17);
+
+		fold.loss = strcmp(loss, "bce") == 0 ? LP_TRAIN_BCE :
+			strcmp(loss, "margin") == 0 ? LP_TRAIN_MARGIN :
+			strcmp(loss, "mse") == 0 ? LP_TRAIN_MSE : LP_TRAIN_BPR;
+	}
+	fold.margin = (float) DatumGetFloat8(SPI_getbinval(tup, desc, 19, &isnull));
+	fold.neg_mode = LP_NEG_PLAIN;
+	fold.hard_pool = 8;
+	fold.mean_degree = 1;
 	fold.bias = DatumGetBool(SPI_getbinval(tup, desc, 18, &isnull));
 	fold.dim = hdr.dim;
 	fold.epochs = 0;

@@ -40,8 +40,8 @@ typedef struct OptDef
 	const char *doc;
 } OptDef;
 
-static const char *const loss_names[] = {"bpr", "bce", NULL};
-static const char *const sampler_names[] = {"uniform", "degree", NULL};
+static const char *const loss_names[] = {"bpr", "bce", "margin", "mse", NULL};
+static const char *const sampler_names[] = {"uniform", "degree", "inbatch", "hard", "dynamic", NULL};
 
 #define OFF(f) offsetof(LpOptions, f)
 
@@ -50,8 +50,10 @@ static const OptDef LpOptionTable[] = {
 	{"epochs", OPT_INT, 1, 100000, OFF(epochs), NULL, "passes over the edges"},
 	{"lr", OPT_REAL, 1e-6, 10, OFF(lr), NULL, "initial learning rate"},
 	{"reg", OPT_REAL, 0, 10, OFF(reg), NULL, "L2 regularisation"},
-	{"loss", OPT_ENUM, 0, 0, OFF(loss), loss_names, "bpr or bce"},
-	{"sampler", OPT_ENUM, 0, 0, OFF(sampler), sampler_names, "uniform or degree"},
+	{"loss", OPT_ENUM, 0, 0, OFF(loss), loss_names, "bpr, bce, margin or mse"},
+	{"margin", OPT_REAL, 0, 100, OFF(margin), NULL, "margin of the margin loss"},
+	{"sampler", OPT_ENUM, 0, 0, OFF(sampler), sampler_names, "uniform, degree, inbatch, hard or dynamic"},
+	{"hard_pool", OPT_INT, 2, 1000, OFF(hard_pool), NULL, "candidates per hard negative"},
 	{"degree_alpha", OPT_REAL, 0, 2, OFF(degree_alpha), NULL, "degree sampler exponent"},
 	{"negatives", OPT_INT, 1, 1000, OFF(negatives), NULL, "non-edges per edge"},
 	{"bias", OPT_BOOL, 0, 0, OFF(bias), NULL, "per-node bias term"},
@@ -76,6 +78,8 @@ SetDefaults(LpOptions *o)
 	o->sampler = LP_SAMPLER_UNIFORM;
 	o->degree_alpha = 0.75;
 	o->negatives = 4;
+	o->margin = 1.0;
+	o->hard_pool = 8;
 	o->bias = true;
 	o->bipartite = true;
 	o->directed = false;

@@ -14,13 +14,18 @@
 typedef enum LpLoss
 {
 	LP_LOSS_BPR,
-	LP_LOSS_BCE
+	LP_LOSS_BCE,
+	LP_LOSS_MARGIN,
+	LP_LOSS_MSE
 } LpLoss;
 
 typedef enum LpSampler
 {
 	LP_SAMPLER_UNIFORM,
-	LP_SAMPLER_DEGREE
+	LP_SAMPLER_DEGREE,
+	LP_SAMPLER_INBATCH,
+	LP_SAMPLER_HARD,
+	LP_SAMPLER_DYNAMIC
 } LpSampler;
 
 typedef struct LpOptions
@@ -33,6 +38,8 @@ typedef struct LpOptions
 	LpSampler	sampler;
 	double		degree_alpha;	/* exponent of the degree sampler */
 	int			negatives;		/* sampled non-edges per positive */
+	double		margin;			/* loss "margin" */
+	int			hard_pool;		/* sampler "hard": candidates per negative */
 	bool		bias;			/* learn a per-node bias term */
 	bool		bipartite;		/* two id spaces (user -> item) */
 	bool		directed;		/* homogeneous graphs only */

@@ -82,6 +82,86 @@ Sigmoid(float x)
 	return x >= 0 ? 1.0f / (1.0f + expf(-x)) : expf(x) / (1.0f + expf(x));
 }
 
+static inline bool
+Pairwise(LpTrainLoss loss)
+{
+	return loss == LP_TRAIN_BPR || loss == LP_TRAIN_MARGIN;
+}
+
+/* pointwise: d(log-likelihood or -error)/ds for score s against target t */
+static inline float
+PointGrad(const LpTrainConfig *cfg, float s, float t, float *loss)
+{
+	if (cfg->loss == LP_TRAIN_MSE)
+	{
+		*loss += (s - t) * (s - t);
+		return t - s;
+	}
+	*loss += t > 0 ? SoftplusNeg(s) : SoftplusNeg(-s);
+	return t > 0 ? 1.0f - Sigmoid(s) : -Sigmoid(s);
+}
+
+/* pairwise: the same for the difference x = s_ui - s_uj */
+static inline float
+PairGrad(const LpTrainConfig *cfg, float x, float *loss)
+{
+	if (cfg->loss == LP_TRAIN_MARGIN)
+	{
+		if (x >= cfg->margin)
+			return 0.0f;
+		*loss += cfg->margin - x;
+		return 1.0f;
+	}
+	*loss += SoftplusNeg(x);
+	return 1.0f - Sigmoid(x);
+}
+
+static inline float
+Score(const LpEmbeddings *emb, int dim, const float *pu, int32 u, int32 j)
+{
+	return Dot(pu, emb->V + (int64) j * dim, dim) + emb->bu[u] + emb->bv[j];
+}
+
+/* one negative for u under the configured mode; -1 if none found */
+int32
+LpNegative(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sampler,
+		 const LpEmbeddings *emb, const float *pu, LpRng *rng, int32 u)
+{
+	if (cfg->neg_mode == LP_NEG_INBATCH)
+	{
+		for (int t = 0; t < LP_MAX_REDRAWS; t++)
+		{
+			int32		j = g->targets[LpRngNext(rng) % (uint64) g->n_entries];
+
+			if (!(g->homogeneous && j == u) && !LpGraphHasEdge(g, u, j))
+				return j;
+		}
+		return -1;
+	}
+	if (cfg->neg_mode == LP_NEG_HARD)
+	{
+		int32		best = -1;
+		float		best_s = 0;
+
+		for (int c = 0; c < cfg->hard_pool; c++)
+		{
+			int32		j = LpDrawNegative(g, sampler, rng, u);
+			float		s;
+
+			if (j < 0)
+				continue;
+			s = Score(emb, cfg->dim, pu, u, j);
+			if (best < 0 || s > best_s)
+			{
+				best = j;
+				best_s = s;
+			}
+		}
+		return best;
+	}
+	return LpDrawNegative(g, sampler, rng, u);
+}
+
 /* one positive u -> i with its negatives; returns the loss */
 static float
 Step(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sampler,
@@ -92,13 +172,25 @@ Step(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sampler,
 	float	   *pu = emb->U + (int64) u * dim;
 	float	   *pi = emb->V + (int64) i * dim;
 	float		loss = 0;
+	int			negatives = cfg->negatives;
 
-	if (cfg->loss == LP_TRAIN_BCE)
+	if (cfg->neg_mode == LP_NEG_DYNAMIC)
 	{
-		float		x = Dot(pu, pi, dim) + emb->bu[u] + emb->bv[i];
-		float		gr = (1.0f - Sigmoid(x)) * w;
+		/* DSSLP: rarely seen nodes get more contrast, hubs fewer */
+		float		k = cfg->negatives *
+			sqrtf(cfg->mean_degree / (float) Max(g->offsets[u + 1] - g->offsets[u], 1));
 
-		loss += SoftplusNeg(x) * w;
+		negatives = Max(1, Min((int) (k + 0.5f), 4 * cfg->negatives));
+	}
+
+	if (!Pairwise(cfg->loss))
+	{
+		/* a positive: target 1 (bce) or the edge weight (mse) */
+		float		gr = PointGrad(cfg, Score(emb, dim, pu, u, i), cfg->loss == LP_TRAIN_MSE ? w : 1.0f,
+								   &loss);
+
+		if (cfg->loss == LP_TRAIN_BCE)
+			gr *= w;
 		for (int d = 0; d < dim; d++)
 		{
 			float		a = pu[d],
@@ -114,20 +206,18 @@ Step(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sampler,
 		}
 	}
 
-	for (int n = 0; n < cfg->negatives; n++)
+	for (int n = 0; n < negatives; n++)
 	{
-		int32		j = LpDrawNegative(g, sampler, rng, u);
+		int32		j = LpNegative(g, cfg, sampler, emb, pu, rng, u);
 		float	   *pj;
 
 		if (j < 0)
 			continue;
 		pj = emb->V + (int64) j * dim;
-		if (cfg->loss == LP_TRAIN_BCE)
+		if (!Pairwise(cfg->loss))
 		{
-			float		x = Dot(pu, pj, dim) + emb->bu[u] + emb->bv[j];
-			float		gr = -Sigmoid(x);
+			float		gr = PointGrad(cfg, Score(emb, dim, pu, u, j), 0.0f, &loss);
 
-			loss += SoftplusNeg(-x);
 			for (int d = 0; d < dim; d++)
 			{
 				float		a = pu[d],
@@ -146,13 +236,14 @@ Step(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sampler,
 		{
 			float		x = 0;
 			float		gr;
+			float		l = 0;
 
 			for (int d = 0; d < dim; d++)
 				x += pu[d] * (pi[d] - pj[d]);
 			if (cfg->bias)
 				x += emb->bv[i] - emb->bv[j];
-			gr = (1.0f - Sigmoid(x)) * w;
-			loss += SoftplusNeg(x) * w;
+			gr = PairGrad(cfg, x, &l) * w;
+			loss += l * w;
 			for (int d = 0; d < dim; d++)
 			{
 				float		a = pu[d],
@@ -267,14 +358,15 @@ LpFoldIn(const float *V, const float *bv, int32 n_items, const int32 *items, int
 		{
 			const float *vi = V + (int64) items[t] * dim;
 
-			if (cfg->loss == LP_TRAIN_BCE)
+			if (!Pairwise(cfg->loss))
 			{
 				float		x = *bu + bv[items[t]];
 				float		g;
+				float		l = 0;
 
 				for (int d = 0; d < dim; d++)
 					x += u[d] * vi[d];
-				g = 1.0f - Sigmoid(x);
+				g = PointGrad(cfg, x, 1.0f, &l);
 				for (int d = 0; d < dim; d++)
 					u[d] += lr * (g * vi[d] - cfg->reg * u[d]);
 				if (cfg->bias)
@@ -295,14 +387,15 @@ LpFoldIn(const float *V, const float *bv, int32 n_items, const int32 *items, int
 				if (j < 0)
 					continue;
 				vj = V + (int64) j * dim;
-				if (cfg->loss == LP_TRAIN_BCE)
+				if (!Pairwise(cfg->loss))
 				{
 					float		x = *bu + bv[j];
 					float		g;
+					float		l = 0;
 
 					for (int d = 0; d < dim; d++)
 						x += u[d] * vj[d];
-					g = -Sigmoid(x);
+					g = PointGrad(cfg, x, 0.0f, &l);
 					for (int d = 0; d < dim; d++)
 						u[d] += lr * (g * vj[d] - cfg->reg * u[d]);
 					if (cfg->bias)
@@ -312,10 +405,11 @@ LpFoldIn(const float *V, const float *bv, int32 n_items, const int32 *items, int
 				{
 					float		x = bv[items[t]] - bv[j];
 					float		g;
+					float		l = 0;
 
 					for (int d = 0; d < dim; d++)
 						x += u[d] * (vi[d] - vj[d]);
-					g = 1.0f - Sigmoid(x);
+					g = PairGrad(cfg, x, &l);
 					for (int d = 0; d < dim; d++)
 						u[d] += lr * (g * (vi[d] - vj[d]) - cfg->reg * u[d]);
 				}

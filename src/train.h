@@ -82,9 +82,20 @@ LpDrawNegative(const LpGraph *g, const LpSamplerState *sampler, LpRng *rng, int3
 
 typedef enum LpTrainLoss
 {
-	LP_TRAIN_BPR,
-	LP_TRAIN_BCE
+	LP_TRAIN_BPR,				/* pairwise: -log sigmoid(s_ui - s_uj) */
+	LP_TRAIN_BCE,				/* pointwise: logistic, edges 1, non-edges 0 */
+	LP_TRAIN_MARGIN,			/* pairwise: max(0, margin - (s_ui - s_uj)) */
+	LP_TRAIN_MSE				/* pointwise: (s - target)^2, target = edge weight or 0 */
 } LpTrainLoss;
+
+/* how the negatives of a positive are chosen, on top of the sampler's distribution */
+typedef enum LpNegMode
+{
+	LP_NEG_PLAIN,				/* `negatives` draws from the sampler */
+	LP_NEG_INBATCH,				/* targets of random training edges (in-batch negatives) */
+	LP_NEG_HARD,				/* each negative the best-scoring of hard_pool draws */
+	LP_NEG_DYNAMIC				/* count scaled by sqrt(mean degree / degree), 1 .. 4x */
+} LpNegMode;
 
 typedef struct LpTrainConfig
 {
@@ -96,6 +107,10 @@ typedef struct LpTrainConfig
 	int			negatives;
 	bool		bias;
 	uint64		seed;
+	float		margin;			/* LP_TRAIN_MARGIN */
+	LpNegMode	neg_mode;
+	int			hard_pool;		/* LP_NEG_HARD */
+	float		mean_degree;	/* LP_NEG_DYNAMIC: n_entries / n_src */
 } LpTrainConfig;
 
 /*
@@ -125,6 +140,14 @@ typedef enum LpTrainResult
 	LP_TRAIN_STOPPED,
 	LP_TRAIN_DIVERGED
 } LpTrainResult;
+
+/*
+ * One negative for source u under cfg->neg_mode (pu = u's current vector,
+ * for hard negatives); never u itself in a homogeneous graph nor one of
+ * u's training edges; -1 when none was found.
+ */
+extern int32 LpNegative(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sampler,
+						const LpEmbeddings *emb, const float *pu, LpRng *rng, int32 u);
 
 /*
  * order (int64) and entry_src (int32) are n_entries scratch arrays: the

@@ -222,10 +222,53 @@ TestInitFinite(void)
 	Check(ok, "initial embeddings are finite (Gowalla's shape, seeds 1-6, seed 4 once was not)");
 }
 
+/* every negative mode keeps the rule: never a training edge, never u */
+static void
+TestNegativeModes(void)
+{
+	LpRng		rng;
+	LpGraph		g;
+	LpSamplerState s;
+	LpEmbeddings emb;
+	LpTrainConfig cfg = {.dim = 8, .negatives = 4, .hard_pool = 8};
+	int32		n = 300;
+	static const LpNegMode modes[] = {LP_NEG_PLAIN, LP_NEG_INBATCH, LP_NEG_HARD, LP_NEG_DYNAMIC};
+	int64		bad = 0,
+				drawn = 0;
+
+	LpRngSeed(&rng, 5);
+	g = RandomGraph(n, 120, true, &rng);
+	emb.dim = 8;
+	emb.U = malloc(sizeof(float) * n * 8);
+	emb.V = emb.U;
+	emb.bu = malloc(sizeof(float) * n);
+	emb.bv = emb.bu;
+	LpInitEmbeddings(&emb, n, n, true, 1);
+	LpSamplerInitUniform(&s, n);
+	cfg.mean_degree = (float) g.n_entries / n;
+	for (int m = 0; m < 4; m++)
+	{
+		cfg.neg_mode = modes[m];
+		for (int i = 0; i < 20000; i++)
+		{
+			int32		u = (int32) LpRngBelow(&rng, n);
+			int32		j = LpNegative(&g, &cfg, &s, &emb, emb.U + u * 8, &rng, u);
+
+			if (j < 0)
+				continue;
+			drawn++;
+			if (j == u || LpGraphHasEdge(&g, u, j))
+				bad++;
+		}
+	}
+	Check(bad == 0 && drawn > 70000, "plain, inbatch, hard and dynamic negatives are never training edges");
+}
+
 int
 main(void)
 {
-	printf("1..6\n");
+	printf("1..7\n");
+	TestNegativeModes();
 	TestInitFinite();
 	TestNegativesAreNonEdges(false);
 	TestNegativesAreNonEdges(true);

@@ -2,7 +2,7 @@
 -- row-level security apply), the SELECT privilege is checked at submit
 -- time, and models and jobs belong to their owner role.
 \set ON_ERROR_STOP 1
-SELECT plan(20);
+SELECT plan(21);
 
 CREATE ROLE lp_alice LOGIN;
 CREATE ROLE lp_bob LOGIN;
@@ -49,6 +49,7 @@ SELECT throws_ok($$SELECT * FROM linkpred_topk(1, 3, model => 'amodel')$$, '4250
 SELECT throws_ok($$SELECT linkpred_drop('amodel')$$, '42501', NULL, 'nor drop it');
 SELECT throws_ok($$SELECT linkpred_activate('amodel', 1)$$, '42501', NULL, 'nor activate a version of it');
 SELECT throws_ok(format('SELECT linkpred_wait(%s)', :alice_job), '42501', NULL, 'nor wait for alice''s job');
+SELECT throws_ok(format('SELECT linkpred_cancel(%s)', :alice_job), '42501', NULL, 'nor cancel it');
 SELECT throws_ok($$SELECT linkpred_train('amodel', 'col_events', 'user_id', 'item_id')$$,
                  '42501', NULL, 'nor train over her model''s name');
 SELECT throws_ok($$SELECT * FROM linkpred.embedding_store$$, '42501', NULL, 'the storage tables are private');

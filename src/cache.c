@@ -30,6 +30,7 @@
 #include "cache.h"
 #include "train.h"
 #include "linkpred.h"
+#include "options.h"
 
 #define MAX_CACHED_MODELS 64
 
@@ -226,12 +227,9 @@ static LpServingModel *
 Resolve(const char *requested)
 {
 	LpCatalogContext cc;
-	Oid			t[1] = {TEXTOID};
-	Datum		v[1];
 	const char *name;
-	bool		isnull;
-	HeapTuple	tup;
-	TupleDesc	desc;
+	LpModelRow	row;
+	LpOptions	opts;
 	LpServingModel hdr;
 	LpTrainConfig fold;
 	LpServingModel *m;
@@ -244,69 +242,35 @@ Resolve(const char *requested)
 	memset(&hdr, 0, sizeof(hdr));
 	strlcpy(hdr.name, name, NAMEDATALEN);
 
-	v[0] = CStringGetTextDatum(name);
-	LpCatalogEnter(&cc);
-	LpSpiExec("SELECT m.owner::oid, m.active_version, v.job_id, m.user_type::oid,"
-			  " m.item_type::oid, v.dim, v.n_users, v.n_items,"
-			  " coalesce((v.options->>'bipartite')::bool, true),"
-			  " coalesce((v.options->>'directed')::bool, false),"
-			  " m.src_column::text, m.dst_column::text, m.source::oid,"
-			  " coalesce((v.options->>'lr')::float8, 0.05), coalesce((v.options->>'reg')::float8, 0.01),"
-			  " coalesce((v.options->>'negatives')::int, 4), coalesce(v.options->>'loss', 'bpr'),"
-			  " coalesce((v.options->>'bias')::bool, true),"
-			  " coalesce((v.options->>'margin')::float8, 1)"
-			  " FROM linkpred.model_catalog m LEFT JOIN linkpred.version_catalog v"
-			  " ON v.model = m.name AND v.version = m.active_version WHERE m.name = $1",
-			  1, t, v, NULL, true);
-	LpCatalogLeave(&cc);
-	if (SPI_processed == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("linkpred model \"%s\" does not exist", name),
-				 errhint("See linkpred.models for the models you can use.")));
-	tup = SPI_tuptable->vals[0];
-	desc = SPI_tuptable->tupdesc;
-	hdr.owner = DatumGetObjectId(SPI_getbinval(tup, desc, 1, &isnull));
-	if (!has_privs_of_role(GetUserId(), hdr.owner))
+	LpReadModel(name, false, false, &row);
+	if (!has_privs_of_role(GetUserId(), row.owner))
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("permission denied for linkpred model \"%s\"", name),
-				 errdetail("The model belongs to role \"%s\".", GetUserNameFromId(hdr.owner, false)),
+				 errdetail("The model belongs to role \"%s\".", GetUserNameFromId(row.owner, false)),
 				 errhint("Ask a member of that role to grant it to you.")));
-	hdr.version = DatumGetInt32(SPI_getbinval(tup, desc, 2, &isnull));
-	if (isnull)
+	if (row.active_version == 0 || row.options == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("linkpred model \"%s\" has no active version", name),
 				 errhint("Train it with linkpred_train().")));
-	hdr.job_id = DatumGetInt64(SPI_getbinval(tup, desc, 3, &isnull));
-	hdr.user_type = DatumGetObjectId(SPI_getbinval(tup, desc, 4, &isnull));
-	hdr.item_type = DatumGetObjectId(SPI_getbinval(tup, desc, 5, &isnull));
-	hdr.dim = DatumGetInt32(SPI_getbinval(tup, desc, 6, &isnull));
-	hdr.n_users = (int32) DatumGetInt64(SPI_getbinval(tup, desc, 7, &isnull));
-	hdr.n_items = (int32) DatumGetInt64(SPI_getbinval(tup, desc, 8, &isnull));
-	hdr.homogeneous = !DatumGetBool(SPI_getbinval(tup, desc, 9, &isnull));
-	hdr.tied = hdr.homogeneous && !DatumGetBool(SPI_getbinval(tup, desc, 10, &isnull));
-	strlcpy(hdr.src_column, SPI_getvalue(tup, desc, 11), NAMEDATALEN);
-	strlcpy(hdr.dst_column, SPI_getvalue(tup, desc, 12), NAMEDATALEN);
-	hdr.source = DatumGetObjectId(SPI_getbinval(tup, desc, 13, &isnull));
-	fold.lr = (float) DatumGetFloat8(SPI_getbinval(tup, desc, 14, &isnull));
-	fold.reg = (float) DatumGetFloat8(SPI_getbinval(tup, desc, 15, &isnull));
-	fold.negatives = DatumGetInt32(SPI_getbinval(tup, desc, 16, &isnull));
-	{
-		char	   *loss = SPI_getvalue(tup, desc, 17);
-
-		fold.loss = strcmp(loss, "bce") == 0 ? LP_TRAIN_BCE :
-			strcmp(loss, "margin") == 0 ? LP_TRAIN_MARGIN :
-			strcmp(loss, "mse") == 0 ? LP_TRAIN_MSE : LP_TRAIN_BPR;
-	}
-	fold.margin = (float) DatumGetFloat8(SPI_getbinval(tup, desc, 19, &isnull));
+	LpOptionsParseText(row.options, &opts);
+	hdr.owner = row.owner;
+	hdr.version = row.active_version;
+	hdr.job_id = row.job_id;
+	hdr.user_type = row.user_type;
+	hdr.item_type = row.item_type;
+	hdr.dim = row.dim;
+	hdr.n_users = (int32) row.n_users;
+	hdr.n_items = (int32) row.n_items;
+	hdr.homogeneous = !opts.bipartite;
+	hdr.tied = hdr.homogeneous && !opts.directed;
+	strlcpy(hdr.src_column, row.src_column, NAMEDATALEN);
+	strlcpy(hdr.dst_column, row.dst_column, NAMEDATALEN);
+	hdr.source = row.source;
+	/* fold-in trains one user with the model's own loss and settings */
+	LpOptionsToTrainConfig(&opts, &fold);
 	fold.neg_mode = LP_NEG_PLAIN;
-	fold.hard_pool = 8;
-	fold.mean_degree = 1;
-	fold.bias = DatumGetBool(SPI_getbinval(tup, desc, 18, &isnull));
-	fold.dim = hdr.dim;
-	fold.epochs = 0;
 	fold.seed = 42;
 
 	for (int i = 0; i < n_cached; i++)

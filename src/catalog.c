@@ -28,6 +28,7 @@
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
@@ -276,4 +277,65 @@ LpMemoryOverBudget(const char *when, double need_mb, int budget_kb, const char *
 					need_mb, when, budget_kb / 1024.0),
 			 errdetail("%s", detail),
 			 errhint("Lower \"dim\", train on fewer edges, or have a superuser raise linkpred.max_memory.")));
+}
+
+bool
+LpReadModel(const char *name, bool lock, bool missing_ok, LpModelRow *row)
+{
+	LpCatalogContext cc;
+	Oid			t[1] = {TEXTOID};
+	Datum		v[1];
+	HeapTuple	tup;
+	TupleDesc	desc;
+	bool		isnull;
+	char	   *s;
+
+	memset(row, 0, sizeof(*row));
+	v[0] = CStringGetTextDatum(name);
+	LpCatalogEnter(&cc);
+	LpSpiExec(lock ?
+			  "SELECT m.owner::oid, m.active_version, m.source::oid, m.src_column::text,"
+			  " m.dst_column::text, m.weight_column::text, m.user_type::oid, m.item_type::oid,"
+			  " v.job_id, v.dim, v.n_users, v.n_items, v.options::text"
+			  " FROM linkpred.model_catalog m LEFT JOIN linkpred.version_catalog v"
+			  " ON v.model = m.name AND v.version = m.active_version WHERE m.name = $1"
+			  " FOR UPDATE OF m" :
+			  "SELECT m.owner::oid, m.active_version, m.source::oid, m.src_column::text,"
+			  " m.dst_column::text, m.weight_column::text, m.user_type::oid, m.item_type::oid,"
+			  " v.job_id, v.dim, v.n_users, v.n_items, v.options::text"
+			  " FROM linkpred.model_catalog m LEFT JOIN linkpred.version_catalog v"
+			  " ON v.model = m.name AND v.version = m.active_version WHERE m.name = $1",
+			  1, t, v, NULL, !lock);
+	LpCatalogLeave(&cc);
+	if (SPI_processed == 0)
+	{
+		if (missing_ok)
+			return false;
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("linkpred model \"%s\" does not exist", name),
+				 errhint("See linkpred.models for the models you can use.")));
+	}
+	tup = SPI_tuptable->vals[0];
+	desc = SPI_tuptable->tupdesc;
+	row->owner = DatumGetObjectId(SPI_getbinval(tup, desc, 1, &isnull));
+	row->active_version = DatumGetInt32(SPI_getbinval(tup, desc, 2, &isnull));
+	if (isnull)
+		row->active_version = 0;
+	row->source = DatumGetObjectId(SPI_getbinval(tup, desc, 3, &isnull));
+	strlcpy(row->src_column, SPI_getvalue(tup, desc, 4), NAMEDATALEN);
+	strlcpy(row->dst_column, SPI_getvalue(tup, desc, 5), NAMEDATALEN);
+	if ((s = SPI_getvalue(tup, desc, 6)) != NULL)
+		strlcpy(row->weight_column, s, NAMEDATALEN);
+	row->user_type = DatumGetObjectId(SPI_getbinval(tup, desc, 7, &isnull));
+	row->item_type = DatumGetObjectId(SPI_getbinval(tup, desc, 8, &isnull));
+	row->job_id = DatumGetInt64(SPI_getbinval(tup, desc, 9, &isnull));
+	if (!isnull)
+	{
+		row->dim = DatumGetInt32(SPI_getbinval(tup, desc, 10, &isnull));
+		row->n_users = DatumGetInt64(SPI_getbinval(tup, desc, 11, &isnull));
+		row->n_items = DatumGetInt64(SPI_getbinval(tup, desc, 12, &isnull));
+		row->options = MemoryContextStrdup(TopTransactionContext, SPI_getvalue(tup, desc, 13));
+	}
+	return true;
 }

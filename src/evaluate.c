@@ -40,6 +40,7 @@
 #include "jobs.h"
 #include "heuristics.h"
 #include "linkpred.h"
+#include "options.h"
 #include "topk.h"
 
 PG_FUNCTION_INFO_V1(linkpred_evaluate);
@@ -562,14 +563,9 @@ EvaluateByHoldout(FunctionCallInfo fcinfo, const char *model, const char *method
 				  int nk, const int *ks, uint64 seed)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	LpCatalogContext cc;
 	LpJobSpec	spec;
-	Oid			t[1] = {TEXTOID};
-	Datum		v[1];
-	HeapTuple	tup;
-	TupleDesc	desc;
-	bool		isnull;
-	Oid			owner;
+	LpModelRow	row;
+	LpOptions	opts;
 	int32		version;
 	char	   *options;
 	char	   *json;
@@ -609,39 +605,26 @@ EvaluateByHoldout(FunctionCallInfo fcinfo, const char *model, const char *method
 				 errmsg("holdout \"time\" needs a time column"),
 				 errhint("Pass time_column => 'the timestamp column of the source', and optionally cut => '...'.")));
 
-	v[0] = CStringGetTextDatum(model);
 	SPI_connect();
-	LpCatalogEnter(&cc);
-	LpSpiExec("SELECT m.owner::oid, m.source::oid, m.src_column::text, m.dst_column::text,"
-			  " m.weight_column::text, v.options::text, m.active_version,"
-			  " NOT coalesce((v.options->>'bipartite')::bool, true)"
-			  "   AND NOT coalesce((v.options->>'directed')::bool, false)"
-			  " FROM linkpred.model_catalog m JOIN linkpred.version_catalog v"
-			  " ON v.model = m.name AND v.version = m.active_version WHERE m.name = $1",
-			  1, t, v, NULL, true);
-	LpCatalogLeave(&cc);
-	if (SPI_processed == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("linkpred model \"%s\" does not exist", model),
-				 errhint("See linkpred.models for the models you can use.")));
-	tup = SPI_tuptable->vals[0];
-	desc = SPI_tuptable->tupdesc;
-	owner = DatumGetObjectId(SPI_getbinval(tup, desc, 1, &isnull));
-	if (!has_privs_of_role(GetUserId(), owner))
+	LpReadModel(model, false, false, &row);
+	SPI_finish();
+	if (!has_privs_of_role(GetUserId(), row.owner))
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("permission denied for linkpred model \"%s\"", model)));
-	spec.relid = DatumGetObjectId(SPI_getbinval(tup, desc, 2, &isnull));
+	if (row.options == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("linkpred model \"%s\" has no active version", model)));
+	LpOptionsParseText(row.options, &opts);
+	undirected_graph = !opts.bipartite && !opts.directed;
+	spec.relid = row.source;
 	strlcpy(spec.model, model, NAMEDATALEN);
-	strlcpy(spec.src_column, SPI_getvalue(tup, desc, 3), NAMEDATALEN);
-	strlcpy(spec.dst_column, SPI_getvalue(tup, desc, 4), NAMEDATALEN);
-	if (SPI_getvalue(tup, desc, 5))
-		strlcpy(spec.weight_column, SPI_getvalue(tup, desc, 5), NAMEDATALEN);
-	options = MemoryContextStrdup(TopTransactionContext, SPI_getvalue(tup, desc, 6));
-	version = DatumGetInt32(SPI_getbinval(tup, desc, 7, &isnull));
-	undirected_graph = DatumGetBool(SPI_getbinval(tup, desc, 8, &isnull));
-	SPI_finish();
+	strlcpy(spec.src_column, row.src_column, NAMEDATALEN);
+	strlcpy(spec.dst_column, row.dst_column, NAMEDATALEN);
+	strlcpy(spec.weight_column, row.weight_column, NAMEDATALEN);
+	version = row.active_version;
+	options = row.options;
 
 	if (spec.holdout == LP_HOLDOUT_PER_USER && undirected_graph)
 		ereport(ERROR,

@@ -116,27 +116,16 @@ CopyName(char *dst, const char *src, const char *model_arg)
 static void
 CheckModelOwner(const char *model)
 {
-	LpCatalogContext cc;
-	Oid			t[1] = {TEXTOID};
-	Datum		v[1];
-	Oid			owner = InvalidOid;
+	LpModelRow	row;
+	bool		found;
 
-	v[0] = CStringGetTextDatum(model);
 	SPI_connect();
-	LpCatalogEnter(&cc);
-	LpSpiExec("SELECT owner::oid FROM linkpred.model_catalog WHERE name = $1", 1, t, v, NULL, true);
-	if (SPI_processed == 1)
-	{
-		bool		isnull;
-
-		owner = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-	}
-	LpCatalogLeave(&cc);
+	found = LpReadModel(model, false, true, &row);
 	SPI_finish();
-	if (OidIsValid(owner) && !has_privs_of_role(GetUserId(), owner))
+	if (found && !has_privs_of_role(GetUserId(), row.owner))
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("model \"%s\" belongs to role \"%s\"", model, GetUserNameFromId(owner, false)),
+				 errmsg("model \"%s\" belongs to role \"%s\"", model, GetUserNameFromId(row.owner, false)),
 				 errhint("Train under another model name.")));
 }
 

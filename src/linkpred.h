@@ -52,6 +52,32 @@ extern AttrNumber LpCheckColumn(Oid relid, const char *argname, const char *colu
 extern int	LpSpiExec(const char *sql, int nargs, Oid *types, Datum *values,
 					  const char *nulls, bool read_only);
 
+/* A model's catalog row and its active version (catalog.c). */
+typedef struct LpModelRow
+{
+	Oid			owner;
+	int32		active_version; /* 0: none */
+	Oid			source;
+	char		src_column[NAMEDATALEN];
+	char		dst_column[NAMEDATALEN];
+	char		weight_column[NAMEDATALEN]; /* "" = unweighted */
+	Oid			user_type;
+	Oid			item_type;
+	int64		job_id;			/* the active version's, identifies it */
+	int			dim;
+	int64		n_users;
+	int64		n_items;
+	char	   *options;		/* the active version's options (jsonb text), or NULL */
+} LpModelRow;
+
+/*
+ * Read model name (caller connected to SPI; options copied to the
+ * transaction's context), locking its row if lock.  A missing model is an
+ * error unless missing_ok (then false).  No access check: callers say in
+ * their own words what the caller may not do.
+ */
+extern bool LpReadModel(const char *name, bool lock, bool missing_ok, LpModelRow *row);
+
 /* Job rows (catalog.c) */
 typedef struct LpJobRow
 {

@@ -19,6 +19,7 @@
 #include "utils/numeric.h"
 
 #include "options.h"
+#include "train.h"
 
 typedef enum OptKind
 {
@@ -313,4 +314,32 @@ LpOptionsToJson(const LpOptions *opts)
 	}
 	appendStringInfoChar(&s, '}');
 	return s.data;
+}
+
+void
+LpOptionsParseText(const char *json, LpOptions *opts)
+{
+	LpOptionsParse(DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(json))), opts);
+}
+
+void
+LpOptionsToTrainConfig(const LpOptions *opts, LpTrainConfig *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->dim = opts->dim;
+	cfg->epochs = opts->epochs;
+	cfg->lr = (float) opts->lr;
+	cfg->reg = (float) opts->reg;
+	cfg->loss = opts->loss == LP_LOSS_BCE ? LP_TRAIN_BCE :
+		opts->loss == LP_LOSS_MARGIN ? LP_TRAIN_MARGIN :
+		opts->loss == LP_LOSS_MSE ? LP_TRAIN_MSE : LP_TRAIN_BPR;
+	cfg->margin = (float) opts->margin;
+	cfg->negatives = opts->negatives;
+	cfg->bias = opts->bias;
+	cfg->seed = (uint64) opts->seed;
+	cfg->neg_mode = opts->sampler == LP_SAMPLER_INBATCH ? LP_NEG_INBATCH :
+		opts->sampler == LP_SAMPLER_HARD ? LP_NEG_HARD :
+		opts->sampler == LP_SAMPLER_DYNAMIC ? LP_NEG_DYNAMIC : LP_NEG_PLAIN;
+	cfg->hard_pool = opts->hard_pool;
+	cfg->mean_degree = 1;
 }

@@ -50,6 +50,12 @@ typedef struct LpOptions
 } LpOptions;
 
 extern void LpOptionsParse(Jsonb *json, LpOptions *opts);
+/* options as stored with a version (jsonb text) parsed over the defaults */
+extern void LpOptionsParseText(const char *json, LpOptions *opts);
+
+struct LpTrainConfig;
+/* the trainer's configuration for these options (seed, epochs as given) */
+extern void LpOptionsToTrainConfig(const LpOptions *opts, struct LpTrainConfig *cfg);
 extern char *LpOptionsToJson(const LpOptions *opts);
 extern const char *LpLossName(LpLoss loss);
 extern const char *LpSamplerName(LpSampler sampler);

@@ -24,28 +24,14 @@ PG_FUNCTION_INFO_V1(linkpred_drop);
 static void
 LockOwnModel(const char *model, const char *action)
 {
-	LpCatalogContext cc;
-	Oid			t[1] = {TEXTOID};
-	Datum		v[1];
-	Oid			owner;
-	bool		isnull;
+	LpModelRow	row;
 
-	v[0] = CStringGetTextDatum(model);
-	LpCatalogEnter(&cc);
-	LpSpiExec("SELECT owner::oid FROM linkpred.model_catalog WHERE name = $1 FOR UPDATE",
-			  1, t, v, NULL, false);
-	LpCatalogLeave(&cc);
-	if (SPI_processed == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("linkpred model \"%s\" does not exist", model),
-				 errhint("See linkpred.models for the models you can see.")));
-	owner = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-	if (!has_privs_of_role(GetUserId(), owner))
+	LpReadModel(model, true, false, &row);
+	if (!has_privs_of_role(GetUserId(), row.owner))
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("must be a member of role \"%s\" to %s model \"%s\"",
-						GetUserNameFromId(owner, false), action, model)));
+						GetUserNameFromId(row.owner, false), action, model)));
 }
 
 Datum

@@ -586,22 +586,9 @@ RunJob(JobRun *run)
 	entry_src = MemoryContextAllocHuge(run->cxt, sizeof(int32) * g->n_entries);
 	MemoryContextSwitchTo(old);
 
-	cfg.dim = run->opts.dim;
+	LpOptionsToTrainConfig(&run->opts, &cfg);
 	cfg.epochs = run->epochs;
-	cfg.lr = (float) run->opts.lr;
-	cfg.reg = (float) run->opts.reg;
-	cfg.loss = run->opts.loss == LP_LOSS_BCE ? LP_TRAIN_BCE :
-		run->opts.loss == LP_LOSS_MARGIN ? LP_TRAIN_MARGIN :
-		run->opts.loss == LP_LOSS_MSE ? LP_TRAIN_MSE : LP_TRAIN_BPR;
-	cfg.margin = (float) run->opts.margin;
-	cfg.neg_mode = run->opts.sampler == LP_SAMPLER_INBATCH ? LP_NEG_INBATCH :
-		run->opts.sampler == LP_SAMPLER_HARD ? LP_NEG_HARD :
-		run->opts.sampler == LP_SAMPLER_DYNAMIC ? LP_NEG_DYNAMIC : LP_NEG_PLAIN;
-	cfg.hard_pool = run->opts.hard_pool;
 	cfg.mean_degree = (float) g->n_entries / Max(g->n_src, 1);
-	cfg.negatives = run->opts.negatives;
-	cfg.bias = run->opts.bias;
-	cfg.seed = (uint64) run->opts.seed;
 
 	run->train_start = GetCurrentTimestamp();
 	run->last_report = run->train_start;

@@ -12,15 +12,11 @@ lpt_start lp_shell_kill9
 lpt_small_edges small_edges
 lpt_big_edges big_edges
 
-lpt_sql "SELECT linkpred_train('m', 'small_edges', 'user_id', 'item_id',
-                               options => '{\"dim\": 16, \"epochs\": 5, \"seed\": 1}')" >/dev/null
-v1=$(lpt_sql "SELECT active_version FROM linkpred.models WHERE name = 'm'")
-before=$(lpt_fingerprint m)
-lpt_like "$before" '^[0-9]+ \| -?[0-9]' "model m serves version $v1"
-
-long=$(lpt_sql "SELECT linkpred_train('m', 'big_edges', 'user_id', 'item_id',
-                                      options => '{\"epochs\": 1000, \"seed\": 2, \"warm_start\": false}', wait => false)")
-lpt_ok "the retraining job $long reaches its training loop" lpt_wait_training "$long"
+lpt_serving_model
+v1=$LPT_V1
+before=$LPT_BEFORE
+lpt_long_retrain 2
+long=$LPT_LONG
 pid=$(lpt_sql "SELECT pid FROM linkpred.jobs WHERE id = $long")
 # never kill a process that is not this job's worker
 lpt_is "$(lpt_sql "SELECT count(*) FROM pg_stat_activity

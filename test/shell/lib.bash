@@ -202,6 +202,24 @@ lpt_wait_training() {
 	lpt_wait_until 60 lpt_job_is "$1" "state = 'running' AND phase = 'training' AND epoch IS NOT NULL"
 }
 
+# lpt_serving_model: model m trained on small_edges (lpt_small_edges) and
+# checked to serve; its version in LPT_V1, its fingerprint in LPT_BEFORE
+lpt_serving_model() {
+	lpt_sql "SELECT linkpred_train('m', 'small_edges', 'user_id', 'item_id',
+	                               options => '{\"dim\": 16, \"epochs\": 5, \"seed\": 1}')" >/dev/null
+	LPT_V1=$(lpt_sql "SELECT active_version FROM linkpred.models WHERE name = 'm'")
+	LPT_BEFORE=$(lpt_fingerprint m)
+	lpt_like "$LPT_BEFORE" '^[0-9]+ \| -?[0-9]' "model m serves version $LPT_V1"
+}
+
+# lpt_long_retrain SEED: a 1000-epoch retraining of m on big_edges
+# (lpt_big_edges), waited for until it is in its training loop; id in LPT_LONG
+lpt_long_retrain() {
+	LPT_LONG=$(lpt_sql "SELECT linkpred_train('m', 'big_edges', 'user_id', 'item_id',
+	                                          options => '{\"epochs\": 1000, \"seed\": $1, \"warm_start\": false}', wait => false)")
+	lpt_ok "the retraining job $LPT_LONG reaches its training loop" lpt_wait_training "$LPT_LONG"
+}
+
 # lpt_stray_embeddings MODEL: rows of MODEL's embeddings that belong to no
 # listed version (a half-written version would show here)
 lpt_stray_embeddings() {

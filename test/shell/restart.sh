@@ -12,15 +12,11 @@ lpt_start lp_shell_restart
 lpt_small_edges small_edges
 lpt_big_edges big_edges
 
-lpt_sql "SELECT linkpred_train('m', 'small_edges', 'user_id', 'item_id',
-                               options => '{\"dim\": 16, \"epochs\": 5, \"seed\": 1}')" >/dev/null
-v1=$(lpt_sql "SELECT active_version FROM linkpred.models WHERE name = 'm'")
-before=$(lpt_fingerprint m)
-lpt_like "$before" '^[0-9]+ \| -?[0-9]' "model m serves version $v1"
-
-long=$(lpt_sql "SELECT linkpred_train('m', 'big_edges', 'user_id', 'item_id',
-                                      options => '{\"epochs\": 1000, \"seed\": 2, \"warm_start\": false}', wait => false)")
-lpt_ok "the retraining job $long reaches its training loop" lpt_wait_training "$long"
+lpt_serving_model
+v1=$LPT_V1
+before=$LPT_BEFORE
+lpt_long_retrain 2
+long=$LPT_LONG
 lpt_ok "job $long is still running just before the restart" lpt_job_is "$long" "state = 'running'"
 
 lpt_ok "pg_ctl restart -m fast" lpt_pg_ctl -l "$LPT_LOG" -m fast -w -t 60 restart
@@ -68,9 +64,8 @@ lpt_isnt "$(lpt_fingerprint m)" "$before" "and it serves new scores"
 
 # an immediate restart: the worker is killed without a chance to record its end
 before=$(lpt_fingerprint m)
-long=$(lpt_sql "SELECT linkpred_train('m', 'big_edges', 'user_id', 'item_id',
-                                      options => '{\"epochs\": 1000, \"seed\": 4, \"warm_start\": false}', wait => false)")
-lpt_ok "another retraining job ($long) reaches its training loop" lpt_wait_training "$long"
+lpt_long_retrain 4
+long=$LPT_LONG
 lpt_ok "pg_ctl restart -m immediate" lpt_pg_ctl -l "$LPT_LOG" -m immediate -w -t 60 restart
 lpt_ok "the server accepts connections again" lpt_wait_until 60 lpt_serving
 lpt_is "$(lpt_fingerprint m)" "$before" "model m serves version $v2 with the same scores and top-k"

@@ -12,20 +12,15 @@
 
 #include "eval.h"
 
-#undef printf
-
-static int	n_run = 0;
-static int	n_failed = 0;
+#include "tap.h"
 
 static void
 Near(double got, double want, const char *what)
 {
-	bool		ok = fabs(got - want) < 1e-6;
+	char		detail[64];
 
-	n_run++;
-	if (!ok)
-		n_failed++;
-	printf("%s %d - %s (got %.6f, want %.6f)\n", ok ? "ok" : "not ok", n_run, what, got, want);
+	snprintf(detail, sizeof(detail), " (got %.6f, want %.6f)", got, want);
+	TapLine(fabs(got - want) < 1e-6, what, detail);
 }
 
 /* a scorer over a fixed score matrix */
@@ -177,6 +172,5 @@ main(void)
 		Near(r.auc, 0.75, "sampled AUC: wins 1, ties 1/2");
 	}
 
-	printf("# %d passed, %d failed\n", n_run - n_failed, n_failed);
-	return n_failed ? 1 : 0;
+	return TapFinish();
 }

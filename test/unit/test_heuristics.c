@@ -19,7 +19,7 @@
 #include "heuristics.h"
 
 /* postgres.h maps these to pg_printf and friends, which live in the server */
-#undef printf
+#include "tap.h"
 #undef snprintf
 #undef fprintf
 
@@ -38,17 +38,6 @@ ExceptionalCondition(const char *conditionName, const char *errorType,
 
 static const char *const method_names[N_METHODS] = {"cn", "jaccard", "aa", "ra", "pa"};
 
-static int	n_run = 0;
-static int	n_failed = 0;
-
-static void
-Check(bool ok, const char *what)
-{
-	n_run++;
-	if (!ok)
-		n_failed++;
-	printf("%s %d - %s\n", ok ? "ok" : "not ok", n_run, what);
-}
 
 static bool
 Close(double got, double want, double rel)
@@ -477,7 +466,6 @@ main(void)
 	FreeGraph(&rb1);
 	FreeGraph(&rb2);
 
-	printf("1..%d\n", n_run);
-	printf("# %d passed, %d failed\n", n_run - n_failed, n_failed);
-	return n_failed ? 1 : 0;
+	printf("1..%d\n", tap_run);
+	return TapFinish();
 }

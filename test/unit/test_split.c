@@ -19,7 +19,7 @@
 #include "jobs.h"
 #include "train.h"
 
-#undef printf
+#include "tap.h"
 
 MemoryContext CurrentMemoryContext = NULL;
 void	   *palloc(Size size) { return malloc(size ? size : 1); }
@@ -27,17 +27,6 @@ void	   *palloc0(Size size) { return calloc(1, size ? size : 1); }
 void	   *MemoryContextAllocHuge(MemoryContext c, Size size) { return malloc(size ? size : 1); }
 void		pfree(void *p) { free(p); }
 
-static int	n_run = 0;
-static int	n_failed = 0;
-
-static void
-Check(bool ok, const char *what)
-{
-	n_run++;
-	if (!ok)
-		n_failed++;
-	printf("%s %d - %s\n", ok ? "ok" : "not ok", n_run, what);
-}
 
 /* a random simple graph as CSR; undirected ones stored both ways */
 static LpGraph
@@ -176,6 +165,5 @@ main(void)
 			  s.n_test < 0.3 * undirected.n_edges,
 			  "random 20%: about a fifth of the undirected edges, both copies removed");
 	}
-	printf("# %d passed, %d failed\n", n_run - n_failed, n_failed);
-	return n_failed ? 1 : 0;
+	return TapFinish();
 }

@@ -15,20 +15,8 @@
 
 #include "train.h"
 
-/* postgres.h maps printf to pg_printf, which lives in the server */
-#undef printf
+#include "tap.h"
 
-static int	n_run = 0;
-static int	n_failed = 0;
-
-static void
-Check(bool ok, const char *what)
-{
-	n_run++;
-	if (!ok)
-		n_failed++;
-	printf("%s %d - %s\n", ok ? "ok" : "not ok", n_run, what);
-}
 
 /* a random graph of n nodes, each linked to deg random others, as CSR */
 static LpGraph
@@ -274,6 +262,5 @@ main(void)
 	TestNegativesAreNonEdges(true);
 	TestAliasProportions();
 	TestTrainingLearns();
-	printf("# %d passed, %d failed\n", n_run - n_failed, n_failed);
-	return n_failed ? 1 : 0;
+	return TapFinish();
 }

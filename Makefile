@@ -20,6 +20,7 @@ OBJS = \
 	src/jobs.o \
 	src/versions.o \
 	src/cache.o \
+	src/shared_cache.o \
 	src/serve.o \
 	src/topk.o \
 	src/eval.o \

@@ -293,6 +293,20 @@ LANGUAGE C VOLATILE STRICT;
 COMMENT ON FUNCTION linkpred_activate(text, integer) IS
 'make a stored version of a model the one that serves (roll back or forward), in one transaction';
 
+-- Serving cache --------------------------------------------------------------
+
+-- The model versions loaded for serving: the shared copies of this database
+-- (with linkpred in shared_preload_libraries) and this backend's own copies.
+CREATE FUNCTION linkpred_cache_status(OUT model text, OUT version integer, OUT job_id bigint,
+                                      OUT shared boolean, OUT state text, OUT bytes bigint,
+                                      OUT pins integer, OUT last_used timestamptz)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'linkpred_cache_status'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED
+ROWS 10;
+COMMENT ON FUNCTION linkpred_cache_status() IS
+'model versions loaded for serving: shared copies (shared_preload_libraries) and this backend''s private ones';
+
 -- Batch serving and materialization ------------------------------------------
 
 CREATE FUNCTION linkpred_topk_many(users anyarray, k integer, model text DEFAULT NULL,

@@ -104,3 +104,9 @@ SELECT linkpred_train('dropped', 'drop_me', 'user_id', 'item_id', options => '{"
 SELECT linkpred_score(1, 20, 'dropped') IS NOT NULL AS cached_now;
 SELECT linkpred_drop('dropped');
 SELECT linkpred_score(1, 20, 'dropped');
+
+-- the versions loaded for serving: without shared_preload_libraries, only
+-- this backend's own copies (a dropped model's copy is gone)
+SELECT model, version, job_id > 0 AS has_job, shared, state, bytes > 0 AS holds_memory,
+       pins IS NULL AS no_pins
+FROM linkpred_cache_status() ORDER BY model;

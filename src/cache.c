@@ -15,6 +15,16 @@
  * Loading builds the arrays in a context parented to the current
  * transaction and re-parents it under TopMemoryContext only when complete:
  * an error (or a cancel) half-way frees everything.
+ *
+ * With linkpred in shared_preload_libraries the arrays (and the id maps)
+ * are not this backend's: shared_cache.c keeps one copy per version in
+ * shared memory, and a cached model here is then a small header pointing
+ * into it plus this backend's scratch space.  Such a copy is only safe to
+ * read while this transaction pins it, so the fast path below also checks
+ * the pin, and a model found in the list at a later transaction is pinned
+ * again (or reloaded if its copy was evicted meanwhile).  A load that
+ * shared_cache.c asks to publish is copied there once complete, and the
+ * private arrays are freed.
  */
 #include "postgres.h"
 
@@ -31,6 +41,7 @@
 #include "train.h"
 #include "linkpred.h"
 #include "options.h"
+#include "shared_cache.h"
 
 #define MAX_CACHED_MODELS 64
 
@@ -91,6 +102,25 @@ OnlyModel(void)
 	return name;
 }
 
+void
+LpCacheForgetModel(const char *name)
+{
+	for (int i = 0; i < n_cached; i++)
+		if (strcmp(cached[i]->name, name) == 0)
+		{
+			Evict(i);
+			break;
+		}
+}
+
+LpServingModel **
+LpCachedModels(int *n)
+{
+	*n = n_cached;
+	return cached;
+}
+
+/* the version's arrays and id maps into m->data_cxt */
 static void
 LoadEmbeddings(LpServingModel *m)
 {
@@ -100,14 +130,16 @@ LoadEmbeddings(LpServingModel *m)
 	int64		seen_used = 0,
 				seen_cap = 1024;
 	MemoryContext old;
+	MemoryContext dcxt = m->data_cxt;
 
-	m->U = MemoryContextAllocHuge(m->cxt, sizeof(float) * (Size) m->n_users * m->dim);
-	m->bu = MemoryContextAllocHuge(m->cxt, sizeof(float) * (Size) m->n_users);
-	m->udeg = MemoryContextAllocHuge(m->cxt, sizeof(int32) * (Size) m->n_users);
-	m->seen_start = MemoryContextAllocHuge(m->cxt, sizeof(int64) * (Size) m->n_users);
-	m->seen_len = MemoryContextAllocExtended(m->cxt, sizeof(int32) * (Size) m->n_users,
+	m->U = MemoryContextAllocHuge(dcxt, sizeof(float) * (Size) m->n_users * m->dim);
+	m->bu = MemoryContextAllocHuge(dcxt, sizeof(float) * (Size) m->n_users);
+	m->udeg = MemoryContextAllocHuge(dcxt, sizeof(int32) * (Size) m->n_users);
+	m->seen_start = MemoryContextAllocExtended(dcxt, sizeof(int64) * (Size) m->n_users,
+											   MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	m->seen_len = MemoryContextAllocExtended(dcxt, sizeof(int32) * (Size) m->n_users,
 											 MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
-	m->seen = MemoryContextAllocHuge(m->cxt, sizeof(int32) * seen_cap);
+	m->seen = MemoryContextAllocHuge(dcxt, sizeof(int32) * seen_cap);
 	if (m->tied)
 	{
 		m->V = m->U;
@@ -116,13 +148,12 @@ LoadEmbeddings(LpServingModel *m)
 	}
 	else
 	{
-		m->V = MemoryContextAllocHuge(m->cxt, sizeof(float) * (Size) m->n_items * m->dim);
-		m->bv = MemoryContextAllocHuge(m->cxt, sizeof(float) * (Size) m->n_items);
-		m->ideg = MemoryContextAllocHuge(m->cxt, sizeof(int32) * (Size) m->n_items);
+		m->V = MemoryContextAllocHuge(dcxt, sizeof(float) * (Size) m->n_items * m->dim);
+		m->bv = MemoryContextAllocHuge(dcxt, sizeof(float) * (Size) m->n_items);
+		m->ideg = MemoryContextAllocHuge(dcxt, sizeof(int32) * (Size) m->n_items);
 	}
-	m->scratch = MemoryContextAllocHuge(m->cxt, sizeof(float) * (Size) m->n_items);
 
-	old = MemoryContextSwitchTo(m->cxt);
+	old = MemoryContextSwitchTo(dcxt);
 	{
 		LpKeyKind	uk,
 					ik;
@@ -170,7 +201,7 @@ LoadEmbeddings(LpServingModel *m)
 						 errmsg("embeddings of model \"%s\" version %d are damaged",
 								m->name, m->version),
 						 errhint("Retrain the model.")));
-			old = MemoryContextSwitchTo(m->cxt);
+			old = MemoryContextSwitchTo(dcxt);
 
 			/*
 			 * Keys are interned in idx order, so they get their stored idx
@@ -216,6 +247,7 @@ LoadEmbeddings(LpServingModel *m)
 		CHECK_FOR_INTERRUPTS();
 	}
 	SPI_cursor_close(portal);
+	m->n_seen = seen_used;
 	if (m->ukeys->n != m->n_users || m->ikeys->n != m->n_items)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
@@ -235,11 +267,13 @@ Resolve(const char *requested)
 	LpServingModel *m;
 	MemoryContext cxt,
 				old;
+	LpSharedBegin shared;
 
 	SPI_connect();
 	name = requested ? requested : (linkpred_default_model && linkpred_default_model[0] ?
 									linkpred_default_model : OnlyModel());
 	memset(&hdr, 0, sizeof(hdr));
+	hdr.shared_slot = -1;
 	strlcpy(hdr.name, name, NAMEDATALEN);
 
 	LpReadModel(name, false, false, &row);
@@ -279,8 +313,14 @@ Resolve(const char *requested)
 			continue;
 		if (cached[i]->job_id == hdr.job_id)
 		{
-			SPI_finish();
-			return cached[i];
+			/* pinned for this transaction (or private) */
+			if (LpSharedCacheReuse(cached[i]))
+			{
+				SPI_finish();
+				return cached[i];
+			}
+			Evict(i);			/* its shared copy was evicted: load it again */
+			break;
 		}
 		Evict(i);				/* a newer (or older, re-activated) version */
 		break;
@@ -298,12 +338,20 @@ Resolve(const char *requested)
 	m->fold = palloc(sizeof(LpTrainConfig));
 	*m->fold = fold;
 	m->fold_u = palloc(sizeof(float) * hdr.dim);
+	m->scratch = MemoryContextAllocHuge(cxt, sizeof(float) * (Size) hdr.n_items);
 	MemoryContextSwitchTo(old);
 
-	LpCatalogEnter(&cc);
-	LoadEmbeddings(m);
-	LpCatalogLeave(&cc);
+	shared = LpSharedCacheBegin(m);
+	if (shared != LP_SHARED_ATTACHED)
+	{
+		m->data_cxt = AllocSetContextCreate(cxt, "linkpred model data", ALLOCSET_DEFAULT_SIZES);
+		LpCatalogEnter(&cc);
+		LoadEmbeddings(m);
+		LpCatalogLeave(&cc);
+	}
 	SPI_finish();
+	if (shared == LP_SHARED_LOAD_PUBLISH)
+		LpSharedCachePublish(m);	/* else (or if it does not fit) stays private */
 
 	MemoryContextSetParent(cxt, TopMemoryContext);
 	cached[n_cached++] = m;
@@ -329,7 +377,7 @@ LpModelForCall(FunctionCallInfo fcinfo, int model_argno)
 	}
 	/* the fast path of a bulk call: same model as the last row, no allocation */
 	else if (cc->generation == cache_generation && cc->model != NULL &&
-			 cc->by_name == (t != NULL) &&
+			 LpSharedCacheValid(cc->model) && cc->by_name == (t != NULL) &&
 			 (t == NULL || (VARSIZE_ANY_EXHDR(t) == cc->requested_len &&
 							memcmp(VARDATA_ANY(t), cc->requested, cc->requested_len) == 0)))
 		return cc->model;

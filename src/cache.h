@@ -4,7 +4,9 @@
  * Split inference: embeddings are computed once, at training; serving only
  * looks up two rows (score) or multiplies the item matrix by one user
  * vector (top-k).  A version is loaded once per backend and kept until a
- * newer version of the model is activated.
+ * newer version of the model is activated.  With linkpred in
+ * shared_preload_libraries its arrays live in shared memory instead, one
+ * copy for every backend (shared_cache.h).
  */
 #ifndef LINKPRED_CACHE_H
 #define LINKPRED_CACHE_H
@@ -41,6 +43,7 @@ typedef struct LpServingModel
 	int64	   *seen_start;		/* per user: where its training items start */
 	int32	   *seen_len;
 	int32	   *seen;
+	int64		n_seen;			/* entries of seen */
 	LpKeyMap   *ukeys;
 	LpKeyMap   *ikeys;			/* == ukeys when homogeneous */
 	float	   *scratch;		/* n_items scores for top-k */
@@ -51,7 +54,20 @@ typedef struct LpServingModel
 	struct LpHeurGraph *heur;	/* built on first use by a heuristic */
 	struct LpHeurScratch *heur_scratch;
 	MemoryContext cxt;
+	/* the arrays above, when this backend holds them (child of cxt); else NULL */
+	MemoryContext data_cxt;
+	/* shared_cache.c: the shared copy the arrays point into, if any */
+	int			shared_slot;	/* -1: a private copy in data_cxt */
+	uint64		shared_serial;	/* which blob of that slot */
+	LocalTransactionId pin_lxid;	/* the local transaction that holds its pin */
+	bool		fallback_noticed;	/* the "not shared" NOTICE was given */
 } LpServingModel;
+
+/* the models this backend has cached (for linkpred_cache_status) */
+extern LpServingModel **LpCachedModels(int *n);
+
+/* linkpred_drop: forget this backend's copy of a model now */
+extern void LpCacheForgetModel(const char *name);
 
 /*
  * The model for this call: the model argument (argument number model_argno)

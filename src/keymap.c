@@ -145,6 +145,8 @@ LpKeyMapIntern(LpKeyMap *map, int64 ikey, const char *tkey, int tlen)
 	uint32		h = HashKey(map, ikey, tkey, tlen);
 	int32		idx;
 
+	if (map->frozen)
+		elog(ERROR, "linkpred: a frozen key map cannot take new keys");
 	for (;;)
 	{
 		idx = map->slots[h & map->mask];
@@ -196,6 +198,65 @@ LpKeyMapText(const LpKeyMap *map, int32 idx)
 	if (map->kind == LP_KEY_INT)
 		return psprintf(INT64_FORMAT, map->ikeys[idx]);
 	return pnstrdup(map->tbuf + map->toff[idx], map->toff[idx + 1] - map->toff[idx]);
+}
+
+#define FLAT_ALIGN(x) TYPEALIGN(8, (x))
+
+Size
+LpKeyMapFlatSize(const LpKeyMap *map)
+{
+	Size		size = FLAT_ALIGN(sizeof(int32) * (Size) (map->mask + 1));
+
+	if (map->kind == LP_KEY_INT)
+		return size + sizeof(int64) * (Size) map->n;
+	return size + FLAT_ALIGN(sizeof(int64) * ((Size) map->n + 1)) + FLAT_ALIGN(map->tlen);
+}
+
+void
+LpKeyMapFlatten(const LpKeyMap *map, char *base, Size offset, LpFlatKeyMap *flat)
+{
+	Size		nslots = (Size) map->mask + 1;
+
+	Assert(offset == FLAT_ALIGN(offset));
+	memset(flat, 0, sizeof(LpFlatKeyMap));
+	flat->kind = map->kind;
+	flat->n = map->n;
+	flat->nslots = (uint32) nslots;
+	flat->slots_off = offset;
+	memcpy(base + offset, map->slots, sizeof(int32) * nslots);
+	offset += FLAT_ALIGN(sizeof(int32) * nslots);
+	flat->keys_off = offset;
+	if (map->kind == LP_KEY_INT)
+	{
+		memcpy(base + offset, map->ikeys, sizeof(int64) * (Size) map->n);
+		return;
+	}
+	memcpy(base + offset, map->toff, sizeof(int64) * ((Size) map->n + 1));
+	offset += FLAT_ALIGN(sizeof(int64) * ((Size) map->n + 1));
+	flat->tbuf_off = offset;
+	flat->tlen = map->tlen;
+	memcpy(base + offset, map->tbuf, map->tlen);
+}
+
+void
+LpKeyMapInitFlat(LpKeyMap *map, const LpFlatKeyMap *flat, const char *base)
+{
+	memset(map, 0, sizeof(LpKeyMap));
+	map->kind = flat->kind;
+	map->n = flat->n;
+	map->cap = flat->n;
+	map->mask = flat->nslots - 1;
+	/* the map is frozen: Intern refuses, so the casts never lead to a write */
+	map->slots = (int32 *) (base + flat->slots_off);
+	if (flat->kind == LP_KEY_INT)
+		map->ikeys = (int64 *) (base + flat->keys_off);
+	else
+	{
+		map->toff = (int64 *) (base + flat->keys_off);
+		map->tbuf = (char *) (base + flat->tbuf_off);
+		map->tlen = map->tcap = flat->tlen;
+	}
+	map->frozen = true;
 }
 
 /*

@@ -30,7 +30,25 @@ typedef struct LpKeyMap
 	char	   *tbuf;
 	Size		tlen;
 	Size		tcap;
+	bool		frozen;			/* arrays live elsewhere (shared memory): read only */
 } LpKeyMap;
+
+/*
+ * A map laid out flat inside a larger block (the shared serving cache):
+ * offsets from the block's start, so the block can be mapped at any address
+ * in any process.  Made by LpKeyMapFlatten, read through a frozen LpKeyMap
+ * from LpKeyMapInitFlat.
+ */
+typedef struct LpFlatKeyMap
+{
+	LpKeyKind	kind;
+	int32		n;
+	uint32		nslots;
+	Size		slots_off;		/* nslots int32 */
+	Size		keys_off;		/* LP_KEY_INT: n int64; LP_KEY_TEXT: n + 1 int64 offsets */
+	Size		tbuf_off;		/* LP_KEY_TEXT: tlen bytes */
+	Size		tlen;
+} LpFlatKeyMap;
 
 /* the key kind for a column type, or false if the type is unsupported */
 extern bool LpKeyKindForType(Oid typid, LpKeyKind *kind);
@@ -40,6 +58,16 @@ extern LpKeyMap *LpKeyMapCreate(LpKeyKind kind, int32 expected);
 extern int32 LpKeyMapIntern(LpKeyMap *map, int64 ikey, const char *tkey, int tlen);
 extern int32 LpKeyMapFind(const LpKeyMap *map, int64 ikey, const char *tkey, int tlen);
 extern char *LpKeyMapText(const LpKeyMap *map, int32 idx);
+
+/*
+ * Flat layout: LpKeyMapFlatSize is the bytes LpKeyMapFlatten writes at
+ * base + offset (offset aligned to 8); it fills *flat.  LpKeyMapInitFlat
+ * points map at a flattened map in base; the result finds and prints keys
+ * but cannot intern new ones.
+ */
+extern Size LpKeyMapFlatSize(const LpKeyMap *map);
+extern void LpKeyMapFlatten(const LpKeyMap *map, char *base, Size offset, LpFlatKeyMap *flat);
+extern void LpKeyMapInitFlat(LpKeyMap *map, const LpFlatKeyMap *flat, const char *base);
 
 /*
  * A Datum of any supported type, as a lookup key.  Returns false when the

@@ -2,9 +2,11 @@
  * linkpred.c: module initialisation and configuration (GUCs).
  *
  * The library needs no shared_preload_libraries entry: training workers are
- * dynamic background workers and serving caches are per backend.  Query
- * backends run OpenBLAS single-threaded (see POSTGRES-NOTES: each backend
- * would otherwise start a pool of nproc threads).
+ * dynamic background workers and serving caches are per backend.  With the
+ * entry, serving shares one copy of each model version among all backends
+ * (shared_cache.c, which asks for its shared memory here).  Query backends
+ * run OpenBLAS single-threaded (see POSTGRES-NOTES: each backend would
+ * otherwise start a pool of nproc threads).
  */
 #include "postgres.h"
 
@@ -13,9 +15,11 @@
 #include <limits.h>
 
 #include "fmgr.h"
+#include "miscadmin.h"
 #include "utils/guc.h"
 
 #include "linkpred.h"
+#include "shared_cache.h"
 
 PG_MODULE_MAGIC;
 
@@ -23,6 +27,15 @@ char	   *linkpred_default_model = NULL;
 int			linkpred_max_memory_kb = 4 * 1024 * 1024;
 
 void		_PG_init(void);
+
+/*
+ * OpenBLAS's pthread build starts its thread pool when the library loads.
+ * In the postmaster (shared_preload_libraries) those threads would live on
+ * in a process that must stay single-threaded; stop them.  Weak: another
+ * BLAS without this entry point simply has no pool to stop.  A process
+ * that raises the thread count later gets a new pool then.
+ */
+extern int	blas_thread_shutdown_(void) __attribute__((weak));
 
 void
 LpSetBlasThreads(int n)
@@ -49,6 +62,20 @@ _PG_init(void)
 							PGC_SUSET,
 							GUC_UNIT_KB,
 							NULL, NULL, NULL);
+	DefineCustomIntVariable("linkpred.shared_cache_size",
+							"Most shared memory for model versions served from one shared copy.",
+							"Used only with linkpred in shared_preload_libraries; 0 turns the shared cache off.",
+							&linkpred_shared_cache_kb,
+							1024 * 1024, 0, INT_MAX,
+							PGC_SIGHUP,
+							GUC_UNIT_KB,
+							NULL, NULL, NULL);
 	MarkGUCPrefixReserved("linkpred");
 	LpSetBlasThreads(1);
+	if (process_shared_preload_libraries_in_progress)
+	{
+		LpSharedCacheRequest();
+		if (blas_thread_shutdown_)
+			blas_thread_shutdown_();
+	}
 }

@@ -6,6 +6,8 @@
  * checking that the caller has the privileges of the model's owner; every
  * backend's serving cache notices the change at its next statement (it
  * compares the active version's job id), so a switch is atomic for readers.
+ * A dropped model's shared copies (shared_cache.c) are freed at commit, or
+ * when the last statement still serving from one ends.
  */
 #include "postgres.h"
 
@@ -15,7 +17,9 @@
 #include "utils/acl.h"
 #include "utils/builtins.h"
 
+#include "cache.h"
 #include "linkpred.h"
+#include "shared_cache.h"
 
 PG_FUNCTION_INFO_V1(linkpred_activate);
 PG_FUNCTION_INFO_V1(linkpred_drop);
@@ -105,5 +109,8 @@ linkpred_drop(PG_FUNCTION_ARGS)
 	LpSpiExec("DELETE FROM linkpred.model_catalog WHERE name = $1", 1, t, v, NULL, false);
 	LpCatalogLeave(&cc);
 	SPI_finish();
+	/* this backend's copy goes now, shared copies when this commits */
+	LpCacheForgetModel(model);
+	LpSharedCacheForget(model);
 	PG_RETURN_BOOL(true);
 }

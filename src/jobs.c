@@ -181,8 +181,12 @@ LaunchWorker(LpJobSpec *spec_template, const char *options)
 						   max_worker_processes),
 				 errhint("Wait for running jobs to finish, or raise max_worker_processes and restart the server.")));
 
+	/*
+	 * A small job can be accepted, done and its worker gone before we look:
+	 * BGWH_STOPPED is decided by the job status below, not here.
+	 */
 	status = WaitForBackgroundWorkerStartup(handle, &pid);
-	if (status != BGWH_STARTED)
+	if (status == BGWH_POSTMASTER_DIED || status == BGWH_NOT_YET_STARTED)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_RESOURCES),
 				 errmsg("linkpred training worker did not start"),
@@ -198,7 +202,8 @@ LaunchWorker(LpJobSpec *spec_template, const char *options)
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 					 errmsg("linkpred training worker refused the job: %s", spec->reject_message)));
-		if (GetBackgroundWorkerPid(handle, &pid) == BGWH_STOPPED)
+		if (GetBackgroundWorkerPid(handle, &pid) == BGWH_STOPPED &&
+			pg_atomic_read_u32(&spec->status) == LP_JOB_PENDING)
 			ereport(ERROR,
 					(errcode(ERRCODE_INSUFFICIENT_RESOURCES),
 					 errmsg("linkpred training worker exited before accepting the job"),

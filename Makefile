@@ -21,6 +21,8 @@ OBJS = \
 	src/versions.o \
 	src/cache.o \
 	src/shared_cache.o \
+	src/head.o \
+	src/headfit.o \
 	src/serve.o \
 	src/topk.o \
 	src/eval.o \

@@ -46,6 +46,9 @@ CREATE TABLE linkpred.version_catalog (
     weight_column   name,
     user_type       regtype NOT NULL,
     item_type       regtype NOT NULL,
+    -- the structural decoder head (src/head.h): mean, scale and weight of
+    -- each feature, then the bias; NULL = the plain embedding score
+    head            real[],
     PRIMARY KEY (model, version)
 );
 

@@ -40,6 +40,7 @@
 #include "cache.h"
 #include "train.h"
 #include "linkpred.h"
+#include "headfit.h"
 #include "options.h"
 #include "shared_cache.h"
 
@@ -302,6 +303,8 @@ Resolve(const char *requested)
 	strlcpy(hdr.src_column, row.src_column, NAMEDATALEN);
 	strlcpy(hdr.dst_column, row.dst_column, NAMEDATALEN);
 	hdr.source = row.source;
+	hdr.has_head = row.has_head;
+	hdr.head = row.head;
 	/* fold-in trains one user with the model's own loss and settings */
 	LpOptionsToTrainConfig(&opts, &fold);
 	fold.neg_mode = LP_NEG_PLAIN;
@@ -433,4 +436,81 @@ int32
 LpLookupItem(const LpServingModel *m, Datum value, Oid valtype)
 {
 	return Lookup(m->ikeys, m->item_type, value, valtype);
+}
+
+static void *
+ModelAlloc(Size n)
+{
+	return MemoryContextAllocHuge(CurrentMemoryContext, n);
+}
+
+/*
+ * Built from the seen lists in the model's own context, so it lives and
+ * dies with the cached version (private even when the version is shared).
+ */
+const LpHeurGraph *
+LpModelHeurGraph(LpServingModel *m)
+{
+	MemoryContext old;
+
+	if (m->heur)
+		return m->heur;
+	old = MemoryContextSwitchTo(m->cxt);
+	{
+		LpHeurGraph *g = palloc(sizeof(LpHeurGraph));
+
+		LpHeurGraphBuild(g, m->homogeneous, m->tied, m->n_users, m->n_items, m->seen_start,
+						 m->seen_len, m->seen, ModelAlloc);
+		m->heur = g;
+	}
+	MemoryContextSwitchTo(old);
+	return m->heur;
+}
+
+/* the head's scratch: one per cached version, built on first use */
+static LpHeadScratch *
+HeadScratch(LpServingModel *m)
+{
+	if (m->head_scratch == NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(m->cxt);
+
+		m->head_scratch = LpHeadScratchAlloc(Max(m->n_users, m->n_items));
+		MemoryContextSwitchTo(old);
+	}
+	return m->head_scratch;
+}
+
+void
+LpModelApplyHead(LpServingModel *m, int32 u, float *s)
+{
+	const LpHeurGraph *g;
+
+	if (!m->has_head)
+		return;
+	g = LpModelHeurGraph(m);
+	LpHeadAll(&m->head, g, u, s, HeadScratch(m));
+}
+
+float
+LpModelPairScore(LpServingModel *m, int32 u, int32 v, float emb)
+{
+	if (!m->has_head)
+		return emb;
+	return LpHeadPair(&m->head, LpModelHeurGraph(m), u, v, emb);
+}
+
+void
+LpModelEvalScorer(LpServingModel *m, LpEvalScorer *sc)
+{
+	LpEvalHead *eh;
+
+	if (!m->has_head)
+		return;
+	eh = palloc(sizeof(LpEvalHead));
+	eh->inner = *sc;
+	eh->head = &m->head;
+	eh->g = LpModelHeurGraph(m);
+	eh->scratch = HeadScratch(m);
+	LpEvalHeadScorer(eh, sc);
 }

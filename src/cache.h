@@ -16,6 +16,7 @@
 #include "fmgr.h"
 #include "nodes/execnodes.h"
 
+#include "head.h"
 #include "keymap.h"
 
 typedef struct LpServingModel
@@ -51,8 +52,11 @@ typedef struct LpServingModel
 	void	   *fresh_plan;		/* SPIPlanPtr reading a user's current items */
 	float	   *fold_u;			/* dim floats: a folded-in user vector */
 	float	   *inorm;			/* item vector norms, built by linkpred_similar */
-	struct LpHeurGraph *heur;	/* built on first use by a heuristic */
+	struct LpHeurGraph *heur;	/* built on first use by a heuristic or the head */
 	struct LpHeurScratch *heur_scratch;
+	bool		has_head;		/* scores go through the structural head */
+	LpHead		head;
+	LpHeadScratch *head_scratch;	/* built on first use */
 	MemoryContext cxt;
 	/* the arrays above, when this backend holds them (child of cxt); else NULL */
 	MemoryContext data_cxt;
@@ -79,6 +83,22 @@ extern LpServingModel *LpModelForCall(FunctionCallInfo fcinfo, int model_argno);
 
 /* argument type of the call site, cached after LpModelForCall (argno 0, 1) */
 extern Oid	LpCallArgType(FunctionCallInfo fcinfo, int argno);
+
+/* the training graph as the heuristics and the head see it (built once) */
+extern const LpHeurGraph *LpModelHeurGraph(LpServingModel *m);
+
+/*
+ * s[0 .. n_items-1] holds user u's embedding scores (u = -1: no history);
+ * with a structural head, they become the head's scores.
+ */
+extern void LpModelApplyHead(LpServingModel *m, int32 u, float *s);
+
+/* put the model's head (if any) over an embedding scorer of it */
+struct LpEvalScorer;
+extern void LpModelEvalScorer(LpServingModel *m, struct LpEvalScorer *sc);
+
+/* one pair's final score from its embedding score (u or v may be -1) */
+extern float LpModelPairScore(LpServingModel *m, int32 u, int32 v, float emb);
 
 /* dense index of a user / item value of any type, -1 if unknown */
 extern int32 LpLookupUser(const LpServingModel *m, Datum value, Oid valtype);

@@ -24,6 +24,7 @@
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "utils/acl.h"
+#include "utils/array.h"
 #include "utils/backend_status.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
@@ -296,13 +297,13 @@ LpReadModel(const char *name, bool lock, bool missing_ok, LpModelRow *row)
 	LpSpiExec(lock ?
 			  "SELECT m.owner::oid, m.active_version, m.source::oid, m.src_column::text,"
 			  " m.dst_column::text, m.weight_column::text, m.user_type::oid, m.item_type::oid,"
-			  " v.job_id, v.dim, v.n_users, v.n_items, v.options::text"
+			  " v.job_id, v.dim, v.n_users, v.n_items, v.options::text, v.head"
 			  " FROM linkpred.model_catalog m LEFT JOIN linkpred.version_catalog v"
 			  " ON v.model = m.name AND v.version = m.active_version WHERE m.name = $1"
 			  " FOR UPDATE OF m" :
 			  "SELECT m.owner::oid, m.active_version, m.source::oid, m.src_column::text,"
 			  " m.dst_column::text, m.weight_column::text, m.user_type::oid, m.item_type::oid,"
-			  " v.job_id, v.dim, v.n_users, v.n_items, v.options::text"
+			  " v.job_id, v.dim, v.n_users, v.n_items, v.options::text, v.head"
 			  " FROM linkpred.model_catalog m LEFT JOIN linkpred.version_catalog v"
 			  " ON v.model = m.name AND v.version = m.active_version WHERE m.name = $1",
 			  1, t, v, NULL, !lock);
@@ -336,6 +337,54 @@ LpReadModel(const char *name, bool lock, bool missing_ok, LpModelRow *row)
 		row->n_users = DatumGetInt64(SPI_getbinval(tup, desc, 11, &isnull));
 		row->n_items = DatumGetInt64(SPI_getbinval(tup, desc, 12, &isnull));
 		row->options = MemoryContextStrdup(TopTransactionContext, SPI_getvalue(tup, desc, 13));
+		{
+			Datum		head = SPI_getbinval(tup, desc, 14, &isnull);
+
+			row->has_head = LpHeadFromDatum(head, isnull, &row->head);
+		}
 	}
+	return true;
+}
+
+Datum
+LpHeadToDatum(const LpHead *h)
+{
+	Datum		d[3 * LP_HEAD_NFEAT + 1];
+
+	for (int k = 0; k < LP_HEAD_NFEAT; k++)
+	{
+		d[k] = Float4GetDatum(h->mean[k]);
+		d[LP_HEAD_NFEAT + k] = Float4GetDatum(h->scale[k]);
+		d[2 * LP_HEAD_NFEAT + k] = Float4GetDatum(h->w[k]);
+	}
+	d[3 * LP_HEAD_NFEAT] = Float4GetDatum(h->b);
+	return PointerGetDatum(construct_array(d, lengthof(d), FLOAT4OID, sizeof(float4),
+										   true, TYPALIGN_INT));
+}
+
+bool
+LpHeadFromDatum(Datum d, bool isnull, LpHead *h)
+{
+	ArrayType  *a;
+	float4	   *x;
+
+	if (isnull)
+		return false;
+	a = DatumGetArrayTypeP(d);
+	if (ARR_NDIM(a) != 1 || ARR_HASNULL(a) || ARR_ELEMTYPE(a) != FLOAT4OID ||
+		ARR_DIMS(a)[0] != 3 * LP_HEAD_NFEAT + 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("the stored decoder head has the wrong shape"),
+				 errdetail("Expected %d reals.", 3 * LP_HEAD_NFEAT + 1),
+				 errhint("Retrain the model.")));
+	x = (float4 *) ARR_DATA_PTR(a);
+	for (int k = 0; k < LP_HEAD_NFEAT; k++)
+	{
+		h->mean[k] = x[k];
+		h->scale[k] = x[LP_HEAD_NFEAT + k];
+		h->w[k] = x[2 * LP_HEAD_NFEAT + k];
+	}
+	h->b = x[3 * LP_HEAD_NFEAT];
 	return true;
 }

@@ -77,104 +77,10 @@ HeurBlock(void *arg, const int32 *users, int nb, float *out)
 		LpHeuristicAll(ha->g, ha->h, users[b], out + (int64) b * ha->n_items, ha->scratch);
 }
 
-/*
- * The training graph in the shape the heuristics want: user -> items and
- * item -> users for a bipartite model; one symmetric neighbour list per
- * node for a homogeneous one (a directed model's edges count both ways).
- * Built once per cached model version.
- */
-static const LpHeurGraph *
-HeurGraphFor(LpServingModel *m)
-{
-	MemoryContext old;
-	LpHeurGraph *g;
-	int64		nnz = 0;
-	int64	   *off;
-	int32	   *adj;
-
-	if (m->heur)
-		return m->heur;
-	old = MemoryContextSwitchTo(m->cxt);
-	g = palloc0(sizeof(LpHeurGraph));
-	g->homogeneous = m->homogeneous;
-	g->n_users = m->n_users;
-	g->n_items = m->n_items;
-	for (int32 u = 0; u < m->n_users; u++)
-		nnz += m->seen_len[u];
-
-	/* user -> items, contiguous */
-	off = MemoryContextAllocHuge(m->cxt, sizeof(int64) * ((Size) m->n_users + 1));
-	adj = MemoryContextAllocHuge(m->cxt, sizeof(int32) * Max(nnz, 1));
-	off[0] = 0;
-	for (int32 u = 0; u < m->n_users; u++)
-	{
-		memcpy(adj + off[u], m->seen + m->seen_start[u], sizeof(int32) * m->seen_len[u]);
-		off[u + 1] = off[u] + m->seen_len[u];
-	}
-
-	if (!m->homogeneous || !m->tied)
-	{
-		/* item -> users by counting sort; users come out ascending */
-		int64	   *toff = MemoryContextAllocHuge(m->cxt, sizeof(int64) * ((Size) m->n_items + 2));
-		int32	   *tadj = MemoryContextAllocHuge(m->cxt, sizeof(int32) * Max(nnz, 1));
-
-		memset(toff, 0, sizeof(int64) * ((Size) m->n_items + 2));
-		for (int64 e = 0; e < nnz; e++)
-			toff[adj[e] + 2]++;
-		for (int32 i = 0; i < m->n_items; i++)
-			toff[i + 2] += toff[i + 1];
-		for (int32 u = 0; u < m->n_users; u++)
-			for (int64 e = off[u]; e < off[u + 1]; e++)
-				tadj[toff[adj[e] + 1]++] = u;
-
-		if (!m->homogeneous)
-		{
-			g->i_off = toff;
-			g->i_adj = tadj;
-		}
-		else
-		{
-			/* directed homogeneous: merge out- and in-neighbours */
-			int64	   *soff = MemoryContextAllocHuge(m->cxt, sizeof(int64) * ((Size) m->n_users + 1));
-			int32	   *sadj = MemoryContextAllocHuge(m->cxt, sizeof(int32) * Max(2 * nnz, 1));
-			int64		w = 0;
-
-			for (int32 u = 0; u < m->n_users; u++)
-			{
-				int64		a = off[u],
-							ae = off[u + 1],
-							b = toff[u],
-							be = toff[u + 1];
-
-				soff[u] = w;
-				while (a < ae || b < be)
-				{
-					int32		x;
-
-					if (b >= be || (a < ae && adj[a] <= tadj[b]))
-						x = adj[a++];
-					else
-						x = tadj[b++];
-					if (w == soff[u] || sadj[w - 1] != x)
-						sadj[w++] = x;
-				}
-			}
-			soff[m->n_users] = w;
-			off = soff;
-			adj = sadj;
-		}
-	}
-	g->u_off = off;
-	g->u_adj = adj;
-	m->heur = g;
-	MemoryContextSwitchTo(old);
-	return g;
-}
-
 static void
 InitHeurArg(HeurArg *ha, LpServingModel *m, LpHeuristic h)
 {
-	ha->g = HeurGraphFor(m);
+	ha->g = LpModelHeurGraph(m);
 	ha->h = h;
 	ha->n_items = m->n_items;
 	if (m->heur_scratch == NULL)
@@ -503,6 +409,7 @@ EvaluateOnTest(FunctionCallInfo fcinfo, Oid test_relid, const char *label,
 		eb.bv = m->bv;
 		eb.ublock = palloc(sizeof(float) * bs * m->dim);
 		LpEvalEmbeddingScorer(&eb, bs, &sc);
+		LpModelEvalScorer(m, &sc);
 	}
 	else
 	{

@@ -11,6 +11,8 @@
 #include "fmgr.h"
 #include "utils/elog.h"
 
+#include "head.h"
+
 #define LINKPRED_WORKER_TYPE "linkpred training"
 #define LINKPRED_MAX_NAME (NAMEDATALEN - 1)
 
@@ -68,6 +70,8 @@ typedef struct LpModelRow
 	int64		n_users;
 	int64		n_items;
 	char	   *options;		/* the active version's options (jsonb text), or NULL */
+	bool		has_head;		/* the version has a structural decoder head */
+	LpHead		head;
 } LpModelRow;
 
 /*
@@ -77,6 +81,10 @@ typedef struct LpModelRow
  * their own words what the caller may not do.
  */
 extern bool LpReadModel(const char *name, bool lock, bool missing_ok, LpModelRow *row);
+
+/* a structural head as stored (real[]: means, scales, weights, bias) */
+extern Datum LpHeadToDatum(const LpHead *h);
+extern bool LpHeadFromDatum(Datum d, bool isnull, LpHead *h);
 
 /* Job rows (catalog.c) */
 typedef struct LpJobRow

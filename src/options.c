@@ -43,6 +43,7 @@ typedef struct OptDef
 
 static const char *const loss_names[] = {"bpr", "bce", "margin", "mse", NULL};
 static const char *const sampler_names[] = {"uniform", "degree", "inbatch", "hard", "dynamic", NULL};
+static const char *const features_names[] = {"auto", "none", "structural", NULL};
 
 #define OFF(f) offsetof(LpOptions, f)
 
@@ -64,6 +65,7 @@ static const OptDef LpOptionTable[] = {
 	{"keep_versions", OPT_INT, 1, 1000, OFF(keep_versions), NULL, "versions kept"},
 	{"warm_start", OPT_BOOL, 0, 0, OFF(warm_start), NULL, "continue from the active version"},
 	{"warm_epochs", OPT_INT, 1, 100000, OFF(warm_epochs), NULL, "epochs when warm-starting"},
+	{"features", OPT_ENUM, 0, 0, OFF(features), features_names, "auto, none or structural"},
 };
 
 #define N_OPTIONS lengthof(LpOptionTable)
@@ -88,6 +90,15 @@ SetDefaults(LpOptions *o)
 	o->keep_versions = 3;
 	o->warm_start = false;
 	o->warm_epochs = 10;
+	o->features = LP_FEATURES_AUTO;
+}
+
+bool
+LpOptionsStructural(const LpOptions *opts)
+{
+	if (opts->features == LP_FEATURES_AUTO)
+		return !opts->bipartite;
+	return opts->features == LP_FEATURES_STRUCTURAL;
 }
 
 static char *

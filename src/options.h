@@ -28,6 +28,13 @@ typedef enum LpSampler
 	LP_SAMPLER_DYNAMIC
 } LpSampler;
 
+typedef enum LpFeatures
+{
+	LP_FEATURES_AUTO,			/* structural on homogeneous graphs, none on bipartite */
+	LP_FEATURES_NONE,			/* the embedding score alone */
+	LP_FEATURES_STRUCTURAL		/* the head of head.h */
+} LpFeatures;
+
 typedef struct LpOptions
 {
 	int			dim;			/* embedding dimension */
@@ -47,7 +54,11 @@ typedef struct LpOptions
 	int			keep_versions;	/* versions kept per model, active included */
 	bool		warm_start;		/* start from the active version's embeddings */
 	int			warm_epochs;	/* epochs when warm-starting */
+	LpFeatures	features;		/* decoder inputs beside the embeddings */
 } LpOptions;
+
+/* whether these options train a structural head (resolves "auto") */
+extern bool LpOptionsStructural(const LpOptions *opts);
 
 extern void LpOptionsParse(Jsonb *json, LpOptions *opts);
 /* options as stored with a version (jsonb text) parsed over the defaults */

@@ -226,14 +226,17 @@ linkpred_score(PG_FUNCTION_ARGS)
 		int			n;
 
 		(void) FoldInFresh(m, PG_GETARG_DATUM(0), ut, &n, &bu);
-		PG_RETURN_FLOAT8((double) (Dot(m->fold_u, m->V + (int64) v * m->dim, m->dim) + (bu + m->bv[v])));
+		u = LpLookupUser(m, PG_GETARG_DATUM(0), ut);
+		PG_RETURN_FLOAT8((double) LpModelPairScore(m, u, v,
+												   Dot(m->fold_u, m->V + (int64) v * m->dim, m->dim) + (bu + m->bv[v])));
 	}
 	u = LpLookupUser(m, PG_GETARG_DATUM(0), ut);
 	if (u < 0)
 		PG_RETURN_NULL();
 	/* the biases summed first, so an undirected pair scores the same both ways */
-	PG_RETURN_FLOAT8((double) (Dot(m->U + (int64) u * m->dim, m->V + (int64) v * m->dim, m->dim) +
-							   (m->bu[u] + m->bv[v])));
+	PG_RETURN_FLOAT8((double) LpModelPairScore(m, u, v,
+											   Dot(m->U + (int64) u * m->dim, m->V + (int64) v * m->dim, m->dim) +
+											   (m->bu[u] + m->bv[v])));
 }
 
 /*
@@ -368,6 +371,7 @@ linkpred_topk(PG_FUNCTION_ARGS)
 					m->fold_u, 1, 0.0f, s, 1);
 		for (int32 i = 0; i < m->n_items; i++)
 			s[i] += bu + m->bv[i];
+		LpModelApplyHead(m, u, s);
 		if (exclude_seen)
 			for (int j = 0; j < n; j++)
 				s[items[j]] = -INFINITY;
@@ -380,6 +384,7 @@ linkpred_topk(PG_FUNCTION_ARGS)
 					m->U + (int64) u * m->dim, 1, 0.0f, s, 1);
 		for (int32 i = 0; i < m->n_items; i++)
 			s[i] += m->bu[u] + m->bv[i];
+		LpModelApplyHead(m, u, s);
 		if (exclude_seen)
 			for (int32 j = 0; j < m->seen_len[u]; j++)
 				s[m->seen[m->seen_start[u] + j]] = -INFINITY;
@@ -387,7 +392,10 @@ linkpred_topk(PG_FUNCTION_ARGS)
 			s[u] = -INFINITY;
 	}
 	else
+	{
 		memcpy(s, m->bv, sizeof(float) * m->n_items);
+		LpModelApplyHead(m, -1, s);
+	}
 
 	ApplyItemFilters(fcinfo, m, utype, s);
 	LpEmitTopK(rsinfo, m, s, k, utype);
@@ -461,9 +469,11 @@ linkpred_topk_many(PG_FUNCTION_ARGS)
 	ee.bv = m->bv;
 	ee.ublock = palloc(sizeof(float) * bs * m->dim);
 	LpEvalEmbeddingScorer(&ee, bs, &sc);
+	LpModelEvalScorer(m, &sc);
 	scores = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(float) * (Size) bs * m->n_items);
 	fallback = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(float) * m->n_items);
 	memcpy(fallback, m->bv, sizeof(float) * m->n_items);
+	LpModelApplyHead(m, -1, fallback);
 	block = palloc(sizeof(int32) * bs);
 	top = palloc(sizeof(int32) * k);
 

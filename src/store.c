@@ -115,9 +115,9 @@ LpStoreVersion(const LpStoreRequest *req)
 	const LpGraph *g = &lg->graph;
 	const LpEmbeddings *emb = req->emb;
 	LpCatalogContext cc;
-	Datum		v[16];
-	char		n[16];
-	Oid			t[16];
+	Datum		v[17];
+	char		n[17];
+	Oid			t[17];
 	int32		version;
 	SPIPlanPtr	plan;
 
@@ -184,12 +184,17 @@ LpStoreVersion(const LpStoreRequest *req)
 										req->epochs_run, req->warm_version, req->warm_nodes));
 	memset(n, ' ', sizeof(n));
 	SourceParams(req, 9, t, v, n);
+	t[15] = FLOAT4ARRAYOID;
+	if (req->head)
+		v[15] = LpHeadToDatum(req->head);
+	else
+		n[15] = 'n';
 	LpSpiExec("INSERT INTO linkpred.version_catalog (model, version, job_id, dim, n_users,"
 			  " n_items, n_edges, options, metrics, source, src_column, dst_column,"
-			  " weight_column, user_type, item_type)"
+			  " weight_column, user_type, item_type, head)"
 			  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9::jsonb, $10::regclass,"
-			  " $11, $12, $13, $14::regtype, $15::regtype)",
-			  15, t, v, n, false);
+			  " $11, $12, $13, $14::regtype, $15::regtype, $16)",
+			  16, t, v, n, false);
 
 	/* the embeddings */
 	{

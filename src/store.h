@@ -28,6 +28,7 @@ typedef struct LpStoreRequest
 	int			epochs_run;
 	int32		warm_version;	/* warm-started from this version, 0 = cold */
 	int32		warm_nodes;
+	const LpHead *head;			/* structural decoder head, or NULL */
 } LpStoreRequest;
 
 /*

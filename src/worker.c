@@ -52,6 +52,7 @@
 
 #include "eval.h"
 #include "graph.h"
+#include "headfit.h"
 #include "jobs.h"
 #include "linkpred.h"
 #include "options.h"
@@ -236,7 +237,8 @@ EvalProgress(void *arg, int64 done, int64 total)
  * the result in the job row.  No version is stored.
  */
 static void
-FinishEvaluation(JobRun *run, const LpGraph *g, const LpSplit *split, const LpEmbeddings *emb)
+FinishEvaluation(JobRun *run, const LpGraph *g, const LpSplit *split, const LpEmbeddings *emb,
+				 const LpHead *head)
 {
 	static const char *const modes[] = {"none", "random", "per_user", "time"};
 	LpJobSpec  *spec = run->spec;
@@ -271,6 +273,18 @@ FinishEvaluation(JobRun *run, const LpGraph *g, const LpSplit *split, const LpEm
 	ee.bv = emb->bv;
 	ee.ublock = palloc(sizeof(float) * bs * emb->dim);
 	LpEvalEmbeddingScorer(&ee, bs, &sc);
+	if (head)
+	{
+		LpEvalHead *eh = palloc(sizeof(LpEvalHead));
+		LpHeurGraph *hg = palloc(sizeof(LpHeurGraph));
+
+		LpBuildHeurGraph(g, hg);
+		eh->inner = sc;
+		eh->head = head;
+		eh->g = hg;
+		eh->scratch = LpHeadScratchAlloc(Max(g->n_src, g->n_dst));
+		LpEvalHeadScorer(eh, &sc);
+	}
 
 	/*
 	 * A node the split left without a training edge has an untrained
@@ -459,6 +473,8 @@ RunJob(JobRun *run)
 	LpTrainConfig cfg;
 	LpTrainResult result;
 	LpStoreRequest req;
+	LpHead		head;
+	bool		has_head = false;
 	double		final_loss;
 	int64	   *order;
 	int32	   *entry_src;
@@ -592,7 +608,25 @@ RunJob(JobRun *run)
 
 	run->train_start = GetCurrentTimestamp();
 	run->last_report = run->train_start;
-	result = LpTrain(g, &cfg, &sampler, &emb, order, entry_src, Progress, run, &final_loss);
+	/* "auto" leaves graphs too small to hold a tenth out without a head */
+	if (LpOptionsStructural(&run->opts) &&
+		(run->opts.features == LP_FEATURES_STRUCTURAL || g->n_edges >= LP_HEAD_AUTO_MIN_EDGES))
+	{
+		MemoryContext fit = AllocSetContextCreate(run->cxt, "linkpred head fit",
+												  ALLOCSET_DEFAULT_SIZES);
+
+		SetPhase(run, "running", "fitting the structural decoder");
+		old = MemoryContextSwitchTo(fit);
+		result = LpFitHead(g, &cfg, &sampler, order, entry_src, Progress, run, &head);
+		MemoryContextSwitchTo(old);
+		MemoryContextDelete(fit);
+		has_head = (result == LP_TRAIN_OK);
+		SetPhase(run, "running", "training");
+	}
+	else
+		result = LP_TRAIN_OK;
+	if (result == LP_TRAIN_OK)
+		result = LpTrain(g, &cfg, &sampler, &emb, order, entry_src, Progress, run, &final_loss);
 	CHECK_FOR_INTERRUPTS();
 	if (result == LP_TRAIN_DIVERGED)
 		ereport(ERROR,
@@ -603,7 +637,7 @@ RunJob(JobRun *run)
 
 	if (spec->holdout != LP_HOLDOUT_NONE)
 	{
-		FinishEvaluation(run, g, &split, &emb);
+		FinishEvaluation(run, g, &split, &emb, has_head ? &head : NULL);
 		return;
 	}
 
@@ -625,6 +659,7 @@ RunJob(JobRun *run)
 	req.epochs_run = run->epochs;
 	req.warm_version = run->warm_version;
 	req.warm_nodes = run->warm_nodes;
+	req.head = has_head ? &head : NULL;
 
 	BeginTx("linkpred: storing embeddings");
 	{

@@ -9,7 +9,8 @@ lp_install_packages
 lp_build_install
 lp_cluster_start "shared_preload_libraries = 'pg_cron'" "cron.database_name = 'lp_cron'" "cron.use_background_workers = on"
 lp_stage sql expected test/pgtap
-lp_stage_shared data/seal/splits/usair_train90_splits.csv
+lp_stage_shared data/seal/splits/usair_train90_splits.csv data/seal/splits/router_train90_splits.csv \
+	data/seal/splits/power_train90_splits.csv
 
 passed=0
 failed=0
@@ -29,6 +30,7 @@ unit test_train "$LP_SRC/src/train.c" "$LP_SRC/src/sampler.c"
 unit test_heuristics "$LP_SRC/src/heuristics.c"
 unit test_split "$LP_SRC/src/split.c" "$LP_SRC/src/sampler.c"
 unit test_eval "$LP_SRC/src/eval.c" "$LP_SRC/src/topk.c" "$LP_SRC/src/sampler.c" $(pkg-config --cflags --libs openblas)
+unit test_head "$LP_SRC/src/head.c"
 
 # pg_regress: the REGRESS list of the Makefile, in order, one database
 tests=$(make -s -C "$LP_SRC" --no-print-directory print-regress 2>/dev/null)

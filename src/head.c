@@ -1,0 +1,467 @@
+/*
+ * head.c: the structural decoder head (see head.h for the features and
+ * why they are there).
+ *
+ * Pair features intersect sorted adjacency lists; LpHeadAll gets every
+ * candidate's features from one walk of at most three hops out of u, the
+ * same sets counted the same way, so a top-k ranking and per-pair scores
+ * agree.  The accumulators are dense arrays reset through the lists of
+ * what a call touched, so a call costs the walk, not the catalog (plus one
+ * pass to apply the weights).
+ */
+#include "postgres.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "head.h"
+
+const char *const LpHeadFeatureNames[LP_HEAD_NFEAT] = {
+	"embedding", "ln_deg_u", "ln_deg_v", "unseen", "ln_cn", "ra", "aa", "ln_p3"
+};
+
+static inline int64
+DegU(const LpHeurGraph *g, int32 u)
+{
+	return u < 0 ? 0 : g->u_off[u + 1] - g->u_off[u];
+}
+
+/* neighbours of v on the user side: its users, or its neighbours */
+static inline const int32 *
+AdjV(const LpHeurGraph *g, int32 v, int64 *n)
+{
+	if (v < 0)
+	{
+		*n = 0;
+		return NULL;
+	}
+	if (g->homogeneous)
+	{
+		*n = g->u_off[v + 1] - g->u_off[v];
+		return g->u_adj + g->u_off[v];
+	}
+	*n = g->i_off[v + 1] - g->i_off[v];
+	return g->i_adj + g->i_off[v];
+}
+
+static inline int64
+Intersect(const int32 *a, int64 na, const int32 *b, int64 nb)
+{
+	int64		i = 0,
+				j = 0,
+				c = 0;
+
+	while (i < na && j < nb)
+	{
+		if (a[i] < b[j])
+			i++;
+		else if (a[i] > b[j])
+			j++;
+		else
+		{
+			c++;
+			i++;
+			j++;
+		}
+	}
+	return c;
+}
+
+static inline float
+AaWeight(int64 deg)
+{
+	return deg > 1 ? (float) (1.0 / log((double) deg)) : 0.0f;
+}
+
+static inline void
+DegreeFeatures(int64 du, int64 dv, float emb, float *f)
+{
+	f[0] = emb;
+	f[1] = (float) log1p((double) du);
+	f[2] = (float) log1p((double) dv);
+	f[3] = (float) ((du == 0) + (dv == 0));
+}
+
+void
+LpHeadPairFeatures(const LpHeurGraph *g, int32 u, int32 v, float emb, float *f)
+{
+	int64		du = DegU(g, u),
+				dv;
+	const int32 *nu = u >= 0 ? g->u_adj + g->u_off[u] : NULL;
+	const int32 *nv = AdjV(g, v, &dv);
+	double		cn = 0,
+				ra = 0,
+				aa = 0,
+				p3 = 0;
+
+	DegreeFeatures(du, dv, emb, f);
+	if (g->homogeneous)
+	{
+		/* common neighbours of u and v, by merging the sorted lists */
+		int64		i = 0,
+					j = 0;
+
+		while (i < du && j < dv)
+		{
+			if (nu[i] < nv[j])
+				i++;
+			else if (nu[i] > nv[j])
+				j++;
+			else
+			{
+				int64		dw = DegU(g, nu[i]);
+
+				cn += 1;
+				ra += 1.0 / dw;
+				aa += AaWeight(dw);
+				i++;
+				j++;
+			}
+		}
+	}
+	/* w: v's neighbours (homogeneous) or users (bipartite) other than u */
+	for (int64 j = 0; j < dv; j++)
+	{
+		int32		w = nv[j];
+		int64		dw = DegU(g, w);
+		int64		c;
+
+		if (w == u || du == 0)
+			continue;
+		c = Intersect(nu, du, g->u_adj + g->u_off[w], dw);
+		p3 += c;
+		if (!g->homogeneous && c > 0)
+		{
+			cn += 1;
+			ra += 1.0 / dw;
+			aa += AaWeight(dw);
+		}
+	}
+	f[4] = (float) log1p(cn);
+	f[5] = (float) ra;
+	f[6] = (float) aa;
+	f[7] = (float) log1p(p3);
+}
+
+float
+LpHeadApply(const LpHead *h, const float *f)
+{
+	float		z = h->b;
+
+	for (int k = 0; k < LP_HEAD_NFEAT; k++)
+		z += h->w[k] * (f[k] - h->mean[k]) / h->scale[k];
+	return z;
+}
+
+float
+LpHeadPair(const LpHead *h, const LpHeurGraph *g, int32 u, int32 v, float emb)
+{
+	float		f[LP_HEAD_NFEAT];
+
+	LpHeadPairFeatures(g, u, v, emb, f);
+	return LpHeadApply(h, f);
+}
+
+static inline void
+Touch(LpHeadScratch *s, int32 v, int32 *nvt)
+{
+	if (!s->vmark[v])
+	{
+		s->vmark[v] = 1;
+		s->vt[(*nvt)++] = v;
+	}
+}
+
+void
+LpHeadAll(const LpHead *h, const LpHeurGraph *g, int32 u, float *s, LpHeadScratch *sc)
+{
+	int64		du = DegU(g, u);
+	const int32 *nu = u >= 0 ? g->u_adj + g->u_off[u] : NULL;
+	int32		ntouched = 0,
+				nvt = 0;
+	float		f[LP_HEAD_NFEAT];
+
+	/* hop 1 and 2: c2[w] = paths u-a-w (homogeneous) or u-i-w (bipartite) */
+	for (int64 a = 0; a < du; a++)
+	{
+		int64		da;
+		const int32 *na = AdjV(g, nu[a], &da);
+		/* homogeneous: a is a node and the common neighbour's weight */
+		float		wra = g->homogeneous ? 1.0f / (float) DegU(g, nu[a]) : 0.0f,
+					waa = g->homogeneous ? AaWeight(DegU(g, nu[a])) : 0.0f;
+
+		for (int64 b = 0; b < da; b++)
+		{
+			int32		w = na[b];
+
+			if (w == u)
+				continue;
+			if (sc->c2[w]++ == 0)
+				sc->touched[ntouched++] = w;
+			if (g->homogeneous)
+			{
+				/* a is a common neighbour of u and w */
+				sc->cn[w] += 1;
+				sc->ra[w] += wra;
+				sc->aa[w] += waa;
+				Touch(sc, w, &nvt);
+			}
+		}
+	}
+	/* hop 3: from every w reached, to its neighbours (items) v */
+	for (int32 t = 0; t < ntouched; t++)
+	{
+		int32		w = sc->touched[t];
+		int64		dw = DegU(g, w);
+		const int32 *nw = g->u_adj + g->u_off[w];
+		float		wra = 1.0f / (float) dw,
+					waa = AaWeight(dw);
+
+		for (int64 j = 0; j < dw; j++)
+		{
+			int32		v = nw[j];
+
+			if (g->homogeneous && v == u)
+				continue;
+			sc->p3[v] += (float) sc->c2[w];
+			if (!g->homogeneous)
+			{
+				sc->cn[v] += 1;
+				sc->ra[v] += wra;
+				sc->aa[v] += waa;
+			}
+			Touch(sc, v, &nvt);
+		}
+	}
+
+	/* every candidate from its degrees, then the walked ones in full */
+	for (int32 v = 0; v < g->n_items; v++)
+	{
+		int64		dv;
+
+		(void) AdjV(g, v, &dv);
+		DegreeFeatures(du, dv, s[v], f);
+		f[4] = f[5] = f[6] = f[7] = 0.0f;
+		if (sc->vmark[v])
+		{
+			f[4] = (float) log1p(sc->cn[v]);
+			f[5] = sc->ra[v];
+			f[6] = sc->aa[v];
+			f[7] = (float) log1p(sc->p3[v]);
+		}
+		s[v] = LpHeadApply(h, f);
+	}
+
+	for (int32 t = 0; t < ntouched; t++)
+		sc->c2[sc->touched[t]] = 0;
+	for (int32 t = 0; t < nvt; t++)
+	{
+		int32		v = sc->vt[t];
+
+		sc->cn[v] = sc->ra[v] = sc->aa[v] = sc->p3[v] = 0.0f;
+		sc->vmark[v] = 0;
+	}
+}
+
+/* solve A x = b (n x n, symmetric positive definite) by Cholesky, in place */
+static bool
+SolveSpd(double *A, double *b, int n)
+{
+	for (int j = 0; j < n; j++)
+	{
+		double		d = A[j * n + j];
+
+		for (int k = 0; k < j; k++)
+			d -= A[j * n + k] * A[j * n + k];
+		if (d <= 1e-12)
+			return false;
+		A[j * n + j] = sqrt(d);
+		for (int i = j + 1; i < n; i++)
+		{
+			double		x = A[i * n + j];
+
+			for (int k = 0; k < j; k++)
+				x -= A[i * n + k] * A[j * n + k];
+			A[i * n + j] = x / A[j * n + j];
+		}
+	}
+	for (int i = 0; i < n; i++)
+	{
+		for (int k = 0; k < i; k++)
+			b[i] -= A[i * n + k] * b[k];
+		b[i] /= A[i * n + i];
+	}
+	for (int i = n - 1; i >= 0; i--)
+	{
+		for (int k = i + 1; k < n; k++)
+			b[i] -= A[k * n + i] * b[k];
+		b[i] /= A[i * n + i];
+	}
+	return true;
+}
+
+#define NP (LP_HEAD_NFEAT + 1)
+
+void
+LpHeadFit(LpHead *h, const float *X, const float *y, int64 n)
+{
+	double		w[NP] = {0};
+	const double lambda = 1.0;	/* L2 on the weights (not the bias) */
+
+	/* standardisation; a constant feature keeps scale 1 and gets weight 0 */
+	for (int k = 0; k < LP_HEAD_NFEAT; k++)
+	{
+		double		m = 0,
+					v = 0;
+
+		for (int64 i = 0; i < n; i++)
+			m += X[i * LP_HEAD_NFEAT + k];
+		m /= Max(n, 1);
+		for (int64 i = 0; i < n; i++)
+		{
+			double		d = X[i * LP_HEAD_NFEAT + k] - m;
+
+			v += d * d;
+		}
+		v = sqrt(v / Max(n, 1));
+		h->mean[k] = (float) m;
+		h->scale[k] = v > 1e-6 ? (float) v : 1.0f;
+	}
+
+	/* Newton's method on the regularised log-likelihood */
+	for (int iter = 0; iter < 25; iter++)
+	{
+		double		H[NP * NP] = {0};
+		double		gr[NP] = {0};
+		double		step = 0;
+
+		for (int64 i = 0; i < n; i++)
+		{
+			double		z[NP],
+						s = w[LP_HEAD_NFEAT],
+						p,
+						r;
+
+			for (int k = 0; k < LP_HEAD_NFEAT; k++)
+			{
+				z[k] = (X[i * LP_HEAD_NFEAT + k] - h->mean[k]) / h->scale[k];
+				s += w[k] * z[k];
+			}
+			z[LP_HEAD_NFEAT] = 1.0;
+			p = 1.0 / (1.0 + exp(-s));
+			r = p * (1 - p);
+			for (int a = 0; a < NP; a++)
+			{
+				gr[a] += (p - y[i]) * z[a];
+				for (int b = 0; b <= a; b++)
+					H[a * NP + b] += r * z[a] * z[b];
+			}
+		}
+		for (int a = 0; a < NP; a++)
+		{
+			for (int b = 0; b < a; b++)
+				H[b * NP + a] = H[a * NP + b];
+			if (a < LP_HEAD_NFEAT)
+			{
+				gr[a] += lambda * w[a];
+				H[a * NP + a] += lambda;
+			}
+			else
+				H[a * NP + a] += 1e-6;
+		}
+		if (!SolveSpd(H, gr, NP))
+			break;
+		for (int a = 0; a < NP; a++)
+		{
+			w[a] -= gr[a];
+			step = Max(step, fabs(gr[a]));
+		}
+		if (step < 1e-6)
+			break;
+	}
+	for (int k = 0; k < LP_HEAD_NFEAT; k++)
+		h->w[k] = (float) w[k];
+	h->b = (float) w[LP_HEAD_NFEAT];
+}
+
+void
+LpHeurGraphBuild(LpHeurGraph *g, bool homogeneous, bool tied, int32 n_users, int32 n_items,
+				 const int64 *start, const int32 *len, const int32 *items,
+				 void *(*alloc) (Size))
+{
+	int64		nnz = 0;
+	int64	   *off;
+	int32	   *adj;
+
+	memset(g, 0, sizeof(*g));
+	g->homogeneous = homogeneous;
+	g->n_users = n_users;
+	g->n_items = n_items;
+	for (int32 u = 0; u < n_users; u++)
+		nnz += len[u];
+
+	/* user -> items, contiguous */
+	off = alloc(sizeof(int64) * ((Size) n_users + 1));
+	adj = alloc(sizeof(int32) * Max(nnz, 1));
+	off[0] = 0;
+	for (int32 u = 0; u < n_users; u++)
+	{
+		memcpy(adj + off[u], items + start[u], sizeof(int32) * len[u]);
+		off[u + 1] = off[u] + len[u];
+	}
+
+	if (!homogeneous || !tied)
+	{
+		/* item -> users by counting sort; users come out ascending */
+		int64	   *toff = alloc(sizeof(int64) * ((Size) n_items + 2));
+		int32	   *tadj = alloc(sizeof(int32) * Max(nnz, 1));
+
+		memset(toff, 0, sizeof(int64) * ((Size) n_items + 2));
+		for (int64 e = 0; e < nnz; e++)
+			toff[adj[e] + 2]++;
+		for (int32 i = 0; i < n_items; i++)
+			toff[i + 2] += toff[i + 1];
+		for (int32 u = 0; u < n_users; u++)
+			for (int64 e = off[u]; e < off[u + 1]; e++)
+				tadj[toff[adj[e] + 1]++] = u;
+
+		if (!homogeneous)
+		{
+			g->i_off = toff;
+			g->i_adj = tadj;
+		}
+		else
+		{
+			/* directed homogeneous: merge out- and in-neighbours */
+			int64	   *soff = alloc(sizeof(int64) * ((Size) n_users + 1));
+			int32	   *sadj = alloc(sizeof(int32) * Max(2 * nnz, 1));
+			int64		w = 0;
+
+			for (int32 u = 0; u < n_users; u++)
+			{
+				int64		a = off[u],
+							ae = off[u + 1],
+							b = toff[u],
+							be = toff[u + 1];
+
+				soff[u] = w;
+				while (a < ae || b < be)
+				{
+					int32		x;
+
+					if (b >= be || (a < ae && adj[a] <= tadj[b]))
+						x = adj[a++];
+					else
+						x = tadj[b++];
+					if (w == soff[u] || sadj[w - 1] != x)
+						sadj[w++] = x;
+				}
+			}
+			soff[n_users] = w;
+			off = soff;
+			adj = sadj;
+		}
+	}
+	g->u_off = off;
+	g->u_adj = adj;
+}

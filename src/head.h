@@ -1,0 +1,103 @@
+/*
+ * head.h: the structural decoder head, embeddings plus graph features.
+ *
+ * On sparse graphs an embedding alone knows little about a pair whose
+ * nodes have few edges, while counts of short paths between them (the
+ * heuristics of heuristics.h) and the nodes' degrees say a lot.  The head
+ * is a logistic regression over eight features of a pair (u, v) on the
+ * training graph:
+ *
+ *   0  the embedding score U[u].V[v] + bu[u] + bv[v]
+ *   1  ln(1 + deg u)          2  ln(1 + deg v)
+ *   3  how many of u, v have no training edge (0, 1 or 2)
+ *   4  ln(1 + cn)             5  ra            6  aa
+ *   7  ln(1 + p3): paths of length 3 from u to v
+ *
+ * cn, ra and aa are those of heuristics.h (bipartite: over the users two
+ * hops from u that used item v).  p3 counts u-a-b-v paths; bipartite:
+ * u-i-w-v, i an item of u, w another user of both i and v.
+ *
+ * Fitting (LpHeadFit) happens on pairs the embeddings were not trained on:
+ * the worker holds out a part of the training edges, trains on the rest,
+ * computes the features of the held-out edges and of as many random
+ * non-edges on that reduced graph, and fits the weights; the final
+ * embeddings are then trained on every edge.  Features are standardised
+ * with the fit's mean and scale, which are stored with the weights.
+ *
+ * The head's score is the logit; it ranks like the probability.
+ * Pure C: no PostgreSQL calls.
+ */
+#ifndef LINKPRED_HEAD_H
+#define LINKPRED_HEAD_H
+
+#include "postgres.h"
+
+#include "heuristics.h"
+
+#define LP_HEAD_NFEAT 8
+
+typedef struct LpHead
+{
+	float		mean[LP_HEAD_NFEAT];
+	float		scale[LP_HEAD_NFEAT];
+	float		w[LP_HEAD_NFEAT];	/* on standardised features */
+	float		b;
+} LpHead;
+
+extern const char *const LpHeadFeatureNames[LP_HEAD_NFEAT];
+
+/*
+ * Features of the pair (u, v) with embedding score emb into f; u or v may
+ * be -1 (a node the graph does not know: no edges).
+ */
+extern void LpHeadPairFeatures(const LpHeurGraph *g, int32 u, int32 v, float emb, float *f);
+
+/* the logit for features f */
+extern float LpHeadApply(const LpHead *h, const float *f);
+
+/* head score of (u, v): features and logit in one call */
+extern float LpHeadPair(const LpHead *h, const LpHeurGraph *g, int32 u, int32 v, float emb);
+
+/*
+ * Scratch for LpHeadAll: per-item accumulators, n = max(n_users, n_items)
+ * entries each; allocated by the caller, contents need no initialisation.
+ */
+typedef struct LpHeadScratch
+{
+	int32	   *c2;				/* paths u-a-b (homogeneous) / u-i-w (bipartite) */
+	float	   *cn;
+	float	   *ra;
+	float	   *aa;
+	float	   *p3;
+	int32	   *touched;		/* nodes with c2 > 0 */
+	int32	   *vt;				/* candidates with cn or p3 > 0 */
+	uint8	   *vmark;
+} LpHeadScratch;
+
+/*
+ * Every candidate of user (node) u at once: s[v] holds the embedding score
+ * on entry and the head's logit on return, for v = 0 .. n_items - 1.
+ * u == -1: a node with no edges.
+ */
+extern void LpHeadAll(const LpHead *h, const LpHeurGraph *g, int32 u, float *s,
+					  LpHeadScratch *scratch);
+
+/*
+ * Fit a head on n feature rows X (n x LP_HEAD_NFEAT) with labels y (1 / 0):
+ * standardised features, L2-regularised logistic regression by Newton's
+ * method.  Deterministic.
+ */
+extern void LpHeadFit(LpHead *h, const float *X, const float *y, int64 n);
+
+/*
+ * The heuristics' view of a training graph from per-user lists: start[u],
+ * len[u] index items; lists sorted.  tied: undirected homogeneous, lists
+ * already symmetric.  Directed homogeneous lists are merged with their
+ * reverse.  alloc returns memory the graph keeps (never freed here).
+ */
+extern void LpHeurGraphBuild(LpHeurGraph *g, bool homogeneous, bool tied,
+							 int32 n_users, int32 n_items, const int64 *start,
+							 const int32 *len, const int32 *items,
+							 void *(*alloc) (Size));
+
+#endif

@@ -1,0 +1,186 @@
+/*
+ * headfit.c: fitting the structural decoder head in the training worker.
+ *
+ * The head must learn how features of pairs the embeddings have NOT seen
+ * relate to whether they are edges, because that is what it will be asked
+ * about.  So a tenth of the training edges is held out (the random holdout
+ * of split.c), embeddings are trained on the rest with the job's own
+ * configuration, and the features of the held-out edges and of as many
+ * random non-edges (uniform over all pairs, as a user's test negatives
+ * usually are) are computed on that reduced graph.  A node whose edges all
+ * went to the held-out part looks exactly like a node first seen after
+ * training, which is how the head learns what such nodes mean.
+ *
+ * The caller then trains the final embeddings on every edge.  Fitting costs
+ * one more training run; every array here lives in the caller's memory
+ * context.
+ */
+#include "postgres.h"
+
+#include "miscadmin.h"
+
+#include "headfit.h"
+#include "jobs.h"
+
+#define HEAD_HOLDOUT 0.1
+#define HEAD_MAX_POSITIVES 100000
+
+static void *
+PallocHuge(Size n)
+{
+	return MemoryContextAllocHuge(CurrentMemoryContext, n);
+}
+
+void
+LpBuildHeurGraph(const LpGraph *g, LpHeurGraph *hg)
+{
+	int32	   *len = palloc(sizeof(int32) * Max(g->n_src, 1));
+
+	for (int32 u = 0; u < g->n_src; u++)
+		len[u] = (int32) (g->offsets[u + 1] - g->offsets[u]);
+	LpHeurGraphBuild(hg, g->homogeneous, g->tied, g->n_src, g->n_dst, g->offsets, len,
+					 g->targets, PallocHuge);
+	pfree(len);
+}
+
+static inline float
+EmbScore(const LpEmbeddings *e, int32 u, int32 v)
+{
+	const float *a = e->U + (Size) u * e->dim;
+	const float *b = e->V + (Size) v * e->dim;
+	float		s = e->bu[u] + e->bv[v];
+
+	for (int k = 0; k < e->dim; k++)
+		s += a[k] * b[k];
+	return s;
+}
+
+LpTrainResult
+LpFitHead(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sampler,
+		  int64 *order, int32 *entry_src, LpProgressFn progress, void *arg, LpHead *head)
+{
+	LpSplit		split;
+	LpEmbeddings emb;
+	LpHeurGraph hg;
+	LpTrainResult result;
+	LpRng		rng;
+	double		loss;
+	int64		npos,
+				n,
+				stride;
+	float	   *X,
+			   *y;
+
+	LpSplitGraph(g, LP_HOLDOUT_RANDOM, HEAD_HOLDOUT, 0, false, 0, cfg->seed ^ 0x5eedf00dULL,
+				 &split);
+	if (split.n_test == 0 || split.train.n_entries == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("too few edges to fit the structural decoder"),
+				 errdetail("Holding out a tenth of " INT64_FORMAT " edges left none on one side.",
+						   g->n_edges),
+				 errhint("Set \"features\": \"none\" in the options.")));
+
+	emb.dim = cfg->dim;
+	emb.U = PallocHuge(sizeof(float) * (Size) g->n_src * emb.dim);
+	emb.bu = PallocHuge(sizeof(float) * (Size) g->n_src);
+	if (g->tied)
+	{
+		emb.V = emb.U;
+		emb.bv = emb.bu;
+	}
+	else
+	{
+		emb.V = PallocHuge(sizeof(float) * (Size) g->n_dst * emb.dim);
+		emb.bv = PallocHuge(sizeof(float) * (Size) g->n_dst);
+	}
+	LpInitEmbeddings(&emb, g->n_src, g->n_dst, g->tied, cfg->seed);
+	result = LpTrain(&split.train, cfg, sampler, &emb, order, entry_src, progress, arg, &loss);
+	if (result != LP_TRAIN_OK)
+		return result;
+
+	LpBuildHeurGraph(&split.train, &hg);
+
+	/* held-out edges (every stride-th if there are many) and as many non-edges */
+	stride = Max(1, (split.n_test + HEAD_MAX_POSITIVES - 1) / HEAD_MAX_POSITIVES);
+	npos = (split.n_test + stride - 1) / stride;
+	X = PallocHuge(sizeof(float) * LP_HEAD_NFEAT * 2 * (Size) npos);
+	y = PallocHuge(sizeof(float) * 2 * (Size) npos);
+	n = 0;
+	for (int64 t = 0; t < split.n_test; t += stride)
+	{
+		int32		u = split.test_u[t],
+					v = split.test_v[t];
+
+		LpHeadPairFeatures(&hg, u, v, EmbScore(&emb, u, v), X + n * LP_HEAD_NFEAT);
+		y[n++] = 1.0f;
+		CHECK_FOR_INTERRUPTS();
+	}
+	LpRngSeed(&rng, cfg->seed ^ 0x0dd5eedULL);
+	for (int64 t = 0, tries = 0; t < npos && tries < 100 * npos; tries++)
+	{
+		int32		u = (int32) LpRngBelow(&rng, (uint32) g->n_src),
+					v = (int32) LpRngBelow(&rng, (uint32) g->n_dst);
+
+		if ((g->homogeneous && u == v) || LpGraphHasEdge(g, u, v) ||
+			(g->homogeneous && LpGraphHasEdge(g, v, u)))
+			continue;
+		LpHeadPairFeatures(&hg, u, v, EmbScore(&emb, u, v), X + n * LP_HEAD_NFEAT);
+		y[n++] = 0.0f;
+		t++;
+		if ((t & 1023) == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
+	LpHeadFit(head, X, y, n);
+	return LP_TRAIN_OK;
+}
+
+LpHeadScratch *
+LpHeadScratchAlloc(int32 n)
+{
+	LpHeadScratch *s = palloc(sizeof(LpHeadScratch));
+	Size		m = Max(n, 1);
+
+	s->c2 = MemoryContextAllocExtended(CurrentMemoryContext, sizeof(int32) * m,
+									   MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	s->cn = MemoryContextAllocExtended(CurrentMemoryContext, sizeof(float) * m,
+									   MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	s->ra = MemoryContextAllocExtended(CurrentMemoryContext, sizeof(float) * m,
+									   MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	s->aa = MemoryContextAllocExtended(CurrentMemoryContext, sizeof(float) * m,
+									   MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	s->p3 = MemoryContextAllocExtended(CurrentMemoryContext, sizeof(float) * m,
+									   MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	s->touched = PallocHuge(sizeof(int32) * m);
+	s->vt = PallocHuge(sizeof(int32) * m);
+	s->vmark = MemoryContextAllocExtended(CurrentMemoryContext, m,
+										  MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	return s;
+}
+
+static double
+HeadPair(void *arg, int32 u, int32 v)
+{
+	LpEvalHead *eh = arg;
+
+	return LpHeadPair(eh->head, eh->g, u, v, (float) eh->inner.pair(eh->inner.arg, u, v));
+}
+
+static void
+HeadBlock(void *arg, const int32 *users, int nb, float *out)
+{
+	LpEvalHead *eh = arg;
+
+	eh->inner.block(eh->inner.arg, users, nb, out);
+	for (int b = 0; b < nb; b++)
+		LpHeadAll(eh->head, eh->g, users[b], out + (int64) b * eh->g->n_items, eh->scratch);
+}
+
+void
+LpEvalHeadScorer(LpEvalHead *eh, LpEvalScorer *sc)
+{
+	sc->arg = eh;
+	sc->pair = HeadPair;
+	sc->block = HeadBlock;
+	sc->block_size = eh->inner.block_size;
+}

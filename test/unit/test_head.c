@@ -1,0 +1,230 @@
+/*
+ * test_head.c: the structural decoder head (src/head.c).
+ *
+ * Checks that:
+ *  - hand-computed features of a small graph are right (cn, ra, aa, paths
+ *    of length 3, degrees, the unseen count);
+ *  - scoring every candidate at once (LpHeadAll) gives, candidate by
+ *    candidate, the pair scores (LpHeadPair), on random bipartite,
+ *    undirected and directed graphs, also for a node with no edges;
+ *  - the fit learns what separates positives from negatives (AUC of the
+ *    fitted head on its own data near 1 for a separable feature, a feature
+ *    that carries nothing gets a small weight) and is deterministic.
+ */
+#include "postgres.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../src/head.h"
+#include "tap.h"
+
+static void *
+Alloc(Size n)
+{
+	return calloc(1, n);
+}
+
+static uint64 rs = 88172645463325252ULL;
+
+static uint32
+Rand(uint32 n)
+{
+	rs ^= rs << 13;
+	rs ^= rs >> 7;
+	rs ^= rs << 17;
+	return (uint32) ((rs >> 11) % n);
+}
+
+static int
+CmpInt(const void *a, const void *b)
+{
+	int32		x = *(const int32 *) a,
+				y = *(const int32 *) b;
+
+	return (x > y) - (x < y);
+}
+
+/* per-user sorted, de-duplicated lists from m (u, v) pairs; symmetric if tied */
+static void
+Lists(int32 n_users, int m, const int32 *us, const int32 *vs, bool tied,
+	  int64 **start, int32 **len, int32 **items)
+{
+	int32	   *tmp = calloc((Size) n_users * n_users + 1, sizeof(int32));
+	int32	   *cnt = calloc(n_users, sizeof(int32));
+	int64		w = 0;
+
+	*start = calloc(n_users, sizeof(int64));
+	*len = calloc(n_users, sizeof(int32));
+	*items = calloc(2 * (Size) m + 1, sizeof(int32));
+	for (int e = 0; e < m; e++)
+	{
+		tmp[(Size) us[e] * n_users + cnt[us[e]]++] = vs[e];
+		if (tied)
+			tmp[(Size) vs[e] * n_users + cnt[vs[e]]++] = us[e];
+	}
+	for (int32 u = 0; u < n_users; u++)
+	{
+		int32	   *l = tmp + (Size) u * n_users;
+
+		qsort(l, cnt[u], sizeof(int32), CmpInt);
+		(*start)[u] = w;
+		for (int32 k = 0; k < cnt[u]; k++)
+			if (k == 0 || l[k] != l[k - 1])
+				(*items)[w++] = l[k];
+		(*len)[u] = (int32) (w - (*start)[u]);
+	}
+	free(tmp);
+	free(cnt);
+}
+
+static LpHead
+SomeHead(void)
+{
+	LpHead		h;
+
+	for (int k = 0; k < LP_HEAD_NFEAT; k++)
+	{
+		h.mean[k] = 0.1f * k;
+		h.scale[k] = 1.0f + 0.5f * k;
+		h.w[k] = (k % 2 ? -0.3f : 0.7f) + 0.1f * k;
+	}
+	h.b = 0.2f;
+	return h;
+}
+
+static void
+AllMatchesPair(const char *what, bool homogeneous, bool tied, int32 n_users, int32 n_items, int m)
+{
+	int32	   *us = malloc(sizeof(int32) * m),
+			   *vs = malloc(sizeof(int32) * m);
+	int64	   *start;
+	int32	   *len,
+			   *items;
+	LpHeurGraph g;
+	LpHead		h = SomeHead();
+	int32		n = Max(n_users, n_items);
+	LpHeadScratch sc;
+	float	   *s = malloc(sizeof(float) * n_items);
+	double		worst = 0;
+	char		detail[128];
+
+	for (int e = 0; e < m; e++)
+	{
+		us[e] = (int32) Rand(n_users - 1);	/* the last user has no edges */
+		do
+			vs[e] = (int32) Rand(n_items);
+		while (homogeneous && vs[e] == us[e]);
+	}
+	Lists(n_users, m, us, vs, tied, &start, &len, &items);
+	LpHeurGraphBuild(&g, homogeneous, tied, n_users, n_items, start, len, items, Alloc);
+	sc.c2 = calloc(n, sizeof(int32));
+	sc.cn = calloc(n, sizeof(float));
+	sc.ra = calloc(n, sizeof(float));
+	sc.aa = calloc(n, sizeof(float));
+	sc.p3 = calloc(n, sizeof(float));
+	sc.touched = calloc(n, sizeof(int32));
+	sc.vt = calloc(n, sizeof(int32));
+	sc.vmark = calloc(n, 1);
+	for (int32 u = -1; u < n_users; u++)
+	{
+		for (int32 v = 0; v < n_items; v++)
+			s[v] = 0.01f * ((u * 7 + v * 3) % 11);
+		LpHeadAll(&h, &g, u, s, &sc);
+		for (int32 v = 0; v < n_items; v++)
+		{
+			double		d;
+
+			if (homogeneous && v == u)
+				continue;
+			d = fabs(s[v] - LpHeadPair(&h, &g, u, v, 0.01f * ((u * 7 + v * 3) % 11)));
+			worst = Max(worst, d);
+		}
+	}
+	snprintf(detail, sizeof(detail), " (largest difference %.2e)", worst);
+	TapLine(worst < 1e-4, what, detail);
+	free(us);
+	free(vs);
+	free(s);
+}
+
+int
+main(void)
+{
+	/* a path 0-1-2-3 plus 0-2: undirected */
+	{
+		int32		us[] = {0, 1, 2, 0},
+					vs[] = {1, 2, 3, 2};
+		int64	   *start;
+		int32	   *len,
+				   *items;
+		LpHeurGraph g;
+		float		f[LP_HEAD_NFEAT];
+
+		Lists(5, 4, us, vs, true, &start, &len, &items);
+		LpHeurGraphBuild(&g, true, true, 5, 5, start, len, items, Alloc);
+		LpHeadPairFeatures(&g, 0, 3, 0.5f, f);
+		/* N(0) = {1, 2}, N(3) = {2}: cn 1 (node 2, degree 3); paths 0-1-2-3 */
+		Check(f[0] == 0.5f, "feature 0 is the embedding score");
+		Check(fabs(f[1] - log(3.0)) < 1e-6 && fabs(f[2] - log(2.0)) < 1e-6, "degree features ln(1 + deg)");
+		Check(f[3] == 0.0f, "no unseen node");
+		Check(fabs(f[4] - log(2.0)) < 1e-6, "cn = 1");
+		Check(fabs(f[5] - 1.0 / 3) < 1e-6 && fabs(f[6] - 1.0 / log(3.0)) < 1e-6, "ra = 1/3, aa = 1/ln 3");
+		/* paths of length 3 from 0 to 3: 0-1-2-3 only */
+		Check(fabs(f[7] - log(2.0)) < 1e-6, "one path of length 3");
+		LpHeadPairFeatures(&g, 4, 3, 0.0f, f);
+		Check(f[3] == 1.0f && f[1] == 0.0f && f[4] == 0.0f && f[7] == 0.0f, "a node with no edges: unseen 1, no paths");
+		LpHeadPairFeatures(&g, -1, -1, 0.0f, f);
+		Check(f[3] == 2.0f, "two unknown nodes: unseen 2");
+	}
+	/* bipartite: users 0, 1, 2; items 0, 1, 2 */
+	{
+		int32		us[] = {0, 0, 1, 1, 2},
+					vs[] = {0, 1, 1, 2, 2};
+		int64	   *start;
+		int32	   *len,
+				   *items;
+		LpHeurGraph g;
+		float		f[LP_HEAD_NFEAT];
+
+		Lists(3, 5, us, vs, false, &start, &len, &items);
+		LpHeurGraphBuild(&g, false, false, 3, 3, start, len, items, Alloc);
+		/* user 0, item 2: users of item 2 = {1, 2}; 1 shares item 1 with 0 */
+		LpHeadPairFeatures(&g, 0, 2, 0.0f, f);
+		Check(fabs(f[4] - log(2.0)) < 1e-6 && fabs(f[5] - 0.5) < 1e-6, "bipartite cn 1, ra 1/2 (user 1 has 2 items)");
+		Check(fabs(f[7] - log(2.0)) < 1e-6, "bipartite: one path 0-1-1-2");
+		Check(fabs(f[2] - log(3.0)) < 1e-6, "item degree counts its users");
+	}
+
+	AllMatchesPair("all candidates = pair scores, bipartite 40 x 30", false, false, 40, 30, 120);
+	AllMatchesPair("all candidates = pair scores, bipartite 20 x 60", false, false, 20, 60, 200);
+	AllMatchesPair("all candidates = pair scores, undirected 50 nodes", true, true, 50, 50, 120);
+	AllMatchesPair("all candidates = pair scores, directed 50 nodes", true, false, 50, 50, 150);
+
+	/* fit: feature 4 separates, feature 1 is noise */
+	{
+		int64		n = 2000;
+		float	   *X = calloc(n * LP_HEAD_NFEAT, sizeof(float));
+		float	   *y = calloc(n, sizeof(float));
+		LpHead		h,
+					h2;
+		int64		right = 0;
+
+		for (int64 i = 0; i < n; i++)
+		{
+			y[i] = (float) (i % 2);
+			X[i * LP_HEAD_NFEAT + 4] = y[i] + 0.3f * ((float) Rand(1000) / 1000.0f);
+			X[i * LP_HEAD_NFEAT + 1] = (float) Rand(1000) / 1000.0f;
+		}
+		LpHeadFit(&h, X, y, n);
+		LpHeadFit(&h2, X, y, n);
+		for (int64 i = 0; i < n; i++)
+			right += (LpHeadApply(&h, X + i * LP_HEAD_NFEAT) > 0) == (y[i] > 0.5f);
+		Check(right == n, "the fitted head separates a separable feature");
+		Check(h.w[4] > 5 * fabs(h.w[1]), "the noise feature weighs far less");
+		Check(memcmp(&h, &h2, sizeof(h)) == 0, "the fit is deterministic");
+		Check(h.scale[0] == 1.0f && h.w[0] == 0.0f, "a constant feature gets scale 1 and weight 0");
+	}
+	return TapFinish();
+}

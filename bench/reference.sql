@@ -33,6 +33,17 @@
 -- same inputs, and, when the installed extension has no linkpred_evaluate
 -- yet, as a stand-in (stub.sql) so the rest of the harness still runs.
 
+-- The structural head (src/head.h) on a pair with a node the model does
+-- not know: such a node has no neighbours, so every path count is 0 and
+-- only the embedding score (the known side's bias), the degrees and the
+-- unseen count remain.  h = means (1-8), scales (9-16), weights (17-24),
+-- bias (25), as linkpred.version_catalog.head stores them.
+CREATE FUNCTION bench.head_unknown(h real[], emb float8, du float8, dv float8, unseen int)
+RETURNS float8 LANGUAGE sql IMMUTABLE AS $$
+    SELECT h[25] + sum(h[16 + k] * (f - h[k]) / h[8 + k])
+    FROM unnest(ARRAY[emb, ln(1 + du), ln(1 + dv), unseen, 0, 0, 0, 0]) WITH ORDINALITY AS x(f, k)
+$$;
+
 CREATE FUNCTION bench.evaluate_sql(model text,
                                    test regclass DEFAULT NULL,
                                    label text DEFAULT NULL,
@@ -53,6 +64,7 @@ DECLARE
     homog    boolean;
     maxk     integer;
     t        text;
+    hd       real[];
 BEGIN
     SELECT mm.source, mm.src_column, mm.dst_column, mm.active_version,
            NOT coalesce((mm.options->>'bipartite')::boolean, true) AS homogeneous,
@@ -62,6 +74,8 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION 'linkpred model "%" does not exist', p_model;
     END IF;
+    SELECT v.head INTO hd FROM linkpred.version_catalog v
+     WHERE v.model = p_model AND v.version = m.active_version;
     IF p_test IS NULL THEN
         RAISE EXCEPTION 'the SQL reference evaluates explicit test pairs only';
     END IF;
@@ -92,10 +106,10 @@ BEGIN
 
     -- nodes the active version knows, on each side
     CREATE TEMP TABLE ref_users AS
-        SELECT e.key, e.bias FROM linkpred.embeddings e
+        SELECT e.key, e.bias, e.degree FROM linkpred.embeddings e
         WHERE e.model = p_model AND e.version = m.active_version AND e.side IN ('u', 'n');
     CREATE TEMP TABLE ref_items AS
-        SELECT e.key, e.idx, e.bias FROM linkpred.embeddings e
+        SELECT e.key, e.idx, e.bias, e.degree FROM linkpred.embeddings e
         WHERE e.model = p_model AND e.version = m.active_version AND e.side IN ('i', 'n');
     ALTER TABLE ref_users ADD PRIMARY KEY (key);
     ALTER TABLE ref_items ADD PRIMARY KEY (key);
@@ -140,7 +154,10 @@ BEGIN
         CREATE TEMP TABLE ref_scored AS
         SELECT p.id, p.u, p.v, p.rel,
                coalesce(linkpred_score(p.u, p.v, model => p_model),
-                        (coalesce(ku.bias, 0) + coalesce(ki.bias, 0))::float8) AS s,
+                        CASE WHEN hd IS NULL THEN (coalesce(ku.bias, 0) + coalesce(ki.bias, 0))::float8
+                        ELSE bench.head_unknown(hd, (coalesce(ku.bias, 0) + coalesce(ki.bias, 0))::float8,
+                                                coalesce(ku.degree, 0), coalesce(ki.degree, 0),
+                                                (ku.key IS NULL)::int + (ki.key IS NULL)::int) END) AS s,
                (ku.key IS NULL OR ki.key IS NULL) AS unknown
         FROM ref_pairs p
         LEFT JOIN ref_users ku ON ku.key = p.u

@@ -36,12 +36,13 @@
 -- The structural head (src/head.h) on a pair with a node the model does
 -- not know: such a node has no neighbours, so every path count is 0 and
 -- only the embedding score (the known side's bias), the degrees and the
--- unseen count remain.  h = means (1-8), scales (9-16), weights (17-24),
--- bias (25), as linkpred.version_catalog.head stores them.
+-- unseen count remain (no path, so no distance either).  h = means (1-9),
+-- scales (10-18), weights (19-27), bias (28), as
+-- linkpred.version_catalog.head stores them.
 CREATE FUNCTION bench.head_unknown(h real[], emb float8, du float8, dv float8, unseen int)
 RETURNS float8 LANGUAGE sql IMMUTABLE AS $$
-    SELECT h[25] + sum(h[16 + k] * (f - h[k]) / h[8 + k])
-    FROM unnest(ARRAY[emb, ln(1 + du), ln(1 + dv), unseen, 0, 0, 0, 0]) WITH ORDINALITY AS x(f, k)
+    SELECT h[28] + sum(h[18 + k] * (f - h[k]) / h[9 + k])
+    FROM unnest(ARRAY[emb, ln(1 + du), ln(1 + dv), unseen, 0, 0, 0, 0, 0]) WITH ORDINALITY AS x(f, k)
 $$;
 
 CREATE FUNCTION bench.evaluate_sql(model text,

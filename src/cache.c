@@ -497,7 +497,7 @@ LpModelPairScore(LpServingModel *m, int32 u, int32 v, float emb)
 {
 	if (!m->has_head)
 		return emb;
-	return LpHeadPair(&m->head, LpModelHeurGraph(m), u, v, emb);
+	return LpHeadPair(&m->head, LpModelHeurGraph(m), u, v, emb, HeadScratch(m));
 }
 
 void

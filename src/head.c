@@ -17,7 +17,7 @@
 #include "head.h"
 
 const char *const LpHeadFeatureNames[LP_HEAD_NFEAT] = {
-	"embedding", "ln_deg_u", "ln_deg_v", "unseen", "ln_cn", "ra", "aa", "ln_p3"
+	"embedding", "ln_deg_u", "ln_deg_v", "unseen", "ln_cn", "ra", "aa", "ln_p3", "inv_dist"
 };
 
 static inline int64
@@ -82,8 +82,55 @@ DegreeFeatures(int64 du, int64 dv, float emb, float *f)
 	f[3] = (float) ((du == 0) + (dv == 0));
 }
 
+/*
+ * Breadth-first levels from u (homogeneous): level[x] = depth + 1 for the
+ * nodes reached, in queue[0 .. returned).  Stops after LP_HEAD_MAX_DIST
+ * levels, before a level once LP_HEAD_BFS_BUDGET nodes are reached, or as
+ * soon as target (>= 0) is reached: the level a node gets never depends on
+ * the target, so one search per pair and one per user agree.
+ */
+static int32
+Bfs(const LpHeurGraph *g, int32 u, int32 target, LpHeadScratch *sc)
+{
+	int32		head = 0,
+				tail = 0;
+
+	sc->queue[tail++] = u;
+	sc->level[u] = 1;
+	for (int d = 1; d <= LP_HEAD_MAX_DIST && head < tail && tail <= LP_HEAD_BFS_BUDGET; d++)
+	{
+		int32		level_end = tail;
+
+		for (; head < level_end; head++)
+		{
+			int32		x = sc->queue[head];
+
+			for (int64 e = g->u_off[x]; e < g->u_off[x + 1]; e++)
+			{
+				int32		y = g->u_adj[e];
+
+				if (sc->level[y])
+					continue;
+				sc->level[y] = (uint8) (d + 1);
+				sc->queue[tail++] = y;
+				if (y == target)
+					return tail;
+			}
+		}
+	}
+	return tail;
+}
+
+static void
+BfsReset(LpHeadScratch *sc, int32 n)
+{
+	for (int32 i = 0; i < n; i++)
+		sc->level[sc->queue[i]] = 0;
+}
+
 void
-LpHeadPairFeatures(const LpHeurGraph *g, int32 u, int32 v, float emb, float *f)
+LpHeadPairFeatures(const LpHeurGraph *g, int32 u, int32 v, float emb, float *f,
+				   LpHeadScratch *sc)
 {
 	int64		du = DegU(g, u),
 				dv;
@@ -141,6 +188,22 @@ LpHeadPairFeatures(const LpHeurGraph *g, int32 u, int32 v, float emb, float *f)
 	f[5] = (float) ra;
 	f[6] = (float) aa;
 	f[7] = (float) log1p(p3);
+	f[8] = 0.0f;
+	if (du > 0 && dv > 0)
+	{
+		if (g->homogeneous)
+		{
+			int32		n = Bfs(g, u, v, sc);
+
+			if (sc->level[v] > 1)
+				f[8] = 1.0f / (float) (sc->level[v] - 1);
+			BfsReset(sc, n);
+		}
+		else if (Intersect(nu, du, &v, 1) > 0)
+			f[8] = 1.0f;
+		else if (p3 > 0)
+			f[8] = 1.0f / 3.0f;
+	}
 }
 
 float
@@ -154,11 +217,12 @@ LpHeadApply(const LpHead *h, const float *f)
 }
 
 float
-LpHeadPair(const LpHead *h, const LpHeurGraph *g, int32 u, int32 v, float emb)
+LpHeadPair(const LpHead *h, const LpHeurGraph *g, int32 u, int32 v, float emb,
+		   LpHeadScratch *scratch)
 {
 	float		f[LP_HEAD_NFEAT];
 
-	LpHeadPairFeatures(g, u, v, emb, f);
+	LpHeadPairFeatures(g, u, v, emb, f, scratch);
 	return LpHeadApply(h, f);
 }
 
@@ -178,7 +242,8 @@ LpHeadAll(const LpHead *h, const LpHeurGraph *g, int32 u, float *s, LpHeadScratc
 	int64		du = DegU(g, u);
 	const int32 *nu = u >= 0 ? g->u_adj + g->u_off[u] : NULL;
 	int32		ntouched = 0,
-				nvt = 0;
+				nvt = 0,
+				nbfs;
 	float		f[LP_HEAD_NFEAT];
 
 	/* hop 1 and 2: c2[w] = paths u-a-w (homogeneous) or u-i-w (bipartite) */
@@ -234,6 +299,22 @@ LpHeadAll(const LpHead *h, const LpHeurGraph *g, int32 u, float *s, LpHeadScratc
 		}
 	}
 
+	/*
+	 * Distances: homogeneous, a breadth-first search from u; bipartite,
+	 * u's own items are at distance 1 (marked in the same array).
+	 */
+	if (g->homogeneous)
+		nbfs = du > 0 ? Bfs(g, u, -1, sc) : 0;
+	else
+	{
+		for (int64 a = 0; a < du; a++)
+		{
+			sc->level[nu[a]] = 2;
+			sc->queue[a] = nu[a];
+		}
+		nbfs = (int32) du;
+	}
+
 	/* every candidate from its degrees, then the walked ones in full */
 	for (int32 v = 0; v < g->n_items; v++)
 	{
@@ -241,7 +322,7 @@ LpHeadAll(const LpHead *h, const LpHeurGraph *g, int32 u, float *s, LpHeadScratc
 
 		(void) AdjV(g, v, &dv);
 		DegreeFeatures(du, dv, s[v], f);
-		f[4] = f[5] = f[6] = f[7] = 0.0f;
+		f[4] = f[5] = f[6] = f[7] = f[8] = 0.0f;
 		if (sc->vmark[v])
 		{
 			f[4] = (float) log1p(sc->cn[v]);
@@ -249,8 +330,16 @@ LpHeadAll(const LpHead *h, const LpHeurGraph *g, int32 u, float *s, LpHeadScratc
 			f[6] = sc->aa[v];
 			f[7] = (float) log1p(sc->p3[v]);
 		}
+		if (dv > 0 && du > 0)
+		{
+			if (sc->level[v] > 1 && !(g->homogeneous && v == u))
+				f[8] = 1.0f / (float) (sc->level[v] - 1);
+			else if (!g->homogeneous && sc->p3[v] > 0)
+				f[8] = 1.0f / 3.0f;
+		}
 		s[v] = LpHeadApply(h, f);
 	}
+	BfsReset(sc, nbfs);
 
 	for (int32 t = 0; t < ntouched; t++)
 		sc->c2[sc->touched[t]] = 0;

@@ -12,6 +12,12 @@
  *   3  how many of u, v have no training edge (0, 1 or 2)
  *   4  ln(1 + cn)             5  ra            6  aa
  *   7  ln(1 + p3): paths of length 3 from u to v
+ *   8  1 / d, d the length of a shortest path from u to v, 0 if none
+ *      was found: homogeneous graphs search breadth-first from u up to
+ *      LP_HEAD_MAX_DIST hops, and stop before a level once more than
+ *      LP_HEAD_BFS_BUDGET nodes are reached (so a dense graph costs a
+ *      bounded walk); bipartite graphs look no further than the 3 hops
+ *      the path count walks (1 for an edge, 1/3 for p3 > 0)
  *
  * cn, ra and aa are those of heuristics.h (bipartite: over the users two
  * hops from u that used item v).  p3 counts u-a-b-v paths; bipartite:
@@ -34,7 +40,9 @@
 
 #include "heuristics.h"
 
-#define LP_HEAD_NFEAT 8
+#define LP_HEAD_NFEAT 9
+#define LP_HEAD_MAX_DIST 6
+#define LP_HEAD_BFS_BUDGET 4096
 
 typedef struct LpHead
 {
@@ -47,20 +55,9 @@ typedef struct LpHead
 extern const char *const LpHeadFeatureNames[LP_HEAD_NFEAT];
 
 /*
- * Features of the pair (u, v) with embedding score emb into f; u or v may
- * be -1 (a node the graph does not know: no edges).
- */
-extern void LpHeadPairFeatures(const LpHeurGraph *g, int32 u, int32 v, float emb, float *f);
-
-/* the logit for features f */
-extern float LpHeadApply(const LpHead *h, const float *f);
-
-/* head score of (u, v): features and logit in one call */
-extern float LpHeadPair(const LpHead *h, const LpHeurGraph *g, int32 u, int32 v, float emb);
-
-/*
- * Scratch for LpHeadAll: per-item accumulators, n = max(n_users, n_items)
- * entries each; allocated by the caller, contents need no initialisation.
+ * Scratch for the head: per-node accumulators, n = max(n_users, n_items)
+ * entries each, allocated and zeroed once by the caller; every call leaves
+ * them zeroed again.  One scratch per caller (not shared between threads).
  */
 typedef struct LpHeadScratch
 {
@@ -72,7 +69,23 @@ typedef struct LpHeadScratch
 	int32	   *touched;		/* nodes with c2 > 0 */
 	int32	   *vt;				/* candidates with cn or p3 > 0 */
 	uint8	   *vmark;
+	uint8	   *level;			/* breadth-first search: depth + 1, 0 = not reached */
+	int32	   *queue;
 } LpHeadScratch;
+
+/*
+ * Features of the pair (u, v) with embedding score emb into f; u or v may
+ * be -1 (a node the graph does not know: no edges).
+ */
+extern void LpHeadPairFeatures(const LpHeurGraph *g, int32 u, int32 v, float emb, float *f,
+							   LpHeadScratch *scratch);
+
+/* the logit for features f */
+extern float LpHeadApply(const LpHead *h, const float *f);
+
+/* head score of (u, v): features and logit in one call */
+extern float LpHeadPair(const LpHead *h, const LpHeurGraph *g, int32 u, int32 v, float emb,
+						LpHeadScratch *scratch);
 
 /*
  * Every candidate of user (node) u at once: s[v] holds the embedding score

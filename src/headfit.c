@@ -63,6 +63,7 @@ LpFitHead(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *samp
 	LpEmbeddings emb;
 	LpHeurGraph hg;
 	LpTrainResult result;
+	LpHeadScratch *sc = LpHeadScratchAlloc(Max(g->n_src, g->n_dst));
 	LpRng		rng;
 	double		loss;
 	int64		npos,
@@ -112,7 +113,7 @@ LpFitHead(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *samp
 		int32		u = split.test_u[t],
 					v = split.test_v[t];
 
-		LpHeadPairFeatures(&hg, u, v, EmbScore(&emb, u, v), X + n * LP_HEAD_NFEAT);
+		LpHeadPairFeatures(&hg, u, v, EmbScore(&emb, u, v), X + n * LP_HEAD_NFEAT, sc);
 		y[n++] = 1.0f;
 		CHECK_FOR_INTERRUPTS();
 	}
@@ -125,7 +126,7 @@ LpFitHead(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *samp
 		if ((g->homogeneous && u == v) || LpGraphHasEdge(g, u, v) ||
 			(g->homogeneous && LpGraphHasEdge(g, v, u)))
 			continue;
-		LpHeadPairFeatures(&hg, u, v, EmbScore(&emb, u, v), X + n * LP_HEAD_NFEAT);
+		LpHeadPairFeatures(&hg, u, v, EmbScore(&emb, u, v), X + n * LP_HEAD_NFEAT, sc);
 		y[n++] = 0.0f;
 		t++;
 		if ((t & 1023) == 0)
@@ -155,6 +156,9 @@ LpHeadScratchAlloc(int32 n)
 	s->vt = PallocHuge(sizeof(int32) * m);
 	s->vmark = MemoryContextAllocExtended(CurrentMemoryContext, m,
 										  MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	s->level = MemoryContextAllocExtended(CurrentMemoryContext, m,
+										  MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	s->queue = PallocHuge(sizeof(int32) * m);
 	return s;
 }
 
@@ -163,7 +167,8 @@ HeadPair(void *arg, int32 u, int32 v)
 {
 	LpEvalHead *eh = arg;
 
-	return LpHeadPair(eh->head, eh->g, u, v, (float) eh->inner.pair(eh->inner.arg, u, v));
+	return LpHeadPair(eh->head, eh->g, u, v, (float) eh->inner.pair(eh->inner.arg, u, v),
+					  eh->scratch);
 }
 
 static void

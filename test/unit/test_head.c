@@ -79,6 +79,24 @@ Lists(int32 n_users, int m, const int32 *us, const int32 *vs, bool tied,
 	free(cnt);
 }
 
+static LpHeadScratch *
+NewScratch(int32 n)
+{
+	LpHeadScratch *sc = malloc(sizeof(LpHeadScratch));
+
+	sc->c2 = calloc(n, sizeof(int32));
+	sc->cn = calloc(n, sizeof(float));
+	sc->ra = calloc(n, sizeof(float));
+	sc->aa = calloc(n, sizeof(float));
+	sc->p3 = calloc(n, sizeof(float));
+	sc->touched = calloc(n, sizeof(int32));
+	sc->vt = calloc(n, sizeof(int32));
+	sc->vmark = calloc(n, 1);
+	sc->level = calloc(n, 1);
+	sc->queue = calloc(n, sizeof(int32));
+	return sc;
+}
+
 static LpHead
 SomeHead(void)
 {
@@ -105,7 +123,7 @@ AllMatchesPair(const char *what, bool homogeneous, bool tied, int32 n_users, int
 	LpHeurGraph g;
 	LpHead		h = SomeHead();
 	int32		n = Max(n_users, n_items);
-	LpHeadScratch sc;
+	LpHeadScratch *sc = NewScratch(n);
 	float	   *s = malloc(sizeof(float) * n_items);
 	double		worst = 0;
 	char		detail[128];
@@ -119,26 +137,18 @@ AllMatchesPair(const char *what, bool homogeneous, bool tied, int32 n_users, int
 	}
 	Lists(n_users, m, us, vs, tied, &start, &len, &items);
 	LpHeurGraphBuild(&g, homogeneous, tied, n_users, n_items, start, len, items, Alloc);
-	sc.c2 = calloc(n, sizeof(int32));
-	sc.cn = calloc(n, sizeof(float));
-	sc.ra = calloc(n, sizeof(float));
-	sc.aa = calloc(n, sizeof(float));
-	sc.p3 = calloc(n, sizeof(float));
-	sc.touched = calloc(n, sizeof(int32));
-	sc.vt = calloc(n, sizeof(int32));
-	sc.vmark = calloc(n, 1);
 	for (int32 u = -1; u < n_users; u++)
 	{
 		for (int32 v = 0; v < n_items; v++)
 			s[v] = 0.01f * ((u * 7 + v * 3) % 11);
-		LpHeadAll(&h, &g, u, s, &sc);
+		LpHeadAll(&h, &g, u, s, sc);
 		for (int32 v = 0; v < n_items; v++)
 		{
 			double		d;
 
 			if (homogeneous && v == u)
 				continue;
-			d = fabs(s[v] - LpHeadPair(&h, &g, u, v, 0.01f * ((u * 7 + v * 3) % 11)));
+			d = fabs(s[v] - LpHeadPair(&h, &g, u, v, 0.01f * ((u * 7 + v * 3) % 11), sc));
 			worst = Max(worst, d);
 		}
 	}
@@ -164,7 +174,9 @@ main(void)
 
 		Lists(5, 4, us, vs, true, &start, &len, &items);
 		LpHeurGraphBuild(&g, true, true, 5, 5, start, len, items, Alloc);
-		LpHeadPairFeatures(&g, 0, 3, 0.5f, f);
+		LpHeadScratch *sc = NewScratch(5);
+
+		LpHeadPairFeatures(&g, 0, 3, 0.5f, f, sc);
 		/* N(0) = {1, 2}, N(3) = {2}: cn 1 (node 2, degree 3); paths 0-1-2-3 */
 		Check(f[0] == 0.5f, "feature 0 is the embedding score");
 		Check(fabs(f[1] - log(3.0)) < 1e-6 && fabs(f[2] - log(2.0)) < 1e-6, "degree features ln(1 + deg)");
@@ -173,9 +185,13 @@ main(void)
 		Check(fabs(f[5] - 1.0 / 3) < 1e-6 && fabs(f[6] - 1.0 / log(3.0)) < 1e-6, "ra = 1/3, aa = 1/ln 3");
 		/* paths of length 3 from 0 to 3: 0-1-2-3 only */
 		Check(fabs(f[7] - log(2.0)) < 1e-6, "one path of length 3");
-		LpHeadPairFeatures(&g, 4, 3, 0.0f, f);
-		Check(f[3] == 1.0f && f[1] == 0.0f && f[4] == 0.0f && f[7] == 0.0f, "a node with no edges: unseen 1, no paths");
-		LpHeadPairFeatures(&g, -1, -1, 0.0f, f);
+		Check(fabs(f[8] - 0.5) < 1e-6, "shortest path 0-2-3: distance 2, feature 1/2");
+		LpHeadPairFeatures(&g, 1, 3, 0.0f, f, sc);
+		Check(fabs(f[8] - 0.5) < 1e-6, "1-2-3: distance 2");
+		LpHeadPairFeatures(&g, 4, 3, 0.0f, f, sc);
+		Check(f[3] == 1.0f && f[1] == 0.0f && f[4] == 0.0f && f[7] == 0.0f && f[8] == 0.0f,
+			  "a node with no edges: unseen 1, no paths, no distance");
+		LpHeadPairFeatures(&g, -1, -1, 0.0f, f, sc);
 		Check(f[3] == 2.0f, "two unknown nodes: unseen 2");
 	}
 	/* bipartite: users 0, 1, 2; items 0, 1, 2 */
@@ -190,11 +206,42 @@ main(void)
 
 		Lists(3, 5, us, vs, false, &start, &len, &items);
 		LpHeurGraphBuild(&g, false, false, 3, 3, start, len, items, Alloc);
+		LpHeadScratch *sc = NewScratch(3);
+
 		/* user 0, item 2: users of item 2 = {1, 2}; 1 shares item 1 with 0 */
-		LpHeadPairFeatures(&g, 0, 2, 0.0f, f);
+		LpHeadPairFeatures(&g, 0, 2, 0.0f, f, sc);
 		Check(fabs(f[4] - log(2.0)) < 1e-6 && fabs(f[5] - 0.5) < 1e-6, "bipartite cn 1, ra 1/2 (user 1 has 2 items)");
 		Check(fabs(f[7] - log(2.0)) < 1e-6, "bipartite: one path 0-1-1-2");
 		Check(fabs(f[2] - log(3.0)) < 1e-6, "item degree counts its users");
+		Check(fabs(f[8] - 1.0 / 3) < 1e-6, "bipartite distance 3: feature 1/3");
+		LpHeadPairFeatures(&g, 0, 1, 0.0f, f, sc);
+		Check(f[8] == 1.0f, "bipartite: an edge is distance 1");
+	}
+
+	/* a path of 10 nodes: distance up to LP_HEAD_MAX_DIST, none beyond */
+	{
+		int32		us[9],
+					vs[9];
+		int64	   *start;
+		int32	   *len,
+				   *items;
+		LpHeurGraph g;
+		float		f[LP_HEAD_NFEAT];
+		LpHeadScratch *sc = NewScratch(10);
+
+		for (int i = 0; i < 9; i++)
+		{
+			us[i] = i;
+			vs[i] = i + 1;
+		}
+		Lists(10, 9, us, vs, true, &start, &len, &items);
+		LpHeurGraphBuild(&g, true, true, 10, 10, start, len, items, Alloc);
+		LpHeadPairFeatures(&g, 0, 5, 0.0f, f, sc);
+		Check(fabs(f[8] - 0.2) < 1e-6, "path: distance 5");
+		LpHeadPairFeatures(&g, 0, 6, 0.0f, f, sc);
+		Check(fabs(f[8] - 1.0 / 6) < 1e-6, "path: distance 6, the limit");
+		LpHeadPairFeatures(&g, 0, 7, 0.0f, f, sc);
+		Check(f[8] == 0.0f, "path: distance 7 is beyond the search");
 	}
 
 	AllMatchesPair("all candidates = pair scores, bipartite 40 x 30", false, false, 40, 30, 120);

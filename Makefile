@@ -25,6 +25,7 @@ OBJS = \
 	src/headfit.o \
 	src/serve.o \
 	src/topk.o \
+	src/ann.o \
 	src/eval.o \
 	src/heuristics.o \
 	src/evaluate.o

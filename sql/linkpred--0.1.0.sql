@@ -49,8 +49,14 @@ CREATE TABLE linkpred.version_catalog (
     -- the structural decoder head (src/head.h): mean, scale and weight of
     -- each feature, then the bias; NULL = the plain embedding score
     head            real[],
+    -- the approximate top-k index of the items (src/ann.h), built when the
+    -- model has at least linkpred.ann_min_items items and no head; NULL =
+    -- top-k is always exact
+    ann             bytea,
     PRIMARY KEY (model, version)
 );
+-- The index's 4-bit codes do not compress: spare every store the attempt.
+ALTER TABLE linkpred.version_catalog ALTER COLUMN ann SET STORAGE EXTERNAL;
 
 -- One row per node and side: 'u' = user (source) side, 'i' = item
 -- (destination) side, 'n' = a node of a homogeneous undirected graph, which

@@ -361,18 +361,29 @@ HalfNorms(const float *C, int32 nlist, int width, float *halfnorm)
 	}
 }
 
+/* the caller asked the build to stop (LpAnnParams.keep_going) */
+static inline bool
+Stopped(const LpAnnParams *p)
+{
+	return p->keep_going != NULL && !p->keep_going(p->keep_going_arg);
+}
+
 /*
  * Nearest centroid of each of nrows rows: argmax x.c - |c|^2 / 2, the dot
  * products by sgemm into gbuf (gbuf_rows x nlist).  Ties go to the lower
- * centroid.
+ * centroid.  Asks p whether to go on before each block (the build's time
+ * is here); false when told to stop.
  */
-static void
-AssignRows(const float *X, int32 nrows, int width, const float *C, const float *halfnorm,
-		   int32 nlist, float *gbuf, int32 gbuf_rows, int32 *out)
+static bool
+AssignRows(const LpAnnParams *p, const float *X, int32 nrows, int width, const float *C,
+		   const float *halfnorm, int32 nlist, float *gbuf, int32 gbuf_rows, int32 *out)
 {
 	for (int32 r0 = 0; r0 < nrows; r0 += gbuf_rows)
 	{
 		int32		nb = Min(gbuf_rows, nrows - r0);
+
+		if (Stopped(p))
+			return false;
 
 		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nb, nlist, width, 1.0f,
 					X + (int64) r0 * width, width, C, width, 0.0f, gbuf, nlist);
@@ -395,33 +406,34 @@ AssignRows(const float *X, int32 nrows, int width, const float *C, const float *
 			out[r0 + r] = best;
 		}
 	}
+	return true;
 }
 
 /*
  * Lloyd's k-means on the ns sample rows S, starting from the first nlist of
  * them (the sample is in random order).  A list left empty restarts at a
- * random sample row.  C: nlist x width.  false when out of memory.
+ * random sample row.  C: nlist x width.  false when out of memory or
+ * told to stop.
  */
 static bool
-KMeans(const float *S, int32 ns, int width, int32 nlist, int iterations,
+KMeans(const LpAnnParams *p, const float *S, int32 ns, int width, int32 nlist,
 	   uint64 *rng, float *C, float *halfnorm, float *gbuf, int32 gbuf_rows)
 {
 	int32	   *assign = malloc(sizeof(int32) * ns);
 	int32	   *count = malloc(sizeof(int32) * nlist);
 	double	   *sum = malloc(sizeof(double) * nlist * width);
+	bool		ok = assign && count && sum;
 
-	if (!assign || !count || !sum)
-	{
-		free(assign);
-		free(count);
-		free(sum);
-		return false;
-	}
-	memcpy(C, S, sizeof(float) * nlist * width);
-	for (int it = 0; it < iterations; it++)
+	if (ok)
+		memcpy(C, S, sizeof(float) * nlist * width);
+	for (int it = 0; ok && it < p->iterations; it++)
 	{
 		HalfNorms(C, nlist, width, halfnorm);
-		AssignRows(S, ns, width, C, halfnorm, nlist, gbuf, gbuf_rows, assign);
+		if (!AssignRows(p, S, ns, width, C, halfnorm, nlist, gbuf, gbuf_rows, assign))
+		{
+			ok = false;
+			break;
+		}
 		memset(count, 0, sizeof(int32) * nlist);
 		memset(sum, 0, sizeof(double) * nlist * width);
 		for (int32 r = 0; r < ns; r++)
@@ -441,11 +453,12 @@ KMeans(const float *S, int32 ns, int width, int32 nlist, int iterations,
 					centroid[d] = (float) (sum[(int64) c * width + d] / count[c]);
 		}
 	}
-	HalfNorms(C, nlist, width, halfnorm);
+	if (ok)
+		HalfNorms(C, nlist, width, halfnorm);
 	free(assign);
 	free(count);
 	free(sum);
-	return true;
+	return ok;
 }
 
 static int
@@ -526,6 +539,8 @@ LpAnnDefaultParams(void)
 	p.rerank = 20;
 	p.sample_per_list = 64;
 	p.iterations = 10;
+	p.keep_going = NULL;
+	p.keep_going_arg = NULL;
 	return p;
 }
 
@@ -635,7 +650,7 @@ Cluster(const Items *it, int32 n, const LpAnnParams *p, const BuildPlan *plan,
 	if (ok)
 	{
 		SphereRows(it, plan->radius2, perm, 0, plan->ns, S);
-		ok = KMeans(S, plan->ns, width, plan->nlist, p->iterations, rng, C, halfnorm,
+		ok = KMeans(p, S, plan->ns, width, plan->nlist, rng, C, halfnorm,
 					gbuf, plan->gbuf_rows);
 	}
 	/* every item: its sphere rows a block at a time, reusing S */
@@ -644,7 +659,8 @@ Cluster(const Items *it, int32 n, const LpAnnParams *p, const BuildPlan *plan,
 		int32		nb = Min(plan->gbuf_rows, n - i0);
 
 		SphereRows(it, plan->radius2, NULL, i0, nb, S);
-		AssignRows(S, nb, width, C, halfnorm, plan->nlist, gbuf, plan->gbuf_rows, assign + i0);
+		ok = AssignRows(p, S, nb, width, C, halfnorm, plan->nlist, gbuf, plan->gbuf_rows,
+						assign + i0);
 	}
 	free(S);
 	free(gbuf);

@@ -58,6 +58,13 @@ typedef struct LpAnnParams
 								 * (and 64 at the least) */
 	int32		sample_per_list;	/* k-means training items per list: 64 */
 	int32		iterations;		/* k-means iterations: 10 */
+	/*
+	 * Asked between blocks of the build's matrix products, from the calling
+	 * thread (BLAS idle), so a long build can be cancelled: false stops it
+	 * and LpAnnBuild returns NULL.  NULL (the default): never asked.
+	 */
+	bool		(*keep_going) (void *arg);
+	void	   *keep_going_arg;
 } LpAnnParams;
 
 /* the blob starts with this header (defined in ann.c) */
@@ -76,7 +83,8 @@ extern LpAnnParams LpAnnDefaultParams(void);
  * params (NULL: the defaults).  Run BLAS with every core: the k-means is
  * sgemm.  The seed fixes the k-means sample and initialisation: same input, seed and
  * BLAS library give the same blob.  Returns a malloc'd blob of *blob_size
- * bytes, or NULL when out of memory, when dim is outside 1 ..
+ * bytes, or NULL when out of memory, when params->keep_going said to stop,
+ * when dim is outside 1 ..
  * LP_ANN_MAX_DIM or when the blob would pass 4 GB (a bytea holds 1 GB: about
  * 25 million items at dim 64).  n may be 0.
  */

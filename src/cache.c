@@ -25,6 +25,11 @@
  * again (or reloaded if its copy was evicted meanwhile).  A load that
  * shared_cache.c asks to publish is copied there once complete, and the
  * private arrays are freed.
+ *
+ * A version with an approximate top-k index (ann.h) carries it as one more
+ * array: the bytea from its version row, checked once when loaded, kept in
+ * data_cxt beside the embeddings (or in the shared copy with them).  The
+ * search memory for it is per backend, in the model's own context.
  */
 #include "postgres.h"
 
@@ -254,6 +259,64 @@ LoadEmbeddings(LpServingModel *m)
 				(errcode(ERRCODE_DATA_CORRUPTED),
 				 errmsg("embeddings of model \"%s\" version %d are incomplete", m->name, m->version),
 				 errhint("Retrain the model.")));
+
+	/*
+	 * Top-k writes through the seen lists and the index's filter searches
+	 * them by bisection: each must be ascending item indices.
+	 */
+	for (int32 u = 0; u < m->n_users; u++)
+	{
+		const int32 *s = m->seen + m->seen_start[u];
+
+		for (int32 j = 0; j < m->seen_len[u]; j++)
+			if (s[j] < 0 || s[j] >= m->n_items || (j > 0 && s[j] <= s[j - 1]))
+				ereport(ERROR,
+						(errcode(ERRCODE_DATA_CORRUPTED),
+						 errmsg("embeddings of model \"%s\" version %d are damaged",
+								m->name, m->version),
+						 errdetail("The training items of a user are not ascending item indices."),
+						 errhint("Retrain the model.")));
+	}
+}
+
+/*
+ * The version's top-k index, if it has one, into m->data_cxt.  A search
+ * trusts every offset and item id in it, so it is checked whole (layout,
+ * checksum, ids) here, once per load: O(size), little next to reading
+ * the embedding rows.
+ */
+static void
+LoadIndex(LpServingModel *m)
+{
+	Oid			t[2] = {TEXTOID, INT4OID};
+	Datum		v[2];
+	Datum		d;
+	bool		isnull;
+	bytea	   *b;
+	MemoryContext old;
+
+	v[0] = CStringGetTextDatum(m->name);
+	v[1] = Int32GetDatum(m->version);
+	LpSpiExec("SELECT ann FROM linkpred.version_catalog WHERE model = $1 AND version = $2",
+			  2, t, v, NULL, true);
+	if (SPI_processed != 1)
+		return;
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	if (isnull)
+		return;
+	/* a palloc'd copy with a 4-byte header: its data is 4-byte aligned */
+	old = MemoryContextSwitchTo(m->data_cxt);
+	b = DatumGetByteaPCopy(d);
+	MemoryContextSwitchTo(old);
+	SPI_freetuptable(SPI_tuptable);
+	if (!LpAnnValid(VARDATA(b), VARSIZE(b) - VARHDRSZ, m->n_items, m->dim))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("embeddings of model \"%s\" version %d are damaged", m->name, m->version),
+				 errdetail("Its top-k index (linkpred.version_catalog.ann) fails its checks."),
+				 errhint("Retrain the model.")));
+	m->ann = VARDATA(b);
+	m->ann_size = VARSIZE(b) - VARHDRSZ;
 }
 
 static LpServingModel *
@@ -350,6 +413,7 @@ Resolve(const char *requested)
 		m->data_cxt = AllocSetContextCreate(cxt, "linkpred model data", ALLOCSET_DEFAULT_SIZES);
 		LpCatalogEnter(&cc);
 		LoadEmbeddings(m);
+		LoadIndex(m);
 		LpCatalogLeave(&cc);
 	}
 	SPI_finish();
@@ -479,6 +543,24 @@ HeadScratch(LpServingModel *m)
 		MemoryContextSwitchTo(old);
 	}
 	return m->head_scratch;
+}
+
+LpAnnScratch *
+LpModelAnnScratch(LpServingModel *m, int k)
+{
+	Assert(m->ann != NULL);
+	if (m->ann_scratch == NULL || m->ann_scratch_k < k)
+	{
+		/* room for the usual k at once, so that most models make it once */
+		int			want = Max(k, 100);
+		void	   *mem = MemoryContextAlloc(m->cxt, LpAnnScratchSize(m->ann, want));
+
+		if (m->ann_scratch)
+			pfree(m->ann_scratch);
+		m->ann_scratch = LpAnnScratchInit(mem, m->ann, want);
+		m->ann_scratch_k = want;
+	}
+	return m->ann_scratch;
 }
 
 void

@@ -16,6 +16,7 @@
 #include "fmgr.h"
 #include "nodes/execnodes.h"
 
+#include "ann.h"
 #include "head.h"
 #include "keymap.h"
 
@@ -57,6 +58,11 @@ typedef struct LpServingModel
 	bool		has_head;		/* scores go through the structural head */
 	LpHead		head;
 	LpHeadScratch *head_scratch;	/* built on first use */
+	/* the approximate top-k index (ann.h): in data_cxt or the shared copy */
+	const void *ann;			/* NULL: the version has none, top-k is exact */
+	Size		ann_size;
+	LpAnnScratch *ann_scratch;	/* this backend's search memory, in cxt */
+	int			ann_scratch_k;	/* the largest k it was made for */
 	MemoryContext cxt;
 	/* the arrays above, when this backend holds them (child of cxt); else NULL */
 	MemoryContext data_cxt;
@@ -97,6 +103,9 @@ extern void LpModelApplyHead(LpServingModel *m, int32 u, float *s);
 struct LpEvalScorer;
 extern void LpModelEvalScorer(LpServingModel *m, struct LpEvalScorer *sc);
 
+/* search memory for the model's index (m->ann set), for any k up to k */
+extern LpAnnScratch *LpModelAnnScratch(LpServingModel *m, int k);
+
 /* one pair's final score from its embedding score (u or v may be -1) */
 extern float LpModelPairScore(LpServingModel *m, int32 u, int32 v, float emb);
 
@@ -108,6 +117,9 @@ extern int32 LpLookupItem(const LpServingModel *m, Datum value, Oid valtype);
 extern int32 LpCheckK(int32 k);
 extern void LpEmitTopK(ReturnSetInfo *rsinfo, const LpServingModel *m, const float *s,
 					   int32 k, Oid type);
+/* serve.c: n items, best first, with their scores, emitted as LpEmitTopK does */
+extern void LpEmitItems(ReturnSetInfo *rsinfo, const LpServingModel *m, const int32 *items,
+						const float *scores, int n, Oid type);
 
 /* serve.c: error unless the model's items can be returned in type utype */
 extern void LpCheckItemType(const LpServingModel *m, Oid utype);

@@ -250,6 +250,7 @@ LpSubmitJob(LpJobSpec *spec, Jsonb *options)
 	spec->roleid = GetUserId();
 	spec->submitted_at = GetCurrentTimestamp();
 	spec->max_memory_kb = linkpred_max_memory_kb;
+	spec->ann_min_items = linkpred_ann_min_items;
 	LaunchWorker(spec, options_text);
 	return spec->job_id;
 }

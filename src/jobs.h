@@ -42,6 +42,8 @@ typedef struct LpJobSpec
 	char		weight_column[NAMEDATALEN]; /* "" = unweighted */
 	TimestampTz submitted_at;
 	int			max_memory_kb;	/* the submitter's linkpred.max_memory; 0 = none */
+	int			ann_min_items;	/* the submitter's linkpred.ann_min_items: build the
+								 * top-k index from this many items; 0 = never */
 	/* an evaluation job (linkpred_evaluate without a test relation) */
 	int			holdout;		/* LP_HOLDOUT_NONE = a training job */
 	double		fraction;

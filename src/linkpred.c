@@ -25,6 +25,8 @@ PG_MODULE_MAGIC;
 
 char	   *linkpred_default_model = NULL;
 int			linkpred_max_memory_kb = 4 * 1024 * 1024;
+int			linkpred_ann_min_items = 100000;
+int			linkpred_ann_probes = 0;
 
 void		_PG_init(void);
 
@@ -41,6 +43,12 @@ void
 LpSetBlasThreads(int n)
 {
 	openblas_set_num_threads(n);
+}
+
+int
+LpBlasCores(void)
+{
+	return Max(openblas_get_num_procs(), 1);
 }
 
 void
@@ -69,6 +77,30 @@ _PG_init(void)
 							1024 * 1024, 0, INT_MAX,
 							PGC_SIGHUP,
 							GUC_UNIT_KB,
+							NULL, NULL, NULL);
+	/*
+	 * One setting for both ends of the top-k index: a training job takes the
+	 * submitting session's value (jobs.c puts it in the job spec), serving
+	 * reads the serving session's, so SET linkpred.ann_min_items = 0 gives a
+	 * session exact top-k without touching the stored index.
+	 */
+	DefineCustomIntVariable("linkpred.ann_min_items",
+							"Catalog size from which top-k uses an approximate index.",
+							"A training job builds the index for models with at least this many items; "
+							"linkpred_topk uses it for such models. 0 means never.",
+							&linkpred_ann_min_items,
+							100000, 0, INT_MAX,
+							PGC_USERSET,
+							0,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("linkpred.ann_probes",
+							"Inverted lists of the top-k index probed per query.",
+							"0 means the index's default effort (linkpred.versions.metrics->'ann_probes'). "
+							"More lists: higher recall, slower queries.",
+							&linkpred_ann_probes,
+							0, 0, INT_MAX,
+							PGC_USERSET,
+							0,
 							NULL, NULL, NULL);
 	MarkGUCPrefixReserved("linkpred");
 	LpSetBlasThreads(1);

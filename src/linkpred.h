@@ -19,6 +19,8 @@
 /* GUCs (linkpred.c) */
 extern char *linkpred_default_model;
 extern int	linkpred_max_memory_kb;
+extern int	linkpred_ann_min_items;
+extern int	linkpred_ann_probes;
 
 /* the error for a training job over linkpred.max_memory */
 extern void LpMemoryOverBudget(const char *when, double need_mb, int budget_kb, const char *detail);
@@ -121,7 +123,8 @@ struct LpEvalResult;
 extern char *LpEvalResultJson(const struct LpEvalResult *r, const char *test,
 							  const char *method, const char *extra);
 
-/* linkpred.c */
+/* linkpred.c: OpenBLAS threads of this process; the cores OpenBLAS sees */
 extern void LpSetBlasThreads(int n);
+extern int	LpBlasCores(void);
 
 #endif

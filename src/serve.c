@@ -9,6 +9,15 @@
  * index, so results are deterministic.  A user the model does not know
  * (new since training, or NULL) is scored as a user with no history: items
  * rank by their learnt bias, then popularity.
+ *
+ * Large catalogs: a version trained with at least linkpred.ann_min_items
+ * items has an approximate index (ann.h).  linkpred_topk of a known or
+ * fresh user answers from it when the serving session's
+ * linkpred.ann_min_items allows, probing linkpred.ann_probes lists; the
+ * exclusions become the search's filter, so k rows still come back when k
+ * items qualify, and the rows are scored and ordered as the exact path
+ * does.  A candidate list, batch top-k, materialize and evaluation stay
+ * exact.
  */
 #include "postgres.h"
 
@@ -25,6 +34,7 @@
 #include "utils/lsyscache.h"
 #include "utils/tuplestore.h"
 
+#include "ann.h"
 #include "cache.h"
 #include "eval.h"
 #include "linkpred.h"
@@ -35,6 +45,13 @@ PG_FUNCTION_INFO_V1(linkpred_score);
 PG_FUNCTION_INFO_V1(linkpred_topk);
 PG_FUNCTION_INFO_V1(linkpred_topk_many);
 PG_FUNCTION_INFO_V1(linkpred_similar);
+
+/*
+ * The largest k the index serves.  Its exact re-rank scores 20 candidates
+ * per result, so a larger k would score a good part of the catalog anyway:
+ * such calls use the exact scan.
+ */
+#define LP_ANN_MAX_K 1000
 
 static inline float
 Dot(const float *a, const float *b, int dim)
@@ -178,6 +195,22 @@ LpCheckK(int32 k)
 	return k;
 }
 
+/* n items with their scores, as (item, score) rows in the given type */
+void
+LpEmitItems(ReturnSetInfo *rsinfo, const LpServingModel *m, const int32 *items,
+			const float *scores, int n, Oid type)
+{
+	for (int i = 0; i < n; i++)
+	{
+		Datum		values[2];
+		bool		nulls[2] = {false, false};
+
+		values[0] = LpKeyToDatum(m->ikeys, items[i], type);
+		values[1] = Float8GetDatum((double) scores[i]);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+}
+
 /*
  * Choose the k best of the score row s (excluded entries are -infinity)
  * and return them as (item, score) rows in the given type, best first.
@@ -186,21 +219,18 @@ void
 LpEmitTopK(ReturnSetInfo *rsinfo, const LpServingModel *m, const float *s, int32 k, Oid type)
 {
 	int32	   *top;
+	float	   *scores;
 	int			n;
 
 	k = Min(k, m->n_items);
 	top = palloc(sizeof(int32) * Max(k, 1));
+	scores = palloc(sizeof(float) * Max(k, 1));
 	n = LpSelectTopK(s, m->n_items, m->ideg, k, top);
 	for (int i = 0; i < n; i++)
-	{
-		Datum		values[2];
-		bool		nulls[2] = {false, false};
-
-		values[0] = LpKeyToDatum(m->ikeys, top[i], type);
-		values[1] = Float8GetDatum((double) s[top[i]]);
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
-	}
+		scores[i] = s[top[i]];
+	LpEmitItems(rsinfo, m, top, scores, n, type);
 	pfree(top);
+	pfree(scores);
 }
 
 Datum
@@ -338,6 +368,137 @@ ApplyItemFilters(FunctionCallInfo fcinfo, const LpServingModel *m, Oid utype, fl
 	}
 }
 
+/* what an index search leaves out: ascending item lists and one node */
+typedef struct AnnFilter
+{
+	const int32 *seen;			/* the user's items (training or fresh), or NULL */
+	int32		n_seen;
+	const int32 *exclude;		/* the exclude argument's items */
+	int32		n_exclude;
+	int32		self;			/* u itself in a homogeneous graph, else -1 */
+} AnnFilter;
+
+static bool
+InSorted(const int32 *a, int32 n, int32 x)
+{
+	int32		lo = 0,
+				hi = n - 1;
+
+	while (lo <= hi)
+	{
+		int32		mid = lo + (hi - lo) / 2;
+
+		if (a[mid] == x)
+			return true;
+		if (a[mid] < x)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return false;
+}
+
+/* the search's filter: called for the few items that could enter its top */
+static bool
+AnnAccept(int32 item, void *arg)
+{
+	const AnnFilter *f = arg;
+
+	return item != f->self && !InSorted(f->seen, f->n_seen, item) &&
+		!InSorted(f->exclude, f->n_exclude, item);
+}
+
+/*
+ * Whether linkpred_topk answers from the approximate index: the version has
+ * one (never with a structural head: see worker.c), its catalog has at
+ * least this session's linkpred.ann_min_items items (0: never), k is at
+ * most LP_ANN_MAX_K, no candidate list was given (a list is scored exactly
+ * at the cost of its length) and the CPU has AVX2: the portable scan is no
+ * faster than the exact one.
+ */
+static bool
+UseIndex(FunctionCallInfo fcinfo, const LpServingModel *m, int32 k)
+{
+	static int	simd = -1;
+
+	if (m->ann == NULL || m->has_head || !PG_ARGISNULL(5) || k > LP_ANN_MAX_K ||
+		linkpred_ann_min_items <= 0 || m->n_items < linkpred_ann_min_items)
+		return false;
+	if (simd < 0)
+		simd = LpAnnUseSimd(true) ? 1 : 0;
+	return simd == 1;
+}
+
+/*
+ * linkpred_topk from the index for user vector q with bias bu: the k best
+ * items that are not in seen (ascending), not in the exclude argument and
+ * not self.  Items the filter rejects do not count towards k, so k rows
+ * come back whenever k items qualify.  The search ranks by its own exact
+ * q . V[i] + bv[i]; the rows get linkpred_score's arithmetic (so a row's
+ * score equals linkpred_score of its pair) and the exact path's order
+ * (score, then popularity, then index).
+ */
+static Datum
+TopKFromIndex(FunctionCallInfo fcinfo, LpServingModel *m, const float *q, float bu,
+			  const int32 *seen, int32 n_seen, int32 self, int32 k, Oid utype)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	AnnFilter	f;
+	LpAnnScratch *scratch;
+	int32	   *items,
+			   *order,
+			   *deg,
+			   *ranked;
+	float	   *scores,
+			   *ranked_scores;
+	int			n;
+
+	f.seen = seen;
+	f.n_seen = n_seen;
+	f.exclude = NULL;
+	f.n_exclude = 0;
+	f.self = m->homogeneous ? self : -1;
+	if (!PG_ARGISNULL(6))
+	{
+		int			ne;
+		int32	   *ex = ItemArray(fcinfo, 6, "exclude", m, utype, &ne);
+
+		qsort(ex, ne, sizeof(int32), CompareInt32);
+		f.exclude = ex;
+		f.n_exclude = ne;
+	}
+
+	k = Min(k, m->n_items);
+	scratch = LpModelAnnScratch(m, k);
+	items = palloc(sizeof(int32) * k);
+	n = LpAnnSearch(m->ann, m->V, m->bv, q, k, linkpred_ann_probes, AnnAccept, &f, items,
+					NULL, scratch);
+	if (n < 0)
+		elog(ERROR, "linkpred: search memory of model \"%s\" does not fit its top-k index",
+			 m->name);
+
+	/* in ascending item order, so that LpSelectTopK's last tie-break is the index */
+	qsort(items, n, sizeof(int32), CompareInt32);
+	scores = palloc(sizeof(float) * Max(n, 1));
+	deg = palloc(sizeof(int32) * Max(n, 1));
+	for (int j = 0; j < n; j++)
+	{
+		scores[j] = Dot(q, m->V + (int64) items[j] * m->dim, m->dim) + (bu + m->bv[items[j]]);
+		deg[j] = m->ideg[items[j]];
+	}
+	order = palloc(sizeof(int32) * Max(n, 1));
+	n = LpSelectTopK(scores, n, deg, n, order);
+	ranked = palloc(sizeof(int32) * Max(n, 1));
+	ranked_scores = palloc(sizeof(float) * Max(n, 1));
+	for (int j = 0; j < n; j++)
+	{
+		ranked[j] = items[order[j]];
+		ranked_scores[j] = scores[order[j]];
+	}
+	LpEmitItems(rsinfo, m, ranked, ranked_scores, n, utype);
+	return (Datum) 0;
+}
+
 Datum
 linkpred_topk(PG_FUNCTION_ARGS)
 {
@@ -367,6 +528,9 @@ linkpred_topk(PG_FUNCTION_ARGS)
 		int			n;
 		int32	   *items = FoldInFresh(m, PG_GETARG_DATUM(0), utype, &n, &bu);
 
+		if (UseIndex(fcinfo, m, k))
+			return TopKFromIndex(fcinfo, m, m->fold_u, bu, exclude_seen ? items : NULL,
+								 exclude_seen ? n : 0, u, k, utype);
 		cblas_sgemv(CblasRowMajor, CblasNoTrans, m->n_items, m->dim, 1.0f, m->V, m->dim,
 					m->fold_u, 1, 0.0f, s, 1);
 		for (int32 i = 0; i < m->n_items; i++)
@@ -380,6 +544,10 @@ linkpred_topk(PG_FUNCTION_ARGS)
 	}
 	else if (u >= 0)
 	{
+		if (UseIndex(fcinfo, m, k))
+			return TopKFromIndex(fcinfo, m, m->U + (int64) u * m->dim, m->bu[u],
+								 exclude_seen ? m->seen + m->seen_start[u] : NULL,
+								 exclude_seen ? m->seen_len[u] : 0, u, k, utype);
 		cblas_sgemv(CblasRowMajor, CblasNoTrans, m->n_items, m->dim, 1.0f, m->V, m->dim,
 					m->U + (int64) u * m->dim, 1, 0.0f, s, 1);
 		for (int32 i = 0; i < m->n_items; i++)

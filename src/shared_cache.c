@@ -19,7 +19,9 @@
  * their lifetime).  A copy is one flat block with offsets, not pointers
  * (BlobHeader), so it reads the same at whatever address a process maps it:
  * the arrays as cache.c holds them, and the id maps in keymap.c's flat form
- * (its open-addressing table, the int64 keys or the text keys back to back).
+ * (its open-addressing table, the int64 keys or the text keys back to back),
+ * and the version's top-k index when it has one (ann.h: already a flat,
+ * position-independent blob, so it is copied as it is).
  *
  * Loading and publishing.  The first backend that needs a version and finds
  * no copy claims a slot (state LOADING), loads the version from the catalog
@@ -153,7 +155,9 @@ typedef struct BlobHeader
 				ideg,
 				seen_start,
 				seen_len,
-				seen;
+				seen,
+				ann,			/* the top-k index: offset and bytes (0: none) */
+				ann_size;
 	LpFlatKeyMap ukeys;
 	LpFlatKeyMap ikeys;
 } BlobHeader;
@@ -566,6 +570,9 @@ Layout(const LpServingModel *m, BlobHeader *h)
 	h->seen_start = Place(&off, sizeof(int64) * (Size) m->n_users);
 	h->seen_len = Place(&off, sizeof(int32) * (Size) m->n_users);
 	h->seen = Place(&off, sizeof(int32) * (Size) m->n_seen);
+	/* Place's 64-byte alignment covers the 4 bytes the index needs */
+	h->ann_size = m->ann ? m->ann_size : 0;
+	h->ann = m->ann ? Place(&off, m->ann_size) : 0;
 	h->ukeys.slots_off = Place(&off, LpKeyMapFlatSize(m->ukeys));
 	h->ikeys.slots_off = m->homogeneous ? h->ukeys.slots_off :
 		Place(&off, LpKeyMapFlatSize(m->ikeys));
@@ -598,6 +605,8 @@ WriteBlob(const LpServingModel *m, BlobHeader *h, char *base)
 	CopyIn(base, h->seen_start, m->seen_start, sizeof(int64) * (Size) m->n_users);
 	CopyIn(base, h->seen_len, m->seen_len, sizeof(int32) * (Size) m->n_users);
 	CopyIn(base, h->seen, m->seen, sizeof(int32) * (Size) m->n_seen);
+	if (h->ann_size > 0)
+		CopyIn(base, h->ann, m->ann, h->ann_size);
 	LpKeyMapFlatten(m->ukeys, base, h->ukeys.slots_off, &h->ukeys);
 	if (m->homogeneous)
 		h->ikeys = h->ukeys;
@@ -631,6 +640,8 @@ PointInto(LpServingModel *m)
 	m->seen_len = (int32 *) (base + h->seen_len);
 	m->seen = (int32 *) (base + h->seen);
 	m->n_seen = h->n_seen;
+	m->ann = h->ann_size > 0 ? base + h->ann : NULL;
+	m->ann_size = h->ann_size;
 	/* the map structs live in m->cxt, their arrays in the copy */
 	if (m->ukeys == NULL || !m->ukeys->frozen)
 	{

@@ -8,15 +8,21 @@
  * version exists.  The model row is locked first, so two stores for one
  * model (which the per-model advisory lock already prevents) could not
  * interleave either.
+ *
+ * The approximate top-k index, when the job built one, goes into the
+ * version row as one bytea (version_catalog.ann): it belongs to these
+ * embeddings, so it is written, activated and pruned with them.
  */
 #include "postgres.h"
 
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
+#include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/json.h"
 #include "utils/memutils.h"
 
 #include "linkpred.h"
@@ -115,9 +121,10 @@ LpStoreVersion(const LpStoreRequest *req)
 	const LpGraph *g = &lg->graph;
 	const LpEmbeddings *emb = req->emb;
 	LpCatalogContext cc;
-	Datum		v[17];
-	char		n[17];
-	Oid			t[17];
+	Datum		v[18];
+	char		n[18];
+	Oid			t[18];
+	StringInfoData metrics;
 	int32		version;
 	SPIPlanPtr	plan;
 
@@ -178,10 +185,22 @@ LpStoreVersion(const LpStoreRequest *req)
 	t[7] = TEXTOID;
 	v[7] = CStringGetTextDatum(LpOptionsToJson(req->opts));
 	t[8] = TEXTOID;
-	v[8] = CStringGetTextDatum(psprintf("{\"loss\": %.6g, \"train_seconds\": %.3f, \"peak_rss_mb\": %.1f,"
-										" \"epochs_run\": %d, \"warm_start_from\": %d, \"warm_nodes\": %d}",
-										req->final_loss, req->train_seconds, req->peak_rss_mb,
-										req->epochs_run, req->warm_version, req->warm_nodes));
+	initStringInfo(&metrics);
+	appendStringInfo(&metrics, "{\"loss\": %.6g, \"train_seconds\": %.3f, \"peak_rss_mb\": %.1f,"
+					 " \"epochs_run\": %d, \"warm_start_from\": %d, \"warm_nodes\": %d",
+					 req->final_loss, req->train_seconds, req->peak_rss_mb,
+					 req->epochs_run, req->warm_version, req->warm_nodes);
+	if (req->ann)
+		appendStringInfo(&metrics, ", \"ann_lists\": %d, \"ann_probes\": %d, \"ann_bytes\": %zu,"
+						 " \"ann_build_seconds\": %.3f",
+						 req->ann_lists, req->ann_probes, req->ann_size, req->ann_build_seconds);
+	else if (req->ann_skipped)
+	{
+		appendStringInfoString(&metrics, ", \"ann_skipped\": ");
+		escape_json(&metrics, req->ann_skipped);
+	}
+	appendStringInfoChar(&metrics, '}');
+	v[8] = CStringGetTextDatum(metrics.data);
 	memset(n, ' ', sizeof(n));
 	SourceParams(req, 9, t, v, n);
 	t[15] = FLOAT4ARRAYOID;
@@ -189,12 +208,27 @@ LpStoreVersion(const LpStoreRequest *req)
 		v[15] = LpHeadToDatum(req->head);
 	else
 		n[15] = 'n';
+	t[16] = BYTEAOID;
+	if (req->ann)
+	{
+		bytea	   *b;
+
+		Assert(req->ann_size <= MaxAllocSize - VARHDRSZ);
+		b = palloc(VARHDRSZ + req->ann_size);
+		SET_VARSIZE(b, VARHDRSZ + req->ann_size);
+		memcpy(VARDATA(b), req->ann, req->ann_size);
+		v[16] = PointerGetDatum(b);
+	}
+	else
+		n[16] = 'n';
 	LpSpiExec("INSERT INTO linkpred.version_catalog (model, version, job_id, dim, n_users,"
 			  " n_items, n_edges, options, metrics, source, src_column, dst_column,"
-			  " weight_column, user_type, item_type, head)"
+			  " weight_column, user_type, item_type, head, ann)"
 			  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9::jsonb, $10::regclass,"
-			  " $11, $12, $13, $14::regtype, $15::regtype, $16)",
-			  16, t, v, n, false);
+			  " $11, $12, $13, $14::regtype, $15::regtype, $16, $17)",
+			  17, t, v, n, false);
+	if (req->ann)
+		pfree(DatumGetPointer(v[16]));
 
 	/* the embeddings */
 	{

@@ -29,6 +29,13 @@ typedef struct LpStoreRequest
 	int32		warm_version;	/* warm-started from this version, 0 = cold */
 	int32		warm_nodes;
 	const LpHead *head;			/* structural decoder head, or NULL */
+	/* the approximate top-k index (ann.h) of the items, or NULL */
+	const void *ann;
+	Size		ann_size;		/* bytes, at most MaxAllocSize - VARHDRSZ */
+	int32		ann_lists;		/* its inverted lists */
+	int32		ann_probes;		/* lists it probes by default */
+	double		ann_build_seconds;
+	const char *ann_skipped;	/* why a wanted index was not built, or NULL */
 } LpStoreRequest;
 
 /*

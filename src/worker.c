@@ -14,7 +14,9 @@
  *   4. reads the edges (one transaction, a cursor), trains with no
  *      transaction or snapshot held, committing progress to the job row in
  *      short transactions;
- *   5. writes the new version, activates it and marks the job done, all in
+ *   5. for a large catalog, builds the approximate top-k index of the items
+ *      (ann.h), still outside any transaction;
+ *   6. writes the new version, activates it and marks the job done, all in
  *      one transaction: readers switch from the old version to the new one
  *      at that commit, and a failure before it leaves the old one serving.
  *
@@ -50,6 +52,7 @@
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
+#include "ann.h"
 #include "eval.h"
 #include "graph.h"
 #include "headfit.h"
@@ -439,7 +442,7 @@ WarmStart(JobRun *run, const LpLoadedGraph *lg, LpEmbeddings *emb)
  * before the long part starts if it is over linkpred.max_memory.
  */
 static void
-CheckTrainingMemory(JobRun *run, const LpLoadedGraph *loaded, const LpGraph *g)
+CheckTrainingMemory(JobRun *run, const LpLoadedGraph *loaded, const LpGraph *g, bool index)
 {
 	double		dim = run->opts.dim;
 	double		graph_b = 8.0 * (g->n_src + 1) + 4.0 * g->n_entries * (g->weights ? 2 : 1) +
@@ -449,15 +452,113 @@ CheckTrainingMemory(JobRun *run, const LpLoadedGraph *loaded, const LpGraph *g)
 	double		keys_b = 24.0 * (loaded->src_keys->n + (g->homogeneous ? 0 : loaded->dst_keys->n));
 	double		eval_b = run->spec->holdout != LP_HOLDOUT_NONE ?
 		4.0 * LpEvalBlockSize(g->n_dst) * g->n_dst + 16.0 * g->n_entries : 0;
-	double		total = graph_b + emb_b + scratch_b + keys_b + eval_b;
+	/*
+	 * The index build (ann.c): list and sample arrays of about dim + 10
+	 * bytes per item and a 16 MB block of dot products, then the blob
+	 * (dim / 2 + 4 bytes per item) and its copy for the version row.
+	 */
+	double		index_b = index ? (dim + 18.0) * g->n_dst + 16.0 * (1 << 20) : 0;
+	double		total = graph_b + emb_b + scratch_b + keys_b + eval_b + index_b;
 
 	if (run->spec->max_memory_kb > 0 && total > (double) run->spec->max_memory_kb * 1024)
 		LpMemoryOverBudget("to train", total / (1 << 20), run->spec->max_memory_kb,
-						   psprintf("Graph %.1f MB, embeddings %.1f MB (%d x %.0f dimensions), sampling %.1f MB, ids %.1f MB%s.",
+						   psprintf("Graph %.1f MB, embeddings %.1f MB (%d x %.0f dimensions), sampling %.1f MB, ids %.1f MB%s%s.",
 									graph_b / (1 << 20), emb_b / (1 << 20),
 									g->n_src + (g->tied ? 0 : g->n_dst), dim,
 									scratch_b / (1 << 20), keys_b / (1 << 20),
-									eval_b > 0 ? psprintf(", evaluation %.0f MB", eval_b / (1 << 20)) : ""));
+									eval_b > 0 ? psprintf(", evaluation %.0f MB", eval_b / (1 << 20)) : "",
+									index_b > 0 ? psprintf(", top-k index %.1f MB", index_b / (1 << 20)) : ""));
+}
+
+/*
+ * Whether this job builds the approximate top-k index: a training (a
+ * holdout stores nothing) of a model with at least the submitter's
+ * linkpred.ann_min_items items and no structural head.  A head re-scores
+ * every candidate with graph features (paths, degrees) that an
+ * inner-product index cannot rank by, so a head model's top-k stays exact.
+ */
+static bool
+WantsIndex(const JobRun *run, const LpGraph *g, bool has_head)
+{
+	return run->spec->holdout == LP_HOLDOUT_NONE && run->spec->ann_min_items > 0 &&
+		g->n_dst >= run->spec->ann_min_items && !has_head;
+}
+
+/*
+ * The index build asks this between its matrix products (ann.h): a cancel
+ * or terminate stops it within a block instead of after the whole build
+ * (minutes for tens of millions of items).  It only reads the flags the
+ * signal handlers set; the error is raised once the build has returned.
+ */
+static bool
+IndexBuildKeepGoing(void *arg)
+{
+	if (QueryCancelPending || ProcDiePending)
+	{
+		*(bool *) arg = true;
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Build the index over the final item embeddings into req (blob malloc'd:
+ * the caller frees it after storing).  The k-means is sgemm, so OpenBLAS
+ * gets every core for it, and is set back to one thread before anything
+ * else runs in this process.  A blob a bytea cannot hold, or a build out of
+ * memory, is not a failed job: the version is stored without an index
+ * (top-k stays exact), with the reason in its metrics ("ann_skipped") and
+ * in the server log (LOG: a worker's NOTICE reaches no client, and the
+ * default log_min_messages drops it).
+ */
+static void
+BuildIndex(JobRun *run, const LpGraph *g, const LpEmbeddings *emb, LpStoreRequest *req)
+{
+	TimestampTz start = GetCurrentTimestamp();
+	LpAnnParams params = LpAnnDefaultParams();
+	bool		stopped = false;
+	LpAnnBlob  *blob;
+	Size		size;
+
+	SetPhase(run, "running", "building the top-k index");
+	pgstat_report_activity(STATE_RUNNING,
+						   psprintf("linkpred job " INT64_FORMAT ": building the top-k index of %d items",
+									run->spec->job_id, g->n_dst));
+	params.keep_going = IndexBuildKeepGoing;
+	params.keep_going_arg = &stopped;
+	LpSetBlasThreads(LpBlasCores());
+	blob = LpAnnBuild(emb->V, emb->bv, g->n_dst, emb->dim, &params, (uint64) run->opts.seed, &size);
+	LpSetBlasThreads(1);
+	CHECK_FOR_INTERRUPTS();
+	if (stopped)				/* the pending cancel was not raised above: still a cancel */
+		ereport(ERROR,
+				(errcode(ERRCODE_QUERY_CANCELED),
+				 errmsg("canceling statement due to user request")));
+
+	if (blob == NULL)
+		req->ann_skipped = "out of memory while building the index";
+	else if (size > MaxAllocSize - VARHDRSZ)
+	{
+		req->ann_skipped = psprintf("the index would take %zu MB, over the 1 GB a bytea holds",
+									size >> 20);
+		free(blob);
+		blob = NULL;
+	}
+	if (blob == NULL)
+	{
+		ereport(LOG,
+				(errmsg("linkpred job " INT64_FORMAT ": model \"%s\" is stored without a top-k index: %s",
+						run->spec->job_id, run->spec->model, req->ann_skipped),
+				 errdetail("linkpred_topk serves this version with exact top-k."),
+				 errhint("Train with a smaller \"dim\", or raise linkpred.ann_min_items above %d items to skip the index.",
+						 g->n_dst)));
+		return;
+	}
+	req->ann = blob;
+	req->ann_size = size;
+	req->ann_lists = LpAnnListCount(blob);
+	req->ann_probes = LpAnnDefaultEffort(blob);
+	req->ann_build_seconds = (double) (GetCurrentTimestamp() - start) / 1e6;
 }
 
 static void
@@ -475,6 +576,7 @@ RunJob(JobRun *run)
 	LpStoreRequest req;
 	LpHead		head;
 	bool		has_head = false;
+	bool		plan_head;
 	double		final_loss;
 	int64	   *order;
 	int32	   *entry_src;
@@ -546,7 +648,10 @@ RunJob(JobRun *run)
 				  3, types, values, NULL);
 	}
 
-	CheckTrainingMemory(run, &loaded, g);
+	/* "auto" leaves graphs too small to hold a tenth out without a head */
+	plan_head = LpOptionsStructural(&run->opts) &&
+		(run->opts.features == LP_FEATURES_STRUCTURAL || g->n_edges >= LP_HEAD_AUTO_MIN_EDGES);
+	CheckTrainingMemory(run, &loaded, g, WantsIndex(run, g, plan_head));
 
 	/* model arrays live in the job context, outside any transaction */
 	old = MemoryContextSwitchTo(run->cxt);
@@ -608,9 +713,7 @@ RunJob(JobRun *run)
 
 	run->train_start = GetCurrentTimestamp();
 	run->last_report = run->train_start;
-	/* "auto" leaves graphs too small to hold a tenth out without a head */
-	if (LpOptionsStructural(&run->opts) &&
-		(run->opts.features == LP_FEATURES_STRUCTURAL || g->n_edges >= LP_HEAD_AUTO_MIN_EDGES))
+	if (plan_head)
 	{
 		MemoryContext fit = AllocSetContextCreate(run->cxt, "linkpred head fit",
 												  ALLOCSET_DEFAULT_SIZES);
@@ -641,8 +744,13 @@ RunJob(JobRun *run)
 		return;
 	}
 
-	SetPhase(run, "running", "storing embeddings");
 	memset(&req, 0, sizeof(req));
+	/* train_seconds is the training loop's: taken before the index build */
+	req.train_seconds = (double) (GetCurrentTimestamp() - run->train_start) / 1e6;
+	if (WantsIndex(run, g, has_head))
+		BuildIndex(run, g, &emb, &req);
+
+	SetPhase(run, "running", "storing embeddings");
 	req.job_id = spec->job_id;
 	req.model = spec->model;
 	req.owner = spec->roleid;
@@ -654,7 +762,6 @@ RunJob(JobRun *run)
 	req.loaded = &loaded;
 	req.emb = &emb;
 	req.final_loss = final_loss;
-	req.train_seconds = (double) (GetCurrentTimestamp() - run->train_start) / 1e6;
 	req.peak_rss_mb = PeakRssMb();
 	req.epochs_run = run->epochs;
 	req.warm_version = run->warm_version;
@@ -679,6 +786,7 @@ RunJob(JobRun *run)
 		LpCatalogLeave(&cc);
 	}
 	EndTx();
+	free((void *) req.ann);
 }
 
 static void

@@ -10,6 +10,9 @@
 #   same top-k;
 #   a shared copy serves exactly what a private copy serves (bipartite with
 #   bigint ids, undirected with text ids, directed with integer ids);
+#   a version with a top-k index is one shared copy with the index inside,
+#   served from the index by several clients, and a private copy's index
+#   serves exactly what the shared one served;
 #   a retrain replaces the copy: the old one stays while a transaction pins
 #   it and is freed when that transaction ends, and under 8 clients every
 #   statement serves exactly the version it reads as active;
@@ -180,6 +183,46 @@ lpt_is "$(lpt_sql "SELECT string_agg(model || ':' || state, ' ' ORDER BY model)
 	"m, f (undirected, text ids) and d (directed) serve from shared copies"
 shared_own=$(own_memory "SELECT count(*) FROM linkpred_topk(7::bigint, 5, model => 'm')")
 
+# ---------------------------------------------------------------- a version with a top-k index
+
+# ix: m's data and options, trained from a session that builds the index
+# for 500 items and more (its 1,000 items make 3 lists)
+ANN="SET linkpred.ann_min_items = 500"
+lpt_psql "$LPT_DB" -c "$ANN" -c "SELECT linkpred_train('ix', 'events', 'user_id', 'item_id',
+                               options => '{\"dim\": 32, \"epochs\": 5, \"seed\": 1}')" >/dev/null
+job_ix=$(job_of ix)
+ann_bytes=$(lpt_sql "SELECT metrics->>'ann_bytes' FROM linkpred.versions WHERE model = 'ix' AND active")
+lpt_ok "ix has a top-k index (${ann_bytes:-no} bytes)" test "${ann_bytes:-0}" -gt 0
+# ix_top MIN_ITEMS [ROW]: what ix serves to many users with
+# linkpred.ann_min_items = MIN_ITEMS (0: exact top-k) and one list probed,
+# as an md5 of rows "item:score" (or of ROW, an expression of t)
+ix_top() {
+	lpt_psql "$LPT_DB" -c "SET linkpred.ann_min_items = $1" -c "SET linkpred.ann_probes = 1" \
+		-c "SELECT md5(string_agg(${2:-t.item || ':' || t.score}, ',' ORDER BY x.id, t.score DESC, t.item))
+		    FROM ($M_USERS) x, LATERAL linkpred_topk(x.id, 10, model => 'ix') t"
+}
+script_ix=$(lpt_tmpfile)
+cat >"$script_ix" <<EOF
+\\set u random(1, 2100)
+SELECT count(*) FROM linkpred_topk(:u::bigint, 10, model => 'ix');
+EOF
+set +e
+PGOPTIONS="$PGOPTIONS -c linkpred.ann_min_items=500" timeout 60 pgbench -n -c 4 -j 2 -T 3 -f "$script_ix" "$LPT_DB" >"$out" 2>&1
+rc=$?
+set -e
+lpt_is "$rc" 0 "pgbench: 4 clients serving ix's top-k from its index"
+[ "$rc" -eq 0 ] || lpt_diag "$(grep -v '^progress' "$out" | head -n 20)"
+lpt_is "$(status ix)" "$job_ix:ready:0" "they hold exactly one shared copy of ix"
+ix_bytes=$(copy_bytes ix)
+lpt_is "$((ix_bytes - bytes))" "$ann_bytes" \
+	"the copy holds the index: it is larger than m's copy of the same arrays by the index's size"
+ix_shared=$(ix_top 500)
+lpt_isnt "$(ix_top 500 t.item::text)" "$(ix_top 0 t.item::text)" \
+	"with one list of three probed other items come back than exact top-k's: the index serves"
+ix_own=$(own_memory "$ANN; SELECT count(*) FROM linkpred_topk(7::bigint, 5, model => 'ix')")
+lpt_ok "a backend's own memory serving from the index ($ix_own bytes) is under a tenth of the copy ($ix_bytes bytes)" \
+	test "$((ix_own * 10))" -lt "$ix_bytes"
+
 # ---------------------------------------------------------------- below the cap
 
 lpt_ok "cap set to 8kB, below every model's size" set_cap 8kB
@@ -194,6 +237,7 @@ lpt_is "$(lpt_sql "SELECT count(*) FROM linkpred_cache_status() WHERE shared")" 
 	"the lowered cap freed the unpinned shared copies"
 private_digest=$(all_digests)
 lpt_is "$private_digest" "$shared_digest" "private copies serve exactly what the shared copies served"
+lpt_is "$(ix_top 500)" "$ix_shared" "a private copy of ix serves from its index exactly what the shared copy served"
 private_own=$(own_memory "SELECT count(*) FROM linkpred_topk(7::bigint, 5, model => 'm')")
 lpt_diag "one backend's own linkpred memory serving m: $shared_own bytes shared, $private_own bytes private (copy $bytes bytes)"
 lpt_ok "a private copy's memory ($private_own) holds the arrays ($bytes), the shared path's ($shared_own) does not" \

@@ -10,7 +10,8 @@
  * effort and at a partial one, the best item at k = 1, results sorted best
  * first with exact scores, a filter (odd items only), the same blob from
  * the same seed, the AVX2 and portable kernels agreeing.  Then small cases:
- * k above n, no biases, no items, and blobs that LpAnnValid must refuse.
+ * k above n, no biases, no items, and blobs that LpAnnValid must refuse;
+ * and a build stopped through keep_going.
  */
 #include "postgres.h"
 
@@ -404,6 +405,52 @@ CheckSmall(void)
 	FreeCatalog(&empty);
 }
 
+/* keep_going: yes for the first *arg calls, then no */
+static int	keep_going_calls = 0;
+
+static bool
+KeepGoingFor(void *arg)
+{
+	return keep_going_calls++ < *(int *) arg;
+}
+
+/*
+ * A build asks keep_going as it goes: told to stop at once or half-way it
+ * returns NULL; told to go on it gives the blob of a build without it.
+ */
+static void
+CheckKeepGoing(void)
+{
+	Catalog		c = Gaussian("keep going", 5000, 16, 1.0f, true);
+	LpAnnParams p = LpAnnDefaultParams();
+	Size		size,
+				size_plain;
+	LpAnnBlob  *plain = LpAnnBuild(c.V, c.bv, c.n, c.dim, NULL, SEED, &size_plain);
+	LpAnnBlob  *blob;
+	int			budget = 1000000;
+	int			calls;
+
+	p.keep_going = KeepGoingFor;
+	p.keep_going_arg = &budget;
+	blob = LpAnnBuild(c.V, c.bv, c.n, c.dim, &p, SEED, &size);
+	calls = keep_going_calls;
+	Check(blob != NULL && calls > 1 && size == size_plain && memcmp(blob, plain, size) == 0,
+		  "keep_going: asked during the build; saying yes gives the same blob");
+	free(blob);
+
+	budget = 0;
+	keep_going_calls = 0;
+	Check(LpAnnBuild(c.V, c.bv, c.n, c.dim, &p, SEED, &size) == NULL && keep_going_calls == 1,
+		  "keep_going: no at the first question stops the build (NULL)");
+	budget = calls / 2;
+	keep_going_calls = 0;
+	Check(LpAnnBuild(c.V, c.bv, c.n, c.dim, &p, SEED, &size) == NULL &&
+		  keep_going_calls == budget + 1,
+		  "keep_going: no half-way stops the build at that question (NULL)");
+	free(plain);
+	FreeCatalog(&c);
+}
+
 int
 main(void)
 {
@@ -416,6 +463,7 @@ main(void)
 	CheckCatalog(&structured, 0.1, 0.95);
 	CheckValidation(&structured);
 	CheckSmall();
+	CheckKeepGoing();
 	FreeCatalog(&gaussian);
 	FreeCatalog(&small_scale);
 	FreeCatalog(&structured);

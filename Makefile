@@ -26,6 +26,7 @@ OBJS = \
 	src/serve.o \
 	src/topk.o \
 	src/ann.o \
+	src/ann_build.o \
 	src/eval.o \
 	src/heuristics.o \
 	src/evaluate.o

@@ -67,7 +67,7 @@ typedef struct LpAnnParams
 	void	   *keep_going_arg;
 } LpAnnParams;
 
-/* the blob starts with this header (defined in ann.c) */
+/* the blob starts with this header (defined in ann_internal.h) */
 typedef struct LpAnnBlob LpAnnBlob;
 
 /* per-backend search memory, made by LpAnnScratchInit */

@@ -453,7 +453,7 @@ CheckTrainingMemory(JobRun *run, const LpLoadedGraph *loaded, const LpGraph *g, 
 	double		eval_b = run->spec->holdout != LP_HOLDOUT_NONE ?
 		4.0 * LpEvalBlockSize(g->n_dst) * g->n_dst + 16.0 * g->n_entries : 0;
 	/*
-	 * The index build (ann.c): list and sample arrays of about dim + 10
+	 * The index build (ann_build.c): list and sample arrays of about dim + 10
 	 * bytes per item and a 16 MB block of dot products, then the blob
 	 * (dim / 2 + 4 bytes per item) and its copy for the version row.
 	 */

@@ -442,7 +442,8 @@ WarmStart(JobRun *run, const LpLoadedGraph *lg, LpEmbeddings *emb)
  * before the long part starts if it is over linkpred.max_memory.
  */
 static void
-CheckTrainingMemory(JobRun *run, const LpLoadedGraph *loaded, const LpGraph *g, bool index)
+CheckTrainingMemory(JobRun *run, const LpLoadedGraph *loaded, const LpGraph *g, bool head,
+					bool index)
 {
 	double		dim = run->opts.dim;
 	double		graph_b = 8.0 * (g->n_src + 1) + 4.0 * g->n_entries * (g->weights ? 2 : 1) +
@@ -458,16 +459,27 @@ CheckTrainingMemory(JobRun *run, const LpLoadedGraph *loaded, const LpGraph *g, 
 	 * (dim / 2 + 4 bytes per item) and its copy for the version row.
 	 */
 	double		index_b = index ? (dim + 18.0) * g->n_dst + 16.0 * (1 << 20) : 0;
-	double		total = graph_b + emb_b + scratch_b + keys_b + eval_b + index_b;
+
+	/*
+	 * Fitting the structural head (headfit.c) holds, besides the final
+	 * model: a second set of embeddings, the split's training graph, the
+	 * heuristics' view of it (both directions), the head's scratch and up
+	 * to 200,000 feature rows.
+	 */
+	double		head_b = head ? emb_b + graph_b + 16.0 * (g->n_src + g->n_dst) +
+		8.0 * g->n_entries + 30.0 * Max(g->n_src, g->n_dst) +
+		4.0 * (LP_HEAD_NFEAT + 1) * 200000 : 0;
+	double		total = graph_b + emb_b + scratch_b + keys_b + eval_b + index_b + head_b;
 
 	if (run->spec->max_memory_kb > 0 && total > (double) run->spec->max_memory_kb * 1024)
 		LpMemoryOverBudget("to train", total / (1 << 20), run->spec->max_memory_kb,
-						   psprintf("Graph %.1f MB, embeddings %.1f MB (%d x %.0f dimensions), sampling %.1f MB, ids %.1f MB%s%s.",
+						   psprintf("Graph %.1f MB, embeddings %.1f MB (%d x %.0f dimensions), sampling %.1f MB, ids %.1f MB%s%s%s.",
 									graph_b / (1 << 20), emb_b / (1 << 20),
 									g->n_src + (g->tied ? 0 : g->n_dst), dim,
 									scratch_b / (1 << 20), keys_b / (1 << 20),
 									eval_b > 0 ? psprintf(", evaluation %.0f MB", eval_b / (1 << 20)) : "",
-									index_b > 0 ? psprintf(", top-k index %.1f MB", index_b / (1 << 20)) : ""));
+									index_b > 0 ? psprintf(", top-k index %.1f MB", index_b / (1 << 20)) : "",
+									head_b > 0 ? psprintf(", structural head fit %.1f MB", head_b / (1 << 20)) : ""));
 }
 
 /*
@@ -651,7 +663,7 @@ RunJob(JobRun *run)
 	/* "auto" leaves graphs too small to hold a tenth out without a head */
 	plan_head = LpOptionsStructural(&run->opts) &&
 		(run->opts.features == LP_FEATURES_STRUCTURAL || g->n_edges >= LP_HEAD_AUTO_MIN_EDGES);
-	CheckTrainingMemory(run, &loaded, g, WantsIndex(run, g, plan_head));
+	CheckTrainingMemory(run, &loaded, g, plan_head, WantsIndex(run, g, plan_head));
 
 	/* model arrays live in the job context, outside any transaction */
 	old = MemoryContextSwitchTo(run->cxt);

@@ -77,26 +77,32 @@ typedef struct LpSplit
 extern void LpSplitGraph(const LpGraph *g, int mode, double fraction, int leave_out,
 						 bool has_cut, int64 cut, uint64 seed, LpSplit *out);
 
-/* binary search of v in u's sorted target list */
+/* binary search of x in the ascending array a[0 .. n-1] */
 static inline bool
-LpGraphHasEdge(const LpGraph *g, int32 u, int32 v)
+LpSortedContains(const int32 *a, int64 n, int32 x)
 {
-	int64		lo = g->offsets[u];
-	int64		hi = g->offsets[u + 1] - 1;
+	int64		lo = 0,
+				hi = n - 1;
 
 	while (lo <= hi)
 	{
-		int64		mid = (lo + hi) >> 1;
-		int32		t = g->targets[mid];
+		int64		mid = lo + (hi - lo) / 2;
 
-		if (t == v)
+		if (a[mid] == x)
 			return true;
-		if (t < v)
+		if (a[mid] < x)
 			lo = mid + 1;
 		else
 			hi = mid - 1;
 	}
 	return false;
+}
+
+/* whether v is in u's sorted target list */
+static inline bool
+LpGraphHasEdge(const LpGraph *g, int32 u, int32 v)
+{
+	return LpSortedContains(g->targets + g->offsets[u], g->offsets[u + 1] - g->offsets[u], v);
 }
 
 #endif

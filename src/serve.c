@@ -378,34 +378,14 @@ typedef struct AnnFilter
 	int32		self;			/* u itself in a homogeneous graph, else -1 */
 } AnnFilter;
 
-static bool
-InSorted(const int32 *a, int32 n, int32 x)
-{
-	int32		lo = 0,
-				hi = n - 1;
-
-	while (lo <= hi)
-	{
-		int32		mid = lo + (hi - lo) / 2;
-
-		if (a[mid] == x)
-			return true;
-		if (a[mid] < x)
-			lo = mid + 1;
-		else
-			hi = mid - 1;
-	}
-	return false;
-}
-
 /* the search's filter: called for the few items that could enter its top */
 static bool
 AnnAccept(int32 item, void *arg)
 {
 	const AnnFilter *f = arg;
 
-	return item != f->self && !InSorted(f->seen, f->n_seen, item) &&
-		!InSorted(f->exclude, f->n_exclude, item);
+	return item != f->self && !LpSortedContains(f->seen, f->n_seen, item) &&
+		!LpSortedContains(f->exclude, f->n_exclude, item);
 }
 
 /*

@@ -318,26 +318,6 @@ LpTrain(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sample
 	return LP_TRAIN_OK;
 }
 
-static bool
-InSorted(const int32 *a, int n, int32 x)
-{
-	int			lo = 0,
-				hi = n - 1;
-
-	while (lo <= hi)
-	{
-		int			mid = (lo + hi) >> 1;
-
-		if (a[mid] == x)
-			return true;
-		if (a[mid] < x)
-			lo = mid + 1;
-		else
-			hi = mid - 1;
-	}
-	return false;
-}
-
 void
 LpFoldIn(const float *V, const float *bv, int32 n_items, const int32 *items, int n,
 		 const LpTrainConfig *cfg, int passes, float *u, float *bu)
@@ -381,7 +361,7 @@ LpFoldIn(const float *V, const float *bv, int32 n_items, const int32 *items, int
 				{
 					int32		c = (int32) LpRngBelow(&rng, (uint32) n_items);
 
-					if (!InSorted(items, n, c))
+					if (!LpSortedContains(items, n, c))
 						j = c;
 				}
 				if (j < 0)

@@ -585,14 +585,6 @@ LpModelPairScore(LpServingModel *m, int32 u, int32 v, float emb)
 void
 LpModelEvalScorer(LpServingModel *m, LpEvalScorer *sc)
 {
-	LpEvalHead *eh;
-
-	if (!m->has_head)
-		return;
-	eh = palloc(sizeof(LpEvalHead));
-	eh->inner = *sc;
-	eh->head = &m->head;
-	eh->g = LpModelHeurGraph(m);
-	eh->scratch = HeadScratch(m);
-	LpEvalHeadScorer(eh, sc);
+	if (m->has_head)
+		LpEvalWithHead(sc, &m->head, LpModelHeurGraph(m), HeadScratch(m));
 }

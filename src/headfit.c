@@ -43,18 +43,6 @@ LpBuildHeurGraph(const LpGraph *g, LpHeurGraph *hg)
 	pfree(len);
 }
 
-static inline float
-EmbScore(const LpEmbeddings *e, int32 u, int32 v)
-{
-	const float *a = e->U + (Size) u * e->dim;
-	const float *b = e->V + (Size) v * e->dim;
-	float		s = e->bu[u] + e->bv[v];
-
-	for (int k = 0; k < e->dim; k++)
-		s += a[k] * b[k];
-	return s;
-}
-
 LpTrainResult
 LpFitHead(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sampler,
 		  int64 *order, int32 *entry_src, LpProgressFn progress, void *arg, LpHead *head)
@@ -62,6 +50,8 @@ LpFitHead(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *samp
 	LpSplit		split;
 	LpEmbeddings emb;
 	LpHeurGraph hg;
+	LpEvalEmbedding ee;
+	LpEvalScorer emb_score;
 	LpTrainResult result;
 	LpHeadScratch *sc = LpHeadScratchAlloc(Max(g->n_src, g->n_dst));
 	LpRng		rng;
@@ -102,6 +92,16 @@ LpFitHead(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *samp
 
 	LpBuildHeurGraph(&split.train, &hg);
 
+	/* the embedding feature exactly as evaluation and serving compute it */
+	ee.dim = emb.dim;
+	ee.n_items = g->n_dst;
+	ee.U = emb.U;
+	ee.V = emb.V;
+	ee.bu = emb.bu;
+	ee.bv = emb.bv;
+	ee.ublock = NULL;			/* pairs only */
+	LpEvalEmbeddingScorer(&ee, 1, &emb_score);
+
 	/* held-out edges (every stride-th if there are many) and as many non-edges */
 	stride = Max(1, (split.n_test + HEAD_MAX_POSITIVES - 1) / HEAD_MAX_POSITIVES);
 	npos = (split.n_test + stride - 1) / stride;
@@ -113,7 +113,7 @@ LpFitHead(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *samp
 		int32		u = split.test_u[t],
 					v = split.test_v[t];
 
-		LpHeadPairFeatures(&hg, u, v, EmbScore(&emb, u, v), X + n * LP_HEAD_NFEAT, sc);
+		LpHeadPairFeatures(&hg, u, v, (float) emb_score.pair(emb_score.arg, u, v), X + n * LP_HEAD_NFEAT, sc);
 		y[n++] = 1.0f;
 		CHECK_FOR_INTERRUPTS();
 	}
@@ -126,7 +126,7 @@ LpFitHead(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *samp
 		if ((g->homogeneous && u == v) || LpGraphHasEdge(g, u, v) ||
 			(g->homogeneous && LpGraphHasEdge(g, v, u)))
 			continue;
-		LpHeadPairFeatures(&hg, u, v, EmbScore(&emb, u, v), X + n * LP_HEAD_NFEAT, sc);
+		LpHeadPairFeatures(&hg, u, v, (float) emb_score.pair(emb_score.arg, u, v), X + n * LP_HEAD_NFEAT, sc);
 		y[n++] = 0.0f;
 		t++;
 		if ((t & 1023) == 0)
@@ -162,10 +162,18 @@ LpHeadScratchAlloc(int32 n)
 	return s;
 }
 
+typedef struct EvalHead
+{
+	LpEvalScorer inner;
+	const LpHead *head;
+	const LpHeurGraph *g;
+	LpHeadScratch *scratch;
+} EvalHead;
+
 static double
 HeadPair(void *arg, int32 u, int32 v)
 {
-	LpEvalHead *eh = arg;
+	EvalHead   *eh = arg;
 
 	return LpHeadPair(eh->head, eh->g, u, v, (float) eh->inner.pair(eh->inner.arg, u, v),
 					  eh->scratch);
@@ -174,7 +182,7 @@ HeadPair(void *arg, int32 u, int32 v)
 static void
 HeadBlock(void *arg, const int32 *users, int nb, float *out)
 {
-	LpEvalHead *eh = arg;
+	EvalHead   *eh = arg;
 
 	eh->inner.block(eh->inner.arg, users, nb, out);
 	for (int b = 0; b < nb; b++)
@@ -182,8 +190,15 @@ HeadBlock(void *arg, const int32 *users, int nb, float *out)
 }
 
 void
-LpEvalHeadScorer(LpEvalHead *eh, LpEvalScorer *sc)
+LpEvalWithHead(LpEvalScorer *sc, const LpHead *head, const LpHeurGraph *g,
+			   LpHeadScratch *scratch)
 {
+	EvalHead   *eh = palloc(sizeof(EvalHead));
+
+	eh->inner = *sc;
+	eh->head = head;
+	eh->g = g;
+	eh->scratch = scratch;
 	sc->arg = eh;
 	sc->pair = HeadPair;
 	sc->block = HeadBlock;

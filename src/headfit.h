@@ -11,9 +11,6 @@
 #include "head.h"
 #include "train.h"
 
-/* "features": "auto" fits a head only on graphs with this many edges */
-#define LP_HEAD_AUTO_MIN_EDGES 200
-
 /*
  * Hold out a tenth of g's edges, train embeddings on the rest with cfg,
  * and fit head on the held-out edges against as many random non-edges.
@@ -29,18 +26,12 @@ extern LpTrainResult LpFitHead(const LpGraph *g, const LpTrainConfig *cfg,
 extern LpHeadScratch *LpHeadScratchAlloc(int32 n);
 
 /*
- * An evaluation scorer that puts the head over another (embedding) scorer:
- * fill inner, head, g and scratch, then LpEvalHeadScorer.
+ * Put the head over an evaluation scorer (the embeddings'): sc then scores
+ * pairs and blocks through the head on graph g, with scratch for g's nodes.
+ * The wrapper is allocated in the current memory context.
  */
-typedef struct LpEvalHead
-{
-	LpEvalScorer inner;
-	const LpHead *head;
-	const LpHeurGraph *g;
-	LpHeadScratch *scratch;
-} LpEvalHead;
-
-extern void LpEvalHeadScorer(LpEvalHead *eh, LpEvalScorer *sc);
+extern void LpEvalWithHead(LpEvalScorer *sc, const LpHead *head, const LpHeurGraph *g,
+						   LpHeadScratch *scratch);
 
 /* the heuristics' view of a training graph, in the current memory context */
 extern void LpBuildHeurGraph(const LpGraph *g, LpHeurGraph *hg);

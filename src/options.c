@@ -94,10 +94,10 @@ SetDefaults(LpOptions *o)
 }
 
 bool
-LpOptionsStructural(const LpOptions *opts)
+LpOptionsStructural(const LpOptions *opts, int64 n_edges)
 {
 	if (opts->features == LP_FEATURES_AUTO)
-		return !opts->bipartite;
+		return !opts->bipartite && n_edges >= LP_FEATURES_AUTO_MIN_EDGES;
 	return opts->features == LP_FEATURES_STRUCTURAL;
 }
 

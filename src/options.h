@@ -57,8 +57,14 @@ typedef struct LpOptions
 	LpFeatures	features;		/* decoder inputs beside the embeddings */
 } LpOptions;
 
-/* whether these options train a structural head (resolves "auto") */
-extern bool LpOptionsStructural(const LpOptions *opts);
+/*
+ * "features": "auto" fits the structural head on homogeneous graphs with at
+ * least this many edges: smaller ones cannot spare a held-out tenth.
+ */
+#define LP_FEATURES_AUTO_MIN_EDGES 200
+
+/* whether these options train a structural head on a graph of n_edges */
+extern bool LpOptionsStructural(const LpOptions *opts, int64 n_edges);
 
 extern void LpOptionsParse(Jsonb *json, LpOptions *opts);
 /* options as stored with a version (jsonb text) parsed over the defaults */

@@ -278,15 +278,10 @@ FinishEvaluation(JobRun *run, const LpGraph *g, const LpSplit *split, const LpEm
 	LpEvalEmbeddingScorer(&ee, bs, &sc);
 	if (head)
 	{
-		LpEvalHead *eh = palloc(sizeof(LpEvalHead));
 		LpHeurGraph *hg = palloc(sizeof(LpHeurGraph));
 
 		LpBuildHeurGraph(g, hg);
-		eh->inner = sc;
-		eh->head = head;
-		eh->g = hg;
-		eh->scratch = LpHeadScratchAlloc(Max(g->n_src, g->n_dst));
-		LpEvalHeadScorer(eh, &sc);
+		LpEvalWithHead(&sc, head, hg, LpHeadScratchAlloc(Max(g->n_src, g->n_dst)));
 	}
 
 	/*
@@ -660,9 +655,7 @@ RunJob(JobRun *run)
 				  3, types, values, NULL);
 	}
 
-	/* "auto" leaves graphs too small to hold a tenth out without a head */
-	plan_head = LpOptionsStructural(&run->opts) &&
-		(run->opts.features == LP_FEATURES_STRUCTURAL || g->n_edges >= LP_HEAD_AUTO_MIN_EDGES);
+	plan_head = LpOptionsStructural(&run->opts, g->n_edges);
 	CheckTrainingMemory(run, &loaded, g, plan_head, WantsIndex(run, g, plan_head));
 
 	/* model arrays live in the job context, outside any transaction */

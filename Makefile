@@ -23,6 +23,7 @@ OBJS = \
 	src/shared_cache.o \
 	src/head.o \
 	src/headfit.o \
+	src/spectral.o \
 	src/serve.o \
 	src/topk.o \
 	src/ann.o \

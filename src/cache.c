@@ -48,6 +48,7 @@
 #include "headfit.h"
 #include "options.h"
 #include "shared_cache.h"
+#include "spectral.h"
 
 #define MAX_CACHED_MODELS 64
 
@@ -564,27 +565,47 @@ LpModelAnnScratch(LpServingModel *m, int k)
 }
 
 void
-LpModelApplyHead(LpServingModel *m, int32 u, float *s)
+LpModelDecode(LpServingModel *m, int32 u, const int32 *items, int n, float *s)
 {
-	const LpHeurGraph *g;
+	if (m->fold->spectral)
+		LpSpectralItemAll(LpModelHeurGraph(m), items, n, m->fold->item_norm, s,
+						  HeadScratch(m)->p3);
+	if (m->has_head)
+		LpHeadAll(&m->head, LpModelHeurGraph(m), u, s, HeadScratch(m));
+}
 
-	if (!m->has_head)
-		return;
-	g = LpModelHeurGraph(m);
-	LpHeadAll(&m->head, g, u, s, HeadScratch(m));
+void
+LpModelDecodeUser(LpServingModel *m, int32 u, float *s)
+{
+	if (u < 0)
+		LpModelDecode(m, -1, NULL, 0, s);
+	else
+		LpModelDecode(m, u, m->seen + m->seen_start[u], m->seen_len[u], s);
 }
 
 float
-LpModelPairScore(LpServingModel *m, int32 u, int32 v, float emb)
+LpModelPairScoreItems(LpServingModel *m, int32 u, const int32 *items, int n, int32 v, float emb)
 {
+	if (m->fold->spectral)
+		emb += (float) LpSpectralItemPair(LpModelHeurGraph(m), items, n, v, m->fold->item_norm);
 	if (!m->has_head)
 		return emb;
 	return LpHeadPair(&m->head, LpModelHeurGraph(m), u, v, emb, HeadScratch(m));
 }
 
+float
+LpModelPairScore(LpServingModel *m, int32 u, int32 v, float emb)
+{
+	if (u < 0)
+		return LpModelPairScoreItems(m, -1, NULL, 0, v, emb);
+	return LpModelPairScoreItems(m, u, m->seen + m->seen_start[u], m->seen_len[u], v, emb);
+}
+
 void
 LpModelEvalScorer(LpServingModel *m, LpEvalScorer *sc)
 {
+	if (m->fold->spectral)
+		LpEvalWithItemTerm(sc, LpModelHeurGraph(m), m->fold->item_norm, HeadScratch(m)->p3);
 	if (m->has_head)
 		LpEvalWithHead(sc, &m->head, LpModelHeurGraph(m), HeadScratch(m));
 }

@@ -94,12 +94,16 @@ extern Oid	LpCallArgType(FunctionCallInfo fcinfo, int argno);
 extern const LpHeurGraph *LpModelHeurGraph(LpServingModel *m);
 
 /*
- * s[0 .. n_items-1] holds user u's embedding scores (u = -1: no history);
- * with a structural head, they become the head's scores.
+ * The decoder over embedding scores: s[0 .. n_items-1] holds the embedding
+ * scores of a user with items[0 .. n-1] (u: its index, -1 if the model has
+ * none); they become the model's final scores: the spectral encoder's
+ * item-item term is added, a structural head re-scores.  LpModelDecodeUser
+ * takes the items from u's training edges.
  */
-extern void LpModelApplyHead(LpServingModel *m, int32 u, float *s);
+extern void LpModelDecode(LpServingModel *m, int32 u, const int32 *items, int n, float *s);
+extern void LpModelDecodeUser(LpServingModel *m, int32 u, float *s);
 
-/* put the model's head (if any) over an embedding scorer of it */
+/* put the model's decoder (item-item term, head) over an embedding scorer of it */
 struct LpEvalScorer;
 extern void LpModelEvalScorer(LpServingModel *m, struct LpEvalScorer *sc);
 
@@ -108,6 +112,9 @@ extern LpAnnScratch *LpModelAnnScratch(LpServingModel *m, int k);
 
 /* one pair's final score from its embedding score (u or v may be -1) */
 extern float LpModelPairScore(LpServingModel *m, int32 u, int32 v, float emb);
+/* the same for a user with items[0 .. n-1] (fresh => true) */
+extern float LpModelPairScoreItems(LpServingModel *m, int32 u, const int32 *items, int n,
+								   int32 v, float emb);
 
 /* dense index of a user / item value of any type, -1 if unknown */
 extern int32 LpLookupUser(const LpServingModel *m, Datum value, Oid valtype);

@@ -21,6 +21,8 @@
 
 #include "headfit.h"
 #include "jobs.h"
+#include "linkpred.h"
+#include "spectral.h"
 
 #define HEAD_HOLDOUT 0.1
 #define HEAD_MAX_POSITIVES 100000
@@ -41,6 +43,75 @@ LpBuildHeurGraph(const LpGraph *g, LpHeurGraph *hg)
 	LpHeurGraphBuild(hg, g->homogeneous, g->tied, g->n_src, g->n_dst, g->offsets, len,
 					 g->targets, PallocHuge);
 	pfree(len);
+}
+
+typedef struct SpectralProgress
+{
+	LpProgressFn progress;
+	void	   *arg;
+} SpectralProgress;
+
+static bool
+SpectralStep(void *arg, int step, int steps)
+{
+	SpectralProgress *sp = arg;
+
+	return sp->progress(sp->arg, step, 1.0, 0.0, true);
+}
+
+int
+LpFitEpochs(const LpTrainConfig *cfg)
+{
+	return cfg->spectral ? LP_SPECTRAL_ITERS + 2 : cfg->epochs;
+}
+
+LpTrainResult
+LpFitEmbeddings(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sampler,
+				LpEmbeddings *emb, int64 *order, int32 *entry_src, LpProgressFn progress,
+				void *arg, double *final_loss)
+{
+	SpectralProgress sp;
+	LpSpectralResult r;
+	float	   *work;
+
+	if (!cfg->spectral)
+		return LpTrain(g, cfg, sampler, emb, order, entry_src, progress, arg, final_loss);
+
+	if (emb->dim > g->n_src || emb->dim > g->n_dst)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("\"dim\" %d is larger than the graph allows for the spectral encoder",
+						emb->dim),
+				 errdetail("The training graph has %d users and %d items; \"dim\" may be at most the smaller.",
+						   g->n_src, g->n_dst),
+				 errhint("Pass a smaller \"dim\" in the options.")));
+	work = MemoryContextAllocHuge(CurrentMemoryContext,
+								  sizeof(float) * LpSpectralWorkFloats(g->n_src, g->n_dst, emb->dim));
+	sp.progress = progress;
+	sp.arg = arg;
+	*final_loss = 0;
+	memset(emb->bu, 0, sizeof(float) * g->n_src);
+	memset(emb->bv, 0, sizeof(float) * g->n_dst);
+	LpSetBlasThreads(LpBlasCores());
+	PG_TRY();
+	{
+		r = LpSpectralFit(g, emb->dim, cfg->lowrank_weight, cfg->seed, work, SpectralStep, &sp,
+						  emb->U, emb->V);
+	}
+	PG_FINALLY();
+	{
+		LpSetBlasThreads(1);
+	}
+	PG_END_TRY();
+	pfree(work);
+	if (r == LP_SPECTRAL_FAILED)
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg("the spectral encoder's factorisation failed"),
+				 errdetail("LAPACK reported an error for a graph of %d users and %d items at \"dim\" %d.",
+						   g->n_src, g->n_dst, emb->dim),
+				 errhint("Try a smaller \"dim\", or \"encoder\": \"mf\".")));
+	return r == LP_SPECTRAL_OK ? LP_TRAIN_OK : LP_TRAIN_STOPPED;
 }
 
 LpTrainResult
@@ -86,7 +157,8 @@ LpFitHead(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *samp
 		emb.bv = PallocHuge(sizeof(float) * (Size) g->n_dst);
 	}
 	LpInitEmbeddings(&emb, g->n_src, g->n_dst, g->tied, cfg->seed);
-	result = LpTrain(&split.train, cfg, sampler, &emb, order, entry_src, progress, arg, &loss);
+	result = LpFitEmbeddings(&split.train, cfg, sampler, &emb, order, entry_src, progress, arg,
+							 &loss);
 	if (result != LP_TRAIN_OK)
 		return result;
 
@@ -101,6 +173,8 @@ LpFitHead(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *samp
 	ee.bv = emb.bv;
 	ee.ublock = NULL;			/* pairs only */
 	LpEvalEmbeddingScorer(&ee, 1, &emb_score);
+	if (cfg->spectral)
+		LpEvalWithItemTerm(&emb_score, &hg, cfg->item_norm, sc->p3);
 
 	/* held-out edges (every stride-th if there are many) and as many non-edges */
 	stride = Max(1, (split.n_test + HEAD_MAX_POSITIVES - 1) / HEAD_MAX_POSITIVES);
@@ -203,4 +277,55 @@ LpEvalWithHead(LpEvalScorer *sc, const LpHead *head, const LpHeurGraph *g,
 	sc->pair = HeadPair;
 	sc->block = HeadBlock;
 	sc->block_size = eh->inner.block_size;
+}
+
+typedef struct EvalItemTerm
+{
+	LpEvalScorer inner;
+	const LpHeurGraph *g;
+	float		item_norm;
+	float	   *acc;
+} EvalItemTerm;
+
+static double
+ItemTermPair(void *arg, int32 u, int32 v)
+{
+	EvalItemTerm *et = arg;
+	double		s = et->inner.pair(et->inner.arg, u, v);
+
+	if (u < 0)
+		return s;
+	return s + LpSpectralItemPair(et->g, et->g->u_adj + et->g->u_off[u],
+								  (int) (et->g->u_off[u + 1] - et->g->u_off[u]), v, et->item_norm);
+}
+
+static void
+ItemTermBlock(void *arg, const int32 *users, int nb, float *out)
+{
+	EvalItemTerm *et = arg;
+
+	et->inner.block(et->inner.arg, users, nb, out);
+	for (int b = 0; b < nb; b++)
+	{
+		int32		u = users[b];
+
+		if (u >= 0)
+			LpSpectralItemAll(et->g, et->g->u_adj + et->g->u_off[u],
+							  (int) (et->g->u_off[u + 1] - et->g->u_off[u]), et->item_norm,
+							  out + (int64) b * et->g->n_items, et->acc);
+	}
+}
+
+void
+LpEvalWithItemTerm(LpEvalScorer *sc, const LpHeurGraph *g, float item_norm, float *acc)
+{
+	EvalItemTerm *et = palloc(sizeof(EvalItemTerm));
+
+	et->inner = *sc;
+	et->g = g;
+	et->item_norm = item_norm;
+	et->acc = acc;
+	sc->arg = et;
+	sc->pair = ItemTermPair;
+	sc->block = ItemTermBlock;
 }

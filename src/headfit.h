@@ -1,5 +1,6 @@
 /*
- * headfit.h: fitting the structural decoder head (head.h) in the worker.
+ * headfit.h: fitting in the training worker: the embeddings with the
+ * configured encoder, and the structural decoder head (head.h).
  */
 #ifndef LINKPRED_HEADFIT_H
 #define LINKPRED_HEADFIT_H
@@ -12,7 +13,22 @@
 #include "train.h"
 
 /*
- * Hold out a tenth of g's edges, train embeddings on the rest with cfg,
+ * Fit emb on g with the encoder cfg names: LpTrain's SGD (order and
+ * entry_src are its scratch) or the spectral encoder's closed form
+ * (spectral.h; work space allocated and freed here, OpenBLAS on every
+ * core while it runs, *final_loss 0).  Progress is reported through the
+ * same callback; the spectral fit reports its steps as epochs.
+ */
+extern LpTrainResult LpFitEmbeddings(const LpGraph *g, const LpTrainConfig *cfg,
+									 const LpSamplerState *sampler, LpEmbeddings *emb,
+									 int64 *order, int32 *entry_src, LpProgressFn progress,
+									 void *arg, double *final_loss);
+
+/* the epochs LpFitEmbeddings reports for cfg (cfg->epochs for SGD) */
+extern int	LpFitEpochs(const LpTrainConfig *cfg);
+
+/*
+ * Hold out a tenth of g's edges, fit embeddings on the rest with cfg,
  * and fit head on the held-out edges against as many random non-edges.
  * order / entry_src are LpTrain's scratch (g->n_entries each).  Returns
  * LpTrain's result; head is set only for LP_TRAIN_OK.  Allocates in the
@@ -32,6 +48,15 @@ extern LpHeadScratch *LpHeadScratchAlloc(int32 n);
  */
 extern void LpEvalWithHead(LpEvalScorer *sc, const LpHead *head, const LpHeurGraph *g,
 						   LpHeadScratch *scratch);
+
+/*
+ * Add the spectral encoder's item-item term (spectral.h) to an evaluation
+ * scorer: each user's items are its edges in g; acc is g->n_items zeroed
+ * floats of scratch.  The wrapper is allocated in the current memory
+ * context.
+ */
+extern void LpEvalWithItemTerm(LpEvalScorer *sc, const LpHeurGraph *g, float item_norm,
+							   float *acc);
 
 /* the heuristics' view of a training graph, in the current memory context */
 extern void LpBuildHeurGraph(const LpGraph *g, LpHeurGraph *hg);

@@ -19,6 +19,7 @@
 #include "utils/numeric.h"
 
 #include "options.h"
+#include "spectral.h"
 #include "train.h"
 
 typedef enum OptKind
@@ -44,10 +45,12 @@ typedef struct OptDef
 static const char *const loss_names[] = {"bpr", "bce", "margin", "mse", NULL};
 static const char *const sampler_names[] = {"uniform", "degree", "inbatch", "hard", "dynamic", NULL};
 static const char *const features_names[] = {"auto", "none", "structural", NULL};
+static const char *const encoder_names[] = {"mf", "spectral", NULL};
 
 #define OFF(f) offsetof(LpOptions, f)
 
 static const OptDef LpOptionTable[] = {
+	{"encoder", OPT_ENUM, 0, 0, OFF(encoder), encoder_names, "mf or spectral"},
 	{"dim", OPT_INT, 1, 1024, OFF(dim), NULL, "embedding dimension"},
 	{"epochs", OPT_INT, 1, 100000, OFF(epochs), NULL, "passes over the edges"},
 	{"lr", OPT_REAL, 1e-6, 10, OFF(lr), NULL, "initial learning rate"},
@@ -66,6 +69,8 @@ static const OptDef LpOptionTable[] = {
 	{"warm_start", OPT_BOOL, 0, 0, OFF(warm_start), NULL, "continue from the active version"},
 	{"warm_epochs", OPT_INT, 1, 100000, OFF(warm_epochs), NULL, "epochs when warm-starting"},
 	{"features", OPT_ENUM, 0, 0, OFF(features), features_names, "auto, none or structural"},
+	{"lowrank_weight", OPT_REAL, 0, 1000, OFF(lowrank_weight), NULL, "spectral: weight of the low-rank term"},
+	{"item_norm", OPT_REAL, 0, 2, OFF(item_norm), NULL, "spectral: item degree exponent of the item-item term"},
 };
 
 #define N_OPTIONS lengthof(LpOptionTable)
@@ -73,6 +78,7 @@ static const OptDef LpOptionTable[] = {
 static void
 SetDefaults(LpOptions *o)
 {
+	o->encoder = LP_ENCODER_MF;
 	o->dim = 64;
 	o->epochs = 40;
 	o->lr = 0.05;
@@ -91,6 +97,8 @@ SetDefaults(LpOptions *o)
 	o->warm_start = false;
 	o->warm_epochs = 10;
 	o->features = LP_FEATURES_AUTO;
+	o->lowrank_weight = 0.3;
+	o->item_norm = 0.3;
 }
 
 bool
@@ -236,6 +244,7 @@ LpOptionsParse(Jsonb *json, LpOptions *opts)
 	JsonbValue	v;
 	JsonbIteratorToken tok;
 	const OptDef *def = NULL;
+	bool		dim_given = false;
 
 	SetDefaults(opts);
 	if (json == NULL)
@@ -264,6 +273,8 @@ LpOptionsParse(Jsonb *json, LpOptions *opts)
 		{
 			Assert(def != NULL);
 			SetOne(opts, def, &v);
+			if (def->offset == OFF(dim))
+				dim_given = true;
 		}
 	}
 
@@ -273,6 +284,14 @@ LpOptionsParse(Jsonb *json, LpOptions *opts)
 				 errmsg("option \"directed\" applies only to homogeneous graphs"),
 				 errdetail("A bipartite graph's edges always go from user to item."),
 				 errhint("Set \"bipartite\": false for a graph with one id space.")));
+	if (opts->encoder == LP_ENCODER_SPECTRAL && !opts->bipartite)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("encoder \"spectral\" applies only to bipartite graphs"),
+				 errdetail("It factorises the user x item matrix of a bipartite graph."),
+				 errhint("Use \"encoder\": \"mf\" (the default) for a graph with one id space.")));
+	if (opts->encoder == LP_ENCODER_SPECTRAL && !dim_given)
+		opts->dim = LP_SPECTRAL_DEFAULT_DIM;
 }
 
 const char *
@@ -353,4 +372,7 @@ LpOptionsToTrainConfig(const LpOptions *opts, LpTrainConfig *cfg)
 		opts->sampler == LP_SAMPLER_DYNAMIC ? LP_NEG_DYNAMIC : LP_NEG_PLAIN;
 	cfg->hard_pool = opts->hard_pool;
 	cfg->mean_degree = 1;
+	cfg->spectral = opts->encoder == LP_ENCODER_SPECTRAL;
+	cfg->lowrank_weight = (float) opts->lowrank_weight;
+	cfg->item_norm = (float) opts->item_norm;
 }

@@ -35,8 +35,15 @@ typedef enum LpFeatures
 	LP_FEATURES_STRUCTURAL		/* the head of head.h */
 } LpFeatures;
 
+typedef enum LpEncoder
+{
+	LP_ENCODER_MF,				/* free embeddings trained by SGD */
+	LP_ENCODER_SPECTRAL			/* closed form: spectral.h */
+} LpEncoder;
+
 typedef struct LpOptions
 {
+	LpEncoder	encoder;
 	int			dim;			/* embedding dimension */
 	int			epochs;			/* passes over the training edges */
 	double		lr;				/* initial SGD learning rate */
@@ -55,6 +62,8 @@ typedef struct LpOptions
 	bool		warm_start;		/* start from the active version's embeddings */
 	int			warm_epochs;	/* epochs when warm-starting */
 	LpFeatures	features;		/* decoder inputs beside the embeddings */
+	double		lowrank_weight;	/* spectral: weight of the low-rank term */
+	double		item_norm;		/* spectral: item degree exponent, item-item term */
 } LpOptions;
 
 /*

@@ -35,6 +35,7 @@
 #include "utils/tuplestore.h"
 
 #include "ann.h"
+#include "spectral.h"
 #include "cache.h"
 #include "eval.h"
 #include "linkpred.h"
@@ -94,6 +95,23 @@ CastVia(Datum value, Oid from, Oid to)
 }
 
 /*
+ * The vector (m->fold_u) and bias of a user with items[0 .. n-1], sorted:
+ * the spectral encoder's closed form, or SGD against the frozen items with
+ * the model's own objective (train.h).
+ */
+static void
+FoldIn(LpServingModel *m, const int32 *items, int n, float *bu)
+{
+	if (m->fold->spectral)
+	{
+		LpSpectralFoldIn(m->V, m->ideg, m->dim, items, n, m->fold->lowrank_weight, m->fold_u);
+		*bu = 0;
+	}
+	else
+		LpFoldIn(m->V, m->bv, m->n_items, items, n, m->fold, 30, m->fold_u, bu);
+}
+
+/*
  * Fold-in for fresh => true: the user's items as they are now in the
  * model's source (the query's snapshot, read as the calling role), mapped to
  * the model's items (items new since training have no embedding and are
@@ -116,7 +134,7 @@ FoldInFresh(LpServingModel *m, Datum user, Oid utype, int *n, float *bu)
 	if (!LpKeyFromDatum(m->ukeys->kind, m->user_type, user, utype, &ikey, &tkey))
 	{
 		items = palloc(sizeof(int32));
-		LpFoldIn(m->V, m->bv, m->n_items, items, 0, m->fold, 30, m->fold_u, bu);
+		FoldIn(m, items, 0, bu);
 		*n = 0;
 		return items;
 	}
@@ -178,7 +196,7 @@ FoldInFresh(LpServingModel *m, Datum user, Oid utype, int *n, float *bu)
 				items[w++] = items[r];
 		count = w;
 	}
-	LpFoldIn(m->V, m->bv, m->n_items, items, count, m->fold, 30, m->fold_u, bu);
+	FoldIn(m, items, count, bu);
 	*n = count;
 	return items;
 }
@@ -255,10 +273,11 @@ linkpred_score(PG_FUNCTION_ARGS)
 		float		bu;
 		int			n;
 
-		(void) FoldInFresh(m, PG_GETARG_DATUM(0), ut, &n, &bu);
+		int32	   *items = FoldInFresh(m, PG_GETARG_DATUM(0), ut, &n, &bu);
+
 		u = LpLookupUser(m, PG_GETARG_DATUM(0), ut);
-		PG_RETURN_FLOAT8((double) LpModelPairScore(m, u, v,
-												   Dot(m->fold_u, m->V + (int64) v * m->dim, m->dim) + (bu + m->bv[v])));
+		PG_RETURN_FLOAT8((double) LpModelPairScoreItems(m, u, items, n, v,
+														Dot(m->fold_u, m->V + (int64) v * m->dim, m->dim) + (bu + m->bv[v])));
 	}
 	u = LpLookupUser(m, PG_GETARG_DATUM(0), ut);
 	if (u < 0)
@@ -515,7 +534,7 @@ linkpred_topk(PG_FUNCTION_ARGS)
 					m->fold_u, 1, 0.0f, s, 1);
 		for (int32 i = 0; i < m->n_items; i++)
 			s[i] += bu + m->bv[i];
-		LpModelApplyHead(m, u, s);
+		LpModelDecode(m, u, items, n, s);
 		if (exclude_seen)
 			for (int j = 0; j < n; j++)
 				s[items[j]] = -INFINITY;
@@ -532,7 +551,7 @@ linkpred_topk(PG_FUNCTION_ARGS)
 					m->U + (int64) u * m->dim, 1, 0.0f, s, 1);
 		for (int32 i = 0; i < m->n_items; i++)
 			s[i] += m->bu[u] + m->bv[i];
-		LpModelApplyHead(m, u, s);
+		LpModelDecodeUser(m, u, s);
 		if (exclude_seen)
 			for (int32 j = 0; j < m->seen_len[u]; j++)
 				s[m->seen[m->seen_start[u] + j]] = -INFINITY;
@@ -542,7 +561,7 @@ linkpred_topk(PG_FUNCTION_ARGS)
 	else
 	{
 		memcpy(s, m->bv, sizeof(float) * m->n_items);
-		LpModelApplyHead(m, -1, s);
+		LpModelDecodeUser(m, -1, s);
 	}
 
 	ApplyItemFilters(fcinfo, m, utype, s);
@@ -621,7 +640,7 @@ linkpred_topk_many(PG_FUNCTION_ARGS)
 	scores = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(float) * (Size) bs * m->n_items);
 	fallback = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(float) * m->n_items);
 	memcpy(fallback, m->bv, sizeof(float) * m->n_items);
-	LpModelApplyHead(m, -1, fallback);
+	LpModelDecodeUser(m, -1, fallback);
 	block = palloc(sizeof(int32) * bs);
 	top = palloc(sizeof(int32) * k);
 

@@ -186,9 +186,14 @@ LpStoreVersion(const LpStoreRequest *req)
 	v[7] = CStringGetTextDatum(LpOptionsToJson(req->opts));
 	t[8] = TEXTOID;
 	initStringInfo(&metrics);
-	appendStringInfo(&metrics, "{\"loss\": %.6g, \"train_seconds\": %.3f, \"peak_rss_mb\": %.1f,"
+	/* the spectral encoder minimises no loss: null rather than a made-up 0 */
+	if (req->opts->encoder == LP_ENCODER_SPECTRAL)
+		appendStringInfoString(&metrics, "{\"loss\": null");
+	else
+		appendStringInfo(&metrics, "{\"loss\": %.6g", req->final_loss);
+	appendStringInfo(&metrics, ", \"train_seconds\": %.3f, \"peak_rss_mb\": %.1f,"
 					 " \"epochs_run\": %d, \"warm_start_from\": %d, \"warm_nodes\": %d",
-					 req->final_loss, req->train_seconds, req->peak_rss_mb,
+					 req->train_seconds, req->peak_rss_mb,
 					 req->epochs_run, req->warm_version, req->warm_nodes);
 	if (req->ann)
 		appendStringInfo(&metrics, ", \"ann_lists\": %d, \"ann_probes\": %d, \"ann_bytes\": %zu,"

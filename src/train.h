@@ -111,6 +111,10 @@ typedef struct LpTrainConfig
 	LpNegMode	neg_mode;
 	int			hard_pool;		/* LP_NEG_HARD */
 	float		mean_degree;	/* LP_NEG_DYNAMIC: n_entries / n_src */
+	/* the spectral encoder (spectral.h): no SGD, a closed form */
+	bool		spectral;
+	float		lowrank_weight;
+	float		item_norm;
 } LpTrainConfig;
 
 /*

@@ -59,6 +59,7 @@
 #include "jobs.h"
 #include "linkpred.h"
 #include "options.h"
+#include "spectral.h"
 #include "store.h"
 #include "train.h"
 
@@ -276,12 +277,16 @@ FinishEvaluation(JobRun *run, const LpGraph *g, const LpSplit *split, const LpEm
 	ee.bv = emb->bv;
 	ee.ublock = palloc(sizeof(float) * bs * emb->dim);
 	LpEvalEmbeddingScorer(&ee, bs, &sc);
-	if (head)
+	if (head || run->opts.encoder == LP_ENCODER_SPECTRAL)
 	{
 		LpHeurGraph *hg = palloc(sizeof(LpHeurGraph));
+		LpHeadScratch *hs = LpHeadScratchAlloc(Max(g->n_src, g->n_dst));
 
 		LpBuildHeurGraph(g, hg);
-		LpEvalWithHead(&sc, head, hg, LpHeadScratchAlloc(Max(g->n_src, g->n_dst)));
+		if (run->opts.encoder == LP_ENCODER_SPECTRAL)
+			LpEvalWithItemTerm(&sc, hg, (float) run->opts.item_norm, hs->p3);
+		if (head)
+			LpEvalWithHead(&sc, head, hg, hs);
 	}
 
 	/*
@@ -464,31 +469,38 @@ CheckTrainingMemory(JobRun *run, const LpLoadedGraph *loaded, const LpGraph *g, 
 	double		head_b = head ? emb_b + graph_b + 16.0 * (g->n_src + g->n_dst) +
 		8.0 * g->n_entries + 30.0 * Max(g->n_src, g->n_dst) +
 		4.0 * (LP_HEAD_NFEAT + 1) * 200000 : 0;
-	double		total = graph_b + emb_b + scratch_b + keys_b + eval_b + index_b + head_b;
+	/* the spectral encoder's subspace (spectral.c), freed before storing */
+	double		spectral_b = run->opts.encoder == LP_ENCODER_SPECTRAL ?
+		4.0 * LpSpectralWorkFloats(g->n_src, g->n_dst, run->opts.dim) : 0;
+	double		total = graph_b + emb_b + scratch_b + keys_b + eval_b + index_b + head_b +
+		spectral_b;
 
 	if (run->spec->max_memory_kb > 0 && total > (double) run->spec->max_memory_kb * 1024)
 		LpMemoryOverBudget("to train", total / (1 << 20), run->spec->max_memory_kb,
-						   psprintf("Graph %.1f MB, embeddings %.1f MB (%d x %.0f dimensions), sampling %.1f MB, ids %.1f MB%s%s%s.",
+						   psprintf("Graph %.1f MB, embeddings %.1f MB (%d x %.0f dimensions), sampling %.1f MB, ids %.1f MB%s%s%s%s.",
 									graph_b / (1 << 20), emb_b / (1 << 20),
 									g->n_src + (g->tied ? 0 : g->n_dst), dim,
 									scratch_b / (1 << 20), keys_b / (1 << 20),
 									eval_b > 0 ? psprintf(", evaluation %.0f MB", eval_b / (1 << 20)) : "",
 									index_b > 0 ? psprintf(", top-k index %.1f MB", index_b / (1 << 20)) : "",
-									head_b > 0 ? psprintf(", structural head fit %.1f MB", head_b / (1 << 20)) : ""));
+									head_b > 0 ? psprintf(", structural head fit %.1f MB", head_b / (1 << 20)) : "",
+									spectral_b > 0 ? psprintf(", spectral factorisation %.1f MB", spectral_b / (1 << 20)) : ""));
 }
 
 /*
  * Whether this job builds the approximate top-k index: a training (a
  * holdout stores nothing) of a model with at least the submitter's
- * linkpred.ann_min_items items and no structural head.  A head re-scores
- * every candidate with graph features (paths, degrees) that an
- * inner-product index cannot rank by, so a head model's top-k stays exact.
+ * linkpred.ann_min_items items, no structural head and no item-item term
+ * (the spectral encoder).  Both re-score every candidate with graph
+ * features (paths, degrees) that an inner-product index cannot rank by, so
+ * such a model's top-k stays exact.
  */
 static bool
 WantsIndex(const JobRun *run, const LpGraph *g, bool has_head)
 {
 	return run->spec->holdout == LP_HOLDOUT_NONE && run->spec->ann_min_items > 0 &&
-		g->n_dst >= run->spec->ann_min_items && !has_head;
+		g->n_dst >= run->spec->ann_min_items && !has_head &&
+		run->opts.encoder != LP_ENCODER_SPECTRAL;
 }
 
 /*
@@ -649,7 +661,8 @@ RunJob(JobRun *run)
 
 		values[0] = Int64GetDatum(spec->job_id);
 		values[1] = CStringGetTextDatum(stats);
-		run->epochs = run->opts.epochs;
+		LpOptionsToTrainConfig(&run->opts, &cfg);
+		run->epochs = LpFitEpochs(&cfg);
 		values[2] = Int32GetDatum(run->epochs);
 		UpdateJob(spec->job_id, "stats = $2::jsonb, epochs = $3, epoch = 0, phase = 'training'",
 				  3, types, values, NULL);
@@ -677,8 +690,10 @@ RunJob(JobRun *run)
 	MemoryContextSwitchTo(old);
 
 	/* retraining continues from the serving version (never for a holdout:
-	 * that version has seen the test edges) */
-	if (run->opts.warm_start && spec->holdout == LP_HOLDOUT_NONE)
+	 * that version has seen the test edges; nor for the spectral encoder,
+	 * which has no iterations to save) */
+	if (run->opts.warm_start && spec->holdout == LP_HOLDOUT_NONE &&
+		run->opts.encoder != LP_ENCODER_SPECTRAL)
 	{
 		run->warm_nodes = WarmStart(run, &loaded, &emb);
 		if (run->warm_nodes > 0)
@@ -734,7 +749,8 @@ RunJob(JobRun *run)
 	else
 		result = LP_TRAIN_OK;
 	if (result == LP_TRAIN_OK)
-		result = LpTrain(g, &cfg, &sampler, &emb, order, entry_src, Progress, run, &final_loss);
+		result = LpFitEmbeddings(g, &cfg, &sampler, &emb, order, entry_src, Progress, run,
+								 &final_loss);
 	CHECK_FOR_INTERRUPTS();
 	if (result == LP_TRAIN_DIVERGED)
 		ereport(ERROR,

@@ -10,7 +10,7 @@ lp_build_install
 lp_cluster_start "shared_preload_libraries = 'pg_cron'" "cron.database_name = 'lp_cron'" "cron.use_background_workers = on"
 lp_stage sql expected test/pgtap
 lp_stage_shared data/seal/splits/usair_train90_splits.csv data/seal/splits/router_train90_splits.csv \
-	data/seal/splits/power_train90_splits.csv
+	data/seal/splits/power_train90_splits.csv data/lastfm/user_artist_idx.csv
 
 passed=0
 failed=0
@@ -31,6 +31,7 @@ unit test_heuristics "$LP_SRC/src/heuristics.c"
 unit test_split "$LP_SRC/src/split.c" "$LP_SRC/src/sampler.c"
 unit test_eval "$LP_SRC/src/eval.c" "$LP_SRC/src/topk.c" "$LP_SRC/src/sampler.c" $(pkg-config --cflags --libs openblas)
 unit test_head "$LP_SRC/src/head.c"
+unit test_spectral "$LP_SRC/src/spectral.c" "$LP_SRC/src/sampler.c" "$LP_SRC/src/head.c" "$LP_SRC/src/heuristics.c" $(pkg-config --cflags --libs openblas)
 unit test_ann "$LP_SRC/src/ann.c" "$LP_SRC/src/ann_build.c" "$LP_SRC/src/topk.c" $(pkg-config --cflags --libs openblas)
 
 # pg_regress: the REGRESS list of the Makefile, in order, one database

@@ -1,0 +1,100 @@
+/*
+ * spectral.h: the spectral encoder, a closed-form model of a bipartite graph.
+ *
+ * Instead of learning embeddings by sampling, the spectral encoder reads
+ * them off the graph itself.  With R the user x item matrix of training
+ * edges (1 per edge), d_u and d_i the degrees and
+ *
+ *     Rn = D_u^-1/2 R D_i^-1/2,
+ *
+ * the score of user u and item i is the sum of two terms:
+ *
+ *   low-rank   alpha * sum over j in N(u) of d_j^-1/2 (Q Q^T)[j, i] d_i^1/2,
+ *              Q the top `dim` right singular vectors of Rn: propagation
+ *              through the graph with every layer mixed in (the limit of
+ *              LightGCN's propagation as the layers grow), kept to the
+ *              smooth part of the spectrum.  It is a dot product of
+ *              embeddings: U[u] = alpha * sum_j d_j^-1/2 Q[j],
+ *              V[i] = d_i^1/2 Q[i].
+ *   item-item  sum over j in N(u), w in N(j) & N(i) of
+ *              d_j^-1/2 * d_w^-1 * d_i^-item_norm:
+ *              how strongly i co-occurs with the user's items, a walk
+ *              user -> item -> user -> item over the training graph.
+ *              With item_norm = 1/2 it is (R Rn^T Rn)[u, i], the linear
+ *              filter of GF-CF; a smaller item_norm holds popular items
+ *              back less.
+ *
+ * This is the graph-filter view of collaborative filtering (GF-CF, Shen et
+ * al. 2021): no training loop, one truncated SVD.  The SVD is randomised
+ * subspace iteration on Rn^T Rn with an LQ (Householder) orthonormalisation
+ * per step and a Rayleigh-Ritz step at the end, all OpenBLAS/LAPACK.
+ *
+ * Serving splits as before: the low-rank term is the embeddings' dot
+ * product; the item-item term is a graph walk per user (top-k) or one
+ * sorted-list intersection per item of the user (one pair).
+ *
+ * Pure C: no PostgreSQL calls.  The caller allocates every array.
+ */
+#ifndef LINKPRED_SPECTRAL_H
+#define LINKPRED_SPECTRAL_H
+
+#include "postgres.h"
+
+#include "graph.h"
+#include "heuristics.h"
+
+/* dimension when "dim" is not given with "encoder": "spectral" */
+#define LP_SPECTRAL_DEFAULT_DIM 256
+/* columns beyond dim in the iterated subspace, and the iterations */
+#define LP_SPECTRAL_OVERSAMPLE 64
+#define LP_SPECTRAL_ITERS 4
+
+typedef enum LpSpectralResult
+{
+	LP_SPECTRAL_OK,
+	LP_SPECTRAL_STOPPED,		/* the progress callback said stop */
+	LP_SPECTRAL_FAILED			/* LAPACK reported an error, or a value was not finite */
+} LpSpectralResult;
+
+/* called between steps (step 1 .. steps); false stops the fit */
+typedef bool (*LpSpectralProgressFn) (void *arg, int step, int steps);
+
+/* floats of work space LpSpectralFit needs for g at dimension dim */
+extern Size LpSpectralWorkFloats(int32 n_src, int32 n_dst, int dim);
+
+/*
+ * Fit the spectral embeddings of bipartite graph g: U (n_src x dim) and V
+ * (n_dst x dim), row-major; dim <= min(n_src, n_dst).  work holds
+ * LpSpectralWorkFloats floats.  Deterministic for a seed (and a BLAS
+ * thread count).
+ */
+extern LpSpectralResult LpSpectralFit(const LpGraph *g, int dim, float lowrank_weight,
+									  uint64 seed, float *work, LpSpectralProgressFn progress,
+									  void *arg, float *U, float *V);
+
+/*
+ * Two standard normal deviates from two uniforms in [0, 1) (Box-Muller);
+ * finite for every input, 0 and the largest uniform below 1 included.
+ */
+extern void LpSpectralGaussian(float u1, float u2, float *out);
+
+/*
+ * The user vector of a user with items[0 .. n-1] (any order), exactly as
+ * LpSpectralFit computes it: alpha * sum_j V[j] / d_j (ideg = item degrees).
+ */
+extern void LpSpectralFoldIn(const float *V, const int32 *ideg, int dim, const int32 *items,
+							 int n, float lowrank_weight, float *u);
+
+/*
+ * The item-item term of a user with items[0 .. n-1] (sorted or not) on
+ * bipartite graph g, added to s[0 .. n_items-1].  acc is n_items floats of
+ * zeroed scratch, zeroed again on return.
+ */
+extern void LpSpectralItemAll(const LpHeurGraph *g, const int32 *items, int n,
+							  float item_norm, float *s, float *acc);
+
+/* the item-item term of one pair: the user's items[0 .. n-1] and item v */
+extern double LpSpectralItemPair(const LpHeurGraph *g, const int32 *items, int n, int32 v,
+								 float item_norm);
+
+#endif

@@ -177,7 +177,13 @@ SELECT max(value) FILTER (WHERE metric = 'recall' AND k = 20) AS recall,
        max(value) FILTER (WHERE metric = 'users') AS users,
        max(value) FILTER (WHERE metric = 'unknown') AS unknown,
        method
-FROM m WHERE dataset = 'gowalla' AND graph = 'gowalla' GROUP BY method;
+FROM m WHERE dataset = 'gowalla' AND graph = 'gowalla' GROUP BY method
+UNION ALL
+SELECT max(value) FILTER (WHERE metric = 'recall' AND k = 20),
+       max(value) FILTER (WHERE metric = 'ndcg' AND k = 20),
+       NULL, NULL, NULL, NULL, NULL, NULL, 'spectral'
+FROM m WHERE dataset = 'gowalla' AND graph = 'gowalla spectral' AND method = 'model'
+HAVING count(*) > 0;
 
 SELECT E'\n## Gowalla (LightGCN split): Recall@20 and NDCG@20\n\n'
     || CASE WHEN :'gw_subset'::boolean
@@ -194,6 +200,10 @@ SELECT E'\n## Gowalla (LightGCN split): Recall@20 and NDCG@20\n\n'
     || format(E'| **linkpred MF (defaults), this run** | **%s** | **%s** | %s, 1 training thread; training job %s s, evaluation %s s |\n',
               pg_temp.f(g.recall, 4), pg_temp.f(g.ndcg, 4), split_part(:'cpu', ',', 1),
               pg_temp.f(t.job_s, 1), pg_temp.f(ev.seconds, 1))
+    || coalesce(format(E'| **linkpred spectral preset (`{"encoder": "spectral"}`), this run** | **%s** | **%s** | %s, training job %s s (factorisation %s s), peak RSS %s MB; evaluation %s s |\n',
+                       pg_temp.f(sp.recall, 4), pg_temp.f(sp.ndcg, 4), split_part(:'cpu', ',', 1),
+                       pg_temp.f(ts.job_s, 1), pg_temp.f(ts.train_s, 1), pg_temp.f(ts.peak_rss_mb, 0),
+                       pg_temp.f(evs.seconds, 1)), '')
     || coalesce(format(E'| popularity (`method => ''pa''`), this run | %s | %s | evaluation %s s |\n',
                        pg_temp.f(pa.recall, 4), pg_temp.f(pa.ndcg, 4), pg_temp.f(evp.seconds, 1)), '')
     || E'| LightGCN (published) | 0.1830 | 0.1554 | GPU, ~25–30 s per epoch, hundreds of epochs |\n'
@@ -203,6 +213,8 @@ SELECT E'\n## Gowalla (LightGCN split): Recall@20 and NDCG@20\n\n'
     || E'| SimpleX (published) | 0.1872 | 0.1557 | |\n'
     || E'| GF-CF (published) | 0.1849 | 0.1518 | |\n'
     || E'| BSPM (published) | 0.1920 | 0.1597 | |\n'
+    || coalesce(format(E'\nServing the spectral preset (`bench/spectral_latency.sql`): `linkpred_topk(u, 20)` median %s ms, p99 %s ms over %s users; `linkpred_score` %s pairs/s.\n',
+                       pg_temp.f(lat.p50, 2), pg_temp.f(lat.p99, 2), pg_temp.f(lat.n, 0), pg_temp.f(lat.pps, 0)), '')
     || format(E'\nAlso from this run: Hits@20 %s, MRR %s, %s test pairs, %s with a node the model does not know.\n',
               pg_temp.f(g.hits, 4), pg_temp.f(g.mrr, 4), pg_temp.f(g.pairs, 0), pg_temp.f(g.unknown, 0))
     || E'\n### Gowalla training\n\n| measure | value |\n|---|---:|\n'
@@ -218,7 +230,16 @@ SELECT E'\n## Gowalla (LightGCN split): Recall@20 and NDCG@20\n\n'
 FROM bench.gowalla_stats s
 CROSS JOIN (SELECT * FROM gw WHERE method = 'model') g
 LEFT JOIN (SELECT * FROM gw WHERE method = 'pa') pa ON true
-LEFT JOIN bench.trainings t ON t.dataset = 'gowalla'
+LEFT JOIN (SELECT * FROM gw WHERE method = 'spectral') sp ON true
+LEFT JOIN (SELECT max(value) FILTER (WHERE metric = 'topk_ms_p50') AS p50,
+                  max(value) FILTER (WHERE metric = 'topk_ms_p99') AS p99,
+                  max(value) FILTER (WHERE metric = 'topk_calls') AS n,
+                  max(value) FILTER (WHERE metric = 'score_pairs_per_s') AS pps
+           FROM bench.metrics WHERE dataset = 'gowalla' AND graph = 'gowalla spectral'
+           HAVING count(*) FILTER (WHERE metric = 'topk_ms_p50') > 0) lat ON true
+LEFT JOIN bench.trainings t ON t.dataset = 'gowalla' AND t.graph = 'gowalla'
+LEFT JOIN bench.trainings ts ON ts.dataset = 'gowalla' AND ts.graph = 'gowalla spectral'
+LEFT JOIN bench.evaluations evs ON evs.dataset = 'gowalla' AND evs.graph = 'gowalla spectral' AND evs.method = 'model' AND evs.impl = 'linkpred'
 LEFT JOIN bench.evaluations ev ON ev.dataset = 'gowalla' AND ev.graph = 'gowalla' AND ev.method = 'model' AND ev.impl = 'linkpred'
 LEFT JOIN bench.evaluations evp ON evp.dataset = 'gowalla' AND evp.graph = 'gowalla' AND evp.method = 'pa' AND evp.impl = 'linkpred';
 \endif
@@ -239,6 +260,8 @@ SELECT E'\n## LastFM (HetRec 2011 user–artist): AUC\n\n'
     || format(E'| **linkpred MF (defaults), this run** | **%s** | %s; training job %s s (loop %s s), evaluation %s s |\n',
               pg_temp.f(auc.value, 4), split_part(:'cpu', ',', 1), pg_temp.f(t.job_s, 1),
               pg_temp.f(t.train_s, 1), pg_temp.f(ev.seconds, 1))
+    || coalesce(format(E'| **linkpred spectral + structural head (`{"encoder": "spectral", "features": "structural"}`), this run** | **%s** | training job %s s, peak RSS %s MB |\n',
+                       pg_temp.f(sauc.value, 4), pg_temp.f(ts.job_s, 1), pg_temp.f(ts.peak_rss_mb, 0)), '')
     || E'| PyG GraphSAGE notebook (published) | 0.915 | 10 epochs, ~90 minutes |\n'
     || E'| MAGNN (published, with metapaths) | 0.989 | |\n'
     || format(E'\nValidation AUC of the same model: %s.', pg_temp.f(val.value, 4))
@@ -251,7 +274,9 @@ SELECT E'\n## LastFM (HetRec 2011 user–artist): AUC\n\n'
                 || '.', '')
     || E'\n'
 FROM bench.lastfm_stats s
-LEFT JOIN bench.trainings t ON t.dataset = 'lastfm'
+LEFT JOIN bench.trainings t ON t.dataset = 'lastfm' AND t.graph = 'lastfm'
+LEFT JOIN bench.trainings ts ON ts.dataset = 'lastfm' AND ts.graph = 'lastfm spectral'
+LEFT JOIN m sauc ON sauc.dataset = 'lastfm' AND sauc.graph = 'lastfm spectral' AND sauc.method = 'model' AND sauc.metric = 'auc'
 LEFT JOIN m auc ON auc.dataset = 'lastfm' AND auc.graph = 'lastfm' AND auc.method = 'model' AND auc.metric = 'auc'
 LEFT JOIN m val ON val.dataset = 'lastfm' AND val.graph = 'lastfm val' AND val.method = 'model' AND val.metric = 'auc'
 LEFT JOIN m unk ON unk.dataset = 'lastfm' AND unk.graph = 'lastfm' AND unk.method = 'model' AND unk.metric = 'unknown'

@@ -574,13 +574,26 @@ LpModelDecode(LpServingModel *m, int32 u, const int32 *items, int n, float *s)
 		LpHeadAll(&m->head, LpModelHeurGraph(m), u, s, HeadScratch(m));
 }
 
+/* user u's training items, *n of them (none for u = -1) */
+static const int32 *
+SeenItems(const LpServingModel *m, int32 u, int *n)
+{
+	if (u < 0)
+	{
+		*n = 0;
+		return NULL;
+	}
+	*n = m->seen_len[u];
+	return m->seen + m->seen_start[u];
+}
+
 void
 LpModelDecodeUser(LpServingModel *m, int32 u, float *s)
 {
-	if (u < 0)
-		LpModelDecode(m, -1, NULL, 0, s);
-	else
-		LpModelDecode(m, u, m->seen + m->seen_start[u], m->seen_len[u], s);
+	int			n;
+	const int32 *items = SeenItems(m, u, &n);
+
+	LpModelDecode(m, u, items, n, s);
 }
 
 float
@@ -596,16 +609,16 @@ LpModelPairScoreItems(LpServingModel *m, int32 u, const int32 *items, int n, int
 float
 LpModelPairScore(LpServingModel *m, int32 u, int32 v, float emb)
 {
-	if (u < 0)
-		return LpModelPairScoreItems(m, -1, NULL, 0, v, emb);
-	return LpModelPairScoreItems(m, u, m->seen + m->seen_start[u], m->seen_len[u], v, emb);
+	int			n;
+	const int32 *items = SeenItems(m, u, &n);
+
+	return LpModelPairScoreItems(m, u, items, n, v, emb);
 }
 
 void
 LpModelEvalScorer(LpServingModel *m, LpEvalScorer *sc)
 {
-	if (m->fold->spectral)
-		LpEvalWithItemTerm(sc, LpModelHeurGraph(m), m->fold->item_norm, HeadScratch(m)->p3);
-	if (m->has_head)
-		LpEvalWithHead(sc, &m->head, LpModelHeurGraph(m), HeadScratch(m));
+	if (m->fold->spectral || m->has_head)
+		LpEvalWithDecoder(sc, m->fold, m->has_head ? &m->head : NULL, LpModelHeurGraph(m),
+						  HeadScratch(m));
 }

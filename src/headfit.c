@@ -173,8 +173,7 @@ LpFitHead(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *samp
 	ee.bv = emb.bv;
 	ee.ublock = NULL;			/* pairs only */
 	LpEvalEmbeddingScorer(&ee, 1, &emb_score);
-	if (cfg->spectral)
-		LpEvalWithItemTerm(&emb_score, &hg, cfg->item_norm, sc->p3);
+	LpEvalWithDecoder(&emb_score, cfg, NULL, &hg, sc);	/* no head yet: it is being fitted */
 
 	/* held-out edges (every stride-th if there are many) and as many non-edges */
 	stride = Max(1, (split.n_test + HEAD_MAX_POSITIVES - 1) / HEAD_MAX_POSITIVES);
@@ -263,9 +262,9 @@ HeadBlock(void *arg, const int32 *users, int nb, float *out)
 		LpHeadAll(eh->head, eh->g, users[b], out + (int64) b * eh->g->n_items, eh->scratch);
 }
 
-void
-LpEvalWithHead(LpEvalScorer *sc, const LpHead *head, const LpHeurGraph *g,
-			   LpHeadScratch *scratch)
+static void
+EvalWithHead(LpEvalScorer *sc, const LpHead *head, const LpHeurGraph *g,
+			 LpHeadScratch *scratch)
 {
 	EvalHead   *eh = palloc(sizeof(EvalHead));
 
@@ -287,16 +286,26 @@ typedef struct EvalItemTerm
 	float	   *acc;
 } EvalItemTerm;
 
+/* user u's items (its edges) in g, *n of them */
+static inline const int32 *
+UserItems(const LpHeurGraph *g, int32 u, int *n)
+{
+	*n = (int) (g->u_off[u + 1] - g->u_off[u]);
+	return g->u_adj + g->u_off[u];
+}
+
 static double
 ItemTermPair(void *arg, int32 u, int32 v)
 {
 	EvalItemTerm *et = arg;
 	double		s = et->inner.pair(et->inner.arg, u, v);
+	const int32 *items;
+	int			n;
 
 	if (u < 0)
 		return s;
-	return s + LpSpectralItemPair(et->g, et->g->u_adj + et->g->u_off[u],
-								  (int) (et->g->u_off[u + 1] - et->g->u_off[u]), v, et->item_norm);
+	items = UserItems(et->g, u, &n);
+	return s + LpSpectralItemPair(et->g, items, n, v, et->item_norm);
 }
 
 static void
@@ -308,16 +317,20 @@ ItemTermBlock(void *arg, const int32 *users, int nb, float *out)
 	for (int b = 0; b < nb; b++)
 	{
 		int32		u = users[b];
+		const int32 *items;
+		int			n;
 
-		if (u >= 0)
-			LpSpectralItemAll(et->g, et->g->u_adj + et->g->u_off[u],
-							  (int) (et->g->u_off[u + 1] - et->g->u_off[u]), et->item_norm,
-							  out + (int64) b * et->g->n_items, et->acc);
+		if (u < 0)
+			continue;
+		items = UserItems(et->g, u, &n);
+		LpSpectralItemAll(et->g, items, n, et->item_norm, out + (int64) b * et->g->n_items,
+						  et->acc);
 	}
 }
 
-void
-LpEvalWithItemTerm(LpEvalScorer *sc, const LpHeurGraph *g, float item_norm, float *acc)
+/* the item-item term; acc is g->n_items zeroed floats of scratch */
+static void
+EvalWithItemTerm(LpEvalScorer *sc, const LpHeurGraph *g, float item_norm, float *acc)
 {
 	EvalItemTerm *et = palloc(sizeof(EvalItemTerm));
 
@@ -328,4 +341,16 @@ LpEvalWithItemTerm(LpEvalScorer *sc, const LpHeurGraph *g, float item_norm, floa
 	sc->arg = et;
 	sc->pair = ItemTermPair;
 	sc->block = ItemTermBlock;
+}
+
+void
+LpEvalWithDecoder(LpEvalScorer *sc, const LpTrainConfig *cfg, const LpHead *head,
+				  const LpHeurGraph *g, LpHeadScratch *scratch)
+{
+	/* the item-item term leaves its accumulator zeroed, so the head's p3
+	 * array can serve as it: the two never run at the same time */
+	if (cfg->spectral)
+		EvalWithItemTerm(sc, g, cfg->item_norm, scratch->p3);
+	if (head)
+		EvalWithHead(sc, head, g, scratch);
 }

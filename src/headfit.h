@@ -42,21 +42,15 @@ extern LpTrainResult LpFitHead(const LpGraph *g, const LpTrainConfig *cfg,
 extern LpHeadScratch *LpHeadScratchAlloc(int32 n);
 
 /*
- * Put the head over an evaluation scorer (the embeddings'): sc then scores
- * pairs and blocks through the head on graph g, with scratch for g's nodes.
- * The wrapper is allocated in the current memory context.
+ * Put a model's decoder over an evaluation scorer of its embeddings, in
+ * the order serving applies it (cache.c, LpModelDecode): the spectral
+ * encoder's item-item term when cfg->spectral (each user's items are its
+ * edges in g), then the structural head when head is not NULL.  scratch
+ * is LpHeadScratchAlloc's for g's nodes.  The wrappers are allocated in the
+ * current memory context.
  */
-extern void LpEvalWithHead(LpEvalScorer *sc, const LpHead *head, const LpHeurGraph *g,
-						   LpHeadScratch *scratch);
-
-/*
- * Add the spectral encoder's item-item term (spectral.h) to an evaluation
- * scorer: each user's items are its edges in g; acc is g->n_items zeroed
- * floats of scratch.  The wrapper is allocated in the current memory
- * context.
- */
-extern void LpEvalWithItemTerm(LpEvalScorer *sc, const LpHeurGraph *g, float item_norm,
-							   float *acc);
+extern void LpEvalWithDecoder(LpEvalScorer *sc, const LpTrainConfig *cfg, const LpHead *head,
+							  const LpHeurGraph *g, LpHeadScratch *scratch);
 
 /* the heuristics' view of a training graph, in the current memory context */
 extern void LpBuildHeurGraph(const LpGraph *g, LpHeurGraph *hg);

@@ -35,10 +35,10 @@
 #include "utils/tuplestore.h"
 
 #include "ann.h"
-#include "spectral.h"
 #include "cache.h"
 #include "eval.h"
 #include "linkpred.h"
+#include "spectral.h"
 #include "topk.h"
 #include "train.h"
 

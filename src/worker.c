@@ -242,7 +242,7 @@ EvalProgress(void *arg, int64 done, int64 total)
  */
 static void
 FinishEvaluation(JobRun *run, const LpGraph *g, const LpSplit *split, const LpEmbeddings *emb,
-				 const LpHead *head)
+				 const LpTrainConfig *cfg, const LpHead *head)
 {
 	static const char *const modes[] = {"none", "random", "per_user", "time"};
 	LpJobSpec  *spec = run->spec;
@@ -277,16 +277,12 @@ FinishEvaluation(JobRun *run, const LpGraph *g, const LpSplit *split, const LpEm
 	ee.bv = emb->bv;
 	ee.ublock = palloc(sizeof(float) * bs * emb->dim);
 	LpEvalEmbeddingScorer(&ee, bs, &sc);
-	if (head || run->opts.encoder == LP_ENCODER_SPECTRAL)
+	if (head || cfg->spectral)
 	{
 		LpHeurGraph *hg = palloc(sizeof(LpHeurGraph));
-		LpHeadScratch *hs = LpHeadScratchAlloc(Max(g->n_src, g->n_dst));
 
 		LpBuildHeurGraph(g, hg);
-		if (run->opts.encoder == LP_ENCODER_SPECTRAL)
-			LpEvalWithItemTerm(&sc, hg, (float) run->opts.item_norm, hs->p3);
-		if (head)
-			LpEvalWithHead(&sc, head, hg, hs);
+		LpEvalWithDecoder(&sc, cfg, head, hg, LpHeadScratchAlloc(Max(g->n_src, g->n_dst)));
 	}
 
 	/*
@@ -727,8 +723,7 @@ RunJob(JobRun *run)
 	entry_src = MemoryContextAllocHuge(run->cxt, sizeof(int32) * g->n_entries);
 	MemoryContextSwitchTo(old);
 
-	LpOptionsToTrainConfig(&run->opts, &cfg);
-	cfg.epochs = run->epochs;
+	cfg.epochs = run->epochs;	/* cfg is from the options, above; a warm start runs fewer */
 	cfg.mean_degree = (float) g->n_entries / Max(g->n_src, 1);
 
 	run->train_start = GetCurrentTimestamp();
@@ -761,7 +756,7 @@ RunJob(JobRun *run)
 
 	if (spec->holdout != LP_HOLDOUT_NONE)
 	{
-		FinishEvaluation(run, g, &split, &emb, has_head ? &head : NULL);
+		FinishEvaluation(run, g, &split, &emb, &cfg, has_head ? &head : NULL);
 		return;
 	}
 

@@ -234,8 +234,17 @@ if want seal; then
 			                            array_position('{model,cn,jaccard,aa,ra,pa}', method))
 			                         FROM bench.metrics WHERE dataset = 'seal' AND graph = '$g' AND split = $s
 			                           AND impl = 'linkpred' AND metric = 'auc'")
+			# the spectral preset for undirected graphs, under dataset seal_spectral
+			t0=$(now)
+			bench_train seal_spectral "$g" "$s" "seal_${g}_spectral" "seal.${g}_train_$s" src dst \
+				'{"bipartite": false, "encoder": "spectral"}'
+			t2=$(since "$t0")
+			bench_psql -c "SELECT bench.evaluate('seal_spectral', '$g', $s, 'seal_${g}_spectral',
+			                                     'seal.${g}_test_$s', 'label', 'model', '{10,20}', 1, 'linkpred')" >/dev/null
+			auc="$auc; spectral $(bench_psql -tA -c "SELECT round(value::numeric, 3) FROM bench.metrics
+			                         WHERE dataset = 'seal_spectral' AND graph = '$g' AND split = $s AND metric = 'auc'")"
 			n=$((n + 1))
-			lp_log "seal $g split $s: trained in ${t1} s, AUC $auc ($(since "$started") s so far)"
+			lp_log "seal $g split $s: trained in ${t1} s (spectral ${t2} s), AUC $auc ($(since "$started") s so far)"
 		done
 	done
 	bench_phase seal "$started" "$(echo $SEAL_GRAPHS | wc -w) graphs x $(echo $SEAL_SPLITS | wc -w) splits = $n models"

@@ -567,7 +567,7 @@ LpModelAnnScratch(LpServingModel *m, int k)
 void
 LpModelDecode(LpServingModel *m, int32 u, const int32 *items, int n, float *s)
 {
-	if (m->fold->spectral)
+	if (m->fold->item_term)
 		LpSpectralItemAll(LpModelHeurGraph(m), items, n, m->fold->item_norm, s,
 						  HeadScratch(m)->p3);
 	if (m->has_head)
@@ -599,7 +599,7 @@ LpModelDecodeUser(LpServingModel *m, int32 u, float *s)
 float
 LpModelPairScoreItems(LpServingModel *m, int32 u, const int32 *items, int n, int32 v, float emb)
 {
-	if (m->fold->spectral)
+	if (m->fold->item_term)
 		emb += (float) LpSpectralItemPair(LpModelHeurGraph(m), items, n, v, m->fold->item_norm);
 	if (!m->has_head)
 		return emb;
@@ -618,7 +618,7 @@ LpModelPairScore(LpServingModel *m, int32 u, int32 v, float emb)
 void
 LpModelEvalScorer(LpServingModel *m, LpEvalScorer *sc)
 {
-	if (m->fold->spectral || m->has_head)
+	if (m->fold->item_term || m->has_head)
 		LpEvalWithDecoder(sc, m->fold, m->has_head ? &m->head : NULL, LpModelHeurGraph(m),
 						  HeadScratch(m));
 }

@@ -53,6 +53,7 @@ typedef struct LpServingModel
 	void	   *fresh_plan;		/* SPIPlanPtr reading a user's current items */
 	float	   *fold_u;			/* dim floats: a folded-in user vector */
 	float	   *inorm;			/* item vector norms, built by linkpred_similar */
+	float	   *lambda;			/* tied spectral: U's column norms, built on first fold-in */
 	struct LpHeurGraph *heur;	/* built on first use by a heuristic or the head */
 	struct LpHeurScratch *heur_scratch;
 	bool		has_head;		/* scores go through the structural head */

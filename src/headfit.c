@@ -82,9 +82,11 @@ LpFitEmbeddings(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("\"dim\" %d is larger than the graph allows for the spectral encoder",
 						emb->dim),
+				 g->homogeneous ?
+				 errdetail("The training graph has %d nodes; \"dim\" may be at most that.", g->n_src) :
 				 errdetail("The training graph has %d users and %d items; \"dim\" may be at most the smaller.",
 						   g->n_src, g->n_dst),
-				 errhint("Pass a smaller \"dim\" in the options.")));
+				 errhint("Pass a smaller \"dim\" in the options, or leave it out.")));
 	work = MemoryContextAllocHuge(CurrentMemoryContext,
 								  sizeof(float) * LpSpectralWorkFloats(g->n_src, g->n_dst, emb->dim));
 	sp.progress = progress;
@@ -349,7 +351,7 @@ LpEvalWithDecoder(LpEvalScorer *sc, const LpTrainConfig *cfg, const LpHead *head
 {
 	/* the item-item term leaves its accumulator zeroed, so the head's p3
 	 * array can serve as it: the two never run at the same time */
-	if (cfg->spectral)
+	if (cfg->item_term)
 		EvalWithItemTerm(sc, g, cfg->item_norm, scratch->p3);
 	if (head)
 		EvalWithHead(sc, head, g, scratch);

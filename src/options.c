@@ -99,6 +99,7 @@ SetDefaults(LpOptions *o)
 	o->features = LP_FEATURES_AUTO;
 	o->lowrank_weight = 0.3;
 	o->item_norm = 0.3;
+	o->dim_auto = false;
 }
 
 bool
@@ -284,14 +285,17 @@ LpOptionsParse(Jsonb *json, LpOptions *opts)
 				 errmsg("option \"directed\" applies only to homogeneous graphs"),
 				 errdetail("A bipartite graph's edges always go from user to item."),
 				 errhint("Set \"bipartite\": false for a graph with one id space.")));
-	if (opts->encoder == LP_ENCODER_SPECTRAL && !opts->bipartite)
+	if (opts->encoder == LP_ENCODER_SPECTRAL && opts->directed)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("encoder \"spectral\" applies only to bipartite graphs"),
-				 errdetail("It factorises the user x item matrix of a bipartite graph."),
-				 errhint("Use \"encoder\": \"mf\" (the default) for a graph with one id space.")));
+				 errmsg("encoder \"spectral\" does not apply to directed graphs"),
+				 errdetail("It factorises a symmetric matrix: the user x item matrix of a bipartite graph, or the adjacency of an undirected one."),
+				 errhint("Use \"encoder\": \"mf\" for a directed graph.")));
 	if (opts->encoder == LP_ENCODER_SPECTRAL && !dim_given)
+	{
 		opts->dim = LP_SPECTRAL_DEFAULT_DIM;
+		opts->dim_auto = true;
+	}
 }
 
 const char *
@@ -375,4 +379,5 @@ LpOptionsToTrainConfig(const LpOptions *opts, LpTrainConfig *cfg)
 	cfg->spectral = opts->encoder == LP_ENCODER_SPECTRAL;
 	cfg->lowrank_weight = (float) opts->lowrank_weight;
 	cfg->item_norm = (float) opts->item_norm;
+	cfg->item_term = cfg->spectral && opts->bipartite;
 }

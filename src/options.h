@@ -64,6 +64,7 @@ typedef struct LpOptions
 	LpFeatures	features;		/* decoder inputs beside the embeddings */
 	double		lowrank_weight;	/* spectral: weight of the low-rank term */
 	double		item_norm;		/* spectral: item degree exponent, item-item term */
+	bool		dim_auto;		/* spectral, "dim" not given: at most the graph's smaller side */
 } LpOptions;
 
 /*

@@ -102,7 +102,19 @@ CastVia(Datum value, Oid from, Oid to)
 static void
 FoldIn(LpServingModel *m, const int32 *items, int n, float *bu)
 {
-	if (m->fold->spectral)
+	if (m->fold->spectral && m->tied)
+	{
+		if (m->lambda == NULL)
+		{
+			float	   *lambda = MemoryContextAlloc(m->cxt, sizeof(float) * m->dim);
+
+			LpSpectralColumnNorms(m->U, m->n_users, m->dim, lambda);
+			m->lambda = lambda;
+		}
+		LpSpectralFoldInTied(m->U, m->lambda, m->udeg, m->dim, items, n, m->fold_u);
+		*bu = 0;
+	}
+	else if (m->fold->spectral)
 	{
 		LpSpectralFoldIn(m->V, m->ideg, m->dim, items, n, m->fold->lowrank_weight, m->fold_u);
 		*bu = 0;

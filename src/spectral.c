@@ -139,92 +139,129 @@ FillNormal(float *x, Size n, uint64 seed)
 	}
 }
 
-LpSpectralResult
-LpSpectralFit(const LpGraph *g, int dim, float lowrank_weight, uint64 seed, float *work,
-			  LpSpectralProgressFn progress, void *arg, float *U, float *V)
+/* the work space, carved out of one caller-allocated array */
+typedef struct SpectralWork
+{
+	int			l;				/* columns of the iterated subspace */
+	float	   *Q;				/* n_dst x l */
+	float	   *Y;				/* n_dst x l */
+	float	   *B;				/* n_src x l */
+	float	   *tau;
+	float	   *lqwork;
+	double	   *C;				/* l x l: matrix in, eigenvectors out */
+	double	   *eval;			/* l eigenvalues, ascending */
+	double	   *dwork;
+	int		   *iwork;
+	float	   *Z;				/* l x dim */
+	int			ldwork;
+	int			liwork;
+} SpectralWork;
+
+static void
+CarveWork(float *work, int32 n_src, int32 n_dst, int l, SpectralWork *w)
+{
+	w->l = l;
+	w->Q = work;
+	w->Y = w->Q + (Size) l * n_dst;
+	w->B = w->Y + (Size) l * n_dst;
+	w->tau = w->B + (Size) l * n_src;
+	w->lqwork = w->tau + l;
+	w->C = (double *) (w->lqwork + LqWorkFloats(l, n_dst) + 1);
+	/* doubles must be 8-byte aligned: C starts at an even float offset */
+	if (((uintptr_t) w->C) % sizeof(double) != 0)
+		w->C = (double *) ((char *) w->C + sizeof(float));
+	w->ldwork = 1 + 6 * l + 2 * l * l;
+	w->liwork = 3 + 5 * l;
+	w->eval = w->C + (Size) l * l;
+	w->dwork = w->eval + l;
+	w->iwork = (int *) (w->dwork + w->ldwork);
+	w->Z = (float *) (w->iwork + w->liwork);
+}
+
+/*
+ * Eigen-decomposition of the symmetric l x l matrix G (row-major, upper
+ * triangle read): w->eval ascending, w->C column k (column-major) the
+ * vector of eval[k]; then Z[j][c] = the vector of the c-th largest, c < dim.
+ */
+static bool
+SymEigen(SpectralWork *w, const float *G, int dim)
+{
+	int			l = w->l,
+				n = l,
+				lw = w->ldwork,
+				liw = w->liwork,
+				info = 0;
+
+	for (int a = 0; a < l; a++)
+		for (int b = 0; b < l; b++)
+			w->C[(Size) a * l + b] = a <= b ? G[(Size) a * l + b] : G[(Size) b * l + a];
+	/* row-major upper = column-major lower of the same symmetric matrix */
+	dsyevd_("V", "L", &n, w->C, &n, w->eval, w->dwork, &lw, w->iwork, &liw, &info, 1, 1);
+	if (info != 0)
+		return false;
+	for (int j = 0; j < l; j++)
+		for (int c = 0; c < dim; c++)
+			w->Z[(Size) j * dim + c] = (float) w->C[(Size) (l - 1 - c) * l + j];
+	return true;
+}
+
+/* a non-finite value would only make every score NaN: say so instead */
+static bool
+AllFinite(const float *x, Size n)
+{
+	for (Size k = 0; k < n; k++)
+		if (!isfinite(x[k]))
+			return false;
+	return true;
+}
+
+/*
+ * Bipartite: subspace iteration on Rn^T Rn, then Rayleigh-Ritz.
+ * V[i] = d_i^1/2 Q[i]; U[u] = alpha * sum_j d_j^-1/2 Q[j].
+ */
+static LpSpectralResult
+FitBipartite(const LpGraph *g, int dim, float lowrank_weight, uint64 seed, SpectralWork *w,
+			 LpSpectralProgressFn progress, void *arg, float *U, float *V)
 {
 	int32		nu = g->n_src,
 				ni = g->n_dst;
-	int			l = SubspaceCols(ni, dim);
+	int			l = w->l;
 	int			steps = LP_SPECTRAL_ITERS + 2;
-	float	   *Q = work;
-	float	   *Y = Q + (Size) l * ni;
-	float	   *B = Y + (Size) l * ni;
-	float	   *tau = B + (Size) l * nu;
-	float	   *lqwork = tau + l;
-	double	   *C = (double *) (lqwork + LqWorkFloats(l, ni) + 1);	/* l x l */
-	double	   *eval;
-	double	   *dwork;
-	int		   *iwork;
-	float	   *Z;
 	float	   *ru = U;			/* U and V double as the degree scalings until the end */
 	float	   *ri = V;
-	int			n = l,
-				info = 0,
-				ldwork = 1 + 6 * l + 2 * l * l,
-				liwork = 3 + 5 * l;
-
-	/* doubles must be 8-byte aligned: C starts at an even float offset */
-	if (((uintptr_t) C) % sizeof(double) != 0)
-		C = (double *) ((char *) C + sizeof(float));
-	eval = C + (Size) l * l;
-	dwork = eval + l;
-	iwork = (int *) (dwork + ldwork);
-	Z = (float *) (iwork + liwork);
-
-	Assert(dim >= 1 && dim <= l && l <= ni && dim <= nu && !g->homogeneous);
 
 	for (int32 u = 0; u < nu; u++)
 		ru[u] = g->src_degree[u] > 0 ? 1.0f / sqrtf((float) g->src_degree[u]) : 0.0f;
 	for (int32 i = 0; i < ni; i++)
 		ri[i] = g->dst_degree[i] > 0 ? 1.0f / sqrtf((float) g->dst_degree[i]) : 0.0f;
 
-	/* subspace iteration on Rn^T Rn from a random start */
-	FillNormal(Q, (Size) l * ni, seed ^ 0x5bec7a1ULL);
-	if (!Orthonormalise(Q, ni, l, tau, lqwork))
+	FillNormal(w->Q, (Size) l * ni, seed ^ 0x5bec7a1ULL);
+	if (!Orthonormalise(w->Q, ni, l, w->tau, w->lqwork))
 		return LP_SPECTRAL_FAILED;
 	for (int it = 0; it < LP_SPECTRAL_ITERS; it++)
 	{
 		if (progress && !progress(arg, it + 1, steps))
 			return LP_SPECTRAL_STOPPED;
-		MulRn(g, ru, ri, Q, l, B);
-		MulRnT(g, ru, ri, B, l, Q);
-		if (!Orthonormalise(Q, ni, l, tau, lqwork))
+		MulRn(g, ru, ri, w->Q, l, w->B);
+		MulRnT(g, ru, ri, w->B, l, w->Q);
+		if (!Orthonormalise(w->Q, ni, l, w->tau, w->lqwork))
 			return LP_SPECTRAL_FAILED;
 	}
 	if (progress && !progress(arg, steps - 1, steps))
 		return LP_SPECTRAL_STOPPED;
 
 	/* Rayleigh-Ritz: eigenvectors of (Rn Q)^T (Rn Q), largest first */
-	MulRn(g, ru, ri, Q, l, B);
-	cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, l, nu, 1.0f, B, l, 0.0f, Y, l);
-	for (int a = 0; a < l; a++)
-		for (int b = 0; b < l; b++)
-			C[(Size) a * l + b] = a <= b ? Y[(Size) a * l + b] : Y[(Size) b * l + a];
-	{
-		/* row-major upper = column-major lower of the same symmetric matrix */
-		int			lw = ldwork,
-					liw = liwork;
-
-		dsyevd_("V", "L", &n, C, &n, eval, dwork, &lw, iwork, &liw, &info, 1, 1);
-	}
-	if (info != 0)
+	MulRn(g, ru, ri, w->Q, l, w->B);
+	cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, l, nu, 1.0f, w->B, l, 0.0f, w->Y, l);
+	if (!SymEigen(w, w->Y, dim))
 		return LP_SPECTRAL_FAILED;
-	/* column k of C (column-major) is eigenvector k, ascending: Z[j][c] = vector l-1-c */
-	for (int j = 0; j < l; j++)
-		for (int c = 0; c < dim; c++)
-			Z[(Size) j * dim + c] = (float) C[(Size) (l - 1 - c) * l + j];
-	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, ni, dim, l, 1.0f, Q, l, Z, dim,
-				0.0f, Y, dim);		/* Y now holds the dim top vectors, ni x dim */
+	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, ni, dim, l, 1.0f, w->Q, l, w->Z, dim,
+				0.0f, w->Y, dim);	/* Y now holds the dim top vectors, ni x dim */
 	if (progress && !progress(arg, steps, steps))
 		return LP_SPECTRAL_STOPPED;
+	if (!AllFinite(w->Y, (Size) ni * dim))
+		return LP_SPECTRAL_FAILED;
 
-	/* a non-finite value here would only make every score NaN: say so */
-	for (Size k = 0; k < (Size) ni * dim; k++)
-		if (!isfinite(Y[k]))
-			return LP_SPECTRAL_FAILED;
-
-	/* V[i] = d_i^1/2 Q[i]; U[u] = alpha * sum_j d_j^-1/2 Q[j] */
 	for (int32 u = 0; u < nu; u++)
 	{
 		float	   *out = U + (int64) u * dim;
@@ -233,23 +270,131 @@ LpSpectralFit(const LpGraph *g, int dim, float lowrank_weight, uint64 seed, floa
 		for (int64 e = g->offsets[u]; e < g->offsets[u + 1]; e++)
 		{
 			int32		i = g->targets[e];
-			const float *q = Y + (int64) i * dim;
-			float		w = lowrank_weight / sqrtf((float) g->dst_degree[i]);
+			const float *q = w->Y + (int64) i * dim;
+			float		wt = lowrank_weight / sqrtf((float) g->dst_degree[i]);
 
 			for (int c = 0; c < dim; c++)
-				out[c] += w * q[c];
+				out[c] += wt * q[c];
 		}
 	}
 	for (int32 i = 0; i < ni; i++)
 	{
-		float		s = sqrtf((float) g->dst_degree[i]);
-		const float *q = Y + (int64) i * dim;
+		float		sc = sqrtf((float) g->dst_degree[i]);
+		const float *q = w->Y + (int64) i * dim;
 		float	   *out = V + (int64) i * dim;
 
 		for (int c = 0; c < dim; c++)
-			out[c] = s * q[c];
+			out[c] = sc * q[c];
 	}
 	return LP_SPECTRAL_OK;
+}
+
+/*
+ * Q := p(A_n) Q, p the Chebyshev polynomial of degree LP_SPECTRAL_CHEB_DEGREE
+ * mapped to [-1, cut]: at most 1 in size there, growing fast above cut.
+ * So the eigenvectors above cut gain on all the others each pass, however
+ * close to 1 the top eigenvalues crowd (sparse, long-range graphs such as
+ * power grids, where plain powers of A_n barely separate them).  Y and B
+ * are the recurrence's other two terms.
+ */
+static void
+ChebyshevFilter(const LpGraph *g, const float *d, int l, float cut, SpectralWork *w)
+{
+	Size		len = (Size) g->n_src * l;
+	float		e = (cut + 1.0f) / 2.0f,
+				c = (cut - 1.0f) / 2.0f;
+	float	   *prev = w->Q,
+			   *cur = w->Y,
+			   *next = w->B;
+
+	/* T1 = (A_n - c) / e applied to Q */
+	MulRn(g, d, d, prev, l, cur);
+	for (Size k = 0; k < len; k++)
+		cur[k] = (cur[k] - c * prev[k]) / e;
+	/* T_{k+1} = 2 (A_n - c) / e T_k - T_{k-1} */
+	for (int deg = 2; deg <= LP_SPECTRAL_CHEB_DEGREE; deg++)
+	{
+		float	   *t;
+
+		MulRn(g, d, d, cur, l, next);
+		for (Size k = 0; k < len; k++)
+			next[k] = 2.0f * (next[k] - c * cur[k]) / e - prev[k];
+		t = prev;
+		prev = cur;
+		cur = next;
+		next = t;
+	}
+	if (cur != w->Q)
+		memcpy(w->Q, cur, sizeof(float) * len);
+}
+
+/*
+ * Undirected (tied): Chebyshev-filtered subspace iteration for the top
+ * eigenvectors of A_n by algebraic value, a Rayleigh-Ritz step after each
+ * filter (its smallest Ritz value is the next filter's cut), and
+ * U[v] = max(lambda, 0) Q[v].
+ */
+static LpSpectralResult
+FitTied(const LpGraph *g, int dim, uint64 seed, SpectralWork *w,
+		LpSpectralProgressFn progress, void *arg, float *U)
+{
+	int32		n = g->n_src;
+	int			l = w->l;
+	int			steps = LP_SPECTRAL_ITERS + 2;
+	float	   *d = U;			/* U doubles as the degree scaling until the end */
+	float		cut = 0.0f;
+
+	for (int32 v = 0; v < n; v++)
+		d[v] = g->src_degree[v] > 0 ? 1.0f / sqrtf((float) g->src_degree[v]) : 0.0f;
+
+	FillNormal(w->Q, (Size) l * n, seed ^ 0x5bec7a1ULL);
+	if (!Orthonormalise(w->Q, n, l, w->tau, w->lqwork))
+		return LP_SPECTRAL_FAILED;
+	for (int it = 0; it < LP_SPECTRAL_ITERS; it++)
+	{
+		if (progress && !progress(arg, it + 1, steps))
+			return LP_SPECTRAL_STOPPED;
+		ChebyshevFilter(g, d, l, cut, w);
+		if (!Orthonormalise(w->Q, n, l, w->tau, w->lqwork))
+			return LP_SPECTRAL_FAILED;
+		/* Rayleigh-Ritz: eigenpairs of Q^T A_n Q */
+		MulRn(g, d, d, w->Q, l, w->B);
+		cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, l, l, n, 1.0f, w->Q, l, w->B, l,
+					0.0f, w->Y, l);
+		if (!SymEigen(w, w->Y, dim))
+			return LP_SPECTRAL_FAILED;
+		/* damp what lies below the subspace's weakest direction; never
+		 * below 0, where the polynomial would grow too steeply */
+		cut = (float) Max(w->eval[0], 0.0);
+	}
+	if (progress && (!progress(arg, steps - 1, steps) || !progress(arg, steps, steps)))
+		return LP_SPECTRAL_STOPPED;
+	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, dim, l, 1.0f, w->Q, l, w->Z, dim,
+				0.0f, w->Y, dim);
+	if (!AllFinite(w->Y, (Size) n * dim))
+		return LP_SPECTRAL_FAILED;
+	for (int c = 0; c < dim; c++)
+		w->Z[c] = (float) Max(w->eval[l - 1 - c], 0.0);
+	/* a node with no edges is 0 in every eigenvector of nonzero eigenvalue;
+	 * the iteration leaves a rounding residue there: clear it */
+	for (int32 v = 0; v < n; v++)
+		for (int c = 0; c < dim; c++)
+			U[(int64) v * dim + c] = g->src_degree[v] > 0 ? w->Z[c] * w->Y[(int64) v * dim + c] : 0.0f;
+	return LP_SPECTRAL_OK;
+}
+
+LpSpectralResult
+LpSpectralFit(const LpGraph *g, int dim, float lowrank_weight, uint64 seed, float *work,
+			  LpSpectralProgressFn progress, void *arg, float *U, float *V)
+{
+	SpectralWork w;
+
+	CarveWork(work, g->n_src, g->n_dst, SubspaceCols(g->n_dst, dim), &w);
+	Assert(dim >= 1 && dim <= w.l && w.l <= g->n_dst && dim <= g->n_src);
+	if (g->tied)
+		return FitTied(g, dim, seed, &w, progress, arg, U);
+	Assert(!g->homogeneous);
+	return FitBipartite(g, dim, lowrank_weight, seed, &w, progress, arg, U, V);
 }
 
 void
@@ -268,6 +413,41 @@ LpSpectralFoldIn(const float *V, const int32 *ideg, int dim, const int32 *items,
 		w = lowrank_weight / (float) ideg[j];
 		for (int c = 0; c < dim; c++)
 			u[c] += w * v[c];
+	}
+}
+
+void
+LpSpectralFoldInTied(const float *U, const float *lambda, const int32 *deg, int dim,
+					 const int32 *nbrs, int n, float *u)
+{
+	memset(u, 0, sizeof(float) * dim);
+	for (int k = 0; k < n; k++)
+	{
+		int32		v = nbrs[k];
+		const float *x = U + (int64) v * dim;
+		float		w;
+
+		if (deg[v] <= 0)
+			continue;
+		w = 1.0f / sqrtf((float) deg[v] * (float) n);
+		for (int c = 0; c < dim; c++)
+			u[c] += w * x[c];
+	}
+	/* that is (A_n U)[u] = lambda (A_n Q)[u] = lambda^2 Q[u]: divide once */
+	for (int c = 0; c < dim; c++)
+		u[c] = lambda[c] > 0 ? u[c] / lambda[c] : 0.0f;
+}
+
+void
+LpSpectralColumnNorms(const float *U, int32 n, int dim, float *out)
+{
+	for (int c = 0; c < dim; c++)
+	{
+		double		acc = 0;
+
+		for (int32 v = 0; v < n; v++)
+			acc += (double) U[(int64) v * dim + c] * U[(int64) v * dim + c];
+		out[c] = (float) sqrt(acc);
 	}
 }
 

@@ -1,5 +1,6 @@
 /*
- * spectral.h: the spectral encoder, a closed-form model of a bipartite graph.
+ * spectral.h: the spectral encoder, a closed-form model of a bipartite or an
+ * undirected graph.
  *
  * Instead of learning embeddings by sampling, the spectral encoder reads
  * them off the graph itself.  With R the user x item matrix of training
@@ -48,6 +49,8 @@
 /* columns beyond dim in the iterated subspace, and the iterations */
 #define LP_SPECTRAL_OVERSAMPLE 64
 #define LP_SPECTRAL_ITERS 4
+/* undirected graphs: degree of the Chebyshev filter of each iteration */
+#define LP_SPECTRAL_CHEB_DEGREE 10
 
 typedef enum LpSpectralResult
 {
@@ -63,8 +66,9 @@ typedef bool (*LpSpectralProgressFn) (void *arg, int step, int steps);
 extern Size LpSpectralWorkFloats(int32 n_src, int32 n_dst, int dim);
 
 /*
- * Fit the spectral embeddings of bipartite graph g: U (n_src x dim) and V
- * (n_dst x dim), row-major; dim <= min(n_src, n_dst).  work holds
+ * Fit the spectral embeddings of g, bipartite or tied: U (n_src x dim) and
+ * V (n_dst x dim; the same array as U when tied), row-major;
+ * dim <= min(n_src, n_dst).  work holds
  * LpSpectralWorkFloats floats.  Deterministic for a seed (and a BLAS
  * thread count).
  */
@@ -84,6 +88,23 @@ extern void LpSpectralGaussian(float u1, float u2, float *out);
  */
 extern void LpSpectralFoldIn(const float *V, const int32 *ideg, int dim, const int32 *items,
 							 int n, float lowrank_weight, float *u);
+
+/*
+ * Undirected homogeneous graphs (tied: one table).  With A_n =
+ * D^-1/2 A D^-1/2 and Q its top `dim` eigenvectors by largest eigenvalue
+ * lambda, U[v] = max(lambda, 0) Q[v], so that U[u].U[v] is the rank-dim
+ * part of A_n^2: a degree-normalised count of 2-paths over the smooth part
+ * of the spectrum, which reaches pairs with no common neighbour.  There is
+ * no item-item term; lowrank_weight and item_norm do not apply.
+ *
+ * The fold-in of a node with neighbours nbrs[0 .. n-1]: (A_n U)[u] / lambda,
+ * which is U[u] itself for a trained node whose neighbours did not change.
+ * lambda[c] is the norm of U's column c (LpSpectralColumnNorms), since Q's
+ * columns have norm 1.
+ */
+extern void LpSpectralFoldInTied(const float *U, const float *lambda, const int32 *deg, int dim,
+								 const int32 *nbrs, int n, float *u);
+extern void LpSpectralColumnNorms(const float *U, int32 n, int dim, float *out);
 
 /*
  * The item-item term of a user with items[0 .. n-1] (sorted or not) on

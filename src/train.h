@@ -115,6 +115,7 @@ typedef struct LpTrainConfig
 	bool		spectral;
 	float		lowrank_weight;
 	float		item_norm;
+	bool		item_term;		/* spectral and bipartite: the item-item term */
 } LpTrainConfig;
 
 /*

@@ -277,7 +277,7 @@ FinishEvaluation(JobRun *run, const LpGraph *g, const LpSplit *split, const LpEm
 	ee.bv = emb->bv;
 	ee.ublock = palloc(sizeof(float) * bs * emb->dim);
 	LpEvalEmbeddingScorer(&ee, bs, &sc);
-	if (head || cfg->spectral)
+	if (head || cfg->item_term)
 	{
 		LpHeurGraph *hg = palloc(sizeof(LpHeurGraph));
 
@@ -663,6 +663,11 @@ RunJob(JobRun *run)
 		UpdateJob(spec->job_id, "stats = $2::jsonb, epochs = $3, epoch = 0, phase = 'training'",
 				  3, types, values, NULL);
 	}
+
+	/* the spectral default dimension, on a graph smaller than it: all of it
+	 * (the stored options show the dimension used) */
+	if (run->opts.dim_auto)
+		run->opts.dim = Min(run->opts.dim, Min(g->n_src, g->n_dst));
 
 	plan_head = LpOptionsStructural(&run->opts, g->n_edges);
 	CheckTrainingMemory(run, &loaded, g, plan_head, WantsIndex(run, g, plan_head));

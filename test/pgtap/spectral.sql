@@ -7,7 +7,7 @@
 -- fresh => true (closed-form fold-in).  Also its options, errors and
 -- stored metadata.
 \set ON_ERROR_STOP 1
-SELECT plan(15);
+SELECT plan(16);
 
 CREATE TABLE ua (user_idx int, artist_idx int, weight int);
 \copy ua FROM '../shared/data/lastfm/user_artist_idx.csv' WITH (FORMAT csv, HEADER)
@@ -76,10 +76,16 @@ SELECT ok((SELECT item FROM linkpred_topk(7, 1, 'fm_spectral', fresh => true))
 
 -- options and errors
 SELECT throws_ok($$SELECT linkpred_train('bad', 'ua_train', 'user_idx', 'artist_idx',
-                                         options => '{"encoder": "spectral", "bipartite": false}')$$,
-                 '0A000', 'encoder "spectral" applies only to bipartite graphs',
-                 'spectral on a homogeneous graph is refused');
+                                         options => '{"encoder": "spectral", "bipartite": false,
+                                                      "directed": true}')$$,
+                 '0A000', 'encoder "spectral" does not apply to directed graphs',
+                 'spectral on a directed graph is refused');
 CREATE TABLE tiny AS SELECT * FROM ua_train WHERE user_idx < 3;
+-- without "dim", a graph smaller than the default gets all of it
+SELECT linkpred_train('tiny_spectral', 'tiny', 'user_idx', 'artist_idx',
+                      options => '{"encoder": "spectral", "features": "none"}');
+SELECT is((SELECT (options->>'dim')::int FROM linkpred.versions WHERE model = 'tiny_spectral'),
+          3, 'the default dim is capped at the smaller side (3 users) and stored so');
 SELECT throws_like($$SELECT linkpred_train('bad', 'tiny', 'user_idx', 'artist_idx',
                                            options => '{"encoder": "spectral", "dim": 8}')$$,
                    '%"dim" 8 is larger than the graph allows%',

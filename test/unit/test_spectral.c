@@ -15,6 +15,11 @@
  *    progress callback is reported;
  *  - the random start is finite even for the largest uniform draw (it was
  *    not: sqrt of a negative logarithm gave NaN embeddings for some seeds).
+ *
+ * And on an undirected graph (TestTied): U U^T is the rank-dim part of
+ * A_n^2 over the largest eigenvalues (not the largest in size: a bipartite
+ * component's -1 is left out), a node's fold-in from its neighbours is its
+ * trained vector, and a node with no edges gets a zero vector.
  */
 #include "postgres.h"
 
@@ -57,6 +62,121 @@ static bool
 StopAtTwo(void *arg, int step, int steps)
 {
 	return step < 2;
+}
+
+/*
+ * An undirected graph: two planted communities of 40 nodes, a 6-node
+ * cycle apart from them (its own eigenvalue 1, and -1 as it is bipartite:
+ * as large in size as the top one, which the fit must not take) and one
+ * node with no edges.
+ */
+#define NT 87
+#define TDIM 3
+
+static int	tadj[NT][NT];
+
+static void
+TestTied(void)
+{
+	LpGraph		g;
+	float	   *U = calloc((Size) NT * TDIM, sizeof(float));
+	float	   *work = malloc(sizeof(float) * LpSpectralWorkFloats(NT, NT, TDIM));
+	double	   *M = calloc((Size) NT * NT, sizeof(double));
+	float		lambda[TDIM];
+	double		worst = 0;
+	char		detail[128];
+	int64		e = 0;
+
+	for (int a = 0; a < 80; a++)
+		for (int t = 0; t < 6; t++)
+		{
+			int			b = Rand(10) < 9 ? (a < 40 ? 0 : 40) + (int) Rand(40) : (int) Rand(80);
+
+			if (b != a)
+				tadj[a][b] = tadj[b][a] = 1;
+		}
+	for (int k = 0; k < 6; k++)
+		tadj[80 + k][80 + (k + 1) % 6] = tadj[80 + (k + 1) % 6][80 + k] = 1;
+	memset(&g, 0, sizeof(g));
+	g.n_src = g.n_dst = NT;
+	g.homogeneous = g.tied = true;
+	g.offsets = malloc(sizeof(int64) * (NT + 1));
+	g.targets = malloc(sizeof(int32) * NT * NT);
+	g.src_degree = calloc(NT, sizeof(int32));
+	g.dst_degree = g.src_degree;
+	for (int a = 0; a < NT; a++)
+	{
+		g.offsets[a] = e;
+		for (int b = 0; b < NT; b++)
+			if (tadj[a][b])
+			{
+				g.targets[e++] = b;
+				g.src_degree[a]++;
+			}
+	}
+	g.offsets[NT] = e;
+	g.n_entries = e;
+	g.n_edges = e / 2;
+
+	Check(LpSpectralFit(&g, TDIM, 1.0f, 11, work, NULL, NULL, U, U) == LP_SPECTRAL_OK,
+		  "undirected: the fit succeeds");
+
+	/* dense reference: A_n, U U^T = sum over the TDIM largest of lambda^2 q q^T */
+	for (int a = 0; a < NT; a++)
+		for (int b = 0; b < NT; b++)
+			if (tadj[a][b])
+				M[a * NT + b] = 1.0 / sqrt((double) g.src_degree[a] * g.src_degree[b]);
+	{
+		int			n = NT,
+					lw = 1 + 6 * NT + 2 * NT * NT,
+					liw = 3 + 5 * NT,
+					info;
+		double	   *w = malloc(sizeof(double) * NT),
+				   *dw = malloc(sizeof(double) * lw);
+		int		   *iw = malloc(sizeof(int) * liw);
+
+		dsyevd_("V", "U", &n, M, &n, w, dw, &lw, iw, &liw, &info, 1, 1);
+		snprintf(detail, sizeof(detail), " (eigenvalues %.3f | %.3f, smallest %.3f)",
+				 w[NT - TDIM], w[NT - TDIM - 1], w[0]);
+		TapLine(info == 0 && w[NT - TDIM] > w[NT - TDIM - 1] * 1.05 && w[0] < -0.99,
+				"undirected: the reference has a gap after dim and an eigenvalue -1", detail);
+		for (int a = 0; a < NT; a++)
+			for (int b = 0; b < NT; b++)
+			{
+				double		pe = 0,
+							pf = 0;
+
+				for (int k = NT - TDIM; k < NT; k++)
+					pe += w[k] * w[k] * M[k * NT + a] * M[k * NT + b];
+				for (int c = 0; c < TDIM; c++)
+					pf += U[a * TDIM + c] * U[b * TDIM + c];
+				worst = Max(worst, fabs(pe - pf));
+			}
+		snprintf(detail, sizeof(detail), " (largest difference %.2e)", worst);
+		TapLine(worst < 1e-3, "undirected: U U^T is the top of A_n^2 by largest eigenvalue", detail);
+	}
+
+	/* fold-in from the neighbours gives the trained vector back */
+	LpSpectralColumnNorms(U, NT, TDIM, lambda);
+	worst = 0;
+	for (int a = 0; a < NT; a++)
+	{
+		float		f[TDIM];
+
+		LpSpectralFoldInTied(U, lambda, g.src_degree, TDIM, g.targets + g.offsets[a],
+							 (int) (g.offsets[a + 1] - g.offsets[a]), f);
+		for (int c = 0; c < TDIM; c++)
+			worst = Max(worst, fabs(f[c] - U[a * TDIM + c]));
+	}
+	snprintf(detail, sizeof(detail), " (largest difference %.2e)", worst);
+	TapLine(worst < 1e-3, "undirected: a node's fold-in from its neighbours is its vector", detail);
+	{
+		bool		zero = true;
+
+		for (int c = 0; c < TDIM; c++)
+			zero = zero && U[(NT - 1) * TDIM + c] == 0;
+		Check(zero, "undirected: a node with no edges has a zero vector");
+	}
 }
 
 int
@@ -224,5 +344,6 @@ main(void)
 	}
 	Check(LpSpectralFit(&g, DIM, alpha, 7, work, StopAtTwo, NULL, U2, V2) == LP_SPECTRAL_STOPPED,
 		  "the progress callback stops the fit");
+	TestTied();
 	return TapFinish();
 }

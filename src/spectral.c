@@ -215,6 +215,22 @@ AllFinite(const float *x, Size n)
 	return true;
 }
 
+/* out[v] = deg[v]^-1/2, 0 for a node with no edges */
+static void
+InvSqrtDegrees(const int32 *deg, int32 n, float *out)
+{
+	for (int32 v = 0; v < n; v++)
+		out[v] = deg[v] > 0 ? 1.0f / sqrtf((float) deg[v]) : 0.0f;
+}
+
+/* w->Q (n x l) := an orthonormal basis of a random Gaussian subspace */
+static bool
+RandomStart(SpectralWork *w, int32 n, uint64 seed)
+{
+	FillNormal(w->Q, (Size) w->l * n, seed ^ 0x5bec7a1ULL);
+	return Orthonormalise(w->Q, n, w->l, w->tau, w->lqwork);
+}
+
 /*
  * Bipartite: subspace iteration on Rn^T Rn, then Rayleigh-Ritz.
  * V[i] = d_i^1/2 Q[i]; U[u] = alpha * sum_j d_j^-1/2 Q[j].
@@ -230,13 +246,9 @@ FitBipartite(const LpGraph *g, int dim, float lowrank_weight, uint64 seed, Spect
 	float	   *ru = U;			/* U and V double as the degree scalings until the end */
 	float	   *ri = V;
 
-	for (int32 u = 0; u < nu; u++)
-		ru[u] = g->src_degree[u] > 0 ? 1.0f / sqrtf((float) g->src_degree[u]) : 0.0f;
-	for (int32 i = 0; i < ni; i++)
-		ri[i] = g->dst_degree[i] > 0 ? 1.0f / sqrtf((float) g->dst_degree[i]) : 0.0f;
-
-	FillNormal(w->Q, (Size) l * ni, seed ^ 0x5bec7a1ULL);
-	if (!Orthonormalise(w->Q, ni, l, w->tau, w->lqwork))
+	InvSqrtDegrees(g->src_degree, nu, ru);
+	InvSqrtDegrees(g->dst_degree, ni, ri);
+	if (!RandomStart(w, ni, seed))
 		return LP_SPECTRAL_FAILED;
 	for (int it = 0; it < LP_SPECTRAL_ITERS; it++)
 	{
@@ -344,11 +356,8 @@ FitTied(const LpGraph *g, int dim, uint64 seed, SpectralWork *w,
 	float	   *d = U;			/* U doubles as the degree scaling until the end */
 	float		cut = 0.0f;
 
-	for (int32 v = 0; v < n; v++)
-		d[v] = g->src_degree[v] > 0 ? 1.0f / sqrtf((float) g->src_degree[v]) : 0.0f;
-
-	FillNormal(w->Q, (Size) l * n, seed ^ 0x5bec7a1ULL);
-	if (!Orthonormalise(w->Q, n, l, w->tau, w->lqwork))
+	InvSqrtDegrees(g->src_degree, n, d);
+	if (!RandomStart(w, n, seed))
 		return LP_SPECTRAL_FAILED;
 	for (int it = 0; it < LP_SPECTRAL_ITERS; it++)
 	{

@@ -17,7 +17,8 @@
 #include "head.h"
 
 const char *const LpHeadFeatureNames[LP_HEAD_NFEAT] = {
-	"embedding", "ln_deg_u", "ln_deg_v", "unseen", "ln_cn", "ra", "aa", "ln_p3", "inv_dist"
+	"embedding", "ln_deg_u", "ln_deg_v", "unseen", "ln_cn", "ra", "aa", "ln_p3", "inv_dist",
+	"apart", "ln_comp"
 };
 
 static inline int64
@@ -80,6 +81,19 @@ DegreeFeatures(int64 du, int64 dv, float emb, float *f)
 	f[1] = (float) log1p((double) du);
 	f[2] = (float) log1p((double) dv);
 	f[3] = (float) ((du == 0) + (dv == 0));
+}
+
+/* features 9 and 10 of u and v (either may be -1) */
+static inline void
+ComponentFeatures(const LpHeurGraph *g, int32 u, int32 v, float *f)
+{
+	int32		x = u,
+				y = v < 0 || g->homogeneous ? v : g->n_users + v;
+	int32		sx = x < 0 ? 1 : g->comp_size[x],
+				sy = y < 0 ? 1 : g->comp_size[y];
+
+	f[9] = (float) (sx > 1 && sy > 1 && g->comp[x] != g->comp[y]);
+	f[10] = (float) log((double) Min(sx, sy));
 }
 
 /*
@@ -204,6 +218,7 @@ LpHeadPairFeatures(const LpHeurGraph *g, int32 u, int32 v, float emb, float *f,
 		else if (p3 > 0)
 			f[8] = 1.0f / 3.0f;
 	}
+	ComponentFeatures(g, u, v, f);
 }
 
 float
@@ -337,6 +352,7 @@ LpHeadAll(const LpHead *h, const LpHeurGraph *g, int32 u, float *s, LpHeadScratc
 			else if (!g->homogeneous && sc->p3[v] > 0)
 				f[8] = 1.0f / 3.0f;
 		}
+		ComponentFeatures(g, u, v, f);
 		s[v] = LpHeadApply(h, f);
 	}
 	BfsReset(sc, nbfs);
@@ -473,6 +489,51 @@ LpHeadFit(LpHead *h, const float *X, const float *y, int64 n)
 	h->b = (float) w[LP_HEAD_NFEAT];
 }
 
+static int32
+Find(int32 *parent, int32 x)
+{
+	while (parent[x] != x)
+	{
+		parent[x] = parent[parent[x]];	/* path halving */
+		x = parent[x];
+	}
+	return x;
+}
+
+/* union-find over every edge, then each node's representative and size */
+static void
+BuildComponents(LpHeurGraph *g, void *(*alloc) (Size))
+{
+	int32		item0 = g->homogeneous ? 0 : g->n_users;
+	int32		n = g->homogeneous ? g->n_users : g->n_users + g->n_items;
+	int32	   *parent = alloc(sizeof(int32) * Max(n, 1));
+	int32	   *size = alloc(sizeof(int32) * Max(n, 1));
+
+	for (int32 x = 0; x < n; x++)
+	{
+		parent[x] = x;
+		size[x] = 0;
+	}
+	for (int32 u = 0; u < g->n_users; u++)
+		for (int64 e = g->u_off[u]; e < g->u_off[u + 1]; e++)
+		{
+			int32		a = Find(parent, u),
+						b = Find(parent, item0 + g->u_adj[e]);
+
+			if (a != b)
+				parent[Max(a, b)] = Min(a, b);
+		}
+	for (int32 x = 0; x < n; x++)
+	{
+		parent[x] = Find(parent, x);
+		size[parent[x]]++;
+	}
+	for (int32 x = 0; x < n; x++)
+		size[x] = size[parent[x]];
+	g->comp = parent;
+	g->comp_size = size;
+}
+
 void
 LpHeurGraphBuild(LpHeurGraph *g, bool homogeneous, bool tied, int32 n_users, int32 n_items,
 				 const int64 *start, const int32 *len, const int32 *items,
@@ -553,4 +614,5 @@ LpHeurGraphBuild(LpHeurGraph *g, bool homogeneous, bool tied, int32 n_users, int
 	}
 	g->u_off = off;
 	g->u_adj = adj;
+	BuildComponents(g, alloc);
 }

@@ -4,7 +4,7 @@
  * On sparse graphs an embedding alone knows little about a pair whose
  * nodes have few edges, while counts of short paths between them (the
  * heuristics of heuristics.h) and the nodes' degrees say a lot.  The head
- * is a logistic regression over eight features of a pair (u, v) on the
+ * is a logistic regression over eleven features of a pair (u, v) on the
  * training graph:
  *
  *   0  the embedding score U[u].V[v] + bu[u] + bv[v]
@@ -18,7 +18,15 @@
  *      LP_HEAD_BFS_BUDGET nodes are reached (so a dense graph costs a
  *      bounded walk); bipartite graphs look no further than the 3 hops
  *      the path count walks (1 for an edge, 1/3 for p3 > 0)
+ *   9  1 if u and v both have edges but lie in different connected
+ *      components of the training graph
+ *   10 ln of the smaller of the two nodes' component sizes
  *
+ * Features 8 to 10 are what sparse, long-range graphs (power grids,
+ * router maps) have: a held-out edge there rarely closes a triangle, but
+ * its ends stay a few hops apart, or one end is left in a small piece
+ * that broke off when the edge was held out, while a random pair is far
+ * apart within the main component.
  * cn, ra and aa are those of heuristics.h (bipartite: over the users two
  * hops from u that used item v).  p3 counts u-a-b-v paths; bipartite:
  * u-i-w-v, i an item of u, w another user of both i and v.
@@ -40,8 +48,8 @@
 
 #include "heuristics.h"
 
-#define LP_HEAD_NFEAT 9
-#define LP_HEAD_MAX_DIST 6
+#define LP_HEAD_NFEAT 11
+#define LP_HEAD_MAX_DIST 24
 #define LP_HEAD_BFS_BUDGET 4096
 
 typedef struct LpHead

@@ -43,6 +43,16 @@ typedef struct LpHeurGraph
 	/* item -> users; bipartite only (NULL when homogeneous), sorted */
 	const int64 *i_off;			/* n_items + 1 */
 	const int32 *i_adj;
+
+	/*
+	 * Connected components of the undirected view (LpHeurGraphBuild fills
+	 * them; NULL when not built): users are nodes 0 .. n_users - 1 and, in
+	 * a bipartite graph, items n_users .. n_users + n_items - 1.  comp[x] is
+	 * a representative node, comp_size[x] the number of nodes in x's
+	 * component (1 for a node without edges).
+	 */
+	const int32 *comp;
+	const int32 *comp_size;
 } LpHeurGraph;
 
 /*

@@ -218,30 +218,68 @@ main(void)
 		Check(f[8] == 1.0f, "bipartite: an edge is distance 1");
 	}
 
-	/* a path of 10 nodes: distance up to LP_HEAD_MAX_DIST, none beyond */
+	/*
+	 * A path 0 - 1 - ... - (L + 1), L = LP_HEAD_MAX_DIST, and apart from it
+	 * one edge a - b: distance up to L, none beyond; components.
+	 */
 	{
-		int32		us[9],
-					vs[9];
+		enum
+		{
+			L = LP_HEAD_MAX_DIST, N = L + 4
+		};
+		int32		us[L + 2],
+					vs[L + 2];
 		int64	   *start;
 		int32	   *len,
 				   *items;
 		LpHeurGraph g;
 		float		f[LP_HEAD_NFEAT];
-		LpHeadScratch *sc = NewScratch(10);
+		LpHeadScratch *sc = NewScratch(N);
+		float		s[N];
 
-		for (int i = 0; i < 9; i++)
+		for (int i = 0; i <= L; i++)
 		{
 			us[i] = i;
 			vs[i] = i + 1;
 		}
-		Lists(10, 9, us, vs, true, &start, &len, &items);
-		LpHeurGraphBuild(&g, true, true, 10, 10, start, len, items, Alloc);
+		us[L + 1] = L + 2;
+		vs[L + 1] = L + 3;
+		Lists(N, L + 2, us, vs, true, &start, &len, &items);
+		LpHeurGraphBuild(&g, true, true, N, N, start, len, items, Alloc);
 		LpHeadPairFeatures(&g, 0, 5, 0.0f, f, sc);
 		Check(fabs(f[8] - 0.2) < 1e-6, "path: distance 5");
-		LpHeadPairFeatures(&g, 0, 6, 0.0f, f, sc);
-		Check(fabs(f[8] - 1.0 / 6) < 1e-6, "path: distance 6, the limit");
-		LpHeadPairFeatures(&g, 0, 7, 0.0f, f, sc);
-		Check(f[8] == 0.0f, "path: distance 7 is beyond the search");
+		LpHeadPairFeatures(&g, 0, L, 0.0f, f, sc);
+		Check(fabs(f[8] - 1.0 / L) < 1e-6, "path: distance LP_HEAD_MAX_DIST, the limit");
+		Check(f[9] == 0.0f && fabs(f[10] - log((double) L + 2)) < 1e-6,
+			  "same component: not apart, ln of its size");
+		LpHeadPairFeatures(&g, 0, L + 1, 0.0f, f, sc);
+		Check(f[8] == 0.0f && f[9] == 0.0f, "path: one hop beyond the search, yet not apart");
+		LpHeadPairFeatures(&g, 3, L + 3, 0.0f, f, sc);
+		Check(f[8] == 0.0f && f[9] == 1.0f && fabs(f[10] - log(2.0)) < 1e-6,
+			  "the lone edge: apart, the smaller component has 2 nodes");
+		LpHeadPairFeatures(&g, L + 3, 3, 0.0f, f, sc);
+		Check(f[9] == 1.0f && fabs(f[10] - log(2.0)) < 1e-6, "apart either way round");
+		LpHeadPairFeatures(&g, -1, 3, 0.0f, f, sc);
+		Check(f[9] == 0.0f && f[10] == 0.0f, "an unknown node is not apart; its component is itself");
+
+		/* every candidate at once agrees with the pairs, beyond the search too */
+		for (int v = 0; v < N; v++)
+			s[v] = 0.0f;
+		{
+			LpHead		h;
+			bool		same = true;
+
+			memset(&h, 0, sizeof(h));
+			for (int k = 0; k < LP_HEAD_NFEAT; k++)
+			{
+				h.scale[k] = 1.0f;
+				h.w[k] = (float) (k + 1);
+			}
+			LpHeadAll(&h, &g, 0, s, sc);
+			for (int v = 1; v < N; v++)
+				same = same && fabs(s[v] - LpHeadPair(&h, &g, 0, v, 0.0f, sc)) < 1e-4;
+			Check(same, "path and lone edge: all candidates = pair scores");
+		}
 	}
 
 	AllMatchesPair("all candidates = pair scores, bipartite 40 x 30", false, false, 40, 30, 120);

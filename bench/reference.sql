@@ -36,13 +36,17 @@
 -- The structural head (src/head.h) on a pair with a node the model does
 -- not know: such a node has no neighbours, so every path count is 0 and
 -- only the embedding score (the known side's bias), the degrees and the
--- unseen count remain (no path, so no distance either).  h = means (1-9),
--- scales (10-18), weights (19-27), bias (28), as
--- linkpred.version_catalog.head stores them.
+-- unseen count remain (no path, no distance, not apart, a component of
+-- one).  h = n means, n scales, n weights and the bias, as
+-- linkpred.version_catalog.head stores them (n = LP_HEAD_NFEAT).
 CREATE FUNCTION bench.head_unknown(h real[], emb float8, du float8, dv float8, unseen int)
 RETURNS float8 LANGUAGE sql IMMUTABLE AS $$
-    SELECT h[28] + sum(h[18 + k] * (f - h[k]) / h[9 + k])
-    FROM unnest(ARRAY[emb, ln(1 + du), ln(1 + dv), unseen, 0, 0, 0, 0, 0]) WITH ORDINALITY AS x(f, k)
+    SELECT h[3 * n + 1] + sum(h[2 * n + k] * (f - h[k]) / h[n + k])
+    FROM (SELECT (array_length(h, 1) - 1) / 3 AS n) c,
+         unnest(ARRAY[emb, ln(1 + du), ln(1 + dv), unseen]
+                || array_fill(0::float8, ARRAY[(array_length(h, 1) - 1) / 3 - 4]))
+             WITH ORDINALITY AS x(f, k)
+    GROUP BY n
 $$;
 
 CREATE FUNCTION bench.evaluate_sql(model text,

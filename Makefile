@@ -24,6 +24,7 @@ OBJS = \
 	src/head.o \
 	src/headfit.o \
 	src/spectral.o \
+	src/lightgcn.o \
 	src/serve.o \
 	src/topk.o \
 	src/ann.o \

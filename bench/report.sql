@@ -266,6 +266,9 @@ SELECT E'\n## LastFM (HetRec 2011 user–artist): AUC\n\n'
               pg_temp.f(t.train_s, 1), pg_temp.f(ev.seconds, 1))
     || coalesce(format(E'| **linkpred spectral + structural head (`{"encoder": "spectral", "features": "structural"}`), this run** | **%s** | training job %s s, peak RSS %s MB |\n',
                        pg_temp.f(sauc.value, 4), pg_temp.f(ts.job_s, 1), pg_temp.f(ts.peak_rss_mb, 0)), '')
+    || coalesce(format(E'| linkpred LightGCN (`{"encoder": "lightgcn"}`), this run; NDCG@20 %s, Recall@20 %s (MF defaults: %s, %s) | %s | training job %s s, peak RSS %s MB |\n',
+                       pg_temp.f(gn.value, 4), pg_temp.f(gr.value, 4), pg_temp.f(mn.value, 4), pg_temp.f(mr.value, 4),
+                       pg_temp.f(gauc.value, 4), pg_temp.f(tg.job_s, 1), pg_temp.f(tg.peak_rss_mb, 0)), '')
     || E'| PyG GraphSAGE notebook (published) | 0.915 | 10 epochs, ~90 minutes |\n'
     || E'| MAGNN (published, with metapaths) | 0.989 | |\n'
     || format(E'\nValidation AUC of the same model: %s.', pg_temp.f(val.value, 4))
@@ -280,6 +283,12 @@ SELECT E'\n## LastFM (HetRec 2011 user–artist): AUC\n\n'
 FROM bench.lastfm_stats s
 LEFT JOIN bench.trainings t ON t.dataset = 'lastfm' AND t.graph = 'lastfm'
 LEFT JOIN bench.trainings ts ON ts.dataset = 'lastfm' AND ts.graph = 'lastfm spectral'
+LEFT JOIN bench.trainings tg ON tg.dataset = 'lastfm' AND tg.graph = 'lastfm lightgcn'
+LEFT JOIN m gauc ON gauc.dataset = 'lastfm' AND gauc.graph = 'lastfm lightgcn' AND gauc.method = 'model' AND gauc.metric = 'auc'
+LEFT JOIN m gn ON gn.dataset = 'lastfm' AND gn.graph = 'lastfm lightgcn' AND gn.method = 'model' AND gn.metric = 'ndcg' AND gn.k = 20
+LEFT JOIN m gr ON gr.dataset = 'lastfm' AND gr.graph = 'lastfm lightgcn' AND gr.method = 'model' AND gr.metric = 'recall' AND gr.k = 20
+LEFT JOIN m mn ON mn.dataset = 'lastfm' AND mn.graph = 'lastfm' AND mn.method = 'model' AND mn.metric = 'ndcg' AND mn.k = 20
+LEFT JOIN m mr ON mr.dataset = 'lastfm' AND mr.graph = 'lastfm' AND mr.method = 'model' AND mr.metric = 'recall' AND mr.k = 20
 LEFT JOIN m sauc ON sauc.dataset = 'lastfm' AND sauc.graph = 'lastfm spectral' AND sauc.method = 'model' AND sauc.metric = 'auc'
 LEFT JOIN m auc ON auc.dataset = 'lastfm' AND auc.graph = 'lastfm' AND auc.method = 'model' AND auc.metric = 'auc'
 LEFT JOIN m val ON val.dataset = 'lastfm' AND val.graph = 'lastfm val' AND val.method = 'model' AND val.metric = 'auc'

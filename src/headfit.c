@@ -22,6 +22,7 @@
 #include "headfit.h"
 #include "jobs.h"
 #include "linkpred.h"
+#include "lightgcn.h"
 #include "spectral.h"
 
 #define HEAD_HOLDOUT 0.1
@@ -74,6 +75,20 @@ LpFitEmbeddings(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState
 	LpSpectralResult r;
 	float	   *work;
 
+	if (cfg->layers > 0)
+	{
+		float	   *gcn = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(float) *
+												 LpLightGcnWorkFloats(g->n_src, g->n_dst, g->tied, emb->dim));
+		Size		index_b = LpLightGcnIndexBytes(g->n_src, g->n_dst, g->n_entries, g->tied);
+		void	   *index = index_b > 0 ? MemoryContextAllocHuge(CurrentMemoryContext, index_b) : NULL;
+		LpTrainResult r = LpLightGcnTrain(g, cfg, sampler, emb, order, entry_src, gcn, index,
+										  progress, arg, final_loss);
+
+		pfree(gcn);
+		if (index)
+			pfree(index);
+		return r;
+	}
 	if (!cfg->spectral)
 		return LpTrain(g, cfg, sampler, emb, order, entry_src, progress, arg, final_loss);
 

@@ -14,7 +14,8 @@
 
 /*
  * Fit emb on g with the encoder cfg names: LpTrain's SGD (order and
- * entry_src are its scratch) or the spectral encoder's closed form
+ * entry_src are its scratch), LightGCN (lightgcn.h; same scratch, its work
+ * space allocated and freed here) or the spectral encoder's closed form
  * (spectral.h; work space allocated and freed here, OpenBLAS on every
  * core while it runs, *final_loss 0).  Progress is reported through the
  * same callback; the spectral fit reports its steps as epochs.

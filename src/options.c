@@ -19,6 +19,7 @@
 #include "utils/numeric.h"
 
 #include "options.h"
+#include "lightgcn.h"
 #include "spectral.h"
 #include "train.h"
 
@@ -45,12 +46,12 @@ typedef struct OptDef
 static const char *const loss_names[] = {"bpr", "bce", "margin", "mse", NULL};
 static const char *const sampler_names[] = {"uniform", "degree", "inbatch", "hard", "dynamic", NULL};
 static const char *const features_names[] = {"auto", "none", "structural", NULL};
-static const char *const encoder_names[] = {"mf", "spectral", NULL};
+static const char *const encoder_names[] = {"mf", "spectral", "lightgcn", NULL};
 
 #define OFF(f) offsetof(LpOptions, f)
 
 static const OptDef LpOptionTable[] = {
-	{"encoder", OPT_ENUM, 0, 0, OFF(encoder), encoder_names, "mf or spectral"},
+	{"encoder", OPT_ENUM, 0, 0, OFF(encoder), encoder_names, "mf, spectral or lightgcn"},
 	{"dim", OPT_INT, 1, 1024, OFF(dim), NULL, "embedding dimension"},
 	{"epochs", OPT_INT, 1, 100000, OFF(epochs), NULL, "passes over the edges"},
 	{"lr", OPT_REAL, 1e-6, 10, OFF(lr), NULL, "initial learning rate"},
@@ -71,6 +72,7 @@ static const OptDef LpOptionTable[] = {
 	{"features", OPT_ENUM, 0, 0, OFF(features), features_names, "auto, none or structural"},
 	{"lowrank_weight", OPT_REAL, 0, 1000, OFF(lowrank_weight), NULL, "spectral: weight of the low-rank term"},
 	{"item_norm", OPT_REAL, 0, 2, OFF(item_norm), NULL, "spectral: item degree exponent of the item-item term"},
+	{"layers", OPT_INT, 1, 8, OFF(layers), NULL, "lightgcn: propagation layers"},
 };
 
 #define N_OPTIONS lengthof(LpOptionTable)
@@ -99,6 +101,7 @@ SetDefaults(LpOptions *o)
 	o->features = LP_FEATURES_AUTO;
 	o->lowrank_weight = 0.3;
 	o->item_norm = 0.3;
+	o->layers = LP_LIGHTGCN_DEFAULT_LAYERS;
 	o->dim_auto = false;
 }
 
@@ -129,6 +132,17 @@ FindOption(const char *key, int len)
 			strncmp(LpOptionTable[i].name, key, len) == 0)
 			return &LpOptionTable[i];
 	return NULL;
+}
+
+/* the table index of the option stored at offset */
+static int
+OptionIndex(size_t offset)
+{
+	for (size_t i = 0; i < N_OPTIONS; i++)
+		if (LpOptionTable[i].offset == offset)
+			return (int) i;
+	elog(ERROR, "linkpred: no option at offset %zu", offset);
+	return -1;					/* keep the compiler quiet */
 }
 
 static const char *
@@ -236,6 +250,24 @@ SetOne(LpOptions *opts, const OptDef *def, JsonbValue *v)
 }
 
 /*
+ * The encoders' own defaults, for the options the user left out: the
+ * spectral encoder's dimension (capped to the graph later: dim_auto), and
+ * LightGCN's L2, which weighs on base vectors that every propagated one
+ * shares, so it wants less than the matrix factorisation's.
+ */
+static void
+ApplyEncoderDefaults(LpOptions *opts, const bool *given)
+{
+	if (opts->encoder == LP_ENCODER_SPECTRAL && !given[OptionIndex(OFF(dim))])
+	{
+		opts->dim = LP_SPECTRAL_DEFAULT_DIM;
+		opts->dim_auto = true;
+	}
+	if (opts->encoder == LP_ENCODER_LIGHTGCN && !given[OptionIndex(OFF(reg))])
+		opts->reg = LP_LIGHTGCN_DEFAULT_REG;
+}
+
+/*
  * Parse user options over the defaults.  NULL json means all defaults.
  */
 void
@@ -245,7 +277,7 @@ LpOptionsParse(Jsonb *json, LpOptions *opts)
 	JsonbValue	v;
 	JsonbIteratorToken tok;
 	const OptDef *def = NULL;
-	bool		dim_given = false;
+	bool		given[N_OPTIONS] = {0};
 
 	SetDefaults(opts);
 	if (json == NULL)
@@ -274,8 +306,7 @@ LpOptionsParse(Jsonb *json, LpOptions *opts)
 		{
 			Assert(def != NULL);
 			SetOne(opts, def, &v);
-			if (def->offset == OFF(dim))
-				dim_given = true;
+			given[def - LpOptionTable] = true;
 		}
 	}
 
@@ -291,11 +322,7 @@ LpOptionsParse(Jsonb *json, LpOptions *opts)
 				 errmsg("encoder \"spectral\" does not apply to directed graphs"),
 				 errdetail("It factorises a symmetric matrix: the user x item matrix of a bipartite graph, or the adjacency of an undirected one."),
 				 errhint("Use \"encoder\": \"mf\" for a directed graph.")));
-	if (opts->encoder == LP_ENCODER_SPECTRAL && !dim_given)
-	{
-		opts->dim = LP_SPECTRAL_DEFAULT_DIM;
-		opts->dim_auto = true;
-	}
+	ApplyEncoderDefaults(opts, given);
 }
 
 const char *
@@ -380,4 +407,5 @@ LpOptionsToTrainConfig(const LpOptions *opts, LpTrainConfig *cfg)
 	cfg->lowrank_weight = (float) opts->lowrank_weight;
 	cfg->item_norm = (float) opts->item_norm;
 	cfg->item_term = cfg->spectral && opts->bipartite;
+	cfg->layers = opts->encoder == LP_ENCODER_LIGHTGCN ? opts->layers : 0;
 }

@@ -38,7 +38,8 @@ typedef enum LpFeatures
 typedef enum LpEncoder
 {
 	LP_ENCODER_MF,				/* free embeddings trained by SGD */
-	LP_ENCODER_SPECTRAL			/* closed form: spectral.h */
+	LP_ENCODER_SPECTRAL,		/* closed form: spectral.h */
+	LP_ENCODER_LIGHTGCN			/* propagated, trained: lightgcn.h */
 } LpEncoder;
 
 typedef struct LpOptions
@@ -64,6 +65,7 @@ typedef struct LpOptions
 	LpFeatures	features;		/* decoder inputs beside the embeddings */
 	double		lowrank_weight;	/* spectral: weight of the low-rank term */
 	double		item_norm;		/* spectral: item degree exponent, item-item term */
+	int			layers;			/* lightgcn: propagation layers */
 	bool		dim_auto;		/* spectral, "dim" not given: at most the graph's smaller side */
 } LpOptions;
 

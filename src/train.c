@@ -69,53 +69,6 @@ Dot(const float *a, const float *b, int dim)
 	return s;
 }
 
-/* log(1 + exp(-x)) without overflow */
-static inline float
-SoftplusNeg(float x)
-{
-	return x > 0 ? log1pf(expf(-x)) : -x + log1pf(expf(x));
-}
-
-static inline float
-Sigmoid(float x)
-{
-	return x >= 0 ? 1.0f / (1.0f + expf(-x)) : expf(x) / (1.0f + expf(x));
-}
-
-static inline bool
-Pairwise(LpTrainLoss loss)
-{
-	return loss == LP_TRAIN_BPR || loss == LP_TRAIN_MARGIN;
-}
-
-/* pointwise: d(log-likelihood or -error)/ds for score s against target t */
-static inline float
-PointGrad(const LpTrainConfig *cfg, float s, float t, float *loss)
-{
-	if (cfg->loss == LP_TRAIN_MSE)
-	{
-		*loss += (s - t) * (s - t);
-		return t - s;
-	}
-	*loss += t > 0 ? SoftplusNeg(s) : SoftplusNeg(-s);
-	return t > 0 ? 1.0f - Sigmoid(s) : -Sigmoid(s);
-}
-
-/* pairwise: the same for the difference x = s_ui - s_uj */
-static inline float
-PairGrad(const LpTrainConfig *cfg, float x, float *loss)
-{
-	if (cfg->loss == LP_TRAIN_MARGIN)
-	{
-		if (x >= cfg->margin)
-			return 0.0f;
-		*loss += cfg->margin - x;
-		return 1.0f;
-	}
-	*loss += SoftplusNeg(x);
-	return 1.0f - Sigmoid(x);
-}
-
 static inline float
 Score(const LpEmbeddings *emb, int dim, const float *pu, int32 u, int32 j)
 {
@@ -172,21 +125,12 @@ Step(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sampler,
 	float	   *pu = emb->U + (int64) u * dim;
 	float	   *pi = emb->V + (int64) i * dim;
 	float		loss = 0;
-	int			negatives = cfg->negatives;
+	int			negatives = LpNegativeCount(g, cfg, u);
 
-	if (cfg->neg_mode == LP_NEG_DYNAMIC)
-	{
-		/* DSSLP: rarely seen nodes get more contrast, hubs fewer */
-		float		k = cfg->negatives *
-			sqrtf(cfg->mean_degree / (float) Max(g->offsets[u + 1] - g->offsets[u], 1));
-
-		negatives = Max(1, Min((int) (k + 0.5f), 4 * cfg->negatives));
-	}
-
-	if (!Pairwise(cfg->loss))
+	if (!LpLossPairwise(cfg->loss))
 	{
 		/* a positive: target 1 (bce) or the edge weight (mse) */
-		float		gr = PointGrad(cfg, Score(emb, dim, pu, u, i), cfg->loss == LP_TRAIN_MSE ? w : 1.0f,
+		float		gr = LpPointGrad(cfg, Score(emb, dim, pu, u, i), cfg->loss == LP_TRAIN_MSE ? w : 1.0f,
 								   &loss);
 
 		if (cfg->loss == LP_TRAIN_BCE)
@@ -214,9 +158,9 @@ Step(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sampler,
 		if (j < 0)
 			continue;
 		pj = emb->V + (int64) j * dim;
-		if (!Pairwise(cfg->loss))
+		if (!LpLossPairwise(cfg->loss))
 		{
-			float		gr = PointGrad(cfg, Score(emb, dim, pu, u, j), 0.0f, &loss);
+			float		gr = LpPointGrad(cfg, Score(emb, dim, pu, u, j), 0.0f, &loss);
 
 			for (int d = 0; d < dim; d++)
 			{
@@ -242,7 +186,7 @@ Step(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sampler,
 				x += pu[d] * (pi[d] - pj[d]);
 			if (cfg->bias)
 				x += emb->bv[i] - emb->bv[j];
-			gr = PairGrad(cfg, x, &l) * w;
+			gr = LpPairGrad(cfg, x, &l) * w;
 			loss += l * w;
 			for (int d = 0; d < dim; d++)
 			{
@@ -264,6 +208,28 @@ Step(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sampler,
 	return loss;
 }
 
+void
+LpEntrySources(const LpGraph *g, int32 *entry_src)
+{
+	for (int32 u = 0; u < g->n_src; u++)
+		for (int64 e = g->offsets[u]; e < g->offsets[u + 1]; e++)
+			entry_src[e] = u;
+}
+
+void
+LpShuffle(int64 *order, int64 n, LpRng *rng)
+{
+	/* Fisher-Yates */
+	for (int64 e = n - 1; e > 0; e--)
+	{
+		int64		k = (int64) (LpRngNext(rng) % (uint64) (e + 1));
+		int64		t = order[e];
+
+		order[e] = order[k];
+		order[k] = t;
+	}
+}
+
 LpTrainResult
 LpTrain(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sampler,
 		LpEmbeddings *emb, int64 *order, int32 *entry_src,
@@ -275,9 +241,7 @@ LpTrain(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sample
 	int64		step = 0;
 
 	LpRngSeed(&rng, cfg->seed);
-	for (int32 u = 0; u < g->n_src; u++)
-		for (int64 e = g->offsets[u]; e < g->offsets[u + 1]; e++)
-			entry_src[e] = u;
+	LpEntrySources(g, entry_src);
 	for (int64 e = 0; e < n; e++)
 		order[e] = e;
 
@@ -286,15 +250,7 @@ LpTrain(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sample
 	{
 		double		loss = 0;
 
-		/* Fisher-Yates */
-		for (int64 e = n - 1; e > 0; e--)
-		{
-			int64		k = (int64) (LpRngNext(&rng) % (uint64) (e + 1));
-			int64		t = order[e];
-
-			order[e] = order[k];
-			order[k] = t;
-		}
+		LpShuffle(order, n, &rng);
 
 		for (int64 start = 0; start < n; start += CHUNK)
 		{
@@ -338,7 +294,7 @@ LpFoldIn(const float *V, const float *bv, int32 n_items, const int32 *items, int
 		{
 			const float *vi = V + (int64) items[t] * dim;
 
-			if (!Pairwise(cfg->loss))
+			if (!LpLossPairwise(cfg->loss))
 			{
 				float		x = *bu + bv[items[t]];
 				float		g;
@@ -346,7 +302,7 @@ LpFoldIn(const float *V, const float *bv, int32 n_items, const int32 *items, int
 
 				for (int d = 0; d < dim; d++)
 					x += u[d] * vi[d];
-				g = PointGrad(cfg, x, 1.0f, &l);
+				g = LpPointGrad(cfg, x, 1.0f, &l);
 				for (int d = 0; d < dim; d++)
 					u[d] += lr * (g * vi[d] - cfg->reg * u[d]);
 				if (cfg->bias)
@@ -367,7 +323,7 @@ LpFoldIn(const float *V, const float *bv, int32 n_items, const int32 *items, int
 				if (j < 0)
 					continue;
 				vj = V + (int64) j * dim;
-				if (!Pairwise(cfg->loss))
+				if (!LpLossPairwise(cfg->loss))
 				{
 					float		x = *bu + bv[j];
 					float		g;
@@ -375,7 +331,7 @@ LpFoldIn(const float *V, const float *bv, int32 n_items, const int32 *items, int
 
 					for (int d = 0; d < dim; d++)
 						x += u[d] * vj[d];
-					g = PointGrad(cfg, x, 0.0f, &l);
+					g = LpPointGrad(cfg, x, 0.0f, &l);
 					for (int d = 0; d < dim; d++)
 						u[d] += lr * (g * vj[d] - cfg->reg * u[d]);
 					if (cfg->bias)
@@ -389,7 +345,7 @@ LpFoldIn(const float *V, const float *bv, int32 n_items, const int32 *items, int
 
 					for (int d = 0; d < dim; d++)
 						x += u[d] * (vi[d] - vj[d]);
-					g = PairGrad(cfg, x, &l);
+					g = LpPairGrad(cfg, x, &l);
 					for (int d = 0; d < dim; d++)
 						u[d] += lr * (g * (vi[d] - vj[d]) - cfg->reg * u[d]);
 				}

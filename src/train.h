@@ -10,6 +10,8 @@
 
 #include "postgres.h"
 
+#include <math.h>
+
 #include "graph.h"
 
 /* xoshiro256** state: fast, good enough for sampling, seedable */
@@ -116,7 +118,61 @@ typedef struct LpTrainConfig
 	float		lowrank_weight;
 	float		item_norm;
 	bool		item_term;		/* spectral and bipartite: the item-item term */
+	/* the LightGCN encoder (lightgcn.h): propagation layers, 0 = none */
+	int			layers;
 } LpTrainConfig;
+
+/*
+ * The losses, shared by the SGD trainer and the LightGCN encoder: the
+ * gradient of the log-likelihood (or of minus the error) with respect to a
+ * score, and the loss added to *loss.
+ */
+/* log(1 + exp(-x)) without overflow */
+static inline float
+LpSoftplusNeg(float x)
+{
+	return x > 0 ? log1pf(expf(-x)) : -x + log1pf(expf(x));
+}
+
+static inline float
+LpSigmoid(float x)
+{
+	return x >= 0 ? 1.0f / (1.0f + expf(-x)) : expf(x) / (1.0f + expf(x));
+}
+
+static inline bool
+LpLossPairwise(LpTrainLoss loss)
+{
+	return loss == LP_TRAIN_BPR || loss == LP_TRAIN_MARGIN;
+}
+
+/* pointwise: d(log-likelihood or -error)/ds for score s against target t */
+static inline float
+LpPointGrad(const LpTrainConfig *cfg, float s, float t, float *loss)
+{
+	if (cfg->loss == LP_TRAIN_MSE)
+	{
+		*loss += (s - t) * (s - t);
+		return t - s;
+	}
+	*loss += t > 0 ? LpSoftplusNeg(s) : LpSoftplusNeg(-s);
+	return t > 0 ? 1.0f - LpSigmoid(s) : -LpSigmoid(s);
+}
+
+/* pairwise: the same for the difference x = s_ui - s_uj */
+static inline float
+LpPairGrad(const LpTrainConfig *cfg, float x, float *loss)
+{
+	if (cfg->loss == LP_TRAIN_MARGIN)
+	{
+		if (x >= cfg->margin)
+			return 0.0f;
+		*loss += cfg->margin - x;
+		return 1.0f;
+	}
+	*loss += LpSoftplusNeg(x);
+	return 1.0f - LpSigmoid(x);
+}
 
 /*
  * The model being learnt.  U is n_src x dim, V is n_dst x dim (V == U and
@@ -153,6 +209,25 @@ typedef enum LpTrainResult
  */
 extern int32 LpNegative(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sampler,
 						const LpEmbeddings *emb, const float *pu, LpRng *rng, int32 u);
+
+/* how many negatives source u gets: `negatives`, or DSSLP's dynamic count */
+static inline int
+LpNegativeCount(const LpGraph *g, const LpTrainConfig *cfg, int32 u)
+{
+	float		k;
+
+	if (cfg->neg_mode != LP_NEG_DYNAMIC)
+		return cfg->negatives;
+	/* rarely seen nodes get more contrast, hubs fewer */
+	k = cfg->negatives * sqrtf(cfg->mean_degree / (float) Max(g->offsets[u + 1] - g->offsets[u], 1));
+	return Max(1, Min((int) (k + 0.5f), 4 * cfg->negatives));
+}
+
+/* entry_src[e] = the source node of CSR entry e (n_entries of them) */
+extern void LpEntrySources(const LpGraph *g, int32 *entry_src);
+
+/* a uniformly random permutation of order[0 .. n-1], in place */
+extern void LpShuffle(int64 *order, int64 n, LpRng *rng);
 
 /*
  * order (int64) and entry_src (int32) are n_entries scratch arrays: the

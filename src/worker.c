@@ -59,6 +59,7 @@
 #include "jobs.h"
 #include "linkpred.h"
 #include "options.h"
+#include "lightgcn.h"
 #include "spectral.h"
 #include "store.h"
 #include "train.h"
@@ -468,19 +469,24 @@ CheckTrainingMemory(JobRun *run, const LpLoadedGraph *loaded, const LpGraph *g, 
 	/* the spectral encoder's subspace (spectral.c), freed before storing */
 	double		spectral_b = run->opts.encoder == LP_ENCODER_SPECTRAL ?
 		4.0 * LpSpectralWorkFloats(g->n_src, g->n_dst, run->opts.dim) : 0;
+	/* LightGCN's base vectors, Adam moments, gradient and layers (lightgcn.c) */
+	double		gcn_b = run->opts.encoder == LP_ENCODER_LIGHTGCN ?
+		4.0 * LpLightGcnWorkFloats(g->n_src, g->n_dst, g->tied, run->opts.dim) +
+		LpLightGcnIndexBytes(g->n_src, g->n_dst, g->n_entries, g->tied) : 0;
 	double		total = graph_b + emb_b + scratch_b + keys_b + eval_b + index_b + head_b +
-		spectral_b;
+		spectral_b + gcn_b;
 
 	if (run->spec->max_memory_kb > 0 && total > (double) run->spec->max_memory_kb * 1024)
 		LpMemoryOverBudget("to train", total / (1 << 20), run->spec->max_memory_kb,
-						   psprintf("Graph %.1f MB, embeddings %.1f MB (%d x %.0f dimensions), sampling %.1f MB, ids %.1f MB%s%s%s%s.",
+						   psprintf("Graph %.1f MB, embeddings %.1f MB (%d x %.0f dimensions), sampling %.1f MB, ids %.1f MB%s%s%s%s%s.",
 									graph_b / (1 << 20), emb_b / (1 << 20),
 									g->n_src + (g->tied ? 0 : g->n_dst), dim,
 									scratch_b / (1 << 20), keys_b / (1 << 20),
 									eval_b > 0 ? psprintf(", evaluation %.0f MB", eval_b / (1 << 20)) : "",
 									index_b > 0 ? psprintf(", top-k index %.1f MB", index_b / (1 << 20)) : "",
 									head_b > 0 ? psprintf(", structural head fit %.1f MB", head_b / (1 << 20)) : "",
-									spectral_b > 0 ? psprintf(", spectral factorisation %.1f MB", spectral_b / (1 << 20)) : ""));
+									spectral_b > 0 ? psprintf(", spectral factorisation %.1f MB", spectral_b / (1 << 20)) : "",
+									gcn_b > 0 ? psprintf(", LightGCN training %.1f MB", gcn_b / (1 << 20)) : ""));
 }
 
 /*
@@ -691,10 +697,11 @@ RunJob(JobRun *run)
 	MemoryContextSwitchTo(old);
 
 	/* retraining continues from the serving version (never for a holdout:
-	 * that version has seen the test edges; nor for the spectral encoder,
-	 * which has no iterations to save) */
+	 * that version has seen the test edges; only for the matrix
+	 * factorisation: the spectral encoder has no iterations to save, and
+	 * LightGCN stores propagated vectors, not the base vectors it trains) */
 	if (run->opts.warm_start && spec->holdout == LP_HOLDOUT_NONE &&
-		run->opts.encoder != LP_ENCODER_SPECTRAL)
+		run->opts.encoder == LP_ENCODER_MF)
 	{
 		run->warm_nodes = WarmStart(run, &loaded, &emb);
 		if (run->warm_nodes > 0)

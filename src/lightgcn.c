@@ -1,0 +1,401 @@
+/*
+ * lightgcn.c: the LightGCN encoder (see lightgcn.h for the model).
+ *
+ * Vectors are kept stacked: rows 0 .. n_src - 1 are the users (nodes in
+ * their source role), rows n_src .. n_src + n_dst - 1 the items (target
+ * role); a tied graph has the first block only.  One smoothing routine,
+ * (I + A + ... + A^K) / (K + 1), serves the forward pass (base vectors to
+ * propagated ones) and the backward pass (the gradient back to the base
+ * vectors), because A is symmetric.
+ *
+ * A batch costs 2K sparse products over the whole graph, however few
+ * positives it holds, so batches are large: a sixty-fourth of an epoch,
+ * between LP_LIGHTGCN_MIN_BATCH and LP_LIGHTGCN_MAX_BATCH positives.
+ */
+#include "postgres.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "lightgcn.h"
+
+#define LP_LIGHTGCN_BATCHES 16
+#define LP_LIGHTGCN_MIN_BATCH 256
+#define LP_LIGHTGCN_MAX_BATCH 65536
+
+#define ADAM_B1 0.9f
+#define ADAM_B2 0.999f
+#define ADAM_EPS 1e-8f
+
+/* the stacked layout and the arrays carved from the work space */
+typedef struct Gcn
+{
+	const LpGraph *g;
+	int			dim;
+	int			layers;
+	int32		n_rows;			/* n_src (tied) or n_src + n_dst */
+	Size		n;				/* n_rows * dim */
+	const float *dinv;			/* n_rows: 1 / sqrt(degree), 0 for degree 0 */
+	const int64 *t_off;			/* untied: item -> users lists */
+	const int32 *t_src;
+	float	   *e0;				/* base vectors */
+	float	   *m;				/* Adam moments of e0 */
+	float	   *v;
+	float	   *e;				/* propagated vectors */
+	float	   *grad;			/* gradient: on e, then smoothed onto e0 */
+	float	   *t1;				/* smoothing scratch */
+	float	   *t2;
+	float	   *bm;				/* Adam moments of the biases (n_rows each) */
+	float	   *bv2;
+	float	   *bgrad;
+	float	   *count;			/* times each row was in the batch */
+} Gcn;
+
+static int32
+Rows(int32 n_src, int32 n_dst, bool tied)
+{
+	return tied ? n_src : n_src + n_dst;
+}
+
+Size
+LpLightGcnWorkFloats(int32 n_src, int32 n_dst, bool tied, int dim)
+{
+	Size		rows = Rows(n_src, n_dst, tied);
+
+	return 7 * rows * (Size) dim + 5 * rows;
+}
+
+Size
+LpLightGcnIndexBytes(int32 n_src, int32 n_dst, int64 n_entries, bool tied)
+{
+	return tied ? 0 : sizeof(int64) * ((Size) n_dst + 2) + sizeof(int32) * (Size) Max(n_entries, 1);
+}
+
+/* out rows r0 .. r0 + nr - 1 = D^-1/2 M D^-1/2 in, M's rows as CSR lists */
+static void
+SpMM(const Gcn *c, const int64 *off, const int32 *adj, int32 nr, int32 r0, int32 c0,
+	 const float *in, float *out)
+{
+	const int	dim = c->dim;
+
+	for (int32 r = 0; r < nr; r++)
+	{
+		float	   *o = out + (Size) (r0 + r) * dim;
+		float		dr = c->dinv[r0 + r];
+
+		memset(o, 0, sizeof(float) * dim);
+		for (int64 e = off[r]; e < off[r + 1]; e++)
+		{
+			int32		col = c0 + adj[e];
+			const float *x = in + (Size) col * dim;
+			float		w = dr * c->dinv[col];
+
+			for (int d = 0; d < dim; d++)
+				o[d] += w * x[d];
+		}
+	}
+}
+
+/* out = A in (every row) */
+static void
+Propagate(const Gcn *c, const float *in, float *out)
+{
+	const LpGraph *g = c->g;
+
+	if (g->tied)
+		SpMM(c, g->offsets, g->targets, g->n_src, 0, 0, in, out);
+	else
+	{
+		/* users from items, items from users */
+		SpMM(c, g->offsets, g->targets, g->n_src, 0, g->n_src, in, out);
+		SpMM(c, c->t_off, c->t_src, g->n_dst, g->n_src, 0, in, out);
+	}
+}
+
+/* x = (I + A + ... + A^K) x / (K + 1), in place */
+static void
+Smooth(const Gcn *c, float *x)
+{
+	const float *cur = x;
+	float	   *next = c->t1;
+	const float scale = 1.0f / (float) (c->layers + 1);
+
+	for (int k = 1; k <= c->layers; k++)
+	{
+		Propagate(c, cur, next);
+		/* x is read (as cur) only by the first product: safe to add into now */
+		for (Size i = 0; i < c->n; i++)
+			x[i] += next[i];
+		cur = next;
+		next = next == c->t1 ? c->t2 : c->t1;
+	}
+	for (Size i = 0; i < c->n; i++)
+		x[i] *= scale;
+}
+
+static void
+Forward(const Gcn *c)
+{
+	memcpy(c->e, c->e0, sizeof(float) * c->n);
+	Smooth(c, c->e);
+}
+
+/* one Adam step (ascent along g) on n parameters, step t (1-based) */
+static void
+Adam(float *p, const float *g, float *m, float *v, Size n, float lr, int64 t)
+{
+	float		c1 = 1.0f - powf(ADAM_B1, (float) t),
+				c2 = 1.0f - powf(ADAM_B2, (float) t);
+	float		step = lr * sqrtf(c2) / c1;
+
+	for (Size i = 0; i < n; i++)
+	{
+		m[i] = ADAM_B1 * m[i] + (1.0f - ADAM_B1) * g[i];
+		v[i] = ADAM_B2 * v[i] + (1.0f - ADAM_B2) * g[i] * g[i];
+		p[i] += step * m[i] / (sqrtf(v[i]) + ADAM_EPS);
+	}
+}
+
+static inline void
+Axpy(float a, const float *x, float *y, int dim)
+{
+	for (int d = 0; d < dim; d++)
+		y[d] += a * x[d];
+}
+
+/* the gradient of one positive u -> i (weight w) and its negatives */
+static float
+Accumulate(const Gcn *c, const LpTrainConfig *cfg, const LpSamplerState *sampler,
+		   const LpEmbeddings *cur, float *bu, float *bv, LpRng *rng, int32 u, int32 i, float w)
+{
+	const LpGraph *g = c->g;
+	const int	dim = c->dim;
+	const int32 item0 = g->tied ? 0 : g->n_src;
+	const float *pu = cur->U + (Size) u * dim;
+	const float *pi = cur->V + (Size) i * dim;
+	float	   *gu = c->grad + (Size) u * dim;
+	float	   *gi = c->grad + (Size) (item0 + i) * dim;
+	float		loss = 0;
+	int			negatives = LpNegativeCount(g, cfg, u);
+
+	c->count[u] += 1;
+	c->count[item0 + i] += 1;
+	if (!LpLossPairwise(cfg->loss))
+	{
+		float		s = 0,
+					gr;
+
+		for (int d = 0; d < dim; d++)
+			s += pu[d] * pi[d];
+		s += bu[u] + bv[i];
+		gr = LpPointGrad(cfg, s, cfg->loss == LP_TRAIN_MSE ? w : 1.0f, &loss);
+		if (cfg->loss == LP_TRAIN_BCE)
+			gr *= w;
+		Axpy(gr, pi, gu, dim);
+		Axpy(gr, pu, gi, dim);
+		c->bgrad[u] += gr;
+		c->bgrad[item0 + i] += gr;
+	}
+	for (int k = 0; k < negatives; k++)
+	{
+		int32		j = LpNegative(g, cfg, sampler, cur, pu, rng, u);
+		const float *pj;
+		float	   *gj;
+
+		if (j < 0)
+			continue;
+		pj = cur->V + (Size) j * dim;
+		gj = c->grad + (Size) (item0 + j) * dim;
+		c->count[item0 + j] += 1;
+		if (!LpLossPairwise(cfg->loss))
+		{
+			float		s = bu[u] + bv[j],
+						gr;
+
+			for (int d = 0; d < dim; d++)
+				s += pu[d] * pj[d];
+			gr = LpPointGrad(cfg, s, 0.0f, &loss);
+			Axpy(gr, pj, gu, dim);
+			Axpy(gr, pu, gj, dim);
+			c->bgrad[u] += gr;
+			c->bgrad[item0 + j] += gr;
+		}
+		else
+		{
+			float		x = bv[i] - bv[j],
+						l = 0,
+						gr;
+
+			for (int d = 0; d < dim; d++)
+				x += pu[d] * (pi[d] - pj[d]);
+			gr = LpPairGrad(cfg, x, &l) * w;
+			loss += l * w;
+			Axpy(gr, pi, gu, dim);
+			Axpy(-gr, pj, gu, dim);
+			Axpy(gr, pu, gi, dim);
+			Axpy(-gr, pu, gj, dim);
+			c->bgrad[item0 + i] += gr;
+			c->bgrad[item0 + j] -= gr;
+		}
+	}
+	return loss;
+}
+
+/* carve the work space and the transposed lists; dinv from the degrees */
+static void
+Carve(Gcn *c, const LpGraph *g, const LpTrainConfig *cfg, float *work, void *index)
+{
+	float	   *dinv;
+
+	memset(c, 0, sizeof(*c));
+	c->g = g;
+	c->dim = cfg->dim;
+	c->layers = cfg->layers;
+	c->n_rows = Rows(g->n_src, g->n_dst, g->tied);
+	c->n = (Size) c->n_rows * c->dim;
+	c->e0 = work;
+	c->m = c->e0 + c->n;
+	c->v = c->m + c->n;
+	c->e = c->v + c->n;
+	c->grad = c->e + c->n;
+	c->t1 = c->grad + c->n;
+	c->t2 = c->t1 + c->n;
+	c->bm = c->t2 + c->n;
+	c->bv2 = c->bm + c->n_rows;
+	c->bgrad = c->bv2 + c->n_rows;
+	c->count = c->bgrad + c->n_rows;
+	dinv = c->count + c->n_rows;
+	c->dinv = dinv;
+
+	for (int32 u = 0; u < g->n_src; u++)
+	{
+		int64		d = g->offsets[u + 1] - g->offsets[u];
+
+		dinv[u] = d > 0 ? 1.0f / sqrtf((float) d) : 0.0f;
+	}
+	if (!g->tied)
+	{
+		int64	   *off = index;
+		int32	   *src = (int32 *) (off + g->n_dst + 2);
+
+		/* item -> users by counting sort */
+		memset(off, 0, sizeof(int64) * ((Size) g->n_dst + 2));
+		for (int64 e = 0; e < g->n_entries; e++)
+			off[g->targets[e] + 2]++;
+		for (int32 i = 0; i < g->n_dst; i++)
+			off[i + 2] += off[i + 1];
+		for (int32 u = 0; u < g->n_src; u++)
+			for (int64 e = g->offsets[u]; e < g->offsets[u + 1]; e++)
+				src[off[g->targets[e] + 1]++] = u;
+		c->t_off = off;
+		c->t_src = src;
+		for (int32 i = 0; i < g->n_dst; i++)
+		{
+			int64		d = off[i + 1] - off[i];
+
+			dinv[g->n_src + i] = d > 0 ? 1.0f / sqrtf((float) d) : 0.0f;
+		}
+	}
+}
+
+LpTrainResult
+LpLightGcnTrain(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sampler,
+				LpEmbeddings *emb, int64 *order, int32 *entry_src, float *work, void *index,
+				LpProgressFn progress, void *arg, double *final_loss)
+{
+	Gcn			c;
+	LpRng		rng;
+	LpEmbeddings cur;
+	int64		n = g->n_entries;
+	int64		batch = Min(Max(n / LP_LIGHTGCN_BATCHES, LP_LIGHTGCN_MIN_BATCH),
+							LP_LIGHTGCN_MAX_BATCH);
+	int64		batches = (n + batch - 1) / Max(batch, 1);
+	int64		total = batches * cfg->epochs;
+	int64		t = 0;
+	float	   *bu = emb->bu;
+	float	   *bv = g->tied ? emb->bu : emb->bv;
+
+	Carve(&c, g, cfg, work, index);
+
+	/* base vectors: the caller's initialisation, stacked */
+	memcpy(c.e0, emb->U, sizeof(float) * g->n_src * (Size) c.dim);
+	if (!g->tied)
+		memcpy(c.e0 + (Size) g->n_src * c.dim, emb->V, sizeof(float) * g->n_dst * (Size) c.dim);
+	memset(c.m, 0, sizeof(float) * 2 * c.n);
+	memset(c.bm, 0, sizeof(float) * 2 * c.n_rows);
+
+	cur.dim = c.dim;
+	cur.U = c.e;
+	cur.V = g->tied ? c.e : c.e + (Size) g->n_src * c.dim;
+	cur.bu = bu;
+	cur.bv = bv;
+
+	LpRngSeed(&rng, cfg->seed);
+	LpEntrySources(g, entry_src);
+	for (int64 e = 0; e < n; e++)
+		order[e] = e;
+	Forward(&c);
+
+	*final_loss = 0;
+	for (int epoch = 1; epoch <= cfg->epochs; epoch++)
+	{
+		double		loss = 0;
+
+		LpShuffle(order, n, &rng);
+		for (int64 start = 0; start < n; start += batch)
+		{
+			int64		end = Min(start + batch, n);
+			float		lr = cfg->lr * (1.0f - 0.9f * (float) t / (float) Max(total, 1));
+
+			memset(c.grad, 0, sizeof(float) * c.n);
+			memset(c.bgrad, 0, sizeof(float) * 2 * c.n_rows);	/* and count */
+			for (int64 p = start; p < end; p++)
+			{
+				int64		e = order[p];
+
+				loss += Accumulate(&c, cfg, sampler, &cur, bu, bv, &rng, entry_src[e],
+								   g->targets[e], g->weights ? g->weights[e] : 1.0f);
+			}
+			if (isnan(loss) || isinf(loss))
+				return LP_TRAIN_DIVERGED;
+
+			/* back to the base vectors, L2 on the rows the batch used */
+			Smooth(&c, c.grad);
+			for (int32 r = 0; r < c.n_rows; r++)
+			{
+				float		k = c.count[r];
+
+				if (k > 0)
+				{
+					Axpy(-cfg->reg * k, c.e0 + (Size) r * c.dim, c.grad + (Size) r * c.dim, c.dim);
+					c.bgrad[r] -= cfg->reg * k * (r < g->n_src ? bu[r] : bv[r - g->n_src]);
+				}
+			}
+			t++;
+			Adam(c.e0, c.grad, c.m, c.v, c.n, lr, t);
+			if (cfg->bias)
+			{
+				/* the biases: the same step on copies stacked like the rows */
+				float	   *b = c.count;	/* count is spent: reuse it */
+
+				memcpy(b, bu, sizeof(float) * g->n_src);
+				if (!g->tied)
+					memcpy(b + g->n_src, bv, sizeof(float) * g->n_dst);
+				Adam(b, c.bgrad, c.bm, c.bv2, c.n_rows, lr, t);
+				memcpy(bu, b, sizeof(float) * g->n_src);
+				if (!g->tied)
+					memcpy(bv, b + g->n_src, sizeof(float) * g->n_dst);
+			}
+			Forward(&c);
+			if (progress && !progress(arg, epoch, (double) end / n, loss / end, end == n))
+				return LP_TRAIN_STOPPED;
+		}
+		*final_loss = loss / Max(n, 1);
+	}
+
+	/* the propagated vectors are the model */
+	memcpy(emb->U, c.e, sizeof(float) * g->n_src * (Size) c.dim);
+	if (!g->tied)
+		memcpy(emb->V, c.e + (Size) g->n_src * c.dim, sizeof(float) * g->n_dst * (Size) c.dim);
+	return LP_TRAIN_OK;
+}

@@ -11,6 +11,8 @@
 
 #include "postgres.h"
 
+#include <math.h>
+
 #include "keymap.h"
 
 typedef struct LpGraph
@@ -103,6 +105,34 @@ static inline bool
 LpGraphHasEdge(const LpGraph *g, int32 u, int32 v)
 {
 	return LpSortedContains(g->targets + g->offsets[u], g->offsets[u + 1] - g->offsets[u], v);
+}
+
+/* out[v] = 1 / sqrt(deg[v]), 0 for degree 0 (v < n) */
+static inline void
+LpInvSqrtDegrees(const int32 *deg, int32 n, float *out)
+{
+	for (int32 v = 0; v < n; v++)
+		out[v] = deg[v] > 0 ? 1.0f / sqrtf((float) deg[v]) : 0.0f;
+}
+
+/*
+ * The transpose of CSR lists (row r -> columns adj[off[r] .. off[r+1]))
+ * by counting sort: tadj[toff[c] .. toff[c+1]) lists the rows of column c,
+ * ascending.  toff has n_cols + 2 entries (the last is scratch), tadj one
+ * per entry.
+ */
+static inline void
+LpCsrTranspose(int32 n_rows, int32 n_cols, const int64 *off, const int32 *adj,
+			   int64 *toff, int32 *tadj)
+{
+	memset(toff, 0, sizeof(int64) * ((Size) n_cols + 2));
+	for (int64 e = 0; e < off[n_rows]; e++)
+		toff[adj[e] + 2]++;
+	for (int32 c = 0; c < n_cols; c++)
+		toff[c + 2] += toff[c + 1];
+	for (int32 r = 0; r < n_rows; r++)
+		for (int64 e = off[r]; e < off[r + 1]; e++)
+			tadj[toff[adj[e] + 1]++] = r;
 }
 
 #endif

@@ -14,6 +14,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "graph.h"
 #include "head.h"
 
 const char *const LpHeadFeatureNames[LP_HEAD_NFEAT] = {
@@ -562,18 +563,11 @@ LpHeurGraphBuild(LpHeurGraph *g, bool homogeneous, bool tied, int32 n_users, int
 
 	if (!homogeneous || !tied)
 	{
-		/* item -> users by counting sort; users come out ascending */
+		/* item -> users; users come out ascending */
 		int64	   *toff = alloc(sizeof(int64) * ((Size) n_items + 2));
 		int32	   *tadj = alloc(sizeof(int32) * Max(nnz, 1));
 
-		memset(toff, 0, sizeof(int64) * ((Size) n_items + 2));
-		for (int64 e = 0; e < nnz; e++)
-			toff[adj[e] + 2]++;
-		for (int32 i = 0; i < n_items; i++)
-			toff[i + 2] += toff[i + 1];
-		for (int32 u = 0; u < n_users; u++)
-			for (int64 e = off[u]; e < off[u + 1]; e++)
-				tadj[toff[adj[e] + 1]++] = u;
+		LpCsrTranspose(n_users, n_items, off, adj, toff, tadj);
 
 		if (!homogeneous)
 		{

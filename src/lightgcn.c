@@ -9,7 +9,7 @@
  * vectors), because A is symmetric.
  *
  * A batch costs 2K sparse products over the whole graph, however few
- * positives it holds, so batches are large: a sixty-fourth of an epoch,
+ * positives it holds, so batches are large: a sixteenth of an epoch,
  * between LP_LIGHTGCN_MIN_BATCH and LP_LIGHTGCN_MAX_BATCH positives.
  */
 #include "postgres.h"
@@ -267,34 +267,16 @@ Carve(Gcn *c, const LpGraph *g, const LpTrainConfig *cfg, float *work, void *ind
 	dinv = c->count + c->n_rows;
 	c->dinv = dinv;
 
-	for (int32 u = 0; u < g->n_src; u++)
-	{
-		int64		d = g->offsets[u + 1] - g->offsets[u];
-
-		dinv[u] = d > 0 ? 1.0f / sqrtf((float) d) : 0.0f;
-	}
+	LpInvSqrtDegrees(g->src_degree, g->n_src, dinv);
 	if (!g->tied)
 	{
 		int64	   *off = index;
 		int32	   *src = (int32 *) (off + g->n_dst + 2);
 
-		/* item -> users by counting sort */
-		memset(off, 0, sizeof(int64) * ((Size) g->n_dst + 2));
-		for (int64 e = 0; e < g->n_entries; e++)
-			off[g->targets[e] + 2]++;
-		for (int32 i = 0; i < g->n_dst; i++)
-			off[i + 2] += off[i + 1];
-		for (int32 u = 0; u < g->n_src; u++)
-			for (int64 e = g->offsets[u]; e < g->offsets[u + 1]; e++)
-				src[off[g->targets[e] + 1]++] = u;
+		LpCsrTranspose(g->n_src, g->n_dst, g->offsets, g->targets, off, src);
 		c->t_off = off;
 		c->t_src = src;
-		for (int32 i = 0; i < g->n_dst; i++)
-		{
-			int64		d = off[i + 1] - off[i];
-
-			dinv[g->n_src + i] = d > 0 ? 1.0f / sqrtf((float) d) : 0.0f;
-		}
+		LpInvSqrtDegrees(g->dst_degree, g->n_dst, dinv + g->n_src);
 	}
 }
 

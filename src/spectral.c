@@ -215,14 +215,6 @@ AllFinite(const float *x, Size n)
 	return true;
 }
 
-/* out[v] = deg[v]^-1/2, 0 for a node with no edges */
-static void
-InvSqrtDegrees(const int32 *deg, int32 n, float *out)
-{
-	for (int32 v = 0; v < n; v++)
-		out[v] = deg[v] > 0 ? 1.0f / sqrtf((float) deg[v]) : 0.0f;
-}
-
 /* w->Q (n x l) := an orthonormal basis of a random Gaussian subspace */
 static bool
 RandomStart(SpectralWork *w, int32 n, uint64 seed)
@@ -246,8 +238,8 @@ FitBipartite(const LpGraph *g, int dim, float lowrank_weight, uint64 seed, Spect
 	float	   *ru = U;			/* U and V double as the degree scalings until the end */
 	float	   *ri = V;
 
-	InvSqrtDegrees(g->src_degree, nu, ru);
-	InvSqrtDegrees(g->dst_degree, ni, ri);
+	LpInvSqrtDegrees(g->src_degree, nu, ru);
+	LpInvSqrtDegrees(g->dst_degree, ni, ri);
 	if (!RandomStart(w, ni, seed))
 		return LP_SPECTRAL_FAILED;
 	for (int it = 0; it < LP_SPECTRAL_ITERS; it++)
@@ -356,7 +348,7 @@ FitTied(const LpGraph *g, int dim, uint64 seed, SpectralWork *w,
 	float	   *d = U;			/* U doubles as the degree scaling until the end */
 	float		cut = 0.0f;
 
-	InvSqrtDegrees(g->src_degree, n, d);
+	LpInvSqrtDegrees(g->src_degree, n, d);
 	if (!RandomStart(w, n, seed))
 		return LP_SPECTRAL_FAILED;
 	for (int it = 0; it < LP_SPECTRAL_ITERS; it++)

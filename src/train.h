@@ -99,6 +99,16 @@ typedef enum LpNegMode
 	LP_NEG_DYNAMIC				/* count scaled by sqrt(mean degree / degree), 1 .. 4x */
 } LpNegMode;
 
+/* most layers an encoder (LightGCN, GraphSAGE) may have */
+#define LP_MAX_LAYERS 8
+
+typedef enum LpDecoder
+{
+	LP_DECODER_DOT,				/* U[u] . V[v] */
+	LP_DECODER_BILINEAR,		/* h_u' R h_v, R a learnt dim x dim matrix */
+	LP_DECODER_MLP				/* w2' relu(W1 [h_u; h_v; h_u * h_v] + b1) + b2 */
+} LpDecoder;
+
 typedef struct LpTrainConfig
 {
 	int			dim;
@@ -118,8 +128,14 @@ typedef struct LpTrainConfig
 	float		lowrank_weight;
 	float		item_norm;
 	bool		item_term;		/* spectral and bipartite: the item-item term */
-	/* the LightGCN encoder (lightgcn.h): propagation layers, 0 = none */
+	/* the LightGCN and GraphSAGE encoders: layers, 0 = neither */
 	int			layers;
+	/* GraphSAGE (sage.h): learned weights over sampled neighbourhoods */
+	bool		sage;
+	int			fanout[LP_MAX_LAYERS];	/* neighbours sampled per node, hop 1 first */
+	/* the decoder that scores a pair of vectors */
+	LpDecoder	decoder;
+	int			hidden;			/* LP_DECODER_MLP: width of the hidden layer */
 } LpTrainConfig;
 
 /*

@@ -45,6 +45,7 @@ SELECT linkpred_train('x', 'events', 'user_id', 'item_id', options => '{"feature
 SELECT linkpred_train('x', 'events', 'user_id', 'item_id', options => '{"bias": 1}');
 SELECT linkpred_train('x', 'events', 'user_id', 'item_id', options => '[1, 2]');
 SELECT linkpred_train('x', 'events', 'user_id', 'item_id', options => '{"directed": true}');
+SELECT linkpred_train('x', 'events', 'user_id', 'item_id', options => '{"encoder": "lightgcn", "decoder": "bilinear"}');
 
 -- a relation whose name needs quoting trains like any other
 CREATE TABLE "my events; DROP TABLE events" ("User Id" int, "item" int);

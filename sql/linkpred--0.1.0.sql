@@ -49,6 +49,9 @@ CREATE TABLE linkpred.version_catalog (
     -- the structural decoder head (src/head.h): mean, scale and weight of
     -- each feature, then the bias; NULL = the plain embedding score
     head            real[],
+    -- the decoder's learnt weights (src/train.h): for "bilinear" the
+    -- relation matrix R, dim x dim, row-major; NULL = the dot product
+    decoder         real[],
     -- the approximate top-k index of the items (src/ann.h), built when the
     -- model has at least linkpred.ann_min_items items and no head; NULL =
     -- top-k is always exact
@@ -179,7 +182,8 @@ COMMENT ON VIEW linkpred.models IS 'trained models: source, active version, size
 
 CREATE VIEW linkpred.versions WITH (security_barrier) AS
 SELECT v.model, v.version, v.version = m.active_version AS active, v.job_id,
-       v.created_at, v.dim, v.n_users, v.n_items, v.n_edges, v.options, v.metrics
+       v.created_at, v.dim, v.n_users, v.n_items, v.n_edges, v.options, v.metrics,
+       v.decoder
 FROM linkpred.version_catalog v
 JOIN linkpred.model_catalog m ON m.name = v.model
 WHERE pg_catalog.pg_has_role(m.owner, 'USAGE');

@@ -127,6 +127,46 @@ LpCachedModels(int *n)
 	return cached;
 }
 
+/*
+ * The bilinear decoder's R (version_catalog.decoder): U becomes the users'
+ * queries R' U[u], in a new array when U was also the tied model's V.
+ */
+static void
+LoadRelation(LpServingModel *m)
+{
+	Oid			t[2] = {TEXTOID, INT4OID};
+	Datum		v[2];
+	Datum		d;
+	bool		isnull = true;
+	ArrayType  *a = NULL;
+	float	   *q;
+
+	v[0] = CStringGetTextDatum(m->name);
+	v[1] = Int32GetDatum(m->version);
+	LpSpiExec("SELECT decoder FROM linkpred.version_catalog WHERE model = $1 AND version = $2",
+			  2, t, v, NULL, true);
+	if (SPI_processed == 1)
+	{
+		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+		if (!isnull)
+			a = DatumGetArrayTypeP(d);
+	}
+	if (a == NULL || ARR_NDIM(a) != 1 || ARR_HASNULL(a) || ARR_ELEMTYPE(a) != FLOAT4OID ||
+		ARR_DIMS(a)[0] != m->dim * m->dim)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("embeddings of model \"%s\" version %d are damaged", m->name, m->version),
+				 errdetail("Its bilinear decoder needs a relation matrix of %d x %d reals in linkpred.version_catalog.decoder.",
+						   m->dim, m->dim),
+				 errhint("Retrain the model.")));
+	q = MemoryContextAllocHuge(m->data_cxt, sizeof(float) * (Size) m->n_users * m->dim);
+	LpBilinearQueries(m->U, m->n_users, m->dim, (const float *) ARR_DATA_PTR(a), q);
+	if (!m->tied)
+		pfree(m->U);
+	m->U = q;
+	SPI_freetuptable(SPI_tuptable);
+}
+
 /* the version's arrays and id maps into m->data_cxt */
 static void
 LoadEmbeddings(LpServingModel *m)
@@ -159,6 +199,7 @@ LoadEmbeddings(LpServingModel *m)
 		m->bv = MemoryContextAllocHuge(dcxt, sizeof(float) * (Size) m->n_items);
 		m->ideg = MemoryContextAllocHuge(dcxt, sizeof(int32) * (Size) m->n_items);
 	}
+	/* rows are read into U (node vectors h) and turned into queries below */
 
 	old = MemoryContextSwitchTo(dcxt);
 	{
@@ -255,6 +296,8 @@ LoadEmbeddings(LpServingModel *m)
 	}
 	SPI_cursor_close(portal);
 	m->n_seen = seen_used;
+	if (m->decoder == LP_DECODER_BILINEAR)
+		LoadRelation(m);
 	if (m->ukeys->n != m->n_users || m->ikeys->n != m->n_items)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
@@ -364,6 +407,7 @@ Resolve(const char *requested)
 	hdr.n_items = (int32) row.n_items;
 	hdr.homogeneous = !opts.bipartite;
 	hdr.tied = hdr.homogeneous && !opts.directed;
+	hdr.decoder = opts.decoder;
 	strlcpy(hdr.src_column, row.src_column, NAMEDATALEN);
 	strlcpy(hdr.dst_column, row.dst_column, NAMEDATALEN);
 	hdr.source = row.source;

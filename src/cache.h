@@ -19,6 +19,7 @@
 #include "ann.h"
 #include "head.h"
 #include "keymap.h"
+#include "train.h"
 
 typedef struct LpServingModel
 {
@@ -32,11 +33,12 @@ typedef struct LpServingModel
 	Oid			user_type;
 	Oid			item_type;
 	bool		homogeneous;
-	bool		tied;			/* one table: U == V */
+	bool		tied;			/* undirected homogeneous: one node table, U == V */
+	LpDecoder	decoder;		/* the dot product, or bilinear: U holds R' h_u */
 	int			dim;
 	int32		n_users;
 	int32		n_items;
-	float	   *U;
+	float	   *U;				/* the vectors users query with (LpModelOneArray) */
 	float	   *V;
 	float	   *bu;
 	float	   *bv;
@@ -73,6 +75,17 @@ typedef struct LpServingModel
 	LocalTransactionId pin_lxid;	/* the local transaction that holds its pin */
 	bool		fallback_noticed;	/* the "not shared" NOTICE was given */
 } LpServingModel;
+
+/*
+ * Whether U and V are one array.  A tied model's node table serves both,
+ * except under the bilinear decoder: there U holds each node's query
+ * R' h (so every serving path is the dot product's) and V the vectors h.
+ */
+static inline bool
+LpModelOneArray(const LpServingModel *m)
+{
+	return m->tied && m->decoder == LP_DECODER_DOT;
+}
 
 /* the models this backend has cached (for linkpred_cache_status) */
 extern LpServingModel **LpCachedModels(int *n);

@@ -60,6 +60,40 @@ SpectralStep(void *arg, int step, int steps)
 	return sp->progress(sp->arg, step, 1.0, 0.0, true);
 }
 
+void
+LpEmbeddingsAlloc(const LpGraph *g, const LpTrainConfig *cfg, LpEmbeddings *emb)
+{
+	bool		bilinear = cfg->decoder == LP_DECODER_BILINEAR;
+	bool		one_table = g->tied || (bilinear && g->homogeneous);
+
+	memset(emb, 0, sizeof(*emb));
+	emb->dim = cfg->dim;
+	emb->U = PallocHuge(sizeof(float) * (Size) g->n_src * emb->dim);
+	emb->bu = PallocHuge(sizeof(float) * (Size) g->n_src);
+	emb->V = one_table ? emb->U : PallocHuge(sizeof(float) * (Size) g->n_dst * emb->dim);
+	emb->bv = g->tied ? emb->bu : PallocHuge(sizeof(float) * (Size) g->n_dst);
+	/* untied initialisation on one table: V's draw overwrites U's, bv is zeroed */
+	LpInitEmbeddings(emb, g->n_src, g->n_dst, g->tied, cfg->seed);
+	if (bilinear)
+	{
+		emb->R = palloc(sizeof(float) * emb->dim * emb->dim);
+		emb->R_state = palloc(sizeof(float) * LP_BILINEAR_STATE_FLOATS(emb->dim));
+		LpBilinearInit(emb->R, emb->dim);
+	}
+}
+
+float *
+LpEmbeddingsQueries(const LpEmbeddings *emb, const LpTrainConfig *cfg, int32 n_src)
+{
+	float	   *q;
+
+	if (cfg->decoder != LP_DECODER_BILINEAR)
+		return emb->U;
+	q = PallocHuge(sizeof(float) * (Size) n_src * emb->dim);
+	LpBilinearQueries(emb->U, n_src, emb->dim, emb->R, q);
+	return q;
+}
+
 int
 LpFitEpochs(const LpTrainConfig *cfg)
 {
@@ -160,20 +194,7 @@ LpFitHead(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *samp
 						   g->n_edges),
 				 errhint("Set \"features\": \"none\" in the options.")));
 
-	emb.dim = cfg->dim;
-	emb.U = PallocHuge(sizeof(float) * (Size) g->n_src * emb.dim);
-	emb.bu = PallocHuge(sizeof(float) * (Size) g->n_src);
-	if (g->tied)
-	{
-		emb.V = emb.U;
-		emb.bv = emb.bu;
-	}
-	else
-	{
-		emb.V = PallocHuge(sizeof(float) * (Size) g->n_dst * emb.dim);
-		emb.bv = PallocHuge(sizeof(float) * (Size) g->n_dst);
-	}
-	LpInitEmbeddings(&emb, g->n_src, g->n_dst, g->tied, cfg->seed);
+	LpEmbeddingsAlloc(g, cfg, &emb);
 	result = LpFitEmbeddings(&split.train, cfg, sampler, &emb, order, entry_src, progress, arg,
 							 &loss);
 	if (result != LP_TRAIN_OK)
@@ -184,7 +205,7 @@ LpFitHead(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *samp
 	/* the embedding feature exactly as evaluation and serving compute it */
 	ee.dim = emb.dim;
 	ee.n_items = g->n_dst;
-	ee.U = emb.U;
+	ee.U = LpEmbeddingsQueries(&emb, cfg, g->n_src);
 	ee.V = emb.V;
 	ee.bu = emb.bu;
 	ee.bv = emb.bv;

@@ -25,6 +25,21 @@ extern LpTrainResult LpFitEmbeddings(const LpGraph *g, const LpTrainConfig *cfg,
 									 int64 *order, int32 *entry_src, LpProgressFn progress,
 									 void *arg, double *final_loss);
 
+/*
+ * The arrays of a model of g under cfg, in the current memory context,
+ * initialised (LpInitEmbeddings; R the identity): one vector table when
+ * the graph is tied or the decoder is bilinear on a homogeneous graph, a
+ * table per side otherwise; R and its training state for the bilinear
+ * decoder.
+ */
+extern void LpEmbeddingsAlloc(const LpGraph *g, const LpTrainConfig *cfg, LpEmbeddings *emb);
+
+/*
+ * The user vectors serving dots with V: emb->U itself, or for the bilinear
+ * decoder R' U[u] of every user, in a new array (current memory context).
+ */
+extern float *LpEmbeddingsQueries(const LpEmbeddings *emb, const LpTrainConfig *cfg, int32 n_src);
+
 /* the epochs LpFitEmbeddings reports for cfg (cfg->epochs for SGD) */
 extern int	LpFitEpochs(const LpTrainConfig *cfg);
 

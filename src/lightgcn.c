@@ -23,10 +23,6 @@
 #define LP_LIGHTGCN_MIN_BATCH 256
 #define LP_LIGHTGCN_MAX_BATCH 65536
 
-#define ADAM_B1 0.9f
-#define ADAM_B2 0.999f
-#define ADAM_EPS 1e-8f
-
 /* the stacked layout and the arrays carved from the work space */
 typedef struct Gcn
 {
@@ -138,22 +134,6 @@ Forward(const Gcn *c)
 {
 	memcpy(c->e, c->e0, sizeof(float) * c->n);
 	Smooth(c, c->e);
-}
-
-/* one Adam step (ascent along g) on n parameters, step t (1-based) */
-static void
-Adam(float *p, const float *g, float *m, float *v, Size n, float lr, int64 t)
-{
-	float		c1 = 1.0f - powf(ADAM_B1, (float) t),
-				c2 = 1.0f - powf(ADAM_B2, (float) t);
-	float		step = lr * sqrtf(c2) / c1;
-
-	for (Size i = 0; i < n; i++)
-	{
-		m[i] = ADAM_B1 * m[i] + (1.0f - ADAM_B1) * g[i];
-		v[i] = ADAM_B2 * v[i] + (1.0f - ADAM_B2) * g[i] * g[i];
-		p[i] += step * m[i] / (sqrtf(v[i]) + ADAM_EPS);
-	}
 }
 
 static inline void
@@ -354,7 +334,7 @@ LpLightGcnTrain(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState
 				}
 			}
 			t++;
-			Adam(c.e0, c.grad, c.m, c.v, c.n, lr, t);
+			LpAdam(c.e0, c.grad, c.m, c.v, c.n, lr, t);
 			if (cfg->bias)
 			{
 				/* the biases: the same step on copies stacked like the rows */
@@ -363,7 +343,7 @@ LpLightGcnTrain(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState
 				memcpy(b, bu, sizeof(float) * g->n_src);
 				if (!g->tied)
 					memcpy(b + g->n_src, bv, sizeof(float) * g->n_dst);
-				Adam(b, c.bgrad, c.bm, c.bv2, c.n_rows, lr, t);
+				LpAdam(b, c.bgrad, c.bm, c.bv2, c.n_rows, lr, t);
 				memcpy(bu, b, sizeof(float) * g->n_src);
 				if (!g->tied)
 					memcpy(bv, b + g->n_src, sizeof(float) * g->n_dst);

@@ -47,12 +47,14 @@ static const char *const loss_names[] = {"bpr", "bce", "margin", "mse", NULL};
 static const char *const sampler_names[] = {"uniform", "degree", "inbatch", "hard", "dynamic", NULL};
 static const char *const features_names[] = {"auto", "none", "structural", NULL};
 static const char *const encoder_names[] = {"mf", "spectral", "lightgcn", NULL};
+static const char *const decoder_names[] = {"dot", "bilinear", NULL};
 
 #define OFF(f) offsetof(LpOptions, f)
 
 static const OptDef LpOptionTable[] = {
 	{"encoder", OPT_ENUM, 0, 0, OFF(encoder), encoder_names, "mf, spectral or lightgcn"},
-	{"dim", OPT_INT, 1, 1024, OFF(dim), NULL, "embedding dimension"},
+	{"decoder", OPT_ENUM, 0, 0, OFF(decoder), decoder_names, "dot or bilinear"},
+	{"dim", OPT_INT, 1, LP_MAX_DIM, OFF(dim), NULL, "embedding dimension"},
 	{"epochs", OPT_INT, 1, 100000, OFF(epochs), NULL, "passes over the edges"},
 	{"lr", OPT_REAL, 1e-6, 10, OFF(lr), NULL, "initial learning rate"},
 	{"reg", OPT_REAL, 0, 10, OFF(reg), NULL, "L2 regularisation"},
@@ -81,6 +83,7 @@ static void
 SetDefaults(LpOptions *o)
 {
 	o->encoder = LP_ENCODER_MF;
+	o->decoder = LP_DECODER_DOT;
 	o->dim = 64;
 	o->epochs = 40;
 	o->lr = 0.05;
@@ -322,6 +325,13 @@ LpOptionsParse(Jsonb *json, LpOptions *opts)
 				 errmsg("encoder \"spectral\" does not apply to directed graphs"),
 				 errdetail("It factorises a symmetric matrix: the user x item matrix of a bipartite graph, or the adjacency of an undirected one."),
 				 errhint("Use \"encoder\": \"mf\" for a directed graph.")));
+	if (opts->decoder == LP_DECODER_BILINEAR && opts->encoder != LP_ENCODER_MF)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("decoder \"bilinear\" is not available with encoder \"%s\"",
+						encoder_names[opts->encoder]),
+				 errdetail("The bilinear decoder is trained with the matrix factorisation."),
+				 errhint("Use \"encoder\": \"mf\" with \"decoder\": \"bilinear\", or the dot decoder.")));
 	ApplyEncoderDefaults(opts, given);
 }
 
@@ -408,4 +418,5 @@ LpOptionsToTrainConfig(const LpOptions *opts, LpTrainConfig *cfg)
 	cfg->item_norm = (float) opts->item_norm;
 	cfg->item_term = cfg->spectral && opts->bipartite;
 	cfg->layers = opts->encoder == LP_ENCODER_LIGHTGCN ? opts->layers : 0;
+	cfg->decoder = opts->decoder;
 }

@@ -11,6 +11,8 @@
 #include "postgres.h"
 #include "utils/jsonb.h"
 
+#include "train.h"
+
 typedef enum LpLoss
 {
 	LP_LOSS_BPR,
@@ -45,6 +47,7 @@ typedef enum LpEncoder
 typedef struct LpOptions
 {
 	LpEncoder	encoder;
+	LpDecoder	decoder;		/* how a pair of vectors is scored (train.h) */
 	int			dim;			/* embedding dimension */
 	int			epochs;			/* passes over the training edges */
 	double		lr;				/* initial SGD learning rate */

@@ -555,15 +555,14 @@ Layout(const LpServingModel *m, BlobHeader *h)
 	h->U = Place(&off, sizeof(float) * (Size) m->n_users * m->dim);
 	h->bu = Place(&off, sizeof(float) * (Size) m->n_users);
 	h->udeg = Place(&off, sizeof(int32) * (Size) m->n_users);
+	h->V = LpModelOneArray(m) ? h->U : Place(&off, sizeof(float) * (Size) m->n_items * m->dim);
 	if (m->tied)
 	{
-		h->V = h->U;
 		h->bv = h->bu;
 		h->ideg = h->udeg;
 	}
 	else
 	{
-		h->V = Place(&off, sizeof(float) * (Size) m->n_items * m->dim);
 		h->bv = Place(&off, sizeof(float) * (Size) m->n_items);
 		h->ideg = Place(&off, sizeof(int32) * (Size) m->n_items);
 	}
@@ -596,9 +595,10 @@ WriteBlob(const LpServingModel *m, BlobHeader *h, char *base)
 	CopyIn(base, h->U, m->U, sizeof(float) * (Size) m->n_users * m->dim);
 	CopyIn(base, h->bu, m->bu, sizeof(float) * (Size) m->n_users);
 	CopyIn(base, h->udeg, m->udeg, sizeof(int32) * (Size) m->n_users);
+	if (!LpModelOneArray(m))
+		CopyIn(base, h->V, m->V, sizeof(float) * (Size) m->n_items * m->dim);
 	if (!m->tied)
 	{
-		CopyIn(base, h->V, m->V, sizeof(float) * (Size) m->n_items * m->dim);
 		CopyIn(base, h->bv, m->bv, sizeof(float) * (Size) m->n_items);
 		CopyIn(base, h->ideg, m->ideg, sizeof(int32) * (Size) m->n_items);
 	}

@@ -226,12 +226,17 @@ LpStoreVersion(const LpStoreRequest *req)
 	}
 	else
 		n[16] = 'n';
+	t[17] = FLOAT4ARRAYOID;
+	if (req->opts->decoder == LP_DECODER_BILINEAR)
+		v[17] = PointerGetDatum(FloatArray(emb->R, emb->dim * emb->dim));
+	else
+		n[17] = 'n';
 	LpSpiExec("INSERT INTO linkpred.version_catalog (model, version, job_id, dim, n_users,"
 			  " n_items, n_edges, options, metrics, source, src_column, dst_column,"
-			  " weight_column, user_type, item_type, head, ann)"
+			  " weight_column, user_type, item_type, head, ann, decoder)"
 			  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9::jsonb, $10::regclass,"
-			  " $11, $12, $13, $14::regtype, $15::regtype, $16, $17)",
-			  17, t, v, n, false);
+			  " $11, $12, $13, $14::regtype, $15::regtype, $16, $17, $18)",
+			  18, t, v, n, false);
 	if (req->ann)
 		pfree(DatumGetPointer(v[16]));
 

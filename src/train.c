@@ -14,6 +14,16 @@
  * tenth of its start over the run (word2vec's schedule), which needs no
  * per-parameter state.  An edge weight w multiplies the positive's gradient.
  *
+ * The bilinear decoder, s(u,v) = U[u]' R V[v] + biases, uses the same loop:
+ * a step first forms u's query q = R' U[u], after which every score of the
+ * step is a dot product q.V[v] and the item rows are updated as above.  The
+ * gradient with respect to q, summed over the step's pairs, is carried back
+ * to U[u] (times R) and to R (an outer product with U[u]).  R is one matrix
+ * shared by every step, so its gradient is summed over LP_BILINEAR_BATCH
+ * positives and applied by Adam (LP_BILINEAR_LR_SCALE times the learning
+ * rate): per-sample SGD on a shared parameter would let each step's noise
+ * move every score.
+ *
  * This file never calls PostgreSQL; the caller's progress callback is the
  * only way out mid-run, and it is called between chunks, never inside one.
  */
@@ -24,6 +34,76 @@
 #include "train.h"
 
 #define CHUNK 65536
+
+/* positives per Adam step on the bilinear decoder's R (CHUNK is a multiple) */
+#define LP_BILINEAR_BATCH 256
+#define LP_BILINEAR_LR_SCALE 0.01f
+
+#define ADAM_B1 0.9f
+#define ADAM_B2 0.999f
+#define ADAM_EPS 1e-8f
+
+void
+LpAdam(float *p, const float *g, float *m, float *v, Size n, float lr, int64 t)
+{
+	float		c1 = 1.0f - powf(ADAM_B1, (float) t),
+				c2 = 1.0f - powf(ADAM_B2, (float) t);
+	float		step = lr * sqrtf(c2) / c1;
+
+	for (Size i = 0; i < n; i++)
+	{
+		m[i] = ADAM_B1 * m[i] + (1.0f - ADAM_B1) * g[i];
+		v[i] = ADAM_B2 * v[i] + (1.0f - ADAM_B2) * g[i] * g[i];
+		p[i] += step * m[i] / (sqrtf(v[i]) + ADAM_EPS);
+	}
+}
+
+void
+LpBilinearInit(float *R, int dim)
+{
+	memset(R, 0, sizeof(float) * dim * dim);
+	for (int a = 0; a < dim; a++)
+		R[a * dim + a] = 1.0f;
+}
+
+/* q = R' p: row a of R scaled by p[a], summed (contiguous rows) */
+static inline void
+RelTransposeTimes(const float *R, const float *p, int dim, float *q)
+{
+	memset(q, 0, sizeof(float) * dim);
+	for (int a = 0; a < dim; a++)
+	{
+		const float *r = R + (Size) a * dim;
+		float		pa = p[a];
+
+		for (int b = 0; b < dim; b++)
+			q[b] += r[b] * pa;
+	}
+}
+
+/*
+ * An undirected graph's relation is symmetric: its R gets the symmetric
+ * part of each gradient, so s(u,v) = s(v,u) holds exactly, not just on
+ * average over the two directions every edge is trained in.
+ */
+static void
+Symmetrise(float *m, int dim)
+{
+	for (int a = 0; a < dim; a++)
+		for (int b = a + 1; b < dim; b++)
+		{
+			float		s = 0.5f * (m[a * dim + b] + m[b * dim + a]);
+
+			m[a * dim + b] = m[b * dim + a] = s;
+		}
+}
+
+void
+LpBilinearQueries(const float *U, int32 n, int dim, const float *R, float *Q)
+{
+	for (int32 u = 0; u < n; u++)
+		RelTransposeTimes(R, U + (Size) u * dim, dim, Q + (Size) u * dim);
+}
 
 void
 LpInitEmbeddings(LpEmbeddings *emb, int32 n_src, int32 n_dst, bool tied, uint64 seed)
@@ -208,6 +288,112 @@ Step(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sampler,
 	return loss;
 }
 
+/*
+ * One positive u -> i with its negatives under the bilinear decoder; q and
+ * gq are dim floats of scratch.  R's gradient is added to emb->R_state.
+ */
+static float
+StepBilinear(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sampler,
+			 LpEmbeddings *emb, LpRng *rng, int32 u, int32 i, float w, float lr,
+			 float *q, float *gq)
+{
+	const int	dim = cfg->dim;
+	const float reg = cfg->reg;
+	float	   *pu = emb->U + (int64) u * dim;
+	float	   *pi = emb->V + (int64) i * dim;
+	float	   *rgrad = emb->R_state;
+	float		loss = 0;
+	int			negatives = LpNegativeCount(g, cfg, u);
+
+	RelTransposeTimes(emb->R, pu, dim, q);
+	memset(gq, 0, sizeof(float) * dim);
+
+	if (!LpLossPairwise(cfg->loss))
+	{
+		float		gr = LpPointGrad(cfg, Score(emb, dim, q, u, i), cfg->loss == LP_TRAIN_MSE ? w : 1.0f,
+								   &loss);
+
+		if (cfg->loss == LP_TRAIN_BCE)
+			gr *= w;
+		for (int d = 0; d < dim; d++)
+		{
+			gq[d] += gr * pi[d];
+			pi[d] += lr * (gr * q[d] - reg * pi[d]);
+		}
+		if (cfg->bias)
+		{
+			emb->bu[u] += lr * (gr - reg * emb->bu[u]);
+			emb->bv[i] += lr * (gr - reg * emb->bv[i]);
+		}
+	}
+
+	for (int n = 0; n < negatives; n++)
+	{
+		int32		j = LpNegative(g, cfg, sampler, emb, q, rng, u);
+		float	   *pj;
+
+		if (j < 0)
+			continue;
+		pj = emb->V + (int64) j * dim;
+		if (!LpLossPairwise(cfg->loss))
+		{
+			float		gr = LpPointGrad(cfg, Score(emb, dim, q, u, j), 0.0f, &loss);
+
+			for (int d = 0; d < dim; d++)
+			{
+				gq[d] += gr * pj[d];
+				pj[d] += lr * (gr * q[d] - reg * pj[d]);
+			}
+			if (cfg->bias)
+			{
+				emb->bu[u] += lr * (gr - reg * emb->bu[u]);
+				emb->bv[j] += lr * (gr - reg * emb->bv[j]);
+			}
+		}
+		else
+		{
+			float		x = 0;
+			float		gr;
+			float		l = 0;
+
+			for (int d = 0; d < dim; d++)
+				x += q[d] * (pi[d] - pj[d]);
+			if (cfg->bias)
+				x += emb->bv[i] - emb->bv[j];
+			gr = LpPairGrad(cfg, x, &l) * w;
+			loss += l * w;
+			for (int d = 0; d < dim; d++)
+			{
+				gq[d] += gr * (pi[d] - pj[d]);
+				pi[d] += lr * (gr * q[d] - reg * pi[d]);
+				pj[d] += lr * (-gr * q[d] - reg * pj[d]);
+			}
+			if (cfg->bias)
+			{
+				emb->bv[i] += lr * (gr - reg * emb->bv[i]);
+				emb->bv[j] += lr * (-gr - reg * emb->bv[j]);
+			}
+		}
+	}
+
+	/* carry gq back: d/dU[u] = R gq, d/dR = U[u] gq' (taken before U[u] moves) */
+	for (int a = 0; a < dim; a++)
+	{
+		const float *r = emb->R + (Size) a * dim;
+		float	   *rg = rgrad + (Size) a * dim;
+		float		pa = pu[a];
+		float		s = 0;
+
+		for (int b = 0; b < dim; b++)
+		{
+			s += r[b] * gq[b];
+			rg[b] += pa * gq[b];
+		}
+		pu[a] += lr * (s - reg * pa);
+	}
+	return loss;
+}
+
 void
 LpEntrySources(const LpGraph *g, int32 *entry_src)
 {
@@ -239,7 +425,14 @@ LpTrain(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sample
 	int64		n = g->n_entries;
 	int64		total_steps = n * cfg->epochs;
 	int64		step = 0;
+	bool		bilinear = cfg->decoder == LP_DECODER_BILINEAR;
+	const Size	dd = (Size) cfg->dim * cfg->dim;
+	int64		r_steps = 0;
+	float		q[LP_MAX_DIM];
+	float		gq[LP_MAX_DIM];
 
+	if (bilinear)
+		memset(emb->R_state, 0, sizeof(float) * LP_BILINEAR_STATE_FLOATS(cfg->dim));
 	LpRngSeed(&rng, cfg->seed);
 	LpEntrySources(g, entry_src);
 	for (int64 e = 0; e < n; e++)
@@ -261,8 +454,27 @@ LpTrain(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sample
 				int64		e = order[p];
 				float		lr = cfg->lr * (1.0f - 0.9f * (float) step / (float) total_steps);
 
-				loss += Step(g, cfg, sampler, emb, &rng, entry_src[e], g->targets[e],
-							 g->weights ? g->weights[e] : 1.0f, lr);
+				if (!bilinear)
+				{
+					loss += Step(g, cfg, sampler, emb, &rng, entry_src[e], g->targets[e],
+								 g->weights ? g->weights[e] : 1.0f, lr);
+					continue;
+				}
+				loss += StepBilinear(g, cfg, sampler, emb, &rng, entry_src[e], g->targets[e],
+									 g->weights ? g->weights[e] : 1.0f, lr, q, gq);
+				if ((p + 1) % LP_BILINEAR_BATCH == 0 || p + 1 == n)
+				{
+					/* the batch's summed gradient, averaged, and cleared */
+					float	   *rg = emb->R_state;
+
+					for (Size k = 0; k < dd; k++)
+						rg[k] /= LP_BILINEAR_BATCH;
+					if (g->tied)
+						Symmetrise(rg, cfg->dim);
+					LpAdam(emb->R, rg, rg + dd, rg + 2 * dd, dd,
+						   lr * LP_BILINEAR_LR_SCALE, ++r_steps);
+					memset(rg, 0, sizeof(float) * dd);
+				}
 			}
 			if (isnan(loss) || isinf(loss))
 				return LP_TRAIN_DIVERGED;

@@ -99,8 +99,9 @@ typedef enum LpNegMode
 	LP_NEG_DYNAMIC				/* count scaled by sqrt(mean degree / degree), 1 .. 4x */
 } LpNegMode;
 
-/* most layers an encoder (LightGCN, GraphSAGE) may have */
+/* most layers an encoder (LightGCN, GraphSAGE) may have; the largest dim */
 #define LP_MAX_LAYERS 8
+#define LP_MAX_DIM 1024
 
 typedef enum LpDecoder
 {
@@ -193,6 +194,13 @@ LpPairGrad(const LpTrainConfig *cfg, float x, float *loss)
 /*
  * The model being learnt.  U is n_src x dim, V is n_dst x dim (V == U and
  * bv == bu when the graph is tied).  Score of (u, v) = U[u].V[v] + bu[u] + bv[v].
+ *
+ * The bilinear decoder scores U[u]' R V[v] + bu[u] + bv[v] instead: R is
+ * read and written only when the configuration's decoder is bilinear.  On
+ * a homogeneous graph U and V are then one table even when it is directed:
+ * the relation matrix, not a second vector per node, carries the direction.
+ * Serving multiplies each user vector by R once (LpBilinearQueries), after
+ * which every path is the dot product's.
  */
 typedef struct LpEmbeddings
 {
@@ -201,7 +209,21 @@ typedef struct LpEmbeddings
 	float	   *V;
 	float	   *bu;
 	float	   *bv;
+	float	   *R;				/* bilinear: dim x dim, row-major */
+	float	   *R_state;		/* while training R: 3 dim x dim (gradient, Adam moments) */
 } LpEmbeddings;
+
+/* floats of R_state for a dimension */
+#define LP_BILINEAR_STATE_FLOATS(dim) (3 * (Size) (dim) * (Size) (dim))
+
+/* the initial relation matrix: the identity, so training starts from the dot product */
+extern void LpBilinearInit(float *R, int dim);
+
+/* Q[u] = R' U[u] for n rows: the query vectors that make the score a dot product */
+extern void LpBilinearQueries(const float *U, int32 n, int dim, const float *R, float *Q);
+
+/* one Adam step (ascent along g) on n parameters, step t (1-based) */
+extern void LpAdam(float *p, const float *g, float *m, float *v, Size n, float lr, int64 t);
 
 /*
  * Progress callback: called after every chunk of about chunk_size positives

@@ -445,7 +445,9 @@ CheckTrainingMemory(JobRun *run, const LpLoadedGraph *loaded, const LpGraph *g, 
 	double		dim = run->opts.dim;
 	double		graph_b = 8.0 * (g->n_src + 1) + 4.0 * g->n_entries * (g->weights ? 2 : 1) +
 		4.0 * (g->n_src + g->n_dst);
-	double		emb_b = 4.0 * (dim + 1) * (g->n_src + (g->tied ? 0 : g->n_dst));
+	double		emb_b = 4.0 * (dim + 1) * (g->n_src + (g->tied ? 0 : g->n_dst)) +
+		/* the bilinear decoder: R, its training state, the users' queries */
+		(run->opts.decoder == LP_DECODER_BILINEAR ? 16.0 * dim * dim + 4.0 * dim * g->n_src : 0);
 	double		scratch_b = 12.0 * g->n_entries + 12.0 * g->n_dst;
 	double		keys_b = 24.0 * (loaded->src_keys->n + (g->homogeneous ? 0 : loaded->dst_keys->n));
 	double		eval_b = run->spec->holdout != LP_HOLDOUT_NONE ?
@@ -680,28 +682,18 @@ RunJob(JobRun *run)
 
 	/* model arrays live in the job context, outside any transaction */
 	old = MemoryContextSwitchTo(run->cxt);
-	emb.dim = run->opts.dim;
-	emb.U = MemoryContextAllocHuge(run->cxt, sizeof(float) * (Size) g->n_src * emb.dim);
-	emb.bu = palloc(sizeof(float) * g->n_src);
-	if (g->tied)
-	{
-		emb.V = emb.U;
-		emb.bv = emb.bu;
-	}
-	else
-	{
-		emb.V = MemoryContextAllocHuge(run->cxt, sizeof(float) * (Size) g->n_dst * emb.dim);
-		emb.bv = palloc(sizeof(float) * g->n_dst);
-	}
-	LpInitEmbeddings(&emb, g->n_src, g->n_dst, g->tied, (uint64) run->opts.seed);
+	cfg.dim = run->opts.dim;	/* after dim_auto */
+	LpEmbeddingsAlloc(g, &cfg, &emb);
 	MemoryContextSwitchTo(old);
 
 	/* retraining continues from the serving version (never for a holdout:
 	 * that version has seen the test edges; only for the matrix
-	 * factorisation: the spectral encoder has no iterations to save, and
-	 * LightGCN stores propagated vectors, not the base vectors it trains) */
+	 * factorisation with the dot decoder: the spectral encoder has no
+	 * iterations to save, LightGCN stores propagated vectors, not the base
+	 * vectors it trains, and a bilinear model's vectors mean nothing
+	 * without the R they were trained with, which starts afresh) */
 	if (run->opts.warm_start && spec->holdout == LP_HOLDOUT_NONE &&
-		run->opts.encoder == LP_ENCODER_MF)
+		run->opts.encoder == LP_ENCODER_MF && run->opts.decoder == LP_DECODER_DOT)
 	{
 		run->warm_nodes = WarmStart(run, &loaded, &emb);
 		if (run->warm_nodes > 0)
@@ -768,7 +760,13 @@ RunJob(JobRun *run)
 
 	if (spec->holdout != LP_HOLDOUT_NONE)
 	{
-		FinishEvaluation(run, g, &split, &emb, &cfg, has_head ? &head : NULL);
+		/* scored as serving scores: through the bilinear decoder's R */
+		LpEmbeddings served = emb;
+
+		old = MemoryContextSwitchTo(run->cxt);
+		served.U = LpEmbeddingsQueries(&emb, &cfg, g->n_src);
+		MemoryContextSwitchTo(old);
+		FinishEvaluation(run, g, &split, &served, &cfg, has_head ? &head : NULL);
 		return;
 	}
 

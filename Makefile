@@ -25,6 +25,8 @@ OBJS = \
 	src/headfit.o \
 	src/spectral.o \
 	src/lightgcn.o \
+	src/sage.o \
+	src/mlp.o \
 	src/serve.o \
 	src/topk.o \
 	src/ann.o \

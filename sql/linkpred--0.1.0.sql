@@ -49,8 +49,9 @@ CREATE TABLE linkpred.version_catalog (
     -- the structural decoder head (src/head.h): mean, scale and weight of
     -- each feature, then the bias; NULL = the plain embedding score
     head            real[],
-    -- the decoder's learnt weights (src/train.h): for "bilinear" the
-    -- relation matrix R, dim x dim, row-major; NULL = the dot product
+    -- the decoder's learnt weights: for "bilinear" the relation matrix R,
+    -- dim x dim, row-major (src/train.h); for "mlp" W1, b1, w2, b2 in the
+    -- layout of src/mlp.h; NULL = the dot product
     decoder         real[],
     -- the approximate top-k index of the items (src/ann.h), built when the
     -- model has at least linkpred.ann_min_items items and no head; NULL =

@@ -33,6 +33,8 @@
  */
 #include "postgres.h"
 
+#include <cblas.h>
+
 #include "access/htup_details.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
@@ -48,6 +50,7 @@
 #include "headfit.h"
 #include "options.h"
 #include "shared_cache.h"
+#include "mlp.h"
 #include "spectral.h"
 
 #define MAX_CACHED_MODELS 64
@@ -128,18 +131,21 @@ LpCachedModels(int *n)
 }
 
 /*
- * The bilinear decoder's R (version_catalog.decoder): U becomes the users'
- * queries R' U[u], in a new array when U was also the tied model's V.
+ * The decoder's weights (version_catalog.decoder).  Bilinear: U becomes the
+ * users' queries R' U[u], in a new array when U was also the tied model's
+ * V.  MLP: the weights and the item precompute P.
  */
 static void
-LoadRelation(LpServingModel *m)
+LoadDecoder(LpServingModel *m)
 {
 	Oid			t[2] = {TEXTOID, INT4OID};
 	Datum		v[2];
 	Datum		d;
 	bool		isnull = true;
 	ArrayType  *a = NULL;
-	float	   *q;
+	bool		mlp = m->decoder == LP_DECODER_MLP;
+	Size		want = mlp ? LpMlpWeightCount(m->dim, m->hidden) : (Size) m->dim * m->dim;
+	const float *w;
 
 	v[0] = CStringGetTextDatum(m->name);
 	v[1] = Int32GetDatum(m->version);
@@ -152,18 +158,30 @@ LoadRelation(LpServingModel *m)
 			a = DatumGetArrayTypeP(d);
 	}
 	if (a == NULL || ARR_NDIM(a) != 1 || ARR_HASNULL(a) || ARR_ELEMTYPE(a) != FLOAT4OID ||
-		ARR_DIMS(a)[0] != m->dim * m->dim)
+		(Size) ARR_DIMS(a)[0] != want)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
 				 errmsg("embeddings of model \"%s\" version %d are damaged", m->name, m->version),
-				 errdetail("Its bilinear decoder needs a relation matrix of %d x %d reals in linkpred.version_catalog.decoder.",
-						   m->dim, m->dim),
+				 errdetail("Its %s decoder needs %zu reals in linkpred.version_catalog.decoder.",
+						   mlp ? "MLP" : "bilinear", want),
 				 errhint("Retrain the model.")));
-	q = MemoryContextAllocHuge(m->data_cxt, sizeof(float) * (Size) m->n_users * m->dim);
-	LpBilinearQueries(m->U, m->n_users, m->dim, (const float *) ARR_DATA_PTR(a), q);
-	if (!m->tied)
-		pfree(m->U);
-	m->U = q;
+	w = (const float *) ARR_DATA_PTR(a);
+	if (mlp)
+	{
+		m->mlp = MemoryContextAllocHuge(m->data_cxt, sizeof(float) * want);
+		memcpy(m->mlp, w, sizeof(float) * want);
+		m->mlp_P = MemoryContextAllocHuge(m->data_cxt, sizeof(float) * (Size) m->n_items * m->hidden);
+		LpMlpItemPrecompute(m->mlp, m->dim, m->hidden, m->V, m->n_items, m->mlp_P);
+	}
+	else
+	{
+		float	   *q = MemoryContextAllocHuge(m->data_cxt, sizeof(float) * (Size) m->n_users * m->dim);
+
+		LpBilinearQueries(m->U, m->n_users, m->dim, w, q);
+		if (!m->tied)
+			pfree(m->U);
+		m->U = q;
+	}
 	SPI_freetuptable(SPI_tuptable);
 }
 
@@ -296,8 +314,8 @@ LoadEmbeddings(LpServingModel *m)
 	}
 	SPI_cursor_close(portal);
 	m->n_seen = seen_used;
-	if (m->decoder == LP_DECODER_BILINEAR)
-		LoadRelation(m);
+	if (m->decoder != LP_DECODER_DOT)
+		LoadDecoder(m);
 	if (m->ukeys->n != m->n_users || m->ikeys->n != m->n_items)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
@@ -408,6 +426,7 @@ Resolve(const char *requested)
 	hdr.homogeneous = !opts.bipartite;
 	hdr.tied = hdr.homogeneous && !opts.directed;
 	hdr.decoder = opts.decoder;
+	hdr.hidden = opts.hidden;
 	strlcpy(hdr.src_column, row.src_column, NAMEDATALEN);
 	strlcpy(hdr.dst_column, row.dst_column, NAMEDATALEN);
 	hdr.source = row.source;
@@ -449,6 +468,10 @@ Resolve(const char *requested)
 	m->fold = palloc(sizeof(LpTrainConfig));
 	*m->fold = fold;
 	m->fold_u = palloc(sizeof(float) * hdr.dim);
+	if (hdr.decoder == LP_DECODER_MLP)
+		m->mlp_scratch = palloc(sizeof(float) * Max(LpMlpScoreAllFloats(hdr.dim, hdr.hidden),
+													LpMlpFoldInFloats(hdr.dim, hdr.hidden)) +
+								sizeof(float) * hdr.dim);
 	m->scratch = MemoryContextAllocHuge(cxt, sizeof(float) * (Size) hdr.n_items);
 	MemoryContextSwitchTo(old);
 
@@ -648,6 +671,67 @@ LpModelPairScoreItems(LpServingModel *m, int32 u, const int32 *items, int n, int
 	if (!m->has_head)
 		return emb;
 	return LpHeadPair(&m->head, LpModelHeurGraph(m), u, v, emb, HeadScratch(m));
+}
+
+/* the zero vector of a user with none: after the MLP scratch */
+static const float *
+ZeroQuery(LpServingModel *m)
+{
+	float	   *z = m->mlp_scratch + Max(LpMlpScoreAllFloats(m->dim, m->hidden),
+										 LpMlpFoldInFloats(m->dim, m->hidden));
+
+	memset(z, 0, sizeof(float) * m->dim);
+	return z;
+}
+
+float
+LpModelEmbScore(LpServingModel *m, const float *q, float bu, int32 v)
+{
+	const float *hv = m->V + (int64) v * m->dim;
+	float		s = 0;
+
+	if (m->decoder == LP_DECODER_MLP)
+		return LpMlpScore(m->mlp, m->dim, m->hidden, q ? q : ZeroQuery(m), hv) + (bu + m->bv[v]);
+	if (q)
+		for (int d = 0; d < m->dim; d++)
+			s += q[d] * hv[d];
+	/* the biases summed first, so an undirected pair scores the same both ways */
+	return s + (bu + m->bv[v]);
+}
+
+void
+LpModelEmbScoresAll(LpServingModel *m, const float *q, float bu, float *s)
+{
+	if (m->decoder == LP_DECODER_MLP)
+		LpMlpScoreAll(m->mlp, m->dim, m->hidden, q ? q : ZeroQuery(m), m->V, m->mlp_P,
+					  m->n_items, m->mlp_scratch, s);
+	else if (q)
+		cblas_sgemv(CblasRowMajor, CblasNoTrans, m->n_items, m->dim, 1.0f, m->V, m->dim,
+					q, 1, 0.0f, s, 1);
+	else
+		memset(s, 0, sizeof(float) * m->n_items);
+	for (int32 i = 0; i < m->n_items; i++)
+		s[i] += bu + m->bv[i];
+}
+
+void
+LpModelEvalEmbedding(LpServingModel *m, int block_size, LpEvalEmbedding *ee)
+{
+	memset(ee, 0, sizeof(*ee));
+	ee->dim = m->dim;
+	ee->n_items = m->n_items;
+	ee->U = m->U;
+	ee->V = m->V;
+	ee->bu = m->bu;
+	ee->bv = m->bv;
+	ee->ublock = palloc(sizeof(float) * block_size * m->dim);
+	if (m->decoder == LP_DECODER_MLP)
+	{
+		ee->mlp = m->mlp;
+		ee->hidden = m->hidden;
+		ee->P = m->mlp_P;
+		ee->mlp_scratch = m->mlp_scratch;
+	}
 }
 
 float

@@ -34,7 +34,11 @@ typedef struct LpServingModel
 	Oid			item_type;
 	bool		homogeneous;
 	bool		tied;			/* undirected homogeneous: one node table, U == V */
-	LpDecoder	decoder;		/* the dot product, or bilinear: U holds R' h_u */
+	LpDecoder	decoder;		/* the dot product, or bilinear: U holds R' h_u, or mlp */
+	int			hidden;			/* mlp: hidden units */
+	float	   *mlp;			/* mlp: the decoder's weights (mlp.h) */
+	float	   *mlp_P;			/* mlp: the item precompute, n_items x hidden */
+	float	   *mlp_scratch;	/* mlp: LpMlpScoreAll's scratch and a zero vector, in cxt */
 	int			dim;
 	int32		n_users;
 	int32		n_items;
@@ -123,6 +127,19 @@ extern void LpModelEvalScorer(LpServingModel *m, struct LpEvalScorer *sc);
 
 /* search memory for the model's index (m->ann set), for any k up to k */
 extern LpAnnScratch *LpModelAnnScratch(LpServingModel *m, int k);
+
+/*
+ * The embedding score of a user query q (dim floats; NULL: a user with no
+ * vector) with bias bu against item v, or against every item into s: the
+ * dot product, or the MLP decoder.  The bilinear decoder's queries are
+ * already in U, so it is the dot product here.
+ */
+extern float LpModelEmbScore(LpServingModel *m, const float *q, float bu, int32 v);
+extern void LpModelEmbScoresAll(LpServingModel *m, const float *q, float bu, float *s);
+
+/* ee scoring the model's users in blocks of block_size (eval.h) */
+struct LpEvalEmbedding;
+extern void LpModelEvalEmbedding(LpServingModel *m, int block_size, struct LpEvalEmbedding *ee);
 
 /* one pair's final score from its embedding score (u or v may be -1) */
 extern float LpModelPairScore(LpServingModel *m, int32 u, int32 v, float emb);

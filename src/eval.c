@@ -16,6 +16,7 @@
 #include <cblas.h>
 
 #include "eval.h"
+#include "mlp.h"
 #include "topk.h"
 #include "train.h"
 
@@ -28,7 +29,15 @@ EmbPair(void *arg, int32 u, int32 v)
 	const LpEvalEmbedding *e = arg;
 	float		s = 0;
 
-	if (u >= 0 && v >= 0)
+	if (e->mlp)
+	{
+		float	   *zero = e->mlp_scratch + LpMlpScoreAllFloats(e->dim, e->hidden);
+
+		memset(zero, 0, sizeof(float) * e->dim);
+		s = LpMlpScore(e->mlp, e->dim, e->hidden, u >= 0 ? e->U + (int64) u * e->dim : zero,
+					   v >= 0 ? e->V + (int64) v * e->dim : zero);
+	}
+	else if (u >= 0 && v >= 0)
 	{
 		const float *a = e->U + (int64) u * e->dim;
 		const float *b = e->V + (int64) v * e->dim;
@@ -45,11 +54,18 @@ EmbBlock(void *arg, const int32 *users, int nb, float *out)
 {
 	LpEvalEmbedding *e = arg;
 
-	for (int b = 0; b < nb; b++)
-		memcpy(e->ublock + (int64) b * e->dim, e->U + (int64) users[b] * e->dim,
-			   sizeof(float) * e->dim);
-	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nb, e->n_items, e->dim,
-				1.0f, e->ublock, e->dim, e->V, e->dim, 0.0f, out, e->n_items);
+	if (e->mlp)
+		for (int b = 0; b < nb; b++)
+			LpMlpScoreAll(e->mlp, e->dim, e->hidden, e->U + (int64) users[b] * e->dim, e->V,
+						  e->P, e->n_items, e->mlp_scratch, out + (int64) b * e->n_items);
+	else
+	{
+		for (int b = 0; b < nb; b++)
+			memcpy(e->ublock + (int64) b * e->dim, e->U + (int64) users[b] * e->dim,
+				   sizeof(float) * e->dim);
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nb, e->n_items, e->dim,
+					1.0f, e->ublock, e->dim, e->V, e->dim, 0.0f, out, e->n_items);
+	}
 	for (int b = 0; b < nb; b++)
 	{
 		float	   *row = out + (int64) b * e->n_items;

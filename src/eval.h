@@ -78,8 +78,11 @@ typedef struct LpEvalResult
 } LpEvalResult;
 
 /*
- * The dot-product model as a scorer: s(u, v) = U[u].V[v] + bu[u] + bv[v];
- * a block is one sgemm.  ublock holds block_size * dim floats.
+ * The embedding model as a scorer: s(u, v) = U[u].V[v] + bu[u] + bv[v];
+ * a block is one sgemm.  ublock holds block_size * dim floats.  With mlp
+ * set, the MLP decoder (mlp.h) replaces the dot product: a block is one
+ * LpMlpScoreAll per user, P its item precompute, mlp_scratch its scratch
+ * (LpMlpScoreAllFloats) plus dim floats (an unknown node's zero vector).
  */
 typedef struct LpEvalEmbedding
 {
@@ -90,6 +93,10 @@ typedef struct LpEvalEmbedding
 	const float *bu;
 	const float *bv;
 	float	   *ublock;
+	const float *mlp;			/* NULL: the dot product */
+	int			hidden;
+	const float *P;
+	float	   *mlp_scratch;
 } LpEvalEmbedding;
 
 extern void LpEvalEmbeddingScorer(LpEvalEmbedding *e, int block_size, LpEvalScorer *sc);

@@ -401,13 +401,7 @@ EvaluateOnTest(FunctionCallInfo fcinfo, Oid test_relid, const char *label,
 	{
 		int			bs = LpEvalBlockSize(m->n_items);
 
-		eb.dim = m->dim;
-		eb.n_items = m->n_items;
-		eb.U = m->U;
-		eb.V = m->V;
-		eb.bu = m->bu;
-		eb.bv = m->bv;
-		eb.ublock = palloc(sizeof(float) * bs * m->dim);
+		LpModelEvalEmbedding(m, bs, &eb);
 		LpEvalEmbeddingScorer(&eb, bs, &sc);
 		LpModelEvalScorer(m, &sc);
 	}

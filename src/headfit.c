@@ -23,6 +23,8 @@
 #include "jobs.h"
 #include "linkpred.h"
 #include "lightgcn.h"
+#include "mlp.h"
+#include "sage.h"
 #include "spectral.h"
 
 #define HEAD_HOLDOUT 0.1
@@ -80,18 +82,43 @@ LpEmbeddingsAlloc(const LpGraph *g, const LpTrainConfig *cfg, LpEmbeddings *emb)
 		emb->R_state = palloc(sizeof(float) * LP_BILINEAR_STATE_FLOATS(emb->dim));
 		LpBilinearInit(emb->R, emb->dim);
 	}
+	if (cfg->decoder == LP_DECODER_MLP)
+	{
+		emb->mlp = PallocHuge(sizeof(float) * LpMlpWeightCount(emb->dim, cfg->hidden));
+		LpMlpInit(emb->mlp, emb->dim, cfg->hidden, cfg->seed);
+	}
 }
 
-float *
-LpEmbeddingsQueries(const LpEmbeddings *emb, const LpTrainConfig *cfg, int32 n_src)
+void
+LpEmbeddingsEval(const LpEmbeddings *emb, const LpTrainConfig *cfg, int32 n_src, int32 n_dst,
+				 int block_size, LpEvalEmbedding *ee)
 {
-	float	   *q;
+	memset(ee, 0, sizeof(*ee));
+	ee->dim = emb->dim;
+	ee->n_items = n_dst;
+	ee->U = emb->U;
+	ee->V = emb->V;
+	ee->bu = emb->bu;
+	ee->bv = emb->bv;
+	ee->ublock = block_size > 0 ? palloc(sizeof(float) * block_size * emb->dim) : NULL;
+	if (cfg->decoder == LP_DECODER_BILINEAR)
+	{
+		float	   *q = PallocHuge(sizeof(float) * (Size) n_src * emb->dim);
 
-	if (cfg->decoder != LP_DECODER_BILINEAR)
-		return emb->U;
-	q = PallocHuge(sizeof(float) * (Size) n_src * emb->dim);
-	LpBilinearQueries(emb->U, n_src, emb->dim, emb->R, q);
-	return q;
+		LpBilinearQueries(emb->U, n_src, emb->dim, emb->R, q);
+		ee->U = q;
+	}
+	else if (cfg->decoder == LP_DECODER_MLP)
+	{
+		float	   *P = PallocHuge(sizeof(float) * (Size) n_dst * cfg->hidden);
+
+		LpMlpItemPrecompute(emb->mlp, emb->dim, cfg->hidden, emb->V, n_dst, P);
+		ee->mlp = emb->mlp;
+		ee->hidden = cfg->hidden;
+		ee->P = P;
+		ee->mlp_scratch = PallocHuge(sizeof(float) *
+									 (LpMlpScoreAllFloats(emb->dim, cfg->hidden) + emb->dim));
+	}
 }
 
 int
@@ -109,6 +136,29 @@ LpFitEmbeddings(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState
 	LpSpectralResult r;
 	float	   *work;
 
+	if (cfg->decoder == LP_DECODER_MLP)
+	{
+		float	   *w = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(float) *
+											   LpMlpWorkFloats(g->n_src, g->n_dst, g->tied, cfg));
+		LpTrainResult r = LpMlpTrain(g, cfg, sampler, emb, emb->mlp, order, entry_src, w,
+									 progress, arg, final_loss);
+
+		pfree(w);
+		return r;
+	}
+	if (cfg->sage)
+	{
+		float	   *w = MemoryContextAllocHuge(CurrentMemoryContext,
+											   sizeof(float) * LpSageWorkFloats(g, cfg));
+		void	   *index = MemoryContextAllocHuge(CurrentMemoryContext,
+												   Max(LpSageIndexBytes(g, cfg), 1));
+		LpTrainResult r = LpSageTrain(g, cfg, sampler, emb, order, entry_src, w, index,
+									  progress, arg, final_loss);
+
+		pfree(w);
+		pfree(index);
+		return r;
+	}
 	if (cfg->layers > 0)
 	{
 		float	   *gcn = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(float) *
@@ -203,13 +253,7 @@ LpFitHead(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *samp
 	LpBuildHeurGraph(&split.train, &hg);
 
 	/* the embedding feature exactly as evaluation and serving compute it */
-	ee.dim = emb.dim;
-	ee.n_items = g->n_dst;
-	ee.U = LpEmbeddingsQueries(&emb, cfg, g->n_src);
-	ee.V = emb.V;
-	ee.bu = emb.bu;
-	ee.bv = emb.bv;
-	ee.ublock = NULL;			/* pairs only */
+	LpEmbeddingsEval(&emb, cfg, g->n_src, g->n_dst, 0, &ee);	/* pairs only */
 	LpEvalEmbeddingScorer(&ee, 1, &emb_score);
 	LpEvalWithDecoder(&emb_score, cfg, NULL, &hg, sc);	/* no head yet: it is being fitted */
 

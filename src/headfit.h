@@ -27,18 +27,21 @@ extern LpTrainResult LpFitEmbeddings(const LpGraph *g, const LpTrainConfig *cfg,
 
 /*
  * The arrays of a model of g under cfg, in the current memory context,
- * initialised (LpInitEmbeddings; R the identity): one vector table when
- * the graph is tied or the decoder is bilinear on a homogeneous graph, a
- * table per side otherwise; R and its training state for the bilinear
- * decoder.
+ * initialised (LpInitEmbeddings; R the identity; LpMlpInit): one vector
+ * table when the graph is tied or the decoder is bilinear on a homogeneous
+ * graph, a table per side otherwise; R and its training state for the
+ * bilinear decoder, the weights of the MLP decoder.
  */
 extern void LpEmbeddingsAlloc(const LpGraph *g, const LpTrainConfig *cfg, LpEmbeddings *emb);
 
+
 /*
- * The user vectors serving dots with V: emb->U itself, or for the bilinear
- * decoder R' U[u] of every user, in a new array (current memory context).
+ * ee scoring a trained model as serving will: through the bilinear
+ * decoder's queries or the MLP decoder; ublock for blocks of block_size
+ * users (0: pairs only).  Arrays in the current memory context.
  */
-extern float *LpEmbeddingsQueries(const LpEmbeddings *emb, const LpTrainConfig *cfg, int32 n_src);
+extern void LpEmbeddingsEval(const LpEmbeddings *emb, const LpTrainConfig *cfg, int32 n_src,
+							 int32 n_dst, int block_size, LpEvalEmbedding *ee);
 
 /* the epochs LpFitEmbeddings reports for cfg (cfg->epochs for SGD) */
 extern int	LpFitEpochs(const LpTrainConfig *cfg);

@@ -20,6 +20,8 @@
 
 #include "options.h"
 #include "lightgcn.h"
+#include "mlp.h"
+#include "sage.h"
 #include "spectral.h"
 #include "train.h"
 
@@ -46,14 +48,14 @@ typedef struct OptDef
 static const char *const loss_names[] = {"bpr", "bce", "margin", "mse", NULL};
 static const char *const sampler_names[] = {"uniform", "degree", "inbatch", "hard", "dynamic", NULL};
 static const char *const features_names[] = {"auto", "none", "structural", NULL};
-static const char *const encoder_names[] = {"mf", "spectral", "lightgcn", NULL};
-static const char *const decoder_names[] = {"dot", "bilinear", NULL};
+static const char *const encoder_names[] = {"mf", "spectral", "lightgcn", "sage", NULL};
+static const char *const decoder_names[] = {"dot", "bilinear", "mlp", NULL};
 
 #define OFF(f) offsetof(LpOptions, f)
 
 static const OptDef LpOptionTable[] = {
-	{"encoder", OPT_ENUM, 0, 0, OFF(encoder), encoder_names, "mf, spectral or lightgcn"},
-	{"decoder", OPT_ENUM, 0, 0, OFF(decoder), decoder_names, "dot or bilinear"},
+	{"encoder", OPT_ENUM, 0, 0, OFF(encoder), encoder_names, "mf, spectral, lightgcn or sage"},
+	{"decoder", OPT_ENUM, 0, 0, OFF(decoder), decoder_names, "dot, bilinear or mlp"},
 	{"dim", OPT_INT, 1, LP_MAX_DIM, OFF(dim), NULL, "embedding dimension"},
 	{"epochs", OPT_INT, 1, 100000, OFF(epochs), NULL, "passes over the edges"},
 	{"lr", OPT_REAL, 1e-6, 10, OFF(lr), NULL, "initial learning rate"},
@@ -74,7 +76,9 @@ static const OptDef LpOptionTable[] = {
 	{"features", OPT_ENUM, 0, 0, OFF(features), features_names, "auto, none or structural"},
 	{"lowrank_weight", OPT_REAL, 0, 1000, OFF(lowrank_weight), NULL, "spectral: weight of the low-rank term"},
 	{"item_norm", OPT_REAL, 0, 2, OFF(item_norm), NULL, "spectral: item degree exponent of the item-item term"},
-	{"layers", OPT_INT, 1, 8, OFF(layers), NULL, "lightgcn: propagation layers"},
+	{"layers", OPT_INT, 1, LP_MAX_LAYERS, OFF(layers), NULL, "lightgcn, sage: layers"},
+	{"hidden", OPT_INT, 1, LP_MAX_DIM, OFF(hidden), NULL, "mlp: hidden units"},
+	{"fanout", OPT_INT, 1, LP_SAGE_MAX_FANOUT, OFF(fanout), NULL, "sage: neighbours sampled per node at each hop"},
 };
 
 #define N_OPTIONS lengthof(LpOptionTable)
@@ -105,6 +109,8 @@ SetDefaults(LpOptions *o)
 	o->lowrank_weight = 0.3;
 	o->item_norm = 0.3;
 	o->layers = LP_LIGHTGCN_DEFAULT_LAYERS;
+	o->fanout = LP_SAGE_DEFAULT_FANOUT;
+	o->hidden = LP_MLP_DEFAULT_HIDDEN;
 	o->dim_auto = false;
 }
 
@@ -256,7 +262,10 @@ SetOne(LpOptions *opts, const OptDef *def, JsonbValue *v)
  * The encoders' own defaults, for the options the user left out: the
  * spectral encoder's dimension (capped to the graph later: dim_auto), and
  * LightGCN's L2, which weighs on base vectors that every propagated one
- * shares, so it wants less than the matrix factorisation's.
+ * shares, so it wants less than the matrix factorisation's; GraphSAGE's
+ * layers, and its learning rate and L2 for Adam over shared weights
+ * (sage.h says how they were measured); the MLP decoder's Adam learning
+ * rate, L2 and epochs (mlp.h).
  */
 static void
 ApplyEncoderDefaults(LpOptions *opts, const bool *given)
@@ -268,6 +277,24 @@ ApplyEncoderDefaults(LpOptions *opts, const bool *given)
 	}
 	if (opts->encoder == LP_ENCODER_LIGHTGCN && !given[OptionIndex(OFF(reg))])
 		opts->reg = LP_LIGHTGCN_DEFAULT_REG;
+	if (opts->decoder == LP_DECODER_MLP)
+	{
+		if (!given[OptionIndex(OFF(lr))])
+			opts->lr = LP_MLP_DEFAULT_LR;
+		if (!given[OptionIndex(OFF(reg))])
+			opts->reg = LP_MLP_DEFAULT_REG;
+		if (!given[OptionIndex(OFF(epochs))])
+			opts->epochs = LP_MLP_DEFAULT_EPOCHS;
+	}
+	if (opts->encoder == LP_ENCODER_SAGE)
+	{
+		if (!given[OptionIndex(OFF(layers))])
+			opts->layers = LP_SAGE_DEFAULT_LAYERS;
+		if (!given[OptionIndex(OFF(lr))])
+			opts->lr = LP_SAGE_DEFAULT_LR;
+		if (!given[OptionIndex(OFF(reg))])
+			opts->reg = LP_SAGE_DEFAULT_REG;
+	}
 }
 
 /*
@@ -325,13 +352,14 @@ LpOptionsParse(Jsonb *json, LpOptions *opts)
 				 errmsg("encoder \"spectral\" does not apply to directed graphs"),
 				 errdetail("It factorises a symmetric matrix: the user x item matrix of a bipartite graph, or the adjacency of an undirected one."),
 				 errhint("Use \"encoder\": \"mf\" for a directed graph.")));
-	if (opts->decoder == LP_DECODER_BILINEAR && opts->encoder != LP_ENCODER_MF)
+	if (opts->decoder != LP_DECODER_DOT && opts->encoder != LP_ENCODER_MF)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("decoder \"bilinear\" is not available with encoder \"%s\"",
-						encoder_names[opts->encoder]),
-				 errdetail("The bilinear decoder is trained with the matrix factorisation."),
-				 errhint("Use \"encoder\": \"mf\" with \"decoder\": \"bilinear\", or the dot decoder.")));
+				 errmsg("decoder \"%s\" is not available with encoder \"%s\"",
+						decoder_names[opts->decoder], encoder_names[opts->encoder]),
+				 errdetail("The bilinear and MLP decoders are trained with the matrix factorisation."),
+				 errhint("Use \"encoder\": \"mf\" with \"decoder\": \"%s\", or the dot decoder.",
+						 decoder_names[opts->decoder])));
 	ApplyEncoderDefaults(opts, given);
 }
 
@@ -417,6 +445,11 @@ LpOptionsToTrainConfig(const LpOptions *opts, LpTrainConfig *cfg)
 	cfg->lowrank_weight = (float) opts->lowrank_weight;
 	cfg->item_norm = (float) opts->item_norm;
 	cfg->item_term = cfg->spectral && opts->bipartite;
-	cfg->layers = opts->encoder == LP_ENCODER_LIGHTGCN ? opts->layers : 0;
+	cfg->layers = opts->encoder == LP_ENCODER_LIGHTGCN || opts->encoder == LP_ENCODER_SAGE ?
+		opts->layers : 0;
+	cfg->sage = opts->encoder == LP_ENCODER_SAGE;
+	for (int l = 0; l < LP_MAX_LAYERS; l++)
+		cfg->fanout[l] = opts->fanout;
 	cfg->decoder = opts->decoder;
+	cfg->hidden = opts->hidden;
 }

@@ -41,7 +41,8 @@ typedef enum LpEncoder
 {
 	LP_ENCODER_MF,				/* free embeddings trained by SGD */
 	LP_ENCODER_SPECTRAL,		/* closed form: spectral.h */
-	LP_ENCODER_LIGHTGCN			/* propagated, trained: lightgcn.h */
+	LP_ENCODER_LIGHTGCN,		/* propagated, trained: lightgcn.h */
+	LP_ENCODER_SAGE				/* learnt weights over sampled neighbourhoods: sage.h */
 } LpEncoder;
 
 typedef struct LpOptions
@@ -68,7 +69,9 @@ typedef struct LpOptions
 	LpFeatures	features;		/* decoder inputs beside the embeddings */
 	double		lowrank_weight;	/* spectral: weight of the low-rank term */
 	double		item_norm;		/* spectral: item degree exponent, item-item term */
-	int			layers;			/* lightgcn: propagation layers */
+	int			layers;			/* lightgcn, sage: layers */
+	int			fanout;			/* sage: neighbours sampled per node at each hop */
+	int			hidden;			/* decoder mlp: hidden units */
 	bool		dim_auto;		/* spectral, "dim" not given: at most the graph's smaller side */
 } LpOptions;
 

@@ -38,6 +38,7 @@
 #include "cache.h"
 #include "eval.h"
 #include "linkpred.h"
+#include "mlp.h"
 #include "spectral.h"
 #include "topk.h"
 #include "train.h"
@@ -119,6 +120,9 @@ FoldIn(LpServingModel *m, const int32 *items, int n, float *bu)
 		LpSpectralFoldIn(m->V, m->ideg, m->dim, items, n, m->fold->lowrank_weight, m->fold_u);
 		*bu = 0;
 	}
+	else if (m->decoder == LP_DECODER_MLP)
+		LpMlpFoldIn(m->mlp, m->V, m->bv, m->n_items, items, n, m->fold, 30, m->mlp_scratch,
+					m->fold_u, bu);
 	else
 		LpFoldIn(m->V, m->bv, m->n_items, items, n, m->fold, 30, m->fold_u, bu);
 }
@@ -289,15 +293,13 @@ linkpred_score(PG_FUNCTION_ARGS)
 
 		u = LpLookupUser(m, PG_GETARG_DATUM(0), ut);
 		PG_RETURN_FLOAT8((double) LpModelPairScoreItems(m, u, items, n, v,
-														Dot(m->fold_u, m->V + (int64) v * m->dim, m->dim) + (bu + m->bv[v])));
+														LpModelEmbScore(m, m->fold_u, bu, v)));
 	}
 	u = LpLookupUser(m, PG_GETARG_DATUM(0), ut);
 	if (u < 0)
 		PG_RETURN_NULL();
-	/* the biases summed first, so an undirected pair scores the same both ways */
 	PG_RETURN_FLOAT8((double) LpModelPairScore(m, u, v,
-											   Dot(m->U + (int64) u * m->dim, m->V + (int64) v * m->dim, m->dim) +
-											   (m->bu[u] + m->bv[v])));
+											   LpModelEmbScore(m, m->U + (int64) u * m->dim, m->bu[u], v)));
 }
 
 /*
@@ -494,7 +496,7 @@ TopKFromIndex(FunctionCallInfo fcinfo, LpServingModel *m, const float *q, float 
 	deg = palloc(sizeof(int32) * Max(n, 1));
 	for (int j = 0; j < n; j++)
 	{
-		scores[j] = Dot(q, m->V + (int64) items[j] * m->dim, m->dim) + (bu + m->bv[items[j]]);
+		scores[j] = LpModelEmbScore(m, q, bu, items[j]);
 		deg[j] = m->ideg[items[j]];
 	}
 	order = palloc(sizeof(int32) * Max(n, 1));
@@ -542,10 +544,7 @@ linkpred_topk(PG_FUNCTION_ARGS)
 		if (UseIndex(fcinfo, m, k))
 			return TopKFromIndex(fcinfo, m, m->fold_u, bu, exclude_seen ? items : NULL,
 								 exclude_seen ? n : 0, u, k, utype);
-		cblas_sgemv(CblasRowMajor, CblasNoTrans, m->n_items, m->dim, 1.0f, m->V, m->dim,
-					m->fold_u, 1, 0.0f, s, 1);
-		for (int32 i = 0; i < m->n_items; i++)
-			s[i] += bu + m->bv[i];
+		LpModelEmbScoresAll(m, m->fold_u, bu, s);
 		LpModelDecode(m, u, items, n, s);
 		if (exclude_seen)
 			for (int j = 0; j < n; j++)
@@ -559,10 +558,7 @@ linkpred_topk(PG_FUNCTION_ARGS)
 			return TopKFromIndex(fcinfo, m, m->U + (int64) u * m->dim, m->bu[u],
 								 exclude_seen ? m->seen + m->seen_start[u] : NULL,
 								 exclude_seen ? m->seen_len[u] : 0, u, k, utype);
-		cblas_sgemv(CblasRowMajor, CblasNoTrans, m->n_items, m->dim, 1.0f, m->V, m->dim,
-					m->U + (int64) u * m->dim, 1, 0.0f, s, 1);
-		for (int32 i = 0; i < m->n_items; i++)
-			s[i] += m->bu[u] + m->bv[i];
+		LpModelEmbScoresAll(m, m->U + (int64) u * m->dim, m->bu[u], s);
 		LpModelDecodeUser(m, u, s);
 		if (exclude_seen)
 			for (int32 j = 0; j < m->seen_len[u]; j++)
@@ -572,7 +568,7 @@ linkpred_topk(PG_FUNCTION_ARGS)
 	}
 	else
 	{
-		memcpy(s, m->bv, sizeof(float) * m->n_items);
+		LpModelEmbScoresAll(m, NULL, 0.0f, s);
 		LpModelDecodeUser(m, -1, s);
 	}
 
@@ -640,18 +636,12 @@ linkpred_topk_many(PG_FUNCTION_ARGS)
 
 	k = Min(k, m->n_items);
 	bs = LpEvalBlockSize(m->n_items);
-	ee.dim = m->dim;
-	ee.n_items = m->n_items;
-	ee.U = m->U;
-	ee.V = m->V;
-	ee.bu = m->bu;
-	ee.bv = m->bv;
-	ee.ublock = palloc(sizeof(float) * bs * m->dim);
+	LpModelEvalEmbedding(m, bs, &ee);
 	LpEvalEmbeddingScorer(&ee, bs, &sc);
 	LpModelEvalScorer(m, &sc);
 	scores = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(float) * (Size) bs * m->n_items);
 	fallback = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(float) * m->n_items);
-	memcpy(fallback, m->bv, sizeof(float) * m->n_items);
+	LpModelEmbScoresAll(m, NULL, 0.0f, fallback);
 	LpModelDecodeUser(m, -1, fallback);
 	block = palloc(sizeof(int32) * bs);
 	top = palloc(sizeof(int32) * k);

@@ -90,6 +90,7 @@
 #include "cache.h"
 #include "keymap.h"
 #include "linkpred.h"
+#include "mlp.h"
 #include "shared_cache.h"
 
 PG_FUNCTION_INFO_V1(linkpred_cache_status);
@@ -157,7 +158,9 @@ typedef struct BlobHeader
 				seen_len,
 				seen,
 				ann,			/* the top-k index: offset and bytes (0: none) */
-				ann_size;
+				ann_size,
+				mlp,			/* the MLP decoder's weights and item precompute */
+				mlp_P;
 	LpFlatKeyMap ukeys;
 	LpFlatKeyMap ikeys;
 } BlobHeader;
@@ -569,6 +572,11 @@ Layout(const LpServingModel *m, BlobHeader *h)
 	h->seen_start = Place(&off, sizeof(int64) * (Size) m->n_users);
 	h->seen_len = Place(&off, sizeof(int32) * (Size) m->n_users);
 	h->seen = Place(&off, sizeof(int32) * (Size) m->n_seen);
+	if (m->decoder == LP_DECODER_MLP)
+	{
+		h->mlp = Place(&off, sizeof(float) * LpMlpWeightCount(m->dim, m->hidden));
+		h->mlp_P = Place(&off, sizeof(float) * (Size) m->n_items * m->hidden);
+	}
 	/* Place's 64-byte alignment covers the 4 bytes the index needs */
 	h->ann_size = m->ann ? m->ann_size : 0;
 	h->ann = m->ann ? Place(&off, m->ann_size) : 0;
@@ -605,6 +613,11 @@ WriteBlob(const LpServingModel *m, BlobHeader *h, char *base)
 	CopyIn(base, h->seen_start, m->seen_start, sizeof(int64) * (Size) m->n_users);
 	CopyIn(base, h->seen_len, m->seen_len, sizeof(int32) * (Size) m->n_users);
 	CopyIn(base, h->seen, m->seen, sizeof(int32) * (Size) m->n_seen);
+	if (m->decoder == LP_DECODER_MLP)
+	{
+		CopyIn(base, h->mlp, m->mlp, sizeof(float) * LpMlpWeightCount(m->dim, m->hidden));
+		CopyIn(base, h->mlp_P, m->mlp_P, sizeof(float) * (Size) m->n_items * m->hidden);
+	}
 	if (h->ann_size > 0)
 		CopyIn(base, h->ann, m->ann, h->ann_size);
 	LpKeyMapFlatten(m->ukeys, base, h->ukeys.slots_off, &h->ukeys);
@@ -640,6 +653,11 @@ PointInto(LpServingModel *m)
 	m->seen_len = (int32 *) (base + h->seen_len);
 	m->seen = (int32 *) (base + h->seen);
 	m->n_seen = h->n_seen;
+	if (m->decoder == LP_DECODER_MLP)
+	{
+		m->mlp = (float *) (base + h->mlp);
+		m->mlp_P = (float *) (base + h->mlp_P);
+	}
 	m->ann = h->ann_size > 0 ? base + h->ann : NULL;
 	m->ann_size = h->ann_size;
 	/* the map structs live in m->cxt, their arrays in the copy */

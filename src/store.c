@@ -26,6 +26,7 @@
 #include "utils/memutils.h"
 
 #include "linkpred.h"
+#include "mlp.h"
 #include "store.h"
 
 static ArrayType *
@@ -229,6 +230,9 @@ LpStoreVersion(const LpStoreRequest *req)
 	t[17] = FLOAT4ARRAYOID;
 	if (req->opts->decoder == LP_DECODER_BILINEAR)
 		v[17] = PointerGetDatum(FloatArray(emb->R, emb->dim * emb->dim));
+	else if (req->opts->decoder == LP_DECODER_MLP)
+		v[17] = PointerGetDatum(FloatArray(emb->mlp,
+										   (int) LpMlpWeightCount(emb->dim, req->opts->hidden)));
 	else
 		n[17] = 'n';
 	LpSpiExec("INSERT INTO linkpred.version_catalog (model, version, job_id, dim, n_users,"

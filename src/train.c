@@ -42,6 +42,8 @@
 #define ADAM_B1 0.9f
 #define ADAM_B2 0.999f
 #define ADAM_EPS 1e-8f
+/* below this an Adam moment is taken as zero (FLT_MIN is 1.2e-38) */
+#define ADAM_FLUSH 1e-30f
 
 void
 LpAdam(float *p, const float *g, float *m, float *v, Size n, float lr, int64 t)
@@ -52,8 +54,17 @@ LpAdam(float *p, const float *g, float *m, float *v, Size n, float lr, int64 t)
 
 	for (Size i = 0; i < n; i++)
 	{
-		m[i] = ADAM_B1 * m[i] + (1.0f - ADAM_B1) * g[i];
-		v[i] = ADAM_B2 * v[i] + (1.0f - ADAM_B2) * g[i] * g[i];
+		float		mi = ADAM_B1 * m[i] + (1.0f - ADAM_B1) * g[i];
+		float		vi = ADAM_B2 * v[i] + (1.0f - ADAM_B2) * g[i] * g[i];
+
+		/*
+		 * The moments of a parameter whose gradient stays zero (a ReLU unit
+		 * no pair switches on, a row no batch touches) decay geometrically
+		 * into subnormal floats, which cost the FPU a hundred cycles an
+		 * operation: zero them first.
+		 */
+		m[i] = fabsf(mi) < ADAM_FLUSH ? 0.0f : mi;
+		v[i] = vi < ADAM_FLUSH ? 0.0f : vi;
 		p[i] += step * m[i] / (sqrtf(v[i]) + ADAM_EPS);
 	}
 }

@@ -211,6 +211,7 @@ typedef struct LpEmbeddings
 	float	   *bv;
 	float	   *R;				/* bilinear: dim x dim, row-major */
 	float	   *R_state;		/* while training R: 3 dim x dim (gradient, Adam moments) */
+	float	   *mlp;			/* the MLP decoder's weights (mlp.h's layout) */
 } LpEmbeddings;
 
 /* floats of R_state for a dimension */

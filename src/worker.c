@@ -60,6 +60,8 @@
 #include "linkpred.h"
 #include "options.h"
 #include "lightgcn.h"
+#include "mlp.h"
+#include "sage.h"
 #include "spectral.h"
 #include "store.h"
 #include "train.h"
@@ -270,13 +272,7 @@ FinishEvaluation(JobRun *run, const LpGraph *g, const LpSplit *split, const LpEm
 	view.seen = g->targets;
 	view.ideg = g->dst_degree;
 
-	ee.dim = emb->dim;
-	ee.n_items = g->n_dst;
-	ee.U = emb->U;
-	ee.V = emb->V;
-	ee.bu = emb->bu;
-	ee.bv = emb->bv;
-	ee.ublock = palloc(sizeof(float) * bs * emb->dim);
+	LpEmbeddingsEval(emb, cfg, g->n_src, g->n_dst, bs, &ee);
 	LpEvalEmbeddingScorer(&ee, bs, &sc);
 	if (head || cfg->item_term)
 	{
@@ -439,8 +435,8 @@ WarmStart(JobRun *run, const LpLoadedGraph *lg, LpEmbeddings *emb)
  * before the long part starts if it is over linkpred.max_memory.
  */
 static void
-CheckTrainingMemory(JobRun *run, const LpLoadedGraph *loaded, const LpGraph *g, bool head,
-					bool index)
+CheckTrainingMemory(JobRun *run, const LpLoadedGraph *loaded, const LpGraph *g,
+					const LpTrainConfig *cfg, bool head, bool index)
 {
 	double		dim = run->opts.dim;
 	double		graph_b = 8.0 * (g->n_src + 1) + 4.0 * g->n_entries * (g->weights ? 2 : 1) +
@@ -475,12 +471,20 @@ CheckTrainingMemory(JobRun *run, const LpLoadedGraph *loaded, const LpGraph *g, 
 	double		gcn_b = run->opts.encoder == LP_ENCODER_LIGHTGCN ?
 		4.0 * LpLightGcnWorkFloats(g->n_src, g->n_dst, g->tied, run->opts.dim) +
 		LpLightGcnIndexBytes(g->n_src, g->n_dst, g->n_entries, g->tied) : 0;
+	/* the MLP decoder: its weights, its training work space, the item precompute */
+	double		mlp_b = run->opts.decoder == LP_DECODER_MLP ?
+		4.0 * (LpMlpWeightCount(cfg->dim, cfg->hidden) +
+			   LpMlpWorkFloats(g->n_src, g->n_dst, g->tied, cfg) +
+			   (double) g->n_dst * cfg->hidden) : 0;
+	/* GraphSAGE's weights, moments, sampled hops and layers (sage.c) */
+	double		sage_b = run->opts.encoder == LP_ENCODER_SAGE ?
+		4.0 * LpSageWorkFloats(g, cfg) + LpSageIndexBytes(g, cfg) : 0;
 	double		total = graph_b + emb_b + scratch_b + keys_b + eval_b + index_b + head_b +
-		spectral_b + gcn_b;
+		spectral_b + gcn_b + sage_b + mlp_b;
 
 	if (run->spec->max_memory_kb > 0 && total > (double) run->spec->max_memory_kb * 1024)
 		LpMemoryOverBudget("to train", total / (1 << 20), run->spec->max_memory_kb,
-						   psprintf("Graph %.1f MB, embeddings %.1f MB (%d x %.0f dimensions), sampling %.1f MB, ids %.1f MB%s%s%s%s%s.",
+						   psprintf("Graph %.1f MB, embeddings %.1f MB (%d x %.0f dimensions), sampling %.1f MB, ids %.1f MB%s%s%s%s%s%s%s.",
 									graph_b / (1 << 20), emb_b / (1 << 20),
 									g->n_src + (g->tied ? 0 : g->n_dst), dim,
 									scratch_b / (1 << 20), keys_b / (1 << 20),
@@ -488,7 +492,9 @@ CheckTrainingMemory(JobRun *run, const LpLoadedGraph *loaded, const LpGraph *g, 
 									index_b > 0 ? psprintf(", top-k index %.1f MB", index_b / (1 << 20)) : "",
 									head_b > 0 ? psprintf(", structural head fit %.1f MB", head_b / (1 << 20)) : "",
 									spectral_b > 0 ? psprintf(", spectral factorisation %.1f MB", spectral_b / (1 << 20)) : "",
-									gcn_b > 0 ? psprintf(", LightGCN training %.1f MB", gcn_b / (1 << 20)) : ""));
+									gcn_b > 0 ? psprintf(", LightGCN training %.1f MB", gcn_b / (1 << 20)) : "",
+									sage_b > 0 ? psprintf(", GraphSAGE training %.1f MB", sage_b / (1 << 20)) : "",
+									mlp_b > 0 ? psprintf(", MLP decoder %.1f MB", mlp_b / (1 << 20)) : ""));
 }
 
 /*
@@ -497,14 +503,15 @@ CheckTrainingMemory(JobRun *run, const LpLoadedGraph *loaded, const LpGraph *g, 
  * linkpred.ann_min_items items, no structural head and no item-item term
  * (the spectral encoder).  Both re-score every candidate with graph
  * features (paths, degrees) that an inner-product index cannot rank by, so
- * such a model's top-k stays exact.
+ * such a model's top-k stays exact; so does the MLP decoder's, whose
+ * score is no inner product at all.
  */
 static bool
 WantsIndex(const JobRun *run, const LpGraph *g, bool has_head)
 {
 	return run->spec->holdout == LP_HOLDOUT_NONE && run->spec->ann_min_items > 0 &&
 		g->n_dst >= run->spec->ann_min_items && !has_head &&
-		run->opts.encoder != LP_ENCODER_SPECTRAL;
+		run->opts.encoder != LP_ENCODER_SPECTRAL && run->opts.decoder != LP_DECODER_MLP;
 }
 
 /*
@@ -678,11 +685,11 @@ RunJob(JobRun *run)
 		run->opts.dim = Min(run->opts.dim, Min(g->n_src, g->n_dst));
 
 	plan_head = LpOptionsStructural(&run->opts, g->n_edges);
-	CheckTrainingMemory(run, &loaded, g, plan_head, WantsIndex(run, g, plan_head));
+	cfg.dim = run->opts.dim;	/* after dim_auto */
+	CheckTrainingMemory(run, &loaded, g, &cfg, plan_head, WantsIndex(run, g, plan_head));
 
 	/* model arrays live in the job context, outside any transaction */
 	old = MemoryContextSwitchTo(run->cxt);
-	cfg.dim = run->opts.dim;	/* after dim_auto */
 	LpEmbeddingsAlloc(g, &cfg, &emb);
 	MemoryContextSwitchTo(old);
 
@@ -760,13 +767,7 @@ RunJob(JobRun *run)
 
 	if (spec->holdout != LP_HOLDOUT_NONE)
 	{
-		/* scored as serving scores: through the bilinear decoder's R */
-		LpEmbeddings served = emb;
-
-		old = MemoryContextSwitchTo(run->cxt);
-		served.U = LpEmbeddingsQueries(&emb, &cfg, g->n_src);
-		MemoryContextSwitchTo(old);
-		FinishEvaluation(run, g, &split, &served, &cfg, has_head ? &head : NULL);
+		FinishEvaluation(run, g, &split, &emb, &cfg, has_head ? &head : NULL);
 		return;
 	}
 

@@ -29,9 +29,11 @@ unit() {
 unit test_train "$LP_SRC/src/train.c" "$LP_SRC/src/sampler.c"
 unit test_heuristics "$LP_SRC/src/heuristics.c"
 unit test_split "$LP_SRC/src/split.c" "$LP_SRC/src/sampler.c"
-unit test_eval "$LP_SRC/src/eval.c" "$LP_SRC/src/topk.c" "$LP_SRC/src/sampler.c" $(pkg-config --cflags --libs openblas)
+unit test_eval "$LP_SRC/src/eval.c" "$LP_SRC/src/topk.c" "$LP_SRC/src/mlp.c" "$LP_SRC/src/train.c" "$LP_SRC/src/sampler.c" $(pkg-config --cflags --libs openblas)
 unit test_head "$LP_SRC/src/head.c"
 unit test_lightgcn "$LP_SRC/src/lightgcn.c" "$LP_SRC/src/train.c" "$LP_SRC/src/sampler.c"
+unit test_sage "$LP_SRC/src/sage.c" "$LP_SRC/src/train.c" "$LP_SRC/src/sampler.c" $(pkg-config --cflags --libs openblas)
+unit test_mlp "$LP_SRC/src/mlp.c" "$LP_SRC/src/train.c" "$LP_SRC/src/sampler.c" $(pkg-config --cflags --libs openblas)
 unit test_spectral "$LP_SRC/src/spectral.c" "$LP_SRC/src/sampler.c" "$LP_SRC/src/head.c" "$LP_SRC/src/heuristics.c" $(pkg-config --cflags --libs openblas)
 unit test_ann "$LP_SRC/src/ann.c" "$LP_SRC/src/ann_build.c" "$LP_SRC/src/topk.c" $(pkg-config --cflags --libs openblas)
 

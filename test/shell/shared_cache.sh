@@ -11,7 +11,8 @@
 #   a shared copy serves exactly what a private copy serves (bipartite with
 #   bigint ids, undirected with text ids, directed with integer ids, and
 #   undirected with the bilinear decoder, whose queries and vectors are two
-#   arrays although the graph has one node table);
+#   arrays although the graph has one node table, and bipartite with the
+#   MLP decoder, whose weights and item precompute are in the copy);
 #   a version with a top-k index is one shared copy with the index inside,
 #   served from the index by several clients, and a private copy's index
 #   serves exactly what the shared one served;
@@ -82,7 +83,7 @@ M_USERS="SELECT g::bigint AS id FROM generate_series(1, 2100, 19) g"
 M_ITEMS="SELECT g::bigint AS id FROM generate_series(0, 999, 37) g"
 F_NODES="SELECT 'n' || g AS id FROM generate_series(0, 620, 23) g"
 D_NODES="SELECT g AS id FROM generate_series(0, 510, 17) g"
-all_digests() { echo "m $(digest m "$M_USERS" "$M_ITEMS") f $(digest f "$F_NODES" "$F_NODES") d $(digest d "$D_NODES" "$D_NODES") fb $(digest fb "$F_NODES" "$F_NODES")"; }
+all_digests() { echo "m $(digest m "$M_USERS" "$M_ITEMS") f $(digest f "$F_NODES" "$F_NODES") d $(digest d "$D_NODES" "$D_NODES") fb $(digest fb "$F_NODES" "$F_NODES") mm $(digest mm "$M_USERS" "$M_ITEMS")"; }
 
 # a session that holds a transaction open: holder_start, holder SQL..., holder_end
 holder_start() {
@@ -132,6 +133,8 @@ lpt_sql "SELECT linkpred_train('m', 'events', 'user_id', 'item_id',
                                options => '{\"dim\": 32, \"epochs\": 5, \"seed\": 1}')" >/dev/null
 lpt_sql "SELECT linkpred_train('f', 'friends', 'a', 'b',
                                options => '{\"bipartite\": false, \"dim\": 16, \"epochs\": 3, \"seed\": 1}')" >/dev/null
+lpt_sql "SELECT linkpred_train('mm', 'events', 'user_id', 'item_id',
+                               options => '{\"decoder\": \"mlp\", \"dim\": 16, \"epochs\": 3, \"seed\": 1}')" >/dev/null
 lpt_sql "SELECT linkpred_train('fb', 'friends', 'a', 'b',
                                options => '{\"bipartite\": false, \"decoder\": \"bilinear\", \"dim\": 16, \"epochs\": 3, \"seed\": 1}')" >/dev/null
 lpt_sql "SELECT linkpred_train('d', 'follows', 'src', 'dst',
@@ -183,8 +186,8 @@ lpt_is "$(lpt_sql "SELECT count(DISTINCT score || top) FROM probe")" 1 "all clie
 
 shared_digest=$(all_digests)
 lpt_is "$(lpt_sql "SELECT string_agg(model || ':' || state, ' ' ORDER BY model)
-                   FROM linkpred_cache_status() WHERE shared")" "d:ready f:ready fb:ready m:ready" \
-	"m, f (undirected, text ids), d (directed) and fb (bilinear) serve from shared copies"
+                   FROM linkpred_cache_status() WHERE shared")" "d:ready f:ready fb:ready m:ready mm:ready" \
+	"m, f (undirected, text ids), d (directed), fb (bilinear) and mm (MLP) serve from shared copies"
 shared_own=$(own_memory "SELECT count(*) FROM linkpred_topk(7::bigint, 5, model => 'm')")
 
 # ---------------------------------------------------------------- a version with a top-k index

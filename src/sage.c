@@ -11,8 +11,9 @@
  * Layer l computes its output for the first size[L - l] nodes from its
  * input on the first size[L - l + 1], so the "self" operand of a layer is
  * a prefix of its input and needs no gather, and each layer is two matrix
- * products over contiguous rows.  A node is re-sampled at every hop it is in (GraphSAGE's minibatch algorithm): hop
- * k's neighbour lists serve layer L - k + 1 only.
+ * products over contiguous rows.  A node is re-sampled at every hop it is
+ * in (GraphSAGE's minibatch algorithm): hop k's neighbour lists serve
+ * layer L - k + 1 only.
  *
  * Sizes.  A batch cannot hold more nodes than the graph, and on graphs of
  * LastFM's or Gowalla's shape two hops of fan-out 10 from a few thousand
@@ -25,15 +26,20 @@
  * Adam: the weights take a step every batch; an input row or a bias only
  * when the batch read it, with its own step count for the bias correction
  * (so a row first read late is not pushed as if it had a long history).
+ * The weights' learning rate is lr / sqrt(dim): Adam moves every entry of
+ * a row of W by about lr, which moves a unit's output dim times as much
+ * as one input coordinate's step.  At the full lr the hidden units could
+ * all die under the pointwise losses (with bce on LastFM every vector came
+ * out zero, AUC 0.844; 0.953 with the smaller step).
  *
  * Regularisation: L2 `reg` on the input rows (and biases) a batch read,
  * and L2 towards their start (I) on the matrices Ws and Wn, with
  * LP_SAGE_WEIGHT_DECAY times `reg`.  Without the second, the matrices grow
  * to undo the shrinking of the inputs and a small graph overfits: USAir
- * AUC 0.951 at lr 0.02 without it, 0.976 with it.  Their gradient sums
- * over a whole batch, so the factor is large: 30 to 300 all helped USAir,
- * 100 was best on LastFM.  Decaying the layer biases b as well cost USAir
- * 0.006, so they are free.
+ * AUC 0.951 without it, 0.976 with it (lr 0.02, the weights then at the
+ * full lr).  Their gradient sums over a whole batch, so the factor is
+ * large: 30 to 300 all helped USAir, 100 was best on LastFM.  Decaying
+ * the layer biases b as well cost USAir 0.006, so they are free.
  */
 #include "postgres.h"
 
@@ -43,18 +49,11 @@
 
 #include "sage.h"
 
-#ifndef LP_SAGE_BATCHES
 #define LP_SAGE_BATCHES 16
-#endif
 #define LP_SAGE_MIN_BATCH 256
-#ifndef LP_SAGE_MAX_BATCH
 #define LP_SAGE_MAX_BATCH 65536
-#endif
 
-#define ADAM_B1 0.9f
-#define ADAM_B2 0.999f
-#define ADAM_EPS 1e-8f
-
+/* L2 of Ws and Wn towards I, per batch, in units of `reg` (see above) */
 #define LP_SAGE_WEIGHT_DECAY 100.0f
 
 /* an empty slot of the batch's positive-pair set: no pair of ids < 2^31 */
@@ -138,7 +137,7 @@ MakePlan(const LpGraph *g, const LpTrainConfig *cfg, Plan *p)
 
 	memset(p, 0, sizeof(*p));
 	p->n_rows = g->tied ? g->n_src : g->n_src + g->n_dst;
-	p->layers = Max(1, Min(cfg->layers, LP_MAX_LAYERS));
+	p->layers = cfg->layers > 0 ? Min(cfg->layers, LP_MAX_LAYERS) : LP_SAGE_DEFAULT_LAYERS;
 	for (int k = 0; k < p->layers; k++)
 		p->fanout[k] = Fanout(cfg->fanout[k]);
 	p->batch = LpSageBatchSize(g->n_entries);
@@ -604,22 +603,6 @@ Backward(Sage *s, float *g, float *spare)
 	return g;
 }
 
-/* one Adam step (ascent along g) on n parameters, their step t (1-based) */
-static void
-Adam(float *p, const float *g, float *m, float *v, Size n, float lr, float t)
-{
-	float		c1 = 1.0f - powf(ADAM_B1, t),
-				c2 = 1.0f - powf(ADAM_B2, t);
-	float		step = lr * sqrtf(c2) / c1;
-
-	for (Size i = 0; i < n; i++)
-	{
-		m[i] = ADAM_B1 * m[i] + (1.0f - ADAM_B1) * g[i];
-		v[i] = ADAM_B2 * v[i] + (1.0f - ADAM_B2) * g[i] * g[i];
-		p[i] += step * m[i] / (sqrtf(v[i]) + ADAM_EPS);
-	}
-}
-
 static inline float
 Dot(const float *a, const float *b, int dim)
 {
@@ -778,7 +761,7 @@ Batch(Sage *s, const LpSamplerState *sampler, LpEmbeddings *emb, LpRng *rng,
 
 		Axpy(-cfg->reg, s->x + o, grad + a * dim, dim);
 		s->xt[r] += 1;
-		Adam(s->x + o, grad + a * dim, s->xm + o, s->xv + o, dim, lr, s->xt[r]);
+		LpAdam(s->x + o, grad + a * dim, s->xm + o, s->xv + o, dim, lr, (int64) s->xt[r]);
 	}
 	if (cfg->bias)
 		for (Size a = 0; a < s->size[0]; a++)
@@ -787,7 +770,7 @@ Batch(Sage *s, const LpSamplerState *sampler, LpEmbeddings *emb, LpRng *rng,
 			float	   *b = BiasOf(s, emb, r);
 			float		gb = s->bgrad[a] - cfg->reg * *b;
 
-			Adam(b, &gb, s->bm + r, s->bv2 + r, 1, lr, s->xt[r]);
+			LpAdam(b, &gb, s->bm + r, s->bv2 + r, 1, lr, (int64) s->xt[r]);
 		}
 	/* the matrices: L2 towards I (see LP_SAGE_WEIGHT_DECAY); b is free */
 	for (int l = 1; l <= L; l++)
@@ -804,7 +787,7 @@ Batch(Sage *s, const LpSamplerState *sampler, LpEmbeddings *emb, LpRng *rng,
 		}
 	}
 	/* a dim-wide row of W moves all of a unit's input: smaller steps */
-	Adam(s->w, s->wg, s->wm, s->wv, (Size) L * s->p.wblock, lr / sqrtf((float) dim), (float) t);
+	LpAdam(s->w, s->wg, s->wm, s->wv, (Size) L * s->p.wblock, lr / sqrtf((float) dim), t);
 
 	for (Size a = 0; a < s->size[L]; a++)
 		s->slot[s->nodes[a]] = -1;

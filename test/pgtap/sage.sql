@@ -2,9 +2,9 @@
 -- aggregation of sampled neighbourhoods, the last layer over full
 -- neighbourhoods stored.  HetRec LastFM user-artist edges, the fixed 90/10
 -- hash split of spectral.sql, and USAir split 1.  Measured with these
--- seeds: LastFM AUC 0.937, Recall@20 0.233,
--- NDCG@20 0.177 (the default model: 0.919, 0.253, 0.199), training 33 s;
--- USAir AUC 0.969 with the head, 0.955 without, 0.849 directed.  The floors sit under those.  Also: the encoder's
+-- seeds: LastFM AUC 0.937, Recall@20 0.266,
+-- NDCG@20 0.210 (the default model: 0.919, 0.253, 0.199), training 30 s;
+-- USAir AUC 0.971 with the head, 0.963 without, 0.849 directed.  The floors sit under those.  Also: the encoder's
 -- defaults as stored, the top-k index it keeps (its decoder is a dot
 -- product), directed graphs, warm_start ignored, the options' errors.
 \set ON_ERROR_STOP 1
@@ -23,7 +23,7 @@ CREATE FUNCTION metric(model text, name text) RETURNS float8 LANGUAGE sql AS $$
     WHERE metric = name
 $$;
 SELECT cmp_ok(metric('fm_sage', 'auc'), '>=', 0.92::float8, 'GraphSAGE on LastFM: AUC at least 0.92');
-SELECT cmp_ok(metric('fm_sage', 'recall'), '>=', 0.21::float8, 'GraphSAGE on LastFM: Recall@20 at least 0.21');
+SELECT cmp_ok(metric('fm_sage', 'recall'), '>=', 0.25::float8, 'GraphSAGE on LastFM: Recall@20 at least 0.25');
 
 SELECT is((SELECT (options->>'encoder', options->>'layers', options->>'fanout', options->>'lr',
                    options->>'reg', ann IS NOT NULL)::text

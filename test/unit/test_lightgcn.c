@@ -18,47 +18,7 @@
 #include "lightgcn.h"
 
 #include "tap.h"
-
-/* CSR of n_src sources from m edges (u[e], v[e]); tied: both directions */
-static LpGraph
-Csr(int32 n_src, int32 n_dst, int m, const int32 *us, const int32 *vs, bool homogeneous, bool tied)
-{
-	LpGraph		g;
-	bool	   *adj = calloc((size_t) n_src * n_dst, sizeof(bool));
-	int64		k = 0;
-
-	memset(&g, 0, sizeof(g));
-	g.n_src = n_src;
-	g.n_dst = n_dst;
-	g.homogeneous = homogeneous;
-	g.tied = tied;
-	for (int e = 0; e < m; e++)
-	{
-		adj[(size_t) us[e] * n_dst + vs[e]] = true;
-		if (tied)
-			adj[(size_t) vs[e] * n_dst + us[e]] = true;
-	}
-	g.offsets = calloc(n_src + 1, sizeof(int64));
-	g.targets = calloc((size_t) n_src * n_dst + 1, sizeof(int32));
-	g.src_degree = calloc(n_src, sizeof(int32));
-	g.dst_degree = calloc(n_dst, sizeof(int32));
-	for (int32 u = 0; u < n_src; u++)
-	{
-		g.offsets[u] = k;
-		for (int32 v = 0; v < n_dst; v++)
-			if (adj[(size_t) u * n_dst + v])
-			{
-				g.targets[k++] = v;
-				g.src_degree[u]++;
-				g.dst_degree[v]++;
-			}
-	}
-	g.offsets[n_src] = k;
-	g.n_entries = k;
-	g.n_edges = tied ? k / 2 : k;
-	free(adj);
-	return g;
-}
+#include "fixtures.h"
 
 static LpTrainConfig
 Config(int dim, int layers, int epochs, float lr)
@@ -96,12 +56,6 @@ Record(void *arg, int epoch, double frac, double loss, bool epoch_end)
 	if (epoch == 1 && epoch_end)
 		r->first_loss = loss;
 	return true;
-}
-
-static bool
-StopAtOnce(void *arg, int epoch, double frac, double loss, bool epoch_end)
-{
-	return false;
 }
 
 static Run
@@ -252,7 +206,7 @@ CommunityAuc(int layers, double *first_loss, double *last_loss)
 			}
 		}
 	}
-	g = Csr(NU, NI, m, us, vs, false, false);
+	g = TestCsr(NU, NI, m, us, vs, false, false);
 	r = Train(&g, &cfg, Record);
 	for (int32 u = 0; u < NU; u++)
 	{
@@ -287,10 +241,10 @@ main(void)
 	{
 		int32		us[] = {0, 0, 1, 2, 2, 3, 4, 4},
 					vs[] = {0, 1, 1, 2, 3, 3, 0, 3};
-		LpGraph		b = Csr(5, 4, 8, us, vs, false, false);
+		LpGraph		b = TestCsr(5, 4, 8, us, vs, false, false);
 		int32		cu[] = {0, 1, 2, 3, 4, 5, 0},
 					cv[] = {1, 2, 3, 4, 5, 0, 3};
-		LpGraph		t = Csr(6, 6, 7, cu, cv, true, true);
+		LpGraph		t = TestCsr(6, 6, 7, cu, cv, true, true);
 		double		w;
 
 		w = DenseCheck(&b, 3, 2);
@@ -321,7 +275,7 @@ main(void)
 	{
 		int32		us[] = {0, 0, 1, 2, 2, 3, 4, 4},
 					vs[] = {0, 1, 1, 2, 3, 3, 0, 3};
-		LpGraph		b = Csr(5, 4, 8, us, vs, false, false);
+		LpGraph		b = TestCsr(5, 4, 8, us, vs, false, false);
 		LpTrainConfig cfg = Config(4, 2, 5, 0.05f);
 		Run			r1,
 					r2,
@@ -334,7 +288,7 @@ main(void)
 			  memcmp(r1.emb.U, r2.emb.U, sizeof(float) * 9 * 4) == 0 &&
 			  memcmp(r1.emb.bu, r2.emb.bu, sizeof(float) * 9) == 0,
 			  "the same seed trains the same vectors and biases");
-		r3 = Train(&b, &cfg, StopAtOnce);
+		r3 = Train(&b, &cfg, TestStopAtOnce);
 		Check(r3.result == LP_TRAIN_STOPPED, "a progress callback returning false stops training");
 	}
 	return TapFinish();

@@ -27,47 +27,7 @@
 #include "mlp.h"
 
 #include "tap.h"
-
-/* CSR of n_src sources from m edges (u[e], v[e]); tied: both directions */
-static LpGraph
-Csr(int32 n_src, int32 n_dst, int m, const int32 *us, const int32 *vs, bool homogeneous, bool tied)
-{
-	LpGraph		g;
-	bool	   *adj = calloc((size_t) n_src * n_dst, sizeof(bool));
-	int64		k = 0;
-
-	memset(&g, 0, sizeof(g));
-	g.n_src = n_src;
-	g.n_dst = n_dst;
-	g.homogeneous = homogeneous;
-	g.tied = tied;
-	for (int e = 0; e < m; e++)
-	{
-		adj[(size_t) us[e] * n_dst + vs[e]] = true;
-		if (tied)
-			adj[(size_t) vs[e] * n_dst + us[e]] = true;
-	}
-	g.offsets = calloc(n_src + 1, sizeof(int64));
-	g.targets = calloc((size_t) n_src * n_dst + 1, sizeof(int32));
-	g.src_degree = calloc(n_src, sizeof(int32));
-	g.dst_degree = calloc(n_dst, sizeof(int32));
-	for (int32 u = 0; u < n_src; u++)
-	{
-		g.offsets[u] = k;
-		for (int32 v = 0; v < n_dst; v++)
-			if (adj[(size_t) u * n_dst + v])
-			{
-				g.targets[k++] = v;
-				g.src_degree[u]++;
-				g.dst_degree[v]++;
-			}
-	}
-	g.offsets[n_src] = k;
-	g.n_entries = k;
-	g.n_edges = tied ? k / 2 : k;
-	free(adj);
-	return g;
-}
+#include "fixtures.h"
 
 static LpTrainConfig
 Config(int dim, int hidden, int epochs)
@@ -109,12 +69,6 @@ Record(void *arg, int epoch, double frac, double loss, bool epoch_end)
 	if (epoch == 1 && epoch_end)
 		r->first_loss = loss;
 	return true;
-}
-
-static bool
-StopAtOnce(void *arg, int epoch, double frac, double loss, bool epoch_end)
-{
-	return false;
 }
 
 static void
@@ -323,7 +277,7 @@ Communities(int32 *held)
 			}
 		}
 	}
-	g = Csr(NU, NI, m, us, vs, false, false);
+	g = TestCsr(NU, NI, m, us, vs, false, false);
 	free(us);
 	free(vs);
 	return g;
@@ -456,7 +410,7 @@ TestRelation(void)
 				vs[m++] = v;
 			}
 		}
-	g = Csr(NR, NR, m, us, vs, false, false);
+	g = TestCsr(NR, NR, m, us, vs, false, false);
 	for (int model = 0; model < 3; model++)
 	{
 		/* 0: the free MLP, 1: the MLP with the defaults, 2: the dot product */
@@ -539,7 +493,7 @@ TestHeterophily(void)
 				vs[m++] = v;
 			}
 		}
-	g = Csr(NH, NH, m, us, vs, true, true);
+	g = TestCsr(NH, NH, m, us, vs, true, true);
 	for (int model = 0; model < 2; model++)
 	{
 		Run			r = TrainWith(&g, &cfg, NULL, NULL, model == 1, true);
@@ -595,7 +549,7 @@ TestRepeatAndStop(void)
 	cfg.seed = 12;
 	r2 = Train(&g, &cfg, NULL, false);
 	Check(memcmp(r1.w, r2.w, sizeof(float) * nw) != 0, "another seed trains another decoder");
-	r3 = Train(&g, &cfg, StopAtOnce, false);
+	r3 = Train(&g, &cfg, TestStopAtOnce, false);
 	Check(r3.result == LP_TRAIN_STOPPED, "a progress callback returning false stops training");
 	cfg.lr = 1e6f;
 	r3 = Train(&g, &cfg, NULL, false);
@@ -639,7 +593,7 @@ TestFoldIn(void)
 			us[m] = x;
 			vs[m++] = full.targets[e];
 		}
-	g = Csr(NU, NI, m, us, vs, false, false);
+	g = TestCsr(NU, NI, m, us, vs, false, false);
 	r = Train(&g, &cfg, NULL, false);
 
 	for (int32 x = 0; x < FOLD; x++)

@@ -24,47 +24,7 @@
 #include "sage.h"
 
 #include "tap.h"
-
-/* CSR of n_src sources from m edges (u[e], v[e]); tied: both directions */
-static LpGraph
-Csr(int32 n_src, int32 n_dst, int m, const int32 *us, const int32 *vs, bool homogeneous, bool tied)
-{
-	LpGraph		g;
-	bool	   *adj = calloc((size_t) n_src * n_dst, sizeof(bool));
-	int64		k = 0;
-
-	memset(&g, 0, sizeof(g));
-	g.n_src = n_src;
-	g.n_dst = n_dst;
-	g.homogeneous = homogeneous;
-	g.tied = tied;
-	for (int e = 0; e < m; e++)
-	{
-		adj[(size_t) us[e] * n_dst + vs[e]] = true;
-		if (tied)
-			adj[(size_t) vs[e] * n_dst + us[e]] = true;
-	}
-	g.offsets = calloc(n_src + 1, sizeof(int64));
-	g.targets = calloc((size_t) n_src * n_dst + 1, sizeof(int32));
-	g.src_degree = calloc(n_src, sizeof(int32));
-	g.dst_degree = calloc(n_dst, sizeof(int32));
-	for (int32 u = 0; u < n_src; u++)
-	{
-		g.offsets[u] = k;
-		for (int32 v = 0; v < n_dst; v++)
-			if (adj[(size_t) u * n_dst + v])
-			{
-				g.targets[k++] = v;
-				g.src_degree[u]++;
-				g.dst_degree[v]++;
-			}
-	}
-	g.offsets[n_src] = k;
-	g.n_entries = k;
-	g.n_edges = tied ? k / 2 : k;
-	free(adj);
-	return g;
-}
+#include "fixtures.h"
 
 static LpTrainConfig
 Config(int dim, int layers, int epochs, float lr)
@@ -115,12 +75,6 @@ Record(void *arg, int epoch, double frac, double loss, bool epoch_end)
 		memcpy(r->during, r->emb.U, sizeof(float) * r->n_floats);
 	}
 	return true;
-}
-
-static bool
-StopAtOnce(void *arg, int epoch, double frac, double loss, bool epoch_end)
-{
-	return false;
 }
 
 static Run
@@ -269,7 +223,10 @@ ExclusionCheck(const LpGraph *g, double *after)
  * Planted communities.  Bipartite: users and items in 4 groups, each user
  * links to 12 items of its group, one held out.  Undirected: nodes in 4
  * groups, each links to 8 others of its group, one link per node held out.
- * AUC of the held-out edges against every non-edge of their source.
+ * AUC of the held-out edges against every non-edge of their source.  A
+ * model that knows the groups and nothing more scores about 0.917
+ * (bipartite) and about 0.9 (undirected), since it ties within a group; one
+ * that learnt nothing scores 0.5.
  */
 static double
 CommunityAuc(bool undirected, LpTrainConfig *cfg, double *first_loss, double *last_loss)
@@ -316,7 +273,7 @@ CommunityAuc(bool undirected, LpTrainConfig *cfg, double *first_loss, double *la
 			}
 		}
 	}
-	g = Csr(NU, n_dst, m, us, vs, undirected, undirected);
+	g = TestCsr(NU, n_dst, m, us, vs, undirected, undirected);
 	r = Train(&g, cfg, Record);
 	for (int32 u = 0; u < NU; u++)
 	{
@@ -354,10 +311,10 @@ main(void)
 	{
 		int32		us[] = {0, 0, 1, 2, 2, 3, 4, 4},
 					vs[] = {0, 1, 1, 2, 3, 3, 0, 3};
-		LpGraph		b = Csr(5, 4, 8, us, vs, false, false);
+		LpGraph		b = TestCsr(5, 4, 8, us, vs, false, false);
 		int32		cu[] = {0, 1, 2, 3, 4, 5, 0},
 					cv[] = {1, 2, 3, 4, 5, 0, 3};
-		LpGraph		t = Csr(6, 6, 7, cu, cv, true, true);
+		LpGraph		t = TestCsr(6, 6, 7, cu, cv, true, true);
 		double		w,
 					after;
 
@@ -392,12 +349,12 @@ main(void)
 
 		auc = CommunityAuc(false, &cfg, &first, &last);
 		snprintf(detail, sizeof(detail), " (AUC %.3f)", auc);
-		TapLine(auc > 0.9, "bipartite communities, 2 layers: held-out edges rank above non-edges", detail);
+		TapLine(auc > 0.85, "bipartite communities, 2 layers: held-out edges rank above non-edges", detail);
 		snprintf(detail, sizeof(detail), " (%.3f -> %.3f)", first, last);
 		TapLine(last < 0.8 * first, "the loss falls from the first epoch to the last", detail);
 		auc = CommunityAuc(true, &cfg, &first, &last);
 		snprintf(detail, sizeof(detail), " (AUC %.3f)", auc);
-		TapLine(auc > 0.9, "undirected communities, 2 layers: held-out edges rank above non-edges", detail);
+		TapLine(auc > 0.85, "undirected communities, 2 layers: held-out edges rank above non-edges", detail);
 
 		for (int k = 1; k < 4; k++)
 		{
@@ -408,20 +365,20 @@ main(void)
 			auc = CommunityAuc(false, &cfg, &first, &last);
 			snprintf(detail, sizeof(detail), " (AUC %.3f)", auc);
 			snprintf(what, sizeof(what), "bipartite communities, loss %s, biases on", names[k]);
-			TapLine(auc > 0.9, what, detail);
+			TapLine(auc > 0.85, what, detail);
 		}
 		cfg = Config(16, 2, 30, 0.01f);
 		cfg.neg_mode = LP_NEG_HARD;
 		auc = CommunityAuc(false, &cfg, &first, &last);
 		snprintf(detail, sizeof(detail), " (AUC %.3f)", auc);
-		TapLine(auc > 0.9, "bipartite communities, hard negatives", detail);
+		TapLine(auc > 0.85, "bipartite communities, hard negatives", detail);
 	}
 
 	/* repeatable; stoppable */
 	{
 		int32		us[] = {0, 0, 1, 2, 2, 3, 4, 4},
 					vs[] = {0, 1, 1, 2, 3, 3, 0, 3};
-		LpGraph		b = Csr(5, 4, 8, us, vs, false, false);
+		LpGraph		b = TestCsr(5, 4, 8, us, vs, false, false);
 		LpTrainConfig cfg = Config(4, 2, 5, 0.05f);
 		Run			r1,
 					r2,
@@ -440,7 +397,7 @@ main(void)
 		r4 = Train(&b, &cfg, NULL);
 		Check(memcmp(r1.emb.U, r4.emb.U, sizeof(float) * 9 * 4) != 0,
 			  "another seed trains other vectors");
-		r3 = Train(&b, &cfg, StopAtOnce);
+		r3 = Train(&b, &cfg, TestStopAtOnce);
 		Check(r3.result == LP_TRAIN_STOPPED, "a progress callback returning false stops training");
 	}
 	return TapFinish();

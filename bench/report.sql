@@ -273,7 +273,9 @@ SELECT E'\n## LastFM (HetRec 2011 user–artist): AUC\n\n'
                                    '' ORDER BY p.ord)
                  FROM (VALUES (1, 'lastfm lightgcn', 'LightGCN', '{"encoder": "lightgcn"}'),
                               (2, 'lastfm sage', 'GraphSAGE', '{"encoder": "sage"}'),
-                              (3, 'lastfm mlp', 'MLP decoder', '{"decoder": "mlp"}')) p(ord, graph, label, opts)
+                              (3, 'lastfm mlp', 'MLP decoder', '{"decoder": "mlp"}'),
+                              (4, 'lastfm sage_auc', '**GraphSAGE + structural head, the AUC preset**',
+                               '{"encoder": "sage", "loss": "bce", "reg": 0.01, "features": "structural"}')) p(ord, graph, label, opts)
                  JOIN bench.trainings tp ON tp.dataset = 'lastfm' AND tp.graph = p.graph
                  LEFT JOIN m pa ON pa.dataset = 'lastfm' AND pa.graph = p.graph AND pa.method = 'model' AND pa.metric = 'auc'
                  LEFT JOIN m pn ON pn.dataset = 'lastfm' AND pn.graph = p.graph AND pn.method = 'model' AND pn.metric = 'ndcg' AND pn.k = 20

@@ -292,10 +292,7 @@ LpLightGcnTrain(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState
 	cur.bu = bu;
 	cur.bv = bv;
 
-	LpRngSeed(&rng, cfg->seed);
-	LpEntrySources(g, entry_src);
-	for (int64 e = 0; e < n; e++)
-		order[e] = e;
+	LpTrainBegin(g, cfg, &rng, order, entry_src);
 	Forward(&c);
 
 	*final_loss = 0;
@@ -307,7 +304,7 @@ LpLightGcnTrain(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState
 		for (int64 start = 0; start < n; start += batch)
 		{
 			int64		end = Min(start + batch, n);
-			float		lr = cfg->lr * (1.0f - 0.9f * (float) t / (float) Max(total, 1));
+			float		lr = LpDecayedLr(cfg, t, total);
 
 			memset(c.grad, 0, sizeof(float) * c.n);
 			memset(c.bgrad, 0, sizeof(float) * 2 * c.n_rows);	/* and count */

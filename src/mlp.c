@@ -547,10 +547,7 @@ LpMlpTrainWith(const LpGraph *g, const LpTrainConfig *cfg, const LpMlpOptions *o
 	if (hard)
 		hardneg = (int32 *) c.gs;
 
-	LpRngSeed(&rng, cfg->seed);
-	LpEntrySources(g, entry_src);
-	for (int64 e = 0; e < n; e++)
-		order[e] = e;
+	LpTrainBegin(g, cfg, &rng, order, entry_src);
 
 	*final_loss = 0;
 	for (int epoch = 1; epoch <= cfg->epochs; epoch++)
@@ -561,7 +558,7 @@ LpMlpTrainWith(const LpGraph *g, const LpTrainConfig *cfg, const LpMlpOptions *o
 		for (int64 start = 0; start < n; start += LP_MLP_BATCH)
 		{
 			int64		end = Min(start + LP_MLP_BATCH, n);
-			float		lr = cfg->lr * (1.0f - 0.9f * (float) t / (float) Max(total, 1));
+			float		lr = LpDecayedLr(cfg, t, total);
 			int64		nr = 0;
 
 			if (hard)
@@ -703,7 +700,7 @@ LpMlpFoldIn(const float *w, const float *V, const float *bv, int32 n_items, cons
 
 	for (int p = 0; p < passes; p++)
 	{
-		float		lr = cfg->lr * (1.0f - 0.9f * (float) p / passes);
+		float		lr = LpDecayedLr(cfg, p, passes);
 		float		shrink = 1.0f - lr * cfg->reg;
 
 		for (int it = 0; it < n; it++)

@@ -884,10 +884,7 @@ LpSageTrain(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sa
 	for (int32 r = 0; r < s.p.n_rows; r++)
 		s.slot[r] = -1;
 
-	LpRngSeed(&rng, cfg->seed);
-	LpEntrySources(g, entry_src);
-	for (int64 e = 0; e < n; e++)
-		order[e] = e;
+	LpTrainBegin(g, cfg, &rng, order, entry_src);
 
 	*final_loss = 0;
 	for (int epoch = 1; epoch <= cfg->epochs; epoch++)
@@ -898,7 +895,7 @@ LpSageTrain(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sa
 		for (int64 start = 0; start < n; start += batch)
 		{
 			int64		end = Min(start + batch, n);
-			float		lr = cfg->lr * (1.0f - 0.9f * (float) t / (float) Max(total, 1));
+			float		lr = LpDecayedLr(cfg, t, total);
 
 			t++;
 			loss += Batch(&s, sampler, &cur, &rng, order + start, end - start, entry_src, lr, t);

@@ -414,6 +414,16 @@ LpEntrySources(const LpGraph *g, int32 *entry_src)
 }
 
 void
+LpTrainBegin(const LpGraph *g, const LpTrainConfig *cfg, LpRng *rng, int64 *order,
+			 int32 *entry_src)
+{
+	LpRngSeed(rng, cfg->seed);
+	LpEntrySources(g, entry_src);
+	for (int64 e = 0; e < g->n_entries; e++)
+		order[e] = e;
+}
+
+void
 LpShuffle(int64 *order, int64 n, LpRng *rng)
 {
 	/* Fisher-Yates */
@@ -444,10 +454,7 @@ LpTrain(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sample
 
 	if (bilinear)
 		memset(emb->R_state, 0, sizeof(float) * LP_BILINEAR_STATE_FLOATS(cfg->dim));
-	LpRngSeed(&rng, cfg->seed);
-	LpEntrySources(g, entry_src);
-	for (int64 e = 0; e < n; e++)
-		order[e] = e;
+	LpTrainBegin(g, cfg, &rng, order, entry_src);
 
 	*final_loss = 0;
 	for (int epoch = 1; epoch <= cfg->epochs; epoch++)
@@ -463,7 +470,7 @@ LpTrain(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sample
 			for (int64 p = start; p < end; p++, step++)
 			{
 				int64		e = order[p];
-				float		lr = cfg->lr * (1.0f - 0.9f * (float) step / (float) total_steps);
+				float		lr = LpDecayedLr(cfg, step, total_steps);
 
 				if (!bilinear)
 				{
@@ -511,7 +518,7 @@ LpFoldIn(const float *V, const float *bv, int32 n_items, const int32 *items, int
 	LpRngSeed(&rng, cfg->seed);
 	for (int p = 0; p < passes; p++)
 	{
-		float		lr = cfg->lr * (1.0f - 0.9f * (float) p / passes);
+		float		lr = LpDecayedLr(cfg, p, passes);
 
 		for (int t = 0; t < n; t++)
 		{

@@ -265,6 +265,20 @@ LpNegativeCount(const LpGraph *g, const LpTrainConfig *cfg, int32 u)
 /* entry_src[e] = the source node of CSR entry e (n_entries of them) */
 extern void LpEntrySources(const LpGraph *g, int32 *entry_src);
 
+/*
+ * Every trainer's start: rng seeded from cfg->seed, entry_src filled,
+ * order the identity over the n_entries positives (shuffled per epoch).
+ */
+extern void LpTrainBegin(const LpGraph *g, const LpTrainConfig *cfg, LpRng *rng, int64 *order,
+						 int32 *entry_src);
+
+/* the learning rate at step t of total: lr falling linearly to lr / 10 */
+static inline float
+LpDecayedLr(const LpTrainConfig *cfg, int64 t, int64 total)
+{
+	return cfg->lr * (1.0f - 0.9f * (float) t / (float) Max(total, 1));
+}
+
 /* a uniformly random permutation of order[0 .. n-1], in place */
 extern void LpShuffle(int64 *order, int64 n, LpRng *rng);
 

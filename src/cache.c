@@ -688,15 +688,11 @@ float
 LpModelEmbScore(LpServingModel *m, const float *q, float bu, int32 v)
 {
 	const float *hv = m->V + (int64) v * m->dim;
-	float		s = 0;
 
 	if (m->decoder == LP_DECODER_MLP)
 		return LpMlpScore(m->mlp, m->dim, m->hidden, q ? q : ZeroQuery(m), hv) + (bu + m->bv[v]);
-	if (q)
-		for (int d = 0; d < m->dim; d++)
-			s += q[d] * hv[d];
 	/* the biases summed first, so an undirected pair scores the same both ways */
-	return s + (bu + m->bv[v]);
+	return (q ? LpDot(q, hv, m->dim) : 0.0f) + (bu + m->bv[v]);
 }
 
 void

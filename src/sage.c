@@ -603,16 +603,6 @@ Backward(Sage *s, float *g, float *spare)
 	return g;
 }
 
-static inline float
-Dot(const float *a, const float *b, int dim)
-{
-	float		s = 0;
-
-	for (int d = 0; d < dim; d++)
-		s += a[d] * b[d];
-	return s;
-}
-
 /*
  * The loss of positive p of the batch and its negatives, on the seeds'
  * last-layer vectors; gradients into g (seed rows) and bgrad.  The same
@@ -638,7 +628,7 @@ Accumulate(Sage *s, LpEmbeddings *emb, int p, float *g)
 
 	if (!LpLossPairwise(cfg->loss))
 	{
-		float		sc = Dot(pu, pi, dim) + *BiasOf(s, emb, u) + bi;
+		float		sc = LpDot(pu, pi, dim) + *BiasOf(s, emb, u) + bi;
 		float		gr = LpPointGrad(cfg, sc, cfg->loss == LP_TRAIN_MSE ? w : 1.0f, &loss);
 
 		if (cfg->loss == LP_TRAIN_BCE)
@@ -658,7 +648,7 @@ Accumulate(Sage *s, LpEmbeddings *emb, int p, float *g)
 
 		if (!LpLossPairwise(cfg->loss))
 		{
-			float		sc = Dot(pu, pj, dim) + *BiasOf(s, emb, u) + bj;
+			float		sc = LpDot(pu, pj, dim) + *BiasOf(s, emb, u) + bj;
 			float		gr = LpPointGrad(cfg, sc, 0.0f, &loss);
 
 			Axpy(gr, pj, gu, dim);
@@ -668,7 +658,7 @@ Accumulate(Sage *s, LpEmbeddings *emb, int p, float *g)
 		}
 		else
 		{
-			float		x = bi - bj + Dot(pu, pi, dim) - Dot(pu, pj, dim),
+			float		x = bi - bj + LpDot(pu, pi, dim) - LpDot(pu, pj, dim),
 						l = 0,
 						gr;
 

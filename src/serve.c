@@ -55,16 +55,6 @@ PG_FUNCTION_INFO_V1(linkpred_similar);
  */
 #define LP_ANN_MAX_K 1000
 
-static inline float
-Dot(const float *a, const float *b, int dim)
-{
-	float		s = 0;
-
-	for (int d = 0; d < dim; d++)
-		s += a[d] * b[d];
-	return s;
-}
-
 static int
 CompareInt32(const void *a, const void *b)
 {
@@ -742,7 +732,7 @@ linkpred_similar(PG_FUNCTION_ARGS)
 
 		m->inorm = MemoryContextAllocHuge(m->cxt, sizeof(float) * m->n_items);
 		for (int32 j = 0; j < m->n_items; j++)
-			m->inorm[j] = sqrtf(Dot(m->V + (int64) j * m->dim, m->V + (int64) j * m->dim, m->dim));
+			m->inorm[j] = sqrtf(LpDot(m->V + (int64) j * m->dim, m->V + (int64) j * m->dim, m->dim));
 		MemoryContextSwitchTo(old);
 	}
 	s = m->scratch;

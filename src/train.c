@@ -151,19 +151,9 @@ LpInitEmbeddings(LpEmbeddings *emb, int32 n_src, int32 n_dst, bool tied, uint64 
 }
 
 static inline float
-Dot(const float *a, const float *b, int dim)
-{
-	float		s = 0;
-
-	for (int d = 0; d < dim; d++)
-		s += a[d] * b[d];
-	return s;
-}
-
-static inline float
 Score(const LpEmbeddings *emb, int dim, const float *pu, int32 u, int32 j)
 {
-	return Dot(pu, emb->V + (int64) j * dim, dim) + emb->bu[u] + emb->bv[j];
+	return LpDot(pu, emb->V + (int64) j * dim, dim) + emb->bu[u] + emb->bv[j];
 }
 
 /* one negative for u under the configured mode; -1 if none found */

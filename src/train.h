@@ -36,6 +36,17 @@ LpRngUniform(LpRng *rng)
 	return (float) (LpRngNext(rng) >> 40) * (1.0f / 16777216.0f);
 }
 
+/* a . b over dim floats, summed in order (every scorer's dot product) */
+static inline float
+LpDot(const float *a, const float *b, int dim)
+{
+	float		s = 0;
+
+	for (int d = 0; d < dim; d++)
+		s += a[d] * b[d];
+	return s;
+}
+
 /* Negative sampler over the target nodes (items) of a graph. */
 typedef struct LpSamplerState
 {

@@ -1,7 +1,9 @@
 /*
  * fixtures.h: pieces the unit tests of the trainers share: a small graph
- * built from an edge list, and a progress callback that stops a run at
- * once.  Header-only, so each test stays one compile line in test/run.sh.
+ * built from an edge list, planted bipartite communities, the dense
+ * adjacency of a graph's stacked rows, and a progress callback that stops
+ * a run at once.  Header-only, so each test stays one compile line in
+ * test/run.sh.
  */
 #ifndef LINKPRED_TEST_FIXTURES_H
 #define LINKPRED_TEST_FIXTURES_H
@@ -10,6 +12,7 @@
 #include <string.h>
 
 #include "graph.h"
+#include "train.h"
 
 /* CSR of n_src sources from m edges (u[e], v[e]); tied: both directions */
 static inline LpGraph
@@ -50,6 +53,80 @@ TestCsr(int32 n_src, int32 n_dst, int m, const int32 *us, const int32 *vs, bool 
 	g.n_edges = tied ? k / 2 : k;
 	free(adj);
 	return g;
+}
+
+/*
+ * Planted communities: nu users and ni items in `groups` groups (node k is
+ * in group k % groups); each user links to `per` random items of its own
+ * group, the first of them held out into held[u].  Drawn from `seed`.
+ */
+static inline LpGraph
+TestPlantedBipartite(int32 nu, int32 ni, int groups, int per, uint64 seed, int32 *held)
+{
+	int32	   *us = malloc(sizeof(int32) * nu * per),
+			   *vs = malloc(sizeof(int32) * nu * per);
+	bool	   *used = malloc(sizeof(bool) * (ni / groups));
+	int			m = 0;
+	LpRng		rng;
+	LpGraph		g;
+
+	LpRngSeed(&rng, seed);
+	for (int32 u = 0; u < nu; u++)
+	{
+		int32		grp = u % groups;
+
+		memset(used, 0, sizeof(bool) * (ni / groups));
+		for (int k = 0; k < per; k++)
+		{
+			int32		j;
+
+			do
+				j = (int32) LpRngBelow(&rng, (uint32) (ni / groups));
+			while (used[j]);
+			used[j] = true;
+			if (k == 0)
+				held[u] = grp + groups * j;
+			else
+			{
+				us[m] = u;
+				vs[m++] = grp + groups * j;
+			}
+		}
+	}
+	g = TestCsr(nu, ni, m, us, vs, false, false);
+	free(us);
+	free(vs);
+	free(used);
+	return g;
+}
+
+/*
+ * The 0/1 adjacency of g's rows stacked as the encoders stack them (users
+ * then items; a tied graph's nodes once), rows x rows, symmetric, and each
+ * row's degree into *deg (both calloc'd); *rows is set.
+ */
+static inline double *
+TestStackedAdjacency(const LpGraph *g, int32 *rows, double **deg)
+{
+	int32		n = g->tied ? g->n_src : g->n_src + g->n_dst;
+	int32		item0 = g->tied ? 0 : g->n_src;
+	double	   *A = calloc((size_t) n * n, sizeof(double));
+	double	   *d = calloc(n, sizeof(double));
+
+	for (int32 u = 0; u < g->n_src; u++)
+		for (int64 e = g->offsets[u]; e < g->offsets[u + 1]; e++)
+		{
+			int32		v = item0 + g->targets[e];
+
+			A[(size_t) u * n + v] = 1;
+			A[(size_t) v * n + u] = 1;
+		}
+	for (int32 a = 0; a < n; a++)
+		for (int32 b = 0; b < n; b++)
+			d[a] += A[(size_t) a * n + b];
+	*rows = n;
+	*deg = d;
+	return A;
 }
 
 static inline bool

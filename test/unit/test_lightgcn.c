@@ -95,10 +95,9 @@ static double
 DenseCheck(const LpGraph *g, int dim, int layers)
 {
 	LpTrainConfig cfg = Config(dim, layers, 1, 0.0f);
-	int32		rows = g->tied ? g->n_src : g->n_src + g->n_dst;
-	int32		item0 = g->tied ? 0 : g->n_src;
-	double	   *A = calloc((size_t) rows * rows, sizeof(double));
-	double	   *deg = calloc(rows, sizeof(double));
+	int32		rows;
+	double	   *deg;
+	double	   *A = TestStackedAdjacency(g, &rows, &deg);
 	double	   *cur = calloc((size_t) rows * dim, sizeof(double));
 	double	   *next = calloc((size_t) rows * dim, sizeof(double));
 	double	   *acc = calloc((size_t) rows * dim, sizeof(double));
@@ -106,17 +105,6 @@ DenseCheck(const LpGraph *g, int dim, int layers)
 	Run			r;
 	double		worst = 0;
 
-	for (int32 u = 0; u < g->n_src; u++)
-		for (int64 e = g->offsets[u]; e < g->offsets[u + 1]; e++)
-		{
-			int32		v = item0 + g->targets[e];
-
-			A[(size_t) u * rows + v] = 1;
-			A[(size_t) v * rows + u] = 1;
-		}
-	for (int32 a = 0; a < rows; a++)
-		for (int32 b = 0; b < rows; b++)
-			deg[a] += A[(size_t) a * rows + b];
 	for (int32 a = 0; a < rows; a++)
 		for (int32 b = 0; b < rows; b++)
 			if (A[(size_t) a * rows + b] != 0)
@@ -172,41 +160,13 @@ CommunityAuc(int layers, double *first_loss, double *last_loss)
 	{
 		NU = 200, NI = 120, GROUPS = 4, PER = 12
 	};
-	int32		us[NU * PER],
-				vs[NU * PER],
-				held[NU];
-	int			m = 0;
-	LpRng		rng;
-	LpGraph		g;
+	int32		held[NU];
+	LpGraph		g = TestPlantedBipartite(NU, NI, GROUPS, PER, 5, held);
 	LpTrainConfig cfg = Config(16, layers, 60, 0.02f);
 	Run			r;
 	double		above = 0,
 				pairs = 0;
 
-	LpRngSeed(&rng, 5);
-	for (int32 u = 0; u < NU; u++)
-	{
-		int32		grp = u % GROUPS;
-		bool		used[NI / GROUPS] = {0};
-
-		for (int k = 0; k < PER; k++)
-		{
-			int32		j;
-
-			do
-				j = (int32) LpRngBelow(&rng, NI / GROUPS);
-			while (used[j]);
-			used[j] = true;
-			if (k == 0)
-				held[u] = grp + GROUPS * j;
-			else
-			{
-				us[m] = u;
-				vs[m++] = grp + GROUPS * j;
-			}
-		}
-	}
-	g = TestCsr(NU, NI, m, us, vs, false, false);
 	r = Train(&g, &cfg, Record);
 	for (int32 u = 0; u < NU; u++)
 	{

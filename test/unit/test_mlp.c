@@ -248,39 +248,7 @@ enum
 static LpGraph
 Communities(int32 *held)
 {
-	int32	   *us = malloc(sizeof(int32) * NU * PER),
-			   *vs = malloc(sizeof(int32) * NU * PER);
-	int			m = 0;
-	LpRng		rng;
-	LpGraph		g;
-
-	LpRngSeed(&rng, 5);
-	for (int32 u = 0; u < NU; u++)
-	{
-		int32		grp = u % GROUPS;
-		bool		used[NI / GROUPS] = {0};
-
-		for (int k = 0; k < PER; k++)
-		{
-			int32		j;
-
-			do
-				j = (int32) LpRngBelow(&rng, NI / GROUPS);
-			while (used[j]);
-			used[j] = true;
-			if (k == 0)
-				held[u] = grp + GROUPS * j;
-			else
-			{
-				us[m] = u;
-				vs[m++] = grp + GROUPS * j;
-			}
-		}
-	}
-	g = TestCsr(NU, NI, m, us, vs, false, false);
-	free(us);
-	free(vs);
-	return g;
+	return TestPlantedBipartite(NU, NI, GROUPS, PER, 5, held);
 }
 
 /* AUC of each user's held-out item against its non-edges */

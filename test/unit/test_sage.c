@@ -133,27 +133,14 @@ static double
 DenseCheck(const LpGraph *g, int dim, int layers)
 {
 	LpTrainConfig cfg = Config(dim, layers, 2, 0.0f);
-	int32		rows = g->tied ? g->n_src : g->n_src + g->n_dst;
-	int32		item0 = g->tied ? 0 : g->n_src;
-	double	   *A = calloc((size_t) rows * rows, sizeof(double));
-	double	   *deg = calloc(rows, sizeof(double));
+	int32		rows;
+	double	   *deg;
+	double	   *A = TestStackedAdjacency(g, &rows, &deg);
 	double	   *cur = calloc((size_t) rows * dim, sizeof(double));
 	double	   *next = calloc((size_t) rows * dim, sizeof(double));
 	float	   *x = Initial(g, dim, cfg.seed);
 	Run			r;
 	double		worst = 0;
-
-	for (int32 u = 0; u < g->n_src; u++)
-		for (int64 e = g->offsets[u]; e < g->offsets[u + 1]; e++)
-		{
-			int32		v = item0 + g->targets[e];
-
-			A[(size_t) u * rows + v] = 1;
-			A[(size_t) v * rows + u] = 1;
-		}
-	for (int32 a = 0; a < rows; a++)
-		for (int32 b = 0; b < rows; b++)
-			deg[a] += A[(size_t) a * rows + b];
 
 	for (size_t i = 0; i < (size_t) rows * dim; i++)
 		cur[i] = x[i];

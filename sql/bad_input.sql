@@ -46,6 +46,14 @@ SELECT linkpred_train('x', 'events', 'user_id', 'item_id', options => '{"bias": 
 SELECT linkpred_train('x', 'events', 'user_id', 'item_id', options => '[1, 2]');
 SELECT linkpred_train('x', 'events', 'user_id', 'item_id', options => '{"directed": true}');
 SELECT linkpred_train('x', 'events', 'user_id', 'item_id', options => '{"encoder": "lightgcn", "decoder": "bilinear"}');
+-- event types and a second relation
+SELECT linkpred_train('x', 'events', 'user_id', 'item_id', options => '{"event_column": "user_id"}');
+SELECT linkpred_train('x', 'events', 'user_id', 'item_id', options => '{"event_column": "user_id", "event_weights": {"buy": -1}}');
+SELECT linkpred_train('x', 'events', 'user_id', 'item_id', options => '{"event_weights": [1, 2]}');
+SELECT linkpred_train('x', 'events', 'user_id', 'item_id', options => '{"user_edges": {"relation": "events"}}');
+SELECT linkpred_train('x', 'events', 'user_id', 'item_id', options => '{"user_edges": {"relation": "events", "src": "user_id", "dst": "user_id", "colour": 1}}');
+SELECT linkpred_train('x', 'events', 'user_id', 'item_id', options => '{"bipartite": false, "user_edges": {"relation": "events", "src": "user_id", "dst": "item_id"}}');
+SELECT linkpred_train('x', 'events', 'user_id', 'item_id', options => '{"user_edges": {"relation": "events", "src": "user_id", "dst": "nope"}}');
 
 -- a relation whose name needs quoting trains like any other
 CREATE TABLE "my events; DROP TABLE events" ("User Id" int, "item" int);

@@ -137,7 +137,10 @@ LpJobRead(int64 job_id, LpJobRow *row)
 					   " coalesce((stats->>'null_ids')::int8, 0),"
 					   " coalesce((stats->>'self_loops')::int8, 0),"
 					   " coalesce((stats->>'duplicates')::int8, 0),"
-					   " coalesce((stats->>'bad_weights')::int8, 0), result::text"
+					   " coalesce((stats->>'bad_weights')::int8, 0), result::text,"
+					   " coalesce((stats->>'unknown_events')::int8, 0),"
+					   " coalesce((stats->>'links_skipped')::int8, 0),"
+					   " coalesce((stats->>'link_rows')::int8, 0)"
 					   " FROM linkpred.job_catalog WHERE id = $1", 1, types);
 	if (plan == NULL)
 		elog(ERROR, "linkpred: SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
@@ -172,6 +175,9 @@ LpJobRead(int64 job_id, LpJobRow *row)
 		row->duplicates = DatumGetInt64(SPI_getbinval(tup, desc, 14, &isnull));
 		row->bad_weights = DatumGetInt64(SPI_getbinval(tup, desc, 15, &isnull));
 		row->result = GetText(tup, desc, 16);
+		row->unknown_events = DatumGetInt64(SPI_getbinval(tup, desc, 17, &isnull));
+		row->links_skipped = DatumGetInt64(SPI_getbinval(tup, desc, 18, &isnull));
+		row->link_rows = DatumGetInt64(SPI_getbinval(tup, desc, 19, &isnull));
 		MemoryContextSwitchTo(spi);
 	}
 	SPI_freeplan(plan);

@@ -29,6 +29,10 @@ typedef struct LpGraph
 	int64	   *times;			/* n_entries first-seen times, or NULL */
 	int32	   *src_degree;		/* n_src */
 	int32	   *dst_degree;		/* n_dst: in-degree (popularity) */
+	/* user-user links of a second relation (option user_edges), each once */
+	int64		n_links;
+	int32	   *link_a;
+	int32	   *link_b;
 } LpGraph;
 
 /* What the loader skipped or merged; reported back to the user. */
@@ -39,6 +43,10 @@ typedef struct LpLoadStats
 	int64		self_loops;		/* homogeneous u = v rows: skipped */
 	int64		bad_weights;	/* NULL, NaN, infinite or <= 0 weight: skipped */
 	int64		duplicates;		/* repeated edges merged (weights add up) */
+	int64		unknown_events; /* event without a weight in event_weights: skipped */
+	/* user_edges: links read, and those skipped (an end has no user-item edge) */
+	int64		link_rows;
+	int64		link_skipped;
 } LpLoadStats;
 
 typedef struct LpEdgeSource
@@ -48,6 +56,10 @@ typedef struct LpEdgeSource
 	const char *dst_column;
 	const char *weight_column;	/* NULL = unweighted */
 	const char *time_column;	/* NULL = no times (only holdout by time reads them) */
+	const char *event_column;	/* NULL = none; else each row's weight is times its event's */
+	int			n_events;
+	const char *const *event_names;
+	const double *event_weights;
 	bool		homogeneous;
 	bool		directed;
 	Size		budget;			/* bytes the edge buffers may take; 0 = no limit */
@@ -65,6 +77,15 @@ typedef struct LpLoadedGraph
 
 /* loader.c: read the edge relation through SPI (caller is connected) */
 extern void LpLoadGraph(const LpEdgeSource *source, LpLoadedGraph *out);
+
+/*
+ * loader.c: read user-user links (src_column, dst_column of relid) into
+ * out->graph.link_a/link_b, both ends mapped to users of the loaded graph.
+ * A link with an end that is not such a user, a NULL end or a self link is
+ * skipped; a repeated link (either direction) is kept once.
+ */
+extern void LpLoadUserLinks(Oid relid, const char *src_column, const char *dst_column,
+							LpLoadedGraph *out);
 
 /* split.c: hold out test edges of a loaded graph */
 typedef struct LpSplit

@@ -15,6 +15,7 @@
 
 #include "access/relation.h"
 #include "access/xact.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
@@ -29,6 +30,7 @@
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
+#include "utils/regproc.h"
 #include "utils/timestamp.h"
 
 #include "jobs.h"
@@ -50,16 +52,11 @@ CheckModelName(const char *model)
 				 errdetail("A model name has 1 to %d bytes.", LINKPRED_MAX_NAME)));
 }
 
+/* relid is something SELECT can read */
 static void
-CheckSource(Oid relid, const char *src, const char *dst, const char *weight,
-			const LpOptions *opts)
+CheckRelkind(Oid relid)
 {
 	char		relkind = get_rel_relkind(relid);
-	Oid			st,
-				dt,
-				wt;
-	LpKeyKind	sk,
-				dk;
 
 	if (relkind != RELKIND_RELATION && relkind != RELKIND_VIEW &&
 		relkind != RELKIND_MATVIEW && relkind != RELKIND_PARTITIONED_TABLE &&
@@ -68,6 +65,57 @@ CheckSource(Oid relid, const char *src, const char *dst, const char *weight,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
 				 errmsg("\"%s\" is not a table, view or materialized view", get_rel_name(relid)),
 				 errhint("Pass the relation that holds the edges, one row per edge.")));
+}
+
+/* a column of node ids: it exists, the caller may read it, its type can be a key */
+static void
+CheckIdColumn(Oid relid, const char *argname, const char *column)
+{
+	Oid			t;
+	LpKeyKind	k;
+
+	LpCheckColumn(relid, argname, column, &t);
+	if (!LpKeyKindForType(t, &k))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("column \"%s\" has unsupported type %s", column, format_type_be(t)),
+				 errdetail("Node id columns must be of type %s.", LpSupportedKeyTypes()),
+				 errhint("Train from a view that casts the id column to one of these types.")));
+}
+
+/*
+ * Option user_edges: the relation named in it, resolved with the caller's
+ * search_path, and its two id columns.
+ */
+static Oid
+CheckUserEdges(const LpUserEdges *ue)
+{
+	Oid			relid;
+
+	relid = RangeVarGetRelid(makeRangeVarFromNameList(stringToQualifiedNameList(ue->relation)),
+							 NoLock, true);
+	if (!OidIsValid(relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation \"%s\" of option \"user_edges\" does not exist", ue->relation),
+				 errhint("Name a table or view of user-user links, schema-qualified if it is not on the search_path.")));
+	CheckRelkind(relid);
+	CheckIdColumn(relid, "user_edges src", ue->src);
+	CheckIdColumn(relid, "user_edges dst", ue->dst);
+	return relid;
+}
+
+static void
+CheckSource(Oid relid, const char *src, const char *dst, const char *weight,
+			const LpOptions *opts)
+{
+	Oid			st,
+				dt,
+				wt;
+	LpKeyKind	sk,
+				dk;
+
+	CheckRelkind(relid);
 
 	LpCheckColumn(relid, "src", src, &st);
 	LpCheckColumn(relid, "dst", dst, &dt);
@@ -241,6 +289,13 @@ LpSubmitJob(LpJobSpec *spec, Jsonb *options)
 					 errmsg("time column \"%s\" has type %s", spec->time_column, format_type_be(tt)),
 					 errhint("Use a column of type timestamptz, timestamp or date.")));
 	}
+	if (opts.event_column[0])
+	{
+		Oid			et;
+
+		LpCheckColumn(spec->relid, "event_column", opts.event_column, &et);
+	}
+	spec->user_edges_relid = opts.user_edges.relation[0] ? CheckUserEdges(&opts.user_edges) : InvalidOid;
 	CheckModelOwner(spec->model);
 
 	options_text = options ? JsonbToCString(NULL, &options->root, VARSIZE(options)) : "{}";
@@ -319,6 +374,17 @@ ReportOutcome(const LpJobRow *row)
 					(errmsg_plural("skipped " INT64_FORMAT " row with a NULL, non-positive or non-finite weight",
 								   "skipped " INT64_FORMAT " rows with a NULL, non-positive or non-finite weight",
 								   row->bad_weights, row->bad_weights)));
+		if (row->unknown_events > 0)
+			ereport(NOTICE,
+					(errmsg_plural("skipped " INT64_FORMAT " row whose event has no weight",
+								   "skipped " INT64_FORMAT " rows whose event has no weight",
+								   row->unknown_events, row->unknown_events),
+					 errhint("Give every event type a weight in option \"event_weights\", or filter the rows in a view.")));
+		if (row->links_skipped > 0)
+			ereport(NOTICE,
+					(errmsg("skipped " INT64_FORMAT " of " INT64_FORMAT " user_edges rows",
+							row->links_skipped, row->link_rows),
+					 errdetail("A link is used only when both ends are users with an edge to an item; NULL ends and self links are skipped too.")));
 	}
 }
 

@@ -40,6 +40,7 @@ typedef struct LpJobSpec
 	char		src_column[NAMEDATALEN];
 	char		dst_column[NAMEDATALEN];
 	char		weight_column[NAMEDATALEN]; /* "" = unweighted */
+	Oid			user_edges_relid;	/* option user_edges, resolved at submit; 0 = none */
 	TimestampTz submitted_at;
 	int			max_memory_kb;	/* the submitter's linkpred.max_memory; 0 = none */
 	int			ann_min_items;	/* the submitter's linkpred.ann_min_items: build the

@@ -345,6 +345,7 @@ LpLightGcnTrain(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState
 				if (!g->tied)
 					memcpy(bv, b + g->n_src, sizeof(float) * g->n_dst);
 			}
+			LpLinkPull(g, cfg, c.e0, lr, start, end, &rng);	/* on the users' base vectors */
 			Forward(&c);
 			if (progress && !progress(arg, epoch, (double) end / n, loss / end, end == n))
 				return LP_TRAIN_STOPPED;

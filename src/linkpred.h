@@ -101,6 +101,9 @@ typedef struct LpJobRow
 	int64		self_loops;
 	int64		duplicates;
 	int64		bad_weights;
+	int64		unknown_events;
+	int64		link_rows;		/* user_edges rows read, and skipped */
+	int64		links_skipped;
 	char	   *result;			/* jsonb as text: an evaluation job's measurement */
 	char	   *error;
 	char	   *sqlstate;

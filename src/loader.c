@@ -73,6 +73,27 @@ EdgeBufPush(EdgeBuf *b, int32 s, int32 d, float w, bool timed, int64 t)
 	b->n++;
 }
 
+/*
+ * The weight of a row's event (option event_weights), 0 when the event is
+ * NULL or has none.  A handful of names: a linear scan.
+ */
+static double
+EventWeight(const LpEdgeSource *src, Datum d, bool isnull)
+{
+	text	   *t;
+	int			len;
+
+	if (isnull)
+		return 0;
+	t = DatumGetTextPP(d);
+	len = VARSIZE_ANY_EXHDR(t);
+	for (int k = 0; k < src->n_events; k++)
+		if (strlen(src->event_names[k]) == (size_t) len &&
+			memcmp(src->event_names[k], VARDATA_ANY(t), len) == 0)
+			return src->event_weights[k];
+	return 0;
+}
+
 /* One id value of a row as a key of the map; false if NULL. */
 static bool
 InternDatum(LpKeyMap *map, Oid typid, Datum d, bool isnull, int32 *idx)
@@ -229,9 +250,12 @@ LpLoadGraph(const LpEdgeSource *src, LpLoadedGraph *out)
 	LpKeyKind	skind,
 				dkind;
 	char	   *relname;
-	bool		weighted = (src->weight_column != NULL);
+	bool		has_wcol = (src->weight_column != NULL);
+	bool		has_events = (src->event_column != NULL);
+	bool		weighted = has_wcol || has_events;
 	bool		timed = (src->time_column != NULL);
-	int			tcol = weighted ? 4 : 3;
+	int			tcol = has_wcol ? 4 : 3;
+	int			ecol = tcol + (timed ? 1 : 0);
 
 	memset(out, 0, sizeof(*out));
 
@@ -244,10 +268,12 @@ LpLoadGraph(const LpEdgeSource *src, LpLoadedGraph *out)
 	initStringInfo(&sql);
 	appendStringInfo(&sql, "SELECT %s, %s", quote_identifier(src->src_column),
 					 quote_identifier(src->dst_column));
-	if (weighted)
+	if (has_wcol)
 		appendStringInfo(&sql, ", (%s)::pg_catalog.float8", quote_identifier(src->weight_column));
 	if (timed)
 		appendStringInfo(&sql, ", (%s)::pg_catalog.timestamptz", quote_identifier(src->time_column));
+	if (has_events)
+		appendStringInfo(&sql, ", (%s)::pg_catalog.text", quote_identifier(src->event_column));
 	appendStringInfo(&sql, " FROM %s", relname);
 
 	portal = SPI_cursor_open_with_args(NULL, sql.data, 0, NULL, NULL, NULL, true, 0);
@@ -313,7 +339,7 @@ LpLoadGraph(const LpEdgeSource *src, LpLoadedGraph *out)
 				out->stats.null_ids++;
 				continue;
 			}
-			if (weighted)
+			if (has_wcol)
 			{
 				w = DatumGetFloat8(SPI_getbinval(tup, desc, 3, &wnull));
 				if (wnull || isnan(w) || isinf(w) || w <= 0)
@@ -321,6 +347,17 @@ LpLoadGraph(const LpEdgeSource *src, LpLoadedGraph *out)
 					out->stats.bad_weights++;
 					continue;
 				}
+			}
+			if (has_events)
+			{
+				double		ew = EventWeight(src, SPI_getbinval(tup, desc, ecol, &wnull), wnull);
+
+				if (ew <= 0)
+				{
+					out->stats.unknown_events++;
+					continue;
+				}
+				w *= ew;
 			}
 			/* refuse while loading, not hours later: buffers plus the CSR build */
 			if (src->budget > 0 && buf.n == buf.cap &&
@@ -364,9 +401,11 @@ LpLoadGraph(const LpEdgeSource *src, LpLoadedGraph *out)
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("relation %s has no usable edges", relname),
 				 errdetail("Rows read: " INT64_FORMAT "; with a NULL id: " INT64_FORMAT
-						   "; self loops: " INT64_FORMAT "; unusable weights: " INT64_FORMAT ".",
+						   "; self loops: " INT64_FORMAT "; unusable weights: " INT64_FORMAT "%s.",
 						   out->stats.rows, out->stats.null_ids, out->stats.self_loops,
-						   out->stats.bad_weights),
+						   out->stats.bad_weights,
+						   has_events ? psprintf("; events without a weight: " INT64_FORMAT,
+												 out->stats.unknown_events) : ""),
 				 errhint("Train from a relation that holds at least one edge with two non-NULL ids.")));
 
 	out->graph.homogeneous = src->homogeneous;
@@ -380,4 +419,112 @@ LpLoadGraph(const LpEdgeSource *src, LpLoadedGraph *out)
 		pfree(buf.w);
 	if (buf.t)
 		pfree(buf.t);
+}
+
+/* a user's dense index, or -1 when the value is NULL or not a user of the graph */
+static int32
+FindUser(const LpLoadedGraph *g, Datum d, bool isnull, Oid valtype)
+{
+	int64		ikey = 0;
+	char	   *tkey = NULL;
+
+	if (isnull || !LpKeyFromDatum(g->src_keys->kind, g->src_type, d, valtype, &ikey, &tkey))
+		return -1;
+	return LpKeyMapFind(g->src_keys, ikey, tkey, tkey ? (int) strlen(tkey) : 0);
+}
+
+static int
+CompareLink(const void *a, const void *b)
+{
+	const int32 *x = a,
+			   *y = b;
+
+	if (x[0] != y[0])
+		return x[0] < y[0] ? -1 : 1;
+	return x[1] < y[1] ? -1 : x[1] > y[1];
+}
+
+void
+LpLoadUserLinks(Oid relid, const char *src_column, const char *dst_column, LpLoadedGraph *out)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	MemoryContext batch_cxt;
+	char	   *relname = LpQualifiedRelName(relid);
+	char	   *sql;
+	Portal		portal;
+	int64		cap = 1024,
+				n = 0,
+				kept = 0;
+	int32	   *pairs;
+
+	if (relname == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("the relation of option \"user_edges\" (OID %u) no longer exists", relid),
+				 errhint("It was dropped after the job was submitted; name a relation that exists.")));
+	sql = psprintf("SELECT %s, %s FROM %s", quote_identifier(src_column),
+				   quote_identifier(dst_column), relname);
+	pairs = MemoryContextAllocHuge(cxt, sizeof(int32) * 2 * cap);
+	portal = SPI_cursor_open_with_args(NULL, sql, 0, NULL, NULL, NULL, true, 0);
+	batch_cxt = AllocSetContextCreate(cxt, "linkpred link batch", ALLOCSET_DEFAULT_SIZES);
+	for (;;)
+	{
+		TupleDesc	desc;
+
+		SPI_cursor_fetch(portal, true, LOAD_BATCH);
+		if (SPI_processed == 0)
+		{
+			SPI_freetuptable(SPI_tuptable);
+			break;
+		}
+		desc = SPI_tuptable->tupdesc;
+		MemoryContextSwitchTo(batch_cxt);
+		for (uint64 r = 0; r < SPI_processed; r++)
+		{
+			HeapTuple	tup = SPI_tuptable->vals[r];
+			bool		anull,
+						bnull;
+			Datum		ad = SPI_getbinval(tup, desc, 1, &anull);
+			Datum		bd = SPI_getbinval(tup, desc, 2, &bnull);
+			int32		a = FindUser(out, ad, anull, TupleDescAttr(desc, 0)->atttypid);
+			int32		b = FindUser(out, bd, bnull, TupleDescAttr(desc, 1)->atttypid);
+
+			out->stats.link_rows++;
+			if (a < 0 || b < 0 || a == b)
+			{
+				out->stats.link_skipped++;
+				continue;
+			}
+			if (n == cap)
+			{
+				cap *= 2;
+				pairs = repalloc_huge(pairs, sizeof(int32) * 2 * cap);
+			}
+			/* undirected: the smaller index first, so a repeat in either direction sorts together */
+			pairs[2 * n] = Min(a, b);
+			pairs[2 * n + 1] = Max(a, b);
+			n++;
+		}
+		MemoryContextSwitchTo(cxt);
+		MemoryContextReset(batch_cxt);
+		SPI_freetuptable(SPI_tuptable);
+		CHECK_FOR_INTERRUPTS();
+	}
+	SPI_cursor_close(portal);
+	MemoryContextDelete(batch_cxt);
+
+	qsort(pairs, n, sizeof(int32) * 2, CompareLink);
+	out->graph.link_a = MemoryContextAllocHuge(cxt, sizeof(int32) * Max(n, 1));
+	out->graph.link_b = MemoryContextAllocHuge(cxt, sizeof(int32) * Max(n, 1));
+	for (int64 k = 0; k < n; k++)
+	{
+		if (kept > 0 && out->graph.link_a[kept - 1] == pairs[2 * k] &&
+			out->graph.link_b[kept - 1] == pairs[2 * k + 1])
+			continue;
+		out->graph.link_a[kept] = pairs[2 * k];
+		out->graph.link_b[kept] = pairs[2 * k + 1];
+		kept++;
+	}
+	out->graph.n_links = kept;
+	pfree(pairs);
 }

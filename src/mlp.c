@@ -600,6 +600,7 @@ LpMlpTrainWith(const LpGraph *g, const LpTrainConfig *cfg, const LpMlpOptions *o
 			t++;
 			Anchor(&c, w, nr);
 			LpAdam(w, c.gw, c.mw, c.vw, c.nw, lr * c.decoder_lr, t);
+			LpLinkPull(g, cfg, emb->U, lr, start, end, &rng);
 
 			if (progress && !progress(arg, epoch, (double) end / n, loss / end, end == n))
 				return LP_TRAIN_STOPPED;

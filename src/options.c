@@ -14,6 +14,7 @@
 
 #include "lib/stringinfo.h"
 #include "utils/builtins.h"
+#include "utils/json.h"
 #include "utils/jsonb.h"
 #include "utils/float.h"
 #include "utils/numeric.h"
@@ -31,7 +32,10 @@ typedef enum OptKind
 	OPT_INT64,
 	OPT_REAL,
 	OPT_BOOL,
-	OPT_ENUM
+	OPT_ENUM,
+	OPT_NAME,					/* a string of < NAMEDATALEN bytes, or null: char[NAMEDATALEN] */
+	OPT_EVENTS,					/* {"event": weight, ...}: LpEventWeights */
+	OPT_USER_EDGES				/* {"relation", "src", "dst", "weight"}, or null: LpUserEdges */
 } OptKind;
 
 typedef struct OptDef
@@ -79,6 +83,9 @@ static const OptDef LpOptionTable[] = {
 	{"layers", OPT_INT, 1, LP_MAX_LAYERS, OFF(layers), NULL, "lightgcn, sage: layers"},
 	{"hidden", OPT_INT, 1, LP_MAX_DIM, OFF(hidden), NULL, "mlp: hidden units"},
 	{"fanout", OPT_INT, 1, LP_SAGE_MAX_FANOUT, OFF(fanout), NULL, "sage: neighbours sampled per node at each hop"},
+	{"event_column", OPT_NAME, 0, 0, OFF(event_column), NULL, "column of the event type, weighted by event_weights"},
+	{"event_weights", OPT_EVENTS, 1e-6, 1e6, OFF(event_weights), NULL, "weight of each event type"},
+	{"user_edges", OPT_USER_EDGES, 0, 100, OFF(user_edges), NULL, "a user-user relation: relation, src, dst, weight"},
 };
 
 #define N_OPTIONS lengthof(LpOptionTable)
@@ -111,6 +118,10 @@ SetDefaults(LpOptions *o)
 	o->layers = LP_LIGHTGCN_DEFAULT_LAYERS;
 	o->fanout = LP_SAGE_DEFAULT_FANOUT;
 	o->hidden = LP_MLP_DEFAULT_HIDDEN;
+	o->event_column[0] = '\0';
+	o->event_weights.n = 0;
+	memset(&o->user_edges, 0, sizeof(o->user_edges));
+	o->user_edges.weight = LP_USER_EDGES_DEFAULT_WEIGHT;
 	o->dim_auto = false;
 }
 
@@ -167,7 +178,11 @@ KindName(OptKind kind)
 		case OPT_BOOL:
 			return "a boolean";
 		case OPT_ENUM:
+		case OPT_NAME:
 			return "a string";
+		case OPT_EVENTS:
+		case OPT_USER_EDGES:
+			return "an object";
 	}
 	return "?";
 }
@@ -180,10 +195,14 @@ WrongType(const OptDef *def)
 			 errmsg("option \"%s\" must be %s", def->name, KindName(def->kind)),
 			 errhint("Write it as a JSON %s, for example '{\"%s\": %s}'.",
 					 def->kind == OPT_BOOL ? "boolean" :
-					 def->kind == OPT_ENUM ? "string" : "number",
+					 def->kind == OPT_ENUM || def->kind == OPT_NAME ? "string" :
+					 def->kind == OPT_EVENTS || def->kind == OPT_USER_EDGES ? "object" : "number",
 					 def->name,
 					 def->kind == OPT_BOOL ? "true" :
-					 def->kind == OPT_ENUM ? "\"...\"" : "1")));
+					 def->kind == OPT_ENUM || def->kind == OPT_NAME ? "\"...\"" :
+					 def->kind == OPT_EVENTS ? "{\"click\": 1, \"buy\": 5}" :
+					 def->kind == OPT_USER_EDGES ?
+					 "{\"relation\": \"friends\", \"src\": \"user_id\", \"dst\": \"friend_id\"}" : "1")));
 }
 
 static void
@@ -194,6 +213,104 @@ OutOfRange(const OptDef *def, double v)
 			 errmsg("option \"%s\" is out of range: %.15g", def->name, v),
 			 errdetail("\"%s\" (%s) must be between %.15g and %.15g.",
 					   def->name, def->doc, def->min, def->max)));
+}
+
+/* a JSON number as a double, in def's range */
+static double
+NumberIn(const OptDef *def, const char *what, JsonbValue *v)
+{
+	double		d;
+
+	if (v->type != jbvNumeric)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s of option \"%s\" must be a number", what, def->name)));
+	d = DatumGetFloat8(DirectFunctionCall1(numeric_float8, NumericGetDatum(v->val.numeric)));
+	if (isnan(d) || d < def->min || d > def->max)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s of option \"%s\" is out of range: %.15g", what, def->name, d),
+				 errdetail("It must be between %.15g and %.15g.", def->min, def->max)));
+	return d;
+}
+
+/* a JSON string into dst (cap bytes with the NUL) */
+static void
+StringIn(const OptDef *def, const char *what, JsonbValue *v, char *dst, Size cap)
+{
+	if (v->type != jbvString)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s of option \"%s\" must be a string", what, def->name)));
+	if (v->val.string.len == 0 || (Size) v->val.string.len >= cap)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s of option \"%s\" must have 1 to %d bytes, not %d",
+						what, def->name, (int) cap - 1, v->val.string.len)));
+	memcpy(dst, v->val.string.val, v->val.string.len);
+	dst[v->val.string.len] = '\0';
+}
+
+/* the entries of a nested JSON object: calls fn(def, key, value, field) */
+static void
+ForEachEntry(const OptDef *def, JsonbValue *v, char *field,
+			 void (*fn) (const OptDef *def, const char *key, JsonbValue *value, char *field))
+{
+	JsonbIterator *it;
+	JsonbIteratorToken tok;
+	JsonbValue	kv;
+	char	   *key = NULL;
+
+	if (v->type != jbvBinary || !JsonContainerIsObject(v->val.binary.data))
+		WrongType(def);
+	it = JsonbIteratorInit(v->val.binary.data);
+	while ((tok = JsonbIteratorNext(&it, &kv, true)) != WJB_DONE)
+	{
+		if (tok == WJB_KEY)
+			key = pnstrdup(kv.val.string.val, kv.val.string.len);
+		else if (tok == WJB_VALUE)
+			fn(def, key, &kv, field);
+	}
+}
+
+static void
+EventEntry(const OptDef *def, const char *key, JsonbValue *value, char *field)
+{
+	LpEventWeights *ev = (LpEventWeights *) field;
+
+	if (ev->n == LP_MAX_EVENTS)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("option \"%s\" has more than %d event types", def->name, LP_MAX_EVENTS),
+				 errhint("Map the event types to fewer weights in a view, and pass its weight column.")));
+	if (strlen(key) == 0 || strlen(key) >= NAMEDATALEN)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("event type \"%s\" of option \"%s\" must have 1 to %d bytes",
+						key, def->name, NAMEDATALEN - 1)));
+	ev->weight[ev->n] = NumberIn(def, psprintf("the weight of event \"%s\"", key), value);
+	strlcpy(ev->name[ev->n], key, NAMEDATALEN);
+	ev->n++;
+}
+
+static void
+UserEdgesEntry(const OptDef *def, const char *key, JsonbValue *value, char *field)
+{
+	LpUserEdges *ue = (LpUserEdges *) field;
+
+	if (strcmp(key, "relation") == 0)
+		StringIn(def, "\"relation\"", value, ue->relation, sizeof(ue->relation));
+	else if (strcmp(key, "src") == 0)
+		StringIn(def, "\"src\"", value, ue->src, sizeof(ue->src));
+	else if (strcmp(key, "dst") == 0)
+		StringIn(def, "\"dst\"", value, ue->dst, sizeof(ue->dst));
+	else if (strcmp(key, "weight") == 0)
+		ue->weight = NumberIn(def, "\"weight\"", value);
+	else
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown key \"%s\" in option \"%s\"", key, def->name),
+				 errdetail("Valid keys are: relation, src, dst, weight.")));
 }
 
 static void
@@ -254,6 +371,33 @@ SetOne(LpOptions *opts, const OptDef *def, JsonbValue *v)
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 						 errmsg("invalid value for option \"%s\": \"%s\"", def->name, s),
 						 errdetail("Valid values are: %s.", valid.data)));
+			}
+			break;
+		case OPT_NAME:
+			if (v->type == jbvNull)
+				field[0] = '\0';
+			else
+				StringIn(def, "the value", v, field, NAMEDATALEN);
+			break;
+		case OPT_EVENTS:
+			((LpEventWeights *) field)->n = 0;
+			ForEachEntry(def, v, field, EventEntry);
+			break;
+		case OPT_USER_EDGES:
+			{
+				LpUserEdges *ue = (LpUserEdges *) field;
+
+				memset(ue, 0, sizeof(*ue));
+				ue->weight = LP_USER_EDGES_DEFAULT_WEIGHT;
+				if (v->type == jbvNull)
+					break;
+				ForEachEntry(def, v, field, UserEdgesEntry);
+				if (!ue->relation[0] || !ue->src[0] || !ue->dst[0])
+					ereport(ERROR,
+							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+							 errmsg("option \"%s\" needs \"relation\", \"src\" and \"dst\"", def->name),
+							 errhint("For example '{\"user_edges\": {\"relation\": \"friends\", \"src\": \"user_id\", \"dst\": \"friend_id\"}}'.")));
+				break;
 			}
 	}
 }
@@ -360,6 +504,24 @@ LpOptionsParse(Jsonb *json, LpOptions *opts)
 				 errdetail("The bilinear and MLP decoders are trained with the matrix factorisation."),
 				 errhint("Use \"encoder\": \"mf\" with \"decoder\": \"%s\", or the dot decoder.",
 						 decoder_names[opts->decoder])));
+	if ((opts->event_column[0] != '\0') != (opts->event_weights.n > 0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("options \"event_column\" and \"event_weights\" go together"),
+				 errdetail("\"event_column\" names the column of the event type, \"event_weights\" gives each type its weight."),
+				 errhint("For example '{\"event_column\": \"event\", \"event_weights\": {\"click\": 1, \"cart\": 3, \"buy\": 10}}'.")));
+	if (opts->user_edges.relation[0] && !opts->bipartite)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("option \"user_edges\" applies only to bipartite graphs"),
+				 errdetail("In a homogeneous graph the users are the nodes of the edges relation."),
+				 errhint("Add the links to the edges relation (a view with UNION ALL) instead.")));
+	if (opts->user_edges.relation[0] && opts->encoder == LP_ENCODER_SPECTRAL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("option \"user_edges\" is not available with encoder \"spectral\""),
+				 errdetail("The links pull linked users' trained vectors together; the spectral encoder trains none."),
+				 errhint("Use encoder \"mf\", \"lightgcn\" or \"sage\", or leave \"user_edges\" out.")));
 	ApplyEncoderDefaults(opts, given);
 }
 
@@ -409,6 +571,44 @@ LpOptionsToJson(const LpOptions *opts)
 			case OPT_ENUM:
 				appendStringInfo(&s, "\"%s\"", def->choices[*(const int *) field]);
 				break;
+			case OPT_NAME:
+				if (field[0])
+					escape_json(&s, field);
+				else
+					appendStringInfoString(&s, "null");
+				break;
+			case OPT_EVENTS:
+				{
+					const LpEventWeights *ev = (const LpEventWeights *) field;
+
+					appendStringInfoChar(&s, '{');
+					for (int k = 0; k < ev->n; k++)
+					{
+						appendStringInfoString(&s, k ? ", " : "");
+						escape_json(&s, ev->name[k]);
+						appendStringInfo(&s, ": %s", float8out_internal(ev->weight[k]));
+					}
+					appendStringInfoChar(&s, '}');
+					break;
+				}
+			case OPT_USER_EDGES:
+				{
+					const LpUserEdges *ue = (const LpUserEdges *) field;
+
+					if (!ue->relation[0])
+					{
+						appendStringInfoString(&s, "null");
+						break;
+					}
+					appendStringInfoString(&s, "{\"relation\": ");
+					escape_json(&s, ue->relation);
+					appendStringInfoString(&s, ", \"src\": ");
+					escape_json(&s, ue->src);
+					appendStringInfoString(&s, ", \"dst\": ");
+					escape_json(&s, ue->dst);
+					appendStringInfo(&s, ", \"weight\": %s}", float8out_internal(ue->weight));
+					break;
+				}
 		}
 	}
 	appendStringInfoChar(&s, '}');
@@ -452,4 +652,5 @@ LpOptionsToTrainConfig(const LpOptions *opts, LpTrainConfig *cfg)
 		cfg->fanout[l] = opts->fanout;
 	cfg->decoder = opts->decoder;
 	cfg->hidden = opts->hidden;
+	cfg->link_weight = opts->user_edges.relation[0] ? (float) opts->user_edges.weight : 0;
 }

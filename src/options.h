@@ -45,6 +45,36 @@ typedef enum LpEncoder
 	LP_ENCODER_SAGE				/* learnt weights over sampled neighbourhoods: sage.h */
 } LpEncoder;
 
+/*
+ * "event_weights": a weight per value of the event column, e.g.
+ * {"click": 1, "cart": 3, "buy": 10}.  Rows whose event has no weight are
+ * skipped and counted.
+ */
+#define LP_MAX_EVENTS 32
+
+typedef struct LpEventWeights
+{
+	int			n;
+	char		name[LP_MAX_EVENTS][NAMEDATALEN];
+	double		weight[LP_MAX_EVENTS];
+} LpEventWeights;
+
+/*
+ * "user_edges": a second relation between users (friendships, follows),
+ * {"relation": "friends", "src": "a", "dst": "b", "weight": 1}.  Its edges
+ * are undirected and only shape the user vectors (train.h: LpSocialPull);
+ * the model still predicts user -> item edges.
+ */
+typedef struct LpUserEdges
+{
+	char		relation[2 * NAMEDATALEN + 4];	/* "" = none; as given, or qualified */
+	char		src[NAMEDATALEN];
+	char		dst[NAMEDATALEN];
+	double		weight;			/* strength of the pull between linked users */
+} LpUserEdges;
+
+#define LP_USER_EDGES_DEFAULT_WEIGHT 0.3
+
 typedef struct LpOptions
 {
 	LpEncoder	encoder;
@@ -72,6 +102,9 @@ typedef struct LpOptions
 	int			layers;			/* lightgcn, sage: layers */
 	int			fanout;			/* sage: neighbours sampled per node at each hop */
 	int			hidden;			/* decoder mlp: hidden units */
+	char		event_column[NAMEDATALEN];	/* "" = none */
+	LpEventWeights event_weights;
+	LpUserEdges user_edges;
 	bool		dim_auto;		/* spectral, "dim" not given: at most the graph's smaller side */
 } LpOptions;
 

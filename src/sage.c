@@ -889,6 +889,7 @@ LpSageTrain(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sa
 
 			t++;
 			loss += Batch(&s, sampler, &cur, &rng, order + start, end - start, entry_src, lr, t);
+			LpLinkPull(g, cfg, s.x, lr, start, end, &rng);	/* on the users' input vectors */
 			if (isnan(loss) || isinf(loss))
 				return LP_TRAIN_DIVERGED;
 			if (progress && !progress(arg, epoch, (double) end / n, loss / end, end == n))

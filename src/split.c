@@ -156,6 +156,10 @@ LpSplitGraph(const LpGraph *g, int mode, double fraction, int leave_out,
 	}
 	t->offsets[g->n_src] = w;
 	t->n_entries = w;
+	/* the second relation is not held out: it is not what is predicted */
+	t->n_links = g->n_links;
+	t->link_a = g->link_a;
+	t->link_b = g->link_b;
 	t->n_edges = g->tied ? w / 2 : w;
 	pfree(test);
 }

@@ -39,6 +39,9 @@
 #define LP_BILINEAR_BATCH 256
 #define LP_BILINEAR_LR_SCALE 0.01f
 
+/* positives between two rounds of user-user pulls (option user_edges) */
+#define LP_LINK_BATCH 1024
+
 #define ADAM_B1 0.9f
 #define ADAM_B2 0.999f
 #define ADAM_EPS 1e-8f
@@ -395,6 +398,41 @@ StepBilinear(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *s
 	return loss;
 }
 
+/*
+ * The second relation (option user_edges), after the positives start ..
+ * end - 1 of an epoch: the term (lr * link_weight / 2) ||U[a] - U[b]||^2 of
+ * as many links, drawn at random, as is their share of the epoch (one pass
+ * over the links per epoch); each draw moves both users toward each other.
+ * U is the users' free vectors, n_src x dim.
+ */
+void
+LpLinkPull(const LpGraph *g, const LpTrainConfig *cfg, float *U, float lr,
+		   int64 start, int64 end, LpRng *rng)
+{
+	const int	dim = cfg->dim;
+	/* beyond the midpoint the two would swap sides */
+	float		rate = Min(lr * cfg->link_weight, 0.5f);
+	int64		n;
+
+	if (g->n_links == 0 || cfg->link_weight <= 0 || g->n_entries == 0)
+		return;
+	n = g->n_links * end / g->n_entries - g->n_links * start / g->n_entries;
+	for (int64 k = 0; k < n; k++)
+	{
+		int64		l = (int64) (LpRngNext(rng) % (uint64) g->n_links);
+		float	   *a = U + (int64) g->link_a[l] * dim;
+		float	   *b = U + (int64) g->link_b[l] * dim;
+
+		for (int d = 0; d < dim; d++)
+		{
+			float		diff = rate * (b[d] - a[d]);
+
+			a[d] += diff;
+			b[d] -= diff;
+		}
+	}
+}
+
 void
 LpEntrySources(const LpGraph *g, int32 *entry_src)
 {
@@ -450,6 +488,7 @@ LpTrain(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sample
 	for (int epoch = 1; epoch <= cfg->epochs; epoch++)
 	{
 		double		loss = 0;
+		int64		pulled = 0;
 
 		LpShuffle(order, n, &rng);
 
@@ -462,6 +501,11 @@ LpTrain(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sample
 				int64		e = order[p];
 				float		lr = LpDecayedLr(cfg, step, total_steps);
 
+				if ((p + 1) % LP_LINK_BATCH == 0 || p + 1 == n)
+				{
+					LpLinkPull(g, cfg, emb->U, lr, pulled, p + 1, &rng);
+					pulled = p + 1;
+				}
 				if (!bilinear)
 				{
 					loss += Step(g, cfg, sampler, emb, &rng, entry_src[e], g->targets[e],

@@ -148,6 +148,8 @@ typedef struct LpTrainConfig
 	/* the decoder that scores a pair of vectors */
 	LpDecoder	decoder;
 	int			hidden;			/* LP_DECODER_MLP: width of the hidden layer */
+	/* option user_edges: strength of the pull between linked users, 0 = none */
+	float		link_weight;
 } LpTrainConfig;
 
 /*
@@ -274,6 +276,8 @@ LpNegativeCount(const LpGraph *g, const LpTrainConfig *cfg, int32 u)
 }
 
 /* entry_src[e] = the source node of CSR entry e (n_entries of them) */
+extern void LpLinkPull(const LpGraph *g, const LpTrainConfig *cfg, float *U, float lr,
+					   int64 start, int64 end, LpRng *rng);
 extern void LpEntrySources(const LpGraph *g, int32 *entry_src);
 
 /*

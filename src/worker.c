@@ -633,11 +633,29 @@ RunJob(JobRun *run)
 	source.homogeneous = !run->opts.bipartite;
 	source.directed = run->opts.directed;
 	source.time_column = spec->time_column[0] ? spec->time_column : NULL;
+	source.event_column = run->opts.event_column[0] ? run->opts.event_column : NULL;
+	source.n_events = run->opts.event_weights.n;
+	{
+		const char **names = MemoryContextAlloc(run->cxt, sizeof(char *) * Max(source.n_events, 1));
+
+		for (int k = 0; k < source.n_events; k++)
+			names[k] = run->opts.event_weights.name[k];
+		source.event_names = names;
+		source.event_weights = run->opts.event_weights.weight;
+	}
 	source.budget = (Size) spec->max_memory_kb * 1024;
 
 	BeginTx("linkpred: loading edges");
 	old = MemoryContextSwitchTo(run->cxt);
 	LpLoadGraph(&source, &loaded);
+	if (OidIsValid(spec->user_edges_relid))
+	{
+		LpUserEdges *ue = &run->opts.user_edges;
+
+		LpLoadUserLinks(spec->user_edges_relid, ue->src, ue->dst, &loaded);
+		/* stored options name the relation read, whatever the search_path later */
+		strlcpy(ue->relation, LpQualifiedRelName(spec->user_edges_relid), sizeof(ue->relation));
+	}
 	MemoryContextSwitchTo(old);
 	EndTx();
 	g = &loaded.graph;
@@ -663,12 +681,16 @@ RunJob(JobRun *run)
 		Datum		values[3];
 		char	   *stats = psprintf("{\"rows\": " INT64_FORMAT ", \"null_ids\": " INT64_FORMAT
 									 ", \"self_loops\": " INT64_FORMAT ", \"duplicates\": " INT64_FORMAT
-									 ", \"bad_weights\": " INT64_FORMAT ", \"edges\": " INT64_FORMAT
-									 ", \"users\": %d, \"items\": %d}",
+									 ", \"bad_weights\": " INT64_FORMAT ", \"unknown_events\": " INT64_FORMAT
+									 ", \"edges\": " INT64_FORMAT ", \"users\": %d, \"items\": %d"
+									 ", \"link_rows\": " INT64_FORMAT ", \"links\": " INT64_FORMAT
+									 ", \"links_skipped\": " INT64_FORMAT "}",
 									 loaded.stats.rows, loaded.stats.null_ids,
 									 loaded.stats.self_loops, loaded.stats.duplicates,
-									 loaded.stats.bad_weights, loaded.graph.n_edges,
-									 loaded.graph.n_src, loaded.graph.n_dst);
+									 loaded.stats.bad_weights, loaded.stats.unknown_events,
+									 loaded.graph.n_edges, loaded.graph.n_src, loaded.graph.n_dst,
+									 loaded.stats.link_rows, loaded.graph.n_links,
+									 loaded.stats.link_skipped);
 
 		values[0] = Int64GetDatum(spec->job_id);
 		values[1] = CStringGetTextDatum(stats);

@@ -10,7 +10,8 @@ lp_build_install
 lp_cluster_start "shared_preload_libraries = 'pg_cron'" "cron.database_name = 'lp_cron'" "cron.use_background_workers = on"
 lp_stage sql expected test/pgtap
 lp_stage_shared data/seal/splits/usair_train90_splits.csv data/seal/splits/router_train90_splits.csv \
-	data/seal/splits/power_train90_splits.csv data/lastfm/user_artist_idx.csv
+	data/seal/splits/power_train90_splits.csv data/lastfm/user_artist_idx.csv \
+	data/lastfm/user_user_idx.csv
 
 passed=0
 failed=0

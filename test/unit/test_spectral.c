@@ -219,6 +219,7 @@ main(void)
 
 			adj[u][i] = 1;
 		}
+	memset(&g, 0, sizeof(g));
 	g.n_src = NU;
 	g.n_dst = NI;
 	g.homogeneous = false;

@@ -6,7 +6,10 @@
  *    source itself in a homogeneous graph, for both samplers;
  *  - the alias sampler draws in proportion to its weights;
  *  - training lowers the loss and ranks held-in edges above non-edges;
- *  - the bilinear decoder learns a direction one shared table cannot.
+ *  - the bilinear decoder learns a direction one shared table cannot;
+ *  - the user-user links' pull: one pass over the links per epoch, however
+ *    the epoch is cut, and each draw moves two linked users toward each
+ *    other around their midpoint, no one else.
  */
 #include "postgres.h"
 
@@ -376,10 +379,53 @@ TestBilinearDirection(void)
 	Check(match_bilinear, "query vectors R'U[u] dotted with V[v] equal U[u]' R V[v]");
 }
 
+static void
+TestLinkPull(void)
+{
+	LpGraph		g;
+	LpTrainConfig cfg;
+	LpRng		rng;
+	int32		a[1] = {0},
+				b[1] = {2};
+	float		U[3 * 2] = {1, 0, 5, 5, -1, 4};
+	float		before[3 * 2];
+	bool		ok = true;
+
+	memset(&g, 0, sizeof(g));
+	memset(&cfg, 0, sizeof(cfg));
+	g.n_src = 3;
+	g.n_entries = 10;
+	g.n_links = 1;
+	g.link_a = a;
+	g.link_b = b;
+	cfg.dim = 2;
+	cfg.link_weight = 1;
+	LpRngSeed(&rng, 1);
+	memcpy(before, U, sizeof(U));
+
+	/* an epoch of 10 positives in ten pieces: the one link is drawn once */
+	for (int64 p = 0; p < 10; p++)
+		LpLinkPull(&g, &cfg, U, 0.25f, p, p + 1, &rng);
+	/* rate 0.25: the gap between users 0 and 2 halves, their midpoint stays */
+	for (int d = 0; d < 2; d++)
+	{
+		ok &= fabsf((U[4 + d] - U[d]) - 0.5f * (before[4 + d] - before[d])) < 1e-6f;
+		ok &= fabsf((U[4 + d] + U[d]) - (before[4 + d] + before[d])) < 1e-6f;
+		ok &= U[2 + d] == before[2 + d];
+	}
+	Check(ok, "link pull: one draw per link per epoch halves the gap at rate 0.25, keeps the midpoint, leaves others");
+
+	cfg.link_weight = 0;
+	memcpy(before, U, sizeof(U));
+	LpLinkPull(&g, &cfg, U, 0.25f, 0, 10, &rng);
+	Check(memcmp(before, U, sizeof(U)) == 0, "link pull: weight 0 changes nothing");
+}
+
 int
 main(void)
 {
-	printf("1..10\n");
+	printf("1..12\n");
+	TestLinkPull();
 	TestBilinearDirection();
 	TestNegativeModes();
 	TestInitFinite();

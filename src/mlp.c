@@ -141,6 +141,28 @@ LpMlpInit(float *w, int dim, int hidden, uint64 seed)
 }
 
 /*
+ * W1_u and W1_v (or their gradients) both set to their mean.  On a tied
+ * graph the trainer keeps them so, which makes the score symmetric:
+ * s(u, v) = s(v, u), as the graph's edges are.
+ */
+static void
+TieSides(float *w, int dim, int hidden)
+{
+	for (int k = 0; k < hidden; k++)
+	{
+		float	   *row = w + (Size) k * 3 * dim;
+
+		for (int d = 0; d < dim; d++)
+		{
+			float		m = 0.5f * (row[d] + row[dim + d]);
+
+			row[d] = m;
+			row[dim + d] = m;
+		}
+	}
+}
+
+/*
  * One pair, in plain loops: the reference the matrix paths are tested
  * against, and cheap enough for scoring listed pairs (3 dim hidden
  * multiply-adds, no BLAS call overhead, no scratch).
@@ -537,6 +559,8 @@ LpMlpTrainWith(const LpGraph *g, const LpTrainConfig *cfg, const LpMlpOptions *o
 	Carve(&c, g, cfg, work);
 	c.decoder_lr = opt ? opt->decoder_lr : LP_MLP_DEFAULT_DECODER_LR;
 	c.anchor = opt ? opt->anchor : LP_MLP_DEFAULT_ANCHOR;
+	if (g->tied)
+		TieSides(w, c.dim, c.hidden);
 	memcpy(c.w0, w, sizeof(float) * c.nw);
 	memset(c.mw, 0, sizeof(float) * 2 * c.nw);
 
@@ -599,6 +623,9 @@ LpMlpTrainWith(const LpGraph *g, const LpTrainConfig *cfg, const LpMlpOptions *o
 			Backward(&c, emb, w, nr, lr);
 			t++;
 			Anchor(&c, w, nr);
+			/* equal gradients keep the tied blocks equal, moments included */
+			if (g->tied)
+				TieSides(c.gw, c.dim, c.hidden);
 			LpAdam(w, c.gw, c.mw, c.vw, c.nw, lr * c.decoder_lr, t);
 			LpLinkPull(g, cfg, emb->U, lr, start, end, &rng);
 

@@ -6,7 +6,9 @@
  *                 (+ bu[u] + bv[v] when cfg->bias)
  *
  * h_u = U[u] and h_v = V[v] are free embeddings, as in the matrix
- * factorisation (a tied graph has one table: V == U, bv == bu).  Through
+ * factorisation (a tied graph has one table: V == U, bv == bu).  On a
+ * tied (undirected) graph the trainer also keeps W1's blocks on h_u and
+ * h_v equal, so that score(u, v) = score(v, u) exactly.  Through
  * the product block h_u * h_v the network can be a dot product exactly,
  * and it starts as one (LpMlpInit); the other blocks and the ReLU let it
  * learn what a dot product cannot say: a relation of higher rank than the

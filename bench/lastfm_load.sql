@@ -1,7 +1,8 @@
 -- lastfm_load.sql: HetRec 2011 last.fm user-artist edges, split at random
 -- 80/10/10 into train / validation / test with a fixed seed.
 --
--- psql variables: reader (shell command writing user_artist_idx.csv).
+-- psql variables: reader (shell command writing user_artist_idx.csv),
+-- friends_reader (user_user_idx.csv: the friendships, a second relation).
 --
 -- The split mirrors PyG's RandomLinkSplit: a random permutation of the
 -- edges, exact 80/10/10 cuts.  random() is drawn in a fixed row order with
@@ -29,7 +30,9 @@ FROM ranked;
 CREATE TABLE lastfm_train AS SELECT user_idx, artist_idx FROM lastfm_split WHERE part = 'train';
 CREATE TABLE lastfm_val AS SELECT user_idx, artist_idx FROM lastfm_split WHERE part = 'val';
 CREATE TABLE lastfm_test AS SELECT user_idx, artist_idx FROM lastfm_split WHERE part = 'test';
-ANALYZE lastfm_train, lastfm_val, lastfm_test;
+CREATE TABLE lastfm_friends (src_idx integer, dst_idx integer);
+COPY lastfm_friends FROM PROGRAM :'friends_reader' WITH (FORMAT csv, HEADER);
+ANALYZE lastfm_train, lastfm_val, lastfm_test, lastfm_friends;
 
 CREATE TABLE bench.lastfm_stats AS
 SELECT (SELECT count(*) FROM lastfm_edges) AS edges,

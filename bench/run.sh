@@ -199,7 +199,7 @@ fi
 if want gowalla || want warm || want serving; then
 	files+=(data/gowalla/gowalla_train.csv.gz data/gowalla/gowalla_test.csv)
 fi
-want lastfm && files+=(data/lastfm/user_artist_idx.csv)
+want lastfm && files+=(data/lastfm/user_artist_idx.csv data/lastfm/user_user_idx.csv)
 lp_stage_shared "${files[@]}"
 DATA="$LP_TMP/shared/data"
 SQLDIR="$LP_TMP/src/bench"
@@ -301,7 +301,8 @@ fi
 
 if want lastfm; then
 	started=$(now)
-	bench_psql -v reader="$(reader "$DATA/lastfm/user_artist_idx.csv")" -f "$SQLDIR/lastfm_load.sql"
+	bench_psql -v reader="$(reader "$DATA/lastfm/user_artist_idx.csv")" \
+		-v friends_reader="$(reader "$DATA/lastfm/user_user_idx.csv")" -f "$SQLDIR/lastfm_load.sql"
 	t0=$(now)
 	bench_train lastfm lastfm "" lastfm lastfm_train user_idx artist_idx '{}'
 	lp_log "lastfm: trained in $(since "$t0") s; evaluating"
@@ -319,9 +320,14 @@ if want lastfm; then
 	                                          FROM bench.metrics WHERE dataset = 'lastfm' AND graph = 'lastfm spectral'
 	                                            AND method = 'model' AND impl = 'linkpred' AND metric = 'auc'")"
 	# the other presets: LightGCN and the MLP decoder (their gain is in
-	# NDCG, not AUC), GraphSAGE, and GraphSAGE under the head (the AUC preset)
+	# NDCG, not AUC), GraphSAGE, and GraphSAGE under the head (the AUC
+	# preset); the friendships as a second relation, with the MF head preset
+	# and with the AUC preset
+	friends='"user_edges": {"relation": "lastfm_friends", "src": "src_idx", "dst": "dst_idx"}'
 	for preset in 'lightgcn|{"encoder": "lightgcn"}' 'sage|{"encoder": "sage"}' 'mlp|{"decoder": "mlp"}' \
-		'sage_auc|{"encoder": "sage", "loss": "bce", "reg": 0.01, "features": "structural"}'; do
+		'sage_auc|{"encoder": "sage", "loss": "bce", "reg": 0.01, "features": "structural"}' \
+		"mf_friends|{\"loss\": \"bce\", \"features\": \"structural\", $friends}" \
+		"sage_auc_friends|{\"encoder\": \"sage\", \"loss\": \"bce\", \"reg\": 0.01, \"features\": \"structural\", $friends}"; do
 		name=${preset%%|*}
 		t0=$(now)
 		bench_train lastfm "lastfm $name" "" "lastfm_$name" lastfm_train user_idx artist_idx "${preset#*|}"

@@ -547,27 +547,16 @@ LpCallArgType(FunctionCallInfo fcinfo, int argno)
 	return get_fn_expr_argtype(fcinfo->flinfo, argno);
 }
 
-static int32
-Lookup(const LpKeyMap *keys, Oid keytype, Datum value, Oid valtype)
-{
-	int64		ikey = 0;
-	char	   *tkey = NULL;
-
-	if (!LpKeyFromDatum(keys->kind, keytype, value, valtype, &ikey, &tkey))
-		return -1;
-	return LpKeyMapFind(keys, ikey, tkey, tkey ? strlen(tkey) : 0);
-}
-
 int32
 LpLookupUser(const LpServingModel *m, Datum value, Oid valtype)
 {
-	return Lookup(m->ukeys, m->user_type, value, valtype);
+	return LpKeyMapFindDatum(m->ukeys, m->user_type, value, valtype);
 }
 
 int32
 LpLookupItem(const LpServingModel *m, Datum value, Oid valtype)
 {
-	return Lookup(m->ikeys, m->item_type, value, valtype);
+	return LpKeyMapFindDatum(m->ikeys, m->item_type, value, valtype);
 }
 
 static void *

@@ -49,6 +49,20 @@ typedef struct LpLoadStats
 	int64		link_skipped;
 } LpLoadStats;
 
+/*
+ * Option "event_weights": a weight per value of the event column, e.g.
+ * {"click": 1, "cart": 3, "buy": 10}.  Rows whose event has no weight are
+ * skipped and counted.
+ */
+#define LP_MAX_EVENTS 32
+
+typedef struct LpEventWeights
+{
+	int			n;
+	char		name[LP_MAX_EVENTS][NAMEDATALEN];
+	double		weight[LP_MAX_EVENTS];
+} LpEventWeights;
+
 typedef struct LpEdgeSource
 {
 	Oid			relid;
@@ -57,9 +71,7 @@ typedef struct LpEdgeSource
 	const char *weight_column;	/* NULL = unweighted */
 	const char *time_column;	/* NULL = no times (only holdout by time reads them) */
 	const char *event_column;	/* NULL = none; else each row's weight is times its event's */
-	int			n_events;
-	const char *const *event_names;
-	const double *event_weights;
+	const LpEventWeights *events;	/* with event_column */
 	bool		homogeneous;
 	bool		directed;
 	Size		budget;			/* bytes the edge buffers may take; 0 = no limit */

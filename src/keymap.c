@@ -350,6 +350,17 @@ LpKeyFromDatum(LpKeyKind kind, Oid keytype, Datum value, Oid valtype,
 	return true;
 }
 
+int32
+LpKeyMapFindDatum(const LpKeyMap *map, Oid keytype, Datum value, Oid valtype)
+{
+	int64		ikey = 0;
+	char	   *tkey = NULL;
+
+	if (!LpKeyFromDatum(map->kind, keytype, value, valtype, &ikey, &tkey))
+		return -1;
+	return LpKeyMapFind(map, ikey, tkey, tkey ? strlen(tkey) : 0);
+}
+
 Datum
 LpKeyToDatum(const LpKeyMap *map, int32 idx, Oid typid)
 {

@@ -76,6 +76,11 @@ extern void LpKeyMapInitFlat(LpKeyMap *map, const LpFlatKeyMap *flat, const char
  */
 extern bool LpKeyFromDatum(LpKeyKind kind, Oid keytype, Datum value, Oid valtype,
 						   int64 *ikey, char **tkey);
+/*
+ * The index of a Datum of any supported type in map (whose keys came from
+ * a column of type keytype), -1 when it is not a key of the map.
+ */
+extern int32 LpKeyMapFindDatum(const LpKeyMap *map, Oid keytype, Datum value, Oid valtype);
 /* a stored key back as a Datum of type typid */
 extern Datum LpKeyToDatum(const LpKeyMap *map, int32 idx, Oid typid);
 

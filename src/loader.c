@@ -87,10 +87,10 @@ EventWeight(const LpEdgeSource *src, Datum d, bool isnull)
 		return 0;
 	t = DatumGetTextPP(d);
 	len = VARSIZE_ANY_EXHDR(t);
-	for (int k = 0; k < src->n_events; k++)
-		if (strlen(src->event_names[k]) == (size_t) len &&
-			memcmp(src->event_names[k], VARDATA_ANY(t), len) == 0)
-			return src->event_weights[k];
+	for (int k = 0; k < src->events->n; k++)
+		if (strlen(src->events->name[k]) == (size_t) len &&
+			memcmp(src->events->name[k], VARDATA_ANY(t), len) == 0)
+			return src->events->weight[k];
 	return 0;
 }
 
@@ -421,18 +421,6 @@ LpLoadGraph(const LpEdgeSource *src, LpLoadedGraph *out)
 		pfree(buf.t);
 }
 
-/* a user's dense index, or -1 when the value is NULL or not a user of the graph */
-static int32
-FindUser(const LpLoadedGraph *g, Datum d, bool isnull, Oid valtype)
-{
-	int64		ikey = 0;
-	char	   *tkey = NULL;
-
-	if (isnull || !LpKeyFromDatum(g->src_keys->kind, g->src_type, d, valtype, &ikey, &tkey))
-		return -1;
-	return LpKeyMapFind(g->src_keys, ikey, tkey, tkey ? (int) strlen(tkey) : 0);
-}
-
 static int
 CompareLink(const void *a, const void *b)
 {
@@ -486,8 +474,10 @@ LpLoadUserLinks(Oid relid, const char *src_column, const char *dst_column, LpLoa
 						bnull;
 			Datum		ad = SPI_getbinval(tup, desc, 1, &anull);
 			Datum		bd = SPI_getbinval(tup, desc, 2, &bnull);
-			int32		a = FindUser(out, ad, anull, TupleDescAttr(desc, 0)->atttypid);
-			int32		b = FindUser(out, bd, bnull, TupleDescAttr(desc, 1)->atttypid);
+			int32		a = anull ? -1 : LpKeyMapFindDatum(out->src_keys, out->src_type, ad,
+														   TupleDescAttr(desc, 0)->atttypid);
+			int32		b = bnull ? -1 : LpKeyMapFindDatum(out->src_keys, out->src_type, bd,
+														   TupleDescAttr(desc, 1)->atttypid);
 
 			out->stats.link_rows++;
 			if (a < 0 || b < 0 || a == b)

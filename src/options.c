@@ -190,19 +190,44 @@ KindName(OptKind kind)
 static void
 WrongType(const OptDef *def)
 {
+	const char *json = "number";
+	const char *example = "1";
+
+	switch (def->kind)
+	{
+		case OPT_INT:
+		case OPT_INT64:
+		case OPT_REAL:
+			break;
+		case OPT_BOOL:
+			json = "boolean";
+			example = "true";
+			break;
+		case OPT_ENUM:
+		case OPT_NAME:
+			json = "string";
+			example = "\"...\"";
+			break;
+		case OPT_EVENTS:
+			json = "object";
+			example = "{\"click\": 1, \"buy\": 5}";
+			break;
+		case OPT_USER_EDGES:
+			json = "object";
+			example = "{\"relation\": \"friends\", \"src\": \"user_id\", \"dst\": \"friend_id\"}";
+			break;
+	}
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 			 errmsg("option \"%s\" must be %s", def->name, KindName(def->kind)),
-			 errhint("Write it as a JSON %s, for example '{\"%s\": %s}'.",
-					 def->kind == OPT_BOOL ? "boolean" :
-					 def->kind == OPT_ENUM || def->kind == OPT_NAME ? "string" :
-					 def->kind == OPT_EVENTS || def->kind == OPT_USER_EDGES ? "object" : "number",
-					 def->name,
-					 def->kind == OPT_BOOL ? "true" :
-					 def->kind == OPT_ENUM || def->kind == OPT_NAME ? "\"...\"" :
-					 def->kind == OPT_EVENTS ? "{\"click\": 1, \"buy\": 5}" :
-					 def->kind == OPT_USER_EDGES ?
-					 "{\"relation\": \"friends\", \"src\": \"user_id\", \"dst\": \"friend_id\"}" : "1")));
+			 errhint("Write it as a JSON %s, for example '{\"%s\": %s}'.", json, def->name, example)));
+}
+
+/* a JSON number's value as a double */
+static double
+JsonbNumber(const JsonbValue *v)
+{
+	return DatumGetFloat8(DirectFunctionCall1(numeric_float8, NumericGetDatum(v->val.numeric)));
 }
 
 static void
@@ -225,7 +250,7 @@ NumberIn(const OptDef *def, const char *what, JsonbValue *v)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s of option \"%s\" must be a number", what, def->name)));
-	d = DatumGetFloat8(DirectFunctionCall1(numeric_float8, NumericGetDatum(v->val.numeric)));
+	d = JsonbNumber(v);
 	if (isnan(d) || d < def->min || d > def->max)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -328,8 +353,7 @@ SetOne(LpOptions *opts, const OptDef *def, JsonbValue *v)
 
 				if (v->type != jbvNumeric)
 					WrongType(def);
-				d = DatumGetFloat8(DirectFunctionCall1(numeric_float8,
-													   NumericGetDatum(v->val.numeric)));
+				d = JsonbNumber(v);
 				if (def->kind != OPT_REAL && d != floor(d))
 					WrongType(def);
 				if (isnan(d) || d < def->min || d > def->max)

@@ -46,20 +46,6 @@ typedef enum LpEncoder
 } LpEncoder;
 
 /*
- * "event_weights": a weight per value of the event column, e.g.
- * {"click": 1, "cart": 3, "buy": 10}.  Rows whose event has no weight are
- * skipped and counted.
- */
-#define LP_MAX_EVENTS 32
-
-typedef struct LpEventWeights
-{
-	int			n;
-	char		name[LP_MAX_EVENTS][NAMEDATALEN];
-	double		weight[LP_MAX_EVENTS];
-} LpEventWeights;
-
-/*
  * "user_edges": a second relation between users (friendships, follows),
  * {"relation": "friends", "src": "a", "dst": "b", "weight": 1}.  Its edges
  * are undirected and only shape the user vectors (train.h: LpSocialPull);

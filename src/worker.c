@@ -634,15 +634,7 @@ RunJob(JobRun *run)
 	source.directed = run->opts.directed;
 	source.time_column = spec->time_column[0] ? spec->time_column : NULL;
 	source.event_column = run->opts.event_column[0] ? run->opts.event_column : NULL;
-	source.n_events = run->opts.event_weights.n;
-	{
-		const char **names = MemoryContextAlloc(run->cxt, sizeof(char *) * Max(source.n_events, 1));
-
-		for (int k = 0; k < source.n_events; k++)
-			names[k] = run->opts.event_weights.name[k];
-		source.event_names = names;
-		source.event_weights = run->opts.event_weights.weight;
-	}
+	source.events = &run->opts.event_weights;
 	source.budget = (Size) spec->max_memory_kb * 1024;
 
 	BeginTx("linkpred: loading edges");

@@ -19,7 +19,8 @@ SELECT model, state, epoch, epochs, loss > 0 AS has_loss, version, error,
        started_at >= submitted_at AND finished_at >= started_at AS timings_ok
 FROM linkpred.jobs WHERE id = :job;
 SELECT name, active_version, source, src_column, dst_column, user_type, item_type,
-       n_users, n_items, n_edges, dim, options->>'loss' AS loss, options->>'seed' AS seed
+       n_users, n_items, n_edges, dim, options->>'loss' AS loss, options->>'lr' AS lr,
+       options->>'negatives' AS negatives, options->>'seed' AS seed
 FROM linkpred.models;
 
 -- a retrain makes version 2 and activates it; warm_start continues from
@@ -50,11 +51,15 @@ SELECT linkpred_train('from_view', 'early_events', 'user_id', 'item_id', options
 SELECT linkpred_train('from_mv', 'events_mv', 'user_id', 'item_id', options => '{"dim": 4, "epochs": 1, "seed": 1}') IS NOT NULL;
 SELECT name, n_users, source FROM linkpred.models WHERE name LIKE 'from%' ORDER BY name;
 
--- the other loss and sampler
-SELECT linkpred_train('bce', 'events', 'user_id', 'item_id',
-                      options => '{"loss": "bce", "sampler": "degree", "degree_alpha": 1, "dim": 4, "epochs": 2, "seed": 1}') IS NOT NULL;
-SELECT options->>'loss' AS loss, options->>'sampler' AS sampler, linkpred_score(1, 20, model => 'bce') IS NOT NULL AS scored
-FROM linkpred.models WHERE name = 'bce';
+-- another loss and sampler; with bpr a bipartite graph gets bpr's lr and
+-- negatives, as a homogeneous graph does by default
+SELECT linkpred_train('bpr', 'events', 'user_id', 'item_id',
+                      options => '{"loss": "bpr", "sampler": "degree", "degree_alpha": 1, "dim": 4, "epochs": 2, "seed": 1}') IS NOT NULL;
+SELECT linkpred_train('homog', 'events', 'user_id', 'item_id',
+                      options => '{"bipartite": false, "dim": 4, "epochs": 1, "seed": 1}') IS NOT NULL;
+SELECT name, options->>'loss' AS loss, options->>'lr' AS lr, options->>'negatives' AS negatives,
+       options->>'sampler' AS sampler, linkpred_score(1, 20, model => name) IS NOT NULL AS scored
+FROM linkpred.models WHERE name IN ('bpr', 'homog') ORDER BY name;
 
 -- text, bigint and uuid ids
 CREATE TABLE follows_text AS SELECT 'user ' || user_id AS u, 'item-' || item_id AS i FROM events WHERE user_id IS NOT NULL AND item_id IS NOT NULL;

@@ -433,11 +433,22 @@ SetOne(LpOptions *opts, const OptDef *def, JsonbValue *v)
  * shares, so it wants less than the matrix factorisation's; GraphSAGE's
  * layers, and its learning rate and L2 for Adam over shared weights
  * (sage.h says how they were measured); the MLP decoder's Adam learning
- * rate, L2 and epochs (mlp.h).
+ * rate, L2 and epochs (mlp.h); the matrix factorisation's loss on
+ * bipartite graphs, and with the logistic loss its learning rate and
+ * negatives (options.h).
  */
 static void
 ApplyEncoderDefaults(LpOptions *opts, const bool *given)
 {
+	if (opts->encoder == LP_ENCODER_MF && opts->decoder == LP_DECODER_DOT && opts->bipartite)
+	{
+		if (!given[OptionIndex(OFF(loss))])
+			opts->loss = LP_MF_BIPARTITE_DEFAULT_LOSS;
+		if (opts->loss == LP_LOSS_BCE && !given[OptionIndex(OFF(lr))])
+			opts->lr = LP_MF_BIPARTITE_DEFAULT_LR;
+		if (opts->loss == LP_LOSS_BCE && !given[OptionIndex(OFF(negatives))])
+			opts->negatives = LP_MF_BIPARTITE_DEFAULT_NEGATIVES;
+	}
 	if (opts->encoder == LP_ENCODER_SPECTRAL && !given[OptionIndex(OFF(dim))])
 	{
 		opts->dim = LP_SPECTRAL_DEFAULT_DIM;

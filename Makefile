@@ -8,6 +8,7 @@ DATA = $(wildcard sql/linkpred--*.sql)
 
 OBJS = \
 	src/linkpred.o \
+	src/blas.o \
 	src/options.o \
 	src/catalog.o \
 	src/keymap.o \
@@ -23,6 +24,14 @@ OBJS = \
 	src/shared_cache.o \
 	src/head.o \
 	src/headfit.o \
+	src/fit.o \
+	src/scoring.o \
+	src/model.o \
+	src/registry.o \
+	src/encoder_mf.o \
+	src/encoder_spectral.o \
+	src/encoder_lightgcn.o \
+	src/encoder_sage.o \
 	src/spectral.o \
 	src/lightgcn.o \
 	src/sage.o \

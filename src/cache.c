@@ -46,8 +46,9 @@
 
 #include "cache.h"
 #include "train.h"
+#include "vec.h"
 #include "linkpred.h"
-#include "headfit.h"
+#include "scoring.h"
 #include "options.h"
 #include "shared_cache.h"
 #include "mlp.h"

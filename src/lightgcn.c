@@ -260,6 +260,76 @@ Carve(Gcn *c, const LpGraph *g, const LpTrainConfig *cfg, float *work, void *ind
 	}
 }
 
+/* LpLightGcnTrain's state between batches */
+typedef struct GcnRun
+{
+	Gcn		   *c;
+	const LpGraph *g;
+	const LpTrainConfig *cfg;
+	const LpSamplerState *sampler;
+	LpEmbeddings *cur;
+	float	   *bu;
+	float	   *bv;
+	const int32 *entry_src;
+} GcnRun;
+
+/*
+ * One batch: the gradients of its positives on the propagated vectors,
+ * carried back to the base vectors, one Adam step, the layers again.
+ */
+static void
+GcnBatch(void *state, const int64 *order, const LpBatch *b, LpRng *rng, double *loss)
+{
+	GcnRun	   *run = state;
+	Gcn		   *c = run->c;
+	const LpGraph *g = run->g;
+	const LpTrainConfig *cfg = run->cfg;
+	float	   *bu = run->bu;
+	float	   *bv = run->bv;
+	int64		t = b->t + 1;	/* Adam's steps are 1-based */
+
+	memset(c->grad, 0, sizeof(float) * c->n);
+	memset(c->bgrad, 0, sizeof(float) * 2 * c->n_rows);	/* and count */
+	for (int64 p = b->start; p < b->end; p++)
+	{
+		int64		e = order[p];
+
+		*loss += Accumulate(c, cfg, run->sampler, run->cur, bu, bv, rng, run->entry_src[e],
+							g->targets[e], g->weights ? g->weights[e] : 1.0f);
+	}
+	if (isnan(*loss) || isinf(*loss))
+		return;					/* the loop reports the divergence */
+
+	/* back to the base vectors, L2 on the rows the batch used */
+	Smooth(c, c->grad);
+	for (int32 r = 0; r < c->n_rows; r++)
+	{
+		float		k = c->count[r];
+
+		if (k > 0)
+		{
+			Axpy(-cfg->reg * k, c->e0 + (Size) r * c->dim, c->grad + (Size) r * c->dim, c->dim);
+			c->bgrad[r] -= cfg->reg * k * (r < g->n_src ? bu[r] : bv[r - g->n_src]);
+		}
+	}
+	LpAdam(c->e0, c->grad, c->m, c->v, c->n, b->lr, t);
+	if (cfg->bias)
+	{
+		/* the biases: the same step on copies stacked like the rows */
+		float	   *bb = c->count;	/* count is spent: reuse it */
+
+		memcpy(bb, bu, sizeof(float) * g->n_src);
+		if (!g->tied)
+			memcpy(bb + g->n_src, bv, sizeof(float) * g->n_dst);
+		LpAdam(bb, c->bgrad, c->bm, c->bv2, c->n_rows, b->lr, t);
+		memcpy(bu, bb, sizeof(float) * g->n_src);
+		if (!g->tied)
+			memcpy(bv, bb + g->n_src, sizeof(float) * g->n_dst);
+	}
+	LpLinkPull(g, cfg, c->e0, b->lr, b->start, b->end, rng);	/* on the users' base vectors */
+	Forward(c);
+}
+
 LpTrainResult
 LpLightGcnTrain(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sampler,
 				LpEmbeddings *emb, int64 *order, int32 *entry_src, float *work, void *index,
@@ -271,11 +341,10 @@ LpLightGcnTrain(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState
 	int64		n = g->n_entries;
 	int64		batch = Min(Max(n / LP_LIGHTGCN_BATCHES, LP_LIGHTGCN_MIN_BATCH),
 							LP_LIGHTGCN_MAX_BATCH);
-	int64		batches = (n + batch - 1) / Max(batch, 1);
-	int64		total = batches * cfg->epochs;
-	int64		t = 0;
 	float	   *bu = emb->bu;
 	float	   *bv = g->tied ? emb->bu : emb->bv;
+	GcnRun		r;
+	LpTrainResult result;
 
 	Carve(&c, g, cfg, work, index);
 
@@ -295,63 +364,17 @@ LpLightGcnTrain(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState
 	LpTrainBegin(g, cfg, &rng, order, entry_src);
 	Forward(&c);
 
-	*final_loss = 0;
-	for (int epoch = 1; epoch <= cfg->epochs; epoch++)
-	{
-		double		loss = 0;
-
-		LpShuffle(order, n, &rng);
-		for (int64 start = 0; start < n; start += batch)
-		{
-			int64		end = Min(start + batch, n);
-			float		lr = LpDecayedLr(cfg, t, total);
-
-			memset(c.grad, 0, sizeof(float) * c.n);
-			memset(c.bgrad, 0, sizeof(float) * 2 * c.n_rows);	/* and count */
-			for (int64 p = start; p < end; p++)
-			{
-				int64		e = order[p];
-
-				loss += Accumulate(&c, cfg, sampler, &cur, bu, bv, &rng, entry_src[e],
-								   g->targets[e], g->weights ? g->weights[e] : 1.0f);
-			}
-			if (isnan(loss) || isinf(loss))
-				return LP_TRAIN_DIVERGED;
-
-			/* back to the base vectors, L2 on the rows the batch used */
-			Smooth(&c, c.grad);
-			for (int32 r = 0; r < c.n_rows; r++)
-			{
-				float		k = c.count[r];
-
-				if (k > 0)
-				{
-					Axpy(-cfg->reg * k, c.e0 + (Size) r * c.dim, c.grad + (Size) r * c.dim, c.dim);
-					c.bgrad[r] -= cfg->reg * k * (r < g->n_src ? bu[r] : bv[r - g->n_src]);
-				}
-			}
-			t++;
-			LpAdam(c.e0, c.grad, c.m, c.v, c.n, lr, t);
-			if (cfg->bias)
-			{
-				/* the biases: the same step on copies stacked like the rows */
-				float	   *b = c.count;	/* count is spent: reuse it */
-
-				memcpy(b, bu, sizeof(float) * g->n_src);
-				if (!g->tied)
-					memcpy(b + g->n_src, bv, sizeof(float) * g->n_dst);
-				LpAdam(b, c.bgrad, c.bm, c.bv2, c.n_rows, lr, t);
-				memcpy(bu, b, sizeof(float) * g->n_src);
-				if (!g->tied)
-					memcpy(bv, b + g->n_src, sizeof(float) * g->n_dst);
-			}
-			LpLinkPull(g, cfg, c.e0, lr, start, end, &rng);	/* on the users' base vectors */
-			Forward(&c);
-			if (progress && !progress(arg, epoch, (double) end / n, loss / end, end == n))
-				return LP_TRAIN_STOPPED;
-		}
-		*final_loss = loss / Max(n, 1);
-	}
+	r.c = &c;
+	r.g = g;
+	r.cfg = cfg;
+	r.sampler = sampler;
+	r.cur = &cur;
+	r.bu = bu;
+	r.bv = bv;
+	r.entry_src = entry_src;
+	result = LpEpochLoop(g, cfg, batch, &rng, order, GcnBatch, &r, progress, arg, final_loss);
+	if (result != LP_TRAIN_OK)
+		return result;
 
 	/* the propagated vectors are the model */
 	memcpy(emb->U, c.e, sizeof(float) * g->n_src * (Size) c.dim);

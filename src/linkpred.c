@@ -10,8 +10,6 @@
  */
 #include "postgres.h"
 
-#include <cblas.h>
-
 #include <limits.h>
 
 #include "fmgr.h"
@@ -19,6 +17,7 @@
 #include "utils/guc.h"
 
 #include "linkpred.h"
+#include "model.h"
 #include "shared_cache.h"
 
 PG_MODULE_MAGIC;
@@ -40,20 +39,9 @@ void		_PG_init(void);
 extern int	blas_thread_shutdown_(void) __attribute__((weak));
 
 void
-LpSetBlasThreads(int n)
-{
-	openblas_set_num_threads(n);
-}
-
-int
-LpBlasCores(void)
-{
-	return Max(openblas_get_num_procs(), 1);
-}
-
-void
 _PG_init(void)
 {
+	LpRegisterBuiltinEncoders();
 	DefineCustomStringVariable("linkpred.model",
 							   "Model used by linkpred_score and linkpred_topk when a call names none.",
 							   "Empty means: the only model you can use.",

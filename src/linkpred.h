@@ -126,7 +126,7 @@ struct LpEvalResult;
 extern char *LpEvalResultJson(const struct LpEvalResult *r, const char *test,
 							  const char *method, const char *extra);
 
-/* linkpred.c: OpenBLAS threads of this process; the cores OpenBLAS sees */
+/* blas.c: OpenBLAS threads of this process; the cores OpenBLAS sees */
 extern void LpSetBlasThreads(int n);
 extern int	LpBlasCores(void);
 

@@ -540,6 +540,78 @@ LpMlpTrain(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sam
 						  progress, arg, final_loss);
 }
 
+/* LpMlpTrainWith's state between batches */
+typedef struct MlpRun
+{
+	Mlp		   *c;
+	const LpGraph *g;
+	const LpTrainConfig *cfg;
+	const LpSamplerState *sampler;
+	LpEmbeddings *emb;
+	float	   *w;
+	const int32 *entry_src;
+	int32	   *hardneg;		/* NULL unless the sampler is "hard" */
+	int32		users[LP_MLP_BATCH];
+} MlpRun;
+
+/* one batch: its rows (positives and negatives) forward, back, one Adam step */
+static void
+MlpBatch(void *state, const int64 *order, const LpBatch *b, LpRng *rng, double *loss)
+{
+	MlpRun	   *r = state;
+	Mlp		   *c = r->c;
+	const LpGraph *g = r->g;
+	const LpTrainConfig *cfg = r->cfg;
+	LpEmbeddings *emb = r->emb;
+	float	   *w = r->w;
+	bool		hard = r->hardneg != NULL;
+	int64		nr = 0;
+
+	if (hard)
+	{
+		for (int64 p = b->start; p < b->end; p++)
+			r->users[p - b->start] = r->entry_src[order[p]];
+		HardNegatives(c, r->sampler, emb, w, rng, r->users, (int) (b->end - b->start),
+					  r->hardneg);
+	}
+
+	for (int64 p = b->start; p < b->end; p++)
+	{
+		int64		e = order[p];
+		int32		u = r->entry_src[e];
+		int			k = hard ? cfg->negatives : LpNegativeCount(g, cfg, u);
+
+		c->ru[nr] = u;
+		c->rv[nr] = g->targets[e];
+		c->rw[nr++] = g->weights ? g->weights[e] : 1.0f;
+		for (int q = 0; q < k; q++)
+		{
+			int32		j;
+
+			if (hard)
+				j = r->hardneg[(p - b->start) * cfg->negatives + q];
+			else
+				j = LpNegative(g, cfg, r->sampler, emb, NULL, rng, u);
+			if (j < 0)
+				continue;
+			c->ru[nr] = u;
+			c->rv[nr] = j;
+			c->rw[nr++] = 0;
+		}
+	}
+	Forward(c, emb, w, nr);
+	*loss += ScoreGradients(c, nr);
+	if (isnan(*loss) || isinf(*loss))
+		return;					/* the loop reports the divergence */
+	Backward(c, emb, w, nr, b->lr);
+	Anchor(c, w, nr);
+	/* equal gradients keep the tied blocks equal, moments included */
+	if (g->tied)
+		TieSides(c->gw, c->dim, c->hidden);
+	LpAdam(w, c->gw, c->mw, c->vw, c->nw, b->lr * c->decoder_lr, b->t + 1);
+	LpLinkPull(g, cfg, emb->U, b->lr, b->start, b->end, rng);
+}
+
 LpTrainResult
 LpMlpTrainWith(const LpGraph *g, const LpTrainConfig *cfg, const LpMlpOptions *opt,
 			   const LpSamplerState *sampler, LpEmbeddings *emb, float *w, int64 *order,
@@ -548,13 +620,7 @@ LpMlpTrainWith(const LpGraph *g, const LpTrainConfig *cfg, const LpMlpOptions *o
 {
 	Mlp			c;
 	LpRng		rng;
-	int64		n = g->n_entries;
-	int64		batches = (n + LP_MLP_BATCH - 1) / LP_MLP_BATCH;
-	int64		total = batches * cfg->epochs;
-	int64		t = 0;
-	bool		hard = cfg->neg_mode == LP_NEG_HARD;
-	int32		users[LP_MLP_BATCH];
-	int32	   *hardneg = NULL;
+	MlpRun		r;
 
 	Carve(&c, g, cfg, work);
 	c.decoder_lr = opt ? opt->decoder_lr : LP_MLP_DEFAULT_DECODER_LR;
@@ -564,77 +630,23 @@ LpMlpTrainWith(const LpGraph *g, const LpTrainConfig *cfg, const LpMlpOptions *o
 	memcpy(c.w0, w, sizeof(float) * c.nw);
 	memset(c.mw, 0, sizeof(float) * 2 * c.nw);
 
+	r.c = &c;
+	r.g = g;
+	r.cfg = cfg;
+	r.sampler = sampler;
+	r.emb = emb;
+	r.w = w;
+	r.entry_src = entry_src;
+
 	/*
 	 * A batch's hard negatives wait in gs, which nothing writes between
 	 * their choice and the scoring of the batch.
 	 */
-	if (hard)
-		hardneg = (int32 *) c.gs;
+	r.hardneg = cfg->neg_mode == LP_NEG_HARD ? (int32 *) c.gs : NULL;
 
 	LpTrainBegin(g, cfg, &rng, order, entry_src);
-
-	*final_loss = 0;
-	for (int epoch = 1; epoch <= cfg->epochs; epoch++)
-	{
-		double		loss = 0;
-
-		LpShuffle(order, n, &rng);
-		for (int64 start = 0; start < n; start += LP_MLP_BATCH)
-		{
-			int64		end = Min(start + LP_MLP_BATCH, n);
-			float		lr = LpDecayedLr(cfg, t, total);
-			int64		nr = 0;
-
-			if (hard)
-			{
-				for (int64 p = start; p < end; p++)
-					users[p - start] = entry_src[order[p]];
-				HardNegatives(&c, sampler, emb, w, &rng, users, (int) (end - start), hardneg);
-			}
-
-			for (int64 p = start; p < end; p++)
-			{
-				int64		e = order[p];
-				int32		u = entry_src[e];
-				int			k = hard ? cfg->negatives : LpNegativeCount(g, cfg, u);
-
-				c.ru[nr] = u;
-				c.rv[nr] = g->targets[e];
-				c.rw[nr++] = g->weights ? g->weights[e] : 1.0f;
-				for (int q = 0; q < k; q++)
-				{
-					int32		j;
-
-					if (hard)
-						j = hardneg[(p - start) * cfg->negatives + q];
-					else
-						j = LpNegative(g, cfg, sampler, emb, NULL, &rng, u);
-					if (j < 0)
-						continue;
-					c.ru[nr] = u;
-					c.rv[nr] = j;
-					c.rw[nr++] = 0;
-				}
-			}
-			Forward(&c, emb, w, nr);
-			loss += ScoreGradients(&c, nr);
-			if (isnan(loss) || isinf(loss))
-				return LP_TRAIN_DIVERGED;
-			Backward(&c, emb, w, nr, lr);
-			t++;
-			Anchor(&c, w, nr);
-			/* equal gradients keep the tied blocks equal, moments included */
-			if (g->tied)
-				TieSides(c.gw, c.dim, c.hidden);
-			LpAdam(w, c.gw, c.mw, c.vw, c.nw, lr * c.decoder_lr, t);
-			LpLinkPull(g, cfg, emb->U, lr, start, end, &rng);
-
-			if (progress && !progress(arg, epoch, (double) end / n, loss / end, end == n))
-				return LP_TRAIN_STOPPED;
-		}
-		*final_loss = loss / Max(n, 1);
-	}
-	return LP_TRAIN_OK;
+	return LpEpochLoop(g, cfg, LP_MLP_BATCH, &rng, order, MlpBatch, &r, progress, arg,
+					   final_loss);
 }
 
 /*

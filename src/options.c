@@ -45,20 +45,20 @@ typedef struct OptDef
 	double		min;
 	double		max;
 	size_t		offset;
-	const char *const *choices; /* OPT_ENUM: NULL-terminated, index = value */
+	const char *const *choices; /* OPT_ENUM: NULL-terminated, index = value;
+								 * NULL: the registry's encoders */
 	const char *doc;
 } OptDef;
 
 static const char *const loss_names[] = {"bpr", "bce", "margin", "mse", NULL};
 static const char *const sampler_names[] = {"uniform", "degree", "inbatch", "hard", "dynamic", NULL};
 static const char *const features_names[] = {"auto", "none", "structural", NULL};
-static const char *const encoder_names[] = {"mf", "spectral", "lightgcn", "sage", NULL};
 static const char *const decoder_names[] = {"dot", "bilinear", "mlp", NULL};
 
 #define OFF(f) offsetof(LpOptions, f)
 
 static const OptDef LpOptionTable[] = {
-	{"encoder", OPT_ENUM, 0, 0, OFF(encoder), encoder_names, "mf, spectral, lightgcn or sage"},
+	{"encoder", OPT_ENUM, 0, 0, OFF(encoder), NULL, "a registered encoder (model.h)"},
 	{"decoder", OPT_ENUM, 0, 0, OFF(decoder), decoder_names, "dot, bilinear or mlp"},
 	{"dim", OPT_INT, 1, LP_MAX_DIM, OFF(dim), NULL, "embedding dimension"},
 	{"epochs", OPT_INT, 1, 100000, OFF(epochs), NULL, "passes over the edges"},
@@ -93,7 +93,7 @@ static const OptDef LpOptionTable[] = {
 static void
 SetDefaults(LpOptions *o)
 {
-	o->encoder = LP_ENCODER_MF;
+	o->encoder = LpEncoderIndex(LpMfEncoder.name);
 	o->decoder = LP_DECODER_DOT;
 	o->dim = 64;
 	o->epochs = 40;
@@ -163,6 +163,19 @@ OptionIndex(size_t offset)
 			return (int) i;
 	elog(ERROR, "linkpred: no option at offset %zu", offset);
 	return -1;					/* keep the compiler quiet */
+}
+
+bool
+LpOptionGiven(const bool *given, Size offset)
+{
+	return given[OptionIndex(offset)];
+}
+
+/* an enum option's values, index = value */
+static const char *const *
+Choices(const OptDef *def)
+{
+	return def->choices ? def->choices : LpEncoderNames();
 }
 
 static const char *
@@ -379,9 +392,9 @@ SetOne(LpOptions *opts, const OptDef *def, JsonbValue *v)
 				if (v->type != jbvString)
 					WrongType(def);
 				s = pnstrdup(v->val.string.val, v->val.string.len);
-				for (int i = 0; def->choices[i]; i++)
+				for (int i = 0; Choices(def)[i]; i++)
 				{
-					if (strcmp(s, def->choices[i]) == 0)
+					if (strcmp(s, Choices(def)[i]) == 0)
 					{
 						/* every enum field is an int-sized C enum */
 						*(int *) field = i;
@@ -389,8 +402,8 @@ SetOne(LpOptions *opts, const OptDef *def, JsonbValue *v)
 					}
 				}
 				initStringInfo(&valid);
-				for (int i = 0; def->choices[i]; i++)
-					appendStringInfo(&valid, "%s%s", i ? ", " : "", def->choices[i]);
+				for (int i = 0; Choices(def)[i]; i++)
+					appendStringInfo(&valid, "%s%s", i ? ", " : "", Choices(def)[i]);
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 						 errmsg("invalid value for option \"%s\": \"%s\"", def->name, s),
@@ -427,35 +440,17 @@ SetOne(LpOptions *opts, const OptDef *def, JsonbValue *v)
 }
 
 /*
- * The encoders' own defaults, for the options the user left out: the
- * spectral encoder's dimension (capped to the graph later: dim_auto), and
- * LightGCN's L2, which weighs on base vectors that every propagated one
- * shares, so it wants less than the matrix factorisation's; GraphSAGE's
- * layers, and its learning rate and L2 for Adam over shared weights
- * (sage.h says how they were measured); the MLP decoder's Adam learning
- * rate, L2 and epochs (mlp.h); the matrix factorisation's loss on
- * bipartite graphs, and with the logistic loss its learning rate and
- * negatives (options.h).
+ * The defaults that depend on other options, for the options the user
+ * left out: the encoder's own (LpEncoderKind.defaults), and the MLP
+ * decoder's Adam learning rate, L2 and epochs (mlp.h).
  */
 static void
-ApplyEncoderDefaults(LpOptions *opts, const bool *given)
+ApplyDependentDefaults(LpOptions *opts, const bool *given)
 {
-	if (opts->encoder == LP_ENCODER_MF && opts->decoder == LP_DECODER_DOT && opts->bipartite)
-	{
-		if (!given[OptionIndex(OFF(loss))])
-			opts->loss = LP_MF_BIPARTITE_DEFAULT_LOSS;
-		if (opts->loss == LP_LOSS_BCE && !given[OptionIndex(OFF(lr))])
-			opts->lr = LP_MF_BIPARTITE_DEFAULT_LR;
-		if (opts->loss == LP_LOSS_BCE && !given[OptionIndex(OFF(negatives))])
-			opts->negatives = LP_MF_BIPARTITE_DEFAULT_NEGATIVES;
-	}
-	if (opts->encoder == LP_ENCODER_SPECTRAL && !given[OptionIndex(OFF(dim))])
-	{
-		opts->dim = LP_SPECTRAL_DEFAULT_DIM;
-		opts->dim_auto = true;
-	}
-	if (opts->encoder == LP_ENCODER_LIGHTGCN && !given[OptionIndex(OFF(reg))])
-		opts->reg = LP_LIGHTGCN_DEFAULT_REG;
+	const LpEncoderKind *kind = LpOptionsEncoder(opts);
+
+	if (kind->defaults)
+		kind->defaults(opts, given);
 	if (opts->decoder == LP_DECODER_MLP)
 	{
 		if (!given[OptionIndex(OFF(lr))])
@@ -464,15 +459,6 @@ ApplyEncoderDefaults(LpOptions *opts, const bool *given)
 			opts->reg = LP_MLP_DEFAULT_REG;
 		if (!given[OptionIndex(OFF(epochs))])
 			opts->epochs = LP_MLP_DEFAULT_EPOCHS;
-	}
-	if (opts->encoder == LP_ENCODER_SAGE)
-	{
-		if (!given[OptionIndex(OFF(layers))])
-			opts->layers = LP_SAGE_DEFAULT_LAYERS;
-		if (!given[OptionIndex(OFF(lr))])
-			opts->lr = LP_SAGE_DEFAULT_LR;
-		if (!given[OptionIndex(OFF(reg))])
-			opts->reg = LP_SAGE_DEFAULT_REG;
 	}
 }
 
@@ -525,17 +511,13 @@ LpOptionsParse(Jsonb *json, LpOptions *opts)
 				 errmsg("option \"directed\" applies only to homogeneous graphs"),
 				 errdetail("A bipartite graph's edges always go from user to item."),
 				 errhint("Set \"bipartite\": false for a graph with one id space.")));
-	if (opts->encoder == LP_ENCODER_SPECTRAL && opts->directed)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("encoder \"spectral\" does not apply to directed graphs"),
-				 errdetail("It factorises a symmetric matrix: the user x item matrix of a bipartite graph, or the adjacency of an undirected one."),
-				 errhint("Use \"encoder\": \"mf\" for a directed graph.")));
-	if (opts->decoder != LP_DECODER_DOT && opts->encoder != LP_ENCODER_MF)
+	if (LpOptionsEncoder(opts)->check)
+		LpOptionsEncoder(opts)->check(opts);
+	if (opts->decoder != LP_DECODER_DOT && !LpOptionsEncoder(opts)->trains_decoders)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("decoder \"%s\" is not available with encoder \"%s\"",
-						decoder_names[opts->decoder], encoder_names[opts->encoder]),
+						decoder_names[opts->decoder], LpOptionsEncoder(opts)->name),
 				 errdetail("The bilinear and MLP decoders are trained with the matrix factorisation."),
 				 errhint("Use \"encoder\": \"mf\" with \"decoder\": \"%s\", or the dot decoder.",
 						 decoder_names[opts->decoder])));
@@ -551,13 +533,7 @@ LpOptionsParse(Jsonb *json, LpOptions *opts)
 				 errmsg("option \"user_edges\" applies only to bipartite graphs"),
 				 errdetail("In a homogeneous graph the users are the nodes of the edges relation."),
 				 errhint("Add the links to the edges relation (a view with UNION ALL) instead.")));
-	if (opts->user_edges.relation[0] && opts->encoder == LP_ENCODER_SPECTRAL)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("option \"user_edges\" is not available with encoder \"spectral\""),
-				 errdetail("The links pull linked users' trained vectors together; the spectral encoder trains none."),
-				 errhint("Use encoder \"mf\", \"lightgcn\" or \"sage\", or leave \"user_edges\" out.")));
-	ApplyEncoderDefaults(opts, given);
+	ApplyDependentDefaults(opts, given);
 }
 
 const char *
@@ -604,7 +580,7 @@ LpOptionsToJson(const LpOptions *opts)
 				appendStringInfoString(&s, *(const bool *) field ? "true" : "false");
 				break;
 			case OPT_ENUM:
-				appendStringInfo(&s, "\"%s\"", def->choices[*(const int *) field]);
+				appendStringInfo(&s, "\"%s\"", Choices(def)[*(const int *) field]);
 				break;
 			case OPT_NAME:
 				if (field[0])
@@ -676,13 +652,11 @@ LpOptionsToTrainConfig(const LpOptions *opts, LpTrainConfig *cfg)
 		opts->sampler == LP_SAMPLER_DYNAMIC ? LP_NEG_DYNAMIC : LP_NEG_PLAIN;
 	cfg->hard_pool = opts->hard_pool;
 	cfg->mean_degree = 1;
-	cfg->spectral = opts->encoder == LP_ENCODER_SPECTRAL;
+	cfg->encoder = LpOptionsEncoder(opts);
 	cfg->lowrank_weight = (float) opts->lowrank_weight;
 	cfg->item_norm = (float) opts->item_norm;
-	cfg->item_term = cfg->spectral && opts->bipartite;
-	cfg->layers = opts->encoder == LP_ENCODER_LIGHTGCN || opts->encoder == LP_ENCODER_SAGE ?
-		opts->layers : 0;
-	cfg->sage = opts->encoder == LP_ENCODER_SAGE;
+	cfg->item_term = cfg->encoder->item_term && opts->bipartite;
+	cfg->layers = opts->layers;	/* read by the layered encoders only */
 	for (int l = 0; l < LP_MAX_LAYERS; l++)
 		cfg->fanout[l] = opts->fanout;
 	cfg->decoder = opts->decoder;

@@ -11,6 +11,7 @@
 #include "postgres.h"
 #include "utils/jsonb.h"
 
+#include "model.h"
 #include "train.h"
 
 typedef enum LpLoss
@@ -36,14 +37,6 @@ typedef enum LpFeatures
 	LP_FEATURES_NONE,			/* the embedding score alone */
 	LP_FEATURES_STRUCTURAL		/* the head of head.h */
 } LpFeatures;
-
-typedef enum LpEncoder
-{
-	LP_ENCODER_MF,				/* free embeddings trained by SGD */
-	LP_ENCODER_SPECTRAL,		/* closed form: spectral.h */
-	LP_ENCODER_LIGHTGCN,		/* propagated, trained: lightgcn.h */
-	LP_ENCODER_SAGE				/* learnt weights over sampled neighbourhoods: sage.h */
-} LpEncoder;
 
 /*
  * "user_edges": a second relation between users (friendships, follows),
@@ -77,7 +70,7 @@ typedef struct LpUserEdges
 
 typedef struct LpOptions
 {
-	LpEncoder	encoder;
+	int			encoder;		/* its number in the registry (model.h) */
 	LpDecoder	decoder;		/* how a pair of vectors is scored (train.h) */
 	int			dim;			/* embedding dimension */
 	int			epochs;			/* passes over the training edges */
@@ -116,6 +109,19 @@ typedef struct LpOptions
 
 /* whether these options train a structural head on a graph of n_edges */
 extern bool LpOptionsStructural(const LpOptions *opts, int64 n_edges);
+
+/* the encoder the options name */
+static inline const LpEncoderKind *
+LpOptionsEncoder(const LpOptions *opts)
+{
+	return LpEncoderAt(opts->encoder);
+}
+
+/*
+ * Whether the user gave the option stored at offset of LpOptions, while the
+ * encoders apply their defaults (LpEncoderKind.defaults).
+ */
+extern bool LpOptionGiven(const bool *given, Size offset);
 
 extern void LpOptionsParse(Jsonb *json, LpOptions *opts);
 /* options as stored with a version (jsonb text) parsed over the defaults */

@@ -831,6 +831,26 @@ InitWeights(Sage *s)
 	memset(s->wm, 0, sizeof(float) * 2 * nw);
 }
 
+/* LpSageTrain's state between batches */
+typedef struct SageRun
+{
+	Sage	   *s;
+	const LpSamplerState *sampler;
+	LpEmbeddings *cur;
+	const int32 *entry_src;
+} SageRun;
+
+static void
+SageBatch(void *state, const int64 *order, const LpBatch *b, LpRng *rng, double *loss)
+{
+	SageRun    *run = state;
+	Sage	   *s = run->s;
+
+	*loss += Batch(s, run->sampler, run->cur, rng, order + b->start, b->end - b->start,
+				   run->entry_src, b->lr, b->t + 1);
+	LpLinkPull(s->g, s->cfg, s->x, b->lr, b->start, b->end, rng);	/* on the users' input vectors */
+}
+
 LpTrainResult
 LpSageTrain(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sampler,
 			LpEmbeddings *emb, int64 *order, int32 *entry_src, float *work, void *index,
@@ -839,11 +859,8 @@ LpSageTrain(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sa
 	Sage		s;
 	LpRng		rng;
 	LpEmbeddings cur = *emb;
-	int64		n = g->n_entries;
-	int64		batch,
-				batches,
-				total,
-				t = 0;
+	SageRun		run;
+	LpTrainResult result;
 	Size		nd;
 	float	   *in;
 
@@ -855,9 +872,6 @@ LpSageTrain(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sa
 	MakePlan(g, cfg, &s.p);
 	Carve(&s, g, cfg, work, index);
 	nd = (Size) s.p.n_rows * s.dim;
-	batch = s.p.batch;
-	batches = (n + batch - 1) / batch;
-	total = batches * cfg->epochs;
 
 	/* a tied graph's V and bv are its U and bu */
 	if (g->tied)
@@ -875,28 +889,14 @@ LpSageTrain(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sa
 		s.slot[r] = -1;
 
 	LpTrainBegin(g, cfg, &rng, order, entry_src);
-
-	*final_loss = 0;
-	for (int epoch = 1; epoch <= cfg->epochs; epoch++)
-	{
-		double		loss = 0;
-
-		LpShuffle(order, n, &rng);
-		for (int64 start = 0; start < n; start += batch)
-		{
-			int64		end = Min(start + batch, n);
-			float		lr = LpDecayedLr(cfg, t, total);
-
-			t++;
-			loss += Batch(&s, sampler, &cur, &rng, order + start, end - start, entry_src, lr, t);
-			LpLinkPull(g, cfg, s.x, lr, start, end, &rng);	/* on the users' input vectors */
-			if (isnan(loss) || isinf(loss))
-				return LP_TRAIN_DIVERGED;
-			if (progress && !progress(arg, epoch, (double) end / n, loss / end, end == n))
-				return LP_TRAIN_STOPPED;
-		}
-		*final_loss = loss / Max(n, 1);
-	}
+	run.s = &s;
+	run.sampler = sampler;
+	run.cur = &cur;
+	run.entry_src = entry_src;
+	result = LpEpochLoop(g, cfg, s.p.batch, &rng, order, SageBatch, &run, progress, arg,
+						 final_loss);
+	if (result != LP_TRAIN_OK)
+		return result;
 
 	/* every node over its full neighbourhood; the moments are spent */
 	in = s.x;

@@ -4,8 +4,10 @@
  * Negatives are drawn from the target nodes either uniformly or in
  * proportion to degree^alpha (word2vec's unigram^0.75 idea, which makes
  * popular items harder negatives).  The degree sampler uses Walker's alias
- * method: O(n) to build, O(1) per draw.  Whether a drawn node is a true edge
- * is checked by the trainer against the CSR, not here.  No PostgreSQL calls.
+ * method: O(n) to build, O(1) per draw.  On top of the draw, LpNegative
+ * applies the training's negative mode (plain, in-batch, hard, dynamic
+ * count: train.h) and redraws a node that is a true edge of the source
+ * (checked against the CSR) or the source itself.  No PostgreSQL calls.
  */
 #include "postgres.h"
 
@@ -112,4 +114,44 @@ LpSamplerInitAlias(LpSamplerState *s, int32 n, const double *weights,
 		prob[work[n - nlarge--]] = 1.0f;
 	while (nsmall > 0)
 		prob[work[--nsmall]] = 1.0f;
+}
+
+/* one negative for u under the configured mode; -1 if none found */
+int32
+LpNegative(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sampler,
+		 const LpEmbeddings *emb, const float *pu, LpRng *rng, int32 u)
+{
+	if (cfg->neg_mode == LP_NEG_INBATCH)
+	{
+		for (int t = 0; t < LP_MAX_REDRAWS; t++)
+		{
+			int32		j = g->targets[LpRngNext(rng) % (uint64) g->n_entries];
+
+			if (!(g->homogeneous && j == u) && !LpGraphHasEdge(g, u, j))
+				return j;
+		}
+		return -1;
+	}
+	if (cfg->neg_mode == LP_NEG_HARD)
+	{
+		int32		best = -1;
+		float		best_s = 0;
+
+		for (int c = 0; c < cfg->hard_pool; c++)
+		{
+			int32		j = LpDrawNegative(g, sampler, rng, u);
+			float		s;
+
+			if (j < 0)
+				continue;
+			s = LpDot(pu, emb->V + (int64) j * cfg->dim, cfg->dim) + emb->bu[u] + emb->bv[j];
+			if (best < 0 || s > best_s)
+			{
+				best = j;
+				best_s = s;
+			}
+		}
+		return best;
+	}
+	return LpDrawNegative(g, sampler, rng, u);
 }

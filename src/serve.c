@@ -38,10 +38,10 @@
 #include "cache.h"
 #include "eval.h"
 #include "linkpred.h"
-#include "mlp.h"
-#include "spectral.h"
+#include "model.h"
 #include "topk.h"
 #include "train.h"
+#include "vec.h"
 
 PG_FUNCTION_INFO_V1(linkpred_score);
 PG_FUNCTION_INFO_V1(linkpred_topk);
@@ -86,35 +86,13 @@ CastVia(Datum value, Oid from, Oid to)
 }
 
 /*
- * The vector (m->fold_u) and bias of a user with items[0 .. n-1], sorted:
- * the spectral encoder's closed form, or SGD against the frozen items with
- * the model's own objective (train.h).
+ * The vector (m->fold_u) and bias of a user with items[0 .. n-1], sorted,
+ * as the model's encoder folds it in (model.h).
  */
 static void
 FoldIn(LpServingModel *m, const int32 *items, int n, float *bu)
 {
-	if (m->fold->spectral && m->tied)
-	{
-		if (m->lambda == NULL)
-		{
-			float	   *lambda = MemoryContextAlloc(m->cxt, sizeof(float) * m->dim);
-
-			LpSpectralColumnNorms(m->U, m->n_users, m->dim, lambda);
-			m->lambda = lambda;
-		}
-		LpSpectralFoldInTied(m->U, m->lambda, m->udeg, m->dim, items, n, m->fold_u);
-		*bu = 0;
-	}
-	else if (m->fold->spectral)
-	{
-		LpSpectralFoldIn(m->V, m->ideg, m->dim, items, n, m->fold->lowrank_weight, m->fold_u);
-		*bu = 0;
-	}
-	else if (m->decoder == LP_DECODER_MLP)
-		LpMlpFoldIn(m->mlp, m->V, m->bv, m->n_items, items, n, m->fold, 30, m->mlp_scratch,
-					m->fold_u, bu);
-	else
-		LpFoldIn(m->V, m->bv, m->n_items, items, n, m->fold, 30, m->fold_u, bu);
+	m->fold->encoder->fold_in(m, items, n, bu);
 }
 
 /*

@@ -187,8 +187,8 @@ LpStoreVersion(const LpStoreRequest *req)
 	v[7] = CStringGetTextDatum(LpOptionsToJson(req->opts));
 	t[8] = TEXTOID;
 	initStringInfo(&metrics);
-	/* the spectral encoder minimises no loss: null rather than a made-up 0 */
-	if (req->opts->encoder == LP_ENCODER_SPECTRAL)
+	/* an encoder that minimises no loss (spectral): null rather than a made-up 0 */
+	if (!LpOptionsEncoder(req->opts)->minimises_loss)
 		appendStringInfoString(&metrics, "{\"loss\": null");
 	else
 		appendStringInfo(&metrics, "{\"loss\": %.6g", req->final_loss);

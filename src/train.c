@@ -159,46 +159,6 @@ Score(const LpEmbeddings *emb, int dim, const float *pu, int32 u, int32 j)
 	return LpDot(pu, emb->V + (int64) j * dim, dim) + emb->bu[u] + emb->bv[j];
 }
 
-/* one negative for u under the configured mode; -1 if none found */
-int32
-LpNegative(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sampler,
-		 const LpEmbeddings *emb, const float *pu, LpRng *rng, int32 u)
-{
-	if (cfg->neg_mode == LP_NEG_INBATCH)
-	{
-		for (int t = 0; t < LP_MAX_REDRAWS; t++)
-		{
-			int32		j = g->targets[LpRngNext(rng) % (uint64) g->n_entries];
-
-			if (!(g->homogeneous && j == u) && !LpGraphHasEdge(g, u, j))
-				return j;
-		}
-		return -1;
-	}
-	if (cfg->neg_mode == LP_NEG_HARD)
-	{
-		int32		best = -1;
-		float		best_s = 0;
-
-		for (int c = 0; c < cfg->hard_pool; c++)
-		{
-			int32		j = LpDrawNegative(g, sampler, rng, u);
-			float		s;
-
-			if (j < 0)
-				continue;
-			s = Score(emb, cfg->dim, pu, u, j);
-			if (best < 0 || s > best_s)
-			{
-				best = j;
-				best_s = s;
-			}
-		}
-		return best;
-	}
-	return LpDrawNegative(g, sampler, rng, u);
-}
-
 /* one positive u -> i with its negatives; returns the loss */
 static float
 Step(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sampler,
@@ -466,76 +426,124 @@ LpShuffle(int64 *order, int64 n, LpRng *rng)
 }
 
 LpTrainResult
-LpTrain(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sampler,
-		LpEmbeddings *emb, int64 *order, int32 *entry_src,
-		LpProgressFn progress, void *arg, double *final_loss)
+LpEpochLoop(const LpGraph *g, const LpTrainConfig *cfg, int64 batch, LpRng *rng,
+			int64 *order, LpBatchFn fn, void *state, LpProgressFn progress, void *arg,
+			double *final_loss)
 {
-	LpRng		rng;
 	int64		n = g->n_entries;
-	int64		total_steps = n * cfg->epochs;
-	int64		step = 0;
-	bool		bilinear = cfg->decoder == LP_DECODER_BILINEAR;
-	const Size	dd = (Size) cfg->dim * cfg->dim;
-	int64		r_steps = 0;
-	float		q[LP_MAX_DIM];
-	float		gq[LP_MAX_DIM];
+	int64		batches;
+	LpBatch		b;
 
-	if (bilinear)
-		memset(emb->R_state, 0, sizeof(float) * LP_BILINEAR_STATE_FLOATS(cfg->dim));
-	LpTrainBegin(g, cfg, &rng, order, entry_src);
-
+	batch = Max(batch, 1);
+	batches = (n + batch - 1) / batch;
+	b.total = batches * cfg->epochs;
+	b.t = 0;
 	*final_loss = 0;
-	for (int epoch = 1; epoch <= cfg->epochs; epoch++)
+	for (b.epoch = 1; b.epoch <= cfg->epochs; b.epoch++)
 	{
 		double		loss = 0;
-		int64		pulled = 0;
 
-		LpShuffle(order, n, &rng);
-
-		for (int64 start = 0; start < n; start += CHUNK)
+		LpShuffle(order, n, rng);
+		for (b.start = 0; b.start < n; b.start += batch, b.t++)
 		{
-			int64		end = Min(start + CHUNK, n);
-
-			for (int64 p = start; p < end; p++, step++)
-			{
-				int64		e = order[p];
-				float		lr = LpDecayedLr(cfg, step, total_steps);
-
-				if ((p + 1) % LP_LINK_BATCH == 0 || p + 1 == n)
-				{
-					LpLinkPull(g, cfg, emb->U, lr, pulled, p + 1, &rng);
-					pulled = p + 1;
-				}
-				if (!bilinear)
-				{
-					loss += Step(g, cfg, sampler, emb, &rng, entry_src[e], g->targets[e],
-								 g->weights ? g->weights[e] : 1.0f, lr);
-					continue;
-				}
-				loss += StepBilinear(g, cfg, sampler, emb, &rng, entry_src[e], g->targets[e],
-									 g->weights ? g->weights[e] : 1.0f, lr, q, gq);
-				if ((p + 1) % LP_BILINEAR_BATCH == 0 || p + 1 == n)
-				{
-					/* the batch's summed gradient, averaged, and cleared */
-					float	   *rg = emb->R_state;
-
-					for (Size k = 0; k < dd; k++)
-						rg[k] /= LP_BILINEAR_BATCH;
-					if (g->tied)
-						Symmetrise(rg, cfg->dim);
-					LpAdam(emb->R, rg, rg + dd, rg + 2 * dd, dd,
-						   lr * LP_BILINEAR_LR_SCALE, ++r_steps);
-					memset(rg, 0, sizeof(float) * dd);
-				}
-			}
+			b.end = Min(b.start + batch, n);
+			b.lr = LpDecayedLr(cfg, b.t, b.total);
+			fn(state, order, &b, rng, &loss);
 			if (isnan(loss) || isinf(loss))
 				return LP_TRAIN_DIVERGED;
-			if (progress && !progress(arg, epoch, (double) end / n, loss / end, end == n))
+			if (progress && !progress(arg, b.epoch, (double) b.end / n, loss / b.end, b.end == n))
 				return LP_TRAIN_STOPPED;
 		}
 		*final_loss = loss / Max(n, 1);
 	}
 	return LP_TRAIN_OK;
+}
+
+/* LpTrain's state between batches */
+typedef struct MfRun
+{
+	const LpGraph *g;
+	const LpTrainConfig *cfg;
+	const LpSamplerState *sampler;
+	LpEmbeddings *emb;
+	const int32 *entry_src;
+	int64		pulled;			/* positives of the epoch the user-user pull has covered */
+	int64		r_steps;		/* Adam steps taken on R */
+	float		q[LP_MAX_DIM];
+	float		gq[LP_MAX_DIM];
+} MfRun;
+
+/*
+ * One chunk of positives.  The learning rate decays with every positive,
+ * not per chunk: per-sample SGD has no other state to smooth it.
+ */
+static void
+MfBatch(void *state, const int64 *order, const LpBatch *b, LpRng *rng, double *loss)
+{
+	MfRun	   *r = state;
+	const LpGraph *g = r->g;
+	const LpTrainConfig *cfg = r->cfg;
+	LpEmbeddings *emb = r->emb;
+	int64		n = g->n_entries;
+	int64		total_steps = n * cfg->epochs;
+	int64		step = (int64) (b->epoch - 1) * n + b->start;
+	bool		bilinear = cfg->decoder == LP_DECODER_BILINEAR;
+	const Size	dd = (Size) cfg->dim * cfg->dim;
+
+	if (b->start == 0)
+		r->pulled = 0;
+	for (int64 p = b->start; p < b->end; p++, step++)
+	{
+		int64		e = order[p];
+		float		lr = LpDecayedLr(cfg, step, total_steps);
+
+		if ((p + 1) % LP_LINK_BATCH == 0 || p + 1 == n)
+		{
+			LpLinkPull(g, cfg, emb->U, lr, r->pulled, p + 1, rng);
+			r->pulled = p + 1;
+		}
+		if (!bilinear)
+		{
+			*loss += Step(g, cfg, r->sampler, emb, rng, r->entry_src[e], g->targets[e],
+						  g->weights ? g->weights[e] : 1.0f, lr);
+			continue;
+		}
+		*loss += StepBilinear(g, cfg, r->sampler, emb, rng, r->entry_src[e], g->targets[e],
+							  g->weights ? g->weights[e] : 1.0f, lr, r->q, r->gq);
+		if ((p + 1) % LP_BILINEAR_BATCH == 0 || p + 1 == n)
+		{
+			/* the batch's summed gradient, averaged, and cleared */
+			float	   *rg = emb->R_state;
+
+			for (Size k = 0; k < dd; k++)
+				rg[k] /= LP_BILINEAR_BATCH;
+			if (g->tied)
+				Symmetrise(rg, cfg->dim);
+			LpAdam(emb->R, rg, rg + dd, rg + 2 * dd, dd,
+				   lr * LP_BILINEAR_LR_SCALE, ++r->r_steps);
+			memset(rg, 0, sizeof(float) * dd);
+		}
+	}
+}
+
+LpTrainResult
+LpTrain(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sampler,
+		LpEmbeddings *emb, int64 *order, int32 *entry_src,
+		LpProgressFn progress, void *arg, double *final_loss)
+{
+	LpRng		rng;
+	MfRun		r;
+
+	memset(&r, 0, sizeof(r));
+	r.g = g;
+	r.cfg = cfg;
+	r.sampler = sampler;
+	r.emb = emb;
+	r.entry_src = entry_src;
+	if (cfg->decoder == LP_DECODER_BILINEAR)
+		memset(emb->R_state, 0, sizeof(float) * LP_BILINEAR_STATE_FLOATS(cfg->dim));
+	LpTrainBegin(g, cfg, &rng, order, entry_src);
+	return LpEpochLoop(g, cfg, CHUNK, &rng, order, MfBatch, &r, progress, arg, final_loss);
 }
 
 void

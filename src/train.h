@@ -13,6 +13,7 @@
 #include <math.h>
 
 #include "graph.h"
+#include "vec.h"
 
 /* xoshiro256** state: fast, good enough for sampling, seedable */
 typedef struct LpRng
@@ -34,17 +35,6 @@ static inline float
 LpRngUniform(LpRng *rng)
 {
 	return (float) (LpRngNext(rng) >> 40) * (1.0f / 16777216.0f);
-}
-
-/* a . b over dim floats, summed in order (every scorer's dot product) */
-static inline float
-LpDot(const float *a, const float *b, int dim)
-{
-	float		s = 0;
-
-	for (int d = 0; d < dim; d++)
-		s += a[d] * b[d];
-	return s;
 }
 
 /* Negative sampler over the target nodes (items) of a graph. */
@@ -135,15 +125,15 @@ typedef struct LpTrainConfig
 	LpNegMode	neg_mode;
 	int			hard_pool;		/* LP_NEG_HARD */
 	float		mean_degree;	/* LP_NEG_DYNAMIC: n_entries / n_src */
+	/* the encoder (model.h) that fits the model */
+	const struct LpEncoderKind *encoder;
 	/* the spectral encoder (spectral.h): no SGD, a closed form */
-	bool		spectral;
 	float		lowrank_weight;
 	float		item_norm;
 	bool		item_term;		/* spectral and bipartite: the item-item term */
-	/* the LightGCN and GraphSAGE encoders: layers, 0 = neither */
+	/* the LightGCN and GraphSAGE encoders: layers */
 	int			layers;
 	/* GraphSAGE (sage.h): learned weights over sampled neighbourhoods */
-	bool		sage;
 	int			fanout[LP_MAX_LAYERS];	/* neighbours sampled per node, hop 1 first */
 	/* the decoder that scores a pair of vectors */
 	LpDecoder	decoder;
@@ -296,6 +286,38 @@ LpDecayedLr(const LpTrainConfig *cfg, int64 t, int64 total)
 
 /* a uniformly random permutation of order[0 .. n-1], in place */
 extern void LpShuffle(int64 *order, int64 n, LpRng *rng);
+
+/*
+ * One batch of a training run, as the epoch loop hands it to a trainer:
+ * the positives order[start .. end - 1] of the epoch's shuffled order, the
+ * batch's place in the run and its learning rate.
+ */
+typedef struct LpBatch
+{
+	int			epoch;			/* 1-based */
+	int64		start;
+	int64		end;
+	int64		t;				/* batches before this one in the whole run */
+	int64		total;			/* batches in the whole run */
+	float		lr;				/* LpDecayedLr(cfg, t, total) */
+} LpBatch;
+
+/* a trainer's work on one batch; adds the batch's loss to *loss */
+typedef void (*LpBatchFn) (void *state, const int64 *order, const LpBatch *b, LpRng *rng,
+						   double *loss);
+
+/*
+ * The epoch loop every SGD trainer runs (mf, lightgcn, sage, the MLP
+ * decoder): cfg->epochs passes over g's n_entries positives, each in a
+ * fresh shuffle of order (drawn from rng), cut into batches of `batch`
+ * positives.  After each batch it checks the epoch's loss for divergence
+ * and reports progress; the callback's false stops the run.  *final_loss
+ * is the mean loss of the last finished epoch.  The trainer seeds rng and
+ * fills order before (LpTrainBegin).
+ */
+extern LpTrainResult LpEpochLoop(const LpGraph *g, const LpTrainConfig *cfg, int64 batch,
+								 LpRng *rng, int64 *order, LpBatchFn fn, void *state,
+								 LpProgressFn progress, void *arg, double *final_loss);
 
 /*
  * order (int64) and entry_src (int32) are n_entries scratch arrays: the

@@ -55,7 +55,9 @@
 #include "ann.h"
 #include "eval.h"
 #include "graph.h"
+#include "fit.h"
 #include "headfit.h"
+#include "scoring.h"
 #include "jobs.h"
 #include "linkpred.h"
 #include "options.h"
@@ -464,36 +466,27 @@ CheckTrainingMemory(JobRun *run, const LpLoadedGraph *loaded, const LpGraph *g,
 	double		head_b = head ? emb_b + graph_b + 16.0 * (g->n_src + g->n_dst) +
 		8.0 * g->n_entries + 30.0 * Max(g->n_src, g->n_dst) +
 		4.0 * (LP_HEAD_NFEAT + 1) * 200000 : 0;
-	/* the spectral encoder's subspace (spectral.c), freed before storing */
-	double		spectral_b = run->opts.encoder == LP_ENCODER_SPECTRAL ?
-		4.0 * LpSpectralWorkFloats(g->n_src, g->n_dst, run->opts.dim) : 0;
-	/* LightGCN's base vectors, Adam moments, gradient and layers (lightgcn.c) */
-	double		gcn_b = run->opts.encoder == LP_ENCODER_LIGHTGCN ?
-		4.0 * LpLightGcnWorkFloats(g->n_src, g->n_dst, g->tied, run->opts.dim) +
-		LpLightGcnIndexBytes(g->n_src, g->n_dst, g->n_entries, g->tied) : 0;
+	/* the encoder's own work space (model.h) */
+	const LpEncoderKind *kind = LpOptionsEncoder(&run->opts);
+	double		enc_b = kind->work_bytes ? kind->work_bytes(g, cfg) : 0;
 	/* the MLP decoder: its weights, its training work space, the item precompute */
 	double		mlp_b = run->opts.decoder == LP_DECODER_MLP ?
 		4.0 * (LpMlpWeightCount(cfg->dim, cfg->hidden) +
 			   LpMlpWorkFloats(g->n_src, g->n_dst, g->tied, cfg) +
 			   (double) g->n_dst * cfg->hidden) : 0;
-	/* GraphSAGE's weights, moments, sampled hops and layers (sage.c) */
-	double		sage_b = run->opts.encoder == LP_ENCODER_SAGE ?
-		4.0 * LpSageWorkFloats(g, cfg) + LpSageIndexBytes(g, cfg) : 0;
 	double		total = graph_b + emb_b + scratch_b + keys_b + eval_b + index_b + head_b +
-		spectral_b + gcn_b + sage_b + mlp_b;
+		enc_b + mlp_b;
 
 	if (run->spec->max_memory_kb > 0 && total > (double) run->spec->max_memory_kb * 1024)
 		LpMemoryOverBudget("to train", total / (1 << 20), run->spec->max_memory_kb,
-						   psprintf("Graph %.1f MB, embeddings %.1f MB (%d x %.0f dimensions), sampling %.1f MB, ids %.1f MB%s%s%s%s%s%s%s.",
+						   psprintf("Graph %.1f MB, embeddings %.1f MB (%d x %.0f dimensions), sampling %.1f MB, ids %.1f MB%s%s%s%s%s.",
 									graph_b / (1 << 20), emb_b / (1 << 20),
 									g->n_src + (g->tied ? 0 : g->n_dst), dim,
 									scratch_b / (1 << 20), keys_b / (1 << 20),
 									eval_b > 0 ? psprintf(", evaluation %.0f MB", eval_b / (1 << 20)) : "",
 									index_b > 0 ? psprintf(", top-k index %.1f MB", index_b / (1 << 20)) : "",
 									head_b > 0 ? psprintf(", structural head fit %.1f MB", head_b / (1 << 20)) : "",
-									spectral_b > 0 ? psprintf(", spectral factorisation %.1f MB", spectral_b / (1 << 20)) : "",
-									gcn_b > 0 ? psprintf(", LightGCN training %.1f MB", gcn_b / (1 << 20)) : "",
-									sage_b > 0 ? psprintf(", GraphSAGE training %.1f MB", sage_b / (1 << 20)) : "",
+									enc_b > 0 ? psprintf(", %s %.1f MB", kind->work_label, enc_b / (1 << 20)) : "",
 									mlp_b > 0 ? psprintf(", MLP decoder %.1f MB", mlp_b / (1 << 20)) : ""));
 }
 
@@ -511,7 +504,7 @@ WantsIndex(const JobRun *run, const LpGraph *g, bool has_head)
 {
 	return run->spec->holdout == LP_HOLDOUT_NONE && run->spec->ann_min_items > 0 &&
 		g->n_dst >= run->spec->ann_min_items && !has_head &&
-		run->opts.encoder != LP_ENCODER_SPECTRAL && run->opts.decoder != LP_DECODER_MLP;
+		LpOptionsEncoder(&run->opts)->ann_index && run->opts.decoder != LP_DECODER_MLP;
 }
 
 /*
@@ -714,7 +707,7 @@ RunJob(JobRun *run)
 	 * vectors it trains, and a bilinear model's vectors mean nothing
 	 * without the R they were trained with, which starts afresh) */
 	if (run->opts.warm_start && spec->holdout == LP_HOLDOUT_NONE &&
-		run->opts.encoder == LP_ENCODER_MF && run->opts.decoder == LP_DECODER_DOT)
+		LpOptionsEncoder(&run->opts)->warm_start && run->opts.decoder == LP_DECODER_DOT)
 	{
 		run->warm_nodes = WarmStart(run, &loaded, &emb);
 		if (run->warm_nodes > 0)

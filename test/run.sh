@@ -53,6 +53,7 @@ unit test_lightgcn "$LP_SRC/src/lightgcn.c" "$LP_SRC/src/train.c" "$LP_SRC/src/s
 unit test_sage "$LP_SRC/src/sage.c" "$LP_SRC/src/train.c" "$LP_SRC/src/sampler.c" $(pkg-config --cflags --libs openblas)
 unit test_mlp "$LP_SRC/src/mlp.c" "$LP_SRC/src/train.c" "$LP_SRC/src/sampler.c" $(pkg-config --cflags --libs openblas)
 unit test_spectral "$LP_SRC/src/spectral.c" "$LP_SRC/src/sampler.c" "$LP_SRC/src/head.c" "$LP_SRC/src/heuristics.c" $(pkg-config --cflags --libs openblas)
+unit test_model "$LP_SRC/src/model.c" "$LP_SRC/src/train.c" "$LP_SRC/src/sampler.c"
 unit test_ann "$LP_SRC/src/ann.c" "$LP_SRC/src/ann_build.c" "$LP_SRC/src/topk.c" $(pkg-config --cflags --libs openblas)
 
 # pg_regress: the REGRESS list of the Makefile, in order, one database

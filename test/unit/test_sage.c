@@ -34,7 +34,6 @@ Config(int dim, int layers, int epochs, float lr)
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.dim = dim;
 	cfg.layers = layers;
-	cfg.sage = true;
 	for (int k = 0; k < LP_MAX_LAYERS; k++)
 		cfg.fanout[k] = 5;
 	cfg.epochs = epochs;

@@ -1,0 +1,55 @@
+/*
+ * encoder_lightgcn.c: LightGCN as a model kind (model.h): base vectors
+ * trained through layer-mean propagation (lightgcn.c).  It stores the
+ * propagated vectors, not the base ones it trains, so a retrain cannot
+ * start from them; its L2 weighs on base vectors every propagated one
+ * shares, so it defaults to less than the matrix factorisation's.
+ */
+#include "postgres.h"
+
+#include "lightgcn.h"
+#include "model.h"
+#include "options.h"
+
+static void
+GcnDefaults(LpOptions *opts, const bool *given)
+{
+	if (!LpOptionGiven(given, offsetof(LpOptions, reg)))
+		opts->reg = LP_LIGHTGCN_DEFAULT_REG;
+}
+
+static double
+GcnWorkBytes(const LpGraph *g, const LpTrainConfig *cfg)
+{
+	return 4.0 * LpLightGcnWorkFloats(g->n_src, g->n_dst, g->tied, cfg->dim) +
+		LpLightGcnIndexBytes(g->n_src, g->n_dst, g->n_entries, g->tied);
+}
+
+static LpTrainResult
+GcnFit(const LpFitArgs *a)
+{
+	const LpGraph *g = a->g;
+	float	   *gcn = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(float) *
+											 LpLightGcnWorkFloats(g->n_src, g->n_dst, g->tied,
+																  a->emb->dim));
+	Size		index_b = LpLightGcnIndexBytes(g->n_src, g->n_dst, g->n_entries, g->tied);
+	void	   *index = index_b > 0 ? MemoryContextAllocHuge(CurrentMemoryContext, index_b) : NULL;
+	LpTrainResult r = LpLightGcnTrain(g, a->cfg, a->sampler, a->emb, a->order, a->entry_src,
+									  gcn, index, a->progress, a->arg, a->final_loss);
+
+	pfree(gcn);
+	if (index)
+		pfree(index);
+	return r;
+}
+
+const LpEncoderKind LpLightGcnEncoder = {
+	.name = "lightgcn",
+	.work_label = "LightGCN training",
+	.defaults = GcnDefaults,
+	.work_bytes = GcnWorkBytes,
+	.fit = GcnFit,
+	.ann_index = true,
+	.minimises_loss = true,
+	.fold_in = LpMfFoldIn,
+};

@@ -1,0 +1,67 @@
+/*
+ * encoder_mf.c: the matrix factorisation as a model kind (model.h).
+ *
+ * Free vectors per node trained by SGD (train.c's LpTrain), the only
+ * encoder the bilinear and MLP decoders train with (mlp.c trains the MLP
+ * jointly with the vectors).  On a bipartite graph with the dot decoder it
+ * defaults to the logistic loss, and with it to a learning rate of 0.1 and
+ * 8 negatives (options.h says what that was measured against).
+ */
+#include "postgres.h"
+
+#include "cache.h"
+#include "mlp.h"
+#include "model.h"
+#include "options.h"
+
+static void
+MfDefaults(LpOptions *opts, const bool *given)
+{
+	if (opts->decoder != LP_DECODER_DOT || !opts->bipartite)
+		return;
+	if (!LpOptionGiven(given, offsetof(LpOptions, loss)))
+		opts->loss = LP_MF_BIPARTITE_DEFAULT_LOSS;
+	if (opts->loss == LP_LOSS_BCE && !LpOptionGiven(given, offsetof(LpOptions, lr)))
+		opts->lr = LP_MF_BIPARTITE_DEFAULT_LR;
+	if (opts->loss == LP_LOSS_BCE && !LpOptionGiven(given, offsetof(LpOptions, negatives)))
+		opts->negatives = LP_MF_BIPARTITE_DEFAULT_NEGATIVES;
+}
+
+static LpTrainResult
+MfFit(const LpFitArgs *a)
+{
+	const LpGraph *g = a->g;
+	float	   *w;
+	LpTrainResult r;
+
+	if (a->cfg->decoder != LP_DECODER_MLP)
+		return LpTrain(g, a->cfg, a->sampler, a->emb, a->order, a->entry_src, a->progress,
+					   a->arg, a->final_loss);
+	w = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(float) *
+							   LpMlpWorkFloats(g->n_src, g->n_dst, g->tied, a->cfg));
+	r = LpMlpTrain(g, a->cfg, a->sampler, a->emb, a->emb->mlp, a->order, a->entry_src, w,
+				   a->progress, a->arg, a->final_loss);
+	pfree(w);
+	return r;
+}
+
+void
+LpMfFoldIn(LpServingModel *m, const int32 *items, int n, float *bu)
+{
+	if (m->decoder == LP_DECODER_MLP)
+		LpMlpFoldIn(m->mlp, m->V, m->bv, m->n_items, items, n, m->fold, 30, m->mlp_scratch,
+					m->fold_u, bu);
+	else
+		LpFoldIn(m->V, m->bv, m->n_items, items, n, m->fold, 30, m->fold_u, bu);
+}
+
+const LpEncoderKind LpMfEncoder = {
+	.name = "mf",
+	.defaults = MfDefaults,
+	.fit = MfFit,
+	.trains_decoders = true,
+	.warm_start = true,
+	.ann_index = true,
+	.minimises_loss = true,
+	.fold_in = LpMfFoldIn,
+};

@@ -1,0 +1,69 @@
+/*
+ * fit.c: a model's arrays and their fit, in the training worker: the
+ * vectors (one table or two), the bilinear decoder's R and the MLP
+ * decoder's weights, initialised; then the fit its encoder does
+ * (model.h), in the current memory context.
+ */
+#include "postgres.h"
+
+#include "fit.h"
+#include "mlp.h"
+#include "model.h"
+
+static void *
+PallocHuge(Size n)
+{
+	return MemoryContextAllocHuge(CurrentMemoryContext, n);
+}
+
+void
+LpEmbeddingsAlloc(const LpGraph *g, const LpTrainConfig *cfg, LpEmbeddings *emb)
+{
+	bool		bilinear = cfg->decoder == LP_DECODER_BILINEAR;
+	bool		one_table = g->tied || (bilinear && g->homogeneous);
+
+	memset(emb, 0, sizeof(*emb));
+	emb->dim = cfg->dim;
+	emb->U = PallocHuge(sizeof(float) * (Size) g->n_src * emb->dim);
+	emb->bu = PallocHuge(sizeof(float) * (Size) g->n_src);
+	emb->V = one_table ? emb->U : PallocHuge(sizeof(float) * (Size) g->n_dst * emb->dim);
+	emb->bv = g->tied ? emb->bu : PallocHuge(sizeof(float) * (Size) g->n_dst);
+	/* untied initialisation on one table: V's draw overwrites U's, bv is zeroed */
+	LpInitEmbeddings(emb, g->n_src, g->n_dst, g->tied, cfg->seed);
+	if (bilinear)
+	{
+		emb->R = palloc(sizeof(float) * emb->dim * emb->dim);
+		emb->R_state = palloc(sizeof(float) * LP_BILINEAR_STATE_FLOATS(emb->dim));
+		LpBilinearInit(emb->R, emb->dim);
+	}
+	if (cfg->decoder == LP_DECODER_MLP)
+	{
+		emb->mlp = PallocHuge(sizeof(float) * LpMlpWeightCount(emb->dim, cfg->hidden));
+		LpMlpInit(emb->mlp, emb->dim, cfg->hidden, cfg->seed);
+	}
+}
+
+int
+LpFitEpochs(const LpTrainConfig *cfg)
+{
+	return LpEncoderEpochs(cfg->encoder, cfg);
+}
+
+LpTrainResult
+LpFitEmbeddings(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sampler,
+				LpEmbeddings *emb, int64 *order, int32 *entry_src, LpProgressFn progress,
+				void *arg, double *final_loss)
+{
+	LpFitArgs	a;
+
+	a.g = g;
+	a.cfg = cfg;
+	a.sampler = sampler;
+	a.emb = emb;
+	a.order = order;
+	a.entry_src = entry_src;
+	a.progress = progress;
+	a.arg = arg;
+	a.final_loss = final_loss;
+	return cfg->encoder->fit(&a);
+}

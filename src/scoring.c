@@ -1,0 +1,208 @@
+/*
+ * scoring.c: how a trained model scores, the same way in evaluation, in
+ * the structural head's fit and in serving: the embedding scorer (through
+ * the bilinear decoder's queries or the MLP decoder), then the encoder's
+ * item-item term and the structural head over it, as wrappers of an
+ * evaluation scorer (eval.h).
+ */
+#include "postgres.h"
+
+#include "mlp.h"
+#include "scoring.h"
+#include "spectral.h"
+
+static void *
+PallocHuge(Size n)
+{
+	return MemoryContextAllocHuge(CurrentMemoryContext, n);
+}
+
+void
+LpBuildHeurGraph(const LpGraph *g, LpHeurGraph *hg)
+{
+	int32	   *len = palloc(sizeof(int32) * Max(g->n_src, 1));
+
+	for (int32 u = 0; u < g->n_src; u++)
+		len[u] = (int32) (g->offsets[u + 1] - g->offsets[u]);
+	LpHeurGraphBuild(hg, g->homogeneous, g->tied, g->n_src, g->n_dst, g->offsets, len,
+					 g->targets, PallocHuge);
+	pfree(len);
+}
+
+void
+LpEmbeddingsEval(const LpEmbeddings *emb, const LpTrainConfig *cfg, int32 n_src, int32 n_dst,
+				 int block_size, LpEvalEmbedding *ee)
+{
+	memset(ee, 0, sizeof(*ee));
+	ee->dim = emb->dim;
+	ee->n_items = n_dst;
+	ee->U = emb->U;
+	ee->V = emb->V;
+	ee->bu = emb->bu;
+	ee->bv = emb->bv;
+	ee->ublock = block_size > 0 ? palloc(sizeof(float) * block_size * emb->dim) : NULL;
+	if (cfg->decoder == LP_DECODER_BILINEAR)
+	{
+		float	   *q = PallocHuge(sizeof(float) * (Size) n_src * emb->dim);
+
+		LpBilinearQueries(emb->U, n_src, emb->dim, emb->R, q);
+		ee->U = q;
+	}
+	else if (cfg->decoder == LP_DECODER_MLP)
+	{
+		float	   *P = PallocHuge(sizeof(float) * (Size) n_dst * cfg->hidden);
+
+		LpMlpItemPrecompute(emb->mlp, emb->dim, cfg->hidden, emb->V, n_dst, P);
+		ee->mlp = emb->mlp;
+		ee->hidden = cfg->hidden;
+		ee->P = P;
+		ee->mlp_scratch = PallocHuge(sizeof(float) *
+									 (LpMlpScoreAllFloats(emb->dim, cfg->hidden) + emb->dim));
+	}
+}
+
+LpHeadScratch *
+LpHeadScratchAlloc(int32 n)
+{
+	LpHeadScratch *s = palloc(sizeof(LpHeadScratch));
+	Size		m = Max(n, 1);
+
+	s->c2 = MemoryContextAllocExtended(CurrentMemoryContext, sizeof(int32) * m,
+									   MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	s->cn = MemoryContextAllocExtended(CurrentMemoryContext, sizeof(float) * m,
+									   MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	s->ra = MemoryContextAllocExtended(CurrentMemoryContext, sizeof(float) * m,
+									   MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	s->aa = MemoryContextAllocExtended(CurrentMemoryContext, sizeof(float) * m,
+									   MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	s->p3 = MemoryContextAllocExtended(CurrentMemoryContext, sizeof(float) * m,
+									   MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	s->touched = PallocHuge(sizeof(int32) * m);
+	s->vt = PallocHuge(sizeof(int32) * m);
+	s->vmark = MemoryContextAllocExtended(CurrentMemoryContext, m,
+										  MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	s->level = MemoryContextAllocExtended(CurrentMemoryContext, m,
+										  MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	s->queue = PallocHuge(sizeof(int32) * m);
+	return s;
+}
+
+typedef struct EvalHead
+{
+	LpEvalScorer inner;
+	const LpHead *head;
+	const LpHeurGraph *g;
+	LpHeadScratch *scratch;
+} EvalHead;
+
+static double
+HeadPair(void *arg, int32 u, int32 v)
+{
+	EvalHead   *eh = arg;
+
+	return LpHeadPair(eh->head, eh->g, u, v, (float) eh->inner.pair(eh->inner.arg, u, v),
+					  eh->scratch);
+}
+
+static void
+HeadBlock(void *arg, const int32 *users, int nb, float *out)
+{
+	EvalHead   *eh = arg;
+
+	eh->inner.block(eh->inner.arg, users, nb, out);
+	for (int b = 0; b < nb; b++)
+		LpHeadAll(eh->head, eh->g, users[b], out + (int64) b * eh->g->n_items, eh->scratch);
+}
+
+static void
+EvalWithHead(LpEvalScorer *sc, const LpHead *head, const LpHeurGraph *g,
+			 LpHeadScratch *scratch)
+{
+	EvalHead   *eh = palloc(sizeof(EvalHead));
+
+	eh->inner = *sc;
+	eh->head = head;
+	eh->g = g;
+	eh->scratch = scratch;
+	sc->arg = eh;
+	sc->pair = HeadPair;
+	sc->block = HeadBlock;
+	sc->block_size = eh->inner.block_size;
+}
+
+typedef struct EvalItemTerm
+{
+	LpEvalScorer inner;
+	const LpHeurGraph *g;
+	float		item_norm;
+	float	   *acc;
+} EvalItemTerm;
+
+/* user u's items (its edges) in g, *n of them */
+static inline const int32 *
+UserItems(const LpHeurGraph *g, int32 u, int *n)
+{
+	*n = (int) (g->u_off[u + 1] - g->u_off[u]);
+	return g->u_adj + g->u_off[u];
+}
+
+static double
+ItemTermPair(void *arg, int32 u, int32 v)
+{
+	EvalItemTerm *et = arg;
+	double		s = et->inner.pair(et->inner.arg, u, v);
+	const int32 *items;
+	int			n;
+
+	if (u < 0)
+		return s;
+	items = UserItems(et->g, u, &n);
+	return s + LpSpectralItemPair(et->g, items, n, v, et->item_norm);
+}
+
+static void
+ItemTermBlock(void *arg, const int32 *users, int nb, float *out)
+{
+	EvalItemTerm *et = arg;
+
+	et->inner.block(et->inner.arg, users, nb, out);
+	for (int b = 0; b < nb; b++)
+	{
+		int32		u = users[b];
+		const int32 *items;
+		int			n;
+
+		if (u < 0)
+			continue;
+		items = UserItems(et->g, u, &n);
+		LpSpectralItemAll(et->g, items, n, et->item_norm, out + (int64) b * et->g->n_items,
+						  et->acc);
+	}
+}
+
+/* the item-item term; acc is g->n_items zeroed floats of scratch */
+static void
+EvalWithItemTerm(LpEvalScorer *sc, const LpHeurGraph *g, float item_norm, float *acc)
+{
+	EvalItemTerm *et = palloc(sizeof(EvalItemTerm));
+
+	et->inner = *sc;
+	et->g = g;
+	et->item_norm = item_norm;
+	et->acc = acc;
+	sc->arg = et;
+	sc->pair = ItemTermPair;
+	sc->block = ItemTermBlock;
+}
+
+void
+LpEvalWithDecoder(LpEvalScorer *sc, const LpTrainConfig *cfg, const LpHead *head,
+				  const LpHeurGraph *g, LpHeadScratch *scratch)
+{
+	/* the item-item term leaves its accumulator zeroed, so the head's p3
+	 * array can serve as it: the two never run at the same time */
+	if (cfg->item_term)
+		EvalWithItemTerm(sc, g, cfg->item_norm, scratch->p3);
+	if (head)
+		EvalWithHead(sc, head, g, scratch);
+}

@@ -346,6 +346,37 @@ FinishEvaluation(JobRun *run, const LpGraph *g, const LpSplit *split, const LpEm
 			  " finished_at = clock_timestamp()", 2, types, values, NULL);
 }
 
+typedef struct WarmCopy
+{
+	const LpLoadedGraph *lg;
+	LpEmbeddings *emb;
+	int32		copied;
+} WarmCopy;
+
+/* one stored row into the new embeddings, if its node is still in the graph */
+static void
+WarmStartRow(void *arg, const LpStoredRow *row)
+{
+	WarmCopy   *wc = (WarmCopy *) arg;
+	LpEmbeddings *emb = wc->emb;
+	bool		user_side = (row->side != 'i');
+	const LpKeyMap *keys = user_side ? wc->lg->src_keys : wc->lg->dst_keys;
+	int32		idx;
+
+	if (row->vec_len != emb->dim)
+		return;
+	if (keys->kind == LP_KEY_INT)
+		idx = LpKeyMapFind(keys, strtoll(row->key, NULL, 10), NULL, 0);
+	else
+		idx = LpKeyMapFind(keys, 0, row->key, strlen(row->key));
+	if (idx < 0)
+		return;					/* a node gone from the graph */
+	memcpy((user_side ? emb->U : emb->V) + (int64) idx * emb->dim, row->vec,
+		   sizeof(float) * emb->dim);
+	(user_side ? emb->bu : emb->bv)[idx] = row->bias;
+	wc->copied++;
+}
+
 /*
  * Warm start: copy the active version's embedding of every node that is
  * still in the graph (matched by key), when that version is compatible
@@ -358,8 +389,7 @@ WarmStart(JobRun *run, const LpLoadedGraph *lg, LpEmbeddings *emb)
 	LpCatalogContext cc;
 	Oid			t[6] = {TEXTOID, INT4OID, BOOLOID, BOOLOID, OIDOID, OIDOID};
 	Datum		v[6];
-	Portal		portal;
-	int32		copied = 0;
+	WarmCopy	wc;
 	int32		version;
 	bool		isnull;
 
@@ -385,49 +415,14 @@ WarmStart(JobRun *run, const LpLoadedGraph *lg, LpEmbeddings *emb)
 		return 0;
 	}
 	version = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-	v[1] = Int32GetDatum(version);
-	portal = SPI_cursor_open_with_args(NULL,
-									   "SELECT side, key, bias, vec FROM linkpred.embedding_store"
-									   " WHERE model = $1 AND version = $2",
-									   2, t, v, NULL, true, 0);
-	for (;;)
-	{
-		SPI_cursor_fetch(portal, true, 10000);
-		if (SPI_processed == 0)
-			break;
-		for (uint64 r = 0; r < SPI_processed; r++)
-		{
-			HeapTuple	tup = SPI_tuptable->vals[r];
-			TupleDesc	desc = SPI_tuptable->tupdesc;
-			char		side = DatumGetChar(SPI_getbinval(tup, desc, 1, &isnull));
-			char	   *key = TextDatumGetCString(SPI_getbinval(tup, desc, 2, &isnull));
-			float		bias = DatumGetFloat4(SPI_getbinval(tup, desc, 3, &isnull));
-			ArrayType  *vec = DatumGetArrayTypeP(SPI_getbinval(tup, desc, 4, &isnull));
-			bool		user_side = (side != 'i');
-			const LpKeyMap *keys = user_side ? lg->src_keys : lg->dst_keys;
-			int32		idx;
-
-			if (ARR_NDIM(vec) != 1 || ARR_DIMS(vec)[0] != emb->dim || ARR_HASNULL(vec))
-				continue;
-			if (keys->kind == LP_KEY_INT)
-				idx = LpKeyMapFind(keys, strtoll(key, NULL, 10), NULL, 0);
-			else
-				idx = LpKeyMapFind(keys, 0, key, strlen(key));
-			if (idx < 0)
-				continue;		/* a node gone from the graph */
-			memcpy((user_side ? emb->U : emb->V) + (int64) idx * emb->dim, ARR_DATA_PTR(vec),
-				   sizeof(float) * emb->dim);
-			(user_side ? emb->bu : emb->bv)[idx] = bias;
-			copied++;
-		}
-		SPI_freetuptable(SPI_tuptable);
-		CHECK_FOR_INTERRUPTS();
-	}
-	SPI_cursor_close(portal);
+	wc.lg = lg;
+	wc.emb = emb;
+	wc.copied = 0;
+	LpStoreReadEmbeddings(run->spec->model, version, false, WarmStartRow, &wc);
 	LpCatalogLeave(&cc);
 	EndTx();
 	run->warm_version = version;
-	return copied;
+	return wc.copied;
 }
 
 /*

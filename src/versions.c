@@ -20,6 +20,7 @@
 #include "cache.h"
 #include "linkpred.h"
 #include "shared_cache.h"
+#include "store.h"
 
 PG_FUNCTION_INFO_V1(linkpred_activate);
 PG_FUNCTION_INFO_V1(linkpred_drop);
@@ -105,7 +106,7 @@ linkpred_drop(PG_FUNCTION_ARGS)
 				 errmsg("model \"%s\" has a training job in progress", model),
 				 errhint("Cancel it first: SELECT linkpred_cancel(" INT64_FORMAT ");", id)));
 	}
-	LpSpiExec("DELETE FROM linkpred.embedding_store WHERE model = $1", 1, t, v, NULL, false);
+	LpStoreDropModel(model);
 	LpSpiExec("DELETE FROM linkpred.model_catalog WHERE name = $1", 1, t, v, NULL, false);
 	LpCatalogLeave(&cc);
 	SPI_finish();

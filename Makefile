@@ -18,6 +18,7 @@ OBJS = \
 	src/store.o \
 	src/worker.o \
 	src/jobs.o \
+	src/jobrows.o \
 	src/versions.o \
 	src/cache.o \
 	src/shared_cache.o \

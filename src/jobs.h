@@ -1,6 +1,6 @@
 /*
- * jobs.h: the hand-off between linkpred_train (jobs.c) and the training
- * worker (worker.c).
+ * jobs.h: training jobs: the hand-off between linkpred_train (jobs.c) and
+ * the training worker (worker.c), and the job rows (jobrows.c).
  *
  * The submitting backend validates everything it can, puts the job
  * description in a dynamic shared memory segment and starts a worker.  The
@@ -70,5 +70,50 @@ extern PGDLLEXPORT void LinkpredWorkerMain(Datum main_arg);
  * worker has accepted it.
  */
 extern int64 LpSubmitJob(LpJobSpec *spec, Jsonb *options);
+
+/* A job row as linkpred_wait and linkpred_cancel see it (jobrows.c) */
+typedef struct LpJobRow
+{
+	int64		id;
+	char	   *model;
+	Oid			owner;
+	char	   *state;
+	bool		live;			/* worker process still running */
+	int32		version;
+	int64		null_ids;		/* from stats: what the loader skipped */
+	int64		self_loops;
+	int64		duplicates;
+	int64		bad_weights;
+	int64		unknown_events;
+	int64		link_rows;		/* user_edges rows read, and skipped */
+	int64		links_skipped;
+	char	   *result;			/* jsonb as text: an evaluation job's measurement */
+	char	   *error;
+	char	   *sqlstate;
+	char	   *detail;
+	char	   *hint;
+	int32		pid;
+} LpJobRow;
+
+/* latest committed state of a job (not the caller's snapshot); false if none */
+extern bool LpJobRead(int64 job_id, LpJobRow *row);
+extern void LpJobCheckAccess(const LpJobRow *row);
+extern void LpJobMarkOrphaned(int64 job_id);
+extern bool LpJobIsFinal(const char *state);
+
+/* a new job id from linkpred.job_id_seq (own SPI connection) */
+extern int64 LpJobNextId(void);
+
+/*
+ * Whether a job of model is queued or running with its worker alive, and
+ * which (caller connected to SPI, in the catalog context).
+ */
+extern bool LpJobLiveForModel(const char *model, int64 *job_id);
+
+/*
+ * The job is done and stored as version, in the caller's transaction
+ * (caller connected to SPI, in the catalog context): the version's commit.
+ */
+extern void LpJobMarkStored(int64 job_id, int32 version);
 
 #endif

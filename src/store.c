@@ -27,6 +27,7 @@
 #include "utils/json.h"
 #include "utils/memutils.h"
 
+#include "jobs.h"
 #include "linkpred.h"
 #include "mlp.h"
 #include "store.h"
@@ -289,12 +290,7 @@ LpStoreVersion(const LpStoreRequest *req)
 			  3, t, v, NULL, false);
 
 	/* the job is done in the same commit */
-	t[0] = INT8OID;
-	v[0] = Int64GetDatum(req->job_id);
-	LpSpiExec("UPDATE linkpred.job_catalog SET state = 'done', version = $2, phase = NULL,"
-			  " epoch = epochs, finished_at = clock_timestamp(), updated_at = clock_timestamp()"
-			  " WHERE id = $1",
-			  2, t, v, NULL, false);
+	LpJobMarkStored(req->job_id, version);
 
 	LpCatalogLeave(&cc);
 	return version;

@@ -9,10 +9,11 @@
  * SQL with $n parameters only.  Every check of the caller's own rights
  * (model ownership, job ownership) is made before entering it.
  *
- * This file owns the context itself, the SPI helper, the model rows
- * (model_catalog with its active version_catalog row) and the checks of a
- * source relation's columns.  Job rows are jobrows.c's, embedding rows
- * store.c's.
+ * This file owns the context itself, the SPI and worker transaction
+ * helpers, the model rows (model_catalog with its active version_catalog
+ * row, the version a warm start continues from, a stored version's peak
+ * memory) and the checks of a source relation's columns.  Job rows are
+ * jobrows.c's, embedding rows store.c's.
  */
 #include "postgres.h"
 
@@ -98,6 +99,31 @@ LpSpiExec(const char *sql, int nargs, Oid *types, Datum *values,
 	if (rc < 0)
 		elog(ERROR, "linkpred: SPI failed (%s) for: %s", SPI_result_code_string(rc), sql);
 	return rc;
+}
+
+/*
+ * A background worker's short transaction, with SPI connected and a
+ * snapshot pushed; activity, if given, is what pg_stat_activity shows
+ * meanwhile.
+ */
+void
+LpBeginTx(const char *activity)
+{
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	SPI_connect();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	if (activity)
+		pgstat_report_activity(STATE_RUNNING, activity);
+}
+
+void
+LpEndTx(void)
+{
+	SPI_finish();
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+	pgstat_report_activity(STATE_IDLE, NULL);
 }
 
 static char *
@@ -227,6 +253,49 @@ LpReadModel(const char *name, bool lock, bool missing_ok, LpModelRow *row)
 		}
 	}
 	return true;
+}
+
+int32
+LpWarmStartVersion(const char *model, int dim, bool bipartite, bool directed,
+				   Oid user_type, Oid item_type)
+{
+	Oid			t[6] = {TEXTOID, INT4OID, BOOLOID, BOOLOID, OIDOID, OIDOID};
+	Datum		v[6];
+	bool		isnull;
+
+	v[0] = CStringGetTextDatum(model);
+	v[1] = Int32GetDatum(dim);
+	v[2] = BoolGetDatum(bipartite);
+	v[3] = BoolGetDatum(directed);
+	v[4] = ObjectIdGetDatum(user_type);
+	v[5] = ObjectIdGetDatum(item_type);
+	LpSpiExec("SELECT m.active_version FROM linkpred.model_catalog m"
+			  " JOIN linkpred.version_catalog v ON v.model = m.name AND v.version = m.active_version"
+			  " WHERE m.name = $1 AND v.dim = $2"
+			  " AND coalesce((v.options->>'bipartite')::bool, true) = $3"
+			  " AND coalesce((v.options->>'directed')::bool, false) = $4"
+			  " AND m.user_type = $5::regtype AND m.item_type = $6::regtype",
+			  6, t, v, NULL, true);
+	if (SPI_processed == 0)
+		return 0;
+	return DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+}
+
+void
+LpVersionSetPeakRss(const char *model, int32 version, double peak_rss_mb)
+{
+	LpCatalogContext cc;
+	Oid			t[3] = {TEXTOID, INT4OID, FLOAT8OID};
+	Datum		v[3];
+
+	v[0] = CStringGetTextDatum(model);
+	v[1] = Int32GetDatum(version);
+	v[2] = Float8GetDatum(peak_rss_mb);
+	LpCatalogEnter(&cc);
+	LpSpiExec("UPDATE linkpred.version_catalog SET metrics = metrics ||"
+			  " jsonb_build_object('peak_rss_mb', $3) WHERE model = $1 AND version = $2",
+			  3, t, v, NULL, false);
+	LpCatalogLeave(&cc);
 }
 
 Datum

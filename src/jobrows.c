@@ -192,3 +192,152 @@ LpJobMarkStored(int64 job_id, int32 version)
 			  " WHERE id = $1",
 			  2, t, v, NULL, false);
 }
+
+/*
+ * The worker's writes.  Each is one UPDATE of the job's row as the
+ * extension owner, in its own short transaction, so that progress is
+ * visible to linkpred_wait and the jobs view while the job runs.
+ */
+static void
+UpdateJob(int64 job_id, const char *set_clause, int nargs, Oid *types,
+		  Datum *values, const char *nulls)
+{
+	LpCatalogContext cc;
+	char	   *sql = psprintf("UPDATE linkpred.job_catalog SET %s, updated_at = clock_timestamp()"
+							   " WHERE id = $1", set_clause);
+
+	LpBeginTx(NULL);
+	LpCatalogEnter(&cc);
+	LpSpiExec(sql, nargs, types, values, nulls, false);
+	LpCatalogLeave(&cc);
+	LpEndTx();
+	pfree(sql);
+}
+
+void
+LpJobInsert(const LpJobSpec *spec)
+{
+	LpCatalogContext cc;
+	Oid			types[11] = {INT8OID, TEXTOID, OIDOID, OIDOID, TEXTOID, TEXTOID,
+	TEXTOID, TEXTOID, TIMESTAMPTZOID, INT4OID, TIMESTAMPTZOID};
+	Datum		values[11];
+	char		nulls[11];
+
+	memset(nulls, ' ', sizeof(nulls));
+	values[0] = Int64GetDatum(spec->job_id);
+	values[1] = CStringGetTextDatum(spec->model);
+	values[2] = ObjectIdGetDatum(spec->roleid);
+	values[3] = ObjectIdGetDatum(spec->relid);
+	values[4] = CStringGetTextDatum(spec->src_column);
+	values[5] = CStringGetTextDatum(spec->dst_column);
+	values[6] = CStringGetTextDatum(spec->weight_column);
+	if (spec->weight_column[0] == '\0')
+		nulls[6] = 'n';
+	values[7] = CStringGetTextDatum(spec->options);
+	values[8] = TimestampTzGetDatum(spec->submitted_at);
+	values[9] = Int32GetDatum(MyProcPid);
+	values[10] = TimestampTzGetDatum(MyStartTimestamp);
+
+	LpBeginTx(NULL);
+	LpCatalogEnter(&cc);
+	LpSpiExec("INSERT INTO linkpred.job_catalog (id, model, owner, state, source,"
+			  " src_column, dst_column, weight_column, options, submitted_at, pid,"
+			  " backend_start, phase, epochs, updated_at)"
+			  " VALUES ($1, $2, $3::regrole, 'queued', $4::regclass, $5, $6, $7,"
+			  " $8::jsonb, $9, $10, $11, 'waiting for other jobs of this model', NULL,"
+			  " clock_timestamp())",
+			  11, types, values, nulls, false);
+	LpCatalogLeave(&cc);
+	LpEndTx();
+}
+
+void
+LpJobSetPhase(int64 job_id, const char *state, const char *phase)
+{
+	Oid			types[3] = {INT8OID, TEXTOID, TEXTOID};
+	Datum		values[3];
+
+	values[0] = Int64GetDatum(job_id);
+	values[1] = CStringGetTextDatum(state);
+	values[2] = CStringGetTextDatum(phase);
+	UpdateJob(job_id,
+			  strcmp(state, "running") == 0 ?
+			  "state = $2, phase = $3, started_at = coalesce(started_at, clock_timestamp())" :
+			  "state = $2, phase = $3",
+			  3, types, values, NULL);
+}
+
+void
+LpJobSetLoaded(int64 job_id, const char *stats, int32 epochs)
+{
+	Oid			types[3] = {INT8OID, TEXTOID, INT4OID};
+	Datum		values[3];
+
+	values[0] = Int64GetDatum(job_id);
+	values[1] = CStringGetTextDatum(stats);
+	values[2] = Int32GetDatum(epochs);
+	UpdateJob(job_id, "stats = $2::jsonb, epochs = $3, epoch = 0, phase = 'training'",
+			  3, types, values, NULL);
+}
+
+void
+LpJobSetEpochs(int64 job_id, int32 epochs)
+{
+	Oid			types[2] = {INT8OID, INT4OID};
+	Datum		values[2];
+
+	values[0] = Int64GetDatum(job_id);
+	values[1] = Int32GetDatum(epochs);
+	UpdateJob(job_id, "epochs = $2", 2, types, values, NULL);
+}
+
+void
+LpJobSetProgress(int64 job_id, int32 epoch, double loss)
+{
+	Oid			types[3] = {INT8OID, INT4OID, FLOAT8OID};
+	Datum		values[3];
+
+	values[0] = Int64GetDatum(job_id);
+	values[1] = Int32GetDatum(epoch);
+	values[2] = Float8GetDatum(loss);
+	UpdateJob(job_id, "epoch = $2, loss = $3", 3, types, values, NULL);
+}
+
+void
+LpJobMarkEvaluated(int64 job_id, const char *result)
+{
+	Oid			types[2] = {INT8OID, TEXTOID};
+	Datum		values[2];
+
+	values[0] = Int64GetDatum(job_id);
+	values[1] = CStringGetTextDatum(result);
+	UpdateJob(job_id, "state = 'done', result = $2::jsonb, phase = NULL, epoch = epochs,"
+			  " finished_at = clock_timestamp()", 2, types, values, NULL);
+}
+
+void
+LpJobMarkFailed(int64 job_id, const char *state, const char *message,
+				const char *sqlstate, const char *detail, const char *hint)
+{
+	Oid			types[6] = {INT8OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID};
+	Datum		values[6];
+	char		nulls[6] = {' ', ' ', ' ', ' ', 'n', 'n'};
+
+	values[0] = Int64GetDatum(job_id);
+	values[1] = CStringGetTextDatum(state);
+	values[2] = CStringGetTextDatum(message);
+	values[3] = CStringGetTextDatum(sqlstate);
+	if (detail)
+	{
+		values[4] = CStringGetTextDatum(detail);
+		nulls[4] = ' ';
+	}
+	if (hint)
+	{
+		values[5] = CStringGetTextDatum(hint);
+		nulls[5] = ' ';
+	}
+	UpdateJob(job_id, "state = $2, error = $3, error_sqlstate = $4, error_detail = $5,"
+			  " error_hint = $6, phase = NULL, finished_at = clock_timestamp()",
+			  6, types, values, nulls);
+}

@@ -116,4 +116,21 @@ extern bool LpJobLiveForModel(const char *model, int64 *job_id);
  */
 extern void LpJobMarkStored(int64 job_id, int32 version);
 
+/*
+ * The training worker's writes, each one UPDATE (LpJobInsert: the INSERT,
+ * state 'queued') in its own transaction, committed before it returns.
+ */
+extern void LpJobInsert(const LpJobSpec *spec);
+extern void LpJobSetPhase(int64 job_id, const char *state, const char *phase);
+/* the edges are loaded: their stats (jsonb text), the epochs planned, phase 'training' */
+extern void LpJobSetLoaded(int64 job_id, const char *stats, int32 epochs);
+/* fewer epochs planned (a warm start) */
+extern void LpJobSetEpochs(int64 job_id, int32 epochs);
+extern void LpJobSetProgress(int64 job_id, int32 epoch, double loss);
+/* an evaluation job's end: 'done' with its result (jsonb text), no version */
+extern void LpJobMarkEvaluated(int64 job_id, const char *result);
+/* state 'failed' or 'cancelled' with the error; detail and hint may be NULL */
+extern void LpJobMarkFailed(int64 job_id, const char *state, const char *message,
+							const char *sqlstate, const char *detail, const char *hint);
+
 #endif

@@ -56,6 +56,13 @@ extern AttrNumber LpCheckColumn(Oid relid, const char *argname, const char *colu
 extern int	LpSpiExec(const char *sql, int nargs, Oid *types, Datum *values,
 					  const char *nulls, bool read_only);
 
+/*
+ * A background worker's short transaction: begin (SPI connected, snapshot
+ * pushed, activity shown in pg_stat_activity if not NULL) and commit.
+ */
+extern void LpBeginTx(const char *activity);
+extern void LpEndTx(void);
+
 /* A model's catalog row and its active version (catalog.c). */
 typedef struct LpModelRow
 {
@@ -83,6 +90,17 @@ typedef struct LpModelRow
  * their own words what the caller may not do.
  */
 extern bool LpReadModel(const char *name, bool lock, bool missing_ok, LpModelRow *row);
+
+/*
+ * The model's active version if a warm start can continue from it (same
+ * dimension, graph kind and key types), else 0 (caller connected to SPI, in
+ * the catalog context).
+ */
+extern int32 LpWarmStartVersion(const char *model, int dim, bool bipartite, bool directed,
+								Oid user_type, Oid item_type);
+
+/* Record a stored version's peak memory in its metrics (caller connected). */
+extern void LpVersionSetPeakRss(const char *model, int32 version, double peak_rss_mb);
 
 /* a structural head as stored (real[]: means, scales, weights, bias) */
 extern Datum LpHeadToDatum(const LpHead *h);

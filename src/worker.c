@@ -95,97 +95,6 @@ WorkerSigterm(SIGNAL_ARGS)
 	errno = save_errno;
 }
 
-static void
-BeginTx(const char *activity)
-{
-	SetCurrentStatementStartTimestamp();
-	StartTransactionCommand();
-	SPI_connect();
-	PushActiveSnapshot(GetTransactionSnapshot());
-	if (activity)
-		pgstat_report_activity(STATE_RUNNING, activity);
-}
-
-static void
-EndTx(void)
-{
-	SPI_finish();
-	PopActiveSnapshot();
-	CommitTransactionCommand();
-	pgstat_report_activity(STATE_IDLE, NULL);
-}
-
-/* One UPDATE of this job's row as the extension owner, in its own transaction. */
-static void
-UpdateJob(int64 job_id, const char *set_clause, int nargs, Oid *types,
-		  Datum *values, const char *nulls)
-{
-	LpCatalogContext cc;
-	char	   *sql = psprintf("UPDATE linkpred.job_catalog SET %s, updated_at = clock_timestamp()"
-							   " WHERE id = $1", set_clause);
-
-	BeginTx(NULL);
-	LpCatalogEnter(&cc);
-	LpSpiExec(sql, nargs, types, values, nulls, false);
-	LpCatalogLeave(&cc);
-	EndTx();
-	pfree(sql);
-}
-
-static void
-SetPhase(JobRun *run, const char *state, const char *phase)
-{
-	Oid			types[3] = {INT8OID, TEXTOID, TEXTOID};
-	Datum		values[3];
-
-	values[0] = Int64GetDatum(run->spec->job_id);
-	values[1] = CStringGetTextDatum(state);
-	values[2] = CStringGetTextDatum(phase);
-	UpdateJob(run->spec->job_id,
-			  strcmp(state, "running") == 0 ?
-			  "state = $2, phase = $3, started_at = coalesce(started_at, clock_timestamp())" :
-			  "state = $2, phase = $3",
-			  3, types, values, NULL);
-}
-
-static void
-InsertJobRow(JobRun *run)
-{
-	LpJobSpec  *spec = run->spec;
-	LpCatalogContext cc;
-	Oid			types[11] = {INT8OID, TEXTOID, OIDOID, OIDOID, TEXTOID, TEXTOID,
-	TEXTOID, TEXTOID, TIMESTAMPTZOID, INT4OID, TIMESTAMPTZOID};
-	Datum		values[11];
-	char		nulls[11];
-
-	memset(nulls, ' ', sizeof(nulls));
-	values[0] = Int64GetDatum(spec->job_id);
-	values[1] = CStringGetTextDatum(spec->model);
-	values[2] = ObjectIdGetDatum(spec->roleid);
-	values[3] = ObjectIdGetDatum(spec->relid);
-	values[4] = CStringGetTextDatum(spec->src_column);
-	values[5] = CStringGetTextDatum(spec->dst_column);
-	values[6] = CStringGetTextDatum(spec->weight_column);
-	if (spec->weight_column[0] == '\0')
-		nulls[6] = 'n';
-	values[7] = CStringGetTextDatum(spec->options);
-	values[8] = TimestampTzGetDatum(spec->submitted_at);
-	values[9] = Int32GetDatum(MyProcPid);
-	values[10] = TimestampTzGetDatum(MyStartTimestamp);
-
-	BeginTx(NULL);
-	LpCatalogEnter(&cc);
-	LpSpiExec("INSERT INTO linkpred.job_catalog (id, model, owner, state, source,"
-			  " src_column, dst_column, weight_column, options, submitted_at, pid,"
-			  " backend_start, phase, epochs, updated_at)"
-			  " VALUES ($1, $2, $3::regrole, 'queued', $4::regclass, $5, $6, $7,"
-			  " $8::jsonb, $9, $10, $11, 'waiting for other jobs of this model', NULL,"
-			  " clock_timestamp())",
-			  11, types, values, nulls, false);
-	LpCatalogLeave(&cc);
-	EndTx();
-}
-
 /* Progress: interrupts every chunk, a job-row update at most once a second. */
 static bool
 Progress(void *arg, int epoch, double frac, double loss, bool epoch_end)
@@ -196,14 +105,9 @@ Progress(void *arg, int epoch, double frac, double loss, bool epoch_end)
 	CHECK_FOR_INTERRUPTS();
 	if (epoch_end || TimestampDifferenceExceeds(run->last_report, now, 1000))
 	{
-		Oid			types[3] = {INT8OID, INT4OID, FLOAT8OID};
-		Datum		values[3];
 		char		activity[128];
 
-		values[0] = Int64GetDatum(run->spec->job_id);
-		values[1] = Int32GetDatum(epoch_end ? epoch : epoch - 1);
-		values[2] = Float8GetDatum(loss);
-		UpdateJob(run->spec->job_id, "epoch = $2, loss = $3", 3, types, values, NULL);
+		LpJobSetProgress(run->spec->job_id, epoch_end ? epoch : epoch - 1, loss);
 		snprintf(activity, sizeof(activity), "linkpred job " INT64_FORMAT ": epoch %d/%d (%.0f%%)",
 				 run->spec->job_id, epoch, run->epochs, frac * 100);
 		pgstat_report_activity(STATE_RUNNING, activity);
@@ -259,10 +163,8 @@ FinishEvaluation(JobRun *run, const LpGraph *g, const LpSplit *split, const LpEm
 	int			kmax = 1;
 	char	   *json;
 	MemoryContext old;
-	Oid			types[2] = {INT8OID, TEXTOID};
-	Datum		values[2];
 
-	SetPhase(run, "running", "evaluating");
+	LpJobSetPhase(spec->job_id, "running", "evaluating");
 	old = MemoryContextSwitchTo(run->cxt);
 	view.n_users = g->n_src;
 	view.n_items = g->n_dst;
@@ -340,10 +242,7 @@ FinishEvaluation(JobRun *run, const LpGraph *g, const LpSplit *split, const LpEm
 									 PeakRssMb()));
 	MemoryContextSwitchTo(old);
 
-	values[0] = Int64GetDatum(spec->job_id);
-	values[1] = CStringGetTextDatum(json);
-	UpdateJob(spec->job_id, "state = 'done', result = $2::jsonb, phase = NULL, epoch = epochs,"
-			  " finished_at = clock_timestamp()", 2, types, values, NULL);
+	LpJobMarkEvaluated(spec->job_id, json);
 }
 
 typedef struct WarmCopy
@@ -387,40 +286,25 @@ static int32
 WarmStart(JobRun *run, const LpLoadedGraph *lg, LpEmbeddings *emb)
 {
 	LpCatalogContext cc;
-	Oid			t[6] = {TEXTOID, INT4OID, BOOLOID, BOOLOID, OIDOID, OIDOID};
-	Datum		v[6];
 	WarmCopy	wc;
 	int32		version;
-	bool		isnull;
 
-	v[0] = CStringGetTextDatum(run->spec->model);
-	v[1] = Int32GetDatum(run->opts.dim);
-	v[2] = BoolGetDatum(run->opts.bipartite);
-	v[3] = BoolGetDatum(run->opts.directed);
-	v[4] = ObjectIdGetDatum(lg->src_type);
-	v[5] = ObjectIdGetDatum(lg->dst_type);
-	BeginTx("linkpred: warm start");
+	LpBeginTx("linkpred: warm start");
 	LpCatalogEnter(&cc);
-	LpSpiExec("SELECT m.active_version FROM linkpred.model_catalog m"
-			  " JOIN linkpred.version_catalog v ON v.model = m.name AND v.version = m.active_version"
-			  " WHERE m.name = $1 AND v.dim = $2"
-			  " AND coalesce((v.options->>'bipartite')::bool, true) = $3"
-			  " AND coalesce((v.options->>'directed')::bool, false) = $4"
-			  " AND m.user_type = $5::regtype AND m.item_type = $6::regtype",
-			  6, t, v, NULL, true);
-	if (SPI_processed == 0)
+	version = LpWarmStartVersion(run->spec->model, run->opts.dim, run->opts.bipartite,
+								 run->opts.directed, lg->src_type, lg->dst_type);
+	if (version == 0)
 	{
 		LpCatalogLeave(&cc);
-		EndTx();
+		LpEndTx();
 		return 0;
 	}
-	version = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	wc.lg = lg;
 	wc.emb = emb;
 	wc.copied = 0;
 	LpStoreReadEmbeddings(run->spec->model, version, false, WarmStartRow, &wc);
 	LpCatalogLeave(&cc);
-	EndTx();
+	LpEndTx();
 	run->warm_version = version;
 	return wc.copied;
 }
@@ -545,7 +429,7 @@ BuildIndex(JobRun *run, const LpGraph *g, const LpEmbeddings *emb, LpStoreReques
 	LpAnnBlob  *blob;
 	Size		size;
 
-	SetPhase(run, "running", "building the top-k index");
+	LpJobSetPhase(run->spec->job_id, "running", "building the top-k index");
 	pgstat_report_activity(STATE_RUNNING,
 						   psprintf("linkpred job " INT64_FORMAT ": building the top-k index of %d items",
 									run->spec->job_id, g->n_dst));
@@ -615,12 +499,12 @@ RunJob(JobRun *run)
 								   LP_LOCK_CLASS);
 
 		values[0] = CStringGetTextDatum(spec->model);
-		BeginTx("linkpred: waiting for other jobs of this model");
+		LpBeginTx("linkpred: waiting for other jobs of this model");
 		LpSpiExec(sql, 1, types, values, NULL, false);
-		EndTx();
+		LpEndTx();
 	}
 
-	SetPhase(run, "running", "loading edges");
+	LpJobSetPhase(run->spec->job_id, "running", "loading edges");
 	source.relid = spec->relid;
 	source.src_column = spec->src_column;
 	source.dst_column = spec->dst_column;
@@ -632,7 +516,7 @@ RunJob(JobRun *run)
 	source.events = &run->opts.event_weights;
 	source.budget = (Size) spec->max_memory_kb * 1024;
 
-	BeginTx("linkpred: loading edges");
+	LpBeginTx("linkpred: loading edges");
 	old = MemoryContextSwitchTo(run->cxt);
 	LpLoadGraph(&source, &loaded);
 	if (OidIsValid(spec->user_edges_relid))
@@ -644,7 +528,7 @@ RunJob(JobRun *run)
 		strlcpy(ue->relation, LpQualifiedRelName(spec->user_edges_relid), sizeof(ue->relation));
 	}
 	MemoryContextSwitchTo(old);
-	EndTx();
+	LpEndTx();
 	g = &loaded.graph;
 
 	/* an evaluation job trains on what the holdout leaves */
@@ -664,8 +548,6 @@ RunJob(JobRun *run)
 	}
 
 	{
-		Oid			types[3] = {INT8OID, TEXTOID, INT4OID};
-		Datum		values[3];
 		char	   *stats = psprintf("{\"rows\": " INT64_FORMAT ", \"null_ids\": " INT64_FORMAT
 									 ", \"self_loops\": " INT64_FORMAT ", \"duplicates\": " INT64_FORMAT
 									 ", \"bad_weights\": " INT64_FORMAT ", \"unknown_events\": " INT64_FORMAT
@@ -679,13 +561,9 @@ RunJob(JobRun *run)
 									 loaded.stats.link_rows, loaded.graph.n_links,
 									 loaded.stats.link_skipped);
 
-		values[0] = Int64GetDatum(spec->job_id);
-		values[1] = CStringGetTextDatum(stats);
 		LpOptionsToTrainConfig(&run->opts, &cfg);
 		run->epochs = LpFitEpochs(&cfg);
-		values[2] = Int32GetDatum(run->epochs);
-		UpdateJob(spec->job_id, "stats = $2::jsonb, epochs = $3, epoch = 0, phase = 'training'",
-				  3, types, values, NULL);
+		LpJobSetLoaded(spec->job_id, stats, run->epochs);
 	}
 
 	/* the spectral default dimension, on a graph smaller than it: all of it
@@ -714,13 +592,8 @@ RunJob(JobRun *run)
 		run->warm_nodes = WarmStart(run, &loaded, &emb);
 		if (run->warm_nodes > 0)
 		{
-			Oid			types[2] = {INT8OID, INT4OID};
-			Datum		values[2];
-
 			run->epochs = Min(run->opts.warm_epochs, run->opts.epochs);
-			values[0] = Int64GetDatum(spec->job_id);
-			values[1] = Int32GetDatum(run->epochs);
-			UpdateJob(spec->job_id, "epochs = $2", 2, types, values, NULL);
+			LpJobSetEpochs(spec->job_id, run->epochs);
 		}
 	}
 	old = MemoryContextSwitchTo(run->cxt);
@@ -753,13 +626,13 @@ RunJob(JobRun *run)
 		MemoryContext fit = AllocSetContextCreate(run->cxt, "linkpred head fit",
 												  ALLOCSET_DEFAULT_SIZES);
 
-		SetPhase(run, "running", "fitting the structural decoder");
+		LpJobSetPhase(run->spec->job_id, "running", "fitting the structural decoder");
 		old = MemoryContextSwitchTo(fit);
 		result = LpFitHead(g, &cfg, &sampler, order, entry_src, Progress, run, &head);
 		MemoryContextSwitchTo(old);
 		MemoryContextDelete(fit);
 		has_head = (result == LP_TRAIN_OK);
-		SetPhase(run, "running", "training");
+		LpJobSetPhase(run->spec->job_id, "running", "training");
 	}
 	else
 		result = LP_TRAIN_OK;
@@ -786,7 +659,7 @@ RunJob(JobRun *run)
 	if (WantsIndex(run, g, has_head))
 		BuildIndex(run, g, &emb, &req);
 
-	SetPhase(run, "running", "storing embeddings");
+	LpJobSetPhase(run->spec->job_id, "running", "storing embeddings");
 	req.job_id = spec->job_id;
 	req.model = spec->model;
 	req.owner = spec->roleid;
@@ -804,24 +677,14 @@ RunJob(JobRun *run)
 	req.warm_nodes = run->warm_nodes;
 	req.head = has_head ? &head : NULL;
 
-	BeginTx("linkpred: storing embeddings");
+	LpBeginTx("linkpred: storing embeddings");
 	{
 		int32		version = LpStoreVersion(&req);
-		LpCatalogContext cc;
-		Oid			t[3] = {TEXTOID, INT4OID, FLOAT8OID};
-		Datum		v[3];
 
 		/* the high-water mark now includes the storing phase */
-		v[0] = CStringGetTextDatum(spec->model);
-		v[1] = Int32GetDatum(version);
-		v[2] = Float8GetDatum(round(PeakRssMb() * 10) / 10);
-		LpCatalogEnter(&cc);
-		LpSpiExec("UPDATE linkpred.version_catalog SET metrics = metrics ||"
-				  " jsonb_build_object('peak_rss_mb', $3) WHERE model = $1 AND version = $2",
-				  3, t, v, NULL, false);
-		LpCatalogLeave(&cc);
+		LpVersionSetPeakRss(spec->model, version, round(PeakRssMb() * 10) / 10);
 	}
-	EndTx();
+	LpEndTx();
 	free((void *) req.ann);
 }
 
@@ -829,9 +692,6 @@ static void
 RecordFailure(int64 job_id, ErrorData *edata)
 {
 	const char *state;
-	Oid			types[6] = {INT8OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID};
-	Datum		values[6];
-	char		nulls[6] = {' ', ' ', ' ', ' ', 'n', 'n'};
 	const char *message = edata->message ? edata->message : "unknown error";
 
 	if (got_sigterm)
@@ -847,24 +707,11 @@ RecordFailure(int64 job_id, ErrorData *edata)
 	else
 		state = "failed";
 
-	values[0] = Int64GetDatum(job_id);
-	values[1] = CStringGetTextDatum(state);
-	values[2] = CStringGetTextDatum(message);
-	values[3] = CStringGetTextDatum(unpack_sql_state(got_sigterm ? ERRCODE_ADMIN_SHUTDOWN
-													 : edata->sqlerrcode));
-	if (edata->detail && !got_sigterm)
-	{
-		values[4] = CStringGetTextDatum(edata->detail);
-		nulls[4] = ' ';
-	}
-	if (edata->hint && !got_sigterm)
-	{
-		values[5] = CStringGetTextDatum(edata->hint);
-		nulls[5] = ' ';
-	}
-	UpdateJob(job_id, "state = $2, error = $3, error_sqlstate = $4, error_detail = $5,"
-			  " error_hint = $6, phase = NULL, finished_at = clock_timestamp()",
-			  6, types, values, nulls);
+	/* a terminated worker's error is the shutdown, not what it interrupted */
+	LpJobMarkFailed(job_id, state, message,
+					unpack_sql_state(got_sigterm ? ERRCODE_ADMIN_SHUTDOWN : edata->sqlerrcode),
+					got_sigterm ? NULL : edata->detail,
+					got_sigterm ? NULL : edata->hint);
 }
 
 void
@@ -907,7 +754,7 @@ LinkpredWorkerMain(Datum main_arg)
 		if (run.opts.seed < 0)
 			run.opts.seed = (int64) ((uint64) GetCurrentTimestamp() ^ ((uint64) MyProcPid << 32)) &
 				INT64CONST(0x1fffffffffffff);
-		InsertJobRow(&run);
+		LpJobInsert(run.spec);
 	}
 	PG_CATCH();
 	{

@@ -17,6 +17,7 @@ OBJS = \
 	src/train.o \
 	src/store.o \
 	src/worker.o \
+	src/pipeline.o \
 	src/jobs.o \
 	src/jobrows.o \
 	src/versions.o \

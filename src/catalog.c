@@ -9,11 +9,11 @@
  * SQL with $n parameters only.  Every check of the caller's own rights
  * (model ownership, job ownership) is made before entering it.
  *
- * This file owns the context itself, the SPI and worker transaction
- * helpers, the model rows (model_catalog with its active version_catalog
- * row, the version a warm start continues from, a stored version's peak
- * memory) and the checks of a source relation's columns.  Job rows are
- * jobrows.c's, embedding rows store.c's.
+ * This file owns the context itself, the SPI and worker-transaction
+ * helpers, reading a model's row with its active version, the version a
+ * warm start continues from, a stored version's peak memory, and the
+ * checks of a source relation's columns.  Job rows are jobrows.c's,
+ * embedding rows store.c's.
  */
 #include "postgres.h"
 

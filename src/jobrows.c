@@ -1,9 +1,10 @@
 /*
  * jobrows.c: linkpred.job_catalog, one row per training or evaluation job.
  *
- * Every statement on the job rows (and their id sequence) is here: the
+ * Every C statement on the job rows (and their id sequence) is here: the
  * submitter takes an id, the worker inserts the row and commits its phase,
- * progress and outcome, linkpred_wait and linkpred_cancel read it, a model
+ * progress and outcome, linkpred_wait and linkpred_cancel read it (and mark
+ * an orphaned one failed), linkpred_drop looks for a live one, and a model
  * version's store marks it done.  Job rows are read against the latest
  * committed state rather than the caller's snapshot, because a job's worker
  * commits its own progress while the caller may be inside a long

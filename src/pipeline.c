@@ -204,6 +204,7 @@ FinishEvaluation(LpJobRun *run, const LpGraph *g, const LpSplit *split, const Lp
 	LpJobMarkEvaluated(spec->job_id, json);
 }
 
+/* WarmStart's target and count while the stored rows come in */
 typedef struct WarmCopy
 {
 	const LpLoadedGraph *lg;
@@ -248,6 +249,7 @@ WarmStart(LpJobRun *run, const LpLoadedGraph *lg, LpEmbeddings *emb)
 	WarmCopy	wc;
 	int32		version;
 
+	/* both reads run as the extension owner: one catalog context around them */
 	LpBeginTx("linkpred: warm start");
 	LpCatalogEnter(&cc);
 	version = LpWarmStartVersion(run->spec->model, run->opts.dim, run->opts.bipartite,

@@ -18,7 +18,9 @@ OBJS = \
 	src/train.o \
 	src/store.o \
 	src/worker.o \
+	src/pipeline.o \
 	src/jobs.o \
+	src/jobrows.o \
 	src/versions.o \
 	src/cache.o \
 	src/shared_cache.o \

@@ -53,6 +53,7 @@
 #include "shared_cache.h"
 #include "mlp.h"
 #include "spectral.h"
+#include "store.h"
 
 #define MAX_CACHED_MODELS 64
 
@@ -186,15 +187,81 @@ LoadDecoder(LpServingModel *m)
 	SPI_freetuptable(SPI_tuptable);
 }
 
+/* LoadEmbeddings' place in the seen lists while the rows come in */
+typedef struct LoadState
+{
+	LpServingModel *m;
+	int64		seen_used;
+	int64		seen_cap;
+} LoadState;
+
+/* one stored row into the model's arrays */
+static void
+LoadRow(void *arg, const LpStoredRow *row)
+{
+	LoadState  *ls = (LoadState *) arg;
+	LpServingModel *m = ls->m;
+	MemoryContext old;
+	char		side = row->side;
+	int32		idx = row->idx;
+	bool		user_side = (side == 'u' || side == 'n');
+	LpKeyMap   *keys = user_side ? m->ukeys : m->ikeys;
+	int32		n = user_side ? m->n_users : m->n_items;
+	int32		got;
+
+	if (idx < 0 || idx >= n || row->vec_len != m->dim)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("embeddings of model \"%s\" version %d are damaged",
+						m->name, m->version),
+				 errhint("Retrain the model.")));
+	old = MemoryContextSwitchTo(m->data_cxt);
+
+	/*
+	 * Keys are interned in idx order, so they get their stored idx back.  A
+	 * directed homogeneous graph has 'i' and 'u' rows for the same nodes:
+	 * 'i' (first in side order) interns them.
+	 */
+	if (!(m->homogeneous && side == 'u'))
+	{
+		if (keys->kind == LP_KEY_INT)
+			got = LpKeyMapIntern(keys, strtoll(row->key, NULL, 10), NULL, 0);
+		else
+			got = LpKeyMapIntern(keys, 0, row->key, strlen(row->key));
+		if (got != idx)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_CORRUPTED),
+					 errmsg("embeddings of model \"%s\" version %d are damaged",
+							m->name, m->version),
+					 errdetail("Node keys are not in index order."),
+					 errhint("Retrain the model.")));
+	}
+	MemoryContextSwitchTo(old);
+	memcpy((user_side ? m->U : m->V) + (int64) idx * m->dim, row->vec,
+		   sizeof(float) * m->dim);
+	(user_side ? m->bu : m->bv)[idx] = row->bias;
+	(user_side ? m->udeg : m->ideg)[idx] = row->degree;
+	if (user_side && row->seen)
+	{
+		int			ns = row->n_seen;
+
+		if (ls->seen_used + ns > ls->seen_cap)
+		{
+			ls->seen_cap = Max(ls->seen_cap * 2, ls->seen_used + ns);
+			m->seen = repalloc_huge(m->seen, sizeof(int32) * ls->seen_cap);
+		}
+		memcpy(m->seen + ls->seen_used, row->seen, sizeof(int32) * ns);
+		m->seen_start[idx] = ls->seen_used;
+		m->seen_len[idx] = ns;
+		ls->seen_used += ns;
+	}
+}
+
 /* the version's arrays and id maps into m->data_cxt */
 static void
 LoadEmbeddings(LpServingModel *m)
 {
-	Oid			t[2] = {TEXTOID, INT4OID};
-	Datum		v[2];
-	Portal		portal;
-	int64		seen_used = 0,
-				seen_cap = 1024;
+	LoadState	ls = {m, 0, 1024};
 	MemoryContext old;
 	MemoryContext dcxt = m->data_cxt;
 
@@ -205,7 +272,7 @@ LoadEmbeddings(LpServingModel *m)
 											   MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 	m->seen_len = MemoryContextAllocExtended(dcxt, sizeof(int32) * (Size) m->n_users,
 											 MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
-	m->seen = MemoryContextAllocHuge(dcxt, sizeof(int32) * seen_cap);
+	m->seen = MemoryContextAllocHuge(dcxt, sizeof(int32) * ls.seen_cap);
 	if (m->tied)
 	{
 		m->V = m->U;
@@ -232,89 +299,8 @@ LoadEmbeddings(LpServingModel *m)
 	}
 	MemoryContextSwitchTo(old);
 
-	v[0] = CStringGetTextDatum(m->name);
-	v[1] = Int32GetDatum(m->version);
-	portal = SPI_cursor_open_with_args(NULL,
-									   "SELECT side, idx, key, degree, bias, vec, seen"
-									   " FROM linkpred.embedding_store"
-									   " WHERE model = $1 AND version = $2 ORDER BY side, idx",
-									   2, t, v, NULL, true, 0);
-	for (;;)
-	{
-		SPI_cursor_fetch(portal, true, 10000);
-		if (SPI_processed == 0)
-			break;
-		for (uint64 r = 0; r < SPI_processed; r++)
-		{
-			HeapTuple	tup = SPI_tuptable->vals[r];
-			TupleDesc	desc = SPI_tuptable->tupdesc;
-			bool		isnull;
-			char		side = DatumGetChar(SPI_getbinval(tup, desc, 1, &isnull));
-			int32		idx = DatumGetInt32(SPI_getbinval(tup, desc, 2, &isnull));
-			char	   *key = TextDatumGetCString(SPI_getbinval(tup, desc, 3, &isnull));
-			int32		degree = DatumGetInt32(SPI_getbinval(tup, desc, 4, &isnull));
-			float		bias = DatumGetFloat4(SPI_getbinval(tup, desc, 5, &isnull));
-			ArrayType  *vec = DatumGetArrayTypeP(SPI_getbinval(tup, desc, 6, &isnull));
-			Datum		seen_d = SPI_getbinval(tup, desc, 7, &isnull);
-			bool		user_side = (side == 'u' || side == 'n');
-			LpKeyMap   *keys = user_side ? m->ukeys : m->ikeys;
-			int32		n = user_side ? m->n_users : m->n_items;
-			int32		got;
-
-			if (idx < 0 || idx >= n || ARR_NDIM(vec) != 1 || ARR_DIMS(vec)[0] != m->dim ||
-				ARR_HASNULL(vec))
-				ereport(ERROR,
-						(errcode(ERRCODE_DATA_CORRUPTED),
-						 errmsg("embeddings of model \"%s\" version %d are damaged",
-								m->name, m->version),
-						 errhint("Retrain the model.")));
-			old = MemoryContextSwitchTo(dcxt);
-
-			/*
-			 * Keys are interned in idx order, so they get their stored idx
-			 * back.  A directed homogeneous graph has 'i' and 'u' rows for
-			 * the same nodes: 'i' (first in side order) interns them.
-			 */
-			if (!(m->homogeneous && side == 'u'))
-			{
-				if (keys->kind == LP_KEY_INT)
-					got = LpKeyMapIntern(keys, strtoll(key, NULL, 10), NULL, 0);
-				else
-					got = LpKeyMapIntern(keys, 0, key, strlen(key));
-				if (got != idx)
-					ereport(ERROR,
-							(errcode(ERRCODE_DATA_CORRUPTED),
-							 errmsg("embeddings of model \"%s\" version %d are damaged",
-									m->name, m->version),
-							 errdetail("Node keys are not in index order."),
-							 errhint("Retrain the model.")));
-			}
-			MemoryContextSwitchTo(old);
-			memcpy((user_side ? m->U : m->V) + (int64) idx * m->dim, ARR_DATA_PTR(vec),
-				   sizeof(float) * m->dim);
-			(user_side ? m->bu : m->bv)[idx] = bias;
-			(user_side ? m->udeg : m->ideg)[idx] = degree;
-			if (user_side && !isnull)
-			{
-				ArrayType  *s = DatumGetArrayTypeP(seen_d);
-				int			ns = ArrayGetNItems(ARR_NDIM(s), ARR_DIMS(s));
-
-				if (seen_used + ns > seen_cap)
-				{
-					seen_cap = Max(seen_cap * 2, seen_used + ns);
-					m->seen = repalloc_huge(m->seen, sizeof(int32) * seen_cap);
-				}
-				memcpy(m->seen + seen_used, ARR_DATA_PTR(s), sizeof(int32) * ns);
-				m->seen_start[idx] = seen_used;
-				m->seen_len[idx] = ns;
-				seen_used += ns;
-			}
-		}
-		SPI_freetuptable(SPI_tuptable);
-		CHECK_FOR_INTERRUPTS();
-	}
-	SPI_cursor_close(portal);
-	m->n_seen = seen_used;
+	LpStoreReadEmbeddings(m->name, m->version, true, LoadRow, &ls);
+	m->n_seen = ls.seen_used;
 	if (m->decoder != LP_DECODER_DOT)
 		LoadDecoder(m);
 	if (m->ukeys->n != m->n_users || m->ikeys->n != m->n_items)

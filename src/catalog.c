@@ -9,9 +9,11 @@
  * SQL with $n parameters only.  Every check of the caller's own rights
  * (model ownership, job ownership) is made before entering it.
  *
- * Job rows are read against the latest committed state rather than the
- * caller's snapshot, because a job's worker commits its own progress while
- * the caller may be inside a long transaction (linkpred_wait).
+ * This file owns the context itself, the SPI and worker-transaction
+ * helpers, reading a model's row with its active version, the version a
+ * warm start continues from, a stored version's peak memory, and the
+ * checks of a source relation's columns.  Job rows are jobrows.c's,
+ * embedding rows store.c's.
  */
 #include "postgres.h"
 
@@ -99,128 +101,29 @@ LpSpiExec(const char *sql, int nargs, Oid *types, Datum *values,
 	return rc;
 }
 
-/* a column as a C string, NULL for SQL NULL */
-static char *
-GetText(HeapTuple tup, TupleDesc desc, int col)
-{
-	return SPI_getvalue(tup, desc, col);
-}
-
-bool
-LpJobIsFinal(const char *state)
-{
-	return strcmp(state, "done") == 0 || strcmp(state, "failed") == 0 ||
-		strcmp(state, "cancelled") == 0;
-}
-
-bool
-LpJobRead(int64 job_id, LpJobRow *row)
-{
-	LpCatalogContext cc;
-	SPIPlanPtr	plan;
-	Oid			types[1] = {INT8OID};
-	Datum		values[1];
-	bool		found = false;
-	MemoryContext caller = CurrentMemoryContext;
-
-	values[0] = Int64GetDatum(job_id);
-	memset(row, 0, sizeof(*row));
-
-	/* pg_stat_activity is otherwise cached for the whole transaction */
-	pgstat_clear_backend_activity_snapshot();
-
-	SPI_connect();
-	LpCatalogEnter(&cc);
-	plan = SPI_prepare("SELECT id, model, owner::oid, state,"
-					   " linkpred.job_is_live(pid, backend_start), version,"
-					   " error, error_sqlstate, error_detail, error_hint, pid,"
-					   " coalesce((stats->>'null_ids')::int8, 0),"
-					   " coalesce((stats->>'self_loops')::int8, 0),"
-					   " coalesce((stats->>'duplicates')::int8, 0),"
-					   " coalesce((stats->>'bad_weights')::int8, 0), result::text,"
-					   " coalesce((stats->>'unknown_events')::int8, 0),"
-					   " coalesce((stats->>'links_skipped')::int8, 0),"
-					   " coalesce((stats->>'link_rows')::int8, 0)"
-					   " FROM linkpred.job_catalog WHERE id = $1", 1, types);
-	if (plan == NULL)
-		elog(ERROR, "linkpred: SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
-	if (SPI_execute_snapshot(plan, values, NULL, GetLatestSnapshot(),
-							 InvalidSnapshot, true, false, 1) != SPI_OK_SELECT)
-		elog(ERROR, "linkpred: reading job " INT64_FORMAT " failed", job_id);
-	if (SPI_processed == 1)
-	{
-		HeapTuple	tup = SPI_tuptable->vals[0];
-		TupleDesc	desc = SPI_tuptable->tupdesc;
-		bool		isnull;
-		MemoryContext spi = MemoryContextSwitchTo(caller);
-
-		found = true;
-		row->id = job_id;
-		row->model = GetText(tup, desc, 2);
-		row->owner = DatumGetObjectId(SPI_getbinval(tup, desc, 3, &isnull));
-		row->state = GetText(tup, desc, 4);
-		row->live = DatumGetBool(SPI_getbinval(tup, desc, 5, &isnull));
-		row->version = DatumGetInt32(SPI_getbinval(tup, desc, 6, &isnull));
-		if (isnull)
-			row->version = 0;
-		row->error = GetText(tup, desc, 7);
-		row->sqlstate = GetText(tup, desc, 8);
-		row->detail = GetText(tup, desc, 9);
-		row->hint = GetText(tup, desc, 10);
-		row->pid = DatumGetInt32(SPI_getbinval(tup, desc, 11, &isnull));
-		if (isnull)
-			row->pid = 0;
-		row->null_ids = DatumGetInt64(SPI_getbinval(tup, desc, 12, &isnull));
-		row->self_loops = DatumGetInt64(SPI_getbinval(tup, desc, 13, &isnull));
-		row->duplicates = DatumGetInt64(SPI_getbinval(tup, desc, 14, &isnull));
-		row->bad_weights = DatumGetInt64(SPI_getbinval(tup, desc, 15, &isnull));
-		row->result = GetText(tup, desc, 16);
-		row->unknown_events = DatumGetInt64(SPI_getbinval(tup, desc, 17, &isnull));
-		row->links_skipped = DatumGetInt64(SPI_getbinval(tup, desc, 18, &isnull));
-		row->link_rows = DatumGetInt64(SPI_getbinval(tup, desc, 19, &isnull));
-		MemoryContextSwitchTo(spi);
-	}
-	SPI_freeplan(plan);
-	LpCatalogLeave(&cc);
-	SPI_finish();
-	return found;
-}
-
-void
-LpJobCheckAccess(const LpJobRow *row)
-{
-	if (!has_privs_of_role(GetUserId(), row->owner))
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("permission denied for linkpred job " INT64_FORMAT, row->id),
-				 errdetail("The job belongs to role \"%s\".",
-						   GetUserNameFromId(row->owner, false)),
-				 errhint("Only members of the job's owner role can wait for or cancel it.")));
-}
-
 /*
- * A job whose worker is gone without recording an outcome (crash, kill -9,
- * server restart) is marked failed, so it stops looking alive.
+ * A background worker's short transaction, with SPI connected and a
+ * snapshot pushed; activity, if given, is what pg_stat_activity shows
+ * meanwhile.
  */
 void
-LpJobMarkOrphaned(int64 job_id)
+LpBeginTx(const char *activity)
 {
-	LpCatalogContext cc;
-	Oid			types[1] = {INT8OID};
-	Datum		values[1];
-
-	values[0] = Int64GetDatum(job_id);
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
 	SPI_connect();
-	LpCatalogEnter(&cc);
-	LpSpiExec("UPDATE linkpred.job_catalog SET state = 'failed',"
-			  " finished_at = clock_timestamp(), updated_at = clock_timestamp(),"
-			  " error = 'training worker exited without recording an outcome',"
-			  " error_sqlstate = '58000',"
-			  " error_hint = 'The worker was killed or the server restarted; see the server log, then train again.'"
-			  " WHERE id = $1 AND state IN ('queued', 'running')",
-			  1, types, values, NULL, false);
-	LpCatalogLeave(&cc);
+	PushActiveSnapshot(GetTransactionSnapshot());
+	if (activity)
+		pgstat_report_activity(STATE_RUNNING, activity);
+}
+
+void
+LpEndTx(void)
+{
 	SPI_finish();
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+	pgstat_report_activity(STATE_IDLE, NULL);
 }
 
 static char *
@@ -350,6 +253,49 @@ LpReadModel(const char *name, bool lock, bool missing_ok, LpModelRow *row)
 		}
 	}
 	return true;
+}
+
+int32
+LpWarmStartVersion(const char *model, int dim, bool bipartite, bool directed,
+				   Oid user_type, Oid item_type)
+{
+	Oid			t[6] = {TEXTOID, INT4OID, BOOLOID, BOOLOID, OIDOID, OIDOID};
+	Datum		v[6];
+	bool		isnull;
+
+	v[0] = CStringGetTextDatum(model);
+	v[1] = Int32GetDatum(dim);
+	v[2] = BoolGetDatum(bipartite);
+	v[3] = BoolGetDatum(directed);
+	v[4] = ObjectIdGetDatum(user_type);
+	v[5] = ObjectIdGetDatum(item_type);
+	LpSpiExec("SELECT m.active_version FROM linkpred.model_catalog m"
+			  " JOIN linkpred.version_catalog v ON v.model = m.name AND v.version = m.active_version"
+			  " WHERE m.name = $1 AND v.dim = $2"
+			  " AND coalesce((v.options->>'bipartite')::bool, true) = $3"
+			  " AND coalesce((v.options->>'directed')::bool, false) = $4"
+			  " AND m.user_type = $5::regtype AND m.item_type = $6::regtype",
+			  6, t, v, NULL, true);
+	if (SPI_processed == 0)
+		return 0;
+	return DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+}
+
+void
+LpVersionSetPeakRss(const char *model, int32 version, double peak_rss_mb)
+{
+	LpCatalogContext cc;
+	Oid			t[3] = {TEXTOID, INT4OID, FLOAT8OID};
+	Datum		v[3];
+
+	v[0] = CStringGetTextDatum(model);
+	v[1] = Int32GetDatum(version);
+	v[2] = Float8GetDatum(peak_rss_mb);
+	LpCatalogEnter(&cc);
+	LpSpiExec("UPDATE linkpred.version_catalog SET metrics = metrics ||"
+			  " jsonb_build_object('peak_rss_mb', $3) WHERE model = $1 AND version = $2",
+			  3, t, v, NULL, false);
+	LpCatalogLeave(&cc);
 }
 
 Datum

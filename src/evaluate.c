@@ -8,7 +8,8 @@
  * metrics->'evaluation'->method, so linkpred.models shows them.
  * linkpred_evaluate(model) without a test relation holds out edges from the
  * model's source and trains on the rest in a background worker (see
- * worker.c); this file only submits that job and reports its result.
+ * worker.c and pipeline.c); this file only submits that job and reports
+ * its result.
  *
  * linkpred_heuristic / linkpred_heuristic_topk expose the classic
  * heuristics (heuristics.h) on a model's training graph, which the serving

@@ -1,13 +1,14 @@
 /*
  * jobs.c: the SQL side of training jobs: linkpred_train, linkpred_wait,
- * linkpred_cancel, linkpred_drop.
+ * linkpred_cancel.
  *
  * linkpred_train checks everything it can before any work starts (the
  * relation and its columns, their types, the caller's SELECT privilege, the
  * options, the model's owner), then hands the job to a background worker
  * (see jobs.h for the hand-off and worker.c for the life cycle).  With
  * wait => true it then waits like linkpred_wait, and cancelling the waiting
- * statement cancels the job.
+ * statement cancels the job.  The job rows themselves are read and written
+ * by jobrows.c.
  */
 #include "postgres.h"
 
@@ -177,22 +178,6 @@ CheckModelOwner(const char *model)
 				 errhint("Train under another model name.")));
 }
 
-static int64
-NextJobId(void)
-{
-	LpCatalogContext cc;
-	bool		isnull;
-	int64		id;
-
-	SPI_connect();
-	LpCatalogEnter(&cc);
-	LpSpiExec("SELECT nextval('linkpred.job_id_seq')", 0, NULL, NULL, NULL, false);
-	id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-	LpCatalogLeave(&cc);
-	SPI_finish();
-	return id;
-}
-
 /* Start the worker and wait until it has committed the job row. */
 static void
 LaunchWorker(LpJobSpec *spec_template, const char *options)
@@ -299,7 +284,7 @@ LpSubmitJob(LpJobSpec *spec, Jsonb *options)
 	CheckModelOwner(spec->model);
 
 	options_text = options ? JsonbToCString(NULL, &options->root, VARSIZE(options)) : "{}";
-	spec->job_id = NextJobId();
+	spec->job_id = LpJobNextId();
 	spec->dboid = MyDatabaseId;
 	spec->login_roleid = GetSessionUserId();
 	spec->roleid = GetUserId();

@@ -1,6 +1,6 @@
 /*
- * jobs.h: the hand-off between linkpred_train (jobs.c) and the training
- * worker (worker.c).
+ * jobs.h: training jobs: the hand-off between linkpred_train (jobs.c) and
+ * the training worker (worker.c), and the job rows (jobrows.c).
  *
  * The submitting backend validates everything it can, puts the job
  * description in a dynamic shared memory segment and starts a worker.  The
@@ -70,5 +70,67 @@ extern PGDLLEXPORT void LinkpredWorkerMain(Datum main_arg);
  * worker has accepted it.
  */
 extern int64 LpSubmitJob(LpJobSpec *spec, Jsonb *options);
+
+/* A job row as linkpred_wait and linkpred_cancel see it (jobrows.c) */
+typedef struct LpJobRow
+{
+	int64		id;
+	char	   *model;
+	Oid			owner;
+	char	   *state;
+	bool		live;			/* worker process still running */
+	int32		version;
+	int64		null_ids;		/* from stats: what the loader skipped */
+	int64		self_loops;
+	int64		duplicates;
+	int64		bad_weights;
+	int64		unknown_events;
+	int64		link_rows;		/* user_edges rows read, and skipped */
+	int64		links_skipped;
+	char	   *result;			/* jsonb as text: an evaluation job's measurement */
+	char	   *error;
+	char	   *sqlstate;
+	char	   *detail;
+	char	   *hint;
+	int32		pid;
+} LpJobRow;
+
+/* latest committed state of a job (not the caller's snapshot); false if none */
+extern bool LpJobRead(int64 job_id, LpJobRow *row);
+extern void LpJobCheckAccess(const LpJobRow *row);
+extern void LpJobMarkOrphaned(int64 job_id);
+extern bool LpJobIsFinal(const char *state);
+
+/* a new job id from linkpred.job_id_seq (own SPI connection) */
+extern int64 LpJobNextId(void);
+
+/*
+ * Whether a job of model is queued or running with its worker alive, and
+ * which (caller connected to SPI, in the catalog context).
+ */
+extern bool LpJobLiveForModel(const char *model, int64 *job_id);
+
+/*
+ * The job is done and stored as version, in the caller's transaction
+ * (caller connected to SPI, in the catalog context): the version's commit.
+ */
+extern void LpJobMarkStored(int64 job_id, int32 version);
+
+/*
+ * The training worker's writes, each one UPDATE (LpJobInsert: the INSERT,
+ * state 'queued') in its own transaction, committed before it returns.
+ */
+extern void LpJobInsert(const LpJobSpec *spec);
+extern void LpJobSetPhase(int64 job_id, const char *state, const char *phase);
+/* the edges are loaded: their stats (jsonb text), the epochs planned, phase 'training' */
+extern void LpJobSetLoaded(int64 job_id, const char *stats, int32 epochs);
+/* fewer epochs planned (a warm start) */
+extern void LpJobSetEpochs(int64 job_id, int32 epochs);
+extern void LpJobSetProgress(int64 job_id, int32 epoch, double loss);
+/* an evaluation job's end: 'done' with its result (jsonb text), no version */
+extern void LpJobMarkEvaluated(int64 job_id, const char *result);
+/* state 'failed' or 'cancelled' with the error; detail and hint may be NULL */
+extern void LpJobMarkFailed(int64 job_id, const char *state, const char *message,
+							const char *sqlstate, const char *detail, const char *hint);
 
 #endif

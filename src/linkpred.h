@@ -1,6 +1,6 @@
 /*
  * linkpred.h: what the subsystems share: GUCs, the catalog context that
- * reads and writes linkpred's own tables, and job rows.
+ * reads and writes linkpred's own tables, and model rows.
  */
 #ifndef LINKPRED_H
 #define LINKPRED_H
@@ -56,6 +56,13 @@ extern AttrNumber LpCheckColumn(Oid relid, const char *argname, const char *colu
 extern int	LpSpiExec(const char *sql, int nargs, Oid *types, Datum *values,
 					  const char *nulls, bool read_only);
 
+/*
+ * A background worker's short transaction: begin (SPI connected, snapshot
+ * pushed, activity shown in pg_stat_activity if not NULL) and commit.
+ */
+extern void LpBeginTx(const char *activity);
+extern void LpEndTx(void);
+
 /* A model's catalog row and its active version (catalog.c). */
 typedef struct LpModelRow
 {
@@ -84,39 +91,20 @@ typedef struct LpModelRow
  */
 extern bool LpReadModel(const char *name, bool lock, bool missing_ok, LpModelRow *row);
 
+/*
+ * The model's active version if a warm start can continue from it (same
+ * dimension, graph kind and key types), else 0 (caller connected to SPI, in
+ * the catalog context).
+ */
+extern int32 LpWarmStartVersion(const char *model, int dim, bool bipartite, bool directed,
+								Oid user_type, Oid item_type);
+
+/* Record a stored version's peak memory in its metrics (caller connected). */
+extern void LpVersionSetPeakRss(const char *model, int32 version, double peak_rss_mb);
+
 /* a structural head as stored (real[]: means, scales, weights, bias) */
 extern Datum LpHeadToDatum(const LpHead *h);
 extern bool LpHeadFromDatum(Datum d, bool isnull, LpHead *h);
-
-/* Job rows (catalog.c) */
-typedef struct LpJobRow
-{
-	int64		id;
-	char	   *model;
-	Oid			owner;
-	char	   *state;
-	bool		live;			/* worker process still running */
-	int32		version;
-	int64		null_ids;		/* from stats: what the loader skipped */
-	int64		self_loops;
-	int64		duplicates;
-	int64		bad_weights;
-	int64		unknown_events;
-	int64		link_rows;		/* user_edges rows read, and skipped */
-	int64		links_skipped;
-	char	   *result;			/* jsonb as text: an evaluation job's measurement */
-	char	   *error;
-	char	   *sqlstate;
-	char	   *detail;
-	char	   *hint;
-	int32		pid;
-} LpJobRow;
-
-/* latest committed state of a job (not the caller's snapshot); false if none */
-extern bool LpJobRead(int64 job_id, LpJobRow *row);
-extern void LpJobCheckAccess(const LpJobRow *row);
-extern void LpJobMarkOrphaned(int64 job_id);
-extern bool LpJobIsFinal(const char *state);
 
 /* jobs.c: wait for a job and report its outcome to the caller */
 extern char *LpWaitForJob(int64 job_id, int64 timeout_ms, bool cancel_on_interrupt);

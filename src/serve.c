@@ -391,7 +391,7 @@ AnnAccept(int32 item, void *arg)
 
 /*
  * Whether linkpred_topk answers from the approximate index: the version has
- * one (never with a structural head: see worker.c), its catalog has at
+ * one (never with a structural head: see pipeline.c), its catalog has at
  * least this session's linkpred.ann_min_items items (0: never), k is at
  * most LP_ANN_MAX_K, no candidate list was given (a list is scored exactly
  * at the cost of its length) and the CPU has AVX2: the portable scan is no

@@ -1,5 +1,7 @@
 /*
- * store.c: the embeddings table; a new model version in one transaction.
+ * store.c: the embeddings table (linkpred.embedding_store): a new model
+ * version in one transaction, reading a version's rows back (serving,
+ * warm start), and a dropped model's rows.
  *
  * The version row, one embedding row per node and side, the switch of the
  * model's active version, the pruning of old versions and the job's 'done'
@@ -25,6 +27,7 @@
 #include "utils/json.h"
 #include "utils/memutils.h"
 
+#include "jobs.h"
 #include "linkpred.h"
 #include "mlp.h"
 #include "store.h"
@@ -287,13 +290,88 @@ LpStoreVersion(const LpStoreRequest *req)
 			  3, t, v, NULL, false);
 
 	/* the job is done in the same commit */
-	t[0] = INT8OID;
-	v[0] = Int64GetDatum(req->job_id);
-	LpSpiExec("UPDATE linkpred.job_catalog SET state = 'done', version = $2, phase = NULL,"
-			  " epoch = epochs, finished_at = clock_timestamp(), updated_at = clock_timestamp()"
-			  " WHERE id = $1",
-			  2, t, v, NULL, false);
+	LpJobMarkStored(req->job_id, version);
 
 	LpCatalogLeave(&cc);
 	return version;
+}
+
+/*
+ * The two reads of a version's rows.  Serving needs every column, in index
+ * order (keys are interned in that order); a warm start matches rows by key
+ * and needs no order, so it does not pay for the sort.
+ */
+static const char *const read_sql[2] = {
+	"SELECT side, key, bias, vec FROM linkpred.embedding_store"
+	" WHERE model = $1 AND version = $2",
+	"SELECT side, idx, key, degree, bias, vec, seen"
+	" FROM linkpred.embedding_store"
+	" WHERE model = $1 AND version = $2 ORDER BY side, idx"
+};
+
+void
+LpStoreReadEmbeddings(const char *model, int32 version, bool full,
+					  LpStoredRowFn fn, void *arg)
+{
+	Oid			t[2] = {TEXTOID, INT4OID};
+	Datum		v[2];
+	Portal		portal;
+
+	v[0] = CStringGetTextDatum(model);
+	v[1] = Int32GetDatum(version);
+	portal = SPI_cursor_open_with_args(NULL, read_sql[full], 2, t, v, NULL, true, 0);
+	for (;;)
+	{
+		SPI_cursor_fetch(portal, true, 10000);
+		if (SPI_processed == 0)
+			break;
+		for (uint64 r = 0; r < SPI_processed; r++)
+		{
+			HeapTuple	tup = SPI_tuptable->vals[r];
+			TupleDesc	desc = SPI_tuptable->tupdesc;
+			int			col = 1;
+			bool		isnull;
+			LpStoredRow row;
+			ArrayType  *vec;
+			Datum		seen;
+
+			memset(&row, 0, sizeof(row));
+			row.idx = -1;
+			row.side = DatumGetChar(SPI_getbinval(tup, desc, col++, &isnull));
+			if (full)
+				row.idx = DatumGetInt32(SPI_getbinval(tup, desc, col++, &isnull));
+			row.key = TextDatumGetCString(SPI_getbinval(tup, desc, col++, &isnull));
+			if (full)
+				row.degree = DatumGetInt32(SPI_getbinval(tup, desc, col++, &isnull));
+			row.bias = DatumGetFloat4(SPI_getbinval(tup, desc, col++, &isnull));
+			vec = DatumGetArrayTypeP(SPI_getbinval(tup, desc, col++, &isnull));
+			row.vec = (const float *) ARR_DATA_PTR(vec);
+			row.vec_len = (ARR_NDIM(vec) != 1 || ARR_HASNULL(vec)) ? -1 : ARR_DIMS(vec)[0];
+			if (full)
+			{
+				seen = SPI_getbinval(tup, desc, col++, &isnull);
+				if (!isnull)
+				{
+					ArrayType  *s = DatumGetArrayTypeP(seen);
+
+					row.seen = (const int32 *) ARR_DATA_PTR(s);
+					row.n_seen = ArrayGetNItems(ARR_NDIM(s), ARR_DIMS(s));
+				}
+			}
+			fn(arg, &row);
+		}
+		SPI_freetuptable(SPI_tuptable);
+		CHECK_FOR_INTERRUPTS();
+	}
+	SPI_cursor_close(portal);
+}
+
+void
+LpStoreDropModel(const char *model)
+{
+	Oid			t[1] = {TEXTOID};
+	Datum		v[1];
+
+	v[0] = CStringGetTextDatum(model);
+	LpSpiExec("DELETE FROM linkpred.embedding_store WHERE model = $1", 1, t, v, NULL, false);
 }

@@ -1,5 +1,6 @@
 /*
- * store.h: writing a trained model version to linkpred's tables.
+ * store.h: linkpred.embedding_store: writing a trained model version to
+ * linkpred's tables, reading a version's embedding rows back.
  */
 #ifndef LINKPRED_STORE_H
 #define LINKPRED_STORE_H
@@ -44,5 +45,34 @@ typedef struct LpStoreRequest
  * the new version number.
  */
 extern int32 LpStoreVersion(const LpStoreRequest *req);
+
+/* One embedding row as LpStoreReadEmbeddings hands it over. */
+typedef struct LpStoredRow
+{
+	char		side;			/* 'u' user, 'i' item, 'n' node of a tied graph */
+	int32		idx;			/* full reads only, else -1 */
+	char	   *key;			/* the node's key as text */
+	int32		degree;			/* full reads only */
+	float		bias;
+	const float *vec;
+	int			vec_len;		/* -1: not a one-dimensional array without NULLs */
+	const int32 *seen;			/* full reads only: the user's training items, or NULL */
+	int			n_seen;
+} LpStoredRow;
+
+typedef void (*LpStoredRowFn) (void *arg, const LpStoredRow *row);
+
+/*
+ * Call fn for every embedding row of a model version, read through a
+ * cursor (caller connected to SPI and in the catalog context).  full: also
+ * idx, degree and seen, rows in (side, idx) order; else no order.  What the
+ * row points to is valid only during the call; interrupts are checked
+ * between batches.
+ */
+extern void LpStoreReadEmbeddings(const char *model, int32 version, bool full,
+								  LpStoredRowFn fn, void *arg);
+
+/* Delete every embedding row of a model (caller in the catalog context). */
+extern void LpStoreDropModel(const char *model);
 
 #endif

@@ -18,8 +18,10 @@
 #include "utils/builtins.h"
 
 #include "cache.h"
+#include "jobs.h"
 #include "linkpred.h"
 #include "shared_cache.h"
+#include "store.h"
 
 PG_FUNCTION_INFO_V1(linkpred_activate);
 PG_FUNCTION_INFO_V1(linkpred_drop);
@@ -84,28 +86,22 @@ linkpred_drop(PG_FUNCTION_ARGS)
 	LpCatalogContext cc;
 	Oid			t[1] = {TEXTOID};
 	Datum		v[1];
-	bool		isnull;
+	int64		id;
 
 	v[0] = CStringGetTextDatum(model);
 	SPI_connect();
 	LockOwnModel(model, "drop");
 
 	LpCatalogEnter(&cc);
-	LpSpiExec("SELECT id FROM linkpred.job_catalog WHERE model = $1"
-			  " AND state IN ('queued', 'running') AND linkpred.job_is_live(pid, backend_start)",
-			  1, t, v, NULL, true);
-	if (SPI_processed > 0)
+	if (LpJobLiveForModel(model, &id))
 	{
-		int64		id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
-													 SPI_tuptable->tupdesc, 1, &isnull));
-
 		LpCatalogLeave(&cc);
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_IN_USE),
 				 errmsg("model \"%s\" has a training job in progress", model),
 				 errhint("Cancel it first: SELECT linkpred_cancel(" INT64_FORMAT ");", id)));
 	}
-	LpSpiExec("DELETE FROM linkpred.embedding_store WHERE model = $1", 1, t, v, NULL, false);
+	LpStoreDropModel(model);
 	LpSpiExec("DELETE FROM linkpred.model_catalog WHERE name = $1", 1, t, v, NULL, false);
 	LpCatalogLeave(&cc);
 	SPI_finish();

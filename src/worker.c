@@ -1,24 +1,17 @@
 /*
- * worker.c: the training background worker, one per job.
+ * worker.c: the training background worker's life cycle, one per job.
  *
- * Life cycle.  linkpred_train (jobs.c) starts a dynamic worker with the job
- * description in a DSM segment.  The worker:
+ * linkpred_train (jobs.c) starts a dynamic worker with the job description
+ * in a DSM segment.  The worker:
  *
  *   1. copies the description, connects to the database as the session user
  *      of the submitter and becomes the submitter's current role, so every
  *      read of user data is checked against that role (privileges, RLS);
  *   2. inserts the job row ('queued') in its own transaction and tells the
  *      submitter it has accepted the job;
- *   3. takes a session advisory lock on the model name, so two jobs for one
- *      model run one after the other, never as two writers;
- *   4. reads the edges (one transaction, a cursor), trains with no
- *      transaction or snapshot held, committing progress to the job row in
- *      short transactions;
- *   5. for a large catalog, builds the approximate top-k index of the items
- *      (ann.h), still outside any transaction;
- *   6. writes the new version, activates it and marks the job done, all in
- *      one transaction: readers switch from the old version to the new one
- *      at that commit, and a failure before it leaves the old one serving.
+ *   3. runs the job's training pipeline (pipeline.c: the model's lock, load,
+ *      fit, head, evaluate, index, store);
+ *   4. records how it ended, if it failed, and exits.
  *
  * Signals.  SIGINT (linkpred_cancel, pg_cancel_backend) raises "canceling
  * statement" at the next CHECK_FOR_INTERRUPTS: the job ends 'cancelled'.
@@ -31,13 +24,9 @@
  */
 #include "postgres.h"
 
-#include <math.h>
 #include <signal.h>
 
 #include "access/xact.h"
-#include "access/htup_details.h"
-#include "catalog/pg_type.h"
-#include "executor/spi.h"
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
@@ -45,45 +34,17 @@
 #include "storage/ipc.h"
 #include "storage/latch.h"
 #include "tcop/tcopprot.h"
-#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 #include "utils/resowner.h"
-#include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
-#include "ann.h"
-#include "eval.h"
-#include "graph.h"
-#include "fit.h"
-#include "headfit.h"
-#include "scoring.h"
 #include "jobs.h"
 #include "linkpred.h"
 #include "options.h"
-#include "lightgcn.h"
-#include "mlp.h"
-#include "sage.h"
-#include "spectral.h"
-#include "store.h"
-#include "train.h"
-
-/* advisory lock class for "one writer per model" */
-#define LP_LOCK_CLASS 0x6c70
+#include "pipeline.h"
 
 static volatile sig_atomic_t got_sigterm = false;
-
-typedef struct JobRun
-{
-	LpJobSpec  *spec;
-	LpOptions	opts;
-	int			epochs;			/* epochs to run: opts.epochs, or warm_epochs */
-	int32		warm_version;	/* version warm-started from, 0 = cold */
-	int32		warm_nodes;		/* nodes that kept their embedding */
-	MemoryContext cxt;
-	TimestampTz last_report;
-	TimestampTz train_start;
-} JobRun;
 
 static void
 WorkerSigterm(SIGNAL_ARGS)
@@ -98,738 +59,9 @@ WorkerSigterm(SIGNAL_ARGS)
 }
 
 static void
-BeginTx(const char *activity)
-{
-	SetCurrentStatementStartTimestamp();
-	StartTransactionCommand();
-	SPI_connect();
-	PushActiveSnapshot(GetTransactionSnapshot());
-	if (activity)
-		pgstat_report_activity(STATE_RUNNING, activity);
-}
-
-static void
-EndTx(void)
-{
-	SPI_finish();
-	PopActiveSnapshot();
-	CommitTransactionCommand();
-	pgstat_report_activity(STATE_IDLE, NULL);
-}
-
-/* One UPDATE of this job's row as the extension owner, in its own transaction. */
-static void
-UpdateJob(int64 job_id, const char *set_clause, int nargs, Oid *types,
-		  Datum *values, const char *nulls)
-{
-	LpCatalogContext cc;
-	char	   *sql = psprintf("UPDATE linkpred.job_catalog SET %s, updated_at = clock_timestamp()"
-							   " WHERE id = $1", set_clause);
-
-	BeginTx(NULL);
-	LpCatalogEnter(&cc);
-	LpSpiExec(sql, nargs, types, values, nulls, false);
-	LpCatalogLeave(&cc);
-	EndTx();
-	pfree(sql);
-}
-
-static void
-SetPhase(JobRun *run, const char *state, const char *phase)
-{
-	Oid			types[3] = {INT8OID, TEXTOID, TEXTOID};
-	Datum		values[3];
-
-	values[0] = Int64GetDatum(run->spec->job_id);
-	values[1] = CStringGetTextDatum(state);
-	values[2] = CStringGetTextDatum(phase);
-	UpdateJob(run->spec->job_id,
-			  strcmp(state, "running") == 0 ?
-			  "state = $2, phase = $3, started_at = coalesce(started_at, clock_timestamp())" :
-			  "state = $2, phase = $3",
-			  3, types, values, NULL);
-}
-
-static void
-InsertJobRow(JobRun *run)
-{
-	LpJobSpec  *spec = run->spec;
-	LpCatalogContext cc;
-	Oid			types[11] = {INT8OID, TEXTOID, OIDOID, OIDOID, TEXTOID, TEXTOID,
-	TEXTOID, TEXTOID, TIMESTAMPTZOID, INT4OID, TIMESTAMPTZOID};
-	Datum		values[11];
-	char		nulls[11];
-
-	memset(nulls, ' ', sizeof(nulls));
-	values[0] = Int64GetDatum(spec->job_id);
-	values[1] = CStringGetTextDatum(spec->model);
-	values[2] = ObjectIdGetDatum(spec->roleid);
-	values[3] = ObjectIdGetDatum(spec->relid);
-	values[4] = CStringGetTextDatum(spec->src_column);
-	values[5] = CStringGetTextDatum(spec->dst_column);
-	values[6] = CStringGetTextDatum(spec->weight_column);
-	if (spec->weight_column[0] == '\0')
-		nulls[6] = 'n';
-	values[7] = CStringGetTextDatum(spec->options);
-	values[8] = TimestampTzGetDatum(spec->submitted_at);
-	values[9] = Int32GetDatum(MyProcPid);
-	values[10] = TimestampTzGetDatum(MyStartTimestamp);
-
-	BeginTx(NULL);
-	LpCatalogEnter(&cc);
-	LpSpiExec("INSERT INTO linkpred.job_catalog (id, model, owner, state, source,"
-			  " src_column, dst_column, weight_column, options, submitted_at, pid,"
-			  " backend_start, phase, epochs, updated_at)"
-			  " VALUES ($1, $2, $3::regrole, 'queued', $4::regclass, $5, $6, $7,"
-			  " $8::jsonb, $9, $10, $11, 'waiting for other jobs of this model', NULL,"
-			  " clock_timestamp())",
-			  11, types, values, nulls, false);
-	LpCatalogLeave(&cc);
-	EndTx();
-}
-
-/* Progress: interrupts every chunk, a job-row update at most once a second. */
-static bool
-Progress(void *arg, int epoch, double frac, double loss, bool epoch_end)
-{
-	JobRun	   *run = (JobRun *) arg;
-	TimestampTz now = GetCurrentTimestamp();
-
-	CHECK_FOR_INTERRUPTS();
-	if (epoch_end || TimestampDifferenceExceeds(run->last_report, now, 1000))
-	{
-		Oid			types[3] = {INT8OID, INT4OID, FLOAT8OID};
-		Datum		values[3];
-		char		activity[128];
-
-		values[0] = Int64GetDatum(run->spec->job_id);
-		values[1] = Int32GetDatum(epoch_end ? epoch : epoch - 1);
-		values[2] = Float8GetDatum(loss);
-		UpdateJob(run->spec->job_id, "epoch = $2, loss = $3", 3, types, values, NULL);
-		snprintf(activity, sizeof(activity), "linkpred job " INT64_FORMAT ": epoch %d/%d (%.0f%%)",
-				 run->spec->job_id, epoch, run->epochs, frac * 100);
-		pgstat_report_activity(STATE_RUNNING, activity);
-		run->last_report = now;
-	}
-	return true;
-}
-
-/*
- * This process's peak resident memory in MB (VmHWM), the figure the
- * benchmarks report; -1 where /proc is not there.
- */
-static double
-PeakRssMb(void)
-{
-	FILE	   *f = fopen("/proc/self/status", "r");
-	char		line[256];
-	double		kb = -1024;
-
-	if (f == NULL)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (strncmp(line, "VmHWM:", 6) == 0)
-			kb = strtod(line + 6, NULL);
-	fclose(f);
-	return kb / 1024.0;
-}
-
-static void
-EvalProgress(void *arg, int64 done, int64 total)
-{
-	CHECK_FOR_INTERRUPTS();
-}
-
-/*
- * An evaluation job's end: measure the model on the held-out edges, ranking
- * every item each test user did not have in the training part, and record
- * the result in the job row.  No version is stored.
- */
-static void
-FinishEvaluation(JobRun *run, const LpGraph *g, const LpSplit *split, const LpEmbeddings *emb,
-				 const LpTrainConfig *cfg, const LpHead *head)
-{
-	static const char *const modes[] = {"none", "random", "per_user", "time"};
-	LpJobSpec  *spec = run->spec;
-	LpEvalTrainView view;
-	LpEvalEmbedding ee;
-	LpEvalScorer sc;
-	LpEvalPairs pairs;
-	LpEvalScratch s;
-	LpEvalResult r;
-	int			bs = LpEvalBlockSize(g->n_dst);
-	int			kmax = 1;
-	char	   *json;
-	MemoryContext old;
-	Oid			types[2] = {INT8OID, TEXTOID};
-	Datum		values[2];
-
-	SetPhase(run, "running", "evaluating");
-	old = MemoryContextSwitchTo(run->cxt);
-	view.n_users = g->n_src;
-	view.n_items = g->n_dst;
-	view.homogeneous = g->homogeneous;
-	view.seen_start = g->offsets;
-	view.seen_len = g->src_degree;
-	view.seen = g->targets;
-	view.ideg = g->dst_degree;
-
-	LpEmbeddingsEval(emb, cfg, g->n_src, g->n_dst, bs, &ee);
-	LpEvalEmbeddingScorer(&ee, bs, &sc);
-	if (head || cfg->item_term)
-	{
-		LpHeurGraph *hg = palloc(sizeof(LpHeurGraph));
-
-		LpBuildHeurGraph(g, hg);
-		LpEvalWithDecoder(&sc, cfg, head, hg, LpHeadScratchAlloc(Max(g->n_src, g->n_dst)));
-	}
-
-	/*
-	 * A node the split left without a training edge has an untrained
-	 * vector: score it as a node with no history (-1), as test mode does.
-	 */
-	{
-		int32	   *tu = palloc(sizeof(int32) * Max(split->n_test, 1));
-		int32	   *tv = palloc(sizeof(int32) * Max(split->n_test, 1));
-		bool	   *counted = palloc0(sizeof(bool) * Max(g->n_src, 1));
-		int64		unknown_users = 0;
-
-		for (int64 i = 0; i < split->n_test; i++)
-		{
-			int32		u = split->test_u[i],
-						v = split->test_v[i];
-			bool		u_cold = g->src_degree[u] == 0;
-			bool		v_cold = g->tied ? g->src_degree[v] == 0 : g->dst_degree[v] == 0;
-
-			tu[i] = u_cold ? -1 : u;
-			tv[i] = v_cold ? -1 : v;
-			if (u_cold && !counted[u])
-			{
-				counted[u] = true;
-				unknown_users++;
-			}
-		}
-		pairs.n = split->n_test;
-		pairs.u = tu;
-		pairs.v = tv;
-		pairs.label = NULL;
-		pairs.unknown_users = unknown_users;
-	}
-
-	for (int i = 0; i < spec->nk; i++)
-		kmax = Max(kmax, spec->ks[i]);
-	s.order = MemoryContextAllocHuge(run->cxt, sizeof(int64) * pairs.n);
-	s.uoff = MemoryContextAllocHuge(run->cxt, sizeof(int64) * ((Size) g->n_src + 2));
-	s.scores = MemoryContextAllocHuge(run->cxt, sizeof(float) * (Size) bs * g->n_dst);
-	s.top = palloc(sizeof(int32) * kmax);
-	s.pos = NULL;
-	s.neg = NULL;
-	s.users = palloc(sizeof(int32) * bs);
-
-	LpEvaluate(&view, &sc, &pairs, spec->nk, spec->ks, (uint64) spec->eval_seed, &s,
-			   EvalProgress, NULL, &r);
-
-	json = LpEvalResultJson(&r, psprintf("holdout:%s", modes[spec->holdout]), "model",
-							psprintf(", \"holdout\": \"%s\", \"fraction\": %g, \"leave_out\": %d,"
-									 " \"train_edges\": " INT64_FORMAT ", \"test_edges\": " INT64_FORMAT
-									 "%s%s%s, \"train_seconds\": %.3f, \"peak_rss_mb\": %.1f",
-									 modes[spec->holdout], spec->fraction, spec->leave_out,
-									 g->n_edges, split->n_test,
-									 spec->holdout == LP_HOLDOUT_TIME ? ", \"cut\": \"" : "",
-									 spec->holdout == LP_HOLDOUT_TIME ? timestamptz_to_str(split->cut) : "",
-									 spec->holdout == LP_HOLDOUT_TIME ? "\"" : "",
-									 (double) (GetCurrentTimestamp() - run->train_start) / 1e6,
-									 PeakRssMb()));
-	MemoryContextSwitchTo(old);
-
-	values[0] = Int64GetDatum(spec->job_id);
-	values[1] = CStringGetTextDatum(json);
-	UpdateJob(spec->job_id, "state = 'done', result = $2::jsonb, phase = NULL, epoch = epochs,"
-			  " finished_at = clock_timestamp()", 2, types, values, NULL);
-}
-
-/*
- * Warm start: copy the active version's embedding of every node that is
- * still in the graph (matched by key), when that version is compatible
- * (same dimension, graph kind and key types).  Returns how many nodes were
- * copied; 0 means a cold start.
- */
-static int32
-WarmStart(JobRun *run, const LpLoadedGraph *lg, LpEmbeddings *emb)
-{
-	LpCatalogContext cc;
-	Oid			t[6] = {TEXTOID, INT4OID, BOOLOID, BOOLOID, OIDOID, OIDOID};
-	Datum		v[6];
-	Portal		portal;
-	int32		copied = 0;
-	int32		version;
-	bool		isnull;
-
-	v[0] = CStringGetTextDatum(run->spec->model);
-	v[1] = Int32GetDatum(run->opts.dim);
-	v[2] = BoolGetDatum(run->opts.bipartite);
-	v[3] = BoolGetDatum(run->opts.directed);
-	v[4] = ObjectIdGetDatum(lg->src_type);
-	v[5] = ObjectIdGetDatum(lg->dst_type);
-	BeginTx("linkpred: warm start");
-	LpCatalogEnter(&cc);
-	LpSpiExec("SELECT m.active_version FROM linkpred.model_catalog m"
-			  " JOIN linkpred.version_catalog v ON v.model = m.name AND v.version = m.active_version"
-			  " WHERE m.name = $1 AND v.dim = $2"
-			  " AND coalesce((v.options->>'bipartite')::bool, true) = $3"
-			  " AND coalesce((v.options->>'directed')::bool, false) = $4"
-			  " AND m.user_type = $5::regtype AND m.item_type = $6::regtype",
-			  6, t, v, NULL, true);
-	if (SPI_processed == 0)
-	{
-		LpCatalogLeave(&cc);
-		EndTx();
-		return 0;
-	}
-	version = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-	v[1] = Int32GetDatum(version);
-	portal = SPI_cursor_open_with_args(NULL,
-									   "SELECT side, key, bias, vec FROM linkpred.embedding_store"
-									   " WHERE model = $1 AND version = $2",
-									   2, t, v, NULL, true, 0);
-	for (;;)
-	{
-		SPI_cursor_fetch(portal, true, 10000);
-		if (SPI_processed == 0)
-			break;
-		for (uint64 r = 0; r < SPI_processed; r++)
-		{
-			HeapTuple	tup = SPI_tuptable->vals[r];
-			TupleDesc	desc = SPI_tuptable->tupdesc;
-			char		side = DatumGetChar(SPI_getbinval(tup, desc, 1, &isnull));
-			char	   *key = TextDatumGetCString(SPI_getbinval(tup, desc, 2, &isnull));
-			float		bias = DatumGetFloat4(SPI_getbinval(tup, desc, 3, &isnull));
-			ArrayType  *vec = DatumGetArrayTypeP(SPI_getbinval(tup, desc, 4, &isnull));
-			bool		user_side = (side != 'i');
-			const LpKeyMap *keys = user_side ? lg->src_keys : lg->dst_keys;
-			int32		idx;
-
-			if (ARR_NDIM(vec) != 1 || ARR_DIMS(vec)[0] != emb->dim || ARR_HASNULL(vec))
-				continue;
-			if (keys->kind == LP_KEY_INT)
-				idx = LpKeyMapFind(keys, strtoll(key, NULL, 10), NULL, 0);
-			else
-				idx = LpKeyMapFind(keys, 0, key, strlen(key));
-			if (idx < 0)
-				continue;		/* a node gone from the graph */
-			memcpy((user_side ? emb->U : emb->V) + (int64) idx * emb->dim, ARR_DATA_PTR(vec),
-				   sizeof(float) * emb->dim);
-			(user_side ? emb->bu : emb->bv)[idx] = bias;
-			copied++;
-		}
-		SPI_freetuptable(SPI_tuptable);
-		CHECK_FOR_INTERRUPTS();
-	}
-	SPI_cursor_close(portal);
-	LpCatalogLeave(&cc);
-	EndTx();
-	run->warm_version = version;
-	return copied;
-}
-
-/*
- * Exact memory of the training phase, now that the graph is known: refuse
- * before the long part starts if it is over linkpred.max_memory.
- */
-static void
-CheckTrainingMemory(JobRun *run, const LpLoadedGraph *loaded, const LpGraph *g,
-					const LpTrainConfig *cfg, bool head, bool index)
-{
-	double		dim = run->opts.dim;
-	double		graph_b = 8.0 * (g->n_src + 1) + 4.0 * g->n_entries * (g->weights ? 2 : 1) +
-		4.0 * (g->n_src + g->n_dst);
-	double		emb_b = 4.0 * (dim + 1) * (g->n_src + (g->tied ? 0 : g->n_dst)) +
-		/* the bilinear decoder: R, its training state, the users' queries */
-		(run->opts.decoder == LP_DECODER_BILINEAR ? 16.0 * dim * dim + 4.0 * dim * g->n_src : 0);
-	double		scratch_b = 12.0 * g->n_entries + 12.0 * g->n_dst;
-	double		keys_b = 24.0 * (loaded->src_keys->n + (g->homogeneous ? 0 : loaded->dst_keys->n));
-	double		eval_b = run->spec->holdout != LP_HOLDOUT_NONE ?
-		4.0 * LpEvalBlockSize(g->n_dst) * g->n_dst + 16.0 * g->n_entries : 0;
-	/*
-	 * The index build (ann_build.c): list and sample arrays of about dim + 10
-	 * bytes per item and a 16 MB block of dot products, then the blob
-	 * (dim / 2 + 4 bytes per item) and its copy for the version row.
-	 */
-	double		index_b = index ? (dim + 18.0) * g->n_dst + 16.0 * (1 << 20) : 0;
-
-	/*
-	 * Fitting the structural head (headfit.c) holds, besides the final
-	 * model: a second set of embeddings, the split's training graph, the
-	 * heuristics' view of it (both directions), the head's scratch and up
-	 * to 200,000 feature rows.
-	 */
-	double		head_b = head ? emb_b + graph_b + 16.0 * (g->n_src + g->n_dst) +
-		8.0 * g->n_entries + 30.0 * Max(g->n_src, g->n_dst) +
-		4.0 * (LP_HEAD_NFEAT + 1) * 200000 : 0;
-	/* the encoder's own work space (model.h) */
-	const LpEncoderKind *kind = LpOptionsEncoder(&run->opts);
-	double		enc_b = kind->work_bytes ? kind->work_bytes(g, cfg) : 0;
-	/* the MLP decoder: its weights, its training work space, the item precompute */
-	double		mlp_b = run->opts.decoder == LP_DECODER_MLP ?
-		4.0 * (LpMlpWeightCount(cfg->dim, cfg->hidden) +
-			   LpMlpWorkFloats(g->n_src, g->n_dst, g->tied, cfg) +
-			   (double) g->n_dst * cfg->hidden) : 0;
-	double		total = graph_b + emb_b + scratch_b + keys_b + eval_b + index_b + head_b +
-		enc_b + mlp_b;
-
-	if (run->spec->max_memory_kb > 0 && total > (double) run->spec->max_memory_kb * 1024)
-		LpMemoryOverBudget("to train", total / (1 << 20), run->spec->max_memory_kb,
-						   psprintf("Graph %.1f MB, embeddings %.1f MB (%d x %.0f dimensions), sampling %.1f MB, ids %.1f MB%s%s%s%s%s.",
-									graph_b / (1 << 20), emb_b / (1 << 20),
-									g->n_src + (g->tied ? 0 : g->n_dst), dim,
-									scratch_b / (1 << 20), keys_b / (1 << 20),
-									eval_b > 0 ? psprintf(", evaluation %.0f MB", eval_b / (1 << 20)) : "",
-									index_b > 0 ? psprintf(", top-k index %.1f MB", index_b / (1 << 20)) : "",
-									head_b > 0 ? psprintf(", structural head fit %.1f MB", head_b / (1 << 20)) : "",
-									enc_b > 0 ? psprintf(", %s %.1f MB", kind->work_label, enc_b / (1 << 20)) : "",
-									mlp_b > 0 ? psprintf(", MLP decoder %.1f MB", mlp_b / (1 << 20)) : ""));
-}
-
-/*
- * Whether this job builds the approximate top-k index: a training (a
- * holdout stores nothing) of a model with at least the submitter's
- * linkpred.ann_min_items items, no structural head and no item-item term
- * (the spectral encoder).  Both re-score every candidate with graph
- * features (paths, degrees) that an inner-product index cannot rank by, so
- * such a model's top-k stays exact; so does the MLP decoder's, whose
- * score is no inner product at all.
- */
-static bool
-WantsIndex(const JobRun *run, const LpGraph *g, bool has_head)
-{
-	return run->spec->holdout == LP_HOLDOUT_NONE && run->spec->ann_min_items > 0 &&
-		g->n_dst >= run->spec->ann_min_items && !has_head &&
-		LpOptionsEncoder(&run->opts)->ann_index && run->opts.decoder != LP_DECODER_MLP;
-}
-
-/*
- * The index build asks this between its matrix products (ann.h): a cancel
- * or terminate stops it within a block instead of after the whole build
- * (minutes for tens of millions of items).  It only reads the flags the
- * signal handlers set; the error is raised once the build has returned.
- */
-static bool
-IndexBuildKeepGoing(void *arg)
-{
-	if (QueryCancelPending || ProcDiePending)
-	{
-		*(bool *) arg = true;
-		return false;
-	}
-	return true;
-}
-
-/*
- * Build the index over the final item embeddings into req (blob malloc'd:
- * the caller frees it after storing).  The k-means is sgemm, so OpenBLAS
- * gets every core for it, and is set back to one thread before anything
- * else runs in this process.  A blob a bytea cannot hold, or a build out of
- * memory, is not a failed job: the version is stored without an index
- * (top-k stays exact), with the reason in its metrics ("ann_skipped") and
- * in the server log (LOG: a worker's NOTICE reaches no client, and the
- * default log_min_messages drops it).
- */
-static void
-BuildIndex(JobRun *run, const LpGraph *g, const LpEmbeddings *emb, LpStoreRequest *req)
-{
-	TimestampTz start = GetCurrentTimestamp();
-	LpAnnParams params = LpAnnDefaultParams();
-	bool		stopped = false;
-	LpAnnBlob  *blob;
-	Size		size;
-
-	SetPhase(run, "running", "building the top-k index");
-	pgstat_report_activity(STATE_RUNNING,
-						   psprintf("linkpred job " INT64_FORMAT ": building the top-k index of %d items",
-									run->spec->job_id, g->n_dst));
-	params.keep_going = IndexBuildKeepGoing;
-	params.keep_going_arg = &stopped;
-	LpSetBlasThreads(LpBlasCores());
-	blob = LpAnnBuild(emb->V, emb->bv, g->n_dst, emb->dim, &params, (uint64) run->opts.seed, &size);
-	LpSetBlasThreads(1);
-	CHECK_FOR_INTERRUPTS();
-	if (stopped)				/* the pending cancel was not raised above: still a cancel */
-		ereport(ERROR,
-				(errcode(ERRCODE_QUERY_CANCELED),
-				 errmsg("canceling statement due to user request")));
-
-	if (blob == NULL)
-		req->ann_skipped = "out of memory while building the index";
-	else if (size > MaxAllocSize - VARHDRSZ)
-	{
-		req->ann_skipped = psprintf("the index would take %zu MB, over the 1 GB a bytea holds",
-									size >> 20);
-		free(blob);
-		blob = NULL;
-	}
-	if (blob == NULL)
-	{
-		ereport(LOG,
-				(errmsg("linkpred job " INT64_FORMAT ": model \"%s\" is stored without a top-k index: %s",
-						run->spec->job_id, run->spec->model, req->ann_skipped),
-				 errdetail("linkpred_topk serves this version with exact top-k."),
-				 errhint("Train with a smaller \"dim\", or raise linkpred.ann_min_items above %d items to skip the index.",
-						 g->n_dst)));
-		return;
-	}
-	req->ann = blob;
-	req->ann_size = size;
-	req->ann_lists = LpAnnListCount(blob);
-	req->ann_probes = LpAnnDefaultEffort(blob);
-	req->ann_build_seconds = (double) (GetCurrentTimestamp() - start) / 1e6;
-}
-
-static void
-RunJob(JobRun *run)
-{
-	LpJobSpec  *spec = run->spec;
-	LpEdgeSource source;
-	LpLoadedGraph loaded;
-	LpGraph    *g;
-	LpSplit		split;
-	LpEmbeddings emb;
-	LpSamplerState sampler;
-	LpTrainConfig cfg;
-	LpTrainResult result;
-	LpStoreRequest req;
-	LpHead		head;
-	bool		has_head = false;
-	bool		plan_head;
-	double		final_loss;
-	int64	   *order;
-	int32	   *entry_src;
-	MemoryContext old;
-
-	/* one writer per model: later jobs wait here, state 'queued' */
-	{
-		Oid			types[1] = {TEXTOID};
-		Datum		values[1];
-		char	   *sql = psprintf("SELECT pg_catalog.pg_advisory_lock(%d, pg_catalog.hashtext($1))",
-								   LP_LOCK_CLASS);
-
-		values[0] = CStringGetTextDatum(spec->model);
-		BeginTx("linkpred: waiting for other jobs of this model");
-		LpSpiExec(sql, 1, types, values, NULL, false);
-		EndTx();
-	}
-
-	SetPhase(run, "running", "loading edges");
-	source.relid = spec->relid;
-	source.src_column = spec->src_column;
-	source.dst_column = spec->dst_column;
-	source.weight_column = spec->weight_column[0] ? spec->weight_column : NULL;
-	source.homogeneous = !run->opts.bipartite;
-	source.directed = run->opts.directed;
-	source.time_column = spec->time_column[0] ? spec->time_column : NULL;
-	source.event_column = run->opts.event_column[0] ? run->opts.event_column : NULL;
-	source.events = &run->opts.event_weights;
-	source.budget = (Size) spec->max_memory_kb * 1024;
-
-	BeginTx("linkpred: loading edges");
-	old = MemoryContextSwitchTo(run->cxt);
-	LpLoadGraph(&source, &loaded);
-	if (OidIsValid(spec->user_edges_relid))
-	{
-		LpUserEdges *ue = &run->opts.user_edges;
-
-		LpLoadUserLinks(spec->user_edges_relid, ue->src, ue->dst, &loaded);
-		/* stored options name the relation read, whatever the search_path later */
-		strlcpy(ue->relation, LpQualifiedRelName(spec->user_edges_relid), sizeof(ue->relation));
-	}
-	MemoryContextSwitchTo(old);
-	EndTx();
-	g = &loaded.graph;
-
-	/* an evaluation job trains on what the holdout leaves */
-	if (spec->holdout != LP_HOLDOUT_NONE)
-	{
-		old = MemoryContextSwitchTo(run->cxt);
-		LpSplitGraph(g, spec->holdout, spec->fraction, spec->leave_out, spec->has_cut,
-					 spec->cut, (uint64) spec->eval_seed, &split);
-		MemoryContextSwitchTo(old);
-		if (split.n_test == 0 || split.train.n_entries == 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-					 errmsg("the holdout left " INT64_FORMAT " test edges and " INT64_FORMAT " training entries",
-							split.n_test, split.train.n_entries),
-					 errhint("Choose a fraction (or cut) that leaves edges on both sides.")));
-		g = &split.train;
-	}
-
-	{
-		Oid			types[3] = {INT8OID, TEXTOID, INT4OID};
-		Datum		values[3];
-		char	   *stats = psprintf("{\"rows\": " INT64_FORMAT ", \"null_ids\": " INT64_FORMAT
-									 ", \"self_loops\": " INT64_FORMAT ", \"duplicates\": " INT64_FORMAT
-									 ", \"bad_weights\": " INT64_FORMAT ", \"unknown_events\": " INT64_FORMAT
-									 ", \"edges\": " INT64_FORMAT ", \"users\": %d, \"items\": %d"
-									 ", \"link_rows\": " INT64_FORMAT ", \"links\": " INT64_FORMAT
-									 ", \"links_skipped\": " INT64_FORMAT "}",
-									 loaded.stats.rows, loaded.stats.null_ids,
-									 loaded.stats.self_loops, loaded.stats.duplicates,
-									 loaded.stats.bad_weights, loaded.stats.unknown_events,
-									 loaded.graph.n_edges, loaded.graph.n_src, loaded.graph.n_dst,
-									 loaded.stats.link_rows, loaded.graph.n_links,
-									 loaded.stats.link_skipped);
-
-		values[0] = Int64GetDatum(spec->job_id);
-		values[1] = CStringGetTextDatum(stats);
-		LpOptionsToTrainConfig(&run->opts, &cfg);
-		run->epochs = LpFitEpochs(&cfg);
-		values[2] = Int32GetDatum(run->epochs);
-		UpdateJob(spec->job_id, "stats = $2::jsonb, epochs = $3, epoch = 0, phase = 'training'",
-				  3, types, values, NULL);
-	}
-
-	/* the spectral default dimension, on a graph smaller than it: all of it
-	 * (the stored options show the dimension used) */
-	if (run->opts.dim_auto)
-		run->opts.dim = Min(run->opts.dim, Min(g->n_src, g->n_dst));
-
-	plan_head = LpOptionsStructural(&run->opts, g->n_edges);
-	cfg.dim = run->opts.dim;	/* after dim_auto */
-	CheckTrainingMemory(run, &loaded, g, &cfg, plan_head, WantsIndex(run, g, plan_head));
-
-	/* model arrays live in the job context, outside any transaction */
-	old = MemoryContextSwitchTo(run->cxt);
-	LpEmbeddingsAlloc(g, &cfg, &emb);
-	MemoryContextSwitchTo(old);
-
-	/* retraining continues from the serving version (never for a holdout:
-	 * that version has seen the test edges; only for the matrix
-	 * factorisation with the dot decoder: the spectral encoder has no
-	 * iterations to save, LightGCN stores propagated vectors, not the base
-	 * vectors it trains, and a bilinear model's vectors mean nothing
-	 * without the R they were trained with, which starts afresh) */
-	if (run->opts.warm_start && spec->holdout == LP_HOLDOUT_NONE &&
-		LpOptionsEncoder(&run->opts)->warm_start && run->opts.decoder == LP_DECODER_DOT)
-	{
-		run->warm_nodes = WarmStart(run, &loaded, &emb);
-		if (run->warm_nodes > 0)
-		{
-			Oid			types[2] = {INT8OID, INT4OID};
-			Datum		values[2];
-
-			run->epochs = Min(run->opts.warm_epochs, run->opts.epochs);
-			values[0] = Int64GetDatum(spec->job_id);
-			values[1] = Int32GetDatum(run->epochs);
-			UpdateJob(spec->job_id, "epochs = $2", 2, types, values, NULL);
-		}
-	}
-	old = MemoryContextSwitchTo(run->cxt);
-
-	if (run->opts.sampler == LP_SAMPLER_DEGREE)
-	{
-		double	   *w = MemoryContextAllocHuge(run->cxt, sizeof(double) * g->n_dst);
-
-		for (int32 i = 0; i < g->n_dst; i++)
-			w[i] = pow((double) g->dst_degree[i], run->opts.degree_alpha);
-		LpSamplerInitAlias(&sampler, g->n_dst, w,
-						   MemoryContextAllocHuge(run->cxt, sizeof(float) * g->n_dst),
-						   MemoryContextAllocHuge(run->cxt, sizeof(int32) * g->n_dst),
-						   MemoryContextAllocHuge(run->cxt, sizeof(int32) * g->n_dst));
-	}
-	else
-		LpSamplerInitUniform(&sampler, g->n_dst);
-
-	order = MemoryContextAllocHuge(run->cxt, sizeof(int64) * g->n_entries);
-	entry_src = MemoryContextAllocHuge(run->cxt, sizeof(int32) * g->n_entries);
-	MemoryContextSwitchTo(old);
-
-	cfg.epochs = run->epochs;	/* cfg is from the options, above; a warm start runs fewer */
-	cfg.mean_degree = (float) g->n_entries / Max(g->n_src, 1);
-
-	run->train_start = GetCurrentTimestamp();
-	run->last_report = run->train_start;
-	if (plan_head)
-	{
-		MemoryContext fit = AllocSetContextCreate(run->cxt, "linkpred head fit",
-												  ALLOCSET_DEFAULT_SIZES);
-
-		SetPhase(run, "running", "fitting the structural decoder");
-		old = MemoryContextSwitchTo(fit);
-		result = LpFitHead(g, &cfg, &sampler, order, entry_src, Progress, run, &head);
-		MemoryContextSwitchTo(old);
-		MemoryContextDelete(fit);
-		has_head = (result == LP_TRAIN_OK);
-		SetPhase(run, "running", "training");
-	}
-	else
-		result = LP_TRAIN_OK;
-	if (result == LP_TRAIN_OK)
-		result = LpFitEmbeddings(g, &cfg, &sampler, &emb, order, entry_src, Progress, run,
-								 &final_loss);
-	CHECK_FOR_INTERRUPTS();
-	if (result == LP_TRAIN_DIVERGED)
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("training diverged: the loss became infinite or NaN"),
-				 errdetail("Learning rate %g, %d dimensions.", run->opts.lr, run->opts.dim),
-				 errhint("Lower \"lr\" in the options, or raise \"reg\".")));
-
-	if (spec->holdout != LP_HOLDOUT_NONE)
-	{
-		FinishEvaluation(run, g, &split, &emb, &cfg, has_head ? &head : NULL);
-		return;
-	}
-
-	memset(&req, 0, sizeof(req));
-	/* train_seconds is the training loop's: taken before the index build */
-	req.train_seconds = (double) (GetCurrentTimestamp() - run->train_start) / 1e6;
-	if (WantsIndex(run, g, has_head))
-		BuildIndex(run, g, &emb, &req);
-
-	SetPhase(run, "running", "storing embeddings");
-	req.job_id = spec->job_id;
-	req.model = spec->model;
-	req.owner = spec->roleid;
-	req.relid = spec->relid;
-	req.src_column = spec->src_column;
-	req.dst_column = spec->dst_column;
-	req.weight_column = source.weight_column;
-	req.opts = &run->opts;
-	req.loaded = &loaded;
-	req.emb = &emb;
-	req.final_loss = final_loss;
-	req.peak_rss_mb = PeakRssMb();
-	req.epochs_run = run->epochs;
-	req.warm_version = run->warm_version;
-	req.warm_nodes = run->warm_nodes;
-	req.head = has_head ? &head : NULL;
-
-	BeginTx("linkpred: storing embeddings");
-	{
-		int32		version = LpStoreVersion(&req);
-		LpCatalogContext cc;
-		Oid			t[3] = {TEXTOID, INT4OID, FLOAT8OID};
-		Datum		v[3];
-
-		/* the high-water mark now includes the storing phase */
-		v[0] = CStringGetTextDatum(spec->model);
-		v[1] = Int32GetDatum(version);
-		v[2] = Float8GetDatum(round(PeakRssMb() * 10) / 10);
-		LpCatalogEnter(&cc);
-		LpSpiExec("UPDATE linkpred.version_catalog SET metrics = metrics ||"
-				  " jsonb_build_object('peak_rss_mb', $3) WHERE model = $1 AND version = $2",
-				  3, t, v, NULL, false);
-		LpCatalogLeave(&cc);
-	}
-	EndTx();
-	free((void *) req.ann);
-}
-
-static void
 RecordFailure(int64 job_id, ErrorData *edata)
 {
 	const char *state;
-	Oid			types[6] = {INT8OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID};
-	Datum		values[6];
-	char		nulls[6] = {' ', ' ', ' ', ' ', 'n', 'n'};
 	const char *message = edata->message ? edata->message : "unknown error";
 
 	if (got_sigterm)
@@ -845,24 +77,11 @@ RecordFailure(int64 job_id, ErrorData *edata)
 	else
 		state = "failed";
 
-	values[0] = Int64GetDatum(job_id);
-	values[1] = CStringGetTextDatum(state);
-	values[2] = CStringGetTextDatum(message);
-	values[3] = CStringGetTextDatum(unpack_sql_state(got_sigterm ? ERRCODE_ADMIN_SHUTDOWN
-													 : edata->sqlerrcode));
-	if (edata->detail && !got_sigterm)
-	{
-		values[4] = CStringGetTextDatum(edata->detail);
-		nulls[4] = ' ';
-	}
-	if (edata->hint && !got_sigterm)
-	{
-		values[5] = CStringGetTextDatum(edata->hint);
-		nulls[5] = ' ';
-	}
-	UpdateJob(job_id, "state = $2, error = $3, error_sqlstate = $4, error_detail = $5,"
-			  " error_hint = $6, phase = NULL, finished_at = clock_timestamp()",
-			  6, types, values, nulls);
+	/* a terminated worker's error is the shutdown, not what it interrupted */
+	LpJobMarkFailed(job_id, state, message,
+					unpack_sql_state(got_sigterm ? ERRCODE_ADMIN_SHUTDOWN : edata->sqlerrcode),
+					got_sigterm ? NULL : edata->detail,
+					got_sigterm ? NULL : edata->hint);
 }
 
 void
@@ -870,7 +89,7 @@ LinkpredWorkerMain(Datum main_arg)
 {
 	dsm_segment *seg;
 	LpJobSpec  *shared;
-	JobRun		run;
+	LpJobRun	run;
 	Size		size;
 
 	pqsignal(SIGTERM, WorkerSigterm);
@@ -905,7 +124,7 @@ LinkpredWorkerMain(Datum main_arg)
 		if (run.opts.seed < 0)
 			run.opts.seed = (int64) ((uint64) GetCurrentTimestamp() ^ ((uint64) MyProcPid << 32)) &
 				INT64CONST(0x1fffffffffffff);
-		InsertJobRow(&run);
+		LpJobInsert(run.spec);
 	}
 	PG_CATCH();
 	{
@@ -928,7 +147,7 @@ LinkpredWorkerMain(Datum main_arg)
 
 	PG_TRY();
 	{
-		RunJob(&run);
+		LpRunPipeline(&run);
 	}
 	PG_CATCH();
 	{

@@ -1,0 +1,641 @@
+/*
+ * pipeline.c: the training pipeline of one job, run by its worker
+ * (worker.c, which owns the life cycle around it) as the submitter's role.
+ *
+ * Phases, each shown in the job row (jobrows.c) as it starts:
+ *
+ *   1. a session advisory lock on the model name, so two jobs for one
+ *      model run one after the other, never as two writers (the job stays
+ *      'queued' until it is granted);
+ *   2. load: the edges in one transaction, through a cursor (loader.c),
+ *      and for an evaluation job the holdout split;
+ *   3. fit: the memory budget checked against the graph now known, a warm
+ *      start from the serving version where it is compatible, the
+ *      structural head (headfit.c) and the embeddings (train.c), with no
+ *      transaction or snapshot held, committing progress to the job row in
+ *      short transactions;
+ *   4. an evaluation job ends here: the model is measured on the held-out
+ *      edges and the result goes into the job row; no version is stored;
+ *   5. for a large catalog, the approximate top-k index of the items
+ *      (ann.h), still outside any transaction;
+ *   6. store: the new version, its activation and the job's 'done', all in
+ *      one transaction (store.c): readers switch from the old version to
+ *      the new one at that commit, and a failure before it leaves the old
+ *      one serving.
+ *
+ * Any error goes up to the worker, which records it as the job's outcome.
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "catalog/pg_type.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+
+#include "ann.h"
+#include "eval.h"
+#include "graph.h"
+#include "fit.h"
+#include "headfit.h"
+#include "jobs.h"
+#include "linkpred.h"
+#include "mlp.h"
+#include "model.h"
+#include "options.h"
+#include "pipeline.h"
+#include "scoring.h"
+#include "store.h"
+#include "train.h"
+
+/* advisory lock class for "one writer per model" */
+#define LP_LOCK_CLASS 0x6c70
+
+/* Progress: interrupts every chunk, a job-row update at most once a second. */
+static bool
+Progress(void *arg, int epoch, double frac, double loss, bool epoch_end)
+{
+	LpJobRun   *run = (LpJobRun *) arg;
+	TimestampTz now = GetCurrentTimestamp();
+
+	CHECK_FOR_INTERRUPTS();
+	if (epoch_end || TimestampDifferenceExceeds(run->last_report, now, 1000))
+	{
+		char		activity[128];
+
+		LpJobSetProgress(run->spec->job_id, epoch_end ? epoch : epoch - 1, loss);
+		snprintf(activity, sizeof(activity), "linkpred job " INT64_FORMAT ": epoch %d/%d (%.0f%%)",
+				 run->spec->job_id, epoch, run->epochs, frac * 100);
+		pgstat_report_activity(STATE_RUNNING, activity);
+		run->last_report = now;
+	}
+	return true;
+}
+
+/*
+ * This process's peak resident memory in MB (VmHWM), the figure the
+ * benchmarks report; -1 where /proc is not there.
+ */
+static double
+PeakRssMb(void)
+{
+	FILE	   *f = fopen("/proc/self/status", "r");
+	char		line[256];
+	double		kb = -1024;
+
+	if (f == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (strncmp(line, "VmHWM:", 6) == 0)
+			kb = strtod(line + 6, NULL);
+	fclose(f);
+	return kb / 1024.0;
+}
+
+static void
+EvalProgress(void *arg, int64 done, int64 total)
+{
+	CHECK_FOR_INTERRUPTS();
+}
+
+/*
+ * An evaluation job's end: measure the model on the held-out edges, ranking
+ * every item each test user did not have in the training part, and record
+ * the result in the job row.  No version is stored.
+ */
+static void
+FinishEvaluation(LpJobRun *run, const LpGraph *g, const LpSplit *split, const LpEmbeddings *emb,
+				 const LpTrainConfig *cfg, const LpHead *head)
+{
+	static const char *const modes[] = {"none", "random", "per_user", "time"};
+	LpJobSpec  *spec = run->spec;
+	LpEvalTrainView view;
+	LpEvalEmbedding ee;
+	LpEvalScorer sc;
+	LpEvalPairs pairs;
+	LpEvalScratch s;
+	LpEvalResult r;
+	int			bs = LpEvalBlockSize(g->n_dst);
+	int			kmax = 1;
+	char	   *json;
+	MemoryContext old;
+
+	LpJobSetPhase(spec->job_id, "running", "evaluating");
+	old = MemoryContextSwitchTo(run->cxt);
+	view.n_users = g->n_src;
+	view.n_items = g->n_dst;
+	view.homogeneous = g->homogeneous;
+	view.seen_start = g->offsets;
+	view.seen_len = g->src_degree;
+	view.seen = g->targets;
+	view.ideg = g->dst_degree;
+
+	LpEmbeddingsEval(emb, cfg, g->n_src, g->n_dst, bs, &ee);
+	LpEvalEmbeddingScorer(&ee, bs, &sc);
+	if (head || cfg->item_term)
+	{
+		LpHeurGraph *hg = palloc(sizeof(LpHeurGraph));
+
+		LpBuildHeurGraph(g, hg);
+		LpEvalWithDecoder(&sc, cfg, head, hg, LpHeadScratchAlloc(Max(g->n_src, g->n_dst)));
+	}
+
+	/*
+	 * A node the split left without a training edge has an untrained
+	 * vector: score it as a node with no history (-1), as test mode does.
+	 */
+	{
+		int32	   *tu = palloc(sizeof(int32) * Max(split->n_test, 1));
+		int32	   *tv = palloc(sizeof(int32) * Max(split->n_test, 1));
+		bool	   *counted = palloc0(sizeof(bool) * Max(g->n_src, 1));
+		int64		unknown_users = 0;
+
+		for (int64 i = 0; i < split->n_test; i++)
+		{
+			int32		u = split->test_u[i],
+						v = split->test_v[i];
+			bool		u_cold = g->src_degree[u] == 0;
+			bool		v_cold = g->tied ? g->src_degree[v] == 0 : g->dst_degree[v] == 0;
+
+			tu[i] = u_cold ? -1 : u;
+			tv[i] = v_cold ? -1 : v;
+			if (u_cold && !counted[u])
+			{
+				counted[u] = true;
+				unknown_users++;
+			}
+		}
+		pairs.n = split->n_test;
+		pairs.u = tu;
+		pairs.v = tv;
+		pairs.label = NULL;
+		pairs.unknown_users = unknown_users;
+	}
+
+	for (int i = 0; i < spec->nk; i++)
+		kmax = Max(kmax, spec->ks[i]);
+	s.order = MemoryContextAllocHuge(run->cxt, sizeof(int64) * pairs.n);
+	s.uoff = MemoryContextAllocHuge(run->cxt, sizeof(int64) * ((Size) g->n_src + 2));
+	s.scores = MemoryContextAllocHuge(run->cxt, sizeof(float) * (Size) bs * g->n_dst);
+	s.top = palloc(sizeof(int32) * kmax);
+	s.pos = NULL;
+	s.neg = NULL;
+	s.users = palloc(sizeof(int32) * bs);
+
+	LpEvaluate(&view, &sc, &pairs, spec->nk, spec->ks, (uint64) spec->eval_seed, &s,
+			   EvalProgress, NULL, &r);
+
+	json = LpEvalResultJson(&r, psprintf("holdout:%s", modes[spec->holdout]), "model",
+							psprintf(", \"holdout\": \"%s\", \"fraction\": %g, \"leave_out\": %d,"
+									 " \"train_edges\": " INT64_FORMAT ", \"test_edges\": " INT64_FORMAT
+									 "%s%s%s, \"train_seconds\": %.3f, \"peak_rss_mb\": %.1f",
+									 modes[spec->holdout], spec->fraction, spec->leave_out,
+									 g->n_edges, split->n_test,
+									 spec->holdout == LP_HOLDOUT_TIME ? ", \"cut\": \"" : "",
+									 spec->holdout == LP_HOLDOUT_TIME ? timestamptz_to_str(split->cut) : "",
+									 spec->holdout == LP_HOLDOUT_TIME ? "\"" : "",
+									 (double) (GetCurrentTimestamp() - run->train_start) / 1e6,
+									 PeakRssMb()));
+	MemoryContextSwitchTo(old);
+
+	LpJobMarkEvaluated(spec->job_id, json);
+}
+
+/* WarmStart's target and count while the stored rows come in */
+typedef struct WarmCopy
+{
+	const LpLoadedGraph *lg;
+	LpEmbeddings *emb;
+	int32		copied;
+} WarmCopy;
+
+/* one stored row into the new embeddings, if its node is still in the graph */
+static void
+WarmStartRow(void *arg, const LpStoredRow *row)
+{
+	WarmCopy   *wc = (WarmCopy *) arg;
+	LpEmbeddings *emb = wc->emb;
+	bool		user_side = (row->side != 'i');
+	const LpKeyMap *keys = user_side ? wc->lg->src_keys : wc->lg->dst_keys;
+	int32		idx;
+
+	if (row->vec_len != emb->dim)
+		return;
+	if (keys->kind == LP_KEY_INT)
+		idx = LpKeyMapFind(keys, strtoll(row->key, NULL, 10), NULL, 0);
+	else
+		idx = LpKeyMapFind(keys, 0, row->key, strlen(row->key));
+	if (idx < 0)
+		return;					/* a node gone from the graph */
+	memcpy((user_side ? emb->U : emb->V) + (int64) idx * emb->dim, row->vec,
+		   sizeof(float) * emb->dim);
+	(user_side ? emb->bu : emb->bv)[idx] = row->bias;
+	wc->copied++;
+}
+
+/*
+ * Warm start: copy the active version's embedding of every node that is
+ * still in the graph (matched by key), when that version is compatible
+ * (same dimension, graph kind and key types).  Returns how many nodes were
+ * copied; 0 means a cold start.
+ */
+static int32
+WarmStart(LpJobRun *run, const LpLoadedGraph *lg, LpEmbeddings *emb)
+{
+	LpCatalogContext cc;
+	WarmCopy	wc;
+	int32		version;
+
+	/* both reads run as the extension owner: one catalog context around them */
+	LpBeginTx("linkpred: warm start");
+	LpCatalogEnter(&cc);
+	version = LpWarmStartVersion(run->spec->model, run->opts.dim, run->opts.bipartite,
+								 run->opts.directed, lg->src_type, lg->dst_type);
+	if (version == 0)
+	{
+		LpCatalogLeave(&cc);
+		LpEndTx();
+		return 0;
+	}
+	wc.lg = lg;
+	wc.emb = emb;
+	wc.copied = 0;
+	LpStoreReadEmbeddings(run->spec->model, version, false, WarmStartRow, &wc);
+	LpCatalogLeave(&cc);
+	LpEndTx();
+	run->warm_version = version;
+	return wc.copied;
+}
+
+/*
+ * Exact memory of the training phase, now that the graph is known: refuse
+ * before the long part starts if it is over linkpred.max_memory.
+ */
+static void
+CheckTrainingMemory(LpJobRun *run, const LpLoadedGraph *loaded, const LpGraph *g,
+					const LpTrainConfig *cfg, bool head, bool index)
+{
+	double		dim = run->opts.dim;
+	double		graph_b = 8.0 * (g->n_src + 1) + 4.0 * g->n_entries * (g->weights ? 2 : 1) +
+		4.0 * (g->n_src + g->n_dst);
+	double		emb_b = 4.0 * (dim + 1) * (g->n_src + (g->tied ? 0 : g->n_dst)) +
+		/* the bilinear decoder: R, its training state, the users' queries */
+		(run->opts.decoder == LP_DECODER_BILINEAR ? 16.0 * dim * dim + 4.0 * dim * g->n_src : 0);
+	double		scratch_b = 12.0 * g->n_entries + 12.0 * g->n_dst;
+	double		keys_b = 24.0 * (loaded->src_keys->n + (g->homogeneous ? 0 : loaded->dst_keys->n));
+	double		eval_b = run->spec->holdout != LP_HOLDOUT_NONE ?
+		4.0 * LpEvalBlockSize(g->n_dst) * g->n_dst + 16.0 * g->n_entries : 0;
+	/*
+	 * The index build (ann_build.c): list and sample arrays of about dim + 10
+	 * bytes per item and a 16 MB block of dot products, then the blob
+	 * (dim / 2 + 4 bytes per item) and its copy for the version row.
+	 */
+	double		index_b = index ? (dim + 18.0) * g->n_dst + 16.0 * (1 << 20) : 0;
+
+	/*
+	 * Fitting the structural head (headfit.c) holds, besides the final
+	 * model: a second set of embeddings, the split's training graph, the
+	 * heuristics' view of it (both directions), the head's scratch and up
+	 * to 200,000 feature rows.
+	 */
+	double		head_b = head ? emb_b + graph_b + 16.0 * (g->n_src + g->n_dst) +
+		8.0 * g->n_entries + 30.0 * Max(g->n_src, g->n_dst) +
+		4.0 * (LP_HEAD_NFEAT + 1) * 200000 : 0;
+	/* the encoder's own work space (model.h) */
+	const LpEncoderKind *kind = LpOptionsEncoder(&run->opts);
+	double		enc_b = kind->work_bytes ? kind->work_bytes(g, cfg) : 0;
+	/* the MLP decoder: its weights, its training work space, the item precompute */
+	double		mlp_b = run->opts.decoder == LP_DECODER_MLP ?
+		4.0 * (LpMlpWeightCount(cfg->dim, cfg->hidden) +
+			   LpMlpWorkFloats(g->n_src, g->n_dst, g->tied, cfg) +
+			   (double) g->n_dst * cfg->hidden) : 0;
+	double		total = graph_b + emb_b + scratch_b + keys_b + eval_b + index_b + head_b +
+		enc_b + mlp_b;
+
+	if (run->spec->max_memory_kb > 0 && total > (double) run->spec->max_memory_kb * 1024)
+		LpMemoryOverBudget("to train", total / (1 << 20), run->spec->max_memory_kb,
+						   psprintf("Graph %.1f MB, embeddings %.1f MB (%d x %.0f dimensions), sampling %.1f MB, ids %.1f MB%s%s%s%s%s.",
+									graph_b / (1 << 20), emb_b / (1 << 20),
+									g->n_src + (g->tied ? 0 : g->n_dst), dim,
+									scratch_b / (1 << 20), keys_b / (1 << 20),
+									eval_b > 0 ? psprintf(", evaluation %.0f MB", eval_b / (1 << 20)) : "",
+									index_b > 0 ? psprintf(", top-k index %.1f MB", index_b / (1 << 20)) : "",
+									head_b > 0 ? psprintf(", structural head fit %.1f MB", head_b / (1 << 20)) : "",
+									enc_b > 0 ? psprintf(", %s %.1f MB", kind->work_label, enc_b / (1 << 20)) : "",
+									mlp_b > 0 ? psprintf(", MLP decoder %.1f MB", mlp_b / (1 << 20)) : ""));
+}
+
+/*
+ * Whether this job builds the approximate top-k index: a training (a
+ * holdout stores nothing) of a model with at least the submitter's
+ * linkpred.ann_min_items items, no structural head and an encoder whose
+ * scores an inner product ranks (LpEncoderKind.ann_index: not the
+ * spectral encoder's item-item term).  Both re-score every candidate with graph
+ * features (paths, degrees) that an inner-product index cannot rank by, so
+ * such a model's top-k stays exact; so does the MLP decoder's, whose
+ * score is no inner product at all.
+ */
+static bool
+WantsIndex(const LpJobRun *run, const LpGraph *g, bool has_head)
+{
+	return run->spec->holdout == LP_HOLDOUT_NONE && run->spec->ann_min_items > 0 &&
+		g->n_dst >= run->spec->ann_min_items && !has_head &&
+		LpOptionsEncoder(&run->opts)->ann_index && run->opts.decoder != LP_DECODER_MLP;
+}
+
+/*
+ * The index build asks this between its matrix products (ann.h): a cancel
+ * or terminate stops it within a block instead of after the whole build
+ * (minutes for tens of millions of items).  It only reads the flags the
+ * signal handlers set; the error is raised once the build has returned.
+ */
+static bool
+IndexBuildKeepGoing(void *arg)
+{
+	if (QueryCancelPending || ProcDiePending)
+	{
+		*(bool *) arg = true;
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Build the index over the final item embeddings into req (blob malloc'd:
+ * the caller frees it after storing).  The k-means is sgemm, so OpenBLAS
+ * gets every core for it, and is set back to one thread before anything
+ * else runs in this process.  A blob a bytea cannot hold, or a build out of
+ * memory, is not a failed job: the version is stored without an index
+ * (top-k stays exact), with the reason in its metrics ("ann_skipped") and
+ * in the server log (LOG: a worker's NOTICE reaches no client, and the
+ * default log_min_messages drops it).
+ */
+static void
+BuildIndex(LpJobRun *run, const LpGraph *g, const LpEmbeddings *emb, LpStoreRequest *req)
+{
+	TimestampTz start = GetCurrentTimestamp();
+	LpAnnParams params = LpAnnDefaultParams();
+	bool		stopped = false;
+	LpAnnBlob  *blob;
+	Size		size;
+
+	LpJobSetPhase(run->spec->job_id, "running", "building the top-k index");
+	pgstat_report_activity(STATE_RUNNING,
+						   psprintf("linkpred job " INT64_FORMAT ": building the top-k index of %d items",
+									run->spec->job_id, g->n_dst));
+	params.keep_going = IndexBuildKeepGoing;
+	params.keep_going_arg = &stopped;
+	LpSetBlasThreads(LpBlasCores());
+	blob = LpAnnBuild(emb->V, emb->bv, g->n_dst, emb->dim, &params, (uint64) run->opts.seed, &size);
+	LpSetBlasThreads(1);
+	CHECK_FOR_INTERRUPTS();
+	if (stopped)				/* the pending cancel was not raised above: still a cancel */
+		ereport(ERROR,
+				(errcode(ERRCODE_QUERY_CANCELED),
+				 errmsg("canceling statement due to user request")));
+
+	if (blob == NULL)
+		req->ann_skipped = "out of memory while building the index";
+	else if (size > MaxAllocSize - VARHDRSZ)
+	{
+		req->ann_skipped = psprintf("the index would take %zu MB, over the 1 GB a bytea holds",
+									size >> 20);
+		free(blob);
+		blob = NULL;
+	}
+	if (blob == NULL)
+	{
+		ereport(LOG,
+				(errmsg("linkpred job " INT64_FORMAT ": model \"%s\" is stored without a top-k index: %s",
+						run->spec->job_id, run->spec->model, req->ann_skipped),
+				 errdetail("linkpred_topk serves this version with exact top-k."),
+				 errhint("Train with a smaller \"dim\", or raise linkpred.ann_min_items above %d items to skip the index.",
+						 g->n_dst)));
+		return;
+	}
+	req->ann = blob;
+	req->ann_size = size;
+	req->ann_lists = LpAnnListCount(blob);
+	req->ann_probes = LpAnnDefaultEffort(blob);
+	req->ann_build_seconds = (double) (GetCurrentTimestamp() - start) / 1e6;
+}
+
+void
+LpRunPipeline(LpJobRun *run)
+{
+	LpJobSpec  *spec = run->spec;
+	LpEdgeSource source;
+	LpLoadedGraph loaded;
+	LpGraph    *g;
+	LpSplit		split;
+	LpEmbeddings emb;
+	LpSamplerState sampler;
+	LpTrainConfig cfg;
+	LpTrainResult result;
+	LpStoreRequest req;
+	LpHead		head;
+	bool		has_head = false;
+	bool		plan_head;
+	double		final_loss;
+	int64	   *order;
+	int32	   *entry_src;
+	MemoryContext old;
+
+	/* one writer per model: later jobs wait here, state 'queued' */
+	{
+		Oid			types[1] = {TEXTOID};
+		Datum		values[1];
+		char	   *sql = psprintf("SELECT pg_catalog.pg_advisory_lock(%d, pg_catalog.hashtext($1))",
+								   LP_LOCK_CLASS);
+
+		values[0] = CStringGetTextDatum(spec->model);
+		LpBeginTx("linkpred: waiting for other jobs of this model");
+		LpSpiExec(sql, 1, types, values, NULL, false);
+		LpEndTx();
+	}
+
+	LpJobSetPhase(run->spec->job_id, "running", "loading edges");
+	source.relid = spec->relid;
+	source.src_column = spec->src_column;
+	source.dst_column = spec->dst_column;
+	source.weight_column = spec->weight_column[0] ? spec->weight_column : NULL;
+	source.homogeneous = !run->opts.bipartite;
+	source.directed = run->opts.directed;
+	source.time_column = spec->time_column[0] ? spec->time_column : NULL;
+	source.event_column = run->opts.event_column[0] ? run->opts.event_column : NULL;
+	source.events = &run->opts.event_weights;
+	source.budget = (Size) spec->max_memory_kb * 1024;
+
+	LpBeginTx("linkpred: loading edges");
+	old = MemoryContextSwitchTo(run->cxt);
+	LpLoadGraph(&source, &loaded);
+	if (OidIsValid(spec->user_edges_relid))
+	{
+		LpUserEdges *ue = &run->opts.user_edges;
+
+		LpLoadUserLinks(spec->user_edges_relid, ue->src, ue->dst, &loaded);
+		/* stored options name the relation read, whatever the search_path later */
+		strlcpy(ue->relation, LpQualifiedRelName(spec->user_edges_relid), sizeof(ue->relation));
+	}
+	MemoryContextSwitchTo(old);
+	LpEndTx();
+	g = &loaded.graph;
+
+	/* an evaluation job trains on what the holdout leaves */
+	if (spec->holdout != LP_HOLDOUT_NONE)
+	{
+		old = MemoryContextSwitchTo(run->cxt);
+		LpSplitGraph(g, spec->holdout, spec->fraction, spec->leave_out, spec->has_cut,
+					 spec->cut, (uint64) spec->eval_seed, &split);
+		MemoryContextSwitchTo(old);
+		if (split.n_test == 0 || split.train.n_entries == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("the holdout left " INT64_FORMAT " test edges and " INT64_FORMAT " training entries",
+							split.n_test, split.train.n_entries),
+					 errhint("Choose a fraction (or cut) that leaves edges on both sides.")));
+		g = &split.train;
+	}
+
+	{
+		char	   *stats = psprintf("{\"rows\": " INT64_FORMAT ", \"null_ids\": " INT64_FORMAT
+									 ", \"self_loops\": " INT64_FORMAT ", \"duplicates\": " INT64_FORMAT
+									 ", \"bad_weights\": " INT64_FORMAT ", \"unknown_events\": " INT64_FORMAT
+									 ", \"edges\": " INT64_FORMAT ", \"users\": %d, \"items\": %d"
+									 ", \"link_rows\": " INT64_FORMAT ", \"links\": " INT64_FORMAT
+									 ", \"links_skipped\": " INT64_FORMAT "}",
+									 loaded.stats.rows, loaded.stats.null_ids,
+									 loaded.stats.self_loops, loaded.stats.duplicates,
+									 loaded.stats.bad_weights, loaded.stats.unknown_events,
+									 loaded.graph.n_edges, loaded.graph.n_src, loaded.graph.n_dst,
+									 loaded.stats.link_rows, loaded.graph.n_links,
+									 loaded.stats.link_skipped);
+
+		LpOptionsToTrainConfig(&run->opts, &cfg);
+		run->epochs = LpFitEpochs(&cfg);
+		LpJobSetLoaded(spec->job_id, stats, run->epochs);
+	}
+
+	/* the spectral default dimension, on a graph smaller than it: all of it
+	 * (the stored options show the dimension used) */
+	if (run->opts.dim_auto)
+		run->opts.dim = Min(run->opts.dim, Min(g->n_src, g->n_dst));
+
+	plan_head = LpOptionsStructural(&run->opts, g->n_edges);
+	cfg.dim = run->opts.dim;	/* after dim_auto */
+	CheckTrainingMemory(run, &loaded, g, &cfg, plan_head, WantsIndex(run, g, plan_head));
+
+	/* model arrays live in the job context, outside any transaction */
+	old = MemoryContextSwitchTo(run->cxt);
+	LpEmbeddingsAlloc(g, &cfg, &emb);
+	MemoryContextSwitchTo(old);
+
+	/* retraining continues from the serving version (never for a holdout:
+	 * that version has seen the test edges; only for an encoder whose
+	 * stored vectors are what it trains (LpEncoderKind.warm_start), with
+	 * the dot decoder: a bilinear model's vectors mean nothing without the
+	 * R they were trained with, which starts afresh) */
+	if (run->opts.warm_start && spec->holdout == LP_HOLDOUT_NONE &&
+		LpOptionsEncoder(&run->opts)->warm_start && run->opts.decoder == LP_DECODER_DOT)
+	{
+		run->warm_nodes = WarmStart(run, &loaded, &emb);
+		if (run->warm_nodes > 0)
+		{
+			run->epochs = Min(run->opts.warm_epochs, run->opts.epochs);
+			LpJobSetEpochs(spec->job_id, run->epochs);
+		}
+	}
+	old = MemoryContextSwitchTo(run->cxt);
+
+	if (run->opts.sampler == LP_SAMPLER_DEGREE)
+	{
+		double	   *w = MemoryContextAllocHuge(run->cxt, sizeof(double) * g->n_dst);
+
+		for (int32 i = 0; i < g->n_dst; i++)
+			w[i] = pow((double) g->dst_degree[i], run->opts.degree_alpha);
+		LpSamplerInitAlias(&sampler, g->n_dst, w,
+						   MemoryContextAllocHuge(run->cxt, sizeof(float) * g->n_dst),
+						   MemoryContextAllocHuge(run->cxt, sizeof(int32) * g->n_dst),
+						   MemoryContextAllocHuge(run->cxt, sizeof(int32) * g->n_dst));
+	}
+	else
+		LpSamplerInitUniform(&sampler, g->n_dst);
+
+	order = MemoryContextAllocHuge(run->cxt, sizeof(int64) * g->n_entries);
+	entry_src = MemoryContextAllocHuge(run->cxt, sizeof(int32) * g->n_entries);
+	MemoryContextSwitchTo(old);
+
+	cfg.epochs = run->epochs;	/* cfg is from the options, above; a warm start runs fewer */
+	cfg.mean_degree = (float) g->n_entries / Max(g->n_src, 1);
+
+	run->train_start = GetCurrentTimestamp();
+	run->last_report = run->train_start;
+	if (plan_head)
+	{
+		MemoryContext fit = AllocSetContextCreate(run->cxt, "linkpred head fit",
+												  ALLOCSET_DEFAULT_SIZES);
+
+		LpJobSetPhase(run->spec->job_id, "running", "fitting the structural decoder");
+		old = MemoryContextSwitchTo(fit);
+		result = LpFitHead(g, &cfg, &sampler, order, entry_src, Progress, run, &head);
+		MemoryContextSwitchTo(old);
+		MemoryContextDelete(fit);
+		has_head = (result == LP_TRAIN_OK);
+		LpJobSetPhase(run->spec->job_id, "running", "training");
+	}
+	else
+		result = LP_TRAIN_OK;
+	if (result == LP_TRAIN_OK)
+		result = LpFitEmbeddings(g, &cfg, &sampler, &emb, order, entry_src, Progress, run,
+								 &final_loss);
+	CHECK_FOR_INTERRUPTS();
+	if (result == LP_TRAIN_DIVERGED)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("training diverged: the loss became infinite or NaN"),
+				 errdetail("Learning rate %g, %d dimensions.", run->opts.lr, run->opts.dim),
+				 errhint("Lower \"lr\" in the options, or raise \"reg\".")));
+
+	if (spec->holdout != LP_HOLDOUT_NONE)
+	{
+		FinishEvaluation(run, g, &split, &emb, &cfg, has_head ? &head : NULL);
+		return;
+	}
+
+	memset(&req, 0, sizeof(req));
+	/* train_seconds is the training loop's: taken before the index build */
+	req.train_seconds = (double) (GetCurrentTimestamp() - run->train_start) / 1e6;
+	if (WantsIndex(run, g, has_head))
+		BuildIndex(run, g, &emb, &req);
+
+	LpJobSetPhase(run->spec->job_id, "running", "storing embeddings");
+	req.job_id = spec->job_id;
+	req.model = spec->model;
+	req.owner = spec->roleid;
+	req.relid = spec->relid;
+	req.src_column = spec->src_column;
+	req.dst_column = spec->dst_column;
+	req.weight_column = source.weight_column;
+	req.opts = &run->opts;
+	req.loaded = &loaded;
+	req.emb = &emb;
+	req.final_loss = final_loss;
+	req.peak_rss_mb = PeakRssMb();
+	req.epochs_run = run->epochs;
+	req.warm_version = run->warm_version;
+	req.warm_nodes = run->warm_nodes;
+	req.head = has_head ? &head : NULL;
+
+	LpBeginTx("linkpred: storing embeddings");
+	{
+		int32		version = LpStoreVersion(&req);
+
+		/* the high-water mark now includes the storing phase */
+		LpVersionSetPeakRss(spec->model, version, round(PeakRssMb() * 10) / 10);
+	}
+	LpEndTx();
+	free((void *) req.ann);
+}

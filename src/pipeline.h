@@ -1,0 +1,37 @@
+/*
+ * pipeline.h: the training pipeline of one job (pipeline.c), as the
+ * training worker (worker.c) runs it.
+ */
+#ifndef LINKPRED_PIPELINE_H
+#define LINKPRED_PIPELINE_H
+
+#include "postgres.h"
+
+#include "utils/timestamp.h"
+
+#include "jobs.h"
+#include "options.h"
+
+/* One job as the worker hands it to the pipeline, and the pipeline's state. */
+typedef struct LpJobRun
+{
+	LpJobSpec  *spec;
+	LpOptions	opts;
+	int			epochs;			/* epochs to run: opts.epochs, or warm_epochs */
+	int32		warm_version;	/* version warm-started from, 0 = cold */
+	int32		warm_nodes;		/* nodes that kept their embedding */
+	MemoryContext cxt;
+	TimestampTz last_report;
+	TimestampTz train_start;
+} LpJobRun;
+
+/*
+ * Run the job: wait for the model's lock, load, fit, then evaluate, or
+ * build the index and store the new version.  The caller has filled in
+ * spec, opts (parsed, seed chosen) and cxt, the rest zeroed; its job row
+ * is inserted.  Errors are raised to the caller; run->cxt holds the
+ * model's arrays until the caller deletes it.
+ */
+extern void LpRunPipeline(LpJobRun *run);
+
+#endif

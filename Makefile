@@ -9,42 +9,42 @@ DATA = $(wildcard sql/linkpred--*.sql)
 OBJS = \
 	src/linkpred.o \
 	src/blas.o \
-	src/options.o \
-	src/catalog.o \
-	src/keymap.o \
-	src/loader.o \
-	src/split.o \
-	src/sampler.o \
-	src/train.o \
-	src/store.o \
-	src/worker.o \
-	src/pipeline.o \
-	src/jobs.o \
-	src/jobrows.o \
-	src/versions.o \
-	src/cache.o \
-	src/shared_cache.o \
-	src/head.o \
-	src/headfit.o \
-	src/fit.o \
-	src/scoring.o \
-	src/model.o \
-	src/registry.o \
-	src/encoder_mf.o \
-	src/encoder_spectral.o \
-	src/encoder_lightgcn.o \
-	src/encoder_sage.o \
-	src/spectral.o \
-	src/lightgcn.o \
-	src/sage.o \
-	src/mlp.o \
-	src/serve.o \
-	src/topk.o \
-	src/ann.o \
-	src/ann_build.o \
-	src/eval.o \
-	src/heuristics.o \
-	src/evaluate.o
+	src/kernels/train.o \
+	src/kernels/sampler.o \
+	src/kernels/lightgcn.o \
+	src/kernels/sage.o \
+	src/kernels/mlp.o \
+	src/kernels/spectral.o \
+	src/kernels/head.o \
+	src/kernels/heuristics.o \
+	src/kernels/metrics.o \
+	src/kernels/topk.o \
+	src/kernels/ann.o \
+	src/kernels/ann_build.o \
+	src/kernels/model.o \
+	src/model/options.o \
+	src/model/registry.o \
+	src/model/encoder_mf.o \
+	src/model/encoder_spectral.o \
+	src/model/encoder_lightgcn.o \
+	src/model/encoder_sage.o \
+	src/model/fit.o \
+	src/model/headfit.o \
+	src/model/scoring.o \
+	src/data/loader.o \
+	src/data/keymap.o \
+	src/data/split.o \
+	src/catalog/catalog.o \
+	src/catalog/jobrows.o \
+	src/catalog/store.o \
+	src/catalog/versions.o \
+	src/jobs/jobs.o \
+	src/jobs/worker.o \
+	src/jobs/pipeline.o \
+	src/serve/cache.o \
+	src/serve/shared_cache.o \
+	src/serve/serve.o \
+	src/serve/evaluate.o
 
 # pg_regress tests: sql/<name>.sql against expected/<name>.out
 REGRESS = setup train_basic bad_input serve evaluate versions
@@ -54,7 +54,9 @@ PG_CONFIG ?= pg_config
 # OpenBLAS's cblas.h: where pkg-config says (Debian puts it in a multiarch dir)
 BLAS_CFLAGS ?= $(shell pkg-config --cflags openblas 2>/dev/null)
 BLAS_LIBS ?= $(or $(shell pkg-config --libs openblas 2>/dev/null),-lopenblas)
-PG_CPPFLAGS = -I$(srcdir)/src $(BLAS_CFLAGS)
+# every folder of src/ is an include directory: a header is named by its file alone
+LP_SRC_DIRS = src src/kernels src/model src/data src/catalog src/jobs src/serve
+PG_CPPFLAGS = $(addprefix -I$(srcdir)/,$(LP_SRC_DIRS)) $(BLAS_CFLAGS)
 SHLIB_LINK = $(BLAS_LIBS) -lm
 PG_CFLAGS = -O2
 
@@ -71,7 +73,7 @@ all install installcheck:
 endif
 
 # PGXS tracks no header dependencies: rebuild everything when a header changes
-$(OBJS): $(wildcard $(srcdir)/src/*.h)
+$(OBJS): $(foreach d,$(LP_SRC_DIRS),$(wildcard $(srcdir)/$(d)/*.h))
 
 .PHONY: test demo bench print-regress
 test:

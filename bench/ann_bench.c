@@ -1,5 +1,5 @@
 /*
- * ann_bench.c: the approximate top-k index (src/ann.c) against the exact
+ * ann_bench.c: the approximate top-k index (src/kernels/ann.c) against the exact
  * scan (sgemv + heap, as linkpred_topk does it) on large catalogs.  A
  * benchmark, not a test: it prints figures for bench/RESULTS-ann.md.
  *

@@ -33,7 +33,7 @@
 -- same inputs, and, when the installed extension has no linkpred_evaluate
 -- yet, as a stand-in (stub.sql) so the rest of the harness still runs.
 
--- The structural head (src/head.h) on a pair with a node the model does
+-- The structural head (src/kernels/head.h) on a pair with a node the model does
 -- not know: such a node has no neighbours, so every path count is 0 and
 -- only the embedding score (the known side's bias), the degrees and the
 -- unseen count remain (no path, no distance, not apart, a component of

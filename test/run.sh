@@ -33,28 +33,30 @@ skip() {
 	skipped=$((skipped + 1))
 }
 
-# unit tests of the pure-C core: plain programs, no server
+# unit tests of the pure-C core (src/kernels): plain programs, no server
+K="$LP_SRC/src/kernels"
+LP_INC=$(for d in src src/kernels src/model src/data src/catalog src/jobs src/serve; do printf -- '-I%s ' "$LP_SRC/$d"; done)
 unit() {
 	local name=$1; shift
 	lp_log "unit test $name"
-	if cc -O2 -Wall -I "$LP_SRC/src" -I "$(pg_config --includedir-server)" -o "$LP_TMP/$name" \
+	if cc -O2 -Wall $LP_INC -I "$(pg_config --includedir-server)" -o "$LP_TMP/$name" \
 		"$LP_SRC/test/unit/$name.c" "$@" -L"$(pg_config --pkglibdir)" -lpgport -lm && "$LP_TMP/$name"; then
 		passed=$((passed + 1))
 	else
 		failed=$((failed + 1))
 	fi
 }
-unit test_train "$LP_SRC/src/train.c" "$LP_SRC/src/sampler.c"
-unit test_heuristics "$LP_SRC/src/heuristics.c"
-unit test_split "$LP_SRC/src/split.c" "$LP_SRC/src/sampler.c"
-unit test_eval "$LP_SRC/src/eval.c" "$LP_SRC/src/topk.c" "$LP_SRC/src/mlp.c" "$LP_SRC/src/train.c" "$LP_SRC/src/sampler.c" $(pkg-config --cflags --libs openblas)
-unit test_head "$LP_SRC/src/head.c"
-unit test_lightgcn "$LP_SRC/src/lightgcn.c" "$LP_SRC/src/train.c" "$LP_SRC/src/sampler.c"
-unit test_sage "$LP_SRC/src/sage.c" "$LP_SRC/src/train.c" "$LP_SRC/src/sampler.c" $(pkg-config --cflags --libs openblas)
-unit test_mlp "$LP_SRC/src/mlp.c" "$LP_SRC/src/train.c" "$LP_SRC/src/sampler.c" $(pkg-config --cflags --libs openblas)
-unit test_spectral "$LP_SRC/src/spectral.c" "$LP_SRC/src/sampler.c" "$LP_SRC/src/head.c" "$LP_SRC/src/heuristics.c" $(pkg-config --cflags --libs openblas)
-unit test_model "$LP_SRC/src/model.c" "$LP_SRC/src/train.c" "$LP_SRC/src/sampler.c"
-unit test_ann "$LP_SRC/src/ann.c" "$LP_SRC/src/ann_build.c" "$LP_SRC/src/topk.c" $(pkg-config --cflags --libs openblas)
+unit test_train "$K/train.c" "$K/sampler.c"
+unit test_heuristics "$K/heuristics.c"
+unit test_split "$LP_SRC/src/data/split.c" "$K/sampler.c"
+unit test_eval "$K/metrics.c" "$K/topk.c" "$K/mlp.c" "$K/train.c" "$K/sampler.c" $(pkg-config --cflags --libs openblas)
+unit test_head "$K/head.c"
+unit test_lightgcn "$K/lightgcn.c" "$K/train.c" "$K/sampler.c"
+unit test_sage "$K/sage.c" "$K/train.c" "$K/sampler.c" $(pkg-config --cflags --libs openblas)
+unit test_mlp "$K/mlp.c" "$K/train.c" "$K/sampler.c" $(pkg-config --cflags --libs openblas)
+unit test_spectral "$K/spectral.c" "$K/sampler.c" "$K/head.c" "$K/heuristics.c" $(pkg-config --cflags --libs openblas)
+unit test_model "$K/model.c" "$K/train.c" "$K/sampler.c"
+unit test_ann "$K/ann.c" "$K/ann_build.c" "$K/topk.c" $(pkg-config --cflags --libs openblas)
 
 # pg_regress: the REGRESS list of the Makefile, in order, one database
 tests=$(make -s -C "$LP_SRC" --no-print-directory print-regress 2>/dev/null)

@@ -1,5 +1,5 @@
 /*
- * test_ann.c: unit tests of the approximate top-k index (src/ann.c).
+ * test_ann.c: unit tests of the approximate top-k index (src/kernels/ann.c).
  *
  * Fixed catalogs of 20,000 items x 64: "gaussian" (every coordinate, bias
  * and query coordinate N(0, 1), the hard case), the same at training scale

@@ -1,5 +1,5 @@
 /*
- * test_eval.c: unit tests of the metrics (src/eval.c) against values
+ * test_eval.c: unit tests of the metrics (src/kernels/metrics.c) against values
  * computed by hand: AUC with ties, Recall / NDCG / Hits / MRR with fewer
  * relevant items than K, training items excluded, users without test items
  * not counted, unknown users counted with zeros, sampled-negative AUC.
@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "eval.h"
+#include "metrics.h"
 
 #include "tap.h"
 

@@ -1,5 +1,5 @@
 /*
- * test_head.c: the structural decoder head (src/head.c).
+ * test_head.c: the structural decoder head (src/kernels/head.c).
  *
  * Checks that:
  *  - hand-computed features of a small graph are right (cn, ra, aa, paths
@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../src/head.h"
+#include "head.h"
 #include "tap.h"
 
 static void *

@@ -1,5 +1,5 @@
 /*
- * test_heuristics.c: unit tests of src/heuristics.c, which never calls
+ * test_heuristics.c: unit tests of src/kernels/heuristics.c, which never calls
  * PostgreSQL and so runs as a plain program.  Prints TAP.
  *
  *  - method names map to methods and back;

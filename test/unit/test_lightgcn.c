@@ -1,5 +1,5 @@
 /*
- * test_lightgcn.c: unit tests of the LightGCN encoder (src/lightgcn.c).
+ * test_lightgcn.c: unit tests of the LightGCN encoder (src/kernels/lightgcn.c).
  * Prints TAP.
  *
  *  - with a zero learning rate the stored vectors are exactly the layer

@@ -1,5 +1,5 @@
 /*
- * test_mlp.c: unit tests of the MLP decoder (src/mlp.c).  Prints TAP.
+ * test_mlp.c: unit tests of the MLP decoder (src/kernels/mlp.c).  Prints TAP.
  *
  *  - the weight array has the documented size, and the initial network
  *    is the dot product;

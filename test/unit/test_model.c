@@ -1,5 +1,5 @@
 /*
- * test_model.c: the model seam (src/model.h, src/model.c) as a newcomer
+ * test_model.c: the model seam (src/kernels/model.h, src/kernels/model.c) as a newcomer
  * would use it.  A toy encoder, defined here and never shown to users,
  * plugs in through the registry alone: one LpEncoderKind with a fit that
  * runs the shared epoch loop (train.h), one LpRegisterEncoder call.  Then

@@ -1,5 +1,5 @@
 /*
- * test_sage.c: unit tests of the GraphSAGE encoder (src/sage.c).  Prints
+ * test_sage.c: unit tests of the GraphSAGE encoder (src/kernels/sage.c).  Prints
  * TAP.
  *
  *  - with a zero learning rate the stored vectors are exactly the encoder

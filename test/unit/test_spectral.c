@@ -1,5 +1,5 @@
 /*
- * test_spectral.c: the spectral encoder (src/spectral.c).
+ * test_spectral.c: the spectral encoder (src/kernels/spectral.c).
  *
  * Checks, on a random bipartite graph with two planted communities (so the
  * top of the spectrum is well separated) and a user and an item with no
@@ -27,8 +27,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../src/head.h"
-#include "../../src/spectral.h"
+#include "head.h"
+#include "spectral.h"
 #include "tap.h"
 
 extern void dsyevd_(const char *jobz, const char *uplo, const int *n, double *a,

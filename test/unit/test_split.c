@@ -1,5 +1,5 @@
 /*
- * test_split.c: the holdout splits of src/split.c leak nothing.
+ * test_split.c: the holdout splits of src/data/split.c leak nothing.
  *
  * For random, per-user and time holdouts, on directed and undirected
  * graphs: every edge is in training or in the test set, never both (an

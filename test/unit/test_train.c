@@ -1,5 +1,5 @@
 /*
- * test_train.c: unit tests of the numeric core (src/sampler.c, src/train.c),
+ * test_train.c: unit tests of the numeric core (src/kernels/sampler.c, src/kernels/train.c),
  * which never calls PostgreSQL and so runs as a plain program.  Prints TAP.
  *
  *  - a sampled negative is never a training edge of its source, nor the

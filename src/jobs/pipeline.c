@@ -37,7 +37,7 @@
 #include "utils/timestamp.h"
 
 #include "ann.h"
-#include "eval.h"
+#include "metrics.h"
 #include "graph.h"
 #include "fit.h"
 #include "headfit.h"

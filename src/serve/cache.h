@@ -137,7 +137,7 @@ extern LpAnnScratch *LpModelAnnScratch(LpServingModel *m, int k);
 extern float LpModelEmbScore(LpServingModel *m, const float *q, float bu, int32 v);
 extern void LpModelEmbScoresAll(LpServingModel *m, const float *q, float bu, float *s);
 
-/* ee scoring the model's users in blocks of block_size (eval.h) */
+/* ee scoring the model's users in blocks of block_size (metrics.h) */
 struct LpEvalEmbedding;
 extern void LpModelEvalEmbedding(LpServingModel *m, int block_size, struct LpEvalEmbedding *ee);
 

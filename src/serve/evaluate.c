@@ -37,7 +37,7 @@
 #include "utils/tuplestore.h"
 
 #include "cache.h"
-#include "eval.h"
+#include "metrics.h"
 #include "jobs.h"
 #include "heuristics.h"
 #include "linkpred.h"

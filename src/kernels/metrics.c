@@ -1,5 +1,5 @@
 /*
- * eval.c: AUC and ranking metrics for any scorer (see eval.h for the
+ * metrics.c: AUC and ranking metrics for any scorer (see metrics.h for the
  * definitions).
  *
  * Ranking scores users in blocks through the scorer's block callback (for
@@ -15,7 +15,7 @@
 
 #include <cblas.h>
 
-#include "eval.h"
+#include "metrics.h"
 #include "mlp.h"
 #include "topk.h"
 #include "train.h"

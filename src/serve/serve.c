@@ -36,7 +36,7 @@
 
 #include "ann.h"
 #include "cache.h"
-#include "eval.h"
+#include "metrics.h"
 #include "linkpred.h"
 #include "model.h"
 #include "topk.h"

@@ -1,5 +1,7 @@
 /*
- * eval.h: link-prediction and ranking metrics (pure C).
+ * metrics.h: link-prediction and ranking metrics (pure C).  The SQL
+ * function that runs them on a user's test relation is linkpred_evaluate
+ * (serve/evaluate.c).
  *
  * One routine measures any scorer (the trained model, a heuristic) on a set
  * of test pairs, the way the literature does:

@@ -7,7 +7,7 @@
 
 #include "postgres.h"
 
-#include "eval.h"
+#include "metrics.h"
 #include "graph.h"
 #include "head.h"
 #include "heuristics.h"

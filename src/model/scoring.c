@@ -3,7 +3,7 @@
  * the structural head's fit and in serving: the embedding scorer (through
  * the bilinear decoder's queries or the MLP decoder), then the encoder's
  * item-item term and the structural head over it, as wrappers of an
- * evaluation scorer (eval.h).
+ * evaluation scorer (metrics.h).
  */
 #include "postgres.h"
 

@@ -41,6 +41,8 @@ typedef struct LpCatalogContext
 extern void LpCatalogEnter(LpCatalogContext *ctx);
 extern void LpCatalogLeave(LpCatalogContext *ctx);
 extern Oid	LpExtensionOwner(void);
+/* the OID of linkpred's pg_extension row: new at each CREATE EXTENSION */
+extern Oid	LpCatalogIncarnation(void);
 
 /* schema-qualified, quoted name of a relation, for messages and SQL; NULL if it no longer exists */
 extern char *LpQualifiedRelName(Oid relid);

@@ -22,6 +22,7 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_namespace.h"
 #include "catalog/pg_type.h"
+#include "commands/extension.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
@@ -55,6 +56,25 @@ LpExtensionOwner(void)
 	owner = ((Form_pg_namespace) GETSTRUCT(tup))->nspowner;
 	ReleaseSysCache(tup);
 	return owner;
+}
+
+/*
+ * The OID of linkpred's pg_extension row: it identifies this incarnation of
+ * the catalog.  DROP EXTENSION and CREATE EXTENSION make a new row, and the
+ * new catalog's sequences start again at 1, so a job id alone does not say
+ * which catalog a version came from; the caches key on both.
+ */
+Oid
+LpCatalogIncarnation(void)
+{
+	Oid			ext = get_extension_oid("linkpred", true);
+
+	if (!OidIsValid(ext))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("extension \"linkpred\" does not exist"),
+				 errhint("Run CREATE EXTENSION linkpred in this database.")));
+	return ext;
 }
 
 char *

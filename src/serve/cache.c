@@ -6,8 +6,10 @@
  * its model through fn_extra: the first call of a statement reads the
  * model's active version from the catalog (one small query, in the
  * statement's snapshot, so a statement never mixes versions) and compares
- * it with the cached one by the job id that produced it (unique even when a
- * model is dropped and re-created); only a changed version is reloaded.
+ * it with the cached one by the job id that produced it and the catalog's
+ * incarnation (the OID of linkpred's pg_extension row: after DROP EXTENSION
+ * and CREATE EXTENSION the job ids start at 1 again); only a changed
+ * version is reloaded.
  * Later calls of the statement reuse the pointer after checking a global
  * generation counter that every eviction bumps, so a pointer to a freed
  * version is never followed.
@@ -405,6 +407,7 @@ Resolve(const char *requested)
 	hdr.owner = row.owner;
 	hdr.version = row.active_version;
 	hdr.job_id = row.job_id;
+	hdr.incarnation = LpCatalogIncarnation();
 	hdr.user_type = row.user_type;
 	hdr.item_type = row.item_type;
 	hdr.dim = row.dim;
@@ -428,7 +431,7 @@ Resolve(const char *requested)
 	{
 		if (strcmp(cached[i]->name, hdr.name) != 0)
 			continue;
-		if (cached[i]->job_id == hdr.job_id)
+		if (cached[i]->job_id == hdr.job_id && cached[i]->incarnation == hdr.incarnation)
 		{
 			/* pinned for this transaction (or private) */
 			if (LpSharedCacheReuse(cached[i]))

@@ -27,7 +27,8 @@ typedef struct LpServingModel
 	Oid			source;			/* the relation trained from */
 	char		src_column[NAMEDATALEN];	/* the source's column names */
 	char		dst_column[NAMEDATALEN];
-	int64		job_id;			/* identifies the version across drop/re-create */
+	Oid			incarnation;	/* LpCatalogIncarnation(): which catalog it came from */
+	int64		job_id;			/* identifies the version within that catalog */
 	int32		version;
 	Oid			owner;
 	Oid			user_type;

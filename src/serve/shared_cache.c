@@ -11,9 +11,12 @@
  * score row, fold-in vectors, prepared plans) stays private.
  *
  * Layout.  A registry in the main shared memory, sized at startup, holds a
- * fixed array of slots, one per cached version, keyed by (database, model
- * name, job id): the job id identifies a version even across a drop and
- * re-create, and names are per database.  The copies themselves live in one
+ * fixed array of slots, one per cached version, keyed by (database, catalog
+ * incarnation, model name, job id): the job id identifies a version even
+ * across a linkpred_drop and re-create, the incarnation (the OID of
+ * linkpred's pg_extension row) tells the catalogs apart across DROP and
+ * CREATE EXTENSION, whose new sequences start at 1 again, and names are per
+ * database.  The copies themselves live in one
  * DSA area created by the first backend that publishes (its handle is kept
  * in the registry; other backends attach lazily and keep the mapping for
  * their lifetime).  A copy is one flat block with offsets, not pointers
@@ -115,6 +118,7 @@ typedef struct SharedSlot
 	SlotState	state;
 	bool		stale;			/* replaced or dropped: freed when unpinned */
 	Oid			dboid;
+	Oid			incarnation;	/* LpCatalogIncarnation() of the catalog it came from */
 	Oid			owner;
 	char		model[NAMEDATALEN];
 	int64		job_id;
@@ -347,30 +351,40 @@ SameModel(const SharedSlot *s, const char *model)
 	return s->state != SLOT_FREE && s->dboid == MyDatabaseId && strcmp(s->model, model) == 0;
 }
 
-/* the slot of this version that a lookup may use, -1 if none */
+/* a copy of m's version: same model, same job, same catalog incarnation */
+static bool
+SameVersion(const SharedSlot *s, const LpServingModel *m)
+{
+	return SameModel(s, m->name) && s->job_id == m->job_id && s->incarnation == m->incarnation;
+}
+
+/* the slot of m's version that a lookup may use, -1 if none */
 static int
-FindSlot(const char *model, int64 job_id)
+FindSlot(const LpServingModel *m)
 {
 	for (int i = 0; i < LP_SHARED_SLOTS; i++)
 	{
 		SharedSlot *s = &sc->slots[i];
 
-		if (SameModel(s, model) && s->job_id == job_id &&
+		if (SameVersion(s, m) &&
 			!(s->stale && s->pins == 0))
 			return i;
 	}
 	return -1;
 }
 
-/* the model resolved to job_id: its other versions are replaced */
+/*
+ * The model resolved to m's version: its other versions are replaced, and so
+ * are the copies of a dropped catalog's model of the same name
+ */
 static void
-MarkOthersStale(const char *model, int64 job_id)
+MarkOthersStale(const LpServingModel *m)
 {
 	for (int i = 0; i < LP_SHARED_SLOTS; i++)
 	{
 		SharedSlot *s = &sc->slots[i];
 
-		if (SameModel(s, model) && s->job_id != job_id)
+		if (SameModel(s, m->name) && !SameVersion(s, m))
 		{
 			s->stale = true;
 			if (s->state == SLOT_READY && s->pins == 0)
@@ -720,11 +734,11 @@ LpSharedCacheBegin(LpServingModel *m)
 		LWLockAcquire(sc->lock, LW_EXCLUSIVE);
 		AttachArea(sc->area_handle);
 		MakeRoom(0);			/* applies a lowered cap; frees stale copies */
-		i = FindSlot(m->name, m->job_id);
+		i = FindSlot(m);
 		if (i >= 0 && sc->slots[i].state == SLOT_READY)
 		{
 			if (!sc->slots[i].stale)
-				MarkOthersStale(m->name, m->job_id);
+				MarkOthersStale(m);
 			Pin(i, m);
 			LWLockRelease(sc->lock);
 			PointInto(m);
@@ -757,6 +771,7 @@ LpSharedCacheBegin(LpServingModel *m)
 			s->dboid = MyDatabaseId;
 			s->owner = m->owner;
 			strlcpy(s->model, m->name, NAMEDATALEN);
+			s->incarnation = m->incarnation;
 			s->job_id = m->job_id;
 			s->version = m->version;
 			s->serial = sc->next_serial++;
@@ -767,7 +782,7 @@ LpSharedCacheBegin(LpServingModel *m)
 			s->last_used = GetCurrentTransactionStartTimestamp();
 			my_claim = i;
 			my_claim_serial = s->serial;
-			MarkOthersStale(m->name, m->job_id);
+			MarkOthersStale(m);
 			result = LP_SHARED_LOAD_PUBLISH;
 		}
 		LWLockRelease(sc->lock);
@@ -932,14 +947,14 @@ LpSharedCacheReuse(LpServingModel *m)
 		return true;
 	EnsureCallbacks();
 	LWLockAcquire(sc->lock, LW_SHARED);
-	i = FindSlot(m->name, m->job_id);
+	i = FindSlot(m);
 	i = (i >= 0 && sc->slots[i].state == SLOT_READY && !sc->slots[i].stale) ? i : -1;
 	LWLockRelease(sc->lock);
 	if (i < 0)
 		return true;
 	LWLockAcquire(sc->lock, LW_EXCLUSIVE);
 	AttachArea(sc->area_handle);
-	i = FindSlot(m->name, m->job_id);
+	i = FindSlot(m);
 	if (i >= 0 && sc->slots[i].state == SLOT_READY && !sc->slots[i].stale)
 	{
 		Pin(i, m);

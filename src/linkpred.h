@@ -43,6 +43,12 @@ extern void LpCatalogLeave(LpCatalogContext *ctx);
 extern Oid	LpExtensionOwner(void);
 /* the OID of linkpred's pg_extension row: new at each CREATE EXTENSION */
 extern Oid	LpCatalogIncarnation(void);
+/*
+ * ERROR (SQLSTATE 25006, read_only_sql_transaction) on a hot standby: the
+ * first call of every SQL function that writes, so it fails up front with a
+ * hint to run it on the primary instead of half-way with nextval()'s error
+ */
+extern void LpRefuseOnStandby(const char *func);
 
 /* schema-qualified, quoted name of a relation, for messages and SQL; NULL if it no longer exists */
 extern char *LpQualifiedRelName(Oid relid);

@@ -19,6 +19,7 @@
 
 #include "access/relation.h"
 #include "access/xact.h"
+#include "access/xlog.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_namespace.h"
 #include "catalog/pg_type.h"
@@ -75,6 +76,18 @@ LpCatalogIncarnation(void)
 				 errmsg("extension \"linkpred\" does not exist"),
 				 errhint("Run CREATE EXTENSION linkpred in this database.")));
 	return ext;
+}
+
+void
+LpRefuseOnStandby(const char *func)
+{
+	if (RecoveryInProgress())
+		ereport(ERROR,
+				(errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
+				 errmsg("cannot run %s() on a standby server", func),
+				 errdetail("%s() writes to linkpred's catalog, and a server in recovery accepts no writes.",
+						   func),
+				 errhint("Run it on the primary server; replication brings the change here.")));
 }
 
 char *

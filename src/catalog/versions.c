@@ -49,6 +49,8 @@ linkpred_activate(PG_FUNCTION_ARGS)
 	Oid			t[2] = {TEXTOID, INT4OID};
 	Datum		v[2];
 
+	LpRefuseOnStandby("linkpred_activate");
+
 	v[0] = CStringGetTextDatum(model);
 	v[1] = Int32GetDatum(version);
 	SPI_connect();
@@ -87,6 +89,8 @@ linkpred_drop(PG_FUNCTION_ARGS)
 	Oid			t[1] = {TEXTOID};
 	Datum		v[1];
 	int64		id;
+
+	LpRefuseOnStandby("linkpred_drop");
 
 	v[0] = CStringGetTextDatum(model);
 	SPI_connect();

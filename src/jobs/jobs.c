@@ -16,6 +16,7 @@
 
 #include "access/relation.h"
 #include "access/xact.h"
+#include "access/xlog.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
@@ -302,6 +303,8 @@ linkpred_train(PG_FUNCTION_ARGS)
 	LpJobSpec	spec;
 	int64		job_id;
 
+	LpRefuseOnStandby("linkpred_train");
+
 	for (int i = 0; i < 4; i++)
 		if (PG_ARGISNULL(i))
 			ereport(ERROR,
@@ -405,6 +408,19 @@ LpWaitForJob(int64 job_id, int64 timeout_ms, bool cancel_on_interrupt)
 				LpJobRead(job_id, &row);
 				if (LpJobIsFinal(row.state))
 					break;
+
+				/*
+				 * A standby sees the primary's worker as gone and cannot
+				 * record the job's end: only a finished job can be waited
+				 * for here.
+				 */
+				if (RecoveryInProgress())
+					ereport(ERROR,
+							(errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
+							 errmsg("cannot wait for linkpred job " INT64_FORMAT " on a standby server",
+									job_id),
+							 errdetail("The job is %s on the primary server.", row.state),
+							 errhint("Run linkpred_wait() on the primary server, or poll linkpred.jobs here: replication brings the job's end.")));
 				LpJobMarkOrphaned(job_id);
 				LpJobRead(job_id, &row);
 				break;
@@ -463,6 +479,8 @@ linkpred_cancel(PG_FUNCTION_ARGS)
 {
 	int64		job_id = PG_GETARG_INT64(0);
 	LpJobRow	row;
+
+	LpRefuseOnStandby("linkpred_cancel");
 
 	if (!LpJobRead(job_id, &row))
 		ereport(ERROR,

@@ -582,6 +582,9 @@ linkpred_evaluate(PG_FUNCTION_ARGS)
 	int			nk = 0;
 	uint64		seed;
 
+	/* every evaluation is recorded with the model version */
+	LpRefuseOnStandby("linkpred_evaluate");
+
 	InitMaterializedSRF(fcinfo, 0);
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,

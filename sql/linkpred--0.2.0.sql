@@ -370,18 +370,19 @@ AS $fn$
 DECLARE
     m record;
 BEGIN
-    IF pg_catalog.pg_is_in_recovery() THEN
-        RAISE EXCEPTION 'cannot run linkpred_materialize() on a standby server'
-            USING ERRCODE = 'read_only_sql_transaction',
-                  DETAIL = 'linkpred_materialize() writes to its target table and linkpred''s catalog, and a server in recovery accepts no writes.',
-                  HINT = 'Run it on the primary server; replication brings the change here.';
-    END IF;
     SELECT x.name, x.active_version, x.user_type, x.item_type INTO m
     FROM linkpred.models x WHERE x.name = linkpred_materialize.model;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'linkpred model "%" does not exist', model
             USING ERRCODE = 'undefined_object',
                   HINT = 'See linkpred.models for the models you can use.';
+    END IF;
+    -- before any write, so a standby says where to run it
+    IF pg_catalog.pg_is_in_recovery() THEN
+        RAISE EXCEPTION 'cannot run linkpred_materialize() on a standby server'
+            USING ERRCODE = 'read_only_sql_transaction',
+                  DETAIL = 'linkpred_materialize() writes to its target table and linkpred''s catalog, and a server in recovery accepts no writes.',
+                  HINT = 'Run it on the primary server; replication brings the change here.';
     END IF;
     IF only_if_newer AND EXISTS (
         SELECT 1 FROM linkpred.materializations x

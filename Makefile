@@ -1,6 +1,8 @@
-# linkpred: PGXS build, plus the two commands README.md gives users:
-#   make test   build, install, throwaway cluster, pg_regress + pgTAP (+ shell tests)
-#   make demo   build, install, throwaway cluster, sample shop data, train, recommend
+# linkpred: PGXS build, plus the commands README.md gives users:
+#   make test          build, install, throwaway cluster, pg_regress + pgTAP (+ shell tests)
+#   make demo          build, install, throwaway cluster, sample shop data, train, recommend
+#   make installcheck  the pg_regress tests (REGRESS) against a running server named by
+#                      PGHOST, PGPORT, PGUSER, in a database created and dropped again
 
 EXTENSION = linkpred
 MODULE_big = linkpred
@@ -49,6 +51,9 @@ OBJS = \
 # pg_regress tests: sql/<name>.sql against expected/<name>.out
 REGRESS = setup train_basic bad_input serve evaluate versions
 REGRESS_OPTS = --inputdir=.
+# installcheck's database: contrib_regression_linkpred, dropped afterwards (below)
+USE_MODULE_DB = 1
+NO_INSTALLCHECK = 1
 
 PG_CONFIG ?= pg_config
 # OpenBLAS's cblas.h: where pkg-config says (Debian puts it in a multiarch dir)
@@ -74,6 +79,18 @@ endif
 
 # PGXS tracks no header dependencies: rebuild everything when a header changes
 $(OBJS): $(foreach d,$(LP_SRC_DIRS),$(wildcard $(srcdir)/$(d)/*.h))
+
+# PGXS's installcheck leaves its database behind; this one drops it (with any
+# training worker still connected) whether the tests pass or not.  The
+# differences of a failed run stay in regression.diffs.
+ifneq ($(wildcard $(PGXS)),)
+.PHONY: installcheck
+installcheck:
+	$(pg_regress_installcheck) $(REGRESS_OPTS) $(REGRESS); \
+	rc=$$?; \
+	'$(bindir)/psql' -X -q -d postgres -c 'DROP DATABASE IF EXISTS $(CONTRIB_TESTDB) WITH (FORCE)' || rc=1; \
+	exit $$rc
+endif
 
 .PHONY: test demo bench print-regress
 test:

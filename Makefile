@@ -13,6 +13,7 @@ OBJS = \
 	src/kernels/sampler.o \
 	src/kernels/lightgcn.o \
 	src/kernels/sage.o \
+	src/kernels/sage_batch.o \
 	src/kernels/mlp.o \
 	src/kernels/spectral.o \
 	src/kernels/head.o \

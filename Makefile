@@ -44,6 +44,7 @@ OBJS = \
 	src/jobs/pipeline.o \
 	src/serve/cache.o \
 	src/serve/shared_cache.o \
+	src/serve/shared_cache_load.o \
 	src/serve/serve.o \
 	src/serve/evaluate.o
 

@@ -102,6 +102,36 @@ extern int32 LpWarmStartVersion(const char *model, int dim, bool bipartite, bool
 /* Record a stored version's peak memory in its metrics (caller connected). */
 extern void LpVersionSetPeakRss(const char *model, int32 version, double peak_rss_mb);
 
+/*
+ * The models role may use, counted up to 2; when exactly one, its name in
+ * *only (in the transaction's context).  Caller connected; enters the
+ * catalog context itself.
+ */
+extern uint64 LpUsableModels(Oid role, char **only);
+
+/*
+ * A version's decoder weights (version_catalog.decoder) or top-k index
+ * (.ann); *isnull if the row or the value is missing.  The datum lives in
+ * SPI_tuptable.  Caller connected, in the catalog context.
+ */
+extern Datum LpVersionDecoder(const char *model, int32 version, bool *isnull);
+extern Datum LpVersionAnn(const char *model, int32 version, bool *isnull);
+
+/*
+ * linkpred_activate's and linkpred_drop's statements (caller connected, in
+ * the catalog context): whether a version exists, the stored versions as
+ * a list for a message, make a version the active one with its
+ * description, delete the model's row.
+ */
+extern bool LpVersionExists(const char *model, int32 version);
+extern char *LpVersionList(const char *model);
+extern void LpActivateVersion(const char *model, int32 version);
+extern void LpDeleteModelRow(const char *model);
+
+/* Record an evaluation result under metrics->'evaluation'->method (caller connected). */
+extern void LpVersionSetEvaluation(const char *model, int32 version, const char *method,
+								   const char *json);
+
 /* a structural head as stored (real[]: means, scales, weights, bias) */
 extern Datum LpHeadToDatum(const LpHead *h);
 extern bool LpHeadFromDatum(Datum d, bool isnull, LpHead *h);

@@ -302,22 +302,8 @@ LpEvalResultJson(const LpEvalResult *r, const char *test, const char *method, co
 static void
 StoreResult(const char *model, int32 version, const char *method, const char *json)
 {
-	LpCatalogContext cc;
-	Oid			t[4] = {TEXTOID, INT4OID, TEXTOID, TEXTOID};
-	Datum		v[4];
-
-	v[0] = CStringGetTextDatum(model);
-	v[1] = Int32GetDatum(version);
-	v[2] = CStringGetTextDatum(method);
-	v[3] = CStringGetTextDatum(json);
 	SPI_connect();
-	LpCatalogEnter(&cc);
-	LpSpiExec("UPDATE linkpred.version_catalog SET metrics = metrics ||"
-			  " jsonb_build_object('evaluation', coalesce(metrics->'evaluation', '{}')"
-			  "   || jsonb_build_object($3, $4::jsonb))"
-			  " WHERE model = $1 AND version = $2",
-			  4, t, v, NULL, false);
-	LpCatalogLeave(&cc);
+	LpVersionSetEvaluation(model, version, method, json);
 	SPI_finish();
 }
 

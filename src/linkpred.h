@@ -56,6 +56,10 @@ extern AttrNumber LpCheckColumn(Oid relid, const char *argname, const char *colu
 extern int	LpSpiExec(const char *sql, int nargs, Oid *types, Datum *values,
 					  const char *nulls, bool read_only);
 
+/* LpSpiExec with $1 = a model's name (text), and $2 = a version (int4) */
+extern int	LpSpiExecModel(const char *sql, const char *model, bool read_only);
+extern int	LpSpiExecVersion(const char *sql, const char *model, int32 version, bool read_only);
+
 /*
  * A background worker's short transaction: begin (SPI connected, snapshot
  * pushed, activity shown in pg_stat_activity if not NULL) and commit.

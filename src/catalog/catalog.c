@@ -105,6 +105,29 @@ LpSpiExec(const char *sql, int nargs, Oid *types, Datum *values,
 	return rc;
 }
 
+/* LpSpiExec with $1 the model's name */
+int
+LpSpiExecModel(const char *sql, const char *model, bool read_only)
+{
+	Oid			t[1] = {TEXTOID};
+	Datum		v[1];
+
+	v[0] = CStringGetTextDatum(model);
+	return LpSpiExec(sql, 1, t, v, NULL, read_only);
+}
+
+/* LpSpiExec with $1 the model's name, $2 a version */
+int
+LpSpiExecVersion(const char *sql, const char *model, int32 version, bool read_only)
+{
+	Oid			t[2] = {TEXTOID, INT4OID};
+	Datum		v[2];
+
+	v[0] = CStringGetTextDatum(model);
+	v[1] = Int32GetDatum(version);
+	return LpSpiExec(sql, 2, t, v, NULL, read_only);
+}
+
 /*
  * A background worker's short transaction, with SPI connected and a
  * snapshot pushed; activity, if given, is what pg_stat_activity shows
@@ -332,14 +355,10 @@ LpUsableModels(Oid role, char **only)
 static Datum
 VersionColumn(const char *sql, const char *model, int32 version, bool *isnull)
 {
-	Oid			t[2] = {TEXTOID, INT4OID};
-	Datum		v[2];
 	Datum		d = (Datum) 0;
 
-	v[0] = CStringGetTextDatum(model);
-	v[1] = Int32GetDatum(version);
 	*isnull = true;
-	LpSpiExec(sql, 2, t, v, NULL, true);
+	LpSpiExecVersion(sql, model, version, true);
 	if (SPI_processed == 1)
 		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, isnull);
 	return d;
@@ -362,53 +381,35 @@ LpVersionAnn(const char *model, int32 version, bool *isnull)
 bool
 LpVersionExists(const char *model, int32 version)
 {
-	Oid			t[2] = {TEXTOID, INT4OID};
-	Datum		v[2];
-
-	v[0] = CStringGetTextDatum(model);
-	v[1] = Int32GetDatum(version);
-	LpSpiExec("SELECT 1 FROM linkpred.version_catalog WHERE model = $1 AND version = $2",
-			  2, t, v, NULL, false);
+	LpSpiExecVersion("SELECT 1 FROM linkpred.version_catalog WHERE model = $1 AND version = $2",
+					 model, version, false);
 	return SPI_processed != 0;
 }
 
 char *
 LpVersionList(const char *model)
 {
-	Oid			t[1] = {TEXTOID};
-	Datum		v[1];
-
-	v[0] = CStringGetTextDatum(model);
-	LpSpiExec("SELECT string_agg(version::text, ', ' ORDER BY version)"
-			  " FROM linkpred.version_catalog WHERE model = $1", 1, t, v, NULL, false);
+	LpSpiExecModel("SELECT string_agg(version::text, ', ' ORDER BY version)"
+				   " FROM linkpred.version_catalog WHERE model = $1", model, false);
 	return SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
 }
 
 void
 LpActivateVersion(const char *model, int32 version)
 {
-	Oid			t[2] = {TEXTOID, INT4OID};
-	Datum		v[2];
-
-	v[0] = CStringGetTextDatum(model);
-	v[1] = Int32GetDatum(version);
 	/* the version's own description serves with it (source, columns, types) */
-	LpSpiExec("UPDATE linkpred.model_catalog m SET active_version = v.version, source = v.source,"
-			  " src_column = v.src_column, dst_column = v.dst_column,"
-			  " weight_column = v.weight_column, user_type = v.user_type, item_type = v.item_type"
-			  " FROM linkpred.version_catalog v"
-			  " WHERE m.name = $1 AND v.model = m.name AND v.version = $2",
-			  2, t, v, NULL, false);
+	LpSpiExecVersion("UPDATE linkpred.model_catalog m SET active_version = v.version, source = v.source,"
+					 " src_column = v.src_column, dst_column = v.dst_column,"
+					 " weight_column = v.weight_column, user_type = v.user_type, item_type = v.item_type"
+					 " FROM linkpred.version_catalog v"
+					 " WHERE m.name = $1 AND v.model = m.name AND v.version = $2",
+					 model, version, false);
 }
 
 void
 LpDeleteModelRow(const char *model)
 {
-	Oid			t[1] = {TEXTOID};
-	Datum		v[1];
-
-	v[0] = CStringGetTextDatum(model);
-	LpSpiExec("DELETE FROM linkpred.model_catalog WHERE name = $1", 1, t, v, NULL, false);
+	LpSpiExecModel("DELETE FROM linkpred.model_catalog WHERE name = $1", model, false);
 }
 
 void

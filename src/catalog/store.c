@@ -369,9 +369,5 @@ LpStoreReadEmbeddings(const char *model, int32 version, bool full,
 void
 LpStoreDropModel(const char *model)
 {
-	Oid			t[1] = {TEXTOID};
-	Datum		v[1];
-
-	v[0] = CStringGetTextDatum(model);
-	LpSpiExec("DELETE FROM linkpred.embedding_store WHERE model = $1", 1, t, v, NULL, false);
+	LpSpiExecModel("DELETE FROM linkpred.embedding_store WHERE model = $1", model, false);
 }

@@ -52,6 +52,13 @@ extern char *LpQualifiedRelName(Oid relid);
  */
 extern AttrNumber LpCheckColumn(Oid relid, const char *argname, const char *column, Oid *typid);
 
+/*
+ * palloc in the current context for arrays that may pass 1 GB; and p grown
+ * to n bytes that way (allocated if p is NULL).  linkpred.c.
+ */
+extern void *LpPallocHuge(Size n);
+extern void *LpGrowHuge(void *p, Size n);
+
 /* Run SQL through SPI (caller connected); errors if the result is not ok. */
 extern int	LpSpiExec(const char *sql, int nargs, Oid *types, Datum *values,
 					  const char *nulls, bool read_only);

@@ -6,6 +6,7 @@
  */
 #include "postgres.h"
 
+#include "linkpred.h"
 #include "model.h"
 #include "options.h"
 #include "sage.h"
@@ -30,10 +31,8 @@ SageWorkBytes(const LpGraph *g, const LpTrainConfig *cfg)
 static LpTrainResult
 SageFit(const LpFitArgs *a)
 {
-	float	   *w = MemoryContextAllocHuge(CurrentMemoryContext,
-										   sizeof(float) * LpSageWorkFloats(a->g, a->cfg));
-	void	   *index = MemoryContextAllocHuge(CurrentMemoryContext,
-											   Max(LpSageIndexBytes(a->g, a->cfg), 1));
+	float	   *w = LpPallocHuge(sizeof(float) * LpSageWorkFloats(a->g, a->cfg));
+	void	   *index = LpPallocHuge(Max(LpSageIndexBytes(a->g, a->cfg), 1));
 	LpTrainResult r = LpSageTrain(a->g, a->cfg, a->sampler, a->emb, a->order, a->entry_src, w,
 								  index, a->progress, a->arg, a->final_loss);
 

@@ -7,15 +7,10 @@
  */
 #include "postgres.h"
 
+#include "linkpred.h"
 #include "mlp.h"
 #include "scoring.h"
 #include "spectral.h"
-
-static void *
-PallocHuge(Size n)
-{
-	return MemoryContextAllocHuge(CurrentMemoryContext, n);
-}
 
 void
 LpBuildHeurGraph(const LpGraph *g, LpHeurGraph *hg)
@@ -25,7 +20,7 @@ LpBuildHeurGraph(const LpGraph *g, LpHeurGraph *hg)
 	for (int32 u = 0; u < g->n_src; u++)
 		len[u] = (int32) (g->offsets[u + 1] - g->offsets[u]);
 	LpHeurGraphBuild(hg, g->homogeneous, g->tied, g->n_src, g->n_dst, g->offsets, len,
-					 g->targets, PallocHuge);
+					 g->targets, LpPallocHuge);
 	pfree(len);
 }
 
@@ -43,20 +38,20 @@ LpEmbeddingsEval(const LpEmbeddings *emb, const LpTrainConfig *cfg, int32 n_src,
 	ee->ublock = block_size > 0 ? palloc(sizeof(float) * block_size * emb->dim) : NULL;
 	if (cfg->decoder == LP_DECODER_BILINEAR)
 	{
-		float	   *q = PallocHuge(sizeof(float) * (Size) n_src * emb->dim);
+		float	   *q = LpPallocHuge(sizeof(float) * (Size) n_src * emb->dim);
 
 		LpBilinearQueries(emb->U, n_src, emb->dim, emb->R, q);
 		ee->U = q;
 	}
 	else if (cfg->decoder == LP_DECODER_MLP)
 	{
-		float	   *P = PallocHuge(sizeof(float) * (Size) n_dst * cfg->hidden);
+		float	   *P = LpPallocHuge(sizeof(float) * (Size) n_dst * cfg->hidden);
 
 		LpMlpItemPrecompute(emb->mlp, emb->dim, cfg->hidden, emb->V, n_dst, P);
 		ee->mlp = emb->mlp;
 		ee->hidden = cfg->hidden;
 		ee->P = P;
-		ee->mlp_scratch = PallocHuge(sizeof(float) *
+		ee->mlp_scratch = LpPallocHuge(sizeof(float) *
 									 (LpMlpScoreAllFloats(emb->dim, cfg->hidden) + emb->dim));
 	}
 }
@@ -77,13 +72,13 @@ LpHeadScratchAlloc(int32 n)
 									   MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 	s->p3 = MemoryContextAllocExtended(CurrentMemoryContext, sizeof(float) * m,
 									   MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
-	s->touched = PallocHuge(sizeof(int32) * m);
-	s->vt = PallocHuge(sizeof(int32) * m);
+	s->touched = LpPallocHuge(sizeof(int32) * m);
+	s->vt = LpPallocHuge(sizeof(int32) * m);
 	s->vmark = MemoryContextAllocExtended(CurrentMemoryContext, m,
 										  MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 	s->level = MemoryContextAllocExtended(CurrentMemoryContext, m,
 										  MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
-	s->queue = PallocHuge(sizeof(int32) * m);
+	s->queue = LpPallocHuge(sizeof(int32) * m);
 	return s;
 }
 

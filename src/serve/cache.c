@@ -519,7 +519,7 @@ LpLookupItem(const LpServingModel *m, Datum value, Oid valtype)
 static void *
 ModelAlloc(Size n)
 {
-	return MemoryContextAllocHuge(CurrentMemoryContext, n);
+	return LpPallocHuge(n);
 }
 
 /*

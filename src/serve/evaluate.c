@@ -130,13 +130,10 @@ PushPair(TestPairs *tp, int32 u, int32 v, int8 label)
 	if (tp->n == tp->cap)
 	{
 		tp->cap = tp->cap ? tp->cap * 2 : 4096;
-		tp->u = tp->u ? repalloc_huge(tp->u, sizeof(int32) * tp->cap)
-			: MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int32) * tp->cap);
-		tp->v = tp->v ? repalloc_huge(tp->v, sizeof(int32) * tp->cap)
-			: MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int32) * tp->cap);
+		tp->u = LpGrowHuge(tp->u, sizeof(int32) * tp->cap);
+		tp->v = LpGrowHuge(tp->v, sizeof(int32) * tp->cap);
 		if (tp->label || label >= 0)
-			tp->label = tp->label ? repalloc_huge(tp->label, sizeof(int8) * tp->cap)
-				: MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int8) * tp->cap);
+			tp->label = LpGrowHuge(tp->label, sizeof(int8) * tp->cap);
 	}
 	tp->u[tp->n] = u;
 	tp->v[tp->n] = v;
@@ -409,13 +406,12 @@ EvaluateOnTest(FunctionCallInfo fcinfo, Oid test_relid, const char *label,
 
 	for (int i = 0; i < nk; i++)
 		kmax = Max(kmax, ks[i]);
-	s.order = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int64) * tp.n);
-	s.uoff = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int64) * ((Size) m->n_users + 2));
-	s.scores = MemoryContextAllocHuge(CurrentMemoryContext,
-									  sizeof(float) * (Size) sc.block_size * m->n_items);
+	s.order = LpPallocHuge(sizeof(int64) * tp.n);
+	s.uoff = LpPallocHuge(sizeof(int64) * ((Size) m->n_users + 2));
+	s.scores = LpPallocHuge(sizeof(float) * (Size) sc.block_size * m->n_items);
 	s.top = palloc(sizeof(int32) * kmax);
-	s.pos = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(double) * tp.n);
-	s.neg = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(double) * tp.n);
+	s.pos = LpPallocHuge(sizeof(double) * tp.n);
+	s.neg = LpPallocHuge(sizeof(double) * tp.n);
 	s.users = palloc(sizeof(int32) * sc.block_size);
 
 	LpEvaluate(&view, &sc, &pairs, nk, ks, seed, &s, EvalProgress, NULL, &r);
@@ -654,7 +650,7 @@ linkpred_heuristic_topk(PG_FUNCTION_ARGS)
 		return (Datum) 0;		/* no training neighbourhood, no heuristic */
 
 	InitHeurArg(&ha, m, h);
-	s = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(float) * m->n_items);
+	s = LpPallocHuge(sizeof(float) * m->n_items);
 	LpHeuristicAll(ha.g, h, u, s, ha.scratch);
 	if (exclude_seen)
 		for (int32 j = 0; j < m->seen_len[u]; j++)

@@ -584,7 +584,7 @@ linkpred_topk_many(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0))
 	{
 		n_users = m->n_users;
-		uidx = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int32) * Max(n_users, 1));
+		uidx = LpPallocHuge(sizeof(int32) * Max(n_users, 1));
 		for (int i = 0; i < n_users; i++)
 			uidx[i] = i;
 	}
@@ -597,7 +597,7 @@ linkpred_topk_many(PG_FUNCTION_ARGS)
 
 		get_typlenbyvalalign(etype, &typlen, &typbyval, &typalign);
 		deconstruct_array(arr, etype, typlen, typbyval, typalign, &udatums, &unulls, &n_users);
-		uidx = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int32) * Max(n_users, 1));
+		uidx = LpPallocHuge(sizeof(int32) * Max(n_users, 1));
 		for (int i = 0; i < n_users; i++)
 			uidx[i] = unulls[i] ? -1 : LpLookupUser(m, udatums[i], etype);
 	}
@@ -607,8 +607,8 @@ linkpred_topk_many(PG_FUNCTION_ARGS)
 	LpModelEvalEmbedding(m, bs, &ee);
 	LpEvalEmbeddingScorer(&ee, bs, &sc);
 	LpModelEvalScorer(m, &sc);
-	scores = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(float) * (Size) bs * m->n_items);
-	fallback = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(float) * m->n_items);
+	scores = LpPallocHuge(sizeof(float) * (Size) bs * m->n_items);
+	fallback = LpPallocHuge(sizeof(float) * m->n_items);
 	LpModelEmbScoresAll(m, NULL, 0.0f, fallback);
 	LpModelDecodeUser(m, -1, fallback);
 	block = palloc(sizeof(int32) * bs);

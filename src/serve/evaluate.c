@@ -591,11 +591,29 @@ linkpred_evaluate(PG_FUNCTION_ARGS)
 
 /* ---- heuristics as SQL functions ------------------------------------ */
 
+/*
+ * Argument 3 of a heuristic function (fn): a heuristic's name, "ra" if
+ * NULL; the model's own score is model_fn's.
+ */
+static LpHeuristic
+HeuristicArg(FunctionCallInfo fcinfo, const char *fn, const char *model_fn)
+{
+	bool		is_model;
+	LpHeuristic h = ParseMethod(PG_ARGISNULL(2) ? "ra" : text_to_cstring(PG_GETARG_TEXT_PP(2)),
+								&is_model);
+
+	if (is_model)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s needs a heuristic method", fn),
+				 errhint("Use %s for the model; methods here are %s.", model_fn, LpHeuristicNames())));
+	return h;
+}
+
 Datum
 linkpred_heuristic(PG_FUNCTION_ARGS)
 {
 	LpServingModel *m;
-	bool		is_model;
 	LpHeuristic h;
 	HeurArg		ha;
 	int32		u,
@@ -603,12 +621,7 @@ linkpred_heuristic(PG_FUNCTION_ARGS)
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
 		PG_RETURN_NULL();
-	h = ParseMethod(PG_ARGISNULL(2) ? "ra" : text_to_cstring(PG_GETARG_TEXT_PP(2)), &is_model);
-	if (is_model)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("linkpred_heuristic needs a heuristic method"),
-				 errhint("Use linkpred_score for the model; methods here are %s.", LpHeuristicNames())));
+	h = HeuristicArg(fcinfo, "linkpred_heuristic", "linkpred_score");
 	m = LpModelForCall(fcinfo, 3);
 	u = LpLookupUser(m, PG_GETARG_DATUM(0), get_fn_expr_argtype(fcinfo->flinfo, 0));
 	v = LpLookupItem(m, PG_GETARG_DATUM(1), get_fn_expr_argtype(fcinfo->flinfo, 1));
@@ -626,7 +639,6 @@ linkpred_heuristic_topk(PG_FUNCTION_ARGS)
 	Oid			utype = get_fn_expr_argtype(fcinfo->flinfo, 0);
 	bool		exclude_seen = PG_ARGISNULL(4) ? true : PG_GETARG_BOOL(4);
 	LpServingModel *m;
-	bool		is_model;
 	LpHeuristic h;
 	HeurArg		ha;
 	int32		u,
@@ -637,12 +649,7 @@ linkpred_heuristic_topk(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
 		return (Datum) 0;
 	k = LpCheckK(PG_GETARG_INT32(1));
-	h = ParseMethod(PG_ARGISNULL(2) ? "ra" : text_to_cstring(PG_GETARG_TEXT_PP(2)), &is_model);
-	if (is_model)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("linkpred_heuristic_topk needs a heuristic method"),
-				 errhint("Use linkpred_topk for the model; methods here are %s.", LpHeuristicNames())));
+	h = HeuristicArg(fcinfo, "linkpred_heuristic_topk", "linkpred_topk");
 	m = LpModelForCall(fcinfo, 3);
 	LpCheckItemType(m, utype);
 	u = LpLookupUser(m, PG_GETARG_DATUM(0), utype);

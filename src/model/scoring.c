@@ -82,6 +82,21 @@ LpHeadScratchAlloc(int32 n)
 	return s;
 }
 
+/*
+ * sc, wrapped: inner keeps what it was, and sc now calls pair and block
+ * with arg (which holds inner).  The block size stays the inner one's.
+ */
+static void
+Wrap(LpEvalScorer *sc, LpEvalScorer *inner, void *arg,
+	 double (*pair) (void *arg, int32 u, int32 v),
+	 void (*block) (void *arg, const int32 *users, int nb, float *out))
+{
+	*inner = *sc;
+	sc->arg = arg;
+	sc->pair = pair;
+	sc->block = block;
+}
+
 typedef struct EvalHead
 {
 	LpEvalScorer inner;
@@ -115,14 +130,10 @@ EvalWithHead(LpEvalScorer *sc, const LpHead *head, const LpHeurGraph *g,
 {
 	EvalHead   *eh = palloc(sizeof(EvalHead));
 
-	eh->inner = *sc;
 	eh->head = head;
 	eh->g = g;
 	eh->scratch = scratch;
-	sc->arg = eh;
-	sc->pair = HeadPair;
-	sc->block = HeadBlock;
-	sc->block_size = eh->inner.block_size;
+	Wrap(sc, &eh->inner, eh, HeadPair, HeadBlock);
 }
 
 typedef struct EvalItemTerm
@@ -181,13 +192,10 @@ EvalWithItemTerm(LpEvalScorer *sc, const LpHeurGraph *g, float item_norm, float 
 {
 	EvalItemTerm *et = palloc(sizeof(EvalItemTerm));
 
-	et->inner = *sc;
 	et->g = g;
 	et->item_norm = item_norm;
 	et->acc = acc;
-	sc->arg = et;
-	sc->pair = ItemTermPair;
-	sc->block = ItemTermBlock;
+	Wrap(sc, &et->inner, et, ItemTermPair, ItemTermBlock);
 }
 
 void

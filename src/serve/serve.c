@@ -480,6 +480,36 @@ TopKFromIndex(FunctionCallInfo fcinfo, LpServingModel *m, const float *q, float 
 	return (Datum) 0;
 }
 
+/* known user u's scores s: its training items out if exclude_seen, itself out of a homogeneous graph */
+static void
+MaskUser(const LpServingModel *m, int32 u, bool exclude_seen, float *s)
+{
+	if (exclude_seen)
+		for (int32 j = 0; j < m->seen_len[u]; j++)
+			s[m->seen[m->seen_start[u] + j]] = -INFINITY;
+	if (m->homogeneous)
+		s[u] = -INFINITY;
+}
+
+/*
+ * The start of linkpred_topk and _topk_many: the result set, k (argument
+ * 1), the model (argument 2) checked against the users' type; NULL when k
+ * is NULL (no rows).
+ */
+static LpServingModel *
+TopKCall(FunctionCallInfo fcinfo, Oid utype, int32 *k)
+{
+	LpServingModel *m;
+
+	InitMaterializedSRF(fcinfo, 0);
+	if (PG_ARGISNULL(1))
+		return NULL;
+	*k = LpCheckK(PG_GETARG_INT32(1));
+	m = LpModelForCall(fcinfo, 2);
+	LpCheckItemType(m, utype);
+	return m;
+}
+
 Datum
 linkpred_topk(PG_FUNCTION_ARGS)
 {
@@ -492,13 +522,8 @@ linkpred_topk(PG_FUNCTION_ARGS)
 	int32		k;
 	float	   *s;
 
-	InitMaterializedSRF(fcinfo, 0);
-	if (PG_ARGISNULL(1))
+	if ((m = TopKCall(fcinfo, utype, &k)) == NULL)
 		return (Datum) 0;
-	k = LpCheckK(PG_GETARG_INT32(1));
-
-	m = LpModelForCall(fcinfo, 2);
-	LpCheckItemType(m, utype);
 	if (!PG_ARGISNULL(0))
 		u = LpLookupUser(m, PG_GETARG_DATUM(0), utype);
 	s = m->scratch;
@@ -528,11 +553,7 @@ linkpred_topk(PG_FUNCTION_ARGS)
 								 exclude_seen ? m->seen_len[u] : 0, u, k, utype);
 		LpModelEmbScoresAll(m, m->U + (int64) u * m->dim, m->bu[u], s);
 		LpModelDecodeUser(m, u, s);
-		if (exclude_seen)
-			for (int32 j = 0; j < m->seen_len[u]; j++)
-				s[m->seen[m->seen_start[u] + j]] = -INFINITY;
-		if (m->homogeneous)
-			s[u] = -INFINITY;
+		MaskUser(m, u, exclude_seen, s);
 	}
 	else
 	{
@@ -573,12 +594,8 @@ linkpred_topk_many(PG_FUNCTION_ARGS)
 	int32	   *top;
 	int			nb = 0;
 
-	InitMaterializedSRF(fcinfo, 0);
-	if (PG_ARGISNULL(1))
+	if ((m = TopKCall(fcinfo, etype, &k)) == NULL)
 		return (Datum) 0;
-	k = LpCheckK(PG_GETARG_INT32(1));
-	m = LpModelForCall(fcinfo, 2);
-	LpCheckItemType(m, etype);
 
 	/* the users: given, or all of the model's */
 	if (PG_ARGISNULL(0))
@@ -641,11 +658,7 @@ linkpred_topk_many(PG_FUNCTION_ARGS)
 				if (u >= 0)
 				{
 					s = scores + (int64) (nk++) * m->n_items;
-					if (exclude_seen)
-						for (int32 j = 0; j < m->seen_len[u]; j++)
-							s[m->seen[m->seen_start[u] + j]] = -INFINITY;
-					if (m->homogeneous)
-						s[u] = -INFINITY;
+					MaskUser(m, u, exclude_seen, s);
 				}
 				else
 					s = fallback;

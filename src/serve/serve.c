@@ -55,15 +55,6 @@ PG_FUNCTION_INFO_V1(linkpred_similar);
  */
 #define LP_ANN_MAX_K 1000
 
-static int
-CompareInt32(const void *a, const void *b)
-{
-	int32		x = *(const int32 *) a,
-				y = *(const int32 *) b;
-
-	return (x > y) - (x < y);
-}
-
 /* a value of type from as type to (through text when they differ) */
 static Datum
 CastVia(Datum value, Oid from, Oid to)
@@ -171,7 +162,7 @@ FoldInFresh(LpServingModel *m, Datum user, Oid utype, int *n, float *bu)
 	}
 	SPI_finish();
 
-	qsort(items, count, sizeof(int32), CompareInt32);
+	qsort(items, count, sizeof(int32), LpCompareInt32);
 	{
 		int			w = 0;
 
@@ -444,7 +435,7 @@ TopKFromIndex(FunctionCallInfo fcinfo, LpServingModel *m, const float *q, float 
 		int			ne;
 		int32	   *ex = ItemArray(fcinfo, 6, "exclude", m, utype, &ne);
 
-		qsort(ex, ne, sizeof(int32), CompareInt32);
+		qsort(ex, ne, sizeof(int32), LpCompareInt32);
 		f.exclude = ex;
 		f.n_exclude = ne;
 	}
@@ -459,7 +450,7 @@ TopKFromIndex(FunctionCallInfo fcinfo, LpServingModel *m, const float *q, float 
 			 m->name);
 
 	/* in ascending item order, so that LpSelectTopK's last tie-break is the index */
-	qsort(items, n, sizeof(int32), CompareInt32);
+	qsort(items, n, sizeof(int32), LpCompareInt32);
 	scores = palloc(sizeof(float) * Max(n, 1));
 	deg = palloc(sizeof(int32) * Max(n, 1));
 	for (int j = 0; j < n; j++)

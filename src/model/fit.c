@@ -62,3 +62,17 @@ LpFitEmbeddings(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState
 	a.final_loss = final_loss;
 	return cfg->encoder->fit(&a);
 }
+
+LpTrainResult
+LpFitWithWork(const LpFitArgs *a, Size work_floats, Size index_bytes, LpWorkTrainFn train)
+{
+	float	   *work = LpPallocHuge(sizeof(float) * work_floats);
+	void	   *index = index_bytes > 0 ? LpPallocHuge(index_bytes) : NULL;
+	LpTrainResult r = train(a->g, a->cfg, a->sampler, a->emb, a->order, a->entry_src, work,
+							index, a->progress, a->arg, a->final_loss);
+
+	pfree(work);
+	if (index)
+		pfree(index);
+	return r;
+}

@@ -209,3 +209,20 @@ LpEvalWithDecoder(LpEvalScorer *sc, const LpTrainConfig *cfg, const LpHead *head
 	if (head)
 		EvalWithHead(sc, head, g, scratch);
 }
+
+void
+LpEvalScratchAlloc(int64 n, int32 n_users, int32 n_items, int block_size, int nk,
+				   const int *ks, bool labelled, LpEvalScratch *s)
+{
+	int			kmax = 1;
+
+	for (int i = 0; i < nk; i++)
+		kmax = Max(kmax, ks[i]);
+	s->order = LpPallocHuge(sizeof(int64) * n);
+	s->uoff = LpPallocHuge(sizeof(int64) * ((Size) n_users + 2));
+	s->scores = LpPallocHuge(sizeof(float) * (Size) block_size * n_items);
+	s->top = palloc(sizeof(int32) * kmax);
+	s->pos = labelled ? LpPallocHuge(sizeof(double) * n) : NULL;
+	s->neg = labelled ? LpPallocHuge(sizeof(double) * n) : NULL;
+	s->users = palloc(sizeof(int32) * block_size);
+}

@@ -38,6 +38,7 @@
 
 #include "cache.h"
 #include "metrics.h"
+#include "scoring.h"
 #include "jobs.h"
 #include "heuristics.h"
 #include "linkpred.h"
@@ -369,7 +370,6 @@ EvaluateOnTest(FunctionCallInfo fcinfo, Oid test_relid, const char *label,
 	LpEvalResult r;
 	LpEvalEmbedding eb;
 	HeurArg		ha;
-	int			kmax = 1;
 
 	ReadTestPairs(m, test_relid, label, &tp);
 
@@ -404,15 +404,7 @@ EvaluateOnTest(FunctionCallInfo fcinfo, Oid test_relid, const char *label,
 	pairs.label = tp.label;
 	pairs.unknown_users = tp.unknown_users;
 
-	for (int i = 0; i < nk; i++)
-		kmax = Max(kmax, ks[i]);
-	s.order = LpPallocHuge(sizeof(int64) * tp.n);
-	s.uoff = LpPallocHuge(sizeof(int64) * ((Size) m->n_users + 2));
-	s.scores = LpPallocHuge(sizeof(float) * (Size) sc.block_size * m->n_items);
-	s.top = palloc(sizeof(int32) * kmax);
-	s.pos = LpPallocHuge(sizeof(double) * tp.n);
-	s.neg = LpPallocHuge(sizeof(double) * tp.n);
-	s.users = palloc(sizeof(int32) * sc.block_size);
+	LpEvalScratchAlloc(tp.n, m->n_users, m->n_items, sc.block_size, nk, ks, true, &s);
 
 	LpEvaluate(&view, &sc, &pairs, nk, ks, seed, &s, EvalProgress, NULL, &r);
 

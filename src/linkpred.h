@@ -8,6 +8,7 @@
 #include "postgres.h"
 
 #include "access/attnum.h"
+#include "executor/spi.h"
 #include "fmgr.h"
 #include "utils/elog.h"
 
@@ -62,6 +63,14 @@ extern void *LpGrowHuge(void *p, Size n);
 /* Run SQL through SPI (caller connected); errors if the result is not ok. */
 extern int	LpSpiExec(const char *sql, int nargs, Oid *types, Datum *values,
 					  const char *nulls, bool read_only);
+
+/*
+ * fn(arg, row, desc) for every row of an open cursor, fetched batch rows at
+ * a time (each batch freed after, interrupts checked between); then the
+ * cursor is closed.
+ */
+typedef void (*LpSpiRowFn) (void *arg, HeapTuple tup, TupleDesc desc);
+extern void LpSpiEachRow(Portal portal, long batch, LpSpiRowFn fn, void *arg);
 
 /* LpSpiExec with $1 = a model's name (text), and $2 = a version (int4) */
 extern int	LpSpiExecModel(const char *sql, const char *model, bool read_only);

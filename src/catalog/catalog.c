@@ -105,6 +105,22 @@ LpSpiExec(const char *sql, int nargs, Oid *types, Datum *values,
 	return rc;
 }
 
+void
+LpSpiEachRow(Portal portal, long batch, LpSpiRowFn fn, void *arg)
+{
+	for (;;)
+	{
+		SPI_cursor_fetch(portal, true, batch);
+		if (SPI_processed == 0)
+			break;
+		for (uint64 r = 0; r < SPI_processed; r++)
+			fn(arg, SPI_tuptable->vals[r], SPI_tuptable->tupdesc);
+		SPI_freetuptable(SPI_tuptable);
+		CHECK_FOR_INTERRUPTS();
+	}
+	SPI_cursor_close(portal);
+}
+
 /* LpSpiExec with $1 the model's name */
 int
 LpSpiExecModel(const char *sql, const char *model, bool read_only)

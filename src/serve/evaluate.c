@@ -143,6 +143,64 @@ PushPair(TestPairs *tp, int32 u, int32 v, int8 label)
 	tp->n++;
 }
 
+/* ReadTestPairs' state while the rows come in */
+typedef struct TestRead
+{
+	const LpServingModel *m;
+	const char *label;
+	Oid			st;				/* the types of the two id columns */
+	Oid			dt;
+	MemoryContext cxt;			/* where tp and unknown grow */
+	LpKeyMap   *unknown;		/* users the model does not know, counted once */
+	TestPairs  *tp;
+} TestRead;
+
+static void
+TestRow(void *arg, HeapTuple tup, TupleDesc desc)
+{
+	TestRead   *tr = arg;
+	const LpServingModel *m = tr->m;
+	const char *label = tr->label;
+	TestPairs  *tp = tr->tp;
+	LpKeyMap   *unknown = tr->unknown;
+	bool		n1,
+				n2,
+				n3 = false;
+	Datum		a = SPI_getbinval(tup, desc, 1, &n1);
+	Datum		b = SPI_getbinval(tup, desc, 2, &n2);
+	int32		lab = label ? DatumGetInt32(SPI_getbinval(tup, desc, 3, &n3)) : -1;
+	int32		u,
+				v;
+	MemoryContext spi;
+
+	if (n1 || n2 || n3)
+		return;
+	if (label && lab != 0 && lab != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("label column \"%s\" holds %d", label, lab),
+				 errhint("Labels must be 1 (an edge) or 0 (a non-edge).")));
+	u = LpLookupUser(m, a, tr->st);
+	v = LpLookupItem(m, b, tr->dt);
+	spi = MemoryContextSwitchTo(tr->cxt);
+	if (u < 0 && lab != 0)
+	{
+		int64		ik = 0;
+		char	   *tk = NULL;
+
+		if (LpKeyFromDatum(m->ukeys->kind, m->user_type, a, tr->st, &ik, &tk))
+		{
+			int32		before = unknown->n;
+
+			LpKeyMapIntern(unknown, ik, tk, tk ? strlen(tk) : 0);
+			if (unknown->n > before)
+				tp->unknown_users++;
+		}
+	}
+	PushPair(tp, u, v, (int8) lab);
+	MemoryContextSwitchTo(spi);
+}
+
 /*
  * Read the test relation (columns named like the model's source columns,
  * plus an optional label column of type boolean or integer 0/1) as the
@@ -151,17 +209,16 @@ PushPair(TestPairs *tp, int32 u, int32 v, int8 label)
 static void
 ReadTestPairs(const LpServingModel *m, Oid relid, const char *label, TestPairs *tp)
 {
-	MemoryContext cxt = CurrentMemoryContext;
 	StringInfoData sql;
-	Portal		portal;
-	Oid			st,
-				dt,
-				lt = InvalidOid;
-	LpKeyMap   *unknown;
-	LpKeyKind	ukind = m->ukeys->kind;
+	Oid			lt = InvalidOid;
+	TestRead	tr;
 
-	LpCheckColumn(relid, "test", m->src_column, &st);
-	LpCheckColumn(relid, "test", m->dst_column, &dt);
+	tr.m = m;
+	tr.label = label;
+	tr.cxt = CurrentMemoryContext;
+	tr.tp = tp;
+	LpCheckColumn(relid, "test", m->src_column, &tr.st);
+	LpCheckColumn(relid, "test", m->dst_column, &tr.dt);
 	if (label)
 	{
 		LpCheckColumn(relid, "label", label, &lt);
@@ -173,7 +230,7 @@ ReadTestPairs(const LpServingModel *m, Oid relid, const char *label, TestPairs *
 	}
 
 	memset(tp, 0, sizeof(*tp));
-	unknown = LpKeyMapCreate(ukind, 64);
+	tr.unknown = LpKeyMapCreate(m->ukeys->kind, 64);
 	initStringInfo(&sql);
 	appendStringInfo(&sql, "SELECT %s, %s", quote_identifier(m->src_column),
 					 quote_identifier(m->dst_column));
@@ -182,57 +239,8 @@ ReadTestPairs(const LpServingModel *m, Oid relid, const char *label, TestPairs *
 	appendStringInfo(&sql, " FROM %s", LpQualifiedRelName(relid));
 
 	SPI_connect();
-	portal = SPI_cursor_open_with_args(NULL, sql.data, 0, NULL, NULL, NULL, true, 0);
-	for (;;)
-	{
-		SPI_cursor_fetch(portal, true, 10000);
-		if (SPI_processed == 0)
-			break;
-		for (uint64 r = 0; r < SPI_processed; r++)
-		{
-			HeapTuple	tup = SPI_tuptable->vals[r];
-			TupleDesc	desc = SPI_tuptable->tupdesc;
-			bool		n1,
-						n2,
-						n3 = false;
-			Datum		a = SPI_getbinval(tup, desc, 1, &n1);
-			Datum		b = SPI_getbinval(tup, desc, 2, &n2);
-			int32		lab = label ? DatumGetInt32(SPI_getbinval(tup, desc, 3, &n3)) : -1;
-			int32		u,
-						v;
-			MemoryContext spi;
-
-			if (n1 || n2 || n3)
-				continue;
-			if (label && lab != 0 && lab != 1)
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("label column \"%s\" holds %d", label, lab),
-						 errhint("Labels must be 1 (an edge) or 0 (a non-edge).")));
-			u = LpLookupUser(m, a, st);
-			v = LpLookupItem(m, b, dt);
-			spi = MemoryContextSwitchTo(cxt);
-			if (u < 0 && lab != 0)
-			{
-				int64		ik = 0;
-				char	   *tk = NULL;
-
-				if (LpKeyFromDatum(ukind, m->user_type, a, st, &ik, &tk))
-				{
-					int32		before = unknown->n;
-
-					LpKeyMapIntern(unknown, ik, tk, tk ? strlen(tk) : 0);
-					if (unknown->n > before)
-						tp->unknown_users++;
-				}
-			}
-			PushPair(tp, u, v, (int8) lab);
-			MemoryContextSwitchTo(spi);
-		}
-		SPI_freetuptable(SPI_tuptable);
-		CHECK_FOR_INTERRUPTS();
-	}
-	SPI_cursor_close(portal);
+	LpSpiEachRow(SPI_cursor_open_with_args(NULL, sql.data, 0, NULL, NULL, NULL, true, 0),
+				 10000, TestRow, &tr);
 	SPI_finish();
 	if (tp->n == 0)
 		ereport(ERROR,

@@ -15,6 +15,7 @@ OBJS = \
 	src/kernels/sampler.o \
 	src/kernels/lightgcn.o \
 	src/kernels/sage.o \
+	src/kernels/sage_batch.o \
 	src/kernels/mlp.o \
 	src/kernels/spectral.o \
 	src/kernels/head.o \
@@ -45,6 +46,7 @@ OBJS = \
 	src/jobs/pipeline.o \
 	src/serve/cache.o \
 	src/serve/shared_cache.o \
+	src/serve/shared_cache_load.o \
 	src/serve/serve.o \
 	src/serve/evaluate.o
 

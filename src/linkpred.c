@@ -6,7 +6,9 @@
  * entry, serving shares one copy of each model version among all backends
  * (shared_cache.c, which asks for its shared memory here).  Query backends
  * run OpenBLAS single-threaded (see POSTGRES-NOTES: each backend would
- * otherwise start a pool of nproc threads).
+ * otherwise start a pool of nproc threads).  LpPallocHuge and LpGrowHuge,
+ * the huge-array allocation every layer above the kernels uses, live here
+ * too.
  */
 #include "postgres.h"
 
@@ -98,4 +100,16 @@ _PG_init(void)
 		if (blas_thread_shutdown_)
 			blas_thread_shutdown_();
 	}
+}
+
+void *
+LpPallocHuge(Size n)
+{
+	return MemoryContextAllocHuge(CurrentMemoryContext, n);
+}
+
+void *
+LpGrowHuge(void *p, Size n)
+{
+	return p ? repalloc_huge(p, n) : MemoryContextAllocHuge(CurrentMemoryContext, n);
 }

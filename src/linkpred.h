@@ -8,6 +8,7 @@
 #include "postgres.h"
 
 #include "access/attnum.h"
+#include "executor/spi.h"
 #include "fmgr.h"
 #include "utils/elog.h"
 
@@ -60,9 +61,28 @@ extern char *LpQualifiedRelName(Oid relid);
  */
 extern AttrNumber LpCheckColumn(Oid relid, const char *argname, const char *column, Oid *typid);
 
+/*
+ * palloc in the current context for arrays that may pass 1 GB; and p grown
+ * to n bytes that way (allocated if p is NULL).  linkpred.c.
+ */
+extern void *LpPallocHuge(Size n);
+extern void *LpGrowHuge(void *p, Size n);
+
 /* Run SQL through SPI (caller connected); errors if the result is not ok. */
 extern int	LpSpiExec(const char *sql, int nargs, Oid *types, Datum *values,
 					  const char *nulls, bool read_only);
+
+/*
+ * fn(arg, row, desc) for every row of an open cursor, fetched batch rows at
+ * a time (each batch freed after, interrupts checked between); then the
+ * cursor is closed.
+ */
+typedef void (*LpSpiRowFn) (void *arg, HeapTuple tup, TupleDesc desc);
+extern void LpSpiEachRow(Portal portal, long batch, LpSpiRowFn fn, void *arg);
+
+/* LpSpiExec with $1 = a model's name (text), and $2 = a version (int4) */
+extern int	LpSpiExecModel(const char *sql, const char *model, bool read_only);
+extern int	LpSpiExecVersion(const char *sql, const char *model, int32 version, bool read_only);
 
 /*
  * A background worker's short transaction: begin (SPI connected, snapshot
@@ -109,6 +129,36 @@ extern int32 LpWarmStartVersion(const char *model, int dim, bool bipartite, bool
 
 /* Record a stored version's peak memory in its metrics (caller connected). */
 extern void LpVersionSetPeakRss(const char *model, int32 version, double peak_rss_mb);
+
+/*
+ * The models role may use, counted up to 2; when exactly one, its name in
+ * *only (in the transaction's context).  Caller connected; enters the
+ * catalog context itself.
+ */
+extern uint64 LpUsableModels(Oid role, char **only);
+
+/*
+ * A version's decoder weights (version_catalog.decoder) or top-k index
+ * (.ann); *isnull if the row or the value is missing.  The datum lives in
+ * SPI_tuptable.  Caller connected, in the catalog context.
+ */
+extern Datum LpVersionDecoder(const char *model, int32 version, bool *isnull);
+extern Datum LpVersionAnn(const char *model, int32 version, bool *isnull);
+
+/*
+ * linkpred_activate's and linkpred_drop's statements (caller connected, in
+ * the catalog context): whether a version exists, the stored versions as
+ * a list for a message, make a version the active one with its
+ * description, delete the model's row.
+ */
+extern bool LpVersionExists(const char *model, int32 version);
+extern char *LpVersionList(const char *model);
+extern void LpActivateVersion(const char *model, int32 version);
+extern void LpDeleteModelRow(const char *model);
+
+/* Record an evaluation result under metrics->'evaluation'->method (caller connected). */
+extern void LpVersionSetEvaluation(const char *model, int32 version, const char *method,
+								   const char *json);
 
 /* a structural head as stored (real[]: means, scales, weights, bias) */
 extern Datum LpHeadToDatum(const LpHead *h);

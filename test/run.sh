@@ -52,7 +52,7 @@ unit test_split "$LP_SRC/src/data/split.c" "$K/sampler.c"
 unit test_eval "$K/metrics.c" "$K/topk.c" "$K/mlp.c" "$K/train.c" "$K/sampler.c" $(pkg-config --cflags --libs openblas)
 unit test_head "$K/head.c"
 unit test_lightgcn "$K/lightgcn.c" "$K/train.c" "$K/sampler.c"
-unit test_sage "$K/sage.c" "$K/train.c" "$K/sampler.c" $(pkg-config --cflags --libs openblas)
+unit test_sage "$K/sage.c" "$K/sage_batch.c" "$K/train.c" "$K/sampler.c" $(pkg-config --cflags --libs openblas)
 unit test_mlp "$K/mlp.c" "$K/train.c" "$K/sampler.c" $(pkg-config --cflags --libs openblas)
 unit test_spectral "$K/spectral.c" "$K/sampler.c" "$K/head.c" "$K/heuristics.c" $(pkg-config --cflags --libs openblas)
 unit test_model "$K/model.c" "$K/train.c" "$K/sampler.c"

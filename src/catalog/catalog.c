@@ -10,10 +10,14 @@
  * (model ownership, job ownership) is made before entering it.
  *
  * This file owns the context itself, the SPI and worker-transaction
- * helpers, reading a model's row with its active version, the version a
- * warm start continues from, a stored version's peak memory, and the
- * checks of a source relation's columns.  Job rows are jobrows.c's,
- * embedding rows store.c's.
+ * helpers, the checks of a source relation's columns, and every statement
+ * on linkpred.model_catalog and linkpred.version_catalog but those that
+ * write a new version with its embeddings (store.c): reading a model's row
+ * with its active version, the models a role may use, the version a warm
+ * start continues from, a version's decoder weights and top-k index,
+ * activating a version, deleting a model's row, and recording a version's
+ * peak memory and evaluation results.  Job rows are jobrows.c's, embedding
+ * rows store.c's.
  */
 #include "postgres.h"
 
@@ -132,6 +136,45 @@ LpSpiExec(const char *sql, int nargs, Oid *types, Datum *values,
 	if (rc < 0)
 		elog(ERROR, "linkpred: SPI failed (%s) for: %s", SPI_result_code_string(rc), sql);
 	return rc;
+}
+
+void
+LpSpiEachRow(Portal portal, long batch, LpSpiRowFn fn, void *arg)
+{
+	for (;;)
+	{
+		SPI_cursor_fetch(portal, true, batch);
+		if (SPI_processed == 0)
+			break;
+		for (uint64 r = 0; r < SPI_processed; r++)
+			fn(arg, SPI_tuptable->vals[r], SPI_tuptable->tupdesc);
+		SPI_freetuptable(SPI_tuptable);
+		CHECK_FOR_INTERRUPTS();
+	}
+	SPI_cursor_close(portal);
+}
+
+/* LpSpiExec with $1 the model's name */
+int
+LpSpiExecModel(const char *sql, const char *model, bool read_only)
+{
+	Oid			t[1] = {TEXTOID};
+	Datum		v[1];
+
+	v[0] = CStringGetTextDatum(model);
+	return LpSpiExec(sql, 1, t, v, NULL, read_only);
+}
+
+/* LpSpiExec with $1 the model's name, $2 a version */
+int
+LpSpiExecVersion(const char *sql, const char *model, int32 version, bool read_only)
+{
+	Oid			t[2] = {TEXTOID, INT4OID};
+	Datum		v[2];
+
+	v[0] = CStringGetTextDatum(model);
+	v[1] = Int32GetDatum(version);
+	return LpSpiExec(sql, 2, t, v, NULL, read_only);
 }
 
 /*
@@ -328,6 +371,113 @@ LpVersionSetPeakRss(const char *model, int32 version, double peak_rss_mb)
 	LpSpiExec("UPDATE linkpred.version_catalog SET metrics = metrics ||"
 			  " jsonb_build_object('peak_rss_mb', $3) WHERE model = $1 AND version = $2",
 			  3, t, v, NULL, false);
+	LpCatalogLeave(&cc);
+}
+
+/*
+ * The models role may use, counted up to 2 (in name order); when there is
+ * exactly one, its name in *only (in the transaction's context).  For the
+ * serving calls that name no model.
+ */
+uint64
+LpUsableModels(Oid role, char **only)
+{
+	LpCatalogContext cc;
+	Oid			t[1] = {OIDOID};
+	Datum		v[1];
+	uint64		n;
+
+	v[0] = ObjectIdGetDatum(role);
+	LpCatalogEnter(&cc);
+	LpSpiExec("SELECT name FROM linkpred.model_catalog"
+			  " WHERE pg_has_role($1, owner, 'USAGE') ORDER BY name LIMIT 2",
+			  1, t, v, NULL, true);
+	n = SPI_processed;
+	if (n == 1)
+		*only = MemoryContextStrdup(TopTransactionContext,
+									SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1));
+	LpCatalogLeave(&cc);
+	return n;
+}
+
+/* one column of a version's row: sql selects it by $1 model, $2 version */
+static Datum
+VersionColumn(const char *sql, const char *model, int32 version, bool *isnull)
+{
+	Datum		d = (Datum) 0;
+
+	*isnull = true;
+	LpSpiExecVersion(sql, model, version, true);
+	if (SPI_processed == 1)
+		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, isnull);
+	return d;
+}
+
+Datum
+LpVersionDecoder(const char *model, int32 version, bool *isnull)
+{
+	return VersionColumn("SELECT decoder FROM linkpred.version_catalog WHERE model = $1 AND version = $2",
+						 model, version, isnull);
+}
+
+Datum
+LpVersionAnn(const char *model, int32 version, bool *isnull)
+{
+	return VersionColumn("SELECT ann FROM linkpred.version_catalog WHERE model = $1 AND version = $2",
+						 model, version, isnull);
+}
+
+bool
+LpVersionExists(const char *model, int32 version)
+{
+	LpSpiExecVersion("SELECT 1 FROM linkpred.version_catalog WHERE model = $1 AND version = $2",
+					 model, version, false);
+	return SPI_processed != 0;
+}
+
+char *
+LpVersionList(const char *model)
+{
+	LpSpiExecModel("SELECT string_agg(version::text, ', ' ORDER BY version)"
+				   " FROM linkpred.version_catalog WHERE model = $1", model, false);
+	return SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+}
+
+void
+LpActivateVersion(const char *model, int32 version)
+{
+	/* the version's own description serves with it (source, columns, types) */
+	LpSpiExecVersion("UPDATE linkpred.model_catalog m SET active_version = v.version, source = v.source,"
+					 " src_column = v.src_column, dst_column = v.dst_column,"
+					 " weight_column = v.weight_column, user_type = v.user_type, item_type = v.item_type"
+					 " FROM linkpred.version_catalog v"
+					 " WHERE m.name = $1 AND v.model = m.name AND v.version = $2",
+					 model, version, false);
+}
+
+void
+LpDeleteModelRow(const char *model)
+{
+	LpSpiExecModel("DELETE FROM linkpred.model_catalog WHERE name = $1", model, false);
+}
+
+void
+LpVersionSetEvaluation(const char *model, int32 version, const char *method, const char *json)
+{
+	LpCatalogContext cc;
+	Oid			t[4] = {TEXTOID, INT4OID, TEXTOID, TEXTOID};
+	Datum		v[4];
+
+	v[0] = CStringGetTextDatum(model);
+	v[1] = Int32GetDatum(version);
+	v[2] = CStringGetTextDatum(method);
+	v[3] = CStringGetTextDatum(json);
+	LpCatalogEnter(&cc);
+	LpSpiExec("UPDATE linkpred.version_catalog SET metrics = metrics ||"
+			  " jsonb_build_object('evaluation', coalesce(metrics->'evaluation', '{}')"
+			  "   || jsonb_build_object($3, $4::jsonb))"
+			  " WHERE model = $1 AND version = $2",
+			  4, t, v, NULL, false);
 	LpCatalogLeave(&cc);
 }
 

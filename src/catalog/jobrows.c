@@ -166,14 +166,11 @@ LpJobMarkOrphaned(int64 job_id)
 bool
 LpJobLiveForModel(const char *model, int64 *job_id)
 {
-	Oid			t[1] = {TEXTOID};
-	Datum		v[1];
 	bool		isnull;
 
-	v[0] = CStringGetTextDatum(model);
-	LpSpiExec("SELECT id FROM linkpred.job_catalog WHERE model = $1"
-			  " AND state IN ('queued', 'running') AND linkpred.job_is_live(pid, backend_start)",
-			  1, t, v, NULL, true);
+	LpSpiExecModel("SELECT id FROM linkpred.job_catalog WHERE model = $1"
+				   " AND state IN ('queued', 'running') AND linkpred.job_is_live(pid, backend_start)",
+				   model, true);
 	if (SPI_processed == 0)
 		return false;
 	*job_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));

@@ -309,69 +309,70 @@ static const char *const read_sql[2] = {
 	" WHERE model = $1 AND version = $2 ORDER BY side, idx"
 };
 
+/* LpStoreReadEmbeddings' read: which columns, and whom to hand each row */
+typedef struct ReadState
+{
+	bool		full;
+	LpStoredRowFn fn;
+	void	   *arg;
+} ReadState;
+
+static void
+ReadRow(void *arg, HeapTuple tup, TupleDesc desc)
+{
+	ReadState  *rs = arg;
+	bool		full = rs->full;
+	int			col = 1;
+	bool		isnull;
+	LpStoredRow row;
+	ArrayType  *vec;
+	Datum		seen;
+
+	memset(&row, 0, sizeof(row));
+	row.idx = -1;
+	row.side = DatumGetChar(SPI_getbinval(tup, desc, col++, &isnull));
+	if (full)
+		row.idx = DatumGetInt32(SPI_getbinval(tup, desc, col++, &isnull));
+	row.key = TextDatumGetCString(SPI_getbinval(tup, desc, col++, &isnull));
+	if (full)
+		row.degree = DatumGetInt32(SPI_getbinval(tup, desc, col++, &isnull));
+	row.bias = DatumGetFloat4(SPI_getbinval(tup, desc, col++, &isnull));
+	vec = DatumGetArrayTypeP(SPI_getbinval(tup, desc, col++, &isnull));
+	row.vec = (const float *) ARR_DATA_PTR(vec);
+	row.vec_len = (ARR_NDIM(vec) != 1 || ARR_HASNULL(vec)) ? -1 : ARR_DIMS(vec)[0];
+	if (full)
+	{
+		seen = SPI_getbinval(tup, desc, col++, &isnull);
+		if (!isnull)
+		{
+			ArrayType  *s = DatumGetArrayTypeP(seen);
+
+			row.seen = (const int32 *) ARR_DATA_PTR(s);
+			row.n_seen = ArrayGetNItems(ARR_NDIM(s), ARR_DIMS(s));
+		}
+	}
+	rs->fn(rs->arg, &row);
+}
+
 void
 LpStoreReadEmbeddings(const char *model, int32 version, bool full,
 					  LpStoredRowFn fn, void *arg)
 {
 	Oid			t[2] = {TEXTOID, INT4OID};
 	Datum		v[2];
-	Portal		portal;
+	ReadState	rs;
 
 	v[0] = CStringGetTextDatum(model);
 	v[1] = Int32GetDatum(version);
-	portal = SPI_cursor_open_with_args(NULL, read_sql[full], 2, t, v, NULL, true, 0);
-	for (;;)
-	{
-		SPI_cursor_fetch(portal, true, 10000);
-		if (SPI_processed == 0)
-			break;
-		for (uint64 r = 0; r < SPI_processed; r++)
-		{
-			HeapTuple	tup = SPI_tuptable->vals[r];
-			TupleDesc	desc = SPI_tuptable->tupdesc;
-			int			col = 1;
-			bool		isnull;
-			LpStoredRow row;
-			ArrayType  *vec;
-			Datum		seen;
-
-			memset(&row, 0, sizeof(row));
-			row.idx = -1;
-			row.side = DatumGetChar(SPI_getbinval(tup, desc, col++, &isnull));
-			if (full)
-				row.idx = DatumGetInt32(SPI_getbinval(tup, desc, col++, &isnull));
-			row.key = TextDatumGetCString(SPI_getbinval(tup, desc, col++, &isnull));
-			if (full)
-				row.degree = DatumGetInt32(SPI_getbinval(tup, desc, col++, &isnull));
-			row.bias = DatumGetFloat4(SPI_getbinval(tup, desc, col++, &isnull));
-			vec = DatumGetArrayTypeP(SPI_getbinval(tup, desc, col++, &isnull));
-			row.vec = (const float *) ARR_DATA_PTR(vec);
-			row.vec_len = (ARR_NDIM(vec) != 1 || ARR_HASNULL(vec)) ? -1 : ARR_DIMS(vec)[0];
-			if (full)
-			{
-				seen = SPI_getbinval(tup, desc, col++, &isnull);
-				if (!isnull)
-				{
-					ArrayType  *s = DatumGetArrayTypeP(seen);
-
-					row.seen = (const int32 *) ARR_DATA_PTR(s);
-					row.n_seen = ArrayGetNItems(ARR_NDIM(s), ARR_DIMS(s));
-				}
-			}
-			fn(arg, &row);
-		}
-		SPI_freetuptable(SPI_tuptable);
-		CHECK_FOR_INTERRUPTS();
-	}
-	SPI_cursor_close(portal);
+	rs.full = full;
+	rs.fn = fn;
+	rs.arg = arg;
+	LpSpiEachRow(SPI_cursor_open_with_args(NULL, read_sql[full], 2, t, v, NULL, true, 0),
+				 10000, ReadRow, &rs);
 }
 
 void
 LpStoreDropModel(const char *model)
 {
-	Oid			t[1] = {TEXTOID};
-	Datum		v[1];
-
-	v[0] = CStringGetTextDatum(model);
-	LpSpiExec("DELETE FROM linkpred.embedding_store WHERE model = $1", 1, t, v, NULL, false);
+	LpSpiExecModel("DELETE FROM linkpred.embedding_store WHERE model = $1", model, false);
 }

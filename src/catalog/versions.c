@@ -46,36 +46,23 @@ linkpred_activate(PG_FUNCTION_ARGS)
 	char	   *model = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	int32		version = PG_GETARG_INT32(1);
 	LpCatalogContext cc;
-	Oid			t[2] = {TEXTOID, INT4OID};
-	Datum		v[2];
 
 	LpRefuseOnStandby("linkpred_activate");
 
-	v[0] = CStringGetTextDatum(model);
-	v[1] = Int32GetDatum(version);
 	SPI_connect();
 	LockOwnModel(model, "activate a version of");
 	LpCatalogEnter(&cc);
-	LpSpiExec("SELECT 1 FROM linkpred.version_catalog WHERE model = $1 AND version = $2",
-			  2, t, v, NULL, false);
-	if (SPI_processed == 0)
+	if (!LpVersionExists(model, version))
 	{
-		LpSpiExec("SELECT string_agg(version::text, ', ' ORDER BY version)"
-				  " FROM linkpred.version_catalog WHERE model = $1", 1, t, v, NULL, false);
+		char	   *stored = LpVersionList(model);
+
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("model \"%s\" has no version %d", model, version),
-				 errdetail("Stored versions: %s.",
-						   SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1)),
+				 errdetail("Stored versions: %s.", stored),
 				 errhint("Old versions are pruned after keep_versions trainings.")));
 	}
-	/* the version's own description serves with it (source, columns, types) */
-	LpSpiExec("UPDATE linkpred.model_catalog m SET active_version = v.version, source = v.source,"
-			  " src_column = v.src_column, dst_column = v.dst_column,"
-			  " weight_column = v.weight_column, user_type = v.user_type, item_type = v.item_type"
-			  " FROM linkpred.version_catalog v"
-			  " WHERE m.name = $1 AND v.model = m.name AND v.version = $2",
-			  2, t, v, NULL, false);
+	LpActivateVersion(model, version);
 	LpCatalogLeave(&cc);
 	SPI_finish();
 	PG_RETURN_BOOL(true);
@@ -86,13 +73,10 @@ linkpred_drop(PG_FUNCTION_ARGS)
 {
 	char	   *model = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	LpCatalogContext cc;
-	Oid			t[1] = {TEXTOID};
-	Datum		v[1];
 	int64		id;
 
 	LpRefuseOnStandby("linkpred_drop");
 
-	v[0] = CStringGetTextDatum(model);
 	SPI_connect();
 	LockOwnModel(model, "drop");
 
@@ -106,7 +90,7 @@ linkpred_drop(PG_FUNCTION_ARGS)
 				 errhint("Cancel it first: SELECT linkpred_cancel(" INT64_FORMAT ");", id)));
 	}
 	LpStoreDropModel(model);
-	LpSpiExec("DELETE FROM linkpred.model_catalog WHERE name = $1", 1, t, v, NULL, false);
+	LpDeleteModelRow(model);
 	LpCatalogLeave(&cc);
 	SPI_finish();
 	/* this backend's copy goes now, shared copies when this commits */

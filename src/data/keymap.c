@@ -16,6 +16,7 @@
 #include "utils/uuid.h"
 
 #include "keymap.h"
+#include "linkpred.h"
 
 #define EMPTY_SLOT (-1)
 
@@ -81,7 +82,7 @@ Rehash(LpKeyMap *map, uint32 nslots)
 {
 	if (map->slots)
 		pfree(map->slots);
-	map->slots = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int32) * (Size) nslots);
+	map->slots = LpPallocHuge(sizeof(int32) * (Size) nslots);
 	memset(map->slots, 0xff, sizeof(int32) * (Size) nslots);
 	map->mask = nslots - 1;
 	for (int32 i = 0; i < map->n; i++)
@@ -110,13 +111,13 @@ LpKeyMapCreate(LpKeyKind kind, int32 expected)
 	while (nslots < (uint32) map->cap * 2)
 		nslots <<= 1;
 	if (kind == LP_KEY_INT)
-		map->ikeys = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int64) * map->cap);
+		map->ikeys = LpPallocHuge(sizeof(int64) * map->cap);
 	else
 	{
-		map->toff = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int64) * (map->cap + 1));
+		map->toff = LpPallocHuge(sizeof(int64) * (map->cap + 1));
 		map->toff[0] = 0;
 		map->tcap = (Size) map->cap * 16;
-		map->tbuf = MemoryContextAllocHuge(CurrentMemoryContext, map->tcap);
+		map->tbuf = LpPallocHuge(map->tcap);
 	}
 	Rehash(map, nslots);
 	return map;

@@ -47,22 +47,12 @@ EdgeBufPush(EdgeBuf *b, int32 s, int32 d, float w, bool timed, int64 t)
 	if (b->n == b->cap)
 	{
 		b->cap = b->cap ? b->cap * 2 : 65536;
-		if (b->src == NULL)
-		{
-			b->src = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int32) * b->cap);
-			b->dst = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int32) * b->cap);
-		}
-		else
-		{
-			b->src = repalloc_huge(b->src, sizeof(int32) * b->cap);
-			b->dst = repalloc_huge(b->dst, sizeof(int32) * b->cap);
-		}
+		b->src = LpGrowHuge(b->src, sizeof(int32) * b->cap);
+		b->dst = LpGrowHuge(b->dst, sizeof(int32) * b->cap);
 		if (b->w != NULL || w >= 0)
-			b->w = b->w ? repalloc_huge(b->w, sizeof(float) * b->cap)
-				: MemoryContextAllocHuge(CurrentMemoryContext, sizeof(float) * b->cap);
+			b->w = LpGrowHuge(b->w, sizeof(float) * b->cap);
 		if (timed)
-			b->t = b->t ? repalloc_huge(b->t, sizeof(int64) * b->cap)
-				: MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int64) * b->cap);
+			b->t = LpGrowHuge(b->t, sizeof(int64) * b->cap);
 	}
 	b->src[b->n] = s;
 	b->dst[b->n] = d;
@@ -162,15 +152,15 @@ BuildCsr(EdgeBuf *b, LpGraph *g, LpLoadStats *stats)
 	bool		timed = (b->t != NULL);
 	double		wsum = 0;
 
-	off = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int64) * ((Size) g->n_src + 1));
+	off = LpPallocHuge(sizeof(int64) * ((Size) g->n_src + 1));
 	memset(off, 0, sizeof(int64) * ((Size) g->n_src + 1));
 	for (int64 i = 0; i < b->n; i++)
 		off[b->src[i] + 1]++;
 	for (int32 u = 0; u < g->n_src; u++)
 		off[u + 1] += off[u];
 
-	adj = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(AdjEntry) * Max(b->n, 1));
-	fill = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int64) * Max(g->n_src, 1));
+	adj = LpPallocHuge(sizeof(AdjEntry) * Max(b->n, 1));
+	fill = LpPallocHuge(sizeof(int64) * Max(g->n_src, 1));
 	memcpy(fill, off, sizeof(int64) * g->n_src);
 	for (int64 i = 0; i < b->n; i++)
 	{
@@ -182,9 +172,9 @@ BuildCsr(EdgeBuf *b, LpGraph *g, LpLoadStats *stats)
 	}
 	pfree(fill);
 
-	g->targets = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int32) * Max(b->n, 1));
-	g->weights = weighted ? MemoryContextAllocHuge(CurrentMemoryContext, sizeof(float) * Max(b->n, 1)) : NULL;
-	g->times = timed ? MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int64) * Max(b->n, 1)) : NULL;
+	g->targets = LpPallocHuge(sizeof(int32) * Max(b->n, 1));
+	g->weights = weighted ? LpPallocHuge(sizeof(float) * Max(b->n, 1)) : NULL;
+	g->times = timed ? LpPallocHuge(sizeof(int64) * Max(b->n, 1)) : NULL;
 	g->src_degree = palloc0(sizeof(int32) * Max(g->n_src, 1));
 	g->dst_degree = palloc0(sizeof(int32) * Max(g->n_dst, 1));
 

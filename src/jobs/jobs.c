@@ -345,35 +345,55 @@ ReportOutcome(const LpJobRow *row)
 	}
 	if (strcmp(row->state, "done") == 0)
 	{
-		/* repeated edges are normal in event data: counted in stats, no notice */
-		if (row->null_ids > 0)
-			ereport(NOTICE,
-					(errmsg_plural("skipped " INT64_FORMAT " row with a NULL id",
-								   "skipped " INT64_FORMAT " rows with a NULL id",
-								   row->null_ids, row->null_ids)));
-		if (row->self_loops > 0)
-			ereport(NOTICE,
-					(errmsg_plural("skipped " INT64_FORMAT " self loop",
-								   "skipped " INT64_FORMAT " self loops",
-								   row->self_loops, row->self_loops),
-					 errdetail("A homogeneous graph's edge from a node to itself carries no signal.")));
-		if (row->bad_weights > 0)
-			ereport(NOTICE,
-					(errmsg_plural("skipped " INT64_FORMAT " row with a NULL, non-positive or non-finite weight",
-								   "skipped " INT64_FORMAT " rows with a NULL, non-positive or non-finite weight",
-								   row->bad_weights, row->bad_weights)));
-		if (row->unknown_events > 0)
-			ereport(NOTICE,
-					(errmsg_plural("skipped " INT64_FORMAT " row whose event has no weight",
-								   "skipped " INT64_FORMAT " rows whose event has no weight",
-								   row->unknown_events, row->unknown_events),
-					 errhint("Give every event type a weight in option \"event_weights\", or filter the rows in a view.")));
+		/* what the loader skipped; repeated edges are normal in event data: counted in stats, no notice */
+		const struct
+		{
+			int64		n;
+			const char *one;
+			const char *many;
+			const char *detail;
+			const char *hint;
+		}			skipped[] = {
+			{row->null_ids,
+				"skipped " INT64_FORMAT " row with a NULL id",
+				"skipped " INT64_FORMAT " rows with a NULL id", NULL, NULL},
+			{row->self_loops,
+				"skipped " INT64_FORMAT " self loop",
+				"skipped " INT64_FORMAT " self loops",
+				"A homogeneous graph's edge from a node to itself carries no signal.", NULL},
+			{row->bad_weights,
+				"skipped " INT64_FORMAT " row with a NULL, non-positive or non-finite weight",
+				"skipped " INT64_FORMAT " rows with a NULL, non-positive or non-finite weight", NULL, NULL},
+			{row->unknown_events,
+				"skipped " INT64_FORMAT " row whose event has no weight",
+				"skipped " INT64_FORMAT " rows whose event has no weight", NULL,
+				"Give every event type a weight in option \"event_weights\", or filter the rows in a view."},
+		};
+
+		for (int i = 0; i < lengthof(skipped); i++)
+			if (skipped[i].n > 0)
+				ereport(NOTICE,
+						(errmsg_plural(skipped[i].one, skipped[i].many, skipped[i].n, skipped[i].n),
+						 skipped[i].detail ? errdetail("%s", skipped[i].detail) : 0,
+						 skipped[i].hint ? errhint("%s", skipped[i].hint) : 0));
 		if (row->links_skipped > 0)
 			ereport(NOTICE,
 					(errmsg("skipped " INT64_FORMAT " of " INT64_FORMAT " user_edges rows",
 							row->links_skipped, row->link_rows),
 					 errdetail("A link is used only when both ends are users with an edge to an item; NULL ends and self links are skipped too.")));
 	}
+}
+
+/* the job's row, which must exist and be the caller's to see */
+static void
+ReadVisibleJob(int64 job_id, LpJobRow *row)
+{
+	if (!LpJobRead(job_id, row))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("linkpred job " INT64_FORMAT " does not exist", job_id),
+				 errhint("See linkpred.jobs for the jobs you can see.")));
+	LpJobCheckAccess(row);
 }
 
 /*
@@ -393,12 +413,7 @@ LpWaitForJob(int64 job_id, int64 timeout_ms, bool cancel_on_interrupt)
 	{
 		for (;;)
 		{
-			if (!LpJobRead(job_id, &row))
-				ereport(ERROR,
-						(errcode(ERRCODE_UNDEFINED_OBJECT),
-						 errmsg("linkpred job " INT64_FORMAT " does not exist", job_id),
-						 errhint("See linkpred.jobs for the jobs you can see.")));
-			LpJobCheckAccess(&row);
+			ReadVisibleJob(job_id, &row);
 			if (LpJobIsFinal(row.state))
 				break;
 			live_pid = row.live ? row.pid : 0;
@@ -482,12 +497,7 @@ linkpred_cancel(PG_FUNCTION_ARGS)
 
 	LpRefuseOnStandby("linkpred_cancel");
 
-	if (!LpJobRead(job_id, &row))
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("linkpred job " INT64_FORMAT " does not exist", job_id),
-				 errhint("See linkpred.jobs for the jobs you can see.")));
-	LpJobCheckAccess(&row);
+	ReadVisibleJob(job_id, &row);
 	if (LpJobIsFinal(row.state))
 	{
 		ereport(NOTICE,

@@ -119,7 +119,6 @@ FinishEvaluation(LpJobRun *run, const LpGraph *g, const LpSplit *split, const Lp
 	LpEvalScratch s;
 	LpEvalResult r;
 	int			bs = LpEvalBlockSize(g->n_dst);
-	int			kmax = 1;
 	char	   *json;
 	MemoryContext old;
 
@@ -175,15 +174,7 @@ FinishEvaluation(LpJobRun *run, const LpGraph *g, const LpSplit *split, const Lp
 		pairs.unknown_users = unknown_users;
 	}
 
-	for (int i = 0; i < spec->nk; i++)
-		kmax = Max(kmax, spec->ks[i]);
-	s.order = MemoryContextAllocHuge(run->cxt, sizeof(int64) * pairs.n);
-	s.uoff = MemoryContextAllocHuge(run->cxt, sizeof(int64) * ((Size) g->n_src + 2));
-	s.scores = MemoryContextAllocHuge(run->cxt, sizeof(float) * (Size) bs * g->n_dst);
-	s.top = palloc(sizeof(int32) * kmax);
-	s.pos = NULL;
-	s.neg = NULL;
-	s.users = palloc(sizeof(int32) * bs);
+	LpEvalScratchAlloc(pairs.n, g->n_src, g->n_dst, bs, spec->nk, spec->ks, false, &s);
 
 	LpEvaluate(&view, &sc, &pairs, spec->nk, spec->ks, (uint64) spec->eval_seed, &s,
 			   EvalProgress, NULL, &r);

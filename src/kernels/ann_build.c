@@ -16,6 +16,7 @@
 #include <cblas.h>
 
 #include "ann_internal.h"
+#include "graph.h"
 
 #define LEVEL_SAMPLE	65536		/* residuals per coordinate to fit levels */
 #define LLOYD_ROUNDS	25
@@ -203,15 +204,6 @@ KMeans(const LpAnnParams *p, const float *S, int32 ns, int width, int32 nlist,
 	return ok;
 }
 
-static int
-CompareFloat(const void *a, const void *b)
-{
-	float		x = *(const float *) a,
-				y = *(const float *) b;
-
-	return (x > y) - (x < y);
-}
-
 /*
  * 16 levels minimising the squared error on m sorted values (Lloyd-Max),
  * started at the quantiles; ascending.  prefix: m + 1 doubles.
@@ -339,7 +331,7 @@ EncodeItems(LpAnnBlob *h, const Items *it, const int32 *idx, int32 m, const int3
 	{
 		for (int32 r = 0; r < m; r++)
 			vals[r] = Coord(it, idx[r], d) - C[(int64) assign[idx[r]] * coords + d];
-		qsort(vals, m, sizeof(float), CompareFloat);
+		qsort(vals, m, sizeof(float), LpCompareFloat);
 		FitLevels(vals, m, prefix, levels + d * LEVELS);
 		for (int j = 0; j < LEVELS - 1; j++)
 			bounds[d * (LEVELS - 1) + j] = (levels[d * LEVELS + j] + levels[d * LEVELS + j + 1]) / 2;

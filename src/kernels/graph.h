@@ -133,6 +133,20 @@ LpSortedContains(const int32 *a, int64 n, int32 x)
 	return false;
 }
 
+/* qsort's comparators for ascending int32, float and double */
+#define LP_COMPARE_ASCENDING(name, type) \
+static inline int \
+name(const void *a, const void *b) \
+{ \
+	type		x = *(const type *) a, \
+				y = *(const type *) b; \
+\
+	return (x > y) - (x < y); \
+}
+LP_COMPARE_ASCENDING(LpCompareInt32, int32)
+LP_COMPARE_ASCENDING(LpCompareFloat, float)
+LP_COMPARE_ASCENDING(LpCompareDouble, double)
+
 /* whether v is in u's sorted target list */
 static inline bool
 LpGraphHasEdge(const LpGraph *g, int32 u, int32 v)

@@ -209,6 +209,22 @@ LpHeuristicPair(const LpHeurGraph *g, LpHeuristic h, int32 u, int32 v,
 	return PairBipartite(g, h, u, v, s);
 }
 
+/* out[x] += f(w) for every w of ws[0 .. n - 1] and x in N(w) */
+static void
+SpreadWeights(const LpHeurGraph *g, LpHeuristic h, const int32 *ws, int64 n, float *out)
+{
+	for (int64 k = 0; k < n; k++)
+	{
+		int32		w = ws[k];
+		float		fw = (float) Weight(h, UserDegree(g, w));
+
+		if (fw == 0)
+			continue;
+		for (int64 f = g->u_off[w]; f < g->u_off[w + 1]; f++)
+			out[g->u_adj[f]] += fw;
+	}
+}
+
 /*
  * Every candidate at once.  out[x] accumulates f(w) over the intermediate
  * nodes w that reach x, which is exactly the sum over w in the two sets'
@@ -239,32 +255,14 @@ LpHeuristicAll(const LpHeurGraph *g, LpHeuristic h, int32 u, float *out,
 	if (g->homogeneous)
 	{
 		size_a = deg_u;
-		for (int64 e = g->u_off[u]; e < g->u_off[u + 1]; e++)
-		{
-			int32		w = g->u_adj[e];
-			float		fw = (float) Weight(h, UserDegree(g, w));
-
-			if (fw == 0)
-				continue;
-			for (int64 f = g->u_off[w]; f < g->u_off[w + 1]; f++)
-				out[g->u_adj[f]] += fw;
-		}
+		SpreadWeights(g, h, g->u_adj + g->u_off[u], size_a, out);
 	}
 	else
 	{
 		int32		stamp = NextStamp(g, s);
 
 		size_a = MarkTwoHop(g, u, stamp, s->mark, s->list);
-		for (int64 k = 0; k < size_a; k++)
-		{
-			int32		w = s->list[k];
-			float		fw = (float) Weight(h, UserDegree(g, w));
-
-			if (fw == 0)
-				continue;
-			for (int64 f = g->u_off[w]; f < g->u_off[w + 1]; f++)
-				out[g->u_adj[f]] += fw;
-		}
+		SpreadWeights(g, h, s->list, size_a, out);
 	}
 
 	/* out holds exact counts here (integers below 2^24 in a float) */

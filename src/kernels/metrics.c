@@ -100,31 +100,7 @@ IsPositive(const LpEvalPairs *p, int64 i)
 static bool
 Seen(const LpEvalTrainView *v, int32 u, int32 j)
 {
-	const int32 *a = v->seen + v->seen_start[u];
-	int32		lo = 0,
-				hi = v->seen_len[u] - 1;
-
-	while (lo <= hi)
-	{
-		int32		mid = (lo + hi) >> 1;
-
-		if (a[mid] == j)
-			return true;
-		if (a[mid] < j)
-			lo = mid + 1;
-		else
-			hi = mid - 1;
-	}
-	return false;
-}
-
-static int
-CompareDouble(const void *a, const void *b)
-{
-	double		x = *(const double *) a,
-				y = *(const double *) b;
-
-	return (x > y) - (x < y);
+	return LpSortedContains(v->seen + v->seen_start[u], v->seen_len[u], j);
 }
 
 
@@ -149,8 +125,8 @@ LabelledAuc(const LpEvalScorer *sc, const LpEvalPairs *p, LpEvalScratch *s)
 	}
 	if (np == 0 || nn == 0)
 		return NAN;
-	qsort(s->pos, np, sizeof(double), CompareDouble);
-	qsort(s->neg, nn, sizeof(double), CompareDouble);
+	qsort(s->pos, np, sizeof(double), LpCompareDouble);
+	qsort(s->neg, nn, sizeof(double), LpCompareDouble);
 	/* j = negatives strictly below, k = below or equal */
 	k = 0;
 	for (int64 i = 0; i < np; i++)

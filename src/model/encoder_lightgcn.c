@@ -7,6 +7,7 @@
  */
 #include "postgres.h"
 
+#include "fit.h"
 #include "lightgcn.h"
 #include "model.h"
 #include "options.h"
@@ -29,18 +30,10 @@ static LpTrainResult
 GcnFit(const LpFitArgs *a)
 {
 	const LpGraph *g = a->g;
-	float	   *gcn = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(float) *
-											 LpLightGcnWorkFloats(g->n_src, g->n_dst, g->tied,
-																  a->emb->dim));
-	Size		index_b = LpLightGcnIndexBytes(g->n_src, g->n_dst, g->n_entries, g->tied);
-	void	   *index = index_b > 0 ? MemoryContextAllocHuge(CurrentMemoryContext, index_b) : NULL;
-	LpTrainResult r = LpLightGcnTrain(g, a->cfg, a->sampler, a->emb, a->order, a->entry_src,
-									  gcn, index, a->progress, a->arg, a->final_loss);
 
-	pfree(gcn);
-	if (index)
-		pfree(index);
-	return r;
+	return LpFitWithWork(a, LpLightGcnWorkFloats(g->n_src, g->n_dst, g->tied, a->emb->dim),
+						 LpLightGcnIndexBytes(g->n_src, g->n_dst, g->n_entries, g->tied),
+						 LpLightGcnTrain);
 }
 
 const LpEncoderKind LpLightGcnEncoder = {

@@ -10,6 +10,7 @@
 #include "postgres.h"
 
 #include "cache.h"
+#include "linkpred.h"
 #include "mlp.h"
 #include "model.h"
 #include "options.h"
@@ -37,7 +38,7 @@ MfFit(const LpFitArgs *a)
 	if (a->cfg->decoder != LP_DECODER_MLP)
 		return LpTrain(g, a->cfg, a->sampler, a->emb, a->order, a->entry_src, a->progress,
 					   a->arg, a->final_loss);
-	w = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(float) *
+	w = LpPallocHuge(sizeof(float) *
 							   LpMlpWorkFloats(g->n_src, g->n_dst, g->tied, a->cfg));
 	r = LpMlpTrain(g, a->cfg, a->sampler, a->emb, a->emb->mlp, a->order, a->entry_src, w,
 				   a->progress, a->arg, a->final_loss);

@@ -6,6 +6,7 @@
  */
 #include "postgres.h"
 
+#include "fit.h"
 #include "model.h"
 #include "options.h"
 #include "sage.h"
@@ -30,16 +31,8 @@ SageWorkBytes(const LpGraph *g, const LpTrainConfig *cfg)
 static LpTrainResult
 SageFit(const LpFitArgs *a)
 {
-	float	   *w = MemoryContextAllocHuge(CurrentMemoryContext,
-										   sizeof(float) * LpSageWorkFloats(a->g, a->cfg));
-	void	   *index = MemoryContextAllocHuge(CurrentMemoryContext,
-											   Max(LpSageIndexBytes(a->g, a->cfg), 1));
-	LpTrainResult r = LpSageTrain(a->g, a->cfg, a->sampler, a->emb, a->order, a->entry_src, w,
-								  index, a->progress, a->arg, a->final_loss);
-
-	pfree(w);
-	pfree(index);
-	return r;
+	return LpFitWithWork(a, LpSageWorkFloats(a->g, a->cfg),
+						 Max(LpSageIndexBytes(a->g, a->cfg), 1), LpSageTrain);
 }
 
 const LpEncoderKind LpSageEncoder = {

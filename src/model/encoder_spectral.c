@@ -88,8 +88,7 @@ SpectralFit(const LpFitArgs *a)
 				 errdetail("The training graph has %d users and %d items; \"dim\" may be at most the smaller.",
 						   g->n_src, g->n_dst),
 				 errhint("Pass a smaller \"dim\" in the options, or leave it out.")));
-	work = MemoryContextAllocHuge(CurrentMemoryContext,
-								  sizeof(float) * LpSpectralWorkFloats(g->n_src, g->n_dst, emb->dim));
+	work = LpPallocHuge(sizeof(float) * LpSpectralWorkFloats(g->n_src, g->n_dst, emb->dim));
 	sp.progress = a->progress;
 	sp.arg = a->arg;
 	*a->final_loss = 0;

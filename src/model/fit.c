@@ -7,14 +7,9 @@
 #include "postgres.h"
 
 #include "fit.h"
+#include "linkpred.h"
 #include "mlp.h"
 #include "model.h"
-
-static void *
-PallocHuge(Size n)
-{
-	return MemoryContextAllocHuge(CurrentMemoryContext, n);
-}
 
 void
 LpEmbeddingsAlloc(const LpGraph *g, const LpTrainConfig *cfg, LpEmbeddings *emb)
@@ -24,10 +19,10 @@ LpEmbeddingsAlloc(const LpGraph *g, const LpTrainConfig *cfg, LpEmbeddings *emb)
 
 	memset(emb, 0, sizeof(*emb));
 	emb->dim = cfg->dim;
-	emb->U = PallocHuge(sizeof(float) * (Size) g->n_src * emb->dim);
-	emb->bu = PallocHuge(sizeof(float) * (Size) g->n_src);
-	emb->V = one_table ? emb->U : PallocHuge(sizeof(float) * (Size) g->n_dst * emb->dim);
-	emb->bv = g->tied ? emb->bu : PallocHuge(sizeof(float) * (Size) g->n_dst);
+	emb->U = LpPallocHuge(sizeof(float) * (Size) g->n_src * emb->dim);
+	emb->bu = LpPallocHuge(sizeof(float) * (Size) g->n_src);
+	emb->V = one_table ? emb->U : LpPallocHuge(sizeof(float) * (Size) g->n_dst * emb->dim);
+	emb->bv = g->tied ? emb->bu : LpPallocHuge(sizeof(float) * (Size) g->n_dst);
 	/* untied initialisation on one table: V's draw overwrites U's, bv is zeroed */
 	LpInitEmbeddings(emb, g->n_src, g->n_dst, g->tied, cfg->seed);
 	if (bilinear)
@@ -38,7 +33,7 @@ LpEmbeddingsAlloc(const LpGraph *g, const LpTrainConfig *cfg, LpEmbeddings *emb)
 	}
 	if (cfg->decoder == LP_DECODER_MLP)
 	{
-		emb->mlp = PallocHuge(sizeof(float) * LpMlpWeightCount(emb->dim, cfg->hidden));
+		emb->mlp = LpPallocHuge(sizeof(float) * LpMlpWeightCount(emb->dim, cfg->hidden));
 		LpMlpInit(emb->mlp, emb->dim, cfg->hidden, cfg->seed);
 	}
 }
@@ -66,4 +61,18 @@ LpFitEmbeddings(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState
 	a.arg = arg;
 	a.final_loss = final_loss;
 	return cfg->encoder->fit(&a);
+}
+
+LpTrainResult
+LpFitWithWork(const LpFitArgs *a, Size work_floats, Size index_bytes, LpWorkTrainFn train)
+{
+	float	   *work = LpPallocHuge(sizeof(float) * work_floats);
+	void	   *index = index_bytes > 0 ? LpPallocHuge(index_bytes) : NULL;
+	LpTrainResult r = train(a->g, a->cfg, a->sampler, a->emb, a->order, a->entry_src, work,
+							index, a->progress, a->arg, a->final_loss);
+
+	pfree(work);
+	if (index)
+		pfree(index);
+	return r;
 }

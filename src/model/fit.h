@@ -8,6 +8,7 @@
 #include "postgres.h"
 
 #include "graph.h"
+#include "model.h"
 #include "train.h"
 
 /*
@@ -32,5 +33,18 @@ extern LpTrainResult LpFitEmbeddings(const LpGraph *g, const LpTrainConfig *cfg,
 
 /* the epochs LpFitEmbeddings reports for cfg */
 extern int	LpFitEpochs(const LpTrainConfig *cfg);
+
+/*
+ * An encoder's fit through a kernel that trains in a work array of
+ * work_floats floats and an index space of index_bytes bytes (none when
+ * 0); both are allocated here and freed after.  LightGCN and GraphSAGE.
+ */
+typedef LpTrainResult (*LpWorkTrainFn) (const LpGraph *g, const LpTrainConfig *cfg,
+										const LpSamplerState *sampler, LpEmbeddings *emb,
+										int64 *order, int32 *entry_src, float *work,
+										void *index, LpProgressFn progress, void *arg,
+										double *final_loss);
+extern LpTrainResult LpFitWithWork(const LpFitArgs *a, Size work_floats,
+								   Size index_bytes, LpWorkTrainFn train);
 
 #endif

@@ -22,16 +22,11 @@
 #include "fit.h"
 #include "headfit.h"
 #include "jobs.h"
+#include "linkpred.h"
 #include "scoring.h"
 
 #define HEAD_HOLDOUT 0.1
 #define HEAD_MAX_POSITIVES 100000
-
-static void *
-PallocHuge(Size n)
-{
-	return MemoryContextAllocHuge(CurrentMemoryContext, n);
-}
 
 LpTrainResult
 LpFitHead(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sampler,
@@ -78,8 +73,8 @@ LpFitHead(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *samp
 	/* held-out edges (every stride-th if there are many) and as many non-edges */
 	stride = Max(1, (split.n_test + HEAD_MAX_POSITIVES - 1) / HEAD_MAX_POSITIVES);
 	npos = (split.n_test + stride - 1) / stride;
-	X = PallocHuge(sizeof(float) * LP_HEAD_NFEAT * 2 * (Size) npos);
-	y = PallocHuge(sizeof(float) * 2 * (Size) npos);
+	X = LpPallocHuge(sizeof(float) * LP_HEAD_NFEAT * 2 * (Size) npos);
+	y = LpPallocHuge(sizeof(float) * 2 * (Size) npos);
 	n = 0;
 	for (int64 t = 0; t < split.n_test; t += stride)
 	{

@@ -44,6 +44,9 @@ typedef struct OptDef
 	OptKind		kind;
 	double		min;
 	double		max;
+	double		def;			/* the default (OPT_ENUM: its index, OPT_USER_EDGES:
+								 * the weight); none for "encoder", OPT_NAME and
+								 * OPT_EVENTS */
 	size_t		offset;
 	const char *const *choices; /* OPT_ENUM: NULL-terminated, index = value;
 								 * NULL: the registry's encoders */
@@ -58,34 +61,34 @@ static const char *const decoder_names[] = {"dot", "bilinear", "mlp", NULL};
 #define OFF(f) offsetof(LpOptions, f)
 
 static const OptDef LpOptionTable[] = {
-	{"encoder", OPT_ENUM, 0, 0, OFF(encoder), NULL, "a registered encoder (model.h)"},
-	{"decoder", OPT_ENUM, 0, 0, OFF(decoder), decoder_names, "dot, bilinear or mlp"},
-	{"dim", OPT_INT, 1, LP_MAX_DIM, OFF(dim), NULL, "embedding dimension"},
-	{"epochs", OPT_INT, 1, 100000, OFF(epochs), NULL, "passes over the edges"},
-	{"lr", OPT_REAL, 1e-6, 10, OFF(lr), NULL, "initial learning rate"},
-	{"reg", OPT_REAL, 0, 10, OFF(reg), NULL, "L2 regularisation"},
-	{"loss", OPT_ENUM, 0, 0, OFF(loss), loss_names, "bpr, bce, margin or mse"},
-	{"margin", OPT_REAL, 0, 100, OFF(margin), NULL, "margin of the margin loss"},
-	{"sampler", OPT_ENUM, 0, 0, OFF(sampler), sampler_names, "uniform, degree, inbatch, hard or dynamic"},
-	{"hard_pool", OPT_INT, 2, 1000, OFF(hard_pool), NULL, "candidates per hard negative"},
-	{"degree_alpha", OPT_REAL, 0, 2, OFF(degree_alpha), NULL, "degree sampler exponent"},
-	{"negatives", OPT_INT, 1, 1000, OFF(negatives), NULL, "non-edges per edge"},
-	{"bias", OPT_BOOL, 0, 0, OFF(bias), NULL, "per-node bias term"},
-	{"bipartite", OPT_BOOL, 0, 0, OFF(bipartite), NULL, "user/item id spaces"},
-	{"directed", OPT_BOOL, 0, 0, OFF(directed), NULL, "homogeneous graphs only"},
-	{"seed", OPT_INT64, 0, 9007199254740991.0, OFF(seed), NULL, "random seed"},
-	{"keep_versions", OPT_INT, 1, 1000, OFF(keep_versions), NULL, "versions kept"},
-	{"warm_start", OPT_BOOL, 0, 0, OFF(warm_start), NULL, "continue from the active version"},
-	{"warm_epochs", OPT_INT, 1, 100000, OFF(warm_epochs), NULL, "epochs when warm-starting"},
-	{"features", OPT_ENUM, 0, 0, OFF(features), features_names, "auto, none or structural"},
-	{"lowrank_weight", OPT_REAL, 0, 1000, OFF(lowrank_weight), NULL, "spectral: weight of the low-rank term"},
-	{"item_norm", OPT_REAL, 0, 2, OFF(item_norm), NULL, "spectral: item degree exponent of the item-item term"},
-	{"layers", OPT_INT, 1, LP_MAX_LAYERS, OFF(layers), NULL, "lightgcn, sage: layers"},
-	{"hidden", OPT_INT, 1, LP_MAX_DIM, OFF(hidden), NULL, "mlp: hidden units"},
-	{"fanout", OPT_INT, 1, LP_SAGE_MAX_FANOUT, OFF(fanout), NULL, "sage: neighbours sampled per node at each hop"},
-	{"event_column", OPT_NAME, 0, 0, OFF(event_column), NULL, "column of the event type, weighted by event_weights"},
-	{"event_weights", OPT_EVENTS, 1e-6, 1e6, OFF(event_weights), NULL, "weight of each event type"},
-	{"user_edges", OPT_USER_EDGES, 0, 100, OFF(user_edges), NULL, "a user-user relation: relation, src, dst, weight"},
+	{"encoder", OPT_ENUM, 0, 0, 0, OFF(encoder), NULL, "a registered encoder (model.h)"},
+	{"decoder", OPT_ENUM, 0, 0, LP_DECODER_DOT, OFF(decoder), decoder_names, "dot, bilinear or mlp"},
+	{"dim", OPT_INT, 1, LP_MAX_DIM, 64, OFF(dim), NULL, "embedding dimension"},
+	{"epochs", OPT_INT, 1, 100000, 40, OFF(epochs), NULL, "passes over the edges"},
+	{"lr", OPT_REAL, 1e-6, 10, 0.05, OFF(lr), NULL, "initial learning rate"},
+	{"reg", OPT_REAL, 0, 10, 0.01, OFF(reg), NULL, "L2 regularisation"},
+	{"loss", OPT_ENUM, 0, 0, LP_LOSS_BPR, OFF(loss), loss_names, "bpr, bce, margin or mse"},
+	{"margin", OPT_REAL, 0, 100, 1.0, OFF(margin), NULL, "margin of the margin loss"},
+	{"sampler", OPT_ENUM, 0, 0, LP_SAMPLER_UNIFORM, OFF(sampler), sampler_names, "uniform, degree, inbatch, hard or dynamic"},
+	{"hard_pool", OPT_INT, 2, 1000, 8, OFF(hard_pool), NULL, "candidates per hard negative"},
+	{"degree_alpha", OPT_REAL, 0, 2, 0.75, OFF(degree_alpha), NULL, "degree sampler exponent"},
+	{"negatives", OPT_INT, 1, 1000, 4, OFF(negatives), NULL, "non-edges per edge"},
+	{"bias", OPT_BOOL, 0, 0, true, OFF(bias), NULL, "per-node bias term"},
+	{"bipartite", OPT_BOOL, 0, 0, true, OFF(bipartite), NULL, "user/item id spaces"},
+	{"directed", OPT_BOOL, 0, 0, false, OFF(directed), NULL, "homogeneous graphs only"},
+	{"seed", OPT_INT64, 0, 9007199254740991.0, -1, OFF(seed), NULL, "random seed"},
+	{"keep_versions", OPT_INT, 1, 1000, 3, OFF(keep_versions), NULL, "versions kept"},
+	{"warm_start", OPT_BOOL, 0, 0, false, OFF(warm_start), NULL, "continue from the active version"},
+	{"warm_epochs", OPT_INT, 1, 100000, 10, OFF(warm_epochs), NULL, "epochs when warm-starting"},
+	{"features", OPT_ENUM, 0, 0, LP_FEATURES_AUTO, OFF(features), features_names, "auto, none or structural"},
+	{"lowrank_weight", OPT_REAL, 0, 1000, 0.3, OFF(lowrank_weight), NULL, "spectral: weight of the low-rank term"},
+	{"item_norm", OPT_REAL, 0, 2, 0.3, OFF(item_norm), NULL, "spectral: item degree exponent of the item-item term"},
+	{"layers", OPT_INT, 1, LP_MAX_LAYERS, LP_LIGHTGCN_DEFAULT_LAYERS, OFF(layers), NULL, "lightgcn, sage: layers"},
+	{"hidden", OPT_INT, 1, LP_MAX_DIM, LP_MLP_DEFAULT_HIDDEN, OFF(hidden), NULL, "mlp: hidden units"},
+	{"fanout", OPT_INT, 1, LP_SAGE_MAX_FANOUT, LP_SAGE_DEFAULT_FANOUT, OFF(fanout), NULL, "sage: neighbours sampled per node at each hop"},
+	{"event_column", OPT_NAME, 0, 0, 0, OFF(event_column), NULL, "column of the event type, weighted by event_weights"},
+	{"event_weights", OPT_EVENTS, 1e-6, 1e6, 0, OFF(event_weights), NULL, "weight of each event type"},
+	{"user_edges", OPT_USER_EDGES, 0, 100, LP_USER_EDGES_DEFAULT_WEIGHT, OFF(user_edges), NULL, "a user-user relation: relation, src, dst, weight"},
 };
 
 #define N_OPTIONS lengthof(LpOptionTable)
@@ -93,35 +96,40 @@ static const OptDef LpOptionTable[] = {
 static void
 SetDefaults(LpOptions *o)
 {
+	for (int i = 0; i < N_OPTIONS; i++)
+	{
+		const OptDef *def = &LpOptionTable[i];
+		char	   *field = (char *) o + def->offset;
+
+		switch (def->kind)
+		{
+			case OPT_INT:
+			case OPT_ENUM:		/* every enum field is an int-sized C enum */
+				*(int *) field = (int) def->def;
+				break;
+			case OPT_INT64:
+				*(int64 *) field = (int64) def->def;
+				break;
+			case OPT_REAL:
+				*(double *) field = def->def;
+				break;
+			case OPT_BOOL:
+				*(bool *) field = def->def != 0;
+				break;
+			case OPT_NAME:
+				field[0] = '\0';
+				break;
+			case OPT_EVENTS:
+				((LpEventWeights *) field)->n = 0;
+				break;
+			case OPT_USER_EDGES:
+				memset(field, 0, sizeof(LpUserEdges));
+				((LpUserEdges *) field)->weight = def->def;
+				break;
+		}
+	}
+	/* the registry numbers the encoders at run time */
 	o->encoder = LpEncoderIndex(LpMfEncoder.name);
-	o->decoder = LP_DECODER_DOT;
-	o->dim = 64;
-	o->epochs = 40;
-	o->lr = 0.05;
-	o->reg = 0.01;
-	o->loss = LP_LOSS_BPR;
-	o->sampler = LP_SAMPLER_UNIFORM;
-	o->degree_alpha = 0.75;
-	o->negatives = 4;
-	o->margin = 1.0;
-	o->hard_pool = 8;
-	o->bias = true;
-	o->bipartite = true;
-	o->directed = false;
-	o->seed = -1;
-	o->keep_versions = 3;
-	o->warm_start = false;
-	o->warm_epochs = 10;
-	o->features = LP_FEATURES_AUTO;
-	o->lowrank_weight = 0.3;
-	o->item_norm = 0.3;
-	o->layers = LP_LIGHTGCN_DEFAULT_LAYERS;
-	o->fanout = LP_SAGE_DEFAULT_FANOUT;
-	o->hidden = LP_MLP_DEFAULT_HIDDEN;
-	o->event_column[0] = '\0';
-	o->event_weights.n = 0;
-	memset(&o->user_edges, 0, sizeof(o->user_edges));
-	o->user_edges.weight = LP_USER_EDGES_DEFAULT_WEIGHT;
 	o->dim_auto = false;
 }
 

@@ -7,15 +7,10 @@
  */
 #include "postgres.h"
 
+#include "linkpred.h"
 #include "mlp.h"
 #include "scoring.h"
 #include "spectral.h"
-
-static void *
-PallocHuge(Size n)
-{
-	return MemoryContextAllocHuge(CurrentMemoryContext, n);
-}
 
 void
 LpBuildHeurGraph(const LpGraph *g, LpHeurGraph *hg)
@@ -25,7 +20,7 @@ LpBuildHeurGraph(const LpGraph *g, LpHeurGraph *hg)
 	for (int32 u = 0; u < g->n_src; u++)
 		len[u] = (int32) (g->offsets[u + 1] - g->offsets[u]);
 	LpHeurGraphBuild(hg, g->homogeneous, g->tied, g->n_src, g->n_dst, g->offsets, len,
-					 g->targets, PallocHuge);
+					 g->targets, LpPallocHuge);
 	pfree(len);
 }
 
@@ -43,20 +38,20 @@ LpEmbeddingsEval(const LpEmbeddings *emb, const LpTrainConfig *cfg, int32 n_src,
 	ee->ublock = block_size > 0 ? palloc(sizeof(float) * block_size * emb->dim) : NULL;
 	if (cfg->decoder == LP_DECODER_BILINEAR)
 	{
-		float	   *q = PallocHuge(sizeof(float) * (Size) n_src * emb->dim);
+		float	   *q = LpPallocHuge(sizeof(float) * (Size) n_src * emb->dim);
 
 		LpBilinearQueries(emb->U, n_src, emb->dim, emb->R, q);
 		ee->U = q;
 	}
 	else if (cfg->decoder == LP_DECODER_MLP)
 	{
-		float	   *P = PallocHuge(sizeof(float) * (Size) n_dst * cfg->hidden);
+		float	   *P = LpPallocHuge(sizeof(float) * (Size) n_dst * cfg->hidden);
 
 		LpMlpItemPrecompute(emb->mlp, emb->dim, cfg->hidden, emb->V, n_dst, P);
 		ee->mlp = emb->mlp;
 		ee->hidden = cfg->hidden;
 		ee->P = P;
-		ee->mlp_scratch = PallocHuge(sizeof(float) *
+		ee->mlp_scratch = LpPallocHuge(sizeof(float) *
 									 (LpMlpScoreAllFloats(emb->dim, cfg->hidden) + emb->dim));
 	}
 }
@@ -77,14 +72,29 @@ LpHeadScratchAlloc(int32 n)
 									   MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 	s->p3 = MemoryContextAllocExtended(CurrentMemoryContext, sizeof(float) * m,
 									   MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
-	s->touched = PallocHuge(sizeof(int32) * m);
-	s->vt = PallocHuge(sizeof(int32) * m);
+	s->touched = LpPallocHuge(sizeof(int32) * m);
+	s->vt = LpPallocHuge(sizeof(int32) * m);
 	s->vmark = MemoryContextAllocExtended(CurrentMemoryContext, m,
 										  MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 	s->level = MemoryContextAllocExtended(CurrentMemoryContext, m,
 										  MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
-	s->queue = PallocHuge(sizeof(int32) * m);
+	s->queue = LpPallocHuge(sizeof(int32) * m);
 	return s;
+}
+
+/*
+ * sc, wrapped: inner keeps what it was, and sc now calls pair and block
+ * with arg (which holds inner).  The block size stays the inner one's.
+ */
+static void
+Wrap(LpEvalScorer *sc, LpEvalScorer *inner, void *arg,
+	 double (*pair) (void *arg, int32 u, int32 v),
+	 void (*block) (void *arg, const int32 *users, int nb, float *out))
+{
+	*inner = *sc;
+	sc->arg = arg;
+	sc->pair = pair;
+	sc->block = block;
 }
 
 typedef struct EvalHead
@@ -120,14 +130,10 @@ EvalWithHead(LpEvalScorer *sc, const LpHead *head, const LpHeurGraph *g,
 {
 	EvalHead   *eh = palloc(sizeof(EvalHead));
 
-	eh->inner = *sc;
 	eh->head = head;
 	eh->g = g;
 	eh->scratch = scratch;
-	sc->arg = eh;
-	sc->pair = HeadPair;
-	sc->block = HeadBlock;
-	sc->block_size = eh->inner.block_size;
+	Wrap(sc, &eh->inner, eh, HeadPair, HeadBlock);
 }
 
 typedef struct EvalItemTerm
@@ -186,13 +192,10 @@ EvalWithItemTerm(LpEvalScorer *sc, const LpHeurGraph *g, float item_norm, float 
 {
 	EvalItemTerm *et = palloc(sizeof(EvalItemTerm));
 
-	et->inner = *sc;
 	et->g = g;
 	et->item_norm = item_norm;
 	et->acc = acc;
-	sc->arg = et;
-	sc->pair = ItemTermPair;
-	sc->block = ItemTermBlock;
+	Wrap(sc, &et->inner, et, ItemTermPair, ItemTermBlock);
 }
 
 void
@@ -205,4 +208,21 @@ LpEvalWithDecoder(LpEvalScorer *sc, const LpTrainConfig *cfg, const LpHead *head
 		EvalWithItemTerm(sc, g, cfg->item_norm, scratch->p3);
 	if (head)
 		EvalWithHead(sc, head, g, scratch);
+}
+
+void
+LpEvalScratchAlloc(int64 n, int32 n_users, int32 n_items, int block_size, int nk,
+				   const int *ks, bool labelled, LpEvalScratch *s)
+{
+	int			kmax = 1;
+
+	for (int i = 0; i < nk; i++)
+		kmax = Max(kmax, ks[i]);
+	s->order = LpPallocHuge(sizeof(int64) * n);
+	s->uoff = LpPallocHuge(sizeof(int64) * ((Size) n_users + 2));
+	s->scores = LpPallocHuge(sizeof(float) * (Size) block_size * n_items);
+	s->top = palloc(sizeof(int32) * kmax);
+	s->pos = labelled ? LpPallocHuge(sizeof(double) * n) : NULL;
+	s->neg = labelled ? LpPallocHuge(sizeof(double) * n) : NULL;
+	s->users = palloc(sizeof(int32) * block_size);
 }

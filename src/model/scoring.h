@@ -25,6 +25,14 @@ extern void LpEmbeddingsEval(const LpEmbeddings *emb, const LpTrainConfig *cfg, 
 extern LpHeadScratch *LpHeadScratchAlloc(int32 n);
 
 /*
+ * LpEvaluate's scratch, in the current context: n pairs of n_users x
+ * n_items, scored block_size users at a time, ranked up to the largest
+ * of ks; the labelled AUC's arrays only if labelled.
+ */
+extern void LpEvalScratchAlloc(int64 n, int32 n_users, int32 n_items, int block_size, int nk,
+							   const int *ks, bool labelled, LpEvalScratch *s);
+
+/*
  * Put a model's decoder over an evaluation scorer of its embeddings, in
  * the order serving applies it (cache.c, LpModelDecode): the encoder's
  * item-item term when cfg->item_term (each user's items are its edges in

@@ -87,22 +87,9 @@ Evict(int i)
 static char *
 OnlyModel(void)
 {
-	LpCatalogContext cc;
-	Oid			t[1] = {OIDOID};
-	Datum		v[1];
 	char	   *name = NULL;
-	uint64		n;
+	uint64		n = LpUsableModels(GetUserId(), &name);
 
-	v[0] = ObjectIdGetDatum(GetUserId());
-	LpCatalogEnter(&cc);
-	LpSpiExec("SELECT name FROM linkpred.model_catalog"
-			  " WHERE pg_has_role($1, owner, 'USAGE') ORDER BY name LIMIT 2",
-			  1, t, v, NULL, true);
-	n = SPI_processed;
-	if (n == 1)
-		name = MemoryContextStrdup(TopTransactionContext,
-								   SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1));
-	LpCatalogLeave(&cc);
 	if (n == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
@@ -142,25 +129,16 @@ LpCachedModels(int *n)
 static void
 LoadDecoder(LpServingModel *m)
 {
-	Oid			t[2] = {TEXTOID, INT4OID};
-	Datum		v[2];
 	Datum		d;
-	bool		isnull = true;
+	bool		isnull;
 	ArrayType  *a = NULL;
 	bool		mlp = m->decoder == LP_DECODER_MLP;
 	Size		want = mlp ? LpMlpWeightCount(m->dim, m->hidden) : (Size) m->dim * m->dim;
 	const float *w;
 
-	v[0] = CStringGetTextDatum(m->name);
-	v[1] = Int32GetDatum(m->version);
-	LpSpiExec("SELECT decoder FROM linkpred.version_catalog WHERE model = $1 AND version = $2",
-			  2, t, v, NULL, true);
-	if (SPI_processed == 1)
-	{
-		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-		if (!isnull)
-			a = DatumGetArrayTypeP(d);
-	}
+	d = LpVersionDecoder(m->name, m->version, &isnull);
+	if (!isnull)
+		a = DatumGetArrayTypeP(d);
 	if (a == NULL || ARR_NDIM(a) != 1 || ARR_HASNULL(a) || ARR_ELEMTYPE(a) != FLOAT4OID ||
 		(Size) ARR_DIMS(a)[0] != want)
 		ereport(ERROR,
@@ -339,20 +317,12 @@ LoadEmbeddings(LpServingModel *m)
 static void
 LoadIndex(LpServingModel *m)
 {
-	Oid			t[2] = {TEXTOID, INT4OID};
-	Datum		v[2];
 	Datum		d;
 	bool		isnull;
 	bytea	   *b;
 	MemoryContext old;
 
-	v[0] = CStringGetTextDatum(m->name);
-	v[1] = Int32GetDatum(m->version);
-	LpSpiExec("SELECT ann FROM linkpred.version_catalog WHERE model = $1 AND version = $2",
-			  2, t, v, NULL, true);
-	if (SPI_processed != 1)
-		return;
-	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	d = LpVersionAnn(m->name, m->version, &isnull);
 	if (isnull)
 		return;
 	/* a palloc'd copy with a 4-byte header: its data is 4-byte aligned */
@@ -552,7 +522,7 @@ LpLookupItem(const LpServingModel *m, Datum value, Oid valtype)
 static void *
 ModelAlloc(Size n)
 {
-	return MemoryContextAllocHuge(CurrentMemoryContext, n);
+	return LpPallocHuge(n);
 }
 
 /*

@@ -38,6 +38,7 @@
 
 #include "cache.h"
 #include "metrics.h"
+#include "scoring.h"
 #include "jobs.h"
 #include "heuristics.h"
 #include "linkpred.h"
@@ -130,19 +131,74 @@ PushPair(TestPairs *tp, int32 u, int32 v, int8 label)
 	if (tp->n == tp->cap)
 	{
 		tp->cap = tp->cap ? tp->cap * 2 : 4096;
-		tp->u = tp->u ? repalloc_huge(tp->u, sizeof(int32) * tp->cap)
-			: MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int32) * tp->cap);
-		tp->v = tp->v ? repalloc_huge(tp->v, sizeof(int32) * tp->cap)
-			: MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int32) * tp->cap);
+		tp->u = LpGrowHuge(tp->u, sizeof(int32) * tp->cap);
+		tp->v = LpGrowHuge(tp->v, sizeof(int32) * tp->cap);
 		if (tp->label || label >= 0)
-			tp->label = tp->label ? repalloc_huge(tp->label, sizeof(int8) * tp->cap)
-				: MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int8) * tp->cap);
+			tp->label = LpGrowHuge(tp->label, sizeof(int8) * tp->cap);
 	}
 	tp->u[tp->n] = u;
 	tp->v[tp->n] = v;
 	if (tp->label)
 		tp->label[tp->n] = label;
 	tp->n++;
+}
+
+/* ReadTestPairs' state while the rows come in */
+typedef struct TestRead
+{
+	const LpServingModel *m;
+	const char *label;
+	Oid			st;				/* the types of the two id columns */
+	Oid			dt;
+	MemoryContext cxt;			/* where tp and unknown grow */
+	LpKeyMap   *unknown;		/* users the model does not know, counted once */
+	TestPairs  *tp;
+} TestRead;
+
+static void
+TestRow(void *arg, HeapTuple tup, TupleDesc desc)
+{
+	TestRead   *tr = arg;
+	const LpServingModel *m = tr->m;
+	const char *label = tr->label;
+	TestPairs  *tp = tr->tp;
+	LpKeyMap   *unknown = tr->unknown;
+	bool		n1,
+				n2,
+				n3 = false;
+	Datum		a = SPI_getbinval(tup, desc, 1, &n1);
+	Datum		b = SPI_getbinval(tup, desc, 2, &n2);
+	int32		lab = label ? DatumGetInt32(SPI_getbinval(tup, desc, 3, &n3)) : -1;
+	int32		u,
+				v;
+	MemoryContext spi;
+
+	if (n1 || n2 || n3)
+		return;
+	if (label && lab != 0 && lab != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("label column \"%s\" holds %d", label, lab),
+				 errhint("Labels must be 1 (an edge) or 0 (a non-edge).")));
+	u = LpLookupUser(m, a, tr->st);
+	v = LpLookupItem(m, b, tr->dt);
+	spi = MemoryContextSwitchTo(tr->cxt);
+	if (u < 0 && lab != 0)
+	{
+		int64		ik = 0;
+		char	   *tk = NULL;
+
+		if (LpKeyFromDatum(m->ukeys->kind, m->user_type, a, tr->st, &ik, &tk))
+		{
+			int32		before = unknown->n;
+
+			LpKeyMapIntern(unknown, ik, tk, tk ? strlen(tk) : 0);
+			if (unknown->n > before)
+				tp->unknown_users++;
+		}
+	}
+	PushPair(tp, u, v, (int8) lab);
+	MemoryContextSwitchTo(spi);
 }
 
 /*
@@ -153,17 +209,16 @@ PushPair(TestPairs *tp, int32 u, int32 v, int8 label)
 static void
 ReadTestPairs(const LpServingModel *m, Oid relid, const char *label, TestPairs *tp)
 {
-	MemoryContext cxt = CurrentMemoryContext;
 	StringInfoData sql;
-	Portal		portal;
-	Oid			st,
-				dt,
-				lt = InvalidOid;
-	LpKeyMap   *unknown;
-	LpKeyKind	ukind = m->ukeys->kind;
+	Oid			lt = InvalidOid;
+	TestRead	tr;
 
-	LpCheckColumn(relid, "test", m->src_column, &st);
-	LpCheckColumn(relid, "test", m->dst_column, &dt);
+	tr.m = m;
+	tr.label = label;
+	tr.cxt = CurrentMemoryContext;
+	tr.tp = tp;
+	LpCheckColumn(relid, "test", m->src_column, &tr.st);
+	LpCheckColumn(relid, "test", m->dst_column, &tr.dt);
 	if (label)
 	{
 		LpCheckColumn(relid, "label", label, &lt);
@@ -175,7 +230,7 @@ ReadTestPairs(const LpServingModel *m, Oid relid, const char *label, TestPairs *
 	}
 
 	memset(tp, 0, sizeof(*tp));
-	unknown = LpKeyMapCreate(ukind, 64);
+	tr.unknown = LpKeyMapCreate(m->ukeys->kind, 64);
 	initStringInfo(&sql);
 	appendStringInfo(&sql, "SELECT %s, %s", quote_identifier(m->src_column),
 					 quote_identifier(m->dst_column));
@@ -184,57 +239,8 @@ ReadTestPairs(const LpServingModel *m, Oid relid, const char *label, TestPairs *
 	appendStringInfo(&sql, " FROM %s", LpQualifiedRelName(relid));
 
 	SPI_connect();
-	portal = SPI_cursor_open_with_args(NULL, sql.data, 0, NULL, NULL, NULL, true, 0);
-	for (;;)
-	{
-		SPI_cursor_fetch(portal, true, 10000);
-		if (SPI_processed == 0)
-			break;
-		for (uint64 r = 0; r < SPI_processed; r++)
-		{
-			HeapTuple	tup = SPI_tuptable->vals[r];
-			TupleDesc	desc = SPI_tuptable->tupdesc;
-			bool		n1,
-						n2,
-						n3 = false;
-			Datum		a = SPI_getbinval(tup, desc, 1, &n1);
-			Datum		b = SPI_getbinval(tup, desc, 2, &n2);
-			int32		lab = label ? DatumGetInt32(SPI_getbinval(tup, desc, 3, &n3)) : -1;
-			int32		u,
-						v;
-			MemoryContext spi;
-
-			if (n1 || n2 || n3)
-				continue;
-			if (label && lab != 0 && lab != 1)
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("label column \"%s\" holds %d", label, lab),
-						 errhint("Labels must be 1 (an edge) or 0 (a non-edge).")));
-			u = LpLookupUser(m, a, st);
-			v = LpLookupItem(m, b, dt);
-			spi = MemoryContextSwitchTo(cxt);
-			if (u < 0 && lab != 0)
-			{
-				int64		ik = 0;
-				char	   *tk = NULL;
-
-				if (LpKeyFromDatum(ukind, m->user_type, a, st, &ik, &tk))
-				{
-					int32		before = unknown->n;
-
-					LpKeyMapIntern(unknown, ik, tk, tk ? strlen(tk) : 0);
-					if (unknown->n > before)
-						tp->unknown_users++;
-				}
-			}
-			PushPair(tp, u, v, (int8) lab);
-			MemoryContextSwitchTo(spi);
-		}
-		SPI_freetuptable(SPI_tuptable);
-		CHECK_FOR_INTERRUPTS();
-	}
-	SPI_cursor_close(portal);
+	LpSpiEachRow(SPI_cursor_open_with_args(NULL, sql.data, 0, NULL, NULL, NULL, true, 0),
+				 10000, TestRow, &tr);
 	SPI_finish();
 	if (tp->n == 0)
 		ereport(ERROR,
@@ -302,22 +308,8 @@ LpEvalResultJson(const LpEvalResult *r, const char *test, const char *method, co
 static void
 StoreResult(const char *model, int32 version, const char *method, const char *json)
 {
-	LpCatalogContext cc;
-	Oid			t[4] = {TEXTOID, INT4OID, TEXTOID, TEXTOID};
-	Datum		v[4];
-
-	v[0] = CStringGetTextDatum(model);
-	v[1] = Int32GetDatum(version);
-	v[2] = CStringGetTextDatum(method);
-	v[3] = CStringGetTextDatum(json);
 	SPI_connect();
-	LpCatalogEnter(&cc);
-	LpSpiExec("UPDATE linkpred.version_catalog SET metrics = metrics ||"
-			  " jsonb_build_object('evaluation', coalesce(metrics->'evaluation', '{}')"
-			  "   || jsonb_build_object($3, $4::jsonb))"
-			  " WHERE model = $1 AND version = $2",
-			  4, t, v, NULL, false);
-	LpCatalogLeave(&cc);
+	LpVersionSetEvaluation(model, version, method, json);
 	SPI_finish();
 }
 
@@ -386,7 +378,6 @@ EvaluateOnTest(FunctionCallInfo fcinfo, Oid test_relid, const char *label,
 	LpEvalResult r;
 	LpEvalEmbedding eb;
 	HeurArg		ha;
-	int			kmax = 1;
 
 	ReadTestPairs(m, test_relid, label, &tp);
 
@@ -421,16 +412,7 @@ EvaluateOnTest(FunctionCallInfo fcinfo, Oid test_relid, const char *label,
 	pairs.label = tp.label;
 	pairs.unknown_users = tp.unknown_users;
 
-	for (int i = 0; i < nk; i++)
-		kmax = Max(kmax, ks[i]);
-	s.order = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int64) * tp.n);
-	s.uoff = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int64) * ((Size) m->n_users + 2));
-	s.scores = MemoryContextAllocHuge(CurrentMemoryContext,
-									  sizeof(float) * (Size) sc.block_size * m->n_items);
-	s.top = palloc(sizeof(int32) * kmax);
-	s.pos = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(double) * tp.n);
-	s.neg = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(double) * tp.n);
-	s.users = palloc(sizeof(int32) * sc.block_size);
+	LpEvalScratchAlloc(tp.n, m->n_users, m->n_items, sc.block_size, nk, ks, true, &s);
 
 	LpEvaluate(&view, &sc, &pairs, nk, ks, seed, &s, EvalProgress, NULL, &r);
 
@@ -612,11 +594,29 @@ linkpred_evaluate(PG_FUNCTION_ARGS)
 
 /* ---- heuristics as SQL functions ------------------------------------ */
 
+/*
+ * Argument 3 of a heuristic function (fn): a heuristic's name, "ra" if
+ * NULL; the model's own score is model_fn's.
+ */
+static LpHeuristic
+HeuristicArg(FunctionCallInfo fcinfo, const char *fn, const char *model_fn)
+{
+	bool		is_model;
+	LpHeuristic h = ParseMethod(PG_ARGISNULL(2) ? "ra" : text_to_cstring(PG_GETARG_TEXT_PP(2)),
+								&is_model);
+
+	if (is_model)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s needs a heuristic method", fn),
+				 errhint("Use %s for the model; methods here are %s.", model_fn, LpHeuristicNames())));
+	return h;
+}
+
 Datum
 linkpred_heuristic(PG_FUNCTION_ARGS)
 {
 	LpServingModel *m;
-	bool		is_model;
 	LpHeuristic h;
 	HeurArg		ha;
 	int32		u,
@@ -624,12 +624,7 @@ linkpred_heuristic(PG_FUNCTION_ARGS)
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
 		PG_RETURN_NULL();
-	h = ParseMethod(PG_ARGISNULL(2) ? "ra" : text_to_cstring(PG_GETARG_TEXT_PP(2)), &is_model);
-	if (is_model)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("linkpred_heuristic needs a heuristic method"),
-				 errhint("Use linkpred_score for the model; methods here are %s.", LpHeuristicNames())));
+	h = HeuristicArg(fcinfo, "linkpred_heuristic", "linkpred_score");
 	m = LpModelForCall(fcinfo, 3);
 	u = LpLookupUser(m, PG_GETARG_DATUM(0), get_fn_expr_argtype(fcinfo->flinfo, 0));
 	v = LpLookupItem(m, PG_GETARG_DATUM(1), get_fn_expr_argtype(fcinfo->flinfo, 1));
@@ -647,7 +642,6 @@ linkpred_heuristic_topk(PG_FUNCTION_ARGS)
 	Oid			utype = get_fn_expr_argtype(fcinfo->flinfo, 0);
 	bool		exclude_seen = PG_ARGISNULL(4) ? true : PG_GETARG_BOOL(4);
 	LpServingModel *m;
-	bool		is_model;
 	LpHeuristic h;
 	HeurArg		ha;
 	int32		u,
@@ -658,12 +652,7 @@ linkpred_heuristic_topk(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
 		return (Datum) 0;
 	k = LpCheckK(PG_GETARG_INT32(1));
-	h = ParseMethod(PG_ARGISNULL(2) ? "ra" : text_to_cstring(PG_GETARG_TEXT_PP(2)), &is_model);
-	if (is_model)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("linkpred_heuristic_topk needs a heuristic method"),
-				 errhint("Use linkpred_topk for the model; methods here are %s.", LpHeuristicNames())));
+	h = HeuristicArg(fcinfo, "linkpred_heuristic_topk", "linkpred_topk");
 	m = LpModelForCall(fcinfo, 3);
 	LpCheckItemType(m, utype);
 	u = LpLookupUser(m, PG_GETARG_DATUM(0), utype);
@@ -671,7 +660,7 @@ linkpred_heuristic_topk(PG_FUNCTION_ARGS)
 		return (Datum) 0;		/* no training neighbourhood, no heuristic */
 
 	InitHeurArg(&ha, m, h);
-	s = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(float) * m->n_items);
+	s = LpPallocHuge(sizeof(float) * m->n_items);
 	LpHeuristicAll(ha.g, h, u, s, ha.scratch);
 	if (exclude_seen)
 		for (int32 j = 0; j < m->seen_len[u]; j++)

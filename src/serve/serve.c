@@ -55,15 +55,6 @@ PG_FUNCTION_INFO_V1(linkpred_similar);
  */
 #define LP_ANN_MAX_K 1000
 
-static int
-CompareInt32(const void *a, const void *b)
-{
-	int32		x = *(const int32 *) a,
-				y = *(const int32 *) b;
-
-	return (x > y) - (x < y);
-}
-
 /* a value of type from as type to (through text when they differ) */
 static Datum
 CastVia(Datum value, Oid from, Oid to)
@@ -171,7 +162,7 @@ FoldInFresh(LpServingModel *m, Datum user, Oid utype, int *n, float *bu)
 	}
 	SPI_finish();
 
-	qsort(items, count, sizeof(int32), CompareInt32);
+	qsort(items, count, sizeof(int32), LpCompareInt32);
 	{
 		int			w = 0;
 
@@ -444,7 +435,7 @@ TopKFromIndex(FunctionCallInfo fcinfo, LpServingModel *m, const float *q, float 
 		int			ne;
 		int32	   *ex = ItemArray(fcinfo, 6, "exclude", m, utype, &ne);
 
-		qsort(ex, ne, sizeof(int32), CompareInt32);
+		qsort(ex, ne, sizeof(int32), LpCompareInt32);
 		f.exclude = ex;
 		f.n_exclude = ne;
 	}
@@ -459,7 +450,7 @@ TopKFromIndex(FunctionCallInfo fcinfo, LpServingModel *m, const float *q, float 
 			 m->name);
 
 	/* in ascending item order, so that LpSelectTopK's last tie-break is the index */
-	qsort(items, n, sizeof(int32), CompareInt32);
+	qsort(items, n, sizeof(int32), LpCompareInt32);
 	scores = palloc(sizeof(float) * Max(n, 1));
 	deg = palloc(sizeof(int32) * Max(n, 1));
 	for (int j = 0; j < n; j++)
@@ -480,6 +471,36 @@ TopKFromIndex(FunctionCallInfo fcinfo, LpServingModel *m, const float *q, float 
 	return (Datum) 0;
 }
 
+/* known user u's scores s: its training items out if exclude_seen, itself out of a homogeneous graph */
+static void
+MaskUser(const LpServingModel *m, int32 u, bool exclude_seen, float *s)
+{
+	if (exclude_seen)
+		for (int32 j = 0; j < m->seen_len[u]; j++)
+			s[m->seen[m->seen_start[u] + j]] = -INFINITY;
+	if (m->homogeneous)
+		s[u] = -INFINITY;
+}
+
+/*
+ * The start of linkpred_topk and _topk_many: the result set, k (argument
+ * 1), the model (argument 2) checked against the users' type; NULL when k
+ * is NULL (no rows).
+ */
+static LpServingModel *
+TopKCall(FunctionCallInfo fcinfo, Oid utype, int32 *k)
+{
+	LpServingModel *m;
+
+	InitMaterializedSRF(fcinfo, 0);
+	if (PG_ARGISNULL(1))
+		return NULL;
+	*k = LpCheckK(PG_GETARG_INT32(1));
+	m = LpModelForCall(fcinfo, 2);
+	LpCheckItemType(m, utype);
+	return m;
+}
+
 Datum
 linkpred_topk(PG_FUNCTION_ARGS)
 {
@@ -492,13 +513,8 @@ linkpred_topk(PG_FUNCTION_ARGS)
 	int32		k;
 	float	   *s;
 
-	InitMaterializedSRF(fcinfo, 0);
-	if (PG_ARGISNULL(1))
+	if ((m = TopKCall(fcinfo, utype, &k)) == NULL)
 		return (Datum) 0;
-	k = LpCheckK(PG_GETARG_INT32(1));
-
-	m = LpModelForCall(fcinfo, 2);
-	LpCheckItemType(m, utype);
 	if (!PG_ARGISNULL(0))
 		u = LpLookupUser(m, PG_GETARG_DATUM(0), utype);
 	s = m->scratch;
@@ -528,11 +544,7 @@ linkpred_topk(PG_FUNCTION_ARGS)
 								 exclude_seen ? m->seen_len[u] : 0, u, k, utype);
 		LpModelEmbScoresAll(m, m->U + (int64) u * m->dim, m->bu[u], s);
 		LpModelDecodeUser(m, u, s);
-		if (exclude_seen)
-			for (int32 j = 0; j < m->seen_len[u]; j++)
-				s[m->seen[m->seen_start[u] + j]] = -INFINITY;
-		if (m->homogeneous)
-			s[u] = -INFINITY;
+		MaskUser(m, u, exclude_seen, s);
 	}
 	else
 	{
@@ -573,18 +585,14 @@ linkpred_topk_many(PG_FUNCTION_ARGS)
 	int32	   *top;
 	int			nb = 0;
 
-	InitMaterializedSRF(fcinfo, 0);
-	if (PG_ARGISNULL(1))
+	if ((m = TopKCall(fcinfo, etype, &k)) == NULL)
 		return (Datum) 0;
-	k = LpCheckK(PG_GETARG_INT32(1));
-	m = LpModelForCall(fcinfo, 2);
-	LpCheckItemType(m, etype);
 
 	/* the users: given, or all of the model's */
 	if (PG_ARGISNULL(0))
 	{
 		n_users = m->n_users;
-		uidx = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int32) * Max(n_users, 1));
+		uidx = LpPallocHuge(sizeof(int32) * Max(n_users, 1));
 		for (int i = 0; i < n_users; i++)
 			uidx[i] = i;
 	}
@@ -597,7 +605,7 @@ linkpred_topk_many(PG_FUNCTION_ARGS)
 
 		get_typlenbyvalalign(etype, &typlen, &typbyval, &typalign);
 		deconstruct_array(arr, etype, typlen, typbyval, typalign, &udatums, &unulls, &n_users);
-		uidx = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int32) * Max(n_users, 1));
+		uidx = LpPallocHuge(sizeof(int32) * Max(n_users, 1));
 		for (int i = 0; i < n_users; i++)
 			uidx[i] = unulls[i] ? -1 : LpLookupUser(m, udatums[i], etype);
 	}
@@ -607,8 +615,8 @@ linkpred_topk_many(PG_FUNCTION_ARGS)
 	LpModelEvalEmbedding(m, bs, &ee);
 	LpEvalEmbeddingScorer(&ee, bs, &sc);
 	LpModelEvalScorer(m, &sc);
-	scores = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(float) * (Size) bs * m->n_items);
-	fallback = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(float) * m->n_items);
+	scores = LpPallocHuge(sizeof(float) * (Size) bs * m->n_items);
+	fallback = LpPallocHuge(sizeof(float) * m->n_items);
 	LpModelEmbScoresAll(m, NULL, 0.0f, fallback);
 	LpModelDecodeUser(m, -1, fallback);
 	block = palloc(sizeof(int32) * bs);
@@ -641,11 +649,7 @@ linkpred_topk_many(PG_FUNCTION_ARGS)
 				if (u >= 0)
 				{
 					s = scores + (int64) (nk++) * m->n_items;
-					if (exclude_seen)
-						for (int32 j = 0; j < m->seen_len[u]; j++)
-							s[m->seen[m->seen_start[u] + j]] = -INFINITY;
-					if (m->homogeneous)
-						s[u] = -INFINITY;
+					MaskUser(m, u, exclude_seen, s);
 				}
 				else
 					s = fallback;

@@ -49,7 +49,7 @@ CheckModelName(const char *model)
 	if (model[0] == '\0' || strlen(model) > LINKPRED_MAX_NAME)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_NAME),
-				 errmsg("invalid model name \"%s\"", model),
+				 errmsg("invalid model name \"%s\"", LpClip(model)),
 				 errdetail("A model name has 1 to %d bytes.", LINKPRED_MAX_NAME)));
 }
 

@@ -180,7 +180,8 @@ FinishEvaluation(LpJobRun *run, const LpGraph *g, const LpSplit *split, const Lp
 	s.order = MemoryContextAllocHuge(run->cxt, sizeof(int64) * pairs.n);
 	s.uoff = MemoryContextAllocHuge(run->cxt, sizeof(int64) * ((Size) g->n_src + 2));
 	s.scores = MemoryContextAllocHuge(run->cxt, sizeof(float) * (Size) bs * g->n_dst);
-	s.top = palloc(sizeof(int32) * kmax);
+	/* a top-k list never holds more than every item: K may be any int */
+	s.top = palloc(sizeof(int32) * Max(1, Min(kmax, g->n_dst)));
 	s.pos = NULL;
 	s.neg = NULL;
 	s.users = palloc(sizeof(int32) * bs);

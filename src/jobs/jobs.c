@@ -314,7 +314,15 @@ linkpred_train(PG_FUNCTION_ARGS)
 	CopyName(spec.src_column, text_to_cstring(PG_GETARG_TEXT_PP(2)), NULL);
 	CopyName(spec.dst_column, text_to_cstring(PG_GETARG_TEXT_PP(3)), NULL);
 	if (!PG_ARGISNULL(4))
+	{
 		CopyName(spec.weight_column, text_to_cstring(PG_GETARG_TEXT_PP(4)), NULL);
+		/* an empty name would mean "no weight" below: say so instead */
+		if (spec.weight_column[0] == '\0')
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_COLUMN),
+					 errmsg("weight column name must not be empty"),
+					 errhint("Pass weight => NULL to train without weights.")));
+	}
 
 	job_id = LpSubmitJob(&spec, PG_ARGISNULL(5) ? NULL : PG_GETARG_JSONB_P(5));
 	if (wait)

@@ -195,4 +195,8 @@ SELECT is((SELECT count(*)::int FROM pg_proc p JOIN pg_depend d ON d.classid = '
              AND p.proname NOT IN ('job_is_live')), 0,
           'no other SECURITY DEFINER function is open to PUBLIC');
 
+-- the roles are the cluster's: leave none behind
+DROP OWNED BY lp_sw_owner, lp_sw_other, lp_sw_member, lp_sw_rls, lp_sw_team;
+DROP ROLE lp_sw_owner, lp_sw_other, lp_sw_member, lp_sw_rls, lp_sw_team;
+
 SELECT * FROM finish();

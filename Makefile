@@ -1,5 +1,6 @@
 # linkpred: PGXS build, plus the two commands README.md gives users:
 #   make test   build, install, throwaway cluster, pg_regress + pgTAP (+ shell tests)
+#   make sanitize  the unit tests built with -fsanitize=address,undefined
 #   make demo   build, install, throwaway cluster, sample shop data, train, recommend
 
 EXTENSION = linkpred
@@ -75,9 +76,13 @@ endif
 # PGXS tracks no header dependencies: rebuild everything when a header changes
 $(OBJS): $(foreach d,$(LP_SRC_DIRS),$(wildcard $(srcdir)/$(d)/*.h))
 
-.PHONY: test demo bench print-regress
+.PHONY: test demo bench sanitize print-regress
 test:
 	bash test/run.sh
+
+# the unit tests under AddressSanitizer and UndefinedBehaviorSanitizer (not part of make test)
+sanitize:
+	bash test/sanitize.sh
 
 demo:
 	bash test/demo.sh

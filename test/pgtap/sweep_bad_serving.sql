@@ -6,7 +6,7 @@
 -- missing model for score/topk, and unknown or non-numeric ids in score.)
 \set ON_ERROR_STOP 1
 SET client_min_messages = warning;
-SELECT plan(63);
+SELECT plan(67);
 
 CREATE TABLE ev AS
 SELECT u AS user_id, (u * 7 + i) % 30 AS item_id FROM generate_series(1, 40) u, generate_series(1, 5) i;
@@ -99,8 +99,15 @@ CREATE TABLE src AS SELECT * FROM ev;
 SELECT linkpred_train('moved', 'src', 'user_id', 'item_id', options => '{"dim": 4, "epochs": 1, "seed": 1}') IS NOT NULL AS trained \gset
 ALTER TABLE src RENAME TO src_renamed;
 SELECT is((SELECT source FROM linkpred.models WHERE name = 'moved'), 'src_renamed', 'a renamed source is followed (regclass)');
+ALTER TABLE src_renamed ALTER COLUMN item_id TYPE text USING 'sku-' || item_id;
+SELECT ok(linkpred_score(1, 8, model => 'moved') IS NOT NULL, 'a retyped source: the stored version serves as trained');
+SELECT lives_ok($$SELECT linkpred_train('moved', 'src_renamed', 'user_id', 'item_id', options => '{"dim": 4, "epochs": 1, "seed": 1}')$$,
+                'a retyped source retrains');
+SELECT is((SELECT user_type || ' ' || item_type FROM linkpred.models WHERE name = 'moved'), 'integer text',
+          'and the new version takes the new item type');
+SELECT ok(linkpred_score(1, 'sku-8'::text, model => 'moved') IS NOT NULL, 'and serves the new ids');
 DROP TABLE src_renamed;
-SELECT throws_ok($$SELECT linkpred_score(1, 8, model => 'moved', fresh => true)$$, '42P01', NULL,
+SELECT throws_ok($$SELECT linkpred_score(1, 'sku-8'::text, model => 'moved', fresh => true)$$, '42P01', NULL,
                  'a dropped source: fresh serving says so');
 -- (and the stored version still serves from its embeddings)
 

@@ -3,6 +3,7 @@
 #   make demo          build, install, throwaway cluster, sample shop data, train, recommend
 #   make installcheck  the pg_regress tests (REGRESS) against a running server named by
 #                      PGHOST, PGPORT, PGUSER, in a database created and dropped again
+#   make sanitize      the unit tests built with -fsanitize=address,undefined
 
 EXTENSION = linkpred
 MODULE_big = linkpred
@@ -94,9 +95,13 @@ installcheck:
 	exit $$rc
 endif
 
-.PHONY: test demo bench print-regress
+.PHONY: test demo bench sanitize print-regress
 test:
 	bash test/run.sh
+
+# the unit tests under AddressSanitizer and UndefinedBehaviorSanitizer (not part of make test)
+sanitize:
+	bash test/sanitize.sh
 
 demo:
 	bash test/demo.sh

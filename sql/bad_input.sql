@@ -17,6 +17,7 @@ FROM linkpred.models WHERE name = 'shop';
 SELECT linkpred_train('x', 'no_such_table', 'a', 'b');
 SELECT linkpred_train('x', 'events', 'userid', 'item_id');
 SELECT linkpred_train('x', 'events', 'user_id', 'item_id', weight => 'weight');
+SELECT linkpred_train('x', 'events', 'user_id', 'item_id', weight => '');
 SELECT linkpred_train('x', 'events', 'user_id', 'ctid');
 CREATE TABLE typed (a int, b date, c numeric, t text);
 SELECT linkpred_train('x', 'typed', 'a', 'b');

@@ -27,6 +27,23 @@ AS $fn$
 DECLARE
     m record;
 BEGIN
+    IF model IS NULL OR target IS NULL OR k IS NULL THEN
+        RAISE EXCEPTION 'argument "%" of linkpred_materialize must not be NULL',
+            CASE WHEN model IS NULL THEN 'model' WHEN target IS NULL THEN 'target' ELSE 'k' END
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    -- the rows are replaced with DELETE: never a system catalog, a view or
+    -- a sequence, whoever calls
+    IF NOT EXISTS (SELECT 1 FROM pg_class c
+                   WHERE c.oid = target AND c.relkind IN ('r', 'p', 'f')
+                     AND c.relnamespace <> 'pg_catalog'::regnamespace
+                     AND c.relnamespace <> 'information_schema'::regnamespace
+                     AND c.relnamespace <> 'linkpred'::regnamespace) THEN
+        RAISE EXCEPTION '% is not a table linkpred_materialize can fill', target
+            USING ERRCODE = 'wrong_object_type',
+                  DETAIL = 'The target must be a table of your own, outside pg_catalog, information_schema and linkpred.',
+                  HINT = 'CREATE TABLE recs (user_id ..., item ..., rank integer, score double precision) and pass it.';
+    END IF;
     SELECT x.name, x.active_version, x.user_type, x.item_type INTO m
     FROM linkpred.models x WHERE x.name = linkpred_materialize.model;
     IF NOT FOUND THEN

@@ -16,6 +16,7 @@
 
 #include "fmgr.h"
 #include "miscadmin.h"
+#include "mb/pg_wchar.h"
 #include "utils/guc.h"
 
 #include "linkpred.h"
@@ -112,4 +113,22 @@ void *
 LpGrowHuge(void *p, Size n)
 {
 	return p ? repalloc_huge(p, n) : MemoryContextAllocHuge(CurrentMemoryContext, n);
+}
+
+/*
+ * A user string as an error message shows it: its first
+ * LINKPRED_CLIP_BYTES bytes (whole characters) and "..." when cut.  A
+ * 10-million-character option value or model name must not become a
+ * 10 MB error message, server log line and job row.
+ */
+const char *
+LpClip(const char *s)
+{
+	size_t		len = strlen(s);
+	int			cut;
+
+	if (len <= LINKPRED_CLIP_BYTES)
+		return s;
+	cut = pg_mbcliplen(s, (int) Min(len, (size_t) INT_MAX), LINKPRED_CLIP_BYTES);
+	return psprintf("%.*s...", cut, s);
 }

@@ -24,6 +24,9 @@ extern int	linkpred_ann_min_items;
 extern int	linkpred_ann_probes;
 
 /* the error for a training job over linkpred.max_memory */
+/* a user string cut for an error message (see linkpred.c) */
+#define LINKPRED_CLIP_BYTES 64
+extern const char *LpClip(const char *s);
 extern void LpMemoryOverBudget(const char *when, double need_mb, int budget_kb, const char *detail);
 
 /*

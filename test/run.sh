@@ -39,24 +39,14 @@ LP_INC=$(for d in src src/kernels src/model src/data src/catalog src/jobs src/se
 unit() {
 	local name=$1; shift
 	lp_log "unit test $name"
-	if cc -O2 -Wall $LP_INC -I "$(pg_config --includedir-server)" -o "$LP_TMP/$name" \
+	if cc ${LP_UNIT_CFLAGS:--O2} -Wall $LP_INC -I "$(pg_config --includedir-server)" -o "$LP_TMP/$name" \
 		"$LP_SRC/test/unit/$name.c" "$@" -L"$(pg_config --pkglibdir)" -lpgport -lm && "$LP_TMP/$name"; then
 		passed=$((passed + 1))
 	else
 		failed=$((failed + 1))
 	fi
 }
-unit test_train "$K/train.c" "$K/sampler.c"
-unit test_heuristics "$K/heuristics.c"
-unit test_split "$LP_SRC/src/data/split.c" "$K/sampler.c"
-unit test_eval "$K/metrics.c" "$K/topk.c" "$K/mlp.c" "$K/train.c" "$K/sampler.c" $(pkg-config --cflags --libs openblas)
-unit test_head "$K/head.c"
-unit test_lightgcn "$K/lightgcn.c" "$K/train.c" "$K/sampler.c"
-unit test_sage "$K/sage.c" "$K/sage_batch.c" "$K/train.c" "$K/sampler.c" $(pkg-config --cflags --libs openblas)
-unit test_mlp "$K/mlp.c" "$K/train.c" "$K/sampler.c" $(pkg-config --cflags --libs openblas)
-unit test_spectral "$K/spectral.c" "$K/sampler.c" "$K/head.c" "$K/heuristics.c" $(pkg-config --cflags --libs openblas)
-unit test_model "$K/model.c" "$K/train.c" "$K/sampler.c"
-unit test_ann "$K/ann.c" "$K/ann_build.c" "$K/topk.c" $(pkg-config --cflags --libs openblas)
+source "$LP_SRC/test/unit/list.bash"
 
 # pg_regress: the REGRESS list of the Makefile, in order, one database
 tests=$(make -s -C "$LP_SRC" --no-print-directory print-regress 2>/dev/null)

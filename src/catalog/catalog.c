@@ -237,7 +237,7 @@ LpCheckColumn(Oid relid, const char *argname, const char *column, Oid *typid)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_COLUMN),
 				 errmsg("column \"%s\" of relation %s does not exist",
-						column, LpQualifiedRelName(relid)),
+						LpClip(column), LpQualifiedRelName(relid)),
 				 errdetail("The %s argument names a column exactly as spelled, case included.",
 						   argname),
 				 errhint("Columns of the relation: %s.", ColumnList(relid))));
@@ -299,7 +299,7 @@ LpReadModel(const char *name, bool lock, bool missing_ok, LpModelRow *row)
 			return false;
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("linkpred model \"%s\" does not exist", name),
+				 errmsg("linkpred model \"%s\" does not exist", LpClip(name)),
 				 errhint("See linkpred.models for the models you can use.")));
 	}
 	tup = SPI_tuptable->vals[0];

@@ -50,7 +50,7 @@ CheckModelName(const char *model)
 	if (model[0] == '\0' || strlen(model) > LINKPRED_MAX_NAME)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_NAME),
-				 errmsg("invalid model name \"%s\"", model),
+				 errmsg("invalid model name \"%s\"", LpClip(model)),
 				 errdetail("A model name has 1 to %d bytes.", LINKPRED_MAX_NAME)));
 }
 
@@ -317,7 +317,15 @@ linkpred_train(PG_FUNCTION_ARGS)
 	CopyName(spec.src_column, text_to_cstring(PG_GETARG_TEXT_PP(2)), NULL);
 	CopyName(spec.dst_column, text_to_cstring(PG_GETARG_TEXT_PP(3)), NULL);
 	if (!PG_ARGISNULL(4))
+	{
 		CopyName(spec.weight_column, text_to_cstring(PG_GETARG_TEXT_PP(4)), NULL);
+		/* an empty name would mean "no weight" below: say so instead */
+		if (spec.weight_column[0] == '\0')
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_COLUMN),
+					 errmsg("weight column name must not be empty"),
+					 errhint("Pass weight => NULL to train without weights.")));
+	}
 
 	job_id = LpSubmitJob(&spec, PG_ARGISNULL(5) ? NULL : PG_GETARG_JSONB_P(5));
 	if (wait)

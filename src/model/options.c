@@ -19,6 +19,7 @@
 #include "utils/float.h"
 #include "utils/numeric.h"
 
+#include "linkpred.h"
 #include "options.h"
 #include "lightgcn.h"
 #include "mlp.h"
@@ -333,7 +334,7 @@ EventEntry(const OptDef *def, const char *key, JsonbValue *value, char *field)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("event type \"%s\" of option \"%s\" must have 1 to %d bytes",
-						key, def->name, NAMEDATALEN - 1)));
+						LpClip(key), def->name, NAMEDATALEN - 1)));
 	ev->weight[ev->n] = NumberIn(def, psprintf("the weight of event \"%s\"", key), value);
 	strlcpy(ev->name[ev->n], key, NAMEDATALEN);
 	ev->n++;
@@ -355,7 +356,7 @@ UserEdgesEntry(const OptDef *def, const char *key, JsonbValue *value, char *fiel
 	else
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("unknown key \"%s\" in option \"%s\"", key, def->name),
+				 errmsg("unknown key \"%s\" in option \"%s\"", LpClip(key), def->name),
 				 errdetail("Valid keys are: relation, src, dst, weight.")));
 }
 
@@ -414,7 +415,7 @@ SetOne(LpOptions *opts, const OptDef *def, JsonbValue *v)
 					appendStringInfo(&valid, "%s%s", i ? ", " : "", Choices(def)[i]);
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("invalid value for option \"%s\": \"%s\"", def->name, s),
+						 errmsg("invalid value for option \"%s\": \"%s\"", def->name, LpClip(s)),
 						 errdetail("Valid values are: %s.", valid.data)));
 			}
 			break;
@@ -501,7 +502,8 @@ LpOptionsParse(Jsonb *json, LpOptions *opts)
 			if (def == NULL)
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("unknown option \"%.*s\"", v.val.string.len, v.val.string.val),
+						 errmsg("unknown option \"%s\"",
+								LpClip(pnstrdup(v.val.string.val, v.val.string.len))),
 						 errdetail("Valid keys are: %s.", ValidKeys()),
 						 errhint("See \"Training options\" in the linkpred README.")));
 		}

@@ -221,7 +221,8 @@ LpEvalScratchAlloc(int64 n, int32 n_users, int32 n_items, int block_size, int nk
 	s->order = LpPallocHuge(sizeof(int64) * n);
 	s->uoff = LpPallocHuge(sizeof(int64) * ((Size) n_users + 2));
 	s->scores = LpPallocHuge(sizeof(float) * (Size) block_size * n_items);
-	s->top = palloc(sizeof(int32) * kmax);
+	/* a top-k list never holds more than every item: K may be any int */
+	s->top = palloc(sizeof(int32) * Max(1, Min(kmax, n_items)));
 	s->pos = labelled ? LpPallocHuge(sizeof(double) * n) : NULL;
 	s->neg = labelled ? LpPallocHuge(sizeof(double) * n) : NULL;
 	s->users = palloc(sizeof(int32) * block_size);

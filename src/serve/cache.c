@@ -483,7 +483,7 @@ LpModelForCall(FunctionCallInfo fcinfo, int model_argno)
 		if (strlen(requested) > LINKPRED_MAX_NAME)
 			ereport(ERROR,
 					(errcode(ERRCODE_UNDEFINED_OBJECT),
-					 errmsg("linkpred model \"%s\" does not exist", requested)));
+					 errmsg("linkpred model \"%s\" does not exist", LpClip(requested))));
 	}
 
 	cc->model = Resolve(requested);

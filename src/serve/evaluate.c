@@ -108,7 +108,7 @@ ParseMethod(const char *method, bool *is_model)
 	if (!*is_model && !LpHeuristicFromName(method, &h))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("unknown method \"%s\"", method),
+				 errmsg("unknown method \"%s\"", LpClip(method)),
 				 errdetail("Valid methods are: model, %s.", LpHeuristicNames())));
 	return h;
 }
@@ -460,9 +460,9 @@ EvaluateByHoldout(FunctionCallInfo fcinfo, const char *model, const char *method
 	if (strcmp(method, "model") != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("holdout evaluation measures the model, not method \"%s\"", method),
+				 errmsg("holdout evaluation measures the model, not method \"%s\"", LpClip(method)),
 				 errhint("Evaluate heuristics on explicit pairs: linkpred_evaluate(model, test => ..., method => '%s').",
-						 method)));
+						 LpClip(method))));
 	memset(&spec, 0, sizeof(spec));
 	if (strcmp(holdout, "random") == 0)
 		spec.holdout = LP_HOLDOUT_RANDOM;
@@ -473,7 +473,7 @@ EvaluateByHoldout(FunctionCallInfo fcinfo, const char *model, const char *method
 	else
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("unknown holdout \"%s\"", holdout),
+				 errmsg("unknown holdout \"%s\"", LpClip(holdout)),
 				 errdetail("Valid holdouts are: random, per_user, time.")));
 	if (!(fraction > 0 && fraction < 1))
 		ereport(ERROR,

@@ -52,6 +52,9 @@ caught_up() {
 	[ "$(PGPORT=$LPT_STANDBY_PORT lpt_psql postgres -c "SELECT pg_last_wal_replay_lsn() >= '$lsn'")" = t ]
 }
 
+# the test's database was created on the primary a moment ago: wait for the
+# standby to replay it before the first question asked there
+lpt_wait_until 30 caught_up || true
 lpt_is "$(on_standby "SELECT pg_is_in_recovery()")" t "the standby is in recovery"
 
 lpt_small_edges small_edges

@@ -65,8 +65,10 @@ BLAS_LIBS ?= $(or $(shell pkg-config --libs openblas 2>/dev/null),-lopenblas)
 # every folder of src/ is an include directory: a header is named by its file alone
 LP_SRC_DIRS = src src/kernels src/model src/data src/catalog src/jobs src/serve
 PG_CPPFLAGS = $(addprefix -I$(srcdir)/,$(LP_SRC_DIRS)) $(BLAS_CFLAGS)
-SHLIB_LINK = $(BLAS_LIBS) -lm
-PG_CFLAGS = -O2
+# extra compile and link flags: make sanitize builds with the sanitizers here
+LP_EXTRA_CFLAGS ?=
+SHLIB_LINK = $(BLAS_LIBS) -lm $(LP_EXTRA_CFLAGS)
+PG_CFLAGS = -O2 $(LP_EXTRA_CFLAGS)
 
 # Without the server headers the build targets cannot work, but "make test"
 # and "make demo" still can: their scripts install the packages first.
@@ -99,7 +101,8 @@ endif
 test:
 	bash test/run.sh
 
-# the unit tests under AddressSanitizer and UndefinedBehaviorSanitizer (not part of make test)
+# the unit tests and the whole server suite under AddressSanitizer and
+# UndefinedBehaviorSanitizer (not part of make test; about twice its time)
 sanitize:
 	bash test/sanitize.sh
 

@@ -40,11 +40,15 @@ lp_build_install() {
 # Binaries of the PostgreSQL that pg_config belongs to.
 LP_BINDIR=$(pg_config --bindir 2>/dev/null || echo /usr/lib/postgresql/15/bin)
 
+# With LP_PRELOAD set (make sanitize: the AddressSanitizer runtime), the
+# command and what it starts (initdb, pg_ctl, the server) preload it.
 lp_as_owner() {
+	local pre=()
+	[ -z "${LP_PRELOAD:-}" ] || pre=(env LD_PRELOAD="$LP_PRELOAD")
 	if [ "$(id -u)" -eq 0 ]; then
-		runuser -u "$LP_OWNER" -- "$@"
+		runuser -u "$LP_OWNER" -- "${pre[@]}" "$@"
 	else
-		"$@"
+		"${pre[@]}" "$@"
 	fi
 }
 

@@ -41,7 +41,7 @@ OBJS = \
 	src/catalog/catalog.o \
 	src/catalog/jobrows.o \
 	src/catalog/store.o \
-	src/catalog/versions.o \
+	src/serve/versions.o \
 	src/jobs/jobs.o \
 	src/jobs/worker.o \
 	src/jobs/pipeline.o \

@@ -40,16 +40,18 @@ lp_build_install() {
 # Binaries of the PostgreSQL that pg_config belongs to.
 LP_BINDIR=$(pg_config --bindir 2>/dev/null || echo /usr/lib/postgresql/15/bin)
 
-# With LP_PRELOAD set (make sanitize: the AddressSanitizer runtime), the
-# command and what it starts (initdb, pg_ctl, the server) preload it.
 lp_as_owner() {
-	local pre=()
-	[ -z "${LP_PRELOAD:-}" ] || pre=(env LD_PRELOAD="$LP_PRELOAD")
 	if [ "$(id -u)" -eq 0 ]; then
-		runuser -u "$LP_OWNER" -- "${pre[@]}" "$@"
+		runuser -u "$LP_OWNER" -- "$@"
 	else
-		"${pre[@]}" "$@"
+		"$@"
 	fi
+}
+
+# make sanitize runs the server under valgrind (not a make test package)
+lp_install_valgrind() {
+	[ "$(id -u)" -eq 0 ] || { lp_log "valgrind is missing (run as root to install it)"; return 1; }
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends valgrind >/dev/null
 }
 
 # lp_cluster_start [extra postgresql.conf lines...]
@@ -73,7 +75,9 @@ lp_cluster_start() {
 		echo "log_min_messages = warning"
 		for line in "$@"; do echo "$line"; done
 	} >>"$LP_TMP/data/postgresql.conf"
-	lp_as_owner "$LP_BINDIR/pg_ctl" -D "$LP_TMP/data" -l "$LP_TMP/server.log" -w start >/dev/null \
+	# LP_POSTGRES: another program to start as the server (make sanitize: postgres under valgrind)
+	lp_as_owner "$LP_BINDIR/pg_ctl" -D "$LP_TMP/data" -l "$LP_TMP/server.log" -w -t 600 \
+		${LP_POSTGRES:+-p "$LP_POSTGRES"} start >/dev/null \
 		|| { cat "$LP_TMP/server.log" >&2; return 1; }
 }
 

@@ -143,36 +143,16 @@ FinishEvaluation(LpJobRun *run, const LpGraph *g, const LpSplit *split, const Lp
 	}
 
 	/*
-	 * A node the split left without a training edge has an untrained
-	 * vector: score it as a node with no history (-1), as test mode does.
+	 * A node the split left without a training edge is not in g
+	 * (LpSplitDropUnseen): its test pairs carry -1 there and are scored as a
+	 * node with no history, as linkpred_evaluate(test => ...) scores a node
+	 * the model does not know.
 	 */
-	{
-		int32	   *tu = palloc(sizeof(int32) * Max(split->n_test, 1));
-		int32	   *tv = palloc(sizeof(int32) * Max(split->n_test, 1));
-		bool	   *counted = palloc0(sizeof(bool) * Max(g->n_src, 1));
-		int64		unknown_users = 0;
-
-		for (int64 i = 0; i < split->n_test; i++)
-		{
-			int32		u = split->test_u[i],
-						v = split->test_v[i];
-			bool		u_cold = g->src_degree[u] == 0;
-			bool		v_cold = g->tied ? g->src_degree[v] == 0 : g->dst_degree[v] == 0;
-
-			tu[i] = u_cold ? -1 : u;
-			tv[i] = v_cold ? -1 : v;
-			if (u_cold && !counted[u])
-			{
-				counted[u] = true;
-				unknown_users++;
-			}
-		}
-		pairs.n = split->n_test;
-		pairs.u = tu;
-		pairs.v = tv;
-		pairs.label = NULL;
-		pairs.unknown_users = unknown_users;
-	}
+	pairs.n = split->n_test;
+	pairs.u = split->test_u;
+	pairs.v = split->test_v;
+	pairs.label = NULL;
+	pairs.unknown_users = split->unknown_users;
 
 	LpEvalScratchAlloc(pairs.n, g->n_src, g->n_dst, bs, spec->nk, spec->ks, false, &s);
 
@@ -182,9 +162,10 @@ FinishEvaluation(LpJobRun *run, const LpGraph *g, const LpSplit *split, const Lp
 	json = LpEvalResultJson(&r, psprintf("holdout:%s", modes[spec->holdout]), "model",
 							psprintf(", \"holdout\": \"%s\", \"fraction\": %g, \"leave_out\": %d,"
 									 " \"train_edges\": " INT64_FORMAT ", \"test_edges\": " INT64_FORMAT
+									 ", \"unseen_users\": %d, \"unseen_items\": %d"
 									 "%s%s%s, \"train_seconds\": %.3f, \"peak_rss_mb\": %.1f",
 									 modes[spec->holdout], spec->fraction, spec->leave_out,
-									 g->n_edges, split->n_test,
+									 g->n_edges, split->n_test, split->unseen_users, split->unseen_items,
 									 spec->holdout == LP_HOLDOUT_TIME ? ", \"cut\": \"" : "",
 									 spec->holdout == LP_HOLDOUT_TIME ? timestamptz_to_str(split->cut) : "",
 									 spec->holdout == LP_HOLDOUT_TIME ? "\"" : "",
@@ -488,6 +469,10 @@ LpRunPipeline(LpJobRun *run)
 					 errmsg("the holdout left " INT64_FORMAT " test edges and " INT64_FORMAT " training entries",
 							split.n_test, split.train.n_entries),
 					 errhint("Choose a fraction (or cut) that leaves edges on both sides.")));
+		/* train on what a relation of the training edges would load */
+		old = MemoryContextSwitchTo(run->cxt);
+		LpSplitDropUnseen(&split);
+		MemoryContextSwitchTo(old);
 		g = &split.train;
 	}
 

@@ -19,13 +19,16 @@
  *
  *   random    each edge goes to the test set with probability fraction;
  *   per_user  each user with at least two edges hands leave_out of them
- *             (fewer if needed to keep one) to the test set;
+ *             (fewer if needed to keep one) to the test set; leave_out 0
+ *             (tune.c's validation part) hands about fraction of them,
+ *             rounded at random;
  *   time      edges first seen at or after the cut are the test set; with
  *             no cut given, the cut is the time after which the newest
  *             fraction of the edges lie.
  */
 #include "postgres.h"
 
+#include <math.h>
 #include <stdlib.h>
 
 #include "graph.h"
@@ -93,7 +96,10 @@ LpSplitGraph(const LpGraph *g, int mode, double fraction, int leave_out,
 		if (mode == LP_HOLDOUT_PER_USER)
 		{
 			int64		deg = last - first;
-			int64		n = Min((int64) leave_out, deg - 1);
+			/* leave_out 0 (tuning's validation part): about fraction of them */
+			int64		want = leave_out > 0 ? leave_out :
+				(int64) floor(fraction * deg + LpRngUniform(&rng));
+			int64		n = Min(want, deg - 1);
 
 			/* n distinct random entries of u (partial Fisher-Yates on marks) */
 			for (int64 k = 0; k < n; k++)

@@ -9,7 +9,7 @@
 -- a plain training with the winner's options gives (same seed, scores
 -- equal); the homogeneous graph is tuned on AUC; the refusals.
 \set ON_ERROR_STOP 1
-SELECT plan(12);
+SELECT plan(14);
 
 CREATE TABLE shop (user_id int, item_id int);
 INSERT INTO shop
@@ -68,6 +68,24 @@ SELECT is((SELECT (metrics->'tuning'->>'metric', metrics->'tuning'->>'validation
           'homogeneous: AUC on a random tenth of the edges; the given "dim" is not searched');
 SELECT cmp_ok((SELECT max((x->>'value')::float8) FROM linkpred.versions, jsonb_array_elements(metrics->'tuning'->'trials') x
                WHERE model = 'ring_tuned'), '>', 0.8::float8, 'homogeneous: the best trial has an AUC above 0.8');
+
+-- the other encoders search their own options
+SELECT linkpred_train('shop_spectral', 'shop', 'user_id', 'item_id',
+                      options => '{"encoder": "spectral", "dim": 16, "tune": true, "seed": 4}') \gset
+SELECT is((SELECT (metrics->'tuning'->'searched', jsonb_array_length(metrics->'tuning'->'trials') > 1,
+                   (options->>'lowrank_weight')::float8 = (w->>'lowrank_weight')::float8
+                   AND (options->>'item_norm')::float8 = (w->>'item_norm')::float8)::text
+           FROM linkpred.versions, jsonb_array_elements(metrics->'tuning'->'trials') w
+           WHERE model = 'shop_spectral' AND w->>'trial' = metrics->'tuning'->>'winner'),
+          '("[""lowrank_weight"", ""item_norm""]",t,t)',
+          'spectral: lowrank_weight and item_norm searched, the winner''s stored');
+SELECT linkpred_train('shop_gcn', 'shop', 'user_id', 'item_id',
+                      options => '{"encoder": "lightgcn", "dim": 16, "epochs": 5, "tune": true, "tune_seconds": 30, "seed": 4}') \gset
+SELECT is((SELECT (metrics->'tuning'->'searched', (options->>'layers')::int = (w->>'layers')::int)::text
+           FROM linkpred.versions, jsonb_array_elements(metrics->'tuning'->'trials') w
+           WHERE model = 'shop_gcn' AND w->>'trial' = metrics->'tuning'->>'winner'),
+          '("[""lr"", ""reg"", ""layers""]",t)',
+          'lightgcn: lr, reg and layers searched, the winner''s stored');
 
 -- refusals
 SELECT throws_ok($$SELECT linkpred_train('x', 'ring', 'a', 'b', options => '{"bipartite": false, "encoder": "sage", "tune": true}')$$,

@@ -104,11 +104,6 @@ EvalProgress(void *arg, int64 done, int64 total)
 }
 
 /*
- * An evaluation job's end: measure the model on the held-out edges, ranking
- * every item each test user did not have in the training part, and record
- * the result in the job row.  No version is stored.
- */
-/*
  * Measure emb (and head) on split's held-out pairs, ranking every item each
  * test user did not have in g, split's training graph: the holdout's
  * measurement, and tuning's on its validation part.  A node the split left

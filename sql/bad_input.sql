@@ -55,6 +55,8 @@ SELECT linkpred_train('x', 'events', 'user_id', 'item_id', options => '{"user_ed
 SELECT linkpred_train('x', 'events', 'user_id', 'item_id', options => '{"user_edges": {"relation": "events", "src": "user_id", "dst": "user_id", "colour": 1}}');
 SELECT linkpred_train('x', 'events', 'user_id', 'item_id', options => '{"bipartite": false, "user_edges": {"relation": "events", "src": "user_id", "dst": "item_id"}}');
 SELECT linkpred_train('x', 'events', 'user_id', 'item_id', options => '{"user_edges": {"relation": "events", "src": "user_id", "dst": "nope"}}');
+SELECT linkpred_train('x', 'events', 'user_id', 'item_id', options => '{"encoder": "sage", "tune": true}');
+SELECT linkpred_train('x', 'events', 'user_id', 'item_id', options => '{"tune": true, "tune_seconds": 0}');
 
 -- a relation whose name needs quoting trains like any other
 CREATE TABLE "my events; DROP TABLE events" ("User Id" int, "item" int);

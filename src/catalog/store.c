@@ -208,6 +208,8 @@ LpStoreVersion(const LpStoreRequest *req)
 		appendStringInfoString(&metrics, ", \"ann_skipped\": ");
 		escape_json(&metrics, req->ann_skipped);
 	}
+	if (req->tuning)
+		appendStringInfo(&metrics, ", \"tuning\": %s", req->tuning);
 	appendStringInfoChar(&metrics, '}');
 	v[8] = CStringGetTextDatum(metrics.data);
 	memset(n, ' ', sizeof(n));

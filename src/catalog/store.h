@@ -37,6 +37,7 @@ typedef struct LpStoreRequest
 	int32		ann_probes;		/* lists it probes by default */
 	double		ann_build_seconds;
 	const char *ann_skipped;	/* why a wanted index was not built, or NULL */
+	const char *tuning;			/* option "tune": the search's record (JSON), or NULL */
 } LpStoreRequest;
 
 /*

@@ -4,19 +4,31 @@
  * The split works on the loaded, de-duplicated graph, so an edge that
  * appears many times in the source is in training or in the test set,
  * never both.  In an undirected graph each edge is stored in both
- * directions and is decided once, for both copies.  Nodes keep their
- * indices: a node whose every edge was held out stays in the model with
- * no training edges (as in the standard SEAL splits).
+ * directions and is decided once, for both copies.  LpSplitGraph keeps
+ * every node's index, so a node whose every edge was held out is still
+ * there with no training edge (the structural head's own split, headfit.c,
+ * relies on the indices).  For linkpred_evaluate's holdout the pipeline
+ * then calls LpSplitDropUnseen: such nodes leave the training graph and the
+ * others are renumbered in order, which is the graph the loader builds
+ * from the training edges alone.  A model trained on it knows exactly the
+ * nodes a model trained on a relation of those edges would know; a test
+ * pair with a node it does not know carries -1 there and is scored as a
+ * node with no history, as linkpred_evaluate(test => ...) scores it.
+ * Otherwise such a node would keep a vector learnt from negative samples
+ * only, and would be drawn as a non-edge in the sampled AUC.
  *
  *   random    each edge goes to the test set with probability fraction;
  *   per_user  each user with at least two edges hands leave_out of them
- *             (fewer if needed to keep one) to the test set;
+ *             (fewer if needed to keep one) to the test set; leave_out 0
+ *             (tune.c's validation part) hands about fraction of them,
+ *             rounded at random;
  *   time      edges first seen at or after the cut are the test set; with
  *             no cut given, the cut is the time after which the newest
  *             fraction of the edges lie.
  */
 #include "postgres.h"
 
+#include <math.h>
 #include <stdlib.h>
 
 #include "graph.h"
@@ -84,7 +96,10 @@ LpSplitGraph(const LpGraph *g, int mode, double fraction, int leave_out,
 		if (mode == LP_HOLDOUT_PER_USER)
 		{
 			int64		deg = last - first;
-			int64		n = Min((int64) leave_out, deg - 1);
+			/* leave_out 0 (tuning's validation part): about fraction of them */
+			int64		want = leave_out > 0 ? leave_out :
+				(int64) floor(fraction * deg + LpRngUniform(&rng));
+			int64		n = Min(want, deg - 1);
 
 			/* n distinct random entries of u (partial Fisher-Yates on marks) */
 			for (int64 k = 0; k < n; k++)
@@ -162,4 +177,89 @@ LpSplitGraph(const LpGraph *g, int mode, double fraction, int leave_out,
 	t->link_b = g->link_b;
 	t->n_edges = g->tied ? w / 2 : w;
 	pfree(test);
+}
+
+/*
+ * Drop the nodes the split left without a training edge (in a homogeneous
+ * graph: none in either direction) and renumber the rest in their order,
+ * the order in which the loader met them, so the training graph is the one
+ * the loader would build from the training edges alone.  Test pairs are
+ * renumbered too, -1 for a dropped node; links with a dropped end go.
+ * A dropped node has no entries, so the entries stay where they are: only
+ * their targets, the offsets and the degrees are rewritten.
+ */
+void
+LpSplitDropUnseen(LpSplit *split)
+{
+	LpGraph    *t = &split->train;
+	int32	   *smap = palloc(sizeof(int32) * Max(t->n_src, 1));
+	int32	   *dmap = t->homogeneous ? smap : palloc(sizeof(int32) * Max(t->n_dst, 1));
+	bool	   *counted = palloc0(sizeof(bool) * Max(t->n_src, 1));
+	int32		ns = 0,
+				nd = 0;
+	int64		nl = 0;
+
+	for (int32 x = 0; x < t->n_src; x++)
+		smap[x] = (t->src_degree[x] > 0 || (t->homogeneous && t->dst_degree[x] > 0)) ? ns++ : -1;
+	if (t->homogeneous)
+		nd = ns;
+	else
+		for (int32 x = 0; x < t->n_dst; x++)
+			dmap[x] = t->dst_degree[x] > 0 ? nd++ : -1;
+
+	split->unseen_users = t->n_src - ns;
+	split->unseen_items = t->homogeneous ? 0 : t->n_dst - nd;
+	split->unknown_users = 0;
+	for (int64 i = 0; i < split->n_test; i++)
+	{
+		int32		u = split->test_u[i];
+
+		if (smap[u] < 0 && !counted[u])
+		{
+			counted[u] = true;
+			split->unknown_users++;
+		}
+		split->test_u[i] = smap[u];
+		split->test_v[i] = dmap[split->test_v[i]];
+	}
+	pfree(counted);
+	if (ns == t->n_src && nd == t->n_dst)
+		return;
+
+	/* smap[x] <= x and dmap[x] <= x: moving down in ascending order is safe */
+	for (int64 e = 0; e < t->n_entries; e++)
+		t->targets[e] = dmap[t->targets[e]];
+	for (int32 x = 0; x < t->n_src; x++)
+		if (smap[x] >= 0)
+		{
+			t->offsets[smap[x]] = t->offsets[x];
+			t->src_degree[smap[x]] = t->src_degree[x];
+		}
+	t->offsets[ns] = t->n_entries;
+	for (int32 x = 0; x < t->n_dst; x++)
+		if (dmap[x] >= 0)
+			t->dst_degree[dmap[x]] = t->dst_degree[x];
+
+	/* the links are the loaded graph's arrays: new ones */
+	if (t->n_links > 0)
+	{
+		int32	   *a = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int32) * t->n_links);
+		int32	   *b = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int32) * t->n_links);
+
+		for (int64 i = 0; i < t->n_links; i++)
+			if (smap[t->link_a[i]] >= 0 && smap[t->link_b[i]] >= 0)
+			{
+				a[nl] = smap[t->link_a[i]];
+				b[nl] = smap[t->link_b[i]];
+				nl++;
+			}
+		t->link_a = a;
+		t->link_b = b;
+		t->n_links = nl;
+	}
+	t->n_src = ns;
+	t->n_dst = nd;
+	pfree(smap);
+	if (dmap != smap)
+		pfree(dmap);
 }

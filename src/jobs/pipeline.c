@@ -9,7 +9,9 @@
  *      'queued' until it is granted);
  *   2. load: the edges in one transaction, through a cursor (loader.c),
  *      and for an evaluation job the holdout split;
- *   3. fit: the memory budget checked against the graph now known, a warm
+ *   3. fit: with option "tune", first a search of the encoder's options on
+ *      a validation part of the training edges (tune.c); the memory budget
+ *      checked against the graph now known, a warm
  *      start from the serving version where it is compatible, the
  *      structural head (headfit.c) and the embeddings (train.c), with no
  *      transaction or snapshot held, committing progress to the job row in
@@ -102,28 +104,25 @@ EvalProgress(void *arg, int64 done, int64 total)
 }
 
 /*
- * An evaluation job's end: measure the model on the held-out edges, ranking
- * every item each test user did not have in the training part, and record
- * the result in the job row.  No version is stored.
+ * Measure emb (and head) on split's held-out pairs, ranking every item each
+ * test user did not have in g, split's training graph: the holdout's
+ * measurement, and tuning's on its validation part.  A node the split left
+ * without a training edge is not in g (LpSplitDropUnseen): its test pairs
+ * carry -1 there and are scored as a node with no history, as
+ * linkpred_evaluate(test => ...) scores a node the model does not know.
  */
-static void
-FinishEvaluation(LpJobRun *run, const LpGraph *g, const LpSplit *split, const LpEmbeddings *emb,
-				 const LpTrainConfig *cfg, const LpHead *head)
+void
+LpMeasureSplit(const LpGraph *g, const LpSplit *split, const LpEmbeddings *emb,
+			   const LpTrainConfig *cfg, const LpHead *head, int nk, const int *ks,
+			   uint64 seed, LpEvalResult *r)
 {
-	static const char *const modes[] = {"none", "random", "per_user", "time"};
-	LpJobSpec  *spec = run->spec;
 	LpEvalTrainView view;
 	LpEvalEmbedding ee;
 	LpEvalScorer sc;
 	LpEvalPairs pairs;
 	LpEvalScratch s;
-	LpEvalResult r;
 	int			bs = LpEvalBlockSize(g->n_dst);
-	char	   *json;
-	MemoryContext old;
 
-	LpJobSetPhase(spec->job_id, "running", "evaluating");
-	old = MemoryContextSwitchTo(run->cxt);
 	view.n_users = g->n_src;
 	view.n_items = g->n_dst;
 	view.homogeneous = g->homogeneous;
@@ -142,49 +141,41 @@ FinishEvaluation(LpJobRun *run, const LpGraph *g, const LpSplit *split, const Lp
 		LpEvalWithDecoder(&sc, cfg, head, hg, LpHeadScratchAlloc(Max(g->n_src, g->n_dst)));
 	}
 
-	/*
-	 * A node the split left without a training edge has an untrained
-	 * vector: score it as a node with no history (-1), as test mode does.
-	 */
-	{
-		int32	   *tu = palloc(sizeof(int32) * Max(split->n_test, 1));
-		int32	   *tv = palloc(sizeof(int32) * Max(split->n_test, 1));
-		bool	   *counted = palloc0(sizeof(bool) * Max(g->n_src, 1));
-		int64		unknown_users = 0;
+	pairs.n = split->n_test;
+	pairs.u = split->test_u;
+	pairs.v = split->test_v;
+	pairs.label = NULL;
+	pairs.unknown_users = split->unknown_users;
 
-		for (int64 i = 0; i < split->n_test; i++)
-		{
-			int32		u = split->test_u[i],
-						v = split->test_v[i];
-			bool		u_cold = g->src_degree[u] == 0;
-			bool		v_cold = g->tied ? g->src_degree[v] == 0 : g->dst_degree[v] == 0;
+	LpEvalScratchAlloc(pairs.n, g->n_src, g->n_dst, bs, nk, ks, false, &s);
+	LpEvaluate(&view, &sc, &pairs, nk, ks, seed, &s, EvalProgress, NULL, r);
+}
 
-			tu[i] = u_cold ? -1 : u;
-			tv[i] = v_cold ? -1 : v;
-			if (u_cold && !counted[u])
-			{
-				counted[u] = true;
-				unknown_users++;
-			}
-		}
-		pairs.n = split->n_test;
-		pairs.u = tu;
-		pairs.v = tv;
-		pairs.label = NULL;
-		pairs.unknown_users = unknown_users;
-	}
+/*
+ * An evaluation job's end: measure the model on the held-out edges and
+ * record the result in the job row.  No version is stored.
+ */
+static void
+FinishEvaluation(LpJobRun *run, const LpGraph *g, const LpSplit *split, const LpEmbeddings *emb,
+				 const LpTrainConfig *cfg, const LpHead *head)
+{
+	static const char *const modes[] = {"none", "random", "per_user", "time"};
+	LpJobSpec  *spec = run->spec;
+	LpEvalResult r;
+	char	   *json;
+	MemoryContext old;
 
-	LpEvalScratchAlloc(pairs.n, g->n_src, g->n_dst, bs, spec->nk, spec->ks, false, &s);
-
-	LpEvaluate(&view, &sc, &pairs, spec->nk, spec->ks, (uint64) spec->eval_seed, &s,
-			   EvalProgress, NULL, &r);
+	LpJobSetPhase(spec->job_id, "running", "evaluating");
+	old = MemoryContextSwitchTo(run->cxt);
+	LpMeasureSplit(g, split, emb, cfg, head, spec->nk, spec->ks, (uint64) spec->eval_seed, &r);
 
 	json = LpEvalResultJson(&r, psprintf("holdout:%s", modes[spec->holdout]), "model",
 							psprintf(", \"holdout\": \"%s\", \"fraction\": %g, \"leave_out\": %d,"
 									 " \"train_edges\": " INT64_FORMAT ", \"test_edges\": " INT64_FORMAT
+									 ", \"unseen_users\": %d, \"unseen_items\": %d"
 									 "%s%s%s, \"train_seconds\": %.3f, \"peak_rss_mb\": %.1f",
 									 modes[spec->holdout], spec->fraction, spec->leave_out,
-									 g->n_edges, split->n_test,
+									 g->n_edges, split->n_test, split->unseen_users, split->unseen_items,
 									 spec->holdout == LP_HOLDOUT_TIME ? ", \"cut\": \"" : "",
 									 spec->holdout == LP_HOLDOUT_TIME ? timestamptz_to_str(split->cut) : "",
 									 spec->holdout == LP_HOLDOUT_TIME ? "\"" : "",
@@ -193,6 +184,62 @@ FinishEvaluation(LpJobRun *run, const LpGraph *g, const LpSplit *split, const Lp
 	MemoryContextSwitchTo(old);
 
 	LpJobMarkEvaluated(spec->job_id, json);
+}
+
+/*
+ * Fit the model of opts (cfg is its configuration, epochs set) on g into
+ * emb, allocated by the caller: the negative sampler, the structural head
+ * first if plan_head, then the embeddings.  Work space goes into the
+ * current memory context.  phase is what the job row shows while the
+ * embeddings train.
+ */
+LpTrainResult
+LpFitJobModel(LpJobRun *run, const LpGraph *g, const LpOptions *opts, LpTrainConfig *cfg,
+			  bool plan_head, const char *phase, LpEmbeddings *emb, LpHead *head,
+			  bool *has_head, double *final_loss)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	LpSamplerState sampler;
+	LpTrainResult result = LP_TRAIN_OK;
+	int64	   *order;
+	int32	   *entry_src;
+
+	if (opts->sampler == LP_SAMPLER_DEGREE)
+	{
+		double	   *w = MemoryContextAllocHuge(cxt, sizeof(double) * g->n_dst);
+
+		for (int32 i = 0; i < g->n_dst; i++)
+			w[i] = pow((double) g->dst_degree[i], opts->degree_alpha);
+		LpSamplerInitAlias(&sampler, g->n_dst, w,
+						   MemoryContextAllocHuge(cxt, sizeof(float) * g->n_dst),
+						   MemoryContextAllocHuge(cxt, sizeof(int32) * g->n_dst),
+						   MemoryContextAllocHuge(cxt, sizeof(int32) * g->n_dst));
+	}
+	else
+		LpSamplerInitUniform(&sampler, g->n_dst);
+
+	order = MemoryContextAllocHuge(cxt, sizeof(int64) * g->n_entries);
+	entry_src = MemoryContextAllocHuge(cxt, sizeof(int32) * g->n_entries);
+	cfg->mean_degree = (float) g->n_entries / Max(g->n_src, 1);
+
+	*has_head = false;
+	if (plan_head)
+	{
+		MemoryContext fit = AllocSetContextCreate(cxt, "linkpred head fit",
+												  ALLOCSET_DEFAULT_SIZES);
+
+		LpJobSetPhase(run->spec->job_id, "running", "fitting the structural decoder");
+		MemoryContextSwitchTo(fit);
+		result = LpFitHead(g, cfg, &sampler, order, entry_src, Progress, run, head);
+		MemoryContextSwitchTo(cxt);
+		MemoryContextDelete(fit);
+		*has_head = (result == LP_TRAIN_OK);
+		LpJobSetPhase(run->spec->job_id, "running", phase);
+	}
+	if (result == LP_TRAIN_OK)
+		result = LpFitEmbeddings(g, cfg, &sampler, emb, order, entry_src, Progress, run,
+								 final_loss);
+	return result;
 }
 
 /* WarmStart's target and count while the stored rows come in */
@@ -423,7 +470,6 @@ LpRunPipeline(LpJobRun *run)
 	LpGraph    *g;
 	LpSplit		split;
 	LpEmbeddings emb;
-	LpSamplerState sampler;
 	LpTrainConfig cfg;
 	LpTrainResult result;
 	LpStoreRequest req;
@@ -431,8 +477,7 @@ LpRunPipeline(LpJobRun *run)
 	bool		has_head = false;
 	bool		plan_head;
 	double		final_loss;
-	int64	   *order;
-	int32	   *entry_src;
+	char	   *tuning = NULL;
 	MemoryContext old;
 
 	/* one writer per model: later jobs wait here, state 'queued' */
@@ -488,6 +533,10 @@ LpRunPipeline(LpJobRun *run)
 					 errmsg("the holdout left " INT64_FORMAT " test edges and " INT64_FORMAT " training entries",
 							split.n_test, split.train.n_entries),
 					 errhint("Choose a fraction (or cut) that leaves edges on both sides.")));
+		/* train on what a relation of the training edges would load */
+		old = MemoryContextSwitchTo(run->cxt);
+		LpSplitDropUnseen(&split);
+		MemoryContextSwitchTo(old);
 		g = &split.train;
 	}
 
@@ -508,6 +557,18 @@ LpRunPipeline(LpJobRun *run)
 		LpOptionsToTrainConfig(&run->opts, &cfg);
 		run->epochs = LpFitEpochs(&cfg);
 		LpJobSetLoaded(spec->job_id, stats, run->epochs);
+	}
+
+	/* "tune": the encoder's options chosen on a validation part of the
+	 * training edges (tune.c), then the model below trains on all of them
+	 * with the winner (never for a holdout: its options are the version's) */
+	if (run->opts.tune && run->opts.tune_free != 0 && spec->holdout == LP_HOLDOUT_NONE)
+	{
+		tuning = LpTune(run, g);
+		LpOptionsToTrainConfig(&run->opts, &cfg);
+		run->epochs = LpFitEpochs(&cfg);
+		LpJobSetEpochs(spec->job_id, run->epochs);
+		LpJobSetPhase(spec->job_id, "running", "training");
 	}
 
 	/* the spectral default dimension, on a graph smaller than it: all of it
@@ -539,49 +600,13 @@ LpRunPipeline(LpJobRun *run)
 			LpJobSetEpochs(spec->job_id, run->epochs);
 		}
 	}
-	old = MemoryContextSwitchTo(run->cxt);
-
-	if (run->opts.sampler == LP_SAMPLER_DEGREE)
-	{
-		double	   *w = MemoryContextAllocHuge(run->cxt, sizeof(double) * g->n_dst);
-
-		for (int32 i = 0; i < g->n_dst; i++)
-			w[i] = pow((double) g->dst_degree[i], run->opts.degree_alpha);
-		LpSamplerInitAlias(&sampler, g->n_dst, w,
-						   MemoryContextAllocHuge(run->cxt, sizeof(float) * g->n_dst),
-						   MemoryContextAllocHuge(run->cxt, sizeof(int32) * g->n_dst),
-						   MemoryContextAllocHuge(run->cxt, sizeof(int32) * g->n_dst));
-	}
-	else
-		LpSamplerInitUniform(&sampler, g->n_dst);
-
-	order = MemoryContextAllocHuge(run->cxt, sizeof(int64) * g->n_entries);
-	entry_src = MemoryContextAllocHuge(run->cxt, sizeof(int32) * g->n_entries);
-	MemoryContextSwitchTo(old);
-
 	cfg.epochs = run->epochs;	/* cfg is from the options, above; a warm start runs fewer */
-	cfg.mean_degree = (float) g->n_entries / Max(g->n_src, 1);
-
 	run->train_start = GetCurrentTimestamp();
 	run->last_report = run->train_start;
-	if (plan_head)
-	{
-		MemoryContext fit = AllocSetContextCreate(run->cxt, "linkpred head fit",
-												  ALLOCSET_DEFAULT_SIZES);
-
-		LpJobSetPhase(run->spec->job_id, "running", "fitting the structural decoder");
-		old = MemoryContextSwitchTo(fit);
-		result = LpFitHead(g, &cfg, &sampler, order, entry_src, Progress, run, &head);
-		MemoryContextSwitchTo(old);
-		MemoryContextDelete(fit);
-		has_head = (result == LP_TRAIN_OK);
-		LpJobSetPhase(run->spec->job_id, "running", "training");
-	}
-	else
-		result = LP_TRAIN_OK;
-	if (result == LP_TRAIN_OK)
-		result = LpFitEmbeddings(g, &cfg, &sampler, &emb, order, entry_src, Progress, run,
-								 &final_loss);
+	old = MemoryContextSwitchTo(run->cxt);
+	result = LpFitJobModel(run, g, &run->opts, &cfg, plan_head, "training", &emb, &head, &has_head,
+						   &final_loss);
+	MemoryContextSwitchTo(old);
 	CHECK_FOR_INTERRUPTS();
 	if (result == LP_TRAIN_DIVERGED)
 		ereport(ERROR,
@@ -619,6 +644,7 @@ LpRunPipeline(LpJobRun *run)
 	req.warm_version = run->warm_version;
 	req.warm_nodes = run->warm_nodes;
 	req.head = has_head ? &head : NULL;
+	req.tuning = tuning;
 
 	LpBeginTx("linkpred: storing embeddings");
 	{

@@ -9,8 +9,12 @@
 
 #include "utils/timestamp.h"
 
+#include "graph.h"
+#include "head.h"
 #include "jobs.h"
+#include "metrics.h"
 #include "options.h"
+#include "train.h"
 
 /* One job as the worker hands it to the pipeline, and the pipeline's state. */
 typedef struct LpJobRun
@@ -33,5 +37,23 @@ typedef struct LpJobRun
  * model's arrays until the caller deletes it.
  */
 extern void LpRunPipeline(LpJobRun *run);
+
+/* pipeline.c: one fit of opts on g into emb (tune.c runs it per trial) */
+extern LpTrainResult LpFitJobModel(LpJobRun *run, const LpGraph *g, const LpOptions *opts,
+								   LpTrainConfig *cfg, bool plan_head, const char *phase,
+								   LpEmbeddings *emb, LpHead *head, bool *has_head,
+								   double *final_loss);
+
+/* pipeline.c: emb measured on split's held-out pairs; g is split's training graph */
+extern void LpMeasureSplit(const LpGraph *g, const LpSplit *split, const LpEmbeddings *emb,
+						   const LpTrainConfig *cfg, const LpHead *head, int nk, const int *ks,
+						   uint64 seed, LpEvalResult *r);
+
+/*
+ * tune.c: option "tune": search the encoder's options on a validation part
+ * of g, set the winner in run->opts, and return the search's record (JSON
+ * text for the version's metrics->'tuning').
+ */
+extern char *LpTune(LpJobRun *run, const LpGraph *g);
 
 #endif

@@ -107,10 +107,15 @@ typedef struct LpSplit
 	int32	   *test_u;			/* held-out edges, once each */
 	int32	   *test_v;
 	int64		cut;			/* holdout by time: the cut used */
+	/* after LpSplitDropUnseen: */
+	int32		unseen_users;	/* users (nodes) left without a training edge */
+	int32		unseen_items;	/* items left without one (bipartite only) */
+	int64		unknown_users;	/* distinct test users among the unseen ones */
 } LpSplit;
 
 extern void LpSplitGraph(const LpGraph *g, int mode, double fraction, int leave_out,
 						 bool has_cut, int64 cut, uint64 seed, LpSplit *out);
+extern void LpSplitDropUnseen(LpSplit *split);
 
 /* binary search of x in the ascending array a[0 .. n-1] */
 static inline bool

@@ -39,6 +39,21 @@ typedef struct LpFitArgs
 	double	   *final_loss;
 } LpFitArgs;
 
+/*
+ * One option the "tune" search tries (jobs/tune.c): a numeric option of
+ * the options table and the values tried.  An encoder's list ends with a
+ * NULL option.
+ */
+#define LP_TUNE_MAX_VALUES 6
+#define LP_TUNE_MAX_AXES 8
+
+typedef struct LpTuneAxis
+{
+	const char *option;
+	int			n;
+	double		values[LP_TUNE_MAX_VALUES];
+} LpTuneAxis;
+
 typedef struct LpEncoderKind
 {
 	const char *name;			/* the value of the "encoder" option */
@@ -65,6 +80,7 @@ typedef struct LpEncoderKind
 	bool		ann_index;		/* an inner-product index can rank its top-k */
 	bool		item_term;		/* bipartite: scores add the item-item term */
 	bool		minimises_loss; /* the fit's final loss means something */
+	const LpTuneAxis *tune_axes;	/* what "tune" searches; NULL: it is refused */
 
 	/*
 	 * Serving: the vector (m->fold_u) and bias of a user with items[0 ..

@@ -36,6 +36,16 @@ GcnFit(const LpFitArgs *a)
 						 LpLightGcnTrain);
 }
 
+/* "tune": what the search tries (jobs/tune.c) */
+static const LpTuneAxis GcnTuneAxes[] = {
+	{"dim", 3, {32, 64, 128}},
+	{"lr", 4, {0.01, 0.025, 0.05, 0.1}},
+	{"reg", 3, {0.0001, 0.001, 0.01}},
+	{"layers", 4, {1, 2, 3, 4}},
+	{"epochs", 3, {20, 40, 80}},
+	{NULL}
+};
+
 const LpEncoderKind LpLightGcnEncoder = {
 	.name = "lightgcn",
 	.work_label = "LightGCN training",
@@ -44,5 +54,6 @@ const LpEncoderKind LpLightGcnEncoder = {
 	.fit = GcnFit,
 	.ann_index = true,
 	.minimises_loss = true,
+	.tune_axes = GcnTuneAxes,
 	.fold_in = LpMfFoldIn,
 };

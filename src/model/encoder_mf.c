@@ -56,6 +56,19 @@ LpMfFoldIn(LpServingModel *m, const int32 *items, int n, float *bu)
 		LpFoldIn(m->V, m->bv, m->n_items, items, n, m->fold, 30, m->fold_u, bu);
 }
 
+/*
+ * "tune": the options that move the matrix factorisation most.  The first
+ * value of each is not special: the search's first trial is the options as
+ * parsed (the defaults), the others draw from these lists.
+ */
+static const LpTuneAxis MfTuneAxes[] = {
+	{"dim", 3, {32, 64, 128}},
+	{"lr", 4, {0.02, 0.05, 0.1, 0.2}},
+	{"reg", 4, {0.001, 0.003, 0.01, 0.03}},
+	{"epochs", 3, {20, 40, 80}},
+	{NULL}
+};
+
 const LpEncoderKind LpMfEncoder = {
 	.name = "mf",
 	.defaults = MfDefaults,
@@ -64,5 +77,6 @@ const LpEncoderKind LpMfEncoder = {
 	.warm_start = true,
 	.ann_index = true,
 	.minimises_loss = true,
+	.tune_axes = MfTuneAxes,
 	.fold_in = LpMfFoldIn,
 };

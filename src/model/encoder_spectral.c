@@ -136,6 +136,13 @@ SpectralFoldIn(LpServingModel *m, const int32 *items, int n, float *bu)
 	*bu = 0;
 }
 
+/* "tune": the closed form's two weights (the dimension costs the most time) */
+static const LpTuneAxis SpectralTuneAxes[] = {
+	{"lowrank_weight", 5, {0.1, 0.2, 0.3, 0.5, 1.0}},
+	{"item_norm", 4, {0.0, 0.15, 0.3, 0.5}},
+	{NULL}
+};
+
 const LpEncoderKind LpSpectralEncoder = {
 	.name = "spectral",
 	.work_label = "spectral factorisation",
@@ -145,5 +152,6 @@ const LpEncoderKind LpSpectralEncoder = {
 	.work_bytes = SpectralWorkBytes,
 	.fit = SpectralFit,
 	.item_term = true,
+	.tune_axes = SpectralTuneAxes,
 	.fold_in = SpectralFoldIn,
 };

@@ -90,6 +90,8 @@ static const OptDef LpOptionTable[] = {
 	{"event_column", OPT_NAME, 0, 0, 0, OFF(event_column), NULL, "column of the event type, weighted by event_weights"},
 	{"event_weights", OPT_EVENTS, 1e-6, 1e6, 0, OFF(event_weights), NULL, "weight of each event type"},
 	{"user_edges", OPT_USER_EDGES, 0, 100, LP_USER_EDGES_DEFAULT_WEIGHT, OFF(user_edges), NULL, "a user-user relation: relation, src, dst, weight"},
+	{"tune", OPT_BOOL, 0, 0, false, OFF(tune), NULL, "search the encoder's options on a validation part first"},
+	{"tune_seconds", OPT_INT, 1, 86400, 180, OFF(tune_seconds), NULL, "the search's time budget"},
 };
 
 #define N_OPTIONS lengthof(LpOptionTable)
@@ -544,6 +546,57 @@ LpOptionsParse(Jsonb *json, LpOptions *opts)
 				 errdetail("In a homogeneous graph the users are the nodes of the edges relation."),
 				 errhint("Add the links to the edges relation (a view with UNION ALL) instead.")));
 	ApplyDependentDefaults(opts, given);
+
+	/* "tune" searches what the user left out, on the axes its encoder has */
+	opts->tune_free = 0;
+	if (opts->tune)
+	{
+		const LpTuneAxis *axes = LpOptionsEncoder(opts)->tune_axes;
+
+		if (axes == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("option \"tune\" is not available with encoder \"%s\"",
+							LpOptionsEncoder(opts)->name),
+					 errdetail("The search knows the options of the encoders mf, lightgcn and spectral."),
+					 errhint("Set the options of encoder \"%s\" yourself, or leave out \"tune\".",
+							 LpOptionsEncoder(opts)->name)));
+		for (int i = 0; axes[i].option && i < LP_TUNE_MAX_AXES; i++)
+		{
+			const OptDef *def = FindOption(axes[i].option, strlen(axes[i].option));
+
+			Assert(def && (def->kind == OPT_INT || def->kind == OPT_REAL));
+			if (!given[def - LpOptionTable])
+				opts->tune_free |= (uint32) 1 << i;
+		}
+	}
+}
+
+double
+LpOptionsNumber(const LpOptions *opts, const char *name)
+{
+	const OptDef *def = FindOption(name, strlen(name));
+	const char *field;
+
+	if (def == NULL || (def->kind != OPT_INT && def->kind != OPT_REAL))
+		elog(ERROR, "linkpred: \"%s\" is not a numeric option", name);
+	field = (const char *) opts + def->offset;
+	return def->kind == OPT_INT ? *(const int *) field : *(const double *) field;
+}
+
+void
+LpOptionsSetNumber(LpOptions *opts, const char *name, double value)
+{
+	const OptDef *def = FindOption(name, strlen(name));
+	char	   *field;
+
+	if (def == NULL || (def->kind != OPT_INT && def->kind != OPT_REAL))
+		elog(ERROR, "linkpred: \"%s\" is not a numeric option", name);
+	field = (char *) opts + def->offset;
+	if (def->kind == OPT_INT)
+		*(int *) field = (int) rint(value);
+	else
+		*(double *) field = value;
 }
 
 const char *

@@ -99,6 +99,9 @@ typedef struct LpOptions
 	LpEventWeights event_weights;
 	LpUserEdges user_edges;
 	bool		dim_auto;		/* spectral, "dim" not given: at most the graph's smaller side */
+	bool		tune;			/* search the encoder's tune_axes on a validation part first */
+	int			tune_seconds;	/* the search's time budget */
+	uint32		tune_free;		/* bit i: tune_axes[i] was not given, so it is searched */
 } LpOptions;
 
 /*
@@ -124,6 +127,10 @@ LpOptionsEncoder(const LpOptions *opts)
 extern bool LpOptionGiven(const bool *given, Size offset);
 
 extern void LpOptionsParse(Jsonb *json, LpOptions *opts);
+
+/* a numeric (int or real) option by name, for the "tune" search */
+extern double LpOptionsNumber(const LpOptions *opts, const char *name);
+extern void LpOptionsSetNumber(LpOptions *opts, const char *name, double value);
 /* options as stored with a version (jsonb text) parsed over the defaults */
 extern void LpOptionsParseText(const char *json, LpOptions *opts);
 

@@ -141,6 +141,85 @@ CheckSplit(const LpGraph *g, int mode, const char *name)
 	}
 }
 
+/*
+ * LpSplitDropUnseen after a split: the nodes left without a training edge
+ * are gone, the others renumbered in order (entry for entry the same
+ * training graph), test pairs renumbered with -1 for a dropped node, and
+ * the counts right.
+ */
+static void
+CheckDropUnseen(const LpGraph *g, int mode, double fraction, const char *name)
+{
+	LpSplit		raw,
+				s;
+	int32	   *smap = malloc(sizeof(int32) * g->n_src);
+	int32	   *dmap = malloc(sizeof(int32) * g->n_dst);
+	bool	   *seen_user = calloc(g->n_src, 1);
+	int32		ns = 0,
+				nd = 0;
+	int64		unknown = 0;
+	bool		same = true,
+				pairs = true,
+				degrees = true;
+	char		what[160];
+
+	LpSplitGraph(g, mode, fraction, 2, false, 0, 7, &raw);
+	LpSplitGraph(g, mode, fraction, 2, false, 0, 7, &s);
+	/* the expected maps, from the untouched split */
+	for (int32 x = 0; x < g->n_src; x++)
+		smap[x] = (raw.train.src_degree[x] > 0 ||
+				   (g->homogeneous && raw.train.dst_degree[x] > 0)) ? ns++ : -1;
+	for (int32 x = 0; x < g->n_dst; x++)
+		dmap[x] = g->homogeneous ? smap[x] : (raw.train.dst_degree[x] > 0 ? nd++ : -1);
+	if (g->homogeneous)
+		nd = ns;
+	for (int64 i = 0; i < raw.n_test; i++)
+		if (smap[raw.test_u[i]] < 0 && !seen_user[raw.test_u[i]])
+		{
+			seen_user[raw.test_u[i]] = true;
+			unknown++;
+		}
+
+	LpSplitDropUnseen(&s);
+
+	for (int32 u = 0; u < g->n_src; u++)
+	{
+		if (smap[u] < 0)
+		{
+			if (raw.train.src_degree[u] != 0)
+				same = false;
+			continue;
+		}
+		if (s.train.offsets[smap[u]] != raw.train.offsets[u] ||
+			s.train.src_degree[smap[u]] != raw.train.src_degree[u])
+			same = false;
+		for (int64 e = raw.train.offsets[u]; e < raw.train.offsets[u + 1]; e++)
+			if (s.train.targets[e] != dmap[raw.train.targets[e]] || s.train.targets[e] < 0)
+				same = false;
+	}
+	for (int32 x = 0; x < g->n_dst; x++)
+		if (dmap[x] >= 0 && s.train.dst_degree[dmap[x]] != raw.train.dst_degree[x])
+			degrees = false;
+	for (int32 u = 0; u < s.train.n_src; u++)
+		if (s.train.src_degree[u] == 0 && !(g->homogeneous && s.train.dst_degree[u] > 0))
+			degrees = false;	/* a node left with no training edge */
+	for (int64 i = 0; i < raw.n_test; i++)
+		if (s.test_u[i] != smap[raw.test_u[i]] || s.test_v[i] != dmap[raw.test_v[i]])
+			pairs = false;
+
+	snprintf(what, sizeof(what), "%s: unseen nodes dropped, the rest renumbered entry for entry", name);
+	Check(same && degrees && s.train.n_src == ns && s.train.n_dst == nd &&
+		  s.train.offsets[ns] == raw.train.n_entries && s.train.n_entries == raw.train.n_entries, what);
+	snprintf(what, sizeof(what), "%s: test pairs renumbered, -1 for a dropped node; counts", name);
+	Check(pairs && s.n_test == raw.n_test && s.unknown_users == unknown &&
+		  s.unseen_users == g->n_src - ns &&
+		  s.unseen_items == (g->homogeneous ? 0 : g->n_dst - nd) &&
+		  (mode == LP_HOLDOUT_PER_USER ? s.unseen_users == 0 : unknown > 0), what);
+	free(smap);
+	free(dmap);
+	free(seen_user);
+}
+
 int
 main(void)
 {
@@ -151,7 +230,7 @@ main(void)
 	LpRngSeed(&rng, 1);
 	directed = Graph(120, 6, false, &rng);
 	undirected = Graph(120, 4, true, &rng);
-	printf("1..14\n");
+	printf("1..24\n");
 	CheckSplit(&directed, LP_HOLDOUT_RANDOM, "random, directed");
 	CheckSplit(&undirected, LP_HOLDOUT_RANDOM, "random, undirected");
 	CheckSplit(&directed, LP_HOLDOUT_PER_USER, "per_user");
@@ -164,6 +243,18 @@ main(void)
 		Check(s.train.n_entries % 2 == 0 && s.n_test > 0.1 * undirected.n_edges &&
 			  s.n_test < 0.3 * undirected.n_edges,
 			  "random 20%: about a fifth of the undirected edges, both copies removed");
+	}
+	{
+		LpGraph		sparse = Graph(200, 2, false, &rng),
+					sparse_und = Graph(200, 1, true, &rng),
+					sparse_dir = sparse;
+
+		sparse_dir.homogeneous = true;	/* one id space, directed */
+		CheckDropUnseen(&sparse, LP_HOLDOUT_RANDOM, 0.6, "drop unseen, random, bipartite");
+		CheckDropUnseen(&sparse_dir, LP_HOLDOUT_RANDOM, 0.6, "drop unseen, random, directed");
+		CheckDropUnseen(&sparse_und, LP_HOLDOUT_RANDOM, 0.6, "drop unseen, random, undirected");
+		CheckDropUnseen(&sparse, LP_HOLDOUT_PER_USER, 0.1, "drop unseen, per_user");
+		CheckDropUnseen(&sparse_und, LP_HOLDOUT_TIME, 0.5, "drop unseen, time, undirected");
 	}
 	return TapFinish();
 }

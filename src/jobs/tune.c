@@ -1,0 +1,254 @@
+/*
+ * tune.c: option "tune": the encoder's options chosen on validation data
+ * carved from the training edges, before the pipeline trains the model on
+ * all of them with the winner.
+ *
+ * The validation protocol:
+ *
+ *   part     bipartite graphs: about a tenth of each user's edges, drawn at
+ *            random (a user keeps at least one); homogeneous graphs: a
+ *            tenth of the edges at random (an undirected edge leaves in
+ *            both directions).  Drawn with the model's seed.  Nodes the
+ *            draw leaves without a training edge are dropped as a holdout
+ *            drops them (LpSplitDropUnseen): scored as nodes with no
+ *            history.
+ *   measure  bipartite: Recall@20 of the held-out items, every item the
+ *            user did not have ranked; homogeneous: AUC of the held-out
+ *            edges against sampled non-edges.  Both as linkpred_evaluate
+ *            computes them (metrics.h).
+ *   search   trial 1 is the options as parsed, i.e. the defaults for what
+ *            the user left out, so the winner is never worse than the
+ *            default on validation; then distinct random combinations of
+ *            the values the encoder lists (LpEncoderKind.tune_axes) for the
+ *            options the user did not give, drawn from the seed.  Options
+ *            the user gave are never changed.
+ *   budget   tune_seconds.  A trial starts only when the time it should
+ *            take (the seconds per epoch x dimension of the trials so far,
+ *            times its own) fits in what is left; trials that would not
+ *            are skipped, and a cheaper one after them may still run.  At
+ *            most LP_TUNE_MAX_TRIALS trials.
+ *   winner   the best validation figure; a tie keeps the earlier trial; a
+ *            trial that diverged loses.
+ *
+ * Every trial is recorded (the searched options, the figure, its seconds)
+ * in the JSON this returns, which the pipeline stores as the version's
+ * metrics->'tuning'.
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+
+#include "fit.h"
+#include "graph.h"
+#include "jobs.h"
+#include "pipeline.h"
+#include "train.h"
+
+#define LP_TUNE_MAX_TRIALS 16
+#define LP_TUNE_FRACTION 0.1
+#define LP_TUNE_K 20
+#define LP_TUNE_SEED 0x74756e65ULL
+
+typedef struct Trial
+{
+	double		values[LP_TUNE_MAX_AXES];
+	double		figure;			/* NaN: diverged, or not run */
+	double		seconds;
+	bool		ran;
+} Trial;
+
+static int
+AxisCount(const LpTuneAxis *axes)
+{
+	int			n = 0;
+
+	while (n < LP_TUNE_MAX_AXES && axes[n].option)
+		n++;
+	return n;
+}
+
+static bool
+SameValues(const Trial *a, const Trial *b, int naxes)
+{
+	for (int x = 0; x < naxes; x++)
+		if (a->values[x] != b->values[x])
+			return false;
+	return true;
+}
+
+/* the options of trial t: the base options with its axis values */
+static void
+TrialOptions(const LpOptions *base, const LpTuneAxis *axes, int naxes, const Trial *t,
+			 LpOptions *out)
+{
+	*out = *base;
+	for (int x = 0; x < naxes; x++)
+		LpOptionsSetNumber(out, axes[x].option, t->values[x]);
+}
+
+/* what a trial's time grows with: the epochs it runs times the dimension */
+static double
+TrialCost(const LpOptions *o)
+{
+	LpTrainConfig cfg;
+
+	LpOptionsToTrainConfig(o, &cfg);
+	return (double) Max(LpFitEpochs(&cfg), 1) * Max(o->dim, 1);
+}
+
+char *
+LpTune(LpJobRun *run, const LpGraph *g)
+{
+	const LpTuneAxis *axes = LpOptionsEncoder(&run->opts)->tune_axes;
+	int			naxes = AxisCount(axes);
+	bool		ranking = run->opts.bipartite;
+	int			ks[1] = {LP_TUNE_K};
+	uint64		seed = (uint64) run->opts.seed ^ LP_TUNE_SEED;
+	MemoryContext tune_cxt,
+				old;
+	LpSplit		split;
+	const LpGraph *vg;
+	Trial		trials[LP_TUNE_MAX_TRIALS];
+	int			ntrials = 1,
+				winner = 0,
+				skipped = 0,
+				epochs_before = run->epochs;
+	double		per_cost = 0,
+				cost_run = 0;
+	TimestampTz start = GetCurrentTimestamp();
+	LpRng		rng;
+	StringInfoData js;
+
+	LpJobSetPhase(run->spec->job_id, "running", "tuning: the validation split");
+	tune_cxt = AllocSetContextCreate(run->cxt, "linkpred tuning", ALLOCSET_DEFAULT_SIZES);
+	old = MemoryContextSwitchTo(tune_cxt);
+	LpSplitGraph(g, ranking ? LP_HOLDOUT_PER_USER : LP_HOLDOUT_RANDOM, LP_TUNE_FRACTION,
+				 0, false, 0, seed, &split);
+	if (split.n_test == 0 || split.train.n_entries == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("too few edges to tune: the validation part holds " INT64_FORMAT " edges",
+						split.n_test),
+				 errdetail("\"tune\" holds out about a tenth of the edges to compare the options on."),
+				 errhint("Leave out \"tune\" for a graph this small.")));
+	LpSplitDropUnseen(&split);
+	vg = &split.train;
+	MemoryContextSwitchTo(old);
+
+	/* trial 1: the options as parsed; then distinct random combinations */
+	memset(trials, 0, sizeof(trials));
+	for (int x = 0; x < naxes; x++)
+		trials[0].values[x] = LpOptionsNumber(&run->opts, axes[x].option);
+	LpRngSeed(&rng, seed);
+	for (int tries = 0; tries < 1000 && ntrials < LP_TUNE_MAX_TRIALS; tries++)
+	{
+		Trial	   *t = &trials[ntrials];
+		bool		fresh = true;
+
+		for (int x = 0; x < naxes; x++)
+			t->values[x] = (run->opts.tune_free & ((uint32) 1 << x)) ?
+				axes[x].values[LpRngBelow(&rng, (uint32) axes[x].n)] : trials[0].values[x];
+		for (int i = 0; i < ntrials && fresh; i++)
+			fresh = !SameValues(t, &trials[i], naxes);
+		if (fresh)
+			ntrials++;
+	}
+
+	for (int i = 0; i < ntrials; i++)
+	{
+		Trial	   *t = &trials[i];
+		MemoryContext trial_cxt;
+		LpOptions	o;
+		LpTrainConfig cfg;
+		LpEmbeddings emb;
+		LpHead		head;
+		bool		has_head;
+		double		loss;
+		double		elapsed = (double) (GetCurrentTimestamp() - start) / 1e6;
+		double		cost;
+		TimestampTz t0;
+		LpTrainResult result;
+
+		TrialOptions(&run->opts, axes, naxes, t, &o);
+		if (o.dim_auto)
+			o.dim = Min(o.dim, Min(vg->n_src, vg->n_dst));
+		cost = TrialCost(&o);
+		t->figure = NAN;
+		if (i > 0 && elapsed + per_cost * cost > run->opts.tune_seconds)
+		{
+			skipped++;
+			continue;
+		}
+
+		LpJobSetPhase(run->spec->job_id, "running",
+					  psprintf("tuning: trial %d of at most %d", i + 1, ntrials));
+		trial_cxt = AllocSetContextCreate(tune_cxt, "linkpred tuning trial", ALLOCSET_DEFAULT_SIZES);
+		old = MemoryContextSwitchTo(trial_cxt);
+		t0 = GetCurrentTimestamp();
+		LpOptionsToTrainConfig(&o, &cfg);
+		cfg.dim = o.dim;
+		run->epochs = LpFitEpochs(&cfg);
+		cfg.epochs = run->epochs;
+		LpEmbeddingsAlloc(vg, &cfg, &emb);
+		result = LpFitJobModel(run, vg, &o, &cfg, LpOptionsStructural(&o, vg->n_edges),
+							   "tuning", &emb, &head, &has_head, &loss);
+		CHECK_FOR_INTERRUPTS();
+		if (result == LP_TRAIN_OK)
+		{
+			LpEvalResult r;
+
+			LpMeasureSplit(vg, &split, &emb, &cfg, has_head ? &head : NULL,
+						   ranking ? 1 : 0, ks, seed, &r);
+			t->figure = ranking ? r.recall[0] : r.auc;
+		}
+		t->seconds = (double) (GetCurrentTimestamp() - t0) / 1e6;
+		t->ran = true;
+		MemoryContextSwitchTo(old);
+		MemoryContextDelete(trial_cxt);
+
+		cost_run += cost;
+		per_cost = (elapsed + t->seconds) / cost_run;	/* the split's time included */
+		if (!isnan(t->figure) && (isnan(trials[winner].figure) || t->figure > trials[winner].figure))
+			winner = i;
+	}
+	MemoryContextDelete(tune_cxt);
+	run->epochs = epochs_before;
+
+	/* the winner's values into the options the model trains with */
+	for (int x = 0; x < naxes; x++)
+		LpOptionsSetNumber(&run->opts, axes[x].option, trials[winner].values[x]);
+
+	old = MemoryContextSwitchTo(run->cxt);
+	initStringInfo(&js);
+	appendStringInfo(&js, "{\"metric\": \"%s\", \"validation\": \"%s\", \"fraction\": %g, "
+					 "\"validation_edges\": " INT64_FORMAT ", \"budget_seconds\": %d, "
+					 "\"seconds\": %.3f, \"searched\": [",
+					 ranking ? "recall@20" : "auc", ranking ? "per_user" : "random",
+					 LP_TUNE_FRACTION, split.n_test, run->opts.tune_seconds,
+					 (double) (GetCurrentTimestamp() - start) / 1e6);
+	for (int x = 0, n = 0; x < naxes; x++)
+		if (run->opts.tune_free & ((uint32) 1 << x))
+			appendStringInfo(&js, "%s\"%s\"", n++ ? ", " : "", axes[x].option);
+	appendStringInfo(&js, "], \"skipped\": %d, \"winner\": %d, \"trials\": [", skipped, winner + 1);
+	for (int i = 0, n = 0; i < ntrials; i++)
+	{
+		if (!trials[i].ran)
+			continue;
+		appendStringInfo(&js, "%s{\"trial\": %d", n++ ? ", " : "", i + 1);
+		for (int x = 0; x < naxes; x++)
+			appendStringInfo(&js, ", \"%s\": %g", axes[x].option, trials[i].values[x]);
+		if (isnan(trials[i].figure))
+			appendStringInfoString(&js, ", \"value\": null");
+		else
+			appendStringInfo(&js, ", \"value\": %.6g", trials[i].figure);
+		appendStringInfo(&js, ", \"seconds\": %.3f}", trials[i].seconds);
+	}
+	appendStringInfoString(&js, "]}");
+	MemoryContextSwitchTo(old);
+	return js.data;
+}

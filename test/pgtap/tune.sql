@@ -1,0 +1,101 @@
+-- Option "tune": the encoder's options chosen on a validation part of the
+-- training edges (src/jobs/tune.c), every trial recorded in the version's
+-- metrics->'tuning', the final model trained on all edges with the winner.
+--
+-- A small synthetic shop (300 users in 10 tastes, 100 items) and a small
+-- undirected graph of communities.  Checked: trial 1 is the default
+-- options; an option the user gave is never searched; the winner is the
+-- best trial; the stored options are the winner's; the model is the one
+-- a plain training with the winner's options gives (same seed, scores
+-- equal); the homogeneous graph is tuned on AUC; the refusals.
+\set ON_ERROR_STOP 1
+SELECT plan(14);
+
+CREATE TABLE shop (user_id int, item_id int);
+INSERT INTO shop
+SELECT u, (u % 10) * 10 + (abs(hashint4(u * 31 + i)) % 10)
+FROM generate_series(1, 300) u, generate_series(1, 8) i;
+-- some noise across tastes
+INSERT INTO shop
+SELECT u, abs(hashint4(u * 7)) % 100 FROM generate_series(1, 300) u;
+
+SELECT linkpred_train('shop_tuned', 'shop', 'user_id', 'item_id',
+                      options => '{"tune": true, "tune_seconds": 120, "epochs": 15, "seed": 4}') \gset
+
+CREATE TABLE tuning AS SELECT metrics->'tuning' AS t, options FROM linkpred.versions WHERE model = 'shop_tuned';
+CREATE TABLE trials AS
+SELECT * FROM jsonb_to_recordset((SELECT t->'trials' FROM tuning))
+    AS x(trial int, dim int, lr float8, reg float8, epochs int, value float8, seconds float8);
+
+SELECT diag(format('trial %s: dim %s, lr %s, reg %s, epochs %s: recall@20 %s in %s s',
+                   trial, dim, lr, reg, epochs, round(value::numeric, 4), round(seconds::numeric, 2)))
+FROM trials ORDER BY trial;
+
+SELECT cmp_ok((SELECT count(*)::int FROM trials), '>=', 2, 'several trials recorded, each with its figure and seconds');
+SELECT is((SELECT (t->>'metric', t->>'validation', t->'searched')::text FROM tuning),
+          '(recall@20,per_user,"[""dim"", ""lr"", ""reg""]")',
+          'bipartite: Recall@20 on a per-user validation part; "epochs", given, is not searched');
+SELECT is((SELECT (dim, lr, reg, epochs)::text FROM trials WHERE trial = 1),
+          '(64,0.1,0.01,15)', 'trial 1 is the default options (with the given epochs)');
+SELECT is((SELECT count(*)::int FROM trials WHERE epochs <> 15 OR value IS NULL OR seconds IS NULL), 0,
+          'every trial kept the given epochs and has a figure and a time');
+SELECT is((SELECT (t->>'winner')::int FROM tuning),
+          (SELECT trial FROM trials ORDER BY value DESC, trial LIMIT 1),
+          'the winner is the best trial (the earlier one on a tie)');
+SELECT is((SELECT ((options->>'dim')::int, (options->>'lr')::float8, (options->>'reg')::float8, options->>'tune')::text FROM tuning),
+          (SELECT (dim, lr, reg, 'true')::text FROM trials WHERE trial = (SELECT (t->>'winner')::int FROM tuning)),
+          'the stored options are the winner''s');
+
+-- the same model as a plain training with the winner's options
+SELECT format('{"dim": %s, "lr": %s, "reg": %s, "epochs": 15, "seed": 4}', dim, lr, reg) AS winner_opts
+FROM trials WHERE trial = (SELECT (t->>'winner')::int FROM tuning) \gset
+SELECT linkpred_train('shop_plain', 'shop', 'user_id', 'item_id', options => :'winner_opts') \gset
+SELECT is((SELECT count(*)::int FROM generate_series(1, 300, 7) u, generate_series(0, 99, 3) i
+           WHERE linkpred_score(u, i, model => 'shop_tuned') IS DISTINCT FROM linkpred_score(u, i, model => 'shop_plain')),
+          0, 'the final model is trained on all edges with the winner: its scores are the plain training''s');
+
+-- homogeneous: AUC on a random tenth of the edges
+CREATE TABLE ring (a int, b int);
+INSERT INTO ring
+SELECT n, (n / 20) * 20 + abs(hashint4(n * 13 + i)) % 20
+FROM generate_series(0, 399) n, generate_series(1, 4) i;
+DELETE FROM ring WHERE a = b;
+SELECT linkpred_train('ring_tuned', 'ring', 'a', 'b',
+                      options => '{"bipartite": false, "features": "none", "tune": true, "dim": 16, "seed": 2}') \gset
+SELECT is((SELECT (metrics->'tuning'->>'metric', metrics->'tuning'->>'validation', metrics->'tuning'->'searched')::text
+           FROM linkpred.versions WHERE model = 'ring_tuned'),
+          '(auc,random,"[""lr"", ""reg"", ""epochs""]")',
+          'homogeneous: AUC on a random tenth of the edges; the given "dim" is not searched');
+SELECT cmp_ok((SELECT max((x->>'value')::float8) FROM linkpred.versions, jsonb_array_elements(metrics->'tuning'->'trials') x
+               WHERE model = 'ring_tuned'), '>', 0.8::float8, 'homogeneous: the best trial has an AUC above 0.8');
+
+-- the other encoders search their own options
+SELECT linkpred_train('shop_spectral', 'shop', 'user_id', 'item_id',
+                      options => '{"encoder": "spectral", "dim": 16, "tune": true, "seed": 4}') \gset
+SELECT is((SELECT (metrics->'tuning'->'searched', jsonb_array_length(metrics->'tuning'->'trials') > 1,
+                   (options->>'lowrank_weight')::float8 = (w->>'lowrank_weight')::float8
+                   AND (options->>'item_norm')::float8 = (w->>'item_norm')::float8)::text
+           FROM linkpred.versions, jsonb_array_elements(metrics->'tuning'->'trials') w
+           WHERE model = 'shop_spectral' AND w->>'trial' = metrics->'tuning'->>'winner'),
+          '("[""lowrank_weight"", ""item_norm""]",t,t)',
+          'spectral: lowrank_weight and item_norm searched, the winner''s stored');
+SELECT linkpred_train('shop_gcn', 'shop', 'user_id', 'item_id',
+                      options => '{"encoder": "lightgcn", "dim": 16, "epochs": 5, "tune": true, "tune_seconds": 30, "seed": 4}') \gset
+SELECT is((SELECT (metrics->'tuning'->'searched', (options->>'layers')::int = (w->>'layers')::int)::text
+           FROM linkpred.versions, jsonb_array_elements(metrics->'tuning'->'trials') w
+           WHERE model = 'shop_gcn' AND w->>'trial' = metrics->'tuning'->>'winner'),
+          '("[""lr"", ""reg"", ""layers""]",t)',
+          'lightgcn: lr, reg and layers searched, the winner''s stored');
+
+-- refusals
+SELECT throws_ok($$SELECT linkpred_train('x', 'ring', 'a', 'b', options => '{"bipartite": false, "encoder": "sage", "tune": true}')$$,
+                 '0A000', 'option "tune" is not available with encoder "sage"', 'an encoder with nothing to search is refused');
+CREATE TABLE tiny (u int, i int);
+INSERT INTO tiny VALUES (1, 1), (2, 2), (3, 3);
+SELECT throws_ok($$SELECT linkpred_train('tiny', 'tiny', 'u', 'i', options => '{"tune": true}')$$,
+                 '55000', 'too few edges to tune: the validation part holds 0 edges',
+                 'a graph with no validation part to carve is refused');
+SELECT throws_ok($$SELECT linkpred_train('x', 'ring', 'a', 'b', options => '{"tune_seconds": 0}')$$,
+                 '22023', 'option "tune_seconds" is out of range: 0', 'tune_seconds is at least 1');
+
+SELECT * FROM finish();

@@ -13,6 +13,7 @@ OBJS = \
 	src/linkpred.o \
 	src/blas.o \
 	src/kernels/train.o \
+	src/kernels/parallel.o \
 	src/kernels/sampler.o \
 	src/kernels/lightgcn.o \
 	src/kernels/sage.o \
@@ -65,8 +66,9 @@ BLAS_LIBS ?= $(or $(shell pkg-config --libs openblas 2>/dev/null),-lopenblas)
 # every folder of src/ is an include directory: a header is named by its file alone
 LP_SRC_DIRS = src src/kernels src/model src/data src/catalog src/jobs src/serve
 PG_CPPFLAGS = $(addprefix -I$(srcdir)/,$(LP_SRC_DIRS)) $(BLAS_CFLAGS)
-SHLIB_LINK = $(BLAS_LIBS) -lm
-PG_CFLAGS = -O2
+# -pthread: the trainer's threads (src/kernels/parallel.c)
+SHLIB_LINK = $(BLAS_LIBS) -lm -pthread
+PG_CFLAGS = -O2 -pthread
 
 # Without the server headers the build targets cannot work, but "make test"
 # and "make demo" still can: their scripts install the packages first.

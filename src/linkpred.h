@@ -22,6 +22,10 @@ extern char *linkpred_default_model;
 extern int	linkpred_max_memory_kb;
 extern int	linkpred_ann_min_items;
 extern int	linkpred_ann_probes;
+extern int	linkpred_training_threads;
+
+/* linkpred.training_threads resolved: 0 = every core */
+extern int	LpResolveTrainingThreads(int setting);
 
 /* the error for a training job over linkpred.max_memory */
 /* a user string cut for an error message (see linkpred.c) */

@@ -28,6 +28,19 @@ MfDefaults(LpOptions *opts, const bool *given)
 		opts->negatives = LP_MF_BIPARTITE_DEFAULT_NEGATIVES;
 }
 
+/*
+ * The parallel loop's own memory (parallel.c): its control block, under
+ * 64 kB, and what each helper thread's stack touches; it reuses the order
+ * array the serial loop has, so nothing grows with the graph.
+ */
+static double
+MfWorkBytes(const LpGraph *g, const LpTrainConfig *cfg)
+{
+	int			threads = LpTrainThreads(g, cfg);
+
+	return threads > 1 ? 65536.0 * (1 + threads) : 0;
+}
+
 static LpTrainResult
 MfFit(const LpFitArgs *a)
 {
@@ -59,6 +72,9 @@ LpMfFoldIn(LpServingModel *m, const int32 *items, int n, float *bu)
 const LpEncoderKind LpMfEncoder = {
 	.name = "mf",
 	.defaults = MfDefaults,
+	.work_label = "training threads",
+	.work_bytes = MfWorkBytes,
+	.threads = LpTrainThreads,
 	.fit = MfFit,
 	.trains_decoders = true,
 	.warm_start = true,

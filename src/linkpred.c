@@ -79,7 +79,8 @@ _PG_init(void)
 	 */
 	DefineCustomIntVariable("linkpred.training_threads",
 							"Threads a training job's SGD runs on.",
-							"0 means every core of the machine. Taken when the job is submitted; "
+							"0 means every core of the machine for graphs of 100,000 training pairs "
+							"or more, one thread below. Taken when the job is submitted; "
 							"the matrix factorisation with the dot decoder uses them, the other "
 							"trainers one (linkpred.versions.metrics->'training_threads').",
 							&linkpred_training_threads,
@@ -147,13 +148,17 @@ LpClip(const char *s)
 
 /*
  * The threads a job submitted with linkpred.training_threads = setting
- * trains on: the setting, or for 0 the machine's online cores, at most
+ * trains on a graph of n_entries positives: the setting, or for 0 the
+ * machine's online cores from LP_AUTO_THREADS_MIN_ENTRIES positives on
+ * (below, one: an epoch takes a fraction of a second, and a small model
+ * stays the same on every machine whatever its cores); at most
  * LP_MAX_THREADS.
  */
 int
-LpResolveTrainingThreads(int setting)
+LpResolveTrainingThreads(int setting, int64 n_entries)
 {
-	long		cores = setting > 0 ? setting : sysconf(_SC_NPROCESSORS_ONLN);
+	long		cores = setting > 0 ? setting :
+		n_entries >= LP_AUTO_THREADS_MIN_ENTRIES ? sysconf(_SC_NPROCESSORS_ONLN) : 1;
 
 	return (int) Max(1, Min(cores, LP_MAX_THREADS));
 }

@@ -517,7 +517,7 @@ LpRunPipeline(LpJobRun *run)
 
 	plan_head = LpOptionsStructural(&run->opts, g->n_edges);
 	cfg.dim = run->opts.dim;	/* after dim_auto */
-	cfg.threads = LpResolveTrainingThreads(spec->training_threads);
+	cfg.threads = LpResolveTrainingThreads(spec->training_threads, g->n_entries);
 	run->threads = LpEncoderThreads(LpOptionsEncoder(&run->opts), g, &cfg);
 	CheckTrainingMemory(run, &loaded, g, &cfg, plan_head, WantsIndex(run, g, plan_head));
 

@@ -15,6 +15,12 @@
  * the order of the positives (by cell) and that a positive's negatives
  * come from its own target block.
  *
+ * A round has 4 cells per thread (at most 32, and at least 256 target
+ * nodes a block), which the threads take one at a time: a thread that another process holds up delays one small cell
+ * while the others take the rest.  Each cell has its own random stream,
+ * seeded from (seed, cell), and its own loss, summed in cell order, so
+ * which thread ran which cell leaves no trace in the result.
+ *
  * The threads are created once per run and parked on a barrier between
  * pieces of work; the calling thread takes part as thread 0 and alone
  * calls back into the caller.  The control block is malloc'd, never on the
@@ -28,8 +34,21 @@
 
 #include "train.h"
 
-/* rounds (2T - 1 at most) times threads */
-#define MAX_CELLS ((2 * LP_MAX_THREADS - 1) * LP_MAX_THREADS)
+/*
+ * Cells per round: 4 per thread, so that a thread another process holds
+ * up delays one small cell while the others take the rest, at most 32 (a
+ * tied graph's 2C node blocks are bits of a uint64).
+ */
+#define CELLS_PER_THREAD 4
+#define MAX_ROUND_CELLS 32
+/*
+ * ... and no more than leave each target block this many nodes: a cell's
+ * negatives come from its target block, and a small graph cut finely would
+ * draw them from a few dozen nodes.
+ */
+#define MIN_BLOCK_NODES 256
+/* rounds (2C - 1 at most) times cells per round */
+#define MAX_CELLS ((2 * MAX_ROUND_CELLS - 1) * MAX_ROUND_CELLS)
 
 /* a barrier that can shrink (a thread failed to start) */
 typedef struct Barrier
@@ -41,13 +60,19 @@ typedef struct Barrier
 	uint64		gen;
 } Barrier;
 
-/* one thread's stream and its part of the piece, a cache line apart */
-typedef struct ThreadSlot
+/* one cell's stream and its part of the piece, a cache line apart */
+typedef struct CellSlot
 {
 	LpRng		rng;
-	LpSamplerState sampler;
 	double		loss;
 	int64		count;
+	char		pad[16];
+} CellSlot;
+
+/* a thread's sampler: the cell it works on sets `allowed` */
+typedef struct ThreadSlot
+{
+	LpSamplerState sampler;
 	char		pad[64];
 } ThreadSlot;
 
@@ -57,9 +82,11 @@ typedef struct ParRun
 	Barrier		done;
 	bool		quit;
 	int			threads;
+	int			cells;			/* per round: C */
 	int			rounds;
 	bool		tied;
-	int			blocks;			/* node blocks: T, or 2T when tied */
+	int			blocks;			/* node blocks: C, or 2C when tied */
+	int			next;			/* the next cell of the piece a thread takes */
 
 	/* the piece the threads work on */
 	int			epoch;
@@ -75,7 +102,8 @@ typedef struct ParRun
 
 	int64		cell_off[MAX_CELLS + 1];
 	uint64		cell_mask[MAX_CELLS];	/* target blocks a cell's negatives come from */
-	int16		pair_cell[2 * LP_MAX_THREADS][2 * LP_MAX_THREADS];	/* tied */
+	int16		pair_cell[2 * MAX_ROUND_CELLS][2 * MAX_ROUND_CELLS];	/* tied */
+	CellSlot	cell[MAX_CELLS];
 	ThreadSlot	slot[LP_MAX_THREADS];
 	pthread_t	tid[LP_MAX_THREADS];
 } ParRun;
@@ -116,7 +144,7 @@ BarrierWait(Barrier *b)
 	pthread_mutex_unlock(&b->mu);
 }
 
-/* the cell of positive u -> i: (round, thread) flattened */
+/* the cell of positive u -> i: (round, cell of the round) flattened */
 static inline int
 CellOf(const ParRun *p, int32 u, int32 i)
 {
@@ -125,39 +153,39 @@ CellOf(const ParRun *p, int32 u, int32 i)
 
 	if (p->tied)
 		return p->pair_cell[a][b];
-	return ((b - a + p->threads) % p->threads) * p->threads + a;
+	return ((b - a + p->cells) % p->cells) * p->cells + a;
 }
 
 /*
- * The rounds: bipartite, thread t of round r has source block t and target
- * block (t + r) mod T.  Tied, the 2T blocks play a round-robin tournament
- * (the circle method: block 2T - 1 stays, the others rotate), thread k of
+ * The rounds: bipartite, cell k of round r has source block k and target
+ * block (k + r) mod C.  Tied, the 2C blocks play a round-robin tournament
+ * (the circle method: block 2C - 1 stays, the others rotate), cell k of
  * round r holding one pair; a block's positives within itself go to the
- * thread that holds the block in round 0.
+ * cell that holds the block in round 0.
  */
 static void
 PlanCells(ParRun *p)
 {
-	int			T = p->threads;
+	int			C = p->cells;
 
 	if (!p->tied)
 	{
-		p->rounds = T;
-		p->blocks = T;
-		for (int r = 0; r < T; r++)
-			for (int t = 0; t < T; t++)
-				p->cell_mask[r * T + t] = UINT64CONST(1) << ((t + r) % T);
+		p->rounds = C;
+		p->blocks = C;
+		for (int r = 0; r < C; r++)
+			for (int k = 0; k < C; k++)
+				p->cell_mask[r * C + k] = UINT64CONST(1) << ((k + r) % C);
 		return;
 	}
-	p->rounds = 2 * T - 1;
-	p->blocks = 2 * T;
+	p->rounds = 2 * C - 1;
+	p->blocks = 2 * C;
 	for (int r = 0; r < p->rounds; r++)
-		for (int k = 0; k < T; k++)
+		for (int k = 0; k < C; k++)
 		{
 			int			m = p->rounds;
 			int			a = k == 0 ? m : (r + k) % m;
 			int			b = k == 0 ? r : (r - k + m) % m;
-			int			cell = r * T + k;
+			int			cell = r * C + k;
 
 			p->pair_cell[a][b] = p->pair_cell[b][a] = (int16) cell;
 			p->cell_mask[cell] = (UINT64CONST(1) << a) | (UINT64CONST(1) << b);
@@ -170,7 +198,7 @@ PlanCells(ParRun *p)
 static void
 LayOutCells(ParRun *p, const LpGraph *g, const int32 *entry_src, int64 *order)
 {
-	int			cells = p->rounds * p->threads;
+	int			cells = p->rounds * p->cells;
 	int64	   *pos = p->cell_off;
 
 	memset(pos, 0, sizeof(int64) * (cells + 1));
@@ -186,31 +214,42 @@ LayOutCells(ParRun *p, const LpGraph *g, const int32 *entry_src, int64 *order)
 	pos[0] = 0;
 }
 
-/* thread t's part of the current piece */
+/*
+ * Thread t's part of the current piece: the cells of the round it takes,
+ * one at a time, each's share of the piece.  Which thread takes a cell
+ * changes nothing: the cell's stream and loss are its own.
+ */
 static void
 Work(ParRun *p, int t)
 {
-	ThreadSlot *s = &p->slot[t];
-	int			cell = p->round * p->threads + t;
-	int64		lo0 = p->cell_off[cell];
-	int64		len = p->cell_off[cell + 1] - lo0;
-	int64		lo = lo0 + len * p->piece / p->pieces,
-				hi = lo0 + len * (p->piece + 1) / p->pieces;
-	LpShare		sh;
+	LpSamplerState *sampler = &p->slot[t].sampler;
+	int			k;
 
-	if (p->piece == 0)
-		LpShuffle(p->order + lo0, len, &s->rng);
-	s->sampler.allowed = p->cell_mask[cell];
-	sh.epoch = p->epoch;
-	sh.thread = t;
-	sh.cell_lo = lo0;
-	sh.cell_len = len;
-	sh.step_base = p->step_base;
-	sh.round_len = p->round_len;
-	s->loss = 0;
-	s->count = hi - lo;
-	if (hi > lo)
-		p->fn(p->state, p->order, lo, hi, &sh, &s->sampler, &s->rng, &s->loss);
+	while ((k = __atomic_fetch_add(&p->next, 1, __ATOMIC_RELAXED)) < p->cells)
+	{
+		int			cell = p->round * p->cells + k;
+		CellSlot   *c = &p->cell[cell];
+		int64		lo0 = p->cell_off[cell];
+		int64		len = p->cell_off[cell + 1] - lo0;
+		int64		lo = lo0 + len * p->piece / p->pieces,
+					hi = lo0 + len * (p->piece + 1) / p->pieces;
+		LpShare		sh;
+
+		if (p->piece == 0)
+			LpShuffle(p->order + lo0, len, &c->rng);
+		sampler->allowed = p->cell_mask[cell];
+		sh.epoch = p->epoch;
+		sh.cell = k;
+		sh.cells = p->cells;
+		sh.cell_lo = lo0;
+		sh.cell_len = len;
+		sh.step_base = p->step_base;
+		sh.round_len = p->round_len;
+		c->loss = 0;
+		c->count = hi - lo;
+		if (hi > lo)
+			p->fn(p->state, p->order, lo, hi, &sh, sampler, &c->rng, &c->loss);
+	}
 }
 
 static void *
@@ -266,16 +305,19 @@ LpEpochLoopParallel(const LpGraph *g, const LpTrainConfig *cfg, int threads, int
 		return LP_TRAIN_NO_THREADS;
 	threads = Max(2, Min(threads, LP_MAX_THREADS));
 	p->threads = threads;
+	p->cells = Max(threads, Min(Min(CELLS_PER_THREAD * threads, MAX_ROUND_CELLS),
+								(g->tied ? g->n_src / 2 : g->n_dst) / MIN_BLOCK_NODES));
 	p->tied = g->tied;
 	p->order = order;
 	p->fn = fn;
 	p->state = state;
 	PlanCells(p);
 	LayOutCells(p, g, entry_src, order);
+	/* cell c's stream: from (seed, c), apart from the caller's */
+	for (int c = 0; c < p->rounds * p->cells; c++)
+		LpRngSeed(&p->cell[c].rng, cfg->seed ^ (UINT64CONST(0x7f4a7c159e3779b9) * (uint64) (c + 1)));
 	for (int t = 0; t < threads; t++)
 	{
-		/* thread t's stream: from (seed, t), apart from the caller's */
-		LpRngSeed(&p->slot[t].rng, cfg->seed ^ (UINT64CONST(0x7f4a7c159e3779b9) * (uint64) (t + 1)));
 		p->slot[t].sampler = *sampler;
 		p->slot[t].sampler.blocks = p->blocks;
 	}
@@ -311,8 +353,8 @@ LpEpochLoopParallel(const LpGraph *g, const LpTrainConfig *cfg, int threads, int
 
 		for (p->round = 0; p->round < p->rounds && result == LP_TRAIN_OK; p->round++)
 		{
-			int64		rlo = p->cell_off[p->round * threads],
-						rhi = p->cell_off[(p->round + 1) * threads];
+			int64		rlo = p->cell_off[p->round * p->cells],
+						rhi = p->cell_off[(p->round + 1) * p->cells];
 
 			p->round_len = rhi - rlo;
 			p->step_base = (int64) (p->epoch - 1) * n + done;
@@ -321,13 +363,15 @@ LpEpochLoopParallel(const LpGraph *g, const LpTrainConfig *cfg, int threads, int
 			{
 				int64		now = done;
 
+				p->next = 0;
 				BarrierWait(&p->start);
 				Work(p, 0);
 				BarrierWait(&p->done);
-				for (int t = 0; t < threads; t++)
+				/* in cell order, whichever thread ran each */
+				for (int k = 0; k < p->cells; k++)
 				{
-					loss += p->slot[t].loss;
-					now += p->slot[t].count;
+					loss += p->cell[p->round * p->cells + k].loss;
+					now += p->cell[p->round * p->cells + k].count;
 				}
 				if (serial)
 					serial(state, p->epoch, done, now, rng);

@@ -58,7 +58,7 @@ extern void LpSamplerInitAlias(LpSamplerState *s, int32 n, const double *weights
 							   float *prob, int32 *alias, int32 *work);
 extern void LpSamplerInitUniform(LpSamplerState *s, int32 n);
 
-/* most threads a parallel run uses; its node blocks (2 per thread) fit a uint64 */
+/* most threads a parallel run uses (parallel.c: its node blocks fit a uint64) */
 #define LP_MAX_THREADS 32
 
 /* the block of node j among `blocks`: a multiplicative hash, so hubs spread */
@@ -359,31 +359,35 @@ extern LpTrainResult LpEpochLoop(const LpGraph *g, const LpTrainConfig *cfg, int
 
 /*
  * The parallel epoch loop (parallel.c).  It cuts the positives into cells
- * that touch disjoint rows: with T threads, sources and targets each fall
- * in T blocks (LpNodeBlock), and round r gives thread t the positives from
- * source block t to target block (t + r) mod T, with negatives drawn from
- * that target block only (the sampler's `allowed`).  A tied graph, whose
- * sources and targets are one table, has 2T blocks; each round gives each
- * thread a pair of blocks (a round-robin tournament, 2T - 1 rounds).  No
- * two threads of a round write the same row, so the threads update the
- * shared arrays without locks or races, and a fixed seed and thread count
- * repeat bit for bit: thread t's random stream is seeded from (seed, t)
- * and a cell is always processed by the same thread in the same order.
+ * that touch disjoint rows: with C = 4T cells a round (at most 32, and
+ * fewer, down to T, where a block would have under 256 target nodes),
+ * sources and targets each fall in C blocks (LpNodeBlock), and cell k of
+ * round r holds the positives from source block k to target block
+ * (k + r) mod C, its negatives drawn from that target block only (the
+ * sampler's `allowed`).  A tied graph, whose sources and targets are one
+ * table, has 2C blocks; each cell of a round is a pair of blocks (a
+ * round-robin tournament, 2C - 1 rounds).  No two cells of a round write
+ * the same row, so the threads, taking the cells of a round one at a time,
+ * update the shared arrays without locks or races, and a fixed seed and
+ * thread count repeat bit for bit: cell c's random stream is seeded from
+ * (seed, c) and each cell is trained in its own order, whichever thread
+ * takes it.
  *
- * Each thread shuffles its cell at the start of a round; a round is cut
- * into pieces of about `chunk` positives over all threads, and between
- * pieces, with the other threads parked, the calling thread sums the
- * losses, runs `serial` (work that may touch any row: the user-user pull),
- * checks for divergence and calls progress, which is thus only ever
- * called from the calling thread.  The helper threads block every signal.
- * A progress callback that leaves by longjmp leaves them parked (blocked,
- * holding no lock) until the process exits.
+ * A cell is shuffled at the start of its round; a round is cut into pieces
+ * of about `chunk` positives over all cells, and between pieces, with the
+ * helper threads parked, the calling thread sums the losses, runs `serial`
+ * (work that may touch any row: the user-user pull), checks for divergence
+ * and calls progress, which is thus only ever called from the calling
+ * thread.  The helper threads block every signal.  A progress callback
+ * that leaves by longjmp leaves them parked (blocked, holding no lock)
+ * until the process exits.
  */
 typedef struct LpShare
 {
 	int			epoch;			/* 1-based */
-	int			thread;
-	int64		cell_lo;		/* the thread's cell this round: order[cell_lo ..] */
+	int			cell;			/* the cell's place in its round, 0 .. C - 1 */
+	int			cells;			/* C */
+	int64		cell_lo;		/* the cell: order[cell_lo .. cell_lo + cell_len - 1] */
 	int64		cell_len;
 	int64		step_base;		/* positives of the run before this round */
 	int64		round_len;		/* positives in this round, over all threads */
@@ -397,7 +401,7 @@ LpShareStep(const LpShare *sh, int64 p)
 		(int64) ((double) (p - sh->cell_lo) * sh->round_len / Max(sh->cell_len, 1));
 }
 
-/* a thread's part of a piece: order[lo .. hi-1], with its own sampler and stream */
+/* a cell's part of a piece: order[lo .. hi-1], with the cell's sampler and stream */
 typedef void (*LpShareFn) (void *state, const int64 *order, int64 lo, int64 hi,
 						   const LpShare *sh, const LpSamplerState *sampler, LpRng *rng,
 						   double *loss);

@@ -30,7 +30,7 @@ MfDefaults(LpOptions *opts, const bool *given)
 
 /*
  * The parallel loop's own memory (parallel.c): its control block, under
- * 64 kB, and what each helper thread's stack touches; it reuses the order
+ * 256 kB, and what each helper thread's stack touches; it reuses the order
  * array the serial loop has, so nothing grows with the graph.
  */
 static double
@@ -38,7 +38,7 @@ MfWorkBytes(const LpGraph *g, const LpTrainConfig *cfg)
 {
 	int			threads = LpTrainThreads(g, cfg);
 
-	return threads > 1 ? 65536.0 * (1 + threads) : 0;
+	return threads > 1 ? 262144.0 + 65536.0 * threads : 0;
 }
 
 static LpTrainResult

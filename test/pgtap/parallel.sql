@@ -1,10 +1,11 @@
 -- Training on several threads (linkpred.training_threads, src/kernels/parallel.c):
--- a job with 2 threads trains, records them in its metrics, repeats bit for
--- bit with the same seed, differs from the one-thread run (the threads did
--- run), and ranks its own edges as well; a trainer that keeps one thread
--- (the bilinear decoder) records 1.
+-- the default keeps a small graph on one thread; a job with 2 threads
+-- trains, records them in its metrics, repeats bit for bit with the same
+-- seed, differs from the one-thread run (the threads did run), and ranks
+-- its own edges as well; a trainer that keeps one thread (the bilinear
+-- decoder) records 1.
 \set ON_ERROR_STOP 1
-SELECT plan(10);
+SELECT plan(17);
 LOAD 'linkpred';
 
 SELECT is(current_setting('linkpred.training_threads'), '0', 'linkpred.training_threads defaults to 0 (every core)');
@@ -14,6 +15,12 @@ CREATE TABLE clicks AS
 SELECT DISTINCT u, CASE WHEN k < 10 THEN (u % 8) + 8 * ((u * 7 + k * 13) % 50)
                         ELSE (u * 31 + k * 17) % 400 END AS i
 FROM generate_series(0, 399) u, generate_series(0, 11) k;
+
+-- the default on a graph under 100,000 pairs: one thread, on any machine
+SELECT lives_ok($$SELECT linkpred_train('auto', 'clicks', 'u', 'i', options => '{"seed": 5, "epochs": 2}')$$,
+                'trains with the default linkpred.training_threads');
+SELECT is((SELECT metrics->>'training_threads' FROM linkpred.models WHERE name = 'auto'), '1',
+          'the default trains a graph of under 100,000 pairs on one thread');
 
 SET linkpred.training_threads = 2;
 SELECT lives_ok($$SELECT linkpred_train('par2', 'clicks', 'u', 'i', options => '{"seed": 5, "epochs": 10}')$$,
@@ -54,5 +61,17 @@ SELECT lives_ok($$SELECT linkpred_train('bil', 'clicks', 'u', 'i', options => '{
                 'the bilinear decoder trains with linkpred.training_threads = 2');
 SELECT is((SELECT metrics->>'training_threads' FROM linkpred.models WHERE name = 'bil'), '1',
           'the bilinear decoder trains on one thread, and says so');
+
+-- cancel and terminate reach a job whose helper threads block every signal
+SELECT linkpred_train('long', 'clicks', 'u', 'i', options => '{"epochs": 100000, "seed": 1}', wait => false) AS long_job \gset
+SELECT ok(linkpred_wait(:long_job, timeout => '2 seconds') = 'running', 'a long 2-thread job is running');
+SELECT ok(linkpred_cancel(:long_job), 'cancel is delivered');
+SELECT is(linkpred_wait(:long_job), 'cancelled', 'the 2-thread job ends cancelled');
+SELECT linkpred_train('long', 'clicks', 'u', 'i', options => '{"epochs": 100000, "seed": 2}', wait => false) AS term_job \gset
+SELECT ok(linkpred_wait(:term_job, timeout => '2 seconds') = 'running'
+          AND pg_terminate_backend((SELECT pid FROM linkpred.jobs WHERE id = :term_job)),
+          'terminate a running 2-thread job''s worker');
+SELECT throws_ok(format('SELECT linkpred_wait(%s)', :term_job), '57P01', NULL,
+                 'waiting for it raises the termination');
 
 SELECT * FROM finish();

@@ -13,6 +13,7 @@ OBJS = \
 	src/linkpred.o \
 	src/blas.o \
 	src/kernels/train.o \
+	src/kernels/parallel.o \
 	src/kernels/sampler.o \
 	src/kernels/lightgcn.o \
 	src/kernels/sage.o \
@@ -67,8 +68,9 @@ LP_SRC_DIRS = src src/kernels src/model src/data src/catalog src/jobs src/serve
 PG_CPPFLAGS = $(addprefix -I$(srcdir)/,$(LP_SRC_DIRS)) $(BLAS_CFLAGS)
 # extra compile and link flags: make sanitize builds with the sanitizers here
 LP_EXTRA_CFLAGS ?=
-SHLIB_LINK = $(BLAS_LIBS) -lm $(LP_EXTRA_CFLAGS)
-PG_CFLAGS = -O2 $(LP_EXTRA_CFLAGS)
+# -pthread: the trainer's threads (src/kernels/parallel.c)
+SHLIB_LINK = $(BLAS_LIBS) -lm -pthread $(LP_EXTRA_CFLAGS)
+PG_CFLAGS = -O2 -pthread $(LP_EXTRA_CFLAGS)
 
 # Without the server headers the build targets cannot work, but "make test"
 # and "make demo" still can: their scripts install the packages first.

@@ -13,6 +13,7 @@
 #include "postgres.h"
 
 #include <limits.h>
+#include <unistd.h>
 
 #include "fmgr.h"
 #include "miscadmin.h"
@@ -29,6 +30,7 @@ char	   *linkpred_default_model = NULL;
 int			linkpred_max_memory_kb = 4 * 1024 * 1024;
 int			linkpred_ann_min_items = 100000;
 int			linkpred_ann_probes = 0;
+int			linkpred_training_threads = 0;
 
 void		_PG_init(void);
 
@@ -75,6 +77,17 @@ _PG_init(void)
 	 * reads the serving session's, so SET linkpred.ann_min_items = 0 gives a
 	 * session exact top-k without touching the stored index.
 	 */
+	DefineCustomIntVariable("linkpred.training_threads",
+							"Threads a training job's SGD runs on.",
+							"0 means every core of the machine for graphs of 100,000 training pairs "
+							"or more, one thread below. Taken when the job is submitted; "
+							"the matrix factorisation with the dot decoder uses them, the other "
+							"trainers one (linkpred.versions.metrics->'training_threads').",
+							&linkpred_training_threads,
+							0, 0, LP_MAX_THREADS,
+							PGC_USERSET,
+							0,
+							NULL, NULL, NULL);
 	DefineCustomIntVariable("linkpred.ann_min_items",
 							"Catalog size from which top-k uses an approximate index.",
 							"A training job builds the index for models with at least this many items; "
@@ -131,4 +144,21 @@ LpClip(const char *s)
 		return s;
 	cut = pg_mbcliplen(s, (int) Min(len, (size_t) INT_MAX), LINKPRED_CLIP_BYTES);
 	return psprintf("%.*s...", cut, s);
+}
+
+/*
+ * The threads a job submitted with linkpred.training_threads = setting
+ * trains on a graph of n_entries positives: the setting, or for 0 the
+ * machine's online cores from LP_AUTO_THREADS_MIN_ENTRIES positives on
+ * (below, one: an epoch takes a fraction of a second, and a small model
+ * stays the same on every machine whatever its cores); at most
+ * LP_MAX_THREADS.
+ */
+int
+LpResolveTrainingThreads(int setting, int64 n_entries)
+{
+	long		cores = setting > 0 ? setting :
+		n_entries >= LP_AUTO_THREADS_MIN_ENTRIES ? sysconf(_SC_NPROCESSORS_ONLN) : 1;
+
+	return (int) Max(1, Min(cores, LP_MAX_THREADS));
 }

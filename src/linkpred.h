@@ -22,6 +22,11 @@ extern char *linkpred_default_model;
 extern int	linkpred_max_memory_kb;
 extern int	linkpred_ann_min_items;
 extern int	linkpred_ann_probes;
+extern int	linkpred_training_threads;
+
+/* linkpred.training_threads resolved for a graph: 0 = every core, from this many positives */
+#define LP_AUTO_THREADS_MIN_ENTRIES 100000
+extern int	LpResolveTrainingThreads(int setting, int64 n_entries);
 
 /* the error for a training job over linkpred.max_memory */
 /* a user string cut for an error message (see linkpred.c) */

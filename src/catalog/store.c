@@ -196,9 +196,11 @@ LpStoreVersion(const LpStoreRequest *req)
 	else
 		appendStringInfo(&metrics, "{\"loss\": %.6g", req->final_loss);
 	appendStringInfo(&metrics, ", \"train_seconds\": %.3f, \"peak_rss_mb\": %.1f,"
-					 " \"epochs_run\": %d, \"warm_start_from\": %d, \"warm_nodes\": %d",
+					 " \"epochs_run\": %d, \"warm_start_from\": %d, \"warm_nodes\": %d,"
+					 " \"training_threads\": %d",
 					 req->train_seconds, req->peak_rss_mb,
-					 req->epochs_run, req->warm_version, req->warm_nodes);
+					 req->epochs_run, req->warm_version, req->warm_nodes,
+					 req->training_threads);
 	if (req->ann)
 		appendStringInfo(&metrics, ", \"ann_lists\": %d, \"ann_probes\": %d, \"ann_bytes\": %zu,"
 						 " \"ann_build_seconds\": %.3f",

@@ -45,6 +45,7 @@ typedef struct LpJobSpec
 	int			max_memory_kb;	/* the submitter's linkpred.max_memory; 0 = none */
 	int			ann_min_items;	/* the submitter's linkpred.ann_min_items: build the
 								 * top-k index from this many items; 0 = never */
+	int			training_threads;	/* the submitter's linkpred.training_threads */
 	/* an evaluation job (linkpred_evaluate without a test relation) */
 	int			holdout;		/* LP_HOLDOUT_NONE = a training job */
 	double		fraction;

@@ -173,14 +173,14 @@ FinishEvaluation(LpJobRun *run, const LpGraph *g, const LpSplit *split, const Lp
 							psprintf(", \"holdout\": \"%s\", \"fraction\": %g, \"leave_out\": %d,"
 									 " \"train_edges\": " INT64_FORMAT ", \"test_edges\": " INT64_FORMAT
 									 ", \"unseen_users\": %d, \"unseen_items\": %d"
-									 "%s%s%s, \"train_seconds\": %.3f, \"peak_rss_mb\": %.1f",
+									 "%s%s%s, \"train_seconds\": %.3f, \"peak_rss_mb\": %.1f, \"training_threads\": %d",
 									 modes[spec->holdout], spec->fraction, spec->leave_out,
 									 g->n_edges, split->n_test, split->unseen_users, split->unseen_items,
 									 spec->holdout == LP_HOLDOUT_TIME ? ", \"cut\": \"" : "",
 									 spec->holdout == LP_HOLDOUT_TIME ? timestamptz_to_str(split->cut) : "",
 									 spec->holdout == LP_HOLDOUT_TIME ? "\"" : "",
 									 (double) (GetCurrentTimestamp() - run->train_start) / 1e6,
-									 PeakRssMb()));
+									 PeakRssMb(), run->threads));
 	MemoryContextSwitchTo(old);
 
 	LpJobMarkEvaluated(spec->job_id, json);
@@ -578,6 +578,8 @@ LpRunPipeline(LpJobRun *run)
 
 	plan_head = LpOptionsStructural(&run->opts, g->n_edges);
 	cfg.dim = run->opts.dim;	/* after dim_auto */
+	cfg.threads = LpResolveTrainingThreads(spec->training_threads, g->n_entries);
+	run->threads = LpEncoderThreads(LpOptionsEncoder(&run->opts), g, &cfg);
 	CheckTrainingMemory(run, &loaded, g, &cfg, plan_head, WantsIndex(run, g, plan_head));
 
 	/* model arrays live in the job context, outside any transaction */
@@ -608,6 +610,12 @@ LpRunPipeline(LpJobRun *run)
 						   &final_loss);
 	MemoryContextSwitchTo(old);
 	CHECK_FOR_INTERRUPTS();
+	if (result == LP_TRAIN_NO_THREADS)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_RESOURCES),
+				 errmsg("could not start %d training threads", run->threads),
+				 errdetail("The system refused to create a thread."),
+				 errhint("Lower linkpred.training_threads, or raise the process or thread limits of the server.")));
 	if (result == LP_TRAIN_DIVERGED)
 		ereport(ERROR,
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
@@ -641,6 +649,7 @@ LpRunPipeline(LpJobRun *run)
 	req.final_loss = final_loss;
 	req.peak_rss_mb = PeakRssMb();
 	req.epochs_run = run->epochs;
+	req.training_threads = run->threads;
 	req.warm_version = run->warm_version;
 	req.warm_nodes = run->warm_nodes;
 	req.head = has_head ? &head : NULL;

@@ -24,6 +24,7 @@ typedef struct LpJobRun
 	int			epochs;			/* epochs to run: opts.epochs, or warm_epochs */
 	int32		warm_version;	/* version warm-started from, 0 = cold */
 	int32		warm_nodes;		/* nodes that kept their embedding */
+	int			threads;		/* threads the fit runs on (linkpred.training_threads) */
 	MemoryContext cxt;
 	TimestampTz last_report;
 	TimestampTz train_start;

@@ -46,6 +46,7 @@
 #include "fit.h"
 #include "graph.h"
 #include "jobs.h"
+#include "linkpred.h"
 #include "pipeline.h"
 #include "train.h"
 
@@ -192,6 +193,8 @@ LpTune(LpJobRun *run, const LpGraph *g)
 		t0 = GetCurrentTimestamp();
 		LpOptionsToTrainConfig(&o, &cfg);
 		cfg.dim = o.dim;
+		/* the trials train on as many threads as the final model will */
+		cfg.threads = LpResolveTrainingThreads(run->spec->training_threads, vg->n_entries);
 		run->epochs = LpFitEpochs(&cfg);
 		cfg.epochs = run->epochs;
 		LpEmbeddingsAlloc(vg, &cfg, &emb);

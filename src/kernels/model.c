@@ -55,3 +55,9 @@ LpEncoderEpochs(const LpEncoderKind *kind, const LpTrainConfig *cfg)
 {
 	return kind->epochs ? kind->epochs(cfg) : cfg->epochs;
 }
+
+int
+LpEncoderThreads(const LpEncoderKind *kind, const LpGraph *g, const LpTrainConfig *cfg)
+{
+	return kind->threads ? kind->threads(g, cfg) : 1;
+}

@@ -71,6 +71,8 @@ typedef struct LpEncoderKind
 	int			(*epochs) (const LpTrainConfig *cfg);
 	/* bytes the fit holds beyond the graph and the embeddings (NULL: none) */
 	double		(*work_bytes) (const LpGraph *g, const LpTrainConfig *cfg);
+	/* threads its fit runs on for cfg (cfg->threads the most; NULL: 1) */
+	int			(*threads) (const LpGraph *g, const LpTrainConfig *cfg);
 	/* fit a->emb on a->g; work space in the current memory context */
 	LpTrainResult (*fit) (const LpFitArgs *a);
 
@@ -108,6 +110,9 @@ extern const char *const *LpEncoderNames(void);
 
 /* the epochs a kind's fit reports for cfg */
 extern int	LpEncoderEpochs(const LpEncoderKind *kind, const LpTrainConfig *cfg);
+
+/* the threads a kind's fit runs on for cfg */
+extern int	LpEncoderThreads(const LpEncoderKind *kind, const LpGraph *g, const LpTrainConfig *cfg);
 
 /* the builtin encoders (encoder_*.c), registered in this order (registry.c) */
 extern PGDLLIMPORT const LpEncoderKind LpMfEncoder;

@@ -59,6 +59,8 @@ LpSamplerInitUniform(LpSamplerState *s, int32 n)
 	s->uniform = true;
 	s->prob = NULL;
 	s->alias = NULL;
+	s->blocks = 0;
+	s->allowed = 0;
 }
 
 /*
@@ -85,6 +87,8 @@ LpSamplerInitAlias(LpSamplerState *s, int32 n, const double *weights,
 	s->uniform = false;
 	s->prob = prob;
 	s->alias = alias;
+	s->blocks = 0;
+	s->allowed = 0;
 
 	/* prob first holds the scaled weight n * w / total */
 	for (int32 i = 0; i < n; i++)
@@ -123,10 +127,18 @@ LpNegative(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sam
 {
 	if (cfg->neg_mode == LP_NEG_INBATCH)
 	{
+		int			misses = 0;
+
 		for (int t = 0; t < LP_MAX_REDRAWS; t++)
 		{
 			int32		j = g->targets[LpRngNext(rng) % (uint64) g->n_entries];
 
+			if (!LpSamplerAllows(sampler, j))
+			{
+				if (++misses < LP_MAX_MISSES)
+					t--;
+				continue;
+			}
 			if (!(g->homogeneous && j == u) && !LpGraphHasEdge(g, u, j))
 				return j;
 		}

@@ -24,6 +24,11 @@
  * rate): per-sample SGD on a shared parameter would let each step's noise
  * move every score.
  *
+ * With cfg->threads > 1 and the dot decoder the epochs run on that many
+ * threads (parallel.c; the bilinear decoder's R, one matrix every step
+ * writes, keeps it on one thread); with one thread the loop is the serial
+ * one below, unchanged.
+ *
  * This file never calls PostgreSQL; the caller's progress callback is the
  * only way out mid-run, and it is called between chunks, never inside one.
  */
@@ -526,6 +531,43 @@ MfBatch(void *state, const int64 *order, const LpBatch *b, LpRng *rng, double *l
 	}
 }
 
+/*
+ * A thread's share of a parallel run (parallel.c): the same steps, on rows
+ * no other thread touches this round, with the thread's own sampler (its
+ * negatives' blocks) and stream.
+ */
+static void
+MfShare(void *state, const int64 *order, int64 lo, int64 hi, const LpShare *sh,
+		const LpSamplerState *sampler, LpRng *rng, double *loss)
+{
+	MfRun	   *r = state;
+	const LpGraph *g = r->g;
+	const LpTrainConfig *cfg = r->cfg;
+	int64		total_steps = g->n_entries * cfg->epochs;
+
+	for (int64 p = lo; p < hi; p++)
+	{
+		int64		e = order[p];
+
+		*loss += Step(g, cfg, sampler, r->emb, rng, r->entry_src[e], g->targets[e],
+					  g->weights ? g->weights[e] : 1.0f,
+					  LpDecayedLr(cfg, LpShareStep(sh, p), total_steps));
+	}
+}
+
+/* the user-user pull of a parallel run: its share of the links, between pieces */
+static void
+MfSerial(void *state, int epoch, int64 done, int64 now, LpRng *rng)
+{
+	MfRun	   *r = state;
+	const LpGraph *g = r->g;
+	const LpTrainConfig *cfg = r->cfg;
+	int64		n = g->n_entries;
+
+	LpLinkPull(g, cfg, r->emb->U, LpDecayedLr(cfg, (int64) (epoch - 1) * n + now, n * cfg->epochs),
+			   done, now, rng);
+}
+
 LpTrainResult
 LpTrain(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sampler,
 		LpEmbeddings *emb, int64 *order, int32 *entry_src,
@@ -543,6 +585,9 @@ LpTrain(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sample
 	if (cfg->decoder == LP_DECODER_BILINEAR)
 		memset(emb->R_state, 0, sizeof(float) * LP_BILINEAR_STATE_FLOATS(cfg->dim));
 	LpTrainBegin(g, cfg, &rng, order, entry_src);
+	if (LpTrainThreads(g, cfg) > 1)
+		return LpEpochLoopParallel(g, cfg, LpTrainThreads(g, cfg), CHUNK, &rng, order, entry_src,
+								   sampler, MfShare, MfSerial, &r, progress, arg, final_loss);
 	return LpEpochLoop(g, cfg, CHUNK, &rng, order, MfBatch, &r, progress, arg, final_loss);
 }
 

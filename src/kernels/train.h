@@ -44,12 +44,35 @@ typedef struct LpSamplerState
 	bool		uniform;
 	float	   *prob;			/* alias method: n entries each */
 	int32	   *alias;
+	/*
+	 * A thread of a parallel run (LpEpochLoopParallel) draws only nodes of
+	 * the blocks it owns: the node's block (LpNodeBlock over `blocks`) must
+	 * be a bit of `allowed`.  blocks = 0: every node (the serial trainers).
+	 */
+	int			blocks;
+	uint64		allowed;
 } LpSamplerState;
 
 /* arrays prob and alias hold n entries; weights[i] >= 0 */
 extern void LpSamplerInitAlias(LpSamplerState *s, int32 n, const double *weights,
 							   float *prob, int32 *alias, int32 *work);
 extern void LpSamplerInitUniform(LpSamplerState *s, int32 n);
+
+/* most threads a parallel run uses (parallel.c: its node blocks fit a uint64) */
+#define LP_MAX_THREADS 32
+
+/* the block of node j among `blocks`: a multiplicative hash, so hubs spread */
+static inline int
+LpNodeBlock(int32 j, int blocks)
+{
+	return (int) (((uint64) ((uint32) j * 2654435761u) * (uint64) blocks) >> 32);
+}
+
+static inline bool
+LpSamplerAllows(const LpSamplerState *s, int32 j)
+{
+	return s->blocks == 0 || ((s->allowed >> LpNodeBlock(j, s->blocks)) & 1) != 0;
+}
 
 static inline int32
 LpSamplerDraw(const LpSamplerState *s, LpRng *rng)
@@ -62,19 +85,31 @@ LpSamplerDraw(const LpSamplerState *s, LpRng *rng)
 }
 
 #define LP_MAX_REDRAWS 16
+/* draws outside a thread's blocks a negative may take before it gives up */
+#define LP_MAX_MISSES (LP_MAX_REDRAWS * LP_MAX_THREADS)
 
 /*
  * A negative for source u: a target that is neither u (homogeneous graphs)
  * nor one of u's training edges; redrawn up to LP_MAX_REDRAWS times, -1 if
- * none was found (u is linked to nearly everything).
+ * none was found (u is linked to nearly everything).  A draw outside the
+ * sampler's blocks is no redraw: it is drawn again (up to LP_MAX_MISSES),
+ * which restricts the distribution to the blocks without reshaping it.
  */
 static inline int32
 LpDrawNegative(const LpGraph *g, const LpSamplerState *sampler, LpRng *rng, int32 u)
 {
+	int			misses = 0;
+
 	for (int t = 0; t < LP_MAX_REDRAWS; t++)
 	{
 		int32		j = LpSamplerDraw(sampler, rng);
 
+		if (!LpSamplerAllows(sampler, j))
+		{
+			if (++misses < LP_MAX_MISSES)
+				t--;
+			continue;
+		}
 		if (g->homogeneous && j == u)
 			continue;
 		if (!LpGraphHasEdge(g, u, j))
@@ -140,6 +175,8 @@ typedef struct LpTrainConfig
 	int			hidden;			/* LP_DECODER_MLP: width of the hidden layer */
 	/* option user_edges: strength of the pull between linked users, 0 = none */
 	float		link_weight;
+	/* threads the SGD may use (linkpred.training_threads, resolved); 0 or 1: one */
+	int			threads;
 } LpTrainConfig;
 
 /*
@@ -241,7 +278,8 @@ typedef enum LpTrainResult
 {
 	LP_TRAIN_OK,
 	LP_TRAIN_STOPPED,
-	LP_TRAIN_DIVERGED
+	LP_TRAIN_DIVERGED,
+	LP_TRAIN_NO_THREADS			/* the system refused a training thread */
 } LpTrainResult;
 
 /*
@@ -318,6 +356,75 @@ typedef void (*LpBatchFn) (void *state, const int64 *order, const LpBatch *b, Lp
 extern LpTrainResult LpEpochLoop(const LpGraph *g, const LpTrainConfig *cfg, int64 batch,
 								 LpRng *rng, int64 *order, LpBatchFn fn, void *state,
 								 LpProgressFn progress, void *arg, double *final_loss);
+
+/*
+ * The parallel epoch loop (parallel.c).  It cuts the positives into cells
+ * that touch disjoint rows: with C = 4T cells a round (at most 32, and
+ * fewer, down to T, where a block would have under 256 target nodes),
+ * sources and targets each fall in C blocks (LpNodeBlock), and cell k of
+ * round r holds the positives from source block k to target block
+ * (k + r) mod C, its negatives drawn from that target block only (the
+ * sampler's `allowed`).  A tied graph, whose sources and targets are one
+ * table, has 2C blocks; each cell of a round is a pair of blocks (a
+ * round-robin tournament, 2C - 1 rounds).  No two cells of a round write
+ * the same row, so the threads, taking the cells of a round one at a time,
+ * update the shared arrays without locks or races, and a fixed seed and
+ * thread count repeat bit for bit: cell c's random stream is seeded from
+ * (seed, c) and each cell is trained in its own order, whichever thread
+ * takes it.
+ *
+ * A cell is shuffled at the start of its round; a round is cut into pieces
+ * of about `chunk` positives over all cells, and between pieces, with the
+ * helper threads parked, the calling thread sums the losses, runs `serial`
+ * (work that may touch any row: the user-user pull), checks for divergence
+ * and calls progress, which is thus only ever called from the calling
+ * thread.  The helper threads block every signal.  A progress callback
+ * that leaves by longjmp leaves them parked (blocked, holding no lock)
+ * until the process exits.
+ */
+typedef struct LpShare
+{
+	int			epoch;			/* 1-based */
+	int			cell;			/* the cell's place in its round, 0 .. C - 1 */
+	int			cells;			/* C */
+	int64		cell_lo;		/* the cell: order[cell_lo .. cell_lo + cell_len - 1] */
+	int64		cell_len;
+	int64		step_base;		/* positives of the run before this round */
+	int64		round_len;		/* positives in this round, over all threads */
+} LpShare;
+
+/* the run-wide step of position p of a share: its place spread over the round */
+static inline int64
+LpShareStep(const LpShare *sh, int64 p)
+{
+	return sh->step_base +
+		(int64) ((double) (p - sh->cell_lo) * sh->round_len / Max(sh->cell_len, 1));
+}
+
+/* a cell's part of a piece: order[lo .. hi-1], with the cell's sampler and stream */
+typedef void (*LpShareFn) (void *state, const int64 *order, int64 lo, int64 hi,
+						   const LpShare *sh, const LpSamplerState *sampler, LpRng *rng,
+						   double *loss);
+
+/* between pieces, on the calling thread: positives done .. now of the epoch */
+typedef void (*LpSerialFn) (void *state, int epoch, int64 done, int64 now, LpRng *rng);
+
+/*
+ * The threads a run of LpTrain uses for cfg on g: cfg->threads (at most
+ * LP_MAX_THREADS) for the dot decoder, else 1.
+ */
+extern int	LpTrainThreads(const LpGraph *g, const LpTrainConfig *cfg);
+
+/*
+ * LpEpochLoop over `threads` threads (>= 2).  order is rearranged into
+ * the cells (it holds every entry, as LpTrainBegin leaves it); entry_src
+ * is LpTrainBegin's.  LP_TRAIN_NO_THREADS if a thread could not start.
+ */
+extern LpTrainResult LpEpochLoopParallel(const LpGraph *g, const LpTrainConfig *cfg, int threads,
+										 int64 chunk, LpRng *rng, int64 *order,
+										 const int32 *entry_src, const LpSamplerState *sampler,
+										 LpShareFn fn, LpSerialFn serial, void *state,
+										 LpProgressFn progress, void *arg, double *final_loss);
 
 /*
  * order (int64) and entry_src (int32) are n_entries scratch arrays: the

@@ -28,6 +28,19 @@ MfDefaults(LpOptions *opts, const bool *given)
 		opts->negatives = LP_MF_BIPARTITE_DEFAULT_NEGATIVES;
 }
 
+/*
+ * The parallel loop's own memory (parallel.c): its control block, under
+ * 256 kB, and what each helper thread's stack touches; it reuses the order
+ * array the serial loop has, so nothing grows with the graph.
+ */
+static double
+MfWorkBytes(const LpGraph *g, const LpTrainConfig *cfg)
+{
+	int			threads = LpTrainThreads(g, cfg);
+
+	return threads > 1 ? 262144.0 + 65536.0 * threads : 0;
+}
+
 static LpTrainResult
 MfFit(const LpFitArgs *a)
 {
@@ -72,6 +85,9 @@ static const LpTuneAxis MfTuneAxes[] = {
 const LpEncoderKind LpMfEncoder = {
 	.name = "mf",
 	.defaults = MfDefaults,
+	.work_label = "training threads",
+	.work_bytes = MfWorkBytes,
+	.threads = LpTrainThreads,
 	.fit = MfFit,
 	.trains_decoders = true,
 	.warm_start = true,

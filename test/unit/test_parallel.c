@@ -1,0 +1,452 @@
+/*
+ * test_parallel.c: unit tests of the parallel epoch loop (src/kernels/parallel.c)
+ * through the matrix factorisation's trainer (src/kernels/train.c).  Prints TAP.
+ *
+ *  - one thread is the serial trainer, bit for bit;
+ *  - with 2 and 3 threads a fixed seed repeats bit for bit, for every
+ *    loss and negative mode, bipartite and tied, with the user-user pull;
+ *  - within a round no two cells (which the threads share out) touch the
+ *    same row, positives and negatives, and every positive is visited
+ *    once per epoch;
+ *  - on a planted graph with noise, 2 threads rank held-out edges as well
+ *    as 1 (AUC within 0.003 over three seeds' mean).
+ */
+#include "postgres.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "train.h"
+
+#include "fixtures.h"
+#include "tap.h"
+
+/*
+ * nu users, ni items in `groups` groups; each user has `per` items, a
+ * fraction `noise` of them anywhere, the rest in its group; the first
+ * in-group item is held out into held[u].
+ */
+static LpGraph
+NoisyPlanted(int32 nu, int32 ni, int groups, int per, double noise, uint64 seed, int32 *held)
+{
+	int32	   *us = malloc(sizeof(int32) * nu * per),
+			   *vs = malloc(sizeof(int32) * nu * per);
+	int			m = 0;
+	LpRng		rng;
+	LpGraph		g;
+
+	LpRngSeed(&rng, seed);
+	for (int32 u = 0; u < nu; u++)
+	{
+		int32		grp = u % groups;
+
+		held[u] = grp + groups * (int32) LpRngBelow(&rng, (uint32) (ni / groups));
+		for (int k = 0; k < per; k++)
+		{
+			int32		j = LpRngUniform(&rng) < noise ? (int32) LpRngBelow(&rng, (uint32) ni)
+				: grp + groups * (int32) LpRngBelow(&rng, (uint32) (ni / groups));
+
+			if (j == held[u])
+				continue;
+			us[m] = u;
+			vs[m++] = j;
+		}
+	}
+	g = TestCsr(nu, ni, m, us, vs, false, false);
+	free(us);
+	free(vs);
+	return g;
+}
+
+/* a random homogeneous graph, both directions (tied) */
+static LpGraph
+RandomTied(int32 n, int m, uint64 seed)
+{
+	int32	   *us = malloc(sizeof(int32) * m),
+			   *vs = malloc(sizeof(int32) * m);
+	int			k = 0;
+	LpRng		rng;
+	LpGraph		g;
+
+	LpRngSeed(&rng, seed);
+	for (int e = 0; e < m; e++)
+	{
+		us[k] = (int32) LpRngBelow(&rng, (uint32) n);
+		vs[k] = (int32) LpRngBelow(&rng, (uint32) n);
+		if (us[k] != vs[k])
+			k++;
+	}
+	g = TestCsr(n, n, k, us, vs, true, true);
+	free(us);
+	free(vs);
+	return g;
+}
+
+typedef struct Model
+{
+	LpEmbeddings emb;
+	int32		n_src,
+				n_dst;
+	double		loss;
+	LpTrainResult result;
+} Model;
+
+static Model
+Train(const LpGraph *g, LpTrainConfig cfg)
+{
+	Model		m;
+	LpSamplerState s;
+	double	   *w = malloc(sizeof(double) * g->n_dst);
+	float	   *prob = malloc(sizeof(float) * g->n_dst);
+	int32	   *alias = malloc(sizeof(int32) * g->n_dst),
+			   *work = malloc(sizeof(int32) * g->n_dst);
+	int64	   *order = malloc(sizeof(int64) * g->n_entries);
+	int32	   *entry_src = malloc(sizeof(int32) * g->n_entries);
+
+	m.n_src = g->n_src;
+	m.n_dst = g->n_dst;
+	m.emb.dim = cfg.dim;
+	m.emb.U = malloc(sizeof(float) * g->n_src * cfg.dim);
+	m.emb.bu = malloc(sizeof(float) * g->n_src);
+	m.emb.V = g->tied ? m.emb.U : malloc(sizeof(float) * g->n_dst * cfg.dim);
+	m.emb.bv = g->tied ? m.emb.bu : malloc(sizeof(float) * g->n_dst);
+	LpInitEmbeddings(&m.emb, g->n_src, g->n_dst, g->tied, 1);
+	for (int32 i = 0; i < g->n_dst; i++)
+		w[i] = pow(g->dst_degree[i], 0.75);
+	LpSamplerInitAlias(&s, g->n_dst, w, prob, alias, work);
+	cfg.mean_degree = (float) g->n_entries / g->n_src;
+	m.result = LpTrain(g, &cfg, &s, &m.emb, order, entry_src, NULL, NULL, &m.loss);
+	free(w);
+	free(prob);
+	free(alias);
+	free(work);
+	free(order);
+	free(entry_src);
+	return m;
+}
+
+static void
+Free(Model *m, bool tied)
+{
+	free(m->emb.U);
+	free(m->emb.bu);
+	if (!tied)
+	{
+		free(m->emb.V);
+		free(m->emb.bv);
+	}
+}
+
+static bool
+Same(const Model *a, const Model *b)
+{
+	return memcmp(a->emb.U, b->emb.U, sizeof(float) * a->n_src * a->emb.dim) == 0 &&
+		memcmp(a->emb.V, b->emb.V, sizeof(float) * a->n_dst * a->emb.dim) == 0 &&
+		memcmp(a->emb.bu, b->emb.bu, sizeof(float) * a->n_src) == 0 &&
+		memcmp(a->emb.bv, b->emb.bv, sizeof(float) * a->n_dst) == 0 &&
+		a->loss == b->loss;
+}
+
+/* the held-out item against 200 random non-edges of each user */
+static double
+HeldAuc(const LpGraph *g, const Model *m, const int32 *held)
+{
+	LpRng		rng;
+	double		wins = 0;
+	int64		trials = 0;
+	int			dim = m->emb.dim;
+
+	LpRngSeed(&rng, 99);
+	for (int32 u = 0; u < g->n_src; u++)
+	{
+		const float *pu = m->emb.U + (int64) u * dim;
+		float		sp = LpDot(pu, m->emb.V + (int64) held[u] * dim, dim) + m->emb.bv[held[u]];
+
+		for (int k = 0; k < 200; k++)
+		{
+			int32		j = (int32) LpRngBelow(&rng, (uint32) g->n_dst);
+			float		sn;
+
+			if (j == held[u] || LpGraphHasEdge(g, u, j))
+				continue;
+			sn = LpDot(pu, m->emb.V + (int64) j * dim, dim) + m->emb.bv[j];
+			wins += sp > sn ? 1 : sp == sn ? 0.5 : 0;
+			trials++;
+		}
+	}
+	return wins / Max(trials, 1);
+}
+
+static const LpTrainConfig base = {.dim = 16, .epochs = 8, .lr = 0.05f, .reg = 0.0001f,
+	.loss = LP_TRAIN_BPR, .negatives = 4, .bias = true, .seed = 3, .margin = 1.0f,
+.hard_pool = 4};
+
+static void
+TestRepeats(void)
+{
+	int32	   *held = malloc(sizeof(int32) * 600);
+	LpGraph		bip = NoisyPlanted(600, 400, 8, 12, 0.3, 5, held);
+	LpGraph		tied = RandomTied(500, 4000, 6);
+	static const struct
+	{
+		const char *name;
+		LpTrainLoss loss;
+		LpNegMode mode;
+	}			runs[] = {
+		{"bpr", LP_TRAIN_BPR, LP_NEG_PLAIN},
+		{"bce", LP_TRAIN_BCE, LP_NEG_PLAIN},
+		{"margin", LP_TRAIN_MARGIN, LP_NEG_PLAIN},
+		{"mse", LP_TRAIN_MSE, LP_NEG_PLAIN},
+		{"in-batch", LP_TRAIN_BPR, LP_NEG_INBATCH},
+		{"hard", LP_TRAIN_BCE, LP_NEG_HARD},
+		{"dynamic", LP_TRAIN_BPR, LP_NEG_DYNAMIC},
+	};
+	static int32 la[300],
+				lb[300];
+
+	for (int k = 0; k < 300; k++)
+	{
+		la[k] = k;
+		lb[k] = (k * 7 + 3) % 600;
+	}
+	for (int r = 0; r < (int) lengthof(runs); r++)
+		for (int tg = 0; tg < 2; tg++)
+		{
+			const LpGraph *g = tg ? &tied : &bip;
+			LpTrainConfig cfg = base;
+			Model		one,
+						a,
+						b,
+						c;
+			char		what[160];
+
+			cfg.loss = runs[r].loss;
+			cfg.neg_mode = runs[r].mode;
+			one = Train(g, cfg);
+			cfg.threads = 2;
+			a = Train(g, cfg);
+			b = Train(g, cfg);
+			cfg.threads = 3;
+			c = Train(g, cfg);
+			snprintf(what, sizeof(what), "%s, %s: 2 threads repeat bit for bit, differ from 1 thread, and train (loss %.3f vs %.3f)",
+					 runs[r].name, tg ? "tied" : "bipartite", a.loss, one.loss);
+			Check(a.result == LP_TRAIN_OK && Same(&a, &b) && !Same(&a, &one) &&
+				  fabs(a.loss - one.loss) < 0.1 * one.loss, what);
+			Free(&b, g->tied);
+			b = Train(g, cfg);
+			snprintf(what, sizeof(what), "%s, %s: 3 threads repeat bit for bit", runs[r].name,
+					 tg ? "tied" : "bipartite");
+			Check(c.result == LP_TRAIN_OK && Same(&b, &c) && !Same(&a, &c), what);
+			Free(&one, g->tied);
+			Free(&a, g->tied);
+			Free(&b, g->tied);
+			Free(&c, g->tied);
+		}
+
+	/* the user-user pull runs between pieces, on the calling thread */
+	{
+		LpTrainConfig cfg = base;
+		Model		a,
+					b;
+
+		bip.link_a = la;
+		bip.link_b = lb;
+		bip.n_links = 300;
+		cfg.link_weight = 0.5f;
+		cfg.threads = 2;
+		a = Train(&bip, cfg);
+		b = Train(&bip, cfg);
+		Check(a.result == LP_TRAIN_OK && Same(&a, &b), "user-user pull: 2 threads repeat bit for bit");
+		bip.n_links = 0;
+		Free(&a, false);
+		Free(&b, false);
+	}
+	free(held);
+}
+
+/* one thread is the serial trainer: threads = 1 and 0 give the same bits */
+static void
+TestOneThread(void)
+{
+	int32	   *held = malloc(sizeof(int32) * 600);
+	LpGraph		g = NoisyPlanted(600, 400, 8, 12, 0.3, 5, held);
+	LpTrainConfig cfg = base;
+	Model		a,
+				b;
+
+	a = Train(&g, cfg);
+	cfg.threads = 1;
+	b = Train(&g, cfg);
+	Check(Same(&a, &b), "threads 1 is threads 0: the serial trainer");
+	Check(LpTrainThreads(&g, &cfg) == 1, "LpTrainThreads: 1 when asked for 1");
+	cfg.threads = 4;
+	Check(LpTrainThreads(&g, &cfg) == 4, "LpTrainThreads: 4 when asked for 4 with the dot decoder");
+	cfg.decoder = LP_DECODER_BILINEAR;
+	Check(LpTrainThreads(&g, &cfg) == 1, "LpTrainThreads: the bilinear decoder trains on one thread");
+	Free(&a, false);
+	Free(&b, false);
+	free(held);
+}
+
+/* what the rows of the threads of a round are; checked between pieces */
+typedef struct Watch
+{
+	const LpGraph *g;
+	const LpTrainConfig *cfg;
+	const int32 *entry_src;
+	int64	   *mark[32];		/* per cell of a round: row -> step_base + 1 of the last round touching it */
+	int32	   *visits;			/* per entry, this epoch */
+	int			cells;
+	int64		conflicts;
+	int64		negatives[32];	/* per cell of a round: one thread at a time adds */
+	int			epoch;
+	bool		once;
+} Watch;
+
+static void
+Touch(Watch *w, const LpShare *sh, int32 row)
+{
+	w->mark[sh->cell][row] = sh->step_base + 1;
+}
+
+static void
+WatchShare(void *state, const int64 *order, int64 lo, int64 hi, const LpShare *sh,
+		   const LpSamplerState *sampler, LpRng *rng, double *loss)
+{
+	Watch	   *w = state;
+	const LpGraph *g = w->g;
+	/* sources and targets are rows of two tables unless tied: offset targets */
+	int32		off = g->tied ? 0 : g->n_src;
+
+	for (int64 p = lo; p < hi; p++)
+	{
+		int64		e = order[p];
+		int32		u = w->entry_src[e];
+
+		w->visits[e]++;
+		w->cells = Max(w->cells, sh->cells);
+		Touch(w, sh, u);
+		Touch(w, sh, off + g->targets[e]);
+		for (int k = 0; k < 4; k++)
+		{
+			int32		j = LpNegative(g, w->cfg, sampler, NULL, NULL, rng, u);
+
+			if (j >= 0)
+			{
+				Touch(w, sh, off + j);
+				w->negatives[sh->cell]++;
+			}
+		}
+	}
+	*loss += 0;
+}
+
+static void
+WatchSerial(void *state, int epoch, int64 done, int64 now, LpRng *rng)
+{
+	Watch	   *w = state;
+	int32		rows = w->g->tied ? w->g->n_src : w->g->n_src + w->g->n_dst;
+
+	for (int32 r = 0; r < rows; r++)
+		for (int a = 0; a < w->cells; a++)
+			for (int b = a + 1; b < w->cells; b++)
+				if (w->mark[a][r] != 0 && w->mark[a][r] == w->mark[b][r])
+					w->conflicts++;
+	if (now == w->g->n_entries)
+	{
+		for (int64 e = 0; e < w->g->n_entries; e++)
+			if (w->visits[e] != 1)
+				w->once = false;
+		memset(w->visits, 0, sizeof(int32) * w->g->n_entries);
+	}
+}
+
+static void
+TestDisjointRounds(void)
+{
+	int32	   *held = malloc(sizeof(int32) * 3000);
+	LpGraph		graphs[2];
+
+	graphs[0] = NoisyPlanted(3000, 1000, 10, 10, 0.5, 8, held);
+	graphs[1] = RandomTied(2000, 20000, 9);
+	for (int gi = 0; gi < 2; gi++)
+		for (int threads = 2; threads <= 4; threads++)
+		{
+			const LpGraph *g = &graphs[gi];
+			LpTrainConfig cfg = base;
+			LpSamplerState s;
+			LpRng		rng;
+			int64	   *order = malloc(sizeof(int64) * g->n_entries);
+			int32	   *entry_src = malloc(sizeof(int32) * g->n_entries);
+			Watch		w;
+			double		loss;
+			int64		negatives = 0;
+			char		what[160];
+
+			memset(&w, 0, sizeof(w));
+			cfg.epochs = 2;
+			w.g = g;
+			w.cfg = &cfg;
+			w.entry_src = entry_src;
+			w.once = true;
+			w.visits = calloc(g->n_entries, sizeof(int32));
+			for (int c = 0; c < 32; c++)
+				w.mark[c] = calloc(g->n_src + g->n_dst, sizeof(int64));
+			LpSamplerInitUniform(&s, g->n_dst);
+			LpTrainBegin(g, &cfg, &rng, order, entry_src);
+			/* small pieces: many checks per round */
+			LpEpochLoopParallel(g, &cfg, threads, 500, &rng, order, entry_src, &s, WatchShare,
+								WatchSerial, &w, NULL, NULL, &loss);
+			for (int c = 0; c < 32; c++)
+				negatives += w.negatives[c];
+			snprintf(what, sizeof(what), "%s, %d threads, %d cells a round: no row touched by two cells of a round (%lld negatives), every positive once per epoch",
+					 gi ? "tied" : "bipartite", threads, w.cells, (long long) negatives);
+			Check(w.conflicts == 0 && w.once && negatives > 2 * 4 * g->n_entries * 9 / 10, what);
+			for (int c = 0; c < 32; c++)
+				free(w.mark[c]);
+			free(w.visits);
+			free(order);
+			free(entry_src);
+		}
+	free(held);
+}
+
+/* quality: 2 threads within 0.003 AUC of 1 thread, mean of three seeds */
+static void
+TestQuality(void)
+{
+	int32	   *held = malloc(sizeof(int32) * 4000);
+	LpGraph		g = NoisyPlanted(4000, 2000, 20, 16, 0.4, 12, held);
+	double		auc[2] = {0, 0};
+	char		what[160];
+
+	for (int seed = 1; seed <= 3; seed++)
+		for (int t = 0; t < 2; t++)
+		{
+			LpTrainConfig cfg = base;
+			Model		m;
+
+			cfg.epochs = 10;
+			cfg.seed = seed;
+			cfg.threads = t + 1;
+			m = Train(&g, cfg);
+			auc[t] += HeldAuc(&g, &m, held) / 3;
+			Free(&m, false);
+		}
+	snprintf(what, sizeof(what), "held-out AUC: 2 threads %.4f, 1 thread %.4f, within 0.003",
+			 auc[1], auc[0]);
+	Check(auc[0] > 0.75 && fabs(auc[1] - auc[0]) <= 0.003, what);
+	free(held);
+}
+
+int
+main(void)
+{
+	printf("1..40\n");
+	TestOneThread();
+	TestRepeats();
+	TestDisjointRounds();
+	TestQuality();
+	return TapFinish();
+}

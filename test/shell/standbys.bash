@@ -29,7 +29,7 @@ lp_standbys_run() {
 	}
 	trap lp_standbys_stop EXIT
 	for port in $LP_STANDBY_PORTS; do
-		lp_as_owner "$LP_BINDIR/pg_basebackup" -h "$LP_TMP" -p 5432 -U "$LP_OWNER" -D "$LP_TMP/standby$port" -R -X stream \
+		lp_as_owner "$LP_BINDIR/pg_basebackup" -h "$LP_TMP" -p 5432 -U "$LP_OWNER" -D "$LP_TMP/standby$port" -R -X stream -c fast \
 			>"$LP_TMP/basebackup$port.log" 2>&1 || { cat "$LP_TMP/basebackup$port.log" >&2; return 1; }
 		echo "port = $port" >>"$LP_TMP/standby$port/postgresql.conf"
 		(cd "$LP_TMP" && lp_as_owner "$LP_BINDIR/pg_ctl" -D "$LP_TMP/standby$port" -l "$LP_TMP/standby$port.log" -w start >/dev/null) ||

@@ -54,7 +54,6 @@ AS $fn$
 DECLARE
     m record;
     ucol name;
-    slice text := '';
 BEGIN
     IF model IS NULL OR target IS NULL OR k IS NULL THEN
         RAISE EXCEPTION 'argument "%" of linkpred_materialize must not be NULL',

@@ -50,6 +50,7 @@ OBJS = \
 	src/serve/shared_cache.o \
 	src/serve/shared_cache_load.o \
 	src/serve/serve.o \
+	src/serve/slice.o \
 	src/serve/evaluate.o
 
 # pg_regress tests: sql/<name>.sql against expected/<name>.out

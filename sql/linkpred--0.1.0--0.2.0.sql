@@ -1,9 +1,10 @@
 -- linkpred 0.1.0 -> 0.2.0.
 --
 -- Everything 0.2.0 installs that 0.1.0 did not: comments on the private
--- tables and the sequence, and linkpred_materialize refusing up front on a
--- standby.  test/shell/upgrade.sh checks that an upgraded 0.1.0 holds the
--- same objects as a fresh 0.2.0.
+-- tables and the sequence, linkpred_materialize refusing up front on a
+-- standby, and slices of the users in linkpred_topk_many and
+-- linkpred_materialize (with linkpred_shard).  test/shell/upgrade.sh
+-- checks that an upgraded 0.1.0 holds the same objects as a fresh 0.2.0.
 
 \echo Use "ALTER EXTENSION linkpred UPDATE TO '0.2.0'" to load this file. \quit
 
@@ -17,20 +18,71 @@ COMMENT ON SEQUENCE linkpred.job_id_seq IS 'ids of linkpred training jobs';
 COMMENT ON TABLE linkpred.job_catalog IS
 'linkpred''s private record of training jobs, written by the workers (read linkpred.jobs)';
 
-CREATE OR REPLACE FUNCTION linkpred_materialize(model text, target regclass, k integer DEFAULT 20,
+-- linkpred_topk_many and linkpred_materialize take a slice of the users
+-- (shard, shards): new signatures, so the old ones go
+DROP FUNCTION linkpred_topk_many(anyarray, integer, text, boolean);
+DROP FUNCTION linkpred_materialize(text, regclass, integer, boolean, boolean);
+
+CREATE FUNCTION linkpred_topk_many(users anyarray, k integer, model text DEFAULT NULL,
+                                   exclude_seen boolean DEFAULT true,
+                                   shard integer DEFAULT NULL, shards integer DEFAULT NULL)
+RETURNS TABLE (user_id anyelement, item anyelement, rank integer, score double precision)
+AS 'MODULE_PATHNAME', 'linkpred_topk_many'
+LANGUAGE C STABLE PARALLEL RESTRICTED
+ROWS 1000;
+COMMENT ON FUNCTION linkpred_topk_many(anyarray, integer, text, boolean, integer, integer) IS
+'top-k for many users at once (users NULL: every user of the model), blockwise matrix products; with shard => s, shards => n only the users of slice s of n (linkpred_shard)';
+
+-- Which slice of a split batch a user key falls in: the same on every
+-- server and platform (SplitMix64 of an integer key, of the FNV-1a hash of
+-- a text key).
+CREATE FUNCTION linkpred_shard(key anyelement, shards integer)
+RETURNS integer
+AS 'MODULE_PATHNAME', 'linkpred_shard'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION linkpred_shard(anyelement, integer) IS
+'the slice (0 to shards - 1) a user key falls in when linkpred_topk_many or linkpred_materialize split their users into shards slices';
+
+CREATE FUNCTION linkpred_materialize(model text, target regclass, k integer DEFAULT 20,
                                      exclude_seen boolean DEFAULT true,
-                                     only_if_newer boolean DEFAULT false)
+                                     only_if_newer boolean DEFAULT false,
+                                     shard integer DEFAULT NULL, shards integer DEFAULT NULL)
 RETURNS boolean
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
     m record;
+    ucol name;
 BEGIN
     IF model IS NULL OR target IS NULL OR k IS NULL THEN
         RAISE EXCEPTION 'argument "%" of linkpred_materialize must not be NULL',
             CASE WHEN model IS NULL THEN 'model' WHEN target IS NULL THEN 'target' ELSE 'k' END
             USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF (shard IS NULL) <> (shards IS NULL) THEN
+        RAISE EXCEPTION 'linkpred_materialize needs both shard and shards, or neither'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = format('shard is %s and shards is %s.', coalesce(shard::text, 'NULL'), coalesce(shards::text, 'NULL')),
+                  HINT = 'Pass shard => s, shards => n with 0 <= s < n to compute slice s of n; leave both out for every user.';
+    END IF;
+    IF shards < 1 THEN
+        RAISE EXCEPTION 'shards must be at least 1, not %', shards
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'linkpred_materialize splits the users into shards slices, numbered 0 to shards - 1.',
+                  HINT = 'Pass shard => s, shards => n with 0 <= s < n to compute slice s of n; leave both out for every user.';
+    END IF;
+    IF shard < 0 OR shard >= shards THEN
+        RAISE EXCEPTION 'shard % is out of range for % shards', shard, shards
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = format('The slices of %s shards are numbered 0 to %s.', shards, shards - 1),
+                  HINT = 'Pass shard => s, shards => n with 0 <= s < n to compute slice s of n; leave both out for every user.';
+    END IF;
+    IF shards IS NOT NULL AND only_if_newer THEN
+        RAISE EXCEPTION 'linkpred_materialize cannot combine only_if_newer with a slice'
+            USING ERRCODE = 'feature_not_supported',
+                  DETAIL = 'A slice replaces only its own users'' rows, so the table as a whole holds no one version and linkpred.materializations does not record it.',
+                  HINT = 'Compare linkpred.models.active_version with the version you last materialized yourself, or refresh the whole table without a slice.';
     END IF;
     -- the rows are replaced with DELETE: never a system catalog, a view or
     -- a sequence, whoever calls
@@ -56,7 +108,7 @@ BEGIN
         RAISE EXCEPTION 'cannot run linkpred_materialize() on a standby server'
             USING ERRCODE = 'read_only_sql_transaction',
                   DETAIL = 'linkpred_materialize() writes to its target table and linkpred''s catalog, and a server in recovery accepts no writes.',
-                  HINT = 'Run it on the primary server; replication brings the change here.';
+                  HINT = 'Run it on the primary server; replication brings the change here. A standby computes its slice with linkpred_topk_many(..., shard => s, shards => n).';
     END IF;
     IF only_if_newer AND EXISTS (
         SELECT 1 FROM linkpred.materializations x
@@ -65,24 +117,38 @@ BEGIN
         RETURN false;
     END IF;
     -- replace the contents in this transaction: readers see the old rows
-    -- until it commits
-    EXECUTE format('DELETE FROM %s', target);
+    -- until it commits; a slice replaces only the rows of its users (the
+    -- target's first column), so sessions may fill their slices at once
+    IF shards IS NULL THEN
+        EXECUTE format('DELETE FROM %s', target);
+    ELSE
+        SELECT a.attname INTO ucol FROM pg_attribute a
+        WHERE a.attrelid = target AND a.attnum > 0 AND NOT a.attisdropped
+        ORDER BY a.attnum LIMIT 1;
+        EXECUTE format('DELETE FROM %s WHERE @extschema@.linkpred_shard(%I::%s, $1) = $2',
+                       target, ucol, m.user_type)
+            USING shards, shard;
+    END IF;
     IF m.user_type = m.item_type
        OR (m.user_type IN ('int2', 'int4', 'int8') AND m.item_type IN ('int2', 'int4', 'int8')) THEN
-        EXECUTE format('INSERT INTO %s SELECT * FROM @extschema@.linkpred_topk_many(NULL::%s[], $1, $2, $3)',
+        EXECUTE format('INSERT INTO %s SELECT * FROM @extschema@.linkpred_topk_many(NULL::%s[], $1, $2, $3, $4, $5)',
                        target, m.user_type)
-            USING k, model, exclude_seen;
+            USING k, model, exclude_seen, shard, shards;
     ELSE
         -- users and items of different kinds: through text, each cast back
         EXECUTE format('INSERT INTO %s SELECT user_id::%s, item::%s, rank, score'
-                       ' FROM @extschema@.linkpred_topk_many(NULL::text[], $1, $2, $3)',
+                       ' FROM @extschema@.linkpred_topk_many(NULL::text[], $1, $2, $3, $4, $5)',
                        target, m.user_type, m.item_type)
-            USING k, model, exclude_seen;
+            USING k, model, exclude_seen, shard, shards;
     END IF;
-    INSERT INTO linkpred.materializations AS x (target, model, version)
-    VALUES (linkpred_materialize.target, m.name, m.active_version)
-    ON CONFLICT ON CONSTRAINT materializations_pkey DO UPDATE
-        SET model = excluded.model, version = excluded.version, refreshed_at = pg_catalog.now();
+    IF shards IS NULL THEN
+        INSERT INTO linkpred.materializations AS x (target, model, version)
+        VALUES (linkpred_materialize.target, m.name, m.active_version)
+        ON CONFLICT ON CONSTRAINT materializations_pkey DO UPDATE
+            SET model = excluded.model, version = excluded.version, refreshed_at = pg_catalog.now();
+    END IF;
     RETURN true;
 END
 $fn$;
+COMMENT ON FUNCTION linkpred_materialize(text, regclass, integer, boolean, boolean, integer, integer) IS
+'replace the rows of a table (user_id, item, rank, score) with top-k for every user; with only_if_newer, only when a newer version serves; with shard => s, shards => n only the rows of slice s''s users';

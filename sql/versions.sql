@@ -49,6 +49,26 @@ SELECT linkpred_train('vm', 'v_events', 'user_id', 'item_id', options => '{"dim"
 SELECT linkpred_materialize('vm', 'vm_recs', 4, only_if_newer => true) AS refreshed;
 SELECT model, version FROM linkpred.materializations WHERE target = 'vm_recs'::regclass;
 SELECT linkpred_materialize('nope', 'vm_recs');
+-- a slice of the users (shard => s, shards => n): linkpred_shard places a key
+SELECT linkpred_shard(42::bigint, 7) AS slice_of_42, linkpred_shard('alice'::text, 3) AS slice_of_alice;
+SELECT count(*) > 0 AS has_rows, bool_and(linkpred_shard(user_id, 2) = 0) AS all_in_slice_0
+FROM linkpred_topk_many(NULL::int[], 4, 'vm', shard => 0, shards => 2);
+CREATE TABLE vm_slices (user_id int, item int, rank int, score float8);
+SELECT linkpred_materialize('vm', 'vm_slices', 4, shard => 1, shards => 2);
+SELECT linkpred_materialize('vm', 'vm_slices', 4, shard => 0, shards => 2);
+SELECT (SELECT count(*) FROM (TABLE vm_recs EXCEPT ALL TABLE vm_slices) a)
+     + (SELECT count(*) FROM (TABLE vm_slices EXCEPT ALL TABLE vm_recs) b) AS rows_differing_from_one_call;
+SELECT count(*) AS recorded FROM linkpred.materializations WHERE target = 'vm_slices'::regclass;
+SELECT * FROM linkpred_topk_many(NULL::int[], 4, 'vm', shard => 1);
+SELECT * FROM linkpred_topk_many(NULL::int[], 4, 'vm', shards => 2);
+SELECT * FROM linkpred_topk_many(NULL::int[], 4, 'vm', shard => 0, shards => 0);
+SELECT * FROM linkpred_topk_many(NULL::int[], 4, 'vm', shard => 2, shards => 2);
+SELECT linkpred_materialize('vm', 'vm_slices', 4, shard => 0);
+SELECT linkpred_materialize('vm', 'vm_slices', 4, shard => 0, shards => 0);
+SELECT linkpred_materialize('vm', 'vm_slices', 4, shard => -1, shards => 2);
+SELECT linkpred_materialize('vm', 'vm_slices', 4, only_if_newer => true, shard => 0, shards => 2);
+SELECT linkpred_shard(1.5, 2);
+SELECT linkpred_shard(1, 0);
 -- integer users, text items
 CREATE TABLE v_mixed AS SELECT user_id, 'sku-' || item_id AS sku FROM v_events;
 SELECT linkpred_train('vmix', 'v_mixed', 'user_id', 'sku', options => '{"dim": 4, "epochs": 1, "seed": 1}') IS NOT NULL;

@@ -127,6 +127,9 @@ typedef struct LpModelRow
  */
 extern bool LpReadModel(const char *name, bool lock, bool missing_ok, LpModelRow *row);
 
+/* whether model still has the version trained by job (connects to SPI itself) */
+extern bool LpJobVersionExists(const char *model, int64 job_id);
+
 /*
  * The model's active version if a warm start can continue from it (same
  * dimension, graph kind and key types), else 0 (caller connected to SPI, in

@@ -266,6 +266,26 @@ LpMemoryOverBudget(const char *when, double need_mb, int budget_kb, const char *
 }
 
 bool
+LpJobVersionExists(const char *model, int64 job_id)
+{
+	LpCatalogContext cc;
+	Oid			t[2] = {TEXTOID, INT8OID};
+	Datum		v[2];
+	bool		exists;
+
+	v[0] = CStringGetTextDatum(model);
+	v[1] = Int64GetDatum(job_id);
+	SPI_connect();
+	LpCatalogEnter(&cc);
+	LpSpiExec("SELECT 1 FROM linkpred.version_catalog WHERE model = $1 AND job_id = $2",
+			  2, t, v, NULL, true);
+	LpCatalogLeave(&cc);
+	exists = SPI_processed > 0;
+	SPI_finish();
+	return exists;
+}
+
+bool
 LpReadModel(const char *name, bool lock, bool missing_ok, LpModelRow *row)
 {
 	LpCatalogContext cc;

@@ -16,6 +16,7 @@
 #include "utils/uuid.h"
 
 #include "keymap.h"
+#include "shard.h"
 #include "linkpred.h"
 
 #define EMPTY_SLOT (-1)
@@ -398,4 +399,28 @@ LpKeyToDatum(const LpKeyMap *map, int32 idx, Oid typid)
 		getTypeInputInfo(typid, &in, &ioparam);
 		return OidInputFunctionCall(in, s, ioparam, -1);
 	}
+}
+
+int32
+LpKeyMapShard(const LpKeyMap *map, int32 idx, int32 shards)
+{
+	if (map->kind == LP_KEY_INT)
+		return LpShardOfInt(map->ikeys[idx], shards);
+	return LpShardOfText(map->tbuf + map->toff[idx], map->toff[idx + 1] - map->toff[idx], shards);
+}
+
+int32
+LpShardOfDatum(LpKeyKind kind, Oid keytype, Datum value, Oid valtype, int32 shards)
+{
+	int64		ikey = 0;
+	char	   *tkey = NULL;
+
+	if (!LpKeyFromDatum(kind, keytype, value, valtype, &ikey, &tkey))
+	{
+		tkey = DatumText(value, valtype);
+		return LpShardOfText(tkey, strlen(tkey), shards);
+	}
+	if (kind == LP_KEY_INT)
+		return LpShardOfInt(ikey, shards);
+	return LpShardOfText(tkey, strlen(tkey), shards);
 }

@@ -84,4 +84,12 @@ extern int32 LpKeyMapFindDatum(const LpKeyMap *map, Oid keytype, Datum value, Oi
 /* a stored key back as a Datum of type typid */
 extern Datum LpKeyToDatum(const LpKeyMap *map, int32 idx, Oid typid);
 
+/*
+ * The slice (0 .. shards - 1, kernels/shard.h) of stored key idx, and of a
+ * Datum as a key of kind kind from a column of type keytype.  A Datum that
+ * cannot be such a key (LpKeyFromDatum fails) is placed by its text form.
+ */
+extern int32 LpKeyMapShard(const LpKeyMap *map, int32 idx, int32 shards);
+extern int32 LpShardOfDatum(LpKeyKind kind, Oid keytype, Datum value, Oid valtype, int32 shards);
+
 #endif

@@ -361,7 +361,12 @@ Resolve(const char *requested)
 	hdr.shared_slot = -1;
 	strlcpy(hdr.name, name, NAMEDATALEN);
 
-	LpReadModel(name, false, false, &row);
+	if (!LpReadModel(name, false, true, &row))
+	{
+		/* on a standby, copies of a model replay dropped go now */
+		LpSharedCacheDropOrphans();
+		LpReadModel(name, false, false, &row);	/* "does not exist" */
+	}
 	if (!has_privs_of_role(GetUserId(), row.owner))
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),

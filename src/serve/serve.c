@@ -39,6 +39,7 @@
 #include "metrics.h"
 #include "linkpred.h"
 #include "model.h"
+#include "slice.h"
 #include "topk.h"
 #include "train.h"
 #include "vec.h"
@@ -561,7 +562,9 @@ linkpred_topk(PG_FUNCTION_ARGS)
  * linkpred_topk_many(users anyarray, k): top-k for many users in one call,
  * one matrix-matrix product per block of users.  users NULL means every
  * user of the model.  Rows: (user, item, rank, score); per user the same
- * items, order and scores as linkpred_topk.
+ * items, order and scores as linkpred_topk.  With shard => s, shards => n
+ * (arguments 4 and 5), only the users of slice s (slice.c); a NULL user is
+ * in slice 0.
  */
 Datum
 linkpred_topk_many(PG_FUNCTION_ARGS)
@@ -584,6 +587,10 @@ linkpred_topk_many(PG_FUNCTION_ARGS)
 	int32	   *block;
 	int32	   *top;
 	int			nb = 0;
+	int32		shard = 0,
+				shards = 1;
+	bool		sliced = LpSliceArgs(fcinfo, 4, "linkpred_topk_many", &shard, &shards);
+	bool	   *keep = NULL;
 
 	if ((m = TopKCall(fcinfo, etype, &k)) == NULL)
 		return (Datum) 0;
@@ -609,6 +616,24 @@ linkpred_topk_many(PG_FUNCTION_ARGS)
 		for (int i = 0; i < n_users; i++)
 			uidx[i] = unulls[i] ? -1 : LpLookupUser(m, udatums[i], etype);
 	}
+	if (sliced)
+	{
+		keep = LpPallocHuge(sizeof(bool) * Max(n_users, 1));
+		for (int i = 0; i < n_users; i++)
+		{
+			int32		s;
+
+			if (udatums == NULL)
+				s = LpKeyMapShard(m->ukeys, i, shards);
+			else if (unulls[i])
+				s = 0;
+			else if (uidx[i] >= 0)
+				s = LpKeyMapShard(m->ukeys, uidx[i], shards);
+			else
+				s = LpShardOfDatum(m->ukeys->kind, m->user_type, udatums[i], etype, shards);
+			keep[i] = (s == shard);
+		}
+	}
 
 	k = Min(k, m->n_items);
 	bs = LpEvalBlockSize(m->n_items);
@@ -625,7 +650,7 @@ linkpred_topk_many(PG_FUNCTION_ARGS)
 	for (int i = 0; i <= n_users; i++)
 	{
 		/* collect a block of positions in the user list, then score it */
-		if (i < n_users)
+		if (i < n_users && (keep == NULL || keep[i]))
 			block[nb++] = i;
 		if (nb == bs || (i == n_users && nb > 0))
 		{

@@ -75,6 +75,7 @@
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "access/xlog.h"
 #include "catalog/pg_authid.h"
 #include "funcapi.h"
 #include "miscadmin.h"
@@ -478,6 +479,63 @@ LpScEnsureCallbacks(void)
 
 /* ---------- linkpred_cache_status() ---------- */
 
+/*
+ * On a standby, replay removes a dropped model's rows without running
+ * linkpred_drop, so no commit there marks its copies stale.  This marks
+ * stale every copy of this database whose version is no longer in the
+ * catalog, or whose catalog was dropped and created again, and frees the
+ * unpinned ones.  Called by linkpred_cache_status and when serving finds no
+ * model of a name.  Only in recovery (on the primary linkpred_drop does it
+ * at commit) and only with a snapshot per statement, so a version newer
+ * than the transaction is never taken for a removed one.
+ */
+void
+LpSharedCacheDropOrphans(void)
+{
+	SharedSlot *copy;
+	bool	   *gone;
+	int			n = 0;
+	Oid			incarnation;
+
+	if (lp_sc == NULL || !RecoveryInProgress() || IsolationUsesXactSnapshot())
+		return;
+	copy = palloc(sizeof(SharedSlot) * LP_SHARED_SLOTS);
+	gone = palloc0(sizeof(bool) * LP_SHARED_SLOTS);
+	LWLockAcquire(lp_sc->lock, LW_SHARED);
+	for (int i = 0; i < LP_SHARED_SLOTS; i++)
+		if (lp_sc->slots[i].state == SLOT_READY && !lp_sc->slots[i].stale &&
+			lp_sc->slots[i].dboid == MyDatabaseId)
+			copy[n++] = lp_sc->slots[i];
+	LWLockRelease(lp_sc->lock);
+	if (n == 0)
+		return;
+
+	incarnation = LpCatalogIncarnation();
+	for (int i = 0; i < n; i++)
+		gone[i] = copy[i].incarnation != incarnation ||
+			!LpJobVersionExists(copy[i].model, copy[i].job_id);
+
+	LWLockAcquire(lp_sc->lock, LW_EXCLUSIVE);
+	for (int i = 0; i < n; i++)
+	{
+		if (!gone[i])
+			continue;
+		for (int j = 0; j < LP_SHARED_SLOTS; j++)
+		{
+			SharedSlot *s = &lp_sc->slots[j];
+
+			/* the same copy still (the serial is unique per claim) */
+			if (s->state == SLOT_READY && s->serial == copy[i].serial)
+			{
+				s->stale = true;
+				if (s->pins == 0)
+					FreeSlot(s);
+			}
+		}
+	}
+	LWLockRelease(lp_sc->lock);
+}
+
 Datum
 linkpred_cache_status(PG_FUNCTION_ARGS)
 {
@@ -489,6 +547,7 @@ linkpred_cache_status(PG_FUNCTION_ARGS)
 	bool		see_all = has_privs_of_role(GetUserId(), ROLE_PG_READ_ALL_STATS);
 
 	InitMaterializedSRF(fcinfo, 0);
+	LpSharedCacheDropOrphans();
 
 	if (lp_sc != NULL)
 	{

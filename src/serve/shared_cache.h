@@ -61,5 +61,7 @@ LpSharedCacheValid(const LpServingModel *m)
 
 /* linkpred_drop: free the model's shared copies when this transaction commits */
 extern void LpSharedCacheForget(const char *model);
+/* a standby: mark stale the copies whose version replay removed (shared_cache.c) */
+extern void LpSharedCacheDropOrphans(void);
 
 #endif

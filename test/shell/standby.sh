@@ -1,61 +1,52 @@
 #!/usr/bin/env bash
-# A hot standby, on a primary of its own with one streaming standby
-# (pg_basebackup -R, Unix sockets in the test's directory):
+# Hot standbys, on a primary of its own with two streaming standbys
+# (standbys.bash: pg_basebackup -R, Unix sockets in the test's directory,
+# linkpred in shared_preload_libraries everywhere):
 #
-#   the read functions answer on the standby exactly as on the primary
+#   the read functions answer on both standbys exactly as on the primary
 #   (linkpred_score, linkpred_topk, linkpred_topk_many, the views, and
 #   linkpred_wait for a finished job);
+#   a retrain and a linkpred_activate on the primary reach both standbys
+#   with no restart (same postmaster start time), each standby's shared
+#   cache then holds only the served version, and statements that run on
+#   the standbys while the primary switches versions back and forth serve
+#   each exactly one version, never a mix;
 #   every function that writes (linkpred_train, _cancel, _drop, _activate,
 #   _evaluate, _materialize) fails up front with SQLSTATE 25006
 #   (read_only_sql_transaction) and the hint to run it on the primary, and
-#   linkpred_wait refuses (25006) to wait for a job still running there.
+#   linkpred_wait refuses (25006) to wait for a job still running there;
+#   after linkpred_drop on the primary, replay removes the model and each
+#   standby's shared cache drops its copy.
 set -euo pipefail
 
-if [ -z "${LPT_STANDBY_PORT:-}" ]; then
-	# the outer run: a primary and its standby, then this file against both
-	source "$(dirname "$0")/../cluster.sh"
-	lp_cluster_start "wal_level = replica" "max_wal_senders = 4"
-	standby_stop() {
-		lp_as_owner "$LP_BINDIR/pg_ctl" -D "$LP_TMP/standby" -m immediate -w stop >/dev/null 2>&1 || true
-		lp_cluster_stop
-	}
-	trap standby_stop EXIT
-	lp_as_owner "$LP_BINDIR/pg_basebackup" -h "$LP_TMP" -p 5432 -U "$LP_OWNER" -D "$LP_TMP/standby" -R -X stream \
-		>"$LP_TMP/basebackup.log" 2>&1 || { cat "$LP_TMP/basebackup.log" >&2; exit 1; }
-	echo "port = 5433" >>"$LP_TMP/standby/postgresql.conf"
-	(cd "$LP_TMP" && lp_as_owner "$LP_BINDIR/pg_ctl" -D "$LP_TMP/standby" -l "$LP_TMP/standby.log" -w start >/dev/null) ||
-		{ cat "$LP_TMP/standby.log" >&2; exit 1; }
-	set +e
-	LPT_STANDBY_PORT=5433 bash "$0"
-	rc=$?
-	if [ "$rc" -ne 0 ]; then
-		echo "# standby log tail:"
-		tail -n 20 "$LP_TMP/standby.log" | sed 's/^/#   /'
-	fi
-	exit "$rc"
+source "$(dirname "$0")/standbys.bash"
+if [ -z "${LPT_STANDBY_PORTS:-}" ]; then
+	lp_standbys_run 2 "$0"
+	exit $?
 fi
 
 source "$(dirname "$0")/lib.bash"
 lpt_start lp_shell_standby
 
-# on_standby SQL...: run SQL on the standby, in the test's database
-on_standby() { PGPORT=$LPT_STANDBY_PORT lpt_psql "$LPT_DB" -c "$*"; }
-# standby_error SQL: the error SQL raises on the standby, verbose (SQLSTATE, hint)
+read -r S1 S2 <<<"$LPT_STANDBY_PORTS"
+# on PORT SQL...: run SQL on the server at PORT, in the test's database
+on() { local p=$1; shift; PGPORT=$p lpt_psql "$LPT_DB" -c "$*"; }
+on_standby() { on "$S1" "$@"; }
+# standby_error SQL: the error SQL raises on the first standby, verbose (SQLSTATE, hint)
 standby_error() {
-	PGPORT=$LPT_STANDBY_PORT timeout "$LPT_CALL_LIMIT" psql -X -q -A -t -v VERBOSITY=verbose -d "$LPT_DB" \
+	PGPORT=$S1 timeout "$LPT_CALL_LIMIT" psql -X -q -A -t -v VERBOSITY=verbose -d "$LPT_DB" \
 		-c "$1" 2>&1 | grep -E '^(ERROR|HINT)' || true
 }
-# the standby has replayed everything the primary has written so far
-caught_up() {
-	local lsn
-	lsn=$(lpt_psql postgres -c "SELECT pg_current_wal_lsn()")
-	[ "$(PGPORT=$LPT_STANDBY_PORT lpt_psql postgres -c "SELECT pg_last_wal_replay_lsn() >= '$lsn'")" = t ]
-}
+# both standbys have replayed everything the primary has written so far
+caught_up() { lp_standby_caught_up "$S1" && lp_standby_caught_up "$S2"; }
 
 # the test's database was created on the primary a moment ago: wait for the
-# standby to replay it before the first question asked there
+# standbys to replay it before the first question asked there
 lpt_wait_until 30 caught_up || true
-lpt_is "$(on_standby "SELECT pg_is_in_recovery()")" t "the standby is in recovery"
+for p in $S1 $S2; do
+	lpt_is "$(on "$p" "SELECT pg_is_in_recovery()")" t "the standby on port $p is in recovery"
+done
+lpt_like "$(on "$S1" "SHOW shared_preload_libraries")" linkpred "the standbys preload linkpred"
 
 lpt_small_edges small_edges
 lpt_serving_model
@@ -67,15 +58,85 @@ VIEWS="SELECT concat_ws(' | ', (SELECT name || ' ' || active_version FROM linkpr
                         (SELECT string_agg(id || ' ' || state, ',' ORDER BY id) FROM linkpred.jobs))"
 many=$(lpt_sql "$TOPK_MANY")
 views=$(lpt_sql "$VIEWS")
-lpt_ok "the standby replays the trained model" lpt_wait_until 30 caught_up
+lpt_ok "the standbys replay the trained model" lpt_wait_until 30 caught_up
 
 # ---------------------------------------------------------------- reads
 
-lpt_is "$(PGPORT=$LPT_STANDBY_PORT lpt_fingerprint m)" "$LPT_BEFORE" \
-	"linkpred_score and linkpred_topk answer on the standby exactly as on the primary"
-lpt_is "$(on_standby "$TOPK_MANY")" "$many" "linkpred_topk_many too"
-lpt_is "$(on_standby "$VIEWS")" "$views" "linkpred.models and linkpred.jobs show the same"
-lpt_is "$(on_standby "SELECT linkpred_wait($job)")" done "linkpred_wait of a finished job answers on the standby"
+for p in $S1 $S2; do
+	lpt_is "$(PGPORT=$p lpt_fingerprint m)" "$LPT_BEFORE" \
+		"port $p: linkpred_score and linkpred_topk answer exactly as on the primary"
+	lpt_is "$(on "$p" "$TOPK_MANY")" "$many" "port $p: linkpred_topk_many too"
+	lpt_is "$(on "$p" "$VIEWS")" "$views" "port $p: linkpred.models and linkpred.jobs show the same"
+	lpt_is "$(on "$p" "SELECT linkpred_wait($job)")" done "port $p: linkpred_wait of a finished job answers"
+done
+
+# ---------------------------------------------------------------- new versions reach the standbys
+
+# one statement that calls linkpred many times: the md5 of 300 users' top-5
+# and 300 scores; a statement that mixed two versions would match neither's
+STMT="SELECT md5(concat_ws(';',
+        (SELECT string_agg(user_id || ':' || item || ':' || score, ',' ORDER BY user_id, rank)
+         FROM linkpred_topk_many(ARRAY(SELECT generate_series(1, 300))::bigint[], 5, model => 'm')),
+        (SELECT string_agg(linkpred_score(u::bigint, (u % 100 + 1)::bigint, model => 'm')::text, ',' ORDER BY u)
+         FROM generate_series(1, 300) u)))"
+started() { on "$1" "SELECT pg_postmaster_start_time()"; }
+start1=$(started "$S1")
+start2=$(started "$S2")
+sig1=$(lpt_sql "$STMT")
+lpt_sql "SELECT linkpred_train('m', 'small_edges', 'user_id', 'item_id',
+                               options => '{\"dim\": 16, \"epochs\": 5, \"seed\": 7, \"warm_start\": false}')" >/dev/null
+v2=$(lpt_sql "SELECT active_version FROM linkpred.models WHERE name = 'm'")
+after=$(lpt_fingerprint m)
+sig2=$(lpt_sql "$STMT")
+lpt_isnt "$sig2" "$sig1" "the retrain (version $v2) serves other scores on the primary"
+lpt_ok "the standbys replay the retrain" lpt_wait_until 30 caught_up
+for p in $S1 $S2; do
+	lpt_is "$(PGPORT=$p lpt_fingerprint m)" "$after" "port $p: the retrained version serves, as on the primary"
+	lpt_is "$(on "$p" "SELECT string_agg(version || ':' || state, ' ' ORDER BY version)
+	                   FROM linkpred_cache_status() WHERE shared AND model = 'm'")" "$v2:ready" \
+		"port $p: its shared cache holds the new version only"
+done
+lpt_sql "SELECT linkpred_activate('m', $LPT_V1)" >/dev/null
+lpt_ok "the standbys replay linkpred_activate" lpt_wait_until 30 caught_up
+for p in $S1 $S2; do
+	lpt_is "$(PGPORT=$p lpt_fingerprint m)" "$LPT_BEFORE" "port $p: the activated version $LPT_V1 serves again"
+done
+
+# statements on both standbys, over and over, while the primary switches
+# the active version back and forth
+stop=$(lpt_tmpfile)
+rm -f "$stop"
+pids=()
+for p in $S1 $S2; do
+	out=$LP_TMP/standby_sigs$p
+	: >"$out"
+	(
+		while [ ! -e "$stop" ]; do
+			for _ in 1 2 3 4 5; do echo "$STMT;"; done |
+				PGPORT=$p timeout "$LPT_CALL_LIMIT" psql -X -q -A -t -v ON_ERROR_STOP=1 -d "$LPT_DB" >>"$out" 2>&1 || {
+				echo "psql failed" >>"$out"
+				break
+			}
+		done
+	) &
+	pids+=($!)
+done
+for v in "$v2" "$LPT_V1" "$v2" "$LPT_V1"; do
+	lpt_sql "SELECT linkpred_activate('m', $v)" >/dev/null
+	lpt_wait_until 30 caught_up || true
+	sleep 1
+done
+touch "$stop"
+for pid in "${pids[@]}"; do wait "$pid" || true; done
+for p in $S1 $S2; do
+	out=$LP_TMP/standby_sigs$p
+	lpt_is "$(grep -cvxE "$sig1|$sig2" "$out" || true)" 0 \
+		"port $p: each of $(wc -l <"$out") statements served exactly one version (no mix, no error)"
+	lpt_ok "port $p: the statements saw both versions" \
+		bash -c "grep -qx '$sig1' '$out' && grep -qx '$sig2' '$out'"
+	lpt_is "$(started "$p")" "$([ "$p" = "$S1" ] && echo "$start1" || echo "$start2")" \
+		"port $p: with no restart"
+done
 
 # ---------------------------------------------------------------- writes
 
@@ -105,3 +166,21 @@ lpt_like "$out" "^ERROR:  25006: cannot wait for linkpred job $long on a standby
 lpt_like "$out" 'HINT:  Run linkpred_wait\(\) on the primary server' "and says where to wait for it"
 lpt_is "$(lpt_sql "SELECT linkpred_cancel($long)")" t "the primary cancels the job"
 lpt_is "$(lpt_sql "SELECT linkpred_wait($long)")" cancelled "and its linkpred_wait sees it end"
+
+# ---------------------------------------------------------------- a drop replayed
+
+lpt_ok "the standbys replay the cancel" lpt_wait_until 30 caught_up
+for p in $S1 $S2; do
+	on "$p" "SELECT count(*) FROM linkpred_topk(1::bigint, 5, model => 'm')" >/dev/null
+	lpt_is "$(on "$p" "SELECT count(*) FROM linkpred_cache_status() WHERE shared AND model = 'm' AND state = 'ready'")" 1 \
+		"port $p: a shared copy of m serves"
+done
+lpt_is "$(lpt_sql "SELECT linkpred_drop('m')")" t "the primary drops m"
+lpt_ok "the standbys replay the drop" lpt_wait_until 30 caught_up
+lpt_is "$(on "$S1" "SELECT count(*) FROM linkpred_cache_status() WHERE model = 'm'")" 0 \
+	"port $S1: its shared cache dropped the copy of m"
+out=$(PGPORT=$S2 timeout "$LPT_CALL_LIMIT" psql -X -q -A -t -d "$LPT_DB" \
+	-c "SELECT * FROM linkpred_topk(1::bigint, 5, model => 'm')" 2>&1 || true)
+lpt_like "$out" 'linkpred model "m" does not exist' "port $S2: serving m fails: it does not exist"
+lpt_is "$(on "$S2" "SELECT count(*) FROM linkpred_cache_status() WHERE model = 'm'")" 0 \
+	"port $S2: and its shared cache dropped the copy"

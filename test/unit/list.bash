@@ -13,3 +13,4 @@ unit test_mlp "$K/mlp.c" "$K/train.c" "$K/parallel.c" "$K/sampler.c" $(pkg-confi
 unit test_spectral "$K/spectral.c" "$K/sampler.c" "$K/head.c" "$K/heuristics.c" $(pkg-config --cflags --libs openblas)
 unit test_model "$K/model.c" "$K/train.c" "$K/parallel.c" "$K/sampler.c" -pthread
 unit test_ann "$K/ann.c" "$K/ann_build.c" "$K/topk.c" $(pkg-config --cflags --libs openblas)
+unit test_shard

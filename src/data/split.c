@@ -160,6 +160,11 @@ LpSplitGraph(const LpGraph *g, int mode, double fraction, int leave_out,
 	t->n_links = g->n_links;
 	t->link_a = g->link_a;
 	t->link_b = g->link_b;
+	/* nor are the items' attributes: they are the items', not edges */
+	t->n_attrs = g->n_attrs;
+	t->item_attr_off = g->item_attr_off;
+	t->item_attr = g->item_attr;
+	t->item_attr_w = g->item_attr_w;
 	t->n_edges = g->tied ? w / 2 : w;
 	pfree(test);
 }

@@ -65,6 +65,7 @@ typedef struct LpEncoderKind
 	bool		ann_index;		/* an inner-product index can rank its top-k */
 	bool		item_term;		/* bipartite: scores add the item-item term */
 	bool		minimises_loss; /* the fit's final loss means something */
+	bool		item_features;	/* option item_features: items composed of attributes (attrs.h) */
 
 	/*
 	 * Serving: the vector (m->fold_u) and bias of a user with items[0 ..

@@ -504,7 +504,7 @@ MfBatch(void *state, const int64 *order, const LpBatch *b, LpRng *rng, double *l
 			LpLinkPull(g, cfg, emb->U, lr, r->pulled, p + 1, rng);
 			r->pulled = p + 1;
 		}
-		if (!bilinear && emb->A != NULL)
+		if (!bilinear && g->n_attrs > 0 && emb->A != NULL)
 		{
 			/* items composed of id and attribute vectors (option item_features) */
 			*loss += LpAttrStep(g, cfg, r->sampler, emb, rng, r->entry_src[e], g->targets[e],

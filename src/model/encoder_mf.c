@@ -45,7 +45,7 @@ MfFit(const LpFitArgs *a)
 	{
 		r = LpTrain(g, a->cfg, a->sampler, a->emb, a->order, a->entry_src, a->progress,
 					a->arg, a->final_loss);
-		if (a->emb->A != NULL)
+		if (g->n_attrs > 0 && a->emb->A != NULL)
 			LpAttrsCompose(g, a->emb);
 		return r;
 	}

@@ -12,3 +12,4 @@ unit test_mlp "$K/mlp.c" "$K/train.c" "$K/attrs.c" "$K/sampler.c" $(pkg-config -
 unit test_spectral "$K/spectral.c" "$K/sampler.c" "$K/head.c" "$K/heuristics.c" $(pkg-config --cflags --libs openblas)
 unit test_model "$K/model.c" "$K/train.c" "$K/attrs.c" "$K/sampler.c"
 unit test_ann "$K/ann.c" "$K/ann_build.c" "$K/topk.c" $(pkg-config --cflags --libs openblas)
+unit test_attrs "$K/attrs.c" "$K/train.c" "$K/sampler.c"

@@ -16,6 +16,9 @@
  * in the attribute table but in no edge) keeps no id part: its vector is
  * its attributes' alone, as an item added after training would have.
  *
+ * A training step leaves an item's id part out at random (attrs.c: id
+ * dropout), so that the attributes alone learn to score items.
+ *
  * Nothing here calls PostgreSQL.
  */
 #ifndef LINKPRED_ATTRS_H

@@ -456,6 +456,11 @@ ReportOutcome(const LpJobRow *row)
 					(errmsg("skipped " INT64_FORMAT " of " INT64_FORMAT " user_edges rows",
 							row->links_skipped, row->link_rows),
 					 errdetail("A link is used only when both ends are users with an edge to an item; NULL ends and self links are skipped too.")));
+		if (row->attr_skipped > 0)
+			ereport(NOTICE,
+					(errmsg("skipped " INT64_FORMAT " of " INT64_FORMAT " item_features rows",
+							row->attr_skipped, row->attr_rows),
+					 errdetail("A row is skipped when its key or value is NULL, its key cannot be an item id, or its weight is NULL, not positive or not finite.")));
 	}
 }
 

@@ -88,6 +88,8 @@ typedef struct LpJobRow
 	int64		unknown_events;
 	int64		link_rows;		/* user_edges rows read, and skipped */
 	int64		links_skipped;
+	int64		attr_rows;		/* item_features rows read, and skipped */
+	int64		attr_skipped;
 	char	   *result;			/* jsonb as text: an evaluation job's measurement */
 	char	   *error;
 	char	   *sqlstate;

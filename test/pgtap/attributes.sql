@@ -10,7 +10,7 @@
 -- not in the model at all (its score is NULL, top-k never returns it), so
 -- the assertions on the plain model below show what the attributes add.
 \set ON_ERROR_STOP 1
-SELECT plan(30);
+SELECT plan(32);
 
 CREATE TABLE pe AS
 SELECT u AS user_id, (u % 4) * 100 + k AS item_id
@@ -164,6 +164,13 @@ SELECT throws_ok($$SELECT linkpred_train('x', 'pe', 'user_id', 'item_id',
 SELECT throws_ok($$SELECT linkpred_train('x', 'pe', 'user_id', 'item_id',
                    options => '{"item_features": {"relation": "products", "key": "item_id", "columns": "category"}}')$$,
                  '22023', '"columns" of option "item_features" must be an array of column names', '"columns" not an array');
+SELECT throws_ok($$SELECT linkpred_train('x', 'pe', 'user_id', 'item_id',
+                   options => jsonb_build_object('item_features', jsonb_build_object('relation', 'products', 'key', 'item_id',
+                                                 'columns', (SELECT jsonb_agg('c' || k) FROM generate_series(1, 17) k))))$$,
+                 '54000', '"columns" of option "item_features" names more than 16 columns', 'more than 16 columns');
+SELECT throws_ok($$SELECT linkpred_train('x', 'pe', 'user_id', 'item_id',
+                   options => '{"item_features": {"relation": "products", "key": "item_id", "columns": [["category"]]}}')$$,
+                 '22023', 'a column of "columns" of option "item_features" must be a string', 'a column name that is not a string');
 CREATE TABLE null_tags AS SELECT item_id, NULL::text AS tag FROM items;
 SELECT throws_ok($$SELECT linkpred_train('x', 'pe', 'user_id', 'item_id',
                    options => '{"item_features": {"relation": "null_tags", "key": "item_id", "attribute": "tag"}}')$$,

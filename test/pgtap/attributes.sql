@@ -177,4 +177,9 @@ SELECT throws_ok($$SELECT linkpred_train('x', 'pe', 'user_id', 'item_id',
                  '55000', 'relation public.null_tags of option "item_features" has no usable rows',
                  'a relation without one usable row fails the job');
 
+-- the role goes with its model, so the cluster's roles stay as they were
+SELECT linkpred_drop('pr');
+DROP OWNED BY lp_attr_alice;
+DROP ROLE lp_attr_alice;
+
 SELECT * FROM finish();

@@ -10,7 +10,7 @@
 -- not in the model at all (its score is NULL, top-k never returns it), so
 -- the assertions on the plain model below show what the attributes add.
 \set ON_ERROR_STOP 1
-SELECT plan(32);
+SELECT plan(33);
 
 CREATE TABLE pe AS
 SELECT u AS user_id, (u % 4) * 100 + k AS item_id
@@ -99,6 +99,16 @@ SELECT is((SELECT (stats->>'attribute_rows', stats->>'attributes', stats->>'cold
           '(216,10,8)', 'columns: one row per item and column, 4 + 4 + 2 values');
 SELECT cmp_ok((SELECT count(*) FROM cold_scores('pc') WHERE own > other), '>=', 152::bigint,
               'columns: at least 95% of users score their group''s cold items above every other group''s');
+
+-- text item ids: cold items keyed by text join the item side too
+CREATE TABLE te AS SELECT 'u' || user_id AS u, 'item-' || item_id AS i FROM pe;
+CREATE TABLE tt AS SELECT 'item-' || item_id AS i, tag FROM ptags WHERE item_id IS NOT NULL;
+SELECT linkpred_train('pt', 'te', 'u', 'i',
+                      options => '{"seed": 1, "dim": 16, "item_features": {"relation": "tt", "key": "i", "attribute": "tag"}}');
+SELECT cmp_ok((SELECT count(*) FROM generate_series(0, 159) u
+               WHERE linkpred_score('u' || u, 'item-' || ((u % 4) * 100 + 50), 'pt')
+                     > linkpred_score('u' || u, 'item-' || (((u + 1) % 4) * 100 + 50), 'pt')), '>=', 152::bigint,
+              'text ids: users score their group''s cold item above the next group''s');
 
 -- read as the submitting role: privileges and row-level security
 CREATE ROLE lp_attr_alice LOGIN;

@@ -14,6 +14,7 @@ OBJS = \
 	src/blas.o \
 	src/kernels/train.o \
 	src/kernels/parallel.o \
+	src/kernels/attrs.o \
 	src/kernels/sampler.o \
 	src/kernels/lightgcn.o \
 	src/kernels/sage.o \
@@ -37,6 +38,7 @@ OBJS = \
 	src/model/headfit.o \
 	src/model/scoring.o \
 	src/data/loader.o \
+	src/data/attrs_loader.o \
 	src/data/keymap.o \
 	src/data/split.o \
 	src/catalog/catalog.o \

@@ -80,7 +80,9 @@ LpJobRead(int64 job_id, LpJobRow *row)
 					   " coalesce((stats->>'bad_weights')::int8, 0), result::text,"
 					   " coalesce((stats->>'unknown_events')::int8, 0),"
 					   " coalesce((stats->>'links_skipped')::int8, 0),"
-					   " coalesce((stats->>'link_rows')::int8, 0)"
+					   " coalesce((stats->>'link_rows')::int8, 0),"
+					   " coalesce((stats->>'attribute_rows_skipped')::int8, 0),"
+					   " coalesce((stats->>'attribute_rows')::int8, 0)"
 					   " FROM linkpred.job_catalog WHERE id = $1", 1, types);
 	if (plan == NULL)
 		elog(ERROR, "linkpred: SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
@@ -118,6 +120,8 @@ LpJobRead(int64 job_id, LpJobRow *row)
 		row->unknown_events = DatumGetInt64(SPI_getbinval(tup, desc, 17, &isnull));
 		row->links_skipped = DatumGetInt64(SPI_getbinval(tup, desc, 18, &isnull));
 		row->link_rows = DatumGetInt64(SPI_getbinval(tup, desc, 19, &isnull));
+		row->attr_skipped = DatumGetInt64(SPI_getbinval(tup, desc, 20, &isnull));
+		row->attr_rows = DatumGetInt64(SPI_getbinval(tup, desc, 21, &isnull));
 		MemoryContextSwitchTo(spi);
 	}
 	SPI_freeplan(plan);

@@ -175,6 +175,11 @@ LpSplitGraph(const LpGraph *g, int mode, double fraction, int leave_out,
 	t->n_links = g->n_links;
 	t->link_a = g->link_a;
 	t->link_b = g->link_b;
+	/* nor are the items' attributes: they are the items', not edges */
+	t->n_attrs = g->n_attrs;
+	t->item_attr_off = g->item_attr_off;
+	t->item_attr = g->item_attr;
+	t->item_attr_w = g->item_attr_w;
 	t->n_edges = g->tied ? w / 2 : w;
 	pfree(test);
 }
@@ -204,8 +209,13 @@ LpSplitDropUnseen(LpSplit *split)
 	if (t->homogeneous)
 		nd = ns;
 	else
+		/*
+		 * With item attributes every item stays: one without a training edge
+		 * is a cold item scored from its attributes, as it is when the
+		 * model is trained on the training edges alone.
+		 */
 		for (int32 x = 0; x < t->n_dst; x++)
-			dmap[x] = t->dst_degree[x] > 0 ? nd++ : -1;
+			dmap[x] = (t->dst_degree[x] > 0 || t->n_attrs > 0) ? nd++ : -1;
 
 	split->unseen_users = t->n_src - ns;
 	split->unseen_items = t->homogeneous ? 0 : t->n_dst - nd;

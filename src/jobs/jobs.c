@@ -107,6 +107,64 @@ CheckUserEdges(const LpUserEdges *ue)
 	return relid;
 }
 
+/*
+ * Option item_features: its relation, resolved with the caller's
+ * search_path; the key column, of the item column's kind of key (dst_type);
+ * the attribute column (any type: values compare as text) with its numeric
+ * weight column, or the categorical columns.
+ */
+static Oid
+CheckItemFeatures(const LpItemFeatures *f, Oid dst_type)
+{
+	Oid			relid;
+	Oid			t;
+	LpKeyKind	k,
+				dk;
+
+	relid = RangeVarGetRelid(makeRangeVarFromNameList(stringToQualifiedNameList(f->relation)),
+							 NoLock, true);
+	if (!OidIsValid(relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation \"%s\" of option \"item_features\" does not exist", f->relation),
+				 errhint("Name a table or view of item attributes, schema-qualified if it is not on the search_path.")));
+	CheckRelkind(relid);
+	CheckIdColumn(relid, "item_features key", f->key);
+	LpCheckColumn(relid, "item_features key", f->key, &t);
+	if (LpKeyKindForType(dst_type, &dk) && LpKeyKindForType(t, &k) && k != dk)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("key column \"%s\" of option \"item_features\" has type %s, the item column %s",
+						f->key, format_type_be(t), format_type_be(dst_type)),
+				 errdetail("The key must hold the item ids as the edges relation does."),
+				 errhint("Pass a view that casts \"%s\" to %s.", f->key, format_type_be(dst_type))));
+	if (f->n_columns == 0)
+		LpCheckColumn(relid, "item_features attribute", f->attribute, &t);
+	if (f->weight[0])
+	{
+		LpCheckColumn(relid, "item_features weight", f->weight, &t);
+		if (t != INT2OID && t != INT4OID && t != INT8OID && t != FLOAT4OID && t != FLOAT8OID &&
+			t != NUMERICOID)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("weight column \"%s\" of option \"item_features\" has type %s",
+							f->weight, format_type_be(t)),
+					 errhint("Use a column of a numeric type: integer, bigint, real, double precision or numeric.")));
+	}
+	for (int c = 0; c < f->n_columns; c++)
+	{
+		LpCheckColumn(relid, "item_features columns", f->columns[c], &t);
+		if (t == FLOAT4OID || t == FLOAT8OID || t == NUMERICOID || OidIsValid(get_element_type(t)))
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("column \"%s\" of option \"item_features\" has type %s, which is not categorical",
+							f->columns[c], format_type_be(t)),
+					 errdetail("Each value of a column in \"columns\" becomes an attribute of its own; numeric and vector columns are not supported yet."),
+					 errhint("Bucket the column in a view (for example a price band as text), or leave it out.")));
+	}
+	return relid;
+}
+
 static void
 CheckSource(Oid relid, const char *src, const char *dst, const char *weight,
 			const LpOptions *opts)
@@ -282,6 +340,15 @@ LpSubmitJob(LpJobSpec *spec, Jsonb *options)
 		LpCheckColumn(spec->relid, "event_column", opts.event_column, &et);
 	}
 	spec->user_edges_relid = opts.user_edges.relation[0] ? CheckUserEdges(&opts.user_edges) : InvalidOid;
+	if (opts.item_features.relation[0])
+	{
+		Oid			dt;
+
+		LpCheckColumn(spec->relid, "dst", spec->dst_column, &dt);
+		spec->item_features_relid = CheckItemFeatures(&opts.item_features, dt);
+	}
+	else
+		spec->item_features_relid = InvalidOid;
 	CheckModelOwner(spec->model);
 
 	options_text = options ? JsonbToCString(NULL, &options->root, VARSIZE(options)) : "{}";
@@ -390,6 +457,11 @@ ReportOutcome(const LpJobRow *row)
 					(errmsg("skipped " INT64_FORMAT " of " INT64_FORMAT " user_edges rows",
 							row->links_skipped, row->link_rows),
 					 errdetail("A link is used only when both ends are users with an edge to an item; NULL ends and self links are skipped too.")));
+		if (row->attr_skipped > 0)
+			ereport(NOTICE,
+					(errmsg("skipped " INT64_FORMAT " of " INT64_FORMAT " item_features rows",
+							row->attr_skipped, row->attr_rows),
+					 errdetail("A row is skipped when its key or value is NULL, its key cannot be an item id, or its weight is NULL, not positive or not finite.")));
 	}
 }
 

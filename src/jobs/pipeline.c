@@ -321,7 +321,10 @@ CheckTrainingMemory(LpJobRun *run, const LpLoadedGraph *loaded, const LpGraph *g
 		4.0 * (g->n_src + g->n_dst);
 	double		emb_b = 4.0 * (dim + 1) * (g->n_src + (g->tied ? 0 : g->n_dst)) +
 		/* the bilinear decoder: R, its training state, the users' queries */
-		(run->opts.decoder == LP_DECODER_BILINEAR ? 16.0 * dim * dim + 4.0 * dim * g->n_src : 0);
+		(run->opts.decoder == LP_DECODER_BILINEAR ? 16.0 * dim * dim + 4.0 * dim * g->n_src : 0) +
+		/* item attributes: their vectors and biases, each item's list */
+		(g->n_attrs > 0 ? 4.0 * (dim + 1) * g->n_attrs + 8.0 * (g->n_dst + 1) +
+		 8.0 * g->item_attr_off[g->n_dst] : 0);
 	double		scratch_b = 12.0 * g->n_entries + 12.0 * g->n_dst;
 	double		keys_b = 24.0 * (loaded->src_keys->n + (g->homogeneous ? 0 : loaded->dst_keys->n));
 	double		eval_b = run->spec->holdout != LP_HOLDOUT_NONE ?
@@ -516,6 +519,15 @@ LpRunPipeline(LpJobRun *run)
 		/* stored options name the relation read, whatever the search_path later */
 		strlcpy(ue->relation, LpQualifiedRelName(spec->user_edges_relid), sizeof(ue->relation));
 	}
+	if (OidIsValid(spec->item_features_relid))
+	{
+		LpItemFeatures *f = &run->opts.item_features;
+
+		LpLoadItemAttributes(spec->item_features_relid, f->key, f->attribute,
+							 f->weight[0] ? f->weight : NULL, f->n_columns,
+							 (const char (*)[NAMEDATALEN]) f->columns, &loaded);
+		strlcpy(f->relation, LpQualifiedRelName(spec->item_features_relid), sizeof(f->relation));
+	}
 	MemoryContextSwitchTo(old);
 	LpEndTx();
 	g = &loaded.graph;
@@ -546,13 +558,17 @@ LpRunPipeline(LpJobRun *run)
 									 ", \"bad_weights\": " INT64_FORMAT ", \"unknown_events\": " INT64_FORMAT
 									 ", \"edges\": " INT64_FORMAT ", \"users\": %d, \"items\": %d"
 									 ", \"link_rows\": " INT64_FORMAT ", \"links\": " INT64_FORMAT
-									 ", \"links_skipped\": " INT64_FORMAT "}",
+									 ", \"links_skipped\": " INT64_FORMAT
+									 ", \"attribute_rows\": " INT64_FORMAT ", \"attribute_rows_skipped\": " INT64_FORMAT
+									 ", \"attributes\": %d, \"cold_items\": " INT64_FORMAT "}",
 									 loaded.stats.rows, loaded.stats.null_ids,
 									 loaded.stats.self_loops, loaded.stats.duplicates,
 									 loaded.stats.bad_weights, loaded.stats.unknown_events,
 									 loaded.graph.n_edges, loaded.graph.n_src, loaded.graph.n_dst,
 									 loaded.stats.link_rows, loaded.graph.n_links,
-									 loaded.stats.link_skipped);
+									 loaded.stats.link_skipped,
+									 loaded.stats.attr_rows, loaded.stats.attr_skipped,
+									 loaded.graph.n_attrs, loaded.stats.attr_cold_items);
 
 		LpOptionsToTrainConfig(&run->opts, &cfg);
 		run->epochs = LpFitEpochs(&cfg);

@@ -33,6 +33,17 @@ typedef struct LpGraph
 	int64		n_links;
 	int32	   *link_a;
 	int32	   *link_b;
+
+	/*
+	 * Item attributes (option item_features, attrs.h): item i's attribute
+	 * values are item_attr[item_attr_off[i] .. item_attr_off[i + 1]), each
+	 * with its weight in item_attr_w, the weights of an item summing to 1.
+	 * n_attrs = 0: none (item_attr_off NULL).
+	 */
+	int32		n_attrs;
+	int64	   *item_attr_off;	/* n_dst + 1 */
+	int32	   *item_attr;
+	float	   *item_attr_w;
 } LpGraph;
 
 /* What the loader skipped or merged; reported back to the user. */
@@ -47,6 +58,10 @@ typedef struct LpLoadStats
 	/* user_edges: links read, and those skipped (an end has no user-item edge) */
 	int64		link_rows;
 	int64		link_skipped;
+	/* item_features: rows read; skipped (NULL key, NULL value, bad weight); new items */
+	int64		attr_rows;
+	int64		attr_skipped;
+	int64		attr_cold_items;
 } LpLoadStats;
 
 /*
@@ -98,6 +113,18 @@ extern void LpLoadGraph(const LpEdgeSource *source, LpLoadedGraph *out);
  */
 extern void LpLoadUserLinks(Oid relid, const char *src_column, const char *dst_column,
 							LpLoadedGraph *out);
+
+/*
+ * attrs_loader.c: read the items' attributes (option item_features) from
+ * relid into out->graph's item_attr arrays (graph.h), through SPI: the
+ * values of column attribute (weighted by column weight, NULL = 1) or of
+ * the n_columns categorical columns, per item key.  Keys that are not yet
+ * items become items without edges (cold); skipped rows are counted in
+ * out->stats.  A bipartite graph only.
+ */
+extern void LpLoadItemAttributes(Oid relid, const char *key, const char *attribute,
+								 const char *weight, int n_columns,
+								 const char (*columns)[NAMEDATALEN], LpLoadedGraph *out);
 
 /* split.c: hold out test edges of a loaded graph */
 typedef struct LpSplit

@@ -83,6 +83,7 @@ typedef struct LpEncoderKind
 	bool		item_term;		/* bipartite: scores add the item-item term */
 	bool		minimises_loss; /* the fit's final loss means something */
 	const LpTuneAxis *tune_axes;	/* what "tune" searches; NULL: it is refused */
+	bool		item_features;	/* option item_features: items composed of attributes (attrs.h) */
 
 	/*
 	 * Serving: the vector (m->fold_u) and bias of a user with items[0 ..

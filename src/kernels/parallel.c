@@ -281,7 +281,12 @@ StopThreads(ParRun *p, int started)
 int
 LpTrainThreads(const LpGraph *g, const LpTrainConfig *cfg)
 {
-	if (cfg->threads <= 1 || cfg->decoder != LP_DECODER_DOT || g->n_entries == 0)
+	/*
+	 * Item attributes (attrs.h) are shared by many items, so two cells of a
+	 * round would write the same attribute rows: one thread.
+	 */
+	if (cfg->threads <= 1 || cfg->decoder != LP_DECODER_DOT || g->n_entries == 0 ||
+		g->n_attrs > 0)
 		return 1;
 	return Min(cfg->threads, LP_MAX_THREADS);
 }

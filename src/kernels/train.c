@@ -36,6 +36,7 @@
 
 #include <math.h>
 
+#include "attrs.h"
 #include "train.h"
 
 #define CHUNK 65536
@@ -476,6 +477,7 @@ typedef struct MfRun
 	int64		r_steps;		/* Adam steps taken on R */
 	float		q[LP_MAX_DIM];
 	float		gq[LP_MAX_DIM];
+	float		attr_scratch[4 * LP_MAX_DIM];	/* item attributes (attrs.h) */
 } MfRun;
 
 /*
@@ -506,6 +508,13 @@ MfBatch(void *state, const int64 *order, const LpBatch *b, LpRng *rng, double *l
 		{
 			LpLinkPull(g, cfg, emb->U, lr, r->pulled, p + 1, rng);
 			r->pulled = p + 1;
+		}
+		if (!bilinear && g->n_attrs > 0 && emb->A != NULL)
+		{
+			/* items composed of id and attribute vectors (option item_features) */
+			*loss += LpAttrStep(g, cfg, r->sampler, emb, rng, r->entry_src[e], g->targets[e],
+								g->weights ? g->weights[e] : 1.0f, lr, r->attr_scratch);
+			continue;
 		}
 		if (!bilinear)
 		{

@@ -252,6 +252,9 @@ typedef struct LpEmbeddings
 	float	   *R;				/* bilinear: dim x dim, row-major */
 	float	   *R_state;		/* while training R: 3 dim x dim (gradient, Adam moments) */
 	float	   *mlp;			/* the MLP decoder's weights (mlp.h's layout) */
+	/* item attributes (attrs.h): g->n_attrs x dim vectors and biases, or NULL */
+	float	   *A;
+	float	   *ab;
 } LpEmbeddings;
 
 /* floats of R_state for a dimension */

@@ -6,9 +6,15 @@
  * jointly with the vectors).  On a bipartite graph with the dot decoder it
  * defaults to the logistic loss, and with it to a learning rate of 0.1 and
  * 8 negatives (options.h says what that was measured against).
+ *
+ * With option item_features (attrs.h) and the dot decoder, an item's
+ * vector is its id vector plus the weighted mean of its attribute values'
+ * vectors, all trained together; the fit ends by writing the composed
+ * vectors into V, so an item without edges (cold) gets its attributes'.
  */
 #include "postgres.h"
 
+#include "attrs.h"
 #include "cache.h"
 #include "linkpred.h"
 #include "mlp.h"
@@ -49,8 +55,13 @@ MfFit(const LpFitArgs *a)
 	LpTrainResult r;
 
 	if (a->cfg->decoder != LP_DECODER_MLP)
-		return LpTrain(g, a->cfg, a->sampler, a->emb, a->order, a->entry_src, a->progress,
-					   a->arg, a->final_loss);
+	{
+		r = LpTrain(g, a->cfg, a->sampler, a->emb, a->order, a->entry_src, a->progress,
+					a->arg, a->final_loss);
+		if (g->n_attrs > 0 && a->emb->A != NULL)
+			LpAttrsCompose(g, a->emb);
+		return r;
+	}
 	w = LpPallocHuge(sizeof(float) *
 							   LpMlpWorkFloats(g->n_src, g->n_dst, g->tied, a->cfg));
 	r = LpMlpTrain(g, a->cfg, a->sampler, a->emb, a->emb->mlp, a->order, a->entry_src, w,
@@ -94,5 +105,6 @@ const LpEncoderKind LpMfEncoder = {
 	.ann_index = true,
 	.minimises_loss = true,
 	.tune_axes = MfTuneAxes,
+	.item_features = true,
 	.fold_in = LpMfFoldIn,
 };

@@ -6,6 +6,7 @@
  */
 #include "postgres.h"
 
+#include "attrs.h"
 #include "fit.h"
 #include "linkpred.h"
 #include "mlp.h"
@@ -30,6 +31,13 @@ LpEmbeddingsAlloc(const LpGraph *g, const LpTrainConfig *cfg, LpEmbeddings *emb)
 		emb->R = palloc(sizeof(float) * emb->dim * emb->dim);
 		emb->R_state = palloc(sizeof(float) * LP_BILINEAR_STATE_FLOATS(emb->dim));
 		LpBilinearInit(emb->R, emb->dim);
+	}
+	if (g->n_attrs > 0)
+	{
+		/* item attributes (option item_features): their vectors and biases */
+		emb->A = LpPallocHuge(sizeof(float) * (Size) g->n_attrs * emb->dim);
+		emb->ab = LpPallocHuge(sizeof(float) * (Size) g->n_attrs);
+		LpAttrsInit(g, emb, cfg->seed);
 	}
 	if (cfg->decoder == LP_DECODER_MLP)
 	{

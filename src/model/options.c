@@ -36,7 +36,9 @@ typedef enum OptKind
 	OPT_ENUM,
 	OPT_NAME,					/* a string of < NAMEDATALEN bytes, or null: char[NAMEDATALEN] */
 	OPT_EVENTS,					/* {"event": weight, ...}: LpEventWeights */
-	OPT_USER_EDGES				/* {"relation", "src", "dst", "weight"}, or null: LpUserEdges */
+	OPT_USER_EDGES,				/* {"relation", "src", "dst", "weight"}, or null: LpUserEdges */
+	OPT_ITEM_FEATURES			/* {"relation", "key", "attribute" | "columns", "weight"}, or
+								 * null: LpItemFeatures */
 } OptKind;
 
 typedef struct OptDef
@@ -92,6 +94,7 @@ static const OptDef LpOptionTable[] = {
 	{"user_edges", OPT_USER_EDGES, 0, 100, LP_USER_EDGES_DEFAULT_WEIGHT, OFF(user_edges), NULL, "a user-user relation: relation, src, dst, weight"},
 	{"tune", OPT_BOOL, 0, 0, false, OFF(tune), NULL, "search the encoder's options on a validation part first"},
 	{"tune_seconds", OPT_INT, 1, 86400, 180, OFF(tune_seconds), NULL, "the search's time budget"},
+	{"item_features", OPT_ITEM_FEATURES, 0, 0, 0, OFF(item_features), NULL, "the items' attributes: relation, key, attribute or columns, weight"},
 };
 
 #define N_OPTIONS lengthof(LpOptionTable)
@@ -128,6 +131,9 @@ SetDefaults(LpOptions *o)
 			case OPT_USER_EDGES:
 				memset(field, 0, sizeof(LpUserEdges));
 				((LpUserEdges *) field)->weight = def->def;
+				break;
+			case OPT_ITEM_FEATURES:
+				memset(field, 0, sizeof(LpItemFeatures));
 				break;
 		}
 	}
@@ -206,6 +212,7 @@ KindName(OptKind kind)
 			return "a string";
 		case OPT_EVENTS:
 		case OPT_USER_EDGES:
+		case OPT_ITEM_FEATURES:
 			return "an object";
 	}
 	return "?";
@@ -239,6 +246,10 @@ WrongType(const OptDef *def)
 		case OPT_USER_EDGES:
 			json = "object";
 			example = "{\"relation\": \"friends\", \"src\": \"user_id\", \"dst\": \"friend_id\"}";
+			break;
+		case OPT_ITEM_FEATURES:
+			json = "object";
+			example = "{\"relation\": \"item_tags\", \"key\": \"item_id\", \"attribute\": \"tag\"}";
 			break;
 	}
 	ereport(ERROR,
@@ -363,6 +374,57 @@ UserEdgesEntry(const OptDef *def, const char *key, JsonbValue *value, char *fiel
 }
 
 static void
+ItemFeaturesEntry(const OptDef *def, const char *key, JsonbValue *value, char *field)
+{
+	LpItemFeatures *f = (LpItemFeatures *) field;
+
+	if (strcmp(key, "relation") == 0)
+		StringIn(def, "\"relation\"", value, f->relation, sizeof(f->relation));
+	else if (strcmp(key, "key") == 0)
+		StringIn(def, "\"key\"", value, f->key, sizeof(f->key));
+	else if (strcmp(key, "attribute") == 0)
+		StringIn(def, "\"attribute\"", value, f->attribute, sizeof(f->attribute));
+	else if (strcmp(key, "weight") == 0)
+	{
+		if (value->type != jbvNull)
+			StringIn(def, "\"weight\"", value, f->weight, sizeof(f->weight));
+	}
+	else if (strcmp(key, "columns") == 0)
+	{
+		JsonbIterator *it;
+		JsonbIteratorToken tok;
+		JsonbValue	e;
+
+		if (value->type != jbvBinary || !JsonContainerIsArray(value->val.binary.data))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("\"columns\" of option \"%s\" must be an array of column names", def->name),
+					 errhint("For example '{\"%s\": {\"relation\": \"products\", \"key\": \"id\", \"columns\": [\"category\", \"brand\"]}}'.",
+							 def->name)));
+		f->n_columns = 0;
+		it = JsonbIteratorInit(value->val.binary.data);
+		while ((tok = JsonbIteratorNext(&it, &e, true)) != WJB_DONE)
+		{
+			if (tok != WJB_ELEM)
+				continue;
+			if (f->n_columns == LP_MAX_FEATURE_COLUMNS)
+				ereport(ERROR,
+						(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+						 errmsg("\"columns\" of option \"%s\" names more than %d columns",
+								def->name, LP_MAX_FEATURE_COLUMNS),
+						 errhint("Combine columns in a view, or pass their values as rows of a many-to-many relation with \"attribute\".")));
+			StringIn(def, "a column of \"columns\"", &e, f->columns[f->n_columns], NAMEDATALEN);
+			f->n_columns++;
+		}
+	}
+	else
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown key \"%s\" in option \"%s\"", LpClip(key), def->name),
+				 errdetail("Valid keys are: relation, key, attribute, columns, weight.")));
+}
+
+static void
 SetOne(LpOptions *opts, const OptDef *def, JsonbValue *v)
 {
 	char	   *field = (char *) opts + def->offset;
@@ -445,6 +507,29 @@ SetOne(LpOptions *opts, const OptDef *def, JsonbValue *v)
 							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 							 errmsg("option \"%s\" needs \"relation\", \"src\" and \"dst\"", def->name),
 							 errhint("For example '{\"user_edges\": {\"relation\": \"friends\", \"src\": \"user_id\", \"dst\": \"friend_id\"}}'.")));
+				break;
+			}
+		case OPT_ITEM_FEATURES:
+			{
+				LpItemFeatures *f = (LpItemFeatures *) field;
+
+				memset(f, 0, sizeof(*f));
+				if (v->type == jbvNull)
+					break;
+				ForEachEntry(def, v, field, ItemFeaturesEntry);
+				if (!f->relation[0] || !f->key[0] || (f->attribute[0] != '\0') == (f->n_columns > 0))
+					ereport(ERROR,
+							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+							 errmsg("option \"%s\" needs \"relation\", \"key\" and one of \"attribute\" or \"columns\"",
+									def->name),
+							 errdetail("\"attribute\" names the column of a many-to-many relation (one row per item and value), \"columns\" the categorical columns of a relation with one row per item."),
+							 errhint("For example '{\"%s\": {\"relation\": \"item_tags\", \"key\": \"item_id\", \"attribute\": \"tag\"}}'.",
+									 def->name)));
+				if (f->weight[0] && f->n_columns > 0)
+					ereport(ERROR,
+							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+							 errmsg("\"weight\" of option \"%s\" goes with \"attribute\", not \"columns\"", def->name),
+							 errhint("Every column value of a per-item relation weighs the same; weigh the rows of a many-to-many relation instead.")));
 				break;
 			}
 	}
@@ -545,6 +630,30 @@ LpOptionsParse(Jsonb *json, LpOptions *opts)
 				 errmsg("option \"user_edges\" applies only to bipartite graphs"),
 				 errdetail("In a homogeneous graph the users are the nodes of the edges relation."),
 				 errhint("Add the links to the edges relation (a view with UNION ALL) instead.")));
+	if (opts->item_features.relation[0])
+	{
+		if (!LpOptionsEncoder(opts)->item_features)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("option \"item_features\" is not available with encoder \"%s\"",
+							LpOptionsEncoder(opts)->name),
+					 errdetail("Item attributes are learnt by the matrix factorisation with the dot decoder."),
+					 errhint("Use \"encoder\": \"mf\", or leave \"item_features\" out.")));
+		if (!opts->bipartite || opts->decoder != LP_DECODER_DOT)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("option \"item_features\" needs a bipartite graph and the dot decoder"),
+					 errdetail("This model has %s and the %s decoder.",
+							   opts->bipartite ? "a bipartite graph" : "a homogeneous graph",
+							   decoder_names[opts->decoder]),
+					 errhint("Train with \"bipartite\": true and \"decoder\": \"dot\", or leave \"item_features\" out.")));
+		if (opts->warm_start)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("option \"item_features\" cannot be combined with \"warm_start\""),
+					 errdetail("A stored item vector already includes its attributes' vectors, which are retrained."),
+					 errhint("Leave \"warm_start\" out: the model is trained afresh.")));
+	}
 	ApplyDependentDefaults(opts, given);
 
 	/* "tune" searches what the user left out, on the axes its encoder has */
@@ -681,6 +790,42 @@ LpOptionsToJson(const LpOptions *opts)
 					appendStringInfoString(&s, ", \"dst\": ");
 					escape_json(&s, ue->dst);
 					appendStringInfo(&s, ", \"weight\": %s}", float8out_internal(ue->weight));
+					break;
+				}
+			case OPT_ITEM_FEATURES:
+				{
+					const LpItemFeatures *f = (const LpItemFeatures *) field;
+
+					if (!f->relation[0])
+					{
+						appendStringInfoString(&s, "null");
+						break;
+					}
+					appendStringInfoString(&s, "{\"relation\": ");
+					escape_json(&s, f->relation);
+					appendStringInfoString(&s, ", \"key\": ");
+					escape_json(&s, f->key);
+					if (f->n_columns > 0)
+					{
+						appendStringInfoString(&s, ", \"columns\": [");
+						for (int k = 0; k < f->n_columns; k++)
+						{
+							appendStringInfoString(&s, k ? ", " : "");
+							escape_json(&s, f->columns[k]);
+						}
+						appendStringInfoChar(&s, ']');
+					}
+					else
+					{
+						appendStringInfoString(&s, ", \"attribute\": ");
+						escape_json(&s, f->attribute);
+					}
+					if (f->weight[0])
+					{
+						appendStringInfoString(&s, ", \"weight\": ");
+						escape_json(&s, f->weight);
+					}
+					appendStringInfoChar(&s, '}');
 					break;
 				}
 		}

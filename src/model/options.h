@@ -55,6 +55,26 @@ typedef struct LpUserEdges
 #define LP_USER_EDGES_DEFAULT_WEIGHT 0.3
 
 /*
+ * "item_features": the items' attributes (attrs.h), either a
+ * many-to-many relation, one row per item and attribute value,
+ * {"relation": "artist_tags", "key": "artist_id", "attribute": "tag_id",
+ * "weight": "count"} ("weight" optional), or categorical columns of a
+ * per-item relation, {"relation": "products", "key": "id", "columns":
+ * ["category", "brand"]}, each (column, value) an attribute value.
+ */
+#define LP_MAX_FEATURE_COLUMNS 16
+
+typedef struct LpItemFeatures
+{
+	char		relation[2 * NAMEDATALEN + 4];	/* "" = none; as given, or qualified */
+	char		key[NAMEDATALEN];
+	char		attribute[NAMEDATALEN]; /* "" with columns */
+	char		weight[NAMEDATALEN];	/* "" = every row weighs 1 */
+	int			n_columns;
+	char		columns[LP_MAX_FEATURE_COLUMNS][NAMEDATALEN];
+} LpItemFeatures;
+
+/*
  * The matrix factorisation with the dot decoder on a bipartite graph
  * defaults to the logistic loss, and with it to a learning rate of 0.1 and
  * 8 negatives.  Against bpr, 0.05 and 4 (still the defaults elsewhere):
@@ -98,6 +118,7 @@ typedef struct LpOptions
 	char		event_column[NAMEDATALEN];	/* "" = none */
 	LpEventWeights event_weights;
 	LpUserEdges user_edges;
+	LpItemFeatures item_features;
 	bool		dim_auto;		/* spectral, "dim" not given: at most the graph's smaller side */
 	bool		tune;			/* search the encoder's tune_axes on a validation part first */
 	int			tune_seconds;	/* the search's time budget */

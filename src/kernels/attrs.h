@@ -1,0 +1,54 @@
+/*
+ * attrs.h: item attributes in the matrix factorisation (option item_features).
+ *
+ * An item's vector is its id vector plus the weighted mean of the vectors
+ * of its attribute values (tags, categories, a brand), and likewise its
+ * bias: v_i = V[i] + sum_a w_ia A[a], b_i = bv[i] + sum_a w_ia ab[a], the
+ * weights w_ia of an item summing to 1 (LightFM's hybrid).  The attribute
+ * vectors are trained by the same SGD steps as the id vectors: a step forms
+ * the items' vectors, updates them as train.c's step does, and hands each
+ * change back to the id vector (in full) and to every attribute vector (in
+ * proportion to its weight), which is the gradient of the composed vector.
+ *
+ * After the fit, LpAttrsCompose writes the composed vectors into V and bv,
+ * so that everything downstream (evaluation, the top-k index, storing,
+ * serving) sees plain item vectors.  An item with no training edge (cold:
+ * in the attribute table but in no edge) keeps no id part: its vector is
+ * its attributes' alone, as an item added after training would have.
+ *
+ * A training step leaves an item's id part out at random (attrs.c: id
+ * dropout), so that the attributes alone learn to score items.
+ *
+ * Nothing here calls PostgreSQL.
+ */
+#ifndef LINKPRED_ATTRS_H
+#define LINKPRED_ATTRS_H
+
+#include "postgres.h"
+
+#include "graph.h"
+#include "train.h"
+
+/* A and ab for g->n_attrs attribute values: N(0, 0.1^2) vectors, zero biases */
+extern void LpAttrsInit(const LpGraph *g, LpEmbeddings *emb, uint64 seed);
+
+/*
+ * One positive u -> i with its negatives, the dot decoder, items composed
+ * of id and attribute vectors; returns the loss.  scratch holds 4 * dim
+ * floats.
+ */
+extern float LpAttrStep(const LpGraph *g, const LpTrainConfig *cfg,
+						const LpSamplerState *sampler, LpEmbeddings *emb, LpRng *rng,
+						int32 u, int32 i, float w, float lr, float *scratch);
+
+/*
+ * After the fit: V[i] and bv[i] become item i's composed vector and bias;
+ * the id part of an item of degree 0 in g is dropped first.
+ */
+extern void LpAttrsCompose(const LpGraph *g, LpEmbeddings *emb);
+
+/* item i's composed vector and bias from the parts, into v (dim floats) */
+extern void LpAttrsItemVector(const LpGraph *g, const LpEmbeddings *emb, int32 i,
+							  float *v, float *b);
+
+#endif

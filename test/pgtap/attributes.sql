@@ -10,7 +10,7 @@
 -- not in the model at all (its score is NULL, top-k never returns it), so
 -- the assertions on the plain model below show what the attributes add.
 \set ON_ERROR_STOP 1
-SELECT plan(33);
+SELECT plan(34);
 
 CREATE TABLE pe AS
 SELECT u AS user_id, (u % 4) * 100 + k AS item_id
@@ -189,6 +189,15 @@ SELECT throws_ok($$SELECT linkpred_train('x', 'pe', 'user_id', 'item_id',
 
 -- the role goes with its model, so the cluster's roles stay as they were
 SELECT linkpred_drop('pr');
+
+-- attributes are shared by many items: two threads asked for, one used
+SET linkpred.training_threads = 2;
+SELECT linkpred_train('p2', 'pe', 'user_id', 'item_id',
+                      options => '{"seed": 1, "dim": 16, "epochs": 2, "item_features": {"relation": "ptags", "key": "item_id", "attribute": "tag", "weight": "w"}}');
+SELECT is((SELECT metrics->>'training_threads' FROM linkpred.versions WHERE model = 'p2' AND active), '1',
+          'with item_features the matrix factorisation trains on one thread, whatever linkpred.training_threads says');
+RESET linkpred.training_threads;
+SELECT linkpred_drop('p2');
 DROP OWNED BY lp_attr_alice;
 DROP ROLE lp_attr_alice;
 

@@ -103,6 +103,24 @@ lp_stage_shared() {
 	chown -R "$LP_OWNER" "$LP_TMP/shared"
 }
 
+# lp_own_cluster_run SCRIPT [postgresql.conf lines...]: for a shell test that
+# needs a cluster of its own (preloading linkpred, restarted with limits):
+# start one, run SCRIPT against it with LPT_OWN_CLUSTER=1, print the server
+# log's tail if it failed, stop the cluster and exit with SCRIPT's status.
+lp_own_cluster_run() {
+	local script=$1 rc
+	shift
+	lp_cluster_start "$@"
+	set +e
+	LPT_OWN_CLUSTER=1 bash "$script"
+	rc=$?
+	if [ "$rc" -ne 0 ]; then
+		echo "# server log tail of the test's own cluster:"
+		tail -n 30 "$LP_TMP/server.log" | sed 's/^/#   /'
+	fi
+	exit "$rc"
+}
+
 lp_cluster_stop() {
 	[ -n "${LP_TMP:-}" ] && [ -d "$LP_TMP" ] || return 0
 	lp_as_owner "$LP_BINDIR/pg_ctl" -D "$LP_TMP/data" -m fast -w stop >/dev/null 2>&1 || true

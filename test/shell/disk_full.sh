@@ -17,15 +17,7 @@ set -euo pipefail
 if [ -z "${LPT_OWN_CLUSTER:-}" ]; then
 	# the outer run: a cluster of its own, since this one is restarted with a limit
 	source "$(dirname "$0")/../cluster.sh"
-	lp_cluster_start
-	set +e
-	LPT_OWN_CLUSTER=1 bash "$0"
-	rc=$?
-	if [ "$rc" -ne 0 ]; then
-		echo "# server log tail:"
-		tail -n 30 "$LP_TMP/server.log" | sed 's/^/#   /'
-	fi
-	exit "$rc"
+	lp_own_cluster_run "$0"
 fi
 
 source "$(dirname "$0")/lib.bash"

@@ -10,10 +10,7 @@ set -euo pipefail
 
 if [ -z "${LPT_OWN_CLUSTER:-}" ]; then
 	source "$(dirname "$0")/../cluster.sh"
-	lp_cluster_start
-	set +e
-	LPT_OWN_CLUSTER=1 bash "$0"
-	exit $?
+	lp_own_cluster_run "$0"
 fi
 
 source "$(dirname "$0")/lib.bash"

@@ -25,18 +25,10 @@
 #   cache evicts the least recently used copy that nobody pins.
 set -euo pipefail
 
-if [ -z "${LPT_PRELOADED:-}" ]; then
+if [ -z "${LPT_OWN_CLUSTER:-}" ]; then
 	# the outer run: start the preloading cluster, run this file against it
 	source "$(dirname "$0")/../cluster.sh"
-	lp_cluster_start "shared_preload_libraries = 'pg_cron,linkpred'"
-	set +e
-	LPT_PRELOADED=1 bash "$0"
-	rc=$?
-	if [ "$rc" -ne 0 ]; then
-		echo "# server log tail of the preloading cluster:"
-		tail -n 30 "$LP_TMP/server.log" | sed 's/^/#   /'
-	fi
-	exit "$rc"
+	lp_own_cluster_run "$0" "shared_preload_libraries = 'pg_cron,linkpred'"
 fi
 
 source "$(dirname "$0")/lib.bash"

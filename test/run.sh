@@ -33,11 +33,16 @@ skip() {
 	skipped=$((skipped + 1))
 }
 
+# LP_ONLY=REGEX (a developer's loop): only the unit, pgTAP and shell suites
+# whose name matches; pg_regress always runs.  Unset: every suite.
+wanted() { [ -z "${LP_ONLY:-}" ] || [[ $1 =~ $LP_ONLY ]]; }
+
 # unit tests of the pure-C core (src/kernels): plain programs, no server
 K="$LP_SRC/src/kernels"
 LP_INC=$(for d in src src/kernels src/model src/data src/catalog src/jobs src/serve; do printf -- '-I%s ' "$LP_SRC/$d"; done)
 unit() {
 	local name=$1; shift
+	wanted "$name" || return 0
 	lp_log "unit test $name"
 	if cc ${LP_UNIT_CFLAGS:--O2} -Wall $LP_INC -I "$(pg_config --includedir-server)" -o "$LP_TMP/$name" \
 		"$LP_SRC/test/unit/$name.c" "$@" -L"$(pg_config --pkglibdir)" -lpgport -lm && "$LP_TMP/$name"; then
@@ -71,6 +76,7 @@ failed=$((failed + n_all - n_ok))
 # pgTAP files find ../shared/data relative to the staged tree
 cd "$LP_TMP/src"
 for f in test/pgtap/*.sql; do
+	wanted "$(basename "$f" .sql)" || continue
 	if need=$(missing_data "$f"); then skip "$f" "$need"; continue; fi
 	data=$(grep -oE '\.\./shared/data/[A-Za-z0-9_./-]+' "$f" | sed 's|^\.\./shared/||' | sort -u || true)
 	[ -z "$data" ] || lp_stage_shared $data
@@ -87,6 +93,7 @@ done
 # shell tests: each gets the cluster's environment
 for f in "$LP_SRC"/test/shell/*.sh; do
 	[ -e "$f" ] || continue
+	wanted "$(basename "$f" .sh)" || continue
 	if need=$(missing_data "$f"); then skip "$(basename "$f")" "$need"; continue; fi
 	lp_log "shell test $(basename "$f")"
 	if bash "$f"; then

@@ -52,6 +52,7 @@ OBJS = \
 	src/serve/shared_cache.o \
 	src/serve/shared_cache_load.o \
 	src/serve/serve.o \
+	src/serve/ranking.o \
 	src/serve/slice.o \
 	src/serve/evaluate.o
 

@@ -1,23 +1,13 @@
 /*
- * serve.c: linkpred_score and linkpred_topk.
+ * serve.c: the serving SQL functions: linkpred_score, linkpred_topk,
+ * linkpred_topk_many, linkpred_similar.
  *
  * score(u, v) = U[u].V[v] + bu[u] + bv[v], the logit the model was trained
- * on; NULL when u or v is not in the model.  topk(u, k) scores every item
- * with one BLAS matrix-vector product, drops the items u had in training
- * (and u itself in a homogeneous graph) unless exclude_seen is false, and
- * keeps the k best in a heap.  Ties break by training popularity, then by
- * index, so results are deterministic.  A user the model does not know
- * (new since training, or NULL) is scored as a user with no history: items
- * rank by their learnt bias, then popularity.
- *
- * Large catalogs: a version trained with at least linkpred.ann_min_items
- * items has an approximate index (ann.h).  linkpred_topk of a known or
- * fresh user answers from it when the serving session's
- * linkpred.ann_min_items allows, probing linkpred.ann_probes lists; the
- * exclusions become the search's filter, so k rows still come back when k
- * items qualify, and the rows are scored and ordered as the exact path
- * does.  A candidate list, batch top-k, materialize and evaluation stay
- * exact.
+ * on; NULL when u or v is not in the model.  With fresh => true a user is
+ * folded in from its current rows in the model's source.  The top-k
+ * functions parse their arguments here, rank in ranking.c (the exact scan
+ * or the approximate index, the exclusions and filters, the batch) and
+ * emit the rows here.
  */
 #include "postgres.h"
 
@@ -34,13 +24,11 @@
 #include "utils/lsyscache.h"
 #include "utils/tuplestore.h"
 
-#include "ann.h"
 #include "cache.h"
-#include "metrics.h"
 #include "linkpred.h"
 #include "model.h"
+#include "ranking.h"
 #include "slice.h"
-#include "topk.h"
 #include "train.h"
 #include "vec.h"
 
@@ -48,13 +36,6 @@ PG_FUNCTION_INFO_V1(linkpred_score);
 PG_FUNCTION_INFO_V1(linkpred_topk);
 PG_FUNCTION_INFO_V1(linkpred_topk_many);
 PG_FUNCTION_INFO_V1(linkpred_similar);
-
-/*
- * The largest k the index serves.  Its exact re-rank scores 20 candidates
- * per result, so a larger k would score a good part of the catalog anyway:
- * such calls use the exact scan.
- */
-#define LP_ANN_MAX_K 1000
 
 /* a value of type from as type to (through text when they differ) */
 static Datum
@@ -214,14 +195,8 @@ LpEmitTopK(ReturnSetInfo *rsinfo, const LpServingModel *m, const float *s, int32
 {
 	int32	   *top;
 	float	   *scores;
-	int			n;
+	int			n = LpRankRow(m, s, k, &top, &scores);
 
-	k = Min(k, m->n_items);
-	top = palloc(sizeof(int32) * Max(k, 1));
-	scores = palloc(sizeof(float) * Max(k, 1));
-	n = LpSelectTopK(s, m->n_items, m->ideg, k, top);
-	for (int i = 0; i < n; i++)
-		scores[i] = s[top[i]];
 	LpEmitItems(rsinfo, m, top, scores, n, type);
 	pfree(top);
 	pfree(scores);
@@ -330,157 +305,18 @@ ItemArray(FunctionCallInfo fcinfo, int argno, const char *argname, const LpServi
 	return out;
 }
 
-/*
- * Filters applied while scoring, before the top k are chosen, so a call
- * returns k rows whenever k items qualify: only the candidates remain (if
- * given), then the excluded items go.
- */
+/* the candidates (argument 5) and exclude (argument 6) arguments of linkpred_topk */
 static void
-ApplyItemFilters(FunctionCallInfo fcinfo, const LpServingModel *m, Oid utype, float *s)
+ItemFilterArgs(FunctionCallInfo fcinfo, const LpServingModel *m, Oid utype, LpRankFilter *f)
 {
-	int			n;
-
+	f->candidates = NULL;
+	f->n_candidates = 0;
+	f->exclude = NULL;
+	f->n_exclude = 0;
 	if (!PG_ARGISNULL(5))
-	{
-		int32	   *cand = ItemArray(fcinfo, 5, "candidates", m, utype, &n);
-		float	   *keep = palloc(sizeof(float) * Max(n, 1));
-
-		for (int i = 0; i < n; i++)
-			keep[i] = s[cand[i]];
-		for (int32 i = 0; i < m->n_items; i++)
-			s[i] = -INFINITY;
-		for (int i = 0; i < n; i++)
-			s[cand[i]] = keep[i];
-	}
+		f->candidates = ItemArray(fcinfo, 5, "candidates", m, utype, &f->n_candidates);
 	if (!PG_ARGISNULL(6))
-	{
-		int32	   *ex = ItemArray(fcinfo, 6, "exclude", m, utype, &n);
-
-		for (int i = 0; i < n; i++)
-			s[ex[i]] = -INFINITY;
-	}
-}
-
-/* what an index search leaves out: ascending item lists and one node */
-typedef struct AnnFilter
-{
-	const int32 *seen;			/* the user's items (training or fresh), or NULL */
-	int32		n_seen;
-	const int32 *exclude;		/* the exclude argument's items */
-	int32		n_exclude;
-	int32		self;			/* u itself in a homogeneous graph, else -1 */
-} AnnFilter;
-
-/* the search's filter: called for the few items that could enter its top */
-static bool
-AnnAccept(int32 item, void *arg)
-{
-	const AnnFilter *f = arg;
-
-	return item != f->self && !LpSortedContains(f->seen, f->n_seen, item) &&
-		!LpSortedContains(f->exclude, f->n_exclude, item);
-}
-
-/*
- * Whether linkpred_topk answers from the approximate index: the version has
- * one (never with a structural head: see pipeline.c), its catalog has at
- * least this session's linkpred.ann_min_items items (0: never), k is at
- * most LP_ANN_MAX_K, no candidate list was given (a list is scored exactly
- * at the cost of its length) and the CPU has AVX2: the portable scan is no
- * faster than the exact one.
- */
-static bool
-UseIndex(FunctionCallInfo fcinfo, const LpServingModel *m, int32 k)
-{
-	static int	simd = -1;
-
-	if (m->ann == NULL || m->has_head || !PG_ARGISNULL(5) || k > LP_ANN_MAX_K ||
-		linkpred_ann_min_items <= 0 || m->n_items < linkpred_ann_min_items)
-		return false;
-	if (simd < 0)
-		simd = LpAnnUseSimd(true) ? 1 : 0;
-	return simd == 1;
-}
-
-/*
- * linkpred_topk from the index for user vector q with bias bu: the k best
- * items that are not in seen (ascending), not in the exclude argument and
- * not self.  Items the filter rejects do not count towards k, so k rows
- * come back whenever k items qualify.  The search ranks by its own exact
- * q . V[i] + bv[i]; the rows get linkpred_score's arithmetic (so a row's
- * score equals linkpred_score of its pair) and the exact path's order
- * (score, then popularity, then index).
- */
-static Datum
-TopKFromIndex(FunctionCallInfo fcinfo, LpServingModel *m, const float *q, float bu,
-			  const int32 *seen, int32 n_seen, int32 self, int32 k, Oid utype)
-{
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	AnnFilter	f;
-	LpAnnScratch *scratch;
-	int32	   *items,
-			   *order,
-			   *deg,
-			   *ranked;
-	float	   *scores,
-			   *ranked_scores;
-	int			n;
-
-	f.seen = seen;
-	f.n_seen = n_seen;
-	f.exclude = NULL;
-	f.n_exclude = 0;
-	f.self = m->homogeneous ? self : -1;
-	if (!PG_ARGISNULL(6))
-	{
-		int			ne;
-		int32	   *ex = ItemArray(fcinfo, 6, "exclude", m, utype, &ne);
-
-		qsort(ex, ne, sizeof(int32), LpCompareInt32);
-		f.exclude = ex;
-		f.n_exclude = ne;
-	}
-
-	k = Min(k, m->n_items);
-	scratch = LpModelAnnScratch(m, k);
-	items = palloc(sizeof(int32) * k);
-	n = LpAnnSearch(m->ann, m->V, m->bv, q, k, linkpred_ann_probes, AnnAccept, &f, items,
-					NULL, scratch);
-	if (n < 0)
-		elog(ERROR, "linkpred: search memory of model \"%s\" does not fit its top-k index",
-			 m->name);
-
-	/* in ascending item order, so that LpSelectTopK's last tie-break is the index */
-	qsort(items, n, sizeof(int32), LpCompareInt32);
-	scores = palloc(sizeof(float) * Max(n, 1));
-	deg = palloc(sizeof(int32) * Max(n, 1));
-	for (int j = 0; j < n; j++)
-	{
-		scores[j] = LpModelEmbScore(m, q, bu, items[j]);
-		deg[j] = m->ideg[items[j]];
-	}
-	order = palloc(sizeof(int32) * Max(n, 1));
-	n = LpSelectTopK(scores, n, deg, n, order);
-	ranked = palloc(sizeof(int32) * Max(n, 1));
-	ranked_scores = palloc(sizeof(float) * Max(n, 1));
-	for (int j = 0; j < n; j++)
-	{
-		ranked[j] = items[order[j]];
-		ranked_scores[j] = scores[order[j]];
-	}
-	LpEmitItems(rsinfo, m, ranked, ranked_scores, n, utype);
-	return (Datum) 0;
-}
-
-/* known user u's scores s: its training items out if exclude_seen, itself out of a homogeneous graph */
-static void
-MaskUser(const LpServingModel *m, int32 u, bool exclude_seen, float *s)
-{
-	if (exclude_seen)
-		for (int32 j = 0; j < m->seen_len[u]; j++)
-			s[m->seen[m->seen_start[u] + j]] = -INFINITY;
-	if (m->homogeneous)
-		s[u] = -INFINITY;
+		f->exclude = ItemArray(fcinfo, 6, "exclude", m, utype, &f->n_exclude);
 }
 
 /*
@@ -510,66 +346,77 @@ linkpred_topk(PG_FUNCTION_ARGS)
 	bool		exclude_seen = PG_ARGISNULL(3) ? true : PG_GETARG_BOOL(3);
 	bool		fresh = PG_ARGISNULL(4) ? false : PG_GETARG_BOOL(4);
 	Oid			utype = get_fn_expr_argtype(fcinfo->flinfo, 0);
-	int32		u = -1;
+	LpRankUser	who = {.u = -1};
+	LpRankFilter f;
 	int32		k;
-	float	   *s;
+	int32	   *top;
+	float	   *scores;
+	int			n;
 
 	if ((m = TopKCall(fcinfo, utype, &k)) == NULL)
 		return (Datum) 0;
 	if (!PG_ARGISNULL(0))
-		u = LpLookupUser(m, PG_GETARG_DATUM(0), utype);
-	s = m->scratch;
-
+		who.u = LpLookupUser(m, PG_GETARG_DATUM(0), utype);
 	if (fresh && !PG_ARGISNULL(0))
 	{
-		float		bu;
-		int			n;
-		int32	   *items = FoldInFresh(m, PG_GETARG_DATUM(0), utype, &n, &bu);
-
-		if (UseIndex(fcinfo, m, k))
-			return TopKFromIndex(fcinfo, m, m->fold_u, bu, exclude_seen ? items : NULL,
-								 exclude_seen ? n : 0, u, k, utype);
-		LpModelEmbScoresAll(m, m->fold_u, bu, s);
-		LpModelDecode(m, u, items, n, s);
-		if (exclude_seen)
-			for (int j = 0; j < n; j++)
-				s[items[j]] = -INFINITY;
-		if (m->homogeneous && u >= 0)
-			s[u] = -INFINITY;
+		who.fresh = true;
+		who.items = FoldInFresh(m, PG_GETARG_DATUM(0), utype, &who.n_items, &who.bu);
+		who.q = m->fold_u;
 	}
-	else if (u >= 0)
-	{
-		if (UseIndex(fcinfo, m, k))
-			return TopKFromIndex(fcinfo, m, m->U + (int64) u * m->dim, m->bu[u],
-								 exclude_seen ? m->seen + m->seen_start[u] : NULL,
-								 exclude_seen ? m->seen_len[u] : 0, u, k, utype);
-		LpModelEmbScoresAll(m, m->U + (int64) u * m->dim, m->bu[u], s);
-		LpModelDecodeUser(m, u, s);
-		MaskUser(m, u, exclude_seen, s);
-	}
-	else
-	{
-		LpModelEmbScoresAll(m, NULL, 0.0f, s);
-		LpModelDecodeUser(m, -1, s);
-	}
-
-	ApplyItemFilters(fcinfo, m, utype, s);
-	LpEmitTopK(rsinfo, m, s, k, utype);
+	ItemFilterArgs(fcinfo, m, utype, &f);
+	n = LpRankOne(m, &who, exclude_seen, &f, k, &top, &scores);
+	LpEmitItems(rsinfo, m, top, scores, n, utype);
 	return (Datum) 0;
 }
 
+/* linkpred_topk_many's user list, for emitting a user's rows */
+typedef struct ManyUsers
+{
+	ReturnSetInfo *rsinfo;
+	const LpServingModel *m;
+	Oid			etype;
+	Datum	   *udatums;		/* the users argument, or NULL: every user */
+	bool	   *unulls;
+} ManyUsers;
+
+/* one user's rows of linkpred_topk_many: (user, item, rank, score) */
+static void
+EmitManyRows(void *arg, int pos, int32 u, const int32 *top, const float *s, int n)
+{
+	ManyUsers  *mu = arg;
+	Datum		udatum;
+	bool		unull = false;
+
+	if (mu->udatums == NULL)
+		udatum = LpKeyToDatum(mu->m->ukeys, u, mu->etype);
+	else
+	{
+		udatum = mu->udatums[pos];
+		unull = mu->unulls[pos];
+	}
+	for (int r = 0; r < n; r++)
+	{
+		Datum		values[4];
+		bool		nulls[4] = {unull, false, false, false};
+
+		values[0] = udatum;
+		values[1] = LpKeyToDatum(mu->m->ikeys, top[r], mu->etype);
+		values[2] = Int32GetDatum(r + 1);
+		values[3] = Float8GetDatum((double) s[top[r]]);
+		tuplestore_putvalues(mu->rsinfo->setResult, mu->rsinfo->setDesc, values, nulls);
+	}
+}
+
 /*
- * linkpred_topk_many(users anyarray, k): top-k for many users in one call,
- * one matrix-matrix product per block of users.  users NULL means every
- * user of the model.  Rows: (user, item, rank, score); per user the same
- * items, order and scores as linkpred_topk.  With shard => s, shards => n
- * (arguments 4 and 5), only the users of slice s (slice.c); a NULL user is
- * in slice 0.
+ * linkpred_topk_many(users anyarray, k): top-k for many users in one call
+ * (ranking.c scores them in blocks).  users NULL means every user of the
+ * model.  Rows: (user, item, rank, score); per user the same items, order
+ * and scores as linkpred_topk.  With shard => s, shards => n (arguments 4
+ * and 5), only the users of slice s (slice.c); a NULL user is in slice 0.
  */
 Datum
 linkpred_topk_many(PG_FUNCTION_ARGS)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	Oid			arrtype = get_fn_expr_argtype(fcinfo->flinfo, 0);
 	Oid			etype = get_element_type(arrtype);
 	bool		exclude_seen = PG_ARGISNULL(3) ? true : PG_GETARG_BOOL(3);
@@ -579,18 +426,11 @@ linkpred_topk_many(PG_FUNCTION_ARGS)
 	Datum	   *udatums = NULL;
 	bool	   *unulls = NULL;
 	int32	   *uidx;
-	int			bs;
-	LpEvalEmbedding ee;
-	LpEvalScorer sc;
-	float	   *scores;
-	float	   *fallback;
-	int32	   *block;
-	int32	   *top;
-	int			nb = 0;
 	int32		shard = 0,
 				shards = 1;
 	bool		sliced = LpSliceArgs(fcinfo, 4, "linkpred_topk_many", &shard, &shards);
 	bool	   *keep = NULL;
+	ManyUsers	mu;
 
 	if ((m = TopKCall(fcinfo, etype, &k)) == NULL)
 		return (Datum) 0;
@@ -635,75 +475,12 @@ linkpred_topk_many(PG_FUNCTION_ARGS)
 		}
 	}
 
-	k = Min(k, m->n_items);
-	bs = LpEvalBlockSize(m->n_items);
-	LpModelEvalEmbedding(m, bs, &ee);
-	LpEvalEmbeddingScorer(&ee, bs, &sc);
-	LpModelEvalScorer(m, &sc);
-	scores = LpPallocHuge(sizeof(float) * (Size) bs * m->n_items);
-	fallback = LpPallocHuge(sizeof(float) * m->n_items);
-	LpModelEmbScoresAll(m, NULL, 0.0f, fallback);
-	LpModelDecodeUser(m, -1, fallback);
-	block = palloc(sizeof(int32) * bs);
-	top = palloc(sizeof(int32) * k);
-
-	for (int i = 0; i <= n_users; i++)
-	{
-		/* collect a block of positions in the user list, then score it */
-		if (i < n_users && (keep == NULL || keep[i]))
-			block[nb++] = i;
-		if (nb == bs || (i == n_users && nb > 0))
-		{
-			int32	   *known = palloc(sizeof(int32) * nb);
-			int			nk = 0;
-
-			for (int b = 0; b < nb; b++)
-				if (uidx[block[b]] >= 0)
-					known[nk++] = uidx[block[b]];
-			if (nk > 0)
-				sc.block(sc.arg, known, nk, scores);
-			nk = 0;
-			for (int b = 0; b < nb; b++)
-			{
-				int32		u = uidx[block[b]];
-				float	   *s;
-				int			n;
-				Datum		udatum;
-				bool		unull = false;
-
-				if (u >= 0)
-				{
-					s = scores + (int64) (nk++) * m->n_items;
-					MaskUser(m, u, exclude_seen, s);
-				}
-				else
-					s = fallback;
-				n = LpSelectTopK(s, m->n_items, m->ideg, k, top);
-
-				if (udatums == NULL)
-					udatum = LpKeyToDatum(m->ukeys, u, etype);
-				else
-				{
-					udatum = udatums[block[b]];
-					unull = unulls[block[b]];
-				}
-				for (int r = 0; r < n; r++)
-				{
-					Datum		values[4];
-					bool		nulls[4] = {unull, false, false, false};
-
-					values[0] = udatum;
-					values[1] = LpKeyToDatum(m->ikeys, top[r], etype);
-					values[2] = Int32GetDatum(r + 1);
-					values[3] = Float8GetDatum((double) s[top[r]]);
-					tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
-				}
-			}
-			pfree(known);
-			nb = 0;
-			CHECK_FOR_INTERRUPTS();
-		}
-	}
+	mu.rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	mu.m = m;
+	mu.etype = etype;
+	mu.udatums = udatums;
+	mu.unulls = unulls;
+	LpRankMany(m, uidx, keep, n_users, k, exclude_seen, EmitManyRows, &mu);
 	return (Datum) 0;
 }
 

@@ -43,6 +43,7 @@
 #include "heuristics.h"
 #include "linkpred.h"
 #include "options.h"
+#include "ranking.h"
 #include "topk.h"
 
 PG_FUNCTION_INFO_V1(linkpred_evaluate);
@@ -662,11 +663,7 @@ linkpred_heuristic_topk(PG_FUNCTION_ARGS)
 	InitHeurArg(&ha, m, h);
 	s = LpPallocHuge(sizeof(float) * m->n_items);
 	LpHeuristicAll(ha.g, h, u, s, ha.scratch);
-	if (exclude_seen)
-		for (int32 j = 0; j < m->seen_len[u]; j++)
-			s[m->seen[m->seen_start[u] + j]] = -INFINITY;
-	if (m->homogeneous)
-		s[u] = -INFINITY;
+	LpMaskUser(m, u, exclude_seen, s);
 	LpEmitTopK(rsinfo, m, s, k, utype);
 	return (Datum) 0;
 }

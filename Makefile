@@ -29,6 +29,7 @@ OBJS = \
 	src/kernels/ann_build.o \
 	src/kernels/model.o \
 	src/model/options.o \
+	src/model/options_json.o \
 	src/model/registry.o \
 	src/model/encoder_mf.o \
 	src/model/encoder_spectral.o \

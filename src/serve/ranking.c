@@ -205,13 +205,13 @@ LpRankOne(LpServingModel *m, const LpRankUser *who, bool exclude_seen, LpRankFil
 	if (who->fresh)
 	{
 		if (UseIndex(m, f, k))
-			return TopKFromIndex(m, who->q, who->bu, exclude_seen ? who->items : NULL,
-								 exclude_seen ? who->n_items : 0, u, f, k, top, scores);
+			return TopKFromIndex(m, who->q, who->bu, exclude_seen ? who->current : NULL,
+								 exclude_seen ? who->n_current : 0, u, f, k, top, scores);
 		LpModelEmbScoresAll(m, who->q, who->bu, s);
-		LpModelDecode(m, u, who->items, who->n_items, s);
+		LpModelDecode(m, u, who->current, who->n_current, s);
 		if (exclude_seen)
-			for (int j = 0; j < who->n_items; j++)
-				s[who->items[j]] = -INFINITY;
+			for (int j = 0; j < who->n_current; j++)
+				s[who->current[j]] = -INFINITY;
 		if (m->homogeneous && u >= 0)
 			s[u] = -INFINITY;
 	}

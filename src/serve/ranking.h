@@ -19,8 +19,8 @@ typedef struct LpRankUser
 	bool		fresh;			/* fresh => true: folded in from its current items */
 	const float *q;				/* fresh: its vector (m->fold_u) */
 	float		bu;				/* fresh: its bias */
-	const int32 *items;			/* fresh: its current items, ascending */
-	int			n_items;
+	const int32 *current;		/* fresh: its current items, ascending */
+	int			n_current;
 } LpRankUser;
 
 /* the item arguments of a linkpred_topk call, as model indices */

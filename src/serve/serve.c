@@ -360,7 +360,7 @@ linkpred_topk(PG_FUNCTION_ARGS)
 	if (fresh && !PG_ARGISNULL(0))
 	{
 		who.fresh = true;
-		who.items = FoldInFresh(m, PG_GETARG_DATUM(0), utype, &who.n_items, &who.bu);
+		who.current = FoldInFresh(m, PG_GETARG_DATUM(0), utype, &who.n_current, &who.bu);
 		who.q = m->fold_u;
 	}
 	ItemFilterArgs(fcinfo, m, utype, &f);

@@ -19,7 +19,9 @@
  * A training step leaves an item's id part out at random (attrs.c: id
  * dropout), so that the attributes alone learn to score items.
  *
- * Nothing here calls PostgreSQL.
+ * Above the samplers (sampler.h) and the training's types (sgd.h); the
+ * matrix factorisation's trainer (train.c) calls it.  Nothing here calls
+ * PostgreSQL.
  */
 #ifndef LINKPRED_ATTRS_H
 #define LINKPRED_ATTRS_H
@@ -27,7 +29,9 @@
 #include "postgres.h"
 
 #include "graph.h"
-#include "train.h"
+#include "rng.h"
+#include "sampler.h"
+#include "sgd.h"
 
 /* A and ab for g->n_attrs attribute values: N(0, 0.1^2) vectors, zero biases */
 extern void LpAttrsInit(const LpGraph *g, LpEmbeddings *emb, uint64 seed);

@@ -26,15 +26,17 @@
  *
  * With cfg->threads > 1 and the dot decoder the epochs run on that many
  * threads (parallel.c; the bilinear decoder's R, one matrix every step
- * writes, keeps it on one thread); with one thread the loop is the serial
- * one below, unchanged.
+ * writes, keeps it on one thread, and so do item attributes, attrs.c);
+ * with one thread the loop is the serial one (epoch.c), unchanged.
+ *
+ * This file is the top of the trainer's layers (train.h lists them): it
+ * calls down into the samplers, the epoch loops and the attribute step,
+ * and nothing below calls it.
  *
  * This file never calls PostgreSQL; the caller's progress callback is the
  * only way out mid-run, and it is called between chunks, never inside one.
  */
 #include "postgres.h"
-
-#include <math.h>
 
 #include "attrs.h"
 #include "train.h"
@@ -47,36 +49,6 @@
 
 /* positives between two rounds of user-user pulls (option user_edges) */
 #define LP_LINK_BATCH 1024
-
-#define ADAM_B1 0.9f
-#define ADAM_B2 0.999f
-#define ADAM_EPS 1e-8f
-/* below this an Adam moment is taken as zero (FLT_MIN is 1.2e-38) */
-#define ADAM_FLUSH 1e-30f
-
-void
-LpAdam(float *p, const float *g, float *m, float *v, Size n, float lr, int64 t)
-{
-	float		c1 = 1.0f - powf(ADAM_B1, (float) t),
-				c2 = 1.0f - powf(ADAM_B2, (float) t);
-	float		step = lr * sqrtf(c2) / c1;
-
-	for (Size i = 0; i < n; i++)
-	{
-		float		mi = ADAM_B1 * m[i] + (1.0f - ADAM_B1) * g[i];
-		float		vi = ADAM_B2 * v[i] + (1.0f - ADAM_B2) * g[i] * g[i];
-
-		/*
-		 * The moments of a parameter whose gradient stays zero (a ReLU unit
-		 * no pair switches on, a row no batch touches) decay geometrically
-		 * into subnormal floats, which cost the FPU a hundred cycles an
-		 * operation: zero them first.
-		 */
-		m[i] = fabsf(mi) < ADAM_FLUSH ? 0.0f : mi;
-		v[i] = vi < ADAM_FLUSH ? 0.0f : vi;
-		p[i] += step * m[i] / (sqrtf(v[i]) + ADAM_EPS);
-	}
-}
 
 void
 LpBilinearInit(float *R, int dim)
@@ -123,40 +95,6 @@ LpBilinearQueries(const float *U, int32 n, int dim, const float *R, float *Q)
 {
 	for (int32 u = 0; u < n; u++)
 		RelTransposeTimes(R, U + (Size) u * dim, dim, Q + (Size) u * dim);
-}
-
-void
-LpInitEmbeddings(LpEmbeddings *emb, int32 n_src, int32 n_dst, bool tied, uint64 seed)
-{
-	LpRng		rng;
-	int64		total = (int64) n_src * emb->dim;
-
-	LpRngSeed(&rng, seed ^ UINT64CONST(0x5eed));
-	/* Box-Muller normals, sd 0.1 */
-	for (int pass = 0; pass < (tied ? 1 : 2); pass++)
-	{
-		float	   *m = pass == 0 ? emb->U : emb->V;
-		int64		n = pass == 0 ? total : (int64) n_dst * emb->dim;
-
-		for (int64 i = 0; i < n; i += 2)
-		{
-			/* one draw each: Max() would evaluate the draw twice */
-			float		a = LpRngUniform(&rng);
-			float		b = LpRngUniform(&rng);
-			float		r;
-
-			if (a < 1e-7f)
-				a = 1e-7f;		/* log(0) would be infinite */
-			r = sqrtf(-2.0f * logf(a)) * 0.1f;
-
-			m[i] = r * cosf(6.2831853f * b);
-			if (i + 1 < n)
-				m[i + 1] = r * sinf(6.2831853f * b);
-		}
-	}
-	memset(emb->bu, 0, sizeof(float) * n_src);
-	if (!tied)
-		memset(emb->bv, 0, sizeof(float) * n_dst);
 }
 
 static inline float
@@ -364,107 +302,6 @@ StepBilinear(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *s
 	return loss;
 }
 
-/*
- * The second relation (option user_edges), after the positives start ..
- * end - 1 of an epoch: the term (lr * link_weight / 2) ||U[a] - U[b]||^2 of
- * as many links, drawn at random, as is their share of the epoch (one pass
- * over the links per epoch); each draw moves both users toward each other.
- * U is the users' free vectors, n_src x dim.
- */
-void
-LpLinkPull(const LpGraph *g, const LpTrainConfig *cfg, float *U, float lr,
-		   int64 start, int64 end, LpRng *rng)
-{
-	const int	dim = cfg->dim;
-	/* beyond the midpoint the two would swap sides */
-	float		rate = Min(lr * cfg->link_weight, 0.5f);
-	int64		n;
-
-	if (g->n_links == 0 || cfg->link_weight <= 0 || g->n_entries == 0)
-		return;
-	n = g->n_links * end / g->n_entries - g->n_links * start / g->n_entries;
-	for (int64 k = 0; k < n; k++)
-	{
-		int64		l = (int64) (LpRngNext(rng) % (uint64) g->n_links);
-		float	   *a = U + (int64) g->link_a[l] * dim;
-		float	   *b = U + (int64) g->link_b[l] * dim;
-
-		for (int d = 0; d < dim; d++)
-		{
-			float		diff = rate * (b[d] - a[d]);
-
-			a[d] += diff;
-			b[d] -= diff;
-		}
-	}
-}
-
-void
-LpEntrySources(const LpGraph *g, int32 *entry_src)
-{
-	for (int32 u = 0; u < g->n_src; u++)
-		for (int64 e = g->offsets[u]; e < g->offsets[u + 1]; e++)
-			entry_src[e] = u;
-}
-
-void
-LpTrainBegin(const LpGraph *g, const LpTrainConfig *cfg, LpRng *rng, int64 *order,
-			 int32 *entry_src)
-{
-	LpRngSeed(rng, cfg->seed);
-	LpEntrySources(g, entry_src);
-	for (int64 e = 0; e < g->n_entries; e++)
-		order[e] = e;
-}
-
-void
-LpShuffle(int64 *order, int64 n, LpRng *rng)
-{
-	/* Fisher-Yates */
-	for (int64 e = n - 1; e > 0; e--)
-	{
-		int64		k = (int64) (LpRngNext(rng) % (uint64) (e + 1));
-		int64		t = order[e];
-
-		order[e] = order[k];
-		order[k] = t;
-	}
-}
-
-LpTrainResult
-LpEpochLoop(const LpGraph *g, const LpTrainConfig *cfg, int64 batch, LpRng *rng,
-			int64 *order, LpBatchFn fn, void *state, LpProgressFn progress, void *arg,
-			double *final_loss)
-{
-	int64		n = g->n_entries;
-	int64		batches;
-	LpBatch		b;
-
-	batch = Max(batch, 1);
-	batches = (n + batch - 1) / batch;
-	b.total = batches * cfg->epochs;
-	b.t = 0;
-	*final_loss = 0;
-	for (b.epoch = 1; b.epoch <= cfg->epochs; b.epoch++)
-	{
-		double		loss = 0;
-
-		LpShuffle(order, n, rng);
-		for (b.start = 0; b.start < n; b.start += batch, b.t++)
-		{
-			b.end = Min(b.start + batch, n);
-			b.lr = LpDecayedLr(cfg, b.t, b.total);
-			fn(state, order, &b, rng, &loss);
-			if (isnan(loss) || isinf(loss))
-				return LP_TRAIN_DIVERGED;
-			if (progress && !progress(arg, b.epoch, (double) b.end / n, loss / b.end, b.end == n))
-				return LP_TRAIN_STOPPED;
-		}
-		*final_loss = loss / Max(n, 1);
-	}
-	return LP_TRAIN_OK;
-}
-
 /* LpTrain's state between batches */
 typedef struct MfRun
 {
@@ -575,6 +412,19 @@ MfSerial(void *state, int epoch, int64 done, int64 now, LpRng *rng)
 
 	LpLinkPull(g, cfg, r->emb->U, LpDecayedLr(cfg, (int64) (epoch - 1) * n + now, n * cfg->epochs),
 			   done, now, rng);
+}
+
+int
+LpTrainThreads(const LpGraph *g, const LpTrainConfig *cfg)
+{
+	/*
+	 * Item attributes (attrs.h) are shared by many items, so two cells of a
+	 * round would write the same attribute rows: one thread.
+	 */
+	if (cfg->threads <= 1 || cfg->decoder != LP_DECODER_DOT || g->n_entries == 0 ||
+		g->n_attrs > 0)
+		return 1;
+	return Min(cfg->threads, LP_MAX_THREADS);
 }
 
 LpTrainResult

@@ -6,9 +6,10 @@
  * bias: v_i = V[i] + sum_a w_ia A[a], b_i = bv[i] + sum_a w_ia ab[a], the
  * weights w_ia of an item summing to 1 (LightFM's hybrid).  The attribute
  * vectors are trained by the same SGD steps as the id vectors: a step forms
- * the items' vectors, updates them as train.c's step does, and hands each
- * change back to the id vector (in full) and to every attribute vector (in
- * proportion to its weight), which is the gradient of the composed vector.
+ * the items' vectors, updates them as train.c's step does (sgd.h's dot
+ * steps), and hands each change back to the id vector (in full) and to
+ * every attribute vector (in proportion to its weight), which is the
+ * gradient of the composed vector.
  *
  * After the fit, LpAttrsCompose writes the composed vectors into V and bv,
  * so that everything downstream (evaluation, the top-k index, storing,

@@ -4,6 +4,8 @@
  */
 #include "postgres.h"
 
+#include <math.h>
+
 #include "rng.h"
 
 static inline uint64
@@ -43,6 +45,27 @@ LpRngNext(LpRng *rng)
 	s[2] ^= t;
 	s[3] = Rotl(s[3], 45);
 	return result;
+}
+
+void
+LpRngNormals(LpRng *rng, float *m, int64 n, float sd)
+{
+	/* Box-Muller: a pair of uniforms gives two normals (the last may go unused) */
+	for (int64 i = 0; i < n; i += 2)
+	{
+		/* one draw each: Max() would evaluate the draw twice */
+		float		a = LpRngUniform(rng);
+		float		b = LpRngUniform(rng);
+		float		r;
+
+		if (a < 1e-7f)
+			a = 1e-7f;			/* log(0) would be infinite */
+		r = sqrtf(-2.0f * logf(a)) * sd;
+
+		m[i] = r * cosf(6.2831853f * b);
+		if (i + 1 < n)
+			m[i + 1] = r * sinf(6.2831853f * b);
+	}
 }
 
 void

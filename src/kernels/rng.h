@@ -1,6 +1,7 @@
 /*
  * rng.h: the random numbers every kernel draws: xoshiro256** seeded by
- * SplitMix64, a bounded draw, a uniform float and a shuffle.  The lowest layer of the trainers: it calls nothing of theirs.
+ * SplitMix64, a bounded draw, a uniform float, normals (Box-Muller) and a
+ * shuffle.  The lowest layer of the trainers: it calls nothing of theirs.
  *
  * A fixed seed repeats bit for bit on every platform: the trainers' tests
  * and the stored models' reproducibility rest on it, so the order and
@@ -32,6 +33,9 @@ LpRngUniform(LpRng *rng)
 {
 	return (float) (LpRngNext(rng) >> 40) * (1.0f / 16777216.0f);
 }
+
+/* m[0 .. n-1] = N(0, sd^2) draws, two uniform draws per pair of entries */
+extern void LpRngNormals(LpRng *rng, float *m, int64 n, float sd);
 
 /* a uniformly random permutation of order[0 .. n-1], in place */
 extern void LpShuffle(int64 *order, int64 n, LpRng *rng);

@@ -44,12 +44,10 @@ LpSamplerInitAlias(LpSamplerState *s, int32 n, const double *weights,
 		return;
 	}
 
-	s->n = n;
+	LpSamplerInitUniform(s, n);
 	s->uniform = false;
 	s->prob = prob;
 	s->alias = alias;
-	s->blocks = 0;
-	s->allowed = 0;
 
 	/* prob first holds the scaled weight n * w / total */
 	for (int32 i = 0; i < n; i++)

@@ -122,4 +122,22 @@ LpNegativeCount(const LpGraph *g, const LpTrainConfig *cfg, int32 u)
 	return Max(1, Min((int) (k + 0.5f), 4 * cfg->negatives));
 }
 
+/*
+ * A fold-in's negative: a uniform draw among n_items items that is not one
+ * of the user's items (sorted ascending, n of them), redrawn up to
+ * LP_MAX_REDRAWS times; -1 if none was found.
+ */
+static inline int32
+LpFoldInNegative(LpRng *rng, const int32 *items, int n, int32 n_items)
+{
+	for (int r = 0; r < LP_MAX_REDRAWS; r++)
+	{
+		int32		c = (int32) LpRngBelow(rng, (uint32) n_items);
+
+		if (!LpSortedContains(items, n, c))
+			return c;
+	}
+	return -1;
+}
+
 #endif

@@ -43,31 +43,12 @@ void
 LpInitEmbeddings(LpEmbeddings *emb, int32 n_src, int32 n_dst, bool tied, uint64 seed)
 {
 	LpRng		rng;
-	int64		total = (int64) n_src * emb->dim;
 
 	LpRngSeed(&rng, seed ^ UINT64CONST(0x5eed));
-	/* Box-Muller normals, sd 0.1 */
-	for (int pass = 0; pass < (tied ? 1 : 2); pass++)
-	{
-		float	   *m = pass == 0 ? emb->U : emb->V;
-		int64		n = pass == 0 ? total : (int64) n_dst * emb->dim;
-
-		for (int64 i = 0; i < n; i += 2)
-		{
-			/* one draw each: Max() would evaluate the draw twice */
-			float		a = LpRngUniform(&rng);
-			float		b = LpRngUniform(&rng);
-			float		r;
-
-			if (a < 1e-7f)
-				a = 1e-7f;		/* log(0) would be infinite */
-			r = sqrtf(-2.0f * logf(a)) * 0.1f;
-
-			m[i] = r * cosf(6.2831853f * b);
-			if (i + 1 < n)
-				m[i + 1] = r * sinf(6.2831853f * b);
-		}
-	}
+	/* U, then V from the same stream */
+	LpRngNormals(&rng, emb->U, (int64) n_src * emb->dim, 0.1f);
+	if (!tied)
+		LpRngNormals(&rng, emb->V, (int64) n_dst * emb->dim, 0.1f);
 	memset(emb->bu, 0, sizeof(float) * n_src);
 	if (!tied)
 		memset(emb->bv, 0, sizeof(float) * n_dst);

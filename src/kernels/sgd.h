@@ -1,7 +1,7 @@
 /*
  * sgd.h: what every SGD trainer is made of: the training configuration,
  * the model's arrays (LpEmbeddings), the losses with their gradients, the
- * learning-rate schedule and Adam.
+ * dot decoder's update of one pair, the learning-rate schedule and Adam.
  *
  * The layer under the sampler, the item attributes, the epoch loops and the
  * trainers (train.h names them all): it calls none of them.  Nothing here
@@ -13,6 +13,8 @@
 #include "postgres.h"
 
 #include <math.h>
+
+#include "vec.h"
 
 typedef enum LpTrainLoss
 {
@@ -168,6 +170,114 @@ LpPairGrad(const LpTrainConfig *cfg, float x, float *loss)
 	}
 	*loss += LpSoftplusNeg(x);
 	return 1.0f - LpSigmoid(x);
+}
+
+/*
+ * One pair's terms under the dot product, shared by the matrix
+ * factorisation's steps (train.c, both decoders) and the item-attribute
+ * step (attrs.c).  q is the user's side of the score (U[u], or under the
+ * bilinear decoder its query R' U[u]); an item's side is a vector v and a
+ * bias *bv, which are the model's rows or a composed item's scratch copy.
+ *
+ * A positive of edge weight w, pointwise: its target (mse: w, else 1) and
+ * the scale of its gradient (bce: w, else 1).  A negative: target 0, scale 1.
+ */
+static inline float
+LpPositiveTarget(const LpTrainConfig *cfg, float w)
+{
+	return cfg->loss == LP_TRAIN_MSE ? w : 1.0f;
+}
+
+static inline float
+LpPositiveScale(const LpTrainConfig *cfg, float w)
+{
+	return cfg->loss == LP_TRAIN_BCE ? w : 1.0f;
+}
+
+/* pointwise: the gradient for score q.v + *bq + *bv against target t, times scale */
+static inline float
+LpDotPointGrad(const LpTrainConfig *cfg, const float *q, const float *bq, const float *v,
+			   const float *bv, float t, float scale, float *loss)
+{
+	return LpPointGrad(cfg, LpDot(q, v, cfg->dim) + *bq + *bv, t, loss) * scale;
+}
+
+/*
+ * pairwise: the gradient for x = q.(vi - vj) (+ *bi - *bj with biases),
+ * times the positive's weight w; the loss, times w, is added to *loss
+ */
+static inline float
+LpDotPairGrad(const LpTrainConfig *cfg, const float *q, const float *vi, const float *bi,
+			  const float *vj, const float *bj, float w, float *loss)
+{
+	float		x = 0;
+	float		l = 0;
+	float		gr;
+
+	for (int d = 0; d < cfg->dim; d++)
+		x += q[d] * (vi[d] - vj[d]);
+	if (cfg->bias)
+		x += *bi - *bj;
+	gr = LpPairGrad(cfg, x, &l) * w;
+	*loss += l * w;
+	return gr;
+}
+
+/* the biases' step (with cfg->bias): *a along ga, *b along gb, each with L2 */
+static inline void
+LpBiasStep(const LpTrainConfig *cfg, float *a, float ga, float *b, float gb, float lr)
+{
+	if (!cfg->bias)
+		return;
+	*a += lr * (ga - cfg->reg * *a);
+	*b += lr * (gb - cfg->reg * *b);
+}
+
+/*
+ * The dot decoder's pointwise step: u's vector p and bias *bp against an
+ * item's v and *bv, target t, gradient scale `scale` (LpPositiveTarget,
+ * LpPositiveScale); p and v move toward each other, with L2.
+ */
+static inline void
+LpDotPointStep(const LpTrainConfig *cfg, float *p, float *bp, float *v, float *bv,
+			   float t, float scale, float lr, float *loss)
+{
+	const float reg = cfg->reg;
+	float		gr = LpDotPointGrad(cfg, p, bp, v, bv, t, scale, loss);
+
+	for (int d = 0; d < cfg->dim; d++)
+	{
+		float		a = p[d],
+					b = v[d];
+
+		p[d] += lr * (gr * b - reg * a);
+		v[d] += lr * (gr * a - reg * b);
+	}
+	LpBiasStep(cfg, bp, gr, bv, gr, lr);
+}
+
+/*
+ * The dot decoder's pairwise step: u's vector p against the positive vi
+ * (bias *bi) and the negative vj (*bj), the positive's weight w.
+ */
+static inline void
+LpDotPairStep(const LpTrainConfig *cfg, float *p, float *vi, float *bi, float *vj, float *bj,
+			  float w, float lr, float *loss)
+{
+	const float reg = cfg->reg;
+	float		gr = LpDotPairGrad(cfg, p, vi, bi, vj, bj, w, loss);
+
+	for (int d = 0; d < cfg->dim; d++)
+	{
+		float		a = p[d],
+					b = vi[d],
+					c = vj[d];
+
+		p[d] += lr * (gr * (b - c) - reg * a);
+		vi[d] += lr * (gr * a - reg * b);
+		vj[d] += lr * (-gr * a - reg * c);
+	}
+	LpBiasStep(cfg, bi, gr, bj, -gr, lr);
 }
 
 #endif

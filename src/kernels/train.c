@@ -97,46 +97,24 @@ LpBilinearQueries(const float *U, int32 n, int dim, const float *R, float *Q)
 		RelTransposeTimes(R, U + (Size) u * dim, dim, Q + (Size) u * dim);
 }
 
-static inline float
-Score(const LpEmbeddings *emb, int dim, const float *pu, int32 u, int32 j)
-{
-	return LpDot(pu, emb->V + (int64) j * dim, dim) + emb->bu[u] + emb->bv[j];
-}
-
-/* one positive u -> i with its negatives; returns the loss */
+/*
+ * One positive u -> i with its negatives under the dot decoder; returns the
+ * loss.  Each pair is one of sgd.h's dot steps on the model's rows, U[u]
+ * moving after each.
+ */
 static float
 Step(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sampler,
 	 LpEmbeddings *emb, LpRng *rng, int32 u, int32 i, float w, float lr)
 {
 	const int	dim = cfg->dim;
-	const float reg = cfg->reg;
 	float	   *pu = emb->U + (int64) u * dim;
 	float	   *pi = emb->V + (int64) i * dim;
 	float		loss = 0;
 	int			negatives = LpNegativeCount(g, cfg, u);
 
 	if (!LpLossPairwise(cfg->loss))
-	{
-		/* a positive: target 1 (bce) or the edge weight (mse) */
-		float		gr = LpPointGrad(cfg, Score(emb, dim, pu, u, i), cfg->loss == LP_TRAIN_MSE ? w : 1.0f,
-								   &loss);
-
-		if (cfg->loss == LP_TRAIN_BCE)
-			gr *= w;
-		for (int d = 0; d < dim; d++)
-		{
-			float		a = pu[d],
-						b = pi[d];
-
-			pu[d] += lr * (gr * b - reg * a);
-			pi[d] += lr * (gr * a - reg * b);
-		}
-		if (cfg->bias)
-		{
-			emb->bu[u] += lr * (gr - reg * emb->bu[u]);
-			emb->bv[i] += lr * (gr - reg * emb->bv[i]);
-		}
-	}
+		LpDotPointStep(cfg, pu, &emb->bu[u], pi, &emb->bv[i], LpPositiveTarget(cfg, w),
+					   LpPositiveScale(cfg, w), lr, &loss);
 
 	for (int n = 0; n < negatives; n++)
 	{
@@ -147,58 +125,29 @@ Step(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sampler,
 			continue;
 		pj = emb->V + (int64) j * dim;
 		if (!LpLossPairwise(cfg->loss))
-		{
-			float		gr = LpPointGrad(cfg, Score(emb, dim, pu, u, j), 0.0f, &loss);
-
-			for (int d = 0; d < dim; d++)
-			{
-				float		a = pu[d],
-							b = pj[d];
-
-				pu[d] += lr * (gr * b - reg * a);
-				pj[d] += lr * (gr * a - reg * b);
-			}
-			if (cfg->bias)
-			{
-				emb->bu[u] += lr * (gr - reg * emb->bu[u]);
-				emb->bv[j] += lr * (gr - reg * emb->bv[j]);
-			}
-		}
+			LpDotPointStep(cfg, pu, &emb->bu[u], pj, &emb->bv[j], 0.0f, 1.0f, lr, &loss);
 		else
-		{
-			float		x = 0;
-			float		gr;
-			float		l = 0;
-
-			for (int d = 0; d < dim; d++)
-				x += pu[d] * (pi[d] - pj[d]);
-			if (cfg->bias)
-				x += emb->bv[i] - emb->bv[j];
-			gr = LpPairGrad(cfg, x, &l) * w;
-			loss += l * w;
-			for (int d = 0; d < dim; d++)
-			{
-				float		a = pu[d],
-							b = pi[d],
-							c = pj[d];
-
-				pu[d] += lr * (gr * (b - c) - reg * a);
-				pi[d] += lr * (gr * a - reg * b);
-				pj[d] += lr * (-gr * a - reg * c);
-			}
-			if (cfg->bias)
-			{
-				emb->bv[i] += lr * (gr - reg * emb->bv[i]);
-				emb->bv[j] += lr * (-gr - reg * emb->bv[j]);
-			}
-		}
+			LpDotPairStep(cfg, pu, pi, &emb->bv[i], pj, &emb->bv[j], w, lr, &loss);
 	}
 	return loss;
 }
 
+/* the bilinear decoder's item row v along gr against the query q; q's gradient into gq */
+static inline void
+QueryPointUpdate(const float *q, float *gq, float *v, float gr, float lr, float reg, int dim)
+{
+	for (int d = 0; d < dim; d++)
+	{
+		gq[d] += gr * v[d];
+		v[d] += lr * (gr * q[d] - reg * v[d]);
+	}
+}
+
 /*
  * One positive u -> i with its negatives under the bilinear decoder; q and
- * gq are dim floats of scratch.  R's gradient is added to emb->R_state.
+ * gq are dim floats of scratch.  Every score of the step is q.V[v] with
+ * the query q = R' U[u] fixed; U[u] moves once, at the end, along R gq.
+ * R's gradient is added to emb->R_state.
  */
 static float
 StepBilinear(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sampler,
@@ -218,70 +167,37 @@ StepBilinear(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *s
 
 	if (!LpLossPairwise(cfg->loss))
 	{
-		float		gr = LpPointGrad(cfg, Score(emb, dim, q, u, i), cfg->loss == LP_TRAIN_MSE ? w : 1.0f,
-								   &loss);
+		float		gr = LpDotPointGrad(cfg, q, &emb->bu[u], pi, &emb->bv[i],
+										LpPositiveTarget(cfg, w), LpPositiveScale(cfg, w), &loss);
 
-		if (cfg->loss == LP_TRAIN_BCE)
-			gr *= w;
-		for (int d = 0; d < dim; d++)
-		{
-			gq[d] += gr * pi[d];
-			pi[d] += lr * (gr * q[d] - reg * pi[d]);
-		}
-		if (cfg->bias)
-		{
-			emb->bu[u] += lr * (gr - reg * emb->bu[u]);
-			emb->bv[i] += lr * (gr - reg * emb->bv[i]);
-		}
+		QueryPointUpdate(q, gq, pi, gr, lr, reg, dim);
+		LpBiasStep(cfg, &emb->bu[u], gr, &emb->bv[i], gr, lr);
 	}
 
 	for (int n = 0; n < negatives; n++)
 	{
 		int32		j = LpNegative(g, cfg, sampler, emb, q, rng, u);
 		float	   *pj;
+		float		gr;
 
 		if (j < 0)
 			continue;
 		pj = emb->V + (int64) j * dim;
 		if (!LpLossPairwise(cfg->loss))
 		{
-			float		gr = LpPointGrad(cfg, Score(emb, dim, q, u, j), 0.0f, &loss);
-
-			for (int d = 0; d < dim; d++)
-			{
-				gq[d] += gr * pj[d];
-				pj[d] += lr * (gr * q[d] - reg * pj[d]);
-			}
-			if (cfg->bias)
-			{
-				emb->bu[u] += lr * (gr - reg * emb->bu[u]);
-				emb->bv[j] += lr * (gr - reg * emb->bv[j]);
-			}
+			gr = LpDotPointGrad(cfg, q, &emb->bu[u], pj, &emb->bv[j], 0.0f, 1.0f, &loss);
+			QueryPointUpdate(q, gq, pj, gr, lr, reg, dim);
+			LpBiasStep(cfg, &emb->bu[u], gr, &emb->bv[j], gr, lr);
+			continue;
 		}
-		else
+		gr = LpDotPairGrad(cfg, q, pi, &emb->bv[i], pj, &emb->bv[j], w, &loss);
+		for (int d = 0; d < dim; d++)
 		{
-			float		x = 0;
-			float		gr;
-			float		l = 0;
-
-			for (int d = 0; d < dim; d++)
-				x += q[d] * (pi[d] - pj[d]);
-			if (cfg->bias)
-				x += emb->bv[i] - emb->bv[j];
-			gr = LpPairGrad(cfg, x, &l) * w;
-			loss += l * w;
-			for (int d = 0; d < dim; d++)
-			{
-				gq[d] += gr * (pi[d] - pj[d]);
-				pi[d] += lr * (gr * q[d] - reg * pi[d]);
-				pj[d] += lr * (-gr * q[d] - reg * pj[d]);
-			}
-			if (cfg->bias)
-			{
-				emb->bv[i] += lr * (gr - reg * emb->bv[i]);
-				emb->bv[j] += lr * (-gr - reg * emb->bv[j]);
-			}
+			gq[d] += gr * (pi[d] - pj[d]);
+			pi[d] += lr * (gr * q[d] - reg * pi[d]);
+			pj[d] += lr * (-gr * q[d] - reg * pj[d]);
 		}
+		LpBiasStep(cfg, &emb->bv[i], gr, &emb->bv[j], -gr, lr);
 	}
 
 	/* carry gq back: d/dU[u] = R gq, d/dR = U[u] gq' (taken before U[u] moves) */
@@ -450,6 +366,25 @@ LpTrain(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sample
 	return LpEpochLoop(g, cfg, CHUNK, &rng, order, MfBatch, &r, progress, arg, final_loss);
 }
 
+/* a fold-in's pointwise step: u (bias *bu) against item v (bias bv), target t */
+static void
+FoldInPoint(const LpTrainConfig *cfg, float *u, float *bu, const float *v, float bv, float t,
+			float lr)
+{
+	const int	dim = cfg->dim;
+	float		x = *bu + bv;
+	float		g;
+	float		l = 0;
+
+	for (int d = 0; d < dim; d++)
+		x += u[d] * v[d];
+	g = LpPointGrad(cfg, x, t, &l);
+	for (int d = 0; d < dim; d++)
+		u[d] += lr * (g * v[d] - cfg->reg * u[d]);
+	if (cfg->bias)
+		*bu += lr * (g - cfg->reg * *bu);
+}
+
 void
 LpFoldIn(const float *V, const float *bv, int32 n_items, const int32 *items, int n,
 		 const LpTrainConfig *cfg, int passes, float *u, float *bu)
@@ -471,60 +406,29 @@ LpFoldIn(const float *V, const float *bv, int32 n_items, const int32 *items, int
 			const float *vi = V + (int64) items[t] * dim;
 
 			if (!LpLossPairwise(cfg->loss))
+				FoldInPoint(cfg, u, bu, vi, bv[items[t]], 1.0f, lr);
+			for (int k = 0; k < cfg->negatives; k++)
 			{
-				float		x = *bu + bv[items[t]];
+				int32		j = LpFoldInNegative(&rng, items, n, n_items);
+				const float *vj;
+				float		x;
 				float		g;
 				float		l = 0;
 
-				for (int d = 0; d < dim; d++)
-					x += u[d] * vi[d];
-				g = LpPointGrad(cfg, x, 1.0f, &l);
-				for (int d = 0; d < dim; d++)
-					u[d] += lr * (g * vi[d] - cfg->reg * u[d]);
-				if (cfg->bias)
-					*bu += lr * (g - cfg->reg * *bu);
-			}
-			for (int k = 0; k < cfg->negatives; k++)
-			{
-				int32		j = -1;
-				const float *vj;
-
-				for (int r = 0; r < 16 && j < 0; r++)
-				{
-					int32		c = (int32) LpRngBelow(&rng, (uint32) n_items);
-
-					if (!LpSortedContains(items, n, c))
-						j = c;
-				}
 				if (j < 0)
 					continue;
 				vj = V + (int64) j * dim;
 				if (!LpLossPairwise(cfg->loss))
 				{
-					float		x = *bu + bv[j];
-					float		g;
-					float		l = 0;
-
-					for (int d = 0; d < dim; d++)
-						x += u[d] * vj[d];
-					g = LpPointGrad(cfg, x, 0.0f, &l);
-					for (int d = 0; d < dim; d++)
-						u[d] += lr * (g * vj[d] - cfg->reg * u[d]);
-					if (cfg->bias)
-						*bu += lr * (g - cfg->reg * *bu);
+					FoldInPoint(cfg, u, bu, vj, bv[j], 0.0f, lr);
+					continue;
 				}
-				else
-				{
-					float		x = bv[items[t]] - bv[j];
-					float		g;
-					float		l = 0;
-
-					for (int d = 0; d < dim; d++)
-						x += u[d] * (vi[d] - vj[d]);
-					g = LpPairGrad(cfg, x, &l);
-					for (int d = 0; d < dim; d++)
-						u[d] += lr * (g * (vi[d] - vj[d]) - cfg->reg * u[d]);
-				}
+				x = bv[items[t]] - bv[j];
+				for (int d = 0; d < dim; d++)
+					x += u[d] * (vi[d] - vj[d]);
+				g = LpPairGrad(cfg, x, &l);
+				for (int d = 0; d < dim; d++)
+					u[d] += lr * (g * (vi[d] - vj[d]) - cfg->reg * u[d]);
 			}
 		}
 	}

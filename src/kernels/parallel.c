@@ -16,8 +16,9 @@
  * come from its own target block.
  *
  * A round has 4 cells per thread (at most 32, and at least 256 target
- * nodes a block), which the threads take one at a time: a thread that another process holds up delays one small cell
- * while the others take the rest.  Each cell has its own random stream,
+ * nodes a block), which the threads take one at a time: a thread that
+ * another process holds up delays one small cell while the others take
+ * the rest.  Each cell has its own random stream,
  * seeded from (seed, cell), and its own loss, summed in cell order, so
  * which thread ran which cell leaves no trace in the result.
  *

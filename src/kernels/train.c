@@ -392,11 +392,8 @@ LpFoldIn(const float *V, const float *bv, int32 n_items, const int32 *items, int
 	const int	dim = cfg->dim;
 	LpRng		rng;
 
-	memset(u, 0, sizeof(float) * dim);
-	*bu = 0;
-	if (n == 0 || n_items <= n)
+	if (!LpFoldInBegin(cfg, n, n_items, u, bu, &rng))
 		return;
-	LpRngSeed(&rng, cfg->seed);
 	for (int p = 0; p < passes; p++)
 	{
 		float		lr = LpDecayedLr(cfg, p, passes);

@@ -61,4 +61,21 @@ extern LpTrainResult LpTrain(const LpGraph *g, const LpTrainConfig *cfg,
 extern void LpFoldIn(const float *V, const float *bv, int32 n_items, const int32 *items,
 					 int n, const LpTrainConfig *cfg, int passes, float *u, float *bu);
 
+/*
+ * A fold-in's start (LpFoldIn; the MLP decoder's LpMlpFoldIn may share
+ * it): u (cfg->dim floats) and *bu zeroed, rng seeded from cfg->seed;
+ * false when there is nothing to learn: no item, or none left to draw a
+ * negative from (LpFoldInNegative), when the user keeps the zero vector.
+ */
+static inline bool
+LpFoldInBegin(const LpTrainConfig *cfg, int n, int32 n_items, float *u, float *bu, LpRng *rng)
+{
+	memset(u, 0, sizeof(float) * cfg->dim);
+	*bu = 0;
+	if (n == 0 || n_items <= n)
+		return false;
+	LpRngSeed(rng, cfg->seed);
+	return true;
+}
+
 #endif

@@ -12,10 +12,13 @@ DATA = $(wildcard sql/linkpred--*.sql)
 OBJS = \
 	src/linkpred.o \
 	src/blas.o \
-	src/kernels/train.o \
+	src/kernels/rng.o \
+	src/kernels/sgd.o \
+	src/kernels/sampler.o \
+	src/kernels/epoch.o \
 	src/kernels/parallel.o \
 	src/kernels/attrs.o \
-	src/kernels/sampler.o \
+	src/kernels/train.o \
 	src/kernels/lightgcn.o \
 	src/kernels/sage.o \
 	src/kernels/sage_batch.o \

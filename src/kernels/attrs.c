@@ -1,16 +1,15 @@
 /*
  * attrs.c: item attributes in the matrix factorisation (attrs.h).
  *
- * The step mirrors train.c's Step for the dot decoder: the positive and
- * each negative are scored against composed item vectors held in scratch,
- * updated there, and the change of each composed vector is then handed back
- * to its parts (Scatter).  The L2 term acts on the composed vector, the one
- * that is scored.  With probability LP_ATTR_ID_DROPOUT an item is composed
- * without its id part for the step (and its id part is not updated).
+ * The step is train.c's Step for the dot decoder (both run sgd.h's dot
+ * steps): the positive and each negative are scored against composed item
+ * vectors held in scratch, updated there, and the change of each composed
+ * vector is then handed back to its parts (Scatter).  The L2 term acts on
+ * the composed vector, the one that is scored.  With probability
+ * LP_ATTR_ID_DROPOUT an item is composed without its id part for the step
+ * (and its id part is not updated).
  */
 #include "postgres.h"
-
-#include <math.h>
 
 #include "attrs.h"
 
@@ -43,22 +42,9 @@ void
 LpAttrsInit(const LpGraph *g, LpEmbeddings *emb, uint64 seed)
 {
 	LpRng		rng;
-	int64		n = (int64) g->n_attrs * emb->dim;
 
 	LpRngSeed(&rng, seed ^ UINT64CONST(0xa77a));
-	for (int64 k = 0; k < n; k += 2)
-	{
-		float		a = LpRngUniform(&rng);
-		float		b = LpRngUniform(&rng);
-		float		r;
-
-		if (a < 1e-7f)
-			a = 1e-7f;
-		r = sqrtf(-2.0f * logf(a)) * 0.1f;
-		emb->A[k] = r * cosf(6.2831853f * b);
-		if (k + 1 < n)
-			emb->A[k + 1] = r * sinf(6.2831853f * b);
-	}
+	LpRngNormals(&rng, emb->A, (int64) g->n_attrs * emb->dim, 0.1f);
 	memset(emb->ab, 0, sizeof(float) * g->n_attrs);
 }
 
@@ -122,26 +108,23 @@ Scatter(const LpGraph *g, LpEmbeddings *emb, int32 i, bool with_id, const float 
 	}
 }
 
-/* a pointwise pair: u's vector pu against the composed item vector v, bias *b */
-static void
-PointUpdate(const LpTrainConfig *cfg, LpEmbeddings *emb, int32 u, float *pu, float *v, float *b,
-			float gr, float lr)
+/*
+ * Item i's composed vector and bias for a step, into v and *b, with a copy
+ * in v0 and *b0 for Scatter; an item with attributes leaves its id part
+ * out with probability LP_ATTR_ID_DROPOUT (one draw).  Returns whether the
+ * id part is in.
+ */
+static bool
+ComposeForStep(const LpGraph *g, const LpEmbeddings *emb, LpRng *rng, int32 i,
+			   float *v, float *v0, float *b, float *b0)
 {
-	const float reg = cfg->reg;
+	bool		with_id = !(g->item_attr_off[i + 1] > g->item_attr_off[i] &&
+							LpRngUniform(rng) < LP_ATTR_ID_DROPOUT);
 
-	for (int d = 0; d < cfg->dim; d++)
-	{
-		float		x = pu[d],
-					y = v[d];
-
-		pu[d] += lr * (gr * y - reg * x);
-		v[d] += lr * (gr * x - reg * y);
-	}
-	if (cfg->bias)
-	{
-		emb->bu[u] += lr * (gr - reg * emb->bu[u]);
-		*b += lr * (gr - reg * *b);
-	}
+	Compose(g, emb, i, with_id, v, b);
+	memcpy(v0, v, sizeof(float) * emb->dim);
+	*b0 = *b;
+	return with_id;
 }
 
 float
@@ -149,7 +132,6 @@ LpAttrStep(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sam
 		   LpEmbeddings *emb, LpRng *rng, int32 u, int32 i, float w, float lr, float *scratch)
 {
 	const int	dim = cfg->dim;
-	const float reg = cfg->reg;
 	float	   *pu = emb->U + (int64) u * dim;
 	float	   *vi = scratch,
 			   *vi0 = scratch + dim,
@@ -164,20 +146,10 @@ LpAttrStep(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sam
 	bool		id_i,
 				id_j;
 
-	id_i = !(g->item_attr_off[i + 1] > g->item_attr_off[i] && LpRngUniform(rng) < LP_ATTR_ID_DROPOUT);
-	Compose(g, emb, i, id_i, vi, &bi);
-	memcpy(vi0, vi, sizeof(float) * dim);
-	bi0 = bi;
-
+	id_i = ComposeForStep(g, emb, rng, i, vi, vi0, &bi, &bi0);
 	if (!LpLossPairwise(cfg->loss))
-	{
-		float		s = LpDot(pu, vi, dim) + emb->bu[u] + bi;
-		float		gr = LpPointGrad(cfg, s, cfg->loss == LP_TRAIN_MSE ? w : 1.0f, &loss);
-
-		if (cfg->loss == LP_TRAIN_BCE)
-			gr *= w;
-		PointUpdate(cfg, emb, u, pu, vi, &bi, gr, lr);
-	}
+		LpDotPointStep(cfg, pu, &emb->bu[u], vi, &bi, LpPositiveTarget(cfg, w),
+					   LpPositiveScale(cfg, w), lr, &loss);
 
 	for (int n = 0; n < negatives; n++)
 	{
@@ -185,44 +157,11 @@ LpAttrStep(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sam
 
 		if (j < 0)
 			continue;
-		id_j = !(g->item_attr_off[j + 1] > g->item_attr_off[j] && LpRngUniform(rng) < LP_ATTR_ID_DROPOUT);
-		Compose(g, emb, j, id_j, vj, &bj);
-		memcpy(vj0, vj, sizeof(float) * dim);
-		bj0 = bj;
+		id_j = ComposeForStep(g, emb, rng, j, vj, vj0, &bj, &bj0);
 		if (!LpLossPairwise(cfg->loss))
-		{
-			float		gr = LpPointGrad(cfg, LpDot(pu, vj, dim) + emb->bu[u] + bj, 0.0f, &loss);
-
-			PointUpdate(cfg, emb, u, pu, vj, &bj, gr, lr);
-		}
+			LpDotPointStep(cfg, pu, &emb->bu[u], vj, &bj, 0.0f, 1.0f, lr, &loss);
 		else
-		{
-			float		x = 0;
-			float		gr;
-			float		l = 0;
-
-			for (int d = 0; d < dim; d++)
-				x += pu[d] * (vi[d] - vj[d]);
-			if (cfg->bias)
-				x += bi - bj;
-			gr = LpPairGrad(cfg, x, &l) * w;
-			loss += l * w;
-			for (int d = 0; d < dim; d++)
-			{
-				float		a = pu[d],
-							b = vi[d],
-							c = vj[d];
-
-				pu[d] += lr * (gr * (b - c) - reg * a);
-				vi[d] += lr * (gr * a - reg * b);
-				vj[d] += lr * (-gr * a - reg * c);
-			}
-			if (cfg->bias)
-			{
-				bi += lr * (gr - reg * bi);
-				bj += lr * (-gr - reg * bj);
-			}
-		}
+			LpDotPairStep(cfg, pu, vi, &bi, vj, &bj, w, lr, &loss);
 		Scatter(g, emb, j, id_j, vj0, vj, bj0, bj);
 	}
 	Scatter(g, emb, i, id_i, vi0, vi, bi0, bi);

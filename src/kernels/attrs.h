@@ -6,9 +6,10 @@
  * bias: v_i = V[i] + sum_a w_ia A[a], b_i = bv[i] + sum_a w_ia ab[a], the
  * weights w_ia of an item summing to 1 (LightFM's hybrid).  The attribute
  * vectors are trained by the same SGD steps as the id vectors: a step forms
- * the items' vectors, updates them as train.c's step does, and hands each
- * change back to the id vector (in full) and to every attribute vector (in
- * proportion to its weight), which is the gradient of the composed vector.
+ * the items' vectors, updates them as train.c's step does (sgd.h's dot
+ * steps), and hands each change back to the id vector (in full) and to
+ * every attribute vector (in proportion to its weight), which is the
+ * gradient of the composed vector.
  *
  * After the fit, LpAttrsCompose writes the composed vectors into V and bv,
  * so that everything downstream (evaluation, the top-k index, storing,
@@ -19,7 +20,9 @@
  * A training step leaves an item's id part out at random (attrs.c: id
  * dropout), so that the attributes alone learn to score items.
  *
- * Nothing here calls PostgreSQL.
+ * Above the samplers (sampler.h) and the training's types (sgd.h); the
+ * matrix factorisation's trainer (train.c) calls it.  Nothing here calls
+ * PostgreSQL.
  */
 #ifndef LINKPRED_ATTRS_H
 #define LINKPRED_ATTRS_H
@@ -27,7 +30,9 @@
 #include "postgres.h"
 
 #include "graph.h"
-#include "train.h"
+#include "rng.h"
+#include "sampler.h"
+#include "sgd.h"
 
 /* A and ab for g->n_attrs attribute values: N(0, 0.1^2) vectors, zero biases */
 extern void LpAttrsInit(const LpGraph *g, LpEmbeddings *emb, uint64 seed);

@@ -1,5 +1,5 @@
 /*
- * parallel.c: the epoch loop over several threads (train.h says what it
+ * parallel.c: the epoch loop over several threads (parallel.h says what it
  * promises: disjoint cells per round, bit-for-bit repeats).
  *
  * Why cells and not Hogwild.  Lock-free updates of shared rows from
@@ -16,8 +16,9 @@
  * come from its own target block.
  *
  * A round has 4 cells per thread (at most 32, and at least 256 target
- * nodes a block), which the threads take one at a time: a thread that another process holds up delays one small cell
- * while the others take the rest.  Each cell has its own random stream,
+ * nodes a block), which the threads take one at a time: a thread that
+ * another process holds up delays one small cell while the others take
+ * the rest.  Each cell has its own random stream,
  * seeded from (seed, cell), and its own loss, summed in cell order, so
  * which thread ran which cell leaves no trace in the result.
  *
@@ -32,7 +33,7 @@
 #include <pthread.h>
 #include <signal.h>
 
-#include "train.h"
+#include "parallel.h"
 
 /*
  * Cells per round: 4 per thread, so that a thread another process holds
@@ -276,19 +277,6 @@ StopThreads(ParRun *p, int started)
 	BarrierWait(&p->start);
 	for (int t = 1; t < started; t++)
 		pthread_join(p->tid[t], NULL);
-}
-
-int
-LpTrainThreads(const LpGraph *g, const LpTrainConfig *cfg)
-{
-	/*
-	 * Item attributes (attrs.h) are shared by many items, so two cells of a
-	 * round would write the same attribute rows: one thread.
-	 */
-	if (cfg->threads <= 1 || cfg->decoder != LP_DECODER_DOT || g->n_entries == 0 ||
-		g->n_attrs > 0)
-		return 1;
-	return Min(cfg->threads, LP_MAX_THREADS);
 }
 
 LpTrainResult

@@ -1,56 +1,17 @@
 /*
- * sampler.c: random numbers and negative sampling.
+ * sampler.c: negative sampling (sampler.h).
  *
  * Negatives are drawn from the target nodes either uniformly or in
  * proportion to degree^alpha (word2vec's unigram^0.75 idea, which makes
  * popular items harder negatives).  The degree sampler uses Walker's alias
  * method: O(n) to build, O(1) per draw.  On top of the draw, LpNegative
  * applies the training's negative mode (plain, in-batch, hard, dynamic
- * count: train.h) and redraws a node that is a true edge of the source
+ * count: sgd.h) and redraws a node that is a true edge of the source
  * (checked against the CSR) or the source itself.  No PostgreSQL calls.
  */
 #include "postgres.h"
 
-#include "train.h"
-
-static inline uint64
-Rotl(uint64 x, int k)
-{
-	return (x << k) | (x >> (64 - k));
-}
-
-static uint64
-SplitMix(uint64 *x)
-{
-	uint64		z = (*x += UINT64CONST(0x9e3779b97f4a7c15));
-
-	z = (z ^ (z >> 30)) * UINT64CONST(0xbf58476d1ce4e5b9);
-	z = (z ^ (z >> 27)) * UINT64CONST(0x94d049bb133111eb);
-	return z ^ (z >> 31);
-}
-
-void
-LpRngSeed(LpRng *rng, uint64 seed)
-{
-	for (int i = 0; i < 4; i++)
-		rng->s[i] = SplitMix(&seed);
-}
-
-uint64
-LpRngNext(LpRng *rng)
-{
-	uint64	   *s = rng->s;
-	uint64		result = Rotl(s[1] * 5, 7) * 9;
-	uint64		t = s[1] << 17;
-
-	s[2] ^= s[0];
-	s[3] ^= s[1];
-	s[1] ^= s[2];
-	s[0] ^= s[3];
-	s[2] ^= t;
-	s[3] = Rotl(s[3], 45);
-	return result;
-}
+#include "sampler.h"
 
 void
 LpSamplerInitUniform(LpSamplerState *s, int32 n)
@@ -83,12 +44,10 @@ LpSamplerInitAlias(LpSamplerState *s, int32 n, const double *weights,
 		return;
 	}
 
-	s->n = n;
+	LpSamplerInitUniform(s, n);
 	s->uniform = false;
 	s->prob = prob;
 	s->alias = alias;
-	s->blocks = 0;
-	s->allowed = 0;
 
 	/* prob first holds the scaled weight n * w / total */
 	for (int32 i = 0; i < n; i++)

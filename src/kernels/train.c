@@ -26,15 +26,17 @@
  *
  * With cfg->threads > 1 and the dot decoder the epochs run on that many
  * threads (parallel.c; the bilinear decoder's R, one matrix every step
- * writes, keeps it on one thread); with one thread the loop is the serial
- * one below, unchanged.
+ * writes, keeps it on one thread, and so do item attributes, attrs.c);
+ * with one thread the loop is the serial one (epoch.c), unchanged.
+ *
+ * This file is the top of the trainer's layers (train.h lists them): it
+ * calls down into the samplers, the epoch loops and the attribute step,
+ * and nothing below calls it.
  *
  * This file never calls PostgreSQL; the caller's progress callback is the
  * only way out mid-run, and it is called between chunks, never inside one.
  */
 #include "postgres.h"
-
-#include <math.h>
 
 #include "attrs.h"
 #include "train.h"
@@ -47,36 +49,6 @@
 
 /* positives between two rounds of user-user pulls (option user_edges) */
 #define LP_LINK_BATCH 1024
-
-#define ADAM_B1 0.9f
-#define ADAM_B2 0.999f
-#define ADAM_EPS 1e-8f
-/* below this an Adam moment is taken as zero (FLT_MIN is 1.2e-38) */
-#define ADAM_FLUSH 1e-30f
-
-void
-LpAdam(float *p, const float *g, float *m, float *v, Size n, float lr, int64 t)
-{
-	float		c1 = 1.0f - powf(ADAM_B1, (float) t),
-				c2 = 1.0f - powf(ADAM_B2, (float) t);
-	float		step = lr * sqrtf(c2) / c1;
-
-	for (Size i = 0; i < n; i++)
-	{
-		float		mi = ADAM_B1 * m[i] + (1.0f - ADAM_B1) * g[i];
-		float		vi = ADAM_B2 * v[i] + (1.0f - ADAM_B2) * g[i] * g[i];
-
-		/*
-		 * The moments of a parameter whose gradient stays zero (a ReLU unit
-		 * no pair switches on, a row no batch touches) decay geometrically
-		 * into subnormal floats, which cost the FPU a hundred cycles an
-		 * operation: zero them first.
-		 */
-		m[i] = fabsf(mi) < ADAM_FLUSH ? 0.0f : mi;
-		v[i] = vi < ADAM_FLUSH ? 0.0f : vi;
-		p[i] += step * m[i] / (sqrtf(v[i]) + ADAM_EPS);
-	}
-}
 
 void
 LpBilinearInit(float *R, int dim)
@@ -125,80 +97,24 @@ LpBilinearQueries(const float *U, int32 n, int dim, const float *R, float *Q)
 		RelTransposeTimes(R, U + (Size) u * dim, dim, Q + (Size) u * dim);
 }
 
-void
-LpInitEmbeddings(LpEmbeddings *emb, int32 n_src, int32 n_dst, bool tied, uint64 seed)
-{
-	LpRng		rng;
-	int64		total = (int64) n_src * emb->dim;
-
-	LpRngSeed(&rng, seed ^ UINT64CONST(0x5eed));
-	/* Box-Muller normals, sd 0.1 */
-	for (int pass = 0; pass < (tied ? 1 : 2); pass++)
-	{
-		float	   *m = pass == 0 ? emb->U : emb->V;
-		int64		n = pass == 0 ? total : (int64) n_dst * emb->dim;
-
-		for (int64 i = 0; i < n; i += 2)
-		{
-			/* one draw each: Max() would evaluate the draw twice */
-			float		a = LpRngUniform(&rng);
-			float		b = LpRngUniform(&rng);
-			float		r;
-
-			if (a < 1e-7f)
-				a = 1e-7f;		/* log(0) would be infinite */
-			r = sqrtf(-2.0f * logf(a)) * 0.1f;
-
-			m[i] = r * cosf(6.2831853f * b);
-			if (i + 1 < n)
-				m[i + 1] = r * sinf(6.2831853f * b);
-		}
-	}
-	memset(emb->bu, 0, sizeof(float) * n_src);
-	if (!tied)
-		memset(emb->bv, 0, sizeof(float) * n_dst);
-}
-
-static inline float
-Score(const LpEmbeddings *emb, int dim, const float *pu, int32 u, int32 j)
-{
-	return LpDot(pu, emb->V + (int64) j * dim, dim) + emb->bu[u] + emb->bv[j];
-}
-
-/* one positive u -> i with its negatives; returns the loss */
+/*
+ * One positive u -> i with its negatives under the dot decoder; returns the
+ * loss.  Each pair is one of sgd.h's dot steps on the model's rows, U[u]
+ * moving after each.
+ */
 static float
 Step(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sampler,
 	 LpEmbeddings *emb, LpRng *rng, int32 u, int32 i, float w, float lr)
 {
 	const int	dim = cfg->dim;
-	const float reg = cfg->reg;
 	float	   *pu = emb->U + (int64) u * dim;
 	float	   *pi = emb->V + (int64) i * dim;
 	float		loss = 0;
 	int			negatives = LpNegativeCount(g, cfg, u);
 
 	if (!LpLossPairwise(cfg->loss))
-	{
-		/* a positive: target 1 (bce) or the edge weight (mse) */
-		float		gr = LpPointGrad(cfg, Score(emb, dim, pu, u, i), cfg->loss == LP_TRAIN_MSE ? w : 1.0f,
-								   &loss);
-
-		if (cfg->loss == LP_TRAIN_BCE)
-			gr *= w;
-		for (int d = 0; d < dim; d++)
-		{
-			float		a = pu[d],
-						b = pi[d];
-
-			pu[d] += lr * (gr * b - reg * a);
-			pi[d] += lr * (gr * a - reg * b);
-		}
-		if (cfg->bias)
-		{
-			emb->bu[u] += lr * (gr - reg * emb->bu[u]);
-			emb->bv[i] += lr * (gr - reg * emb->bv[i]);
-		}
-	}
+		LpDotPointStep(cfg, pu, &emb->bu[u], pi, &emb->bv[i], LpPositiveTarget(cfg, w),
+					   LpPositiveScale(cfg, w), lr, &loss);
 
 	for (int n = 0; n < negatives; n++)
 	{
@@ -209,58 +125,29 @@ Step(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sampler,
 			continue;
 		pj = emb->V + (int64) j * dim;
 		if (!LpLossPairwise(cfg->loss))
-		{
-			float		gr = LpPointGrad(cfg, Score(emb, dim, pu, u, j), 0.0f, &loss);
-
-			for (int d = 0; d < dim; d++)
-			{
-				float		a = pu[d],
-							b = pj[d];
-
-				pu[d] += lr * (gr * b - reg * a);
-				pj[d] += lr * (gr * a - reg * b);
-			}
-			if (cfg->bias)
-			{
-				emb->bu[u] += lr * (gr - reg * emb->bu[u]);
-				emb->bv[j] += lr * (gr - reg * emb->bv[j]);
-			}
-		}
+			LpDotPointStep(cfg, pu, &emb->bu[u], pj, &emb->bv[j], 0.0f, 1.0f, lr, &loss);
 		else
-		{
-			float		x = 0;
-			float		gr;
-			float		l = 0;
-
-			for (int d = 0; d < dim; d++)
-				x += pu[d] * (pi[d] - pj[d]);
-			if (cfg->bias)
-				x += emb->bv[i] - emb->bv[j];
-			gr = LpPairGrad(cfg, x, &l) * w;
-			loss += l * w;
-			for (int d = 0; d < dim; d++)
-			{
-				float		a = pu[d],
-							b = pi[d],
-							c = pj[d];
-
-				pu[d] += lr * (gr * (b - c) - reg * a);
-				pi[d] += lr * (gr * a - reg * b);
-				pj[d] += lr * (-gr * a - reg * c);
-			}
-			if (cfg->bias)
-			{
-				emb->bv[i] += lr * (gr - reg * emb->bv[i]);
-				emb->bv[j] += lr * (-gr - reg * emb->bv[j]);
-			}
-		}
+			LpDotPairStep(cfg, pu, pi, &emb->bv[i], pj, &emb->bv[j], w, lr, &loss);
 	}
 	return loss;
 }
 
+/* the bilinear decoder's item row v along gr against the query q; q's gradient into gq */
+static inline void
+QueryPointUpdate(const float *q, float *gq, float *v, float gr, float lr, float reg, int dim)
+{
+	for (int d = 0; d < dim; d++)
+	{
+		gq[d] += gr * v[d];
+		v[d] += lr * (gr * q[d] - reg * v[d]);
+	}
+}
+
 /*
  * One positive u -> i with its negatives under the bilinear decoder; q and
- * gq are dim floats of scratch.  R's gradient is added to emb->R_state.
+ * gq are dim floats of scratch.  Every score of the step is q.V[v] with
+ * the query q = R' U[u] fixed; U[u] moves once, at the end, along R gq.
+ * R's gradient is added to emb->R_state.
  */
 static float
 StepBilinear(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sampler,
@@ -280,70 +167,37 @@ StepBilinear(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *s
 
 	if (!LpLossPairwise(cfg->loss))
 	{
-		float		gr = LpPointGrad(cfg, Score(emb, dim, q, u, i), cfg->loss == LP_TRAIN_MSE ? w : 1.0f,
-								   &loss);
+		float		gr = LpDotPointGrad(cfg, q, &emb->bu[u], pi, &emb->bv[i],
+										LpPositiveTarget(cfg, w), LpPositiveScale(cfg, w), &loss);
 
-		if (cfg->loss == LP_TRAIN_BCE)
-			gr *= w;
-		for (int d = 0; d < dim; d++)
-		{
-			gq[d] += gr * pi[d];
-			pi[d] += lr * (gr * q[d] - reg * pi[d]);
-		}
-		if (cfg->bias)
-		{
-			emb->bu[u] += lr * (gr - reg * emb->bu[u]);
-			emb->bv[i] += lr * (gr - reg * emb->bv[i]);
-		}
+		QueryPointUpdate(q, gq, pi, gr, lr, reg, dim);
+		LpBiasStep(cfg, &emb->bu[u], gr, &emb->bv[i], gr, lr);
 	}
 
 	for (int n = 0; n < negatives; n++)
 	{
 		int32		j = LpNegative(g, cfg, sampler, emb, q, rng, u);
 		float	   *pj;
+		float		gr;
 
 		if (j < 0)
 			continue;
 		pj = emb->V + (int64) j * dim;
 		if (!LpLossPairwise(cfg->loss))
 		{
-			float		gr = LpPointGrad(cfg, Score(emb, dim, q, u, j), 0.0f, &loss);
-
-			for (int d = 0; d < dim; d++)
-			{
-				gq[d] += gr * pj[d];
-				pj[d] += lr * (gr * q[d] - reg * pj[d]);
-			}
-			if (cfg->bias)
-			{
-				emb->bu[u] += lr * (gr - reg * emb->bu[u]);
-				emb->bv[j] += lr * (gr - reg * emb->bv[j]);
-			}
+			gr = LpDotPointGrad(cfg, q, &emb->bu[u], pj, &emb->bv[j], 0.0f, 1.0f, &loss);
+			QueryPointUpdate(q, gq, pj, gr, lr, reg, dim);
+			LpBiasStep(cfg, &emb->bu[u], gr, &emb->bv[j], gr, lr);
+			continue;
 		}
-		else
+		gr = LpDotPairGrad(cfg, q, pi, &emb->bv[i], pj, &emb->bv[j], w, &loss);
+		for (int d = 0; d < dim; d++)
 		{
-			float		x = 0;
-			float		gr;
-			float		l = 0;
-
-			for (int d = 0; d < dim; d++)
-				x += q[d] * (pi[d] - pj[d]);
-			if (cfg->bias)
-				x += emb->bv[i] - emb->bv[j];
-			gr = LpPairGrad(cfg, x, &l) * w;
-			loss += l * w;
-			for (int d = 0; d < dim; d++)
-			{
-				gq[d] += gr * (pi[d] - pj[d]);
-				pi[d] += lr * (gr * q[d] - reg * pi[d]);
-				pj[d] += lr * (-gr * q[d] - reg * pj[d]);
-			}
-			if (cfg->bias)
-			{
-				emb->bv[i] += lr * (gr - reg * emb->bv[i]);
-				emb->bv[j] += lr * (-gr - reg * emb->bv[j]);
-			}
+			gq[d] += gr * (pi[d] - pj[d]);
+			pi[d] += lr * (gr * q[d] - reg * pi[d]);
+			pj[d] += lr * (-gr * q[d] - reg * pj[d]);
 		}
+		LpBiasStep(cfg, &emb->bv[i], gr, &emb->bv[j], -gr, lr);
 	}
 
 	/* carry gq back: d/dU[u] = R gq, d/dR = U[u] gq' (taken before U[u] moves) */
@@ -362,107 +216,6 @@ StepBilinear(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *s
 		pu[a] += lr * (s - reg * pa);
 	}
 	return loss;
-}
-
-/*
- * The second relation (option user_edges), after the positives start ..
- * end - 1 of an epoch: the term (lr * link_weight / 2) ||U[a] - U[b]||^2 of
- * as many links, drawn at random, as is their share of the epoch (one pass
- * over the links per epoch); each draw moves both users toward each other.
- * U is the users' free vectors, n_src x dim.
- */
-void
-LpLinkPull(const LpGraph *g, const LpTrainConfig *cfg, float *U, float lr,
-		   int64 start, int64 end, LpRng *rng)
-{
-	const int	dim = cfg->dim;
-	/* beyond the midpoint the two would swap sides */
-	float		rate = Min(lr * cfg->link_weight, 0.5f);
-	int64		n;
-
-	if (g->n_links == 0 || cfg->link_weight <= 0 || g->n_entries == 0)
-		return;
-	n = g->n_links * end / g->n_entries - g->n_links * start / g->n_entries;
-	for (int64 k = 0; k < n; k++)
-	{
-		int64		l = (int64) (LpRngNext(rng) % (uint64) g->n_links);
-		float	   *a = U + (int64) g->link_a[l] * dim;
-		float	   *b = U + (int64) g->link_b[l] * dim;
-
-		for (int d = 0; d < dim; d++)
-		{
-			float		diff = rate * (b[d] - a[d]);
-
-			a[d] += diff;
-			b[d] -= diff;
-		}
-	}
-}
-
-void
-LpEntrySources(const LpGraph *g, int32 *entry_src)
-{
-	for (int32 u = 0; u < g->n_src; u++)
-		for (int64 e = g->offsets[u]; e < g->offsets[u + 1]; e++)
-			entry_src[e] = u;
-}
-
-void
-LpTrainBegin(const LpGraph *g, const LpTrainConfig *cfg, LpRng *rng, int64 *order,
-			 int32 *entry_src)
-{
-	LpRngSeed(rng, cfg->seed);
-	LpEntrySources(g, entry_src);
-	for (int64 e = 0; e < g->n_entries; e++)
-		order[e] = e;
-}
-
-void
-LpShuffle(int64 *order, int64 n, LpRng *rng)
-{
-	/* Fisher-Yates */
-	for (int64 e = n - 1; e > 0; e--)
-	{
-		int64		k = (int64) (LpRngNext(rng) % (uint64) (e + 1));
-		int64		t = order[e];
-
-		order[e] = order[k];
-		order[k] = t;
-	}
-}
-
-LpTrainResult
-LpEpochLoop(const LpGraph *g, const LpTrainConfig *cfg, int64 batch, LpRng *rng,
-			int64 *order, LpBatchFn fn, void *state, LpProgressFn progress, void *arg,
-			double *final_loss)
-{
-	int64		n = g->n_entries;
-	int64		batches;
-	LpBatch		b;
-
-	batch = Max(batch, 1);
-	batches = (n + batch - 1) / batch;
-	b.total = batches * cfg->epochs;
-	b.t = 0;
-	*final_loss = 0;
-	for (b.epoch = 1; b.epoch <= cfg->epochs; b.epoch++)
-	{
-		double		loss = 0;
-
-		LpShuffle(order, n, rng);
-		for (b.start = 0; b.start < n; b.start += batch, b.t++)
-		{
-			b.end = Min(b.start + batch, n);
-			b.lr = LpDecayedLr(cfg, b.t, b.total);
-			fn(state, order, &b, rng, &loss);
-			if (isnan(loss) || isinf(loss))
-				return LP_TRAIN_DIVERGED;
-			if (progress && !progress(arg, b.epoch, (double) b.end / n, loss / b.end, b.end == n))
-				return LP_TRAIN_STOPPED;
-		}
-		*final_loss = loss / Max(n, 1);
-	}
-	return LP_TRAIN_OK;
 }
 
 /* LpTrain's state between batches */
@@ -577,6 +330,19 @@ MfSerial(void *state, int epoch, int64 done, int64 now, LpRng *rng)
 			   done, now, rng);
 }
 
+int
+LpTrainThreads(const LpGraph *g, const LpTrainConfig *cfg)
+{
+	/*
+	 * Item attributes (attrs.h) are shared by many items, so two cells of a
+	 * round would write the same attribute rows: one thread.
+	 */
+	if (cfg->threads <= 1 || cfg->decoder != LP_DECODER_DOT || g->n_entries == 0 ||
+		g->n_attrs > 0)
+		return 1;
+	return Min(cfg->threads, LP_MAX_THREADS);
+}
+
 LpTrainResult
 LpTrain(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sampler,
 		LpEmbeddings *emb, int64 *order, int32 *entry_src,
@@ -600,6 +366,25 @@ LpTrain(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sample
 	return LpEpochLoop(g, cfg, CHUNK, &rng, order, MfBatch, &r, progress, arg, final_loss);
 }
 
+/* a fold-in's pointwise step: u (bias *bu) against item v (bias bv), target t */
+static void
+FoldInPoint(const LpTrainConfig *cfg, float *u, float *bu, const float *v, float bv, float t,
+			float lr)
+{
+	const int	dim = cfg->dim;
+	float		x = *bu + bv;
+	float		g;
+	float		l = 0;
+
+	for (int d = 0; d < dim; d++)
+		x += u[d] * v[d];
+	g = LpPointGrad(cfg, x, t, &l);
+	for (int d = 0; d < dim; d++)
+		u[d] += lr * (g * v[d] - cfg->reg * u[d]);
+	if (cfg->bias)
+		*bu += lr * (g - cfg->reg * *bu);
+}
+
 void
 LpFoldIn(const float *V, const float *bv, int32 n_items, const int32 *items, int n,
 		 const LpTrainConfig *cfg, int passes, float *u, float *bu)
@@ -607,11 +392,8 @@ LpFoldIn(const float *V, const float *bv, int32 n_items, const int32 *items, int
 	const int	dim = cfg->dim;
 	LpRng		rng;
 
-	memset(u, 0, sizeof(float) * dim);
-	*bu = 0;
-	if (n == 0 || n_items <= n)
+	if (!LpFoldInBegin(cfg, n, n_items, u, bu, &rng))
 		return;
-	LpRngSeed(&rng, cfg->seed);
 	for (int p = 0; p < passes; p++)
 	{
 		float		lr = LpDecayedLr(cfg, p, passes);
@@ -621,60 +403,29 @@ LpFoldIn(const float *V, const float *bv, int32 n_items, const int32 *items, int
 			const float *vi = V + (int64) items[t] * dim;
 
 			if (!LpLossPairwise(cfg->loss))
+				FoldInPoint(cfg, u, bu, vi, bv[items[t]], 1.0f, lr);
+			for (int k = 0; k < cfg->negatives; k++)
 			{
-				float		x = *bu + bv[items[t]];
+				int32		j = LpFoldInNegative(&rng, items, n, n_items);
+				const float *vj;
+				float		x;
 				float		g;
 				float		l = 0;
 
-				for (int d = 0; d < dim; d++)
-					x += u[d] * vi[d];
-				g = LpPointGrad(cfg, x, 1.0f, &l);
-				for (int d = 0; d < dim; d++)
-					u[d] += lr * (g * vi[d] - cfg->reg * u[d]);
-				if (cfg->bias)
-					*bu += lr * (g - cfg->reg * *bu);
-			}
-			for (int k = 0; k < cfg->negatives; k++)
-			{
-				int32		j = -1;
-				const float *vj;
-
-				for (int r = 0; r < 16 && j < 0; r++)
-				{
-					int32		c = (int32) LpRngBelow(&rng, (uint32) n_items);
-
-					if (!LpSortedContains(items, n, c))
-						j = c;
-				}
 				if (j < 0)
 					continue;
 				vj = V + (int64) j * dim;
 				if (!LpLossPairwise(cfg->loss))
 				{
-					float		x = *bu + bv[j];
-					float		g;
-					float		l = 0;
-
-					for (int d = 0; d < dim; d++)
-						x += u[d] * vj[d];
-					g = LpPointGrad(cfg, x, 0.0f, &l);
-					for (int d = 0; d < dim; d++)
-						u[d] += lr * (g * vj[d] - cfg->reg * u[d]);
-					if (cfg->bias)
-						*bu += lr * (g - cfg->reg * *bu);
+					FoldInPoint(cfg, u, bu, vj, bv[j], 0.0f, lr);
+					continue;
 				}
-				else
-				{
-					float		x = bv[items[t]] - bv[j];
-					float		g;
-					float		l = 0;
-
-					for (int d = 0; d < dim; d++)
-						x += u[d] * (vi[d] - vj[d]);
-					g = LpPairGrad(cfg, x, &l);
-					for (int d = 0; d < dim; d++)
-						u[d] += lr * (g * (vi[d] - vj[d]) - cfg->reg * u[d]);
-				}
+				x = bv[items[t]] - bv[j];
+				for (int d = 0; d < dim; d++)
+					x += u[d] * (vi[d] - vj[d]);
+				g = LpPairGrad(cfg, x, &l);
+				for (int d = 0; d < dim; d++)
+					u[d] += lr * (g * (vi[d] - vj[d]) - cfg->reg * u[d]);
 			}
 		}
 	}

@@ -1,0 +1,43 @@
+/*
+ * rng.h: the random numbers every kernel draws: xoshiro256** seeded by
+ * SplitMix64, a bounded draw, a uniform float, normals (Box-Muller) and a
+ * shuffle.  The lowest layer of the trainers: it calls nothing of theirs.
+ *
+ * A fixed seed repeats bit for bit on every platform: the trainers' tests
+ * and the stored models' reproducibility rest on it, so the order and
+ * count of draws in each function here is part of its contract.
+ */
+#ifndef LINKPRED_RNG_H
+#define LINKPRED_RNG_H
+
+#include "postgres.h"
+
+/* xoshiro256** state: fast, good enough for sampling, seedable */
+typedef struct LpRng
+{
+	uint64		s[4];
+} LpRng;
+
+extern void LpRngSeed(LpRng *rng, uint64 seed);
+extern uint64 LpRngNext(LpRng *rng);
+
+static inline uint32
+LpRngBelow(LpRng *rng, uint32 n)
+{
+	/* multiply-shift: unbiased enough for n << 2^32 */
+	return (uint32) (((LpRngNext(rng) >> 32) * (uint64) n) >> 32);
+}
+
+static inline float
+LpRngUniform(LpRng *rng)
+{
+	return (float) (LpRngNext(rng) >> 40) * (1.0f / 16777216.0f);
+}
+
+/* m[0 .. n-1] = N(0, sd^2) draws, two uniform draws per pair of entries */
+extern void LpRngNormals(LpRng *rng, float *m, int64 n, float sd);
+
+/* a uniformly random permutation of order[0 .. n-1], in place */
+extern void LpShuffle(int64 *order, int64 n, LpRng *rng);
+
+#endif

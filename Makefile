@@ -10,6 +10,7 @@ MODULE_big = linkpred
 DATA = $(wildcard sql/linkpred--*.sql)
 
 OBJS = \
+	src/module.o \
 	src/linkpred.o \
 	src/blas.o \
 	src/kernels/train.o \

@@ -1,6 +1,8 @@
 /*
  * linkpred.h: what the subsystems share: GUCs, the catalog context that
- * reads and writes linkpred's own tables, and model rows.
+ * reads and writes linkpred's own tables, and model rows.  Its own file,
+ * linkpred.c, is low (every layer above the kernels calls it); the
+ * module's entry, _PG_init, is module.c.
  */
 #ifndef LINKPRED_H
 #define LINKPRED_H
@@ -17,7 +19,7 @@
 #define LINKPRED_WORKER_TYPE "linkpred training"
 #define LINKPRED_MAX_NAME (NAMEDATALEN - 1)
 
-/* GUCs (linkpred.c) */
+/* GUCs: the variables are linkpred.c's, module.c registers them */
 extern char *linkpred_default_model;
 extern int	linkpred_max_memory_kb;
 extern int	linkpred_ann_min_items;
@@ -28,10 +30,11 @@ extern int	linkpred_training_threads;
 #define LP_AUTO_THREADS_MIN_ENTRIES 100000
 extern int	LpResolveTrainingThreads(int setting, int64 n_entries);
 
-/* the error for a training job over linkpred.max_memory */
 /* a user string cut for an error message (see linkpred.c) */
 #define LINKPRED_CLIP_BYTES 64
 extern const char *LpClip(const char *s);
+
+/* the error for a training job over linkpred.max_memory (catalog.c) */
 extern void LpMemoryOverBudget(const char *when, double need_mb, int budget_kb, const char *detail);
 
 /*

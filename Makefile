@@ -48,7 +48,7 @@ OBJS = \
 	src/serve/versions.o \
 	src/jobs/jobs.o \
 	src/jobs/worker.o \
-	src/jobs/pipeline.o src/jobs/tune.o \
+	src/jobs/pipeline.o src/jobs/tune.o src/jobs/jobfit.o \
 	src/serve/cache.o \
 	src/serve/shared_cache.o \
 	src/serve/shared_cache_load.o \

@@ -91,6 +91,16 @@ extern int	LpSpiExec(const char *sql, int nargs, Oid *types, Datum *values,
 typedef void (*LpSpiRowFn) (void *arg, HeapTuple tup, TupleDesc desc);
 extern void LpSpiEachRow(Portal portal, long batch, LpSpiRowFn fn, void *arg);
 
+/*
+ * LpSpiEachRow with fn run in a batch context, a child of cxt reset after
+ * each batch: what fn allocates for a row lasts for its batch; fn switches
+ * to cxt for what must stay.  cxt is current again at the end.  Pass the
+ * context current before the cursor was opened: SPI's calls leave its own
+ * context current.
+ */
+extern void LpSpiEachRowBatched(Portal portal, long batch, LpSpiRowFn fn, void *arg,
+								MemoryContext cxt);
+
 /* LpSpiExec with $1 = a model's name (text), and $2 = a version (int4) */
 extern int	LpSpiExecModel(const char *sql, const char *model, bool read_only);
 extern int	LpSpiExecVersion(const char *sql, const char *model, int32 version, bool read_only);

@@ -63,20 +63,23 @@ LpMeasureSplit(const LpGraph *g, const LpSplit *split, const LpEmbeddings *emb,
 			   const LpTrainConfig *cfg, const LpHead *head, int nk, const int *ks,
 			   uint64 seed, LpEvalResult *r)
 {
-	LpEvalTrainView view;
+	/* g's nodes; its entries, what each test user had; the items' degrees */
+	LpEvalTrainView view = {
+		.n_users = g->n_src, .n_items = g->n_dst, .homogeneous = g->homogeneous,
+		.seen_start = g->offsets, .seen_len = g->src_degree, .seen = g->targets,
+		.ideg = g->dst_degree,
+	};
+	LpEvalPairs pairs = {
+		.n = split->n_test,
+		.u = split->test_u,
+		.v = split->test_v,
+		.label = NULL,
+		.unknown_users = split->unknown_users,
+	};
 	LpEvalEmbedding ee;
 	LpEvalScorer sc;
-	LpEvalPairs pairs;
 	LpEvalScratch s;
 	int			bs = LpEvalBlockSize(g->n_dst);
-
-	view.n_users = g->n_src;
-	view.n_items = g->n_dst;
-	view.homogeneous = g->homogeneous;
-	view.seen_start = g->offsets;
-	view.seen_len = g->src_degree;
-	view.seen = g->targets;
-	view.ideg = g->dst_degree;
 
 	LpEmbeddingsEval(emb, cfg, g->n_src, g->n_dst, bs, &ee);
 	LpEvalEmbeddingScorer(&ee, bs, &sc);
@@ -87,12 +90,6 @@ LpMeasureSplit(const LpGraph *g, const LpSplit *split, const LpEmbeddings *emb,
 		LpBuildHeurGraph(g, hg);
 		LpEvalWithDecoder(&sc, cfg, head, hg, LpHeadScratchAlloc(Max(g->n_src, g->n_dst)));
 	}
-
-	pairs.n = split->n_test;
-	pairs.u = split->test_u;
-	pairs.v = split->test_v;
-	pairs.label = NULL;
-	pairs.unknown_users = split->unknown_users;
 
 	LpEvalScratchAlloc(pairs.n, g->n_src, g->n_dst, bs, nk, ks, false, &s);
 	LpEvaluate(&view, &sc, &pairs, nk, ks, seed, &s, EvalProgress, NULL, r);

@@ -124,7 +124,7 @@ typedef struct WarmCopy
 static void
 WarmStartRow(void *arg, const LpStoredRow *row)
 {
-	WarmCopy   *wc = (WarmCopy *) arg;
+	WarmCopy   *wc = arg;
 	LpEmbeddings *emb = wc->emb;
 	bool		user_side = (row->side != 'i');
 	const LpKeyMap *keys = user_side ? wc->lg->src_keys : wc->lg->dst_keys;
@@ -515,31 +515,29 @@ LpRunPipeline(LpJobRun *run)
 		return;
 	}
 
-	memset(&req, 0, sizeof(req));
-	/* train_seconds is the training loop's: taken before the index build */
-	req.train_seconds = (double) (GetCurrentTimestamp() - run->train_start) / 1e6;
+	req = (LpStoreRequest) {
+		.job_id = spec->job_id,
+		.model = spec->model,
+		.owner = spec->roleid,
+		.source = &source,
+		.opts = &run->opts,
+		.loaded = &loaded,
+		.emb = &emb,
+		.final_loss = final_loss,
+		/* the training loop's: taken before the index build */
+		.train_seconds = (double) (GetCurrentTimestamp() - run->train_start) / 1e6,
+		.epochs_run = run->epochs,
+		.training_threads = run->threads,
+		.warm_version = run->warm_version,
+		.warm_nodes = run->warm_nodes,
+		.head = has_head ? &head : NULL,
+		.tuning = tuning,
+	};
 	if (WantsIndex(run, g, has_head))
 		BuildIndex(run, g, &emb, &req);
 
 	LpJobSetPhase(run->spec->job_id, "running", "storing embeddings");
-	req.job_id = spec->job_id;
-	req.model = spec->model;
-	req.owner = spec->roleid;
-	req.relid = spec->relid;
-	req.src_column = spec->src_column;
-	req.dst_column = spec->dst_column;
-	req.weight_column = source.weight_column;
-	req.opts = &run->opts;
-	req.loaded = &loaded;
-	req.emb = &emb;
-	req.final_loss = final_loss;
-	req.peak_rss_mb = PeakRssMb();
-	req.epochs_run = run->epochs;
-	req.training_threads = run->threads;
-	req.warm_version = run->warm_version;
-	req.warm_nodes = run->warm_nodes;
-	req.head = has_head ? &head : NULL;
-	req.tuning = tuning;
+	req.peak_rss_mb = PeakRssMb();	/* the index build included */
 
 	LpBeginTx("linkpred: storing embeddings");
 	{

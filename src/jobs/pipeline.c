@@ -15,7 +15,8 @@
  *      start from the serving version where it is compatible, the
  *      structural head (headfit.c) and the embeddings (train.c), with no
  *      transaction or snapshot held, committing progress to the job row in
- *      short transactions;
+ *      short transactions (the fit itself is jobfit.c's, which tuning's
+ *      trials run too);
  *   4. an evaluation job ends here: the model is measured on the held-out
  *      edges and the result goes into the job row; no version is stored;
  *   5. for a large catalog, the approximate top-k index of the items
@@ -42,14 +43,12 @@
 #include "metrics.h"
 #include "graph.h"
 #include "fit.h"
-#include "headfit.h"
 #include "jobs.h"
 #include "linkpred.h"
 #include "mlp.h"
 #include "model.h"
 #include "options.h"
 #include "pipeline.h"
-#include "scoring.h"
 #include "store.h"
 #include "train.h"
 #include "tune.h"

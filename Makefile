@@ -10,6 +10,7 @@ MODULE_big = linkpred
 DATA = $(wildcard sql/linkpred--*.sql)
 
 OBJS = \
+	src/module.o \
 	src/linkpred.o \
 	src/blas.o \
 	src/kernels/rng.o \
@@ -51,7 +52,7 @@ OBJS = \
 	src/serve/versions.o \
 	src/jobs/jobs.o \
 	src/jobs/worker.o \
-	src/jobs/pipeline.o src/jobs/tune.o \
+	src/jobs/pipeline.o src/jobs/tune.o src/jobs/jobfit.o \
 	src/serve/cache.o \
 	src/serve/shared_cache.o \
 	src/serve/shared_cache_load.o \

@@ -1,120 +1,25 @@
 /*
- * linkpred.c: module initialisation and configuration (GUCs).
- *
- * The library needs no shared_preload_libraries entry: training workers are
- * dynamic background workers and serving caches are per backend.  With the
- * entry, serving shares one copy of each model version among all backends
- * (shared_cache.c, which asks for its shared memory here).  Query backends
- * run OpenBLAS single-threaded (see POSTGRES-NOTES: each backend would
- * otherwise start a pool of nproc threads).  LpPallocHuge and LpGrowHuge,
- * the huge-array allocation every layer above the kernels uses, live here
- * too.
+ * linkpred.c: what every layer above the kernels shares (linkpred.h): the
+ * linkpred.* settings' variables, LpPallocHuge and LpGrowHuge for arrays
+ * that may pass 1 GB, LpClip for a user string in a message, and the
+ * threads a job trains on.  It calls nothing of linkpred's: the module's
+ * entry, which registers the settings, is module.c, at the top.
  */
 #include "postgres.h"
 
 #include <limits.h>
 #include <unistd.h>
 
-#include "fmgr.h"
-#include "miscadmin.h"
 #include "mb/pg_wchar.h"
-#include "utils/guc.h"
 
 #include "linkpred.h"
-#include "model.h"
-#include "shared_cache.h"
-
-PG_MODULE_MAGIC;
+#include "train.h"
 
 char	   *linkpred_default_model = NULL;
 int			linkpred_max_memory_kb = 4 * 1024 * 1024;
 int			linkpred_ann_min_items = 100000;
 int			linkpred_ann_probes = 0;
 int			linkpred_training_threads = 0;
-
-void		_PG_init(void);
-
-/*
- * OpenBLAS's pthread build starts its thread pool when the library loads.
- * In the postmaster (shared_preload_libraries) those threads would live on
- * in a process that must stay single-threaded; stop them.  Weak: another
- * BLAS without this entry point simply has no pool to stop.  A process
- * that raises the thread count later gets a new pool then.
- */
-extern int	blas_thread_shutdown_(void) __attribute__((weak));
-
-void
-_PG_init(void)
-{
-	LpRegisterBuiltinEncoders();
-	DefineCustomStringVariable("linkpred.model",
-							   "Model used by linkpred_score and linkpred_topk when a call names none.",
-							   "Empty means: the only model you can use.",
-							   &linkpred_default_model,
-							   "",
-							   PGC_USERSET,
-							   0,
-							   NULL, NULL, NULL);
-	DefineCustomIntVariable("linkpred.max_memory",
-							"Most memory a training job may use.",
-							"Checked while edges load and before training starts; 0 means no limit.",
-							&linkpred_max_memory_kb,
-							4 * 1024 * 1024, 0, INT_MAX,
-							PGC_SUSET,
-							GUC_UNIT_KB,
-							NULL, NULL, NULL);
-	DefineCustomIntVariable("linkpred.shared_cache_size",
-							"Most shared memory for model versions served from one shared copy.",
-							"Used only with linkpred in shared_preload_libraries; 0 turns the shared cache off.",
-							&linkpred_shared_cache_kb,
-							1024 * 1024, 0, INT_MAX,
-							PGC_SIGHUP,
-							GUC_UNIT_KB,
-							NULL, NULL, NULL);
-	/*
-	 * One setting for both ends of the top-k index: a training job takes the
-	 * submitting session's value (jobs.c puts it in the job spec), serving
-	 * reads the serving session's, so SET linkpred.ann_min_items = 0 gives a
-	 * session exact top-k without touching the stored index.
-	 */
-	DefineCustomIntVariable("linkpred.training_threads",
-							"Threads a training job's SGD runs on.",
-							"0 means every core of the machine for graphs of 100,000 training pairs "
-							"or more, one thread below. Taken when the job is submitted; "
-							"the matrix factorisation with the dot decoder uses them, the other "
-							"trainers one (linkpred.versions.metrics->'training_threads').",
-							&linkpred_training_threads,
-							0, 0, LP_MAX_THREADS,
-							PGC_USERSET,
-							0,
-							NULL, NULL, NULL);
-	DefineCustomIntVariable("linkpred.ann_min_items",
-							"Catalog size from which top-k uses an approximate index.",
-							"A training job builds the index for models with at least this many items; "
-							"linkpred_topk uses it for such models. 0 means never.",
-							&linkpred_ann_min_items,
-							100000, 0, INT_MAX,
-							PGC_USERSET,
-							0,
-							NULL, NULL, NULL);
-	DefineCustomIntVariable("linkpred.ann_probes",
-							"Inverted lists of the top-k index probed per query.",
-							"0 means the index's default effort (linkpred.versions.metrics->'ann_probes'). "
-							"More lists: higher recall, slower queries.",
-							&linkpred_ann_probes,
-							0, 0, INT_MAX,
-							PGC_USERSET,
-							0,
-							NULL, NULL, NULL);
-	MarkGUCPrefixReserved("linkpred");
-	LpSetBlasThreads(1);
-	if (process_shared_preload_libraries_in_progress)
-	{
-		LpSharedCacheRequest();
-		if (blas_thread_shutdown_)
-			blas_thread_shutdown_();
-	}
-}
 
 void *
 LpPallocHuge(Size n)

@@ -1,6 +1,8 @@
 /*
  * linkpred.h: what the subsystems share: GUCs, the catalog context that
- * reads and writes linkpred's own tables, and model rows.
+ * reads and writes linkpred's own tables, and model rows.  Its own file,
+ * linkpred.c, is low (every layer above the kernels calls it); the
+ * module's entry, _PG_init, is module.c.
  */
 #ifndef LINKPRED_H
 #define LINKPRED_H
@@ -17,7 +19,7 @@
 #define LINKPRED_WORKER_TYPE "linkpred training"
 #define LINKPRED_MAX_NAME (NAMEDATALEN - 1)
 
-/* GUCs (linkpred.c) */
+/* GUCs: the variables are linkpred.c's, module.c registers them */
 extern char *linkpred_default_model;
 extern int	linkpred_max_memory_kb;
 extern int	linkpred_ann_min_items;
@@ -28,10 +30,11 @@ extern int	linkpred_training_threads;
 #define LP_AUTO_THREADS_MIN_ENTRIES 100000
 extern int	LpResolveTrainingThreads(int setting, int64 n_entries);
 
-/* the error for a training job over linkpred.max_memory */
 /* a user string cut for an error message (see linkpred.c) */
 #define LINKPRED_CLIP_BYTES 64
 extern const char *LpClip(const char *s);
+
+/* the error for a training job over linkpred.max_memory (catalog.c) */
 extern void LpMemoryOverBudget(const char *when, double need_mb, int budget_kb, const char *detail);
 
 /*
@@ -87,6 +90,16 @@ extern int	LpSpiExec(const char *sql, int nargs, Oid *types, Datum *values,
  */
 typedef void (*LpSpiRowFn) (void *arg, HeapTuple tup, TupleDesc desc);
 extern void LpSpiEachRow(Portal portal, long batch, LpSpiRowFn fn, void *arg);
+
+/*
+ * LpSpiEachRow with fn run in a batch context, a child of cxt reset after
+ * each batch: what fn allocates for a row lasts for its batch; fn switches
+ * to cxt for what must stay.  cxt is current again at the end.  Pass the
+ * context current before the cursor was opened: SPI's calls leave its own
+ * context current.
+ */
+extern void LpSpiEachRowBatched(Portal portal, long batch, LpSpiRowFn fn, void *arg,
+								MemoryContext cxt);
 
 /* LpSpiExec with $1 = a model's name (text), and $2 = a version (int4) */
 extern int	LpSpiExecModel(const char *sql, const char *model, bool read_only);

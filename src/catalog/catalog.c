@@ -138,20 +138,53 @@ LpSpiExec(const char *sql, int nargs, Oid *types, Datum *values,
 	return rc;
 }
 
-void
-LpSpiEachRow(Portal portal, long batch, LpSpiRowFn fn, void *arg)
+/*
+ * The cursor loop of LpSpiEachRow and LpSpiEachRowBatched: with batch_cxt,
+ * fn runs in it and it is reset after every batch, cxt current between.
+ */
+static void
+EachRow(Portal portal, long batch, LpSpiRowFn fn, void *arg, MemoryContext cxt,
+		MemoryContext batch_cxt)
 {
 	for (;;)
 	{
 		SPI_cursor_fetch(portal, true, batch);
 		if (SPI_processed == 0)
+		{
+			SPI_freetuptable(SPI_tuptable);
 			break;
+		}
+		if (batch_cxt)
+			MemoryContextSwitchTo(batch_cxt);
 		for (uint64 r = 0; r < SPI_processed; r++)
 			fn(arg, SPI_tuptable->vals[r], SPI_tuptable->tupdesc);
+		if (batch_cxt)
+		{
+			MemoryContextSwitchTo(cxt);
+			MemoryContextReset(batch_cxt);
+		}
 		SPI_freetuptable(SPI_tuptable);
 		CHECK_FOR_INTERRUPTS();
 	}
 	SPI_cursor_close(portal);
+}
+
+void
+LpSpiEachRow(Portal portal, long batch, LpSpiRowFn fn, void *arg)
+{
+	EachRow(portal, batch, fn, arg, NULL, NULL);
+}
+
+void
+LpSpiEachRowBatched(Portal portal, long batch, LpSpiRowFn fn, void *arg, MemoryContext cxt)
+{
+	MemoryContext batch_cxt = AllocSetContextCreate(cxt, "linkpred row batch",
+													ALLOCSET_DEFAULT_SIZES);
+
+	EachRow(portal, batch, fn, arg, cxt, batch_cxt);
+	MemoryContextDelete(batch_cxt);
+	/* SPI's calls leave its own context current */
+	MemoryContextSwitchTo(cxt);
 }
 
 /* LpSpiExec with $1 the model's name */

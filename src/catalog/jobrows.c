@@ -185,10 +185,8 @@ void
 LpJobMarkStored(int64 job_id, int32 version)
 {
 	Oid			t[2] = {INT8OID, INT4OID};
-	Datum		v[2];
+	Datum		v[2] = {Int64GetDatum(job_id), Int32GetDatum(version)};
 
-	v[0] = Int64GetDatum(job_id);
-	v[1] = Int32GetDatum(version);
 	LpSpiExec("UPDATE linkpred.job_catalog SET state = 'done', version = $2, phase = NULL,"
 			  " epoch = epochs, finished_at = clock_timestamp(), updated_at = clock_timestamp()"
 			  " WHERE id = $1",

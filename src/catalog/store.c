@@ -102,16 +102,17 @@ static void
 SourceParams(const LpStoreRequest *req, int first, Oid *t, Datum *v, char *n)
 {
 	const LpLoadedGraph *lg = req->loaded;
+	const LpEdgeSource *src = req->source;
 
 	t[first] = OIDOID;
-	v[first] = ObjectIdGetDatum(req->relid);
+	v[first] = ObjectIdGetDatum(src->relid);
 	t[first + 1] = TEXTOID;
-	v[first + 1] = CStringGetTextDatum(req->src_column);
+	v[first + 1] = CStringGetTextDatum(src->src_column);
 	t[first + 2] = TEXTOID;
-	v[first + 2] = CStringGetTextDatum(req->dst_column);
+	v[first + 2] = CStringGetTextDatum(src->dst_column);
 	t[first + 3] = TEXTOID;
-	v[first + 3] = req->weight_column ? CStringGetTextDatum(req->weight_column) : (Datum) 0;
-	n[first + 3] = req->weight_column ? ' ' : 'n';
+	v[first + 3] = src->weight_column ? CStringGetTextDatum(src->weight_column) : (Datum) 0;
+	n[first + 3] = src->weight_column ? ' ' : 'n';
 	t[first + 4] = OIDOID;
 	v[first + 4] = ObjectIdGetDatum(lg->src_type);
 	t[first + 5] = OIDOID;
@@ -300,6 +301,14 @@ LpStoreVersion(const LpStoreRequest *req)
 	return version;
 }
 
+/* LpStoreReadEmbeddings' read: which columns, and whom to hand each row */
+typedef struct ReadState
+{
+	bool		full;
+	LpStoredRowFn fn;
+	void	   *arg;
+} ReadState;
+
 /*
  * The two reads of a version's rows.  Serving needs every column, in index
  * order (keys are interned in that order); a warm start matches rows by key
@@ -312,14 +321,6 @@ static const char *const read_sql[2] = {
 	" FROM linkpred.embedding_store"
 	" WHERE model = $1 AND version = $2 ORDER BY side, idx"
 };
-
-/* LpStoreReadEmbeddings' read: which columns, and whom to hand each row */
-typedef struct ReadState
-{
-	bool		full;
-	LpStoredRowFn fn;
-	void	   *arg;
-} ReadState;
 
 static void
 ReadRow(void *arg, HeapTuple tup, TupleDesc desc)

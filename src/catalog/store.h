@@ -16,10 +16,7 @@ typedef struct LpStoreRequest
 	int64		job_id;
 	const char *model;
 	Oid			owner;
-	Oid			relid;
-	const char *src_column;
-	const char *dst_column;
-	const char *weight_column;
+	const LpEdgeSource *source; /* the relation and columns trained from */
 	const LpOptions *opts;
 	const LpLoadedGraph *loaded;
 	const LpEmbeddings *emb;

@@ -54,78 +54,78 @@ typedef struct AttrBuf
 	LpKeyMap   *values;
 } AttrBuf;
 
+/* ReadQuery's state for its rows */
+typedef struct AttrQuery
+{
+	const char *prefix;
+	bool		weighted;
+	LpLoadedGraph *out;
+	AttrBuf    *buf;
+	MemoryContext cxt;			/* the loader's: the maps and rows grow here */
+} AttrQuery;
+
+/* one row (key, value[, weight]), in the batch's context */
+static void
+AttrQueryRow(void *arg, HeapTuple tup, TupleDesc desc)
+{
+	AttrQuery  *q = (AttrQuery *) arg;
+	LpLoadedGraph *out = q->out;
+	AttrBuf    *buf = q->buf;
+	bool		knull,
+				wnull = false;
+	Datum		kd = SPI_getbinval(tup, desc, 1, &knull);
+	char	   *value = SPI_getvalue(tup, desc, 2);
+	double		w = q->weighted ? DatumGetFloat8(SPI_getbinval(tup, desc, 3, &wnull)) : 1.0;
+	int64		ikey = 0;
+	char	   *tkey = NULL;
+	int32		item;
+	int32		attr;
+	int32		n_items;
+	MemoryContext batch_cxt;
+
+	out->stats.attr_rows++;
+	if (knull || value == NULL || wnull || !isfinite(w) || w <= 0 ||
+		!LpKeyFromDatum(out->dst_keys->kind, out->dst_type, kd,
+						TupleDescAttr(desc, 0)->atttypid, &ikey, &tkey))
+	{
+		out->stats.attr_skipped++;
+		return;
+	}
+	if (q->prefix)
+		value = psprintf("%s=%s", q->prefix, value);
+	/* the maps grow in the loader's context, not the batch's */
+	batch_cxt = MemoryContextSwitchTo(q->cxt);
+	n_items = out->dst_keys->n;
+	item = LpKeyMapIntern(out->dst_keys, ikey, tkey, tkey ? strlen(tkey) : 0);
+	if (out->dst_keys->n > n_items)
+		out->stats.attr_cold_items++;
+	attr = LpKeyMapIntern(buf->values, 0, value, strlen(value));
+	if (buf->n == buf->cap)
+	{
+		buf->cap *= 2;
+		buf->rows = repalloc_huge(buf->rows, sizeof(AttrRow) * buf->cap);
+	}
+	buf->rows[buf->n].item = item;
+	buf->rows[buf->n].attr = attr;
+	buf->rows[buf->n].w = (float) w;
+	buf->n++;
+	MemoryContextSwitchTo(batch_cxt);
+}
+
 /* the rows of one query: (key, value[, weight]); prefix goes before each value */
 static void
 ReadQuery(const char *sql, const char *prefix, bool weighted, LpLoadedGraph *out, AttrBuf *buf)
 {
-	MemoryContext cxt = CurrentMemoryContext;
-	MemoryContext batch_cxt = AllocSetContextCreate(cxt, "linkpred attribute batch",
-													ALLOCSET_DEFAULT_SIZES);
-	Portal		portal = SPI_cursor_open_with_args(NULL, sql, 0, NULL, NULL, NULL, true, 0);
+	AttrQuery	q = {
+		.prefix = prefix,
+		.weighted = weighted,
+		.out = out,
+		.buf = buf,
+		.cxt = CurrentMemoryContext,
+	};
 
-	for (;;)
-	{
-		TupleDesc	desc;
-
-		SPI_cursor_fetch(portal, true, ATTR_BATCH);
-		if (SPI_processed == 0)
-		{
-			SPI_freetuptable(SPI_tuptable);
-			break;
-		}
-		desc = SPI_tuptable->tupdesc;
-		MemoryContextSwitchTo(batch_cxt);
-		for (uint64 r = 0; r < SPI_processed; r++)
-		{
-			HeapTuple	tup = SPI_tuptable->vals[r];
-			bool		knull,
-						wnull = false;
-			Datum		kd = SPI_getbinval(tup, desc, 1, &knull);
-			char	   *value = SPI_getvalue(tup, desc, 2);
-			double		w = weighted ? DatumGetFloat8(SPI_getbinval(tup, desc, 3, &wnull)) : 1.0;
-			int64		ikey = 0;
-			char	   *tkey = NULL;
-			int32		item;
-			int32		attr;
-			int32		n_items;
-
-			out->stats.attr_rows++;
-			if (knull || value == NULL || wnull || !isfinite(w) || w <= 0 ||
-				!LpKeyFromDatum(out->dst_keys->kind, out->dst_type, kd,
-								TupleDescAttr(desc, 0)->atttypid, &ikey, &tkey))
-			{
-				out->stats.attr_skipped++;
-				continue;
-			}
-			if (prefix)
-				value = psprintf("%s=%s", prefix, value);
-			/* the maps grow in the loader's context, not the batch's */
-			MemoryContextSwitchTo(cxt);
-			n_items = out->dst_keys->n;
-			item = LpKeyMapIntern(out->dst_keys, ikey, tkey, tkey ? strlen(tkey) : 0);
-			if (out->dst_keys->n > n_items)
-				out->stats.attr_cold_items++;
-			attr = LpKeyMapIntern(buf->values, 0, value, strlen(value));
-			if (buf->n == buf->cap)
-			{
-				buf->cap *= 2;
-				buf->rows = repalloc_huge(buf->rows, sizeof(AttrRow) * buf->cap);
-			}
-			buf->rows[buf->n].item = item;
-			buf->rows[buf->n].attr = attr;
-			buf->rows[buf->n].w = (float) w;
-			buf->n++;
-			MemoryContextSwitchTo(batch_cxt);
-		}
-		MemoryContextSwitchTo(cxt);
-		MemoryContextReset(batch_cxt);
-		SPI_freetuptable(SPI_tuptable);
-		CHECK_FOR_INTERRUPTS();
-	}
-	SPI_cursor_close(portal);
-	MemoryContextDelete(batch_cxt);
-	/* SPI's calls leave its own context current */
-	MemoryContextSwitchTo(cxt);
+	LpSpiEachRowBatched(SPI_cursor_open_with_args(NULL, sql, 0, NULL, NULL, NULL, true, 0),
+						ATTR_BATCH, AttrQueryRow, &q, q.cxt);
 }
 
 void

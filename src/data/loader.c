@@ -422,16 +422,59 @@ CompareLink(const void *a, const void *b)
 	return x[1] < y[1] ? -1 : x[1] > y[1];
 }
 
+/* LpLoadUserLinks's pairs while the rows come in */
+typedef struct LinkRead
+{
+	LpLoadedGraph *out;
+	int32	   *pairs;			/* (a, b), a < b */
+	int64		n;
+	int64		cap;
+	MemoryContext cxt;			/* the loader's: pairs grows here */
+} LinkRead;
+
+/* one row (a, b) of the user-user relation, in the batch's context */
+static void
+LinkRow(void *arg, HeapTuple tup, TupleDesc desc)
+{
+	LinkRead   *lr = (LinkRead *) arg;
+	LpLoadedGraph *out = lr->out;
+	bool		anull,
+				bnull;
+	Datum		ad = SPI_getbinval(tup, desc, 1, &anull);
+	Datum		bd = SPI_getbinval(tup, desc, 2, &bnull);
+	int32		a = anull ? -1 : LpKeyMapFindDatum(out->src_keys, out->src_type, ad,
+												   TupleDescAttr(desc, 0)->atttypid);
+	int32		b = bnull ? -1 : LpKeyMapFindDatum(out->src_keys, out->src_type, bd,
+												   TupleDescAttr(desc, 1)->atttypid);
+
+	out->stats.link_rows++;
+	if (a < 0 || b < 0 || a == b)
+	{
+		out->stats.link_skipped++;
+		return;
+	}
+	if (lr->n == lr->cap)
+	{
+		MemoryContext batch_cxt = MemoryContextSwitchTo(lr->cxt);
+
+		lr->cap *= 2;
+		lr->pairs = repalloc_huge(lr->pairs, sizeof(int32) * 2 * lr->cap);
+		MemoryContextSwitchTo(batch_cxt);
+	}
+	/* undirected: the smaller index first, so a repeat in either direction sorts together */
+	lr->pairs[2 * lr->n] = Min(a, b);
+	lr->pairs[2 * lr->n + 1] = Max(a, b);
+	lr->n++;
+}
+
 void
 LpLoadUserLinks(Oid relid, const char *src_column, const char *dst_column, LpLoadedGraph *out)
 {
 	MemoryContext cxt = CurrentMemoryContext;
-	MemoryContext batch_cxt;
 	char	   *relname = LpQualifiedRelName(relid);
 	char	   *sql;
-	Portal		portal;
-	int64		cap = 1024,
-				n = 0,
+	LinkRead	lr;
+	int64		n,
 				kept = 0;
 	int32	   *pairs;
 
@@ -442,56 +485,15 @@ LpLoadUserLinks(Oid relid, const char *src_column, const char *dst_column, LpLoa
 				 errhint("It was dropped after the job was submitted; name a relation that exists.")));
 	sql = psprintf("SELECT %s, %s FROM %s", quote_identifier(src_column),
 				   quote_identifier(dst_column), relname);
-	pairs = MemoryContextAllocHuge(cxt, sizeof(int32) * 2 * cap);
-	portal = SPI_cursor_open_with_args(NULL, sql, 0, NULL, NULL, NULL, true, 0);
-	batch_cxt = AllocSetContextCreate(cxt, "linkpred link batch", ALLOCSET_DEFAULT_SIZES);
-	for (;;)
-	{
-		TupleDesc	desc;
-
-		SPI_cursor_fetch(portal, true, LOAD_BATCH);
-		if (SPI_processed == 0)
-		{
-			SPI_freetuptable(SPI_tuptable);
-			break;
-		}
-		desc = SPI_tuptable->tupdesc;
-		MemoryContextSwitchTo(batch_cxt);
-		for (uint64 r = 0; r < SPI_processed; r++)
-		{
-			HeapTuple	tup = SPI_tuptable->vals[r];
-			bool		anull,
-						bnull;
-			Datum		ad = SPI_getbinval(tup, desc, 1, &anull);
-			Datum		bd = SPI_getbinval(tup, desc, 2, &bnull);
-			int32		a = anull ? -1 : LpKeyMapFindDatum(out->src_keys, out->src_type, ad,
-														   TupleDescAttr(desc, 0)->atttypid);
-			int32		b = bnull ? -1 : LpKeyMapFindDatum(out->src_keys, out->src_type, bd,
-														   TupleDescAttr(desc, 1)->atttypid);
-
-			out->stats.link_rows++;
-			if (a < 0 || b < 0 || a == b)
-			{
-				out->stats.link_skipped++;
-				continue;
-			}
-			if (n == cap)
-			{
-				cap *= 2;
-				pairs = repalloc_huge(pairs, sizeof(int32) * 2 * cap);
-			}
-			/* undirected: the smaller index first, so a repeat in either direction sorts together */
-			pairs[2 * n] = Min(a, b);
-			pairs[2 * n + 1] = Max(a, b);
-			n++;
-		}
-		MemoryContextSwitchTo(cxt);
-		MemoryContextReset(batch_cxt);
-		SPI_freetuptable(SPI_tuptable);
-		CHECK_FOR_INTERRUPTS();
-	}
-	SPI_cursor_close(portal);
-	MemoryContextDelete(batch_cxt);
+	lr.out = out;
+	lr.cap = 1024;
+	lr.n = 0;
+	lr.pairs = MemoryContextAllocHuge(cxt, sizeof(int32) * 2 * lr.cap);
+	lr.cxt = cxt;
+	LpSpiEachRowBatched(SPI_cursor_open_with_args(NULL, sql, 0, NULL, NULL, NULL, true, 0),
+						LOAD_BATCH, LinkRow, &lr, cxt);
+	pairs = lr.pairs;
+	n = lr.n;
 
 	qsort(pairs, n, sizeof(int32) * 2, CompareLink);
 	out->graph.link_a = MemoryContextAllocHuge(cxt, sizeof(int32) * Max(n, 1));

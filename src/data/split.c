@@ -132,11 +132,14 @@ LpSplitGraph(const LpGraph *g, int mode, double fraction, int leave_out,
 		}
 	}
 
-	/* the training graph: every entry not held out */
-	t->n_src = g->n_src;
-	t->n_dst = g->n_dst;
-	t->homogeneous = g->homogeneous;
-	t->tied = g->tied;
+	/*
+	 * The training graph: g's nodes with every entry not held out.  It keeps
+	 * g's second relation, which is not held out (it is not what is
+	 * predicted), and g's item attributes (they are the items', not edges);
+	 * it carries no times.
+	 */
+	*t = *g;
+	t->times = NULL;
 	t->offsets = palloc(sizeof(int64) * ((Size) g->n_src + 1));
 	t->targets = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int32) * Max(g->n_entries, 1));
 	t->weights = g->weights ? MemoryContextAllocHuge(CurrentMemoryContext, sizeof(float) * Max(g->n_entries, 1)) : NULL;
@@ -171,15 +174,6 @@ LpSplitGraph(const LpGraph *g, int mode, double fraction, int leave_out,
 	}
 	t->offsets[g->n_src] = w;
 	t->n_entries = w;
-	/* the second relation is not held out: it is not what is predicted */
-	t->n_links = g->n_links;
-	t->link_a = g->link_a;
-	t->link_b = g->link_b;
-	/* nor are the items' attributes: they are the items', not edges */
-	t->n_attrs = g->n_attrs;
-	t->item_attr_off = g->item_attr_off;
-	t->item_attr = g->item_attr;
-	t->item_attr_w = g->item_attr_w;
 	t->n_edges = g->tied ? w / 2 : w;
 	pfree(test);
 }

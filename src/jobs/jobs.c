@@ -86,49 +86,51 @@ CheckIdColumn(Oid relid, const char *argname, const char *column)
 }
 
 /*
- * Option user_edges: the relation named in it, resolved with the caller's
- * search_path, and its two id columns.
+ * The relation named in option (user_edges, item_features), resolved with
+ * the caller's search_path: an ERROR if there is none, or if it is no
+ * table or view.  holds says in the hint what it should hold.
  */
 static Oid
-CheckUserEdges(const LpUserEdges *ue)
+OptionRelation(const char *option, const char *name, const char *holds)
 {
 	Oid			relid;
 
-	relid = RangeVarGetRelid(makeRangeVarFromNameList(stringToQualifiedNameList(ue->relation)),
+	relid = RangeVarGetRelid(makeRangeVarFromNameList(stringToQualifiedNameList(name)),
 							 NoLock, true);
 	if (!OidIsValid(relid))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("relation \"%s\" of option \"user_edges\" does not exist", ue->relation),
-				 errhint("Name a table or view of user-user links, schema-qualified if it is not on the search_path.")));
+				 errmsg("relation \"%s\" of option \"%s\" does not exist", name, option),
+				 errhint("Name a table or view of %s, schema-qualified if it is not on the search_path.",
+						 holds)));
 	CheckRelkind(relid);
+	return relid;
+}
+
+/* Option user_edges: its relation and its two id columns. */
+static Oid
+CheckUserEdges(const LpUserEdges *ue)
+{
+	Oid			relid = OptionRelation("user_edges", ue->relation, "user-user links");
+
 	CheckIdColumn(relid, "user_edges src", ue->src);
 	CheckIdColumn(relid, "user_edges dst", ue->dst);
 	return relid;
 }
 
 /*
- * Option item_features: its relation, resolved with the caller's
- * search_path; the key column, of the item column's kind of key (dst_type);
- * the attribute column (any type: values compare as text) with its numeric
- * weight column, or the categorical columns.
+ * Option item_features: its relation; the key column, of the item column's
+ * kind of key (dst_type); the attribute column (any type: values compare
+ * as text) with its numeric weight column, or the categorical columns.
  */
 static Oid
 CheckItemFeatures(const LpItemFeatures *f, Oid dst_type)
 {
-	Oid			relid;
+	Oid			relid = OptionRelation("item_features", f->relation, "item attributes");
 	Oid			t;
 	LpKeyKind	k,
 				dk;
 
-	relid = RangeVarGetRelid(makeRangeVarFromNameList(stringToQualifiedNameList(f->relation)),
-							 NoLock, true);
-	if (!OidIsValid(relid))
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("relation \"%s\" of option \"item_features\" does not exist", f->relation),
-				 errhint("Name a table or view of item attributes, schema-qualified if it is not on the search_path.")));
-	CheckRelkind(relid);
 	CheckIdColumn(relid, "item_features key", f->key);
 	LpCheckColumn(relid, "item_features key", f->key, &t);
 	if (LpKeyKindForType(dst_type, &dk) && LpKeyKindForType(t, &k) && k != dk)

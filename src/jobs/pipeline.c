@@ -15,7 +15,8 @@
  *      start from the serving version where it is compatible, the
  *      structural head (headfit.c) and the embeddings (train.c), with no
  *      transaction or snapshot held, committing progress to the job row in
- *      short transactions;
+ *      short transactions (the fit itself is jobfit.c's, which tuning's
+ *      trials run too);
  *   4. an evaluation job ends here: the model is measured on the held-out
  *      edges and the result goes into the job row; no version is stored;
  *   5. for a large catalog, the approximate top-k index of the items
@@ -42,40 +43,18 @@
 #include "metrics.h"
 #include "graph.h"
 #include "fit.h"
-#include "headfit.h"
 #include "jobs.h"
 #include "linkpred.h"
 #include "mlp.h"
 #include "model.h"
 #include "options.h"
 #include "pipeline.h"
-#include "scoring.h"
 #include "store.h"
 #include "train.h"
+#include "tune.h"
 
 /* advisory lock class for "one writer per model" */
 #define LP_LOCK_CLASS 0x6c70
-
-/* Progress: interrupts every chunk, a job-row update at most once a second. */
-static bool
-Progress(void *arg, int epoch, double frac, double loss, bool epoch_end)
-{
-	LpJobRun   *run = (LpJobRun *) arg;
-	TimestampTz now = GetCurrentTimestamp();
-
-	CHECK_FOR_INTERRUPTS();
-	if (epoch_end || TimestampDifferenceExceeds(run->last_report, now, 1000))
-	{
-		char		activity[128];
-
-		LpJobSetProgress(run->spec->job_id, epoch_end ? epoch : epoch - 1, loss);
-		snprintf(activity, sizeof(activity), "linkpred job " INT64_FORMAT ": epoch %d/%d (%.0f%%)",
-				 run->spec->job_id, epoch, run->epochs, frac * 100);
-		pgstat_report_activity(STATE_RUNNING, activity);
-		run->last_report = now;
-	}
-	return true;
-}
 
 /*
  * This process's peak resident memory in MB (VmHWM), the figure the
@@ -95,60 +74,6 @@ PeakRssMb(void)
 			kb = strtod(line + 6, NULL);
 	fclose(f);
 	return kb / 1024.0;
-}
-
-static void
-EvalProgress(void *arg, int64 done, int64 total)
-{
-	CHECK_FOR_INTERRUPTS();
-}
-
-/*
- * Measure emb (and head) on split's held-out pairs, ranking every item each
- * test user did not have in g, split's training graph: the holdout's
- * measurement, and tuning's on its validation part.  A node the split left
- * without a training edge is not in g (LpSplitDropUnseen): its test pairs
- * carry -1 there and are scored as a node with no history, as
- * linkpred_evaluate(test => ...) scores a node the model does not know.
- */
-void
-LpMeasureSplit(const LpGraph *g, const LpSplit *split, const LpEmbeddings *emb,
-			   const LpTrainConfig *cfg, const LpHead *head, int nk, const int *ks,
-			   uint64 seed, LpEvalResult *r)
-{
-	LpEvalTrainView view;
-	LpEvalEmbedding ee;
-	LpEvalScorer sc;
-	LpEvalPairs pairs;
-	LpEvalScratch s;
-	int			bs = LpEvalBlockSize(g->n_dst);
-
-	view.n_users = g->n_src;
-	view.n_items = g->n_dst;
-	view.homogeneous = g->homogeneous;
-	view.seen_start = g->offsets;
-	view.seen_len = g->src_degree;
-	view.seen = g->targets;
-	view.ideg = g->dst_degree;
-
-	LpEmbeddingsEval(emb, cfg, g->n_src, g->n_dst, bs, &ee);
-	LpEvalEmbeddingScorer(&ee, bs, &sc);
-	if (head || cfg->item_term)
-	{
-		LpHeurGraph *hg = palloc(sizeof(LpHeurGraph));
-
-		LpBuildHeurGraph(g, hg);
-		LpEvalWithDecoder(&sc, cfg, head, hg, LpHeadScratchAlloc(Max(g->n_src, g->n_dst)));
-	}
-
-	pairs.n = split->n_test;
-	pairs.u = split->test_u;
-	pairs.v = split->test_v;
-	pairs.label = NULL;
-	pairs.unknown_users = split->unknown_users;
-
-	LpEvalScratchAlloc(pairs.n, g->n_src, g->n_dst, bs, nk, ks, false, &s);
-	LpEvaluate(&view, &sc, &pairs, nk, ks, seed, &s, EvalProgress, NULL, r);
 }
 
 /*
@@ -186,62 +111,6 @@ FinishEvaluation(LpJobRun *run, const LpGraph *g, const LpSplit *split, const Lp
 	LpJobMarkEvaluated(spec->job_id, json);
 }
 
-/*
- * Fit the model of opts (cfg is its configuration, epochs set) on g into
- * emb, allocated by the caller: the negative sampler, the structural head
- * first if plan_head, then the embeddings.  Work space goes into the
- * current memory context.  phase is what the job row shows while the
- * embeddings train.
- */
-LpTrainResult
-LpFitJobModel(LpJobRun *run, const LpGraph *g, const LpOptions *opts, LpTrainConfig *cfg,
-			  bool plan_head, const char *phase, LpEmbeddings *emb, LpHead *head,
-			  bool *has_head, double *final_loss)
-{
-	MemoryContext cxt = CurrentMemoryContext;
-	LpSamplerState sampler;
-	LpTrainResult result = LP_TRAIN_OK;
-	int64	   *order;
-	int32	   *entry_src;
-
-	if (opts->sampler == LP_SAMPLER_DEGREE)
-	{
-		double	   *w = MemoryContextAllocHuge(cxt, sizeof(double) * g->n_dst);
-
-		for (int32 i = 0; i < g->n_dst; i++)
-			w[i] = pow((double) g->dst_degree[i], opts->degree_alpha);
-		LpSamplerInitAlias(&sampler, g->n_dst, w,
-						   MemoryContextAllocHuge(cxt, sizeof(float) * g->n_dst),
-						   MemoryContextAllocHuge(cxt, sizeof(int32) * g->n_dst),
-						   MemoryContextAllocHuge(cxt, sizeof(int32) * g->n_dst));
-	}
-	else
-		LpSamplerInitUniform(&sampler, g->n_dst);
-
-	order = MemoryContextAllocHuge(cxt, sizeof(int64) * g->n_entries);
-	entry_src = MemoryContextAllocHuge(cxt, sizeof(int32) * g->n_entries);
-	cfg->mean_degree = (float) g->n_entries / Max(g->n_src, 1);
-
-	*has_head = false;
-	if (plan_head)
-	{
-		MemoryContext fit = AllocSetContextCreate(cxt, "linkpred head fit",
-												  ALLOCSET_DEFAULT_SIZES);
-
-		LpJobSetPhase(run->spec->job_id, "running", "fitting the structural decoder");
-		MemoryContextSwitchTo(fit);
-		result = LpFitHead(g, cfg, &sampler, order, entry_src, Progress, run, head);
-		MemoryContextSwitchTo(cxt);
-		MemoryContextDelete(fit);
-		*has_head = (result == LP_TRAIN_OK);
-		LpJobSetPhase(run->spec->job_id, "running", phase);
-	}
-	if (result == LP_TRAIN_OK)
-		result = LpFitEmbeddings(g, cfg, &sampler, emb, order, entry_src, Progress, run,
-								 final_loss);
-	return result;
-}
-
 /* WarmStart's target and count while the stored rows come in */
 typedef struct WarmCopy
 {
@@ -254,7 +123,7 @@ typedef struct WarmCopy
 static void
 WarmStartRow(void *arg, const LpStoredRow *row)
 {
-	WarmCopy   *wc = (WarmCopy *) arg;
+	WarmCopy   *wc = arg;
 	LpEmbeddings *emb = wc->emb;
 	bool		user_side = (row->side != 'i');
 	const LpKeyMap *keys = user_side ? wc->lg->src_keys : wc->lg->dst_keys;
@@ -645,31 +514,29 @@ LpRunPipeline(LpJobRun *run)
 		return;
 	}
 
-	memset(&req, 0, sizeof(req));
-	/* train_seconds is the training loop's: taken before the index build */
-	req.train_seconds = (double) (GetCurrentTimestamp() - run->train_start) / 1e6;
+	req = (LpStoreRequest) {
+		.job_id = spec->job_id,
+		.model = spec->model,
+		.owner = spec->roleid,
+		.source = &source,
+		.opts = &run->opts,
+		.loaded = &loaded,
+		.emb = &emb,
+		.final_loss = final_loss,
+		/* the training loop's: taken before the index build */
+		.train_seconds = (double) (GetCurrentTimestamp() - run->train_start) / 1e6,
+		.epochs_run = run->epochs,
+		.training_threads = run->threads,
+		.warm_version = run->warm_version,
+		.warm_nodes = run->warm_nodes,
+		.head = has_head ? &head : NULL,
+		.tuning = tuning,
+	};
 	if (WantsIndex(run, g, has_head))
 		BuildIndex(run, g, &emb, &req);
 
 	LpJobSetPhase(run->spec->job_id, "running", "storing embeddings");
-	req.job_id = spec->job_id;
-	req.model = spec->model;
-	req.owner = spec->roleid;
-	req.relid = spec->relid;
-	req.src_column = spec->src_column;
-	req.dst_column = spec->dst_column;
-	req.weight_column = source.weight_column;
-	req.opts = &run->opts;
-	req.loaded = &loaded;
-	req.emb = &emb;
-	req.final_loss = final_loss;
-	req.peak_rss_mb = PeakRssMb();
-	req.epochs_run = run->epochs;
-	req.training_threads = run->threads;
-	req.warm_version = run->warm_version;
-	req.warm_nodes = run->warm_nodes;
-	req.head = has_head ? &head : NULL;
-	req.tuning = tuning;
+	req.peak_rss_mb = PeakRssMb();	/* the index build included */
 
 	LpBeginTx("linkpred: storing embeddings");
 	{

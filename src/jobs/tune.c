@@ -45,10 +45,11 @@
 
 #include "fit.h"
 #include "graph.h"
+#include "jobfit.h"
 #include "jobs.h"
 #include "linkpred.h"
-#include "pipeline.h"
 #include "train.h"
+#include "tune.h"
 
 #define LP_TUNE_MAX_TRIALS 16
 #define LP_TUNE_FRACTION 0.1

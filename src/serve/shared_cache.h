@@ -15,7 +15,7 @@
 
 #include "cache.h"
 
-/* linkpred.shared_cache_size, in kB (linkpred.c); 0 = off */
+/* linkpred.shared_cache_size, in kB (registered in module.c); 0 = off */
 extern int	linkpred_shared_cache_kb;
 
 /* _PG_init, while shared_preload_libraries loads: request shared memory */

@@ -45,6 +45,11 @@
 #include "heuristics.h"
 
 /* dimension when "dim" is not given with "encoder": "spectral" */
+/*
+ * The default dim: 512 on a bipartite graph (chosen on validation parts of
+ * Gowalla and LastFM, bench/spectral_defaults.sh), 256 on an undirected one.
+ */
+#define LP_SPECTRAL_DEFAULT_DIM_BIPARTITE 512
 #define LP_SPECTRAL_DEFAULT_DIM 256
 /* columns beyond dim in the iterated subspace, and the iterations */
 #define LP_SPECTRAL_OVERSAMPLE 64

@@ -20,7 +20,7 @@ SpectralDefaults(LpOptions *opts, const bool *given)
 {
 	if (!LpOptionGiven(given, offsetof(LpOptions, dim)))
 	{
-		opts->dim = LP_SPECTRAL_DEFAULT_DIM;
+		opts->dim = opts->bipartite ? LP_SPECTRAL_DEFAULT_DIM_BIPARTITE : LP_SPECTRAL_DEFAULT_DIM;
 		opts->dim_auto = true;
 	}
 }

@@ -30,6 +30,7 @@ OBJS = \
 	src/kernels/model.o \
 	src/model/options.o \
 	src/model/registry.o \
+	src/model/decoders.o \
 	src/model/encoder_mf.o \
 	src/model/encoder_spectral.o \
 	src/model/encoder_lightgcn.o \

@@ -20,6 +20,7 @@
 #include "mb/pg_wchar.h"
 #include "utils/guc.h"
 
+#include "decoder.h"
 #include "linkpred.h"
 #include "model.h"
 #include "shared_cache.h"
@@ -47,6 +48,7 @@ void
 _PG_init(void)
 {
 	LpRegisterBuiltinEncoders();
+	LpRegisterBuiltinDecoders();
 	DefineCustomStringVariable("linkpred.model",
 							   "Model used by linkpred_score and linkpred_topk when a call names none.",
 							   "Empty means: the only model you can use.",

@@ -32,6 +32,7 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include "decoder.h"
 #include "train.h"
 
 /*
@@ -285,7 +286,7 @@ LpTrainThreads(const LpGraph *g, const LpTrainConfig *cfg)
 	 * Item attributes (attrs.h) are shared by many items, so two cells of a
 	 * round would write the same attribute rows: one thread.
 	 */
-	if (cfg->threads <= 1 || cfg->decoder != LP_DECODER_DOT || g->n_entries == 0 ||
+	if (cfg->threads <= 1 || !LpDecoderAt(cfg->decoder)->parallel || g->n_entries == 0 ||
 		g->n_attrs > 0)
 		return 1;
 	return Min(cfg->threads, LP_MAX_THREADS);

@@ -37,6 +37,7 @@
 #include <math.h>
 
 #include "attrs.h"
+#include "decoder.h"
 #include "train.h"
 
 #define CHUNK 65536
@@ -494,7 +495,7 @@ MfBatch(void *state, const int64 *order, const LpBatch *b, LpRng *rng, double *l
 	int64		n = g->n_entries;
 	int64		total_steps = n * cfg->epochs;
 	int64		step = (int64) (b->epoch - 1) * n + b->start;
-	bool		bilinear = cfg->decoder == LP_DECODER_BILINEAR;
+	bool		bilinear = LpDecoderAt(cfg->decoder)->sgd_matrix;
 	const Size	dd = (Size) cfg->dim * cfg->dim;
 
 	if (b->start == 0)
@@ -591,7 +592,7 @@ LpTrain(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sample
 	r.sampler = sampler;
 	r.emb = emb;
 	r.entry_src = entry_src;
-	if (cfg->decoder == LP_DECODER_BILINEAR)
+	if (LpDecoderAt(cfg->decoder)->sgd_matrix)
 		memset(emb->R_state, 0, sizeof(float) * LP_BILINEAR_STATE_FLOATS(cfg->dim));
 	LpTrainBegin(g, cfg, &rng, order, entry_src);
 	if (LpTrainThreads(g, cfg) > 1)

@@ -351,9 +351,9 @@ CheckTrainingMemory(LpJobRun *run, const LpLoadedGraph *loaded, const LpGraph *g
 	double		enc_b = kind->work_bytes ? kind->work_bytes(g, cfg) : 0;
 	/* the decoder's own (the MLP: its weights, training work space, item precompute) */
 	const LpDecoderKind *dk = LpDecoderAt(run->opts.decoder);
-	double		mlp_b = dk->work_bytes ? dk->work_bytes(g, cfg) : 0;
+	double		dec_b = dk->work_bytes ? dk->work_bytes(g, cfg) : 0;
 	double		total = graph_b + emb_b + scratch_b + keys_b + eval_b + index_b + head_b +
-		enc_b + mlp_b;
+		enc_b + dec_b;
 
 	if (run->spec->max_memory_kb > 0 && total > (double) run->spec->max_memory_kb * 1024)
 		LpMemoryOverBudget("to train", total / (1 << 20), run->spec->max_memory_kb,
@@ -365,7 +365,7 @@ CheckTrainingMemory(LpJobRun *run, const LpLoadedGraph *loaded, const LpGraph *g
 									index_b > 0 ? psprintf(", top-k index %.1f MB", index_b / (1 << 20)) : "",
 									head_b > 0 ? psprintf(", structural head fit %.1f MB", head_b / (1 << 20)) : "",
 									enc_b > 0 ? psprintf(", %s %.1f MB", kind->work_label, enc_b / (1 << 20)) : "",
-									mlp_b > 0 ? psprintf(", %s decoder %.1f MB", dk->label, mlp_b / (1 << 20)) : ""));
+									dec_b > 0 ? psprintf(", %s decoder %.1f MB", dk->label, dec_b / (1 << 20)) : ""));
 }
 
 /*

@@ -35,6 +35,7 @@ OBJS = \
 	src/model/options.o \
 	src/model/options_json.o \
 	src/model/registry.o \
+	src/model/decoders.o \
 	src/model/encoder_mf.o \
 	src/model/encoder_spectral.o \
 	src/model/encoder_lightgcn.o \

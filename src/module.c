@@ -20,6 +20,7 @@
 #include "miscadmin.h"
 #include "utils/guc.h"
 
+#include "decoder.h"
 #include "linkpred.h"
 #include "model.h"
 #include "shared_cache.h"
@@ -41,6 +42,7 @@ void
 _PG_init(void)
 {
 	LpRegisterBuiltinEncoders();
+	LpRegisterBuiltinDecoders();
 	DefineCustomStringVariable("linkpred.model",
 							   "Model used by linkpred_score and linkpred_topk when a call names none.",
 							   "Empty means: the only model you can use.",

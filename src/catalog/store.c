@@ -27,9 +27,9 @@
 #include "utils/json.h"
 #include "utils/memutils.h"
 
+#include "decoder.h"
 #include "jobs.h"
 #include "linkpred.h"
-#include "mlp.h"
 #include "store.h"
 
 static ArrayType *
@@ -236,13 +236,16 @@ LpStoreVersion(const LpStoreRequest *req)
 	else
 		n[16] = 'n';
 	t[17] = FLOAT4ARRAYOID;
-	if (req->opts->decoder == LP_DECODER_BILINEAR)
-		v[17] = PointerGetDatum(FloatArray(emb->R, emb->dim * emb->dim));
-	else if (req->opts->decoder == LP_DECODER_MLP)
-		v[17] = PointerGetDatum(FloatArray(emb->mlp,
-										   (int) LpMlpWeightCount(emb->dim, req->opts->hidden)));
-	else
-		n[17] = 'n';
+	{
+		/* the decoder's weights (decoder.h), if it has any */
+		const LpDecoderKind *dk = LpDecoderAt(req->opts->decoder);
+
+		if (dk->n_weights)
+			v[17] = PointerGetDatum(FloatArray(dk->weights(emb),
+											   (int) dk->n_weights(emb->dim, req->opts->hidden)));
+		else
+			n[17] = 'n';
+	}
 	LpSpiExec("INSERT INTO linkpred.version_catalog (model, version, job_id, dim, n_users,"
 			  " n_items, n_edges, options, metrics, source, src_column, dst_column,"
 			  " weight_column, user_type, item_type, head, ann, decoder)"

@@ -44,8 +44,8 @@
 #include "graph.h"
 #include "fit.h"
 #include "jobs.h"
+#include "decoder.h"
 #include "linkpred.h"
-#include "mlp.h"
 #include "model.h"
 #include "options.h"
 #include "pipeline.h"
@@ -189,8 +189,9 @@ CheckTrainingMemory(LpJobRun *run, const LpLoadedGraph *loaded, const LpGraph *g
 	double		graph_b = 8.0 * (g->n_src + 1) + 4.0 * g->n_entries * (g->weights ? 2 : 1) +
 		4.0 * (g->n_src + g->n_dst);
 	double		emb_b = 4.0 * (dim + 1) * (g->n_src + (g->tied ? 0 : g->n_dst)) +
-		/* the bilinear decoder: R, its training state, the users' queries */
-		(run->opts.decoder == LP_DECODER_BILINEAR ? 16.0 * dim * dim + 4.0 * dim * g->n_src : 0) +
+		/* the decoder's (the bilinear: R, its training state, the users' queries) */
+		(LpDecoderAt(run->opts.decoder)->emb_bytes ?
+		 LpDecoderAt(run->opts.decoder)->emb_bytes(g, dim) : 0) +
 		/* item attributes: their vectors and biases, each item's list */
 		(g->n_attrs > 0 ? 4.0 * (dim + 1) * g->n_attrs + 8.0 * (g->n_dst + 1) +
 		 8.0 * g->item_attr_off[g->n_dst] : 0);
@@ -217,13 +218,11 @@ CheckTrainingMemory(LpJobRun *run, const LpLoadedGraph *loaded, const LpGraph *g
 	/* the encoder's own work space (model.h) */
 	const LpEncoderKind *kind = LpOptionsEncoder(&run->opts);
 	double		enc_b = kind->work_bytes ? kind->work_bytes(g, cfg) : 0;
-	/* the MLP decoder: its weights, its training work space, the item precompute */
-	double		mlp_b = run->opts.decoder == LP_DECODER_MLP ?
-		4.0 * (LpMlpWeightCount(cfg->dim, cfg->hidden) +
-			   LpMlpWorkFloats(g->n_src, g->n_dst, g->tied, cfg) +
-			   (double) g->n_dst * cfg->hidden) : 0;
+	/* the decoder's own (the MLP: its weights, training work space, item precompute) */
+	const LpDecoderKind *dk = LpDecoderAt(run->opts.decoder);
+	double		dec_b = dk->work_bytes ? dk->work_bytes(g, cfg) : 0;
 	double		total = graph_b + emb_b + scratch_b + keys_b + eval_b + index_b + head_b +
-		enc_b + mlp_b;
+		enc_b + dec_b;
 
 	if (run->spec->max_memory_kb > 0 && total > (double) run->spec->max_memory_kb * 1024)
 		LpMemoryOverBudget("to train", total / (1 << 20), run->spec->max_memory_kb,
@@ -235,7 +234,7 @@ CheckTrainingMemory(LpJobRun *run, const LpLoadedGraph *loaded, const LpGraph *g
 									index_b > 0 ? psprintf(", top-k index %.1f MB", index_b / (1 << 20)) : "",
 									head_b > 0 ? psprintf(", structural head fit %.1f MB", head_b / (1 << 20)) : "",
 									enc_b > 0 ? psprintf(", %s %.1f MB", kind->work_label, enc_b / (1 << 20)) : "",
-									mlp_b > 0 ? psprintf(", MLP decoder %.1f MB", mlp_b / (1 << 20)) : ""));
+									dec_b > 0 ? psprintf(", %s decoder %.1f MB", dk->label, dec_b / (1 << 20)) : ""));
 }
 
 /*
@@ -253,7 +252,7 @@ WantsIndex(const LpJobRun *run, const LpGraph *g, bool has_head)
 {
 	return run->spec->holdout == LP_HOLDOUT_NONE && run->spec->ann_min_items > 0 &&
 		g->n_dst >= run->spec->ann_min_items && !has_head &&
-		LpOptionsEncoder(&run->opts)->ann_index && run->opts.decoder != LP_DECODER_MLP;
+		LpOptionsEncoder(&run->opts)->ann_index && LpDecoderAt(run->opts.decoder)->ann_index;
 }
 
 /*
@@ -478,7 +477,7 @@ LpRunPipeline(LpJobRun *run)
 	 * the dot decoder: a bilinear model's vectors mean nothing without the
 	 * R they were trained with, which starts afresh) */
 	if (run->opts.warm_start && spec->holdout == LP_HOLDOUT_NONE &&
-		LpOptionsEncoder(&run->opts)->warm_start && run->opts.decoder == LP_DECODER_DOT)
+		LpOptionsEncoder(&run->opts)->warm_start && LpDecoderAt(run->opts.decoder)->vectors_only)
 	{
 		run->warm_nodes = WarmStart(run, &loaded, &emb);
 		if (run->warm_nodes > 0)

@@ -16,15 +16,15 @@
 
 #include "attrs.h"
 #include "cache.h"
+#include "decoder.h"
 #include "linkpred.h"
-#include "mlp.h"
 #include "model.h"
 #include "options.h"
 
 static void
 MfDefaults(LpOptions *opts, const bool *given)
 {
-	if (opts->decoder != LP_DECODER_DOT || !opts->bipartite)
+	if (!LpDecoderAt(opts->decoder)->vectors_only || !opts->bipartite)
 		return;
 	if (!LpOptionGiven(given, offsetof(LpOptions, loss)))
 		opts->loss = LP_MF_BIPARTITE_DEFAULT_LOSS;
@@ -47,35 +47,30 @@ MfWorkBytes(const LpGraph *g, const LpTrainConfig *cfg)
 	return threads > 1 ? 262144.0 + 65536.0 * threads : 0;
 }
 
+/* the SGD (LpTrain), unless the decoder trains the vectors itself (the MLP) */
 static LpTrainResult
 MfFit(const LpFitArgs *a)
 {
 	const LpGraph *g = a->g;
-	float	   *w;
+	const LpDecoderKind *dk = LpDecoderAt(a->cfg->decoder);
 	LpTrainResult r;
 
-	if (a->cfg->decoder != LP_DECODER_MLP)
-	{
-		r = LpTrain(g, a->cfg, a->sampler, a->emb, a->order, a->entry_src, a->progress,
-					a->arg, a->final_loss);
-		if (g->n_attrs > 0 && a->emb->A != NULL)
-			LpAttrsCompose(g, a->emb);
-		return r;
-	}
-	w = LpPallocHuge(sizeof(float) *
-							   LpMlpWorkFloats(g->n_src, g->n_dst, g->tied, a->cfg));
-	r = LpMlpTrain(g, a->cfg, a->sampler, a->emb, a->emb->mlp, a->order, a->entry_src, w,
-				   a->progress, a->arg, a->final_loss);
-	pfree(w);
+	if (dk->fit)
+		return dk->fit(a);
+	r = LpTrain(g, a->cfg, a->sampler, a->emb, a->order, a->entry_src, a->progress,
+				a->arg, a->final_loss);
+	if (g->n_attrs > 0 && a->emb->A != NULL)
+		LpAttrsCompose(g, a->emb);
 	return r;
 }
 
 void
 LpMfFoldIn(LpServingModel *m, const int32 *items, int n, float *bu)
 {
-	if (m->decoder == LP_DECODER_MLP)
-		LpMlpFoldIn(m->mlp, m->V, m->bv, m->n_items, items, n, m->fold, 30, m->mlp_scratch,
-					m->fold_u, bu);
+	const LpDecoderKind *dk = LpDecoderAt(m->decoder);
+
+	if (dk->fold_in)
+		dk->fold_in(m, items, n, bu);
 	else
 		LpFoldIn(m->V, m->bv, m->n_items, items, n, m->fold, 30, m->fold_u, bu);
 }

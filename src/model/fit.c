@@ -1,22 +1,22 @@
 /*
  * fit.c: a model's arrays and their fit, in the training worker: the
- * vectors (one table or two), the bilinear decoder's R and the MLP
- * decoder's weights, initialised; then the fit its encoder does
+ * vectors (one table or two) and its decoder's weights (decoder.h: the
+ * bilinear R, the MLP's), initialised; then the fit its encoder does
  * (model.h), in the current memory context.
  */
 #include "postgres.h"
 
 #include "attrs.h"
+#include "decoder.h"
 #include "fit.h"
 #include "linkpred.h"
-#include "mlp.h"
 #include "model.h"
 
 void
 LpEmbeddingsAlloc(const LpGraph *g, const LpTrainConfig *cfg, LpEmbeddings *emb)
 {
-	bool		bilinear = cfg->decoder == LP_DECODER_BILINEAR;
-	bool		one_table = g->tied || (bilinear && g->homogeneous);
+	const LpDecoderKind *dk = LpDecoderAt(cfg->decoder);
+	bool		one_table = g->tied || (dk->one_table && g->homogeneous);
 
 	memset(emb, 0, sizeof(*emb));
 	emb->dim = cfg->dim;
@@ -26,12 +26,6 @@ LpEmbeddingsAlloc(const LpGraph *g, const LpTrainConfig *cfg, LpEmbeddings *emb)
 	emb->bv = g->tied ? emb->bu : LpPallocHuge(sizeof(float) * (Size) g->n_dst);
 	/* untied initialisation on one table: V's draw overwrites U's, bv is zeroed */
 	LpInitEmbeddings(emb, g->n_src, g->n_dst, g->tied, cfg->seed);
-	if (bilinear)
-	{
-		emb->R = palloc(sizeof(float) * emb->dim * emb->dim);
-		emb->R_state = palloc(sizeof(float) * LP_BILINEAR_STATE_FLOATS(emb->dim));
-		LpBilinearInit(emb->R, emb->dim);
-	}
 	if (g->n_attrs > 0)
 	{
 		/* item attributes (option item_features): their vectors and biases */
@@ -39,11 +33,8 @@ LpEmbeddingsAlloc(const LpGraph *g, const LpTrainConfig *cfg, LpEmbeddings *emb)
 		emb->ab = LpPallocHuge(sizeof(float) * (Size) g->n_attrs);
 		LpAttrsInit(g, emb, cfg->seed);
 	}
-	if (cfg->decoder == LP_DECODER_MLP)
-	{
-		emb->mlp = LpPallocHuge(sizeof(float) * LpMlpWeightCount(emb->dim, cfg->hidden));
-		LpMlpInit(emb->mlp, emb->dim, cfg->hidden, cfg->seed);
-	}
+	if (dk->alloc)
+		dk->alloc(g, cfg, emb);
 }
 
 int

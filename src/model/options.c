@@ -19,6 +19,7 @@
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 
+#include "decoder.h"
 #include "linkpred.h"
 #include "options.h"
 #include "options_internal.h"
@@ -31,13 +32,12 @@
 static const char *const loss_names[] = {"bpr", "bce", "margin", "mse", NULL};
 static const char *const sampler_names[] = {"uniform", "degree", "inbatch", "hard", "dynamic", NULL};
 static const char *const features_names[] = {"auto", "none", "structural", NULL};
-static const char *const decoder_names[] = {"dot", "bilinear", "mlp", NULL};
 
 #define OFF(f) offsetof(LpOptions, f)
 
 static const OptDef LpOptionTable[] = {
 	{"encoder", OPT_ENUM, 0, 0, 0, OFF(encoder), NULL, "a registered encoder (model.h)"},
-	{"decoder", OPT_ENUM, 0, 0, LP_DECODER_DOT, OFF(decoder), decoder_names, "dot, bilinear or mlp"},
+	{"decoder", OPT_ENUM, 0, 0, LP_DECODER_DOT, OFF(decoder), NULL, "a registered decoder (decoder.h)"},
 	{"dim", OPT_INT, 1, LP_MAX_DIM, 64, OFF(dim), NULL, "embedding dimension"},
 	{"epochs", OPT_INT, 1, 100000, 40, OFF(epochs), NULL, "passes over the edges"},
 	{"lr", OPT_REAL, 1e-6, 10, 0.05, OFF(lr), NULL, "initial learning rate"},
@@ -163,8 +163,9 @@ LpOptionGiven(const bool *given, Size offset)
 
 /*
  * The defaults that depend on other options, for the options the user
- * left out: the encoder's own (LpEncoderKind.defaults), and the MLP
- * decoder's Adam learning rate, L2 and epochs (mlp.h).
+ * left out: the encoder's own (LpEncoderKind.defaults), then the
+ * decoder's (LpDecoderKind.defaults: the MLP's Adam learning rate, L2 and
+ * epochs).
  */
 static void
 ApplyDependentDefaults(LpOptions *opts, const bool *given)
@@ -173,15 +174,8 @@ ApplyDependentDefaults(LpOptions *opts, const bool *given)
 
 	if (kind->defaults)
 		kind->defaults(opts, given);
-	if (opts->decoder == LP_DECODER_MLP)
-	{
-		if (!given[OptionIndex(OFF(lr))])
-			opts->lr = LP_MLP_DEFAULT_LR;
-		if (!given[OptionIndex(OFF(reg))])
-			opts->reg = LP_MLP_DEFAULT_REG;
-		if (!given[OptionIndex(OFF(epochs))])
-			opts->epochs = LP_MLP_DEFAULT_EPOCHS;
-	}
+	if (LpDecoderAt(opts->decoder)->defaults)
+		LpDecoderAt(opts->decoder)->defaults(opts, given);
 }
 
 /*
@@ -236,14 +230,14 @@ LpOptionsParse(Jsonb *json, LpOptions *opts)
 				 errhint("Set \"bipartite\": false for a graph with one id space.")));
 	if (LpOptionsEncoder(opts)->check)
 		LpOptionsEncoder(opts)->check(opts);
-	if (opts->decoder != LP_DECODER_DOT && !LpOptionsEncoder(opts)->trains_decoders)
+	if (!LpDecoderAt(opts->decoder)->vectors_only && !LpOptionsEncoder(opts)->trains_decoders)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("decoder \"%s\" is not available with encoder \"%s\"",
-						decoder_names[opts->decoder], LpOptionsEncoder(opts)->name),
+						LpDecoderAt(opts->decoder)->name, LpOptionsEncoder(opts)->name),
 				 errdetail("The bilinear and MLP decoders are trained with the matrix factorisation."),
 				 errhint("Use \"encoder\": \"mf\" with \"decoder\": \"%s\", or the dot decoder.",
-						 decoder_names[opts->decoder])));
+						 LpDecoderAt(opts->decoder)->name)));
 	if ((opts->event_column[0] != '\0') != (opts->event_weights.n > 0))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -265,13 +259,13 @@ LpOptionsParse(Jsonb *json, LpOptions *opts)
 							LpOptionsEncoder(opts)->name),
 					 errdetail("Item attributes are learnt by the matrix factorisation with the dot decoder."),
 					 errhint("Use \"encoder\": \"mf\", or leave \"item_features\" out.")));
-		if (!opts->bipartite || opts->decoder != LP_DECODER_DOT)
+		if (!opts->bipartite || !LpDecoderAt(opts->decoder)->vectors_only)
 			ereport(ERROR,
 					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 					 errmsg("option \"item_features\" needs a bipartite graph and the dot decoder"),
 					 errdetail("This model has %s and the %s decoder.",
 							   opts->bipartite ? "a bipartite graph" : "a homogeneous graph",
-							   decoder_names[opts->decoder]),
+							   LpDecoderAt(opts->decoder)->name),
 					 errhint("Train with \"bipartite\": true and \"decoder\": \"dot\", or leave \"item_features\" out.")));
 		if (opts->warm_start)
 			ereport(ERROR,

@@ -38,7 +38,7 @@ typedef struct OptDef
 								 * OPT_EVENTS */
 	size_t		offset;
 	const char *const *choices; /* OPT_ENUM: NULL-terminated, index = value;
-								 * NULL: the registry's encoders */
+								 * NULL: the registry's encoders or decoders */
 	const char *doc;
 } OptDef;
 

@@ -19,14 +19,18 @@
 #include "utils/float.h"
 #include "utils/numeric.h"
 
+#include "decoder.h"
 #include "linkpred.h"
 #include "options.h"
 #include "options_internal.h"
+
 /* an enum option's values, index = value */
 static const char *const *
 Choices(const OptDef *def)
 {
-	return def->choices ? def->choices : LpEncoderNames();
+	if (def->choices)
+		return def->choices;
+	return def->offset == offsetof(LpOptions, decoder) ? LpDecoderNames() : LpEncoderNames();
 }
 
 static const char *

@@ -1,10 +1,11 @@
 /*
- * registry.c: the builtin encoders, registered at module load in this
- * order (model.h).  The order numbers them in LpOptions.encoder; add a new
- * encoder at the end.
+ * registry.c: the builtin encoders (model.h) and decoders (decoder.h),
+ * registered at module load in this order.  The order numbers them in
+ * LpOptions.encoder and LpOptions.decoder; add a new one at the end.
  */
 #include "postgres.h"
 
+#include "decoder.h"
 #include "model.h"
 
 void
@@ -14,4 +15,12 @@ LpRegisterBuiltinEncoders(void)
 	LpRegisterEncoder(&LpSpectralEncoder);
 	LpRegisterEncoder(&LpLightGcnEncoder);
 	LpRegisterEncoder(&LpSageEncoder);
+}
+
+void
+LpRegisterBuiltinDecoders(void)
+{
+	LpRegisterDecoder(&LpDotDecoder);
+	LpRegisterDecoder(&LpBilinearDecoder);
+	LpRegisterDecoder(&LpMlpDecoder);
 }

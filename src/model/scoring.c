@@ -7,8 +7,8 @@
  */
 #include "postgres.h"
 
+#include "decoder.h"
 #include "linkpred.h"
-#include "mlp.h"
 #include "scoring.h"
 #include "spectral.h"
 
@@ -28,6 +28,8 @@ void
 LpEmbeddingsEval(const LpEmbeddings *emb, const LpTrainConfig *cfg, int32 n_src, int32 n_dst,
 				 int block_size, LpEvalEmbedding *ee)
 {
+	const LpDecoderKind *dk = LpDecoderAt(cfg->decoder);
+
 	memset(ee, 0, sizeof(*ee));
 	ee->dim = emb->dim;
 	ee->n_items = n_dst;
@@ -36,24 +38,15 @@ LpEmbeddingsEval(const LpEmbeddings *emb, const LpTrainConfig *cfg, int32 n_src,
 	ee->bu = emb->bu;
 	ee->bv = emb->bv;
 	ee->ublock = block_size > 0 ? palloc(sizeof(float) * block_size * emb->dim) : NULL;
-	if (cfg->decoder == LP_DECODER_BILINEAR)
+	if (dk->queries)
 	{
 		float	   *q = LpPallocHuge(sizeof(float) * (Size) n_src * emb->dim);
 
-		LpBilinearQueries(emb->U, n_src, emb->dim, emb->R, q);
+		dk->queries(emb->U, n_src, emb->dim, dk->weights(emb), q);
 		ee->U = q;
 	}
-	else if (cfg->decoder == LP_DECODER_MLP)
-	{
-		float	   *P = LpPallocHuge(sizeof(float) * (Size) n_dst * cfg->hidden);
-
-		LpMlpItemPrecompute(emb->mlp, emb->dim, cfg->hidden, emb->V, n_dst, P);
-		ee->mlp = emb->mlp;
-		ee->hidden = cfg->hidden;
-		ee->P = P;
-		ee->mlp_scratch = LpPallocHuge(sizeof(float) *
-									 (LpMlpScoreAllFloats(emb->dim, cfg->hidden) + emb->dim));
-	}
+	if (dk->eval)
+		dk->eval(emb, cfg, n_dst, ee);
 }
 
 LpHeadScratch *

@@ -53,7 +53,6 @@
 #include "scoring.h"
 #include "options.h"
 #include "shared_cache.h"
-#include "mlp.h"
 #include "spectral.h"
 #include "store.h"
 
@@ -122,9 +121,10 @@ LpCachedModels(int *n)
 }
 
 /*
- * The decoder's weights (version_catalog.decoder).  Bilinear: U becomes the
- * users' queries R' U[u], in a new array when U was also the tied model's
- * V.  MLP: the weights and the item precompute P.
+ * The decoder's weights (version_catalog.decoder, decoder.h).  With a
+ * query step (bilinear): U becomes the users' queries R' U[u], in a new
+ * array when U was also the tied model's V.  Then the decoder's own load
+ * (MLP: the weights and the item precompute P).
  */
 static void
 LoadDecoder(LpServingModel *m)
@@ -132,8 +132,8 @@ LoadDecoder(LpServingModel *m)
 	Datum		d;
 	bool		isnull;
 	ArrayType  *a = NULL;
-	bool		mlp = m->decoder == LP_DECODER_MLP;
-	Size		want = mlp ? LpMlpWeightCount(m->dim, m->hidden) : (Size) m->dim * m->dim;
+	const LpDecoderKind *dk = LpDecoderAt(m->decoder);
+	Size		want = dk->n_weights(m->dim, m->hidden);
 	const float *w;
 
 	d = LpVersionDecoder(m->name, m->version, &isnull);
@@ -145,25 +145,20 @@ LoadDecoder(LpServingModel *m)
 				(errcode(ERRCODE_DATA_CORRUPTED),
 				 errmsg("embeddings of model \"%s\" version %d are damaged", m->name, m->version),
 				 errdetail("Its %s decoder needs %zu reals in linkpred.version_catalog.decoder.",
-						   mlp ? "MLP" : "bilinear", want),
+						   dk->label, want),
 				 errhint("Retrain the model.")));
 	w = (const float *) ARR_DATA_PTR(a);
-	if (mlp)
-	{
-		m->mlp = MemoryContextAllocHuge(m->data_cxt, sizeof(float) * want);
-		memcpy(m->mlp, w, sizeof(float) * want);
-		m->mlp_P = MemoryContextAllocHuge(m->data_cxt, sizeof(float) * (Size) m->n_items * m->hidden);
-		LpMlpItemPrecompute(m->mlp, m->dim, m->hidden, m->V, m->n_items, m->mlp_P);
-	}
-	else
+	if (dk->queries)
 	{
 		float	   *q = MemoryContextAllocHuge(m->data_cxt, sizeof(float) * (Size) m->n_users * m->dim);
 
-		LpBilinearQueries(m->U, m->n_users, m->dim, w, q);
+		dk->queries(m->U, m->n_users, m->dim, w, q);
 		if (!m->tied)
 			pfree(m->U);
 		m->U = q;
 	}
+	if (dk->load)
+		dk->load(m, w, want);
 	SPI_freetuptable(SPI_tuptable);
 }
 
@@ -281,7 +276,7 @@ LoadEmbeddings(LpServingModel *m)
 
 	LpStoreReadEmbeddings(m->name, m->version, true, LoadRow, &ls);
 	m->n_seen = ls.seen_used;
-	if (m->decoder != LP_DECODER_DOT)
+	if (LpDecoderAt(m->decoder)->n_weights)
 		LoadDecoder(m);
 	if (m->ukeys->n != m->n_users || m->ikeys->n != m->n_items)
 		ereport(ERROR,
@@ -433,10 +428,9 @@ Resolve(const char *requested)
 	m->fold = palloc(sizeof(LpTrainConfig));
 	*m->fold = fold;
 	m->fold_u = palloc(sizeof(float) * hdr.dim);
-	if (hdr.decoder == LP_DECODER_MLP)
-		m->mlp_scratch = palloc(sizeof(float) * Max(LpMlpScoreAllFloats(hdr.dim, hdr.hidden),
-													LpMlpFoldInFloats(hdr.dim, hdr.hidden)) +
-								sizeof(float) * hdr.dim);
+	if (LpDecoderAt(hdr.decoder)->scratch_floats)
+		m->mlp_scratch = palloc(sizeof(float) *
+								LpDecoderAt(hdr.decoder)->scratch_floats(hdr.dim, hdr.hidden));
 	m->scratch = MemoryContextAllocHuge(cxt, sizeof(float) * (Size) hdr.n_items);
 	MemoryContextSwitchTo(old);
 
@@ -627,24 +621,14 @@ LpModelPairScoreItems(LpServingModel *m, int32 u, const int32 *items, int n, int
 	return LpHeadPair(&m->head, LpModelHeurGraph(m), u, v, emb, HeadScratch(m));
 }
 
-/* the zero vector of a user with none: after the MLP scratch */
-static const float *
-ZeroQuery(LpServingModel *m)
-{
-	float	   *z = m->mlp_scratch + Max(LpMlpScoreAllFloats(m->dim, m->hidden),
-										 LpMlpFoldInFloats(m->dim, m->hidden));
-
-	memset(z, 0, sizeof(float) * m->dim);
-	return z;
-}
-
 float
 LpModelEmbScore(LpServingModel *m, const float *q, float bu, int32 v)
 {
 	const float *hv = m->V + (int64) v * m->dim;
+	const LpDecoderKind *dk = LpDecoderAt(m->decoder);
 
-	if (m->decoder == LP_DECODER_MLP)
-		return LpMlpScore(m->mlp, m->dim, m->hidden, q ? q : ZeroQuery(m), hv) + (bu + m->bv[v]);
+	if (dk->score)
+		return dk->score(m, q, hv) + (bu + m->bv[v]);
 	/* the biases summed first, so an undirected pair scores the same both ways */
 	return (q ? LpDot(q, hv, m->dim) : 0.0f) + (bu + m->bv[v]);
 }
@@ -652,9 +636,10 @@ LpModelEmbScore(LpServingModel *m, const float *q, float bu, int32 v)
 void
 LpModelEmbScoresAll(LpServingModel *m, const float *q, float bu, float *s)
 {
-	if (m->decoder == LP_DECODER_MLP)
-		LpMlpScoreAll(m->mlp, m->dim, m->hidden, q ? q : ZeroQuery(m), m->V, m->mlp_P,
-					  m->n_items, m->mlp_scratch, s);
+	const LpDecoderKind *dk = LpDecoderAt(m->decoder);
+
+	if (dk->score_row)
+		dk->score_row(m, q, s);
 	else if (q)
 		cblas_sgemv(CblasRowMajor, CblasNoTrans, m->n_items, m->dim, 1.0f, m->V, m->dim,
 					q, 1, 0.0f, s, 1);
@@ -675,13 +660,8 @@ LpModelEvalEmbedding(LpServingModel *m, int block_size, LpEvalEmbedding *ee)
 	ee->bu = m->bu;
 	ee->bv = m->bv;
 	ee->ublock = palloc(sizeof(float) * block_size * m->dim);
-	if (m->decoder == LP_DECODER_MLP)
-	{
-		ee->mlp = m->mlp;
-		ee->hidden = m->hidden;
-		ee->P = m->mlp_P;
-		ee->mlp_scratch = m->mlp_scratch;
-	}
+	if (LpDecoderAt(m->decoder)->serve_eval)
+		LpDecoderAt(m->decoder)->serve_eval(m, ee);
 }
 
 float

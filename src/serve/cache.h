@@ -17,6 +17,7 @@
 #include "nodes/execnodes.h"
 
 #include "ann.h"
+#include "decoder.h"
 #include "head.h"
 #include "keymap.h"
 #include "train.h"
@@ -82,14 +83,15 @@ typedef struct LpServingModel
 } LpServingModel;
 
 /*
- * Whether U and V are one array.  A tied model's node table serves both,
- * except under the bilinear decoder: there U holds each node's query
- * R' h (so every serving path is the dot product's) and V the vectors h.
+ * Whether U and V are one array.  A tied model's node table serves both
+ * when its decoder scores the vectors alone (LpDecoderKind.vectors_only);
+ * under the bilinear decoder U holds each node's query R' h (so every
+ * serving path is the dot product's) and V the vectors h.
  */
 static inline bool
 LpModelOneArray(const LpServingModel *m)
 {
-	return m->tied && m->decoder == LP_DECODER_DOT;
+	return m->tied && LpDecoderAt(m->decoder)->vectors_only;
 }
 
 /* the models this backend has cached (for linkpred_cache_status) */

@@ -26,7 +26,6 @@
 #include "cache.h"
 #include "keymap.h"
 #include "linkpred.h"
-#include "mlp.h"
 #include "shared_cache_internal.h"
 
 #define LP_BLOB_MAGIC 0x4C50424CU	/* "LPBL" */
@@ -55,8 +54,7 @@ typedef struct BlobHeader
 				seen,
 				ann,			/* the top-k index: offset and bytes (0: none) */
 				ann_size,
-				mlp,			/* the MLP decoder's weights and item precompute */
-				mlp_P;
+				decoder[LP_DECODER_MAX_ARRAYS]; /* the decoder's own (the MLP's weights, P) */
 	LpFlatKeyMap ukeys;
 	LpFlatKeyMap ikeys;
 } BlobHeader;
@@ -72,11 +70,23 @@ Place(Size *off, Size bytes)
 	return at;
 }
 
+/* the decoder's own serving arrays (decoder.h): where each is, its floats */
+static int
+DecoderArrays(const LpServingModel *m, float ***where, Size *floats)
+{
+	const LpDecoderKind *dk = LpDecoderAt(m->decoder);
+
+	return dk->arrays ? dk->arrays((LpServingModel *) m, where, floats) : 0;
+}
+
 /* offsets of m's arrays in a copy; the copy's size */
 static Size
 Layout(const LpServingModel *m, BlobHeader *h)
 {
 	Size		off = TYPEALIGN(LP_BLOB_ALIGN, sizeof(BlobHeader));
+	float	  **where[LP_DECODER_MAX_ARRAYS];
+	Size		floats[LP_DECODER_MAX_ARRAYS];
+	int			n_dec = DecoderArrays(m, where, floats);
 
 	memset(h, 0, sizeof(BlobHeader));
 	h->magic = LP_BLOB_MAGIC;
@@ -102,11 +112,8 @@ Layout(const LpServingModel *m, BlobHeader *h)
 	h->seen_start = Place(&off, sizeof(int64) * (Size) m->n_users);
 	h->seen_len = Place(&off, sizeof(int32) * (Size) m->n_users);
 	h->seen = Place(&off, sizeof(int32) * (Size) m->n_seen);
-	if (m->decoder == LP_DECODER_MLP)
-	{
-		h->mlp = Place(&off, sizeof(float) * LpMlpWeightCount(m->dim, m->hidden));
-		h->mlp_P = Place(&off, sizeof(float) * (Size) m->n_items * m->hidden);
-	}
+	for (int i = 0; i < n_dec; i++)
+		h->decoder[i] = Place(&off, sizeof(float) * floats[i]);
 	/* Place's 64-byte alignment covers the 4 bytes the index needs */
 	h->ann_size = m->ann ? m->ann_size : 0;
 	h->ann = m->ann ? Place(&off, m->ann_size) : 0;
@@ -130,6 +137,10 @@ CopyIn(char *base, Size off, const void *src, Size bytes)
 static void
 WriteBlob(const LpServingModel *m, BlobHeader *h, char *base)
 {
+	float	  **where[LP_DECODER_MAX_ARRAYS];
+	Size		floats[LP_DECODER_MAX_ARRAYS];
+	int			n_dec = DecoderArrays(m, where, floats);
+
 	CopyIn(base, h->U, m->U, sizeof(float) * (Size) m->n_users * m->dim);
 	CopyIn(base, h->bu, m->bu, sizeof(float) * (Size) m->n_users);
 	CopyIn(base, h->udeg, m->udeg, sizeof(int32) * (Size) m->n_users);
@@ -143,11 +154,8 @@ WriteBlob(const LpServingModel *m, BlobHeader *h, char *base)
 	CopyIn(base, h->seen_start, m->seen_start, sizeof(int64) * (Size) m->n_users);
 	CopyIn(base, h->seen_len, m->seen_len, sizeof(int32) * (Size) m->n_users);
 	CopyIn(base, h->seen, m->seen, sizeof(int32) * (Size) m->n_seen);
-	if (m->decoder == LP_DECODER_MLP)
-	{
-		CopyIn(base, h->mlp, m->mlp, sizeof(float) * LpMlpWeightCount(m->dim, m->hidden));
-		CopyIn(base, h->mlp_P, m->mlp_P, sizeof(float) * (Size) m->n_items * m->hidden);
-	}
+	for (int i = 0; i < n_dec; i++)
+		CopyIn(base, h->decoder[i], *where[i], sizeof(float) * floats[i]);
 	if (h->ann_size > 0)
 		CopyIn(base, h->ann, m->ann, h->ann_size);
 	LpKeyMapFlatten(m->ukeys, base, h->ukeys.slots_off, &h->ukeys);
@@ -165,6 +173,9 @@ PointInto(LpServingModel *m)
 	SharedSlot *s = &lp_sc->slots[m->shared_slot];
 	char	   *base;
 	const BlobHeader *h;
+	float	  **where[LP_DECODER_MAX_ARRAYS];
+	Size		floats[LP_DECODER_MAX_ARRAYS];
+	int			n_dec = DecoderArrays(m, where, floats);
 
 	LpScAttachArea(lp_sc->area_handle);
 	base = dsa_get_address(lp_sc_area, s->blob);
@@ -183,11 +194,8 @@ PointInto(LpServingModel *m)
 	m->seen_len = (int32 *) (base + h->seen_len);
 	m->seen = (int32 *) (base + h->seen);
 	m->n_seen = h->n_seen;
-	if (m->decoder == LP_DECODER_MLP)
-	{
-		m->mlp = (float *) (base + h->mlp);
-		m->mlp_P = (float *) (base + h->mlp_P);
-	}
+	for (int i = 0; i < n_dec; i++)
+		*where[i] = (float *) (base + h->decoder[i]);
 	m->ann = h->ann_size > 0 ? base + h->ann : NULL;
 	m->ann_size = h->ann_size;
 	/* the map structs live in m->cxt, their arrays in the copy */

@@ -1,8 +1,8 @@
 /*
  * fixtures.h: pieces the unit tests of the trainers share: a small graph
  * built from an edge list, planted bipartite communities, the dense
- * adjacency of a graph's stacked rows, and a progress callback that stops
- * a run at once.  Header-only, so each test stays one compile line in
+ * adjacency of a graph's stacked rows, a progress callback that stops
+ * a run at once, and the decoders as the trainer sees them.  Header-only, so each test stays one compile line in
  * test/run.sh.
  */
 #ifndef LINKPRED_TEST_FIXTURES_H
@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "decoder.h"
 #include "graph.h"
 #include "train.h"
 
@@ -133,6 +134,24 @@ static inline bool
 TestStopAtOnce(void *arg, int epoch, double frac, double loss, bool epoch_end)
 {
 	return false;
+}
+
+/*
+ * The builtin decoders (decoder.h) as the trainer's kernels ask them, in
+ * the registry's order (dot 0, bilinear 1, mlp 2, LpDecoder's values):
+ * the real kinds (model/decoders.c) allocate through PostgreSQL, so a
+ * program that runs LpTrain registers these instead.
+ */
+static inline void
+TestRegisterDecoders(void)
+{
+	static const LpDecoderKind dot = {.name = "dot", .vectors_only = true, .parallel = true};
+	static const LpDecoderKind bilinear = {.name = "bilinear", .one_table = true, .sgd_matrix = true};
+	static const LpDecoderKind mlp = {.name = "mlp"};
+
+	LpRegisterDecoder(&dot);
+	LpRegisterDecoder(&bilinear);
+	LpRegisterDecoder(&mlp);
 }
 
 #endif

@@ -2,8 +2,9 @@
 # by test/run.sh (make test) and test/sanitize.sh (make sanitize), which
 # define unit NAME SOURCES... and K (src/kernels).
 
-# the SGD trainer and the layers under it (src/kernels/train.h lists them)
-TRAINER=("$K/train.c" "$K/attrs.c" "$K/parallel.c" "$K/epoch.c" "$K/sampler.c" "$K/sgd.c" "$K/rng.c")
+# the SGD trainer, the layers under it (src/kernels/train.h lists them) and
+# the registry it asks for the decoder's kind
+TRAINER=("$K/train.c" "$K/model.c" "$K/attrs.c" "$K/parallel.c" "$K/epoch.c" "$K/sampler.c" "$K/sgd.c" "$K/rng.c")
 
 unit test_train "${TRAINER[@]}" -pthread
 unit test_parallel "${TRAINER[@]}" -pthread
@@ -15,7 +16,7 @@ unit test_lightgcn "$K/lightgcn.c" "${TRAINER[@]}" -pthread
 unit test_sage "$K/sage.c" "$K/sage_batch.c" "${TRAINER[@]}" $(pkg-config --cflags --libs openblas) -pthread
 unit test_mlp "$K/mlp.c" "${TRAINER[@]}" $(pkg-config --cflags --libs openblas) -pthread
 unit test_spectral "$K/spectral.c" "$K/rng.c" "$K/head.c" "$K/heuristics.c" $(pkg-config --cflags --libs openblas)
-unit test_model "$K/model.c" "${TRAINER[@]}" -pthread
+unit test_model "${TRAINER[@]}" -pthread
 unit test_ann "$K/ann.c" "$K/ann_build.c" "$K/topk.c" $(pkg-config --cflags --libs openblas)
 unit test_shard
 unit test_attrs "${TRAINER[@]}" -pthread

@@ -63,6 +63,7 @@ main(void)
 	int			wins = 0;
 	float		worst = 0;
 
+	TestRegisterDecoders();
 	/* the cold items join the item side with no edge */
 	g.n_dst = n_dst;
 	g.dst_degree = realloc(g.dst_degree, sizeof(int32) * n_dst);

@@ -606,6 +606,7 @@ TestFoldIn(void)
 int
 main(void)
 {
+	TestRegisterDecoders();
 	printf("1..20\n");
 	TestLayoutAndInit();
 	TestScoreAll();

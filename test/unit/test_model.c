@@ -12,13 +12,22 @@
  *  - the loop reports every epoch, and a progress callback that says stop
  *    stops it after the first batch; a loss that turns NaN is reported as
  *    divergence.
+ *
+ * Then two toy decoders (decoder.h) plug in the same way: the registry
+ * numbers them and finds them by name, and the trainer asks the kind
+ * whether its parallel loop can run one.
  */
 #include "postgres.h"
 
+#include "decoder.h"
 #include "model.h"
 
 #include "fixtures.h"
 #include "tap.h"
+
+/* Two toy decoders: one the parallel loop can run, one it cannot. */
+static const LpDecoderKind ToyParallelDecoder = {.name = "toy_parallel", .parallel = true};
+static const LpDecoderKind ToySerialDecoder = {.name = "toy_serial"};
 
 /* The toy: one learnt bias per item, the logistic loss, uniform negatives. */
 typedef struct ToyRun
@@ -168,5 +177,18 @@ main(void)
 	cfg.margin = -1;			/* ToyFit poisons the loss */
 	r = FitToy(&g, &cfg, &emb, &seen, &loss);
 	Check(r == LP_TRAIN_DIVERGED && seen.calls == 0, "a NaN loss is divergence, before any report");
+
+	n = LpRegisterDecoder(&ToyParallelDecoder);
+	Check(n == 0 && LpRegisterDecoder(&ToySerialDecoder) == 1 && LpDecoderAt(1) == &ToySerialDecoder &&
+		  LpRegisterDecoder(&ToySerialDecoder) == 1 && LpDecoderAt(2) == NULL,
+		  "toy decoders register as numbers 0 and 1, once");
+	Check(LpDecoderIndex("toy_serial") == 1 && LpDecoderIndex("toy") == -1 &&
+		  strcmp(LpDecoderNames()[0], "toy_parallel") == 0 && LpDecoderNames()[2] == NULL,
+		  "they are found by name and listed as the decoder option's values");
+	cfg.threads = 4;
+	cfg.decoder = 0;
+	Check(LpTrainThreads(&g, &cfg) == 4, "the trainer runs a decoder its kind calls parallel on 4 threads");
+	cfg.decoder = 1;
+	Check(LpTrainThreads(&g, &cfg) == 1, "and one that is not on one thread");
 	return TapFinish();
 }

@@ -443,6 +443,7 @@ TestQuality(void)
 int
 main(void)
 {
+	TestRegisterDecoders();
 	printf("1..40\n");
 	TestOneThread();
 	TestRepeats();

@@ -19,6 +19,7 @@
 
 #include "train.h"
 
+#include "fixtures.h"
 #include "tap.h"
 
 
@@ -424,6 +425,7 @@ TestLinkPull(void)
 int
 main(void)
 {
+	TestRegisterDecoders();
 	printf("1..12\n");
 	TestLinkPull();
 	TestBilinearDirection();

@@ -37,8 +37,8 @@ SELECT cmp_ok(metric('fm_spectral_head', 'auc') - metric('fm_spectral', 'auc'), 
 
 SELECT is((SELECT (dim, options->>'encoder', metrics->'loss', metrics->>'epochs_run', ann IS NULL)::text
            FROM linkpred.version_catalog WHERE model = 'fm_spectral'),
-          '(256,spectral,null,6,t)',
-          'stored: dim 256 by default, no loss, six steps, no approximate index');
+          '(512,spectral,null,6,t)',
+          'stored: dim 512 by default on a bipartite graph, no loss, six steps, no approximate index');
 
 -- every candidate at once = each pair
 CREATE TABLE some_users AS SELECT DISTINCT user_idx AS u FROM ua_train ORDER BY 1 LIMIT 20;

@@ -5,7 +5,7 @@
  * each negative are scored against composed item vectors held in scratch,
  * updated there, and the change of each composed vector is then handed back
  * to its parts (Scatter).  The L2 term acts on the composed vector, the one
- * that is scored.  With probability LP_ATTR_ID_DROPOUT an item is composed
+ * that is scored.  With probability cfg->id_dropout an item is composed
  * without its id part for the step (and its id part is not updated).
  */
 #include "postgres.h"
@@ -35,9 +35,6 @@
  * was chosen on a test split: it must be chosen again on a validation part
  * carved from the training artists before it can stand as a default.
  */
-#ifndef LP_ATTR_ID_DROPOUT
-#define LP_ATTR_ID_DROPOUT 0.6f
-#endif
 
 void
 LpAttrsInit(const LpGraph *g, LpEmbeddings *emb, uint64 seed)
@@ -164,7 +161,7 @@ LpAttrStep(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sam
 	bool		id_i,
 				id_j;
 
-	id_i = !(g->item_attr_off[i + 1] > g->item_attr_off[i] && LpRngUniform(rng) < LP_ATTR_ID_DROPOUT);
+	id_i = !(g->item_attr_off[i + 1] > g->item_attr_off[i] && LpRngUniform(rng) < cfg->id_dropout);
 	Compose(g, emb, i, id_i, vi, &bi);
 	memcpy(vi0, vi, sizeof(float) * dim);
 	bi0 = bi;
@@ -185,7 +182,7 @@ LpAttrStep(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sam
 
 		if (j < 0)
 			continue;
-		id_j = !(g->item_attr_off[j + 1] > g->item_attr_off[j] && LpRngUniform(rng) < LP_ATTR_ID_DROPOUT);
+		id_j = !(g->item_attr_off[j + 1] > g->item_attr_off[j] && LpRngUniform(rng) < cfg->id_dropout);
 		Compose(g, emb, j, id_j, vj, &bj);
 		memcpy(vj0, vj, sizeof(float) * dim);
 		bj0 = bj;

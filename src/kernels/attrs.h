@@ -16,8 +16,9 @@
  * in the attribute table but in no edge) keeps no id part: its vector is
  * its attributes' alone, as an item added after training would have.
  *
- * A training step leaves an item's id part out at random (attrs.c: id
- * dropout), so that the attributes alone learn to score items.
+ * A training step leaves an item's id part out at random, with probability
+ * cfg->id_dropout (option "id_dropout"), so that the attributes alone learn
+ * to score items.
  *
  * Nothing here calls PostgreSQL.
  */
@@ -28,6 +29,12 @@
 
 #include "graph.h"
 #include "train.h"
+
+/*
+ * The default of option "id_dropout" (cfg->id_dropout): how it was chosen
+ * is in attrs.c.
+ */
+#define LP_ATTR_DEFAULT_ID_DROPOUT 0.6
 
 /* A and ab for g->n_attrs attribute values: N(0, 0.1^2) vectors, zero biases */
 extern void LpAttrsInit(const LpGraph *g, LpEmbeddings *emb, uint64 seed);

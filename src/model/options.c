@@ -662,8 +662,7 @@ LpOptionsParse(Jsonb *json, LpOptions *opts)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("option \"id_dropout\" is out of range: %.15g", opts->id_dropout),
 				 errdetail("\"id_dropout\" is the chance that a training step leaves out an item's id vector: at least 0 and below 1."),
-				 errhint("Use 0 to keep every id vector, or a value below 1 such as the default %g; at 1 no id vector would be trained.",
-						 LP_ATTR_DEFAULT_ID_DROPOUT)));
+				 errhint("Use 0 to train every item's id vector in every step; at 1 no id vector would ever be trained.")));
 	if (given[OptionIndex(OFF(id_dropout))] && !opts->item_features.relation[0])
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

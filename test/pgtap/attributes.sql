@@ -10,7 +10,7 @@
 -- not in the model at all (its score is NULL, top-k never returns it), so
 -- the assertions on the plain model below show what the attributes add.
 \set ON_ERROR_STOP 1
-SELECT plan(34);
+SELECT plan(41);
 
 CREATE TABLE pe AS
 SELECT u AS user_id, (u % 4) * 100 + k AS item_id
@@ -39,6 +39,20 @@ SELECT is((SELECT (stats->>'attribute_rows', stats->>'attribute_rows_skipped', s
 SELECT is((SELECT options->'item_features' FROM linkpred.versions WHERE model = 'pa' AND active),
           '{"relation": "public.ptags", "key": "item_id", "attribute": "tag", "weight": "w"}'::jsonb,
           'stored: the relation schema-qualified');
+
+-- option id_dropout: the default when left out; a given value is stored and reaches the fit
+SELECT is((SELECT (options->>'id_dropout')::float8 FROM linkpred.versions WHERE model = 'pa' AND active), 0.6::float8,
+          'id_dropout left out: the default is stored');
+SELECT linkpred_train('pd0', 'pe', 'user_id', 'item_id',
+                      options => '{"seed": 1, "dim": 16, "epochs": 2, "id_dropout": 0, "item_features": {"relation": "ptags", "key": "item_id", "attribute": "tag", "weight": "w"}}');
+SELECT linkpred_train('pd3', 'pe', 'user_id', 'item_id',
+                      options => '{"seed": 1, "dim": 16, "epochs": 2, "id_dropout": 0.3, "item_features": {"relation": "ptags", "key": "item_id", "attribute": "tag", "weight": "w"}}');
+SELECT is((SELECT array_agg((options->>'id_dropout')::float8 ORDER BY model) FROM linkpred.versions WHERE model IN ('pd0', 'pd3') AND active),
+          '{0,0.3}'::float8[], 'id_dropout 0 and 0.3 are accepted and stored');
+SELECT ok((SELECT bool_or(linkpred_score(u, 1, 'pd0') <> linkpred_score(u, 1, 'pd3')) FROM generate_series(0, 9) u),
+          'the same seed with another id_dropout trains other vectors');
+SELECT linkpred_drop('pd0');
+SELECT linkpred_drop('pd3');
 
 -- scores of each user against its group's cold items and the other groups'
 CREATE FUNCTION cold_scores(m text)
@@ -181,6 +195,17 @@ SELECT throws_ok($$SELECT linkpred_train('x', 'pe', 'user_id', 'item_id',
 SELECT throws_ok($$SELECT linkpred_train('x', 'pe', 'user_id', 'item_id',
                    options => '{"item_features": {"relation": "products", "key": "item_id", "columns": [["category"]]}}')$$,
                  '22023', 'a column of "columns" of option "item_features" must be a string', 'a column name that is not a string');
+SELECT throws_ok($$SELECT linkpred_train('x', 'pe', 'user_id', 'item_id',
+                   options => '{"id_dropout": 1, "item_features": {"relation": "ptags", "key": "item_id", "attribute": "tag"}}')$$,
+                 '22023', 'option "id_dropout" is out of range: 1', 'id_dropout 1 is refused');
+SELECT throws_ok($$SELECT linkpred_train('x', 'pe', 'user_id', 'item_id',
+                   options => '{"id_dropout": -0.1, "item_features": {"relation": "ptags", "key": "item_id", "attribute": "tag"}}')$$,
+                 '22023', 'option "id_dropout" is out of range: -0.1', 'a negative id_dropout is refused');
+SELECT throws_ok($$SELECT linkpred_train('x', 'pe', 'user_id', 'item_id',
+                   options => '{"id_dropout": "high", "item_features": {"relation": "ptags", "key": "item_id", "attribute": "tag"}}')$$,
+                 '22023', 'option "id_dropout" must be a number', 'an id_dropout that is not a number');
+SELECT throws_ok($$SELECT linkpred_train('x', 'pe', 'user_id', 'item_id', options => '{"id_dropout": 0.5}')$$,
+                 '22023', 'option "id_dropout" needs "item_features"', 'id_dropout without item_features is refused');
 CREATE TABLE null_tags AS SELECT item_id, NULL::text AS tag FROM items;
 SELECT throws_ok($$SELECT linkpred_train('x', 'pe', 'user_id', 'item_id',
                    options => '{"item_features": {"relation": "null_tags", "key": "item_id", "attribute": "tag"}}')$$,

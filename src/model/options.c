@@ -600,6 +600,9 @@ LpOptionsParse(Jsonb *json, LpOptions *opts)
 		else if (tok == WJB_VALUE)
 		{
 			Assert(def != NULL);
+			/* "id_dropout": null, as stored without item_features: not given */
+			if (def->offset == OFF(id_dropout) && v.type == jbvNull)
+				continue;
 			SetOne(opts, def, &v);
 			given[def - LpOptionTable] = true;
 		}
@@ -760,8 +763,12 @@ LpOptionsToJson(const LpOptions *opts)
 				appendStringInfo(&s, INT64_FORMAT, *(const int64 *) field);
 				break;
 			case OPT_REAL:
+				/* id_dropout applies only with item_features: null without */
+				if (def->offset == OFF(id_dropout) && !opts->item_features.relation[0])
+					appendStringInfoString(&s, "null");
 				/* shortest form that reads back as the same float8 */
-				appendStringInfoString(&s, float8out_internal(*(const double *) field));
+				else
+					appendStringInfoString(&s, float8out_internal(*(const double *) field));
 				break;
 			case OPT_BOOL:
 				appendStringInfoString(&s, *(const bool *) field ? "true" : "false");

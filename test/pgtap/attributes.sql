@@ -10,7 +10,7 @@
 -- not in the model at all (its score is NULL, top-k never returns it), so
 -- the assertions on the plain model below show what the attributes add.
 \set ON_ERROR_STOP 1
-SELECT plan(41);
+SELECT plan(42);
 
 CREATE TABLE pe AS
 SELECT u AS user_id, (u % 4) * 100 + k AS item_id
@@ -43,6 +43,8 @@ SELECT is((SELECT options->'item_features' FROM linkpred.versions WHERE model = 
 -- option id_dropout: the default when left out; a given value is stored and reaches the fit
 SELECT is((SELECT (options->>'id_dropout')::float8 FROM linkpred.versions WHERE model = 'pa' AND active), 0.6::float8,
           'id_dropout left out: the default is stored');
+SELECT is((SELECT options->'id_dropout' FROM linkpred.versions WHERE model = 'pn' AND active), 'null'::jsonb,
+          'without item_features id_dropout is stored as null, and the stored options parse again (pn serves below)');
 SELECT linkpred_train('pd0', 'pe', 'user_id', 'item_id',
                       options => '{"seed": 1, "dim": 16, "epochs": 2, "id_dropout": 0, "item_features": {"relation": "ptags", "key": "item_id", "attribute": "tag", "weight": "w"}}');
 SELECT linkpred_train('pd3', 'pe', 'user_id', 'item_id',

@@ -34,7 +34,7 @@
  * The default of option "id_dropout" (cfg->id_dropout): how it was chosen
  * is in attrs.c.
  */
-#define LP_ATTR_DEFAULT_ID_DROPOUT 0.6
+#define LP_ATTR_DEFAULT_ID_DROPOUT 0.8
 
 /* A and ab for g->n_attrs attribute values: N(0, 0.1^2) vectors, zero biases */
 extern void LpAttrsInit(const LpGraph *g, LpEmbeddings *emb, uint64 seed);

@@ -41,7 +41,7 @@ SELECT is((SELECT options->'item_features' FROM linkpred.versions WHERE model = 
           'stored: the relation schema-qualified');
 
 -- option id_dropout: the default when left out; a given value is stored and reaches the fit
-SELECT is((SELECT (options->>'id_dropout')::float8 FROM linkpred.versions WHERE model = 'pa' AND active), 0.6::float8,
+SELECT is((SELECT (options->>'id_dropout')::float8 FROM linkpred.versions WHERE model = 'pa' AND active), 0.8::float8,
           'id_dropout left out: the default is stored');
 SELECT is((SELECT options->'id_dropout' FROM linkpred.versions WHERE model = 'pn' AND active), 'null'::jsonb,
           'without item_features id_dropout is stored as null, and the stored options parse again (pn serves below)');
@@ -79,11 +79,14 @@ $$;
 SELECT cmp_ok(cold_in_topk('pa', 8), '>=', 144::bigint,
               'linkpred_topk recommends a cold item of the user''s group to at least 90% of users');
 SELECT is(cold_in_topk('pn', 8), 0::bigint, 'without attributes top-k never returns a cold item');
-SELECT cmp_ok((SELECT 10 * count(*) FILTER (WHERE i.grp <> u % 4) FROM generate_series(0, 159) u,
+-- (other groups' / own group's cold items in the top 8: 27 / 312 at id_dropout
+-- 0.6, 33 / 311 at the default 0.8, chosen on LastFM validation data; the
+-- bound was a tenth while 0.6 was the default)
+SELECT cmp_ok((SELECT 8 * count(*) FILTER (WHERE i.grp <> u % 4) FROM generate_series(0, 159) u,
                linkpred_topk(u, 8, 'pa') t JOIN items i ON i.item_id = t.item WHERE i.cold),
               '<', (SELECT count(*) FROM generate_series(0, 159) u, linkpred_topk(u, 8, 'pa') t
                     JOIN items i ON i.item_id = t.item WHERE i.cold AND i.grp = u % 4),
-              'in the top 8, other groups'' cold items are under a tenth of the own group''s');
+              'in the top 8, other groups'' cold items are under an eighth of the own group''s');
 SELECT cmp_ok((SELECT count(*) FROM linkpred_similar(150, 5, 'pa') s JOIN items i ON i.item_id = s.similar_item
                WHERE i.grp = 1), '>=', 4::bigint,
               'linkpred_similar of a cold item: at least 4 of its 5 nearest are of its group');

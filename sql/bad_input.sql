@@ -57,6 +57,8 @@ SELECT linkpred_train('x', 'events', 'user_id', 'item_id', options => '{"biparti
 SELECT linkpred_train('x', 'events', 'user_id', 'item_id', options => '{"user_edges": {"relation": "events", "src": "user_id", "dst": "nope"}}');
 SELECT linkpred_train('x', 'events', 'user_id', 'item_id', options => '{"encoder": "sage", "tune": true}');
 SELECT linkpred_train('x', 'events', 'user_id', 'item_id', options => '{"tune": true, "tune_seconds": 0}');
+SELECT linkpred_train('x', 'events', 'user_id', 'item_id', options => '{"id_dropout": 1, "item_features": {"relation": "events", "key": "item_id", "attribute": "user_id"}}');
+SELECT linkpred_train('x', 'events', 'user_id', 'item_id', options => '{"id_dropout": 0.5}');
 
 -- a relation whose name needs quoting trains like any other
 CREATE TABLE "my events; DROP TABLE events" ("User Id" int, "item" int);

@@ -17,8 +17,9 @@
  * in the attribute table but in no edge) keeps no id part: its vector is
  * its attributes' alone, as an item added after training would have.
  *
- * A training step leaves an item's id part out at random (attrs.c: id
- * dropout), so that the attributes alone learn to score items.
+ * A training step leaves an item's id part out at random, with probability
+ * cfg->id_dropout (option "id_dropout"), so that the attributes alone learn
+ * to score items.
  *
  * Above the samplers (sampler.h) and the training's types (sgd.h); the
  * matrix factorisation's trainer (train.c) calls it.  Nothing here calls
@@ -33,6 +34,12 @@
 #include "rng.h"
 #include "sampler.h"
 #include "sgd.h"
+
+/*
+ * The default of option "id_dropout" (cfg->id_dropout): how it was chosen
+ * is in attrs.c.
+ */
+#define LP_ATTR_DEFAULT_ID_DROPOUT 0.8
 
 /* A and ab for g->n_attrs attribute values: N(0, 0.1^2) vectors, zero biases */
 extern void LpAttrsInit(const LpGraph *g, LpEmbeddings *emb, uint64 seed);

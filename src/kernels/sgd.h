@@ -73,6 +73,8 @@ typedef struct LpTrainConfig
 	int			hidden;			/* LP_DECODER_MLP: width of the hidden layer */
 	/* option user_edges: strength of the pull between linked users, 0 = none */
 	float		link_weight;
+	/* option item_features (attrs.h): chance a step leaves out an item's id part */
+	float		id_dropout;
 	/* threads the SGD may use (linkpred.training_threads, resolved); 0 or 1: one */
 	int			threads;
 } LpTrainConfig;

@@ -22,6 +22,7 @@
 #include "decoder.h"
 #include "linkpred.h"
 #include "options.h"
+#include "attrs.h"
 #include "options_internal.h"
 #include "lightgcn.h"
 #include "mlp.h"
@@ -67,6 +68,8 @@ static const OptDef LpOptionTable[] = {
 	{"tune", OPT_BOOL, 0, 0, false, OFF(tune), NULL, "search the encoder's options on a validation part first"},
 	{"tune_seconds", OPT_INT, 1, 86400, 180, OFF(tune_seconds), NULL, "the search's time budget"},
 	{"item_features", OPT_ITEM_FEATURES, 0, 0, 0, OFF(item_features), NULL, "the items' attributes: relation, key, attribute or columns, weight"},
+	/* 0 <= x < 1, which a closed range cannot say: LpOptionsParse checks it */
+	{"id_dropout", OPT_REAL, -HUGE_VAL, HUGE_VAL, LP_ATTR_DEFAULT_ID_DROPOUT, OFF(id_dropout), NULL, "item_features: chance a step leaves out an item's id vector"},
 };
 
 #define N_OPTIONS lengthof(LpOptionTable)
@@ -217,6 +220,9 @@ LpOptionsParse(Jsonb *json, LpOptions *opts)
 		else if (tok == WJB_VALUE)
 		{
 			Assert(def != NULL);
+			/* "id_dropout": null, as stored without item_features: not given */
+			if (def->offset == OFF(id_dropout) && v.type == jbvNull)
+				continue;
 			LpOptionSetValue(opts, def, &v);
 			given[def - LpOptionTable] = true;
 		}
@@ -274,6 +280,18 @@ LpOptionsParse(Jsonb *json, LpOptions *opts)
 					 errdetail("A stored item vector already includes its attributes' vectors, which are retrained."),
 					 errhint("Leave \"warm_start\" out: the model is trained afresh.")));
 	}
+	if (!(opts->id_dropout >= 0 && opts->id_dropout < 1))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("option \"id_dropout\" is out of range: %.15g", opts->id_dropout),
+				 errdetail("\"id_dropout\" is the chance that a training step leaves out an item's id vector: at least 0 and below 1."),
+				 errhint("Use 0 to train every item's id vector in every step; at 1 no id vector would ever be trained.")));
+	if (given[OptionIndex(OFF(id_dropout))] && !opts->item_features.relation[0])
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("option \"id_dropout\" needs \"item_features\""),
+				 errdetail("It leaves out an item's id vector during training so that its attributes learn to score it; this model has no item attributes."),
+				 errhint("Add \"item_features\", or leave \"id_dropout\" out.")));
 	ApplyDependentDefaults(opts, given);
 
 	/* "tune" searches what the user left out, on the axes its encoder has */
@@ -355,7 +373,11 @@ LpOptionsToJson(const LpOptions *opts)
 		const OptDef *def = &LpOptionTable[i];
 
 		appendStringInfo(&s, "%s\"%s\": ", i ? ", " : "", def->name);
-		LpOptionValueToJson(&s, def, (const char *) opts + def->offset);
+		/* id_dropout applies only with item_features: null without */
+		if (def->offset == OFF(id_dropout) && !opts->item_features.relation[0])
+			appendStringInfoString(&s, "null");
+		else
+			LpOptionValueToJson(&s, def, (const char *) opts + def->offset);
 	}
 	appendStringInfoChar(&s, '}');
 	return s.data;
@@ -397,4 +419,5 @@ LpOptionsToTrainConfig(const LpOptions *opts, LpTrainConfig *cfg)
 	cfg->decoder = opts->decoder;
 	cfg->hidden = opts->hidden;
 	cfg->link_weight = opts->user_edges.relation[0] ? (float) opts->user_edges.weight : 0;
+	cfg->id_dropout = (float) opts->id_dropout;
 }

@@ -119,6 +119,7 @@ typedef struct LpOptions
 	LpEventWeights event_weights;
 	LpUserEdges user_edges;
 	LpItemFeatures item_features;
+	double		id_dropout;		/* item_features: chance a step leaves out an item's id part */
 	bool		dim_auto;		/* spectral, "dim" not given: at most the graph's smaller side */
 	bool		tune;			/* search the encoder's tune_axes on a validation part first */
 	int			tune_seconds;	/* the search's time budget */

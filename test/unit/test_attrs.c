@@ -92,6 +92,7 @@ main(void)
 	cfg.seed = 11;
 	cfg.neg_mode = LP_NEG_PLAIN;
 	cfg.decoder = LP_DECODER_DOT;
+	cfg.id_dropout = LP_ATTR_DEFAULT_ID_DROPOUT;
 
 	memset(&emb, 0, sizeof(emb));
 	emb.dim = DIM;

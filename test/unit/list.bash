@@ -9,7 +9,7 @@ unit test_eval "$K/metrics.c" "$K/topk.c" "$K/mlp.c" "$K/train.c" "$K/attrs.c" "
 unit test_head "$K/head.c"
 unit test_lightgcn "$K/lightgcn.c" "$K/train.c" "$K/attrs.c" "$K/parallel.c" "$K/sampler.c" -pthread
 unit test_sage "$K/sage.c" "$K/sage_batch.c" "$K/train.c" "$K/attrs.c" "$K/parallel.c" "$K/sampler.c" $(pkg-config --cflags --libs openblas) -pthread
-unit test_mlp "$K/mlp.c" "$K/train.c" "$K/attrs.c" "$K/parallel.c" "$K/sampler.c" $(pkg-config --cflags --libs openblas) -pthread
+unit test_mlp "$K/mlp.c" "$K/mlp_train.c" "$K/train.c" "$K/attrs.c" "$K/parallel.c" "$K/sampler.c" $(pkg-config --cflags --libs openblas) -pthread
 unit test_spectral "$K/spectral.c" "$K/sampler.c" "$K/head.c" "$K/heuristics.c" $(pkg-config --cflags --libs openblas)
 unit test_model "$K/model.c" "$K/train.c" "$K/attrs.c" "$K/parallel.c" "$K/sampler.c" -pthread
 unit test_ann "$K/ann.c" "$K/ann_build.c" "$K/topk.c" $(pkg-config --cflags --libs openblas)

@@ -23,10 +23,14 @@
 #define LP_LIGHTGCN_MIN_BATCH 256
 #define LP_LIGHTGCN_MAX_BATCH 65536
 
-/* the stacked layout and the arrays carved from the work space */
+/* the run's inputs, the stacked layout and the arrays carved from the work space */
 typedef struct Gcn
 {
 	const LpGraph *g;
+	const LpTrainConfig *cfg;
+	const LpSamplerState *sampler;
+	const int32 *entry_src;
+	LpEmbeddings cur;			/* what a batch scores: the propagated vectors, the biases */
 	int			dim;
 	int			layers;
 	int32		n_rows;			/* n_src (tied) or n_src + n_dst */
@@ -229,6 +233,7 @@ Carve(Gcn *c, const LpGraph *g, const LpTrainConfig *cfg, float *work, void *ind
 
 	memset(c, 0, sizeof(*c));
 	c->g = g;
+	c->cfg = cfg;
 	c->dim = cfg->dim;
 	c->layers = cfg->layers;
 	c->n_rows = Rows(g->n_src, g->n_dst, g->tied);
@@ -260,19 +265,6 @@ Carve(Gcn *c, const LpGraph *g, const LpTrainConfig *cfg, float *work, void *ind
 	}
 }
 
-/* LpLightGcnTrain's state between batches */
-typedef struct GcnRun
-{
-	Gcn		   *c;
-	const LpGraph *g;
-	const LpTrainConfig *cfg;
-	const LpSamplerState *sampler;
-	LpEmbeddings *cur;
-	float	   *bu;
-	float	   *bv;
-	const int32 *entry_src;
-} GcnRun;
-
 /*
  * One batch: the gradients of its positives on the propagated vectors,
  * carried back to the base vectors, one Adam step, the layers again.
@@ -280,12 +272,11 @@ typedef struct GcnRun
 static void
 GcnBatch(void *state, const int64 *order, const LpBatch *b, LpRng *rng, double *loss)
 {
-	GcnRun	   *run = state;
-	Gcn		   *c = run->c;
-	const LpGraph *g = run->g;
-	const LpTrainConfig *cfg = run->cfg;
-	float	   *bu = run->bu;
-	float	   *bv = run->bv;
+	Gcn		   *c = state;
+	const LpGraph *g = c->g;
+	const LpTrainConfig *cfg = c->cfg;
+	float	   *bu = c->cur.bu;
+	float	   *bv = c->cur.bv;
 	int64		t = b->t + 1;	/* Adam's steps are 1-based */
 
 	memset(c->grad, 0, sizeof(float) * c->n);
@@ -294,7 +285,7 @@ GcnBatch(void *state, const int64 *order, const LpBatch *b, LpRng *rng, double *
 	{
 		int64		e = order[p];
 
-		*loss += Accumulate(c, cfg, run->sampler, run->cur, bu, bv, rng, run->entry_src[e],
+		*loss += Accumulate(c, cfg, c->sampler, &c->cur, bu, bv, rng, c->entry_src[e],
 							g->targets[e], g->weights ? g->weights[e] : 1.0f);
 	}
 	if (isnan(*loss) || isinf(*loss))
@@ -337,16 +328,14 @@ LpLightGcnTrain(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState
 {
 	Gcn			c;
 	LpRng		rng;
-	LpEmbeddings cur;
 	int64		n = g->n_entries;
 	int64		batch = Min(Max(n / LP_LIGHTGCN_BATCHES, LP_LIGHTGCN_MIN_BATCH),
 							LP_LIGHTGCN_MAX_BATCH);
-	float	   *bu = emb->bu;
-	float	   *bv = g->tied ? emb->bu : emb->bv;
-	GcnRun		r;
 	LpTrainResult result;
 
 	Carve(&c, g, cfg, work, index);
+	c.sampler = sampler;
+	c.entry_src = entry_src;
 
 	/* base vectors: the caller's initialisation, stacked */
 	memcpy(c.e0, emb->U, sizeof(float) * g->n_src * (Size) c.dim);
@@ -355,24 +344,16 @@ LpLightGcnTrain(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState
 	memset(c.m, 0, sizeof(float) * 2 * c.n);
 	memset(c.bm, 0, sizeof(float) * 2 * c.n_rows);
 
-	cur.dim = c.dim;
-	cur.U = c.e;
-	cur.V = g->tied ? c.e : c.e + (Size) g->n_src * c.dim;
-	cur.bu = bu;
-	cur.bv = bv;
+	c.cur.dim = c.dim;
+	c.cur.U = c.e;
+	c.cur.V = g->tied ? c.e : c.e + (Size) g->n_src * c.dim;
+	c.cur.bu = emb->bu;
+	c.cur.bv = g->tied ? emb->bu : emb->bv;
 
 	LpTrainBegin(g, cfg, &rng, order, entry_src);
 	Forward(&c);
 
-	r.c = &c;
-	r.g = g;
-	r.cfg = cfg;
-	r.sampler = sampler;
-	r.cur = &cur;
-	r.bu = bu;
-	r.bv = bv;
-	r.entry_src = entry_src;
-	result = LpEpochLoop(g, cfg, batch, &rng, order, GcnBatch, &r, progress, arg, final_loss);
+	result = LpEpochLoop(g, cfg, batch, &rng, order, GcnBatch, &c, progress, arg, final_loss);
 	if (result != LP_TRAIN_OK)
 		return result;
 

@@ -52,11 +52,15 @@
 
 #include "mlp.h"
 
-/* the trainer's state: views into the caller's work space */
+/* the trainer's state: the run's inputs, views into the caller's work space */
 typedef struct Mlp
 {
 	const LpGraph *g;
 	const LpTrainConfig *cfg;
+	const LpSamplerState *sampler;
+	LpEmbeddings *emb;
+	float	   *w;				/* the decoder's weights */
+	const int32 *entry_src;
 	int			dim;
 	int			hidden;
 	int			in;				/* 3 dim: the width of a row of X */
@@ -78,6 +82,8 @@ typedef struct Mlp
 	float	   *rw;				/* a positive's edge weight; 0 for a negative */
 	int32	   *ru;
 	int32	   *rv;
+	int32	   *hardneg;		/* NULL unless the sampler is "hard" */
+	int32		users[LP_MLP_BATCH];	/* the batch's sources, for hard negatives */
 } Mlp;
 
 /*
@@ -156,8 +162,10 @@ Carve(Mlp *c, const LpGraph *g, const LpTrainConfig *cfg, float *work)
 
 /* scores of rows 0 .. nr-1 into c->s; Z keeps the activations */
 static void
-Forward(Mlp *c, const LpEmbeddings *emb, const float *w, int64 nr)
+Forward(Mlp *c, int64 nr)
 {
+	const LpEmbeddings *emb = c->emb;
+	const float *w = c->w;
 	const int	dim = c->dim;
 	const int	hidden = c->hidden;
 	const float *b1 = w + LP_MLP_B1(dim, hidden);
@@ -207,8 +215,10 @@ Forward(Mlp *c, const LpEmbeddings *emb, const float *w, int64 nr)
  * Overwrites Z with dZ.
  */
 static void
-Backward(Mlp *c, LpEmbeddings *emb, const float *w, int64 nr, float lr)
+Backward(Mlp *c, int64 nr, float lr)
 {
+	LpEmbeddings *emb = c->emb;
+	const float *w = c->w;
 	const int	dim = c->dim;
 	const int	hidden = c->hidden;
 	const float *w2 = w + LP_MLP_W2(dim, hidden);
@@ -274,8 +284,9 @@ Backward(Mlp *c, LpEmbeddings *emb, const float *w, int64 nr, float lr)
  * biases), the per-pair L2 the embeddings get, made stronger.
  */
 static void
-Anchor(Mlp *c, const float *w, int64 nr)
+Anchor(Mlp *c, int64 nr)
 {
+	const float *w = c->w;
 	float		coef = c->anchor * c->cfg->reg * (float) nr;
 	Size		n1 = LP_MLP_B1(c->dim, c->hidden);
 	Size		o2 = LP_MLP_W2(c->dim, c->hidden);
@@ -288,16 +299,17 @@ Anchor(Mlp *c, const float *w, int64 nr)
 
 /*
  * Hard negatives for the batch's positives, whose sources are
- * users[0 .. np-1]: each of a positive's `negatives` is the best-scoring
- * of hard_pool sampler draws, scored by the current network, into
- * out[p * negatives + k]; -1 where no draw found a non-edge.  Uses the
- * batch arrays, before the batch itself is laid out in them.
+ * c->users[0 .. np-1]: each of a positive's `negatives` is the
+ * best-scoring of hard_pool sampler draws, scored by the current network,
+ * into c->hardneg[p * negatives + k]; -1 where no draw found a non-edge.
+ * Uses the batch arrays, before the batch itself is laid out in them.
  */
 static void
-HardNegatives(Mlp *c, const LpSamplerState *sampler, const LpEmbeddings *emb, const float *w,
-			  LpRng *rng, const int32 *users, int np, int32 *out)
+HardNegatives(Mlp *c, LpRng *rng, int np)
 {
 	const LpTrainConfig *cfg = c->cfg;
+	const int32 *users = c->users;
+	int32	   *out = c->hardneg;
 	int64		nr = 0;
 
 	for (int p = 0; p < np; p++)
@@ -305,7 +317,7 @@ HardNegatives(Mlp *c, const LpSamplerState *sampler, const LpEmbeddings *emb, co
 			for (int q = 0; q < cfg->hard_pool; q++)
 			{
 				c->ru[nr] = users[p];
-				c->rv[nr++] = LpDrawNegative(c->g, sampler, rng, users[p]);
+				c->rv[nr++] = LpDrawNegative(c->g, c->sampler, rng, users[p]);
 			}
 	/* a failed draw (-1) is scored as node 0 and ignored below */
 	for (int64 r = 0; r < nr; r++)
@@ -314,7 +326,7 @@ HardNegatives(Mlp *c, const LpSamplerState *sampler, const LpEmbeddings *emb, co
 		if (c->rv[r] < 0)
 			c->rv[r] = 0;
 	}
-	Forward(c, emb, w, nr);
+	Forward(c, nr);
 	for (int64 slot = 0; slot < (int64) np * cfg->negatives; slot++)
 	{
 		int32		best = -1;
@@ -391,45 +403,27 @@ LpMlpTrain(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sam
 						  progress, arg, final_loss);
 }
 
-/* LpMlpTrainWith's state between batches */
-typedef struct MlpRun
-{
-	Mlp		   *c;
-	const LpGraph *g;
-	const LpTrainConfig *cfg;
-	const LpSamplerState *sampler;
-	LpEmbeddings *emb;
-	float	   *w;
-	const int32 *entry_src;
-	int32	   *hardneg;		/* NULL unless the sampler is "hard" */
-	int32		users[LP_MLP_BATCH];
-} MlpRun;
-
 /* one batch: its rows (positives and negatives) forward, back, one Adam step */
 static void
 MlpBatch(void *state, const int64 *order, const LpBatch *b, LpRng *rng, double *loss)
 {
-	MlpRun	   *r = state;
-	Mlp		   *c = r->c;
-	const LpGraph *g = r->g;
-	const LpTrainConfig *cfg = r->cfg;
-	LpEmbeddings *emb = r->emb;
-	float	   *w = r->w;
-	bool		hard = r->hardneg != NULL;
+	Mlp		   *c = state;
+	const LpGraph *g = c->g;
+	const LpTrainConfig *cfg = c->cfg;
+	bool		hard = c->hardneg != NULL;
 	int64		nr = 0;
 
 	if (hard)
 	{
 		for (int64 p = b->start; p < b->end; p++)
-			r->users[p - b->start] = r->entry_src[order[p]];
-		HardNegatives(c, r->sampler, emb, w, rng, r->users, (int) (b->end - b->start),
-					  r->hardneg);
+			c->users[p - b->start] = c->entry_src[order[p]];
+		HardNegatives(c, rng, (int) (b->end - b->start));
 	}
 
 	for (int64 p = b->start; p < b->end; p++)
 	{
 		int64		e = order[p];
-		int32		u = r->entry_src[e];
+		int32		u = c->entry_src[e];
 		int			k = hard ? cfg->negatives : LpNegativeCount(g, cfg, u);
 
 		c->ru[nr] = u;
@@ -440,9 +434,9 @@ MlpBatch(void *state, const int64 *order, const LpBatch *b, LpRng *rng, double *
 			int32		j;
 
 			if (hard)
-				j = r->hardneg[(p - b->start) * cfg->negatives + q];
+				j = c->hardneg[(p - b->start) * cfg->negatives + q];
 			else
-				j = LpNegative(g, cfg, r->sampler, emb, NULL, rng, u);
+				j = LpNegative(g, cfg, c->sampler, c->emb, NULL, rng, u);
 			if (j < 0)
 				continue;
 			c->ru[nr] = u;
@@ -450,17 +444,17 @@ MlpBatch(void *state, const int64 *order, const LpBatch *b, LpRng *rng, double *
 			c->rw[nr++] = 0;
 		}
 	}
-	Forward(c, emb, w, nr);
+	Forward(c, nr);
 	*loss += ScoreGradients(c, nr);
 	if (isnan(*loss) || isinf(*loss))
 		return;					/* the loop reports the divergence */
-	Backward(c, emb, w, nr, b->lr);
-	Anchor(c, w, nr);
+	Backward(c, nr, b->lr);
+	Anchor(c, nr);
 	/* equal gradients keep the tied blocks equal, moments included */
 	if (g->tied)
 		TieSides(c->gw, c->dim, c->hidden);
-	LpAdam(w, c->gw, c->mw, c->vw, c->nw, b->lr * c->decoder_lr, b->t + 1);
-	LpLinkPull(g, cfg, emb->U, b->lr, b->start, b->end, rng);
+	LpAdam(c->w, c->gw, c->mw, c->vw, c->nw, b->lr * c->decoder_lr, b->t + 1);
+	LpLinkPull(g, cfg, c->emb->U, b->lr, b->start, b->end, rng);
 }
 
 LpTrainResult
@@ -471,9 +465,12 @@ LpMlpTrainWith(const LpGraph *g, const LpTrainConfig *cfg, const LpMlpOptions *o
 {
 	Mlp			c;
 	LpRng		rng;
-	MlpRun		r;
 
 	Carve(&c, g, cfg, work);
+	c.sampler = sampler;
+	c.emb = emb;
+	c.w = w;
+	c.entry_src = entry_src;
 	c.decoder_lr = opt ? opt->decoder_lr : LP_MLP_DEFAULT_DECODER_LR;
 	c.anchor = opt ? opt->anchor : LP_MLP_DEFAULT_ANCHOR;
 	if (g->tied)
@@ -481,21 +478,13 @@ LpMlpTrainWith(const LpGraph *g, const LpTrainConfig *cfg, const LpMlpOptions *o
 	memcpy(c.w0, w, sizeof(float) * c.nw);
 	memset(c.mw, 0, sizeof(float) * 2 * c.nw);
 
-	r.c = &c;
-	r.g = g;
-	r.cfg = cfg;
-	r.sampler = sampler;
-	r.emb = emb;
-	r.w = w;
-	r.entry_src = entry_src;
-
 	/*
 	 * A batch's hard negatives wait in gs, which nothing writes between
 	 * their choice and the scoring of the batch.
 	 */
-	r.hardneg = cfg->neg_mode == LP_NEG_HARD ? (int32 *) c.gs : NULL;
+	c.hardneg = cfg->neg_mode == LP_NEG_HARD ? (int32 *) c.gs : NULL;
 
 	LpTrainBegin(g, cfg, &rng, order, entry_src);
-	return LpEpochLoop(g, cfg, LP_MLP_BATCH, &rng, order, MlpBatch, &r, progress, arg,
+	return LpEpochLoop(g, cfg, LP_MLP_BATCH, &rng, order, MlpBatch, &c, progress, arg,
 					   final_loss);
 }

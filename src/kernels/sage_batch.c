@@ -261,23 +261,13 @@ InitWeights(Sage *s)
 	memset(s->wm, 0, sizeof(float) * 2 * nw);
 }
 
-/* LpSageTrain's state between batches */
-typedef struct SageRun
-{
-	Sage	   *s;
-	const LpSamplerState *sampler;
-	LpEmbeddings *cur;
-	const int32 *entry_src;
-} SageRun;
-
 static void
 SageBatch(void *state, const int64 *order, const LpBatch *b, LpRng *rng, double *loss)
 {
-	SageRun    *run = state;
-	Sage	   *s = run->s;
+	Sage	   *s = state;
 
-	*loss += Batch(s, run->sampler, run->cur, rng, order + b->start, b->end - b->start,
-				   run->entry_src, b->lr, b->t + 1);
+	*loss += Batch(s, s->sampler, s->cur, rng, order + b->start, b->end - b->start,
+				   s->entry_src, b->lr, b->t + 1);
 	LpLinkPull(s->g, s->cfg, s->x, b->lr, b->start, b->end, rng);	/* on the users' input vectors */
 }
 
@@ -289,7 +279,6 @@ LpSageTrain(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sa
 	Sage		s;
 	LpRng		rng;
 	LpEmbeddings cur = *emb;
-	SageRun		run;
 	LpTrainResult result;
 	Size		nd;
 	float	   *in;
@@ -297,6 +286,9 @@ LpSageTrain(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sa
 	memset(&s, 0, sizeof(s));
 	s.g = g;
 	s.cfg = cfg;
+	s.sampler = sampler;
+	s.cur = &cur;
+	s.entry_src = entry_src;
 	s.dim = cfg->dim;
 	s.item0 = g->tied ? 0 : g->n_src;
 	LpSageMakePlan(g, cfg, &s.p);
@@ -319,11 +311,7 @@ LpSageTrain(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sa
 		s.slot[r] = -1;
 
 	LpTrainBegin(g, cfg, &rng, order, entry_src);
-	run.s = &s;
-	run.sampler = sampler;
-	run.cur = &cur;
-	run.entry_src = entry_src;
-	result = LpEpochLoop(g, cfg, s.p.batch, &rng, order, SageBatch, &run, progress, arg,
+	result = LpEpochLoop(g, cfg, s.p.batch, &rng, order, SageBatch, &s, progress, arg,
 						 final_loss);
 	if (result != LP_TRAIN_OK)
 		return result;

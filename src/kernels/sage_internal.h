@@ -27,6 +27,9 @@ typedef struct Sage
 {
 	const LpGraph *g;
 	const LpTrainConfig *cfg;
+	const LpSamplerState *sampler;	/* training only: the batches' negatives */
+	LpEmbeddings *cur;			/* training only: the vectors a batch scores */
+	const int32 *entry_src;		/* training only: LpTrainBegin's */
 	Plan		p;
 	int			dim;
 	int32		item0;			/* row of item 0: 0 when tied, else n_src */

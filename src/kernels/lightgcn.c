@@ -140,13 +140,6 @@ Forward(const Gcn *c)
 	Smooth(c, c->e);
 }
 
-static inline void
-Axpy(float a, const float *x, float *y, int dim)
-{
-	for (int d = 0; d < dim; d++)
-		y[d] += a * x[d];
-}
-
 /* the gradient of one positive u -> i (weight w) and its negatives */
 static float
 Accumulate(const Gcn *c, const LpTrainConfig *cfg, const LpSamplerState *sampler,
@@ -175,8 +168,7 @@ Accumulate(const Gcn *c, const LpTrainConfig *cfg, const LpSamplerState *sampler
 		gr = LpPointGrad(cfg, s, cfg->loss == LP_TRAIN_MSE ? w : 1.0f, &loss);
 		if (cfg->loss == LP_TRAIN_BCE)
 			gr *= w;
-		Axpy(gr, pi, gu, dim);
-		Axpy(gr, pu, gi, dim);
+		LpDotGrad(gr, pu, pi, gu, gi, dim);
 		c->bgrad[u] += gr;
 		c->bgrad[item0 + i] += gr;
 	}
@@ -199,8 +191,7 @@ Accumulate(const Gcn *c, const LpTrainConfig *cfg, const LpSamplerState *sampler
 			for (int d = 0; d < dim; d++)
 				s += pu[d] * pj[d];
 			gr = LpPointGrad(cfg, s, 0.0f, &loss);
-			Axpy(gr, pj, gu, dim);
-			Axpy(gr, pu, gj, dim);
+			LpDotGrad(gr, pu, pj, gu, gj, dim);
 			c->bgrad[u] += gr;
 			c->bgrad[item0 + j] += gr;
 		}
@@ -214,10 +205,7 @@ Accumulate(const Gcn *c, const LpTrainConfig *cfg, const LpSamplerState *sampler
 				x += pu[d] * (pi[d] - pj[d]);
 			gr = LpPairGrad(cfg, x, &l) * w;
 			loss += l * w;
-			Axpy(gr, pi, gu, dim);
-			Axpy(-gr, pj, gu, dim);
-			Axpy(gr, pu, gi, dim);
-			Axpy(-gr, pu, gj, dim);
+			LpPairDotGrad(gr, pu, pi, pj, gu, gi, gj, dim);
 			c->bgrad[item0 + i] += gr;
 			c->bgrad[item0 + j] -= gr;
 		}
@@ -299,7 +287,7 @@ GcnBatch(void *state, const int64 *order, const LpBatch *b, LpRng *rng, double *
 
 		if (k > 0)
 		{
-			Axpy(-cfg->reg * k, c->e0 + (Size) r * c->dim, c->grad + (Size) r * c->dim, c->dim);
+			LpAxpy(-cfg->reg * k, c->e0 + (Size) r * c->dim, c->grad + (Size) r * c->dim, c->dim);
 			c->bgrad[r] -= cfg->reg * k * (r < g->n_src ? bu[r] : bv[r - g->n_src]);
 		}
 	}

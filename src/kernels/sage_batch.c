@@ -63,8 +63,7 @@ Accumulate(Sage *s, LpEmbeddings *emb, int p, float *g)
 
 		if (cfg->loss == LP_TRAIN_BCE)
 			gr *= w;
-		Axpy(gr, pi, gu, dim);
-		Axpy(gr, pu, gi, dim);
+		LpDotGrad(gr, pu, pi, gu, gi, dim);
 		s->bgrad[lu] += gr;
 		s->bgrad[li] += gr;
 	}
@@ -81,8 +80,7 @@ Accumulate(Sage *s, LpEmbeddings *emb, int p, float *g)
 			float		sc = LpDot(pu, pj, dim) + *BiasOf(s, emb, u) + bj;
 			float		gr = LpPointGrad(cfg, sc, 0.0f, &loss);
 
-			Axpy(gr, pj, gu, dim);
-			Axpy(gr, pu, gj, dim);
+			LpDotGrad(gr, pu, pj, gu, gj, dim);
 			s->bgrad[lu] += gr;
 			s->bgrad[lj] += gr;
 		}
@@ -94,10 +92,7 @@ Accumulate(Sage *s, LpEmbeddings *emb, int p, float *g)
 
 			gr = LpPairGrad(cfg, x, &l) * w;
 			loss += l * w;
-			Axpy(gr, pi, gu, dim);
-			Axpy(-gr, pj, gu, dim);
-			Axpy(gr, pu, gi, dim);
-			Axpy(-gr, pu, gj, dim);
+			LpPairDotGrad(gr, pu, pi, pj, gu, gi, gj, dim);
 			s->bgrad[li] += gr;
 			s->bgrad[lj] -= gr;
 		}
@@ -179,7 +174,7 @@ Batch(Sage *s, const LpSamplerState *sampler, LpEmbeddings *emb, LpRng *rng,
 		int32		r = s->nodes[a];
 		Size		o = (Size) r * dim;
 
-		Axpy(-cfg->reg, s->x + o, grad + a * dim, dim);
+		LpAxpy(-cfg->reg, s->x + o, grad + a * dim, dim);
 		s->xt[r] += 1;
 		LpAdam(s->x + o, grad + a * dim, s->xm + o, s->xv + o, dim, lr, (int64) s->xt[r]);
 	}
@@ -237,7 +232,7 @@ FullLayer(Sage *s, int l, const float *in, float *out, float *tmp, Size blk)
 
 			memset(o, 0, sizeof(float) * dim);
 			for (int64 e = 0; e < deg; e++)
-				Axpy(1.0f, in + (Size) (base + list[e]) * dim, o, dim);
+				LpAxpy(1.0f, in + (Size) (base + list[e]) * dim, o, dim);
 			if (deg > 1)
 				Scale(1.0f / (float) deg, o, dim);
 		}

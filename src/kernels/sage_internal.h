@@ -125,13 +125,6 @@ PairKey(const Sage *s, int32 r, int32 q)
 }
 
 static inline void
-Axpy(float a, const float *x, float *y, int dim)
-{
-	for (int d = 0; d < dim; d++)
-		y[d] += a * x[d];
-}
-
-static inline void
 Scale(float a, float *x, int dim)
 {
 	for (int d = 0; d < dim; d++)

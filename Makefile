@@ -24,6 +24,7 @@ OBJS = \
 	src/kernels/sage.o \
 	src/kernels/sage_batch.o \
 	src/kernels/mlp.o \
+	src/kernels/mlp_train.o \
 	src/kernels/spectral.o \
 	src/kernels/head.o \
 	src/kernels/heuristics.o \

@@ -67,6 +67,7 @@
 #include "port/pg_crc32c.h"
 
 #include "ann_internal.h"
+#include "topk.h"
 
 #if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
@@ -108,77 +109,23 @@ typedef struct ScanState
 	float		offset;			/* sum of the tables' minima */
 	LpAnnAccept accept;
 	void	   *accept_arg;
-	int			ncand;
-	int			cap;
+	LpKBest		cand;			/* over s->cand: the best by code score */
 } ScanState;
 
 /* ---------------------------------------------------------------- helpers */
 
-/* true if a ranks below b: lower score, or equal score and higher item */
+/* true if a ranks above b: higher score, or equal score and lower item */
 static inline bool
-Worse(LpAnnCand a, LpAnnCand b)
+Above(const LpAnnCand *a, const LpAnnCand *b)
 {
-	return a.score < b.score || (a.score == b.score && a.item > b.item);
+	return a->score > b->score || (a->score == b->score && a->item < b->item);
 }
 
-/* min-heap of candidates, the worst at the root */
-static void
-SiftDown(LpAnnCand *heap, int n, int i)
+/* Above for the heap of the k best (topk.h) */
+static bool
+CandAbove(const void *a, const void *b, const void *ctx)
 {
-	for (;;)
-	{
-		int			l = 2 * i + 1,
-					r = l + 1,
-					w = i;
-		LpAnnCand	t;
-
-		if (l < n && Worse(heap[l], heap[w]))
-			w = l;
-		if (r < n && Worse(heap[r], heap[w]))
-			w = r;
-		if (w == i)
-			return;
-		t = heap[i];
-		heap[i] = heap[w];
-		heap[w] = t;
-		i = w;
-	}
-}
-
-/* keep c if the heap (n of cap) has room or c beats its worst */
-static void
-HeapOffer(LpAnnCand *heap, int *n, int cap, LpAnnCand c)
-{
-	if (*n < cap)
-	{
-		int			i = (*n)++;
-
-		while (i > 0 && Worse(c, heap[(i - 1) / 2]))
-		{
-			heap[i] = heap[(i - 1) / 2];
-			i = (i - 1) / 2;
-		}
-		heap[i] = c;
-	}
-	else if (cap > 0 && Worse(heap[0], c))
-	{
-		heap[0] = c;
-		SiftDown(heap, *n, 0);
-	}
-}
-
-/* heap sort: best first */
-static void
-HeapSortBestFirst(LpAnnCand *heap, int n)
-{
-	for (int end = n - 1; end > 0; end--)
-	{
-		LpAnnCand	t = heap[0];
-
-		heap[0] = heap[end];
-		heap[end] = t;
-		SiftDown(heap, end, 0);
-	}
+	return Above(a, b);
 }
 
 static inline float
@@ -477,7 +424,7 @@ Threshold(const ScanState *st, float base)
 {
 	double		t;
 
-	if (st->ncand < st->cap)
+	if (st->cand.n < st->cand.cap)
 		return 0;
 	t = floor((st->s->cand[0].score - base) / st->step) - 1;
 	return (int) Max(0.0, Min(t, 32768.0));
@@ -518,11 +465,11 @@ ScanLists(ScanState *st, const int32 *lists, int32 nl)
 				mask &= mask - 1;
 				c.item = ids[(int64) b * BLOCK + j];
 				c.score = base + st->step * s->acc[j];
-				if (c.item < 0 || (st->ncand == st->cap && !Worse(s->cand[0], c)))
+				if (c.item < 0 || (st->cand.n == st->cand.cap && !Above(&c, &s->cand[0])))
 					continue;
 				if (st->accept && !st->accept(c.item, st->accept_arg))
 					continue;
-				HeapOffer(s->cand, &st->ncand, st->cap, c);
+				LpKBestOffer(&st->cand, &c);
 				threshold = Threshold(st, base);
 			}
 		}
@@ -583,8 +530,8 @@ LpAnnSearch(const void *blob, const float *V, const float *bv, const float *q, i
 	const float *halfnorm = SECTION(h, off_halfnorm, const float *);
 	LpAnnScratch *s = scratch;
 	ScanState	st;
+	LpKBest		best;
 	int32		nprobe;
-	int			nbest = 0;
 	double		qnorm2 = (double) h->bias_scale * h->bias_scale;
 	float		shrink;
 
@@ -619,11 +566,10 @@ LpAnnSearch(const void *blob, const float *V, const float *bv, const float *q, i
 	st.s = s;
 	st.accept = accept;
 	st.accept_arg = accept_arg;
-	st.ncand = 0;
-	st.cap = RerankCount(h, k);
+	LpKBestInit(&st.cand, s->cand, sizeof(LpAnnCand), RerankCount(h, k), CandAbove, NULL);
 	TableScale(h, s->query, s->lut, &st.step, &st.offset);
 	/* the nprobe best routed lists, then the next ones while too few items were accepted */
-	for (int32 done = 0; done < h->nlist && (done == 0 || st.ncand < k); done += nprobe)
+	for (int32 done = 0; done < h->nlist && (done == 0 || st.cand.n < k); done += nprobe)
 	{
 		int32		m = Min(nprobe, h->nlist - done);
 
@@ -632,20 +578,21 @@ LpAnnSearch(const void *blob, const float *V, const float *bv, const float *q, i
 	}
 
 	/* re-rank exactly */
-	for (int c = 0; c < st.ncand; c++)
+	LpKBestInit(&best, s->best, sizeof(LpAnnCand), k, CandAbove, NULL);
+	for (int c = 0; c < st.cand.n; c++)
 	{
 		LpAnnCand	e;
 
 		e.item = s->cand[c].item;
 		e.score = ItemScore(q, V, bv, h->dim, e.item);
-		HeapOffer(s->best, &nbest, k, e);
+		LpKBestOffer(&best, &e);
 	}
-	HeapSortBestFirst(s->best, nbest);
-	for (int j = 0; j < nbest; j++)
+	LpKBestSort(&best);
+	for (int j = 0; j < best.n; j++)
 	{
 		out_items[j] = s->best[j].item;
 		if (out_scores)
 			out_scores[j] = s->best[j].score;
 	}
-	return nbest;
+	return best.n;
 }

@@ -52,20 +52,10 @@ Intersect(const int32 *a, int64 na, const int32 *b, int64 nb)
 	int64		i = 0,
 				j = 0,
 				c = 0;
+	int32		x;
 
-	while (i < na && j < nb)
-	{
-		if (a[i] < b[j])
-			i++;
-		else if (a[i] > b[j])
-			j++;
-		else
-		{
-			c++;
-			i++;
-			j++;
-		}
-	}
+	while (LpNextCommon(a, na, &i, b, nb, &j, &x))
+		c++;
 	return c;
 }
 
@@ -162,23 +152,15 @@ LpHeadPairFeatures(const LpHeurGraph *g, int32 u, int32 v, float emb, float *f,
 		/* common neighbours of u and v, by merging the sorted lists */
 		int64		i = 0,
 					j = 0;
+		int32		w;
 
-		while (i < du && j < dv)
+		while (LpNextCommon(nu, du, &i, nv, dv, &j, &w))
 		{
-			if (nu[i] < nv[j])
-				i++;
-			else if (nu[i] > nv[j])
-				j++;
-			else
-			{
-				int64		dw = DegU(g, nu[i]);
+			int64		dw = DegU(g, w);
 
-				cn += 1;
-				ra += 1.0 / dw;
-				aa += AaWeight(dw);
-				i++;
-				j++;
-			}
+			cn += 1;
+			ra += 1.0 / dw;
+			aa += AaWeight(dw);
 		}
 	}
 	/* w: v's neighbours (homogeneous) or users (bipartite) other than u */

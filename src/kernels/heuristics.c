@@ -148,27 +148,13 @@ static double
 PairHomogeneous(const LpHeurGraph *g, LpHeuristic h, int32 u, int32 v)
 {
 	int64		a = g->u_off[u],
-				a_end = g->u_off[u + 1],
-				b = g->u_off[v],
-				b_end = g->u_off[v + 1];
+				b = g->u_off[v];
+	int32		x;
 	double		sum = 0;
 
-	while (a < a_end && b < b_end)
-	{
-		int32		x = g->u_adj[a],
-					y = g->u_adj[b];
-
-		if (x < y)
-			a++;
-		else if (y < x)
-			b++;
-		else
-		{
-			sum += Weight(h, UserDegree(g, x));
-			a++;
-			b++;
-		}
-	}
+	/* positions in u_adj: both lists are slices of it */
+	while (LpNextCommon(g->u_adj, g->u_off[u + 1], &a, g->u_adj, g->u_off[v + 1], &b, &x))
+		sum += Weight(h, UserDegree(g, x));
 	if (h == LP_HEUR_JACCARD)
 		return Jaccard(sum, UserDegree(g, u), UserDegree(g, v));
 	return sum;

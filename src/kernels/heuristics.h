@@ -68,6 +68,32 @@ typedef struct LpHeurScratch
 	int32		stamp;
 } LpHeurScratch;
 
+/*
+ * The next element two ascending lists share: a[*i .. na - 1] and
+ * b[*j .. nb - 1] are merged up to it, *x is set to it and both positions
+ * moved past it; false when either list runs out.  The walk of every
+ * common-neighbour sum (here, the head's features, the spectral item term).
+ */
+static inline bool
+LpNextCommon(const int32 *a, int64 na, int64 *i, const int32 *b, int64 nb, int64 *j, int32 *x)
+{
+	while (*i < na && *j < nb)
+	{
+		if (a[*i] < b[*j])
+			(*i)++;
+		else if (b[*j] < a[*i])
+			(*j)++;
+		else
+		{
+			*x = a[*i];
+			(*i)++;
+			(*j)++;
+			return true;
+		}
+	}
+	return false;
+}
+
 /* name ("cn", "jaccard", "aa", "ra", "pa") -> method; false if unknown */
 extern bool LpHeuristicFromName(const char *name, LpHeuristic *h);
 extern const char *LpHeuristicNames(void);	/* "cn, jaccard, aa, ra, pa" */

@@ -23,10 +23,14 @@
 #define LP_LIGHTGCN_MIN_BATCH 256
 #define LP_LIGHTGCN_MAX_BATCH 65536
 
-/* the stacked layout and the arrays carved from the work space */
+/* the run's inputs, the stacked layout and the arrays carved from the work space */
 typedef struct Gcn
 {
 	const LpGraph *g;
+	const LpTrainConfig *cfg;
+	const LpSamplerState *sampler;
+	const int32 *entry_src;
+	LpEmbeddings cur;			/* what a batch scores: the propagated vectors, the biases */
 	int			dim;
 	int			layers;
 	int32		n_rows;			/* n_src (tied) or n_src + n_dst */
@@ -136,13 +140,6 @@ Forward(const Gcn *c)
 	Smooth(c, c->e);
 }
 
-static inline void
-Axpy(float a, const float *x, float *y, int dim)
-{
-	for (int d = 0; d < dim; d++)
-		y[d] += a * x[d];
-}
-
 /* the gradient of one positive u -> i (weight w) and its negatives */
 static float
 Accumulate(const Gcn *c, const LpTrainConfig *cfg, const LpSamplerState *sampler,
@@ -171,8 +168,7 @@ Accumulate(const Gcn *c, const LpTrainConfig *cfg, const LpSamplerState *sampler
 		gr = LpPointGrad(cfg, s, cfg->loss == LP_TRAIN_MSE ? w : 1.0f, &loss);
 		if (cfg->loss == LP_TRAIN_BCE)
 			gr *= w;
-		Axpy(gr, pi, gu, dim);
-		Axpy(gr, pu, gi, dim);
+		LpDotGrad(gr, pu, pi, gu, gi, dim);
 		c->bgrad[u] += gr;
 		c->bgrad[item0 + i] += gr;
 	}
@@ -195,8 +191,7 @@ Accumulate(const Gcn *c, const LpTrainConfig *cfg, const LpSamplerState *sampler
 			for (int d = 0; d < dim; d++)
 				s += pu[d] * pj[d];
 			gr = LpPointGrad(cfg, s, 0.0f, &loss);
-			Axpy(gr, pj, gu, dim);
-			Axpy(gr, pu, gj, dim);
+			LpDotGrad(gr, pu, pj, gu, gj, dim);
 			c->bgrad[u] += gr;
 			c->bgrad[item0 + j] += gr;
 		}
@@ -210,10 +205,7 @@ Accumulate(const Gcn *c, const LpTrainConfig *cfg, const LpSamplerState *sampler
 				x += pu[d] * (pi[d] - pj[d]);
 			gr = LpPairGrad(cfg, x, &l) * w;
 			loss += l * w;
-			Axpy(gr, pi, gu, dim);
-			Axpy(-gr, pj, gu, dim);
-			Axpy(gr, pu, gi, dim);
-			Axpy(-gr, pu, gj, dim);
+			LpPairDotGrad(gr, pu, pi, pj, gu, gi, gj, dim);
 			c->bgrad[item0 + i] += gr;
 			c->bgrad[item0 + j] -= gr;
 		}
@@ -229,6 +221,7 @@ Carve(Gcn *c, const LpGraph *g, const LpTrainConfig *cfg, float *work, void *ind
 
 	memset(c, 0, sizeof(*c));
 	c->g = g;
+	c->cfg = cfg;
 	c->dim = cfg->dim;
 	c->layers = cfg->layers;
 	c->n_rows = Rows(g->n_src, g->n_dst, g->tied);
@@ -260,19 +253,6 @@ Carve(Gcn *c, const LpGraph *g, const LpTrainConfig *cfg, float *work, void *ind
 	}
 }
 
-/* LpLightGcnTrain's state between batches */
-typedef struct GcnRun
-{
-	Gcn		   *c;
-	const LpGraph *g;
-	const LpTrainConfig *cfg;
-	const LpSamplerState *sampler;
-	LpEmbeddings *cur;
-	float	   *bu;
-	float	   *bv;
-	const int32 *entry_src;
-} GcnRun;
-
 /*
  * One batch: the gradients of its positives on the propagated vectors,
  * carried back to the base vectors, one Adam step, the layers again.
@@ -280,12 +260,11 @@ typedef struct GcnRun
 static void
 GcnBatch(void *state, const int64 *order, const LpBatch *b, LpRng *rng, double *loss)
 {
-	GcnRun	   *run = state;
-	Gcn		   *c = run->c;
-	const LpGraph *g = run->g;
-	const LpTrainConfig *cfg = run->cfg;
-	float	   *bu = run->bu;
-	float	   *bv = run->bv;
+	Gcn		   *c = state;
+	const LpGraph *g = c->g;
+	const LpTrainConfig *cfg = c->cfg;
+	float	   *bu = c->cur.bu;
+	float	   *bv = c->cur.bv;
 	int64		t = b->t + 1;	/* Adam's steps are 1-based */
 
 	memset(c->grad, 0, sizeof(float) * c->n);
@@ -294,7 +273,7 @@ GcnBatch(void *state, const int64 *order, const LpBatch *b, LpRng *rng, double *
 	{
 		int64		e = order[p];
 
-		*loss += Accumulate(c, cfg, run->sampler, run->cur, bu, bv, rng, run->entry_src[e],
+		*loss += Accumulate(c, cfg, c->sampler, &c->cur, bu, bv, rng, c->entry_src[e],
 							g->targets[e], g->weights ? g->weights[e] : 1.0f);
 	}
 	if (isnan(*loss) || isinf(*loss))
@@ -308,7 +287,7 @@ GcnBatch(void *state, const int64 *order, const LpBatch *b, LpRng *rng, double *
 
 		if (k > 0)
 		{
-			Axpy(-cfg->reg * k, c->e0 + (Size) r * c->dim, c->grad + (Size) r * c->dim, c->dim);
+			LpAxpy(-cfg->reg * k, c->e0 + (Size) r * c->dim, c->grad + (Size) r * c->dim, c->dim);
 			c->bgrad[r] -= cfg->reg * k * (r < g->n_src ? bu[r] : bv[r - g->n_src]);
 		}
 	}
@@ -337,16 +316,14 @@ LpLightGcnTrain(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState
 {
 	Gcn			c;
 	LpRng		rng;
-	LpEmbeddings cur;
 	int64		n = g->n_entries;
 	int64		batch = Min(Max(n / LP_LIGHTGCN_BATCHES, LP_LIGHTGCN_MIN_BATCH),
 							LP_LIGHTGCN_MAX_BATCH);
-	float	   *bu = emb->bu;
-	float	   *bv = g->tied ? emb->bu : emb->bv;
-	GcnRun		r;
 	LpTrainResult result;
 
 	Carve(&c, g, cfg, work, index);
+	c.sampler = sampler;
+	c.entry_src = entry_src;
 
 	/* base vectors: the caller's initialisation, stacked */
 	memcpy(c.e0, emb->U, sizeof(float) * g->n_src * (Size) c.dim);
@@ -355,24 +332,16 @@ LpLightGcnTrain(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState
 	memset(c.m, 0, sizeof(float) * 2 * c.n);
 	memset(c.bm, 0, sizeof(float) * 2 * c.n_rows);
 
-	cur.dim = c.dim;
-	cur.U = c.e;
-	cur.V = g->tied ? c.e : c.e + (Size) g->n_src * c.dim;
-	cur.bu = bu;
-	cur.bv = bv;
+	c.cur.dim = c.dim;
+	c.cur.U = c.e;
+	c.cur.V = g->tied ? c.e : c.e + (Size) g->n_src * c.dim;
+	c.cur.bu = emb->bu;
+	c.cur.bv = g->tied ? emb->bu : emb->bv;
 
 	LpTrainBegin(g, cfg, &rng, order, entry_src);
 	Forward(&c);
 
-	r.c = &c;
-	r.g = g;
-	r.cfg = cfg;
-	r.sampler = sampler;
-	r.cur = &cur;
-	r.bu = bu;
-	r.bv = bv;
-	r.entry_src = entry_src;
-	result = LpEpochLoop(g, cfg, batch, &rng, order, GcnBatch, &r, progress, arg, final_loss);
+	result = LpEpochLoop(g, cfg, batch, &rng, order, GcnBatch, &c, progress, arg, final_loss);
 	if (result != LP_TRAIN_OK)
 		return result;
 

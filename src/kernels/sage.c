@@ -387,7 +387,7 @@ LpSageForward(Sage *s)
 
 			memset(o, 0, sizeof(float) * dim);
 			for (int64 e = off[a]; e < off[a + 1]; e++)
-				Axpy(1.0f, s->h[l - 1] + (Size) idx[e] * dim, o, dim);
+				LpAxpy(1.0f, s->h[l - 1] + (Size) idx[e] * dim, o, dim);
 			if (cnt > 1)
 				Scale(1.0f / (float) cnt, o, dim);
 		}
@@ -434,7 +434,7 @@ LpSageBackward(Sage *s, float *g, float *spare)
 			cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, dim, dim, (int) n_out, 1.0f,
 						g, dim, agg, dim, 1.0f, dwn, dim);
 			for (Size i = 0; i < n_out; i++)
-				Axpy(1.0f, g + i * dim, db, dim);
+				LpAxpy(1.0f, g + i * dim, db, dim);
 			/* to the inputs: the self path, then the mean's (into agg: spent) */
 			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int) n_out, dim, dim, 1.0f,
 						g, dim, ws, dim, 0.0f, spare, dim);
@@ -451,7 +451,7 @@ LpSageBackward(Sage *s, float *g, float *spare)
 			if (cnt == 0)
 				continue;
 			for (int64 e = off[a]; e < off[a + 1]; e++)
-				Axpy(1.0f / (float) cnt, ga, spare + (Size) idx[e] * dim, dim);
+				LpAxpy(1.0f / (float) cnt, ga, spare + (Size) idx[e] * dim, dim);
 		}
 		tmp = g;
 		g = spare;

@@ -63,8 +63,7 @@ Accumulate(Sage *s, LpEmbeddings *emb, int p, float *g)
 
 		if (cfg->loss == LP_TRAIN_BCE)
 			gr *= w;
-		Axpy(gr, pi, gu, dim);
-		Axpy(gr, pu, gi, dim);
+		LpDotGrad(gr, pu, pi, gu, gi, dim);
 		s->bgrad[lu] += gr;
 		s->bgrad[li] += gr;
 	}
@@ -81,8 +80,7 @@ Accumulate(Sage *s, LpEmbeddings *emb, int p, float *g)
 			float		sc = LpDot(pu, pj, dim) + *BiasOf(s, emb, u) + bj;
 			float		gr = LpPointGrad(cfg, sc, 0.0f, &loss);
 
-			Axpy(gr, pj, gu, dim);
-			Axpy(gr, pu, gj, dim);
+			LpDotGrad(gr, pu, pj, gu, gj, dim);
 			s->bgrad[lu] += gr;
 			s->bgrad[lj] += gr;
 		}
@@ -94,10 +92,7 @@ Accumulate(Sage *s, LpEmbeddings *emb, int p, float *g)
 
 			gr = LpPairGrad(cfg, x, &l) * w;
 			loss += l * w;
-			Axpy(gr, pi, gu, dim);
-			Axpy(-gr, pj, gu, dim);
-			Axpy(gr, pu, gi, dim);
-			Axpy(-gr, pu, gj, dim);
+			LpPairDotGrad(gr, pu, pi, pj, gu, gi, gj, dim);
 			s->bgrad[li] += gr;
 			s->bgrad[lj] -= gr;
 		}
@@ -179,7 +174,7 @@ Batch(Sage *s, const LpSamplerState *sampler, LpEmbeddings *emb, LpRng *rng,
 		int32		r = s->nodes[a];
 		Size		o = (Size) r * dim;
 
-		Axpy(-cfg->reg, s->x + o, grad + a * dim, dim);
+		LpAxpy(-cfg->reg, s->x + o, grad + a * dim, dim);
 		s->xt[r] += 1;
 		LpAdam(s->x + o, grad + a * dim, s->xm + o, s->xv + o, dim, lr, (int64) s->xt[r]);
 	}
@@ -237,7 +232,7 @@ FullLayer(Sage *s, int l, const float *in, float *out, float *tmp, Size blk)
 
 			memset(o, 0, sizeof(float) * dim);
 			for (int64 e = 0; e < deg; e++)
-				Axpy(1.0f, in + (Size) (base + list[e]) * dim, o, dim);
+				LpAxpy(1.0f, in + (Size) (base + list[e]) * dim, o, dim);
 			if (deg > 1)
 				Scale(1.0f / (float) deg, o, dim);
 		}
@@ -261,23 +256,13 @@ InitWeights(Sage *s)
 	memset(s->wm, 0, sizeof(float) * 2 * nw);
 }
 
-/* LpSageTrain's state between batches */
-typedef struct SageRun
-{
-	Sage	   *s;
-	const LpSamplerState *sampler;
-	LpEmbeddings *cur;
-	const int32 *entry_src;
-} SageRun;
-
 static void
 SageBatch(void *state, const int64 *order, const LpBatch *b, LpRng *rng, double *loss)
 {
-	SageRun    *run = state;
-	Sage	   *s = run->s;
+	Sage	   *s = state;
 
-	*loss += Batch(s, run->sampler, run->cur, rng, order + b->start, b->end - b->start,
-				   run->entry_src, b->lr, b->t + 1);
+	*loss += Batch(s, s->sampler, s->cur, rng, order + b->start, b->end - b->start,
+				   s->entry_src, b->lr, b->t + 1);
 	LpLinkPull(s->g, s->cfg, s->x, b->lr, b->start, b->end, rng);	/* on the users' input vectors */
 }
 
@@ -289,7 +274,6 @@ LpSageTrain(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sa
 	Sage		s;
 	LpRng		rng;
 	LpEmbeddings cur = *emb;
-	SageRun		run;
 	LpTrainResult result;
 	Size		nd;
 	float	   *in;
@@ -297,6 +281,9 @@ LpSageTrain(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sa
 	memset(&s, 0, sizeof(s));
 	s.g = g;
 	s.cfg = cfg;
+	s.sampler = sampler;
+	s.cur = &cur;
+	s.entry_src = entry_src;
 	s.dim = cfg->dim;
 	s.item0 = g->tied ? 0 : g->n_src;
 	LpSageMakePlan(g, cfg, &s.p);
@@ -319,11 +306,7 @@ LpSageTrain(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sa
 		s.slot[r] = -1;
 
 	LpTrainBegin(g, cfg, &rng, order, entry_src);
-	run.s = &s;
-	run.sampler = sampler;
-	run.cur = &cur;
-	run.entry_src = entry_src;
-	result = LpEpochLoop(g, cfg, s.p.batch, &rng, order, SageBatch, &run, progress, arg,
+	result = LpEpochLoop(g, cfg, s.p.batch, &rng, order, SageBatch, &s, progress, arg,
 						 final_loss);
 	if (result != LP_TRAIN_OK)
 		return result;

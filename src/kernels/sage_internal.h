@@ -27,6 +27,9 @@ typedef struct Sage
 {
 	const LpGraph *g;
 	const LpTrainConfig *cfg;
+	const LpSamplerState *sampler;	/* training only: the batches' negatives */
+	LpEmbeddings *cur;			/* training only: the vectors a batch scores */
+	const int32 *entry_src;		/* training only: LpTrainBegin's */
 	Plan		p;
 	int			dim;
 	int32		item0;			/* row of item 0: 0 when tied, else n_src */
@@ -119,13 +122,6 @@ PairKey(const Sage *s, int32 r, int32 q)
 		b = r - s->g->n_src;
 	}
 	return ((uint64) (uint32) a << 32) | (uint32) b;
-}
-
-static inline void
-Axpy(float a, const float *x, float *y, int dim)
-{
-	for (int d = 0; d < dim; d++)
-		y[d] += a * x[d];
 }
 
 static inline void

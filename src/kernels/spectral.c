@@ -500,29 +500,15 @@ LpSpectralItemPair(const LpHeurGraph *g, const int32 *items, int n, int32 v, flo
 		int32		j = items[k];
 		int64		a = g->i_off[j],
 					ae = g->i_off[j + 1],
-					b = g->i_off[v],
-					be = g->i_off[v + 1];
+					b = g->i_off[v];
+		int32		x;
 		double		sum = 0;
 
 		if (ae == a)
 			continue;
-		/* users of both j and v: a merge of two sorted lists */
-		while (a < ae && b < be)
-		{
-			int32		x = g->i_adj[a],
-						y = g->i_adj[b];
-
-			if (x < y)
-				a++;
-			else if (y < x)
-				b++;
-			else
-			{
-				sum += 1.0 / (double) (g->u_off[x + 1] - g->u_off[x]);
-				a++;
-				b++;
-			}
-		}
+		/* users of both j and v: positions in i_adj, both lists slices of it */
+		while (LpNextCommon(g->i_adj, ae, &a, g->i_adj, g->i_off[v + 1], &b, &x))
+			sum += 1.0 / (double) (g->u_off[x + 1] - g->u_off[x]);
 		total += sum / sqrt((double) (g->i_off[j + 1] - g->i_off[j]));
 	}
 	return total * pow((double) vd, -item_norm);

@@ -44,7 +44,9 @@
 #include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "funcapi.h"
 #include "utils/memutils.h"
+#include "utils/tuplestore.h"
 
 #include "cache.h"
 #include "train.h"
@@ -55,6 +57,8 @@
 #include "shared_cache.h"
 #include "spectral.h"
 #include "store.h"
+
+PG_FUNCTION_INFO_V1(linkpred_cache_status);
 
 #define MAX_CACHED_MODELS 64
 
@@ -113,11 +117,38 @@ LpCacheForgetModel(const char *name)
 		}
 }
 
-LpServingModel **
-LpCachedModels(int *n)
+/*
+ * linkpred_cache_status(): the shared copies of this database the caller
+ * may see (shared_cache.c), then this backend's private ones.
+ */
+Datum
+linkpred_cache_status(PG_FUNCTION_ARGS)
 {
-	*n = n_cached;
-	return cached;
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+
+	InitMaterializedSRF(fcinfo, 0);
+	LpSharedCacheStatusRows(rsinfo);
+
+	/* this backend's private copies */
+	for (int i = 0; i < n_cached; i++)
+	{
+		LpServingModel *m = cached[i];
+		Datum		values[8];
+		bool		nulls[8] = {false};
+
+		if (m->shared_slot >= 0)
+			continue;
+		values[0] = CStringGetTextDatum(m->name);
+		values[1] = Int32GetDatum(m->version);
+		values[2] = Int64GetDatum(m->job_id);
+		values[3] = BoolGetDatum(false);
+		values[4] = CStringGetTextDatum("private");
+		values[5] = Int64GetDatum((int64) MemoryContextMemAllocated(m->cxt, true));
+		nulls[6] = true;
+		nulls[7] = true;
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
 }
 
 /*

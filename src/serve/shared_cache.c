@@ -93,11 +93,9 @@
 #include "utils/tuplestore.h"
 #include "utils/wait_event.h"
 
-#include "cache.h"
 #include "linkpred.h"
 #include "shared_cache_internal.h"
 
-PG_FUNCTION_INFO_V1(linkpred_cache_status);
 
 int			linkpred_shared_cache_kb = 1024 * 1024;
 
@@ -536,19 +534,19 @@ LpSharedCacheDropOrphans(void)
 	LWLockRelease(lp_sc->lock);
 }
 
-Datum
-linkpred_cache_status(PG_FUNCTION_ARGS)
+/*
+ * linkpred_cache_status's rows for the shared copies of this database that
+ * the caller may see (cache.c adds the backend's private ones): first the
+ * orphans of a standby are dropped.
+ */
+void
+LpSharedCacheStatusRows(ReturnSetInfo *rsinfo)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	SharedSlot *copy = NULL;
 	int			n = 0;
-	int			n_local;
-	LpServingModel **local;
 	bool		see_all = has_privs_of_role(GetUserId(), ROLE_PG_READ_ALL_STATS);
 
-	InitMaterializedSRF(fcinfo, 0);
 	LpSharedCacheDropOrphans();
-
 	if (lp_sc != NULL)
 	{
 		copy = palloc(sizeof(SharedSlot) * LP_SHARED_SLOTS);
@@ -577,26 +575,4 @@ linkpred_cache_status(PG_FUNCTION_ARGS)
 		values[7] = TimestampTzGetDatum(s->last_used);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
-
-	/* this backend's private copies */
-	local = LpCachedModels(&n_local);
-	for (int i = 0; i < n_local; i++)
-	{
-		LpServingModel *m = local[i];
-		Datum		values[8];
-		bool		nulls[8] = {false};
-
-		if (m->shared_slot >= 0)
-			continue;
-		values[0] = CStringGetTextDatum(m->name);
-		values[1] = Int32GetDatum(m->version);
-		values[2] = Int64GetDatum(m->job_id);
-		values[3] = BoolGetDatum(false);
-		values[4] = CStringGetTextDatum("private");
-		values[5] = Int64GetDatum((int64) MemoryContextMemAllocated(m->cxt, true));
-		nulls[6] = true;
-		nulls[7] = true;
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
-	}
-	return (Datum) 0;
 }

@@ -13,7 +13,9 @@
 
 #include "storage/proc.h"
 
-#include "cache.h"
+#include "funcapi.h"
+
+#include "serving_model.h"
 
 /* linkpred.shared_cache_size, in kB (registered in module.c); 0 = off */
 extern int	linkpred_shared_cache_kb;
@@ -63,5 +65,8 @@ LpSharedCacheValid(const LpServingModel *m)
 extern void LpSharedCacheForget(const char *model);
 /* a standby: mark stale the copies whose version replay removed (shared_cache.c) */
 extern void LpSharedCacheDropOrphans(void);
+
+/* linkpred_cache_status's rows for the shared copies the caller may see */
+extern void LpSharedCacheStatusRows(ReturnSetInfo *rsinfo);
 
 #endif

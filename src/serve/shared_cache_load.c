@@ -23,7 +23,6 @@
 #include "utils/timestamp.h"
 #include "utils/wait_event.h"
 
-#include "cache.h"
 #include "keymap.h"
 #include "linkpred.h"
 #include "shared_cache_internal.h"

@@ -4,13 +4,9 @@
 # test parts are read once, at the end, for the chosen setting and the old
 # one.  Writes bench/RESULTS-spectral-defaults.md.
 #
-#   Gowalla  the LightGCN training file split again: per user, the 20% of
-#            its training items with the smallest hash of (user, item) are
-#            its validation items; the model trains on the other 80%.
-#            Validation ranks every 4th user (user_id % 4 = 0) to keep a
-#            grid affordable; the test figure ranks every user.
-#   LastFM   the bench split of bench/lastfm_load.sql (80/10/10): trains on
-#            "train", validates on "val", tests on "test".
+#   The tables of bench/validation_load.sql: Gowalla's training file split
+#   again per user (gw_fit / gw_val, every 4th user ranked; the test figure
+#   ranks every user) and LastFM's bench split (fm_fit / fm_val / fm_test).
 #
 # The rule, fixed before any figure was seen: a setting's score is the mean
 # over the two graphs of its validation Recall@20 divided by the best
@@ -32,35 +28,8 @@ started=$(date +%s)
 
 lp_log "loading Gowalla and LastFM"
 lp_psql -q -v train_reader="zcat $D/gowalla/gowalla_train.csv.gz" -v test_reader="cat $D/gowalla/gowalla_test.csv" \
-	-v lastfm_reader="cat $D/lastfm/user_artist_idx.csv" <<'SQL'
-SET max_parallel_workers_per_gather = 0;
-CREATE TABLE gw_all (user_id integer NOT NULL, item_id integer NOT NULL);
-CREATE TABLE gw_test (user_id integer NOT NULL, item_id integer NOT NULL);
-COPY gw_all FROM PROGRAM :'train_reader' WITH (FORMAT csv, HEADER);
-COPY gw_test FROM PROGRAM :'test_reader' WITH (FORMAT csv, HEADER);
-CREATE TABLE gw_ranked AS
-SELECT user_id, item_id,
-       row_number() OVER (PARTITION BY user_id ORDER BY hashint8(user_id::bigint * 1000003 + item_id), item_id) AS rn,
-       count(*) OVER (PARTITION BY user_id) AS n
-FROM gw_all;
-CREATE TABLE gw_fit AS SELECT user_id, item_id FROM gw_ranked WHERE rn > floor(0.2 * n);
-CREATE TABLE gw_val AS SELECT user_id, item_id FROM gw_ranked WHERE rn <= floor(0.2 * n) AND user_id % 4 = 0;
-
-CREATE TABLE fm_edges (user_idx integer, artist_idx integer, weight integer);
-COPY fm_edges FROM PROGRAM :'lastfm_reader' WITH (FORMAT csv, HEADER);
-SELECT setseed(0.2011) \gset
-CREATE TABLE fm_split AS
-WITH drawn AS (SELECT user_idx, artist_idx, random() AS r
-               FROM (SELECT user_idx, artist_idx FROM fm_edges ORDER BY user_idx, artist_idx) ordered),
-     ranked AS (SELECT user_idx, artist_idx, row_number() OVER (ORDER BY r, user_idx, artist_idx) AS rn,
-                       count(*) OVER () AS n FROM drawn)
-SELECT user_idx, artist_idx,
-       CASE WHEN rn <= 0.8 * n THEN 'train' WHEN rn <= 0.9 * n THEN 'val' ELSE 'test' END AS part
-FROM ranked;
-CREATE TABLE fm_fit AS SELECT user_idx, artist_idx FROM fm_split WHERE part = 'train';
-CREATE TABLE fm_val AS SELECT user_idx, artist_idx FROM fm_split WHERE part = 'val';
-CREATE TABLE fm_test AS SELECT user_idx, artist_idx FROM fm_split WHERE part = 'test';
-ANALYZE;
+	-v lastfm_reader="cat $D/lastfm/user_artist_idx.csv" <"$LP_SRC/bench/validation_load.sql"
+lp_psql -q <<'SQL'
 CREATE TABLE grid (graph text, dim int, lw float8, inorm float8, part text, recall float8, ndcg float8, seconds float8);
 SQL
 

@@ -145,13 +145,17 @@ main(void)
 
 	n = LpRegistryAdd(LP_ENCODERS, &ToyEncoder);
 	Check(n == 0 && LpEncoderAt(n) == &ToyEncoder, "the toy encoder registers as number 0");
-	Check(LpRegistryIndex(LP_ENCODERS, "toy") == n && LpRegistryIndex(LP_ENCODERS, "nonesuch") == -1,
+	Check(LpRegistryIndex(LP_ENCODERS, "toy") == n &&
+		  LpRegistryIndex(LP_ENCODERS, "nonesuch") == -1,
 		  "it is found by name, an unknown name is not");
 	for (const char *const *nm = LpRegistryNames(LP_ENCODERS); *nm; nm++)
 		listed |= strcmp(*nm, "toy") == 0;
 	Check(listed, "its name is among those the encoder option accepts");
 	Check(LpRegistryAdd(LP_ENCODERS, &ToyEncoder) == n && LpEncoderAt(1) == NULL,
 		  "registering it again adds nothing");
+	Check(LpEncoderPermits(&ToyEncoder, LP_ENC_MINIMISES_LOSS) &&
+		  !LpEncoderPermits(&ToyEncoder, LP_ENC_MINIMISES_LOSS | LP_ENC_WARM_START),
+		  "it permits the bits it sets, and asked several at once, only all of them");
 
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.dim = 4;
@@ -179,12 +183,16 @@ main(void)
 	Check(r == LP_TRAIN_DIVERGED && seen.calls == 0, "a NaN loss is divergence, before any report");
 
 	n = LpRegistryAdd(LP_DECODERS, &ToyParallelDecoder);
-	Check(n == 0 && LpRegistryAdd(LP_DECODERS, &ToySerialDecoder) == 1 && LpDecoderAt(1) == &ToySerialDecoder &&
+	Check(n == 0 && LpRegistryAdd(LP_DECODERS, &ToySerialDecoder) == 1 &&
+		  LpDecoderAt(1) == &ToySerialDecoder &&
 		  LpRegistryAdd(LP_DECODERS, &ToySerialDecoder) == 1 && LpDecoderAt(2) == NULL,
 		  "toy decoders register as numbers 0 and 1, once");
-	Check(LpRegistryIndex(LP_DECODERS, "toy_serial") == 1 && LpRegistryIndex(LP_DECODERS, "toy") == -1 &&
-		  strcmp(LpRegistryNames(LP_DECODERS)[0], "toy_parallel") == 0 && LpRegistryNames(LP_DECODERS)[2] == NULL,
+	Check(LpRegistryIndex(LP_DECODERS, "toy_serial") == 1 &&
+		  strcmp(LpRegistryNames(LP_DECODERS)[0], "toy_parallel") == 0 &&
+		  LpRegistryNames(LP_DECODERS)[2] == NULL,
 		  "they are found by name and listed as the decoder option's values");
+	Check(LpRegistryIndex(LP_DECODERS, "toy") == -1 && LpEncoderAt(0) == &ToyEncoder,
+		  "the two registries are apart: the toy encoder is no decoder and is still encoder 0");
 	cfg.threads = 4;
 	cfg.decoder = 0;
 	Check(LpTrainThreads(&g, &cfg) == 4, "the trainer runs a decoder its kind calls parallel on 4 threads");

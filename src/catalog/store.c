@@ -192,7 +192,7 @@ LpStoreVersion(const LpStoreRequest *req)
 	t[8] = TEXTOID;
 	initStringInfo(&metrics);
 	/* an encoder that minimises no loss (spectral): null rather than a made-up 0 */
-	if (!LpOptionsEncoder(req->opts)->minimises_loss)
+	if (!LpEncoderPermits(LpOptionsEncoder(req->opts), LP_ENC_MINIMISES_LOSS))
 		appendStringInfoString(&metrics, "{\"loss\": null");
 	else
 		appendStringInfo(&metrics, "{\"loss\": %.6g", req->final_loss);
@@ -240,9 +240,9 @@ LpStoreVersion(const LpStoreRequest *req)
 		/* the decoder's weights (decoder.h), if it has any */
 		const LpDecoderKind *dk = LpDecoderAt(req->opts->decoder);
 
-		if (dk->n_weights)
-			v[17] = PointerGetDatum(FloatArray(dk->weights(emb),
-											   (int) dk->n_weights(emb->dim, req->opts->hidden)));
+		if (dk->store.n_weights)
+			v[17] = PointerGetDatum(FloatArray(dk->store.weights(emb),
+											   (int) dk->store.n_weights(emb->dim, req->opts->hidden)));
 		else
 			n[17] = 'n';
 	}

@@ -190,8 +190,8 @@ CheckTrainingMemory(LpJobRun *run, const LpLoadedGraph *loaded, const LpGraph *g
 		4.0 * (g->n_src + g->n_dst);
 	double		emb_b = 4.0 * (dim + 1) * (g->n_src + (g->tied ? 0 : g->n_dst)) +
 		/* the decoder's (the bilinear: R, its training state, the users' queries) */
-		(LpDecoderAt(run->opts.decoder)->emb_bytes ?
-		 LpDecoderAt(run->opts.decoder)->emb_bytes(g, dim) : 0) +
+		(LpDecoderAt(run->opts.decoder)->fit.emb_bytes ?
+		 LpDecoderAt(run->opts.decoder)->fit.emb_bytes(g, dim) : 0) +
 		/* item attributes: their vectors and biases, each item's list */
 		(g->n_attrs > 0 ? 4.0 * (dim + 1) * g->n_attrs + 8.0 * (g->n_dst + 1) +
 		 8.0 * g->item_attr_off[g->n_dst] : 0);
@@ -217,10 +217,10 @@ CheckTrainingMemory(LpJobRun *run, const LpLoadedGraph *loaded, const LpGraph *g
 		4.0 * (LP_HEAD_NFEAT + 1) * 200000 : 0;
 	/* the encoder's own work space (model.h) */
 	const LpEncoderKind *kind = LpOptionsEncoder(&run->opts);
-	double		enc_b = kind->work_bytes ? kind->work_bytes(g, cfg) : 0;
+	double		enc_b = kind->fit.work_bytes ? kind->fit.work_bytes(g, cfg) : 0;
 	/* the decoder's own (the MLP: its weights, training work space, item precompute) */
 	const LpDecoderKind *dk = LpDecoderAt(run->opts.decoder);
-	double		dec_b = dk->work_bytes ? dk->work_bytes(g, cfg) : 0;
+	double		dec_b = dk->fit.work_bytes ? dk->fit.work_bytes(g, cfg) : 0;
 	double		total = graph_b + emb_b + scratch_b + keys_b + eval_b + index_b + head_b +
 		enc_b + dec_b;
 
@@ -233,7 +233,7 @@ CheckTrainingMemory(LpJobRun *run, const LpLoadedGraph *loaded, const LpGraph *g
 									eval_b > 0 ? psprintf(", evaluation %.0f MB", eval_b / (1 << 20)) : "",
 									index_b > 0 ? psprintf(", top-k index %.1f MB", index_b / (1 << 20)) : "",
 									head_b > 0 ? psprintf(", structural head fit %.1f MB", head_b / (1 << 20)) : "",
-									enc_b > 0 ? psprintf(", %s %.1f MB", kind->work_label, enc_b / (1 << 20)) : "",
+									enc_b > 0 ? psprintf(", %s %.1f MB", kind->fit.work_label, enc_b / (1 << 20)) : "",
 									dec_b > 0 ? psprintf(", %s decoder %.1f MB", dk->label, dec_b / (1 << 20)) : ""));
 }
 
@@ -241,7 +241,7 @@ CheckTrainingMemory(LpJobRun *run, const LpLoadedGraph *loaded, const LpGraph *g
  * Whether this job builds the approximate top-k index: a training (a
  * holdout stores nothing) of a model with at least the submitter's
  * linkpred.ann_min_items items, no structural head and an encoder whose
- * scores an inner product ranks (LpEncoderKind.ann_index: not the
+ * scores an inner product ranks (LP_ENC_ANN_INDEX: not the
  * spectral encoder's item-item term).  Both re-score every candidate with graph
  * features (paths, degrees) that an inner-product index cannot rank by, so
  * such a model's top-k stays exact; so does the MLP decoder's, whose
@@ -252,7 +252,8 @@ WantsIndex(const LpJobRun *run, const LpGraph *g, bool has_head)
 {
 	return run->spec->holdout == LP_HOLDOUT_NONE && run->spec->ann_min_items > 0 &&
 		g->n_dst >= run->spec->ann_min_items && !has_head &&
-		LpOptionsEncoder(&run->opts)->ann_index && LpDecoderAt(run->opts.decoder)->ann_index;
+		LpEncoderPermits(LpOptionsEncoder(&run->opts), LP_ENC_ANN_INDEX) &&
+		LpDecoderIs(LpDecoderAt(run->opts.decoder), LP_DEC_ANN_INDEX);
 }
 
 /*
@@ -473,11 +474,12 @@ LpRunPipeline(LpJobRun *run)
 
 	/* retraining continues from the serving version (never for a holdout:
 	 * that version has seen the test edges; only for an encoder whose
-	 * stored vectors are what it trains (LpEncoderKind.warm_start), with
+	 * stored vectors are what it trains (LP_ENC_WARM_START), with
 	 * the dot decoder: a bilinear model's vectors mean nothing without the
 	 * R they were trained with, which starts afresh) */
 	if (run->opts.warm_start && spec->holdout == LP_HOLDOUT_NONE &&
-		LpOptionsEncoder(&run->opts)->warm_start && LpDecoderAt(run->opts.decoder)->vectors_only)
+		LpEncoderPermits(LpOptionsEncoder(&run->opts), LP_ENC_WARM_START) &&
+		LpDecoderIs(LpDecoderAt(run->opts.decoder), LP_DEC_VECTORS_ONLY))
 	{
 		run->warm_nodes = WarmStart(run, &loaded, &emb);
 		if (run->warm_nodes > 0)

@@ -19,9 +19,9 @@
  *   search   trial 1 is the options as parsed, i.e. the defaults for what
  *            the user left out, so the winner is never worse than the
  *            default on validation; then distinct random combinations of
- *            the values the encoder lists (LpEncoderKind.tune_axes) for the
- *            options the user did not give, drawn from the seed.  Options
- *            the user gave are never changed.
+ *            the values the encoder lists (LpEncoderKind.options.tune_axes)
+ *            for the options the user did not give, drawn from the seed.
+ *            Options the user gave are never changed.
  *   budget   tune_seconds.  A trial starts only when the time it should
  *            take (the seconds per epoch x dimension of the trials so far,
  *            times its own) fits in what is left; trials that would not
@@ -106,7 +106,7 @@ TrialCost(const LpOptions *o)
 char *
 LpTune(LpJobRun *run, const LpGraph *g)
 {
-	const LpTuneAxis *axes = LpOptionsEncoder(&run->opts)->tune_axes;
+	const LpTuneAxis *axes = LpOptionsEncoder(&run->opts)->options.tune_axes;
 	int			naxes = AxisCount(axes);
 	bool		ranking = run->opts.bipartite;
 	int			ks[1] = {LP_TUNE_K};

@@ -13,8 +13,8 @@
  * decoder's own file (model/decoders.c) branches on which decoder a model
  * has: options, the pipeline, the trainer, storing and serving ask the kind.
  *
- * The registry (model.c, beside the encoders') calls no PostgreSQL
- * function: the trainer's kernels read its kinds, and a unit test
+ * The registry (model.h, model.c, shared with the encoders) calls no
+ * PostgreSQL function: the trainer's kernels read its kinds, and a unit test
  * registers kinds of its own.
  */
 #ifndef LINKPRED_DECODER_H
@@ -33,92 +33,119 @@ struct LpEvalEmbedding;
 /* most arrays of its own a decoder's serving model holds (shared_cache_load.c) */
 #define LP_DECODER_MAX_ARRAYS 2
 
-typedef struct LpDecoderKind
-{
-	const char *name;			/* the value of the "decoder" option */
-	const char *label;			/* in messages: "the MLP decoder", "its bilinear decoder" */
-
-	/* Options: its defaults for what the user left out (NULL: none). */
-	void		(*defaults) (struct LpOptions *opts, const bool *given);
-
-	/*
-	 * A pair scores U[u] . V[v], the vectors as trained, and nothing else:
-	 * every encoder trains it (the others need LpEncoderKind.trains_decoders),
-	 * stored vectors can seed a retrain, item attributes compose vectors for
-	 * it, the matrix factorisation's bipartite defaults were measured with
-	 * it, and a tied model serves from one node table.
-	 */
-	bool		vectors_only;
-
-	/* Memory (linkpred.max_memory), NULL for none: bytes counted with the
-	 * embeddings, and its own work space, reported as "<label> decoder". */
-	double		(*emb_bytes) (const LpGraph *g, double dim);
-	double		(*work_bytes) (const LpGraph *g, const LpTrainConfig *cfg);
-
-	/*
-	 * Training.  one_table: a homogeneous graph keeps one node table even
-	 * when directed (the decoder gives the direction).  alloc: its weights
-	 * in emb, initialised (NULL: none).  The matrix factorisation's SGD
-	 * (train.c) runs it per pair: sgd_matrix, the bilinear step that also
-	 * trains R; parallel, the several-thread loop (parallel.c) can run it.
-	 * fit: it trains the matrix factorisation's vectors itself, jointly
-	 * with its weights (NULL: the SGD does, LpTrain).
-	 */
-	bool		one_table;
-	void		(*alloc) (const LpGraph *g, const LpTrainConfig *cfg, LpEmbeddings *emb);
-	bool		sgd_matrix;
-	bool		parallel;
-	LpTrainResult (*fit) (const LpFitArgs *a);
-
-	/*
-	 * What a version stores (version_catalog.decoder): n_weights floats from
-	 * weights(emb) (n_weights NULL: nothing stored).
-	 */
-	Size		(*n_weights) (int dim, int hidden);
-	const float *(*weights) (const LpEmbeddings *emb);
-
-	/*
-	 * Scoring.  queries: the users' query step of top-k, Q = R' U (NULL:
-	 * the user vectors themselves); serving stores Q as the model's U.
-	 * load: serving takes its n stored weights w in (NULL: nothing but
-	 * queries).  eval: evaluation's embedding scorer after training.
-	 * serve_eval: the same for a served model.  score, score_row: one
-	 * pair's score without biases and every item's (NULL: the dot product
-	 * of the query and the item vector).  scratch_floats: what those need
-	 * in the serving model's mlp_scratch.  arrays: its serving arrays, which
-	 * a shared copy holds too: where each pointer is and its floats; their
-	 * number (NULL: none).  fold_in: a fresh user's vector (NULL: LpFoldIn).
-	 * ann_index: an inner-product index can rank its top-k.
-	 */
-	void		(*queries) (const float *U, int32 n, int dim, const float *w, float *Q);
-	void		(*load) (struct LpServingModel *m, const float *w, Size n);
-	void		(*eval) (const LpEmbeddings *emb, const LpTrainConfig *cfg, int32 n_dst,
-						 struct LpEvalEmbedding *ee);
-	void		(*serve_eval) (struct LpServingModel *m, struct LpEvalEmbedding *ee);
-	float		(*score) (struct LpServingModel *m, const float *q, const float *hv);
-	void		(*score_row) (struct LpServingModel *m, const float *q, float *s);
-	Size		(*scratch_floats) (int dim, int hidden);
-	int			(*arrays) (struct LpServingModel *m, float ***where, Size *floats);
-	void		(*fold_in) (struct LpServingModel *m, const int32 *items, int n, float *bu);
-	bool		ann_index;
-} LpDecoderKind;
-
-/* most decoders the registry holds */
-#define LP_MAX_DECODERS 8
+/*
+ * What a decoder is, the bits of LpDecoderKind.traits.
+ *
+ * VECTORS_ONLY: a pair scores U[u] . V[v], the vectors as trained, and
+ * nothing else: every encoder trains it (the others need
+ * LP_ENC_TRAINS_DECODERS), stored vectors can seed a retrain, item
+ * attributes compose vectors for it, the matrix factorisation's bipartite
+ * defaults were measured with it, and a tied model serves from one node
+ * table.  ONE_TABLE: a homogeneous graph keeps one node table even when
+ * directed (the decoder gives the direction).  The matrix factorisation's
+ * SGD (train.c) runs it per pair: SGD_MATRIX, with the bilinear step that
+ * also trains R; PARALLEL, the several-thread loop (parallel.c) can run it.
+ * ANN_INDEX: an inner-product index can rank its top-k.
+ */
+#define LP_DEC_VECTORS_ONLY	0x01
+#define LP_DEC_ONE_TABLE	0x02
+#define LP_DEC_SGD_MATRIX	0x04
+#define LP_DEC_PARALLEL		0x08
+#define LP_DEC_ANN_INDEX	0x10
 
 /*
- * Add a decoder; its number (the value LpOptions.decoder holds) is the
- * order of registration.  A second kind of the same name is ignored and
- * returns the first one's number.
+ * Its fit: alloc, its weights in emb, initialised (NULL: none); run, it
+ * trains the matrix factorisation's vectors itself, jointly with its
+ * weights (NULL: the SGD does, LpTrain).  Memory (linkpred.max_memory),
+ * NULL for none: emb_bytes, counted with the embeddings; work_bytes, its
+ * own work space, reported as "<label> decoder".
  */
-extern int	LpRegisterDecoder(const LpDecoderKind *kind);
+typedef struct LpDecoderFit
+{
+	void		(*alloc) (const LpGraph *g, const LpTrainConfig *cfg, LpEmbeddings *emb);
+	LpTrainResult (*run) (const LpFitArgs *a);
+	double		(*emb_bytes) (const LpGraph *g, double dim);
+	double		(*work_bytes) (const LpGraph *g, const LpTrainConfig *cfg);
+} LpDecoderFit;
 
-/* the decoder numbered i, NULL if none; by name, -1 if none */
-extern const LpDecoderKind *LpDecoderAt(int i);
-extern int	LpDecoderIndex(const char *name);
+/*
+ * What a version stores (version_catalog.decoder): n_weights floats from
+ * weights(emb) (n_weights NULL: nothing stored).
+ */
+typedef struct LpDecoderStore
+{
+	Size		(*n_weights) (int dim, int hidden);
+	const float *(*weights) (const LpEmbeddings *emb);
+} LpDecoderStore;
 
-/* the names of every registered decoder, NULL-terminated, index = number */
-extern const char *const *LpDecoderNames(void);
+/*
+ * A served model: load, serving takes its n stored weights w in (NULL:
+ * nothing but the queries).  scratch_floats: what its scoring and fold-in
+ * need in the serving model's mlp_scratch.  fold_in: a fresh user's vector
+ * against its frozen weights (NULL: LpFoldIn).
+ */
+typedef struct LpDecoderServe
+{
+	void		(*load) (struct LpServingModel *m, const float *w, Size n);
+	Size		(*scratch_floats) (int dim, int hidden);
+	void		(*fold_in) (struct LpServingModel *m, const int32 *items, int n, float *bu);
+} LpDecoderServe;
+
+/*
+ * Scoring.  queries: the users' query step of top-k, Q = R' U (NULL: the
+ * user vectors themselves); serving stores Q as the model's U.  pair, row:
+ * one pair's score without biases and every item's (NULL: the dot product
+ * of the query and the item vector).
+ */
+typedef struct LpDecoderScore
+{
+	void		(*queries) (const float *U, int32 n, int dim, const float *w, float *Q);
+	float		(*pair) (struct LpServingModel *m, const float *q, const float *hv);
+	void		(*row) (struct LpServingModel *m, const float *q, float *s);
+} LpDecoderScore;
+
+/* Evaluation's embedding scorer: after training, and for a served model. */
+typedef struct LpDecoderEval
+{
+	void		(*trained) (const LpEmbeddings *emb, const LpTrainConfig *cfg, int32 n_dst,
+							struct LpEvalEmbedding *ee);
+	void		(*served) (struct LpServingModel *m, struct LpEvalEmbedding *ee);
+} LpDecoderEval;
+
+typedef struct LpDecoderKind
+{
+	const char *name;			/* the value of the "decoder" option; first,
+								 * as in every kind (LpRegistryAdd) */
+	const char *label;			/* in messages: "the MLP decoder", "its bilinear decoder" */
+	/* its defaults for options the user left out (NULL: none) */
+	void		(*defaults) (struct LpOptions *opts, const bool *given);
+	uint32		traits;			/* LP_DEC_* bits */
+	LpDecoderFit fit;
+	LpDecoderStore store;
+	LpDecoderServe serve;
+	LpDecoderScore score;
+	LpDecoderEval eval;
+
+	/*
+	 * Its serving arrays, which a shared copy (shared_cache_load.c) holds
+	 * too: where each pointer is and its floats; their number (NULL: none).
+	 */
+	int			(*arrays) (struct LpServingModel *m, float ***where, Size *floats);
+} LpDecoderKind;
+
+/* whether decoder dk is all of what (LP_DEC_* bits) */
+static inline bool
+LpDecoderIs(const LpDecoderKind *dk, uint32 what)
+{
+	return (dk->traits & what) == what;
+}
+
+/* the decoder numbered i, NULL if none (the registry: model.h) */
+static inline const LpDecoderKind *
+LpDecoderAt(int i)
+{
+	return LpRegistryAt(LP_DECODERS, i);
+}
 
 /* the builtin decoders (model/decoders.c), registered in this order (registry.c) */
 extern PGDLLIMPORT const LpDecoderKind LpDotDecoder;

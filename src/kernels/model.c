@@ -1,5 +1,5 @@
 /*
- * model.c: the registries of encoders (model.h) and decoders (decoder.h).
+ * model.c: the registries of encoders and decoders (model.h, decoder.h).
  *
  * Fixed tables filled at module load (registry.c lists the builtin
  * kinds) or by a unit test; each process fills its own, in the same
@@ -21,23 +21,32 @@ typedef struct Registry
 } Registry;
 
 StaticAssertDecl(LP_MAX_DECODERS <= LP_MAX_ENCODERS, "one Registry size serves both");
+StaticAssertDecl(offsetof(LpEncoderKind, name) == 0 && offsetof(LpDecoderKind, name) == 0,
+				 "a kind begins with its name");
 
-static Registry encoders = {.max = LP_MAX_ENCODERS};
-static Registry decoders = {.max = LP_MAX_DECODERS};
+/* by LpRegistryId */
+static Registry registries[] = {
+	[LP_ENCODERS] = {.max = LP_MAX_ENCODERS},
+	[LP_DECODERS] = {.max = LP_MAX_DECODERS},
+};
 
-static int
-RegistryIndex(const Registry *r, const char *name)
+int
+LpRegistryIndex(LpRegistryId id, const char *name)
 {
+	const Registry *r = &registries[id];
+
 	for (int i = 0; i < r->n; i++)
 		if (strcmp(r->names[i], name) == 0)
 			return i;
 	return -1;
 }
 
-static int
-RegistryAdd(Registry *r, const void *kind, const char *name)
+int
+LpRegistryAdd(LpRegistryId id, const void *kind)
 {
-	int			i = RegistryIndex(r, name);
+	Registry   *r = &registries[id];
+	const char *name = *(const char *const *) kind;
+	int			i = LpRegistryIndex(id, name);
 
 	if (i >= 0)
 		return i;
@@ -49,68 +58,28 @@ RegistryAdd(Registry *r, const void *kind, const char *name)
 	return r->n++;
 }
 
-static const void *
-RegistryAt(const Registry *r, int i)
+const void *
+LpRegistryAt(LpRegistryId id, int i)
 {
+	const Registry *r = &registries[id];
+
 	return i >= 0 && i < r->n ? r->kinds[i] : NULL;
 }
 
-int
-LpRegisterEncoder(const LpEncoderKind *kind)
-{
-	return RegistryAdd(&encoders, kind, kind->name);
-}
-
-const LpEncoderKind *
-LpEncoderAt(int i)
-{
-	return RegistryAt(&encoders, i);
-}
-
-int
-LpEncoderIndex(const char *name)
-{
-	return RegistryIndex(&encoders, name);
-}
-
 const char *const *
-LpEncoderNames(void)
+LpRegistryNames(LpRegistryId id)
 {
-	return encoders.names;
+	return registries[id].names;
 }
 
 int
 LpEncoderEpochs(const LpEncoderKind *kind, const LpTrainConfig *cfg)
 {
-	return kind->epochs ? kind->epochs(cfg) : cfg->epochs;
+	return kind->fit.epochs ? kind->fit.epochs(cfg) : cfg->epochs;
 }
 
 int
 LpEncoderThreads(const LpEncoderKind *kind, const LpGraph *g, const LpTrainConfig *cfg)
 {
-	return kind->threads ? kind->threads(g, cfg) : 1;
-}
-
-int
-LpRegisterDecoder(const LpDecoderKind *kind)
-{
-	return RegistryAdd(&decoders, kind, kind->name);
-}
-
-const LpDecoderKind *
-LpDecoderAt(int i)
-{
-	return RegistryAt(&decoders, i);
-}
-
-int
-LpDecoderIndex(const char *name)
-{
-	return RegistryIndex(&decoders, name);
-}
-
-const char *const *
-LpDecoderNames(void)
-{
-	return decoders.names;
+	return kind->fit.threads ? kind->fit.threads(g, cfg) : 1;
 }

@@ -9,7 +9,8 @@
  * seen.  Nothing outside the encoder's own file branches on which encoder
  * a model has: options, the training pipeline, storing and serving all ask
  * the kind.  Adding one: a file that defines its LpEncoderKind, and one
- * line in the list of registry.c.
+ * line in the list of registry.c.  The registry here holds the decoders
+ * (decoder.h) too.
  *
  * This file and model.c call no PostgreSQL function, so a unit test can
  * register an encoder of its own and train through the same dispatch.
@@ -54,36 +55,50 @@ typedef struct LpTuneAxis
 	double		values[LP_TUNE_MAX_VALUES];
 } LpTuneAxis;
 
-typedef struct LpEncoderKind
+/*
+ * An encoder's options: its defaults for what the user left out
+ * (LpOptionGiven(given, offsetof(LpOptions, x)) says whether x was set),
+ * its refusals (ERRORs) of options it cannot honour, and what "tune"
+ * searches.  Any of them NULL: none (tune_axes NULL: "tune" is refused).
+ */
+typedef struct LpEncoderOptions
 {
-	const char *name;			/* the value of the "encoder" option */
-	const char *work_label;		/* its work space in memory messages: "LightGCN training" */
-
-	/*
-	 * Options: the encoder's defaults for what the user left out
-	 * (LpOptionGiven(given, offsetof(LpOptions, x)) says whether x was set),
-	 * then its refusals (ERRORs) of options it cannot honour.  Either NULL.
-	 */
 	void		(*defaults) (struct LpOptions *opts, const bool *given);
 	void		(*check) (const struct LpOptions *opts);
+	const LpTuneAxis *tune_axes;
+} LpEncoderOptions;
 
-	/* epochs the fit reports through progress (NULL: cfg->epochs) */
-	int			(*epochs) (const LpTrainConfig *cfg);
-	/* bytes the fit holds beyond the graph and the embeddings (NULL: none) */
-	double		(*work_bytes) (const LpGraph *g, const LpTrainConfig *cfg);
-	/* threads its fit runs on for cfg (cfg->threads the most; NULL: 1) */
-	int			(*threads) (const LpGraph *g, const LpTrainConfig *cfg);
+/* An encoder's fit and what it costs. */
+typedef struct LpEncoderFit
+{
 	/* fit a->emb on a->g; work space in the current memory context */
-	LpTrainResult (*fit) (const LpFitArgs *a);
+	LpTrainResult (*run) (const LpFitArgs *a);
+	/* bytes it holds beyond the graph and the embeddings (NULL: none), and
+	 * their name in memory messages: "LightGCN training" */
+	double		(*work_bytes) (const LpGraph *g, const LpTrainConfig *cfg);
+	const char *work_label;
+	/* threads it runs on for cfg (cfg->threads the most; NULL: 1) */
+	int			(*threads) (const LpGraph *g, const LpTrainConfig *cfg);
+	/* epochs it reports through progress (NULL: cfg->epochs) */
+	int			(*epochs) (const LpTrainConfig *cfg);
+} LpEncoderFit;
 
-	/* what its models permit */
-	bool		trains_decoders;	/* the bilinear and MLP decoders train on it */
-	bool		warm_start;		/* stored vectors can seed a retrain */
-	bool		ann_index;		/* an inner-product index can rank its top-k */
-	bool		item_term;		/* bipartite: scores add the item-item term */
-	bool		minimises_loss; /* the fit's final loss means something */
-	const LpTuneAxis *tune_axes;	/* what "tune" searches; NULL: it is refused */
-	bool		item_features;	/* option item_features: items composed of attributes (attrs.h) */
+/* What an encoder's models permit, the bits of LpEncoderKind.permits. */
+#define LP_ENC_TRAINS_DECODERS	0x01	/* the bilinear and MLP decoders train on it */
+#define LP_ENC_WARM_START		0x02	/* stored vectors can seed a retrain */
+#define LP_ENC_ANN_INDEX		0x04	/* an inner-product index can rank its top-k */
+#define LP_ENC_ITEM_TERM		0x08	/* bipartite: scores add the item-item term */
+#define LP_ENC_MINIMISES_LOSS	0x10	/* the fit's final loss means something */
+#define LP_ENC_ITEM_FEATURES	0x20	/* option item_features: items composed of
+										 * attributes (attrs.h) */
+
+typedef struct LpEncoderKind
+{
+	const char *name;			/* the value of the "encoder" option; first,
+								 * as in every kind (LpRegistryAdd) */
+	LpEncoderOptions options;
+	LpEncoderFit fit;
+	uint32		permits;		/* LP_ENC_* bits */
 
 	/*
 	 * Serving: the vector (m->fold_u) and bias of a user with items[0 ..
@@ -92,22 +107,49 @@ typedef struct LpEncoderKind
 	void		(*fold_in) (struct LpServingModel *m, const int32 *items, int n, float *bu);
 } LpEncoderKind;
 
-/* most encoders the registry holds */
-#define LP_MAX_ENCODERS 16
+/* whether kind's models permit all of what (LP_ENC_* bits) */
+static inline bool
+LpEncoderPermits(const LpEncoderKind *kind, uint32 what)
+{
+	return (kind->permits & what) == what;
+}
 
 /*
- * Add an encoder; its number (the value LpOptions.encoder holds) is the
- * order of registration.  A second kind of the same name is ignored and
- * returns the first one's number.
+ * The registries: the encoders (here) and the decoders (decoder.h), each
+ * a fixed table numbered in the order of registration; the number is the
+ * value LpOptions.encoder or LpOptions.decoder holds.
  */
-extern int	LpRegisterEncoder(const LpEncoderKind *kind);
+typedef enum LpRegistryId
+{
+	LP_ENCODERS,
+	LP_DECODERS
+} LpRegistryId;
 
-/* the encoder numbered i, NULL if none; by name, -1 if none */
-extern const LpEncoderKind *LpEncoderAt(int i);
-extern int	LpEncoderIndex(const char *name);
+/* most kinds a registry holds */
+#define LP_MAX_ENCODERS 16
+#define LP_MAX_DECODERS 8
 
-/* the names of every registered encoder, NULL-terminated, index = number */
-extern const char *const *LpEncoderNames(void);
+/*
+ * Add a kind (an LpEncoderKind to LP_ENCODERS, an LpDecoderKind to
+ * LP_DECODERS) and return its number; the registry reads its name, the
+ * kind's first field.  A second kind of the same name is ignored and
+ * returns the first one's number; -1 when the registry is full.
+ */
+extern int	LpRegistryAdd(LpRegistryId r, const void *kind);
+
+/* the kind numbered i, NULL if none; by name, -1 if none */
+extern const void *LpRegistryAt(LpRegistryId r, int i);
+extern int	LpRegistryIndex(LpRegistryId r, const char *name);
+
+/* the names of every registered kind, NULL-terminated, index = number */
+extern const char *const *LpRegistryNames(LpRegistryId r);
+
+/* the encoder numbered i, NULL if none (LpDecoderAt: decoder.h) */
+static inline const LpEncoderKind *
+LpEncoderAt(int i)
+{
+	return LpRegistryAt(LP_ENCODERS, i);
+}
 
 /* the epochs a kind's fit reports for cfg */
 extern int	LpEncoderEpochs(const LpEncoderKind *kind, const LpTrainConfig *cfg);

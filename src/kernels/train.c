@@ -248,7 +248,7 @@ MfBatch(void *state, const int64 *order, const LpBatch *b, LpRng *rng, double *l
 	int64		n = g->n_entries;
 	int64		total_steps = n * cfg->epochs;
 	int64		step = (int64) (b->epoch - 1) * n + b->start;
-	bool		bilinear = LpDecoderAt(cfg->decoder)->sgd_matrix;
+	bool		bilinear = LpDecoderIs(LpDecoderAt(cfg->decoder), LP_DEC_SGD_MATRIX);
 	const Size	dd = (Size) cfg->dim * cfg->dim;
 
 	if (b->start == 0)
@@ -338,7 +338,7 @@ LpTrainThreads(const LpGraph *g, const LpTrainConfig *cfg)
 	 * Item attributes (attrs.h) are shared by many items, so two cells of a
 	 * round would write the same attribute rows: one thread.
 	 */
-	if (cfg->threads <= 1 || !LpDecoderAt(cfg->decoder)->parallel || g->n_entries == 0 ||
+	if (cfg->threads <= 1 || !LpDecoderIs(LpDecoderAt(cfg->decoder), LP_DEC_PARALLEL) || g->n_entries == 0 ||
 		g->n_attrs > 0)
 		return 1;
 	return Min(cfg->threads, LP_MAX_THREADS);
@@ -358,7 +358,7 @@ LpTrain(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sample
 	r.sampler = sampler;
 	r.emb = emb;
 	r.entry_src = entry_src;
-	if (LpDecoderAt(cfg->decoder)->sgd_matrix)
+	if (LpDecoderIs(LpDecoderAt(cfg->decoder), LP_DEC_SGD_MATRIX))
 		memset(emb->R_state, 0, sizeof(float) * LP_BILINEAR_STATE_FLOATS(cfg->dim));
 	LpTrainBegin(g, cfg, &rng, order, entry_src);
 	if (LpTrainThreads(g, cfg) > 1)

@@ -23,9 +23,7 @@
 
 const LpDecoderKind LpDotDecoder = {
 	.name = "dot",
-	.vectors_only = true,
-	.parallel = true,
-	.ann_index = true,
+	.traits = LP_DEC_VECTORS_ONLY | LP_DEC_PARALLEL | LP_DEC_ANN_INDEX,
 };
 
 /* ---------- bilinear ---------- */
@@ -60,14 +58,10 @@ BilinearR(const LpEmbeddings *emb)
 const LpDecoderKind LpBilinearDecoder = {
 	.name = "bilinear",
 	.label = "bilinear",
-	.emb_bytes = BilinearEmbBytes,
-	.one_table = true,
-	.alloc = BilinearAlloc,
-	.sgd_matrix = true,
-	.n_weights = BilinearWeights,
-	.weights = BilinearR,
-	.queries = LpBilinearQueries,
-	.ann_index = true,
+	.traits = LP_DEC_ONE_TABLE | LP_DEC_SGD_MATRIX | LP_DEC_ANN_INDEX,
+	.fit = {.alloc = BilinearAlloc, .emb_bytes = BilinearEmbBytes},
+	.store = {.n_weights = BilinearWeights, .weights = BilinearR},
+	.score = {.queries = LpBilinearQueries},
 };
 
 /* ---------- MLP ---------- */
@@ -204,17 +198,10 @@ const LpDecoderKind LpMlpDecoder = {
 	.name = "mlp",
 	.label = "MLP",
 	.defaults = MlpDefaults,
-	.work_bytes = MlpWorkBytes,
-	.alloc = MlpAlloc,
-	.fit = MlpFit,
-	.n_weights = LpMlpWeightCount,
-	.weights = MlpWeights,
-	.load = MlpLoad,
-	.eval = MlpEval,
-	.serve_eval = MlpServeEval,
-	.score = MlpScore,
-	.score_row = MlpScoreRow,
-	.scratch_floats = MlpScratchFloats,
+	.fit = {.alloc = MlpAlloc, .run = MlpFit, .work_bytes = MlpWorkBytes},
+	.store = {.n_weights = LpMlpWeightCount, .weights = MlpWeights},
+	.serve = {.load = MlpLoad, .scratch_floats = MlpScratchFloats, .fold_in = MlpFoldIn},
+	.score = {.pair = MlpScore, .row = MlpScoreRow},
+	.eval = {.trained = MlpEval, .served = MlpServeEval},
 	.arrays = MlpArrays,
-	.fold_in = MlpFoldIn,
 };

@@ -48,12 +48,8 @@ static const LpTuneAxis GcnTuneAxes[] = {
 
 const LpEncoderKind LpLightGcnEncoder = {
 	.name = "lightgcn",
-	.work_label = "LightGCN training",
-	.defaults = GcnDefaults,
-	.work_bytes = GcnWorkBytes,
-	.fit = GcnFit,
-	.ann_index = true,
-	.minimises_loss = true,
-	.tune_axes = GcnTuneAxes,
+	.options = {.defaults = GcnDefaults, .tune_axes = GcnTuneAxes},
+	.fit = {.run = GcnFit, .work_bytes = GcnWorkBytes, .work_label = "LightGCN training"},
+	.permits = LP_ENC_ANN_INDEX | LP_ENC_MINIMISES_LOSS,
 	.fold_in = LpMfFoldIn,
 };

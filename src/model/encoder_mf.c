@@ -24,7 +24,7 @@
 static void
 MfDefaults(LpOptions *opts, const bool *given)
 {
-	if (!LpDecoderAt(opts->decoder)->vectors_only || !opts->bipartite)
+	if (!LpDecoderIs(LpDecoderAt(opts->decoder), LP_DEC_VECTORS_ONLY) || !opts->bipartite)
 		return;
 	if (!LpOptionGiven(given, offsetof(LpOptions, loss)))
 		opts->loss = LP_MF_BIPARTITE_DEFAULT_LOSS;
@@ -55,8 +55,8 @@ MfFit(const LpFitArgs *a)
 	const LpDecoderKind *dk = LpDecoderAt(a->cfg->decoder);
 	LpTrainResult r;
 
-	if (dk->fit)
-		return dk->fit(a);
+	if (dk->fit.run)
+		return dk->fit.run(a);
 	r = LpTrain(g, a->cfg, a->sampler, a->emb, a->order, a->entry_src, a->progress,
 				a->arg, a->final_loss);
 	if (g->n_attrs > 0 && a->emb->A != NULL)
@@ -69,8 +69,8 @@ LpMfFoldIn(LpServingModel *m, const int32 *items, int n, float *bu)
 {
 	const LpDecoderKind *dk = LpDecoderAt(m->decoder);
 
-	if (dk->fold_in)
-		dk->fold_in(m, items, n, bu);
+	if (dk->serve.fold_in)
+		dk->serve.fold_in(m, items, n, bu);
 	else
 		LpFoldIn(m->V, m->bv, m->n_items, items, n, m->fold, 30, m->fold_u, bu);
 }
@@ -90,16 +90,10 @@ static const LpTuneAxis MfTuneAxes[] = {
 
 const LpEncoderKind LpMfEncoder = {
 	.name = "mf",
-	.defaults = MfDefaults,
-	.work_label = "training threads",
-	.work_bytes = MfWorkBytes,
-	.threads = LpTrainThreads,
-	.fit = MfFit,
-	.trains_decoders = true,
-	.warm_start = true,
-	.ann_index = true,
-	.minimises_loss = true,
-	.tune_axes = MfTuneAxes,
-	.item_features = true,
+	.options = {.defaults = MfDefaults, .tune_axes = MfTuneAxes},
+	.fit = {.run = MfFit, .work_bytes = MfWorkBytes, .work_label = "training threads",
+			.threads = LpTrainThreads},
+	.permits = LP_ENC_TRAINS_DECODERS | LP_ENC_WARM_START | LP_ENC_ANN_INDEX |
+		LP_ENC_MINIMISES_LOSS | LP_ENC_ITEM_FEATURES,
 	.fold_in = LpMfFoldIn,
 };

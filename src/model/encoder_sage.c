@@ -37,11 +37,8 @@ SageFit(const LpFitArgs *a)
 
 const LpEncoderKind LpSageEncoder = {
 	.name = "sage",
-	.work_label = "GraphSAGE training",
-	.defaults = SageDefaults,
-	.work_bytes = SageWorkBytes,
-	.fit = SageFit,
-	.ann_index = true,
-	.minimises_loss = true,
+	.options = {.defaults = SageDefaults},
+	.fit = {.run = SageFit, .work_bytes = SageWorkBytes, .work_label = "GraphSAGE training"},
+	.permits = LP_ENC_ANN_INDEX | LP_ENC_MINIMISES_LOSS,
 	.fold_in = LpMfFoldIn,
 };

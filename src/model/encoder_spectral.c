@@ -145,13 +145,10 @@ static const LpTuneAxis SpectralTuneAxes[] = {
 
 const LpEncoderKind LpSpectralEncoder = {
 	.name = "spectral",
-	.work_label = "spectral factorisation",
-	.defaults = SpectralDefaults,
-	.check = SpectralCheck,
-	.epochs = SpectralEpochs,
-	.work_bytes = SpectralWorkBytes,
-	.fit = SpectralFit,
-	.item_term = true,
-	.tune_axes = SpectralTuneAxes,
+	.options = {.defaults = SpectralDefaults, .check = SpectralCheck,
+				.tune_axes = SpectralTuneAxes},
+	.fit = {.run = SpectralFit, .work_bytes = SpectralWorkBytes,
+			.work_label = "spectral factorisation", .epochs = SpectralEpochs},
+	.permits = LP_ENC_ITEM_TERM,
 	.fold_in = SpectralFoldIn,
 };

@@ -16,7 +16,7 @@ void
 LpEmbeddingsAlloc(const LpGraph *g, const LpTrainConfig *cfg, LpEmbeddings *emb)
 {
 	const LpDecoderKind *dk = LpDecoderAt(cfg->decoder);
-	bool		one_table = g->tied || (dk->one_table && g->homogeneous);
+	bool		one_table = g->tied || (LpDecoderIs(dk, LP_DEC_ONE_TABLE) && g->homogeneous);
 
 	memset(emb, 0, sizeof(*emb));
 	emb->dim = cfg->dim;
@@ -33,8 +33,8 @@ LpEmbeddingsAlloc(const LpGraph *g, const LpTrainConfig *cfg, LpEmbeddings *emb)
 		emb->ab = LpPallocHuge(sizeof(float) * (Size) g->n_attrs);
 		LpAttrsInit(g, emb, cfg->seed);
 	}
-	if (dk->alloc)
-		dk->alloc(g, cfg, emb);
+	if (dk->fit.alloc)
+		dk->fit.alloc(g, cfg, emb);
 }
 
 int
@@ -59,7 +59,7 @@ LpFitEmbeddings(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState
 	a.progress = progress;
 	a.arg = arg;
 	a.final_loss = final_loss;
-	return cfg->encoder->fit(&a);
+	return cfg->encoder->fit.run(&a);
 }
 
 LpTrainResult

@@ -113,7 +113,7 @@ SetDefaults(LpOptions *o)
 		}
 	}
 	/* the registry numbers the encoders at run time */
-	o->encoder = LpEncoderIndex(LpMfEncoder.name);
+	o->encoder = LpRegistryIndex(LP_ENCODERS, LpMfEncoder.name);
 	o->dim_auto = false;
 }
 
@@ -166,7 +166,7 @@ LpOptionGiven(const bool *given, Size offset)
 
 /*
  * The defaults that depend on other options, for the options the user
- * left out: the encoder's own (LpEncoderKind.defaults), then the
+ * left out: the encoder's own (LpEncoderKind.options.defaults), then the
  * decoder's (LpDecoderKind.defaults: the MLP's Adam learning rate, L2 and
  * epochs).
  */
@@ -175,8 +175,8 @@ ApplyDependentDefaults(LpOptions *opts, const bool *given)
 {
 	const LpEncoderKind *kind = LpOptionsEncoder(opts);
 
-	if (kind->defaults)
-		kind->defaults(opts, given);
+	if (kind->options.defaults)
+		kind->options.defaults(opts, given);
 	if (LpDecoderAt(opts->decoder)->defaults)
 		LpDecoderAt(opts->decoder)->defaults(opts, given);
 }
@@ -234,9 +234,10 @@ LpOptionsParse(Jsonb *json, LpOptions *opts)
 				 errmsg("option \"directed\" applies only to homogeneous graphs"),
 				 errdetail("A bipartite graph's edges always go from user to item."),
 				 errhint("Set \"bipartite\": false for a graph with one id space.")));
-	if (LpOptionsEncoder(opts)->check)
-		LpOptionsEncoder(opts)->check(opts);
-	if (!LpDecoderAt(opts->decoder)->vectors_only && !LpOptionsEncoder(opts)->trains_decoders)
+	if (LpOptionsEncoder(opts)->options.check)
+		LpOptionsEncoder(opts)->options.check(opts);
+	if (!LpDecoderIs(LpDecoderAt(opts->decoder), LP_DEC_VECTORS_ONLY) &&
+		!LpEncoderPermits(LpOptionsEncoder(opts), LP_ENC_TRAINS_DECODERS))
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("decoder \"%s\" is not available with encoder \"%s\"",
@@ -258,14 +259,14 @@ LpOptionsParse(Jsonb *json, LpOptions *opts)
 				 errhint("Add the links to the edges relation (a view with UNION ALL) instead.")));
 	if (opts->item_features.relation[0])
 	{
-		if (!LpOptionsEncoder(opts)->item_features)
+		if (!LpEncoderPermits(LpOptionsEncoder(opts), LP_ENC_ITEM_FEATURES))
 			ereport(ERROR,
 					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 					 errmsg("option \"item_features\" is not available with encoder \"%s\"",
 							LpOptionsEncoder(opts)->name),
 					 errdetail("Item attributes are learnt by the matrix factorisation with the dot decoder."),
 					 errhint("Use \"encoder\": \"mf\", or leave \"item_features\" out.")));
-		if (!opts->bipartite || !LpDecoderAt(opts->decoder)->vectors_only)
+		if (!opts->bipartite || !LpDecoderIs(LpDecoderAt(opts->decoder), LP_DEC_VECTORS_ONLY))
 			ereport(ERROR,
 					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 					 errmsg("option \"item_features\" needs a bipartite graph and the dot decoder"),
@@ -298,7 +299,7 @@ LpOptionsParse(Jsonb *json, LpOptions *opts)
 	opts->tune_free = 0;
 	if (opts->tune)
 	{
-		const LpTuneAxis *axes = LpOptionsEncoder(opts)->tune_axes;
+		const LpTuneAxis *axes = LpOptionsEncoder(opts)->options.tune_axes;
 
 		if (axes == NULL)
 			ereport(ERROR,
@@ -412,7 +413,7 @@ LpOptionsToTrainConfig(const LpOptions *opts, LpTrainConfig *cfg)
 	cfg->encoder = LpOptionsEncoder(opts);
 	cfg->lowrank_weight = (float) opts->lowrank_weight;
 	cfg->item_norm = (float) opts->item_norm;
-	cfg->item_term = cfg->encoder->item_term && opts->bipartite;
+	cfg->item_term = LpEncoderPermits(cfg->encoder, LP_ENC_ITEM_TERM) && opts->bipartite;
 	cfg->layers = opts->layers;	/* read by the layered encoders only */
 	for (int l = 0; l < LP_MAX_LAYERS; l++)
 		cfg->fanout[l] = opts->fanout;

@@ -121,7 +121,7 @@ typedef struct LpOptions
 	LpItemFeatures item_features;
 	double		id_dropout;		/* item_features: chance a step leaves out an item's id part */
 	bool		dim_auto;		/* spectral, "dim" not given: at most the graph's smaller side */
-	bool		tune;			/* search the encoder's tune_axes on a validation part first */
+	bool		tune;			/* search the encoder's options.tune_axes on a validation part first */
 	int			tune_seconds;	/* the search's time budget */
 	uint32		tune_free;		/* bit i: tune_axes[i] was not given, so it is searched */
 } LpOptions;
@@ -144,7 +144,7 @@ LpOptionsEncoder(const LpOptions *opts)
 
 /*
  * Whether the user gave the option stored at offset of LpOptions, while the
- * encoders apply their defaults (LpEncoderKind.defaults).
+ * encoders apply their defaults (LpEncoderKind.options.defaults).
  */
 extern bool LpOptionGiven(const bool *given, Size offset);
 

@@ -30,7 +30,7 @@ Choices(const OptDef *def)
 {
 	if (def->choices)
 		return def->choices;
-	return def->offset == offsetof(LpOptions, decoder) ? LpDecoderNames() : LpEncoderNames();
+	return LpRegistryNames(def->offset == offsetof(LpOptions, decoder) ? LP_DECODERS : LP_ENCODERS);
 }
 
 static const char *

@@ -11,16 +11,16 @@
 void
 LpRegisterBuiltinEncoders(void)
 {
-	LpRegisterEncoder(&LpMfEncoder);
-	LpRegisterEncoder(&LpSpectralEncoder);
-	LpRegisterEncoder(&LpLightGcnEncoder);
-	LpRegisterEncoder(&LpSageEncoder);
+	LpRegistryAdd(LP_ENCODERS, &LpMfEncoder);
+	LpRegistryAdd(LP_ENCODERS, &LpSpectralEncoder);
+	LpRegistryAdd(LP_ENCODERS, &LpLightGcnEncoder);
+	LpRegistryAdd(LP_ENCODERS, &LpSageEncoder);
 }
 
 void
 LpRegisterBuiltinDecoders(void)
 {
-	LpRegisterDecoder(&LpDotDecoder);
-	LpRegisterDecoder(&LpBilinearDecoder);
-	LpRegisterDecoder(&LpMlpDecoder);
+	LpRegistryAdd(LP_DECODERS, &LpDotDecoder);
+	LpRegistryAdd(LP_DECODERS, &LpBilinearDecoder);
+	LpRegistryAdd(LP_DECODERS, &LpMlpDecoder);
 }

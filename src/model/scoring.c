@@ -38,15 +38,15 @@ LpEmbeddingsEval(const LpEmbeddings *emb, const LpTrainConfig *cfg, int32 n_src,
 	ee->bu = emb->bu;
 	ee->bv = emb->bv;
 	ee->ublock = block_size > 0 ? palloc(sizeof(float) * block_size * emb->dim) : NULL;
-	if (dk->queries)
+	if (dk->score.queries)
 	{
 		float	   *q = LpPallocHuge(sizeof(float) * (Size) n_src * emb->dim);
 
-		dk->queries(emb->U, n_src, emb->dim, dk->weights(emb), q);
+		dk->score.queries(emb->U, n_src, emb->dim, dk->store.weights(emb), q);
 		ee->U = q;
 	}
-	if (dk->eval)
-		dk->eval(emb, cfg, n_dst, ee);
+	if (dk->eval.trained)
+		dk->eval.trained(emb, cfg, n_dst, ee);
 }
 
 LpHeadScratch *

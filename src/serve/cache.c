@@ -164,7 +164,7 @@ LoadDecoder(LpServingModel *m)
 	bool		isnull;
 	ArrayType  *a = NULL;
 	const LpDecoderKind *dk = LpDecoderAt(m->decoder);
-	Size		want = dk->n_weights(m->dim, m->hidden);
+	Size		want = dk->store.n_weights(m->dim, m->hidden);
 	const float *w;
 
 	d = LpVersionDecoder(m->name, m->version, &isnull);
@@ -179,17 +179,17 @@ LoadDecoder(LpServingModel *m)
 						   dk->label, want),
 				 errhint("Retrain the model.")));
 	w = (const float *) ARR_DATA_PTR(a);
-	if (dk->queries)
+	if (dk->score.queries)
 	{
 		float	   *q = MemoryContextAllocHuge(m->data_cxt, sizeof(float) * (Size) m->n_users * m->dim);
 
-		dk->queries(m->U, m->n_users, m->dim, w, q);
+		dk->score.queries(m->U, m->n_users, m->dim, w, q);
 		if (!m->tied)
 			pfree(m->U);
 		m->U = q;
 	}
-	if (dk->load)
-		dk->load(m, w, want);
+	if (dk->serve.load)
+		dk->serve.load(m, w, want);
 	SPI_freetuptable(SPI_tuptable);
 }
 
@@ -307,7 +307,7 @@ LoadEmbeddings(LpServingModel *m)
 
 	LpStoreReadEmbeddings(m->name, m->version, true, LoadRow, &ls);
 	m->n_seen = ls.seen_used;
-	if (LpDecoderAt(m->decoder)->n_weights)
+	if (LpDecoderAt(m->decoder)->store.n_weights)
 		LoadDecoder(m);
 	if (m->ukeys->n != m->n_users || m->ikeys->n != m->n_items)
 		ereport(ERROR,
@@ -459,9 +459,9 @@ Resolve(const char *requested)
 	m->fold = palloc(sizeof(LpTrainConfig));
 	*m->fold = fold;
 	m->fold_u = palloc(sizeof(float) * hdr.dim);
-	if (LpDecoderAt(hdr.decoder)->scratch_floats)
+	if (LpDecoderAt(hdr.decoder)->serve.scratch_floats)
 		m->mlp_scratch = palloc(sizeof(float) *
-								LpDecoderAt(hdr.decoder)->scratch_floats(hdr.dim, hdr.hidden));
+								LpDecoderAt(hdr.decoder)->serve.scratch_floats(hdr.dim, hdr.hidden));
 	m->scratch = MemoryContextAllocHuge(cxt, sizeof(float) * (Size) hdr.n_items);
 	MemoryContextSwitchTo(old);
 
@@ -658,8 +658,8 @@ LpModelEmbScore(LpServingModel *m, const float *q, float bu, int32 v)
 	const float *hv = m->V + (int64) v * m->dim;
 	const LpDecoderKind *dk = LpDecoderAt(m->decoder);
 
-	if (dk->score)
-		return dk->score(m, q, hv) + (bu + m->bv[v]);
+	if (dk->score.pair)
+		return dk->score.pair(m, q, hv) + (bu + m->bv[v]);
 	/* the biases summed first, so an undirected pair scores the same both ways */
 	return (q ? LpDot(q, hv, m->dim) : 0.0f) + (bu + m->bv[v]);
 }
@@ -669,8 +669,8 @@ LpModelEmbScoresAll(LpServingModel *m, const float *q, float bu, float *s)
 {
 	const LpDecoderKind *dk = LpDecoderAt(m->decoder);
 
-	if (dk->score_row)
-		dk->score_row(m, q, s);
+	if (dk->score.row)
+		dk->score.row(m, q, s);
 	else if (q)
 		cblas_sgemv(CblasRowMajor, CblasNoTrans, m->n_items, m->dim, 1.0f, m->V, m->dim,
 					q, 1, 0.0f, s, 1);
@@ -691,8 +691,8 @@ LpModelEvalEmbedding(LpServingModel *m, int block_size, LpEvalEmbedding *ee)
 	ee->bu = m->bu;
 	ee->bv = m->bv;
 	ee->ublock = palloc(sizeof(float) * block_size * m->dim);
-	if (LpDecoderAt(m->decoder)->serve_eval)
-		LpDecoderAt(m->decoder)->serve_eval(m, ee);
+	if (LpDecoderAt(m->decoder)->eval.served)
+		LpDecoderAt(m->decoder)->eval.served(m, ee);
 }
 
 float

@@ -77,14 +77,14 @@ typedef struct LpServingModel
 
 /*
  * Whether U and V are one array.  A tied model's node table serves both
- * when its decoder scores the vectors alone (LpDecoderKind.vectors_only);
+ * when its decoder scores the vectors alone (LP_DEC_VECTORS_ONLY);
  * under the bilinear decoder U holds each node's query R' h (so every
  * serving path is the dot product's) and V the vectors h.
  */
 static inline bool
 LpModelOneArray(const LpServingModel *m)
 {
-	return m->tied && LpDecoderAt(m->decoder)->vectors_only;
+	return m->tied && LpDecoderIs(LpDecoderAt(m->decoder), LP_DEC_VECTORS_ONLY);
 }
 
 #endif

@@ -145,13 +145,14 @@ TestStopAtOnce(void *arg, int epoch, double frac, double loss, bool epoch_end)
 static inline void
 TestRegisterDecoders(void)
 {
-	static const LpDecoderKind dot = {.name = "dot", .vectors_only = true, .parallel = true};
-	static const LpDecoderKind bilinear = {.name = "bilinear", .one_table = true, .sgd_matrix = true};
+	static const LpDecoderKind dot = {.name = "dot", .traits = LP_DEC_VECTORS_ONLY | LP_DEC_PARALLEL};
+	static const LpDecoderKind bilinear = {.name = "bilinear",
+		.traits = LP_DEC_ONE_TABLE | LP_DEC_SGD_MATRIX};
 	static const LpDecoderKind mlp = {.name = "mlp"};
 
-	LpRegisterDecoder(&dot);
-	LpRegisterDecoder(&bilinear);
-	LpRegisterDecoder(&mlp);
+	LpRegistryAdd(LP_DECODERS, &dot);
+	LpRegistryAdd(LP_DECODERS, &bilinear);
+	LpRegistryAdd(LP_DECODERS, &mlp);
 }
 
 #endif

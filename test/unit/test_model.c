@@ -2,7 +2,7 @@
  * test_model.c: the model seam (src/kernels/model.h, src/kernels/model.c) as a newcomer
  * would use it.  A toy encoder, defined here and never shown to users,
  * plugs in through the registry alone: one LpEncoderKind with a fit that
- * runs the shared epoch loop (train.h), one LpRegisterEncoder call.  Then
+ * runs the shared epoch loop (train.h), one LpRegistryAdd call.  Then
  *
  *  - the registry numbers it, finds it by name and lists it among the
  *    names the "encoder" option accepts; registering it again changes
@@ -26,7 +26,7 @@
 #include "tap.h"
 
 /* Two toy decoders: one the parallel loop can run, one it cannot. */
-static const LpDecoderKind ToyParallelDecoder = {.name = "toy_parallel", .parallel = true};
+static const LpDecoderKind ToyParallelDecoder = {.name = "toy_parallel", .traits = LP_DEC_PARALLEL};
 static const LpDecoderKind ToySerialDecoder = {.name = "toy_serial"};
 
 /* The toy: one learnt bias per item, the logistic loss, uniform negatives. */
@@ -70,8 +70,8 @@ ToyFit(const LpFitArgs *a)
 
 static const LpEncoderKind ToyEncoder = {
 	.name = "toy",
-	.fit = ToyFit,
-	.minimises_loss = true,
+	.fit = {.run = ToyFit},
+	.permits = LP_ENC_MINIMISES_LOSS,
 };
 
 typedef struct Seen
@@ -95,7 +95,7 @@ Watch(void *arg, int epoch, double frac, double loss, bool epoch_end)
 static LpTrainResult
 FitToy(const LpGraph *g, LpTrainConfig *cfg, LpEmbeddings *emb, Seen *seen, double *loss)
 {
-	const LpEncoderKind *kind = LpEncoderAt(LpEncoderIndex("toy"));
+	const LpEncoderKind *kind = LpEncoderAt(LpRegistryIndex(LP_ENCODERS, "toy"));
 	LpSamplerState s;
 	LpFitArgs	a;
 
@@ -115,7 +115,7 @@ FitToy(const LpGraph *g, LpTrainConfig *cfg, LpEmbeddings *emb, Seen *seen, doub
 	a.progress = Watch;
 	a.arg = seen;
 	a.final_loss = loss;
-	return kind->fit(&a);
+	return kind->fit.run(&a);
 }
 
 int
@@ -143,15 +143,19 @@ main(void)
 		}
 	g = TestCsr(100, 10, m, us, vs, false, false);
 
-	n = LpRegisterEncoder(&ToyEncoder);
+	n = LpRegistryAdd(LP_ENCODERS, &ToyEncoder);
 	Check(n == 0 && LpEncoderAt(n) == &ToyEncoder, "the toy encoder registers as number 0");
-	Check(LpEncoderIndex("toy") == n && LpEncoderIndex("nonesuch") == -1,
+	Check(LpRegistryIndex(LP_ENCODERS, "toy") == n &&
+		  LpRegistryIndex(LP_ENCODERS, "nonesuch") == -1,
 		  "it is found by name, an unknown name is not");
-	for (const char *const *nm = LpEncoderNames(); *nm; nm++)
+	for (const char *const *nm = LpRegistryNames(LP_ENCODERS); *nm; nm++)
 		listed |= strcmp(*nm, "toy") == 0;
 	Check(listed, "its name is among those the encoder option accepts");
-	Check(LpRegisterEncoder(&ToyEncoder) == n && LpEncoderAt(1) == NULL,
+	Check(LpRegistryAdd(LP_ENCODERS, &ToyEncoder) == n && LpEncoderAt(1) == NULL,
 		  "registering it again adds nothing");
+	Check(LpEncoderPermits(&ToyEncoder, LP_ENC_MINIMISES_LOSS) &&
+		  !LpEncoderPermits(&ToyEncoder, LP_ENC_MINIMISES_LOSS | LP_ENC_WARM_START),
+		  "it permits the bits it sets, and asked several at once, only all of them");
 
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.dim = 4;
@@ -178,13 +182,17 @@ main(void)
 	r = FitToy(&g, &cfg, &emb, &seen, &loss);
 	Check(r == LP_TRAIN_DIVERGED && seen.calls == 0, "a NaN loss is divergence, before any report");
 
-	n = LpRegisterDecoder(&ToyParallelDecoder);
-	Check(n == 0 && LpRegisterDecoder(&ToySerialDecoder) == 1 && LpDecoderAt(1) == &ToySerialDecoder &&
-		  LpRegisterDecoder(&ToySerialDecoder) == 1 && LpDecoderAt(2) == NULL,
+	n = LpRegistryAdd(LP_DECODERS, &ToyParallelDecoder);
+	Check(n == 0 && LpRegistryAdd(LP_DECODERS, &ToySerialDecoder) == 1 &&
+		  LpDecoderAt(1) == &ToySerialDecoder &&
+		  LpRegistryAdd(LP_DECODERS, &ToySerialDecoder) == 1 && LpDecoderAt(2) == NULL,
 		  "toy decoders register as numbers 0 and 1, once");
-	Check(LpDecoderIndex("toy_serial") == 1 && LpDecoderIndex("toy") == -1 &&
-		  strcmp(LpDecoderNames()[0], "toy_parallel") == 0 && LpDecoderNames()[2] == NULL,
+	Check(LpRegistryIndex(LP_DECODERS, "toy_serial") == 1 &&
+		  strcmp(LpRegistryNames(LP_DECODERS)[0], "toy_parallel") == 0 &&
+		  LpRegistryNames(LP_DECODERS)[2] == NULL,
 		  "they are found by name and listed as the decoder option's values");
+	Check(LpRegistryIndex(LP_DECODERS, "toy") == -1 && LpEncoderAt(0) == &ToyEncoder,
+		  "the two registries are apart: the toy encoder is no decoder and is still encoder 0");
 	cfg.threads = 4;
 	cfg.decoder = 0;
 	Check(LpTrainThreads(&g, &cfg) == 4, "the trainer runs a decoder its kind calls parallel on 4 threads");

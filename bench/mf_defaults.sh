@@ -13,52 +13,20 @@
 # graph.  The best score wins; if the current defaults score within 0.005
 # of it, they stay.  Seed 1 for every model.
 #
-# Usage: bash bench/mf_defaults.sh
-source "$(dirname "$0")/../test/cluster.sh"
+# Usage: bash bench/mf_defaults.sh   (MF_GRID="loss:lr:negatives ..." for another grid)
+source "$(dirname "$0")/validation.bash"
 out="$LP_SRC/bench/RESULTS-mf-defaults.md"
-D="$LP_SRC/../shared/data"
-for f in gowalla/gowalla_train.csv.gz gowalla/gowalla_test.csv lastfm/user_artist_idx.csv; do
-	[ -r "$D/$f" ] || { lp_log "needs ../shared/data/$f"; exit 1; }
-done
-lp_build_install
-lp_cluster_start "shared_buffers = 1GB" "work_mem = 256MB"
-lp_psql -q -c "CREATE EXTENSION linkpred"
-q() { lp_psql -At "$@"; }
-started=$(date +%s)
-
-lp_log "loading Gowalla and LastFM"
-lp_psql -q -v train_reader="zcat $D/gowalla/gowalla_train.csv.gz" -v test_reader="cat $D/gowalla/gowalla_test.csv" \
-	-v lastfm_reader="cat $D/lastfm/user_artist_idx.csv" <"$LP_SRC/bench/validation_load.sql"
 lp_psql -q -c "CREATE TABLE grid (graph text, loss text, lr float8, negatives int, part text,
                                   recall float8, ndcg float8, seconds float8)"
 
-# run GRAPH PART LOSS LR NEGATIVES: train on the graph's fit table (PART =
-# test: its whole training table) and record Recall@20 / NDCG@20 on PART
+# run GRAPH PART LOSS LR NEGATIVES
 run() {
-	local g=$1 part=$2 loss=$3 lr=$4 neg=$5 fit src dst test
-	if [ "$g" = gowalla ]; then
-		src=user_id dst=item_id; fit=gw_fit; test=gw_val
-		[ "$part" = test ] && fit=gw_all test=gw_test
-	else
-		src=user_idx dst=artist_idx; fit=fm_fit; test=fm_val
-		[ "$part" = test ] && test=fm_test
-	fi
-	local opts="{\"loss\": \"$loss\", \"lr\": $lr, \"negatives\": $neg, \"seed\": 1}"
-	local t0; t0=$(date +%s.%N)
-	q -c "SELECT linkpred_train('m', '$fit', '$src', '$dst', options => '$opts')" >/dev/null
-	q <<SQL
-WITH e AS (SELECT metric, value FROM linkpred_evaluate('m', test => '$test', k => '{20}', seed => 1))
-INSERT INTO grid
-SELECT '$g', '$loss', $lr, $neg, '$part',
-       (SELECT value FROM e WHERE metric = 'recall'), (SELECT value FROM e WHERE metric = 'ndcg'),
-       extract(epoch FROM clock_timestamp()) - $t0;
-SQL
-	q -c "SELECT linkpred_drop('m')" >/dev/null
-	lp_log "$g $part $loss lr $lr negatives $neg: $(q -c "SELECT round(recall::numeric, 4) FROM grid ORDER BY ctid DESC LIMIT 1")"
+	val_run "$1" "$2" "{\"loss\": \"$3\", \"lr\": $4, \"negatives\": $5, \"seed\": 1}" "'$3', $4, $5" \
+		"$3 lr $4 negatives $5"
 }
 
 # the current defaults, the homogeneous ones, and one step of each knob
-GRID="bce:0.1:8 bpr:0.05:4 bce:0.05:8 bce:0.2:8 bce:0.1:4 bce:0.1:16"
+GRID=${MF_GRID:-"bce:0.1:8 bpr:0.05:4 bce:0.05:8 bce:0.2:8 bce:0.1:4 bce:0.1:16"}
 for g in lastfm gowalla; do
 	for c in $GRID; do run $g val ${c//:/ }; done
 done

@@ -14,48 +14,16 @@
 # the old defaults (256, 0.3, 0.3) score within 0.005 of it, they stay.
 #
 # Usage: bash bench/spectral_defaults.sh
-source "$(dirname "$0")/../test/cluster.sh"
+source "$(dirname "$0")/validation.bash"
 out="$LP_SRC/bench/RESULTS-spectral-defaults.md"
-D="$LP_SRC/../shared/data"
-for f in gowalla/gowalla_train.csv.gz gowalla/gowalla_test.csv lastfm/user_artist_idx.csv; do
-	[ -r "$D/$f" ] || { lp_log "needs ../shared/data/$f"; exit 1; }
-done
-lp_build_install
-lp_cluster_start "shared_buffers = 1GB" "work_mem = 256MB"
-lp_psql -q -c "CREATE EXTENSION linkpred"
-q() { lp_psql -At "$@"; }
-started=$(date +%s)
-
-lp_log "loading Gowalla and LastFM"
-lp_psql -q -v train_reader="zcat $D/gowalla/gowalla_train.csv.gz" -v test_reader="cat $D/gowalla/gowalla_test.csv" \
-	-v lastfm_reader="cat $D/lastfm/user_artist_idx.csv" <"$LP_SRC/bench/validation_load.sql"
 lp_psql -q <<'SQL'
 CREATE TABLE grid (graph text, dim int, lw float8, inorm float8, part text, recall float8, ndcg float8, seconds float8);
 SQL
 
-# run GRAPH PART DIM LW IN: train on the graph's fit table (or, for PART =
-# test, on its whole training table) and record Recall@20 / NDCG@20 on PART
+# run GRAPH PART DIM LW IN
 run() {
-	local g=$1 part=$2 dim=$3 lw=$4 inorm=$5 fit src dst test
-	if [ "$g" = gowalla ]; then
-		src=user_id dst=item_id; fit=gw_fit; test=gw_val
-		[ "$part" = test ] && fit=gw_all test=gw_test
-	else
-		src=user_idx dst=artist_idx; fit=fm_fit; test=fm_val
-		[ "$part" = test ] && test=fm_test
-	fi
-	local opts="{\"encoder\": \"spectral\", \"dim\": $dim, \"lowrank_weight\": $lw, \"item_norm\": $inorm, \"seed\": 1}"
-	local t0; t0=$(date +%s.%N)
-	q -c "SELECT linkpred_train('m', '$fit', '$src', '$dst', options => '$opts')" >/dev/null
-	q <<SQL
-WITH e AS (SELECT metric, value FROM linkpred_evaluate('m', test => '$test', k => '{20}', seed => 1))
-INSERT INTO grid
-SELECT '$g', $dim, $lw, $inorm, '$part',
-       (SELECT value FROM e WHERE metric = 'recall'), (SELECT value FROM e WHERE metric = 'ndcg'),
-       extract(epoch FROM clock_timestamp()) - $t0;
-SQL
-	q -c "SELECT linkpred_drop('m')" >/dev/null
-	lp_log "$g $part dim $dim lw $lw in $inorm: $(q -c "SELECT round(recall::numeric, 4) FROM grid ORDER BY ctid DESC LIMIT 1")"
+	val_run "$1" "$2" "{\"encoder\": \"spectral\", \"dim\": $3, \"lowrank_weight\": $4, \"item_norm\": $5, \"seed\": 1}" \
+		"$3, $4, $5" "dim $3 lw $4 in $5"
 }
 
 # the grid, on validation only: lowrank_weight x item_norm at dim 256, then

@@ -277,9 +277,9 @@ SELECT E'\n## LastFM (HetRec 2011 user–artist): AUC\n\n'
                               (4, 'lastfm sage_auc', 'GraphSAGE + structural head',
                                '{"encoder": "sage", "loss": "bce", "reg": 0.01, "features": "structural"}'),
                               (5, 'lastfm mf_auc', 'MF + structural head, the LastFM preset without the friendships',
-                               '{"features": "structural", "dim": 128, "reg": 0.02, "sampler": "degree"}'),
+                               '{"features": "structural", "dim": 128, "reg": 0.02, "sampler": "degree", "negatives": 8}'),
                               (6, 'lastfm mf_auc_friends', '**the LastFM preset: MF + structural head + the friendships (second relation)**',
-                               '{"features": "structural", "dim": 128, "reg": 0.02, "sampler": "degree", "user_edges": {...}}')) p(ord, graph, label, opts)
+                               '{"features": "structural", "dim": 128, "reg": 0.02, "sampler": "degree", "negatives": 8, "user_edges": {...}}')) p(ord, graph, label, opts)
                  JOIN bench.trainings tp ON tp.dataset = 'lastfm' AND tp.graph = p.graph
                  LEFT JOIN m pa ON pa.dataset = 'lastfm' AND pa.graph = p.graph AND pa.method = 'model' AND pa.metric = 'auc'
                  LEFT JOIN m pn ON pn.dataset = 'lastfm' AND pn.graph = p.graph AND pn.method = 'model' AND pn.metric = 'ndcg' AND pn.k = 20

@@ -324,7 +324,7 @@ if want lastfm; then
 	# LastFM preset: the matrix factorisation under the head, without and
 	# with the friendships as a second relation
 	friends='"user_edges": {"relation": "lastfm_friends", "src": "src_idx", "dst": "dst_idx"}'
-	mf_auc='"features": "structural", "dim": 128, "reg": 0.02, "sampler": "degree"'
+	mf_auc='"features": "structural", "dim": 128, "reg": 0.02, "sampler": "degree", "negatives": 8'
 	for preset in 'lightgcn|{"encoder": "lightgcn"}' 'sage|{"encoder": "sage"}' 'mlp|{"decoder": "mlp"}' \
 		'sage_auc|{"encoder": "sage", "loss": "bce", "reg": 0.01, "features": "structural"}' \
 		"mf_auc|{$mf_auc}" "mf_auc_friends|{$mf_auc, $friends}"; do

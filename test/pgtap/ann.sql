@@ -21,7 +21,7 @@ CREATE INDEX ON ev (user_id);
 CREATE TABLE q AS SELECT u FROM generate_series(1, 2000, 10) u;
 
 SET linkpred.ann_min_items = 1000;
-SELECT linkpred_train('a', 'ev', 'user_id', 'item_id', options => '{"dim": 32, "epochs": 10, "seed": 7}') IS NOT NULL AS trained \gset
+SELECT linkpred_train('a', 'ev', 'user_id', 'item_id', options => '{"dim": 32, "epochs": 10, "negatives": 8, "seed": 7}') IS NOT NULL AS trained \gset
 
 SELECT ok((SELECT ann IS NOT NULL FROM linkpred.version_catalog WHERE model = 'a'),
           'a model of 4,000 items trained with linkpred.ann_min_items = 1000 has an index');

@@ -324,6 +324,9 @@ LpSubmitJob(LpJobSpec *spec, Jsonb *options)
 	LpOptionsParse(options, &opts);
 	CheckSource(spec->relid, spec->src_column, spec->dst_column,
 				spec->weight_column[0] ? spec->weight_column : NULL, &opts);
+	/* option "time_column" (with "tune"): the loader reads the edges' times */
+	if (opts.time_column[0] && spec->holdout == LP_HOLDOUT_NONE)
+		strlcpy(spec->time_column, opts.time_column, NAMEDATALEN);
 	if (spec->time_column[0])
 	{
 		Oid			tt;

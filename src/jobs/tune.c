@@ -5,13 +5,16 @@
  *
  * The validation protocol:
  *
- *   part     bipartite graphs: about a tenth of each user's edges, drawn at
- *            random (a user keeps at least one); homogeneous graphs: a
- *            tenth of the edges at random (an undirected edge leaves in
- *            both directions).  Drawn with the model's seed.  Nodes the
- *            draw leaves without a training edge are dropped as a holdout
- *            drops them (LpSplitDropUnseen): scored as nodes with no
- *            history.
+ *   part     with option "time_column": the newest tenth of the edges
+ *            (by each edge's first time), as linkpred_evaluate's holdout
+ *            "time" cuts them, so the options are chosen for predicting the
+ *            next edges from the past ones; otherwise, bipartite graphs:
+ *            about a tenth of each user's edges, drawn at random (a user
+ *            keeps at least one); homogeneous graphs: a tenth of the edges
+ *            at random (an undirected edge leaves in both directions).
+ *            Drawn with the model's seed.  Nodes the part leaves without a
+ *            training edge are dropped as a holdout drops them
+ *            (LpSplitDropUnseen): scored as nodes with no history.
  *   measure  bipartite: Recall@20 of the held-out items, every item the
  *            user did not have ranked; homogeneous: AUC of the held-out
  *            edges against sampled non-edges.  Both as linkpred_evaluate
@@ -28,7 +31,13 @@
  *            are skipped, and a cheaper one after them may still run.  At
  *            most LP_TUNE_MAX_TRIALS trials.
  *   winner   the best validation figure; a tie keeps the earlier trial; a
- *            trial that diverged loses.
+ *            trial that diverged loses.  But the defaults (trial 1) give way
+ *            only to a trial that beats them by more than the noise margin:
+ *            LP_TUNE_MARGIN standard errors of trial 1's figure (metrics.h),
+ *            i.e. more than another draw of the same size of validation
+ *            edges would move that figure.  A search over 16 noisy figures
+ *            otherwise picks a winner that beat the defaults by luck, and
+ *            it need not beat them on the next edges.
  *
  * Every trial is recorded (the searched options, the figure, its seconds)
  * in the JSON this returns, which the pipeline stores as the version's
@@ -55,11 +64,14 @@
 #define LP_TUNE_FRACTION 0.1
 #define LP_TUNE_K 20
 #define LP_TUNE_SEED 0x74756e65ULL
+/* standard errors of trial 1's figure that another trial must beat it by */
+#define LP_TUNE_MARGIN 1.0
 
 typedef struct Trial
 {
 	double		values[LP_TUNE_MAX_AXES];
 	double		figure;			/* NaN: diverged, or not run */
+	double		se;				/* its standard error */
 	double		seconds;
 	bool		ran;
 } Trial;
@@ -109,6 +121,10 @@ LpTune(LpJobRun *run, const LpGraph *g)
 	const LpTuneAxis *axes = LpOptionsEncoder(&run->opts)->options.tune_axes;
 	int			naxes = AxisCount(axes);
 	bool		ranking = run->opts.bipartite;
+	/* g->times exist when option "time_column" named the edges' times */
+	int			mode = g->times ? LP_HOLDOUT_TIME :
+		ranking ? LP_HOLDOUT_PER_USER : LP_HOLDOUT_RANDOM;
+	double		margin;
 	int			ks[1] = {LP_TUNE_K};
 	uint64		seed = (uint64) run->opts.seed ^ LP_TUNE_SEED;
 	MemoryContext tune_cxt,
@@ -129,8 +145,7 @@ LpTune(LpJobRun *run, const LpGraph *g)
 	LpJobSetPhase(run->spec->job_id, "running", "tuning: the validation split");
 	tune_cxt = AllocSetContextCreate(run->cxt, "linkpred tuning", ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(tune_cxt);
-	LpSplitGraph(g, ranking ? LP_HOLDOUT_PER_USER : LP_HOLDOUT_RANDOM, LP_TUNE_FRACTION,
-				 0, false, 0, seed, &split);
+	LpSplitGraph(g, mode, LP_TUNE_FRACTION, 0, false, 0, seed, &split);
 	if (split.n_test == 0 || split.train.n_entries == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -209,6 +224,7 @@ LpTune(LpJobRun *run, const LpGraph *g)
 			LpMeasureSplit(vg, &split, &emb, &cfg, has_head ? &head : NULL,
 						   ranking ? 1 : 0, ks, seed, &r);
 			t->figure = ranking ? r.recall[0] : r.auc;
+			t->se = ranking ? r.recall_se[0] : r.auc_se;
 		}
 		t->seconds = (double) (GetCurrentTimestamp() - t0) / 1e6;
 		t->ran = true;
@@ -223,6 +239,12 @@ LpTune(LpJobRun *run, const LpGraph *g)
 	MemoryContextDelete(tune_cxt);
 	run->epochs = epochs_before;
 
+	/* the defaults stand unless the best beats them by more than the noise */
+	margin = isnan(trials[0].figure) || isnan(trials[0].se) ? 0 : LP_TUNE_MARGIN * trials[0].se;
+	if (winner != 0 && !isnan(trials[0].figure) &&
+		trials[winner].figure <= trials[0].figure + margin)
+		winner = 0;
+
 	/* the winner's values into the options the model trains with */
 	for (int x = 0; x < naxes; x++)
 		LpOptionsSetNumber(&run->opts, axes[x].option, trials[winner].values[x]);
@@ -231,10 +253,11 @@ LpTune(LpJobRun *run, const LpGraph *g)
 	initStringInfo(&js);
 	appendStringInfo(&js, "{\"metric\": \"%s\", \"validation\": \"%s\", \"fraction\": %g, "
 					 "\"validation_edges\": " INT64_FORMAT ", \"budget_seconds\": %d, "
-					 "\"seconds\": %.3f, \"searched\": [",
-					 ranking ? "recall@20" : "auc", ranking ? "per_user" : "random",
+					 "\"seconds\": %.3f, \"margin\": %.6g, \"searched\": [",
+					 ranking ? "recall@20" : "auc",
+					 mode == LP_HOLDOUT_TIME ? "time" : ranking ? "per_user" : "random",
 					 LP_TUNE_FRACTION, split.n_test, run->opts.tune_seconds,
-					 (double) (GetCurrentTimestamp() - start) / 1e6);
+					 (double) (GetCurrentTimestamp() - start) / 1e6, margin);
 	for (int x = 0, n = 0; x < naxes; x++)
 		if (run->opts.tune_free & ((uint32) 1 << x))
 			appendStringInfo(&js, "%s\"%s\"", n++ ? ", " : "", axes[x].option);
@@ -249,7 +272,8 @@ LpTune(LpJobRun *run, const LpGraph *g)
 		if (isnan(trials[i].figure))
 			appendStringInfoString(&js, ", \"value\": null");
 		else
-			appendStringInfo(&js, ", \"value\": %.6g", trials[i].figure);
+			appendStringInfo(&js, ", \"value\": %.6g, \"se\": %s", trials[i].figure,
+							 isnan(trials[i].se) ? "null" : psprintf("%.6g", trials[i].se));
 		appendStringInfo(&js, ", \"seconds\": %.3f}", trials[i].seconds);
 	}
 	appendStringInfoString(&js, "]}");

@@ -104,15 +104,21 @@ Seen(const LpEvalTrainView *v, int32 u, int32 j)
 }
 
 
-/* Mann-Whitney over all positive/negative pairs, ties one half. */
+/*
+ * Mann-Whitney over all positive/negative pairs, ties one half; *se is its
+ * standard error by Hanley and McNeil's approximation (Radiology, 1982).
+ */
 static double
-LabelledAuc(const LpEvalScorer *sc, const LpEvalPairs *p, LpEvalScratch *s)
+LabelledAuc(const LpEvalScorer *sc, const LpEvalPairs *p, LpEvalScratch *s, double *se)
 {
 	int64		np = 0,
 				nn = 0,
 				j = 0,
 				k;
-	double		wins = 0;
+	double		wins = 0,
+				a,
+				q1,
+				q2;
 
 	for (int64 i = 0; i < p->n; i++)
 	{
@@ -123,6 +129,7 @@ LabelledAuc(const LpEvalScorer *sc, const LpEvalPairs *p, LpEvalScratch *s)
 		else
 			s->neg[nn++] = x;
 	}
+	*se = NAN;
 	if (np == 0 || nn == 0)
 		return NAN;
 	qsort(s->pos, np, sizeof(double), LpCompareDouble);
@@ -139,16 +146,25 @@ LabelledAuc(const LpEvalScorer *sc, const LpEvalPairs *p, LpEvalScratch *s)
 			k++;
 		wins += j + 0.5 * (k - j);
 	}
-	return wins / ((double) np * nn);
+	a = wins / ((double) np * nn);
+	q1 = a / (2 - a);
+	q2 = 2 * a * a / (1 + a);
+	*se = sqrt(Max(a * (1 - a) + (np - 1) * (q1 - a * a) + (nn - 1) * (q2 - a * a), 0) /
+			   ((double) np * nn));
+	return a;
 }
 
-/* Each positive against one sampled non-edge of its user. */
+/*
+ * Each positive against one sampled non-edge of its user; *se is the
+ * standard error of that mean of independent draws.
+ */
 static double
 SampledAuc(const LpEvalTrainView *view, const LpEvalScorer *sc, const LpEvalPairs *p,
-		   const LpEvalScratch *s, uint64 seed)
+		   const LpEvalScratch *s, uint64 seed, double *se)
 {
 	LpRng		rng;
-	double		wins = 0;
+	double		wins = 0,
+				wins_sq = 0;
 	int64		count = 0;
 
 	LpRngSeed(&rng, seed);
@@ -185,9 +201,16 @@ SampledAuc(const LpEvalTrainView *view, const LpEvalScorer *sc, const LpEvalPair
 		sp = sc->pair(sc->arg, u, p->v[i]);
 		sn = sc->pair(sc->arg, u, j);
 		wins += sp > sn ? 1.0 : (sp == sn ? 0.5 : 0.0);
+		wins_sq += sp > sn ? 1.0 : (sp == sn ? 0.25 : 0.0);
 		count++;
 	}
-	return count ? wins / count : NAN;
+	if (count == 0)
+	{
+		*se = NAN;
+		return NAN;
+	}
+	*se = sqrt(Max(wins_sq / count - (wins / count) * (wins / count), 0) / count);
+	return wins / count;
 }
 
 /* Ranking metrics of one user from its score row. */
@@ -249,6 +272,8 @@ RankUser(const LpEvalTrainView *view, const LpEvalPairs *p, LpEvalScratch *s,
 			idcg += 1.0 / log2(r2 + 2.0);
 		r->hits[ki] += hits > 0 ? 1.0 : 0.0;
 		r->recall[ki] += (double) hits / nrel;
+		/* the sum of squares until LpEvaluate turns it into the error */
+		r->recall_se[ki] += ((double) hits / nrel) * ((double) hits / nrel);
 		r->ndcg[ki] += idcg > 0 ? dcg / idcg : 0.0;
 	}
 
@@ -307,7 +332,8 @@ LpEvaluate(const LpEvalTrainView *view, const LpEvalScorer *sc, const LpEvalPair
 			s->order[s->uoff[p->u[i] + 1]++] = i;
 	/* now uoff[u] .. uoff[u + 1] is u's run */
 
-	r->auc = p->label ? LabelledAuc(sc, p, s) : SampledAuc(view, sc, p, s, seed);
+	r->auc = p->label ? LabelledAuc(sc, p, s, &r->auc_se) :
+		SampledAuc(view, sc, p, s, seed, &r->auc_se);
 
 	r->users = known_users + p->unknown_users;
 	if (r->users == 0 || kmax == 0)
@@ -337,6 +363,8 @@ LpEvaluate(const LpEvalTrainView *view, const LpEvalScorer *sc, const LpEvalPair
 	{
 		r->hits[ki] /= r->users;
 		r->recall[ki] /= r->users;
+		r->recall_se[ki] = sqrt(Max(r->recall_se[ki] / r->users - r->recall[ki] * r->recall[ki], 0) /
+								r->users);
 		r->ndcg[ki] /= r->users;
 	}
 	r->mrr /= r->users;

@@ -67,11 +67,13 @@ typedef struct LpEvalPairs
 typedef struct LpEvalResult
 {
 	double		auc;
+	double		auc_se;			/* its standard error (see LpEvaluate) */
 	double		mrr;
 	int			nk;
 	int			ks[LP_EVAL_MAX_K];
 	double		hits[LP_EVAL_MAX_K];
 	double		recall[LP_EVAL_MAX_K];
+	double		recall_se[LP_EVAL_MAX_K];	/* standard error of the mean over users */
 	double		ndcg[LP_EVAL_MAX_K];
 	int64		pairs;
 	int64		positives;
@@ -121,6 +123,13 @@ typedef struct LpEvalScratch
 /* Called between blocks of users; may leave by longjmp (an ERROR). */
 typedef void (*LpEvalProgressFn) (void *arg, int64 users_done, int64 users_total);
 
+/*
+ * The figures of a model on test pairs.  Beside each mean, a standard error
+ * says how far a figure moves from one draw of test pairs to another, which
+ * tuning (tune.c) uses as its noise margin: the error of the mean over
+ * users for Recall@K; for the AUC, that of a mean of independent draws
+ * (sampled non-edges) or Hanley and McNeil's (labelled pairs).
+ */
 extern void LpEvaluate(const LpEvalTrainView *view, const LpEvalScorer *scorer,
 					   const LpEvalPairs *pairs, int nk, const int *ks, uint64 seed,
 					   LpEvalScratch *scratch, LpEvalProgressFn progress, void *arg,

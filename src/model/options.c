@@ -67,6 +67,7 @@ static const OptDef LpOptionTable[] = {
 	{"user_edges", OPT_USER_EDGES, 0, 100, LP_USER_EDGES_DEFAULT_WEIGHT, OFF(user_edges), NULL, "a user-user relation: relation, src, dst, weight"},
 	{"tune", OPT_BOOL, 0, 0, false, OFF(tune), NULL, "search the encoder's options on a validation part first"},
 	{"tune_seconds", OPT_INT, 1, 86400, 180, OFF(tune_seconds), NULL, "the search's time budget"},
+	{"time_column", OPT_NAME, 0, 0, 0, OFF(time_column), NULL, "with tune: the edges' time column; the newest edges validate"},
 	{"item_features", OPT_ITEM_FEATURES, 0, 0, 0, OFF(item_features), NULL, "the items' attributes: relation, key, attribute or columns, weight"},
 	/* 0 <= x < 1, which a closed range cannot say: LpOptionsParse checks it */
 	{"id_dropout", OPT_REAL, -HUGE_VAL, HUGE_VAL, LP_ATTR_DEFAULT_ID_DROPOUT, OFF(id_dropout), NULL, "item_features: chance a step leaves out an item's id vector"},
@@ -293,6 +294,12 @@ LpOptionsParse(Jsonb *json, LpOptions *opts)
 				 errmsg("option \"id_dropout\" needs \"item_features\""),
 				 errdetail("It leaves out an item's id vector during training so that its attributes learn to score it; this model has no item attributes."),
 				 errhint("Add \"item_features\", or leave \"id_dropout\" out.")));
+	if (opts->time_column[0] && !opts->tune)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("option \"time_column\" needs \"tune\""),
+				 errdetail("It makes the newest edges the validation part that \"tune\" compares the options on."),
+				 errhint("Add \"tune\": true, or leave \"time_column\" out; linkpred_evaluate takes its own time_column argument.")));
 	ApplyDependentDefaults(opts, given);
 
 	/* "tune" searches what the user left out, on the axes its encoder has */

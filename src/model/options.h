@@ -123,6 +123,7 @@ typedef struct LpOptions
 	bool		dim_auto;		/* spectral, "dim" not given: at most the graph's smaller side */
 	bool		tune;			/* search the encoder's options.tune_axes on a validation part first */
 	int			tune_seconds;	/* the search's time budget */
+	char		time_column[NAMEDATALEN];	/* with tune: the validation part by time; "" = none */
 	uint32		tune_free;		/* bit i: tune_axes[i] was not given, so it is searched */
 } LpOptions;
 

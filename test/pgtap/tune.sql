@@ -9,7 +9,7 @@
 -- a plain training with the winner's options gives (same seed, scores
 -- equal); the homogeneous graph is tuned on AUC; the refusals.
 \set ON_ERROR_STOP 1
-SELECT plan(14);
+SELECT plan(20);
 
 CREATE TABLE shop (user_id int, item_id int);
 INSERT INTO shop
@@ -39,9 +39,20 @@ SELECT is((SELECT (dim, lr, reg, epochs)::text FROM trials WHERE trial = 1),
           '(64,0.1,0.01,15)', 'trial 1 is the default options (with the given epochs)');
 SELECT is((SELECT count(*)::int FROM trials WHERE epochs <> 15 OR value IS NULL OR seconds IS NULL), 0,
           'every trial kept the given epochs and has a figure and a time');
+-- the noise margin: one standard error of trial 1's figure
+CREATE TABLE trial_se AS
+SELECT (x->>'trial')::int AS trial, (x->>'se')::float8 AS se
+FROM tuning, jsonb_array_elements(t->'trials') x;
+SELECT diag(format('margin %s, winner trial %s', round((t->>'margin')::numeric, 4), t->>'winner')) FROM tuning;
+SELECT is((SELECT (t->>'margin')::float8 FROM tuning), (SELECT se FROM trial_se WHERE trial = 1),
+          'the margin is one standard error of trial 1''s figure');
+SELECT ok((SELECT bool_and(se > 0 AND se < 0.05) FROM trial_se),
+          'every trial has a standard error, above 0 and below 0.05 with 300 users');
 SELECT is((SELECT (t->>'winner')::int FROM tuning),
-          (SELECT trial FROM trials ORDER BY value DESC, trial LIMIT 1),
-          'the winner is the best trial (the earlier one on a tie)');
+          (SELECT CASE WHEN b.value > f.value + (SELECT (t->>'margin')::float8 FROM tuning) THEN b.trial ELSE 1 END
+           FROM (SELECT trial, value FROM trials ORDER BY value DESC, trial LIMIT 1) b, trials f
+           WHERE f.trial = 1),
+          'the winner is the best trial (the earlier one on a tie) when it beats trial 1 by more than the margin; trial 1 otherwise');
 SELECT is((SELECT ((options->>'dim')::int, (options->>'lr')::float8, (options->>'reg')::float8, options->>'tune')::text FROM tuning),
           (SELECT (dim, lr, reg, 'true')::text FROM trials WHERE trial = (SELECT (t->>'winner')::int FROM tuning)),
           'the stored options are the winner''s');
@@ -86,6 +97,26 @@ SELECT is((SELECT (metrics->'tuning'->'searched', (options->>'layers')::int = (w
            WHERE model = 'shop_gcn' AND w->>'trial' = metrics->'tuning'->>'winner'),
           '("[""lr"", ""reg"", ""layers""]",t)',
           'lightgcn: lr, reg and layers searched, the winner''s stored');
+
+-- option "time_column": the newest tenth of the edges is the validation part
+CREATE TABLE shop_t AS
+SELECT user_id, item_id,
+       timestamptz '2026-01-01' + row_number() OVER (ORDER BY hashint4(user_id * 1000 + item_id), user_id, item_id)
+                                 * interval '1 minute' AS at
+FROM (SELECT DISTINCT user_id, item_id FROM shop) d;
+SELECT linkpred_train('shop_timed', 'shop_t', 'user_id', 'item_id',
+                      options => '{"tune": true, "time_column": "at", "epochs": 5, "dim": 16, "seed": 4}') \gset
+SELECT is((SELECT (metrics->'tuning'->>'validation', (metrics->'tuning'->>'validation_edges')::int,
+                   options->>'time_column')::text
+           FROM linkpred.versions WHERE model = 'shop_timed'),
+          (SELECT ('time', count(*) - floor(0.9 * count(*))::int, 'at')::text FROM shop_t),
+          'time_column: the validation part is the newest tenth of the edges; the option is stored');
+SELECT throws_ok($$SELECT linkpred_train('x', 'shop_t', 'user_id', 'item_id', options => '{"time_column": "at"}')$$,
+                 '22023', 'option "time_column" needs "tune"', 'time_column without tune is refused');
+SELECT throws_ok($$SELECT linkpred_train('x', 'shop_t', 'user_id', 'item_id', options => '{"tune": true, "time_column": "item_id"}')$$,
+                 '42804', 'time column "item_id" has type integer', 'time_column must be a time');
+SELECT throws_ok($$SELECT linkpred_train('x', 'shop_t', 'user_id', 'item_id', options => '{"tune": true, "time_column": "nope"}')$$,
+                 '42703', NULL, 'time_column must exist');
 
 -- refusals
 SELECT throws_ok($$SELECT linkpred_train('x', 'ring', 'a', 'b', options => '{"bipartite": false, "encoder": "sage", "tune": true}')$$,

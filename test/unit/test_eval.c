@@ -82,7 +82,7 @@ main(void)
 	int			ks[2] = {2, 10};
 	LpEvalResult r;
 
-	printf("1..15\n");
+	printf("1..18\n");
 
 	/* labelled AUC with ties: positives 0.9 (u0,i0), 0.5 (u1,i1), 0.5 (u1,i2);
 	 * negatives 0.5 (u0,i4), 0.1 (u1,i0).  Wins: 2 + 1.5 + 1.5 = 5 of 6. */
@@ -95,6 +95,10 @@ main(void)
 
 		LpEvaluate(&view, &sc, &p, 0, ks, 1, &s, NULL, NULL, &r);
 		Near(r.auc, 5.0 / 6.0, "labelled AUC counts ties one half");
+		/* Hanley-McNeil with A = 5/6, 3 positives, 2 negatives: Q1 = A / (2 - A)
+		 * = 5/7, Q2 = 2A^2 / (1 + A) = 25/33 */
+		Near(r.auc_se, sqrt((5.0 / 36 + 2 * (5.0 / 7 - 25.0 / 36) + (25.0 / 33 - 25.0 / 36)) / 6),
+			 "labelled AUC: Hanley and McNeil's standard error");
 	}
 
 	/* a node the model never saw scores as a node with no history (0 here):
@@ -157,6 +161,8 @@ main(void)
 
 		LpEvaluate(&view, &sc, &p, 2, ks, 1, &s, NULL, NULL, &r);
 		Near(r.recall[0], 0.25, "an unknown user counts with zero recall");
+		/* recalls 1/2 and 0: variance 1/16, error sqrt(1/16 / 2) */
+		Near(r.recall_se[0], sqrt(1.0 / 32), "recall's standard error over users, the unknown one included");
 		Near((double) r.unknown, 1, "pairs with an unknown node are counted");
 	}
 
@@ -170,6 +176,8 @@ main(void)
 
 		LpEvaluate(&view, &sc, &p, 0, ks, 7, &s, NULL, NULL, &r);
 		Near(r.auc, 0.75, "sampled AUC: wins 1, ties 1/2");
+		/* draws 1 and 1/2: variance 1/16, error sqrt(1/16 / 2) */
+		Near(r.auc_se, sqrt(1.0 / 32), "sampled AUC: the standard error of its draws");
 	}
 
 	return TapFinish();

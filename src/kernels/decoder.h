@@ -81,7 +81,7 @@ typedef struct LpDecoderStore
 /*
  * A served model: load, serving takes its n stored weights w in (NULL:
  * nothing but the queries).  scratch_floats: what its scoring and fold-in
- * need in the serving model's mlp_scratch.  fold_in: a fresh user's vector
+ * need in the serving model's dec_scratch.  fold_in: a fresh user's vector
  * against its frozen weights (NULL: LpFoldIn).
  */
 typedef struct LpDecoderServe

@@ -118,10 +118,10 @@ MlpWeights(const LpEmbeddings *emb)
 static void
 MlpLoad(LpServingModel *m, const float *w, Size n)
 {
-	m->mlp = MemoryContextAllocHuge(m->data_cxt, sizeof(float) * n);
-	memcpy(m->mlp, w, sizeof(float) * n);
-	m->mlp_P = MemoryContextAllocHuge(m->data_cxt, sizeof(float) * (Size) m->n_items * m->hidden);
-	LpMlpItemPrecompute(m->mlp, m->dim, m->hidden, m->V, m->n_items, m->mlp_P);
+	m->dec_weights = MemoryContextAllocHuge(m->data_cxt, sizeof(float) * n);
+	memcpy(m->dec_weights, w, sizeof(float) * n);
+	m->dec_items = MemoryContextAllocHuge(m->data_cxt, sizeof(float) * (Size) m->n_items * m->hidden);
+	LpMlpItemPrecompute(m->dec_weights, m->dim, m->hidden, m->V, m->n_items, m->dec_items);
 }
 
 static void
@@ -140,10 +140,10 @@ MlpEval(const LpEmbeddings *emb, const LpTrainConfig *cfg, int32 n_dst, LpEvalEm
 static void
 MlpServeEval(LpServingModel *m, LpEvalEmbedding *ee)
 {
-	ee->mlp = m->mlp;
+	ee->mlp = m->dec_weights;
 	ee->hidden = m->hidden;
-	ee->P = m->mlp_P;
-	ee->mlp_scratch = m->mlp_scratch;
+	ee->P = m->dec_items;
+	ee->mlp_scratch = m->dec_scratch;
 }
 
 /* the serving scratch: LpMlpScoreAll's or fold-in's, then a zero vector */
@@ -157,7 +157,7 @@ MlpScratchFloats(int dim, int hidden)
 static const float *
 ZeroQuery(LpServingModel *m)
 {
-	float	   *z = m->mlp_scratch + Max(LpMlpScoreAllFloats(m->dim, m->hidden),
+	float	   *z = m->dec_scratch + Max(LpMlpScoreAllFloats(m->dim, m->hidden),
 										 LpMlpFoldInFloats(m->dim, m->hidden));
 
 	memset(z, 0, sizeof(float) * m->dim);
@@ -167,22 +167,22 @@ ZeroQuery(LpServingModel *m)
 static float
 MlpScore(LpServingModel *m, const float *q, const float *hv)
 {
-	return LpMlpScore(m->mlp, m->dim, m->hidden, q ? q : ZeroQuery(m), hv);
+	return LpMlpScore(m->dec_weights, m->dim, m->hidden, q ? q : ZeroQuery(m), hv);
 }
 
 static void
 MlpScoreRow(LpServingModel *m, const float *q, float *s)
 {
-	LpMlpScoreAll(m->mlp, m->dim, m->hidden, q ? q : ZeroQuery(m), m->V, m->mlp_P,
-				  m->n_items, m->mlp_scratch, s);
+	LpMlpScoreAll(m->dec_weights, m->dim, m->hidden, q ? q : ZeroQuery(m), m->V, m->dec_items,
+				  m->n_items, m->dec_scratch, s);
 }
 
 static int
 MlpArrays(LpServingModel *m, float ***where, Size *floats)
 {
-	where[0] = &m->mlp;
+	where[0] = &m->dec_weights;
 	floats[0] = LpMlpWeightCount(m->dim, m->hidden);
-	where[1] = &m->mlp_P;
+	where[1] = &m->dec_items;
 	floats[1] = (Size) m->n_items * m->hidden;
 	return 2;
 }
@@ -190,7 +190,7 @@ MlpArrays(LpServingModel *m, float ***where, Size *floats)
 static void
 MlpFoldIn(LpServingModel *m, const int32 *items, int n, float *bu)
 {
-	LpMlpFoldIn(m->mlp, m->V, m->bv, m->n_items, items, n, m->fold, 30, m->mlp_scratch,
+	LpMlpFoldIn(m->dec_weights, m->V, m->bv, m->n_items, items, n, m->fold, 30, m->dec_scratch,
 				m->fold_u, bu);
 }
 

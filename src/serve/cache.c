@@ -133,20 +133,10 @@ linkpred_cache_status(PG_FUNCTION_ARGS)
 	for (int i = 0; i < n_cached; i++)
 	{
 		LpServingModel *m = cached[i];
-		Datum		values[8];
-		bool		nulls[8] = {false};
 
-		if (m->shared_slot >= 0)
-			continue;
-		values[0] = CStringGetTextDatum(m->name);
-		values[1] = Int32GetDatum(m->version);
-		values[2] = Int64GetDatum(m->job_id);
-		values[3] = BoolGetDatum(false);
-		values[4] = CStringGetTextDatum("private");
-		values[5] = Int64GetDatum((int64) MemoryContextMemAllocated(m->cxt, true));
-		nulls[6] = true;
-		nulls[7] = true;
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		if (m->shared_slot < 0)
+			LpCacheStatusRow(rsinfo, m->name, m->version, m->job_id, false, "private",
+							 (int64) MemoryContextMemAllocated(m->cxt, true), -1, 0);
 	}
 	return (Datum) 0;
 }
@@ -460,7 +450,7 @@ Resolve(const char *requested)
 	*m->fold = fold;
 	m->fold_u = palloc(sizeof(float) * hdr.dim);
 	if (LpDecoderAt(hdr.decoder)->serve.scratch_floats)
-		m->mlp_scratch = palloc(sizeof(float) *
+		m->dec_scratch = palloc(sizeof(float) *
 								LpDecoderAt(hdr.decoder)->serve.scratch_floats(hdr.dim, hdr.hidden));
 	m->scratch = MemoryContextAllocHuge(cxt, sizeof(float) * (Size) hdr.n_items);
 	MemoryContextSwitchTo(old);

@@ -31,9 +31,10 @@ typedef struct LpServingModel
 	bool		tied;			/* undirected homogeneous: one node table, U == V */
 	LpDecoder	decoder;		/* the dot product, or bilinear: U holds R' h_u, or mlp */
 	int			hidden;			/* mlp: hidden units */
-	float	   *mlp;			/* mlp: the decoder's weights (mlp.h) */
-	float	   *mlp_P;			/* mlp: the item precompute, n_items x hidden */
-	float	   *mlp_scratch;	/* mlp: LpMlpScoreAll's scratch and a zero vector, in cxt */
+	/* a decoder's own arrays, which its kind fills (decoder.h); the mlp's: */
+	float	   *dec_weights;	/* its weights (mlp.h) */
+	float	   *dec_items;		/* its item precompute, n_items x hidden */
+	float	   *dec_scratch;	/* LpMlpScoreAll's scratch and a zero vector, in cxt */
 	int			dim;
 	int32		n_users;
 	int32		n_items;

@@ -559,20 +559,31 @@ LpSharedCacheStatusRows(ReturnSetInfo *rsinfo)
 	for (int i = 0; i < n; i++)
 	{
 		SharedSlot *s = &copy[i];
-		Datum		values[8];
-		bool		nulls[8] = {false};
 
 		if (!see_all && !has_privs_of_role(GetUserId(), s->owner))
 			continue;
-		values[0] = CStringGetTextDatum(s->model);
-		values[1] = Int32GetDatum(s->version);
-		values[2] = Int64GetDatum(s->job_id);
-		values[3] = BoolGetDatum(true);
-		values[4] = CStringGetTextDatum(s->state == SLOT_LOADING ? "loading" :
-										s->stale ? "stale" : "ready");
-		values[5] = Int64GetDatum((int64) s->bytes);
-		values[6] = Int32GetDatum(s->pins);
-		values[7] = TimestampTzGetDatum(s->last_used);
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		LpCacheStatusRow(rsinfo, s->model, s->version, s->job_id, true,
+						 s->state == SLOT_LOADING ? "loading" : s->stale ? "stale" : "ready",
+						 (int64) s->bytes, s->pins, s->last_used);
 	}
+}
+
+void
+LpCacheStatusRow(ReturnSetInfo *rsinfo, const char *model, int32 version, int64 job_id,
+				 bool shared, const char *state, int64 bytes, int32 pins, TimestampTz last_used)
+{
+	Datum		values[8];
+	bool		nulls[8] = {false};
+
+	values[0] = CStringGetTextDatum(model);
+	values[1] = Int32GetDatum(version);
+	values[2] = Int64GetDatum(job_id);
+	values[3] = BoolGetDatum(shared);
+	values[4] = CStringGetTextDatum(state);
+	values[5] = Int64GetDatum(bytes);
+	values[6] = Int32GetDatum(pins);
+	nulls[6] = pins < 0;
+	values[7] = TimestampTzGetDatum(last_used);
+	nulls[7] = last_used == 0;
+	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 }

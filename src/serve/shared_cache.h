@@ -66,6 +66,13 @@ extern void LpSharedCacheForget(const char *model);
 /* a standby: mark stale the copies whose version replay removed (shared_cache.c) */
 extern void LpSharedCacheDropOrphans(void);
 
+/*
+ * One row of linkpred_cache_status: pins < 0 and last_used 0 are NULL (a
+ * private copy has neither).
+ */
+extern void LpCacheStatusRow(ReturnSetInfo *rsinfo, const char *model, int32 version,
+							 int64 job_id, bool shared, const char *state, int64 bytes,
+							 int32 pins, TimestampTz last_used);
 /* linkpred_cache_status's rows for the shared copies the caller may see */
 extern void LpSharedCacheStatusRows(ReturnSetInfo *rsinfo);
 

@@ -4,28 +4,10 @@
 -- psql variables: reader (shell command writing user_artist_idx.csv),
 -- friends_reader (user_user_idx.csv: the friendships, a second relation).
 --
--- The split mirrors PyG's RandomLinkSplit: a random permutation of the
--- edges, exact 80/10/10 cuts.  random() is drawn in a fixed row order with
--- serial plans, so every run makes the same split.  The listening counts
--- (weight) are not used: the default model is unweighted.
+-- The split is lastfm_split.sql's.  The listening counts (weight) are not
+-- used: the default model is unweighted.
 
-SET max_parallel_workers_per_gather = 0;
-
-CREATE TABLE lastfm_edges (user_idx integer, artist_idx integer, weight integer);
-COPY lastfm_edges FROM PROGRAM :'reader' WITH (FORMAT csv, HEADER);
-
-SELECT setseed(0.2011) \gset
-CREATE TABLE lastfm_split AS
-WITH drawn AS (SELECT user_idx, artist_idx, random() AS r
-               FROM (SELECT user_idx, artist_idx FROM lastfm_edges
-                     ORDER BY user_idx, artist_idx) ordered),
-     ranked AS (SELECT user_idx, artist_idx,
-                       row_number() OVER (ORDER BY r, user_idx, artist_idx) AS rn,
-                       count(*) OVER () AS n
-                FROM drawn)
-SELECT user_idx, artist_idx,
-       CASE WHEN rn <= 0.8 * n THEN 'train' WHEN rn <= 0.9 * n THEN 'val' ELSE 'test' END AS part
-FROM ranked;
+\ir lastfm_split.sql
 
 CREATE TABLE lastfm_train AS SELECT user_idx, artist_idx FROM lastfm_split WHERE part = 'train';
 CREATE TABLE lastfm_val AS SELECT user_idx, artist_idx FROM lastfm_split WHERE part = 'val';

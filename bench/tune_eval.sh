@@ -35,19 +35,8 @@ q() { lp_psql -At -F ' | ' "$@"; }
 
 for g in $graphs; do
 	if [ "$g" = lastfm ]; then
-		lp_psql -v reader="cat $D/lastfm/user_artist_idx.csv" <<'SQL'
-SET max_parallel_workers_per_gather = 0;
-CREATE TABLE lastfm_edges (user_idx integer, artist_idx integer, weight integer);
-COPY lastfm_edges FROM PROGRAM :'reader' WITH (FORMAT csv, HEADER);
-SELECT setseed(0.2011) \gset
-CREATE TABLE lastfm_split AS
-WITH drawn AS (SELECT user_idx, artist_idx, random() AS r
-               FROM (SELECT user_idx, artist_idx FROM lastfm_edges ORDER BY user_idx, artist_idx) ordered),
-     ranked AS (SELECT user_idx, artist_idx, row_number() OVER (ORDER BY r, user_idx, artist_idx) AS rn,
-                       count(*) OVER () AS n FROM drawn)
-SELECT user_idx, artist_idx,
-       CASE WHEN rn <= 0.8 * n THEN 'train' WHEN rn <= 0.9 * n THEN 'val' ELSE 'test' END AS part
-FROM ranked;
+		lp_psql -v reader="cat $D/lastfm/user_artist_idx.csv" -v split_sql="$LP_SRC/bench/lastfm_split.sql" <<'SQL'
+\i :split_sql
 CREATE TABLE g_train AS SELECT user_idx AS src, artist_idx AS dst FROM lastfm_split WHERE part = 'train';
 CREATE TABLE g_test AS SELECT user_idx AS src, artist_idx AS dst FROM lastfm_split WHERE part = 'test';
 SQL

@@ -17,7 +17,8 @@ started=$(date +%s)
 
 lp_log "loading Gowalla and LastFM"
 lp_psql -q -v train_reader="zcat $D/gowalla/gowalla_train.csv.gz" -v test_reader="cat $D/gowalla/gowalla_test.csv" \
-	-v lastfm_reader="cat $D/lastfm/user_artist_idx.csv" <"$LP_SRC/bench/validation_load.sql"
+	-v reader="cat $D/lastfm/user_artist_idx.csv" -v split_sql="$LP_SRC/bench/lastfm_split.sql" \
+	<"$LP_SRC/bench/validation_load.sql"
 
 # val_run GRAPH PART OPTIONS KEYS LABEL: train model m with OPTIONS on the
 # graph's fit table (PART = test: its whole training table), record in grid

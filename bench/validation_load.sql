@@ -2,15 +2,16 @@
 -- benches (spectral_defaults.sh, mf_defaults.sh) train and validate on.
 --
 -- psql variables: train_reader, test_reader (the Gowalla training and test
--- CSVs), lastfm_reader (user_artist_idx.csv).
+-- CSVs), reader (LastFM's user_artist_idx.csv) and split_sql (the path of
+-- lastfm_split.sql, which makes lastfm_split).
 --
 --   gw_all, gw_test    the LightGCN Gowalla split as shipped
 --   gw_fit, gw_val     gw_all split again, training edges only: per user,
 --                      the 20% of its items with the smallest hash of
 --                      (user, item) are validation, ranked for every 4th
 --                      user (user_id % 4 = 0)
---   fm_fit, fm_val,    bench/lastfm_load.sql's 80/10/10 split (setseed
---   fm_test            0.2011): train, val, test
+--   fm_fit, fm_val,    lastfm_split.sql's 80/10/10 split (setseed 0.2011),
+--   fm_test            as lastfm_load.sql has it: train, val, test
 
 SET max_parallel_workers_per_gather = 0;
 CREATE TABLE gw_all (user_id integer NOT NULL, item_id integer NOT NULL);
@@ -25,18 +26,8 @@ FROM gw_all;
 CREATE TABLE gw_fit AS SELECT user_id, item_id FROM gw_ranked WHERE rn > floor(0.2 * n);
 CREATE TABLE gw_val AS SELECT user_id, item_id FROM gw_ranked WHERE rn <= floor(0.2 * n) AND user_id % 4 = 0;
 
-CREATE TABLE fm_edges (user_idx integer, artist_idx integer, weight integer);
-COPY fm_edges FROM PROGRAM :'lastfm_reader' WITH (FORMAT csv, HEADER);
-SELECT setseed(0.2011) \gset
-CREATE TABLE fm_split AS
-WITH drawn AS (SELECT user_idx, artist_idx, random() AS r
-               FROM (SELECT user_idx, artist_idx FROM fm_edges ORDER BY user_idx, artist_idx) ordered),
-     ranked AS (SELECT user_idx, artist_idx, row_number() OVER (ORDER BY r, user_idx, artist_idx) AS rn,
-                       count(*) OVER () AS n FROM drawn)
-SELECT user_idx, artist_idx,
-       CASE WHEN rn <= 0.8 * n THEN 'train' WHEN rn <= 0.9 * n THEN 'val' ELSE 'test' END AS part
-FROM ranked;
-CREATE TABLE fm_fit AS SELECT user_idx, artist_idx FROM fm_split WHERE part = 'train';
-CREATE TABLE fm_val AS SELECT user_idx, artist_idx FROM fm_split WHERE part = 'val';
-CREATE TABLE fm_test AS SELECT user_idx, artist_idx FROM fm_split WHERE part = 'test';
+\i :split_sql
+CREATE TABLE fm_fit AS SELECT user_idx, artist_idx FROM lastfm_split WHERE part = 'train';
+CREATE TABLE fm_val AS SELECT user_idx, artist_idx FROM lastfm_split WHERE part = 'val';
+CREATE TABLE fm_test AS SELECT user_idx, artist_idx FROM lastfm_split WHERE part = 'test';
 ANALYZE;

@@ -72,7 +72,7 @@ SELECT '$g', '$m',
                 || ' → ' ||
                 (SELECT round((x->>'value')::numeric, 4)::text FROM t, jsonb_array_elements(t->'trials') x WHERE x->>'trial' = t->>'winner'), '—'),
        coalesce((SELECT jsonb_array_length(t->'trials')::text FROM t), '—'),
-       coalesce((SELECT (x - 'trial' - 'value' - 'seconds')::text FROM t, jsonb_array_elements(t->'trials') x WHERE x->>'trial' = t->>'winner'), '—'),
+       coalesce((SELECT (x - 'trial' - 'value' - 'se' - 'seconds')::text FROM t, jsonb_array_elements(t->'trials') x WHERE x->>'trial' = t->>'winner'), '—'),
        round($secs, 1)
 SQL
 )

@@ -23,6 +23,7 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include "decoder.h"
 #include "train.h"
 
 #undef printf
@@ -111,6 +112,13 @@ main(int argc, char **argv)
 	order = malloc(sizeof(int64) * n);
 	entry_src = malloc(sizeof(int32) * n);
 	LpSamplerInitUniform(&s, ni);
+	{
+		/* the trainer asks the registry about its decoder: the dot product's traits */
+		static const LpDecoderKind dot = {.name = "dot",
+		.traits = LP_DEC_VECTORS_ONLY | LP_DEC_PARALLEL};
+
+		LpRegistryAdd(LP_DECODERS, &dot);
+	}
 
 	printf("%lld edges, %d users, %d items; dim 64, bce, 8 uniform negatives, %d epochs\n\n",
 		   (long long) n, nu, ni, epochs);

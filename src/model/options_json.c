@@ -4,7 +4,7 @@
  * Reading: the value a user gave for a row of the options table
  * (options.c), checked against the row: its JSON type, integer or not, its
  * range, an enum's values, a name's length, and the keys of the nested
- * objects ("event_weights", "user_edges", "item_features").  Each error
+ * objects ("event_weights", "user_edges", "item_features", "user_features").  Each error
  * names the option and shows how to write it.  Writing: the value as it is
  * stored in a version's jsonb, which reads back to the same options.
  */
@@ -211,6 +211,13 @@ UserEdgesEntry(const OptDef *def, const char *key, JsonbValue *value, char *fiel
 				 errdetail("Valid keys are: relation, src, dst, weight.")));
 }
 
+/* the node kind of an OPT_ITEM_FEATURES option: "user" (user_features) or "item" */
+static const char *
+FeaturesNode(const OptDef *def)
+{
+	return strcmp(def->name, "user_features") == 0 ? "user" : "item";
+}
+
 static void
 ItemFeaturesEntry(const OptDef *def, const char *key, JsonbValue *value, char *field)
 {
@@ -360,14 +367,16 @@ LpOptionSetValue(LpOptions *opts, const OptDef *def, JsonbValue *v)
 							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 							 errmsg("option \"%s\" needs \"relation\", \"key\" and one of \"attribute\" or \"columns\"",
 									def->name),
-							 errdetail("\"attribute\" names the column of a many-to-many relation (one row per item and value), \"columns\" the categorical columns of a relation with one row per item."),
+							 errdetail("\"attribute\" names the column of a many-to-many relation (one row per %s and value), \"columns\" the categorical columns of a relation with one row per %s.",
+									   FeaturesNode(def), FeaturesNode(def)),
 							 errhint("For example '{\"%s\": {\"relation\": \"item_tags\", \"key\": \"item_id\", \"attribute\": \"tag\"}}'.",
 									 def->name)));
 				if (f->weight[0] && f->n_columns > 0)
 					ereport(ERROR,
 							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 							 errmsg("\"weight\" of option \"%s\" goes with \"attribute\", not \"columns\"", def->name),
-							 errhint("Every column value of a per-item relation weighs the same; weigh the rows of a many-to-many relation instead.")));
+							 errhint("Every column value of a per-%s relation weighs the same; weigh the rows of a many-to-many relation instead.",
+									 FeaturesNode(def))));
 				break;
 			}
 	}

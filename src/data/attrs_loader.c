@@ -41,6 +41,7 @@ typedef struct AttrRow
 /* what is one side's: users (user_features) or items (item_features) */
 typedef struct Side
 {
+	bool		users;
 	const char *option;
 	LpKeyMap   *keys;
 	Oid			key_type;		/* the edges' column of the side */
@@ -60,15 +61,22 @@ SideOf(bool users, LpLoadedGraph *out)
 {
 	LpGraph    *g = &out->graph;
 	LpLoadStats *st = &out->stats;
+	Side		s;
 
-	if (users)
-		return (Side) {"user_features", out->src_keys, out->src_type, &g->n_src, &g->src_degree,
-			&g->user_attr_off, &g->user_attr, &g->user_attr_w,
-		&st->user_attr_rows, &st->user_attr_skipped, &st->user_attr_cold_users,
-		&st->user_attr_values};
-	return (Side) {"item_features", out->dst_keys, out->dst_type, &g->n_dst, &g->dst_degree,
-		&g->item_attr_off, &g->item_attr, &g->item_attr_w,
-	&st->attr_rows, &st->attr_skipped, &st->attr_cold_items, &st->attr_values};
+	s.users = users;
+	s.option = users ? "user_features" : "item_features";
+	s.keys = users ? out->src_keys : out->dst_keys;
+	s.key_type = users ? out->src_type : out->dst_type;
+	s.n = users ? &g->n_src : &g->n_dst;
+	s.degree = users ? &g->src_degree : &g->dst_degree;
+	s.off = users ? &g->user_attr_off : &g->item_attr_off;
+	s.attr = users ? &g->user_attr : &g->item_attr;
+	s.w = users ? &g->user_attr_w : &g->item_attr_w;
+	s.rows = users ? &st->user_attr_rows : &st->attr_rows;
+	s.skipped = users ? &st->user_attr_skipped : &st->attr_skipped;
+	s.cold = users ? &st->user_attr_cold_users : &st->attr_cold_items;
+	s.values = users ? &st->user_attr_values : &st->attr_values;
+	return s;
 }
 
 static int
@@ -167,7 +175,7 @@ ReadQuery(const char *sql, const char *prefix, bool weighted, const Side *side, 
 /*
  * The side's n nodes (n_warm of them before the attributes) with their
  * attribute lists from the merged rows: the new ones have no edge, and
- * under users no CSR entry either.
+ * new users no CSR entry either (their offsets repeat the last).
  */
 static void
 BuildLists(LpGraph *g, const Side *side, int32 n_warm, const AttrRow *rows, int64 kept,
@@ -182,7 +190,7 @@ BuildLists(LpGraph *g, const Side *side, int32 n_warm, const AttrRow *rows, int6
 	{
 		*side->degree = repalloc_huge(*side->degree, sizeof(int32) * n);
 		memset(*side->degree + n_warm, 0, sizeof(int32) * (n - n_warm));
-		if (side->degree == &g->src_degree)
+		if (side->users)
 		{
 			g->offsets = repalloc_huge(g->offsets, sizeof(int64) * (n + 1));
 			for (int32 u = n_warm + 1; u <= n; u++)

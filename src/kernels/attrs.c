@@ -108,7 +108,7 @@ Compose(const Side *s, const LpEmbeddings *emb, int32 i, bool with_id, float *v,
 void
 LpAttrsVector(const LpGraph *g, const LpEmbeddings *emb, bool users, int32 i, float *v, float *b)
 {
-	Side		s = SideOf(g, (LpEmbeddings *) emb, users);
+	Side		s = SideOf(g, emb, users);
 
 	Compose(&s, emb, i, true, v, b);
 }

@@ -33,6 +33,22 @@ Choices(const OptDef *def)
 	return LpRegistryNames(def->offset == offsetof(LpOptions, decoder) ? LP_DECODERS : LP_ENCODERS);
 }
 
+/* the node kind of an OPT_ITEM_FEATURES option: "user" (user_features) or "item" */
+static const char *
+FeaturesNode(const OptDef *def)
+{
+	return strcmp(def->name, "user_features") == 0 ? "user" : "item";
+}
+
+/* an example value of an OPT_ITEM_FEATURES option, for its side */
+static const char *
+FeaturesExample(const OptDef *def)
+{
+	return strcmp(FeaturesNode(def), "user") == 0 ?
+		"{\"relation\": \"user_tags\", \"key\": \"user_id\", \"attribute\": \"tag\"}" :
+		"{\"relation\": \"item_tags\", \"key\": \"item_id\", \"attribute\": \"tag\"}";
+}
+
 static const char *
 KindName(OptKind kind)
 {
@@ -87,7 +103,7 @@ WrongType(const OptDef *def)
 			break;
 		case OPT_ITEM_FEATURES:
 			json = "object";
-			example = "{\"relation\": \"item_tags\", \"key\": \"item_id\", \"attribute\": \"tag\"}";
+			example = FeaturesExample(def);
 			break;
 	}
 	ereport(ERROR,
@@ -209,13 +225,6 @@ UserEdgesEntry(const OptDef *def, const char *key, JsonbValue *value, char *fiel
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("unknown key \"%s\" in option \"%s\"", LpClip(key), def->name),
 				 errdetail("Valid keys are: relation, src, dst, weight.")));
-}
-
-/* the node kind of an OPT_ITEM_FEATURES option: "user" (user_features) or "item" */
-static const char *
-FeaturesNode(const OptDef *def)
-{
-	return strcmp(def->name, "user_features") == 0 ? "user" : "item";
 }
 
 static void
@@ -369,8 +378,7 @@ LpOptionSetValue(LpOptions *opts, const OptDef *def, JsonbValue *v)
 									def->name),
 							 errdetail("\"attribute\" names the column of a many-to-many relation (one row per %s and value), \"columns\" the categorical columns of a relation with one row per %s.",
 									   FeaturesNode(def), FeaturesNode(def)),
-							 errhint("For example '{\"%s\": {\"relation\": \"item_tags\", \"key\": \"item_id\", \"attribute\": \"tag\"}}'.",
-									 def->name)));
+							 errhint("For example '{\"%s\": %s}'.", def->name, FeaturesExample(def))));
 				if (f->weight[0] && f->n_columns > 0)
 					ereport(ERROR,
 							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

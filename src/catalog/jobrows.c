@@ -82,7 +82,9 @@ LpJobRead(int64 job_id, LpJobRow *row)
 					   " coalesce((stats->>'links_skipped')::int8, 0),"
 					   " coalesce((stats->>'link_rows')::int8, 0),"
 					   " coalesce((stats->>'attribute_rows_skipped')::int8, 0),"
-					   " coalesce((stats->>'attribute_rows')::int8, 0)"
+					   " coalesce((stats->>'attribute_rows')::int8, 0),"
+					   " coalesce((stats->>'user_attribute_rows_skipped')::int8, 0),"
+					   " coalesce((stats->>'user_attribute_rows')::int8, 0)"
 					   " FROM linkpred.job_catalog WHERE id = $1", 1, types);
 	if (plan == NULL)
 		elog(ERROR, "linkpred: SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
@@ -122,6 +124,8 @@ LpJobRead(int64 job_id, LpJobRow *row)
 		row->link_rows = DatumGetInt64(SPI_getbinval(tup, desc, 19, &isnull));
 		row->attr_skipped = DatumGetInt64(SPI_getbinval(tup, desc, 20, &isnull));
 		row->attr_rows = DatumGetInt64(SPI_getbinval(tup, desc, 21, &isnull));
+		row->user_attr_skipped = DatumGetInt64(SPI_getbinval(tup, desc, 22, &isnull));
+		row->user_attr_rows = DatumGetInt64(SPI_getbinval(tup, desc, 23, &isnull));
 		MemoryContextSwitchTo(spi);
 	}
 	SPI_freeplan(plan);

@@ -1,17 +1,20 @@
 /*
- * attrs_loader.c: reading the items' attributes (option item_features)
- * through SPI, as the submitting role, like the edges (loader.c).
+ * attrs_loader.c: reading one side's attributes (options item_features and
+ * user_features) through SPI, as the submitting role, like the edges
+ * (loader.c).  Both sides are read by the same code: a Side says which
+ * keys, degrees, arrays and counters are the side's.
  *
- * Each row gives an item key, an attribute value and a weight: a row of a
+ * Each row gives a node key, an attribute value and a weight: a row of a
  * many-to-many relation ("attribute", optional "weight"), or one value of a
- * categorical column of a per-item relation ("columns": the value is
+ * categorical column of a per-node relation ("columns": the value is
  * prefixed with its column's name, so equal values of two columns stay two
  * attributes, and weighs 1).  Values are compared as their text output.
- * An item key that no edge has is a cold item: it joins the item side of
- * the graph with no edge, and its vector will be its attributes' alone.
- * Rows with a NULL key or value, or a NULL, non-positive or non-finite
- * weight, are skipped and counted; a repeated (item, value) pair adds its
- * weights.  Each item's weights are then scaled to sum to 1.
+ * A node key that no edge has is a cold node (item or user): it joins its
+ * side of the graph with no edge, and its vector will be its attributes'
+ * alone.  Rows with a NULL key or value, or a NULL, non-positive or
+ * non-finite weight, are skipped and counted; a repeated (node, value)
+ * pair adds its weights.  Each node's weights are then scaled to sum to 1.
+ * A side's values get their own numbers, after the other side's.
  */
 #include "postgres.h"
 
@@ -30,10 +33,51 @@
 
 typedef struct AttrRow
 {
-	int32		item;
+	int32		item;			/* the node: an item, or a user */
 	int32		attr;
 	float		w;
 } AttrRow;
+
+/* what is one side's: users (user_features) or items (item_features) */
+typedef struct Side
+{
+	bool		users;
+	const char *option;
+	LpKeyMap   *keys;
+	Oid			key_type;		/* the edges' column of the side */
+	int32	   *n;				/* g->n_src or g->n_dst */
+	int32	  **degree;
+	int64	  **off;			/* the graph's attribute lists of the side */
+	int32	  **attr;
+	float	  **w;
+	int64	   *rows;			/* out->stats' counters of the side */
+	int64	   *skipped;
+	int64	   *cold;
+	int64	   *values;
+} Side;
+
+static Side
+SideOf(bool users, LpLoadedGraph *out)
+{
+	LpGraph    *g = &out->graph;
+	LpLoadStats *st = &out->stats;
+	Side		s;
+
+	s.users = users;
+	s.option = users ? "user_features" : "item_features";
+	s.keys = users ? out->src_keys : out->dst_keys;
+	s.key_type = users ? out->src_type : out->dst_type;
+	s.n = users ? &g->n_src : &g->n_dst;
+	s.degree = users ? &g->src_degree : &g->dst_degree;
+	s.off = users ? &g->user_attr_off : &g->item_attr_off;
+	s.attr = users ? &g->user_attr : &g->item_attr;
+	s.w = users ? &g->user_attr_w : &g->item_attr_w;
+	s.rows = users ? &st->user_attr_rows : &st->attr_rows;
+	s.skipped = users ? &st->user_attr_skipped : &st->attr_skipped;
+	s.cold = users ? &st->user_attr_cold_users : &st->attr_cold_items;
+	s.values = users ? &st->user_attr_values : &st->attr_values;
+	return s;
+}
 
 static int
 CompareAttrRow(const void *a, const void *b)
@@ -59,7 +103,7 @@ typedef struct AttrQuery
 {
 	const char *prefix;
 	bool		weighted;
-	LpLoadedGraph *out;
+	const Side *side;
 	AttrBuf    *buf;
 	MemoryContext cxt;			/* the loader's: the maps and rows grow here */
 } AttrQuery;
@@ -69,7 +113,7 @@ static void
 AttrQueryRow(void *arg, HeapTuple tup, TupleDesc desc)
 {
 	AttrQuery  *q = (AttrQuery *) arg;
-	LpLoadedGraph *out = q->out;
+	const Side *side = q->side;
 	AttrBuf    *buf = q->buf;
 	bool		knull,
 				wnull = false;
@@ -83,22 +127,22 @@ AttrQueryRow(void *arg, HeapTuple tup, TupleDesc desc)
 	int32		n_items;
 	MemoryContext batch_cxt;
 
-	out->stats.attr_rows++;
+	(*side->rows)++;
 	if (knull || value == NULL || wnull || !isfinite(w) || w <= 0 ||
-		!LpKeyFromDatum(out->dst_keys->kind, out->dst_type, kd,
+		!LpKeyFromDatum(side->keys->kind, side->key_type, kd,
 						TupleDescAttr(desc, 0)->atttypid, &ikey, &tkey))
 	{
-		out->stats.attr_skipped++;
+		(*side->skipped)++;
 		return;
 	}
 	if (q->prefix)
 		value = psprintf("%s=%s", q->prefix, value);
 	/* the maps grow in the loader's context, not the batch's */
 	batch_cxt = MemoryContextSwitchTo(q->cxt);
-	n_items = out->dst_keys->n;
-	item = LpKeyMapIntern(out->dst_keys, ikey, tkey, tkey ? strlen(tkey) : 0);
-	if (out->dst_keys->n > n_items)
-		out->stats.attr_cold_items++;
+	n_items = side->keys->n;
+	item = LpKeyMapIntern(side->keys, ikey, tkey, tkey ? strlen(tkey) : 0);
+	if (side->keys->n > n_items)
+		(*side->cold)++;
 	attr = LpKeyMapIntern(buf->values, 0, value, strlen(value));
 	if (buf->n == buf->cap)
 	{
@@ -114,12 +158,12 @@ AttrQueryRow(void *arg, HeapTuple tup, TupleDesc desc)
 
 /* the rows of one query: (key, value[, weight]); prefix goes before each value */
 static void
-ReadQuery(const char *sql, const char *prefix, bool weighted, LpLoadedGraph *out, AttrBuf *buf)
+ReadQuery(const char *sql, const char *prefix, bool weighted, const Side *side, AttrBuf *buf)
 {
 	AttrQuery	q = {
 		.prefix = prefix,
 		.weighted = weighted,
-		.out = out,
+		.side = side,
 		.buf = buf,
 		.cxt = CurrentMemoryContext,
 	};
@@ -128,20 +172,69 @@ ReadQuery(const char *sql, const char *prefix, bool weighted, LpLoadedGraph *out
 						ATTR_BATCH, AttrQueryRow, &q, q.cxt);
 }
 
+/*
+ * The side's n nodes (n_warm of them before the attributes) with their
+ * attribute lists from the merged rows: the new ones have no edge, and
+ * new users no CSR entry either (their offsets repeat the last).
+ */
+static void
+BuildLists(LpGraph *g, const Side *side, int32 n_warm, const AttrRow *rows, int64 kept,
+		   int32 first_attr)
+{
+	int32		n = *side->n;
+	int64	   *off;
+	int32	   *attr;
+	float	   *w;
+
+	if (n > n_warm)
+	{
+		*side->degree = repalloc_huge(*side->degree, sizeof(int32) * n);
+		memset(*side->degree + n_warm, 0, sizeof(int32) * (n - n_warm));
+		if (side->users)
+		{
+			g->offsets = repalloc_huge(g->offsets, sizeof(int64) * (n + 1));
+			for (int32 u = n_warm + 1; u <= n; u++)
+				g->offsets[u] = g->offsets[n_warm];
+		}
+	}
+	off = *side->off = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int64) * (n + 1));
+	attr = *side->attr = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int32) * kept);
+	w = *side->w = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(float) * kept);
+	memset(off, 0, sizeof(int64) * (n + 1));
+	for (int64 k = 0; k < kept; k++)
+	{
+		off[rows[k].item + 1]++;
+		attr[k] = first_attr + rows[k].attr;
+		w[k] = rows[k].w;
+	}
+	for (int32 i = 0; i < n; i++)
+	{
+		double		sum = 0;
+
+		off[i + 1] += off[i];
+		for (int64 e = off[i]; e < off[i + 1]; e++)
+			sum += w[e];
+		for (int64 e = off[i]; e < off[i + 1]; e++)
+			w[e] = (float) (w[e] / sum);
+	}
+}
+
 void
-LpLoadItemAttributes(Oid relid, const char *key, const char *attribute, const char *weight,
-					 int n_columns, const char (*columns)[NAMEDATALEN], LpLoadedGraph *out)
+LpLoadAttributes(bool users, Oid relid, const char *key, const char *attribute,
+				 const char *weight, int n_columns, const char (*columns)[NAMEDATALEN],
+				 LpLoadedGraph *out)
 {
 	LpGraph    *g = &out->graph;
+	Side		side = SideOf(users, out);
 	char	   *relname = LpQualifiedRelName(relid);
-	int32		n_warm = g->n_dst;
+	int32		n_warm = *side.n;
 	AttrBuf		buf;
 	int64		kept = 0;
 
 	if (relname == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("the relation of option \"item_features\" (OID %u) no longer exists", relid),
+				 errmsg("the relation of option \"%s\" (OID %u) no longer exists", side.option, relid),
 				 errhint("It was dropped after the job was submitted; name a relation that exists.")));
 	Assert(!g->homogeneous);
 	buf.cap = 1024;
@@ -154,29 +247,23 @@ LpLoadItemAttributes(Oid relid, const char *key, const char *attribute, const ch
 						   quote_identifier(attribute),
 						   weight ? psprintf(", (%s)::pg_catalog.float8", quote_identifier(weight)) : "",
 						   relname),
-				  NULL, weight != NULL, out, &buf);
+				  NULL, weight != NULL, &side, &buf);
 	for (int c = 0; c < n_columns; c++)
 		ReadQuery(psprintf("SELECT %s, %s FROM %s", quote_identifier(key),
 						   quote_identifier(columns[c]), relname),
-				  columns[c], false, out, &buf);
+				  columns[c], false, &side, &buf);
 
 	if (buf.n == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("relation %s of option \"item_features\" has no usable rows", relname),
-				 errdetail("Rows read: " INT64_FORMAT "; skipped for a NULL key or value, a key that cannot be an item id, or a NULL, non-positive or non-finite weight: " INT64_FORMAT ".",
-						   out->stats.attr_rows, out->stats.attr_skipped),
-				 errhint("Give the items' attributes one row per item and value, with non-NULL keys and values.")));
+				 errmsg("relation %s of option \"%s\" has no usable rows", relname, side.option),
+				 errdetail("Rows read: " INT64_FORMAT "; skipped for a NULL key or value, a key that cannot be %s id, or a NULL, non-positive or non-finite weight: " INT64_FORMAT ".",
+						   *side.rows, users ? "a user" : "an item", *side.skipped),
+				 errhint("Give the %s attributes one row per %s and value, with non-NULL keys and values.",
+						 users ? "users'" : "items'", users ? "user" : "item")));
 
-	/* the new (cold) items join the item side, with no edge */
-	g->n_dst = out->dst_keys->n;
-	if (g->n_dst > n_warm)
-	{
-		g->dst_degree = repalloc_huge(g->dst_degree, sizeof(int32) * g->n_dst);
-		memset(g->dst_degree + n_warm, 0, sizeof(int32) * (g->n_dst - n_warm));
-	}
-
-	/* CSR by item, repeats merged, weights scaled to sum 1 per item */
+	/* the new (cold) nodes join their side, with no edge; lists by node */
+	*side.n = side.keys->n;
 	qsort(buf.rows, buf.n, sizeof(AttrRow), CompareAttrRow);
 	for (int64 k = 0; k < buf.n; k++)
 	{
@@ -186,26 +273,8 @@ LpLoadItemAttributes(Oid relid, const char *key, const char *attribute, const ch
 		else
 			buf.rows[kept++] = buf.rows[k];
 	}
-	g->n_attrs = buf.values->n;
-	g->item_attr_off = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int64) * (g->n_dst + 1));
-	g->item_attr = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int32) * kept);
-	g->item_attr_w = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(float) * kept);
-	memset(g->item_attr_off, 0, sizeof(int64) * (g->n_dst + 1));
-	for (int64 k = 0; k < kept; k++)
-	{
-		g->item_attr_off[buf.rows[k].item + 1]++;
-		g->item_attr[k] = buf.rows[k].attr;
-		g->item_attr_w[k] = buf.rows[k].w;
-	}
-	for (int32 i = 0; i < g->n_dst; i++)
-	{
-		double		sum = 0;
-
-		g->item_attr_off[i + 1] += g->item_attr_off[i];
-		for (int64 e = g->item_attr_off[i]; e < g->item_attr_off[i + 1]; e++)
-			sum += g->item_attr_w[e];
-		for (int64 e = g->item_attr_off[i]; e < g->item_attr_off[i + 1]; e++)
-			g->item_attr_w[e] = (float) (g->item_attr_w[e] / sum);
-	}
+	BuildLists(g, &side, n_warm, buf.rows, kept, g->n_attrs);
+	g->n_attrs += buf.values->n;
+	*side.values = buf.values->n;
 	pfree(buf.rows);
 }

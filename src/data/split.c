@@ -135,7 +135,7 @@ LpSplitGraph(const LpGraph *g, int mode, double fraction, int leave_out,
 	/*
 	 * The training graph: g's nodes with every entry not held out.  It keeps
 	 * g's second relation, which is not held out (it is not what is
-	 * predicted), and g's item attributes (they are the items', not edges);
+	 * predicted), and g's node attributes (they are the nodes', not edges);
 	 * it carries no times.
 	 */
 	*t = *g;
@@ -198,18 +198,20 @@ LpSplitDropUnseen(LpSplit *split)
 				nd = 0;
 	int64		nl = 0;
 
+	/*
+	 * With a side's attributes (item_features, user_features) every node of
+	 * that side stays: one without a training edge is a cold node scored
+	 * from its attributes, as it is when the model is trained on the
+	 * training edges alone.
+	 */
 	for (int32 x = 0; x < t->n_src; x++)
-		smap[x] = (t->src_degree[x] > 0 || (t->homogeneous && t->dst_degree[x] > 0)) ? ns++ : -1;
+		smap[x] = (t->src_degree[x] > 0 || (t->homogeneous && t->dst_degree[x] > 0) ||
+				   t->user_attr_off != NULL) ? ns++ : -1;
 	if (t->homogeneous)
 		nd = ns;
 	else
-		/*
-		 * With item attributes every item stays: one without a training edge
-		 * is a cold item scored from its attributes, as it is when the
-		 * model is trained on the training edges alone.
-		 */
 		for (int32 x = 0; x < t->n_dst; x++)
-			dmap[x] = (t->dst_degree[x] > 0 || t->n_attrs > 0) ? nd++ : -1;
+			dmap[x] = (t->dst_degree[x] > 0 || t->item_attr_off != NULL) ? nd++ : -1;
 
 	split->unseen_users = t->n_src - ns;
 	split->unseen_items = t->homogeneous ? 0 : t->n_dst - nd;

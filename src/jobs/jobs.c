@@ -86,7 +86,7 @@ CheckIdColumn(Oid relid, const char *argname, const char *column)
 }
 
 /*
- * The relation named in option (user_edges, item_features), resolved with
+ * The relation named in option (user_edges, item_features, user_features), resolved with
  * the caller's search_path: an ERROR if there is none, or if it is no
  * table or view.  holds says in the hint what it should hold.
  */
@@ -119,48 +119,51 @@ CheckUserEdges(const LpUserEdges *ue)
 }
 
 /*
- * Option item_features: its relation; the key column, of the item column's
- * kind of key (dst_type); the attribute column (any type: values compare
- * as text) with its numeric weight column, or the categorical columns.
+ * Option item_features or user_features (option, of the node kind "item"
+ * or "user"): its relation; the key column, of the edges' column's kind of
+ * key (key_type: the item or the user column's type); the attribute column
+ * (any type: values compare as text) with its numeric weight column, or
+ * the categorical columns.
  */
 static Oid
-CheckItemFeatures(const LpItemFeatures *f, Oid dst_type)
+CheckFeatures(const LpItemFeatures *f, const char *option, const char *node, Oid key_type)
 {
-	Oid			relid = OptionRelation("item_features", f->relation, "item attributes");
+	Oid			relid = OptionRelation(option, f->relation,
+									   psprintf("%s attributes", node));
 	Oid			t;
 	LpKeyKind	k,
 				dk;
 
-	CheckIdColumn(relid, "item_features key", f->key);
-	LpCheckColumn(relid, "item_features key", f->key, &t);
-	if (LpKeyKindForType(dst_type, &dk) && LpKeyKindForType(t, &k) && k != dk)
+	CheckIdColumn(relid, psprintf("%s key", option), f->key);
+	LpCheckColumn(relid, psprintf("%s key", option), f->key, &t);
+	if (LpKeyKindForType(key_type, &dk) && LpKeyKindForType(t, &k) && k != dk)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATATYPE_MISMATCH),
-				 errmsg("key column \"%s\" of option \"item_features\" has type %s, the item column %s",
-						f->key, format_type_be(t), format_type_be(dst_type)),
-				 errdetail("The key must hold the item ids as the edges relation does."),
-				 errhint("Pass a view that casts \"%s\" to %s.", f->key, format_type_be(dst_type))));
+				 errmsg("key column \"%s\" of option \"%s\" has type %s, the %s column %s",
+						f->key, option, format_type_be(t), node, format_type_be(key_type)),
+				 errdetail("The key must hold the %s ids as the edges relation does.", node),
+				 errhint("Pass a view that casts \"%s\" to %s.", f->key, format_type_be(key_type))));
 	if (f->n_columns == 0)
-		LpCheckColumn(relid, "item_features attribute", f->attribute, &t);
+		LpCheckColumn(relid, psprintf("%s attribute", option), f->attribute, &t);
 	if (f->weight[0])
 	{
-		LpCheckColumn(relid, "item_features weight", f->weight, &t);
+		LpCheckColumn(relid, psprintf("%s weight", option), f->weight, &t);
 		if (t != INT2OID && t != INT4OID && t != INT8OID && t != FLOAT4OID && t != FLOAT8OID &&
 			t != NUMERICOID)
 			ereport(ERROR,
 					(errcode(ERRCODE_DATATYPE_MISMATCH),
-					 errmsg("weight column \"%s\" of option \"item_features\" has type %s",
-							f->weight, format_type_be(t)),
+					 errmsg("weight column \"%s\" of option \"%s\" has type %s",
+							f->weight, option, format_type_be(t)),
 					 errhint("Use a column of a numeric type: integer, bigint, real, double precision or numeric.")));
 	}
 	for (int c = 0; c < f->n_columns; c++)
 	{
-		LpCheckColumn(relid, "item_features columns", f->columns[c], &t);
+		LpCheckColumn(relid, psprintf("%s columns", option), f->columns[c], &t);
 		if (t == FLOAT4OID || t == FLOAT8OID || t == NUMERICOID || OidIsValid(get_element_type(t)))
 			ereport(ERROR,
 					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("column \"%s\" of option \"item_features\" has type %s, which is not categorical",
-							f->columns[c], format_type_be(t)),
+					 errmsg("column \"%s\" of option \"%s\" has type %s, which is not categorical",
+							f->columns[c], option, format_type_be(t)),
 					 errdetail("Each value of a column in \"columns\" becomes an attribute of its own; numeric and vector columns are not supported yet."),
 					 errhint("Bucket the column in a view (for example a price band as text), or leave it out.")));
 	}
@@ -345,15 +348,22 @@ LpSubmitJob(LpJobSpec *spec, Jsonb *options)
 		LpCheckColumn(spec->relid, "event_column", opts.event_column, &et);
 	}
 	spec->user_edges_relid = opts.user_edges.relation[0] ? CheckUserEdges(&opts.user_edges) : InvalidOid;
+	spec->item_features_relid = InvalidOid;
+	spec->user_features_relid = InvalidOid;
 	if (opts.item_features.relation[0])
 	{
 		Oid			dt;
 
 		LpCheckColumn(spec->relid, "dst", spec->dst_column, &dt);
-		spec->item_features_relid = CheckItemFeatures(&opts.item_features, dt);
+		spec->item_features_relid = CheckFeatures(&opts.item_features, "item_features", "item", dt);
 	}
-	else
-		spec->item_features_relid = InvalidOid;
+	if (opts.user_features.relation[0])
+	{
+		Oid			st;
+
+		LpCheckColumn(spec->relid, "src", spec->src_column, &st);
+		spec->user_features_relid = CheckFeatures(&opts.user_features, "user_features", "user", st);
+	}
 	CheckModelOwner(spec->model);
 
 	options_text = options ? JsonbToCString(NULL, &options->root, VARSIZE(options)) : "{}";
@@ -467,6 +477,11 @@ ReportOutcome(const LpJobRow *row)
 					(errmsg("skipped " INT64_FORMAT " of " INT64_FORMAT " item_features rows",
 							row->attr_skipped, row->attr_rows),
 					 errdetail("A row is skipped when its key or value is NULL, its key cannot be an item id, or its weight is NULL, not positive or not finite.")));
+		if (row->user_attr_skipped > 0)
+			ereport(NOTICE,
+					(errmsg("skipped " INT64_FORMAT " of " INT64_FORMAT " user_features rows",
+							row->user_attr_skipped, row->user_attr_rows),
+					 errdetail("A row is skipped when its key or value is NULL, its key cannot be a user id, or its weight is NULL, not positive or not finite.")));
 	}
 }
 

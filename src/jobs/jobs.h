@@ -42,6 +42,7 @@ typedef struct LpJobSpec
 	char		weight_column[NAMEDATALEN]; /* "" = unweighted */
 	Oid			user_edges_relid;	/* option user_edges, resolved at submit; 0 = none */
 	Oid			item_features_relid;	/* option item_features, likewise */
+	Oid			user_features_relid;	/* option user_features, likewise */
 	TimestampTz submitted_at;
 	int			max_memory_kb;	/* the submitter's linkpred.max_memory; 0 = none */
 	int			ann_min_items;	/* the submitter's linkpred.ann_min_items: build the
@@ -91,6 +92,8 @@ typedef struct LpJobRow
 	int64		links_skipped;
 	int64		attr_rows;		/* item_features rows read, and skipped */
 	int64		attr_skipped;
+	int64		user_attr_rows; /* user_features rows read, and skipped */
+	int64		user_attr_skipped;
 	char	   *result;			/* jsonb as text: an evaluation job's measurement */
 	char	   *error;
 	char	   *sqlstate;

@@ -192,9 +192,10 @@ CheckTrainingMemory(LpJobRun *run, const LpLoadedGraph *loaded, const LpGraph *g
 		/* the decoder's (the bilinear: R, its training state, the users' queries) */
 		(LpDecoderAt(run->opts.decoder)->fit.emb_bytes ?
 		 LpDecoderAt(run->opts.decoder)->fit.emb_bytes(g, dim) : 0) +
-		/* item attributes: their vectors and biases, each item's list */
-		(g->n_attrs > 0 ? 4.0 * (dim + 1) * g->n_attrs + 8.0 * (g->n_dst + 1) +
-		 8.0 * g->item_attr_off[g->n_dst] : 0);
+		/* node attributes: their vectors and biases, each item's and user's list */
+		4.0 * (dim + 1) * g->n_attrs +
+		(g->item_attr_off ? 8.0 * (g->n_dst + 1) + 8.0 * g->item_attr_off[g->n_dst] : 0) +
+		(g->user_attr_off ? 8.0 * (g->n_src + 1) + 8.0 * g->user_attr_off[g->n_src] : 0);
 	double		scratch_b = 12.0 * g->n_entries + 12.0 * g->n_dst;
 	double		keys_b = 24.0 * (loaded->src_keys->n + (g->homogeneous ? 0 : loaded->dst_keys->n));
 	double		eval_b = run->spec->holdout != LP_HOLDOUT_NONE ?
@@ -333,6 +334,21 @@ BuildIndex(LpJobRun *run, const LpGraph *g, const LpEmbeddings *emb, LpStoreRequ
 	req->ann_build_seconds = (double) (GetCurrentTimestamp() - start) / 1e6;
 }
 
+/*
+ * One side's attributes (users: option user_features, f), when the job has
+ * them (relid valid); the stored options then name the relation read,
+ * schema-qualified, whatever the search_path later.
+ */
+static void
+LoadFeatures(bool users, Oid relid, LpItemFeatures *f, LpLoadedGraph *loaded)
+{
+	if (!OidIsValid(relid))
+		return;
+	LpLoadAttributes(users, relid, f->key, f->attribute, f->weight[0] ? f->weight : NULL,
+					 f->n_columns, (const char (*)[NAMEDATALEN]) f->columns, loaded);
+	strlcpy(f->relation, LpQualifiedRelName(relid), sizeof(f->relation));
+}
+
 void
 LpRunPipeline(LpJobRun *run)
 {
@@ -388,15 +404,9 @@ LpRunPipeline(LpJobRun *run)
 		/* stored options name the relation read, whatever the search_path later */
 		strlcpy(ue->relation, LpQualifiedRelName(spec->user_edges_relid), sizeof(ue->relation));
 	}
-	if (OidIsValid(spec->item_features_relid))
-	{
-		LpItemFeatures *f = &run->opts.item_features;
-
-		LpLoadItemAttributes(spec->item_features_relid, f->key, f->attribute,
-							 f->weight[0] ? f->weight : NULL, f->n_columns,
-							 (const char (*)[NAMEDATALEN]) f->columns, &loaded);
-		strlcpy(f->relation, LpQualifiedRelName(spec->item_features_relid), sizeof(f->relation));
-	}
+	/* the items' attributes first (their values keep their numbers), the users' after the links */
+	LoadFeatures(false, spec->item_features_relid, &run->opts.item_features, &loaded);
+	LoadFeatures(true, spec->user_features_relid, &run->opts.user_features, &loaded);
 	MemoryContextSwitchTo(old);
 	LpEndTx();
 	g = &loaded.graph;
@@ -429,7 +439,9 @@ LpRunPipeline(LpJobRun *run)
 									 ", \"link_rows\": " INT64_FORMAT ", \"links\": " INT64_FORMAT
 									 ", \"links_skipped\": " INT64_FORMAT
 									 ", \"attribute_rows\": " INT64_FORMAT ", \"attribute_rows_skipped\": " INT64_FORMAT
-									 ", \"attributes\": %d, \"cold_items\": " INT64_FORMAT "}",
+									 ", \"attributes\": " INT64_FORMAT ", \"cold_items\": " INT64_FORMAT
+									 ", \"user_attribute_rows\": " INT64_FORMAT ", \"user_attribute_rows_skipped\": " INT64_FORMAT
+									 ", \"user_attributes\": " INT64_FORMAT ", \"cold_users\": " INT64_FORMAT "}",
 									 loaded.stats.rows, loaded.stats.null_ids,
 									 loaded.stats.self_loops, loaded.stats.duplicates,
 									 loaded.stats.bad_weights, loaded.stats.unknown_events,
@@ -437,7 +449,9 @@ LpRunPipeline(LpJobRun *run)
 									 loaded.stats.link_rows, loaded.graph.n_links,
 									 loaded.stats.link_skipped,
 									 loaded.stats.attr_rows, loaded.stats.attr_skipped,
-									 loaded.graph.n_attrs, loaded.stats.attr_cold_items);
+									 loaded.stats.attr_values, loaded.stats.attr_cold_items,
+									 loaded.stats.user_attr_rows, loaded.stats.user_attr_skipped,
+									 loaded.stats.user_attr_values, loaded.stats.user_attr_cold_users);
 
 		LpOptionsToTrainConfig(&run->opts, &cfg);
 		run->epochs = LpFitEpochs(&cfg);

@@ -1,13 +1,17 @@
 /*
- * attrs.c: item attributes in the matrix factorisation (attrs.h).
+ * attrs.c: node attributes in the matrix factorisation (attrs.h).
  *
  * The step is train.c's Step for the dot decoder (both run sgd.h's dot
- * steps): the positive and each negative are scored against composed item
+ * steps): the user, the positive and each negative are scored as composed
  * vectors held in scratch, updated there, and the change of each composed
  * vector is then handed back to its parts (Scatter).  The L2 term acts on
  * the composed vector, the one that is scored.  With probability
- * cfg->id_dropout an item is composed without its id part for the step
- * (and its id part is not updated).
+ * cfg->id_dropout a node with attributes is composed without its id part
+ * for the step (and its id part is not updated).  A Side says where a
+ * node's parts are: the users' (U, bu, the user_attr lists) or the items'.
+ * The user is composed only when users have attributes, so with item
+ * attributes alone a step draws and computes exactly what it did before
+ * users could have any.
  */
 #include "postgres.h"
 
@@ -47,9 +51,33 @@ LpAttrsInit(const LpGraph *g, LpEmbeddings *emb, uint64 seed)
 	memset(emb->ab, 0, sizeof(float) * g->n_attrs);
 }
 
-/* item i's composed vector and bias, with or without its id part */
+/* one side's parts: its id vectors and biases, its attribute lists */
+typedef struct Side
+{
+	float	   *X;
+	float	   *b;
+	const int64 *off;			/* NULL: the side has no attributes */
+	const int32 *attr;
+	const float *w;
+} Side;
+
+static Side
+SideOf(const LpGraph *g, const LpEmbeddings *emb, bool users)
+{
+	if (users)
+		return (Side) {emb->U, emb->bu, g->user_attr_off, g->user_attr, g->user_attr_w};
+	return (Side) {emb->V, emb->bv, g->item_attr_off, g->item_attr, g->item_attr_w};
+}
+
+static inline bool
+HasAttrs(const Side *s, int32 i)
+{
+	return s->off != NULL && s->off[i + 1] > s->off[i];
+}
+
+/* node i's composed vector and bias, with or without its id part */
 static void
-Compose(const LpGraph *g, const LpEmbeddings *emb, int32 i, bool with_id, float *v, float *b)
+Compose(const Side *s, const LpEmbeddings *emb, int32 i, bool with_id, float *v, float *b)
 {
 	const int	dim = emb->dim;
 
@@ -60,67 +88,72 @@ Compose(const LpGraph *g, const LpEmbeddings *emb, int32 i, bool with_id, float 
 	}
 	else
 	{
-		if (v != emb->V + (int64) i * dim)
-			memcpy(v, emb->V + (int64) i * dim, sizeof(float) * dim);
-		*b = emb->bv[i];
+		if (v != s->X + (int64) i * dim)
+			memcpy(v, s->X + (int64) i * dim, sizeof(float) * dim);
+		*b = s->b[i];
 	}
-	for (int64 e = g->item_attr_off[i]; e < g->item_attr_off[i + 1]; e++)
+	if (s->off == NULL)
+		return;
+	for (int64 e = s->off[i]; e < s->off[i + 1]; e++)
 	{
-		const float *av = emb->A + (int64) g->item_attr[e] * dim;
-		float		w = g->item_attr_w[e];
+		const float *av = emb->A + (int64) s->attr[e] * dim;
+		float		w = s->w[e];
 
 		for (int d = 0; d < dim; d++)
 			v[d] += w * av[d];
-		*b += w * emb->ab[g->item_attr[e]];
+		*b += w * emb->ab[s->attr[e]];
 	}
 }
 
 void
-LpAttrsItemVector(const LpGraph *g, const LpEmbeddings *emb, int32 i, float *v, float *b)
+LpAttrsVector(const LpGraph *g, const LpEmbeddings *emb, bool users, int32 i, float *v, float *b)
 {
-	Compose(g, emb, i, true, v, b);
+	Side		s = SideOf(g, emb, users);
+
+	Compose(&s, emb, i, true, v, b);
 }
 
-/* the change v - v0 (b - b0) of item i's composed vector, back to its parts */
+/* the change v - v0 (b - b0) of node i's composed vector, back to its parts */
 static void
-Scatter(const LpGraph *g, LpEmbeddings *emb, int32 i, bool with_id, const float *v0,
+Scatter(const Side *s, LpEmbeddings *emb, int32 i, bool with_id, const float *v0,
 		const float *v, float b0, float b)
 {
 	const int	dim = emb->dim;
-	float	   *vi = emb->V + (int64) i * dim;
+	float	   *vi = s->X + (int64) i * dim;
 	float		db = b - b0;
 
 	if (with_id)
 	{
 		for (int d = 0; d < dim; d++)
 			vi[d] += v[d] - v0[d];
-		emb->bv[i] += db;
+		s->b[i] += db;
 	}
-	for (int64 e = g->item_attr_off[i]; e < g->item_attr_off[i + 1]; e++)
+	if (s->off == NULL)
+		return;
+	for (int64 e = s->off[i]; e < s->off[i + 1]; e++)
 	{
-		float	   *av = emb->A + (int64) g->item_attr[e] * dim;
-		float		w = g->item_attr_w[e];
+		float	   *av = emb->A + (int64) s->attr[e] * dim;
+		float		w = s->w[e];
 
 		for (int d = 0; d < dim; d++)
 			av[d] += w * (v[d] - v0[d]);
-		emb->ab[g->item_attr[e]] += w * db;
+		emb->ab[s->attr[e]] += w * db;
 	}
 }
 
 /*
- * Item i's composed vector and bias for a step, into v and *b, with a copy
- * in v0 and *b0 for Scatter; an item with attributes leaves its id part
+ * Node i's composed vector and bias for a step, into v and *b, with a copy
+ * in v0 and *b0 for Scatter; a node with attributes leaves its id part
  * out with probability id_dropout (one draw).  Returns whether the
  * id part is in.
  */
 static bool
-ComposeForStep(const LpGraph *g, const LpEmbeddings *emb, LpRng *rng, float id_dropout,
+ComposeForStep(const Side *s, const LpEmbeddings *emb, LpRng *rng, float id_dropout,
 			   int32 i, float *v, float *v0, float *b, float *b0)
 {
-	bool		with_id = !(g->item_attr_off[i + 1] > g->item_attr_off[i] &&
-							LpRngUniform(rng) < id_dropout);
+	bool		with_id = !(HasAttrs(s, i) && LpRngUniform(rng) < id_dropout);
 
-	Compose(g, emb, i, with_id, v, b);
+	Compose(s, emb, i, with_id, v, b);
 	memcpy(v0, v, sizeof(float) * emb->dim);
 	*b0 = *b;
 	return with_id;
@@ -131,23 +164,37 @@ LpAttrStep(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sam
 		   LpEmbeddings *emb, LpRng *rng, int32 u, int32 i, float w, float lr, float *scratch)
 {
 	const int	dim = cfg->dim;
+	const Side	items = SideOf(g, emb, false),
+				users = SideOf(g, emb, true);
 	float	   *pu = emb->U + (int64) u * dim;
+	float	   *pbu = &emb->bu[u];
 	float	   *vi = scratch,
 			   *vi0 = scratch + dim,
 			   *vj = scratch + 2 * dim,
-			   *vj0 = scratch + 3 * dim;
+			   *vj0 = scratch + 3 * dim,
+			   *pu0 = scratch + 5 * dim;
 	float		bi,
 				bi0,
 				bj,
-				bj0;
+				bj0,
+				bu,
+				bu0;
 	float		loss = 0;
 	int			negatives = LpNegativeCount(g, cfg, u);
 	bool		id_i,
-				id_j;
+				id_j,
+				id_u = true;
 
-	id_i = ComposeForStep(g, emb, rng, cfg->id_dropout, i, vi, vi0, &bi, &bi0);
+	if (users.off != NULL)
+	{
+		/* the user composed too (option user_features), in scratch */
+		pu = scratch + 4 * dim;
+		pbu = &bu;
+		id_u = ComposeForStep(&users, emb, rng, cfg->id_dropout, u, pu, pu0, &bu, &bu0);
+	}
+	id_i = ComposeForStep(&items, emb, rng, cfg->id_dropout, i, vi, vi0, &bi, &bi0);
 	if (!LpLossPairwise(cfg->loss))
-		LpDotPointStep(cfg, pu, &emb->bu[u], vi, &bi, LpPositiveTarget(cfg, w),
+		LpDotPointStep(cfg, pu, pbu, vi, &bi, LpPositiveTarget(cfg, w),
 					   LpPositiveScale(cfg, w), lr, &loss);
 
 	for (int n = 0; n < negatives; n++)
@@ -156,34 +203,49 @@ LpAttrStep(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sam
 
 		if (j < 0)
 			continue;
-		id_j = ComposeForStep(g, emb, rng, cfg->id_dropout, j, vj, vj0, &bj, &bj0);
+		id_j = ComposeForStep(&items, emb, rng, cfg->id_dropout, j, vj, vj0, &bj, &bj0);
 		if (!LpLossPairwise(cfg->loss))
-			LpDotPointStep(cfg, pu, &emb->bu[u], vj, &bj, 0.0f, 1.0f, lr, &loss);
+			LpDotPointStep(cfg, pu, pbu, vj, &bj, 0.0f, 1.0f, lr, &loss);
 		else
 			LpDotPairStep(cfg, pu, vi, &bi, vj, &bj, w, lr, &loss);
-		Scatter(g, emb, j, id_j, vj0, vj, bj0, bj);
+		Scatter(&items, emb, j, id_j, vj0, vj, bj0, bj);
 	}
-	Scatter(g, emb, i, id_i, vi0, vi, bi0, bi);
+	Scatter(&items, emb, i, id_i, vi0, vi, bi0, bi);
+	if (users.off != NULL)
+		Scatter(&users, emb, u, id_u, pu0, pu, bu0, bu);
 	return loss;
+}
+
+/* one side's composed vectors into its id vectors, in place */
+static void
+ComposeSide(const Side *s, const int32 *degree, int32 n, LpEmbeddings *emb)
+{
+	const int	dim = emb->dim;
+	float		b;
+
+	if (s->off == NULL)
+		return;
+	for (int32 i = 0; i < n; i++)
+	{
+		float	   *v = s->X + (int64) i * dim;
+
+		if (degree[i] == 0)
+		{
+			memset(v, 0, sizeof(float) * dim);
+			s->b[i] = 0;
+		}
+		/* in place: the id part is v itself */
+		Compose(s, emb, i, true, v, &b);
+		s->b[i] = b;
+	}
 }
 
 void
 LpAttrsCompose(const LpGraph *g, LpEmbeddings *emb)
 {
-	const int	dim = emb->dim;
-	float		b;
+	Side		items = SideOf(g, emb, false),
+				users = SideOf(g, emb, true);
 
-	for (int32 i = 0; i < g->n_dst; i++)
-	{
-		float	   *v = emb->V + (int64) i * dim;
-
-		if (g->dst_degree[i] == 0)
-		{
-			memset(v, 0, sizeof(float) * dim);
-			emb->bv[i] = 0;
-		}
-		/* in place: the id part is v itself */
-		LpAttrsItemVector(g, emb, i, v, &b);
-		emb->bv[i] = b;
-	}
+	ComposeSide(&items, g->dst_degree, g->n_dst, emb);
+	ComposeSide(&users, g->src_degree, g->n_src, emb);
 }

@@ -1,25 +1,31 @@
 /*
- * attrs.h: item attributes in the matrix factorisation (option item_features).
+ * attrs.h: node attributes in the matrix factorisation (options
+ * item_features and user_features).
  *
  * An item's vector is its id vector plus the weighted mean of the vectors
  * of its attribute values (tags, categories, a brand), and likewise its
  * bias: v_i = V[i] + sum_a w_ia A[a], b_i = bv[i] + sum_a w_ia ab[a], the
- * weights w_ia of an item summing to 1 (LightFM's hybrid).  The attribute
- * vectors are trained by the same SGD steps as the id vectors: a step forms
- * the items' vectors, updates them as train.c's step does (sgd.h's dot
- * steps), and hands each change back to the id vector (in full) and to
- * every attribute vector (in proportion to its weight), which is the
- * gradient of the composed vector.
+ * weights w_ia of an item summing to 1 (LightFM's hybrid).  A user with
+ * attributes (a country, an age band) is composed the same way from U and
+ * bu.  The two sides' values are distinct rows of one table A (graph.h).
+ * The attribute vectors are trained by the same SGD steps as the id
+ * vectors: a step forms the user's and the items' vectors, updates them as
+ * train.c's step does (sgd.h's dot steps), and hands each change back to
+ * the id vector (in full) and to every attribute vector (in proportion to
+ * its weight), which is the gradient of the composed vector.  A side
+ * without attributes is not composed: the step reads and writes its id
+ * vectors directly.
  *
- * After the fit, LpAttrsCompose writes the composed vectors into V and bv,
- * so that everything downstream (evaluation, the top-k index, storing,
- * serving) sees plain item vectors.  An item with no training edge (cold:
- * in the attribute table but in no edge) keeps no id part: its vector is
- * its attributes' alone, as an item added after training would have.
+ * After the fit, LpAttrsCompose writes the composed vectors into U, bu, V
+ * and bv, so that everything downstream (evaluation, the top-k index,
+ * storing, serving) sees plain vectors.  A node with no training edge
+ * (cold: in the attribute table but in no edge) keeps no id part: its
+ * vector is its attributes' alone, as a node added after training would
+ * have.
  *
- * A training step leaves an item's id part out at random, with probability
- * cfg->id_dropout (option "id_dropout"), so that the attributes alone learn
- * to score items.
+ * A training step leaves a node's id part out at random, with probability
+ * cfg->id_dropout (option "id_dropout", one value for both sides), so that
+ * the attributes alone learn to score nodes, as they must for cold ones.
  *
  * Above the samplers (sampler.h) and the training's types (sgd.h); the
  * matrix factorisation's trainer (train.c) calls it.  Nothing here calls
@@ -44,23 +50,30 @@
 /* A and ab for g->n_attrs attribute values: N(0, 0.1^2) vectors, zero biases */
 extern void LpAttrsInit(const LpGraph *g, LpEmbeddings *emb, uint64 seed);
 
+/* floats of LpAttrStep's scratch */
+#define LP_ATTR_SCRATCH_FLOATS(dim) (6 * (dim))
+
 /*
- * One positive u -> i with its negatives, the dot decoder, items composed
- * of id and attribute vectors; returns the loss.  scratch holds 4 * dim
- * floats.
+ * One positive u -> i with its negatives, the dot decoder, nodes composed
+ * of id and attribute vectors; returns the loss.  scratch holds
+ * LP_ATTR_SCRATCH_FLOATS(dim) floats.
  */
 extern float LpAttrStep(const LpGraph *g, const LpTrainConfig *cfg,
 						const LpSamplerState *sampler, LpEmbeddings *emb, LpRng *rng,
 						int32 u, int32 i, float w, float lr, float *scratch);
 
 /*
- * After the fit: V[i] and bv[i] become item i's composed vector and bias;
- * the id part of an item of degree 0 in g is dropped first.
+ * After the fit: V[i] and bv[i] become item i's composed vector and bias,
+ * U[u] and bu[u] user u's (each side that has attributes); the id part of
+ * a node of degree 0 in g is dropped first.
  */
 extern void LpAttrsCompose(const LpGraph *g, LpEmbeddings *emb);
 
-/* item i's composed vector and bias from the parts, into v (dim floats) */
-extern void LpAttrsItemVector(const LpGraph *g, const LpEmbeddings *emb, int32 i,
-							  float *v, float *b);
+/*
+ * node i's composed vector and bias from the parts, into v (dim floats):
+ * user i under users, else item i
+ */
+extern void LpAttrsVector(const LpGraph *g, const LpEmbeddings *emb, bool users, int32 i,
+						  float *v, float *b);
 
 #endif

@@ -38,7 +38,7 @@ struct LpEvalEmbedding;
  *
  * VECTORS_ONLY: a pair scores U[u] . V[v], the vectors as trained, and
  * nothing else: every encoder trains it (the others need
- * LP_ENC_TRAINS_DECODERS), stored vectors can seed a retrain, item
+ * LP_ENC_TRAINS_DECODERS), stored vectors can seed a retrain, node
  * attributes compose vectors for it, the matrix factorisation's bipartite
  * defaults were measured with it, and a tied model serves from one node
  * table.  ONE_TABLE: a homogeneous graph keeps one node table even when

@@ -35,15 +35,22 @@ typedef struct LpGraph
 	int32	   *link_b;
 
 	/*
-	 * Item attributes (option item_features, attrs.h): item i's attribute
-	 * values are item_attr[item_attr_off[i] .. item_attr_off[i + 1]), each
-	 * with its weight in item_attr_w, the weights of an item summing to 1.
-	 * n_attrs = 0: none (item_attr_off NULL).
+	 * Node attributes (options item_features and user_features, attrs.h):
+	 * item i's attribute values are item_attr[item_attr_off[i] ..
+	 * item_attr_off[i + 1]), each with its weight in item_attr_w, the
+	 * weights of an item summing to 1; user u's likewise in the user_attr
+	 * arrays.  n_attrs counts the values of both sides, which are rows of
+	 * one table of vectors; a side's values are its own (a user value and
+	 * an item value of the same text are two rows).  A side without
+	 * attributes has NULL arrays; n_attrs = 0: neither side has any.
 	 */
 	int32		n_attrs;
 	int64	   *item_attr_off;	/* n_dst + 1 */
 	int32	   *item_attr;
 	float	   *item_attr_w;
+	int64	   *user_attr_off;	/* n_src + 1 */
+	int32	   *user_attr;
+	float	   *user_attr_w;
 } LpGraph;
 
 /* What the loader skipped or merged; reported back to the user. */
@@ -58,10 +65,19 @@ typedef struct LpLoadStats
 	/* user_edges: links read, and those skipped (an end has no user-item edge) */
 	int64		link_rows;
 	int64		link_skipped;
-	/* item_features: rows read; skipped (NULL key, NULL value, bad weight); new items */
+	/*
+	 * item_features: rows read; skipped (NULL key, NULL value, bad weight);
+	 * new items; distinct values
+	 */
 	int64		attr_rows;
 	int64		attr_skipped;
 	int64		attr_cold_items;
+	int64		attr_values;
+	/* user_features: the same for the users' attributes; new users */
+	int64		user_attr_rows;
+	int64		user_attr_skipped;
+	int64		user_attr_cold_users;
+	int64		user_attr_values;
 } LpLoadStats;
 
 /*
@@ -115,16 +131,19 @@ extern void LpLoadUserLinks(Oid relid, const char *src_column, const char *dst_c
 							LpLoadedGraph *out);
 
 /*
- * attrs_loader.c: read the items' attributes (option item_features) from
- * relid into out->graph's item_attr arrays (graph.h), through SPI: the
- * values of column attribute (weighted by column weight, NULL = 1) or of
- * the n_columns categorical columns, per item key.  Keys that are not yet
- * items become items without edges (cold); skipped rows are counted in
- * out->stats.  A bipartite graph only.
+ * attrs_loader.c: read one side's attributes (users: option user_features,
+ * else item_features) from relid into out->graph's user_attr or item_attr
+ * arrays (graph.h), through SPI: the values of column attribute (weighted
+ * by column weight, NULL = 1) or of the n_columns categorical columns, per
+ * node key.  Keys that are not yet nodes of that side become nodes without
+ * edges (cold); skipped rows are counted in out->stats.  The side's values
+ * are numbered after the n_attrs already loaded.  A bipartite graph only;
+ * read the user-user links (LpLoadUserLinks) before the users' attributes,
+ * so that only users with edges are linked.
  */
-extern void LpLoadItemAttributes(Oid relid, const char *key, const char *attribute,
-								 const char *weight, int n_columns,
-								 const char (*columns)[NAMEDATALEN], LpLoadedGraph *out);
+extern void LpLoadAttributes(bool users, Oid relid, const char *key, const char *attribute,
+							 const char *weight, int n_columns,
+							 const char (*columns)[NAMEDATALEN], LpLoadedGraph *out);
 
 /* split.c: hold out test edges of a loaded graph */
 typedef struct LpSplit

@@ -89,8 +89,8 @@ typedef struct LpEncoderFit
 #define LP_ENC_ANN_INDEX		0x04	/* an inner-product index can rank its top-k */
 #define LP_ENC_ITEM_TERM		0x08	/* bipartite: scores add the item-item term */
 #define LP_ENC_MINIMISES_LOSS	0x10	/* the fit's final loss means something */
-#define LP_ENC_ITEM_FEATURES	0x20	/* option item_features: items composed of
-										 * attributes (attrs.h) */
+#define LP_ENC_ITEM_FEATURES	0x20	/* options item_features, user_features:
+										 * nodes composed of attributes (attrs.h) */
 
 typedef struct LpEncoderKind
 {

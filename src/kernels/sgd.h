@@ -3,7 +3,7 @@
  * the model's arrays (LpEmbeddings), the losses with their gradients, the
  * dot decoder's update of one pair, the learning-rate schedule and Adam.
  *
- * The layer under the sampler, the item attributes, the epoch loops and the
+ * The layer under the sampler, the node attributes, the epoch loops and the
  * trainers (train.h names them all): it calls none of them.  Nothing here
  * calls PostgreSQL.
  */
@@ -73,7 +73,7 @@ typedef struct LpTrainConfig
 	int			hidden;			/* LP_DECODER_MLP: width of the hidden layer */
 	/* option user_edges: strength of the pull between linked users, 0 = none */
 	float		link_weight;
-	/* option item_features (attrs.h): chance a step leaves out an item's id part */
+	/* options item_features, user_features (attrs.h): chance a step leaves out a node's id part */
 	float		id_dropout;
 	/* threads the SGD may use (linkpred.training_threads, resolved); 0 or 1: one */
 	int			threads;
@@ -100,7 +100,7 @@ typedef struct LpEmbeddings
 	float	   *R;				/* bilinear: dim x dim, row-major */
 	float	   *R_state;		/* while training R: 3 dim x dim (gradient, Adam moments) */
 	float	   *mlp;			/* the MLP decoder's weights (mlp.h's layout) */
-	/* item attributes (attrs.h): g->n_attrs x dim vectors and biases, or NULL */
+	/* node attributes (attrs.h): g->n_attrs x dim vectors and biases, or NULL */
 	float	   *A;
 	float	   *ab;
 } LpEmbeddings;

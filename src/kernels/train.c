@@ -26,7 +26,7 @@
  *
  * With cfg->threads > 1 and the dot decoder the epochs run on that many
  * threads (parallel.c; the bilinear decoder's R, one matrix every step
- * writes, keeps it on one thread, and so do item attributes, attrs.c);
+ * writes, keeps it on one thread, and so do node attributes, attrs.c);
  * with one thread the loop is the serial one (epoch.c), unchanged.
  *
  * This file is the top of the trainer's layers (train.h lists them): it
@@ -231,7 +231,7 @@ typedef struct MfRun
 	int64		r_steps;		/* Adam steps taken on R */
 	float		q[LP_MAX_DIM];
 	float		gq[LP_MAX_DIM];
-	float		attr_scratch[4 * LP_MAX_DIM];	/* item attributes (attrs.h) */
+	float		attr_scratch[LP_ATTR_SCRATCH_FLOATS(LP_MAX_DIM)];	/* node attributes (attrs.h) */
 } MfRun;
 
 /*
@@ -265,7 +265,7 @@ MfBatch(void *state, const int64 *order, const LpBatch *b, LpRng *rng, double *l
 		}
 		if (!bilinear && g->n_attrs > 0 && emb->A != NULL)
 		{
-			/* items composed of id and attribute vectors (option item_features) */
+			/* nodes composed of id and attribute vectors (item_features, user_features) */
 			*loss += LpAttrStep(g, cfg, r->sampler, emb, rng, r->entry_src[e], g->targets[e],
 								g->weights ? g->weights[e] : 1.0f, lr, r->attr_scratch);
 			continue;
@@ -335,8 +335,8 @@ int
 LpTrainThreads(const LpGraph *g, const LpTrainConfig *cfg)
 {
 	/*
-	 * Item attributes (attrs.h) are shared by many items, so two cells of a
-	 * round would write the same attribute rows: one thread.
+	 * Node attributes (attrs.h) are shared by many items or users, so two
+	 * cells of a round would write the same attribute rows: one thread.
 	 */
 	if (cfg->threads <= 1 || !LpDecoderIs(LpDecoderAt(cfg->decoder), LP_DEC_PARALLEL) || g->n_entries == 0 ||
 		g->n_attrs > 0)

@@ -5,7 +5,7 @@
  *
  *   train.h      the trainer: LpTrain, LpFoldIn, the bilinear decoder
  *   parallel.h   the epoch loop on several threads
- *   attrs.h      item attributes (included where used)
+ *   attrs.h      node attributes (included where used)
  *   epoch.h      the serial epoch loop, its start, the user-user pull
  *   sampler.h    negative sampling
  *   sgd.h        the configuration, the embeddings, losses, gradients, Adam
@@ -37,7 +37,7 @@ extern void LpBilinearQueries(const float *U, int32 n, int dim, const float *R, 
 
 /*
  * The threads a run of LpTrain uses for cfg on g: cfg->threads (at most
- * LP_MAX_THREADS) for the dot decoder without item attributes, else 1.
+ * LP_MAX_THREADS) for the dot decoder without node attributes, else 1.
  */
 extern int	LpTrainThreads(const LpGraph *g, const LpTrainConfig *cfg);
 

@@ -9,8 +9,9 @@
  *
  * With option item_features (attrs.h) and the dot decoder, an item's
  * vector is its id vector plus the weighted mean of its attribute values'
- * vectors, all trained together; the fit ends by writing the composed
- * vectors into V, so an item without edges (cold) gets its attributes'.
+ * vectors, all trained together, and with user_features a user's; the fit
+ * ends by writing the composed vectors into V and U, so an item or user
+ * without edges (cold) gets its attributes'.
  */
 #include "postgres.h"
 

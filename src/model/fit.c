@@ -28,7 +28,7 @@ LpEmbeddingsAlloc(const LpGraph *g, const LpTrainConfig *cfg, LpEmbeddings *emb)
 	LpInitEmbeddings(emb, g->n_src, g->n_dst, g->tied, cfg->seed);
 	if (g->n_attrs > 0)
 	{
-		/* item attributes (option item_features): their vectors and biases */
+		/* node attributes (item_features, user_features): their vectors and biases */
 		emb->A = LpPallocHuge(sizeof(float) * (Size) g->n_attrs * emb->dim);
 		emb->ab = LpPallocHuge(sizeof(float) * (Size) g->n_attrs);
 		LpAttrsInit(g, emb, cfg->seed);

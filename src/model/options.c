@@ -69,8 +69,9 @@ static const OptDef LpOptionTable[] = {
 	{"tune_seconds", OPT_INT, 1, 86400, 180, OFF(tune_seconds), NULL, "the search's time budget"},
 	{"time_column", OPT_NAME, 0, 0, 0, OFF(time_column), NULL, "with tune: the edges' time column; the newest edges validate"},
 	{"item_features", OPT_ITEM_FEATURES, 0, 0, 0, OFF(item_features), NULL, "the items' attributes: relation, key, attribute or columns, weight"},
+	{"user_features", OPT_ITEM_FEATURES, 0, 0, 0, OFF(user_features), NULL, "the users' attributes: relation, key, attribute or columns, weight"},
 	/* 0 <= x < 1, which a closed range cannot say: LpOptionsParse checks it */
-	{"id_dropout", OPT_REAL, -HUGE_VAL, HUGE_VAL, LP_ATTR_DEFAULT_ID_DROPOUT, OFF(id_dropout), NULL, "item_features: chance a step leaves out an item's id vector"},
+	{"id_dropout", OPT_REAL, -HUGE_VAL, HUGE_VAL, LP_ATTR_DEFAULT_ID_DROPOUT, OFF(id_dropout), NULL, "item_features, user_features: chance a step leaves out a node's id vector"},
 };
 
 #define N_OPTIONS lengthof(LpOptionTable)
@@ -182,6 +183,46 @@ ApplyDependentDefaults(LpOptions *opts, const bool *given)
 		LpDecoderAt(opts->decoder)->defaults(opts, given);
 }
 
+/* whether either side has attributes (item_features, user_features) */
+static bool
+HasFeatures(const LpOptions *opts)
+{
+	return opts->item_features.relation[0] || opts->user_features.relation[0];
+}
+
+/*
+ * One side's attributes (option name, of the node kind "item" or "user"),
+ * if given: the models that can learn them, as ERRORs.
+ */
+static void
+CheckFeatures(const LpOptions *opts, const LpItemFeatures *f, const char *name, const char *node)
+{
+	if (!f->relation[0])
+		return;
+	if (!LpEncoderPermits(LpOptionsEncoder(opts), LP_ENC_ITEM_FEATURES))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("option \"%s\" is not available with encoder \"%s\"",
+						name, LpOptionsEncoder(opts)->name),
+				 errdetail("%c%s attributes are learnt by the matrix factorisation with the dot decoder.",
+						   pg_toupper((unsigned char) node[0]), node + 1),
+				 errhint("Use \"encoder\": \"mf\", or leave \"%s\" out.", name)));
+	if (!opts->bipartite || !LpDecoderIs(LpDecoderAt(opts->decoder), LP_DEC_VECTORS_ONLY))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("option \"%s\" needs a bipartite graph and the dot decoder", name),
+				 errdetail("This model has %s and the %s decoder.",
+						   opts->bipartite ? "a bipartite graph" : "a homogeneous graph",
+						   LpDecoderAt(opts->decoder)->name),
+				 errhint("Train with \"bipartite\": true and \"decoder\": \"dot\", or leave \"%s\" out.", name)));
+	if (opts->warm_start)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("option \"%s\" cannot be combined with \"warm_start\"", name),
+				 errdetail("A stored %s vector already includes its attributes' vectors, which are retrained.", node),
+				 errhint("Leave \"warm_start\" out: the model is trained afresh.")));
+}
+
 /*
  * Parse user options over the defaults.  NULL json means all defaults.
  */
@@ -221,7 +262,7 @@ LpOptionsParse(Jsonb *json, LpOptions *opts)
 		else if (tok == WJB_VALUE)
 		{
 			Assert(def != NULL);
-			/* "id_dropout": null, as stored without item_features: not given */
+			/* "id_dropout": null, as stored without attributes: not given */
 			if (def->offset == OFF(id_dropout) && v.type == jbvNull)
 				continue;
 			LpOptionSetValue(opts, def, &v);
@@ -258,42 +299,21 @@ LpOptionsParse(Jsonb *json, LpOptions *opts)
 				 errmsg("option \"user_edges\" applies only to bipartite graphs"),
 				 errdetail("In a homogeneous graph the users are the nodes of the edges relation."),
 				 errhint("Add the links to the edges relation (a view with UNION ALL) instead.")));
-	if (opts->item_features.relation[0])
-	{
-		if (!LpEncoderPermits(LpOptionsEncoder(opts), LP_ENC_ITEM_FEATURES))
-			ereport(ERROR,
-					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("option \"item_features\" is not available with encoder \"%s\"",
-							LpOptionsEncoder(opts)->name),
-					 errdetail("Item attributes are learnt by the matrix factorisation with the dot decoder."),
-					 errhint("Use \"encoder\": \"mf\", or leave \"item_features\" out.")));
-		if (!opts->bipartite || !LpDecoderIs(LpDecoderAt(opts->decoder), LP_DEC_VECTORS_ONLY))
-			ereport(ERROR,
-					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("option \"item_features\" needs a bipartite graph and the dot decoder"),
-					 errdetail("This model has %s and the %s decoder.",
-							   opts->bipartite ? "a bipartite graph" : "a homogeneous graph",
-							   LpDecoderAt(opts->decoder)->name),
-					 errhint("Train with \"bipartite\": true and \"decoder\": \"dot\", or leave \"item_features\" out.")));
-		if (opts->warm_start)
-			ereport(ERROR,
-					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("option \"item_features\" cannot be combined with \"warm_start\""),
-					 errdetail("A stored item vector already includes its attributes' vectors, which are retrained."),
-					 errhint("Leave \"warm_start\" out: the model is trained afresh.")));
-	}
+	CheckFeatures(opts, &opts->item_features, "item_features", "item");
+	CheckFeatures(opts, &opts->user_features, "user_features", "user");
 	if (!(opts->id_dropout >= 0 && opts->id_dropout < 1))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("option \"id_dropout\" is out of range: %.15g", opts->id_dropout),
-				 errdetail("\"id_dropout\" is the chance that a training step leaves out an item's id vector: at least 0 and below 1."),
-				 errhint("Use 0 to train every item's id vector in every step; at 1 no id vector would ever be trained.")));
-	if (given[OptionIndex(OFF(id_dropout))] && !opts->item_features.relation[0])
+				 errdetail("\"id_dropout\" is the chance that a training step leaves out an item's or user's id vector: at least 0 and below 1."),
+				 errhint("Use 0 to train every id vector in every step; at 1 no id vector of a node with attributes would ever be trained.")));
+	/* either side's attributes: the message keeps its first wording, the hint names both */
+	if (given[OptionIndex(OFF(id_dropout))] && !HasFeatures(opts))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("option \"id_dropout\" needs \"item_features\""),
-				 errdetail("It leaves out an item's id vector during training so that its attributes learn to score it; this model has no item attributes."),
-				 errhint("Add \"item_features\", or leave \"id_dropout\" out.")));
+				 errdetail("It leaves out a node's id vector during training so that its attributes learn to score it; this model has no attributes."),
+				 errhint("Add \"item_features\" or \"user_features\", or leave \"id_dropout\" out.")));
 	if (opts->time_column[0] && !opts->tune)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -381,8 +401,8 @@ LpOptionsToJson(const LpOptions *opts)
 		const OptDef *def = &LpOptionTable[i];
 
 		appendStringInfo(&s, "%s\"%s\": ", i ? ", " : "", def->name);
-		/* id_dropout applies only with item_features: null without */
-		if (def->offset == OFF(id_dropout) && !opts->item_features.relation[0])
+		/* id_dropout applies only with attributes: null without */
+		if (def->offset == OFF(id_dropout) && !HasFeatures(opts))
 			appendStringInfoString(&s, "null");
 		else
 			LpOptionValueToJson(&s, def, (const char *) opts + def->offset);

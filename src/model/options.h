@@ -61,6 +61,8 @@ typedef struct LpUserEdges
  * "weight": "count"} ("weight" optional), or categorical columns of a
  * per-item relation, {"relation": "products", "key": "id", "columns":
  * ["category", "brand"]}, each (column, value) an attribute value.
+ * "user_features" gives the users' attributes in the same shape (an
+ * LpItemFeatures too: the type is the option's, whichever side).
  */
 #define LP_MAX_FEATURE_COLUMNS 16
 
@@ -119,7 +121,9 @@ typedef struct LpOptions
 	LpEventWeights event_weights;
 	LpUserEdges user_edges;
 	LpItemFeatures item_features;
-	double		id_dropout;		/* item_features: chance a step leaves out an item's id part */
+	LpItemFeatures user_features;	/* the users', in the same shape */
+	double		id_dropout;		/* item_features, user_features: chance a step leaves
+								 * out a node's id part */
 	bool		dim_auto;		/* spectral, "dim" not given: at most the graph's smaller side */
 	bool		tune;			/* search the encoder's options.tune_axes on a validation part first */
 	int			tune_seconds;	/* the search's time budget */

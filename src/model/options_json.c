@@ -4,7 +4,7 @@
  * Reading: the value a user gave for a row of the options table
  * (options.c), checked against the row: its JSON type, integer or not, its
  * range, an enum's values, a name's length, and the keys of the nested
- * objects ("event_weights", "user_edges", "item_features").  Each error
+ * objects ("event_weights", "user_edges", "item_features", "user_features").  Each error
  * names the option and shows how to write it.  Writing: the value as it is
  * stored in a version's jsonb, which reads back to the same options.
  */
@@ -31,6 +31,22 @@ Choices(const OptDef *def)
 	if (def->choices)
 		return def->choices;
 	return LpRegistryNames(def->offset == offsetof(LpOptions, decoder) ? LP_DECODERS : LP_ENCODERS);
+}
+
+/* the node kind of an OPT_ITEM_FEATURES option: "user" (user_features) or "item" */
+static const char *
+FeaturesNode(const OptDef *def)
+{
+	return strcmp(def->name, "user_features") == 0 ? "user" : "item";
+}
+
+/* an example value of an OPT_ITEM_FEATURES option, for its side */
+static const char *
+FeaturesExample(const OptDef *def)
+{
+	return strcmp(FeaturesNode(def), "user") == 0 ?
+		"{\"relation\": \"user_tags\", \"key\": \"user_id\", \"attribute\": \"tag\"}" :
+		"{\"relation\": \"item_tags\", \"key\": \"item_id\", \"attribute\": \"tag\"}";
 }
 
 static const char *
@@ -87,7 +103,7 @@ WrongType(const OptDef *def)
 			break;
 		case OPT_ITEM_FEATURES:
 			json = "object";
-			example = "{\"relation\": \"item_tags\", \"key\": \"item_id\", \"attribute\": \"tag\"}";
+			example = FeaturesExample(def);
 			break;
 	}
 	ereport(ERROR,
@@ -360,14 +376,15 @@ LpOptionSetValue(LpOptions *opts, const OptDef *def, JsonbValue *v)
 							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 							 errmsg("option \"%s\" needs \"relation\", \"key\" and one of \"attribute\" or \"columns\"",
 									def->name),
-							 errdetail("\"attribute\" names the column of a many-to-many relation (one row per item and value), \"columns\" the categorical columns of a relation with one row per item."),
-							 errhint("For example '{\"%s\": {\"relation\": \"item_tags\", \"key\": \"item_id\", \"attribute\": \"tag\"}}'.",
-									 def->name)));
+							 errdetail("\"attribute\" names the column of a many-to-many relation (one row per %s and value), \"columns\" the categorical columns of a relation with one row per %s.",
+									   FeaturesNode(def), FeaturesNode(def)),
+							 errhint("For example '{\"%s\": %s}'.", def->name, FeaturesExample(def))));
 				if (f->weight[0] && f->n_columns > 0)
 					ereport(ERROR,
 							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 							 errmsg("\"weight\" of option \"%s\" goes with \"attribute\", not \"columns\"", def->name),
-							 errhint("Every column value of a per-item relation weighs the same; weigh the rows of a many-to-many relation instead.")));
+							 errhint("Every column value of a per-%s relation weighs the same; weigh the rows of a many-to-many relation instead.",
+									 FeaturesNode(def))));
 				break;
 			}
 	}

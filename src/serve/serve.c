@@ -4,7 +4,8 @@
  *
  * score(u, v) = U[u].V[v] + bu[u] + bv[v], the logit the model was trained
  * on; NULL when u or v is not in the model.  With fresh => true a user is
- * folded in from its current rows in the model's source.  The top-k
+ * folded in from its current rows in the model's source (a cold user with
+ * no rows keeps its trained vector: ColdUserWithoutRows).  The top-k
  * functions parse their arguments here, rank in ranking.c (the exact scan
  * or the approximate index, the exclusions and filters, the batch) and
  * emit the rows here.
@@ -202,6 +203,20 @@ LpEmitTopK(ReturnSetInfo *rsinfo, const LpServingModel *m, const float *s, int32
 	pfree(scores);
 }
 
+/*
+ * fresh => true for a cold user of a bipartite model (option user_features:
+ * a user with attributes and no training edge) that has no current rows
+ * either: its trained vector, its attributes' alone, is all the model
+ * knows of it, and it is what a fold-in of no rows would throw away for
+ * the no-history ranking.  Such a user is scored as without fresh.  Every
+ * other known user of a bipartite model has a training edge (udeg > 0).
+ */
+static bool
+ColdUserWithoutRows(const LpServingModel *m, int32 u, int n_current)
+{
+	return !m->homogeneous && u >= 0 && m->udeg[u] == 0 && n_current == 0;
+}
+
 Datum
 linkpred_score(PG_FUNCTION_ARGS)
 {
@@ -227,8 +242,9 @@ linkpred_score(PG_FUNCTION_ARGS)
 		int32	   *items = FoldInFresh(m, PG_GETARG_DATUM(0), ut, &n, &bu);
 
 		u = LpLookupUser(m, PG_GETARG_DATUM(0), ut);
-		PG_RETURN_FLOAT8((double) LpModelPairScoreItems(m, u, items, n, v,
-														LpModelEmbScore(m, m->fold_u, bu, v)));
+		if (!ColdUserWithoutRows(m, u, n))
+			PG_RETURN_FLOAT8((double) LpModelPairScoreItems(m, u, items, n, v,
+															LpModelEmbScore(m, m->fold_u, bu, v)));
 	}
 	u = LpLookupUser(m, PG_GETARG_DATUM(0), ut);
 	if (u < 0)
@@ -362,6 +378,7 @@ linkpred_topk(PG_FUNCTION_ARGS)
 		who.fresh = true;
 		who.current = FoldInFresh(m, PG_GETARG_DATUM(0), utype, &who.n_current, &who.bu);
 		who.q = m->fold_u;
+		who.fresh = !ColdUserWithoutRows(m, who.u, who.n_current);
 	}
 	ItemFilterArgs(fcinfo, m, utype, &f);
 	n = LpRankOne(m, &who, exclude_seen, &f, k, &top, &scores);

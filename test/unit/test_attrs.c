@@ -1,17 +1,24 @@
 /*
- * test_attrs.c: item attributes in the matrix factorisation
+ * test_attrs.c: node attributes in the matrix factorisation
  * (src/kernels/attrs.h) on planted groups.
  *
- * 120 users and 48 warm items in 4 groups, each user linked to 7 items of
- * its group; 8 cold items (2 per group) with no edge.  Every item has two
- * attributes, weight 1/2 each: its group's and one of 3 noise values shared
- * across groups.  After the fit
+ * Items: 120 users and 48 warm items in 4 groups, each user linked to 7
+ * items of its group; 8 cold items (2 per group) with no edge.  Every item
+ * has two attributes, weight 1/2 each: its group's and one of 3 noise
+ * values shared across groups.  After the fit
  *
  *  - a cold item's vector is exactly the weighted mean of its attributes'
  *    vectors and its bias theirs, a warm item's is its id vector plus that;
  *  - users score their group's cold items above the other groups' ones,
  *    which only the attributes can teach (no edge reaches a cold item);
  *  - the fit's loss is finite and fell.
+ *
+ * Users (option user_features): the same graph, no item attributes, and 8
+ * cold users (2 per group) with no edge; every user has its group's value
+ * and a noise value.  After the fit a cold user's vector and bias are its
+ * attributes' alone, a warm user's add its id part, and cold users rank
+ * their group's items above the others' (AUC per user), which only the
+ * attributes can teach; the attributes keep the trainer on one thread.
  */
 #include "postgres.h"
 
@@ -45,6 +52,142 @@ GroupOf(int32 i)
 	return i < NW ? i % GROUPS : (i - NW) % GROUPS;
 }
 
+/* the fit's settings both tests share */
+static void
+Config(LpTrainConfig *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->dim = DIM;
+	cfg->epochs = 30;
+	cfg->lr = 0.1f;
+	cfg->reg = 0.01f;
+	cfg->loss = LP_TRAIN_BCE;
+	cfg->negatives = 4;
+	cfg->bias = true;
+	cfg->seed = 11;
+	cfg->neg_mode = LP_NEG_PLAIN;
+	cfg->decoder = LP_DECODER_DOT;
+	cfg->id_dropout = LP_ATTR_DEFAULT_ID_DROPOUT;
+}
+
+/* n nodes' lists of two attributes, 1/2 each: group(i) and first + i % 3 */
+static void
+TwoAttrs(int32 n, int32 (*group) (int32), int32 first, int64 **off, int32 **attr, float **w)
+{
+	*off = malloc(sizeof(int64) * (n + 1));
+	*attr = malloc(sizeof(int32) * 2 * n);
+	*w = malloc(sizeof(float) * 2 * n);
+	for (int32 i = 0; i <= n; i++)
+		(*off)[i] = 2 * i;
+	for (int32 i = 0; i < n; i++)
+	{
+		(*attr)[2 * i] = group(i);
+		(*attr)[2 * i + 1] = first + i % 3;
+		(*w)[2 * i] = (*w)[2 * i + 1] = 0.5f;
+	}
+}
+
+/* embeddings for n_src users, n_dst items and g's attributes, initialised */
+static void
+AllocEmbeddings(const LpGraph *g, const LpTrainConfig *cfg, LpEmbeddings *emb)
+{
+	memset(emb, 0, sizeof(*emb));
+	emb->dim = DIM;
+	emb->U = malloc(sizeof(float) * g->n_src * DIM);
+	emb->V = malloc(sizeof(float) * g->n_dst * DIM);
+	emb->bu = malloc(sizeof(float) * g->n_src);
+	emb->bv = malloc(sizeof(float) * g->n_dst);
+	emb->A = malloc(sizeof(float) * g->n_attrs * DIM);
+	emb->ab = malloc(sizeof(float) * g->n_attrs);
+	LpInitEmbeddings(emb, g->n_src, g->n_dst, false, cfg->seed);
+	LpAttrsInit(g, emb, cfg->seed);
+}
+
+#define NCU 8
+
+static int32
+UserGroupOf(int32 u)
+{
+	return u < NU ? u % GROUPS : (u - NU) % GROUPS;
+}
+
+/* the users' side: cold users ranked from their attributes */
+static void
+UserSide(void)
+{
+	int32		held[NU];
+	LpGraph		g = TestPlantedBipartite(NU, NW, GROUPS, 8, 7, held);
+	int32		n_src = NU + NCU;
+	LpTrainConfig cfg;
+	LpEmbeddings emb;
+	LpSamplerState sampler;
+	int64	   *order;
+	int32	   *entry_src;
+	float	   *id_part;
+	double		final_loss;
+	LpTrainResult r;
+	float		worst = 0;
+	double		auc_min = 1,
+				auc_sum = 0;
+
+	/* the cold users join the user side with no edge and no CSR entry */
+	g.n_src = n_src;
+	g.src_degree = realloc(g.src_degree, sizeof(int32) * n_src);
+	memset(g.src_degree + NU, 0, sizeof(int32) * NCU);
+	g.offsets = realloc(g.offsets, sizeof(int64) * (n_src + 1));
+	for (int32 u = NU + 1; u <= n_src; u++)
+		g.offsets[u] = g.offsets[NU];
+	g.n_attrs = GROUPS + 3;
+	TwoAttrs(n_src, UserGroupOf, GROUPS, &g.user_attr_off, &g.user_attr, &g.user_attr_w);
+
+	Config(&cfg);
+	cfg.threads = 2;
+	Check(LpTrainThreads(&g, &cfg) == 1, "users: attributes keep the trainer on one thread");
+	AllocEmbeddings(&g, &cfg, &emb);
+	LpSamplerInitUniform(&sampler, NW);
+	order = malloc(sizeof(int64) * g.n_entries);
+	entry_src = malloc(sizeof(int32) * g.n_entries);
+	r = LpTrain(&g, &cfg, &sampler, &emb, order, entry_src, NULL, NULL, &final_loss);
+	Check(r == LP_TRAIN_OK && isfinite(final_loss), "users: the fit with user attributes finishes with a finite loss");
+
+	id_part = malloc(sizeof(float) * n_src * DIM);
+	memcpy(id_part, emb.U, sizeof(float) * n_src * DIM);
+	LpAttrsCompose(&g, &emb);
+	for (int32 u = 0; u < n_src; u++)
+		for (int d = 0; d < DIM; d++)
+		{
+			float		a = 0.5f * emb.A[UserGroupOf(u) * DIM + d] + 0.5f * emb.A[(GROUPS + u % 3) * DIM + d];
+			float		want = (u < NU ? id_part[u * DIM + d] : 0) + a;
+
+			worst = Max(worst, fabsf(emb.U[u * DIM + d] - want));
+		}
+	Check(worst < 1e-5f, "users: a cold user's vector is its attributes' mean, a warm user's adds its id vector");
+	Check(fabsf(emb.bu[NU] - 0.5f * (emb.ab[UserGroupOf(NU)] + emb.ab[GROUPS + NU % 3])) < 1e-5f,
+		  "users: a cold user's bias is its attributes' mean bias");
+
+	/* each cold user's AUC: its group's items against the others' */
+	for (int32 u = NU; u < n_src; u++)
+	{
+		int64		right = 0,
+					pairs = 0;
+
+		for (int32 i = 0; i < NW; i++)
+			for (int32 j = 0; j < NW; j++)
+			{
+				if (GroupOf(i) != UserGroupOf(u) || GroupOf(j) == UserGroupOf(u))
+					continue;
+				right += LpDot(emb.U + u * DIM, emb.V + i * DIM, DIM) + emb.bv[i] >
+					LpDot(emb.U + u * DIM, emb.V + j * DIM, DIM) + emb.bv[j];
+				pairs++;
+			}
+		auc_min = Min(auc_min, (double) right / pairs);
+		auc_sum += (double) right / pairs;
+	}
+	printf("# cold users' AUC of their group's items: mean %.3f, lowest %.3f\n",
+		   auc_sum / NCU, auc_min);
+	Check(auc_min >= 0.9, "users: every cold user ranks its group's items above the others' (AUC >= 0.9)");
+}
+
 int
 main(void)
 {
@@ -69,41 +212,10 @@ main(void)
 	g.dst_degree = realloc(g.dst_degree, sizeof(int32) * n_dst);
 	memset(g.dst_degree + NW, 0, sizeof(int32) * NC);
 	g.n_attrs = GROUPS + 3;
-	g.item_attr_off = malloc(sizeof(int64) * (n_dst + 1));
-	g.item_attr = malloc(sizeof(int32) * 2 * n_dst);
-	g.item_attr_w = malloc(sizeof(float) * 2 * n_dst);
-	for (int32 i = 0; i <= n_dst; i++)
-		g.item_attr_off[i] = 2 * i;
-	for (int32 i = 0; i < n_dst; i++)
-	{
-		g.item_attr[2 * i] = GroupOf(i);
-		g.item_attr[2 * i + 1] = GROUPS + i % 3;
-		g.item_attr_w[2 * i] = g.item_attr_w[2 * i + 1] = 0.5f;
-	}
+	TwoAttrs(n_dst, GroupOf, GROUPS, &g.item_attr_off, &g.item_attr, &g.item_attr_w);
 
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.dim = DIM;
-	cfg.epochs = 30;
-	cfg.lr = 0.1f;
-	cfg.reg = 0.01f;
-	cfg.loss = LP_TRAIN_BCE;
-	cfg.negatives = 4;
-	cfg.bias = true;
-	cfg.seed = 11;
-	cfg.neg_mode = LP_NEG_PLAIN;
-	cfg.decoder = LP_DECODER_DOT;
-	cfg.id_dropout = LP_ATTR_DEFAULT_ID_DROPOUT;
-
-	memset(&emb, 0, sizeof(emb));
-	emb.dim = DIM;
-	emb.U = malloc(sizeof(float) * NU * DIM);
-	emb.V = malloc(sizeof(float) * n_dst * DIM);
-	emb.bu = malloc(sizeof(float) * NU);
-	emb.bv = malloc(sizeof(float) * n_dst);
-	emb.A = malloc(sizeof(float) * g.n_attrs * DIM);
-	emb.ab = malloc(sizeof(float) * g.n_attrs);
-	LpInitEmbeddings(&emb, NU, n_dst, false, cfg.seed);
-	LpAttrsInit(&g, &emb, cfg.seed);
+	Config(&cfg);
+	AllocEmbeddings(&g, &cfg, &emb);
 	LpSamplerInitUniform(&sampler, n_dst);
 	order = malloc(sizeof(int64) * g.n_entries);
 	entry_src = malloc(sizeof(int32) * g.n_entries);
@@ -148,5 +260,6 @@ main(void)
 	printf("# users ranking their group's cold items first: %d of %d\n", wins, NU);
 	Check(wins >= NU * 95 / 100, "at least 95% of users score their group's cold items above the others'");
 
+	UserSide();
 	return TapFinish();
 }

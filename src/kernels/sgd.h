@@ -112,6 +112,17 @@ typedef struct LpEmbeddings
 extern void LpInitEmbeddings(LpEmbeddings *emb, int32 n_src, int32 n_dst, bool tied,
 							 uint64 seed);
 
+/* most negatives of a step drawn ahead of its updates (train.c's Step) */
+#define LP_PREDRAW_MAX 64
+
+/* ask the cache for a row of n floats (a hint: no effect on results) */
+static inline void
+LpPrefetchRow(const float *row, int n)
+{
+	for (int d = 0; d < n; d += 16)
+		__builtin_prefetch(row + d, 1, 1);
+}
+
 /* one Adam step (ascent along g) on n parameters, step t (1-based) */
 extern void LpAdam(float *p, const float *g, float *m, float *v, Size n, float lr, int64 t);
 

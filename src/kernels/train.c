@@ -112,6 +112,22 @@ Step(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sampler,
 	float	   *pi = emb->V + (int64) i * dim;
 	float		loss = 0;
 	int			negatives = LpNegativeCount(g, cfg, u);
+	int32		drawn[LP_PREDRAW_MAX];
+	bool		predrawn = cfg->neg_mode != LP_NEG_HARD && negatives <= LP_PREDRAW_MAX;
+
+	/*
+	 * Negatives that do not depend on the vectors (all but hard ones) are
+	 * drawn first, in the same order from the same stream, and their rows
+	 * fetched into the cache while the steps before them run: the rows of
+	 * random items are the step's cache misses.  The results are the same.
+	 */
+	if (predrawn)
+		for (int n = 0; n < negatives; n++)
+		{
+			drawn[n] = LpNegative(g, cfg, sampler, emb, pu, rng, u);
+			if (drawn[n] >= 0)
+				LpPrefetchRow(emb->V + (int64) drawn[n] * dim, dim);
+		}
 
 	if (!LpLossPairwise(cfg->loss))
 		LpDotPointStep(cfg, pu, &emb->bu[u], pi, &emb->bv[i], LpPositiveTarget(cfg, w),
@@ -119,7 +135,7 @@ Step(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sampler,
 
 	for (int n = 0; n < negatives; n++)
 	{
-		int32		j = LpNegative(g, cfg, sampler, emb, pu, rng, u);
+		int32		j = predrawn ? drawn[n] : LpNegative(g, cfg, sampler, emb, pu, rng, u);
 		float	   *pj;
 
 		if (j < 0)
@@ -235,6 +251,24 @@ typedef struct MfRun
 } MfRun;
 
 /*
+ * The rows the positive at order[p] will touch, asked of the cache while
+ * the one before it trains (positives come in shuffled order, so each
+ * step's user and item rows are misses otherwise).  A hint only.
+ */
+static inline void
+PrefetchPositive(const MfRun *r, const int64 *order, int64 p, int64 end)
+{
+	if (p < end)
+	{
+		int64		e = order[p];
+		int			dim = r->cfg->dim;
+
+		LpPrefetchRow(r->emb->U + (int64) r->entry_src[e] * dim, dim);
+		LpPrefetchRow(r->emb->V + (int64) r->g->targets[e] * dim, dim);
+	}
+}
+
+/*
  * One chunk of positives.  The learning rate decays with every positive,
  * not per chunk: per-sample SGD has no other state to smooth it.
  */
@@ -257,6 +291,8 @@ MfBatch(void *state, const int64 *order, const LpBatch *b, LpRng *rng, double *l
 	{
 		int64		e = order[p];
 		float		lr = LpDecayedLr(cfg, step, total_steps);
+
+		PrefetchPositive(r, order, p + 1, b->end);
 
 		if ((p + 1) % LP_LINK_BATCH == 0 || p + 1 == n)
 		{
@@ -312,6 +348,7 @@ MfShare(void *state, const int64 *order, int64 lo, int64 hi, const LpShare *sh,
 	{
 		int64		e = order[p];
 
+		PrefetchPositive(r, order, p + 1, hi);
 		*loss += Step(g, cfg, sampler, r->emb, rng, r->entry_src[e], g->targets[e],
 					  g->weights ? g->weights[e] : 1.0f,
 					  LpDecayedLr(cfg, LpShareStep(sh, p), total_steps));

@@ -60,31 +60,12 @@ trap 'fdw_finish $?' EXIT
 
 # ---------------------------------------------------------------- the shard servers
 
+# each shard server in $SHARD_DIR/PORT (lp_plain_cluster_start, cluster.sh)
 SHARD_DIR=$(mktemp -d /tmp/linkpred_fdw.XXXXXX)
 chmod 755 "$SHARD_DIR"
 chown "$LP_OWNER" "$SHARD_DIR"
-# shard_start PORT: a cluster in $SHARD_DIR/PORT, its socket there too
-shard_start() {
-	local d=$SHARD_DIR/$1
-	lp_as_owner mkdir -p "$d"
-	lp_as_owner "$LP_BINDIR/initdb" -D "$d/data" -U "$LP_OWNER" -A trust --no-sync >"$d/initdb.log" 2>&1 ||
-		{ cat "$d/initdb.log" >&2; return 1; }
-	{
-		echo "listen_addresses = ''"
-		echo "unix_socket_directories = '$d'"
-		echo "port = $1"
-		echo "fsync = off"
-		echo "log_min_messages = warning"
-	} >>"$d/data/postgresql.conf"
-	# the owner as it likes, every other role by password (SCRAM)
-	printf 'local all %s trust\nlocal all all scram-sha-256\n' "$LP_OWNER" >"$d/data/pg_hba.conf"
-	(cd "$d" && lp_as_owner "$LP_BINDIR/pg_ctl" -D "$d/data" -l "$d/server.log" -w -t 60 start >/dev/null) ||
-		{ cat "$d/server.log" >&2; return 1; }
-}
-# shard_stop PORT MODE: stop the shard server at PORT (pg_ctl stop -m MODE)
-shard_stop() {
-	lp_as_owner "$LP_BINDIR/pg_ctl" -D "$SHARD_DIR/$1/data" -m "$2" -w stop >/dev/null 2>&1
-}
+shard_start() { lp_plain_cluster_start "$SHARD_DIR/$1" "$1"; }
+shard_stop() { lp_plain_cluster_stop "$SHARD_DIR/$1" "$2"; }
 # on_shard PORT SQL...: SQL in database shard of the shard server at PORT
 on_shard() { local p=$1; shift; PGHOST=$SHARD_DIR/$p PGPORT=$p lpt_psql shard -c "$*"; }
 

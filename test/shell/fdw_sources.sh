@@ -15,7 +15,8 @@
 #   measures on the local copy, and a holdout evaluation (a job reading
 #   the sharded source) exactly what it measures on the local model;
 #   a role with no user mapping is refused at submit with what to create
-#   (SQLSTATE 42704), and with a PUBLIC mapping trains the same model;
+#   (SQLSTATE 42704), as is linkpred_evaluate's and fresh => true's read,
+#   and with a PUBLIC mapping trains the same model;
 #   a mapping without a password fails the job with postgres_fdw's own
 #   message and detail, kept in linkpred.jobs and raised by linkpred_train;
 #   with a shard server down, a retraining fails cleanly (SQLSTATE 08001,
@@ -248,6 +249,15 @@ train "$NOMAP" nomap_local l_edges user_id item_id '{"dim": 16, "epochs": 5, "se
 out=$(as_verbose "$NOMAP" "SELECT count(*) FROM linkpred_evaluate('nomap_local', test => 's_tests')")
 lpt_like "$out" "^ERROR:  42704: role \"$NOMAP\" has no user mapping for foreign server \"shard1\"" \
 	"linkpred_evaluate on a sharded test relation refuses the role the same way"
+# fresh => true reads the model's source as the caller: a member of the
+# model's owner with no mapping of its own is told the same
+lpt_sql "GRANT $TRAINER TO $NOMAP" >/dev/null
+lpt_like "$(as_verbose "$NOMAP" "SELECT linkpred_score(1::bigint, 2::bigint, model => 's_mf', fresh => true)")" \
+	"^ERROR:  42704: role \"$NOMAP\" has no user mapping for foreign server \"shard1\"" \
+	"linkpred_score(..., fresh => true) of a sharded model refuses the role the same way"
+lpt_like "$(as "$TRAINER" "SELECT linkpred_score(1::bigint, 2::bigint, model => 's_mf', fresh => true)")" '^-?[0-9]' \
+	"and scores for $TRAINER, reading the user's rows from the shards"
+lpt_sql "REVOKE $TRAINER FROM $NOMAP" >/dev/null
 lpt_sql "CREATE USER MAPPING FOR PUBLIC SERVER shard1 OPTIONS (user 'reader', password 'shard secret');
          CREATE USER MAPPING FOR PUBLIC SERVER shard2 OPTIONS (user 'reader', password 'shard secret')" >/dev/null
 train "$NOMAP" nomap s_edges user_id item_id '{"dim": 16, "epochs": 5, "seed": 1}' >/dev/null

@@ -298,10 +298,10 @@ LpCheckColumn(Oid relid, const char *argname, const char *column, Oid *typid)
 }
 
 /*
- * Whether the current role can read foreign table relid as far as user
- * mappings go: its server has a mapping for the role or for PUBLIC, or needs
- * none.  postgres_fdw always needs one; another wrapper is taken to need one
- * when its server has a mapping for some role.
+ * An ERROR unless the current role can read foreign table relid as far as
+ * user mappings go: its server has a mapping for the role or for PUBLIC, or
+ * needs none.  postgres_fdw always needs one; another wrapper is taken to
+ * need one when its server has a mapping for some role (file_fdw has none).
  */
 static void
 CheckUserMapping(Oid relid)

@@ -64,7 +64,7 @@ OBJS = \
 	src/serve/evaluate.o
 
 # pg_regress tests: sql/<name>.sql against expected/<name>.out
-REGRESS = setup train_basic bad_input serve evaluate versions
+REGRESS = setup train_basic bad_input serve evaluate versions sources
 REGRESS_OPTS = --inputdir=.
 # installcheck's database: contrib_regression_linkpred, dropped afterwards (below)
 USE_MODULE_DB = 1

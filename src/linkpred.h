@@ -73,6 +73,14 @@ extern char *LpQualifiedRelName(Oid relid);
 extern AttrNumber LpCheckColumn(Oid relid, const char *argname, const char *column, Oid *typid);
 
 /*
+ * Every foreign table relid reads through (itself, or a partition or child at
+ * any depth) has a user mapping for the current role or PUBLIC where its
+ * server needs one: an ERROR with the CREATE USER MAPPING to run otherwise,
+ * before a job starts or a read fails with the wrapper's terser message.
+ */
+extern void LpCheckUserMappings(Oid relid);
+
+/*
  * palloc in the current context for arrays that may pass 1 GB; and p grown
  * to n bytes that way (allocated if p is NULL).  linkpred.c.
  */

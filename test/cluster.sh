@@ -121,6 +121,32 @@ lp_own_cluster_run() {
 	exit "$rc"
 }
 
+# lp_plain_cluster_start DIR PORT: another cluster (a shard server for
+# postgres_fdw), in DIR/data, its socket in DIR, logging to DIR/server.log;
+# the owner logs in without a password, every other role with one (SCRAM).
+# The caller stops it: lp_plain_cluster_stop DIR MODE.
+lp_plain_cluster_start() {
+	local d=$1 port=$2
+	mkdir -p "$d"
+	chown "$LP_OWNER" "$d"
+	lp_as_owner "$LP_BINDIR/initdb" -D "$d/data" -U "$LP_OWNER" -A trust --no-sync >"$d/initdb.log" 2>&1 ||
+		{ cat "$d/initdb.log" >&2; return 1; }
+	{
+		echo "listen_addresses = ''"
+		echo "unix_socket_directories = '$d'"
+		echo "port = $port"
+		echo "fsync = off"
+		echo "log_min_messages = warning"
+	} >>"$d/data/postgresql.conf"
+	printf 'local all %s trust\nlocal all all scram-sha-256\n' "$LP_OWNER" >"$d/data/pg_hba.conf"
+	(cd "$d" && lp_as_owner "$LP_BINDIR/pg_ctl" -D "$d/data" -l "$d/server.log" -w -t 60 start >/dev/null) ||
+		{ cat "$d/server.log" >&2; return 1; }
+}
+
+lp_plain_cluster_stop() {
+	lp_as_owner "$LP_BINDIR/pg_ctl" -D "$1/data" -m "$2" -w stop >/dev/null 2>&1
+}
+
 lp_cluster_stop() {
 	[ -n "${LP_TMP:-}" ] && [ -d "$LP_TMP" ] || return 0
 	lp_as_owner "$LP_BINDIR/pg_ctl" -D "$LP_TMP/data" -m fast -w stop >/dev/null 2>&1 || true

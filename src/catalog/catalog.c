@@ -10,7 +10,8 @@
  * (model ownership, job ownership) is made before entering it.
  *
  * This file owns the context itself, the SPI and worker-transaction
- * helpers, the checks of a source relation's columns, and every statement
+ * helpers, the checks of a source relation's columns and of the user
+ * mappings its foreign tables read through, and every statement
  * on linkpred.model_catalog and linkpred.version_catalog but those that
  * write a new version with its embeddings (store.c): reading a model's row
  * with its active version, the models a role may use, the version a warm
@@ -21,20 +22,29 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
 #include "access/relation.h"
+#include "access/skey.h"
+#include "access/stratnum.h"
+#include "access/table.h"
 #include "access/xact.h"
 #include "access/xlog.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_inherits.h"
 #include "catalog/pg_namespace.h"
 #include "catalog/pg_type.h"
+#include "catalog/pg_user_mapping.h"
 #include "commands/extension.h"
 #include "executor/spi.h"
+#include "foreign/foreign.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/backend_status.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -285,6 +295,75 @@ LpCheckColumn(Oid relid, const char *argname, const char *column, Oid *typid)
 						   column, GetUserNameFromId(GetUserId(), false)),
 				 errhint("GRANT SELECT on the relation (or the column) to the role that trains.")));
 	return attnum;
+}
+
+/*
+ * An ERROR unless the current role can read foreign table relid as far as
+ * user mappings go: its server has a mapping for the role or for PUBLIC, or
+ * needs none.  postgres_fdw always needs one; another wrapper is taken to
+ * need one when its server has a mapping for some role (file_fdw has none).
+ */
+static void
+CheckUserMapping(Oid relid)
+{
+	Oid			role = GetUserId();
+	ForeignServer *server = GetForeignServer(GetForeignTable(relid)->serverid);
+	ForeignDataWrapper *fdw = GetForeignDataWrapper(server->fdwid);
+	bool		needs;
+
+	if (SearchSysCacheExists2(USERMAPPINGUSERSERVER, ObjectIdGetDatum(role),
+							  ObjectIdGetDatum(server->serverid)) ||
+		SearchSysCacheExists2(USERMAPPINGUSERSERVER, ObjectIdGetDatum(InvalidOid),
+							  ObjectIdGetDatum(server->serverid)))
+		return;
+	needs = strcmp(fdw->fdwname, "postgres_fdw") == 0;
+	if (!needs)
+	{
+		/* any mapping on the server (a small catalog: a plain scan) */
+		Relation	um = table_open(UserMappingRelationId, AccessShareLock);
+		ScanKeyData key;
+		SysScanDesc scan;
+
+		ScanKeyInit(&key, Anum_pg_user_mapping_umserver, BTEqualStrategyNumber, F_OIDEQ,
+					ObjectIdGetDatum(server->serverid));
+		scan = systable_beginscan(um, InvalidOid, false, NULL, 1, &key);
+		needs = HeapTupleIsValid(systable_getnext(scan));
+		systable_endscan(scan);
+		table_close(um, AccessShareLock);
+	}
+	if (needs)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("role \"%s\" has no user mapping for foreign server \"%s\"",
+						GetUserNameFromId(role, false), server->servername),
+				 errdetail("linkpred reads foreign table %s through server \"%s\" as role \"%s\": a training job reads as the role that submitted it, linkpred_evaluate as its caller.",
+						   LpQualifiedRelName(relid), server->servername,
+						   GetUserNameFromId(role, false)),
+				 errhint("Create one: CREATE USER MAPPING FOR %s SERVER %s OPTIONS (user '...', password '...'), or one FOR PUBLIC.",
+						 quote_identifier(GetUserNameFromId(role, false)),
+						 quote_identifier(server->servername))));
+}
+
+void
+LpCheckUserMappings(Oid relid)
+{
+	char		relkind = get_rel_relkind(relid);
+	List	   *rels;
+	ListCell   *lc;
+
+	if (relkind == RELKIND_FOREIGN_TABLE)
+	{
+		CheckUserMapping(relid);
+		return;
+	}
+	if (relkind != RELKIND_PARTITIONED_TABLE && relkind != RELKIND_RELATION)
+		return;
+	/* a partitioned table's partitions (or an inheritance parent's children), at any depth */
+	rels = find_all_inheritors(relid, AccessShareLock, NULL);
+	foreach(lc, rels)
+		if (get_rel_relkind(lfirst_oid(lc)) == RELKIND_FOREIGN_TABLE)
+			CheckUserMapping(lfirst_oid(lc));
+	list_free(rels);
 }
 
 void

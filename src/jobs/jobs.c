@@ -115,6 +115,7 @@ CheckUserEdges(const LpUserEdges *ue)
 
 	CheckIdColumn(relid, "user_edges src", ue->src);
 	CheckIdColumn(relid, "user_edges dst", ue->dst);
+	LpCheckUserMappings(relid);
 	return relid;
 }
 
@@ -167,6 +168,7 @@ CheckFeatures(const LpItemFeatures *f, const char *option, const char *node, Oid
 					 errdetail("Each value of a column in \"columns\" becomes an attribute of its own; numeric and vector columns are not supported yet."),
 					 errhint("Bucket the column in a view (for example a price band as text), or leave it out.")));
 	}
+	LpCheckUserMappings(relid);
 	return relid;
 }
 
@@ -210,6 +212,8 @@ CheckSource(Oid relid, const char *src, const char *dst, const char *weight,
 							weight, format_type_be(wt)),
 					 errhint("Use a column of a numeric type, or a view that computes one.")));
 	}
+	/* the worker reads foreign tables (partitions) through this role's user mappings */
+	LpCheckUserMappings(relid);
 }
 
 /*

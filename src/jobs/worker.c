@@ -158,6 +158,14 @@ LinkpredWorkerMain(Datum main_arg)
 		edata = CopyErrorData();
 		FlushErrorState();
 		AbortCurrentTransaction();
+
+		/*
+		 * A connection failure is a foreign table's server (a shard) down or
+		 * unreachable: the wrapper says what failed, not what to do.
+		 */
+		if (edata->hint == NULL &&
+			ERRCODE_TO_CATEGORY(edata->sqlerrcode) == ERRCODE_CONNECTION_EXCEPTION)
+			edata->hint = pstrdup("Start the foreign server the source reads from (or fix its options), then train again; the model's active version serves meanwhile.");
 		if (edata->sqlerrcode != ERRCODE_QUERY_CANCELED)
 		{
 			edata->elevel = LOG;

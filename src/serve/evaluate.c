@@ -220,6 +220,7 @@ ReadTestPairs(const LpServingModel *m, Oid relid, const char *label, TestPairs *
 	tr.tp = tp;
 	LpCheckColumn(relid, "test", m->src_column, &tr.st);
 	LpCheckColumn(relid, "test", m->dst_column, &tr.dt);
+	LpCheckUserMappings(relid);
 	if (label)
 	{
 		LpCheckColumn(relid, "label", label, &lt);

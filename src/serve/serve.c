@@ -115,6 +115,8 @@ FoldInFresh(LpServingModel *m, Datum user, Oid utype, int *n, float *bu)
 					(errcode(ERRCODE_UNDEFINED_TABLE),
 					 errmsg("the source relation of model \"%s\" no longer exists", m->name),
 					 errhint("fresh => true reads the user's current rows from it; retrain from a relation that exists.")));
+		/* a sharded source: the caller's user mappings, checked once per backend and model */
+		LpCheckUserMappings(m->source);
 		/* an undirected graph's edge counts from either end */
 		if (m->tied)
 			sql = psprintf("SELECT %s FROM %s WHERE %s OPERATOR(pg_catalog.=) $1"

@@ -22,6 +22,7 @@
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 
+#include "attrs_columns.h"
 #include "graph.h"
 #include "keymap.h"
 #include "linkpred.h"
@@ -137,6 +138,7 @@ LpLoadItemAttributes(Oid relid, const char *key, const char *attribute, const ch
 	int32		n_warm = g->n_dst;
 	AttrBuf		buf;
 	int64		kept = 0;
+	LpAttrTerms terms;			/* the numeric and vector columns' (attrs_columns.c) */
 
 	if (relname == NULL)
 		ereport(ERROR,
@@ -148,6 +150,7 @@ LpLoadItemAttributes(Oid relid, const char *key, const char *attribute, const ch
 	buf.n = 0;
 	buf.rows = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(AttrRow) * buf.cap);
 	buf.values = LpKeyMapCreate(LP_KEY_TEXT, 1024);
+	LpAttrTermsInit(&terms);
 
 	if (n_columns == 0)
 		ReadQuery(psprintf("SELECT %s, %s%s FROM %s", quote_identifier(key),
@@ -156,11 +159,12 @@ LpLoadItemAttributes(Oid relid, const char *key, const char *attribute, const ch
 						   relname),
 				  NULL, weight != NULL, out, &buf);
 	for (int c = 0; c < n_columns; c++)
-		ReadQuery(psprintf("SELECT %s, %s FROM %s", quote_identifier(key),
-						   quote_identifier(columns[c]), relname),
-				  columns[c], false, out, &buf);
+		if (!LpReadAttrColumn(relid, relname, key, columns[c], out, &terms))
+			ReadQuery(psprintf("SELECT %s, %s FROM %s", quote_identifier(key),
+							   quote_identifier(columns[c]), relname),
+					  columns[c], false, out, &buf);
 
-	if (buf.n == 0)
+	if (buf.n == 0 && terms.n == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("relation %s of option \"item_features\" has no usable rows", relname),
@@ -208,4 +212,5 @@ LpLoadItemAttributes(Oid relid, const char *key, const char *attribute, const ch
 			g->item_attr_w[e] = (float) (g->item_attr_w[e] / sum);
 	}
 	pfree(buf.rows);
+	LpAttrTermsJoin(&terms, g);
 }

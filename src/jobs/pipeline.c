@@ -429,7 +429,8 @@ LpRunPipeline(LpJobRun *run)
 									 ", \"link_rows\": " INT64_FORMAT ", \"links\": " INT64_FORMAT
 									 ", \"links_skipped\": " INT64_FORMAT
 									 ", \"attribute_rows\": " INT64_FORMAT ", \"attribute_rows_skipped\": " INT64_FORMAT
-									 ", \"attributes\": %d, \"cold_items\": " INT64_FORMAT "}",
+									 ", \"attributes\": %d, \"cold_items\": " INT64_FORMAT
+									 ", \"attribute_nulls\": " INT64_FORMAT "}",
 									 loaded.stats.rows, loaded.stats.null_ids,
 									 loaded.stats.self_loops, loaded.stats.duplicates,
 									 loaded.stats.bad_weights, loaded.stats.unknown_events,
@@ -437,7 +438,8 @@ LpRunPipeline(LpJobRun *run)
 									 loaded.stats.link_rows, loaded.graph.n_links,
 									 loaded.stats.link_skipped,
 									 loaded.stats.attr_rows, loaded.stats.attr_skipped,
-									 loaded.graph.n_attrs, loaded.stats.attr_cold_items);
+									 loaded.graph.n_attrs, loaded.stats.attr_cold_items,
+									 loaded.stats.attr_nulls);
 
 		LpOptionsToTrainConfig(&run->opts, &cfg);
 		run->epochs = LpFitEpochs(&cfg);

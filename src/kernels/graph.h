@@ -37,8 +37,9 @@ typedef struct LpGraph
 	/*
 	 * Item attributes (option item_features, attrs.h): item i's attribute
 	 * values are item_attr[item_attr_off[i] .. item_attr_off[i + 1]), each
-	 * with its weight in item_attr_w, the weights of an item summing to 1.
-	 * n_attrs = 0: none (item_attr_off NULL).
+	 * with its weight in item_attr_w: a categorical value's weights of an
+	 * item summing to 1, then the signed terms of numeric and vector columns
+	 * (attrs_columns.h).  n_attrs = 0: none (item_attr_off NULL).
 	 */
 	int32		n_attrs;
 	int64	   *item_attr_off;	/* n_dst + 1 */
@@ -62,6 +63,7 @@ typedef struct LpLoadStats
 	int64		attr_rows;
 	int64		attr_skipped;
 	int64		attr_cold_items;
+	int64		attr_nulls;		/* NULL numeric values and arrays: no term */
 } LpLoadStats;
 
 /*

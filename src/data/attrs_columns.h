@@ -1,0 +1,79 @@
+/*
+ * attrs_columns.h: the kinds of the "columns" of option item_features, and
+ * the terms that the numeric and vector columns add to an item's vector
+ * (attrs_columns.c; attrs_loader.c reads the categorical ones).
+ *
+ * A column's kind follows its type (LpAttrColumnKindOf):
+ *
+ *  - categorical (text, varchar, the integer types, boolean, an enum, uuid,
+ *    ...): each value is an attribute of its own, in the weighted mean;
+ *  - numeric (real, double precision, numeric): one attribute per column,
+ *    its vector scaled by the item's standardised value z;
+ *  - vector (real[], double precision[], numeric[]): one attribute per
+ *    component, each scaled by the item's standardised component / sqrt(d).
+ *
+ * So item i's vector is
+ *
+ *   v_i = V[i] + sum_a w_ia A[a] + sum_t x_it A[t]
+ *
+ * where a runs over its categorical values (w_ia >= 0, summing to 1) and t
+ * over the numeric and vector terms (x_it signed, not normalised); its bias
+ * likewise with ab.  attrs.h's kernels take both sums as one list of
+ * (attribute, weight) pairs.
+ */
+#ifndef LINKPRED_ATTRS_COLUMNS_H
+#define LINKPRED_ATTRS_COLUMNS_H
+
+#include "postgres.h"
+
+#include "graph.h"
+
+typedef enum LpAttrColumnKind
+{
+	LP_ATTR_CATEGORICAL,
+	LP_ATTR_NUMERIC,
+	LP_ATTR_VECTOR,
+	LP_ATTR_UNSUPPORTED			/* a composite, a range, json, another array, ... */
+} LpAttrColumnKind;
+
+/* A standardised value is clipped to [-LP_ATTR_Z_CLIP, LP_ATTR_Z_CLIP]. */
+#define LP_ATTR_Z_CLIP 3.0
+
+/* the kind of a column of type typid (a domain: its base type's) */
+extern LpAttrColumnKind LpAttrColumnKindOf(Oid typid);
+
+/* one term x A[attr] of an item's vector */
+typedef struct LpAttrTerm
+{
+	int32		item;
+	int32		attr;			/* 0 .. n_attrs - 1: numbered after the categorical values on joining */
+	float		x;
+} LpAttrTerm;
+
+/* the numeric and vector columns' terms, before they join the graph */
+typedef struct LpAttrTerms
+{
+	int64		n;
+	int64		cap;
+	LpAttrTerm *terms;
+	int32		n_attrs;		/* attributes: one per numeric column, d per vector */
+} LpAttrTerms;
+
+extern void LpAttrTermsInit(LpAttrTerms *t);
+
+/*
+ * Read column `column` of relid (named relname) if it is numeric or a
+ * vector, its items by column `key`, into t; new keys join out's items (cold
+ * items).  Returns false, reading nothing, for a categorical column.
+ */
+extern bool LpReadAttrColumn(Oid relid, const char *relname, const char *key,
+							 const char *column, LpLoadedGraph *out, LpAttrTerms *t);
+
+/*
+ * After the categorical values' lists are in g (item_attr_off for every
+ * item of g): add t's terms to each item's list, numbering t's attributes
+ * after g->n_attrs.
+ */
+extern void LpAttrTermsJoin(const LpAttrTerms *t, LpGraph *g);
+
+#endif

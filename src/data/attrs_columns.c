@@ -143,40 +143,58 @@ ArrayValues(ColumnRead *r, Datum value, int32 item, int *len)
 	return x;
 }
 
+/*
+ * The item of a row's key, a new key joining the items (a cold item), or
+ * -1 for a NULL key or one that cannot be an item id.  Every row with an
+ * item is remembered, for CheckOneRowPerItem.
+ */
+static int32
+RowItem(ColumnRead *r, HeapTuple tup, TupleDesc desc)
+{
+	LpLoadedGraph *out = r->out;
+	bool		isnull;
+	Datum		kd = SPI_getbinval(tup, desc, 1, &isnull);
+	int64		ikey = 0;
+	char	   *tkey = NULL;
+	int32		n_items = out->dst_keys->n;
+	int32		item;
+	MemoryContext old;
+
+	if (isnull || !LpKeyFromDatum(out->dst_keys->kind, out->dst_type, kd,
+								  TupleDescAttr(desc, 0)->atttypid, &ikey, &tkey))
+		return -1;
+	old = MemoryContextSwitchTo(r->cxt);
+	item = LpKeyMapIntern(out->dst_keys, ikey, tkey, tkey ? strlen(tkey) : 0);
+	if (out->dst_keys->n > n_items)
+		out->stats.attr_cold_items++;
+	r->row_item = Grow(r->row_item, &r->rows_cap, r->n_rows + 1, sizeof(int32));
+	r->row_item[r->n_rows++] = item;
+	MemoryContextSwitchTo(old);
+	return item;
+}
+
 /* one row (key, value), in the batch's context */
 static void
 ColumnRow(void *arg, HeapTuple tup, TupleDesc desc)
 {
 	ColumnRead *r = (ColumnRead *) arg;
 	LpLoadedGraph *out = r->out;
-	bool		knull,
-				vnull;
-	Datum		kd = SPI_getbinval(tup, desc, 1, &knull);
-	Datum		vd = SPI_getbinval(tup, desc, 2, &vnull);
-	int64		ikey = 0;
-	char	   *tkey = NULL;
 	int32		item;
-	int32		n_items = out->dst_keys->n;
+	bool		vnull;
+	Datum		vd;
 	float8		one;
 	float8	   *x = &one;
 	int			len = 1;
 	MemoryContext batch_cxt;
 
 	out->stats.attr_rows++;
-	if (knull || !LpKeyFromDatum(out->dst_keys->kind, out->dst_type, kd,
-								 TupleDescAttr(desc, 0)->atttypid, &ikey, &tkey))
+	item = RowItem(r, tup, desc);
+	if (item < 0)
 	{
 		out->stats.attr_skipped++;
 		return;
 	}
-	batch_cxt = MemoryContextSwitchTo(r->cxt);
-	item = LpKeyMapIntern(out->dst_keys, ikey, tkey, tkey ? strlen(tkey) : 0);
-	if (out->dst_keys->n > n_items)
-		out->stats.attr_cold_items++;
-	r->row_item = Grow(r->row_item, &r->rows_cap, r->n_rows + 1, sizeof(int32));
-	r->row_item[r->n_rows++] = item;
-	MemoryContextSwitchTo(batch_cxt);
-
+	vd = SPI_getbinval(tup, desc, 2, &vnull);
 	if (!vnull && r->vector)
 		x = ArrayValues(r, vd, item, &len);
 	else if (!vnull)
@@ -203,7 +221,7 @@ ColumnRow(void *arg, HeapTuple tup, TupleDesc desc)
 				 errdetail("A vector column gives every item the same number of components."),
 				 errhint("Make the arrays one length, or NULL for an item without a vector.")));
 
-	MemoryContextSwitchTo(r->cxt);
+	batch_cxt = MemoryContextSwitchTo(r->cxt);
 	r->kept_item = Grow(r->kept_item, &r->kept_cap, r->n_kept + 1, sizeof(int32));
 	r->vals = Grow(r->vals, &r->vals_cap, (r->n_kept + 1) * Max(r->d, 1), sizeof(float));
 	r->kept_item[r->n_kept] = item;
@@ -213,20 +231,11 @@ ColumnRow(void *arg, HeapTuple tup, TupleDesc desc)
 	MemoryContextSwitchTo(batch_cxt);
 }
 
-static int
-CompareInt32(const void *a, const void *b)
-{
-	int32		x = *(const int32 *) a,
-				y = *(const int32 *) b;
-
-	return (x > y) - (x < y);
-}
-
 /* a key on two rows: an error naming it */
 static void
 CheckOneRowPerItem(ColumnRead *r)
 {
-	qsort(r->row_item, r->n_rows, sizeof(int32), CompareInt32);
+	qsort(r->row_item, r->n_rows, sizeof(int32), LpCompareInt32);
 	for (int64 k = 1; k < r->n_rows; k++)
 		if (r->row_item[k] == r->row_item[k - 1])
 			ereport(ERROR,
@@ -313,49 +322,51 @@ LpReadAttrColumn(Oid relid, const char *relname, const char *key, const char *co
 	return true;
 }
 
-static int
-CompareTerm(const void *a, const void *b)
-{
-	const LpAttrTerm *x = a,
-			   *y = b;
-
-	if (x->item != y->item)
-		return x->item < y->item ? -1 : 1;
-	return (x->attr > y->attr) - (x->attr < y->attr);
-}
-
+/*
+ * The terms are in the order AddTerms made them, by attribute: placing
+ * them by item (a counting sort) keeps each item's in attribute order.
+ */
 void
 LpAttrTermsJoin(const LpAttrTerms *t, LpGraph *g)
 {
 	int64		n_old = g->item_attr_off[g->n_dst];
 	int64	   *off;
+	int64	   *next;
 	int32	   *attr;
 	float	   *w;
-	int64		j = 0,
-				e = 0;
 
 	if (t->n_attrs == 0)
 		return;
-	qsort(t->terms, t->n, sizeof(LpAttrTerm), CompareTerm);
 	off = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int64) * (g->n_dst + 1));
+	next = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int64) * Max(g->n_dst, 1));
 	attr = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int32) * Max(n_old + t->n, 1));
 	w = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(float) * Max(n_old + t->n, 1));
+	/* each item's new length: its categorical values, then its terms */
+	for (int32 i = 0; i < g->n_dst; i++)
+		next[i] = g->item_attr_off[i + 1] - g->item_attr_off[i];
+	for (int64 j = 0; j < t->n; j++)
+		next[t->terms[j].item]++;
 	off[0] = 0;
 	for (int32 i = 0; i < g->n_dst; i++)
 	{
+		int64		e = off[i];
+
+		off[i + 1] = off[i] + next[i];
 		for (int64 k = g->item_attr_off[i]; k < g->item_attr_off[i + 1]; k++, e++)
 		{
 			attr[e] = g->item_attr[k];
 			w[e] = g->item_attr_w[k];
 		}
-		for (; j < t->n && t->terms[j].item == i; j++, e++)
-		{
-			attr[e] = g->n_attrs + t->terms[j].attr;
-			w[e] = t->terms[j].x;
-		}
-		off[i + 1] = e;
+		next[i] = e;			/* where its first term goes */
 	}
-	Assert(j == t->n && e == n_old + t->n);
+	for (int64 j = 0; j < t->n; j++)
+	{
+		int64		e = next[t->terms[j].item]++;
+
+		attr[e] = g->n_attrs + t->terms[j].attr;
+		w[e] = t->terms[j].x;
+	}
+	pfree(next);
 	pfree(g->item_attr_off);
 	pfree(g->item_attr);
 	pfree(g->item_attr_w);

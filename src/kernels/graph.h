@@ -120,9 +120,10 @@ extern void LpLoadUserLinks(Oid relid, const char *src_column, const char *dst_c
  * attrs_loader.c: read the items' attributes (option item_features) from
  * relid into out->graph's item_attr arrays (graph.h), through SPI: the
  * values of column attribute (weighted by column weight, NULL = 1) or of
- * the n_columns categorical columns, per item key.  Keys that are not yet
- * items become items without edges (cold); skipped rows are counted in
- * out->stats.  A bipartite graph only.
+ * the n_columns columns (categorical here; numeric and vector ones in
+ * attrs_columns.c), per item key.  Keys that are not yet items become
+ * items without edges (cold); skipped rows are counted in out->stats.  A
+ * bipartite graph only.
  */
 extern void LpLoadItemAttributes(Oid relid, const char *key, const char *attribute,
 								 const char *weight, int n_columns,

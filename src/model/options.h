@@ -58,9 +58,11 @@ typedef struct LpUserEdges
  * "item_features": the items' attributes (attrs.h), either a
  * many-to-many relation, one row per item and attribute value,
  * {"relation": "artist_tags", "key": "artist_id", "attribute": "tag_id",
- * "weight": "count"} ("weight" optional), or categorical columns of a
- * per-item relation, {"relation": "products", "key": "id", "columns":
- * ["category", "brand"]}, each (column, value) an attribute value.
+ * "weight": "count"} ("weight" optional), or columns of a per-item
+ * relation, {"relation": "products", "key": "id", "columns":
+ * ["category", "brand", "price"]}: each (column, value) of a categorical
+ * column an attribute value, a numeric or vector column signed terms
+ * (attrs_columns.h).
  */
 #define LP_MAX_FEATURE_COLUMNS 16
 

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # bench/attributes_columns.sh: the column kinds and rare values of option
 # item_features on HetRec LastFM (bench/attributes_columns.sql says what is
-# measured): a random numeric column against the plain model, and tags held
+# measured): a random numeric column against the plain model (and a random
+# categorical one, at several id_dropout), and tags held
 # by one artist kept, merged or dropped.  Builds and installs linkpred, runs a throwaway cluster, and
 # writes its section at the end of bench/RESULTS-attributes.md, replacing an
 # earlier one (bench/attributes.sh rewrites that file whole: run this after
-# it).  About 20 minutes on 2 cores.
+# it).  About 25 minutes on 2 cores.
 #
 # usage: bash bench/attributes_columns.sh
 set -Eeuo pipefail
@@ -38,12 +39,16 @@ head=$(awk -v t="$TITLE" '$0 == t { exit } { print }' "$OUT")
 	echo
 	echo "### A numeric column without signal"
 	echo
-	echo "Each artist gets a random number (a hash of its id) as a numeric column, its only attribute."
+	echo "Each artist gets a random number (a hash of its id) as a numeric column, its only attribute;"
+	echo "for comparison, a random categorical column (16 values) instead."
 	echo
 	echo "| model (warm 90/10 split) | AUC | Recall@20 | training s |"
 	echo "|---|---|---|---|"
 	echo "| mf | $(v warm_plain_auc) | $(v warm_plain_recall) | $(v warm_plain_train_seconds) |"
-	echo "| mf + a random numeric column | $(v warm_noise_auc) | $(v warm_noise_recall) | $(v warm_noise_train_seconds) |"
+	echo "| mf + a random numeric column, id_dropout 0.8 (the default) | $(v warm_noise_auc) | $(v warm_noise_recall) | $(v warm_noise_train_seconds) |"
+	echo "| mf + a random numeric column, id_dropout 0.4 | $(v warm_noise4_auc) | $(v warm_noise4_recall) | $(v warm_noise4_train_seconds) |"
+	echo "| mf + a random numeric column, id_dropout 0 | $(v warm_noise0_auc) | $(v warm_noise0_recall) | $(v warm_noise0_train_seconds) |"
+	echo "| mf + a random categorical column, id_dropout 0.8 | $(v warm_noisecat_auc) | $(v warm_noisecat_recall) | $(v warm_noisecat_train_seconds) |"
 	echo
 	echo "### Rare values"
 	echo

@@ -4,7 +4,9 @@
 -- bench/attributes.sql's.
 --
 -- noise: a random numeric column per artist (a hash of its id, no signal)
---        beside the plain model on the warm 90/10 split: AUC, Recall@20.
+--        beside the plain model on the warm 90/10 split: AUC, Recall@20;
+--        at the default id_dropout and at 0.4 and 0, and a random
+--        categorical column (16 values) at the default for comparison.
 -- rare:  tags held by fewer than 2 artists (of every artist with tags)
 --        kept each as its own value (bench/attributes.sql's runs, again
 --        with this commit's defaults), merged into one value per relation
@@ -24,6 +26,13 @@ SELECT DISTINCT artist_idx, (hashint4(artist_idx * 101 + 7) & 1048575) / 1048575
 SELECT linkpred_train('warm_plain', 'ua_train', 'user_idx', 'artist_idx', options => '{"seed": 3}') \gset
 SELECT linkpred_train('warm_noise', 'ua_train', 'user_idx', 'artist_idx',
                       options => '{"seed": 3, "item_features": {"relation": "anoise", "key": "artist_idx", "columns": ["r"]}}') \gset
+SELECT linkpred_train('warm_noise4', 'ua_train', 'user_idx', 'artist_idx',
+                      options => '{"seed": 3, "id_dropout": 0.4, "item_features": {"relation": "anoise", "key": "artist_idx", "columns": ["r"]}}') \gset
+SELECT linkpred_train('warm_noise0', 'ua_train', 'user_idx', 'artist_idx',
+                      options => '{"seed": 3, "id_dropout": 0, "item_features": {"relation": "anoise", "key": "artist_idx", "columns": ["r"]}}') \gset
+CREATE TABLE acat AS SELECT artist_idx, 'v' || (hashint4(artist_idx * 13 + 5) & 15) AS c FROM anoise;
+SELECT linkpred_train('warm_noisecat', 'ua_train', 'user_idx', 'artist_idx',
+                      options => '{"seed": 3, "item_features": {"relation": "acat", "key": "artist_idx", "columns": ["c"]}}') \gset
 
 -- rare ----------------------------------------------------------------
 CREATE TABLE tag_artists AS SELECT tag_id, count(DISTINCT artist_idx) AS n FROM atags GROUP BY 1;
@@ -44,7 +53,7 @@ SELECT linkpred_train('warm_merged', 'ua_train', 'user_idx', 'artist_idx',
 SELECT linkpred_train('warm_dropped', 'ua_train', 'user_idx', 'artist_idx',
                       options => '{"seed": 3, "item_features": {"relation": "atags_dropped", "key": "artist_idx", "attribute": "tag_id", "weight": "count"}}') \gset
 SELECT 'warm_' || m || '_' || metric, round(value::numeric, CASE metric WHEN 'unknown' THEN 0 ELSE 4 END)
-FROM (VALUES ('plain'), ('noise'), ('kept'), ('merged'), ('dropped')) v(m),
+FROM (VALUES ('plain'), ('noise'), ('noise4'), ('noise0'), ('noisecat'), ('kept'), ('merged'), ('dropped')) v(m),
      LATERAL linkpred_evaluate('warm_' || m, test => 'ua_test', k => '{20}', seed => 1)
 WHERE metric IN ('auc', 'recall', 'unknown');
 SELECT 'warm_' || substr(model, 6) || '_train_seconds', round((metrics->>'train_seconds')::numeric, 1)

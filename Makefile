@@ -46,6 +46,7 @@ OBJS = \
 	src/model/scoring.o \
 	src/data/loader.o \
 	src/data/attrs_loader.o \
+	src/data/attrs_columns.o \
 	src/data/keymap.o \
 	src/data/split.o \
 	src/catalog/catalog.o \

@@ -25,6 +25,7 @@
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 
+#include "attrs_columns.h"
 #include "graph.h"
 #include "keymap.h"
 #include "linkpred.h"
@@ -39,29 +40,13 @@ typedef struct AttrRow
 } AttrRow;
 
 /* what is one side's: users (user_features) or items (item_features) */
-typedef struct Side
-{
-	bool		users;
-	const char *option;
-	LpKeyMap   *keys;
-	Oid			key_type;		/* the edges' column of the side */
-	int32	   *n;				/* g->n_src or g->n_dst */
-	int32	  **degree;
-	int64	  **off;			/* the graph's attribute lists of the side */
-	int32	  **attr;
-	float	  **w;
-	int64	   *rows;			/* out->stats' counters of the side */
-	int64	   *skipped;
-	int64	   *cold;
-	int64	   *values;
-} Side;
 
-static Side
+static LpAttrSide
 SideOf(bool users, LpLoadedGraph *out)
 {
 	LpGraph    *g = &out->graph;
 	LpLoadStats *st = &out->stats;
-	Side		s;
+	LpAttrSide	s;
 
 	s.users = users;
 	s.option = users ? "user_features" : "item_features";
@@ -76,6 +61,7 @@ SideOf(bool users, LpLoadedGraph *out)
 	s.skipped = users ? &st->user_attr_skipped : &st->attr_skipped;
 	s.cold = users ? &st->user_attr_cold_users : &st->attr_cold_items;
 	s.values = users ? &st->user_attr_values : &st->attr_values;
+	s.nulls = users ? &st->user_attr_nulls : &st->attr_nulls;
 	return s;
 }
 
@@ -103,7 +89,7 @@ typedef struct AttrQuery
 {
 	const char *prefix;
 	bool		weighted;
-	const Side *side;
+	const LpAttrSide *side;
 	AttrBuf    *buf;
 	MemoryContext cxt;			/* the loader's: the maps and rows grow here */
 } AttrQuery;
@@ -113,7 +99,7 @@ static void
 AttrQueryRow(void *arg, HeapTuple tup, TupleDesc desc)
 {
 	AttrQuery  *q = (AttrQuery *) arg;
-	const Side *side = q->side;
+	const LpAttrSide *side = q->side;
 	AttrBuf    *buf = q->buf;
 	bool		knull,
 				wnull = false;
@@ -158,7 +144,7 @@ AttrQueryRow(void *arg, HeapTuple tup, TupleDesc desc)
 
 /* the rows of one query: (key, value[, weight]); prefix goes before each value */
 static void
-ReadQuery(const char *sql, const char *prefix, bool weighted, const Side *side, AttrBuf *buf)
+ReadQuery(const char *sql, const char *prefix, bool weighted, const LpAttrSide *side, AttrBuf *buf)
 {
 	AttrQuery	q = {
 		.prefix = prefix,
@@ -178,7 +164,7 @@ ReadQuery(const char *sql, const char *prefix, bool weighted, const Side *side, 
  * new users no CSR entry either (their offsets repeat the last).
  */
 static void
-BuildLists(LpGraph *g, const Side *side, int32 n_warm, const AttrRow *rows, int64 kept,
+BuildLists(LpGraph *g, const LpAttrSide *side, int32 n_warm, const AttrRow *rows, int64 kept,
 		   int32 first_attr)
 {
 	int32		n = *side->n;
@@ -225,11 +211,12 @@ LpLoadAttributes(bool users, Oid relid, const char *key, const char *attribute,
 				 LpLoadedGraph *out)
 {
 	LpGraph    *g = &out->graph;
-	Side		side = SideOf(users, out);
+	LpAttrSide	side = SideOf(users, out);
 	char	   *relname = LpQualifiedRelName(relid);
 	int32		n_warm = *side.n;
 	AttrBuf		buf;
 	int64		kept = 0;
+	LpAttrTerms terms;			/* the numeric and vector columns' (attrs_columns.c) */
 
 	if (relname == NULL)
 		ereport(ERROR,
@@ -241,6 +228,7 @@ LpLoadAttributes(bool users, Oid relid, const char *key, const char *attribute,
 	buf.n = 0;
 	buf.rows = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(AttrRow) * buf.cap);
 	buf.values = LpKeyMapCreate(LP_KEY_TEXT, 1024);
+	LpAttrTermsInit(&terms);
 
 	if (n_columns == 0)
 		ReadQuery(psprintf("SELECT %s, %s%s FROM %s", quote_identifier(key),
@@ -249,11 +237,12 @@ LpLoadAttributes(bool users, Oid relid, const char *key, const char *attribute,
 						   relname),
 				  NULL, weight != NULL, &side, &buf);
 	for (int c = 0; c < n_columns; c++)
-		ReadQuery(psprintf("SELECT %s, %s FROM %s", quote_identifier(key),
-						   quote_identifier(columns[c]), relname),
-				  columns[c], false, &side, &buf);
+		if (!LpReadAttrColumn(relid, relname, key, columns[c], &side, &terms))
+			ReadQuery(psprintf("SELECT %s, %s FROM %s", quote_identifier(key),
+							   quote_identifier(columns[c]), relname),
+					  columns[c], false, &side, &buf);
 
-	if (buf.n == 0)
+	if (buf.n == 0 && terms.n == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("relation %s of option \"%s\" has no usable rows", relname, side.option),
@@ -275,6 +264,7 @@ LpLoadAttributes(bool users, Oid relid, const char *key, const char *attribute,
 	}
 	BuildLists(g, &side, n_warm, buf.rows, kept, g->n_attrs);
 	g->n_attrs += buf.values->n;
-	*side.values = buf.values->n;
 	pfree(buf.rows);
+	LpAttrTermsJoin(&terms, g, &side);
+	*side.values = buf.values->n + terms.n_attrs;
 }

@@ -35,6 +35,7 @@
 #include "utils/regproc.h"
 #include "utils/timestamp.h"
 
+#include "attrs_columns.h"
 #include "jobs.h"
 #include "keymap.h"
 #include "linkpred.h"
@@ -124,7 +125,7 @@ CheckUserEdges(const LpUserEdges *ue)
  * or "user"): its relation; the key column, of the edges' column's kind of
  * key (key_type: the item or the user column's type); the attribute column
  * (any type: values compare as text) with its numeric weight column, or
- * the categorical columns.
+ * the columns, each of a kind that attrs_columns.h knows.
  */
 static Oid
 CheckFeatures(const LpItemFeatures *f, const char *option, const char *node, Oid key_type)
@@ -160,13 +161,13 @@ CheckFeatures(const LpItemFeatures *f, const char *option, const char *node, Oid
 	for (int c = 0; c < f->n_columns; c++)
 	{
 		LpCheckColumn(relid, psprintf("%s columns", option), f->columns[c], &t);
-		if (t == FLOAT4OID || t == FLOAT8OID || t == NUMERICOID || OidIsValid(get_element_type(t)))
+		if (LpAttrColumnKindOf(t) == LP_ATTR_UNSUPPORTED)
 			ereport(ERROR,
-					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("column \"%s\" of option \"%s\" has type %s, which is not categorical",
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("column \"%s\" of option \"%s\" has type %s, which is neither categorical, numeric nor a vector",
 							f->columns[c], option, format_type_be(t)),
-					 errdetail("Each value of a column in \"columns\" becomes an attribute of its own; numeric and vector columns are not supported yet."),
-					 errhint("Bucket the column in a view (for example a price band as text), or leave it out.")));
+					 errdetail("A column of \"columns\" is categorical (text, an integer type, boolean, an enum, ...), numeric (real, double precision, numeric) or a vector (real[], double precision[], numeric[])."),
+					 errhint("Pass a view that turns the column into one of these, or give its values as rows of a many-to-many relation with \"attribute\".")));
 	}
 	LpCheckUserMappings(relid);
 	return relid;

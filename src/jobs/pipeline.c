@@ -440,8 +440,10 @@ LpRunPipeline(LpJobRun *run)
 									 ", \"links_skipped\": " INT64_FORMAT
 									 ", \"attribute_rows\": " INT64_FORMAT ", \"attribute_rows_skipped\": " INT64_FORMAT
 									 ", \"attributes\": " INT64_FORMAT ", \"cold_items\": " INT64_FORMAT
+									 ", \"attribute_nulls\": " INT64_FORMAT
 									 ", \"user_attribute_rows\": " INT64_FORMAT ", \"user_attribute_rows_skipped\": " INT64_FORMAT
-									 ", \"user_attributes\": " INT64_FORMAT ", \"cold_users\": " INT64_FORMAT "}",
+									 ", \"user_attributes\": " INT64_FORMAT ", \"cold_users\": " INT64_FORMAT
+									 ", \"user_attribute_nulls\": " INT64_FORMAT "}",
 									 loaded.stats.rows, loaded.stats.null_ids,
 									 loaded.stats.self_loops, loaded.stats.duplicates,
 									 loaded.stats.bad_weights, loaded.stats.unknown_events,
@@ -450,8 +452,10 @@ LpRunPipeline(LpJobRun *run)
 									 loaded.stats.link_skipped,
 									 loaded.stats.attr_rows, loaded.stats.attr_skipped,
 									 loaded.stats.attr_values, loaded.stats.attr_cold_items,
+									 loaded.stats.attr_nulls,
 									 loaded.stats.user_attr_rows, loaded.stats.user_attr_skipped,
-									 loaded.stats.user_attr_values, loaded.stats.user_attr_cold_users);
+									 loaded.stats.user_attr_values, loaded.stats.user_attr_cold_users,
+									 loaded.stats.user_attr_nulls);
 
 		LpOptionsToTrainConfig(&run->opts, &cfg);
 		run->epochs = LpFitEpochs(&cfg);

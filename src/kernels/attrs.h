@@ -3,18 +3,26 @@
  * item_features and user_features).
  *
  * An item's vector is its id vector plus the weighted mean of the vectors
- * of its attribute values (tags, categories, a brand), and likewise its
- * bias: v_i = V[i] + sum_a w_ia A[a], b_i = bv[i] + sum_a w_ia ab[a], the
- * weights w_ia of an item summing to 1 (LightFM's hybrid).  A user with
- * attributes (a country, an age band) is composed the same way from U and
- * bu.  The two sides' values are distinct rows of one table A (graph.h).
- * The attribute vectors are trained by the same SGD steps as the id
- * vectors: a step forms the user's and the items' vectors, updates them as
- * train.c's step does (sgd.h's dot steps), and hands each change back to
- * the id vector (in full) and to every attribute vector (in proportion to
- * its weight), which is the gradient of the composed vector.  A side
- * without attributes is not composed: the step reads and writes its id
- * vectors directly.
+ * of its attribute values (tags, categories, a brand), plus the signed
+ * terms of its numeric and vector columns, and likewise its bias:
+ *
+ *   v_i = V[i] + sum_a w_ia A[a] + sum_t x_it A[t]
+ *   b_i = bv[i] + sum_a w_ia ab[a] + sum_t x_it ab[t]
+ *
+ * the categorical weights w_ia >= 0 of an item summing to 1 (LightFM's
+ * hybrid), the terms' x_it of any sign and sum (attrs_columns.h: a
+ * standardised value).  Here both sums are one list of (attribute, weight)
+ * pairs (graph.h's item_attr), and nothing assumes a weight's sign or sum.
+ * A user with attributes (a country, an age band) is composed the same way
+ * from U and bu.  The two sides' values are distinct rows of one table A
+ * (graph.h).  The attribute vectors are trained by the same SGD steps as
+ * the id vectors: a step forms the user's and the items' vectors, updates
+ * them as train.c's step does (sgd.h's dot steps), and hands each change
+ * back to the id vector (in full) and to every attribute vector (times its
+ * weight): since dv_i/dA[a] = w_ia (x_it for a term), that is the gradient
+ * step of each part, sign included (test_attrs.c checks it by finite
+ * differences).  A side without attributes is not composed: the step reads
+ * and writes its id vectors directly.
  *
  * After the fit, LpAttrsCompose writes the composed vectors into U, bu, V
  * and bv, so that everything downstream (evaluation, the top-k index,

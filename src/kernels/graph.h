@@ -37,12 +37,14 @@ typedef struct LpGraph
 	/*
 	 * Node attributes (options item_features and user_features, attrs.h):
 	 * item i's attribute values are item_attr[item_attr_off[i] ..
-	 * item_attr_off[i + 1]), each with its weight in item_attr_w, the
-	 * weights of an item summing to 1; user u's likewise in the user_attr
-	 * arrays.  n_attrs counts the values of both sides, which are rows of
-	 * one table of vectors; a side's values are its own (a user value and
-	 * an item value of the same text are two rows).  A side without
-	 * attributes has NULL arrays; n_attrs = 0: neither side has any.
+	 * item_attr_off[i + 1]), each with its weight in item_attr_w: a
+	 * categorical value's weights of an item summing to 1, then the signed
+	 * terms of numeric and vector columns (attrs_columns.h); user u's
+	 * likewise in the user_attr arrays.  n_attrs counts the values of both
+	 * sides, which are rows of one table of vectors; a side's values are its
+	 * own (a user value and an item value of the same text are two rows).  A
+	 * side without attributes has NULL arrays; n_attrs = 0: neither side has
+	 * any.
 	 */
 	int32		n_attrs;
 	int64	   *item_attr_off;	/* n_dst + 1 */
@@ -73,11 +75,13 @@ typedef struct LpLoadStats
 	int64		attr_skipped;
 	int64		attr_cold_items;
 	int64		attr_values;
+	int64		attr_nulls;		/* NULL numeric values and arrays: no term */
 	/* user_features: the same for the users' attributes; new users */
 	int64		user_attr_rows;
 	int64		user_attr_skipped;
 	int64		user_attr_cold_users;
 	int64		user_attr_values;
+	int64		user_attr_nulls;
 } LpLoadStats;
 
 /*
@@ -134,12 +138,13 @@ extern void LpLoadUserLinks(Oid relid, const char *src_column, const char *dst_c
  * attrs_loader.c: read one side's attributes (users: option user_features,
  * else item_features) from relid into out->graph's user_attr or item_attr
  * arrays (graph.h), through SPI: the values of column attribute (weighted
- * by column weight, NULL = 1) or of the n_columns categorical columns, per
- * node key.  Keys that are not yet nodes of that side become nodes without
- * edges (cold); skipped rows are counted in out->stats.  The side's values
- * are numbered after the n_attrs already loaded.  A bipartite graph only;
- * read the user-user links (LpLoadUserLinks) before the users' attributes,
- * so that only users with edges are linked.
+ * by column weight, NULL = 1) or of the n_columns columns (categorical
+ * here; numeric and vector ones in attrs_columns.c), per node key.  Keys
+ * that are not yet nodes of that side become nodes without edges (cold);
+ * skipped rows are counted in out->stats.  The side's values are numbered
+ * after the n_attrs already loaded.  A bipartite graph only; read the
+ * user-user links (LpLoadUserLinks) before the users' attributes, so that
+ * only users with edges are linked.
  */
 extern void LpLoadAttributes(bool users, Oid relid, const char *key, const char *attribute,
 							 const char *weight, int n_columns,

@@ -58,11 +58,13 @@ typedef struct LpUserEdges
  * "item_features": the items' attributes (attrs.h), either a
  * many-to-many relation, one row per item and attribute value,
  * {"relation": "artist_tags", "key": "artist_id", "attribute": "tag_id",
- * "weight": "count"} ("weight" optional), or categorical columns of a
- * per-item relation, {"relation": "products", "key": "id", "columns":
- * ["category", "brand"]}, each (column, value) an attribute value.
- * "user_features" gives the users' attributes in the same shape (an
- * LpItemFeatures too: the type is the option's, whichever side).
+ * "weight": "count"} ("weight" optional), or columns of a per-item
+ * relation, {"relation": "products", "key": "id", "columns":
+ * ["category", "brand", "price"]}: each (column, value) of a categorical
+ * column an attribute value, a numeric or vector column signed terms
+ * (attrs_columns.h).  "user_features" gives the users' attributes in the
+ * same shape (an LpItemFeatures too: the type is the option's, whichever
+ * side).
  */
 #define LP_MAX_FEATURE_COLUMNS 16
 

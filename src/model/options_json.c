@@ -376,7 +376,7 @@ LpOptionSetValue(LpOptions *opts, const OptDef *def, JsonbValue *v)
 							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 							 errmsg("option \"%s\" needs \"relation\", \"key\" and one of \"attribute\" or \"columns\"",
 									def->name),
-							 errdetail("\"attribute\" names the column of a many-to-many relation (one row per %s and value), \"columns\" the categorical columns of a relation with one row per %s.",
+							 errdetail("\"attribute\" names the column of a many-to-many relation (one row per %s and value), \"columns\" the columns (categorical, numeric or vectors) of a relation with one row per %s.",
 									   FeaturesNode(def), FeaturesNode(def)),
 							 errhint("For example '{\"%s\": %s}'.", def->name, FeaturesExample(def))));
 				if (f->weight[0] && f->n_columns > 0)

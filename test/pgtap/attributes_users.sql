@@ -10,7 +10,7 @@
 -- its group's items; without it the cold user is unknown (score NULL, the
 -- no-history ranking), which the assertions on the plain model below show.
 \set ON_ERROR_STOP 1
-SELECT plan(38);
+SELECT plan(39);
 
 CREATE TABLE ue AS
 SELECT u AS user_id, (u % 4) * 100 + k AS item_id
@@ -160,10 +160,11 @@ SELECT throws_ok($$SELECT linkpred_train('x', 'ue', 'user_id', 'item_id',
 SELECT throws_ok($$SELECT linkpred_train('x', 'ue', 'user_id', 'item_id',
                    options => '{"user_features": {"relation": "utags", "key": "user_id", "attribute": "tag", "weight": "tag"}}')$$,
                  '42804', 'weight column "tag" of option "user_features" has type text', 'a weight column that is not numeric');
-SELECT throws_ok($$SELECT linkpred_train('x', 'ue', 'user_id', 'item_id',
-                   options => '{"user_features": {"relation": "customers", "key": "id", "columns": ["country", "score"]}}')$$,
-                 '0A000', 'column "score" of option "user_features" has type numeric, which is not categorical',
-                 'a numeric column among "columns"');
+SELECT lives_ok($$SELECT linkpred_train('unum', 'ue', 'user_id', 'item_id',
+                   options => '{"epochs": 1, "user_features": {"relation": "customers", "key": "id", "columns": ["country", "score"]}}')$$,
+                 'a numeric column among "columns" is read as numeric for users too (attributes_columns.sql tests the kinds)');
+SELECT is((SELECT (stats->>'user_attribute_nulls')::int FROM linkpred.jobs WHERE model = 'unum' ORDER BY id DESC LIMIT 1), 0,
+          'the users'' NULL numbers are counted (none here)');
 SELECT throws_ok($$SELECT linkpred_train('x', 'ue', 'user_id', 'item_id',
                    options => '{"user_features": {"relation": "customers", "key": "id"}}')$$,
                  '22023', 'option "user_features" needs "relation", "key" and one of "attribute" or "columns"',

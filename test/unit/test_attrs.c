@@ -19,6 +19,17 @@
  * attributes' alone, a warm user's add its id part, and cold users rank
  * their group's items above the others' (AUC per user), which only the
  * attributes can teach; the attributes keep the trainer on one thread.
+ *
+ * Then the signed terms of numeric and vector columns (attrs_columns.h),
+ * outside the categorical mean:
+ *
+ *  - one step's change of every part (id vector, a categorical value, two
+ *    signed terms) is -lr times its gradient, checked by finite
+ *    differences of the loss of the composed vector (handing a negative
+ *    term's change back with |x| instead of x fails it);
+ *  - the same planted groups told by a 2-component vector of signs
+ *    (+-1/sqrt(2) per component) alone: users again score their group's
+ *    cold items first.
  */
 #include "postgres.h"
 
@@ -101,6 +112,162 @@ AllocEmbeddings(const LpGraph *g, const LpTrainConfig *cfg, LpEmbeddings *emb)
 	emb->ab = malloc(sizeof(float) * g->n_attrs);
 	LpInitEmbeddings(emb, g->n_src, g->n_dst, false, cfg->seed);
 	LpAttrsInit(g, emb, cfg->seed);
+}
+
+/* the fit; loss[0] and loss[1]: the first epoch's and the last's */
+static LpTrainResult
+Fit(const LpGraph *g, const LpTrainConfig *cfg, LpEmbeddings *emb, double *loss, double *final_loss)
+{
+	LpSamplerState sampler;
+
+	LpSamplerInitUniform(&sampler, g->n_dst);
+	return LpTrain(g, cfg, &sampler, emb, malloc(sizeof(int64) * g->n_entries),
+				   malloc(sizeof(int32) * g->n_entries), LastLoss, loss, final_loss);
+}
+
+/* users whose best score among their group's cold items beats every other group's */
+static int
+ColdWins(const LpEmbeddings *emb, int32 n_dst)
+{
+	int			wins = 0;
+
+	for (int32 u = 0; u < NU; u++)
+	{
+		float		own = -INFINITY,
+					other = -INFINITY;
+
+		for (int32 c = NW; c < n_dst; c++)
+		{
+			float		s = LpDot(emb->U + u * DIM, emb->V + c * DIM, DIM) + emb->bu[u] + emb->bv[c];
+
+			if (GroupOf(c) == u % GROUPS)
+				own = Max(own, s);
+			else
+				other = Max(other, s);
+		}
+		wins += own > other;
+	}
+	return wins;
+}
+
+/* the pointwise loss of user u against item i's composed vector */
+static float
+ComposedLoss(const LpGraph *g, const LpTrainConfig *cfg, const LpEmbeddings *emb, int32 u, int32 i)
+{
+	float		v[DIM],
+				b,
+				loss = 0;
+
+	LpAttrsVector(g, emb, false, i, v, &b);
+	LpDotPointGrad(cfg, emb->U + u * DIM, &emb->bu[u], v, &b, 1.0f, 1.0f, &loss);
+	return loss;
+}
+
+/*
+ * One step of user 0 on item 0, whose vector is V[0] + 1 A[0] - 1.7 A[1] +
+ * 0.6 A[2] (a categorical value, then two signed terms): each part moves
+ * by -lr times the loss's derivative, found by central differences.
+ */
+static void
+SignedTermsGradient(void)
+{
+	int64		off[3] = {0, 3, 3};
+	int32		attr[3] = {0, 1, 2};
+	float		w[3] = {1.0f, -1.7f, 0.6f};
+	float	   *parts[4];
+	LpGraph		g;
+	LpTrainConfig cfg;
+	LpEmbeddings emb,
+				before;
+	LpRng		rng;
+	float		scratch[4 * DIM];
+	float		worst = 0;
+	const float lr = 1e-3f,
+				h = 1e-2f;
+
+	memset(&g, 0, sizeof(g));
+	g.n_src = 1;
+	g.n_dst = 2;
+	g.n_attrs = 3;
+	g.item_attr_off = off;
+	g.item_attr = attr;
+	g.item_attr_w = w;
+	Config(&cfg);
+	cfg.negatives = 0;
+	cfg.reg = 0;
+	cfg.id_dropout = 0;
+	AllocEmbeddings(&g, &cfg, &emb);
+	before = emb;
+	before.V = malloc(sizeof(float) * 2 * DIM);
+	before.A = malloc(sizeof(float) * 3 * DIM);
+	memcpy(before.V, emb.V, sizeof(float) * 2 * DIM);
+	memcpy(before.A, emb.A, sizeof(float) * 3 * DIM);
+	LpRngSeed(&rng, 5);
+
+	/* the derivatives at the start, in `before`'s copies */
+	parts[0] = before.V;
+	parts[1] = before.A;
+	parts[2] = before.A + DIM;
+	parts[3] = before.A + 2 * DIM;
+	{
+		float		grad[4][DIM];
+
+		for (int p = 0; p < 4; p++)
+			for (int d = 0; d < DIM; d++)
+			{
+				float		x = parts[p][d],
+							up,
+							down;
+
+				parts[p][d] = x + h;
+				up = ComposedLoss(&g, &cfg, &before, 0, 0);
+				parts[p][d] = x - h;
+				down = ComposedLoss(&g, &cfg, &before, 0, 0);
+				parts[p][d] = x;
+				grad[p][d] = (up - down) / (2 * h);
+			}
+		LpAttrStep(&g, &cfg, NULL, &emb, &rng, 0, 0, 1.0f, lr, scratch);
+		for (int d = 0; d < DIM; d++)
+		{
+			worst = Max(worst, fabsf((emb.V[d] - before.V[d]) + lr * grad[0][d]));
+			for (int a = 0; a < 3; a++)
+				worst = Max(worst, fabsf((emb.A[a * DIM + d] - before.A[a * DIM + d]) + lr * grad[a + 1][d]));
+		}
+	}
+	printf("# largest step error against -lr x the finite-difference gradient: %g (lr %g)\n", worst, lr);
+	Check(worst < 2e-5f * lr / 1e-3f,
+		  "signed terms: one step moves the id vector, the value and both signed terms by -lr x their gradient");
+}
+
+/*
+ * The planted groups of main, each item told by two signed terms alone:
+ * +-1/sqrt(2) on two attributes, the signs spelling its group.
+ */
+static void
+SignedTermsPlanted(LpGraph g)
+{
+	int32		n_dst = g.n_dst;
+	LpTrainConfig cfg;
+	LpEmbeddings emb;
+	double		loss[2] = {0, 0};
+	double		final_loss;
+	int			wins;
+
+	g.n_attrs = 2;
+	for (int32 i = 0; i < n_dst; i++)
+		for (int k = 0; k < 2; k++)
+		{
+			g.item_attr[2 * i + k] = k;
+			g.item_attr_w[2 * i + k] = ((GroupOf(i) >> k) & 1 ? 1.0f : -1.0f) / sqrtf(2.0f);
+		}
+	Config(&cfg);
+	AllocEmbeddings(&g, &cfg, &emb);
+	Check(Fit(&g, &cfg, &emb, loss, &final_loss) == LP_TRAIN_OK && isfinite(final_loss),
+		  "signed terms: the fit finishes with a finite loss");
+	LpAttrsCompose(&g, &emb);
+	wins = ColdWins(&emb, n_dst);
+	printf("# signed terms alone: users ranking their group's cold items first: %d of %d\n", wins, NU);
+	Check(wins >= NU * 95 / 100, "signed terms: at least 95% of users score their group's cold items above the others'");
 }
 
 #define NCU 8
@@ -261,5 +428,7 @@ main(void)
 	Check(wins >= NU * 95 / 100, "at least 95% of users score their group's cold items above the others'");
 
 	UserSide();
+	SignedTermsGradient();
+	SignedTermsPlanted(g);
 	return TapFinish();
 }

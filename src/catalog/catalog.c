@@ -411,19 +411,21 @@ LpWarmStartVersion(const char *model, int dim, bool bipartite, bool directed,
 }
 
 void
-LpVersionSetPeakRss(const char *model, int32 version, double peak_rss_mb)
+LpVersionSetStoreMetrics(const char *model, int32 version, double peak_rss_mb, double store_seconds)
 {
 	LpCatalogContext cc;
-	Oid			t[3] = {TEXTOID, INT4OID, FLOAT8OID};
-	Datum		v[3];
+	Oid			t[4] = {TEXTOID, INT4OID, FLOAT8OID, FLOAT8OID};
+	Datum		v[4];
 
 	v[0] = CStringGetTextDatum(model);
 	v[1] = Int32GetDatum(version);
 	v[2] = Float8GetDatum(peak_rss_mb);
+	v[3] = Float8GetDatum(store_seconds);
 	LpCatalogEnter(&cc);
 	LpSpiExec("UPDATE linkpred.version_catalog SET metrics = metrics ||"
-			  " jsonb_build_object('peak_rss_mb', $3) WHERE model = $1 AND version = $2",
-			  3, t, v, NULL, false);
+			  " jsonb_build_object('peak_rss_mb', $3, 'store_seconds', $4)"
+			  " WHERE model = $1 AND version = $2",
+			  4, t, v, NULL, false);
 	LpCatalogLeave(&cc);
 }
 

@@ -61,8 +61,11 @@ SQL
 )
 	pid=$(bench_psql -tA -c "SELECT pid FROM linkpred.jobs WHERE id = $job")
 	while [ -n "$pid" ] && [ -e "/proc/$pid/status" ]; do
-		read -r h a < <(awk '/^VmHWM:/ { h = $2 } /^RssAnon:/ { a = $2 } END { print h + 0, a + 0 }' \
-			"/proc/$pid/status" 2>/dev/null || echo "0 0")
+		# a command substitution, not < <(...): bash waits for a process
+		# substitution by waiting for any child, which hangs while the
+		# caller has a background job (scale.sh's load sampler)
+		read -r h a <<<"$(awk '/^VmHWM:/ { h = $2 } /^RssAnon:/ { a = $2 } END { print h + 0, a + 0 }' \
+			"/proc/$pid/status" 2>/dev/null || echo "0 0")"
 		[ "$h" -gt "$hwm" ] && hwm=$h
 		[ "$a" -gt "$anon" ] && anon=$a
 		sleep 0.05

@@ -167,7 +167,7 @@ get() { awk -F '\t' -v k="$2" '$1 == k { print $2; exit }' "$W/$1.kv" 2>/dev/nul
 KEYS="rows duplicates edges users items dim epochs threads load_s train_s ann_s store_s job_s peak_mb
       anon_mb estimate_mb generate_s table_mb train_wall_s first_call_s attach_s shared_copy topk_median
       topk_p99 fresh_median fresh_p99 materialize_s materialize_rows topk_many_s score_pairs score_s scan_s"
-EXTENSIVE=" rows duplicates edges users items load_s train_s ann_s store_s job_s peak_mb anon_mb estimate_mb
+EXTENSIVE=" rows edges users items load_s train_s ann_s store_s job_s peak_mb anon_mb estimate_mb
             generate_s table_mb train_wall_s first_call_s "
 EXTENSIVE=" $(echo $EXTENSIVE) "
 CONSTANT=" dim epochs threads "
@@ -176,18 +176,18 @@ for s in $SIZES; do
 	[ "$s" = gowalla ] && continue
 	fit_a=$fit_b fit_b=$s
 done
-# vars SIZE: "k = v; ..." for awk (100p: the projection)
+# vars SIZE: "k = v; ..." for awk (p10m, p100m: the projections)
 vars() {
 	local s=$1 k v ya yb xa xb
 	for k in $KEYS; do
-		if [ "$s" != 100p ]; then
+		if [[ "$s" != p* ]]; then
 			v=$(get "$s" "$k")
 		elif [[ "$EXTENSIVE" == *" $k "* ]]; then
 			v=""
 			yb=$(get "$fit_b" "$k") xb=$(get "$fit_b" rows) ya=0 xa=0
 			[ -n "$fit_a" ] && ya=$(get "$fit_a" "$k") xa=$(get "$fit_a" rows)
 			[ -n "$yb" ] && v=$(awk -v ya="${ya:-0}" -v yb="${yb:-0}" -v xa="$xa" -v xb="$xb" \
-				'BEGIN { printf "%.6f", ya + (yb - ya) * (100000000 - xa) / (xb - xa) }')
+				-v x="$(spec "${s#p}" | cut -d ' ' -f 1)" 'BEGIN { printf "%.6f", ya + (yb - ya) * (x - xa) / (xb - xa) }')
 		elif [[ "$CONSTANT" == *" $k "* ]]; then
 			v=$(get "$fit_b" "$k")
 		else
@@ -209,7 +209,13 @@ row() {
 	echo "$line $target |"
 }
 cols="$SIZES"
-if [ -n "$fit_b" ] && [ "$fit_b" != 100m ]; then cols="$cols 100p"; fi
+# the default sizes and 100m that were not run, larger than the largest run: projected
+projected=""
+for s in 10m 100m; do
+	[ -n "$fit_b" ] && [[ " $SIZES " != *" $s "* ]] &&
+		[ "$(spec "$s" | cut -d ' ' -f 1)" -gt "$(spec "$fit_b" | cut -d ' ' -f 1)" ] && projected="$projected $s"
+done
+for s in $projected; do cols="$cols p$s"; done
 
 loads=$(sort -n "$W/loadavg" | awk '{ a[NR] = $1; t += $1 } END { if (NR) printf "%.2f (min), %.2f (mean), %.2f (max)", a[1], t / NR, a[NR] }')
 {
@@ -232,14 +238,14 @@ loads=$(sort -n "$W/loadavg" | awk '{ a[NR] = $1; t += $1 } END { if (NR) printf
 	echo "\`bench/scale_gen.sql\`'s synthetic user-item graphs (seed 42, user and item exponents 0.6: the"
 	echo "top 10% of users and of items hold about 39% of the rows, as in Gowalla), with their duplicate rows"
 	echo "(merged by the loader: \"distinct edges\" is what the model trained on)."
-	[[ "$cols" == *100p* ]] && {
-		echo "**The 100m column is a projection**, not a measurement: each figure on the straight line through"
-		echo "the ${fit_a:+$fit_a and }$fit_b figures$([ -z "$fit_a" ] && echo " and the origin (proportional to the rows)"), at 100,000,000 rows,"
+	[ -n "$projected" ] && {
+		echo "**The columns marked projection were not measured**: each figure on the straight line through"
+		echo "the ${fit_a:+$fit_a and }$fit_b figures$([ -z "$fit_a" ] && echo " and the origin (proportional to the rows)"), at the graph's rows,"
 		echo "for the figures that grow with the graph (times of the job's phases and of the first call, memory);"
 		echo "epochs and threads as measured, the other serving figures not projected (n/a)."
 	}
 	echo
-	printf '| | %s | target |\n' "$(echo $cols | sed 's/ / | /g; s/100p/100m (projection)/')"
+	printf '| | %s | target |\n' "$(echo $cols | sed 's/ / | /g; s/p\(10*m\)/\1 (projection)/g')"
 	printf '|---|'; for _ in $cols; do printf -- '---:|'; done; echo '---|'
 	row "rows" rows 0
 	row "duplicate rows" duplicates 0
@@ -249,7 +255,9 @@ loads=$(sort -n "$W/loadavg" | awk '{ a[NR] = $1; t += $1 } END { if (NR) printf
 	row "table on disk, MB" table_mb 0
 	row "generating the table (or COPY), s" generate_s 1
 	row "job: loading, s" load_s 1
-	row "job: training, s (epochs x threads)" train_s 1
+	row "epochs" epochs 0
+	row "training threads" threads 0
+	row "job: training, s" train_s 1
 	row "MF edge throughput, edges x epochs / training s" "edges * epochs / train_s" 0 "≥ 2,000,000 on 2 cores"
 	row "job: approximate index build, s (n/a: none built)" ann_s 1
 	row "job: storing, s" store_s 1

@@ -11,20 +11,23 @@
 #   serving  the default Gowalla model: top-k latency (SQL loop and pgbench),
 #            linkpred_materialize for every user, linkpred_score throughput,
 #            fresh => true latency
+#   scale    only when asked for (--only scale, alone): bench/scale.sh, the
+#            phases, serving and memory of synthetic graphs of 1M and 10M
+#            edges (--size 100m adds 100M) and Gowalla -> bench/RESULTS-scale.md
 #
 # Writes bench/RESULTS.md (full run) or bench/RESULTS-quick.md (--quick);
 # a run with --only writes bench/RESULTS[-quick]-<datasets>.md.
 # Progress goes to stderr.  See bench/README.md.
 #
 # usage: bash bench/run.sh [--quick] [--only seal|gowalla|lastfm|warm|serving[,...]] [--no-check]
+#        bash bench/run.sh --only scale [--sizes LIST] [--size SIZE]
 #
 # BENCH_PG_BINDIR=/path/bin: run the cluster with these PostgreSQL binaries
 # instead of building and installing (a relocated copy of the PostgreSQL
 # tree with another linkpred build installed into it: measure one build
 # while the source tree is being changed).
 set -Eeuo pipefail
-source "$(dirname "$0")/../test/cluster.sh"
-BENCH="$LP_SRC/bench"
+source "$(dirname "$0")/common.bash"
 ARGS="$*"
 
 usage() {
@@ -39,26 +42,44 @@ usage: bash bench/run.sh [--quick] [--only DATASETS] [--no-check]
                    repeatable)
                    -> bench/RESULTS[-quick]-<datasets>.md, never the complete results
   --no-check       skip the cross-check of linkpred_evaluate against bench/reference.sql
+  --only scale [--sizes LIST] [--size SIZE]
+                   bash bench/scale.sh with these options (see its --help): the scale bench,
+                   never part of a full run -> bench/RESULTS-scale.md
 EOF
 }
 
 mode=full
 check=1
 only=""
+scale_args=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 		--quick) mode=quick ;;
 		--only) only="$only,${2:?--only needs a dataset list}"; shift ;;
 		--only=*) only="$only,${1#--only=}" ;;
 		--no-check) check=0 ;;
+		--sizes | --size) scale_args+=("$1" "${2:?$1 needs a value}"); shift ;;
+		--sizes=* | --size=*) scale_args+=("$1") ;;
 		-h | --help) usage; exit 0 ;;
 		*) usage; echo "unknown argument: $1" >&2; exit 2 ;;
 	esac
 	shift
 done
 for d in ${only//,/ }; do
-	case "$d" in seal | gowalla | lastfm | warm | serving) ;; *) echo "unknown dataset: $d" >&2; exit 2 ;; esac
+	case "$d" in seal | gowalla | lastfm | warm | serving | scale) ;; *) echo "unknown dataset: $d" >&2; exit 2 ;; esac
 done
+# the scale bench is a script of its own, with its own cluster and results file
+if [[ ",$only," == *",scale,"* ]]; then
+	if [ "$(echo ${only//,/ } | tr ' ' '\n' | sort -u)" != scale ] || [ "$mode" = quick ]; then
+		echo "--only scale runs alone (no other dataset, no --quick)" >&2
+		exit 2
+	fi
+	exec bash "$BENCH/scale.sh" "${scale_args[@]}"
+fi
+if [ ${#scale_args[@]} -gt 0 ]; then
+	echo "--sizes and --size go with --only scale" >&2
+	exit 2
+fi
 want() { [ -z "$only" ] || [[ ",$only," == *",$1,"* ]]; }
 
 if [ "$mode" = quick ]; then
@@ -82,11 +103,7 @@ if [ -n "$only" ]; then
 fi
 OUT="$OUT.md"
 
-bench_started=$(date +%s.%N)
-now() { date +%s.%N; }
-since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
-
-bench_psql() { lp_psql -d bench "$@"; }
+bench_started=$(now)
 
 on_error() {
 	lp_log "failed: $2"
@@ -98,52 +115,6 @@ on_error() {
 	[ -n "${LP_TMP:-}" ] && tail -n 30 "$LP_TMP/server.log" >&2 || true
 }
 trap 'on_error $LINENO "$BASH_COMMAND"' ERR
-
-# bench_train DATASET GRAPH SPLIT MODEL RELATION SRC DST OPTIONS
-# Submits a training job without waiting, polls the worker's memory from
-# /proc while it runs (VmHWM: peak resident set, shared buffers it touched
-# included; RssAnon: private memory, its peak as sampled), then waits for
-# the job (which raises its error if it failed) and records it.
-#
-# An existing model of that name is dropped first, so every job trains from
-# scratch: a retrain that warm-starts from the previous version (a default
-# of some builds) would carry the previous split's edges, this split's test
-# edges among them, into the new model.  The warm-start benchmark passes a
-# ninth argument, keep, to retrain on top of the existing model (its
-# previous data is a subset of the training pairs: no test edge leaks).
-bench_train() {
-	local dataset=$1 graph=$2 split=$3 model=$4 rel=$5 src=$6 dst=$7 opts=$8 keep=${9:-}
-	local t0 job pid h a hwm=0 anon=0 polls=0 state
-	if [ "$keep" != keep ]; then
-		bench_psql -v model="$model" <<'SQL'
-SELECT linkpred_drop(name) FROM linkpred.models WHERE name = :'model' \g /dev/null
-SQL
-	fi
-	t0=$(now)
-	job=$(bench_psql -tA -v model="$model" -v rel="$rel" -v src="$src" -v dst="$dst" -v opts="$opts" <<'SQL'
-SELECT linkpred_train(:'model', :'rel', :'src', :'dst', options => :'opts', wait => false);
-SQL
-)
-	pid=$(bench_psql -tA -c "SELECT pid FROM linkpred.jobs WHERE id = $job")
-	while [ -n "$pid" ] && [ -e "/proc/$pid/status" ]; do
-		read -r h a < <(awk '/^VmHWM:/ { h = $2 } /^RssAnon:/ { a = $2 } END { print h + 0, a + 0 }' \
-			"/proc/$pid/status" 2>/dev/null || echo "0 0")
-		[ "$h" -gt "$hwm" ] && hwm=$h
-		[ "$a" -gt "$anon" ] && anon=$a
-		sleep 0.05
-		# a worker that outlives its job (it should not) must not hang us
-		if [ $((++polls % 40)) -eq 0 ]; then
-			state=$(bench_psql -tA -c "SELECT state FROM linkpred.jobs WHERE id = $job")
-			[ "$state" = queued ] || [ "$state" = running ] || break
-		fi
-	done
-	bench_psql -tA -c "SELECT linkpred_wait($job)" >/dev/null
-	bench_psql -q -v dataset="$dataset" -v graph="$graph" -v split="${split:-NULL}" -v model="$model" \
-		-v job="$job" -v wall="$(since "$t0")" -v hwm="$hwm" -v anon="$anon" <<'SQL'
-SELECT bench.record_training(:'dataset', :'graph', :split, :'model', :job, :wall,
-                             nullif(:hwm, 0) / 1024.0, nullif(:anon, 0) / 1024.0) \g /dev/null
-SQL
-}
 
 # bench_phase DATASET STARTED COVERS: record a dataset's wall time
 bench_phase() {
@@ -382,8 +353,8 @@ if want serving; then
 		bench_train serving gowalla "" gowalla gowalla_train user_id item_id '{}'
 	fi
 	lp_log "serving: $SERVING_CALLS top-10 calls, linkpred_materialize, $SCORE_PAIRS scores, $FRESH_CALLS fresh calls"
-	bench_psql -v model=gowalla -v calls="$SERVING_CALLS" -v fresh_calls="$FRESH_CALLS" -v pairs="$SCORE_PAIRS" \
-		-f "$SQLDIR/serving.sql" >/dev/null
+	bench_psql -v model=gowalla -v train=gowalla_train -v test=gowalla_test -v calls="$SERVING_CALLS" \
+		-v fresh_calls="$FRESH_CALLS" -v pairs="$SCORE_PAIRS" -f "$SQLDIR/serving.sql" >/dev/null
 	lp_log "serving: $(bench_psql -tA -c "SELECT format('top-10 median %s ms, materialize %s s, score %s pairs/s, fresh median %s ms',
 	                                         (SELECT round(percentile_cont(0.5) WITHIN GROUP (ORDER BY ms)::numeric, 3)
 	                                          FROM bench.latencies WHERE test = 'topk'),
@@ -431,14 +402,11 @@ fi
 # --------------------------------------------------------------------------
 lp_log "writing $OUT"
 total=$(since "$bench_started")
-commit="commit $(git -C "$LP_SRC" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+commit=$(bench_commit)
 if [ -n "${BENCH_PG_BINDIR:-}" ]; then
-	commit="the build installed with $BENCH_PG_BINDIR (the checkout is at $commit)"
-elif [ -n "$(git -C "$LP_SRC" status --porcelain --untracked-files=no -- src sql Makefile 2>/dev/null)" ]; then
-	commit="$commit + uncommitted changes in src/, sql/ or Makefile"
+	commit="the build installed with $BENCH_PG_BINDIR (the checkout is at ${commit%% +*})"
 fi
-cpu=$(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -n 1)
-[ -n "$cpu" ] || cpu=$(sed -n 's/^model name\t*: //p' /proc/cpuinfo | head -n 1)
+cpu=$(bench_cpu)
 {
 	echo "# linkpred benchmarks"
 	echo
@@ -450,7 +418,7 @@ cpu=$(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -n 1)
 		echo "- Mode: full: SEAL 7 graphs x 10 splits, Gowalla (full LightGCN split), LastFM, warm start and serving on Gowalla."
 	fi
 	[ -n "$only" ] && echo "- Datasets: only ${only#,}"
-	echo "- Machine: $cpu, $(nproc) cores, $(free -g | awk '/^Mem:/ { print $2 }') GB memory"
+	echo "- Machine: $(bench_machine)"
 	echo "- PostgreSQL: $(bench_psql -tA -c 'SHOW server_version'); shared_buffers = 1GB, work_mem = 256MB"
 	echo "- linkpred: $commit"
 	if [ "$EVALUATOR" = stub ]; then

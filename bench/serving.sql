@@ -1,10 +1,13 @@
 -- serving.sql: how fast the default Gowalla model serves, after run.sh has
 -- trained it as "gowalla" on gowalla_train (the gowalla section's model,
 -- or trained by the serving section when the gowalla one did not run).
--- run.sh adds the concurrent figures from pgbench afterwards.
+-- run.sh adds the concurrent figures from pgbench afterwards; scale.sh
+-- runs it on each of its graphs.
 --
--- psql variables: model (gowalla), calls (single-user top-k calls timed),
--- fresh_calls (fresh => true calls timed), pairs (rows of the score table).
+-- psql variables: model (gowalla), train (the relation it was trained on,
+-- user_id and item_id: gowalla_train), test (whose users are timed:
+-- gowalla_test), calls (single-user top-k calls timed), fresh_calls
+-- (fresh => true calls timed), pairs (rows of the score table).
 --
 -- Everything here runs in one backend, so after the first (timed) call the
 -- model is in this backend's memory and the later figures leave out its
@@ -17,7 +20,7 @@ SELECT setseed(0.42) \gset
 CREATE TABLE serving_users AS
 SELECT row_number() OVER (ORDER BY r, user_id) AS call, user_id
 FROM (SELECT user_id, random() AS r
-      FROM (SELECT DISTINCT user_id FROM gowalla_test ORDER BY user_id) d) x
+      FROM (SELECT DISTINCT user_id FROM :"test" ORDER BY user_id) d) x
 ORDER BY r, user_id
 LIMIT :calls;
 
@@ -47,8 +50,8 @@ SELECT setseed(0.1) \gset
 CREATE TABLE serving_pairs AS
 SELECT u.ids[1 + floor(random() * cardinality(u.ids))::integer] AS user_id,
        i.ids[1 + floor(random() * cardinality(i.ids))::integer] AS item_id
-FROM (SELECT array_agg(DISTINCT user_id) AS ids FROM gowalla_train) u,
-     (SELECT array_agg(DISTINCT item_id) AS ids FROM gowalla_train) i,
+FROM (SELECT array_agg(DISTINCT user_id) AS ids FROM :"train") u,
+     (SELECT array_agg(DISTINCT item_id) AS ids FROM :"train") i,
      generate_series(1, :pairs);
 VACUUM ANALYZE serving_pairs;
 INSERT INTO bench.serving SELECT 'score_pairs', count(*), NULL FROM serving_pairs;
@@ -62,11 +65,11 @@ SELECT bench.time_sql('score_s',
 -- fresh => true: the user's vector folded in from its current rows, read
 -- from the source relation through an index on its user column, as the
 -- README advises
-CREATE INDEX gowalla_train_user_id ON gowalla_train (user_id);
-ANALYZE gowalla_train;
+CREATE INDEX serving_train_user_id ON :"train" (user_id);
+ANALYZE :"train";
 SELECT count(*) FROM linkpred_topk((SELECT user_id FROM serving_users WHERE call = 1), 10,
                                    model => :'model', fresh => true) \g /dev/null
 SELECT bench.time_topk('fresh', :'model',
                        array_agg(user_id ORDER BY call) FILTER (WHERE call <= :fresh_calls), 10, true)
 FROM serving_users;
-DROP INDEX gowalla_train_user_id;
+DROP INDEX serving_train_user_id;

@@ -159,8 +159,9 @@ extern bool LpJobVersionExists(const char *model, int64 job_id);
 extern int32 LpWarmStartVersion(const char *model, int dim, bool bipartite, bool directed,
 								Oid user_type, Oid item_type);
 
-/* Record a stored version's peak memory in its metrics (caller connected). */
-extern void LpVersionSetPeakRss(const char *model, int32 version, double peak_rss_mb);
+/* Record a stored version's peak memory and storing time in its metrics (caller connected). */
+extern void LpVersionSetStoreMetrics(const char *model, int32 version, double peak_rss_mb,
+									 double store_seconds);
 
 /*
  * The models role may use, counted up to 2; when exactly one, its name in

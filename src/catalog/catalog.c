@@ -489,21 +489,38 @@ LpWarmStartVersion(const char *model, int dim, bool bipartite, bool directed,
 	return DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 }
 
-void
-LpVersionSetPeakRss(const char *model, int32 version, double peak_rss_mb)
+/*
+ * metrics := expr on a version row, expr's parameters from $3 on (the
+ * version's model and number are $1 and $2).
+ */
+static void
+VersionMetricsUpdate(const char *model, int32 version, const char *expr, int n,
+					 const Oid *types, const Datum *values)
 {
 	LpCatalogContext cc;
-	Oid			t[3] = {TEXTOID, INT4OID, FLOAT8OID};
-	Datum		v[3];
+	Oid			t[4] = {TEXTOID, INT4OID};
+	Datum		v[4];
 
+	Assert(n <= 2);
 	v[0] = CStringGetTextDatum(model);
 	v[1] = Int32GetDatum(version);
-	v[2] = Float8GetDatum(peak_rss_mb);
+	memcpy(t + 2, types, n * sizeof(Oid));
+	memcpy(v + 2, values, n * sizeof(Datum));
 	LpCatalogEnter(&cc);
-	LpSpiExec("UPDATE linkpred.version_catalog SET metrics = metrics ||"
-			  " jsonb_build_object('peak_rss_mb', $3) WHERE model = $1 AND version = $2",
-			  3, t, v, NULL, false);
+	LpSpiExec(psprintf("UPDATE linkpred.version_catalog SET metrics = %s"
+					   " WHERE model = $1 AND version = $2", expr),
+			  2 + n, t, v, NULL, false);
 	LpCatalogLeave(&cc);
+}
+
+void
+LpVersionSetStoreMetrics(const char *model, int32 version, double peak_rss_mb, double store_seconds)
+{
+	Oid			t[2] = {FLOAT8OID, FLOAT8OID};
+	Datum		v[2] = {Float8GetDatum(peak_rss_mb), Float8GetDatum(store_seconds)};
+
+	VersionMetricsUpdate(model, version,
+						 "metrics || jsonb_build_object('peak_rss_mb', $3, 'store_seconds', $4)", 2, t, v);
 }
 
 /*
@@ -596,21 +613,12 @@ LpDeleteModelRow(const char *model)
 void
 LpVersionSetEvaluation(const char *model, int32 version, const char *method, const char *json)
 {
-	LpCatalogContext cc;
-	Oid			t[4] = {TEXTOID, INT4OID, TEXTOID, TEXTOID};
-	Datum		v[4];
+	Oid			t[2] = {TEXTOID, TEXTOID};
+	Datum		v[2] = {CStringGetTextDatum(method), CStringGetTextDatum(json)};
 
-	v[0] = CStringGetTextDatum(model);
-	v[1] = Int32GetDatum(version);
-	v[2] = CStringGetTextDatum(method);
-	v[3] = CStringGetTextDatum(json);
-	LpCatalogEnter(&cc);
-	LpSpiExec("UPDATE linkpred.version_catalog SET metrics = metrics ||"
-			  " jsonb_build_object('evaluation', coalesce(metrics->'evaluation', '{}')"
-			  "   || jsonb_build_object($3, $4::jsonb))"
-			  " WHERE model = $1 AND version = $2",
-			  4, t, v, NULL, false);
-	LpCatalogLeave(&cc);
+	VersionMetricsUpdate(model, version,
+						 "metrics || jsonb_build_object('evaluation', coalesce(metrics->'evaluation', '{}')"
+						 "   || jsonb_build_object($3, $4::jsonb))", 2, t, v);
 }
 
 Datum

@@ -239,10 +239,11 @@ LpStoreVersion(const LpStoreRequest *req)
 		appendStringInfoString(&metrics, "{\"loss\": null");
 	else
 		appendStringInfo(&metrics, "{\"loss\": %.6g", req->final_loss);
-	appendStringInfo(&metrics, ", \"train_seconds\": %.3f, \"peak_rss_mb\": %.1f,"
+	appendStringInfo(&metrics, ", \"train_seconds\": %.3f, \"load_seconds\": %.3f,"
+					 " \"peak_rss_mb\": %.1f, \"memory_estimate_mb\": %.3f,"
 					 " \"epochs_run\": %d, \"warm_start_from\": %d, \"warm_nodes\": %d,"
 					 " \"training_threads\": %d",
-					 req->train_seconds, req->peak_rss_mb,
+					 req->train_seconds, req->load_seconds, req->peak_rss_mb, req->memory_estimate_mb,
 					 req->epochs_run, req->warm_version, req->warm_nodes,
 					 req->training_threads);
 	if (req->ann)

@@ -22,6 +22,8 @@ typedef struct LpStoreRequest
 	const LpEmbeddings *emb;
 	double		final_loss;
 	double		train_seconds;
+	double		load_seconds;	/* reading the relations into the graph */
+	double		memory_estimate_mb; /* what linkpred.max_memory was checked against */
 	double		peak_rss_mb;	/* the worker's high-water mark, or < 0 if unknown */
 	int			epochs_run;
 	int			training_threads;	/* threads the fit ran on */

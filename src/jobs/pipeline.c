@@ -179,9 +179,11 @@ WarmStart(LpJobRun *run, const LpLoadedGraph *lg, LpEmbeddings *emb)
 
 /*
  * Exact memory of the training phase, now that the graph is known: refuse
- * before the long part starts if it is over linkpred.max_memory.
+ * before the long part starts if it is over linkpred.max_memory.  Returns
+ * the estimate in bytes, which the version's metrics record
+ * ("memory_estimate_mb") beside the measured peak.
  */
-static void
+static double
 CheckTrainingMemory(LpJobRun *run, const LpLoadedGraph *loaded, const LpGraph *g,
 					const LpTrainConfig *cfg, bool head, bool index)
 {
@@ -236,6 +238,7 @@ CheckTrainingMemory(LpJobRun *run, const LpLoadedGraph *loaded, const LpGraph *g
 									head_b > 0 ? psprintf(", structural head fit %.1f MB", head_b / (1 << 20)) : "",
 									enc_b > 0 ? psprintf(", %s %.1f MB", kind->fit.work_label, enc_b / (1 << 20)) : "",
 									dec_b > 0 ? psprintf(", %s decoder %.1f MB", dk->label, dec_b / (1 << 20)) : ""));
+	return total;
 }
 
 /*
@@ -365,6 +368,9 @@ LpRunPipeline(LpJobRun *run)
 	bool		has_head = false;
 	bool		plan_head;
 	double		final_loss;
+	double		memory_estimate;
+	double		load_seconds;
+	TimestampTz phase_start;
 	char	   *tuning = NULL;
 	MemoryContext old;
 
@@ -382,6 +388,7 @@ LpRunPipeline(LpJobRun *run)
 	}
 
 	LpJobSetPhase(run->spec->job_id, "running", "loading edges");
+	phase_start = GetCurrentTimestamp();
 	source.relid = spec->relid;
 	source.src_column = spec->src_column;
 	source.dst_column = spec->dst_column;
@@ -410,6 +417,8 @@ LpRunPipeline(LpJobRun *run)
 	MemoryContextSwitchTo(old);
 	LpEndTx();
 	g = &loaded.graph;
+	/* loading: reading the relations and building the graph (metrics "load_seconds") */
+	load_seconds = (double) (GetCurrentTimestamp() - phase_start) / 1e6;
 
 	/* an evaluation job trains on what the holdout leaves */
 	if (spec->holdout != LP_HOLDOUT_NONE)
@@ -483,7 +492,8 @@ LpRunPipeline(LpJobRun *run)
 	cfg.dim = run->opts.dim;	/* after dim_auto */
 	cfg.threads = LpResolveTrainingThreads(spec->training_threads, g->n_entries);
 	run->threads = LpEncoderThreads(LpOptionsEncoder(&run->opts), g, &cfg);
-	CheckTrainingMemory(run, &loaded, g, &cfg, plan_head, WantsIndex(run, g, plan_head));
+	memory_estimate = CheckTrainingMemory(run, &loaded, g, &cfg, plan_head,
+										  WantsIndex(run, g, plan_head));
 
 	/* model arrays live in the job context, outside any transaction */
 	old = MemoryContextSwitchTo(run->cxt);
@@ -544,6 +554,8 @@ LpRunPipeline(LpJobRun *run)
 		.final_loss = final_loss,
 		/* the training loop's: taken before the index build */
 		.train_seconds = (double) (GetCurrentTimestamp() - run->train_start) / 1e6,
+		.load_seconds = load_seconds,
+		.memory_estimate_mb = memory_estimate / (1 << 20),
 		.epochs_run = run->epochs,
 		.training_threads = run->threads,
 		.warm_version = run->warm_version,
@@ -557,12 +569,15 @@ LpRunPipeline(LpJobRun *run)
 	LpJobSetPhase(run->spec->job_id, "running", "storing embeddings");
 	req.peak_rss_mb = PeakRssMb();	/* the index build included */
 
+	phase_start = GetCurrentTimestamp();
 	LpBeginTx("linkpred: storing embeddings");
 	{
 		int32		version = LpStoreVersion(&req);
 
-		/* the high-water mark now includes the storing phase */
-		LpVersionSetPeakRss(spec->model, version, round(PeakRssMb() * 10) / 10);
+		/* the high-water mark now includes the storing phase, which is
+		 * timed up to here (metrics "store_seconds") */
+		LpVersionSetStoreMetrics(spec->model, version, round(PeakRssMb() * 10) / 10,
+								 round((double) (GetCurrentTimestamp() - phase_start) / 1e3) / 1e3);
 	}
 	LpEndTx();
 	free((void *) req.ann);

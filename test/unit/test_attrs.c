@@ -362,15 +362,12 @@ main(void)
 	LpGraph		g = TestPlantedBipartite(NU, NW, GROUPS, 8, 7, held);
 	LpTrainConfig cfg;
 	LpEmbeddings emb;
-	LpSamplerState sampler;
 	int32		n_dst = NW + NC;
-	int64	   *order;
-	int32	   *entry_src;
 	float	   *id_part;
 	double		loss[2] = {0, 0};
 	double		final_loss;
 	LpTrainResult r;
-	int			wins = 0;
+	int			wins;
 	float		worst = 0;
 
 	TestRegisterDecoders();
@@ -383,11 +380,7 @@ main(void)
 
 	Config(&cfg);
 	AllocEmbeddings(&g, &cfg, &emb);
-	LpSamplerInitUniform(&sampler, n_dst);
-	order = malloc(sizeof(int64) * g.n_entries);
-	entry_src = malloc(sizeof(int32) * g.n_entries);
-
-	r = LpTrain(&g, &cfg, &sampler, &emb, order, entry_src, LastLoss, loss, &final_loss);
+	r = Fit(&g, &cfg, &emb, loss, &final_loss);
 	Check(r == LP_TRAIN_OK && isfinite(final_loss), "the fit with attributes finishes with a finite loss");
 	Check(loss[1] < loss[0], "the loss of the last epoch is below the first's");
 
@@ -408,22 +401,7 @@ main(void)
 	Check(fabsf(emb.bv[NW] - 0.5f * (emb.ab[GroupOf(NW)] + emb.ab[GROUPS + NW % 3])) < 1e-5f,
 		  "composed: a cold item's bias is its attributes' mean bias");
 
-	for (int32 u = 0; u < NU; u++)
-	{
-		float		own = -INFINITY,
-					other = -INFINITY;
-
-		for (int32 c = NW; c < n_dst; c++)
-		{
-			float		s = LpDot(emb.U + u * DIM, emb.V + c * DIM, DIM) + emb.bu[u] + emb.bv[c];
-
-			if (GroupOf(c) == u % GROUPS)
-				own = Max(own, s);
-			else
-				other = Max(other, s);
-		}
-		wins += own > other;
-	}
+	wins = ColdWins(&emb, n_dst);
 	printf("# users ranking their group's cold items first: %d of %d\n", wins, NU);
 	Check(wins >= NU * 95 / 100, "at least 95% of users score their group's cold items above the others'");
 

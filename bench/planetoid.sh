@@ -23,7 +23,7 @@ lp_psql -c "CREATE DATABASE bench"
 lp_psql -d bench -c "CREATE EXTENSION linkpred"
 lp_log "Cora and CiteSeer, $SEEDS seeds"
 t0=$(now)
-rows=$(cd "$LP_TMP" && lp_psql -d bench -tA -v seeds="$SEEDS" -f src/bench/planetoid.sql)
+rows=$(cd "$LP_TMP" && lp_psql -d bench -tA -v seeds="$SEEDS" -f src/bench/planetoid.sql | grep "|")
 wall=$(since "$t0")
 v() { awk -F'|' -v k="$1" '$1 == k { print $2 }' <<<"$rows"; }
 
@@ -40,7 +40,7 @@ v() { awk -F'|' -v k="$1" '$1 == k { print $2 }' <<<"$rows"; }
 	echo "## Graph auto-encoder protocol (Kipf & Welling 2016)"
 	echo
 	echo "Per seed: the undirected edges split 85/5/10 at random, as many random non-edges as test"
-	echo "edges; test AUC and AP in %, mean of $SEEDS seeds (AUC standard deviation in brackets)."
+	echo "edges; test AUC and AP in %, mean of $SEEDS seeds (AUC sample standard deviation in brackets, none for one seed)."
 	echo "linkpred trains on the 85% with \`{\"bipartite\": false, \"seed\": s}\` and every other option"
 	echo "at its default; no option was chosen on these splits (the 5% validation part is left unused)."
 	echo "A test pair with a node that has no training edge gets no score and ranks lowest."

@@ -68,7 +68,7 @@ v() { awk -F'|' -v k="$1" '$1 == k { print $2 }' <<<"$rows"; }
 	echo
 	echo "Not measured: linkpred scoring the held-out nodes from their features (needs node_features)."
 	echo
-	echo "Training time of the last CiteSeer model: $(v train_seconds) s."
+	echo "Training time of the last model trained (CiteSeer, seed $SEEDS): $(v train_seconds) s."
 } >"$OUT"
 lp_log "wrote $OUT"
 cat "$OUT"

@@ -15,7 +15,7 @@ lp_cluster_start
 lp_stage_shared data/lastfm/user_artist_idx.csv data/lastfm/artist_tags_idx.csv
 mkdir -p "$LP_TMP/src/bench"
 {
-	sed '/^-- rare/,$d' "$LP_SRC/bench/attributes_columns.sql"
+	sed '/^-- rare ---/,$d' "$LP_SRC/bench/attributes_columns.sql"
 	cat <<'SQL'
 SELECT 'warm_' || m || '_' || metric, round(value::numeric, 4)
 FROM (VALUES ('plain'), ('noise'), ('noise4'), ('noise0'), ('noisecat')) v(m),

@@ -177,8 +177,14 @@ BEGIN
                   DETAIL = 'This node is not the coordinator of its Citus cluster.',
                   HINT = 'Call it on the coordinator; it copies the tables to every worker.';
     END IF;
-    -- model_catalog first: version_catalog's foreign key may only point at
-    -- a table that already is a reference table
+    -- With version_catalog's foreign key in place, Citus would convert the
+    -- whole foreign-key graph at once and drop and recreate the views on it,
+    -- which an extension's views refuse: the key goes, the tables convert one
+    -- by one, and the key comes back between the two reference tables.
+    IF NOT EXISTS (SELECT 1 FROM pg_dist_partition
+                   WHERE logicalrelid = 'linkpred.version_catalog'::regclass) THEN
+        ALTER TABLE linkpred.version_catalog DROP CONSTRAINT version_catalog_model_fkey;
+    END IF;
     FOREACH t IN ARRAY ARRAY['model_catalog', 'version_catalog', 'embedding_store'] LOOP
         IF NOT EXISTS (SELECT 1 FROM pg_dist_partition
                        WHERE logicalrelid = ('linkpred.' || t)::regclass) THEN
@@ -186,6 +192,11 @@ BEGIN
             done := done || t;
         END IF;
     END LOOP;
+    IF 'version_catalog' = ANY (done) THEN
+        ALTER TABLE linkpred.version_catalog ADD CONSTRAINT version_catalog_model_fkey
+            FOREIGN KEY (model) REFERENCES linkpred.model_catalog (name)
+            ON UPDATE CASCADE ON DELETE CASCADE;
+    END IF;
     RETURN done;
 END
 $fn$;

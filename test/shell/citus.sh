@@ -100,7 +100,7 @@ lpt_like "$(coord_err "$(printf "$LATERAL" d_users)")" 'model "gw" does not exis
 
 lpt_is "$(coord "SET client_min_messages = warning; SELECT linkpred_citus_setup()" | tail -1)" \
 	"{model_catalog,version_catalog,embedding_store}" "linkpred_citus_setup() makes the three serving tables reference tables"
-lpt_is "$(coord "SELECT string_agg(logicalrelid::text || ':' || partmethod, ' ' ORDER BY 1)
+lpt_is "$(coord "SELECT string_agg(logicalrelid::text || ':' || partmethod::text, ' ' ORDER BY 1)
                  FROM pg_dist_partition WHERE logicalrelid::text LIKE 'linkpred.%'")" \
 	"linkpred.embedding_store:n linkpred.model_catalog:n linkpred.version_catalog:n" \
 	"Citus lists them as reference tables (partition method n)"

@@ -184,6 +184,9 @@ BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_dist_partition
                    WHERE logicalrelid = 'linkpred.version_catalog'::regclass) THEN
         ALTER TABLE linkpred.version_catalog DROP CONSTRAINT version_catalog_model_fkey;
+        -- the workers' own copies of the extension hold the key too
+        PERFORM run_command_on_workers(
+            'ALTER TABLE linkpred.version_catalog DROP CONSTRAINT IF EXISTS version_catalog_model_fkey');
     END IF;
     FOREACH t IN ARRAY ARRAY['model_catalog', 'version_catalog', 'embedding_store'] LOOP
         IF NOT EXISTS (SELECT 1 FROM pg_dist_partition

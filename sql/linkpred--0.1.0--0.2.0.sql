@@ -200,6 +200,11 @@ BEGIN
             FOREIGN KEY (model) REFERENCES linkpred.model_catalog (name)
             ON UPDATE CASCADE ON DELETE CASCADE;
     END IF;
+    -- a shard query on a worker that calls linkpred reads the catalog, a
+    -- reference table, and Citus refuses that nested read unless allowed;
+    -- for this database on every node, from the next session on
+    PERFORM run_command_on_all_nodes(format(
+        'ALTER DATABASE %I SET citus.allow_nested_distributed_execution = on', current_database()));
     RETURN done;
 END
 $fn$;

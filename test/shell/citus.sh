@@ -101,7 +101,7 @@ lpt_like "$(coord_err "$(printf "$LATERAL" d_users)")" 'model "gw" does not exis
 lpt_is "$(coord "SET client_min_messages = warning; SELECT linkpred_citus_setup()" | tail -1)" \
 	"{model_catalog,version_catalog,embedding_store}" "linkpred_citus_setup() makes the three serving tables reference tables"
 lpt_is "$(coord "SELECT string_agg(logicalrelid::text || ':' || partmethod::text, ' ' ORDER BY 1)
-                 FROM pg_dist_partition WHERE logicalrelid::text LIKE 'linkpred.%'")" \
+                 FROM pg_dist_partition WHERE logicalrelid::text LIKE 'linkpred.%'" | tr ' ' '\n' | sort | tr '\n' ' ' | sed 's/ $//')" \
 	"linkpred.embedding_store:n linkpred.model_catalog:n linkpred.version_catalog:n" \
 	"Citus lists them as reference tables (partition method n)"
 lpt_is "$(on "${NODES[1]}" "SELECT count(*) FROM linkpred.model_catalog")" 1 \

@@ -110,3 +110,5 @@ SET ROLE lp_plain;
 SET linkpred.max_memory = '100GB';
 RESET ROLE;
 DROP ROLE lp_plain;
+-- linkpred_citus_setup() without Citus: refused, saying what to set up first
+SELECT linkpred_citus_setup();

@@ -121,7 +121,7 @@ Fit(const LpGraph *g, const LpTrainConfig *cfg, LpEmbeddings *emb, double *loss,
 	LpSamplerState sampler;
 
 	LpSamplerInitUniform(&sampler, g->n_dst);
-	return LpTrain(g, cfg, &sampler, emb, malloc(sizeof(int64) * g->n_entries),
+	return LpTrain(g, cfg, &sampler, emb, malloc(sizeof(LpEntry) * g->n_entries),
 				   malloc(sizeof(int32) * g->n_entries), LastLoss, loss, final_loss);
 }
 
@@ -288,7 +288,7 @@ UserSide(void)
 	LpTrainConfig cfg;
 	LpEmbeddings emb;
 	LpSamplerState sampler;
-	int64	   *order;
+	LpEntry	   *order;
 	int32	   *entry_src;
 	float	   *id_part;
 	double		final_loss;

@@ -96,7 +96,7 @@ TrainWith(const LpGraph *g, const LpTrainConfig *cfg, const LpMlpOptions *opt,
 {
 	Run			r;
 	LpSamplerState s;
-	int64	   *order = malloc(sizeof(int64) * g->n_entries);
+	LpEntry	   *order = malloc(sizeof(LpEntry) * g->n_entries);
 	int32	   *entry_src = malloc(sizeof(int32) * g->n_entries);
 
 	memset(&r, 0, sizeof(r));

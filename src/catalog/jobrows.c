@@ -9,6 +9,12 @@
  * committed state rather than the caller's snapshot, because a job's worker
  * commits its own progress while the caller may be inside a long
  * transaction (linkpred_wait).
+ *
+ * The times a write records (updated_at, started_at, finished_at) are read
+ * from the clock here and passed as parameters, never computed by a
+ * VOLATILE function inside the statement: Citus refuses clock_timestamp()
+ * in an UPDATE of a reference table, and a statement with only constants
+ * writes the same values on every node that replays it.
  */
 #include "postgres.h"
 
@@ -19,6 +25,7 @@
 #include "utils/backend_status.h"
 #include "utils/builtins.h"
 #include "utils/snapmgr.h"
+#include "utils/timestamp.h"
 
 #include "jobs.h"
 #include "linkpred.h"
@@ -154,19 +161,20 @@ void
 LpJobMarkOrphaned(int64 job_id)
 {
 	LpCatalogContext cc;
-	Oid			types[1] = {INT8OID};
-	Datum		values[1];
+	Oid			types[2] = {INT8OID, TIMESTAMPTZOID};
+	Datum		values[2];
 
 	values[0] = Int64GetDatum(job_id);
+	values[1] = TimestampTzGetDatum(GetCurrentTimestamp());
 	SPI_connect();
 	LpCatalogEnter(&cc);
 	LpSpiExec("UPDATE linkpred.job_catalog SET state = 'failed',"
-			  " finished_at = clock_timestamp(), updated_at = clock_timestamp(),"
+			  " finished_at = $2, updated_at = $2,"
 			  " error = 'training worker exited without recording an outcome',"
 			  " error_sqlstate = '58000',"
 			  " error_hint = 'The worker was killed or the server restarted; see the server log, then train again.'"
 			  " WHERE id = $1 AND state IN ('queued', 'running')",
-			  1, types, values, NULL, false);
+			  2, types, values, NULL, false);
 	LpCatalogLeave(&cc);
 	SPI_finish();
 }
@@ -188,31 +196,46 @@ LpJobLiveForModel(const char *model, int64 *job_id)
 void
 LpJobMarkStored(int64 job_id, int32 version)
 {
-	Oid			t[2] = {INT8OID, INT4OID};
-	Datum		v[2] = {Int64GetDatum(job_id), Int32GetDatum(version)};
+	Oid			t[3] = {INT8OID, INT4OID, TIMESTAMPTZOID};
+	Datum		v[3] = {Int64GetDatum(job_id), Int32GetDatum(version),
+	TimestampTzGetDatum(GetCurrentTimestamp())};
 
 	LpSpiExec("UPDATE linkpred.job_catalog SET state = 'done', version = $2, phase = NULL,"
-			  " epoch = epochs, finished_at = clock_timestamp(), updated_at = clock_timestamp()"
+			  " epoch = epochs, finished_at = $3, updated_at = $3"
 			  " WHERE id = $1",
-			  2, t, v, NULL, false);
+			  3, t, v, NULL, false);
 }
 
 /*
  * The worker's writes.  Each is one UPDATE of the job's row as the
  * extension owner, in its own short transaction, so that progress is
- * visible to linkpred_wait and the jobs view while the job runs.
+ * visible to linkpred_wait and the jobs view while the job runs.  In
+ * set_clause, $1 is the job's id, $2 the time of the write, and the
+ * caller's nargs values are $3 on.
  */
+#define JOB_UPDATE_MAX_ARGS 8
 static void
-UpdateJob(int64 job_id, const char *set_clause, int nargs, Oid *types,
-		  Datum *values, const char *nulls)
+UpdateJob(int64 job_id, const char *set_clause, int nargs, const Oid *types,
+		  const Datum *values, const char *nulls)
 {
 	LpCatalogContext cc;
-	char	   *sql = psprintf("UPDATE linkpred.job_catalog SET %s, updated_at = clock_timestamp()"
+	Oid			t[JOB_UPDATE_MAX_ARGS] = {INT8OID, TIMESTAMPTZOID};
+	Datum		v[JOB_UPDATE_MAX_ARGS];
+	char		n[JOB_UPDATE_MAX_ARGS];
+	char	   *sql = psprintf("UPDATE linkpred.job_catalog SET %s, updated_at = $2"
 							   " WHERE id = $1", set_clause);
 
+	Assert(nargs + 2 <= JOB_UPDATE_MAX_ARGS);
+	memset(n, ' ', sizeof(n));
+	v[0] = Int64GetDatum(job_id);
+	v[1] = TimestampTzGetDatum(GetCurrentTimestamp());
+	memcpy(t + 2, types, nargs * sizeof(Oid));
+	memcpy(v + 2, values, nargs * sizeof(Datum));
+	if (nulls)
+		memcpy(n + 2, nulls, nargs);
 	LpBeginTx(NULL);
 	LpCatalogEnter(&cc);
-	LpSpiExec(sql, nargs, types, values, nulls, false);
+	LpSpiExec(sql, nargs + 2, t, v, n, false);
 	LpCatalogLeave(&cc);
 	LpEndTx();
 	pfree(sql);
@@ -222,10 +245,10 @@ void
 LpJobInsert(const LpJobSpec *spec)
 {
 	LpCatalogContext cc;
-	Oid			types[11] = {INT8OID, TEXTOID, OIDOID, OIDOID, TEXTOID, TEXTOID,
-	TEXTOID, TEXTOID, TIMESTAMPTZOID, INT4OID, TIMESTAMPTZOID};
-	Datum		values[11];
-	char		nulls[11];
+	Oid			types[12] = {INT8OID, TEXTOID, OIDOID, OIDOID, TEXTOID, TEXTOID,
+	TEXTOID, TEXTOID, TIMESTAMPTZOID, INT4OID, TIMESTAMPTZOID, TIMESTAMPTZOID};
+	Datum		values[12];
+	char		nulls[12];
 
 	memset(nulls, ' ', sizeof(nulls));
 	values[0] = Int64GetDatum(spec->job_id);
@@ -241,6 +264,7 @@ LpJobInsert(const LpJobSpec *spec)
 	values[8] = TimestampTzGetDatum(spec->submitted_at);
 	values[9] = Int32GetDatum(MyProcPid);
 	values[10] = TimestampTzGetDatum(MyStartTimestamp);
+	values[11] = TimestampTzGetDatum(GetCurrentTimestamp());
 
 	LpBeginTx(NULL);
 	LpCatalogEnter(&cc);
@@ -249,8 +273,8 @@ LpJobInsert(const LpJobSpec *spec)
 			  " backend_start, phase, epochs, updated_at)"
 			  " VALUES ($1, $2, $3::regrole, 'queued', $4::regclass, $5, $6, $7,"
 			  " $8::jsonb, $9, $10, $11, 'waiting for other jobs of this model', NULL,"
-			  " clock_timestamp())",
-			  11, types, values, nulls, false);
+			  " $12)",
+			  12, types, values, nulls, false);
 	LpCatalogLeave(&cc);
 	LpEndTx();
 }
@@ -258,90 +282,84 @@ LpJobInsert(const LpJobSpec *spec)
 void
 LpJobSetPhase(int64 job_id, const char *state, const char *phase)
 {
-	Oid			types[3] = {INT8OID, TEXTOID, TEXTOID};
-	Datum		values[3];
+	Oid			types[2] = {TEXTOID, TEXTOID};
+	Datum		values[2];
 
-	values[0] = Int64GetDatum(job_id);
-	values[1] = CStringGetTextDatum(state);
-	values[2] = CStringGetTextDatum(phase);
+	values[0] = CStringGetTextDatum(state);
+	values[1] = CStringGetTextDatum(phase);
 	UpdateJob(job_id,
 			  strcmp(state, "running") == 0 ?
-			  "state = $2, phase = $3, started_at = coalesce(started_at, clock_timestamp())" :
-			  "state = $2, phase = $3",
-			  3, types, values, NULL);
+			  "state = $3, phase = $4, started_at = coalesce(started_at, $2)" :
+			  "state = $3, phase = $4",
+			  2, types, values, NULL);
 }
 
 void
 LpJobSetLoaded(int64 job_id, const char *stats, int32 epochs)
 {
-	Oid			types[3] = {INT8OID, TEXTOID, INT4OID};
-	Datum		values[3];
+	Oid			types[2] = {TEXTOID, INT4OID};
+	Datum		values[2];
 
-	values[0] = Int64GetDatum(job_id);
-	values[1] = CStringGetTextDatum(stats);
-	values[2] = Int32GetDatum(epochs);
-	UpdateJob(job_id, "stats = $2::jsonb, epochs = $3, epoch = 0, phase = 'training'",
-			  3, types, values, NULL);
+	values[0] = CStringGetTextDatum(stats);
+	values[1] = Int32GetDatum(epochs);
+	UpdateJob(job_id, "stats = $3::jsonb, epochs = $4, epoch = 0, phase = 'training'",
+			  2, types, values, NULL);
 }
 
 void
 LpJobSetEpochs(int64 job_id, int32 epochs)
 {
-	Oid			types[2] = {INT8OID, INT4OID};
-	Datum		values[2];
+	Oid			types[1] = {INT4OID};
+	Datum		values[1];
 
-	values[0] = Int64GetDatum(job_id);
-	values[1] = Int32GetDatum(epochs);
-	UpdateJob(job_id, "epochs = $2", 2, types, values, NULL);
+	values[0] = Int32GetDatum(epochs);
+	UpdateJob(job_id, "epochs = $3", 1, types, values, NULL);
 }
 
 void
 LpJobSetProgress(int64 job_id, int32 epoch, double loss)
 {
-	Oid			types[3] = {INT8OID, INT4OID, FLOAT8OID};
-	Datum		values[3];
+	Oid			types[2] = {INT4OID, FLOAT8OID};
+	Datum		values[2];
 
-	values[0] = Int64GetDatum(job_id);
-	values[1] = Int32GetDatum(epoch);
-	values[2] = Float8GetDatum(loss);
-	UpdateJob(job_id, "epoch = $2, loss = $3", 3, types, values, NULL);
+	values[0] = Int32GetDatum(epoch);
+	values[1] = Float8GetDatum(loss);
+	UpdateJob(job_id, "epoch = $3, loss = $4", 2, types, values, NULL);
 }
 
 void
 LpJobMarkEvaluated(int64 job_id, const char *result)
 {
-	Oid			types[2] = {INT8OID, TEXTOID};
-	Datum		values[2];
+	Oid			types[1] = {TEXTOID};
+	Datum		values[1];
 
-	values[0] = Int64GetDatum(job_id);
-	values[1] = CStringGetTextDatum(result);
-	UpdateJob(job_id, "state = 'done', result = $2::jsonb, phase = NULL, epoch = epochs,"
-			  " finished_at = clock_timestamp()", 2, types, values, NULL);
+	values[0] = CStringGetTextDatum(result);
+	UpdateJob(job_id, "state = 'done', result = $3::jsonb, phase = NULL, epoch = epochs,"
+			  " finished_at = $2", 1, types, values, NULL);
 }
 
 void
 LpJobMarkFailed(int64 job_id, const char *state, const char *message,
 				const char *sqlstate, const char *detail, const char *hint)
 {
-	Oid			types[6] = {INT8OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID};
-	Datum		values[6];
-	char		nulls[6] = {' ', ' ', ' ', ' ', 'n', 'n'};
+	Oid			types[5] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID};
+	Datum		values[5];
+	char		nulls[5] = {' ', ' ', ' ', 'n', 'n'};
 
-	values[0] = Int64GetDatum(job_id);
-	values[1] = CStringGetTextDatum(state);
-	values[2] = CStringGetTextDatum(message);
-	values[3] = CStringGetTextDatum(sqlstate);
+	values[0] = CStringGetTextDatum(state);
+	values[1] = CStringGetTextDatum(message);
+	values[2] = CStringGetTextDatum(sqlstate);
 	if (detail)
 	{
-		values[4] = CStringGetTextDatum(detail);
-		nulls[4] = ' ';
+		values[3] = CStringGetTextDatum(detail);
+		nulls[3] = ' ';
 	}
 	if (hint)
 	{
-		values[5] = CStringGetTextDatum(hint);
-		nulls[5] = ' ';
+		values[4] = CStringGetTextDatum(hint);
+		nulls[4] = ' ';
 	}
-	UpdateJob(job_id, "state = $2, error = $3, error_sqlstate = $4, error_detail = $5,"
-			  " error_hint = $6, phase = NULL, finished_at = clock_timestamp()",
-			  6, types, values, nulls);
+	UpdateJob(job_id, "state = $3, error = $4, error_sqlstate = $5, error_detail = $6,"
+			  " error_hint = $7, phase = NULL, finished_at = $2",
+			  5, types, values, nulls);
 }

@@ -3,7 +3,9 @@
 -- Everything 0.2.0 installs that 0.1.0 did not: comments on the private
 -- tables and the sequence, linkpred_materialize refusing up front on a
 -- standby, and slices of the users in linkpred_topk_many and
--- linkpred_materialize (with linkpred_shard).  test/shell/upgrade.sh
+-- linkpred_materialize (with linkpred_shard), linkpred_citus_setup, and
+-- the name copies of the catalog's references (owner, source, key types)
+-- that a Citus worker reads.  test/shell/upgrade.sh
 -- checks that an upgraded 0.1.0 holds the same objects as a fresh 0.2.0.
 
 \echo Use "ALTER EXTENSION linkpred UPDATE TO '0.2.0'" to load this file. \quit
@@ -152,6 +154,93 @@ END
 $fn$;
 COMMENT ON FUNCTION linkpred_materialize(text, regclass, integer, boolean, boolean, integer, integer) IS
 'replace the rows of a table (user_id, item, rank, score) with top-k for every user; with only_if_newer, only when a newer version serves; with shard => s, shards => n only the rows of slice s''s users';
+
+-- The catalog's references by name, beside their OIDs (a Citus worker
+-- reads these, src/catalog/citus.c), filled from the OIDs; a role or type
+-- that no longer exists keeps its OID as its name.
+ALTER TABLE linkpred.model_catalog
+    ADD COLUMN owner_name text, ADD COLUMN source_name text,
+    ADD COLUMN user_type_name text, ADD COLUMN item_type_name text;
+ALTER TABLE linkpred.version_catalog
+    ADD COLUMN source_name text, ADD COLUMN user_type_name text, ADD COLUMN item_type_name text;
+CREATE FUNCTION linkpred.upgrade_type_name(t regtype) RETURNS text
+LANGUAGE sql STABLE AS $$
+    SELECT coalesce((SELECT pg_catalog.format('%I.%I', n.nspname, y.typname)
+                     FROM pg_catalog.pg_type y JOIN pg_catalog.pg_namespace n ON n.oid = y.typnamespace
+                     WHERE y.oid = $1), $1::pg_catalog.oid::pg_catalog.text)
+$$;
+CREATE FUNCTION linkpred.upgrade_rel_name(r regclass) RETURNS text
+LANGUAGE sql STABLE AS $$
+    SELECT pg_catalog.format('%I.%I', n.nspname, c.relname)
+    FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+    WHERE c.oid = $1
+$$;
+UPDATE linkpred.model_catalog SET
+    owner_name = coalesce((SELECT pg_catalog.quote_ident(r.rolname) FROM pg_catalog.pg_roles r
+                           WHERE r.oid = owner), owner::pg_catalog.oid::pg_catalog.text),
+    source_name = linkpred.upgrade_rel_name(source),
+    user_type_name = linkpred.upgrade_type_name(user_type),
+    item_type_name = linkpred.upgrade_type_name(item_type);
+UPDATE linkpred.version_catalog SET
+    source_name = linkpred.upgrade_rel_name(source),
+    user_type_name = linkpred.upgrade_type_name(user_type),
+    item_type_name = linkpred.upgrade_type_name(item_type);
+DROP FUNCTION linkpred.upgrade_type_name(regtype);
+DROP FUNCTION linkpred.upgrade_rel_name(regclass);
+ALTER TABLE linkpred.model_catalog
+    ALTER COLUMN owner_name SET NOT NULL,
+    ALTER COLUMN user_type_name SET NOT NULL, ALTER COLUMN item_type_name SET NOT NULL;
+ALTER TABLE linkpred.version_catalog
+    ALTER COLUMN user_type_name SET NOT NULL, ALTER COLUMN item_type_name SET NOT NULL;
+
+-- A Citus worker's copy of model_catalog and version_catalog (after
+-- linkpred_citus_setup) holds the coordinator's OIDs: there the views and
+-- the C code read the owner, the source and the key types by their name
+-- copies; on every other node by their OIDs (src/catalog/citus.c).
+CREATE FUNCTION linkpred.catalog_by_name()
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'linkpred_catalog_by_name'
+LANGUAGE C STABLE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION linkpred.catalog_by_name() IS
+'internal: does this node read linkpred''s catalog references by name (a Citus worker after linkpred_citus_setup) rather than by OID?';
+
+CREATE FUNCTION linkpred.catalog_role(owner regrole, owner_name text)
+RETURNS regrole
+LANGUAGE sql STABLE PARALLEL RESTRICTED
+AS $$ SELECT CASE WHEN linkpred.catalog_by_name() THEN pg_catalog.to_regrole($2) ELSE $1 END $$;
+COMMENT ON FUNCTION linkpred.catalog_role(regrole, text) IS
+'internal: a model''s owner as this node knows it: the role of the name copy on a Citus worker, else the stored OID (NULL: no such role here)';
+
+CREATE OR REPLACE VIEW linkpred.models WITH (security_barrier) AS
+SELECT m.name, linkpred.catalog_role(m.owner, m.owner_name) AS owner, m.active_version,
+       CASE WHEN n.by_name THEN pg_catalog.to_regclass(m.source_name) ELSE m.source END AS source,
+       m.src_column, m.dst_column, m.weight_column,
+       CASE WHEN n.by_name THEN pg_catalog.to_regtype(m.user_type_name) ELSE m.user_type END AS user_type,
+       CASE WHEN n.by_name THEN pg_catalog.to_regtype(m.item_type_name) ELSE m.item_type END AS item_type,
+       v.options, v.n_users, v.n_items, v.n_edges, v.dim,
+       v.created_at AS trained_at, v.metrics
+FROM linkpred.model_catalog m
+CROSS JOIN (SELECT linkpred.catalog_by_name() AS by_name) n
+LEFT JOIN linkpred.version_catalog v
+       ON v.model = m.name AND v.version = m.active_version
+WHERE pg_catalog.pg_has_role(coalesce(linkpred.catalog_role(m.owner, m.owner_name), '-'), 'USAGE');
+COMMENT ON VIEW linkpred.models IS 'trained models: source, active version, sizes, options, metrics';
+
+CREATE OR REPLACE VIEW linkpred.versions WITH (security_barrier) AS
+SELECT v.model, v.version, v.version = m.active_version AS active, v.job_id,
+       v.created_at, v.dim, v.n_users, v.n_items, v.n_edges, v.options, v.metrics,
+       v.decoder
+FROM linkpred.version_catalog v
+JOIN linkpred.model_catalog m ON m.name = v.model
+WHERE pg_catalog.pg_has_role(coalesce(linkpred.catalog_role(m.owner, m.owner_name), '-'), 'USAGE');
+COMMENT ON VIEW linkpred.versions IS 'every stored version of every model you can see';
+
+CREATE OR REPLACE VIEW linkpred.embeddings WITH (security_barrier) AS
+SELECT e.model, e.version, e.side, e.idx, e.key, e.degree, e.bias, e.vec
+FROM linkpred.embedding_store e
+JOIN linkpred.model_catalog m ON m.name = e.model
+WHERE pg_catalog.pg_has_role(coalesce(linkpred.catalog_role(m.owner, m.owner_name), '-'), 'USAGE');
+COMMENT ON VIEW linkpred.embeddings IS 'node embeddings (key as text, side u/i/n) of the models you can see';
 
 -- Citus (opt-in): the serving tables become reference tables, a copy on
 -- every node, so a query Citus pushes to its workers finds the models there.

@@ -25,7 +25,15 @@ CREATE TABLE linkpred.model_catalog (
     weight_column   name,
     user_type       regtype NOT NULL,
     item_type       regtype NOT NULL,
-    created_at      timestamptz NOT NULL DEFAULT pg_catalog.now()
+    created_at      timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    -- owner, source and the key types again, by name (quoted, the source and
+    -- the types schema-qualified): a Citus worker's copy of this table reads
+    -- these, where the OIDs above name the coordinator's objects
+    -- (src/catalog/citus.c); everywhere else the OIDs, which follow a rename
+    owner_name      text NOT NULL,
+    source_name     text,
+    user_type_name  text NOT NULL,
+    item_type_name  text NOT NULL
 );
 COMMENT ON TABLE linkpred.model_catalog IS
 'linkpred''s private store of models: one row per model name, its owner and active version (read linkpred.models)';
@@ -60,6 +68,10 @@ CREATE TABLE linkpred.version_catalog (
     -- model has at least linkpred.ann_min_items items and no head; NULL =
     -- top-k is always exact
     ann             bytea,
+    -- source and key types by name, as in model_catalog
+    source_name     text,
+    user_type_name  text NOT NULL,
+    item_type_name  text NOT NULL,
     PRIMARY KEY (model, version)
 );
 -- The index's 4-bit codes do not compress: spare every store the attempt.
@@ -180,15 +192,37 @@ LATERAL (SELECT CASE WHEN l.orphaned = 1 THEN 'training worker exited without re
 WHERE pg_catalog.pg_has_role(j.owner, 'USAGE');
 COMMENT ON VIEW linkpred.jobs IS 'training jobs of the roles you have the privileges of: state, progress, timings, error';
 
+-- A Citus worker's copy of model_catalog and version_catalog (after
+-- linkpred_citus_setup) holds the coordinator's OIDs: there the views and
+-- the C code read the owner, the source and the key types by their name
+-- copies; on every other node by their OIDs (src/catalog/citus.c).
+CREATE FUNCTION linkpred.catalog_by_name()
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'linkpred_catalog_by_name'
+LANGUAGE C STABLE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION linkpred.catalog_by_name() IS
+'internal: does this node read linkpred''s catalog references by name (a Citus worker after linkpred_citus_setup) rather than by OID?';
+
+CREATE FUNCTION linkpred.catalog_role(owner regrole, owner_name text)
+RETURNS regrole
+LANGUAGE sql STABLE PARALLEL RESTRICTED
+AS $$ SELECT CASE WHEN linkpred.catalog_by_name() THEN pg_catalog.to_regrole($2) ELSE $1 END $$;
+COMMENT ON FUNCTION linkpred.catalog_role(regrole, text) IS
+'internal: a model''s owner as this node knows it: the role of the name copy on a Citus worker, else the stored OID (NULL: no such role here)';
+
 CREATE VIEW linkpred.models WITH (security_barrier) AS
-SELECT m.name, m.owner, m.active_version, m.source,
-       m.src_column, m.dst_column, m.weight_column, m.user_type, m.item_type,
+SELECT m.name, linkpred.catalog_role(m.owner, m.owner_name) AS owner, m.active_version,
+       CASE WHEN n.by_name THEN pg_catalog.to_regclass(m.source_name) ELSE m.source END AS source,
+       m.src_column, m.dst_column, m.weight_column,
+       CASE WHEN n.by_name THEN pg_catalog.to_regtype(m.user_type_name) ELSE m.user_type END AS user_type,
+       CASE WHEN n.by_name THEN pg_catalog.to_regtype(m.item_type_name) ELSE m.item_type END AS item_type,
        v.options, v.n_users, v.n_items, v.n_edges, v.dim,
        v.created_at AS trained_at, v.metrics
 FROM linkpred.model_catalog m
+CROSS JOIN (SELECT linkpred.catalog_by_name() AS by_name) n
 LEFT JOIN linkpred.version_catalog v
        ON v.model = m.name AND v.version = m.active_version
-WHERE pg_catalog.pg_has_role(m.owner, 'USAGE');
+WHERE pg_catalog.pg_has_role(coalesce(linkpred.catalog_role(m.owner, m.owner_name), '-'), 'USAGE');
 COMMENT ON VIEW linkpred.models IS 'trained models: source, active version, sizes, options, metrics';
 
 CREATE VIEW linkpred.versions WITH (security_barrier) AS
@@ -197,14 +231,14 @@ SELECT v.model, v.version, v.version = m.active_version AS active, v.job_id,
        v.decoder
 FROM linkpred.version_catalog v
 JOIN linkpred.model_catalog m ON m.name = v.model
-WHERE pg_catalog.pg_has_role(m.owner, 'USAGE');
+WHERE pg_catalog.pg_has_role(coalesce(linkpred.catalog_role(m.owner, m.owner_name), '-'), 'USAGE');
 COMMENT ON VIEW linkpred.versions IS 'every stored version of every model you can see';
 
 CREATE VIEW linkpred.embeddings WITH (security_barrier) AS
 SELECT e.model, e.version, e.side, e.idx, e.key, e.degree, e.bias, e.vec
 FROM linkpred.embedding_store e
 JOIN linkpred.model_catalog m ON m.name = e.model
-WHERE pg_catalog.pg_has_role(m.owner, 'USAGE');
+WHERE pg_catalog.pg_has_role(coalesce(linkpred.catalog_role(m.owner, m.owner_name), '-'), 'USAGE');
 COMMENT ON VIEW linkpred.embeddings IS 'node embeddings (key as text, side u/i/n) of the models you can see';
 
 GRANT SELECT ON linkpred.jobs, linkpred.models, linkpred.versions, linkpred.embeddings TO PUBLIC;

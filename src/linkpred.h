@@ -62,6 +62,22 @@ extern Oid	LpCatalogIncarnation(void);
  */
 extern void LpRefuseOnStandby(const char *func);
 
+/*
+ * Citus (citus.c).  LpCatalogByName: this node reads a copy of a catalog
+ * written on its Citus coordinator (a worker after linkpred_citus_setup),
+ * so the catalog's references are read by their name copies, not their
+ * OIDs.  LpRefuseOnCitusWorker: ERROR (SQLSTATE 0A000) there, for the
+ * functions that write the catalog; LpRefuseWrites: that and
+ * LpRefuseOnStandby.  LpRoleRefName, LpTypeRefName: the name copy of a
+ * role (quoted) and of a type (schema-qualified, quoted), as written next
+ * to the OID; a relation's is LpQualifiedRelName's.
+ */
+extern bool LpCatalogByName(void);
+extern void LpRefuseOnCitusWorker(const char *func);
+extern void LpRefuseWrites(const char *func);
+extern char *LpRoleRefName(Oid roleid);
+extern char *LpTypeRefName(Oid typid);
+
 /* schema-qualified, quoted name of a relation, for messages and SQL; NULL if it no longer exists */
 extern char *LpQualifiedRelName(Oid relid);
 

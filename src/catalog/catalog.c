@@ -406,23 +406,25 @@ LpReadModel(const char *name, bool lock, bool missing_ok, LpModelRow *row)
 	HeapTuple	tup;
 	TupleDesc	desc;
 	bool		isnull;
+	bool		by_name;
 	char	   *s;
 
 	memset(row, 0, sizeof(*row));
 	v[0] = CStringGetTextDatum(name);
+	by_name = LpCatalogByName();
 	LpCatalogEnter(&cc);
-	LpSpiExec(lock ?
-			  "SELECT m.owner::oid, m.active_version, m.source::oid, m.src_column::text,"
-			  " m.dst_column::text, m.weight_column::text, m.user_type::oid, m.item_type::oid,"
-			  " v.job_id, v.dim, v.n_users, v.n_items, v.options::text, v.head"
-			  " FROM linkpred.model_catalog m LEFT JOIN linkpred.version_catalog v"
-			  " ON v.model = m.name AND v.version = m.active_version WHERE m.name = $1"
-			  " FOR UPDATE OF m" :
-			  "SELECT m.owner::oid, m.active_version, m.source::oid, m.src_column::text,"
-			  " m.dst_column::text, m.weight_column::text, m.user_type::oid, m.item_type::oid,"
-			  " v.job_id, v.dim, v.n_users, v.n_items, v.options::text, v.head"
-			  " FROM linkpred.model_catalog m LEFT JOIN linkpred.version_catalog v"
-			  " ON v.model = m.name AND v.version = m.active_version WHERE m.name = $1",
+	LpSpiExec(psprintf("SELECT %s, m.active_version, %s, m.src_column::text,"
+					   " m.dst_column::text, m.weight_column::text, %s, %s,"
+					   " v.job_id, v.dim, v.n_users, v.n_items, v.options::text, v.head,"
+					   " m.owner_name"
+					   " FROM linkpred.model_catalog m LEFT JOIN linkpred.version_catalog v"
+					   " ON v.model = m.name AND v.version = m.active_version WHERE m.name = $1%s",
+					   /* on a Citus worker, the references by their names (citus.c) */
+					   by_name ? "to_regrole(m.owner_name)::oid" : "m.owner::oid",
+					   by_name ? "to_regclass(m.source_name)::oid" : "m.source::oid",
+					   by_name ? "to_regtype(m.user_type_name)::oid" : "m.user_type::oid",
+					   by_name ? "to_regtype(m.item_type_name)::oid" : "m.item_type::oid",
+					   lock ? " FOR UPDATE OF m" : ""),
 			  1, t, v, NULL, !lock);
 	LpCatalogLeave(&cc);
 	if (SPI_processed == 0)
@@ -437,6 +439,13 @@ LpReadModel(const char *name, bool lock, bool missing_ok, LpModelRow *row)
 	tup = SPI_tuptable->vals[0];
 	desc = SPI_tuptable->tupdesc;
 	row->owner = DatumGetObjectId(SPI_getbinval(tup, desc, 1, &isnull));
+	if (isnull)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("role %s, the owner of linkpred model \"%s\", does not exist on this node",
+						SPI_getvalue(tup, desc, 15), LpClip(name)),
+				 errdetail("linkpred's catalog here is a copy of the Citus coordinator's, and names the owner by name."),
+				 errhint("Create the role on the coordinator (Citus creates it on every node), or on this node.")));
 	row->active_version = DatumGetInt32(SPI_getbinval(tup, desc, 2, &isnull));
 	if (isnull)
 		row->active_version = 0;
@@ -446,7 +455,14 @@ LpReadModel(const char *name, bool lock, bool missing_ok, LpModelRow *row)
 	if ((s = SPI_getvalue(tup, desc, 6)) != NULL)
 		strlcpy(row->weight_column, s, NAMEDATALEN);
 	row->user_type = DatumGetObjectId(SPI_getbinval(tup, desc, 7, &isnull));
-	row->item_type = DatumGetObjectId(SPI_getbinval(tup, desc, 8, &isnull));
+	if (!isnull)
+		row->item_type = DatumGetObjectId(SPI_getbinval(tup, desc, 8, &isnull));
+	if (isnull)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("a key type of linkpred model \"%s\" does not exist on this node", LpClip(name)),
+				 errdetail("linkpred's catalog here is a copy of the Citus coordinator's, and names the key types by name."),
+				 errhint("Create the type on the coordinator (Citus creates it on every node), or on this node.")));
 	row->job_id = DatumGetInt64(SPI_getbinval(tup, desc, 9, &isnull));
 	if (!isnull)
 	{
@@ -538,7 +554,11 @@ LpUsableModels(Oid role, char **only)
 
 	v[0] = ObjectIdGetDatum(role);
 	LpCatalogEnter(&cc);
-	LpSpiExec("SELECT name FROM linkpred.model_catalog"
+	LpSpiExec(LpCatalogByName() ?
+			  "SELECT name FROM linkpred.model_catalog"
+			  " WHERE pg_has_role($1, coalesce(to_regrole(owner_name)::oid, 0), 'USAGE')"
+			  " ORDER BY name LIMIT 2" :
+			  "SELECT name FROM linkpred.model_catalog"
 			  " WHERE pg_has_role($1, owner, 'USAGE') ORDER BY name LIMIT 2",
 			  1, t, v, NULL, true);
 	n = SPI_processed;
@@ -598,7 +618,9 @@ LpActivateVersion(const char *model, int32 version)
 	/* the version's own description serves with it (source, columns, types) */
 	LpSpiExecVersion("UPDATE linkpred.model_catalog m SET active_version = v.version, source = v.source,"
 					 " src_column = v.src_column, dst_column = v.dst_column,"
-					 " weight_column = v.weight_column, user_type = v.user_type, item_type = v.item_type"
+					 " weight_column = v.weight_column, user_type = v.user_type, item_type = v.item_type,"
+					 " source_name = v.source_name, user_type_name = v.user_type_name,"
+					 " item_type_name = v.item_type_name"
 					 " FROM linkpred.version_catalog v"
 					 " WHERE m.name = $1 AND v.model = m.name AND v.version = $2",
 					 model, version, false);

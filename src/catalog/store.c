@@ -138,14 +138,17 @@ WriteSide(SPIPlanPtr plan, const LpStoreRequest *req, int32 version, char side,
 }
 
 /*
- * Parameters first .. first+5 of a statement: what a version was trained
- * from (relation, source columns, weight column, id types).
+ * Parameters first .. first+9 of a statement: what a version was trained
+ * from (relation, source columns, weight column, id types), then the name
+ * copies of the relation and the types (citus.c).
  */
+#define SOURCE_NPARAMS 9
 static void
 SourceParams(const LpStoreRequest *req, int first, Oid *t, Datum *v, char *n)
 {
 	const LpLoadedGraph *lg = req->loaded;
 	const LpEdgeSource *src = req->source;
+	char	   *rel = LpQualifiedRelName(src->relid);
 
 	t[first] = OIDOID;
 	v[first] = ObjectIdGetDatum(src->relid);
@@ -160,6 +163,13 @@ SourceParams(const LpStoreRequest *req, int first, Oid *t, Datum *v, char *n)
 	v[first + 4] = ObjectIdGetDatum(lg->src_type);
 	t[first + 5] = OIDOID;
 	v[first + 5] = ObjectIdGetDatum(lg->dst_type);
+	t[first + 6] = TEXTOID;
+	v[first + 6] = rel ? CStringGetTextDatum(rel) : (Datum) 0;
+	n[first + 6] = rel ? ' ' : 'n';
+	t[first + 7] = TEXTOID;
+	v[first + 7] = CStringGetTextDatum(LpTypeRefName(lg->src_type));
+	t[first + 8] = TEXTOID;
+	v[first + 8] = CStringGetTextDatum(LpTypeRefName(lg->dst_type));
 }
 
 int32
@@ -169,9 +179,9 @@ LpStoreVersion(const LpStoreRequest *req)
 	const LpGraph *g = &lg->graph;
 	const LpEmbeddings *emb = req->emb;
 	LpCatalogContext cc;
-	Datum		v[18];
-	char		n[18];
-	Oid			t[18];
+	Datum		v[22];
+	char		n[22];
+	Oid			t[22];
 	StringInfoData metrics;
 	int32		version;
 	SPIPlanPtr	plan;
@@ -202,10 +212,14 @@ LpStoreVersion(const LpStoreRequest *req)
 		t[1] = OIDOID;
 		v[1] = ObjectIdGetDatum(req->owner);
 		SourceParams(req, 2, t, v, n);
+		t[11] = TEXTOID;
+		v[11] = CStringGetTextDatum(LpRoleRefName(req->owner));
 		LpSpiExec("INSERT INTO linkpred.model_catalog (name, owner, source, src_column,"
-				  " dst_column, weight_column, user_type, item_type)"
-				  " VALUES ($1, $2::regrole, $3::regclass, $4, $5, $6, $7::regtype, $8::regtype)",
-				  8, t, v, n, false);
+				  " dst_column, weight_column, user_type, item_type, source_name,"
+				  " user_type_name, item_type_name, owner_name)"
+				  " VALUES ($1, $2::regrole, $3::regclass, $4, $5, $6, $7::regtype, $8::regtype,"
+				  " $9, $10, $11, $12)",
+				  12, t, v, n, false);
 	}
 
 	LpSpiExec("SELECT coalesce(max(version), 0) + 1 FROM linkpred.version_catalog WHERE model = $1",
@@ -261,12 +275,12 @@ LpStoreVersion(const LpStoreRequest *req)
 	v[8] = CStringGetTextDatum(metrics.data);
 	memset(n, ' ', sizeof(n));
 	SourceParams(req, 9, t, v, n);
-	t[15] = FLOAT4ARRAYOID;
+	t[18] = FLOAT4ARRAYOID;
 	if (req->head)
-		v[15] = LpHeadToDatum(req->head);
+		v[18] = LpHeadToDatum(req->head);
 	else
-		n[15] = 'n';
-	t[16] = BYTEAOID;
+		n[18] = 'n';
+	t[19] = BYTEAOID;
 	if (req->ann)
 	{
 		bytea	   *b;
@@ -275,29 +289,30 @@ LpStoreVersion(const LpStoreRequest *req)
 		b = palloc(VARHDRSZ + req->ann_size);
 		SET_VARSIZE(b, VARHDRSZ + req->ann_size);
 		memcpy(VARDATA(b), req->ann, req->ann_size);
-		v[16] = PointerGetDatum(b);
+		v[19] = PointerGetDatum(b);
 	}
 	else
-		n[16] = 'n';
-	t[17] = FLOAT4ARRAYOID;
+		n[19] = 'n';
+	t[20] = FLOAT4ARRAYOID;
 	{
 		/* the decoder's weights (decoder.h), if it has any */
 		const LpDecoderKind *dk = LpDecoderAt(req->opts->decoder);
 
 		if (dk->store.n_weights)
-			v[17] = PointerGetDatum(FloatArray(dk->store.weights(emb),
+			v[20] = PointerGetDatum(FloatArray(dk->store.weights(emb),
 											   (int) dk->store.n_weights(emb->dim, req->opts->hidden)));
 		else
-			n[17] = 'n';
+			n[20] = 'n';
 	}
 	LpSpiExec("INSERT INTO linkpred.version_catalog (model, version, job_id, dim, n_users,"
 			  " n_items, n_edges, options, metrics, source, src_column, dst_column,"
-			  " weight_column, user_type, item_type, head, ann, decoder)"
+			  " weight_column, user_type, item_type, source_name, user_type_name,"
+			  " item_type_name, head, ann, decoder)"
 			  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9::jsonb, $10::regclass,"
-			  " $11, $12, $13, $14::regtype, $15::regtype, $16, $17, $18)",
-			  18, t, v, n, false);
+			  " $11, $12, $13, $14::regtype, $15::regtype, $16, $17, $18, $19, $20, $21)",
+			  21, t, v, n, false);
 	if (req->ann)
-		pfree(DatumGetPointer(v[16]));
+		pfree(DatumGetPointer(v[19]));
 
 	/* the embeddings */
 	{
@@ -325,8 +340,9 @@ LpStoreVersion(const LpStoreRequest *req)
 	SourceParams(req, 2, t, v, n);
 	LpSpiExec("UPDATE linkpred.model_catalog SET active_version = $2, source = $3::regclass,"
 			  " src_column = $4, dst_column = $5, weight_column = $6,"
-			  " user_type = $7::regtype, item_type = $8::regtype WHERE name = $1",
-			  8, t, v, n, false);
+			  " user_type = $7::regtype, item_type = $8::regtype, source_name = $9,"
+			  " user_type_name = $10, item_type_name = $11 WHERE name = $1",
+			  2 + SOURCE_NPARAMS, t, v, n, false);
 
 	/* keep the newest keep_versions versions */
 	t[2] = INT4OID;

@@ -391,7 +391,7 @@ linkpred_train(PG_FUNCTION_ARGS)
 	LpJobSpec	spec;
 	int64		job_id;
 
-	LpRefuseOnStandby("linkpred_train");
+	LpRefuseWrites("linkpred_train");
 
 	for (int i = 0; i < 4; i++)
 		if (PG_ARGISNULL(i))
@@ -601,7 +601,7 @@ linkpred_cancel(PG_FUNCTION_ARGS)
 	int64		job_id = PG_GETARG_INT64(0);
 	LpJobRow	row;
 
-	LpRefuseOnStandby("linkpred_cancel");
+	LpRefuseWrites("linkpred_cancel");
 
 	ReadVisibleJob(job_id, &row);
 	if (LpJobIsFinal(row.state))

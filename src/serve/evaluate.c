@@ -567,7 +567,7 @@ linkpred_evaluate(PG_FUNCTION_ARGS)
 	uint64		seed;
 
 	/* every evaluation is recorded with the model version */
-	LpRefuseOnStandby("linkpred_evaluate");
+	LpRefuseWrites("linkpred_evaluate");
 
 	InitMaterializedSRF(fcinfo, 0);
 	if (PG_ARGISNULL(0))

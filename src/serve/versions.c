@@ -47,7 +47,7 @@ linkpred_activate(PG_FUNCTION_ARGS)
 	int32		version = PG_GETARG_INT32(1);
 	LpCatalogContext cc;
 
-	LpRefuseOnStandby("linkpred_activate");
+	LpRefuseWrites("linkpred_activate");
 
 	SPI_connect();
 	LockOwnModel(model, "activate a version of");
@@ -75,7 +75,7 @@ linkpred_drop(PG_FUNCTION_ARGS)
 	LpCatalogContext cc;
 	int64		id;
 
-	LpRefuseOnStandby("linkpred_drop");
+	LpRefuseWrites("linkpred_drop");
 
 	SPI_connect();
 	LockOwnModel(model, "drop");

@@ -1,0 +1,125 @@
+/*
+ * citus.c: what linkpred's catalog code knows of Citus.
+ *
+ * After linkpred_citus_setup() the serving tables (model_catalog,
+ * version_catalog, embedding_store) are Citus reference tables: written
+ * through the coordinator, with a copy on every worker.  A copy holds the
+ * coordinator's rows as they were written, OIDs included, so on a worker
+ * the regrole, regclass and regtype columns name the coordinator's objects
+ * (a shard, another role, nothing).  Each of those columns therefore has a
+ * name copy (owner_name, source_name, user_type_name, item_type_name),
+ * written with it, and a worker reads the name copies: the role, relation
+ * and type of that name on the worker.
+ *
+ * Everywhere else the OID columns stay the truth: they follow ALTER ...
+ * RENAME of the source, the owner or a type, which a name cannot, and pg_dump
+ * writes them out as names anyway.  A node reads by name exactly when the
+ * catalog it reads is a copy of one written elsewhere:
+ *
+ *     citus is in this database, this node is not its cluster's coordinator,
+ *     and linkpred.model_catalog is a Citus table (linkpred_citus_setup ran).
+ *
+ * The same test refuses linkpred's writers on such a worker: the catalog is
+ * written on the coordinator, and the job rows and their id sequence stay
+ * local to it (so job ids are unique in the cluster, and the jobs view can
+ * see whether a job's process is alive).
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_namespace.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "storage/proc.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/syscache.h"
+
+#include "linkpred.h"
+
+PG_FUNCTION_INFO_V1(linkpred_catalog_by_name);
+
+/* the answer for one transaction: a node does not change role inside one */
+static LocalTransactionId by_name_lxid = InvalidLocalTransactionId;
+static bool by_name;
+
+bool
+LpCatalogByName(void)
+{
+	LpCatalogContext cc;
+	bool		isnull;
+
+	if (MyProc != NULL && MyProc->lxid == by_name_lxid)
+		return by_name;
+	/* without Citus's catalog in this database, the common case: no query */
+	by_name = false;
+	if (OidIsValid(get_relname_relid("pg_dist_partition", PG_CATALOG_NAMESPACE)) &&
+		OidIsValid(get_relname_relid("pg_dist_local_group", PG_CATALOG_NAMESPACE)) &&
+		OidIsValid(get_namespace_oid("linkpred", true)))
+	{
+		SPI_connect();
+		LpCatalogEnter(&cc);
+		LpSpiExec("SELECT (SELECT groupid FROM pg_catalog.pg_dist_local_group) <> 0"
+				  " AND EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition"
+				  "             WHERE logicalrelid = 'linkpred.model_catalog'::pg_catalog.regclass)",
+				  0, NULL, NULL, NULL, true);
+		by_name = SPI_processed == 1 &&
+			DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)) &&
+			!isnull;
+		LpCatalogLeave(&cc);
+		SPI_finish();
+	}
+	if (MyProc != NULL)
+		by_name_lxid = MyProc->lxid;
+	return by_name;
+}
+
+void
+LpRefuseOnCitusWorker(const char *func)
+{
+	if (LpCatalogByName())
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cannot run %s() on a Citus worker", func),
+				 errdetail("linkpred's catalog here is a copy of the coordinator's (linkpred_citus_setup); "
+						   "it is written, and jobs run, on the coordinator only."),
+				 errhint("Run it on the Citus coordinator; the change reaches this node in the same transaction.")));
+}
+
+void
+LpRefuseWrites(const char *func)
+{
+	LpRefuseOnStandby(func);
+	LpRefuseOnCitusWorker(func);
+}
+
+char *
+LpRoleRefName(Oid roleid)
+{
+	return pstrdup(quote_identifier(GetUserNameFromId(roleid, false)));
+}
+
+char *
+LpTypeRefName(Oid typid)
+{
+	HeapTuple	tup = SearchSysCache1(TYPEOID, ObjectIdGetDatum(typid));
+	Form_pg_type t;
+	char	   *s;
+
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for type %u", typid);
+	t = (Form_pg_type) GETSTRUCT(tup);
+	s = quote_qualified_identifier(get_namespace_name(t->typnamespace), NameStr(t->typname));
+	ReleaseSysCache(tup);
+	return s;
+}
+
+/* linkpred.catalog_by_name(): the views' switch between OIDs and names */
+Datum
+linkpred_catalog_by_name(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(LpCatalogByName());
+}

@@ -223,7 +223,7 @@ FROM linkpred.model_catalog m
 CROSS JOIN (SELECT linkpred.catalog_by_name() AS by_name) n
 LEFT JOIN linkpred.version_catalog v
        ON v.model = m.name AND v.version = m.active_version
-WHERE pg_catalog.pg_has_role(coalesce(linkpred.catalog_role(m.owner, m.owner_name), '-'), 'USAGE');
+WHERE pg_catalog.pg_has_role(coalesce(linkpred.catalog_role(m.owner, m.owner_name)::pg_catalog.oid, 0::pg_catalog.oid), 'USAGE');
 COMMENT ON VIEW linkpred.models IS 'trained models: source, active version, sizes, options, metrics';
 
 CREATE OR REPLACE VIEW linkpred.versions WITH (security_barrier) AS
@@ -232,14 +232,14 @@ SELECT v.model, v.version, v.version = m.active_version AS active, v.job_id,
        v.decoder
 FROM linkpred.version_catalog v
 JOIN linkpred.model_catalog m ON m.name = v.model
-WHERE pg_catalog.pg_has_role(coalesce(linkpred.catalog_role(m.owner, m.owner_name), '-'), 'USAGE');
+WHERE pg_catalog.pg_has_role(coalesce(linkpred.catalog_role(m.owner, m.owner_name)::pg_catalog.oid, 0::pg_catalog.oid), 'USAGE');
 COMMENT ON VIEW linkpred.versions IS 'every stored version of every model you can see';
 
 CREATE OR REPLACE VIEW linkpred.embeddings WITH (security_barrier) AS
 SELECT e.model, e.version, e.side, e.idx, e.key, e.degree, e.bias, e.vec
 FROM linkpred.embedding_store e
 JOIN linkpred.model_catalog m ON m.name = e.model
-WHERE pg_catalog.pg_has_role(coalesce(linkpred.catalog_role(m.owner, m.owner_name), '-'), 'USAGE');
+WHERE pg_catalog.pg_has_role(coalesce(linkpred.catalog_role(m.owner, m.owner_name)::pg_catalog.oid, 0::pg_catalog.oid), 'USAGE');
 COMMENT ON VIEW linkpred.embeddings IS 'node embeddings (key as text, side u/i/n) of the models you can see';
 
 -- Citus (opt-in): the serving tables become reference tables, a copy on

@@ -203,16 +203,12 @@ LANGUAGE C STABLE PARALLEL RESTRICTED;
 COMMENT ON FUNCTION linkpred.catalog_by_name() IS
 'internal: does this node read linkpred''s catalog references by name (a Citus worker after linkpred_citus_setup) rather than by OID?';
 
-CREATE FUNCTION linkpred.catalog_role(owner regrole, owner_name text)
-RETURNS regrole
-LANGUAGE sql STABLE PARALLEL RESTRICTED
-AS $$ SELECT CASE WHEN linkpred.catalog_by_name() THEN pg_catalog.to_regrole($2) ELSE $1 END $$;
-COMMENT ON FUNCTION linkpred.catalog_role(regrole, text) IS
-'internal: a model''s owner as this node knows it: the role of the name copy on a Citus worker, else the stored OID (NULL: no such role here)';
-
 CREATE VIEW linkpred.models WITH (security_barrier) AS
-SELECT m.name, linkpred.catalog_role(m.owner, m.owner_name) AS owner, m.active_version,
-       CASE WHEN n.by_name THEN pg_catalog.to_regclass(m.source_name) ELSE m.source END AS source,
+SELECT m.name,
+       CASE WHEN n.by_name THEN pg_catalog.to_regrole(m.owner_name) ELSE m.owner END AS owner,
+       m.active_version,
+       CASE WHEN n.by_name THEN pg_catalog.to_regclass(m.source_name)
+            ELSE coalesce(m.source, pg_catalog.to_regclass(m.source_name)) END AS source,
        m.src_column, m.dst_column, m.weight_column,
        CASE WHEN n.by_name THEN pg_catalog.to_regtype(m.user_type_name) ELSE m.user_type END AS user_type,
        CASE WHEN n.by_name THEN pg_catalog.to_regtype(m.item_type_name) ELSE m.item_type END AS item_type,
@@ -222,7 +218,7 @@ FROM linkpred.model_catalog m
 CROSS JOIN (SELECT linkpred.catalog_by_name() AS by_name) n
 LEFT JOIN linkpred.version_catalog v
        ON v.model = m.name AND v.version = m.active_version
-WHERE pg_catalog.pg_has_role(coalesce(linkpred.catalog_role(m.owner, m.owner_name)::pg_catalog.oid, 0::pg_catalog.oid), 'USAGE');
+WHERE pg_catalog.pg_has_role(coalesce(CASE WHEN n.by_name THEN pg_catalog.to_regrole(m.owner_name) ELSE m.owner END::pg_catalog.oid, 0::pg_catalog.oid), 'USAGE');
 COMMENT ON VIEW linkpred.models IS 'trained models: source, active version, sizes, options, metrics';
 
 CREATE VIEW linkpred.versions WITH (security_barrier) AS
@@ -231,14 +227,14 @@ SELECT v.model, v.version, v.version = m.active_version AS active, v.job_id,
        v.decoder
 FROM linkpred.version_catalog v
 JOIN linkpred.model_catalog m ON m.name = v.model
-WHERE pg_catalog.pg_has_role(coalesce(linkpred.catalog_role(m.owner, m.owner_name)::pg_catalog.oid, 0::pg_catalog.oid), 'USAGE');
+WHERE pg_catalog.pg_has_role(coalesce(CASE WHEN linkpred.catalog_by_name() THEN pg_catalog.to_regrole(m.owner_name) ELSE m.owner END::pg_catalog.oid, 0::pg_catalog.oid), 'USAGE');
 COMMENT ON VIEW linkpred.versions IS 'every stored version of every model you can see';
 
 CREATE VIEW linkpred.embeddings WITH (security_barrier) AS
 SELECT e.model, e.version, e.side, e.idx, e.key, e.degree, e.bias, e.vec
 FROM linkpred.embedding_store e
 JOIN linkpred.model_catalog m ON m.name = e.model
-WHERE pg_catalog.pg_has_role(coalesce(linkpred.catalog_role(m.owner, m.owner_name)::pg_catalog.oid, 0::pg_catalog.oid), 'USAGE');
+WHERE pg_catalog.pg_has_role(coalesce(CASE WHEN linkpred.catalog_by_name() THEN pg_catalog.to_regrole(m.owner_name) ELSE m.owner END::pg_catalog.oid, 0::pg_catalog.oid), 'USAGE');
 COMMENT ON VIEW linkpred.embeddings IS 'node embeddings (key as text, side u/i/n) of the models you can see';
 
 GRANT SELECT ON linkpred.jobs, linkpred.models, linkpred.versions, linkpred.embeddings TO PUBLIC;

@@ -68,13 +68,18 @@ extern void LpRefuseOnStandby(const char *func);
  * so the catalog's references are read by their name copies, not their
  * OIDs.  LpRefuseOnCitusWorker: ERROR (SQLSTATE 0A000) there, for the
  * functions that write the catalog; LpRefuseWrites: that and
- * LpRefuseOnStandby.  LpRoleRefName, LpTypeRefName: the name copy of a
+ * LpRefuseOnStandby.  LpCitusLocalOnly: the catalog is a Citus table and
+ * relid is not, so the workers' copies cannot name it (stored by name
+ * only).  LpRoleRefName, LpTypeRefName: the name copy of a
  * role (quoted) and of a type (schema-qualified, quoted), as written next
  * to the OID; a relation's is LpQualifiedRelName's.
  */
 extern bool LpCatalogByName(void);
 extern void LpRefuseOnCitusWorker(const char *func);
 extern void LpRefuseWrites(const char *func);
+extern bool LpCitusLocalOnly(Oid relid);
+/* the catalog has the name copies (0.2.0 on; a 0.1.0 catalog has not) */
+extern bool LpCatalogHasNameCopies(void);
 extern char *LpRoleRefName(Oid roleid);
 extern char *LpTypeRefName(Oid typid);
 

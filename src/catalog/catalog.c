@@ -407,23 +407,26 @@ LpReadModel(const char *name, bool lock, bool missing_ok, LpModelRow *row)
 	TupleDesc	desc;
 	bool		isnull;
 	bool		by_name;
+	bool		names;
 	char	   *s;
 
 	memset(row, 0, sizeof(*row));
 	v[0] = CStringGetTextDatum(name);
-	by_name = LpCatalogByName();
+	names = LpCatalogHasNameCopies();
+	by_name = names && LpCatalogByName();
 	LpCatalogEnter(&cc);
 	LpSpiExec(psprintf("SELECT %s, m.active_version, %s, m.src_column::text,"
 					   " m.dst_column::text, m.weight_column::text, %s, %s,"
-					   " v.job_id, v.dim, v.n_users, v.n_items, v.options::text, v.head,"
-					   " m.owner_name"
+					   " v.job_id, v.dim, v.n_users, v.n_items, v.options::text, v.head, %s"
 					   " FROM linkpred.model_catalog m LEFT JOIN linkpred.version_catalog v"
 					   " ON v.model = m.name AND v.version = m.active_version WHERE m.name = $1%s",
 					   /* on a Citus worker, the references by their names (citus.c) */
 					   by_name ? "to_regrole(m.owner_name)::oid" : "m.owner::oid",
-					   by_name ? "to_regclass(m.source_name)::oid" : "m.source::oid",
+					   by_name ? "to_regclass(m.source_name)::oid" :
+					   names ? "coalesce(m.source, to_regclass(m.source_name))::oid" : "m.source::oid",
 					   by_name ? "to_regtype(m.user_type_name)::oid" : "m.user_type::oid",
 					   by_name ? "to_regtype(m.item_type_name)::oid" : "m.item_type::oid",
+					   names ? "m.owner_name" : "m.owner::text",
 					   lock ? " FOR UPDATE OF m" : ""),
 			  1, t, v, NULL, !lock);
 	LpCatalogLeave(&cc);
@@ -616,13 +619,15 @@ void
 LpActivateVersion(const char *model, int32 version)
 {
 	/* the version's own description serves with it (source, columns, types) */
-	LpSpiExecVersion("UPDATE linkpred.model_catalog m SET active_version = v.version, source = v.source,"
-					 " src_column = v.src_column, dst_column = v.dst_column,"
-					 " weight_column = v.weight_column, user_type = v.user_type, item_type = v.item_type,"
-					 " source_name = v.source_name, user_type_name = v.user_type_name,"
-					 " item_type_name = v.item_type_name"
-					 " FROM linkpred.version_catalog v"
-					 " WHERE m.name = $1 AND v.model = m.name AND v.version = $2",
+	LpSpiExecVersion(psprintf("UPDATE linkpred.model_catalog m SET active_version = v.version,"
+							   " source = v.source, src_column = v.src_column, dst_column = v.dst_column,"
+							   " weight_column = v.weight_column, user_type = v.user_type,"
+							   " item_type = v.item_type%s"
+							   " FROM linkpred.version_catalog v"
+							   " WHERE m.name = $1 AND v.model = m.name AND v.version = $2",
+							   LpCatalogHasNameCopies() ?
+							   ", source_name = v.source_name, user_type_name = v.user_type_name,"
+							   " item_type_name = v.item_type_name" : ""),
 					 model, version, false);
 }
 

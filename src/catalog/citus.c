@@ -19,6 +19,18 @@
  *     citus is in this database, this node is not its cluster's coordinator,
  *     and linkpred.model_catalog is a Citus table (linkpred_citus_setup ran).
  *
+ * Writing those columns on the coordinator has a catch: Citus sends each
+ * regclass, regrole and regtype value to the workers' copies as its name,
+ * which every worker must resolve.  A role or type Citus created everywhere
+ * does; a table only the coordinator has does not, and the whole write
+ * would fail there.  So a source that is not a Citus table is stored with
+ * a NULL OID once the catalog is a Citus table (LpCitusLocalOnly), and read
+ * back through its name copy on the coordinator too.
+ *
+ * A catalog of 0.1.0 (before ALTER EXTENSION linkpred UPDATE) has no name
+ * copies; the library serves and trains with it all the same, and neither
+ * reads nor writes them there (LpCatalogHasNameCopies).
+ *
  * The same test refuses linkpred's writers on such a worker: the catalog is
  * written on the coordinator, and the job rows and their id sequence stay
  * local to it (so job ids are unique in the cluster, and the jobs view can
@@ -75,6 +87,38 @@ LpCatalogByName(void)
 	if (MyProc != NULL)
 		by_name_lxid = MyProc->lxid;
 	return by_name;
+}
+
+bool
+LpCatalogHasNameCopies(void)
+{
+	Oid			nsp = get_namespace_oid("linkpred", true);
+	Oid			rel = OidIsValid(nsp) ? get_relname_relid("model_catalog", nsp) : InvalidOid;
+
+	return OidIsValid(rel) && get_attnum(rel, "owner_name") != InvalidAttrNumber;
+}
+
+bool
+LpCitusLocalOnly(Oid relid)
+{
+	Oid			t[1] = {OIDOID};
+	Datum		v[1] = {ObjectIdGetDatum(relid)};
+	LpCatalogContext cc;
+	bool		isnull;
+	bool		local;
+
+	if (!OidIsValid(get_relname_relid("pg_dist_partition", PG_CATALOG_NAMESPACE)))
+		return false;
+	SPI_connect();
+	LpCatalogEnter(&cc);
+	LpSpiExec("SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition"
+			  "               WHERE logicalrelid = 'linkpred.model_catalog'::pg_catalog.regclass)"
+			  " AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition WHERE logicalrelid = $1)",
+			  1, t, v, NULL, true);
+	local = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	LpCatalogLeave(&cc);
+	SPI_finish();
+	return local;
 }
 
 void

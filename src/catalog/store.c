@@ -152,6 +152,8 @@ SourceParams(const LpStoreRequest *req, int first, Oid *t, Datum *v, char *n)
 
 	t[first] = OIDOID;
 	v[first] = ObjectIdGetDatum(src->relid);
+	/* a table the Citus workers lack: by its name copy only (citus.c) */
+	n[first] = LpCitusLocalOnly(src->relid) ? 'n' : ' ';
 	t[first + 1] = TEXTOID;
 	v[first + 1] = CStringGetTextDatum(src->src_column);
 	t[first + 2] = TEXTOID;
@@ -185,6 +187,7 @@ LpStoreVersion(const LpStoreRequest *req)
 	StringInfoData metrics;
 	int32		version;
 	SPIPlanPtr	plan;
+	bool		names = LpCatalogHasNameCopies();	/* not in a 0.1.0 catalog */
 
 	LpCatalogEnter(&cc);
 
@@ -214,11 +217,12 @@ LpStoreVersion(const LpStoreRequest *req)
 		SourceParams(req, 2, t, v, n);
 		t[11] = TEXTOID;
 		v[11] = CStringGetTextDatum(LpRoleRefName(req->owner));
-		LpSpiExec("INSERT INTO linkpred.model_catalog (name, owner, source, src_column,"
-				  " dst_column, weight_column, user_type, item_type, source_name,"
-				  " user_type_name, item_type_name, owner_name)"
-				  " VALUES ($1, $2::regrole, $3::regclass, $4, $5, $6, $7::regtype, $8::regtype,"
-				  " $9, $10, $11, $12)",
+		LpSpiExec(psprintf("INSERT INTO linkpred.model_catalog (name, owner, source, src_column,"
+						   " dst_column, weight_column, user_type, item_type%s)"
+						   " VALUES ($1, $2::regrole, $3::regclass, $4, $5, $6, $7::regtype,"
+						   " $8::regtype%s)",
+						   names ? ", source_name, user_type_name, item_type_name, owner_name" : "",
+						   names ? ", $9, $10, $11, $12" : ""),
 				  12, t, v, n, false);
 	}
 
@@ -304,12 +308,13 @@ LpStoreVersion(const LpStoreRequest *req)
 		else
 			n[20] = 'n';
 	}
-	LpSpiExec("INSERT INTO linkpred.version_catalog (model, version, job_id, dim, n_users,"
-			  " n_items, n_edges, options, metrics, source, src_column, dst_column,"
-			  " weight_column, user_type, item_type, source_name, user_type_name,"
-			  " item_type_name, head, ann, decoder)"
-			  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9::jsonb, $10::regclass,"
-			  " $11, $12, $13, $14::regtype, $15::regtype, $16, $17, $18, $19, $20, $21)",
+	LpSpiExec(psprintf("INSERT INTO linkpred.version_catalog (model, version, job_id, dim, n_users,"
+					   " n_items, n_edges, options, metrics, source, src_column, dst_column,"
+					   " weight_column, user_type, item_type,%s head, ann, decoder)"
+					   " VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9::jsonb, $10::regclass,"
+					   " $11, $12, $13, $14::regtype, $15::regtype,%s $19, $20, $21)",
+					   names ? " source_name, user_type_name, item_type_name," : "",
+					   names ? " $16, $17, $18," : ""),
 			  21, t, v, n, false);
 	if (req->ann)
 		pfree(DatumGetPointer(v[19]));
@@ -338,10 +343,10 @@ LpStoreVersion(const LpStoreRequest *req)
 	/* activate, and record where this version came from */
 	memset(n, ' ', sizeof(n));
 	SourceParams(req, 2, t, v, n);
-	LpSpiExec("UPDATE linkpred.model_catalog SET active_version = $2, source = $3::regclass,"
-			  " src_column = $4, dst_column = $5, weight_column = $6,"
-			  " user_type = $7::regtype, item_type = $8::regtype, source_name = $9,"
-			  " user_type_name = $10, item_type_name = $11 WHERE name = $1",
+	LpSpiExec(psprintf("UPDATE linkpred.model_catalog SET active_version = $2, source = $3::regclass,"
+					   " src_column = $4, dst_column = $5, weight_column = $6,"
+					   " user_type = $7::regtype, item_type = $8::regtype%s WHERE name = $1",
+					   names ? ", source_name = $9, user_type_name = $10, item_type_name = $11" : ""),
 			  2 + SOURCE_NPARAMS, t, v, n, false);
 
 	/* keep the newest keep_versions versions */

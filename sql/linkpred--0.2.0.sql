@@ -30,6 +30,7 @@ CREATE TABLE linkpred.model_catalog (
     -- the types schema-qualified): a Citus worker's copy of this table reads
     -- these, where the OIDs above name the coordinator's objects
     -- (src/catalog/citus.c); everywhere else the OIDs, which follow a rename
+    -- (source NULL: a table the Citus workers lack, kept by name only)
     owner_name      text NOT NULL,
     source_name     text,
     user_type_name  text NOT NULL,

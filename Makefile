@@ -53,6 +53,7 @@ OBJS = \
 	src/catalog/jobrows.o \
 	src/catalog/store.o \
 	src/catalog/citus.o \
+	src/catalog/views.o \
 	src/serve/versions.o \
 	src/jobs/jobs.o \
 	src/jobs/worker.o \

@@ -193,49 +193,53 @@ LATERAL (SELECT CASE WHEN l.orphaned = 1 THEN 'training worker exited without re
 WHERE pg_catalog.pg_has_role(j.owner, 'USAGE');
 COMMENT ON VIEW linkpred.jobs IS 'training jobs of the roles you have the privileges of: state, progress, timings, error';
 
--- A Citus worker's copy of model_catalog and version_catalog (after
--- linkpred_citus_setup) holds the coordinator's OIDs: there the views and
--- the C code read the owner, the source and the key types by their name
--- copies; on every other node by their OIDs (src/catalog/citus.c).
-CREATE FUNCTION linkpred.catalog_by_name()
-RETURNS boolean
-AS 'MODULE_PATHNAME', 'linkpred_catalog_by_name'
-LANGUAGE C STABLE PARALLEL RESTRICTED;
-COMMENT ON FUNCTION linkpred.catalog_by_name() IS
-'internal: does this node read linkpred''s catalog references by name (a Citus worker after linkpred_citus_setup) rather than by OID?';
+-- linkpred.models and linkpred.versions read their rows through functions
+-- that read the private tables as the extension owner and keep the rows of
+-- models whose owner role the caller has the privileges of (src/catalog/
+-- views.c): a plain view's tables are checked against the querying role
+-- once linkpred_citus_setup() has made them Citus reference tables.  On a
+-- Citus worker they read the owner, source and key types by name.
+CREATE FUNCTION linkpred.model_rows(OUT name text, OUT owner regrole, OUT active_version integer,
+                                    OUT source regclass, OUT src_column name, OUT dst_column name,
+                                    OUT weight_column name, OUT user_type regtype, OUT item_type regtype,
+                                    OUT options jsonb, OUT n_users bigint, OUT n_items bigint,
+                                    OUT n_edges bigint, OUT dim integer, OUT trained_at timestamptz,
+                                    OUT metrics jsonb)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'linkpred_model_rows'
+LANGUAGE C STABLE PARALLEL RESTRICTED
+ROWS 10;
+COMMENT ON FUNCTION linkpred.model_rows() IS
+'internal: the rows of linkpred.models (the models of the roles you have the privileges of)';
+
+CREATE FUNCTION linkpred.version_rows(OUT model text, OUT version integer, OUT active boolean,
+                                      OUT job_id bigint, OUT created_at timestamptz, OUT dim integer,
+                                      OUT n_users bigint, OUT n_items bigint, OUT n_edges bigint,
+                                      OUT options jsonb, OUT metrics jsonb, OUT decoder real[])
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'linkpred_version_rows'
+LANGUAGE C STABLE PARALLEL RESTRICTED
+ROWS 10;
+COMMENT ON FUNCTION linkpred.version_rows() IS
+'internal: the rows of linkpred.versions (the versions of the models you can see)';
 
 CREATE VIEW linkpred.models WITH (security_barrier) AS
-SELECT m.name,
-       CASE WHEN n.by_name THEN pg_catalog.to_regrole(m.owner_name) ELSE m.owner END AS owner,
-       m.active_version,
-       CASE WHEN n.by_name THEN pg_catalog.to_regclass(m.source_name)
-            ELSE coalesce(m.source, pg_catalog.to_regclass(m.source_name)) END AS source,
-       m.src_column, m.dst_column, m.weight_column,
-       CASE WHEN n.by_name THEN pg_catalog.to_regtype(m.user_type_name) ELSE m.user_type END AS user_type,
-       CASE WHEN n.by_name THEN pg_catalog.to_regtype(m.item_type_name) ELSE m.item_type END AS item_type,
-       v.options, v.n_users, v.n_items, v.n_edges, v.dim,
-       v.created_at AS trained_at, v.metrics
-FROM linkpred.model_catalog m
-CROSS JOIN (SELECT linkpred.catalog_by_name() AS by_name) n
-LEFT JOIN linkpred.version_catalog v
-       ON v.model = m.name AND v.version = m.active_version
-WHERE pg_catalog.pg_has_role(coalesce(CASE WHEN n.by_name THEN pg_catalog.to_regrole(m.owner_name) ELSE m.owner END::pg_catalog.oid, 0::pg_catalog.oid), 'USAGE');
+SELECT name, owner, active_version, source, src_column, dst_column, weight_column,
+       user_type, item_type, options, n_users, n_items, n_edges, dim, trained_at, metrics
+FROM linkpred.model_rows();
 COMMENT ON VIEW linkpred.models IS 'trained models: source, active version, sizes, options, metrics';
 
 CREATE VIEW linkpred.versions WITH (security_barrier) AS
-SELECT v.model, v.version, v.version = m.active_version AS active, v.job_id,
-       v.created_at, v.dim, v.n_users, v.n_items, v.n_edges, v.options, v.metrics,
-       v.decoder
-FROM linkpred.version_catalog v
-JOIN linkpred.model_catalog m ON m.name = v.model
-WHERE pg_catalog.pg_has_role(coalesce(CASE WHEN linkpred.catalog_by_name() THEN pg_catalog.to_regrole(m.owner_name) ELSE m.owner END::pg_catalog.oid, 0::pg_catalog.oid), 'USAGE');
+SELECT model, version, active, job_id, created_at, dim, n_users, n_items, n_edges,
+       options, metrics, decoder
+FROM linkpred.version_rows();
 COMMENT ON VIEW linkpred.versions IS 'every stored version of every model you can see';
 
 CREATE VIEW linkpred.embeddings WITH (security_barrier) AS
 SELECT e.model, e.version, e.side, e.idx, e.key, e.degree, e.bias, e.vec
 FROM linkpred.embedding_store e
 JOIN linkpred.model_catalog m ON m.name = e.model
-WHERE pg_catalog.pg_has_role(coalesce(CASE WHEN linkpred.catalog_by_name() THEN pg_catalog.to_regrole(m.owner_name) ELSE m.owner END::pg_catalog.oid, 0::pg_catalog.oid), 'USAGE');
+WHERE pg_catalog.pg_has_role(m.owner, 'USAGE');
 COMMENT ON VIEW linkpred.embeddings IS 'node embeddings (key as text, side u/i/n) of the models you can see';
 
 GRANT SELECT ON linkpred.jobs, linkpred.models, linkpred.versions, linkpred.embeddings TO PUBLIC;

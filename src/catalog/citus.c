@@ -9,7 +9,8 @@
  * (a shard, another role, nothing).  Each of those columns therefore has a
  * name copy (owner_name, source_name, user_type_name, item_type_name),
  * written with it, and a worker reads the name copies: the role, relation
- * and type of that name on the worker.
+ * and type of that name on the worker (LpReadModel, LpUsableModels, and
+ * the rows of the views, views.c).
  *
  * Everywhere else the OID columns stay the truth: they follow ALTER ...
  * RENAME of the source, the owner or a type, which a name cannot, and pg_dump
@@ -51,8 +52,6 @@
 #include "utils/syscache.h"
 
 #include "linkpred.h"
-
-PG_FUNCTION_INFO_V1(linkpred_catalog_by_name);
 
 /* the answer for one transaction: a node does not change role inside one */
 static LocalTransactionId by_name_lxid = InvalidLocalTransactionId;
@@ -159,11 +158,4 @@ LpTypeRefName(Oid typid)
 	s = quote_qualified_identifier(get_namespace_name(t->typnamespace), NameStr(t->typname));
 	ReleaseSysCache(tup);
 	return s;
-}
-
-/* linkpred.catalog_by_name(): the views' switch between OIDs and names */
-Datum
-linkpred_catalog_by_name(PG_FUNCTION_ARGS)
-{
-	PG_RETURN_BOOL(LpCatalogByName());
 }

@@ -27,9 +27,11 @@
 #   ids are the coordinator's only; a model whose owner role a worker
 #   lacks fails there with a message naming the role; a model trained after
 #   the setup from a table only the coordinator has stores and serves (the
-#   table kept by name only, shown as no source on a worker).  Pinned as not
-#   working: after the setup, a role that is not a superuser cannot read
-#   the catalog views (Citus checks a view's tables as the querying role).
+#   table kept by name only, shown as no source on a worker); a role that
+#   is not a superuser reads linkpred.models and linkpred.versions on the
+#   coordinator and on a worker, its own rows only.  Pinned as not
+#   working: after the setup such a role cannot read linkpred.embeddings
+#   (Citus checks a plain view's tables as the querying role).
 #
 # Skipped, with the reason, when the citus extension is not installed.
 set -euo pipefail
@@ -211,8 +213,12 @@ lpt_is "$(coord "$(printf "$LATERAL" d_users)")" "$want" \
 	"the pushed-down top-k serves version 1's rows again on the workers"
 
 # the model of that role, trained before the setup, on the workers
-lpt_is "$(on "$W2" "SELECT owner || ' ' || source FROM linkpred.models WHERE name = 'al'")" "lp_citus_alice d_edges" \
-	"on a worker the model's owner is that role, by name"
+lpt_is "$(alice "$W2" "SELECT string_agg(name || ' ' || owner || ' ' || source, ',') FROM linkpred.models")" "al lp_citus_alice d_edges" \
+	"on a worker the role reads linkpred.models: its own model only, owned by it, by name"
+lpt_is "$(alice "$C" "SELECT string_agg(name || ' ' || owner || ' ' || source, ',') FROM linkpred.models")" "al lp_citus_alice d_edges" \
+	"and the same on the coordinator"
+lpt_is "$(alice "$W1" "SELECT string_agg(model || ':' || version || ':' || active, ',') FROM linkpred.versions")" "al:1:true" \
+	"on a worker the role reads linkpred.versions: its model's versions only"
 AL_LATERAL=${LATERAL//\'gw\'/\'al\'}
 al_want=$(alice "$C" "$(printf "$AL_LATERAL" l_users)")
 lpt_isnt "$al_want" "" "the role's top-k over the plain table returns rows"
@@ -233,11 +239,14 @@ lpt_isnt "$fresh_want" "" "a fresh top-k over the plain table returns rows"
 lpt_is "$(coord "$(printf "$FRESH" d_users)")" "$fresh_want" \
 	"a fresh top-k pushed to the workers reads the source there and returns the same rows"
 
+lpt_is "$(PGUSER=lp_citus_bob on "$W1" "SELECT count(*) FROM linkpred.models")/$(PGUSER=lp_citus_bob on "$W1" "SELECT count(*) FROM linkpred.versions")" "0/0" \
+	"on a worker another role sees no model and no version of it"
+
 # Not working, shown so that a change is noticed: Citus checks a view's
 # tables against the role querying it (citus#1683, citus#6161), so after
-# the setup the catalog views answer superusers only, on every node
-lpt_like "$(alice_err "$C" "SELECT count(*) FROM linkpred.models")" 'permission denied for table model_catalog_[0-9]+' \
-	"after the setup a role that is not a superuser cannot read linkpred.models (Citus checks the view's tables as that role)"
+# the setup linkpred.embeddings, a plain view, answers superusers only
+lpt_like "$(alice_err "$C" "SELECT count(*) FROM linkpred.embeddings")" 'permission denied for table embedding_store_[0-9]+' \
+	"after the setup a role that is not a superuser cannot read linkpred.embeddings (Citus checks the view's tables as that role)"
 
 # a model whose owner role a worker lacks (renamed there alone): it fails
 # there, naming the role

@@ -72,10 +72,13 @@ extern void LpRefuseOnStandby(const char *func);
  * relid is not, so the workers' copies cannot name it (stored by name
  * only).  LpRoleRefName, LpTypeRefName: the name copy of a
  * role (quoted) and of a type (schema-qualified, quoted), as written next
- * to the OID; a relation's is LpQualifiedRelName's.
+ * to the OID; a relation's is LpQualifiedRelName's.  LpMissingModelHint:
+ * the hint of "model does not exist", which on a Citus worker before the
+ * setup says to run linkpred_citus_setup() on the coordinator.
  */
 extern bool LpCatalogByName(void);
 extern void LpRefuseOnCitusWorker(const char *func);
+extern const char *LpMissingModelHint(void);
 extern void LpRefuseWrites(const char *func);
 extern bool LpCitusLocalOnly(Oid relid);
 /* the catalog has the name copies (0.2.0 on; a 0.1.0 catalog has not) */

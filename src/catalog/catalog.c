@@ -437,7 +437,7 @@ LpReadModel(const char *name, bool lock, bool missing_ok, LpModelRow *row)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("linkpred model \"%s\" does not exist", LpClip(name)),
-				 errhint("See linkpred.models for the models you can use.")));
+				 errhint("%s", LpMissingModelHint())));
 	}
 	tup = SPI_tuptable->vals[0];
 	desc = SPI_tuptable->tupdesc;

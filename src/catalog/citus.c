@@ -120,6 +120,37 @@ LpCitusLocalOnly(Oid relid)
 	return local;
 }
 
+/*
+ * The hint for a model missing from this node's catalog.  On a Citus worker
+ * before linkpred_citus_setup() the catalog is the worker's own, empty one:
+ * say so, since a query Citus pushed there is what usually asks.
+ */
+const char *
+LpMissingModelHint(void)
+{
+	LpCatalogContext cc;
+	bool		isnull;
+	bool		bare_worker;
+
+	if (!OidIsValid(get_relname_relid("pg_dist_local_group", PG_CATALOG_NAMESPACE)))
+		return "See linkpred.models for the models you can use.";
+	SPI_connect();
+	LpCatalogEnter(&cc);
+	LpSpiExec("SELECT (SELECT groupid FROM pg_catalog.pg_dist_local_group) <> 0"
+			  " AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition"
+			  "                 WHERE logicalrelid = 'linkpred.model_catalog'::pg_catalog.regclass)",
+			  0, NULL, NULL, NULL, true);
+	bare_worker = SPI_processed == 1 &&
+		DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)) &&
+		!isnull;
+	LpCatalogLeave(&cc);
+	SPI_finish();
+	if (bare_worker)
+		return "This is a Citus worker, whose linkpred catalog holds no copy of the coordinator's models: "
+			"run SELECT linkpred_citus_setup() on the coordinator to serve them here.";
+	return "See linkpred.models for the models you can use.";
+}
+
 void
 LpRefuseOnCitusWorker(const char *func)
 {

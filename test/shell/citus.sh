@@ -65,6 +65,7 @@ C=${NODES[0]}
 # coord SQL: on the coordinator; coord_err SQL: its ERROR line
 coord() { on "$C" "$@"; }
 coord_err() { on_err "$C" "$@"; }
+coord_err_hint() { PGHOST=$NODE_DIR/$C PGPORT=$C psql -X -q -d lp -c "$*" 2>&1 >/dev/null | grep -m1 '^HINT' || true; }
 # on_err PORT SQL: the ERROR line of SQL on the node at PORT
 on_err() { local p=$1; shift; PGHOST=$NODE_DIR/$p PGPORT=$p psql -X -q -d lp -c "$*" 2>&1 >/dev/null | grep -m1 '^ERROR' || true; }
 W1=${NODES[1]}
@@ -103,6 +104,11 @@ LATERAL="SELECT string_agg(u.id || ':' || t.item || ':' || t.score, ',' ORDER BY
 lpt_diag "before linkpred_citus_setup(): $(coord_err "$(printf "$LATERAL" d_users)")"
 lpt_like "$(coord_err "$(printf "$LATERAL" d_users)")" 'model "gw" does not exist' \
 	"before the opt-in, a top-k pushed to the workers finds no model there"
+lpt_like "$(PGHOST=$NODE_DIR/$W1 PGPORT=$W1 psql -X -q -d lp -c "SELECT linkpred_score(1::bigint, 2::bigint, 'gw')" 2>&1 >/dev/null |
+            grep -m1 '^HINT' || true)" 'linkpred_citus_setup[(][)] on the coordinator' \
+	"and a worker's error says to run linkpred_citus_setup() on the coordinator"
+lpt_like "$(coord_err_hint "SELECT linkpred_score(1::bigint, 2::bigint, 'nosuchmodel')")" 'See linkpred.models' \
+	"the coordinator's hint for a missing model stays the usual one"
 
 # a role that is not a superuser (the workers know it by name, under another
 # OID) trains a model before the setup: its row is copied at the conversion

@@ -52,6 +52,7 @@ OBJS = \
 	src/catalog/catalog.o \
 	src/catalog/jobrows.o \
 	src/catalog/store.o \
+	src/catalog/attr_store.o \
 	src/serve/versions.o \
 	src/jobs/jobs.o \
 	src/jobs/worker.o \

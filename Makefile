@@ -56,7 +56,7 @@ OBJS = \
 	src/serve/versions.o \
 	src/jobs/jobs.o \
 	src/jobs/worker.o \
-	src/jobs/pipeline.o src/jobs/tune.o src/jobs/jobfit.o \
+	src/jobs/pipeline.o src/jobs/tune.o src/jobs/jobfit.o src/jobs/memory.o \
 	src/serve/cache.o \
 	src/serve/shared_cache.o \
 	src/serve/shared_cache_load.o \

@@ -95,8 +95,8 @@ SELECT count(*), min(pg_typeof(item)::text) FROM linkpred_topk(1::text, 3, model
 SELECT linkpred_drop('mixed');
 
 -- linkpred.max_memory: refused while loading, or before training starts,
--- and the model that serves is untouched
-SET linkpred.max_memory = '1MB';
+-- and the model that serves is untouched (the worker's own 32 MB count too)
+SET linkpred.max_memory = '36MB';
 CREATE TABLE many_edges AS SELECT g % 50000 AS user_id, g % 997 AS item_id FROM generate_series(1, 200000) g;
 SELECT linkpred_train('shop', 'many_edges', 'user_id', 'item_id');
 CREATE TABLE mid_edges AS SELECT g AS user_id, g % 997 AS item_id FROM generate_series(1, 20000) g;
@@ -110,3 +110,5 @@ SET ROLE lp_plain;
 SET linkpred.max_memory = '100GB';
 RESET ROLE;
 DROP ROLE lp_plain;
+-- linkpred_citus_setup() without Citus: refused, saying what to set up first
+SELECT linkpred_citus_setup();

@@ -152,3 +152,62 @@ END
 $fn$;
 COMMENT ON FUNCTION linkpred_materialize(text, regclass, integer, boolean, boolean, integer, integer) IS
 'replace the rows of a table (user_id, item, rank, score) with top-k for every user; with only_if_newer, only when a newer version serves; with shard => s, shards => n only the rows of slice s''s users';
+
+-- Citus (opt-in): the serving tables become reference tables, a copy on
+-- every node, so a query Citus pushes to its workers finds the models there.
+-- Run once on the coordinator, after citus_add_node for every worker.
+CREATE FUNCTION linkpred_citus_setup()
+RETURNS text[]
+LANGUAGE plpgsql
+SET search_path = pg_catalog
+AS $fn$
+DECLARE
+    t text;
+    done text[] := '{}';
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus') THEN
+        RAISE EXCEPTION 'the citus extension is not installed in this database'
+            USING ERRCODE = 'feature_not_supported',
+                  DETAIL = 'linkpred_citus_setup() makes linkpred''s serving tables Citus reference tables.',
+                  HINT = 'Preload citus (shared_preload_libraries), CREATE EXTENSION citus and add the workers, then call it again.';
+    END IF;
+    IF NOT (SELECT citus_is_coordinator()) THEN
+        RAISE EXCEPTION 'linkpred_citus_setup() runs on the Citus coordinator only'
+            USING ERRCODE = 'feature_not_supported',
+                  DETAIL = 'This node is not the coordinator of its Citus cluster.',
+                  HINT = 'Call it on the coordinator; it copies the tables to every worker.';
+    END IF;
+    -- With version_catalog's foreign key in place, Citus would convert the
+    -- whole foreign-key graph at once and drop and recreate the views on it,
+    -- which an extension's views refuse: the key goes, the tables convert one
+    -- by one, and the key comes back between the two reference tables.
+    IF NOT EXISTS (SELECT 1 FROM pg_dist_partition
+                   WHERE logicalrelid = 'linkpred.version_catalog'::regclass) THEN
+        ALTER TABLE linkpred.version_catalog DROP CONSTRAINT version_catalog_model_fkey;
+        -- the workers' own copies of the extension hold the key too
+        PERFORM run_command_on_workers(
+            'ALTER TABLE linkpred.version_catalog DROP CONSTRAINT IF EXISTS version_catalog_model_fkey');
+    END IF;
+    FOREACH t IN ARRAY ARRAY['model_catalog', 'version_catalog', 'embedding_store'] LOOP
+        IF NOT EXISTS (SELECT 1 FROM pg_dist_partition
+                       WHERE logicalrelid = ('linkpred.' || t)::regclass) THEN
+            PERFORM create_reference_table(('linkpred.' || t)::regclass);
+            done := done || t;
+        END IF;
+    END LOOP;
+    IF 'version_catalog' = ANY (done) THEN
+        ALTER TABLE linkpred.version_catalog ADD CONSTRAINT version_catalog_model_fkey
+            FOREIGN KEY (model) REFERENCES linkpred.model_catalog (name)
+            ON UPDATE CASCADE ON DELETE CASCADE;
+    END IF;
+    -- a shard query on a worker that calls linkpred reads the catalog, a
+    -- reference table, and Citus refuses that nested read unless allowed;
+    -- for this database on every node, from the next session on
+    PERFORM run_command_on_all_nodes(format(
+        'ALTER DATABASE %I SET citus.allow_nested_distributed_execution = on', current_database()));
+    RETURN done;
+END
+$fn$;
+COMMENT ON FUNCTION linkpred_citus_setup() IS
+'Citus, on the coordinator: make linkpred''s serving tables (models, versions, embeddings) reference tables so queries pushed to workers serve; returns the tables it converted';
+REVOKE EXECUTE ON FUNCTION linkpred_citus_setup() FROM PUBLIC;

@@ -351,12 +351,13 @@ LpLoadGraph(const LpEdgeSource *src, LpLoadedGraph *out)
 			}
 			/* refuse while loading, not hours later: buffers plus the CSR build */
 			if (src->budget > 0 && buf.n == buf.cap &&
-				(Size) (buf.cap * 2) * (weighted ? 44 : 40) > src->budget)
+				src->reserved + (Size) (buf.cap * 2) * (weighted ? 44 : 40) > src->budget)
 				LpMemoryOverBudget("to load the edges",
-								   (double) buf.cap * 2 * (weighted ? 44 : 40) / (1 << 20),
+								   (double) (src->reserved + (Size) (buf.cap * 2) * (weighted ? 44 : 40)) / (1 << 20),
 								   (int) (src->budget / 1024),
-								   psprintf("Stopped after " INT64_FORMAT " rows of %s; each edge takes about %d bytes while loading.",
-											out->stats.rows, relname, weighted ? 44 : 40));
+								   psprintf("Stopped after " INT64_FORMAT " rows of %s; each edge takes about %d bytes while loading, besides the worker's %.0f MB.",
+											out->stats.rows, relname, weighted ? 44 : 40,
+											(double) src->reserved / (1 << 20)));
 			MemoryContextSwitchTo(cxt);
 			InternDatum(out->src_keys, out->src_type, sd, false, &s);
 			InternDatum(out->dst_keys, out->dst_type, dd, false, &d);

@@ -110,7 +110,7 @@ LpFitJobModel(LpJobRun *run, const LpGraph *g, const LpOptions *opts, LpTrainCon
 	MemoryContext cxt = CurrentMemoryContext;
 	LpSamplerState sampler;
 	LpTrainResult result = LP_TRAIN_OK;
-	int64	   *order;
+	LpEntry	   *order;
 	int32	   *entry_src;
 
 	if (opts->sampler == LP_SAMPLER_DEGREE)
@@ -127,7 +127,15 @@ LpFitJobModel(LpJobRun *run, const LpGraph *g, const LpOptions *opts, LpTrainCon
 	else
 		LpSamplerInitUniform(&sampler, g->n_dst);
 
-	order = MemoryContextAllocHuge(cxt, sizeof(int64) * g->n_entries);
+	/* the trainers shuffle 32-bit entry indices (rng.h) */
+	if (g->n_entries > LP_ENTRY_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("training graph has " INT64_FORMAT " entries, more than linkpred can train on (" INT64_FORMAT ")",
+						g->n_entries, LP_ENTRY_MAX),
+				 errdetail("Edges are indexed with 32 bits while training; an undirected graph counts each edge twice."),
+				 errhint("Train on a sample of the edges, or split the graph into several models.")));
+	order = MemoryContextAllocHuge(cxt, sizeof(LpEntry) * g->n_entries);
 	entry_src = MemoryContextAllocHuge(cxt, sizeof(int32) * g->n_entries);
 	cfg->mean_degree = (float) g->n_entries / Max(g->n_src, 1);
 
@@ -148,5 +156,13 @@ LpFitJobModel(LpJobRun *run, const LpGraph *g, const LpOptions *opts, LpTrainCon
 	if (result == LP_TRAIN_OK)
 		result = LpFitEmbeddings(g, cfg, &sampler, emb, order, entry_src, Progress, run,
 								 final_loss);
+
+	/*
+	 * The shuffled order and the entries' sources are 8 bytes an edge that
+	 * nothing after the fit reads: give them back before the store phase,
+	 * whose peak would otherwise sit on top of them.
+	 */
+	pfree(order);
+	pfree(entry_src);
 	return result;
 }

@@ -46,6 +46,7 @@
 #include "jobs.h"
 #include "decoder.h"
 #include "linkpred.h"
+#include "memory.h"
 #include "model.h"
 #include "options.h"
 #include "pipeline.h"
@@ -178,67 +179,26 @@ WarmStart(LpJobRun *run, const LpLoadedGraph *lg, LpEmbeddings *emb)
 }
 
 /*
- * Exact memory of the training phase, now that the graph is known: refuse
- * before the long part starts if it is over linkpred.max_memory.  Returns
- * the estimate in bytes, which the version's metrics record
+ * The job's memory (memory.c), now that the graph is known: refuse before
+ * the long part starts if it is over linkpred.max_memory.  Returns the
+ * estimate in bytes, which the version's metrics record
  * ("memory_estimate_mb") beside the measured peak.
  */
 static double
 CheckTrainingMemory(LpJobRun *run, const LpLoadedGraph *loaded, const LpGraph *g,
-					const LpTrainConfig *cfg, bool head, bool index)
+					const LpTrainConfig *cfg, bool head, bool index, double scan_shared)
 {
-	double		dim = run->opts.dim;
-	double		graph_b = 8.0 * (g->n_src + 1) + 4.0 * g->n_entries * (g->weights ? 2 : 1) +
-		4.0 * (g->n_src + g->n_dst);
-	double		emb_b = 4.0 * (dim + 1) * (g->n_src + (g->tied ? 0 : g->n_dst)) +
-		/* the decoder's (the bilinear: R, its training state, the users' queries) */
-		(LpDecoderAt(run->opts.decoder)->fit.emb_bytes ?
-		 LpDecoderAt(run->opts.decoder)->fit.emb_bytes(g, dim) : 0) +
-		/* node attributes: their vectors and biases, each item's and user's list */
-		4.0 * (dim + 1) * g->n_attrs +
-		(g->item_attr_off ? 8.0 * (g->n_dst + 1) + 8.0 * g->item_attr_off[g->n_dst] : 0) +
-		(g->user_attr_off ? 8.0 * (g->n_src + 1) + 8.0 * g->user_attr_off[g->n_src] : 0);
-	double		scratch_b = 12.0 * g->n_entries + 12.0 * g->n_dst;
-	double		keys_b = 24.0 * (loaded->src_keys->n + (g->homogeneous ? 0 : loaded->dst_keys->n));
-	double		eval_b = run->spec->holdout != LP_HOLDOUT_NONE ?
-		4.0 * LpEvalBlockSize(g->n_dst) * g->n_dst + 16.0 * g->n_entries : 0;
-	/*
-	 * The index build (ann_build.c): list and sample arrays of about dim + 10
-	 * bytes per item and a 16 MB block of dot products, then the blob
-	 * (dim / 2 + 4 bytes per item) and its copy for the version row.
-	 */
-	double		index_b = index ? (dim + 18.0) * g->n_dst + 16.0 * (1 << 20) : 0;
+	LpMemoryInput in = {
+		.loaded = loaded, .g = g, .opts = &run->opts, .cfg = cfg, .head = head,
+		.index = index, .holdout = run->spec->holdout != LP_HOLDOUT_NONE,
+		.scan_shared = scan_shared,
+	};
+	LpMemoryEstimate est;
 
-	/*
-	 * Fitting the structural head (headfit.c) holds, besides the final
-	 * model: a second set of embeddings, the split's training graph, the
-	 * heuristics' view of it (both directions), the head's scratch and up
-	 * to 200,000 feature rows.
-	 */
-	double		head_b = head ? emb_b + graph_b + 16.0 * (g->n_src + g->n_dst) +
-		8.0 * g->n_entries + 30.0 * Max(g->n_src, g->n_dst) +
-		4.0 * (LP_HEAD_NFEAT + 1) * 200000 : 0;
-	/* the encoder's own work space (model.h) */
-	const LpEncoderKind *kind = LpOptionsEncoder(&run->opts);
-	double		enc_b = kind->fit.work_bytes ? kind->fit.work_bytes(g, cfg) : 0;
-	/* the decoder's own (the MLP: its weights, training work space, item precompute) */
-	const LpDecoderKind *dk = LpDecoderAt(run->opts.decoder);
-	double		dec_b = dk->fit.work_bytes ? dk->fit.work_bytes(g, cfg) : 0;
-	double		total = graph_b + emb_b + scratch_b + keys_b + eval_b + index_b + head_b +
-		enc_b + dec_b;
-
-	if (run->spec->max_memory_kb > 0 && total > (double) run->spec->max_memory_kb * 1024)
-		LpMemoryOverBudget("to train", total / (1 << 20), run->spec->max_memory_kb,
-						   psprintf("Graph %.1f MB, embeddings %.1f MB (%d x %.0f dimensions), sampling %.1f MB, ids %.1f MB%s%s%s%s%s.",
-									graph_b / (1 << 20), emb_b / (1 << 20),
-									g->n_src + (g->tied ? 0 : g->n_dst), dim,
-									scratch_b / (1 << 20), keys_b / (1 << 20),
-									eval_b > 0 ? psprintf(", evaluation %.0f MB", eval_b / (1 << 20)) : "",
-									index_b > 0 ? psprintf(", top-k index %.1f MB", index_b / (1 << 20)) : "",
-									head_b > 0 ? psprintf(", structural head fit %.1f MB", head_b / (1 << 20)) : "",
-									enc_b > 0 ? psprintf(", %s %.1f MB", kind->fit.work_label, enc_b / (1 << 20)) : "",
-									dec_b > 0 ? psprintf(", %s decoder %.1f MB", dk->label, dec_b / (1 << 20)) : ""));
-	return total;
+	LpEstimateMemory(&in, &est);
+	LpCheckMemory(&est, run->spec->max_memory_kb, g->n_src + (g->tied ? 0 : g->n_dst),
+				  run->opts.dim);
+	return est.total;
 }
 
 /*
@@ -370,6 +330,7 @@ LpRunPipeline(LpJobRun *run)
 	double		final_loss;
 	double		memory_estimate;
 	double		load_seconds;
+	double		scan_shared;	/* shared buffers the scan of the edges maps in */
 	TimestampTz phase_start;
 	char	   *tuning = NULL;
 	MemoryContext old;
@@ -399,10 +360,12 @@ LpRunPipeline(LpJobRun *run)
 	source.event_column = run->opts.event_column[0] ? run->opts.event_column : NULL;
 	source.events = &run->opts.event_weights;
 	source.budget = (Size) spec->max_memory_kb * 1024;
+	source.reserved = (Size) LP_WORKER_FIXED_BYTES;
 
 	LpBeginTx("linkpred: loading edges");
 	old = MemoryContextSwitchTo(run->cxt);
 	LpLoadGraph(&source, &loaded);
+	scan_shared = LpScanSharedBytes(spec->relid);
 	if (OidIsValid(spec->user_edges_relid))
 	{
 		LpUserEdges *ue = &run->opts.user_edges;
@@ -493,7 +456,7 @@ LpRunPipeline(LpJobRun *run)
 	cfg.threads = LpResolveTrainingThreads(spec->training_threads, g->n_entries);
 	run->threads = LpEncoderThreads(LpOptionsEncoder(&run->opts), g, &cfg);
 	memory_estimate = CheckTrainingMemory(run, &loaded, g, &cfg, plan_head,
-										  WantsIndex(run, g, plan_head));
+										  WantsIndex(run, g, plan_head), scan_shared);
 
 	/* model arrays live in the job context, outside any transaction */
 	old = MemoryContextSwitchTo(run->cxt);

@@ -15,6 +15,14 @@
  *            Drawn with the model's seed.  Nodes the part leaves without a
  *            training edge are dropped as a holdout drops them
  *            (LpSplitDropUnseen): scored as nodes with no history.
+ *   draws    a random part of a small graph holds too few edges to tell
+ *            options apart (190 on C. elegans: one standard error of AUC
+ *            is then about 0.025), so a random part is drawn several times,
+ *            until the draws hold LP_TUNE_MIN_VALIDATION edges in all, at
+ *            most LP_TUNE_MAX_DRAWS times; each trial trains and measures
+ *            on every draw, and its figure is the mean.  Draw 1 is the one
+ *            a single draw would be.  The time part is one draw: it has only
+ *            one newest tenth.
  *   measure  bipartite: Recall@20 of the held-out items, every item the
  *            user did not have ranked; homogeneous: AUC of the held-out
  *            edges against sampled non-edges.  Both as linkpred_evaluate
@@ -66,15 +74,25 @@
 #define LP_TUNE_SEED 0x74756e65ULL
 /* standard errors of trial 1's figure that another trial must beat it by */
 #define LP_TUNE_MARGIN 1.0
+/* a random validation part is drawn again until the draws hold this many edges */
+#define LP_TUNE_MIN_VALIDATION 2000
+#define LP_TUNE_MAX_DRAWS 5
 
 typedef struct Trial
 {
 	double		values[LP_TUNE_MAX_AXES];
-	double		figure;			/* NaN: diverged, or not run */
+	double		figure;			/* the mean over the draws; NaN: diverged, or not run */
 	double		se;				/* its standard error */
 	double		seconds;
 	bool		ran;
 } Trial;
+
+/* the seed of validation draw d > 0 (draw 0 takes the tuning seed itself) */
+static uint64
+DrawSeed(uint64 seed, int d)
+{
+	return seed + (uint64) d * 0x9e3779b97f4a7c15ULL;
+}
 
 static int
 AxisCount(const LpTuneAxis *axes)
@@ -129,8 +147,9 @@ LpTune(LpJobRun *run, const LpGraph *g)
 	uint64		seed = (uint64) run->opts.seed ^ LP_TUNE_SEED;
 	MemoryContext tune_cxt,
 				old;
-	LpSplit		split;
-	const LpGraph *vg;
+	LpSplit    *splits[LP_TUNE_MAX_DRAWS];
+	int			ndraws;
+	int64		validation_edges = 0;
 	Trial		trials[LP_TUNE_MAX_TRIALS];
 	int			ntrials = 1,
 				winner = 0,
@@ -145,16 +164,33 @@ LpTune(LpJobRun *run, const LpGraph *g)
 	LpJobSetPhase(run->spec->job_id, "running", "tuning: the validation split");
 	tune_cxt = AllocSetContextCreate(run->cxt, "linkpred tuning", ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(tune_cxt);
-	LpSplitGraph(g, mode, LP_TUNE_FRACTION, 0, false, 0, seed, &split);
-	if (split.n_test == 0 || split.train.n_entries == 0)
+	splits[0] = palloc(sizeof(LpSplit));
+	LpSplitGraph(g, mode, LP_TUNE_FRACTION, 0, false, 0, seed, splits[0]);
+	if (splits[0]->n_test == 0 || splits[0]->train.n_entries == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("too few edges to tune: the validation part holds " INT64_FORMAT " edges",
-						split.n_test),
+						splits[0]->n_test),
 				 errdetail("\"tune\" holds out about a tenth of the edges to compare the options on."),
 				 errhint("Leave out \"tune\" for a graph this small.")));
-	LpSplitDropUnseen(&split);
-	vg = &split.train;
+	ndraws = mode == LP_HOLDOUT_TIME ? 1 :
+		(int) Min(LP_TUNE_MAX_DRAWS, Max(1, (LP_TUNE_MIN_VALIDATION + splits[0]->n_test - 1) /
+										  splits[0]->n_test));
+	for (int d = 1; d < ndraws; d++)
+	{
+		splits[d] = palloc(sizeof(LpSplit));
+		LpSplitGraph(g, mode, LP_TUNE_FRACTION, 0, false, 0, DrawSeed(seed, d), splits[d]);
+		if (splits[d]->n_test == 0 || splits[d]->train.n_entries == 0)
+		{
+			ndraws = d;			/* a draw that holds nothing: keep the ones before */
+			break;
+		}
+	}
+	for (int d = 0; d < ndraws; d++)
+	{
+		LpSplitDropUnseen(splits[d]);
+		validation_edges += splits[d]->n_test;
+	}
 	MemoryContextSwitchTo(old);
 
 	/* trial 1: the options as parsed; then distinct random combinations */
@@ -187,14 +223,16 @@ LpTune(LpJobRun *run, const LpGraph *g)
 		bool		has_head;
 		double		loss;
 		double		elapsed = (double) (GetCurrentTimestamp() - start) / 1e6;
-		double		cost;
+		double		cost,
+					sum,
+					var;
 		TimestampTz t0;
-		LpTrainResult result;
+		LpTrainResult result = LP_TRAIN_OK;
 
 		TrialOptions(&run->opts, axes, naxes, t, &o);
 		if (o.dim_auto)
-			o.dim = Min(o.dim, Min(vg->n_src, vg->n_dst));
-		cost = TrialCost(&o);
+			o.dim = Min(o.dim, Min(splits[0]->train.n_src, splits[0]->train.n_dst));
+		cost = TrialCost(&o) * ndraws;
 		t->figure = NAN;
 		if (i > 0 && elapsed + per_cost * cost > run->opts.tune_seconds)
 		{
@@ -207,24 +245,35 @@ LpTune(LpJobRun *run, const LpGraph *g)
 		trial_cxt = AllocSetContextCreate(tune_cxt, "linkpred tuning trial", ALLOCSET_DEFAULT_SIZES);
 		old = MemoryContextSwitchTo(trial_cxt);
 		t0 = GetCurrentTimestamp();
-		LpOptionsToTrainConfig(&o, &cfg);
-		cfg.dim = o.dim;
-		/* the trials train on as many threads as the final model will */
-		cfg.threads = LpResolveTrainingThreads(run->spec->training_threads, vg->n_entries);
-		run->epochs = LpFitEpochs(&cfg);
-		cfg.epochs = run->epochs;
-		LpEmbeddingsAlloc(vg, &cfg, &emb);
-		result = LpFitJobModel(run, vg, &o, &cfg, LpOptionsStructural(&o, vg->n_edges),
-							   "tuning", &emb, &head, &has_head, &loss);
-		CHECK_FOR_INTERRUPTS();
-		if (result == LP_TRAIN_OK)
+		sum = 0;
+		var = 0;
+		for (int d = 0; d < ndraws; d++)
 		{
+			const LpGraph *vg = &splits[d]->train;
 			LpEvalResult r;
 
-			LpMeasureSplit(vg, &split, &emb, &cfg, has_head ? &head : NULL,
+			LpOptionsToTrainConfig(&o, &cfg);
+			cfg.dim = o.dim;
+			/* the trials train on as many threads as the final model will */
+			cfg.threads = LpResolveTrainingThreads(run->spec->training_threads, vg->n_entries);
+			run->epochs = LpFitEpochs(&cfg);
+			cfg.epochs = run->epochs;
+			LpEmbeddingsAlloc(vg, &cfg, &emb);
+			result = LpFitJobModel(run, vg, &o, &cfg, LpOptionsStructural(&o, vg->n_edges),
+								   "tuning", &emb, &head, &has_head, &loss);
+			CHECK_FOR_INTERRUPTS();
+			if (result != LP_TRAIN_OK)
+				break;
+			LpMeasureSplit(vg, splits[d], &emb, &cfg, has_head ? &head : NULL,
 						   ranking ? 1 : 0, ks, seed, &r);
-			t->figure = ranking ? r.recall[0] : r.auc;
-			t->se = ranking ? r.recall_se[0] : r.auc_se;
+			sum += ranking ? r.recall[0] : r.auc;
+			var += ranking ? r.recall_se[0] * r.recall_se[0] : r.auc_se * r.auc_se;
+		}
+		if (result == LP_TRAIN_OK)
+		{
+			/* the mean of the draws; its error as of independent draws' */
+			t->figure = sum / ndraws;
+			t->se = sqrt(var) / ndraws;
 		}
 		t->seconds = (double) (GetCurrentTimestamp() - t0) / 1e6;
 		t->ran = true;
@@ -252,11 +301,11 @@ LpTune(LpJobRun *run, const LpGraph *g)
 	old = MemoryContextSwitchTo(run->cxt);
 	initStringInfo(&js);
 	appendStringInfo(&js, "{\"metric\": \"%s\", \"validation\": \"%s\", \"fraction\": %g, "
-					 "\"validation_edges\": " INT64_FORMAT ", \"budget_seconds\": %d, "
+					 "\"draws\": %d, \"validation_edges\": " INT64_FORMAT ", \"budget_seconds\": %d, "
 					 "\"seconds\": %.3f, \"margin\": %.6g, \"searched\": [",
 					 ranking ? "recall@20" : "auc",
 					 mode == LP_HOLDOUT_TIME ? "time" : ranking ? "per_user" : "random",
-					 LP_TUNE_FRACTION, split.n_test, run->opts.tune_seconds,
+					 LP_TUNE_FRACTION, ndraws, validation_edges, run->opts.tune_seconds,
 					 (double) (GetCurrentTimestamp() - start) / 1e6, margin);
 	for (int x = 0, n = 0; x < naxes; x++)
 		if (run->opts.tune_free & ((uint32) 1 << x))

@@ -31,9 +31,12 @@
  * vector is its attributes' alone, as a node added after training would
  * have.
  *
- * A training step leaves a node's id part out at random, with probability
- * cfg->id_dropout (option "id_dropout", one value for both sides), so that
- * the attributes alone learn to score nodes, as they must for cold ones.
+ * Every training step trains the composed vectors, id parts included;
+ * with probability cfg->id_dropout (option "id_dropout", one value for both
+ * sides) an attributes-only pass follows, which scores the nodes with
+ * attributes without their id parts and updates only the attributes, so
+ * that the attributes alone learn to score nodes, as they must for cold
+ * ones, without taking warm nodes' steps from their id parts.
  *
  * Above the samplers (sampler.h) and the training's types (sgd.h); the
  * matrix factorisation's trainer (train.c) calls it.  Nothing here calls

@@ -51,7 +51,7 @@ LpEntrySources(const LpGraph *g, int32 *entry_src)
 }
 
 void
-LpTrainBegin(const LpGraph *g, const LpTrainConfig *cfg, LpRng *rng, int64 *order,
+LpTrainBegin(const LpGraph *g, const LpTrainConfig *cfg, LpRng *rng, LpEntry *order,
 			 int32 *entry_src)
 {
 	LpRngSeed(rng, cfg->seed);
@@ -62,7 +62,7 @@ LpTrainBegin(const LpGraph *g, const LpTrainConfig *cfg, LpRng *rng, int64 *orde
 
 LpTrainResult
 LpEpochLoop(const LpGraph *g, const LpTrainConfig *cfg, int64 batch, LpRng *rng,
-			int64 *order, LpBatchFn fn, void *state, LpProgressFn progress, void *arg,
+			LpEntry *order, LpBatchFn fn, void *state, LpProgressFn progress, void *arg,
 			double *final_loss)
 {
 	int64		n = g->n_entries;

@@ -48,7 +48,7 @@ extern void LpEntrySources(const LpGraph *g, int32 *entry_src);
  * Every trainer's start: rng seeded from cfg->seed, entry_src filled,
  * order the identity over the n_entries positives (shuffled per epoch).
  */
-extern void LpTrainBegin(const LpGraph *g, const LpTrainConfig *cfg, LpRng *rng, int64 *order,
+extern void LpTrainBegin(const LpGraph *g, const LpTrainConfig *cfg, LpRng *rng, LpEntry *order,
 						 int32 *entry_src);
 
 /*
@@ -67,7 +67,7 @@ typedef struct LpBatch
 } LpBatch;
 
 /* a trainer's work on one batch; adds the batch's loss to *loss */
-typedef void (*LpBatchFn) (void *state, const int64 *order, const LpBatch *b, LpRng *rng,
+typedef void (*LpBatchFn) (void *state, const LpEntry *order, const LpBatch *b, LpRng *rng,
 						   double *loss);
 
 /*
@@ -79,7 +79,7 @@ typedef void (*LpBatchFn) (void *state, const int64 *order, const LpBatch *b, Lp
  * fills order before (LpTrainBegin).
  */
 extern LpTrainResult LpEpochLoop(const LpGraph *g, const LpTrainConfig *cfg, int64 batch,
-								 LpRng *rng, int64 *order, LpBatchFn fn, void *state,
+								 LpRng *rng, LpEntry *order, LpBatchFn fn, void *state,
 								 LpProgressFn progress, void *arg, double *final_loss);
 
 #endif

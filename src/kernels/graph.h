@@ -109,7 +109,8 @@ typedef struct LpEdgeSource
 	const LpEventWeights *events;	/* with event_column */
 	bool		homogeneous;
 	bool		directed;
-	Size		budget;			/* bytes the edge buffers may take; 0 = no limit */
+	Size		budget;			/* bytes the worker may take (linkpred.max_memory); 0 = no limit */
+	Size		reserved;		/* of those, what the worker holds besides the edges */
 } LpEdgeSource;
 
 /*

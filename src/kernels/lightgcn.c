@@ -258,7 +258,7 @@ Carve(Gcn *c, const LpGraph *g, const LpTrainConfig *cfg, float *work, void *ind
  * carried back to the base vectors, one Adam step, the layers again.
  */
 static void
-GcnBatch(void *state, const int64 *order, const LpBatch *b, LpRng *rng, double *loss)
+GcnBatch(void *state, const LpEntry *order, const LpBatch *b, LpRng *rng, double *loss)
 {
 	Gcn		   *c = state;
 	const LpGraph *g = c->g;
@@ -311,7 +311,7 @@ GcnBatch(void *state, const int64 *order, const LpBatch *b, LpRng *rng, double *
 
 LpTrainResult
 LpLightGcnTrain(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sampler,
-				LpEmbeddings *emb, int64 *order, int32 *entry_src, float *work, void *index,
+				LpEmbeddings *emb, LpEntry *order, int32 *entry_src, float *work, void *index,
 				LpProgressFn progress, void *arg, double *final_loss)
 {
 	Gcn			c;

@@ -56,7 +56,7 @@ extern Size LpLightGcnIndexBytes(int32 n_src, int32 n_dst, int64 n_entries, bool
  */
 extern LpTrainResult LpLightGcnTrain(const LpGraph *g, const LpTrainConfig *cfg,
 									 const LpSamplerState *sampler, LpEmbeddings *emb,
-									 int64 *order, int32 *entry_src, float *work, void *index,
+									 LpEntry *order, int32 *entry_src, float *work, void *index,
 									 LpProgressFn progress, void *arg, double *final_loss);
 
 #endif

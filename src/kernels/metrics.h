@@ -83,11 +83,14 @@ typedef struct LpEvalResult
 
 /*
  * The embedding model as a scorer: s(u, v) = U[u].V[v] + bu[u] + bv[v];
- * a block is one sgemm.  ublock holds block_size * dim floats.  With mlp
+ * a block is summed in a fixed order (the same bits as the pair score, whatever
+ * the block); vchunk holds LP_EVAL_CHUNK * dim floats.  With mlp
  * set, the MLP decoder (mlp.h) replaces the dot product: a block is one
  * LpMlpScoreAll per user, P its item precompute, mlp_scratch its scratch
  * (LpMlpScoreAllFloats) plus dim floats (an unknown node's zero vector).
  */
+#define LP_EVAL_CHUNK 1024
+
 typedef struct LpEvalEmbedding
 {
 	int			dim;
@@ -96,7 +99,7 @@ typedef struct LpEvalEmbedding
 	const float *V;
 	const float *bu;
 	const float *bv;
-	float	   *ublock;
+	float	   *vchunk;		/* LP_EVAL_CHUNK * dim floats */
 	const float *mlp;			/* NULL: the dot product */
 	int			hidden;
 	const float *P;

@@ -172,11 +172,11 @@ extern Size LpMlpWorkFloats(int32 n_src, int32 n_dst, bool tied, const LpTrainCo
  */
 extern LpTrainResult LpMlpTrain(const LpGraph *g, const LpTrainConfig *cfg,
 								const LpSamplerState *sampler, LpEmbeddings *emb, float *w,
-								int64 *order, int32 *entry_src, float *work,
+								LpEntry *order, int32 *entry_src, float *work,
 								LpProgressFn progress, void *arg, double *final_loss);
 extern LpTrainResult LpMlpTrainWith(const LpGraph *g, const LpTrainConfig *cfg,
 									const LpMlpOptions *opt, const LpSamplerState *sampler,
-									LpEmbeddings *emb, float *w, int64 *order,
+									LpEmbeddings *emb, float *w, LpEntry *order,
 									int32 *entry_src, float *work, LpProgressFn progress,
 									void *arg, double *final_loss);
 

@@ -396,7 +396,7 @@ ScoreGradients(Mlp *c, int64 nr)
 
 LpTrainResult
 LpMlpTrain(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sampler,
-		   LpEmbeddings *emb, float *w, int64 *order, int32 *entry_src, float *work,
+		   LpEmbeddings *emb, float *w, LpEntry *order, int32 *entry_src, float *work,
 		   LpProgressFn progress, void *arg, double *final_loss)
 {
 	return LpMlpTrainWith(g, cfg, NULL, sampler, emb, w, order, entry_src, work,
@@ -405,7 +405,7 @@ LpMlpTrain(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sam
 
 /* one batch: its rows (positives and negatives) forward, back, one Adam step */
 static void
-MlpBatch(void *state, const int64 *order, const LpBatch *b, LpRng *rng, double *loss)
+MlpBatch(void *state, const LpEntry *order, const LpBatch *b, LpRng *rng, double *loss)
 {
 	Mlp		   *c = state;
 	const LpGraph *g = c->g;
@@ -459,7 +459,7 @@ MlpBatch(void *state, const int64 *order, const LpBatch *b, LpRng *rng, double *
 
 LpTrainResult
 LpMlpTrainWith(const LpGraph *g, const LpTrainConfig *cfg, const LpMlpOptions *opt,
-			   const LpSamplerState *sampler, LpEmbeddings *emb, float *w, int64 *order,
+			   const LpSamplerState *sampler, LpEmbeddings *emb, float *w, LpEntry *order,
 			   int32 *entry_src, float *work, LpProgressFn progress, void *arg,
 			   double *final_loss)
 {

@@ -33,7 +33,7 @@ typedef struct LpFitArgs
 	const LpTrainConfig *cfg;
 	const LpSamplerState *sampler;
 	LpEmbeddings *emb;			/* allocated and initialised (LpInitEmbeddings) */
-	int64	   *order;			/* g->n_entries of scratch, the SGD loop's */
+	LpEntry	   *order;			/* g->n_entries of scratch, the SGD loop's */
 	int32	   *entry_src;		/* likewise */
 	LpProgressFn progress;
 	void	   *arg;

@@ -97,7 +97,7 @@ typedef struct ParRun
 	int64		step_base;
 	int64		round_len;
 
-	int64	   *order;
+	LpEntry	   *order;
 	LpShareFn	fn;
 	void	   *state;
 
@@ -197,7 +197,7 @@ PlanCells(ParRun *p)
 
 /* order holds every entry: regroup it by cell (counting sort, CSR order within) */
 static void
-LayOutCells(ParRun *p, const LpGraph *g, const int32 *entry_src, int64 *order)
+LayOutCells(ParRun *p, const LpGraph *g, const int32 *entry_src, LpEntry *order)
 {
 	int			cells = p->rounds * p->cells;
 	int64	   *pos = p->cell_off;
@@ -281,7 +281,7 @@ StopThreads(ParRun *p, int started)
 
 LpTrainResult
 LpEpochLoopParallel(const LpGraph *g, const LpTrainConfig *cfg, int threads, int64 chunk,
-					LpRng *rng, int64 *order, const int32 *entry_src,
+					LpRng *rng, LpEntry *order, const int32 *entry_src,
 					const LpSamplerState *sampler, LpShareFn fn, LpSerialFn serial,
 					void *state, LpProgressFn progress, void *arg, double *final_loss)
 {

@@ -62,7 +62,7 @@ LpShareStep(const LpShare *sh, int64 p)
 }
 
 /* a cell's part of a piece: order[lo .. hi-1], with the cell's sampler and stream */
-typedef void (*LpShareFn) (void *state, const int64 *order, int64 lo, int64 hi,
+typedef void (*LpShareFn) (void *state, const LpEntry *order, int64 lo, int64 hi,
 						   const LpShare *sh, const LpSamplerState *sampler, LpRng *rng,
 						   double *loss);
 
@@ -75,7 +75,7 @@ typedef void (*LpSerialFn) (void *state, int epoch, int64 done, int64 now, LpRng
  * is LpTrainBegin's.  LP_TRAIN_NO_THREADS if a thread could not start.
  */
 extern LpTrainResult LpEpochLoopParallel(const LpGraph *g, const LpTrainConfig *cfg, int threads,
-										 int64 chunk, LpRng *rng, int64 *order,
+										 int64 chunk, LpRng *rng, LpEntry *order,
 										 const int32 *entry_src, const LpSamplerState *sampler,
 										 LpShareFn fn, LpSerialFn serial, void *state,
 										 LpProgressFn progress, void *arg, double *final_loss);

@@ -69,7 +69,7 @@ LpRngNormals(LpRng *rng, float *m, int64 n, float sd)
 }
 
 void
-LpShuffle(int64 *order, int64 n, LpRng *rng)
+LpShuffle(LpEntry *order, int64 n, LpRng *rng)
 {
 	/* Fisher-Yates */
 	for (int64 e = n - 1; e > 0; e--)

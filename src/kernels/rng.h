@@ -12,6 +12,15 @@
 
 #include "postgres.h"
 
+/*
+ * An edge entry's index, as the trainers shuffle them: 32 bits halve the
+ * shuffled order, the largest array a fit holds per edge after the graph.
+ * A job over LP_ENTRY_MAX entries is refused before it loads (jobs.c).
+ */
+typedef uint32 LpEntry;
+
+#define LP_ENTRY_MAX ((int64) PG_UINT32_MAX)
+
 /* xoshiro256** state: fast, good enough for sampling, seedable */
 typedef struct LpRng
 {
@@ -38,6 +47,6 @@ LpRngUniform(LpRng *rng)
 extern void LpRngNormals(LpRng *rng, float *m, int64 n, float sd);
 
 /* a uniformly random permutation of order[0 .. n-1], in place */
-extern void LpShuffle(int64 *order, int64 n, LpRng *rng);
+extern void LpShuffle(LpEntry *order, int64 n, LpRng *rng);
 
 #endif

@@ -97,7 +97,7 @@ extern int64 LpSageBatchSize(int64 n_entries);
  */
 extern LpTrainResult LpSageTrain(const LpGraph *g, const LpTrainConfig *cfg,
 								 const LpSamplerState *sampler, LpEmbeddings *emb,
-								 int64 *order, int32 *entry_src, float *work, void *index,
+								 LpEntry *order, int32 *entry_src, float *work, void *index,
 								 LpProgressFn progress, void *arg, double *final_loss);
 
 #endif

@@ -103,7 +103,7 @@ Accumulate(Sage *s, LpEmbeddings *emb, int p, float *g)
 /* one mini-batch: positives order[0 .. n - 1]; Adam step t; the loss */
 static double
 Batch(Sage *s, const LpSamplerState *sampler, LpEmbeddings *emb, LpRng *rng,
-	  const int64 *order, int64 n, const int32 *entry_src, float lr, int64 t)
+	  const LpEntry *order, int64 n, const int32 *entry_src, float lr, int64 t)
 {
 	const LpGraph *g = s->g;
 	const LpTrainConfig *cfg = s->cfg;
@@ -257,7 +257,7 @@ InitWeights(Sage *s)
 }
 
 static void
-SageBatch(void *state, const int64 *order, const LpBatch *b, LpRng *rng, double *loss)
+SageBatch(void *state, const LpEntry *order, const LpBatch *b, LpRng *rng, double *loss)
 {
 	Sage	   *s = state;
 
@@ -268,7 +268,7 @@ SageBatch(void *state, const int64 *order, const LpBatch *b, LpRng *rng, double 
 
 LpTrainResult
 LpSageTrain(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sampler,
-			LpEmbeddings *emb, int64 *order, int32 *entry_src, float *work, void *index,
+			LpEmbeddings *emb, LpEntry *order, int32 *entry_src, float *work, void *index,
 			LpProgressFn progress, void *arg, double *final_loss)
 {
 	Sage		s;

@@ -73,7 +73,7 @@ typedef struct LpTrainConfig
 	int			hidden;			/* LP_DECODER_MLP: width of the hidden layer */
 	/* option user_edges: strength of the pull between linked users, 0 = none */
 	float		link_weight;
-	/* options item_features, user_features (attrs.h): chance a step leaves out a node's id part */
+	/* options item_features, user_features (attrs.h): chance a step adds an attributes-only pass */
 	float		id_dropout;
 	/* threads the SGD may use (linkpred.training_threads, resolved); 0 or 1: one */
 	int			threads;

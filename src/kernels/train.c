@@ -256,7 +256,7 @@ typedef struct MfRun
  * step's user and item rows are misses otherwise).  A hint only.
  */
 static inline void
-PrefetchPositive(const MfRun *r, const int64 *order, int64 p, int64 end)
+PrefetchPositive(const MfRun *r, const LpEntry *order, int64 p, int64 end)
 {
 	if (p < end)
 	{
@@ -273,7 +273,7 @@ PrefetchPositive(const MfRun *r, const int64 *order, int64 p, int64 end)
  * not per chunk: per-sample SGD has no other state to smooth it.
  */
 static void
-MfBatch(void *state, const int64 *order, const LpBatch *b, LpRng *rng, double *loss)
+MfBatch(void *state, const LpEntry *order, const LpBatch *b, LpRng *rng, double *loss)
 {
 	MfRun	   *r = state;
 	const LpGraph *g = r->g;
@@ -336,7 +336,7 @@ MfBatch(void *state, const int64 *order, const LpBatch *b, LpRng *rng, double *l
  * negatives' blocks) and stream.
  */
 static void
-MfShare(void *state, const int64 *order, int64 lo, int64 hi, const LpShare *sh,
+MfShare(void *state, const LpEntry *order, int64 lo, int64 hi, const LpShare *sh,
 		const LpSamplerState *sampler, LpRng *rng, double *loss)
 {
 	MfRun	   *r = state;
@@ -383,7 +383,7 @@ LpTrainThreads(const LpGraph *g, const LpTrainConfig *cfg)
 
 LpTrainResult
 LpTrain(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sampler,
-		LpEmbeddings *emb, int64 *order, int32 *entry_src,
+		LpEmbeddings *emb, LpEntry *order, int32 *entry_src,
 		LpProgressFn progress, void *arg, double *final_loss)
 {
 	LpRng		rng;

@@ -47,7 +47,7 @@ extern int	LpTrainThreads(const LpGraph *g, const LpTrainConfig *cfg);
  */
 extern LpTrainResult LpTrain(const LpGraph *g, const LpTrainConfig *cfg,
 							 const LpSamplerState *sampler, LpEmbeddings *emb,
-							 int64 *order, int32 *entry_src,
+							 LpEntry *order, int32 *entry_src,
 							 LpProgressFn progress, void *arg, double *final_loss);
 
 /*

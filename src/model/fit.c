@@ -45,7 +45,7 @@ LpFitEpochs(const LpTrainConfig *cfg)
 
 LpTrainResult
 LpFitEmbeddings(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sampler,
-				LpEmbeddings *emb, int64 *order, int32 *entry_src, LpProgressFn progress,
+				LpEmbeddings *emb, LpEntry *order, int32 *entry_src, LpProgressFn progress,
 				void *arg, double *final_loss)
 {
 	LpFitArgs	a;

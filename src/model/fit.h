@@ -28,7 +28,7 @@ extern void LpEmbeddingsAlloc(const LpGraph *g, const LpTrainConfig *cfg, LpEmbe
  */
 extern LpTrainResult LpFitEmbeddings(const LpGraph *g, const LpTrainConfig *cfg,
 									 const LpSamplerState *sampler, LpEmbeddings *emb,
-									 int64 *order, int32 *entry_src, LpProgressFn progress,
+									 LpEntry *order, int32 *entry_src, LpProgressFn progress,
 									 void *arg, double *final_loss);
 
 /* the epochs LpFitEmbeddings reports for cfg */
@@ -41,7 +41,7 @@ extern int	LpFitEpochs(const LpTrainConfig *cfg);
  */
 typedef LpTrainResult (*LpWorkTrainFn) (const LpGraph *g, const LpTrainConfig *cfg,
 										const LpSamplerState *sampler, LpEmbeddings *emb,
-										int64 *order, int32 *entry_src, float *work,
+										LpEntry *order, int32 *entry_src, float *work,
 										void *index, LpProgressFn progress, void *arg,
 										double *final_loss);
 extern LpTrainResult LpFitWithWork(const LpFitArgs *a, Size work_floats,

@@ -30,7 +30,7 @@
 
 LpTrainResult
 LpFitHead(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sampler,
-		  int64 *order, int32 *entry_src, LpProgressFn progress, void *arg, LpHead *head)
+		  LpEntry *order, int32 *entry_src, LpProgressFn progress, void *arg, LpHead *head)
 {
 	LpSplit		split;
 	LpEmbeddings emb;

@@ -19,7 +19,7 @@
  * in the current memory context.
  */
 extern LpTrainResult LpFitHead(const LpGraph *g, const LpTrainConfig *cfg,
-							   const LpSamplerState *sampler, int64 *order, int32 *entry_src,
+							   const LpSamplerState *sampler, LpEntry *order, int32 *entry_src,
 							   LpProgressFn progress, void *arg, LpHead *head);
 
 #endif

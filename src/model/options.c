@@ -71,7 +71,7 @@ static const OptDef LpOptionTable[] = {
 	{"item_features", OPT_ITEM_FEATURES, 0, 0, 0, OFF(item_features), NULL, "the items' attributes: relation, key, attribute or columns, weight"},
 	{"user_features", OPT_ITEM_FEATURES, 0, 0, 0, OFF(user_features), NULL, "the users' attributes: relation, key, attribute or columns, weight"},
 	/* 0 <= x < 1, which a closed range cannot say: LpOptionsParse checks it */
-	{"id_dropout", OPT_REAL, -HUGE_VAL, HUGE_VAL, LP_ATTR_DEFAULT_ID_DROPOUT, OFF(id_dropout), NULL, "item_features, user_features: chance a step leaves out a node's id vector"},
+	{"id_dropout", OPT_REAL, -HUGE_VAL, HUGE_VAL, LP_ATTR_DEFAULT_ID_DROPOUT, OFF(id_dropout), NULL, "item_features, user_features: chance a step adds an attributes-only pass (no id vector) for cold-start"},
 };
 
 #define N_OPTIONS lengthof(LpOptionTable)
@@ -305,14 +305,14 @@ LpOptionsParse(Jsonb *json, LpOptions *opts)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("option \"id_dropout\" is out of range: %.15g", opts->id_dropout),
-				 errdetail("\"id_dropout\" is the chance that a training step leaves out an item's or user's id vector: at least 0 and below 1."),
-				 errhint("Use 0 to train every id vector in every step; at 1 no id vector of a node with attributes would ever be trained.")));
+				 errdetail("\"id_dropout\" is the chance that a training step is followed by a pass that scores nodes from their attributes alone: at least 0 and below 1."),
+				 errhint("Use 0 for no attributes-only pass; values near 1 double the steps of nodes with attributes.")));
 	/* either side's attributes: the message keeps its first wording, the hint names both */
 	if (given[OptionIndex(OFF(id_dropout))] && !HasFeatures(opts))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("option \"id_dropout\" needs \"item_features\""),
-				 errdetail("It leaves out a node's id vector during training so that its attributes learn to score it; this model has no attributes."),
+				 errdetail("It adds training passes that score nodes from their attributes alone, so that attributes learn to score cold nodes; this model has no attributes."),
 				 errhint("Add \"item_features\" or \"user_features\", or leave \"id_dropout\" out.")));
 	if (opts->time_column[0] && !opts->tune)
 		ereport(ERROR,

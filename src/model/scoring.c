@@ -37,7 +37,7 @@ LpEmbeddingsEval(const LpEmbeddings *emb, const LpTrainConfig *cfg, int32 n_src,
 	ee->V = emb->V;
 	ee->bu = emb->bu;
 	ee->bv = emb->bv;
-	ee->ublock = block_size > 0 ? palloc(sizeof(float) * block_size * emb->dim) : NULL;
+	ee->vchunk = block_size > 0 ? palloc(sizeof(float) * LP_EVAL_CHUNK * emb->dim) : NULL;
 	if (dk->score.queries)
 	{
 		float	   *q = LpPallocHuge(sizeof(float) * (Size) n_src * emb->dim);

@@ -15,8 +15,8 @@
 
 /*
  * ee scoring a trained model as serving will: through the bilinear
- * decoder's queries or the MLP decoder; ublock for blocks of block_size
- * users (0: pairs only).  Arrays in the current memory context.
+ * decoder's queries or the MLP decoder; vchunk scratch for blocks of users
+ * when block_size > 0 (0: pairs only).  Arrays in the current memory context.
  */
 extern void LpEmbeddingsEval(const LpEmbeddings *emb, const LpTrainConfig *cfg, int32 n_src,
 							 int32 n_dst, int block_size, LpEvalEmbedding *ee);

@@ -680,7 +680,7 @@ LpModelEvalEmbedding(LpServingModel *m, int block_size, LpEvalEmbedding *ee)
 	ee->V = m->V;
 	ee->bu = m->bu;
 	ee->bv = m->bv;
-	ee->ublock = palloc(sizeof(float) * block_size * m->dim);
+	ee->vchunk = palloc(sizeof(float) * LP_EVAL_CHUNK * m->dim);
 	if (LpDecoderAt(m->decoder)->eval.served)
 		LpDecoderAt(m->decoder)->eval.served(m, ee);
 }

@@ -20,9 +20,11 @@
  * rows are scored and ordered as the exact path does.  A candidate list,
  * the batch, materialize and evaluation stay exact.
  *
- * The batch scores a block of users with one matrix-matrix product
- * (metrics.h's scorer, with the model's decoder over it); per user it
- * returns the same items, order and scores as the single call.
+ * The batch scores a block of users through metrics.h's scorer (with the
+ * model's decoder over it), whose sums do not depend on the block: a user's
+ * rows are the same bits whichever users share its block, so slices of a
+ * batch equal the whole.  The single call's BLAS product may round the last
+ * bit of a score differently.
  */
 #include "postgres.h"
 

@@ -9,7 +9,7 @@
 -- a plain training with the winner's options gives (same seed, scores
 -- equal); the homogeneous graph is tuned on AUC; the refusals.
 \set ON_ERROR_STOP 1
-SELECT plan(20);
+SELECT plan(21);
 
 CREATE TABLE shop (user_id int, item_id int);
 INSERT INTO shop
@@ -39,6 +39,9 @@ SELECT is((SELECT (dim, lr, reg, epochs)::text FROM trials WHERE trial = 1),
           '(64,0.1,0.01,15)', 'trial 1 is the default options (with the given epochs)');
 SELECT is((SELECT count(*)::int FROM trials WHERE epochs <> 15 OR value IS NULL OR seconds IS NULL), 0,
           'every trial kept the given epochs and has a figure and a time');
+-- a small graph's random part is drawn several times (about 200 edges each here: five draws)
+SELECT is((SELECT ((t->>'draws')::int, (t->>'validation_edges')::int BETWEEN 5 * 150 AND 5 * 400)::text FROM tuning),
+          '(5,t)', 'a small graph''s random validation part is drawn five times; validation_edges counts them all');
 -- the noise margin: one standard error of trial 1's figure
 CREATE TABLE trial_se AS
 SELECT (x->>'trial')::int AS trial, (x->>'se')::float8 AS se
@@ -107,10 +110,10 @@ FROM (SELECT DISTINCT user_id, item_id FROM shop) d;
 SELECT linkpred_train('shop_timed', 'shop_t', 'user_id', 'item_id',
                       options => '{"tune": true, "time_column": "at", "epochs": 5, "dim": 16, "seed": 4}') \gset
 SELECT is((SELECT (metrics->'tuning'->>'validation', (metrics->'tuning'->>'validation_edges')::int,
-                   options->>'time_column')::text
+                   options->>'time_column', metrics->'tuning'->>'draws')::text
            FROM linkpred.versions WHERE model = 'shop_timed'),
-          (SELECT ('time', count(*) - floor(0.9 * count(*))::int, 'at')::text FROM shop_t),
-          'time_column: the validation part is the newest tenth of the edges; the option is stored');
+          (SELECT ('time', count(*) - floor(0.9 * count(*))::int, 'at', 1)::text FROM shop_t),
+          'time_column: the validation part is the newest tenth of the edges, one draw; the option is stored');
 SELECT throws_ok($$SELECT linkpred_train('x', 'shop_t', 'user_id', 'item_id', options => '{"time_column": "at"}')$$,
                  '22023', 'option "time_column" needs "tune"', 'time_column without tune is refused');
 SELECT throws_ok($$SELECT linkpred_train('x', 'shop_t', 'user_id', 'item_id', options => '{"tune": true, "time_column": "item_id"}')$$,

@@ -66,7 +66,7 @@ Train(const LpGraph *g, const LpTrainConfig *cfg, LpProgressFn progress)
 	int32		rows = g->tied ? g->n_src : g->n_src + g->n_dst;
 	float	   *work = malloc(sizeof(float) * LpLightGcnWorkFloats(g->n_src, g->n_dst, g->tied, cfg->dim));
 	void	   *index = malloc(LpLightGcnIndexBytes(g->n_src, g->n_dst, g->n_entries, g->tied) + 1);
-	int64	   *order = malloc(sizeof(int64) * g->n_entries);
+	LpEntry	   *order = malloc(sizeof(LpEntry) * g->n_entries);
 	int32	   *entry_src = malloc(sizeof(int32) * g->n_entries);
 
 	memset(&r, 0, sizeof(r));

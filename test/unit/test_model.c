@@ -37,7 +37,7 @@ typedef struct ToyRun
 } ToyRun;
 
 static void
-ToyBatch(void *state, const int64 *order, const LpBatch *b, LpRng *rng, double *loss)
+ToyBatch(void *state, const LpEntry *order, const LpBatch *b, LpRng *rng, double *loss)
 {
 	ToyRun	   *r = state;
 	const LpGraph *g = r->a->g;
@@ -110,7 +110,7 @@ FitToy(const LpGraph *g, LpTrainConfig *cfg, LpEmbeddings *emb, Seen *seen, doub
 	a.cfg = cfg;
 	a.sampler = &s;
 	a.emb = emb;
-	a.order = malloc(sizeof(int64) * g->n_entries);
+	a.order = malloc(sizeof(LpEntry) * g->n_entries);
 	a.entry_src = malloc(sizeof(int32) * g->n_entries);
 	a.progress = Watch;
 	a.arg = seen;

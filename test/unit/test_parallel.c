@@ -101,7 +101,7 @@ Train(const LpGraph *g, LpTrainConfig cfg)
 	float	   *prob = malloc(sizeof(float) * g->n_dst);
 	int32	   *alias = malloc(sizeof(int32) * g->n_dst),
 			   *work = malloc(sizeof(int32) * g->n_dst);
-	int64	   *order = malloc(sizeof(int64) * g->n_entries);
+	LpEntry	   *order = malloc(sizeof(LpEntry) * g->n_entries);
 	int32	   *entry_src = malloc(sizeof(int32) * g->n_entries);
 
 	m.n_src = g->n_src;
@@ -311,7 +311,7 @@ Touch(Watch *w, const LpShare *sh, int32 row)
 }
 
 static void
-WatchShare(void *state, const int64 *order, int64 lo, int64 hi, const LpShare *sh,
+WatchShare(void *state, const LpEntry *order, int64 lo, int64 hi, const LpShare *sh,
 		   const LpSamplerState *sampler, LpRng *rng, double *loss)
 {
 	Watch	   *w = state;
@@ -377,7 +377,7 @@ TestDisjointRounds(void)
 			LpTrainConfig cfg = base;
 			LpSamplerState s;
 			LpRng		rng;
-			int64	   *order = malloc(sizeof(int64) * g->n_entries);
+			LpEntry	   *order = malloc(sizeof(LpEntry) * g->n_entries);
 			int32	   *entry_src = malloc(sizeof(int32) * g->n_entries);
 			Watch		w;
 			double		loss;

@@ -84,7 +84,7 @@ Train(const LpGraph *g, const LpTrainConfig *cfg, LpProgressFn progress)
 	int32		rows = g->tied ? g->n_src : g->n_src + g->n_dst;
 	float	   *work = malloc(sizeof(float) * LpSageWorkFloats(g, cfg));
 	void	   *index = malloc(LpSageIndexBytes(g, cfg));
-	int64	   *order = malloc(sizeof(int64) * g->n_entries);
+	LpEntry	   *order = malloc(sizeof(LpEntry) * g->n_entries);
 	int32	   *entry_src = malloc(sizeof(int32) * g->n_entries);
 
 	memset(&r, 0, sizeof(r));

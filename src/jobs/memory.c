@@ -1,0 +1,173 @@
+/*
+ * memory.c: the memory a training job's worker will need, estimated once
+ * the graph is loaded and before the long part starts: what
+ * linkpred.max_memory is checked against, and what a version's metrics
+ * record as "memory_estimate_mb" beside the measured "peak_rss_mb".
+ *
+ * The peak RSS a worker reaches is its fixed cost (code, libraries,
+ * caches), the shared buffers it mapped (the scan of the edges; the pages
+ * of embedding rows it writes), and the largest of its phases' private
+ * memory, since each phase frees its work space before the next:
+ *
+ *   reading   the edge buffer (doubling from 65,536 entries), the CSR build
+ *             (a 16-byte entry per edge, then the sorted targets), the ids;
+ *   training  the graph, the vectors, the shuffled order and the entries'
+ *             sources (4 + 4 bytes an entry), the sampler, the ids and each
+ *             encoder's, decoder's, head's and evaluation's work space;
+ *   storing   the graph, the vectors, the ids, the top-k index, and the
+ *             pages of the new version's rows.
+ *
+ * The formulas follow the allocations of loader.c, keymap.c, jobfit.c and
+ * store.c; bench/scale.sh compares the estimate with the measured peak.
+ */
+#include "postgres.h"
+
+#include "access/table.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_inherits.h"
+#include "storage/bufmgr.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+
+#include "decoder.h"
+#include "head.h"
+#include "keymap.h"
+#include "linkpred.h"
+#include "memory.h"
+#include "metrics.h"
+
+#define MB(b) ((b) / (1024.0 * 1024.0))
+
+double
+LpScanSharedBytes(Oid relid)
+{
+	List	   *rels = find_all_inheritors(relid, AccessShareLock, NULL);
+	ListCell   *lc;
+	double		blocks = 0;
+
+	foreach(lc, rels)
+	{
+		Oid			r = lfirst_oid(lc);
+		Relation	rel;
+
+		if (!RELKIND_HAS_STORAGE(get_rel_relkind(r)))
+			continue;
+		rel = table_open(r, AccessShareLock);
+		blocks += RelationGetNumberOfBlocks(rel);
+		table_close(rel, AccessShareLock);
+	}
+	list_free(rels);
+	return Min(blocks, (double) NBuffers) * BLCKSZ;
+}
+
+/* a key map's arrays (keymap.c): the hash slots and the keys */
+static double
+KeyMapBytes(const LpKeyMap *m)
+{
+	double		b = 4.0 * ((double) m->mask + 1);
+
+	if (m->kind == LP_KEY_INT)
+		return b + 8.0 * m->cap;
+	return b + 8.0 * ((double) m->cap + 1) + (double) m->tcap;
+}
+
+/* a CSR graph's arrays: offsets, targets (weights, times), degrees */
+static double
+GraphBytes(const LpGraph *g)
+{
+	return 8.0 * ((double) g->n_src + 1) +
+		(4.0 + (g->weights ? 4 : 0) + (g->times ? 8 : 0)) * g->n_entries +
+		4.0 * ((double) g->n_src + g->n_dst);
+}
+
+void
+LpEstimateMemory(const LpMemoryInput *in, LpMemoryEstimate *est)
+{
+	const LpGraph *g = in->g;
+	const LpGraph *lg = &in->loaded->graph;
+	double		dim = in->opts->dim;
+	double		nodes = (double) g->n_src + (g->tied ? 0 : g->n_dst);
+	const LpDecoderKind *dk = LpDecoderAt(in->opts->decoder);
+	const LpEncoderKind *kind = LpOptionsEncoder(in->opts);
+	double		per_entry = 8.0 + (lg->weights ? 4 : 0) + (lg->times ? 8 : 0);
+	double		raw = (double) lg->n_entries + in->loaded->stats.duplicates;
+	double		cap = 65536;
+	double		graph_b;
+	double		index_b;
+
+	memset(est, 0, sizeof(*est));
+	est->fixed = LP_WORKER_FIXED_BYTES;
+	est->shared = in->scan_shared;
+	est->ids = KeyMapBytes(in->loaded->src_keys) +
+		(lg->homogeneous ? 0 : KeyMapBytes(in->loaded->dst_keys));
+
+	/* reading: the full edge buffer beside the CSR being built from it */
+	while (cap < raw)
+		cap *= 2;
+	est->load = per_entry * cap + 16.0 * raw + (per_entry - 4) * raw +
+		16.0 * ((double) lg->n_src + 1) + 4.0 * ((double) lg->n_src + lg->n_dst) + est->ids;
+
+	/* a holdout keeps the loaded graph beside its training part */
+	graph_b = GraphBytes(g) + (g != lg ? GraphBytes(lg) : 0);
+	est->graph = graph_b;
+	est->emb = 4.0 * (dim + 1) * nodes +
+		/* the decoder's (the bilinear: R, its training state, the users' queries) */
+		(dk->fit.emb_bytes ? dk->fit.emb_bytes(g, dim) : 0) +
+		/* node attributes: their vectors and biases, each item's and user's list */
+		4.0 * (dim + 1) * g->n_attrs +
+		(g->item_attr_off ? 8.0 * (g->n_dst + 1) + 8.0 * g->item_attr_off[g->n_dst] : 0) +
+		(g->user_attr_off ? 8.0 * (g->n_src + 1) + 8.0 * g->user_attr_off[g->n_src] : 0);
+	/* the shuffled order and the entries' sources (jobfit.c), the alias tables */
+	est->sampling = 8.0 * g->n_entries + 20.0 * g->n_dst;
+
+	/*
+	 * The index build (ann_build.c): list and sample arrays of about dim + 10
+	 * bytes per item and a 16 MB block of dot products, then the blob
+	 * (dim / 2 + 4 bytes per item) and its copy for the version row.
+	 */
+	index_b = in->index ? (dim + 18.0) * g->n_dst + 16.0 * (1 << 20) : 0;
+	if (in->holdout)
+		est->extra += 4.0 * LpEvalBlockSize(g->n_dst) * g->n_dst + 16.0 * g->n_entries;
+
+	/*
+	 * Fitting the structural head (headfit.c) holds, besides the final
+	 * model: a second set of embeddings, the split's training graph, the
+	 * heuristics' view of it (both directions), the head's scratch and up
+	 * to 200,000 feature rows.
+	 */
+	if (in->head)
+		est->extra += est->emb + graph_b + 16.0 * (g->n_src + g->n_dst) +
+			8.0 * g->n_entries + 30.0 * Max(g->n_src, g->n_dst) +
+			4.0 * (LP_HEAD_NFEAT + 1) * 200000;
+	/* the encoder's own work space (model.h), the decoder's (the MLP) */
+	if (kind->fit.work_bytes)
+		est->extra += kind->fit.work_bytes(g, in->cfg);
+	if (dk->fit.work_bytes)
+		est->extra += dk->fit.work_bytes(g, in->cfg);
+	est->fit = graph_b + est->emb + est->sampling + est->ids + est->extra;
+
+	/*
+	 * storing: the order is gone; the rows written (vector, bias, degree,
+	 * key and a tuple's overhead a node, the users' seen lists) are pages of
+	 * shared buffers this worker maps in
+	 */
+	est->store = in->holdout ? 0 :
+		graph_b + est->emb + est->ids + index_b +
+		(4.0 * (dim + 1) + 64.0) * nodes + 4.0 * g->n_entries;
+
+	est->total = est->fixed + est->shared + Max(est->load, Max(est->fit, est->store));
+}
+
+void
+LpCheckMemory(const LpMemoryEstimate *est, int budget_kb, int32 n_vectors, int dim)
+{
+	if (budget_kb <= 0 || est->total <= (double) budget_kb * 1024)
+		return;
+	LpMemoryOverBudget("to train", MB(est->total), budget_kb,
+					   psprintf("The worker %.1f MB, shared buffers read %.1f MB, and the largest phase of reading %.1f MB, "
+								"training %.1f MB, storing %.1f MB. Training holds the graph %.1f MB, "
+								"embeddings %.1f MB (%d x %d dimensions), sampling %.1f MB, ids %.1f MB, other work space %.1f MB.",
+								MB(est->fixed), MB(est->shared), MB(est->load), MB(est->fit),
+								MB(est->store), MB(est->graph), MB(est->emb), n_vectors, dim,
+								MB(est->sampling), MB(est->ids), MB(est->extra)));
+}

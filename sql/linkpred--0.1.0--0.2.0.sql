@@ -3,7 +3,8 @@
 -- Everything 0.2.0 installs that 0.1.0 did not: comments on the private
 -- tables and the sequence, linkpred_materialize refusing up front on a
 -- standby, and slices of the users in linkpred_topk_many and
--- linkpred_materialize (with linkpred_shard).  test/shell/upgrade.sh
+-- linkpred_materialize (with linkpred_shard), linkpred_citus_setup, and
+-- linkpred.attribute_store.  test/shell/upgrade.sh
 -- checks that an upgraded 0.1.0 holds the same objects as a fresh 0.2.0.
 
 \echo Use "ALTER EXTENSION linkpred UPDATE TO '0.2.0'" to load this file. \quit
@@ -211,3 +212,33 @@ $fn$;
 COMMENT ON FUNCTION linkpred_citus_setup() IS
 'Citus, on the coordinator: make linkpred''s serving tables (models, versions, embeddings) reference tables so queries pushed to workers serve; returns the tables it converted';
 REVOKE EXECUTE ON FUNCTION linkpred_citus_setup() FROM PUBLIC;
+
+-- What composing a node from its attributes needs (options item_features,
+-- user_features), one row per attribute of a version: its side, the column
+-- it comes from, for a categorical value its text, for a numeric or vector
+-- term the mean, sd and scale that turned a raw value into its weight
+-- (clip((x - mean) / sd, -3, 3) * scale), and its learnt vector and bias.
+-- A version trained without attributes has no rows.  Deleted with its
+-- version (the few rows per version make the foreign key cheap).
+CREATE TABLE linkpred.attribute_store (
+    model      text NOT NULL,
+    version    integer NOT NULL,
+    idx        integer NOT NULL,
+    side       "char" NOT NULL CHECK (side IN ('u', 'i')),
+    kind       "char" NOT NULL CHECK (kind IN ('c', 'n')),
+    column_name text NOT NULL,
+    value      text,
+    component  integer NOT NULL DEFAULT 0,
+    mean       double precision,
+    sd         double precision,
+    scale      double precision,
+    bias       real NOT NULL,
+    vec        real[] NOT NULL,
+    PRIMARY KEY (model, version, idx),
+    FOREIGN KEY (model, version) REFERENCES linkpred.version_catalog (model, version)
+        ON UPDATE CASCADE ON DELETE CASCADE
+);
+COMMENT ON TABLE linkpred.attribute_store IS
+'linkpred''s private store of learnt attribute vectors and their standardisation: one row per version and attribute';
+REVOKE ALL ON linkpred.attribute_store FROM PUBLIC;
+SELECT pg_catalog.pg_extension_config_dump('linkpred.attribute_store', '');

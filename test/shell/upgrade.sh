@@ -3,13 +3,13 @@
 #
 #   CREATE EXTENSION linkpred VERSION '0.1.0' installs 0.1.0; a model trained
 #   and stored there serves the same scores and top-k after ALTER EXTENSION
-#   linkpred UPDATE, which brings it to the default version, 0.3.0;
-#   an upgraded 0.1.0 holds exactly the objects of a fresh 0.3.0 install:
+#   linkpred UPDATE, which brings it to the default version, 0.2.0;
+#   an upgraded 0.1.0 holds exactly the objects of a fresh 0.2.0 install:
 #   every member object of the extension with its comment, each function's
 #   full definition and privileges, each table's columns, constraints,
 #   indexes, privileges and policies, each view's query, and the tables
 #   pg_dump keeps (so the install and upgrade scripts cannot drift apart);
-#   in 0.3.0 every member object has a comment.
+#   in 0.2.0 every member object has a comment.
 set -euo pipefail
 source "$(dirname "$0")/lib.bash"
 
@@ -53,11 +53,11 @@ version() { lpt_psql "$1" -c "SELECT extversion FROM pg_extension WHERE extname 
 
 default=$(sed -n "s/^default_version = '\(.*\)'$/\1/p" "$LP_SRC/linkpred.control")
 lpt_is "$(version "$FRESH")" "$default" "CREATE EXTENSION installs the default version, $default"
-lpt_is "$default" 0.3.0 "the default version is 0.3.0"
+lpt_is "$default" 0.2.0 "the default version is 0.2.0"
 lpt_like "$(lpt_sql "SELECT string_agg(source || '>' || target, ' ') FROM pg_extension_update_paths('linkpred')
-                     WHERE path IS NOT NULL")" '(^| )0\.1\.0>0\.3\.0( |$)' "there is an update path from 0.1.0 to 0.3.0"
+                     WHERE path IS NOT NULL")" '(^| )0\.1\.0>0\.2\.0( |$)' "there is an update path from 0.1.0 to 0.2.0"
 fresh=$(members "$FRESH")
-lpt_is "$(printf '%s\n' "$fresh" | grep -c ' | (no comment) | ' || true)" 0 "every object of 0.3.0 has a comment"
+lpt_is "$(printf '%s\n' "$fresh" | grep -c ' | (no comment) | ' || true)" 0 "every object of 0.2.0 has a comment"
 
 # ---------------------------------------------------------------- 0.1.0, a model, the update
 
@@ -65,7 +65,7 @@ lpt_new_db lp_shell_upgrade_old
 LPT_DB=lp_shell_upgrade_old
 lpt_sql "CREATE EXTENSION linkpred VERSION '0.1.0'" >/dev/null
 lpt_is "$(version "$LPT_DB")" 0.1.0 "CREATE EXTENSION linkpred VERSION '0.1.0' installs 0.1.0"
-lpt_isnt "$(members "$LPT_DB")" "$fresh" "0.1.0's objects differ from 0.3.0's (the comparison sees a difference)"
+lpt_isnt "$(members "$LPT_DB")" "$fresh" "0.1.0's objects differ from 0.2.0's (the comparison sees a difference)"
 
 lpt_small_edges small_edges
 lpt_serving_model
@@ -74,17 +74,17 @@ lpt_is "$(lpt_sql "SELECT linkpred_materialize('m', 'recs', 5)")" t "0.1.0's lin
 recs=$(lpt_sql "SELECT md5(string_agg(user_id || ':' || item || ':' || rank, ',' ORDER BY user_id, rank)) FROM recs")
 
 lpt_sql "ALTER EXTENSION linkpred UPDATE" >/dev/null
-lpt_is "$(version "$LPT_DB")" 0.3.0 "ALTER EXTENSION linkpred UPDATE brings it to 0.3.0"
-lpt_is "$(lpt_fingerprint m)" "$LPT_BEFORE" "the model trained under 0.1.0 serves the same scores and top-k under 0.3.0"
+lpt_is "$(version "$LPT_DB")" 0.2.0 "ALTER EXTENSION linkpred UPDATE brings it to 0.2.0"
+lpt_is "$(lpt_fingerprint m)" "$LPT_BEFORE" "the model trained under 0.1.0 serves the same scores and top-k under 0.2.0"
 lpt_is "$(lpt_sql "SELECT linkpred_materialize('m', 'recs', 5)")" t "linkpred_materialize runs after the update"
 lpt_is "$(lpt_sql "SELECT md5(string_agg(user_id || ':' || item || ':' || rank, ',' ORDER BY user_id, rank)) FROM recs")" \
 	"$recs" "and writes the same recommendations"
 
 upgraded=$(members "$LPT_DB")
 if [ "$upgraded" == "$fresh" ]; then
-	lpt_pass "an upgraded 0.1.0 holds exactly the objects of a fresh 0.3.0 ($(printf '%s\n' "$fresh" | wc -l) lines)"
+	lpt_pass "an upgraded 0.1.0 holds exactly the objects of a fresh 0.2.0 ($(printf '%s\n' "$fresh" | wc -l) lines)"
 else
-	lpt_fail "an upgraded 0.1.0 holds exactly the objects of a fresh 0.3.0" \
+	lpt_fail "an upgraded 0.1.0 holds exactly the objects of a fresh 0.2.0" \
 		"$(diff <(printf '%s\n' "$fresh") <(printf '%s\n' "$upgraded") | cut -c1-200 | head -n 20)"
 fi
 

@@ -3,9 +3,10 @@
 -- Everything 0.2.0 installs that 0.1.0 did not: comments on the private
 -- tables and the sequence, linkpred_materialize refusing up front on a
 -- standby, and slices of the users in linkpred_topk_many and
--- linkpred_materialize (with linkpred_shard), linkpred_citus_setup, and
--- linkpred.attribute_store.  test/shell/upgrade.sh
--- checks that an upgraded 0.1.0 holds the same objects as a fresh 0.2.0.
+-- linkpred_materialize (with linkpred_shard), linkpred_citus_setup,
+-- linkpred.attribute_store, and fresh_items of linkpred_score and _topk.
+-- test/shell/upgrade.sh checks that an upgraded 0.1.0 holds the same
+-- objects as a fresh 0.2.0.
 
 \echo Use "ALTER EXTENSION linkpred UPDATE TO '0.2.0'" to load this file. \quit
 
@@ -242,3 +243,30 @@ COMMENT ON TABLE linkpred.attribute_store IS
 'linkpred''s private store of learnt attribute vectors and their standardisation: one row per version and attribute';
 REVOKE ALL ON linkpred.attribute_store FROM PUBLIC;
 SELECT pg_catalog.pg_extension_config_dump('linkpred.attribute_store', '');
+
+-- linkpred_score and linkpred_topk take fresh_items (items added to the
+-- item_features relation since training): new signatures, so the old ones go
+DROP FUNCTION linkpred_score("any", "any", text, boolean);
+DROP FUNCTION linkpred_topk(anyelement, integer, text, boolean, boolean, "any", "any");
+
+CREATE FUNCTION linkpred_score(u "any", v "any", model text DEFAULT NULL,
+                               fresh boolean DEFAULT false,
+                               fresh_items boolean DEFAULT false)
+RETURNS double precision
+AS 'MODULE_PATHNAME', 'linkpred_score'
+LANGUAGE C STABLE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION linkpred_score("any", "any", text, boolean, boolean) IS
+'score of the pair (u, v) under a model: higher means the edge is more likely; NULL for an unknown node; fresh_items => true composes an item added since training from its attributes';
+
+CREATE FUNCTION linkpred_topk(u anyelement, k integer, model text DEFAULT NULL,
+                              exclude_seen boolean DEFAULT true,
+                              fresh boolean DEFAULT false,
+                              candidates "any" DEFAULT NULL,
+                              exclude "any" DEFAULT NULL,
+                              fresh_items boolean DEFAULT false)
+RETURNS TABLE (item anyelement, score double precision)
+AS 'MODULE_PATHNAME', 'linkpred_topk'
+LANGUAGE C STABLE PARALLEL RESTRICTED
+ROWS 10;
+COMMENT ON FUNCTION linkpred_topk(anyelement, integer, text, boolean, boolean, "any", "any", boolean) IS
+'the k best items for user u, best first; items u already has are excluded unless exclude_seen is false; fresh => true uses u''s current rows; candidates / exclude filter while scoring; fresh_items => true also ranks items added since training, composed from their attributes';

@@ -273,24 +273,26 @@ COMMENT ON FUNCTION linkpred_drop(text) IS
 -- Serving ----------------------------------------------------------------
 
 CREATE FUNCTION linkpred_score(u "any", v "any", model text DEFAULT NULL,
-                               fresh boolean DEFAULT false)
+                               fresh boolean DEFAULT false,
+                               fresh_items boolean DEFAULT false)
 RETURNS double precision
 AS 'MODULE_PATHNAME', 'linkpred_score'
 LANGUAGE C STABLE PARALLEL RESTRICTED;
-COMMENT ON FUNCTION linkpred_score("any", "any", text, boolean) IS
-'score of the pair (u, v) under a model: higher means the edge is more likely; NULL for an unknown node';
+COMMENT ON FUNCTION linkpred_score("any", "any", text, boolean, boolean) IS
+'score of the pair (u, v) under a model: higher means the edge is more likely; NULL for an unknown node; fresh_items => true composes an item added since training from its attributes';
 
 CREATE FUNCTION linkpred_topk(u anyelement, k integer, model text DEFAULT NULL,
                               exclude_seen boolean DEFAULT true,
                               fresh boolean DEFAULT false,
                               candidates "any" DEFAULT NULL,
-                              exclude "any" DEFAULT NULL)
+                              exclude "any" DEFAULT NULL,
+                              fresh_items boolean DEFAULT false)
 RETURNS TABLE (item anyelement, score double precision)
 AS 'MODULE_PATHNAME', 'linkpred_topk'
 LANGUAGE C STABLE PARALLEL RESTRICTED
 ROWS 10;
-COMMENT ON FUNCTION linkpred_topk(anyelement, integer, text, boolean, boolean, "any", "any") IS
-'the k best items for user u, best first; items u already has are excluded unless exclude_seen is false; fresh => true uses u''s current rows; candidates / exclude filter while scoring';
+COMMENT ON FUNCTION linkpred_topk(anyelement, integer, text, boolean, boolean, "any", "any", boolean) IS
+'the k best items for user u, best first; items u already has are excluded unless exclude_seen is false; fresh => true uses u''s current rows; candidates / exclude filter while scoring; fresh_items => true also ranks items added since training, composed from their attributes';
 
 CREATE FUNCTION linkpred_similar(item anyelement, k integer, model text DEFAULT NULL)
 RETURNS TABLE (similar_item anyelement, score double precision)

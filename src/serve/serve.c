@@ -5,7 +5,9 @@
  * score(u, v) = U[u].V[v] + bu[u] + bv[v], the logit the model was trained
  * on; NULL when u or v is not in the model.  With fresh => true a user is
  * folded in from its current rows in the model's source (a cold user with
- * no rows keeps its trained vector: ColdUserWithoutRows).  The top-k
+ * no rows keeps its trained vector: ColdUserWithoutRows).  With
+ * fresh_items => true an item added to the item attribute relation since
+ * training is composed from its attributes (fresh_items.c).  The top-k
  * functions parse their arguments here, rank in ranking.c (the exact scan
  * or the approximate index, the exclusions and filters, the batch) and
  * emit the rows here.
@@ -26,6 +28,7 @@
 #include "utils/tuplestore.h"
 
 #include "cache.h"
+#include "fresh_items.h"
 #include "linkpred.h"
 #include "model.h"
 #include "ranking.h"
@@ -219,6 +222,50 @@ ColdUserWithoutRows(const LpServingModel *m, int32 u, int n_current)
 	return !m->homogeneous && u >= 0 && m->udeg[u] == 0 && n_current == 0;
 }
 
+/* argument argno, fresh_items (absent in 0.1.0's SQL signatures), is true */
+static bool
+FreshItemsArg(FunctionCallInfo fcinfo, int argno)
+{
+	return PG_NARGS() > argno && !PG_ARGISNULL(argno) && PG_GETARG_BOOL(argno);
+}
+
+/*
+ * linkpred_score(u, v, fresh_items => true) for an item v the version does
+ * not hold: v composed from its current attribute rows (fresh_items.c),
+ * scored for u as linkpred_topk scores it; NULL when v has no row there or
+ * u is unknown (and not fresh).
+ */
+static Datum
+FreshItemScore(FunctionCallInfo fcinfo, LpServingModel *m, Oid ut, Oid vt)
+{
+	LpFreshItems *fi = LpFreshItemsRead(m, true, PG_GETARG_DATUM(1), vt);
+	int32		u = LpLookupUser(m, PG_GETARG_DATUM(0), ut);
+	const float *q = NULL;
+	float		bu = 0;
+
+	if (fi->n == 0)
+		PG_RETURN_NULL();
+	if (!PG_ARGISNULL(3) && PG_GETARG_BOOL(3))
+	{
+		int			n;
+
+		(void) FoldInFresh(m, PG_GETARG_DATUM(0), ut, &n, &bu);
+		if (!ColdUserWithoutRows(m, u, n))
+		{
+			q = m->fold_u;
+			u = -1;
+		}
+	}
+	if (u >= 0)
+	{
+		q = m->U + (int64) u * m->dim;
+		bu = m->bu[u];
+	}
+	else if (q == NULL)
+		PG_RETURN_NULL();
+	PG_RETURN_FLOAT8((double) LpFreshItemScore(fi, 0, q, bu));
+}
+
 Datum
 linkpred_score(PG_FUNCTION_ARGS)
 {
@@ -233,7 +280,11 @@ linkpred_score(PG_FUNCTION_ARGS)
 	m = LpModelForCall(fcinfo, 2);
 	ut = LpCallArgType(fcinfo, 0);
 	vt = LpCallArgType(fcinfo, 1);
+	if (FreshItemsArg(fcinfo, 4))
+		LpFreshItemsCheck(m);
 	v = LpLookupItem(m, PG_GETARG_DATUM(1), vt);
+	if (v < 0 && FreshItemsArg(fcinfo, 4))
+		return FreshItemScore(fcinfo, m, ut, vt);
 	if (v < 0)
 		PG_RETURN_NULL();
 	if (!PG_ARGISNULL(3) && PG_GETARG_BOOL(3))
@@ -384,7 +435,17 @@ linkpred_topk(PG_FUNCTION_ARGS)
 	}
 	ItemFilterArgs(fcinfo, m, utype, &f);
 	n = LpRankOne(m, &who, exclude_seen, &f, k, &top, &scores);
-	LpEmitItems(rsinfo, m, top, scores, n, utype);
+	if (FreshItemsArg(fcinfo, 7))
+	{
+		/* the user's query as LpRankOne scored it (NULL: no vector, bias 0) */
+		const float *q = who.fresh ? who.q : who.u >= 0 ? m->U + (int64) who.u * m->dim : NULL;
+		float		bu = who.fresh ? who.bu : who.u >= 0 ? m->bu[who.u] : 0.0f;
+
+		LpFreshItemsEmitTopK(fcinfo, m, LpFreshItemsRead(m, false, (Datum) 0, InvalidOid),
+							 q, bu, top, scores, n, k, utype);
+	}
+	else
+		LpEmitItems(rsinfo, m, top, scores, n, utype);
 	return (Datum) 0;
 }
 

@@ -1,0 +1,580 @@
+/*
+ * fresh_items.c: fresh_items => true of linkpred_topk and linkpred_score,
+ * items added to the item attribute relation (option item_features) after
+ * training.
+ *
+ * A model trained with item_features keeps, per version, each attribute's
+ * learnt vector and bias and, for a numeric or vector term, the mean, sd
+ * and scale that turned a raw value into its weight
+ * (linkpred.attribute_store, catalog/attr_store.c).  Training composed a
+ * cold item (no edge) from those alone (kernels/attrs.h); here an item the
+ * version does not hold is composed the same way from the relation's
+ * current rows: the mean of its categorical values' vectors (a
+ * many-to-many relation's rows weighted by "weight"), plus each numeric
+ * term's vector times clip((x - mean) / sd, -3, 3) * scale.  A value that
+ * training never saw has no vector and contributes nothing: the mean runs
+ * over the values the version knows.  An item with no known value and no
+ * numeric term has the zero vector and bias (its score is the user's
+ * bias), as a cold item with nothing usable had at training.  Items the
+ * version holds keep their stored vectors, so nothing about serving
+ * models without attributes, or known items, changes.
+ *
+ * The relation is read as the calling role, in the query's snapshot, as
+ * fresh => true reads a user's rows (privileges and row-level security
+ * apply); the version's attribute rows are read once per backend and
+ * version, as the extension owner (linkpred's private tables).
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "access/tupdesc.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/regproc.h"
+#include "utils/tuplestore.h"
+#include "utils/varlena.h"
+
+#include "attrs_columns.h"
+#include "cache.h"
+#include "fresh_items.h"
+#include "linkpred.h"
+#include "options.h"
+#include "topk.h"
+#include "vec.h"
+
+/* the version's item attributes, as loaded once per backend (in m->cxt) */
+typedef struct FreshAttrs
+{
+	LpItemFeatures spec;		/* option item_features of the version */
+	int32		n;				/* item attribute rows */
+	int32	   *idx;			/* each row's attribute number: the order of composing */
+	char	   *kind;			/* 'c' or 'n' */
+	char	  **column;
+	int32	   *component;		/* 'n': 0 numeric, 1-based vector component */
+	double	   *mean,
+			   *sd,
+			   *scale;
+	float	   *A;				/* n x dim */
+	float	   *ab;
+	LpKeyMap   *values;			/* "column=value" of each 'c' row -> value_row */
+	int32	   *value_row;
+} FreshAttrs;
+
+/* one (item, attribute row, weight) of the items read */
+typedef struct Part
+{
+	int32		item;
+	int32		row;
+	float		w;
+	bool		categorical;
+} Part;
+
+typedef struct Parts
+{
+	Part	   *p;
+	int64		n;
+	int64		cap;
+} Parts;
+
+static void
+AddPart(Parts *ps, int32 item, int32 row, float w, bool categorical)
+{
+	if (ps->n == ps->cap)
+	{
+		ps->cap = Max(256, ps->cap * 2);
+		ps->p = ps->p ? repalloc_huge(ps->p, sizeof(Part) * ps->cap) :
+			MemoryContextAllocHuge(CurrentMemoryContext, sizeof(Part) * ps->cap);
+	}
+	ps->p[ps->n++] = (Part) {item, row, w, categorical};
+}
+
+static int
+ComparePart(const void *a, const void *b)
+{
+	const Part *x = a,
+			   *y = b;
+
+	if (x->item != y->item)
+		return x->item < y->item ? -1 : 1;
+	return (x->row > y->row) - (x->row < y->row);
+}
+
+static char *
+ValueKey(const char *column, const char *value)
+{
+	return psprintf("%s=%s", column, value);
+}
+
+/* the version's item_features and item attribute rows (SPI connected) */
+static FreshAttrs *
+LoadAttrs(LpServingModel *m)
+{
+	LpModelRow	row;
+	LpOptions	opts;
+	LpCatalogContext cc;
+	FreshAttrs *fa;
+	MemoryContext old;
+
+	LpReadModel(m->name, false, false, &row);
+	if (row.options)
+		LpOptionsParseText(row.options, &opts);
+	if (row.options == NULL || row.job_id != m->job_id || !opts.item_features.relation[0])
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("model \"%s\" was trained without option \"item_features\"", m->name),
+				 errdetail("fresh_items => true composes items added after training from the vectors the model learnt for their attributes; version %d has none.",
+						   m->version),
+				 errhint("Retrain the model with \"item_features\", or leave fresh_items out.")));
+	if (m->has_head || m->fold->item_term || !LpDecoderIs(LpDecoderAt(m->decoder), LP_DEC_VECTORS_ONLY))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("fresh_items => true is not available for model \"%s\", which has a structural head",
+						m->name),
+				 errdetail("The head scores a pair from the training graph, in which an item added since has no place."),
+				 errhint("Retrain with \"features\": \"none\" to serve new items, or leave fresh_items out.")));
+
+	old = MemoryContextSwitchTo(m->cxt);
+	fa = palloc0(sizeof(FreshAttrs));
+	fa->spec = opts.item_features;
+	MemoryContextSwitchTo(old);
+	LpCatalogEnter(&cc);
+	LpSpiExecVersion("SELECT kind, column_name, value, component, mean, sd, scale, bias, vec, idx"
+					 " FROM linkpred.attribute_store WHERE model = $1 AND version = $2"
+					 " AND side = 'i' ORDER BY idx", m->name, m->version, true);
+	LpCatalogLeave(&cc);
+	old = MemoryContextSwitchTo(m->cxt);
+	fa->n = (int32) SPI_processed;
+	fa->idx = palloc(sizeof(int32) * Max(fa->n, 1));
+	fa->kind = palloc(Max(fa->n, 1));
+	fa->column = palloc(sizeof(char *) * Max(fa->n, 1));
+	fa->component = palloc(sizeof(int32) * Max(fa->n, 1));
+	fa->mean = palloc(sizeof(double) * Max(fa->n, 1));
+	fa->sd = palloc(sizeof(double) * Max(fa->n, 1));
+	fa->scale = palloc(sizeof(double) * Max(fa->n, 1));
+	fa->A = MemoryContextAllocHuge(m->cxt, sizeof(float) * Max(fa->n, 1) * m->dim);
+	fa->ab = palloc(sizeof(float) * Max(fa->n, 1));
+	fa->values = LpKeyMapCreate(LP_KEY_TEXT, Max(fa->n, 16));
+	fa->value_row = palloc(sizeof(int32) * Max(fa->n, 1));
+	for (int32 r = 0; r < fa->n; r++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[r];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+		ArrayType  *vec;
+
+		fa->kind[r] = DatumGetChar(SPI_getbinval(tup, desc, 1, &isnull));
+		fa->column[r] = SPI_getvalue(tup, desc, 2);
+		fa->component[r] = DatumGetInt32(SPI_getbinval(tup, desc, 4, &isnull));
+		fa->mean[r] = DatumGetFloat8(SPI_getbinval(tup, desc, 5, &isnull));
+		fa->sd[r] = DatumGetFloat8(SPI_getbinval(tup, desc, 6, &isnull));
+		fa->scale[r] = DatumGetFloat8(SPI_getbinval(tup, desc, 7, &isnull));
+		fa->ab[r] = DatumGetFloat4(SPI_getbinval(tup, desc, 8, &isnull));
+		vec = DatumGetArrayTypeP(SPI_getbinval(tup, desc, 9, &isnull));
+		fa->idx[r] = DatumGetInt32(SPI_getbinval(tup, desc, 10, &isnull));
+		if (ARR_NDIM(vec) != 1 || ARR_DIMS(vec)[0] != m->dim || ARR_HASNULL(vec))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_CORRUPTED),
+					 errmsg("attribute vectors of model \"%s\" version %d are damaged", m->name, m->version),
+					 errdetail("Each needs %d reals in linkpred.attribute_store.vec.", m->dim),
+					 errhint("Retrain the model.")));
+		memcpy(fa->A + (int64) r * m->dim, ARR_DATA_PTR(vec), sizeof(float) * m->dim);
+		if (fa->kind[r] == 'c')
+		{
+			char	   *k = ValueKey(fa->column[r], SPI_getvalue(tup, desc, 3));
+
+			fa->value_row[LpKeyMapIntern(fa->values, 0, k, strlen(k))] = r;
+		}
+	}
+	MemoryContextSwitchTo(old);
+	return fa;
+}
+
+/* what kind of column the version's rows say column was: a LpAttrColumnKind, or -1: no row */
+static int
+TrainedKind(const FreshAttrs *fa, const char *column, int *d)
+{
+	*d = 0;
+	for (int32 r = 0; r < fa->n; r++)
+		if (strcmp(fa->column[r], column) == 0)
+		{
+			if (fa->kind[r] == 'c')
+				return LP_ATTR_CATEGORICAL;
+			if (fa->component[r] == 0)
+				return LP_ATTR_NUMERIC;
+			/* scale = 1 / sqrt(d) (attrs_columns.c) */
+			*d = (int) rint(1.0 / (fa->scale[r] * fa->scale[r]));
+			return LP_ATTR_VECTOR;
+		}
+	return -1;
+}
+
+static const char *
+KindWord(int kind)
+{
+	return kind == LP_ATTR_CATEGORICAL ? "categorical" :
+		kind == LP_ATTR_NUMERIC ? "numeric" : kind == LP_ATTR_VECTOR ? "a vector" : "unsupported";
+}
+
+/* the relation, still there, with the key and columns training read, of the same kinds */
+static Oid
+CheckRelation(const LpServingModel *m, const FreshAttrs *fa, int *kinds)
+{
+	const LpItemFeatures *f = &fa->spec;
+	Oid			relid = RangeVarGetRelid(makeRangeVarFromNameList(stringToQualifiedNameList(f->relation)),
+										 AccessShareLock, true);
+	Oid			t;
+	LpKeyKind	kk;
+
+	if (!OidIsValid(relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("the item_features relation %s of model \"%s\" no longer exists",
+						f->relation, m->name),
+				 errdetail("fresh_items => true reads the items' current attributes from it."),
+				 errhint("Recreate it, retrain the model from a relation that exists, or leave fresh_items out.")));
+	LpCheckColumn(relid, "item_features key", f->key, &t);
+	if (!LpKeyKindForType(t, &kk) || kk != m->ikeys->kind)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("key column \"%s\" of the item_features relation of model \"%s\" has type %s, which cannot hold its item ids",
+						f->key, m->name, format_type_be(t)),
+				 errdetail("The model's item ids are of type %s.", format_type_be(m->item_type)),
+				 errhint("Change the column back, or retrain the model.")));
+	if (f->n_columns == 0)
+		LpCheckColumn(relid, "item_features attribute", f->attribute, &t);
+	if (f->weight[0])
+		LpCheckColumn(relid, "item_features weight", f->weight, &t);
+	for (int c = 0; c < f->n_columns; c++)
+	{
+		int			d;
+		int			was = TrainedKind(fa, f->columns[c], &d);
+
+		LpCheckColumn(relid, "item_features columns", f->columns[c], &t);
+		kinds[c] = LpAttrColumnKindOf(t);
+		if (kinds[c] == LP_ATTR_UNSUPPORTED || (was >= 0 && was != kinds[c]))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("column \"%s\" of the item_features relation of model \"%s\" changed type since training",
+							f->columns[c], m->name),
+					 errdetail("It is now %s, %s; version %d learnt it as %s.", format_type_be(t),
+							   KindWord(kinds[c]), m->version, was >= 0 ? KindWord(was) : "something else"),
+					 errhint("Retrain the model, or leave fresh_items out.")));
+	}
+	return relid;
+}
+
+/* the 'n' rows of column (component comp) : their terms for value x */
+static void
+AddTerms(const FreshAttrs *fa, Parts *ps, int32 item, const char *column, int comp, double x)
+{
+	for (int32 r = 0; r < fa->n; r++)
+	{
+		double		z;
+
+		if (fa->kind[r] != 'n' || fa->component[r] != comp || strcmp(fa->column[r], column) != 0)
+			continue;
+		z = ((double) (float) x - fa->mean[r]) / fa->sd[r];
+		z = Max(-LP_ATTR_Z_CLIP, Min(LP_ATTR_Z_CLIP, z));
+		if (z != 0)
+			AddPart(ps, item, r, (float) (z * fa->scale[r]), false);
+	}
+}
+
+static void
+AddValue(const FreshAttrs *fa, Parts *ps, int32 item, const char *column, const char *value, float w)
+{
+	char	   *k = ValueKey(column, value);
+	int32		v = LpKeyMapFind(fa->values, 0, k, strlen(k));
+
+	if (v >= 0)
+		AddPart(ps, item, fa->value_row[v], w, true);
+}
+
+/* one row of the relation: its item (new ones only) and parts */
+static void
+ReadRow(LpServingModel *m, const FreshAttrs *fa, const int *kinds, HeapTuple tup,
+		TupleDesc desc, LpKeyMap *keys, Parts *ps)
+{
+	const LpItemFeatures *f = &fa->spec;
+	bool		isnull;
+	Datum		kd = SPI_getbinval(tup, desc, 1, &isnull);
+	Oid			kt = TupleDescAttr(desc, 0)->atttypid;
+	int64		ikey = 0;
+	char	   *tkey = NULL;
+	int32		item;
+
+	if (isnull || LpLookupItem(m, kd, kt) >= 0 ||
+		!LpKeyFromDatum(m->ikeys->kind, m->item_type, kd, kt, &ikey, &tkey))
+		return;
+	item = LpKeyMapIntern(keys, ikey, tkey, tkey ? strlen(tkey) : 0);
+	if (f->n_columns == 0)
+	{
+		char	   *value = SPI_getvalue(tup, desc, 2);
+		double		w = 1.0;
+
+		if (f->weight[0])
+		{
+			w = DatumGetFloat8(SPI_getbinval(tup, desc, 3, &isnull));
+			if (isnull)
+				return;
+		}
+		if (value != NULL && isfinite(w) && w > 0)
+			AddValue(fa, ps, item, f->attribute, value, (float) w);
+		return;
+	}
+	for (int c = 0; c < f->n_columns; c++)
+	{
+		Datum		d = SPI_getbinval(tup, desc, c + 2, &isnull);
+
+		if (isnull)
+			continue;
+		if (kinds[c] == LP_ATTR_CATEGORICAL)
+			AddValue(fa, ps, item, f->columns[c], SPI_getvalue(tup, desc, c + 2), 1.0f);
+		else if (kinds[c] == LP_ATTR_NUMERIC)
+		{
+			if (isfinite(DatumGetFloat8(d)))
+				AddTerms(fa, ps, item, f->columns[c], 0, DatumGetFloat8(d));
+		}
+		else
+		{
+			ArrayType  *a = DatumGetArrayTypeP(d);
+			Datum	   *el;
+			bool	   *nulls;
+			int			len,
+						want;
+
+			deconstruct_array(a, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE,
+							  &el, &nulls, &len);
+			if (TrainedKind(fa, f->columns[c], &want) == LP_ATTR_VECTOR &&
+				(len != want || ARR_NDIM(a) > 1))
+				ereport(ERROR,
+						(errcode(ERRCODE_DATA_EXCEPTION),
+						 errmsg("column \"%s\" of the item_features relation of model \"%s\" holds %d components for key %s, not %d",
+								f->columns[c], m->name, len, LpKeyMapText(keys, item), want),
+						 errdetail("Version %d learnt %d-long vectors.", m->version, want),
+						 errhint("Give the new items vectors of the training length, or retrain the model.")));
+			for (int k = 0; k < len; k++)
+				if (!nulls[k] && isfinite(DatumGetFloat8(el[k])))
+					AddTerms(fa, ps, item, f->columns[c], k + 1, DatumGetFloat8(el[k]));
+		}
+	}
+}
+
+/* each item's vector and bias from its parts (sorted), as training composed a cold item */
+static void
+Compose(const FreshAttrs *fa, Parts *ps, LpFreshItems *fi)
+{
+	int			dim = fi->dim;
+
+	qsort(ps->p, ps->n, sizeof(Part), ComparePart);
+	for (int64 s = 0, e; s < ps->n; s = e)
+	{
+		int32		item = ps->p[s].item;
+		float	   *v = fi->V + (int64) item * dim;
+		int64		w = s;
+		double		sum = 0;
+
+		/* a value on two rows adds its weights; the categorical weights sum to 1 */
+		for (e = s; e < ps->n && ps->p[e].item == item; e++)
+		{
+			if (w > s && ps->p[w - 1].row == ps->p[e].row)
+				ps->p[w - 1].w += ps->p[e].w;
+			else
+				ps->p[w++] = ps->p[e];
+		}
+		for (int64 j = s; j < w; j++)
+			if (ps->p[j].categorical)
+				sum += ps->p[j].w;
+		for (int64 j = s; j < w; j++)
+		{
+			const float *av = fa->A + (int64) ps->p[j].row * dim;
+			float		x = ps->p[j].categorical ? (float) (ps->p[j].w / sum) : ps->p[j].w;
+
+			for (int d = 0; d < dim; d++)
+				v[d] += x * av[d];
+			fi->bv[item] += x * fa->ab[ps->p[j].row];
+		}
+	}
+}
+
+void
+LpFreshItemsCheck(LpServingModel *m)
+{
+	if (m->fresh_attrs != NULL)
+		return;
+	SPI_connect();
+	m->fresh_attrs = LoadAttrs(m);
+	SPI_finish();
+}
+
+LpFreshItems *
+LpFreshItemsRead(LpServingModel *m, bool has_only, Datum only, Oid only_type)
+{
+	FreshAttrs *fa;
+	const LpItemFeatures *f;
+	int			kinds[LP_MAX_FEATURE_COLUMNS];
+	Oid			relid;
+	StringInfoData sql;
+	Oid			keytype;
+	Parts		ps = {0};
+	LpFreshItems *fi = palloc0(sizeof(LpFreshItems));
+	LpKeyMap   *keys = LpKeyMapCreate(m->ikeys->kind, 64);
+	MemoryContext caller = CurrentMemoryContext;
+	Portal		portal;
+
+	LpFreshItemsCheck(m);
+	fa = m->fresh_attrs;
+	SPI_connect();
+	f = &fa->spec;
+	relid = CheckRelation(m, fa, kinds);
+	LpCheckUserMappings(relid);
+
+	initStringInfo(&sql);
+	appendStringInfo(&sql, "SELECT %s", quote_identifier(f->key));
+	if (f->n_columns == 0)
+	{
+		appendStringInfo(&sql, ", %s", quote_identifier(f->attribute));
+		if (f->weight[0])
+			appendStringInfo(&sql, ", (%s)::pg_catalog.float8", quote_identifier(f->weight));
+	}
+	for (int c = 0; c < f->n_columns; c++)
+		appendStringInfo(&sql, kinds[c] == LP_ATTR_CATEGORICAL ? ", %s" :
+						 kinds[c] == LP_ATTR_NUMERIC ? ", (%s)::pg_catalog.float8" :
+						 ", (%s)::pg_catalog.float8[]", quote_identifier(f->columns[c]));
+	appendStringInfo(&sql, " FROM %s", LpQualifiedRelName(relid));
+	keytype = get_atttype(relid, get_attnum(relid, f->key));
+	if (has_only)
+	{
+		/* one item: the key compared in the column's type (a value it cannot hold: no item) */
+		int64		ikey;
+		char	   *tkey;
+		Datum		arg;
+		Oid			in,
+					ioparam;
+
+		if (!LpKeyFromDatum(m->ikeys->kind, m->item_type, only, only_type, &ikey, &tkey))
+		{
+			SPI_finish();
+			fi->keys = keys;
+			return fi;
+		}
+		getTypeInputInfo(keytype, &in, &ioparam);
+		arg = OidInputFunctionCall(in, tkey ? tkey : psprintf(INT64_FORMAT, ikey), ioparam, -1);
+		appendStringInfo(&sql, " WHERE %s OPERATOR(pg_catalog.=) $1", quote_identifier(f->key));
+		portal = SPI_cursor_open_with_args(NULL, sql.data, 1, &keytype, &arg, NULL, true, 0);
+	}
+	else
+		portal = SPI_cursor_open_with_args(NULL, sql.data, 0, NULL, NULL, NULL, true, 0);
+
+	for (;;)
+	{
+		MemoryContext old;
+
+		SPI_cursor_fetch(portal, true, 10000);
+		if (SPI_processed == 0)
+			break;
+		old = MemoryContextSwitchTo(caller);
+		for (uint64 r = 0; r < SPI_processed; r++)
+			ReadRow(m, fa, kinds, SPI_tuptable->vals[r], SPI_tuptable->tupdesc, keys, &ps);
+		MemoryContextSwitchTo(old);
+		SPI_freetuptable(SPI_tuptable);
+		CHECK_FOR_INTERRUPTS();
+	}
+	SPI_cursor_close(portal);
+	SPI_finish();
+
+	fi->n = keys->n;
+	fi->dim = m->dim;
+	fi->keys = keys;
+	fi->V = MemoryContextAllocHuge(caller, sizeof(float) * Max(fi->n, 1) * m->dim);
+	memset(fi->V, 0, sizeof(float) * Max(fi->n, 1) * m->dim);
+	fi->bv = palloc0(sizeof(float) * Max(fi->n, 1));
+	Compose(fa, &ps, fi);
+	return fi;
+}
+
+float
+LpFreshItemScore(const LpFreshItems *fi, int32 j, const float *q, float bu)
+{
+	const float *v = fi->V + (int64) j * fi->dim;
+
+	/* LpModelEmbScore's arithmetic for the dot decoder */
+	return (q ? LpDot(q, v, fi->dim) : 0.0f) + (bu + fi->bv[j]);
+}
+
+/* mark[j] for the fresh items named in array argument argno */
+static void
+MarkArray(FunctionCallInfo fcinfo, int argno, const LpServingModel *m, const LpFreshItems *fi,
+		  bool *mark)
+{
+	Oid			etype = get_element_type(get_fn_expr_argtype(fcinfo->flinfo, argno));
+	ArrayType  *arr = DatumGetArrayTypeP(PG_GETARG_DATUM(argno));
+	Datum	   *elems;
+	bool	   *nulls;
+	int			count;
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+
+	get_typlenbyvalalign(etype, &typlen, &typbyval, &typalign);
+	deconstruct_array(arr, etype, typlen, typbyval, typalign, &elems, &nulls, &count);
+	for (int i = 0; i < count; i++)
+	{
+		int32		j = nulls[i] ? -1 : LpKeyMapFindDatum(fi->keys, m->item_type, elems[i], etype);
+
+		if (j >= 0)
+			mark[j] = true;
+	}
+}
+
+void
+LpFreshItemsEmitTopK(FunctionCallInfo fcinfo, const LpServingModel *m, const LpFreshItems *fi,
+					 const float *q, float bu, const int32 *top, const float *scores, int n,
+					 int32 k, Oid type)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	float	   *s = palloc(sizeof(float) * Max(fi->n, 1));
+	bool	   *cand = NULL,
+			   *excl = palloc0(sizeof(bool) * Max(fi->n, 1));
+	int32	   *ftop = palloc(sizeof(int32) * Max(Min(k, fi->n), 1));
+	int			nf,
+				a = 0,
+				b = 0;
+
+	if (!PG_ARGISNULL(5))
+	{
+		cand = palloc0(sizeof(bool) * Max(fi->n, 1));
+		MarkArray(fcinfo, 5, m, fi, cand);
+	}
+	if (!PG_ARGISNULL(6))
+		MarkArray(fcinfo, 6, m, fi, excl);
+	for (int32 j = 0; j < fi->n; j++)
+		s[j] = (excl[j] || (cand && !cand[j])) ? -INFINITY : LpFreshItemScore(fi, j, q, bu);
+	nf = LpSelectTopK(s, fi->n, NULL, Min(k, fi->n), ftop);
+
+	/* two lists best first: merge, the known item first on a tie */
+	for (int r = 0; r < k && (a < n || b < nf); r++)
+	{
+		Datum		values[2];
+		bool		nulls[2] = {false, false};
+
+		if (b >= nf || (a < n && scores[a] >= s[ftop[b]]))
+		{
+			values[0] = LpKeyToDatum(m->ikeys, top[a], type);
+			values[1] = Float8GetDatum((double) scores[a++]);
+		}
+		else
+		{
+			values[0] = LpKeyToDatum(fi->keys, ftop[b], type);
+			values[1] = Float8GetDatum((double) s[ftop[b++]]);
+		}
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+}

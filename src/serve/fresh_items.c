@@ -454,7 +454,7 @@ LpFreshItemsRead(LpServingModel *m, bool has_only, Datum only, Oid only_type)
 	{
 		/* one item: the key compared in the column's type (a value it cannot hold: no item) */
 		int64		ikey;
-		char	   *tkey;
+		char	   *tkey = NULL;
 		Datum		arg;
 		Oid			in,
 					ioparam;
@@ -466,7 +466,8 @@ LpFreshItemsRead(LpServingModel *m, bool has_only, Datum only, Oid only_type)
 			return fi;
 		}
 		getTypeInputInfo(keytype, &in, &ioparam);
-		arg = OidInputFunctionCall(in, tkey ? tkey : psprintf(INT64_FORMAT, ikey), ioparam, -1);
+		arg = OidInputFunctionCall(in, m->ikeys->kind == LP_KEY_INT ? psprintf(INT64_FORMAT, ikey) : tkey,
+								   ioparam, -1);
 		appendStringInfo(&sql, " WHERE %s OPERATOR(pg_catalog.=) $1", quote_identifier(f->key));
 		portal = SPI_cursor_open_with_args(NULL, sql.data, 1, &keytype, &arg, NULL, true, 0);
 	}

@@ -369,7 +369,7 @@ ReadRow(LpServingModel *m, const FreshAttrs *fa, const int *kinds, HeapTuple tup
 
 /* each item's vector and bias from its parts (sorted), as training composed a cold item */
 static void
-Compose(const FreshAttrs *fa, Parts *ps, LpFreshItems *fi)
+Compose(const FreshAttrs *fa, Parts *ps, LpFreshItems *fi, const char *model)
 {
 	int			dim = fi->dim;
 
@@ -385,7 +385,17 @@ Compose(const FreshAttrs *fa, Parts *ps, LpFreshItems *fi)
 		for (e = s; e < ps->n && ps->p[e].item == item; e++)
 		{
 			if (w > s && ps->p[w - 1].row == ps->p[e].row)
+			{
+				if (!ps->p[e].categorical)
+					ereport(ERROR,
+							(errcode(ERRCODE_CARDINALITY_VIOLATION),
+							 errmsg("key %s is on more than one row of the item_features relation of model \"%s\"",
+									LpKeyMapText(fi->keys, item), model),
+							 errdetail("Column \"%s\" is numeric or a vector, which needs one row per item.",
+									   fa->column[ps->p[e].row]),
+							 errhint("Give one row per item, for example a view that aggregates the rows of a key.")));
 				ps->p[w - 1].w += ps->p[e].w;
+			}
 			else
 				ps->p[w++] = ps->p[e];
 		}
@@ -497,7 +507,7 @@ LpFreshItemsRead(LpServingModel *m, bool has_only, Datum only, Oid only_type)
 	fi->V = MemoryContextAllocHuge(caller, sizeof(float) * Max(fi->n, 1) * m->dim);
 	memset(fi->V, 0, sizeof(float) * Max(fi->n, 1) * m->dim);
 	fi->bv = palloc0(sizeof(float) * Max(fi->n, 1));
-	Compose(fa, &ps, fi);
+	Compose(fa, &ps, fi, m->name);
 	return fi;
 }
 

@@ -10,7 +10,7 @@
 -- group's attributes: with fresh_items they are scored and recommended to
 -- their group's users; without it they are not in the model at all.
 \set ON_ERROR_STOP 1
-SELECT plan(28);
+SELECT plan(30);
 
 CREATE TABLE fe AS
 SELECT u AS user_id, (u % 4) * 100 + k AS item_id
@@ -146,6 +146,17 @@ SELECT throws_ok($$SELECT linkpred_score(1, 399, 'fa', fresh_items => true)$$, '
                  'column "emb" of the item_features relation of model "fa" holds 3 components for key 399, not 2',
                  'a vector of another length than training''s');
 DELETE FROM fitems WHERE item_id = 399;
+ALTER TABLE fitems DROP CONSTRAINT fitems_pkey;
+INSERT INTO fitems VALUES (399, 'g3', 'red', 30, '{1,1}'), (399, 'g2', 'red', 30, '{1,1}');
+SELECT throws_ok($$SELECT linkpred_score(1, 399, 'fa', fresh_items => true)$$, '21000',
+                 'key 399 is on more than one row of the item_features relation of model "fa"',
+                 'a new item on two rows, with a numeric column');
+DELETE FROM fitems WHERE item_id = 399;
+SELECT linkpred_train('fh', 'fe', 'user_id', 'item_id',
+                      options => '{"seed": 1, "dim": 8, "epochs": 2, "features": "structural", "item_features": {"relation": "fitems", "key": "item_id", "columns": ["category"]}}');
+SELECT throws_ok($$SELECT * FROM linkpred_topk(1, 5, 'fh', fresh_items => true)$$, '0A000',
+                 'fresh_items => true is not available for model "fh", which has a structural head',
+                 'a model with a structural head');
 ALTER TABLE fitems ALTER COLUMN price TYPE text;
 SELECT throws_ok($$SELECT * FROM linkpred_topk(1, 5, 'fa', fresh_items => true)$$, '42804',
                  'column "price" of the item_features relation of model "fa" changed type since training',

@@ -4,7 +4,8 @@
 -- tables and the sequence, linkpred_materialize refusing up front on a
 -- standby, and slices of the users in linkpred_topk_many and
 -- linkpred_materialize (with linkpred_shard), linkpred_citus_setup,
--- linkpred.attribute_store, and fresh_items of linkpred_score and _topk.
+-- linkpred.attribute_store, and fresh_items of linkpred_score, _topk and
+-- _similar.
 -- test/shell/upgrade.sh checks that an upgraded 0.1.0 holds the same
 -- objects as a fresh 0.2.0.
 
@@ -244,10 +245,12 @@ COMMENT ON TABLE linkpred.attribute_store IS
 REVOKE ALL ON linkpred.attribute_store FROM PUBLIC;
 SELECT pg_catalog.pg_extension_config_dump('linkpred.attribute_store', '');
 
--- linkpred_score and linkpred_topk take fresh_items (items added to the
--- item_features relation since training): new signatures, so the old ones go
+-- linkpred_score, linkpred_topk and linkpred_similar take fresh_items (items
+-- added to the item_features relation since training): new signatures, so
+-- the old ones go
 DROP FUNCTION linkpred_score("any", "any", text, boolean);
 DROP FUNCTION linkpred_topk(anyelement, integer, text, boolean, boolean, "any", "any");
+DROP FUNCTION linkpred_similar(anyelement, integer, text);
 
 CREATE FUNCTION linkpred_score(u "any", v "any", model text DEFAULT NULL,
                                fresh boolean DEFAULT false,
@@ -270,3 +273,12 @@ LANGUAGE C STABLE PARALLEL RESTRICTED
 ROWS 10;
 COMMENT ON FUNCTION linkpred_topk(anyelement, integer, text, boolean, boolean, "any", "any", boolean) IS
 'the k best items for user u, best first; items u already has are excluded unless exclude_seen is false; fresh => true uses u''s current rows; candidates / exclude filter while scoring; fresh_items => true also ranks items added since training, composed from their attributes';
+
+CREATE FUNCTION linkpred_similar(item anyelement, k integer, model text DEFAULT NULL,
+                                 fresh_items boolean DEFAULT false)
+RETURNS TABLE (similar_item anyelement, score double precision)
+AS 'MODULE_PATHNAME', 'linkpred_similar'
+LANGUAGE C STABLE PARALLEL RESTRICTED
+ROWS 10;
+COMMENT ON FUNCTION linkpred_similar(anyelement, integer, text, boolean) IS
+'the k items most similar to item (cosine similarity of the item embeddings), best first; fresh_items => true also composes items added since training from their attributes';

@@ -294,13 +294,14 @@ ROWS 10;
 COMMENT ON FUNCTION linkpred_topk(anyelement, integer, text, boolean, boolean, "any", "any", boolean) IS
 'the k best items for user u, best first; items u already has are excluded unless exclude_seen is false; fresh => true uses u''s current rows; candidates / exclude filter while scoring; fresh_items => true also ranks items added since training, composed from their attributes';
 
-CREATE FUNCTION linkpred_similar(item anyelement, k integer, model text DEFAULT NULL)
+CREATE FUNCTION linkpred_similar(item anyelement, k integer, model text DEFAULT NULL,
+                                 fresh_items boolean DEFAULT false)
 RETURNS TABLE (similar_item anyelement, score double precision)
 AS 'MODULE_PATHNAME', 'linkpred_similar'
 LANGUAGE C STABLE PARALLEL RESTRICTED
 ROWS 10;
-COMMENT ON FUNCTION linkpred_similar(anyelement, integer, text) IS
-'the k items most similar to item (cosine similarity of the item embeddings), best first';
+COMMENT ON FUNCTION linkpred_similar(anyelement, integer, text, boolean) IS
+'the k items most similar to item (cosine similarity of the item embeddings), best first; fresh_items => true also composes items added since training from their attributes';
 
 -- Evaluation and heuristics -------------------------------------------------
 

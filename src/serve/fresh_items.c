@@ -46,6 +46,7 @@
 #include "fresh_items.h"
 #include "linkpred.h"
 #include "options.h"
+#include "ranking.h"
 #include "topk.h"
 #include "vec.h"
 
@@ -545,6 +546,69 @@ MarkArray(FunctionCallInfo fcinfo, int argno, const LpServingModel *m, const LpF
 	}
 }
 
+/*
+ * Emit up to k (item, score) rows from two lists best first, the known
+ * items top[0 .. n-1] with scores, and fresh items ftop[0 .. nf-1] with
+ * fscore[ftop[b]]: merged, a known item before a fresh one of equal score.
+ */
+static void
+EmitMerged(ReturnSetInfo *rsinfo, const LpServingModel *m, const LpFreshItems *fi,
+		   const int32 *top, const float *scores, int n, const int32 *ftop,
+		   const float *fscore, int nf, int32 k, Oid type)
+{
+	int			a = 0,
+				b = 0;
+
+	for (int r = 0; r < k && (a < n || b < nf); r++)
+	{
+		Datum		values[2];
+		bool		nulls[2] = {false, false};
+
+		if (b >= nf || (a < n && scores[a] >= fscore[ftop[b]]))
+		{
+			values[0] = LpKeyToDatum(m->ikeys, top[a], type);
+			values[1] = Float8GetDatum((double) scores[a++]);
+		}
+		else
+		{
+			values[0] = LpKeyToDatum(fi->keys, ftop[b], type);
+			values[1] = Float8GetDatum((double) fscore[ftop[b++]]);
+		}
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+}
+
+int32
+LpFreshItemIndex(const LpServingModel *m, const LpFreshItems *fi, Datum item, Oid type)
+{
+	return LpKeyMapFindDatum(fi->keys, m->item_type, item, type);
+}
+
+void
+LpFreshItemsEmitSimilar(ReturnSetInfo *rsinfo, const LpServingModel *m, const LpFreshItems *fi,
+						const float *q, int32 self, const float *s, int32 k, Oid type)
+{
+	float	   *fs = palloc(sizeof(float) * Max(fi->n, 1));
+	float		nq = sqrtf(LpDot(q, q, fi->dim));
+	int32	   *top,
+			   *ftop = palloc(sizeof(int32) * Max(Min(k, fi->n), 1));
+	float	   *scores;
+	int			n,
+				nf;
+
+	for (int32 j = 0; j < fi->n; j++)
+	{
+		const float *v = fi->V + (int64) j * fi->dim;
+		float		nv = sqrtf(LpDot(v, v, fi->dim));
+
+		fs[j] = j == self ? -INFINITY :
+			(nq > 0 && nv > 0) ? LpDot(q, v, fi->dim) / (nq * nv) : 0.0f;
+	}
+	nf = LpSelectTopK(fs, fi->n, NULL, Min(k, fi->n), ftop);
+	n = LpRankRow(m, s, k, &top, &scores);
+	EmitMerged(rsinfo, m, fi, top, scores, n, ftop, fs, nf, k, type);
+}
+
 void
 LpFreshItemsEmitTopK(FunctionCallInfo fcinfo, const LpServingModel *m, const LpFreshItems *fi,
 					 const float *q, float bu, const int32 *top, const float *scores, int n,
@@ -555,9 +619,7 @@ LpFreshItemsEmitTopK(FunctionCallInfo fcinfo, const LpServingModel *m, const LpF
 	bool	   *cand = NULL,
 			   *excl = palloc0(sizeof(bool) * Max(fi->n, 1));
 	int32	   *ftop = palloc(sizeof(int32) * Max(Min(k, fi->n), 1));
-	int			nf,
-				a = 0,
-				b = 0;
+	int			nf;
 
 	if (!PG_ARGISNULL(5))
 	{
@@ -569,23 +631,5 @@ LpFreshItemsEmitTopK(FunctionCallInfo fcinfo, const LpServingModel *m, const LpF
 	for (int32 j = 0; j < fi->n; j++)
 		s[j] = (excl[j] || (cand && !cand[j])) ? -INFINITY : LpFreshItemScore(fi, j, q, bu);
 	nf = LpSelectTopK(s, fi->n, NULL, Min(k, fi->n), ftop);
-
-	/* two lists best first: merge, the known item first on a tie */
-	for (int r = 0; r < k && (a < n || b < nf); r++)
-	{
-		Datum		values[2];
-		bool		nulls[2] = {false, false};
-
-		if (b >= nf || (a < n && scores[a] >= s[ftop[b]]))
-		{
-			values[0] = LpKeyToDatum(m->ikeys, top[a], type);
-			values[1] = Float8GetDatum((double) scores[a++]);
-		}
-		else
-		{
-			values[0] = LpKeyToDatum(fi->keys, ftop[b], type);
-			values[1] = Float8GetDatum((double) s[ftop[b++]]);
-		}
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
-	}
+	EmitMerged(rsinfo, m, fi, top, scores, n, ftop, s, nf, k, type);
 }

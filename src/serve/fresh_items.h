@@ -10,6 +10,7 @@
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "nodes/execnodes.h"
 
 #include "keymap.h"
 #include "serving_model.h"
@@ -56,5 +57,18 @@ extern void LpFreshItemsEmitTopK(FunctionCallInfo fcinfo, const LpServingModel *
 								 const LpFreshItems *fi, const float *q, float bu,
 								 const int32 *top, const float *scores, int n, int32 k,
 								 Oid type);
+
+/* the index in fi of an item id of type type, -1 if not a fresh item */
+extern int32 LpFreshItemIndex(const LpServingModel *m, const LpFreshItems *fi, Datum item,
+							  Oid type);
+
+/*
+ * Emit linkpred_similar's rows for query vector q: the known items' cosine
+ * similarities s (the query itself -infinity if known) merged with fi's
+ * items' (fi's item self, if >= 0, left out); k rows at most, best first.
+ */
+extern void LpFreshItemsEmitSimilar(ReturnSetInfo *rsinfo, const LpServingModel *m,
+									const LpFreshItems *fi, const float *q, int32 self,
+									const float *s, int32 k, Oid type);
 
 #endif

@@ -567,7 +567,10 @@ linkpred_topk_many(PG_FUNCTION_ARGS)
 /*
  * linkpred_similar(item, k): the k items whose embeddings point the most
  * the same way as item's (cosine similarity of the item vectors), the item
- * itself left out.  Item norms are computed once per cached version.
+ * itself left out.  Item norms are computed once per cached version.  With
+ * fresh_items => true (argument 3) the items added to the item attribute
+ * relation since training are composed (fresh_items.c): item may be one of
+ * them, and they are ranked beside the others.
  */
 Datum
 linkpred_similar(PG_FUNCTION_ARGS)
@@ -576,9 +579,12 @@ linkpred_similar(PG_FUNCTION_ARGS)
 	Oid			itype = get_fn_expr_argtype(fcinfo->flinfo, 0);
 	LpServingModel *m;
 	int32		i,
-				k;
+				k,
+				self = -1;
 	float	   *s;
+	const float *q;
 	float		ni;
+	LpFreshItems *fi = NULL;
 
 	InitMaterializedSRF(fcinfo, 0);
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
@@ -587,7 +593,13 @@ linkpred_similar(PG_FUNCTION_ARGS)
 	m = LpModelForCall(fcinfo, 2);
 	LpCheckItemType(m, itype);
 	i = LpLookupItem(m, PG_GETARG_DATUM(0), itype);
-	if (i < 0)
+	if (FreshItemsArg(fcinfo, 3))
+	{
+		fi = LpFreshItemsRead(m, false, (Datum) 0, InvalidOid);
+		if (i < 0)
+			self = LpFreshItemIndex(m, fi, PG_GETARG_DATUM(0), itype);
+	}
+	if (i < 0 && self < 0)
 		return (Datum) 0;		/* an item the model does not know */
 
 	if (m->inorm == NULL)
@@ -599,13 +611,18 @@ linkpred_similar(PG_FUNCTION_ARGS)
 			m->inorm[j] = sqrtf(LpDot(m->V + (int64) j * m->dim, m->V + (int64) j * m->dim, m->dim));
 		MemoryContextSwitchTo(old);
 	}
+	q = i >= 0 ? m->V + (int64) i * m->dim : fi->V + (int64) self * m->dim;
+	ni = i >= 0 ? m->inorm[i] : sqrtf(LpDot(q, q, m->dim));
 	s = m->scratch;
 	cblas_sgemv(CblasRowMajor, CblasNoTrans, m->n_items, m->dim, 1.0f, m->V, m->dim,
-				m->V + (int64) i * m->dim, 1, 0.0f, s, 1);
-	ni = m->inorm[i];
+				q, 1, 0.0f, s, 1);
 	for (int32 j = 0; j < m->n_items; j++)
 		s[j] = (ni > 0 && m->inorm[j] > 0) ? s[j] / (ni * m->inorm[j]) : 0.0f;
-	s[i] = -INFINITY;
-	LpEmitTopK(rsinfo, m, s, k, itype);
+	if (i >= 0)
+		s[i] = -INFINITY;
+	if (fi)
+		LpFreshItemsEmitSimilar(rsinfo, m, fi, q, self, s, k, itype);
+	else
+		LpEmitTopK(rsinfo, m, s, k, itype);
 	return (Datum) 0;
 }

@@ -1,6 +1,7 @@
--- fresh_items => true: items added to the item attribute relation after
--- training, composed at serve time from the version's stored attribute
--- vectors (src/serve/fresh_items.c).
+-- fresh_items => true (linkpred_topk, linkpred_score, linkpred_similar):
+-- items added to the item attribute relation after training, composed at
+-- serve time from the version's stored attribute vectors
+-- (src/serve/fresh_items.c).
 --
 -- Planted: 4 groups of 40 users and 16 items; a user links to about three
 -- quarters of its group's items and to nothing else.  An item's category
@@ -10,7 +11,7 @@
 -- group's attributes: with fresh_items they are scored and recommended to
 -- their group's users; without it they are not in the model at all.
 \set ON_ERROR_STOP 1
-SELECT plan(30);
+SELECT plan(35);
 
 CREATE TABLE fe AS
 SELECT u AS user_id, (u % 4) * 100 + k AS item_id
@@ -91,6 +92,20 @@ SELECT cmp_ok((SELECT max(abs(linkpred_score(u, 198, 'fa', fresh_items => true) 
 SELECT cmp_ok((SELECT max(abs(linkpred_score(u, 198, 'fa', fresh_items => true) - linkpred_score(u, 199, 'fa', fresh_items => true)))
                FROM generate_series(0, 159) u), '>', 1e-3::float8,
               'while a known category does (the check above can fail)');
+-- linkpred_similar: a new item as the query, and new items among the answers
+SELECT is((SELECT array_agg(similar_item) FROM linkpred_similar(199, 1, 'fa', fresh_items => true)), ARRAY[150],
+          'linkpred_similar of a new item: the cold item with its attributes comes first');
+SELECT cmp_ok((SELECT score FROM linkpred_similar(199, 1, 'fa', fresh_items => true)), '>', 0.9999::float8,
+              'with cosine similarity 1');
+SELECT cmp_ok((SELECT count(*) FROM linkpred_similar(170, 5, 'fa', fresh_items => true) s
+               WHERE s.similar_item / 100 = 1), '>=', 4::bigint,
+              'linkpred_similar of a new item: at least 4 of its 5 nearest are of its group');
+SELECT ok(150 IN (SELECT similar_item FROM linkpred_similar(199, 5, 'fa', fresh_items => true))
+          AND 199 IN (SELECT similar_item FROM linkpred_similar(150, 5, 'fa', fresh_items => true))
+          AND 199 NOT IN (SELECT similar_item FROM linkpred_similar(150, 50, 'fa')),
+          'a known item''s similar items include new ones with fresh_items only');
+SELECT is((SELECT count(*) FROM linkpred_similar(170, 5, 'fa')), 0::bigint,
+          'without fresh_items a new item has no similar items');
 DELETE FROM fitems WHERE item_id IN (197, 198, 199);
 
 -- an item the relation does not have, and a key of the wrong kind: NULL

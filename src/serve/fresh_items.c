@@ -66,6 +66,8 @@ typedef struct FreshAttrs
 	float	   *ab;
 	LpKeyMap   *values;			/* "column=value" of each 'c' row -> value_row */
 	int32	   *value_row;
+	int32		n_terms;		/* the 'n' rows, few: term_row[0 .. n_terms-1] */
+	int32	   *term_row;
 } FreshAttrs;
 
 /* one (item, attribute row, weight) of the items read */
@@ -163,6 +165,7 @@ LoadAttrs(LpServingModel *m)
 	fa->ab = palloc(sizeof(float) * Max(fa->n, 1));
 	fa->values = LpKeyMapCreate(LP_KEY_TEXT, Max(fa->n, 16));
 	fa->value_row = palloc(sizeof(int32) * Max(fa->n, 1));
+	fa->term_row = palloc(sizeof(int32) * Max(fa->n, 1));
 	for (int32 r = 0; r < fa->n; r++)
 	{
 		HeapTuple	tup = SPI_tuptable->vals[r];
@@ -192,6 +195,8 @@ LoadAttrs(LpServingModel *m)
 
 			fa->value_row[LpKeyMapIntern(fa->values, 0, k, strlen(k))] = r;
 		}
+		else
+			fa->term_row[fa->n_terms++] = r;
 	}
 	MemoryContextSwitchTo(old);
 	return fa;
@@ -225,7 +230,7 @@ KindWord(int kind)
 
 /* the relation, still there, with the key and columns training read, of the same kinds */
 static Oid
-CheckRelation(const LpServingModel *m, const FreshAttrs *fa, int *kinds)
+CheckRelation(const LpServingModel *m, const FreshAttrs *fa, int *kinds, int *dims)
 {
 	const LpItemFeatures *f = &fa->spec;
 	Oid			relid = RangeVarGetRelid(makeRangeVarFromNameList(stringToQualifiedNameList(f->relation)),
@@ -254,8 +259,7 @@ CheckRelation(const LpServingModel *m, const FreshAttrs *fa, int *kinds)
 		LpCheckColumn(relid, "item_features weight", f->weight, &t);
 	for (int c = 0; c < f->n_columns; c++)
 	{
-		int			d;
-		int			was = TrainedKind(fa, f->columns[c], &d);
+		int			was = TrainedKind(fa, f->columns[c], &dims[c]);
 
 		LpCheckColumn(relid, "item_features columns", f->columns[c], &t);
 		kinds[c] = LpAttrColumnKindOf(t);
@@ -275,11 +279,12 @@ CheckRelation(const LpServingModel *m, const FreshAttrs *fa, int *kinds)
 static void
 AddTerms(const FreshAttrs *fa, Parts *ps, int32 item, const char *column, int comp, double x)
 {
-	for (int32 r = 0; r < fa->n; r++)
+	for (int32 t = 0; t < fa->n_terms; t++)
 	{
+		int32		r = fa->term_row[t];
 		double		z;
 
-		if (fa->kind[r] != 'n' || fa->component[r] != comp || strcmp(fa->column[r], column) != 0)
+		if (fa->component[r] != comp || strcmp(fa->column[r], column) != 0)
 			continue;
 		z = ((double) (float) x - fa->mean[r]) / fa->sd[r];
 		z = Max(-LP_ATTR_Z_CLIP, Min(LP_ATTR_Z_CLIP, z));
@@ -300,8 +305,8 @@ AddValue(const FreshAttrs *fa, Parts *ps, int32 item, const char *column, const 
 
 /* one row of the relation: its item (new ones only) and parts */
 static void
-ReadRow(LpServingModel *m, const FreshAttrs *fa, const int *kinds, HeapTuple tup,
-		TupleDesc desc, LpKeyMap *keys, Parts *ps)
+ReadRow(LpServingModel *m, const FreshAttrs *fa, const int *kinds, const int *dims,
+		HeapTuple tup, TupleDesc desc, LpKeyMap *keys, Parts *ps)
 {
 	const LpItemFeatures *f = &fa->spec;
 	bool		isnull;
@@ -349,12 +354,12 @@ ReadRow(LpServingModel *m, const FreshAttrs *fa, const int *kinds, HeapTuple tup
 			Datum	   *el;
 			bool	   *nulls;
 			int			len,
-						want;
+						want = dims[c];
 
 			deconstruct_array(a, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE,
 							  &el, &nulls, &len);
-			if (TrainedKind(fa, f->columns[c], &want) == LP_ATTR_VECTOR &&
-				(len != want || ARR_NDIM(a) > 1))
+			/* want 0: no component of the column varied at training, no term */
+			if (want > 0 && (len != want || ARR_NDIM(a) > 1))
 				ereport(ERROR,
 						(errcode(ERRCODE_DATA_EXCEPTION),
 						 errmsg("column \"%s\" of the item_features relation of model \"%s\" holds %d components for key %s, not %d",
@@ -430,7 +435,8 @@ LpFreshItemsRead(LpServingModel *m, bool has_only, Datum only, Oid only_type)
 {
 	FreshAttrs *fa;
 	const LpItemFeatures *f;
-	int			kinds[LP_MAX_FEATURE_COLUMNS];
+	int			kinds[LP_MAX_FEATURE_COLUMNS],
+				dims[LP_MAX_FEATURE_COLUMNS];
 	Oid			relid;
 	StringInfoData sql;
 	Oid			keytype;
@@ -444,7 +450,7 @@ LpFreshItemsRead(LpServingModel *m, bool has_only, Datum only, Oid only_type)
 	fa = m->fresh_attrs;
 	SPI_connect();
 	f = &fa->spec;
-	relid = CheckRelation(m, fa, kinds);
+	relid = CheckRelation(m, fa, kinds, dims);
 	LpCheckUserMappings(relid);
 
 	initStringInfo(&sql);
@@ -494,7 +500,7 @@ LpFreshItemsRead(LpServingModel *m, bool has_only, Datum only, Oid only_type)
 			break;
 		old = MemoryContextSwitchTo(caller);
 		for (uint64 r = 0; r < SPI_processed; r++)
-			ReadRow(m, fa, kinds, SPI_tuptable->vals[r], SPI_tuptable->tupdesc, keys, &ps);
+			ReadRow(m, fa, kinds, dims, SPI_tuptable->vals[r], SPI_tuptable->tupdesc, keys, &ps);
 		MemoryContextSwitchTo(old);
 		SPI_freetuptable(SPI_tuptable);
 		CHECK_FOR_INTERRUPTS();

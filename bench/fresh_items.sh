@@ -8,7 +8,7 @@
 #
 # usage: bash bench/fresh_items.sh
 set -Eeuo pipefail
-source "$(dirname "$0")/../test/cluster.sh"
+source "$(dirname "$0")/common.bash"
 OUT="$LP_SRC/bench/RESULTS-fresh-items.md"
 
 lp_build_install
@@ -53,17 +53,13 @@ ANALYZE shop_items;" >/dev/null
 	rows+=("| $n + $((n / 100)) new | $topk | $topk_f | $score | $score_k | $score_f |")
 done
 
-commit="commit $(git -C "$LP_SRC" rev-parse --short HEAD 2>/dev/null || echo unknown)"
-[ -z "$(git -C "$LP_SRC" status --porcelain --untracked-files=all -- src sql Makefile 2>/dev/null)" ] ||
-	commit="$commit + uncommitted changes in src/, sql/ or Makefile"
-cpu=$(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -n 1)
 {
 	echo "# What fresh_items => true costs a call"
 	echo
-	echo "Written by \`bash bench/fresh_items.sh\` ($(date -u '+%Y-%m-%d %H:%M UTC')), linkpred $commit."
+	echo "Written by \`bash bench/fresh_items.sh\` ($(date -u '+%Y-%m-%d %H:%M UTC')), linkpred $(bench_commit)."
 	echo
-	echo "- Machine: $cpu, $(nproc) cores, $(free -g | awk '/^Mem:/ { print $2 }') GB memory, shared with"
-	echo "  up to 5 other jobs: the timings are noisy (take the ratios, not the digits)."
+	echo "- Machine: $(bench_machine), shared with up to 5 other jobs: the timings are noisy"
+	echo "  (take the ratios, not the digits)."
 	echo "- Data: synthetic, 5,000 users with 20 edges each, N items with a category (50 values)"
 	echo "  and a price, \`dim\` 32, 5 epochs, \`item_features\` on both columns; then N / 100 items"
 	echo "  inserted into the attribute table. Milliseconds per call, one backend, warm cache, no"

@@ -62,6 +62,7 @@ OBJS = \
 	src/serve/shared_cache_load.o \
 	src/serve/serve.o \
 	src/serve/ranking.o \
+	src/serve/fresh_attrs.o \
 	src/serve/fresh_items.o \
 	src/serve/slice.o \
 	src/serve/evaluate.o

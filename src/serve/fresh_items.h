@@ -43,6 +43,14 @@ extern void LpFreshItemsCheck(LpServingModel *m);
 extern LpFreshItems *LpFreshItemsRead(LpServingModel *m, bool has_only, Datum only,
 									  Oid only_type);
 
+/*
+ * fresh => true for a user the model does not hold and who has no current
+ * rows: its vector and bias composed from its current rows in the model's
+ * user_features relation, into q (dim floats) and *bu; false (q untouched)
+ * when the model has no user_features or the user has no row there.
+ */
+extern bool LpFreshUserVector(LpServingModel *m, Datum user, Oid utype, float *q, float *bu);
+
 /* the score of fresh item j for user query q (NULL: none) with bias bu */
 extern float LpFreshItemScore(const LpFreshItems *fi, int32 j, const float *q, float bu);
 

@@ -77,7 +77,9 @@ FoldIn(LpServingModel *m, const int32 *items, int n, float *bu)
  * model's source (the query's snapshot, read as the calling role), mapped to
  * the model's items (items new since training have no embedding and are
  * left out), and a user vector learnt from them against the frozen item
- * embeddings.  Returns the sorted item indices, *n of them; the vector is
+ * embeddings; a user the model does not hold with no rows, and a row in
+ * the model's user_features relation, is composed from its attributes
+ * instead (fresh_attrs.c).  Returns the sorted item indices, *n of them; the vector is
  * in m->fold_u and its bias in *bu.
  */
 static int32 *
@@ -160,6 +162,9 @@ FoldInFresh(LpServingModel *m, Datum user, Oid utype, int *n, float *bu)
 		count = w;
 	}
 	FoldIn(m, items, count, bu);
+	/* a user new since training with no rows yet: from its attributes, if the model has some */
+	if (count == 0 && LpLookupUser(m, user, utype) < 0)
+		(void) LpFreshUserVector(m, user, utype, m->fold_u, bu);
 	*n = count;
 	return items;
 }

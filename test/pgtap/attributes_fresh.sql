@@ -1,7 +1,8 @@
 -- fresh_items => true (linkpred_topk, linkpred_score, linkpred_similar):
 -- items added to the item attribute relation after training, composed at
 -- serve time from the version's stored attribute vectors
--- (src/serve/fresh_items.c).
+-- (src/serve/fresh_attrs.c, fresh_items.c); and with fresh => true a user
+-- added to the user attribute relation, with no rows yet.
 --
 -- Planted: 4 groups of 40 users and 16 items; a user links to about three
 -- quarters of its group's items and to nothing else.  An item's category
@@ -11,7 +12,7 @@
 -- group's attributes: with fresh_items they are scored and recommended to
 -- their group's users; without it they are not in the model at all.
 \set ON_ERROR_STOP 1
-SELECT plan(35);
+SELECT plan(41);
 
 CREATE TABLE fe AS
 SELECT u AS user_id, (u % 4) * 100 + k AS item_id
@@ -150,6 +151,35 @@ ALTER TABLE fitems DISABLE ROW LEVEL SECURITY;
 DELETE FROM fitems WHERE item_id IN (372, 373);
 DROP OWNED BY lp_fresh_bob;
 DROP ROLE lp_fresh_bob;
+
+-- users: with fresh => true a user added to the user_features relation
+-- after training, with no rows yet, is composed from its attributes
+CREATE TABLE fusers AS SELECT u AS user_id, 'g' || (u % 4) AS grp FROM generate_series(0, 159) u;
+SELECT linkpred_train('fu', 'fe', 'user_id', 'item_id',
+                      options => '{"seed": 1, "dim": 16, "user_features": {"relation": "fusers", "key": "user_id", "columns": ["grp"]}}');
+INSERT INTO fusers SELECT 1000 + u, 'g' || (u % 4) FROM generate_series(0, 39) u;
+CREATE FUNCTION own_group_in_topk(fresh bool) RETURNS bigint LANGUAGE sql AS $$
+    SELECT count(*) FROM generate_series(0, 39) u, linkpred_topk(1000 + u, 8, 'fu', fresh => fresh) t
+    WHERE t.item / 100 = u % 4
+$$;
+SELECT diag('new users'' top 8 in their own group: ' || own_group_in_topk(true) || ' of 320 with fresh, '
+            || own_group_in_topk(false) || ' without');
+SELECT cmp_ok(own_group_in_topk(true), '>=', 288::bigint,
+              'fresh => true: a new user with attributes and no rows gets its group''s items (90% of its top 8)');
+SELECT cmp_ok(own_group_in_topk(false), '<', 160::bigint,
+              'without fresh it gets the no-history ranking, the same for every group');
+-- (top-k scores every item in one BLAS product, which may round the last bit differently)
+SELECT cmp_ok((SELECT max(abs(t.score - linkpred_score(1000 + u, t.item, 'fu', fresh => true)))
+               FROM generate_series(0, 39) u, linkpred_topk(1000 + u, 8, 'fu', fresh => true) t), '<', 1e-5::float8,
+              'linkpred_score(new user, item, fresh => true) is its top-k score');
+SELECT is(linkpred_score(1000, 5, 'fu'), NULL, 'without fresh a new user has no score');
+ALTER TABLE fusers RENAME TO fusers_moved;
+SELECT throws_ok($$SELECT linkpred_score(1001, 5, 'fu', fresh => true)$$, '42P01',
+                 'the user_features relation public.fusers of model "fu" no longer exists',
+                 'the user relation gone');
+SELECT ok(linkpred_score(1, 5, 'fu', fresh => true) IS NOT NULL,
+          'a user with rows is folded in from them and does not read it');
+ALTER TABLE fusers_moved RENAME TO fusers;
 
 -- refusals
 SELECT throws_ok($$SELECT * FROM linkpred_topk(1, 5, 'fn', fresh_items => true)$$, '55000',

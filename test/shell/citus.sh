@@ -28,25 +28,8 @@ fi
 lpt_start lp_shell_citus
 
 NODES=(5451 5452 5453)	# the coordinator, then the workers
-NODE_DIR=
-
-citus_finish() {
-	local rc=$1 p
-	set +e
-	exec 1>&3 2>&4
-	for p in "${NODES[@]}"; do
-		[ -n "$NODE_DIR" ] && [ -d "$NODE_DIR/$p/data" ] && lp_plain_cluster_stop "$NODE_DIR/$p" immediate
-	done
-	lpt_psql postgres -c "DROP DATABASE IF EXISTS $LPT_DB WITH (FORCE)" >/dev/null 2>&1
-	[ -z "$NODE_DIR" ] || { [ -n "${LP_KEEP_TMP:-}" ] || rm -rf "$NODE_DIR"; }
-	lpt_finish "$rc"
-}
-exec 3>&1 4>&2
-trap 'citus_finish $?' EXIT
-
-NODE_DIR=$(mktemp -d /tmp/linkpred_citus.XXXXXX)
-chmod 755 "$NODE_DIR"
-chown "$LP_OWNER" "$NODE_DIR"
+lpt_servers linkpred_citus "${NODES[@]}"
+NODE_DIR=$LPT_SERVERS_DIR
 # node_start PORT: a cluster preloading citus, database lp with the citus extension
 node_start() {
 	local d=$NODE_DIR/$1

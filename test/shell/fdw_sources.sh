@@ -35,36 +35,22 @@ fi
 lpt_start lp_shell_fdw
 
 SHARDS=(5441 5442)
-SHARD_DIR=
 TRAINER=lp_fdw_trainer
 NOMAP=lp_fdw_nomap
 NOPW=lp_fdw_nopw
 ROLES="$TRAINER $NOMAP $NOPW"
 
-# the shard servers stop, the test's database and roles go, then lib.bash's end
-fdw_finish() {
-	local rc=$1 p
-	set +e
-	# the TAP lines to the test's output, also when a command whose output
-	# was sent elsewhere stopped the script
-	exec 1>&3 2>&4
-	for p in "${SHARDS[@]}"; do
-		[ -n "$SHARD_DIR" ] && [ -d "$SHARD_DIR/$p/data" ] && shard_stop "$p" immediate
-	done
-	lpt_psql postgres -c "DROP DATABASE IF EXISTS $LPT_DB WITH (FORCE)" >/dev/null 2>&1
+# the test's roles go after its database (lib.bash's lpt_servers_finish)
+lpt_servers_cleanup() {
+	local p
 	for p in $ROLES; do lpt_psql postgres -c "DROP ROLE IF EXISTS $p" >/dev/null 2>&1; done
-	[ -z "$SHARD_DIR" ] || { [ -n "${LP_KEEP_TMP:-}" ] || rm -rf "$SHARD_DIR"; }
-	lpt_finish "$rc"
 }
-exec 3>&1 4>&2
-trap 'fdw_finish $?' EXIT
 
 # ---------------------------------------------------------------- the shard servers
 
 # each shard server in $SHARD_DIR/PORT (lp_plain_cluster_start, cluster.sh)
-SHARD_DIR=$(mktemp -d /tmp/linkpred_fdw.XXXXXX)
-chmod 755 "$SHARD_DIR"
-chown "$LP_OWNER" "$SHARD_DIR"
+lpt_servers linkpred_fdw "${SHARDS[@]}"
+SHARD_DIR=$LPT_SERVERS_DIR
 shard_start() { lp_plain_cluster_start "$SHARD_DIR/$1" "$1"; }
 shard_stop() { lp_plain_cluster_stop "$SHARD_DIR/$1" "$2"; }
 # on_shard PORT SQL...: SQL in database shard of the shard server at PORT

@@ -149,6 +149,40 @@ lpt_finish() {
 	exit "$rc"
 }
 
+# Servers a test starts beside the cluster (fdw_sources.sh, citus.sh): one
+# per port, each in $LPT_SERVERS_DIR/PORT (cluster.sh's
+# lp_plain_cluster_start), stopped and removed however the test ends.
+LPT_SERVERS_DIR=
+LPT_SERVERS=()
+
+# lpt_servers PREFIX PORT...: after lpt_start, the servers' directory (owned
+# by the cluster's OS user) and their ports.  A test that must undo more (its
+# roles) defines lpt_servers_cleanup, run after its database is dropped.
+lpt_servers() {
+	LPT_SERVERS_DIR=$(mktemp -d "/tmp/$1.XXXXXX")
+	shift
+	LPT_SERVERS=("$@")
+	chmod 755 "$LPT_SERVERS_DIR"
+	chown "$LP_OWNER" "$LPT_SERVERS_DIR"
+	# the TAP lines go to the test's output also when a command whose
+	# output was sent elsewhere stopped the script
+	exec 8>&1 9>&2
+	trap 'lpt_servers_finish $?' EXIT
+}
+
+lpt_servers_finish() {
+	local rc=$1 p
+	set +e
+	exec 1>&8 2>&9
+	for p in "${LPT_SERVERS[@]}"; do
+		[ -d "$LPT_SERVERS_DIR/$p/data" ] && lp_plain_cluster_stop "$LPT_SERVERS_DIR/$p" immediate
+	done
+	lpt_psql postgres -c "DROP DATABASE IF EXISTS $LPT_DB WITH (FORCE)" >/dev/null 2>&1
+	if declare -F lpt_servers_cleanup >/dev/null; then lpt_servers_cleanup; fi
+	[ -n "${LP_KEEP_TMP:-}" ] || rm -rf "$LPT_SERVERS_DIR"
+	lpt_finish "$rc"
+}
+
 # lpt_start DB: a fresh database with the extension; clean up on exit
 lpt_start() {
 	LPT_DB=$1

@@ -54,6 +54,7 @@ OBJS = \
 	src/catalog/store.o \
 	src/catalog/citus.o \
 	src/catalog/views.o \
+	src/catalog/attr_store.o \
 	src/serve/versions.o \
 	src/jobs/jobs.o \
 	src/jobs/worker.o \
@@ -63,6 +64,8 @@ OBJS = \
 	src/serve/shared_cache_load.o \
 	src/serve/serve.o \
 	src/serve/ranking.o \
+	src/serve/fresh_attrs.o \
+	src/serve/fresh_items.o \
 	src/serve/slice.o \
 	src/serve/evaluate.o
 

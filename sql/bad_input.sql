@@ -77,6 +77,26 @@ SELECT linkpred_score(1, 2, model => 'nope');
 SELECT * FROM linkpred_topk(1, 5, model => 'nope');
 SELECT linkpred_score(1, 20, model => NULL) IS NOT NULL AS default_model;
 
+-- fresh_items => true: a model without item attributes, a vector of another
+-- length, a column of another kind, the relation gone
+SELECT linkpred_score(1, 20, fresh_items => true);
+CREATE TABLE fresh_attrs AS
+SELECT DISTINCT item_id, 'c' || (item_id % 3) AS cat, (item_id % 7)::float8 AS price,
+       ARRAY[item_id % 2, item_id % 5]::real[] AS emb
+FROM events WHERE item_id IS NOT NULL;
+SELECT linkpred_train('fresh_items', 'events', 'user_id', 'item_id',
+                      options => '{"dim": 4, "epochs": 1, "seed": 1, "item_features": {"relation": "fresh_attrs", "key": "item_id", "columns": ["cat", "price", "emb"]}}') IS NOT NULL AS trained;
+INSERT INTO fresh_attrs VALUES (9001, 'c1', 3, '{1,2,3}');
+SELECT linkpred_score(1, 9001, 'fresh_items', fresh_items => true);
+UPDATE fresh_attrs SET emb = '{1,2}' WHERE item_id = 9001;
+SELECT linkpred_score(1, 9001, 'fresh_items', fresh_items => true) IS NOT NULL AS new_item_scored;
+ALTER TABLE fresh_attrs ALTER COLUMN price TYPE text;
+SELECT linkpred_score(1, 9001, 'fresh_items', fresh_items => true);
+ALTER TABLE fresh_attrs RENAME TO fresh_attrs_moved;
+SELECT * FROM linkpred_topk(1, 3, 'fresh_items', fresh_items => true);
+SELECT linkpred_drop('fresh_items');
+DROP TABLE fresh_attrs_moved;
+
 -- jobs that do not exist or have ended
 SELECT linkpred_wait(999999);
 SELECT linkpred_cancel(999999);

@@ -3,10 +3,11 @@
 -- Everything 0.2.0 installs that 0.1.0 did not: comments on the private
 -- tables and the sequence, linkpred_materialize refusing up front on a
 -- standby, and slices of the users in linkpred_topk_many and
--- linkpred_materialize (with linkpred_shard), linkpred_citus_setup, and
--- the name copies of the catalog's references (owner, source, key types)
--- that a Citus worker reads.  test/shell/upgrade.sh
--- checks that an upgraded 0.1.0 holds the same objects as a fresh 0.2.0.
+-- linkpred_materialize (with linkpred_shard), linkpred_citus_setup, the
+-- name copies of the catalog's references (owner, source, key types) that a
+-- Citus worker reads, linkpred.attribute_store, and fresh_items of
+-- linkpred_score, _topk and _similar.  test/shell/upgrade.sh checks that an
+-- upgraded 0.1.0 holds the same objects as a fresh 0.2.0.
 
 \echo Use "ALTER EXTENSION linkpred UPDATE TO '0.2.0'" to load this file. \quit
 
@@ -293,3 +294,71 @@ $fn$;
 COMMENT ON FUNCTION linkpred_citus_setup() IS
 'Citus, on the coordinator: make linkpred''s serving tables (models, versions, embeddings) reference tables so queries pushed to workers serve; returns the tables it converted';
 REVOKE EXECUTE ON FUNCTION linkpred_citus_setup() FROM PUBLIC;
+
+-- What composing a node from its attributes needs (options item_features,
+-- user_features), one row per attribute of a version: its side, the column
+-- it comes from, for a categorical value its text, for a numeric or vector
+-- term the mean, sd and scale that turned a raw value into its weight
+-- (clip((x - mean) / sd, -3, 3) * scale), and its learnt vector and bias.
+-- A version trained without attributes has no rows.  Deleted with its
+-- version (the few rows per version make the foreign key cheap).
+CREATE TABLE linkpred.attribute_store (
+    model      text NOT NULL,
+    version    integer NOT NULL,
+    idx        integer NOT NULL,
+    side       "char" NOT NULL CHECK (side IN ('u', 'i')),
+    kind       "char" NOT NULL CHECK (kind IN ('c', 'n')),
+    column_name text NOT NULL,
+    value      text,
+    component  integer NOT NULL DEFAULT 0,
+    mean       double precision,
+    sd         double precision,
+    scale      double precision,
+    bias       real NOT NULL,
+    vec        real[] NOT NULL,
+    PRIMARY KEY (model, version, idx),
+    FOREIGN KEY (model, version) REFERENCES linkpred.version_catalog (model, version)
+        ON UPDATE CASCADE ON DELETE CASCADE
+);
+COMMENT ON TABLE linkpred.attribute_store IS
+'linkpred''s private store of learnt attribute vectors and their standardisation: one row per version and attribute';
+REVOKE ALL ON linkpred.attribute_store FROM PUBLIC;
+SELECT pg_catalog.pg_extension_config_dump('linkpred.attribute_store', '');
+
+-- linkpred_score, linkpred_topk and linkpred_similar take fresh_items (items
+-- added to the item_features relation since training): new signatures, so
+-- the old ones go
+DROP FUNCTION linkpred_score("any", "any", text, boolean);
+DROP FUNCTION linkpred_topk(anyelement, integer, text, boolean, boolean, "any", "any");
+DROP FUNCTION linkpred_similar(anyelement, integer, text);
+
+CREATE FUNCTION linkpred_score(u "any", v "any", model text DEFAULT NULL,
+                               fresh boolean DEFAULT false,
+                               fresh_items boolean DEFAULT false)
+RETURNS double precision
+AS 'MODULE_PATHNAME', 'linkpred_score'
+LANGUAGE C STABLE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION linkpred_score("any", "any", text, boolean, boolean) IS
+'score of the pair (u, v) under a model: higher means the edge is more likely; NULL for an unknown node; fresh_items => true composes an item added since training from its attributes';
+
+CREATE FUNCTION linkpred_topk(u anyelement, k integer, model text DEFAULT NULL,
+                              exclude_seen boolean DEFAULT true,
+                              fresh boolean DEFAULT false,
+                              candidates "any" DEFAULT NULL,
+                              exclude "any" DEFAULT NULL,
+                              fresh_items boolean DEFAULT false)
+RETURNS TABLE (item anyelement, score double precision)
+AS 'MODULE_PATHNAME', 'linkpred_topk'
+LANGUAGE C STABLE PARALLEL RESTRICTED
+ROWS 10;
+COMMENT ON FUNCTION linkpred_topk(anyelement, integer, text, boolean, boolean, "any", "any", boolean) IS
+'the k best items for user u, best first; items u already has are excluded unless exclude_seen is false; fresh => true uses u''s current rows; candidates / exclude filter while scoring; fresh_items => true also ranks items added since training, composed from their attributes';
+
+CREATE FUNCTION linkpred_similar(item anyelement, k integer, model text DEFAULT NULL,
+                                 fresh_items boolean DEFAULT false)
+RETURNS TABLE (similar_item anyelement, score double precision)
+AS 'MODULE_PATHNAME', 'linkpred_similar'
+LANGUAGE C STABLE PARALLEL RESTRICTED
+ROWS 10;
+COMMENT ON FUNCTION linkpred_similar(anyelement, integer, text, boolean) IS
+'the k items most similar to item (cosine similarity of the item embeddings), best first; fresh_items => true also composes items added since training from their attributes';

@@ -102,6 +102,34 @@ CREATE TABLE linkpred.embedding_store (
 COMMENT ON TABLE linkpred.embedding_store IS
 'linkpred''s private store of node vectors: one row per version, side and node (read linkpred.embeddings)';
 
+-- What composing a node from its attributes needs (options item_features,
+-- user_features), one row per attribute of a version: its side, the column
+-- it comes from, for a categorical value its text, for a numeric or vector
+-- term the mean, sd and scale that turned a raw value into its weight
+-- (clip((x - mean) / sd, -3, 3) * scale), and its learnt vector and bias.
+-- A version trained without attributes has no rows.  Deleted with its
+-- version (the few rows per version make the foreign key cheap).
+CREATE TABLE linkpred.attribute_store (
+    model      text NOT NULL,
+    version    integer NOT NULL,
+    idx        integer NOT NULL,
+    side       "char" NOT NULL CHECK (side IN ('u', 'i')),
+    kind       "char" NOT NULL CHECK (kind IN ('c', 'n')),
+    column_name text NOT NULL,
+    value      text,
+    component  integer NOT NULL DEFAULT 0,
+    mean       double precision,
+    sd         double precision,
+    scale      double precision,
+    bias       real NOT NULL,
+    vec        real[] NOT NULL,
+    PRIMARY KEY (model, version, idx),
+    FOREIGN KEY (model, version) REFERENCES linkpred.version_catalog (model, version)
+        ON UPDATE CASCADE ON DELETE CASCADE
+);
+COMMENT ON TABLE linkpred.attribute_store IS
+'linkpred''s private store of learnt attribute vectors and their standardisation: one row per version and attribute';
+
 CREATE SEQUENCE linkpred.job_id_seq;
 COMMENT ON SEQUENCE linkpred.job_id_seq IS 'ids of linkpred training jobs';
 
@@ -280,32 +308,35 @@ COMMENT ON FUNCTION linkpred_drop(text) IS
 -- Serving ----------------------------------------------------------------
 
 CREATE FUNCTION linkpred_score(u "any", v "any", model text DEFAULT NULL,
-                               fresh boolean DEFAULT false)
+                               fresh boolean DEFAULT false,
+                               fresh_items boolean DEFAULT false)
 RETURNS double precision
 AS 'MODULE_PATHNAME', 'linkpred_score'
 LANGUAGE C STABLE PARALLEL RESTRICTED;
-COMMENT ON FUNCTION linkpred_score("any", "any", text, boolean) IS
-'score of the pair (u, v) under a model: higher means the edge is more likely; NULL for an unknown node';
+COMMENT ON FUNCTION linkpred_score("any", "any", text, boolean, boolean) IS
+'score of the pair (u, v) under a model: higher means the edge is more likely; NULL for an unknown node; fresh_items => true composes an item added since training from its attributes';
 
 CREATE FUNCTION linkpred_topk(u anyelement, k integer, model text DEFAULT NULL,
                               exclude_seen boolean DEFAULT true,
                               fresh boolean DEFAULT false,
                               candidates "any" DEFAULT NULL,
-                              exclude "any" DEFAULT NULL)
+                              exclude "any" DEFAULT NULL,
+                              fresh_items boolean DEFAULT false)
 RETURNS TABLE (item anyelement, score double precision)
 AS 'MODULE_PATHNAME', 'linkpred_topk'
 LANGUAGE C STABLE PARALLEL RESTRICTED
 ROWS 10;
-COMMENT ON FUNCTION linkpred_topk(anyelement, integer, text, boolean, boolean, "any", "any") IS
-'the k best items for user u, best first; items u already has are excluded unless exclude_seen is false; fresh => true uses u''s current rows; candidates / exclude filter while scoring';
+COMMENT ON FUNCTION linkpred_topk(anyelement, integer, text, boolean, boolean, "any", "any", boolean) IS
+'the k best items for user u, best first; items u already has are excluded unless exclude_seen is false; fresh => true uses u''s current rows; candidates / exclude filter while scoring; fresh_items => true also ranks items added since training, composed from their attributes';
 
-CREATE FUNCTION linkpred_similar(item anyelement, k integer, model text DEFAULT NULL)
+CREATE FUNCTION linkpred_similar(item anyelement, k integer, model text DEFAULT NULL,
+                                 fresh_items boolean DEFAULT false)
 RETURNS TABLE (similar_item anyelement, score double precision)
 AS 'MODULE_PATHNAME', 'linkpred_similar'
 LANGUAGE C STABLE PARALLEL RESTRICTED
 ROWS 10;
-COMMENT ON FUNCTION linkpred_similar(anyelement, integer, text) IS
-'the k items most similar to item (cosine similarity of the item embeddings), best first';
+COMMENT ON FUNCTION linkpred_similar(anyelement, integer, text, boolean) IS
+'the k items most similar to item (cosine similarity of the item embeddings), best first; fresh_items => true also composes items added since training from their attributes';
 
 -- Evaluation and heuristics -------------------------------------------------
 
@@ -405,6 +436,9 @@ CREATE POLICY own_rows ON linkpred.materializations
 GRANT SELECT, INSERT, UPDATE, DELETE ON linkpred.materializations TO PUBLIC;
 SELECT pg_catalog.pg_extension_config_dump('linkpred.materializations', '');
 COMMENT ON TABLE linkpred.materializations IS 'which model version each linkpred_materialize target holds';
+-- (registered after materializations, as linkpred--0.1.0--0.2.0.sql does:
+-- pg_extension keeps the order)
+SELECT pg_catalog.pg_extension_config_dump('linkpred.attribute_store', '');
 
 CREATE FUNCTION linkpred_materialize(model text, target regclass, k integer DEFAULT 20,
                                      exclude_seen boolean DEFAULT true,

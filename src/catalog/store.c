@@ -32,8 +32,8 @@
 #include "linkpred.h"
 #include "store.h"
 
-static ArrayType *
-FloatArray(const float *v, int n)
+ArrayType *
+LpStoreFloatArray(const float *v, int n)
 {
 	Datum	   *d = palloc(sizeof(Datum) * n);
 
@@ -112,8 +112,8 @@ WriteSide(SPIPlanPtr plan, const LpStoreRequest *req, int32 version, char side,
 		values[3] = Int32GetDatum(first);
 		values[4] = PointerGetDatum(construct_array(kd, cnt, TEXTOID, -1, false, TYPALIGN_INT));
 		values[5] = PointerGetDatum(IntArray(degree + first, cnt));
-		values[6] = PointerGetDatum(FloatArray(bias + first, cnt));
-		values[7] = PointerGetDatum(FloatArray(M + (int64) first * dim, cnt * dim));
+		values[6] = PointerGetDatum(LpStoreFloatArray(bias + first, cnt));
+		values[7] = PointerGetDatum(LpStoreFloatArray(M + (int64) first * dim, cnt * dim));
 		values[8] = Int32GetDatum(dim);
 		if (with_seen)
 		{
@@ -303,7 +303,7 @@ LpStoreVersion(const LpStoreRequest *req)
 		const LpDecoderKind *dk = LpDecoderAt(req->opts->decoder);
 
 		if (dk->store.n_weights)
-			v[20] = PointerGetDatum(FloatArray(dk->store.weights(emb),
+			v[20] = PointerGetDatum(LpStoreFloatArray(dk->store.weights(emb),
 											   (int) dk->store.n_weights(emb->dim, req->opts->hidden)));
 		else
 			n[20] = 'n';
@@ -339,6 +339,8 @@ LpStoreVersion(const LpStoreRequest *req)
 				  g->dst_degree, false);
 	}
 	SPI_freeplan(plan);
+	/* the attribute vectors, for composing nodes at serve time (attr_store.c) */
+	LpStoreAttributes(req, version);
 
 	/* activate, and record where this version came from */
 	memset(n, ' ', sizeof(n));

@@ -281,6 +281,16 @@ AddTerms(const ColumnRead *r, LpAttrTerms *t)
 		if (!(sd > 1e-9 * fabs(mean)) || sd == 0)
 			continue;
 		attr = t->n_attrs++;
+		t->info = Grow(t->info, &t->info_cap, t->n_attrs, sizeof(LpAttrInfo));
+		t->info[attr] = (LpAttrInfo) {
+			.side = r->side->users ? 'u' : 'i',
+			.kind = 'n',
+			.column = pstrdup(r->column),
+			.component = r->vector ? k + 1 : 0,
+			.mean = mean,
+			.sd = sd,
+			.scale = scale,
+		};
 		t->terms = Grow(t->terms, &t->cap, t->n + r->n_kept, sizeof(LpAttrTerm));
 		for (int64 j = 0; j < r->n_kept; j++)
 		{

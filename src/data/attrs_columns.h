@@ -82,6 +82,8 @@ typedef struct LpAttrTerms
 	int64		cap;
 	LpAttrTerm *terms;
 	int32		n_attrs;		/* attributes: one per numeric column, d per vector */
+	int64		info_cap;
+	LpAttrInfo *info;			/* n_attrs: each attribute's column, mean, sd, scale */
 } LpAttrTerms;
 
 extern void LpAttrTermsInit(LpAttrTerms *t);

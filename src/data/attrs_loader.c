@@ -205,6 +205,49 @@ BuildLists(LpGraph *g, const LpAttrSide *side, int32 n_warm, const AttrRow *rows
 	}
 }
 
+/*
+ * out->attr_info for the side's categorical values (numbered from
+ * g->n_attrs, in values' order) and then its terms (t's, numbered after
+ * them as LpAttrTermsJoin numbers them).  A value read from a column of
+ * "columns" is "column=value" (ReadQuery's prefix); one of a many-to-many
+ * relation is the value of column `attribute`.
+ */
+static void
+RecordValues(LpLoadedGraph *out, const LpAttrSide *side, const char *attribute,
+			 const LpKeyMap *values, const LpAttrTerms *t)
+{
+	int32		first = out->graph.n_attrs;
+	int32		n = first + values->n + t->n_attrs;
+
+	out->attr_info = out->attr_info ?
+		repalloc_huge(out->attr_info, sizeof(LpAttrInfo) * Max(n, 1)) :
+		MemoryContextAllocHuge(CurrentMemoryContext, sizeof(LpAttrInfo) * Max(n, 1));
+	for (int32 v = 0; v < values->n; v++)
+	{
+		char	   *text = pstrdup(LpKeyMapText(values, v));
+		char	   *eq = attribute ? NULL : strchr(text, '=');
+		LpAttrInfo *a = &out->attr_info[first + v];
+
+		memset(a, 0, sizeof(*a));
+		a->side = side->users ? 'u' : 'i';
+		a->kind = 'c';
+		if (eq)
+		{
+			/* "column=value": a column name holds no '=' that ReadQuery put there first */
+			*eq = '\0';
+			a->column = text;
+			a->value = eq + 1;
+		}
+		else
+		{
+			a->column = attribute;
+			a->value = text;
+		}
+	}
+	for (int32 k = 0; k < t->n_attrs; k++)
+		out->attr_info[first + values->n + k] = t->info[k];
+}
+
 void
 LpLoadAttributes(bool users, Oid relid, const char *key, const char *attribute,
 				 const char *weight, int n_columns, const char (*columns)[NAMEDATALEN],
@@ -263,6 +306,7 @@ LpLoadAttributes(bool users, Oid relid, const char *key, const char *attribute,
 			buf.rows[kept++] = buf.rows[k];
 	}
 	BuildLists(g, &side, n_warm, buf.rows, kept, g->n_attrs);
+	RecordValues(out, &side, n_columns == 0 ? attribute : NULL, buf.values, &terms);
 	g->n_attrs += buf.values->n;
 	pfree(buf.rows);
 	LpAttrTermsJoin(&terms, g, &side);

@@ -113,9 +113,30 @@ typedef struct LpEdgeSource
 	Size		reserved;		/* of those, what the worker holds besides the edges */
 } LpEdgeSource;
 
+/*
+ * What composing a node from its attributes needs about attribute a
+ * (0 .. graph.n_attrs - 1), beside its learnt vector: which side it is of,
+ * its name, and for a numeric term how a raw value x becomes its weight,
+ * Max(-LP_ATTR_Z_CLIP, Min(LP_ATTR_Z_CLIP, (x - mean) / sd)) * scale.  Kept
+ * with the version (linkpred.attribute_store), so that a node added after
+ * training can be composed at serve time.
+ */
+typedef struct LpAttrInfo
+{
+	char		side;			/* 'u' (user_features) or 'i' (item_features) */
+	char		kind;			/* 'c' categorical value, 'n' numeric or vector term */
+	const char *column;			/* the column it comes from */
+	const char *value;			/* 'c': the value's text; 'n': NULL */
+	int32		component;		/* 'n': the vector component (1-based), 0 for a numeric column */
+	double		mean;			/* 'n' only */
+	double		sd;
+	double		scale;
+} LpAttrInfo;
+
 typedef struct LpLoadedGraph
 {
 	LpGraph		graph;
+	LpAttrInfo *attr_info;		/* graph.n_attrs entries, NULL without attributes */
 	LpKeyMap   *src_keys;
 	LpKeyMap   *dst_keys;		/* same pointer as src_keys when homogeneous */
 	Oid			src_type;

@@ -5,7 +5,9 @@
  * score(u, v) = U[u].V[v] + bu[u] + bv[v], the logit the model was trained
  * on; NULL when u or v is not in the model.  With fresh => true a user is
  * folded in from its current rows in the model's source (a cold user with
- * no rows keeps its trained vector: ColdUserWithoutRows).  The top-k
+ * no rows keeps its trained vector: ColdUserWithoutRows).  With
+ * fresh_items => true an item added to the item attribute relation since
+ * training is composed from its attributes (fresh_items.c).  The top-k
  * functions parse their arguments here, rank in ranking.c (the exact scan
  * or the approximate index, the exclusions and filters, the batch) and
  * emit the rows here.
@@ -26,6 +28,7 @@
 #include "utils/tuplestore.h"
 
 #include "cache.h"
+#include "fresh_items.h"
 #include "linkpred.h"
 #include "model.h"
 #include "ranking.h"
@@ -74,7 +77,9 @@ FoldIn(LpServingModel *m, const int32 *items, int n, float *bu)
  * model's source (the query's snapshot, read as the calling role), mapped to
  * the model's items (items new since training have no embedding and are
  * left out), and a user vector learnt from them against the frozen item
- * embeddings.  Returns the sorted item indices, *n of them; the vector is
+ * embeddings; a user the model does not hold with no rows, and a row in
+ * the model's user_features relation, is composed from its attributes
+ * instead (fresh_attrs.c).  Returns the sorted item indices, *n of them; the vector is
  * in m->fold_u and its bias in *bu.
  */
 static int32 *
@@ -157,6 +162,9 @@ FoldInFresh(LpServingModel *m, Datum user, Oid utype, int *n, float *bu)
 		count = w;
 	}
 	FoldIn(m, items, count, bu);
+	/* a user new since training with no rows yet: from its attributes, if the model has some */
+	if (count == 0 && LpLookupUser(m, user, utype) < 0)
+		(void) LpFreshUserVector(m, user, utype, m->fold_u, bu);
 	*n = count;
 	return items;
 }
@@ -219,6 +227,50 @@ ColdUserWithoutRows(const LpServingModel *m, int32 u, int n_current)
 	return !m->homogeneous && u >= 0 && m->udeg[u] == 0 && n_current == 0;
 }
 
+/* argument argno, fresh_items (absent in 0.1.0's SQL signatures), is true */
+static bool
+FreshItemsArg(FunctionCallInfo fcinfo, int argno)
+{
+	return PG_NARGS() > argno && !PG_ARGISNULL(argno) && PG_GETARG_BOOL(argno);
+}
+
+/*
+ * linkpred_score(u, v, fresh_items => true) for an item v the version does
+ * not hold: v composed from its current attribute rows (fresh_items.c),
+ * scored for u as linkpred_topk scores it; NULL when v has no row there or
+ * u is unknown (and not fresh).
+ */
+static Datum
+FreshItemScore(FunctionCallInfo fcinfo, LpServingModel *m, Oid ut, Oid vt)
+{
+	LpFreshItems *fi = LpFreshItemsRead(m, true, PG_GETARG_DATUM(1), vt);
+	int32		u = LpLookupUser(m, PG_GETARG_DATUM(0), ut);
+	const float *q = NULL;
+	float		bu = 0;
+
+	if (fi->n == 0)
+		PG_RETURN_NULL();
+	if (!PG_ARGISNULL(3) && PG_GETARG_BOOL(3))
+	{
+		int			n;
+
+		(void) FoldInFresh(m, PG_GETARG_DATUM(0), ut, &n, &bu);
+		if (!ColdUserWithoutRows(m, u, n))
+		{
+			q = m->fold_u;
+			u = -1;
+		}
+	}
+	if (u >= 0)
+	{
+		q = m->U + (int64) u * m->dim;
+		bu = m->bu[u];
+	}
+	else if (q == NULL)
+		PG_RETURN_NULL();
+	PG_RETURN_FLOAT8((double) LpFreshItemScore(fi, 0, q, bu));
+}
+
 Datum
 linkpred_score(PG_FUNCTION_ARGS)
 {
@@ -233,7 +285,11 @@ linkpred_score(PG_FUNCTION_ARGS)
 	m = LpModelForCall(fcinfo, 2);
 	ut = LpCallArgType(fcinfo, 0);
 	vt = LpCallArgType(fcinfo, 1);
+	if (FreshItemsArg(fcinfo, 4))
+		LpFreshItemsCheck(m);
 	v = LpLookupItem(m, PG_GETARG_DATUM(1), vt);
+	if (v < 0 && FreshItemsArg(fcinfo, 4))
+		return FreshItemScore(fcinfo, m, ut, vt);
 	if (v < 0)
 		PG_RETURN_NULL();
 	if (!PG_ARGISNULL(3) && PG_GETARG_BOOL(3))
@@ -384,7 +440,17 @@ linkpred_topk(PG_FUNCTION_ARGS)
 	}
 	ItemFilterArgs(fcinfo, m, utype, &f);
 	n = LpRankOne(m, &who, exclude_seen, &f, k, &top, &scores);
-	LpEmitItems(rsinfo, m, top, scores, n, utype);
+	if (FreshItemsArg(fcinfo, 7))
+	{
+		/* the user's query as LpRankOne scored it (NULL: no vector, bias 0) */
+		const float *q = who.fresh ? who.q : who.u >= 0 ? m->U + (int64) who.u * m->dim : NULL;
+		float		bu = who.fresh ? who.bu : who.u >= 0 ? m->bu[who.u] : 0.0f;
+
+		LpFreshItemsEmitTopK(fcinfo, m, LpFreshItemsRead(m, false, (Datum) 0, InvalidOid),
+							 q, bu, top, scores, n, k, utype);
+	}
+	else
+		LpEmitItems(rsinfo, m, top, scores, n, utype);
 	return (Datum) 0;
 }
 
@@ -506,7 +572,10 @@ linkpred_topk_many(PG_FUNCTION_ARGS)
 /*
  * linkpred_similar(item, k): the k items whose embeddings point the most
  * the same way as item's (cosine similarity of the item vectors), the item
- * itself left out.  Item norms are computed once per cached version.
+ * itself left out.  Item norms are computed once per cached version.  With
+ * fresh_items => true (argument 3) the items added to the item attribute
+ * relation since training are composed (fresh_items.c): item may be one of
+ * them, and they are ranked beside the others.
  */
 Datum
 linkpred_similar(PG_FUNCTION_ARGS)
@@ -515,9 +584,12 @@ linkpred_similar(PG_FUNCTION_ARGS)
 	Oid			itype = get_fn_expr_argtype(fcinfo->flinfo, 0);
 	LpServingModel *m;
 	int32		i,
-				k;
+				k,
+				self = -1;
 	float	   *s;
+	const float *q;
 	float		ni;
+	LpFreshItems *fi = NULL;
 
 	InitMaterializedSRF(fcinfo, 0);
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
@@ -526,7 +598,13 @@ linkpred_similar(PG_FUNCTION_ARGS)
 	m = LpModelForCall(fcinfo, 2);
 	LpCheckItemType(m, itype);
 	i = LpLookupItem(m, PG_GETARG_DATUM(0), itype);
-	if (i < 0)
+	if (FreshItemsArg(fcinfo, 3))
+	{
+		fi = LpFreshItemsRead(m, false, (Datum) 0, InvalidOid);
+		if (i < 0)
+			self = LpFreshItemIndex(m, fi, PG_GETARG_DATUM(0), itype);
+	}
+	if (i < 0 && self < 0)
 		return (Datum) 0;		/* an item the model does not know */
 
 	if (m->inorm == NULL)
@@ -538,13 +616,18 @@ linkpred_similar(PG_FUNCTION_ARGS)
 			m->inorm[j] = sqrtf(LpDot(m->V + (int64) j * m->dim, m->V + (int64) j * m->dim, m->dim));
 		MemoryContextSwitchTo(old);
 	}
+	q = i >= 0 ? m->V + (int64) i * m->dim : fi->V + (int64) self * m->dim;
+	ni = i >= 0 ? m->inorm[i] : sqrtf(LpDot(q, q, m->dim));
 	s = m->scratch;
 	cblas_sgemv(CblasRowMajor, CblasNoTrans, m->n_items, m->dim, 1.0f, m->V, m->dim,
-				m->V + (int64) i * m->dim, 1, 0.0f, s, 1);
-	ni = m->inorm[i];
+				q, 1, 0.0f, s, 1);
 	for (int32 j = 0; j < m->n_items; j++)
 		s[j] = (ni > 0 && m->inorm[j] > 0) ? s[j] / (ni * m->inorm[j]) : 0.0f;
-	s[i] = -INFINITY;
-	LpEmitTopK(rsinfo, m, s, k, itype);
+	if (i >= 0)
+		s[i] = -INFINITY;
+	if (fi)
+		LpFreshItemsEmitSimilar(rsinfo, m, fi, q, self, s, k, itype);
+	else
+		LpEmitTopK(rsinfo, m, s, k, itype);
 	return (Datum) 0;
 }

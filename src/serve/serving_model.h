@@ -53,6 +53,8 @@ typedef struct LpServingModel
 	float	   *scratch;		/* n_items scores for top-k */
 	struct LpTrainConfig *fold; /* training hyperparameters, for fold-in */
 	void	   *fresh_plan;		/* SPIPlanPtr reading a user's current items */
+	void	   *fresh_attrs;	/* fresh_attrs.c: the version's item attributes, on first use */
+	void	   *fresh_user_attrs;	/* and its user attributes */
 	float	   *fold_u;			/* dim floats: a folded-in user vector */
 	float	   *inorm;			/* item vector norms, built by linkpred_similar */
 	float	   *lambda;			/* tied spectral: U's column norms, built on first fold-in */

@@ -18,7 +18,11 @@ SELECT is((SELECT count(*)::int FROM pg_proc WHERE proname LIKE 'linkpred\_%' AN
 SELECT ok((SELECT prosecdef AND proconfig = '{search_path=pg_catalog}' FROM pg_proc
            WHERE oid = 'linkpred.job_is_live(integer, timestamptz)'::regprocedure),
           'the liveness helper (SECURITY DEFINER, so any role sees its own jobs'' state) pins search_path');
-SELECT is((SELECT array_length(extconfig, 1) FROM pg_extension WHERE extname = 'linkpred'), 6,
-          'pg_dump keeps the storage tables, materializations and the job sequence');
+SELECT is((SELECT array_agg(c::regclass::text ORDER BY c::regclass::text COLLATE "C")
+           FROM pg_extension, unnest(extconfig) c WHERE extname = 'linkpred'),
+          ARRAY['linkpred.attribute_store', 'linkpred.embedding_store', 'linkpred.job_catalog',
+                'linkpred.job_id_seq', 'linkpred.materializations', 'linkpred.model_catalog',
+                'linkpred.version_catalog'],
+          'pg_dump keeps the storage tables (attribute vectors included), materializations and the job sequence');
 
 SELECT * FROM finish();

@@ -11,17 +11,23 @@ lpt_start lp_shell_dump
 src=$LPT_DB
 dst=lp_shell_restored
 
-# model a: integer ids, trained twice (two versions); model b: a homogeneous
+# model a: integer ids, trained twice (two versions, the second with item
+# attributes, so linkpred.attribute_store has rows); model b: a homogeneous
 # graph with text ids; one job that failed, for the history
 lpt_small_edges purchases
 lpt_sql "CREATE TABLE follows AS
          SELECT 'n' || a AS a, 'n' || ((a * 7 + k * 13) % 400) AS b
          FROM generate_series(1, 400) a, generate_series(1, 5) k;
-         CREATE TABLE no_edges (user_id bigint, item_id bigint)" >/dev/null
+         CREATE TABLE no_edges (user_id bigint, item_id bigint);
+         CREATE TABLE item_attrs AS
+         SELECT i::bigint AS item_id, 'c' || (i % 3) AS colour, i * 0.5 AS price
+         FROM generate_series(1, 110) i" >/dev/null
 lpt_sql "SELECT linkpred_train('a', 'purchases', 'user_id', 'item_id',
                                options => '{\"dim\": 8, \"epochs\": 3, \"seed\": 1}')" >/dev/null
 lpt_sql "SELECT linkpred_train('a', 'purchases', 'user_id', 'item_id',
-                               options => '{\"dim\": 8, \"epochs\": 4, \"seed\": 2}')" >/dev/null
+                               options => '{\"dim\": 8, \"epochs\": 4, \"seed\": 2,
+                                            \"item_features\": {\"relation\": \"item_attrs\", \"key\": \"item_id\",
+                                                              \"columns\": [\"colour\", \"price\"]}}')" >/dev/null
 lpt_sql "SELECT linkpred_train('b', 'follows', 'a', 'b',
                                options => '{\"bipartite\": false, \"dim\": 8, \"epochs\": 3, \"seed\": 3}')" >/dev/null
 failed_job=$(lpt_sql "SELECT linkpred_train('c', 'no_edges', 'user_id', 'item_id', wait => false)")
@@ -43,6 +49,10 @@ SELECT 'versions', * FROM linkpred.versions ORDER BY model, version;
 SELECT 'embeddings', model, version, side, count(*),
        md5(string_agg(concat_ws('/', idx, key, degree, bias, vec), ';' ORDER BY idx))
 FROM linkpred.embeddings GROUP BY model, version, side ORDER BY model, version, side;
+SELECT 'attributes', model, version, count(*),
+       md5(string_agg(concat_ws('/', idx, side, kind, column_name, value, component, mean, sd, scale, bias, vec),
+                      ';' ORDER BY idx))
+FROM linkpred.attribute_store GROUP BY model, version ORDER BY model, version;
 SELECT 'jobs', id, model, owner, state, phase, epoch, epochs, loss, submitted_at, started_at,
        finished_at, elapsed, version, source, src_column, dst_column, weight_column, options,
        stats, result, pid, error, error_sqlstate, error_detail, error_hint
@@ -62,6 +72,7 @@ before=$(lpt_tmpfile)
 after=$(lpt_tmpfile)
 report "$src" >"$before"
 lpt_ok "the report of the original database has scores in it" grep -Eq '^score a\|1\|-?[0-9]' "$before"
+lpt_ok "and the attribute rows of model a's version 2 (3 colours, the price)" grep -Eq '^attributes\|a\|2\|4\|' "$before"
 
 dump=$(lpt_tmpfile)
 lpt_ok "pg_dump -Fc" timeout "$LPT_CALL_LIMIT" pg_dump -Fc -f "$dump" "$src"
@@ -70,7 +81,7 @@ lpt_ok "pg_restore into a new database" \
 	timeout "$LPT_CALL_LIMIT" pg_restore --exit-on-error -d "$dst" "$dump"
 
 report "$dst" >"$after"
-for what in models versions embeddings jobs "score a" "topk a" "topk a, a new user" "score b" "topk b"; do
+for what in models versions embeddings attributes jobs "score a" "topk a" "topk a, a new user" "score b" "topk b"; do
 	got=$(grep "^$what|" "$after" || true)
 	expected=$(grep "^$what|" "$before" || true)
 	lpt_is "$got" "$expected" "restored: $what ($(printf '%s' "$expected" | grep -c .) rows)"

@@ -271,7 +271,15 @@ BEGIN
         PERFORM run_command_on_workers(
             'ALTER TABLE linkpred.version_catalog DROP CONSTRAINT IF EXISTS version_catalog_model_fkey');
     END IF;
-    FOREACH t IN ARRAY ARRAY['model_catalog', 'version_catalog', 'embedding_store'] LOOP
+    -- attribute_store's key to version_catalog likewise (its rows follow a
+    -- version, for fresh_items on the workers)
+    IF NOT EXISTS (SELECT 1 FROM pg_dist_partition
+                   WHERE logicalrelid = 'linkpred.attribute_store'::regclass) THEN
+        ALTER TABLE linkpred.attribute_store DROP CONSTRAINT attribute_store_model_version_fkey;
+        PERFORM run_command_on_workers(
+            'ALTER TABLE linkpred.attribute_store DROP CONSTRAINT IF EXISTS attribute_store_model_version_fkey');
+    END IF;
+    FOREACH t IN ARRAY ARRAY['model_catalog', 'version_catalog', 'embedding_store', 'attribute_store'] LOOP
         IF NOT EXISTS (SELECT 1 FROM pg_dist_partition
                        WHERE logicalrelid = ('linkpred.' || t)::regclass) THEN
             PERFORM create_reference_table(('linkpred.' || t)::regclass);
@@ -283,6 +291,11 @@ BEGIN
             FOREIGN KEY (model) REFERENCES linkpred.model_catalog (name)
             ON UPDATE CASCADE ON DELETE CASCADE;
     END IF;
+    IF 'attribute_store' = ANY (done) THEN
+        ALTER TABLE linkpred.attribute_store ADD CONSTRAINT attribute_store_model_version_fkey
+            FOREIGN KEY (model, version) REFERENCES linkpred.version_catalog (model, version)
+            ON UPDATE CASCADE ON DELETE CASCADE;
+    END IF;
     -- a shard query on a worker that calls linkpred reads the catalog, a
     -- reference table, and Citus refuses that nested read unless allowed;
     -- for this database on every node, from the next session on
@@ -292,7 +305,7 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION linkpred_citus_setup() IS
-'Citus, on the coordinator: make linkpred''s serving tables (models, versions, embeddings) reference tables so queries pushed to workers serve; returns the tables it converted';
+'Citus, on the coordinator: make linkpred''s serving tables (models, versions, embeddings, attribute vectors) reference tables so queries pushed to workers serve; returns the tables it converted';
 REVOKE EXECUTE ON FUNCTION linkpred_citus_setup() FROM PUBLIC;
 
 -- What composing a node from its attributes needs (options item_features,

@@ -6,7 +6,7 @@
 #   a model trains from a distributed edge table (job done, every edge read);
 #   before linkpred_citus_setup() a lateral top-k that Citus pushes to the
 #   workers fails there (the workers have no models), and the call
-#   converts exactly the three serving tables;
+#   converts exactly the four serving tables;
 #   after it, a lateral top-k over a distributed users table runs on the
 #   workers (EXPLAIN: Citus Adaptive, one task per shard) and returns
 #   exactly the rows of the same query over a plain table;
@@ -120,10 +120,10 @@ alice_err() { PGUSER=lp_citus_alice on_err "$@"; }
 alice "$C" "SELECT linkpred_train('al', 'd_edges', 'user_id', 'item_id', options => '{\"dim\": 8, \"epochs\": 2, \"seed\": 3}')" >/dev/null
 
 lpt_is "$(coord "SET client_min_messages = warning; SELECT linkpred_citus_setup()" | tail -1)" \
-	"{model_catalog,version_catalog,embedding_store}" "linkpred_citus_setup() makes the three serving tables reference tables"
+	"{model_catalog,version_catalog,embedding_store,attribute_store}" "linkpred_citus_setup() makes the four serving tables reference tables"
 lpt_is "$(coord "SELECT string_agg(logicalrelid::text || ':' || partmethod::text, ' ' ORDER BY 1)
                  FROM pg_dist_partition WHERE logicalrelid::text LIKE 'linkpred.%'" | tr ' ' '\n' | sort | tr '\n' ' ' | sed 's/ $//')" \
-	"linkpred.embedding_store:n linkpred.model_catalog:n linkpred.version_catalog:n" \
+	"linkpred.attribute_store:n linkpred.embedding_store:n linkpred.model_catalog:n linkpred.version_catalog:n" \
 	"Citus lists them as reference tables (partition method n)"
 lpt_is "$(on "${NODES[1]}" "SELECT count(*) FROM linkpred.model_catalog WHERE name = 'gw'")" 1 \
 	"a worker reads the model from its copy"

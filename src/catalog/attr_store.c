@@ -9,14 +9,18 @@
  * categorical value's text, and for a numeric or vector term the mean, sd
  * and scale that turned a raw value into its weight (attrs_columns.c).
  * Written in the version's transaction, after the version row (the rows
- * reference it, and go when it goes).
+ * reference it, and go when it goes).  A catalog of 0.1.0 (before ALTER
+ * EXTENSION linkpred UPDATE) has no such table: the version is stored
+ * without these rows, as 0.1.0 has no fresh_items to read them.
  */
 #include "postgres.h"
 
+#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
 #include "linkpred.h"
@@ -38,6 +42,8 @@ LpStoreAttributes(const LpStoreRequest *req, int32 version)
 
 	/* only the encoders that compose from attribute vectors have them */
 	if (lg->attr_info == NULL || emb->A == NULL || lg->graph.n_attrs == 0)
+		return;
+	if (!OidIsValid(get_relname_relid("attribute_store", get_namespace_oid("linkpred", false))))
 		return;
 	plan = SPI_prepare("INSERT INTO linkpred.attribute_store (model, version, idx, side, kind,"
 					   " column_name, value, component, mean, sd, scale, bias, vec)"

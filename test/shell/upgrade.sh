@@ -72,6 +72,14 @@ lpt_serving_model
 lpt_sql "CREATE TABLE recs (user_id bigint, item bigint, rank integer, score real)" >/dev/null
 lpt_is "$(lpt_sql "SELECT linkpred_materialize('m', 'recs', 5)")" t "0.1.0's linkpred_materialize fills a table"
 recs=$(lpt_sql "SELECT md5(string_agg(user_id || ':' || item || ':' || rank, ',' ORDER BY user_id, rank)) FROM recs")
+# the 0.2.0 library on a 0.1.0 catalog (before the update): a model with
+# item attributes trains and serves, its attribute rows left out (no table)
+lpt_sql "CREATE TABLE small_items AS SELECT i::bigint AS id, (i % 4)::text AS grp FROM generate_series(1, 100) i" >/dev/null
+lpt_is "$(lpt_sql "SELECT linkpred_wait(linkpred_train('ma', 'small_edges', 'user_id', 'item_id',
+                     options => '{\"epochs\": 2, \"seed\": 1, \"item_features\": {\"relation\": \"small_items\", \"key\": \"id\", \"columns\": [\"grp\"]}}'))")" done \
+	"on a 0.1.0 catalog, a model with item attributes trains (no attribute_store to write)"
+lpt_like "$(lpt_sql "SELECT linkpred_score(1::bigint, 4::bigint, model => 'ma')")" '^-?[0-9]' \
+	"and serves"
 
 lpt_sql "ALTER EXTENSION linkpred UPDATE" >/dev/null
 lpt_is "$(version "$LPT_DB")" 0.2.0 "ALTER EXTENSION linkpred UPDATE brings it to 0.2.0"

@@ -38,6 +38,14 @@ typedef struct LpStoreRequest
 	double		ann_build_seconds;
 	const char *ann_skipped;	/* why a wanted index was not built, or NULL */
 	const char *tuning;			/* option "tune": the search's record (JSON), or NULL */
+
+	/*
+	 * Called once a side's rows are written ('u', 'i' or 'n'), or NULL: the
+	 * caller may free what only that side's rows needed (its vectors, the
+	 * users' seen lists), which lowers the peak of the storing phase.
+	 */
+	void		(*side_written) (void *arg, char side);
+	void	   *side_written_arg;
 } LpStoreRequest;
 
 /*

@@ -27,6 +27,7 @@
 #include "catalog/pg_inherits.h"
 #include "storage/bufmgr.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/rel.h"
 
 #include "decoder.h"
@@ -37,6 +38,36 @@
 #include "metrics.h"
 
 #define MB(b) ((b) / (1024.0 * 1024.0))
+
+void
+LpLogMemory(int64 job_id, const char *phase)
+{
+	FILE	   *f = fopen("/proc/self/status", "r");
+	char		line[256];
+	double		rss = -1,
+				hwm = -1,
+				anon = -1,
+				shmem = -1;
+
+	if (f == NULL)
+		return;
+	while (fgets(line, sizeof(line), f))
+	{
+		if (strncmp(line, "VmRSS:", 6) == 0)
+			rss = strtod(line + 6, NULL) / 1024;
+		else if (strncmp(line, "VmHWM:", 6) == 0)
+			hwm = strtod(line + 6, NULL) / 1024;
+		else if (strncmp(line, "RssAnon:", 8) == 0)
+			anon = strtod(line + 8, NULL) / 1024;
+		else if (strncmp(line, "RssShmem:", 9) == 0)
+			shmem = strtod(line + 9, NULL) / 1024;
+	}
+	fclose(f);
+	ereport(DEBUG1,
+			(errmsg_internal("linkpred job " INT64_FORMAT " memory after %s: VmRSS %.1f MB, VmHWM %.1f MB, RssAnon %.1f MB, RssShmem %.1f MB, contexts %.1f MB",
+							 job_id, phase, rss, hwm, anon, shmem,
+							 MB((double) MemoryContextMemAllocated(TopMemoryContext, true)))));
+}
 
 double
 LpScanSharedBytes(Oid relid)

@@ -297,6 +297,50 @@ BuildIndex(LpJobRun *run, const LpGraph *g, const LpEmbeddings *emb, LpStoreRequ
 	req->ann_build_seconds = (double) (GetCurrentTimestamp() - start) / 1e6;
 }
 
+/* what ReleaseWrittenSide may free: the job's model and graph */
+typedef struct StoredArrays
+{
+	LpEmbeddings *emb;
+	LpGraph    *g;
+} StoredArrays;
+
+/*
+ * The store's side_written (store.h): once the users' rows are written,
+ * nothing reads their vectors, biases, degrees or the graph's lists again
+ * (the items' rows need the items' arrays only), so they go before the
+ * items' rows come in: the storing phase's peak holds the user side's rows
+ * in shared buffers, not those rows and their source arrays as well.  A
+ * table U shares with V (one-table decoders) stays.
+ */
+static void
+ReleaseWrittenSide(void *arg, char side)
+{
+	StoredArrays *sa = arg;
+	LpEmbeddings *emb = sa->emb;
+	LpGraph    *g = sa->g;
+
+	if (side != 'u')
+		return;
+	if (emb->U != emb->V)
+		pfree(emb->U);
+	if (emb->bu != emb->bv)
+		pfree(emb->bu);
+	emb->U = NULL;
+	emb->bu = NULL;
+	pfree(g->targets);
+	pfree(g->offsets);
+	pfree(g->src_degree);
+	g->targets = NULL;
+	g->offsets = NULL;
+	g->src_degree = NULL;
+	if (g->weights)
+		pfree(g->weights);
+	if (g->times)
+		pfree(g->times);
+	g->weights = NULL;
+	g->times = NULL;
+}
+
 /*
  * One side's attributes (users: option user_features, f), when the job has
  * them (relid valid); the stored options then name the relation read,
@@ -324,6 +368,7 @@ LpRunPipeline(LpJobRun *run)
 	LpTrainConfig cfg;
 	LpTrainResult result;
 	LpStoreRequest req;
+	StoredArrays stored;
 	LpHead		head;
 	bool		has_head = false;
 	bool		plan_head;
@@ -380,6 +425,7 @@ LpRunPipeline(LpJobRun *run)
 	MemoryContextSwitchTo(old);
 	LpEndTx();
 	g = &loaded.graph;
+	LpLogMemory(spec->job_id, "loading");
 	/* loading: reading the relations and building the graph (metrics "load_seconds") */
 	load_seconds = (double) (GetCurrentTimestamp() - phase_start) / 1e6;
 
@@ -462,6 +508,7 @@ LpRunPipeline(LpJobRun *run)
 	old = MemoryContextSwitchTo(run->cxt);
 	LpEmbeddingsAlloc(g, &cfg, &emb);
 	MemoryContextSwitchTo(old);
+	LpLogMemory(spec->job_id, "allocating the model");
 
 	/* retraining continues from the serving version (never for a holdout:
 	 * that version has seen the test edges; only for an encoder whose
@@ -486,6 +533,7 @@ LpRunPipeline(LpJobRun *run)
 	result = LpFitJobModel(run, g, &run->opts, &cfg, plan_head, "training", &emb, &head, &has_head,
 						   &final_loss);
 	MemoryContextSwitchTo(old);
+	LpLogMemory(spec->job_id, "training");
 	CHECK_FOR_INTERRUPTS();
 	if (result == LP_TRAIN_NO_THREADS)
 		ereport(ERROR,
@@ -525,10 +573,16 @@ LpRunPipeline(LpJobRun *run)
 		.warm_nodes = run->warm_nodes,
 		.head = has_head ? &head : NULL,
 		.tuning = tuning,
+		/* nothing after the store reads the model or the graph */
+		.side_written = ReleaseWrittenSide,
+		.side_written_arg = &stored,
 	};
+	stored.emb = &emb;
+	stored.g = &loaded.graph;
 	if (WantsIndex(run, g, has_head))
 		BuildIndex(run, g, &emb, &req);
 
+	LpLogMemory(spec->job_id, "the index build");
 	LpJobSetPhase(run->spec->job_id, "running", "storing embeddings");
 	req.peak_rss_mb = PeakRssMb();	/* the index build included */
 
@@ -543,5 +597,6 @@ LpRunPipeline(LpJobRun *run)
 								 round((double) (GetCurrentTimestamp() - phase_start) / 1e3) / 1e3);
 	}
 	LpEndTx();
+	LpLogMemory(spec->job_id, "storing");
 	free((void *) req.ann);
 }

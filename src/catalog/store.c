@@ -143,11 +143,11 @@ WriteSide(SPIPlanPtr plan, const LpStoreRequest *req, int32 version, char side,
 			elog(ERROR, "linkpred: inserting a batch of embedding rows failed");
 		MemoryContextSwitchTo(old);
 		MemoryContextReset(tmp);
+		if (req->rows_written)
+			req->rows_written(req->rows_written_arg, side, first, first + cnt);
 		CHECK_FOR_INTERRUPTS();
 	}
 	MemoryContextDelete(tmp);
-	if (req->side_written)
-		req->side_written(req->side_written_arg, side);
 }
 
 /*

@@ -40,12 +40,15 @@ typedef struct LpStoreRequest
 	const char *tuning;			/* option "tune": the search's record (JSON), or NULL */
 
 	/*
-	 * Called once a side's rows are written ('u', 'i' or 'n'), or NULL: the
-	 * caller may free what only that side's rows needed (its vectors, the
-	 * users' seen lists), which lowers the peak of the storing phase.
+	 * Called after each batch of a side's rows is written ('u', 'i' or 'n';
+	 * rows first .. end - 1 of the side, end = the side's nodes after its
+	 * last batch), or NULL: the caller may release what only those rows
+	 * needed (their vectors, the users' seen lists), which lowers the peak
+	 * of the storing phase.  The store reads a side's arrays front to back
+	 * and never again after its last batch.
 	 */
-	void		(*side_written) (void *arg, char side);
-	void	   *side_written_arg;
+	void		(*rows_written) (void *arg, char side, int32 first, int32 end);
+	void	   *rows_written_arg;
 } LpStoreRequest;
 
 /*

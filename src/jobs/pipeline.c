@@ -297,7 +297,7 @@ BuildIndex(LpJobRun *run, const LpGraph *g, const LpEmbeddings *emb, LpStoreRequ
 	req->ann_build_seconds = (double) (GetCurrentTimestamp() - start) / 1e6;
 }
 
-/* what ReleaseWrittenSide may free: the job's model and graph */
+/* what ReleaseStoredRows may release: the job's model and graph */
 typedef struct StoredArrays
 {
 	LpEmbeddings *emb;
@@ -305,40 +305,62 @@ typedef struct StoredArrays
 } StoredArrays;
 
 /*
- * The store's side_written (store.h): once the users' rows are written,
- * nothing reads their vectors, biases, degrees or the graph's lists again
- * (the items' rows need the items' arrays only), so they go before the
- * items' rows come in: the storing phase's peak holds the user side's rows
- * in shared buffers, not those rows and their source arrays as well.  A
- * table U shares with V (one-table decoders) stays.
+ * The store's rows_written (store.h): nothing after the store reads the
+ * model or the graph, so a side's vectors and the users' seen lists go as
+ * their rows are written, page by page (LpReleasePages) while the side is
+ * being written, then freed after its last batch.  The storing phase's peak
+ * then holds the rows written (pages of shared buffers) and what is left to
+ * write, not both the rows and all their source arrays.  A user table that
+ * is the item table too (one-table decoders, not tied) stays for the items'
+ * rows.
  */
 static void
-ReleaseWrittenSide(void *arg, char side)
+ReleaseStoredRows(void *arg, char side, int32 first, int32 end)
 {
 	StoredArrays *sa = arg;
 	LpEmbeddings *emb = sa->emb;
 	LpGraph    *g = sa->g;
+	bool		users = (side != 'i');
+	bool		vectors = !(side == 'u' && emb->U == emb->V);
+	float	   *M = users ? emb->U : emb->V;
+	int32		n = users ? g->n_src : g->n_dst;
 
-	if (side != 'u')
+	if (users)
+		LpReleasePages(g->targets, 0, sizeof(int32) * g->offsets[end]);
+	if (vectors)
+		LpReleasePages(M, 0, sizeof(float) * (Size) end * emb->dim);
+	if (end < n)
 		return;
-	if (emb->U != emb->V)
-		pfree(emb->U);
-	if (emb->bu != emb->bv)
-		pfree(emb->bu);
-	emb->U = NULL;
-	emb->bu = NULL;
-	pfree(g->targets);
-	pfree(g->offsets);
-	pfree(g->src_degree);
-	g->targets = NULL;
-	g->offsets = NULL;
-	g->src_degree = NULL;
-	if (g->weights)
-		pfree(g->weights);
-	if (g->times)
-		pfree(g->times);
-	g->weights = NULL;
-	g->times = NULL;
+
+	/* the side's last batch: a tied graph's one table, or one side's */
+	if (vectors)
+	{
+		pfree(M);
+		pfree(users ? emb->bu : emb->bv);
+		if (M == emb->U)
+		{
+			emb->U = NULL;
+			emb->bu = NULL;
+		}
+		if (M == emb->V)
+		{
+			emb->V = NULL;
+			emb->bv = NULL;
+		}
+	}
+	if (users)
+	{
+		pfree(g->targets);
+		pfree(g->offsets);
+		g->targets = NULL;
+		g->offsets = NULL;
+		if (g->weights)
+			pfree(g->weights);
+		if (g->times)
+			pfree(g->times);
+		g->weights = NULL;
+		g->times = NULL;
+	}
 }
 
 /*
@@ -574,8 +596,8 @@ LpRunPipeline(LpJobRun *run)
 		.head = has_head ? &head : NULL,
 		.tuning = tuning,
 		/* nothing after the store reads the model or the graph */
-		.side_written = ReleaseWrittenSide,
-		.side_written_arg = &stored,
+		.rows_written = ReleaseStoredRows,
+		.rows_written_arg = &stored,
 	};
 	stored.emb = &emb;
 	stored.g = &loaded.graph;

@@ -8,7 +8,9 @@
 #
 # One small deterministic graph (bench/scale_gen.sql: 20,000 rows over 2,000
 # users and 1,000 items, seed 42) and one small homogeneous undirected graph
-# (the same rows with item ids shifted past the users'); each model below
+# (the same rows with item ids shifted past the users', trained undirected:
+# one side of rows; and directed: two, one table of vectors with the
+# bilinear decoder); each model below
 # trained with 1 and with 2 threads (linkpred.training_threads), a fixed
 # seed and few epochs; per model, the md5 of its linkpred.embeddings rows
 # (side, idx, key, degree, bias, vector, seen) in (side, idx) order, and
@@ -26,6 +28,8 @@ MODELS=(
 	'lightgcn|edges|{"seed": 1, "epochs": 3, "encoder": "lightgcn"}'
 	'sage|edges|{"seed": 1, "epochs": 2, "encoder": "sage"}'
 	'mf_undirected|friends|{"seed": 1, "epochs": 3, "bipartite": false}'
+	'mf_directed|friends|{"seed": 1, "epochs": 3, "bipartite": false, "directed": true}'
+	'bilinear_directed|friends|{"seed": 1, "epochs": 3, "bipartite": false, "directed": true, "decoder": "bilinear"}'
 )
 
 lp_build_install

@@ -8,6 +8,7 @@
 #include "postgres.h"
 
 #include <limits.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "mb/pg_wchar.h"
@@ -31,6 +32,25 @@ void *
 LpGrowHuge(void *p, Size n)
 {
 	return p ? repalloc_huge(p, n) : MemoryContextAllocHuge(CurrentMemoryContext, n);
+}
+
+void
+LpReleasePages(void *p, Size from, Size to)
+{
+#ifdef MADV_DONTNEED
+	static Size page = 0;
+	uintptr_t	start;
+	uintptr_t	end;
+
+	if (page == 0)
+		page = (Size) sysconf(_SC_PAGESIZE);
+	if (p == NULL || page <= 0)
+		return;
+	start = TYPEALIGN((uintptr_t) page, (uintptr_t) p + from);
+	end = TYPEALIGN_DOWN((uintptr_t) page, (uintptr_t) p + to);
+	if (end > start)
+		(void) madvise((void *) start, end - start, MADV_DONTNEED);
+#endif
 }
 
 /*

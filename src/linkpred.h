@@ -111,6 +111,16 @@ extern void LpCheckUserMappings(Oid relid);
 extern void *LpPallocHuge(Size n);
 extern void *LpGrowHuge(void *p, Size n);
 
+/*
+ * Give the pages wholly inside bytes [from, to) of the array at p back to
+ * the operating system (madvise MADV_DONTNEED) while the array stays
+ * allocated: for an array read front to back once more before it is freed
+ * (the store writing a side's vectors), so that its read part stops
+ * counting in the worker's memory.  A page touched again reads as zeros:
+ * only for bytes nobody reads again.  A no-op where madvise is missing.
+ */
+extern void LpReleasePages(void *p, Size from, Size to);
+
 /* Run SQL through SPI (caller connected); errors if the result is not ok. */
 extern int	LpSpiExec(const char *sql, int nargs, Oid *types, Datum *values,
 					  const char *nulls, bool read_only);

@@ -30,6 +30,7 @@
 #include "decoder.h"
 #include "jobs.h"
 #include "linkpred.h"
+#include "memory.h"
 #include "store.h"
 
 ArrayType *
@@ -86,16 +87,26 @@ WriteSide(SPIPlanPtr plan, const LpStoreRequest *req, int32 version, char side,
 {
 	const LpGraph *g = &req->loaded->graph;
 	int			dim = req->emb->dim;
-	MemoryContext tmp = AllocSetContextCreate(CurrentMemoryContext, "linkpred store",
+	MemoryContext old = CurrentMemoryContext;
+	MemoryContext tmp = AllocSetContextCreate(old, "linkpred store batch",
 											  ALLOCSET_DEFAULT_SIZES);
-	MemoryContext old = MemoryContextSwitchTo(tmp);
 	int32		cnt;
 
 	for (int32 first = 0; first < n; first += cnt)
 	{
 		Datum		values[STORE_NARGS];
 		char		nulls[STORE_NARGS];
-		Datum	   *kd = palloc(sizeof(Datum) * Min(STORE_BATCH, n - first));
+		Datum	   *kd;
+
+		/*
+		 * Every batch builds its arrays in tmp, reset after the batch.  The
+		 * switch is needed each time round: SPI_execute_plan returns in
+		 * SPI's procedure context, where the next batch's arrays would
+		 * otherwise pile up until the transaction ends (the whole model's
+		 * rows, at 10M edges about 760 MB, as datums and arrays).
+		 */
+		MemoryContextSwitchTo(tmp);
+		kd = palloc(sizeof(Datum) * Min(STORE_BATCH, n - first));
 
 		/* the batch: up to STORE_BATCH nodes, their seen lists bounded */
 		for (cnt = 0; cnt < Min(STORE_BATCH, n - first); cnt++)
@@ -130,10 +141,12 @@ WriteSide(SPIPlanPtr plan, const LpStoreRequest *req, int32 version, char side,
 		if (SPI_execute_plan(plan, values, nulls, false, 0) != SPI_OK_INSERT ||
 			SPI_processed != (uint64) cnt)
 			elog(ERROR, "linkpred: inserting a batch of embedding rows failed");
+		MemoryContextSwitchTo(old);
 		MemoryContextReset(tmp);
+		if (req->rows_written)
+			req->rows_written(req->rows_written_arg, side, first, first + cnt);
 		CHECK_FOR_INTERRUPTS();
 	}
-	MemoryContextSwitchTo(old);
 	MemoryContextDelete(tmp);
 }
 
@@ -341,6 +354,7 @@ LpStoreVersion(const LpStoreRequest *req)
 	SPI_freeplan(plan);
 	/* the attribute vectors, for composing nodes at serve time (attr_store.c) */
 	LpStoreAttributes(req, version);
+	LpLogMemory(req->job_id, "writing the embedding rows");
 
 	/* activate, and record where this version came from */
 	memset(n, ' ', sizeof(n));

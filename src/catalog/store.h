@@ -40,6 +40,17 @@ typedef struct LpStoreRequest
 	double		ann_build_seconds;
 	const char *ann_skipped;	/* why a wanted index was not built, or NULL */
 	const char *tuning;			/* option "tune": the search's record (JSON), or NULL */
+
+	/*
+	 * Called after each batch of a side's rows is written ('u', 'i' or 'n';
+	 * rows first .. end - 1 of the side, end = the side's nodes after its
+	 * last batch), or NULL: the caller may release what only those rows
+	 * needed (their vectors, the users' seen lists), which lowers the peak
+	 * of the storing phase.  The store reads a side's arrays front to back
+	 * and never again after its last batch.
+	 */
+	void		(*rows_written) (void *arg, char side, int32 first, int32 end);
+	void	   *rows_written_arg;
 } LpStoreRequest;
 
 /*

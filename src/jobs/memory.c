@@ -9,24 +9,36 @@
  * of embedding rows it writes), and the largest of its phases' private
  * memory, since each phase frees its work space before the next:
  *
- *   reading   the edge buffer (doubling from 65,536 entries), the CSR build
- *             (a 16-byte entry per edge, then the sorted targets), the ids;
+ *   reading   the edge buffer, the CSR build (a 16-byte entry per edge,
+ *             then the sorted targets), the ids;
  *   training  the graph, the vectors, the shuffled order and the entries'
  *             sources (4 + 4 bytes an entry), the sampler, the ids and each
  *             encoder's, decoder's, head's and evaluation's work space;
- *   storing   the graph, the vectors, the ids, the top-k index, and the
- *             pages of the new version's rows.
+ *   storing   at its start the graph, the vectors, the ids and the top-k
+ *             index; as the rows are written, the vectors and the users'
+ *             seen lists are released (pipeline.c) while the pages of the
+ *             rows, their index and the WAL buffers are mapped in: at its
+ *             end the ids, the index and those pages.
+ *
+ * Only pages that were written count (an array's untouched tail does not),
+ * so the edge buffer counts by its rows, not its doubling capacity.  A
+ * relation larger than a quarter of shared_buffers is scanned through a
+ * 256 kB ring of buffers (PostgreSQL's bulk-read strategy), so its scan
+ * maps little, unless its pages already sit in shared buffers.
  *
  * The formulas follow the allocations of loader.c, keymap.c, jobfit.c and
- * store.c; bench/scale.sh compares the estimate with the measured peak.
+ * store.c and the measured size of embedding rows; bench/scale.sh compares
+ * the estimate with the measured peak (bench/RESULTS-scale.md).
  */
 #include "postgres.h"
 
 #include "access/table.h"
+#include "access/xlog.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_inherits.h"
 #include "storage/bufmgr.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/rel.h"
 
 #include "decoder.h"
@@ -37,6 +49,36 @@
 #include "metrics.h"
 
 #define MB(b) ((b) / (1024.0 * 1024.0))
+
+void
+LpLogMemory(int64 job_id, const char *phase)
+{
+	FILE	   *f = fopen("/proc/self/status", "r");
+	char		line[256];
+	double		rss = -1,
+				hwm = -1,
+				anon = -1,
+				shmem = -1;
+
+	if (f == NULL)
+		return;
+	while (fgets(line, sizeof(line), f))
+	{
+		if (strncmp(line, "VmRSS:", 6) == 0)
+			rss = strtod(line + 6, NULL) / 1024;
+		else if (strncmp(line, "VmHWM:", 6) == 0)
+			hwm = strtod(line + 6, NULL) / 1024;
+		else if (strncmp(line, "RssAnon:", 8) == 0)
+			anon = strtod(line + 8, NULL) / 1024;
+		else if (strncmp(line, "RssShmem:", 9) == 0)
+			shmem = strtod(line + 9, NULL) / 1024;
+	}
+	fclose(f);
+	ereport(DEBUG1,
+			(errmsg_internal("linkpred job " INT64_FORMAT " memory after %s: VmRSS %.1f MB, VmHWM %.1f MB, RssAnon %.1f MB, RssShmem %.1f MB, contexts %.1f MB",
+							 job_id, phase, rss, hwm, anon, shmem,
+							 MB((double) MemoryContextMemAllocated(TopMemoryContext, true)))));
+}
 
 double
 LpScanSharedBytes(Oid relid)
@@ -49,12 +91,15 @@ LpScanSharedBytes(Oid relid)
 	{
 		Oid			r = lfirst_oid(lc);
 		Relation	rel;
+		BlockNumber n;
 
 		if (!RELKIND_HAS_STORAGE(get_rel_relkind(r)))
 			continue;
 		rel = table_open(r, AccessShareLock);
-		blocks += RelationGetNumberOfBlocks(rel);
+		n = RelationGetNumberOfBlocks(rel);
 		table_close(rel, AccessShareLock);
+		/* a large relation's scan cycles through a ring of 256 kB */
+		blocks += (n > (BlockNumber) (NBuffers / 4)) ? (256 * 1024) / BLCKSZ : n;
 	}
 	list_free(rels);
 	return Min(blocks, (double) NBuffers) * BLCKSZ;
@@ -69,6 +114,15 @@ KeyMapBytes(const LpKeyMap *m)
 	if (m->kind == LP_KEY_INT)
 		return b + 8.0 * m->cap;
 	return b + 8.0 * ((double) m->cap + 1) + (double) m->tcap;
+}
+
+/* a key's text in a stored row: an integer's digits, or the text keys' mean */
+static double
+KeyTextBytes(const LpKeyMap *m)
+{
+	if (m->kind == LP_KEY_INT || m->n == 0)
+		return 8.0;
+	return (double) m->tlen / m->n;
 }
 
 /* a CSR graph's arrays: offsets, targets (weights, times), degrees */
@@ -91,9 +145,9 @@ LpEstimateMemory(const LpMemoryInput *in, LpMemoryEstimate *est)
 	const LpEncoderKind *kind = LpOptionsEncoder(in->opts);
 	double		per_entry = 8.0 + (lg->weights ? 4 : 0) + (lg->times ? 8 : 0);
 	double		raw = (double) lg->n_entries + in->loaded->stats.duplicates;
-	double		cap = 65536;
 	double		graph_b;
 	double		index_b;
+	double		rows_b;
 
 	memset(est, 0, sizeof(*est));
 	est->fixed = LP_WORKER_FIXED_BYTES;
@@ -102,9 +156,7 @@ LpEstimateMemory(const LpMemoryInput *in, LpMemoryEstimate *est)
 		(lg->homogeneous ? 0 : KeyMapBytes(in->loaded->dst_keys));
 
 	/* reading: the full edge buffer beside the CSR being built from it */
-	while (cap < raw)
-		cap *= 2;
-	est->load = per_entry * cap + 16.0 * raw + (per_entry - 4) * raw +
+	est->load = per_entry * raw + 16.0 * raw + (per_entry - 4) * raw +
 		16.0 * ((double) lg->n_src + 1) + 4.0 * ((double) lg->n_src + lg->n_dst) + est->ids;
 
 	/* a holdout keeps the loaded graph beside its training part */
@@ -147,13 +199,21 @@ LpEstimateMemory(const LpMemoryInput *in, LpMemoryEstimate *est)
 	est->fit = graph_b + est->emb + est->sampling + est->ids + est->extra;
 
 	/*
-	 * storing: the order is gone; the rows written (vector, bias, degree,
-	 * key and a tuple's overhead a node, the users' seen lists) are pages of
-	 * shared buffers this worker maps in
+	 * storing: the order is gone.  At the start it holds the graph, the
+	 * vectors, the ids and the index; at the end the ids, the degrees, the
+	 * index and the pages written: a row of (model, version, side, idx, key,
+	 * degree, bias, vector, seen) takes about 100 bytes besides its vector
+	 * and key, plus 4 bytes a seen entry (the users' training items) and 32
+	 * bytes of primary key index; the WAL of those pages passes through the
+	 * WAL buffers, each mapped in once.
 	 */
+	rows_b = (132.0 + 4.0 * dim) * nodes + 4.0 * lg->n_entries +
+		KeyTextBytes(in->loaded->src_keys) * g->n_src +
+		(g->tied ? 0 : KeyTextBytes(in->loaded->dst_keys) * g->n_dst);
 	est->store = in->holdout ? 0 :
-		graph_b + est->emb + est->ids + index_b +
-		(4.0 * (dim + 1) + 64.0) * nodes + 4.0 * g->n_entries;
+		Max(graph_b + est->emb + est->ids + index_b,
+			est->ids + 4.0 * nodes + index_b + rows_b +
+			Min(rows_b, (double) XLOGbuffers * XLOG_BLCKSZ));
 
 	est->total = est->fixed + est->shared + Max(est->load, Max(est->fit, est->store));
 }

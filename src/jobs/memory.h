@@ -55,6 +55,12 @@ typedef struct LpMemoryInput
  */
 extern double LpScanSharedBytes(Oid relid);
 
+/*
+ * The worker's memory at the end of a phase (VmRSS, VmHWM, RssAnon,
+ * RssShmem from /proc, and what its memory contexts hold), logged at DEBUG1.
+ */
+extern void LpLogMemory(int64 job_id, const char *phase);
+
 /* the estimate of in's job */
 extern void LpEstimateMemory(const LpMemoryInput *in, LpMemoryEstimate *est);
 

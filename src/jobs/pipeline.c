@@ -297,6 +297,72 @@ BuildIndex(LpJobRun *run, const LpGraph *g, const LpEmbeddings *emb, LpStoreRequ
 	req->ann_build_seconds = (double) (GetCurrentTimestamp() - start) / 1e6;
 }
 
+/* what ReleaseStoredRows may release: the job's model and graph */
+typedef struct StoredArrays
+{
+	LpEmbeddings *emb;
+	LpGraph    *g;
+} StoredArrays;
+
+/*
+ * The store's rows_written (store.h): nothing after the store reads the
+ * model or the graph, so a side's vectors and the users' seen lists go as
+ * their rows are written, page by page (LpReleasePages) while the side is
+ * being written, then freed after its last batch.  The storing phase's peak
+ * then holds the rows written (pages of shared buffers) and what is left to
+ * write, not both the rows and all their source arrays.  A user table that
+ * is the item table too (one-table decoders, not tied) stays for the items'
+ * rows.
+ */
+static void
+ReleaseStoredRows(void *arg, char side, int32 first, int32 end)
+{
+	StoredArrays *sa = arg;
+	LpEmbeddings *emb = sa->emb;
+	LpGraph    *g = sa->g;
+	bool		users = (side != 'i');
+	bool		vectors = !(side == 'u' && emb->U == emb->V);
+	float	   *M = users ? emb->U : emb->V;
+	int32		n = users ? g->n_src : g->n_dst;
+
+	if (users)
+		LpReleasePages(g->targets, 0, sizeof(int32) * g->offsets[end]);
+	if (vectors)
+		LpReleasePages(M, 0, sizeof(float) * (Size) end * emb->dim);
+	if (end < n)
+		return;
+
+	/* the side's last batch: a tied graph's one table, or one side's */
+	if (vectors)
+	{
+		pfree(M);
+		pfree(users ? emb->bu : emb->bv);
+		if (M == emb->U)
+		{
+			emb->U = NULL;
+			emb->bu = NULL;
+		}
+		if (M == emb->V)
+		{
+			emb->V = NULL;
+			emb->bv = NULL;
+		}
+	}
+	if (users)
+	{
+		pfree(g->targets);
+		pfree(g->offsets);
+		g->targets = NULL;
+		g->offsets = NULL;
+		if (g->weights)
+			pfree(g->weights);
+		if (g->times)
+			pfree(g->times);
+		g->weights = NULL;
+		g->times = NULL;
+	}
+}
+
 /*
  * One side's attributes (users: option user_features, f), when the job has
  * them (relid valid); the stored options then name the relation read,
@@ -324,6 +390,7 @@ LpRunPipeline(LpJobRun *run)
 	LpTrainConfig cfg;
 	LpTrainResult result;
 	LpStoreRequest req;
+	StoredArrays stored;
 	LpHead		head;
 	bool		has_head = false;
 	bool		plan_head;
@@ -380,6 +447,7 @@ LpRunPipeline(LpJobRun *run)
 	MemoryContextSwitchTo(old);
 	LpEndTx();
 	g = &loaded.graph;
+	LpLogMemory(spec->job_id, "loading");
 	/* loading: reading the relations and building the graph (metrics "load_seconds") */
 	load_seconds = (double) (GetCurrentTimestamp() - phase_start) / 1e6;
 
@@ -462,6 +530,7 @@ LpRunPipeline(LpJobRun *run)
 	old = MemoryContextSwitchTo(run->cxt);
 	LpEmbeddingsAlloc(g, &cfg, &emb);
 	MemoryContextSwitchTo(old);
+	LpLogMemory(spec->job_id, "allocating the model");
 
 	/* retraining continues from the serving version (never for a holdout:
 	 * that version has seen the test edges; only for an encoder whose
@@ -486,6 +555,7 @@ LpRunPipeline(LpJobRun *run)
 	result = LpFitJobModel(run, g, &run->opts, &cfg, plan_head, "training", &emb, &head, &has_head,
 						   &final_loss);
 	MemoryContextSwitchTo(old);
+	LpLogMemory(spec->job_id, "training");
 	CHECK_FOR_INTERRUPTS();
 	if (result == LP_TRAIN_NO_THREADS)
 		ereport(ERROR,
@@ -525,10 +595,16 @@ LpRunPipeline(LpJobRun *run)
 		.warm_nodes = run->warm_nodes,
 		.head = has_head ? &head : NULL,
 		.tuning = tuning,
+		/* nothing after the store reads the model or the graph */
+		.rows_written = ReleaseStoredRows,
+		.rows_written_arg = &stored,
 	};
+	stored.emb = &emb;
+	stored.g = &loaded.graph;
 	if (WantsIndex(run, g, has_head))
 		BuildIndex(run, g, &emb, &req);
 
+	LpLogMemory(spec->job_id, "the index build");
 	LpJobSetPhase(run->spec->job_id, "running", "storing embeddings");
 	req.peak_rss_mb = PeakRssMb();	/* the index build included */
 
@@ -543,5 +619,6 @@ LpRunPipeline(LpJobRun *run)
 								 round((double) (GetCurrentTimestamp() - phase_start) / 1e3) / 1e3);
 	}
 	LpEndTx();
+	LpLogMemory(spec->job_id, "storing");
 	free((void *) req.ann);
 }

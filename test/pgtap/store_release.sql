@@ -1,0 +1,69 @@
+-- The store gives a side's vectors and the users' seen lists back to the
+-- operating system page by page as their rows are written (pipeline.c,
+-- ReleaseStoredRows): what it writes must still be what was trained.
+-- Graphs large enough that the arrays span many pages and several batches
+-- of 1024 rows: 6,000 users with 10 items each among 2,000 (dim 64: the
+-- user table is 1.5 MB).  A page released before its rows were written
+-- reads back as zeros; a table shared by both sides (the bilinear
+-- decoder's one table on a directed graph) freed after the users' rows
+-- would leave the items' rows zeros or garbage.
+\set ON_ERROR_STOP 1
+SELECT plan(9);
+
+CREATE TABLE rel_edges AS
+SELECT u AS user_id, (u * 37 + k * 101) % 2000 AS item_id
+FROM generate_series(0, 5999) u, generate_series(0, 9) k;
+-- the same pairs as one id space: items after the users
+CREATE TABLE rel_links AS SELECT user_id AS a, item_id + 6000 AS b FROM rel_edges;
+
+SELECT linkpred_train('rel_bip', 'rel_edges', 'user_id', 'item_id',
+                      options => '{"epochs": 1, "seed": 3}') IS NOT NULL AS trained;
+SELECT linkpred_train('rel_tied', 'rel_links', 'a', 'b',
+                      options => '{"epochs": 1, "seed": 3, "bipartite": false}') IS NOT NULL AS trained;
+SELECT linkpred_train('rel_one', 'rel_links', 'a', 'b',
+                      options => '{"epochs": 1, "seed": 3, "bipartite": false, "directed": true,
+                                   "decoder": "bilinear"}') IS NOT NULL AS trained;
+
+-- no stored vector is all zeros (a trained vector never is)
+SELECT is((SELECT count(*)::int FROM linkpred.embedding_store e
+           WHERE e.model = m AND NOT EXISTS (SELECT 1 FROM unnest(e.vec) x WHERE x <> 0)),
+          0, format('model %s: no stored vector is all zeros', m))
+FROM unnest(ARRAY['rel_bip', 'rel_tied', 'rel_one']) m;
+
+-- each user's seen list is its items in the relation, and its degree their count
+SELECT is((SELECT count(*)::int FROM (
+             (SELECT u.key, i.key FROM linkpred.embedding_store u, unnest(u.seen) s(idx),
+                     linkpred.embedding_store i
+              WHERE u.model = 'rel_bip' AND u.side = 'u' AND i.model = 'rel_bip' AND i.side = 'i'
+                AND i.idx = s.idx
+              EXCEPT
+              SELECT DISTINCT user_id::text, item_id::text FROM rel_edges)
+             UNION ALL
+             (SELECT DISTINCT user_id::text, item_id::text FROM rel_edges
+              EXCEPT
+              SELECT u.key, i.key FROM linkpred.embedding_store u, unnest(u.seen) s(idx),
+                     linkpred.embedding_store i
+              WHERE u.model = 'rel_bip' AND u.side = 'u' AND i.model = 'rel_bip' AND i.side = 'i'
+                AND i.idx = s.idx)) d),
+          0, 'bipartite: the stored seen lists are exactly the relation''s pairs');
+SELECT is((SELECT count(*)::int FROM linkpred.embedding_store
+           WHERE model = 'rel_bip' AND side = 'u' AND cardinality(seen) <> degree),
+          0, 'bipartite: every user''s degree is the length of its seen list');
+-- an undirected graph's node sees its neighbours on both ends of each pair
+SELECT is((SELECT sum(cardinality(seen))::bigint FROM linkpred.embedding_store
+           WHERE model = 'rel_tied' AND side = 'n'),
+          (SELECT 2 * count(*) FROM (SELECT DISTINCT a, b FROM rel_links) p),
+          'undirected: the seen lists hold each pair twice');
+SELECT is((SELECT count(*)::int FROM linkpred.embedding_store u
+           JOIN linkpred.embedding_store i ON i.model = u.model AND i.key = u.key AND i.side = 'i'
+           WHERE u.model = 'rel_one' AND u.side = 'u'),
+          8000, 'directed, one table: each of the 8,000 nodes has a row on each side');
+SELECT is((SELECT count(*)::int FROM linkpred.embedding_store u
+           JOIN linkpred.embedding_store i ON i.model = u.model AND i.key = u.key AND i.side = 'i'
+           WHERE u.model = 'rel_one' AND u.side = 'u' AND i.vec IS DISTINCT FROM u.vec),
+          0, 'directed, one table: a node''s item row holds the vector of its user row');
+SELECT is((SELECT count(*)::int FROM linkpred.embedding_store
+           WHERE model IN ('rel_bip', 'rel_tied', 'rel_one') AND cardinality(vec) <> 64),
+          0, 'every stored vector has 64 dimensions');
+
+SELECT * FROM finish();

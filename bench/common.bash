@@ -1,8 +1,9 @@
-# common.bash: sourced by bench/run.sh and bench/scale.sh.  test/cluster.sh's
-# build and cluster functions, the wall clock, a training job with its
-# worker's memory polled (bench_train, into bench.trainings of setup.sql in
-# database bench), and the lines of a results file's header that say where
-# and what was measured.
+# common.bash: sourced by bench/run.sh, bench/scale.sh and bench/split.sh.
+# test/cluster.sh's build and cluster functions, the wall clock, a training
+# job with its worker's memory polled (bench_train, into bench.trainings of
+# setup.sql in database bench), the lines of a results file's header that
+# say where and what was measured, and the scale bench's synthetic graphs
+# (scale_spec, scale_generate).
 source "$(dirname "${BASH_SOURCE[0]}")/../test/cluster.sh"
 BENCH="$LP_SRC/bench"
 
@@ -81,4 +82,25 @@ SQL
 SELECT bench.record_training(:'dataset', :'graph', :split, :'model', :job, :wall,
                              nullif(:hwm, 0) / 1024.0, nullif(:anon, 0) / 1024.0) \g /dev/null
 SQL
+}
+
+# scale_spec GRAPH: "edges users items" of bench/scale_gen.sql's synthetic
+# graph GRAPH (1m, 10m or 100m); nothing for any other name.
+scale_spec() {
+	case "$1" in
+		1m) echo 1000000 50000 20000 ;;
+		10m) echo 10000000 500000 200000 ;;
+		100m) echo 100000000 5000000 2000000 ;;
+	esac
+}
+
+# scale_generate GRAPH TABLE SQLDIR: creates TABLE (user_id, item_id) in
+# database bench with SQLDIR/scale_gen.sql and the scale bench's fixed
+# variables (seed 42, user and item exponents 0.6): the same graph in every
+# script that names it.
+scale_generate() {
+	local edges users items
+	read -r edges users items <<<"$(scale_spec "$1")"
+	bench_psql -tA -v tbl="$2" -v n_edges="$edges" -v n_users="$users" -v n_items="$items" \
+		-v user_exponent=0.6 -v item_exponent=0.6 -v seed=42 -f "$3/scale_gen.sql" >/dev/null
 }

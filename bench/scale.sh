@@ -69,15 +69,6 @@ for s in ${sizes//,/ }; do
 	case "$s" in 1m | 10m | 100m | gowalla) ;; *) usage; echo "unknown graph: $s" >&2; exit 2 ;; esac
 done
 
-# edges users items of a synthetic graph
-spec() {
-	case "$1" in
-		1m) echo 1000000 50000 20000 ;;
-		10m) echo 10000000 500000 200000 ;;
-		100m) echo 100000000 5000000 2000000 ;;
-	esac
-}
-
 started=$(now)
 lp_log "scale bench:$SIZES"
 lp_install_packages
@@ -114,10 +105,9 @@ run_size() {
 		train=gowalla_train test=gowalla_test
 	else
 		# shellcheck disable=SC2046
-		set -- $(spec "$size")
+		set -- $(scale_spec "$size")
 		lp_log "$size: generating $1 rows over $2 users and $3 items"
-		q -v tbl=edges -v n_edges="$1" -v n_users="$2" -v n_items="$3" -v user_exponent=0.6 \
-			-v item_exponent=0.6 -v seed=42 -f "$SQLDIR/scale_gen.sql" >/dev/null
+		scale_generate "$size" edges "$SQLDIR"
 		train=edges test=edges
 	fi
 	printf 'generate_s\t%s\n' "$(since "$t0")" >"$kv"
@@ -195,7 +185,7 @@ vars() {
 			yb=$(get "$fit_b" "$k") xb=$(get "$fit_b" rows) ya=0 xa=0
 			[ -n "$fit_a" ] && ya=$(get "$fit_a" "$k") xa=$(get "$fit_a" rows)
 			[ -n "$yb" ] && v=$(awk -v ya="${ya:-0}" -v yb="${yb:-0}" -v xa="$xa" -v xb="$xb" \
-				-v x="$(spec "${s#p}" | cut -d ' ' -f 1)" 'BEGIN { printf "%.6f", ya + (yb - ya) * (x - xa) / (xb - xa) }')
+				-v x="$(scale_spec "${s#p}" | cut -d ' ' -f 1)" 'BEGIN { printf "%.6f", ya + (yb - ya) * (x - xa) / (xb - xa) }')
 		elif [[ "$CONSTANT" == *" $k "* ]]; then
 			v=$(get "$fit_b" "$k")
 		else
@@ -221,7 +211,7 @@ cols="$SIZES"
 projected=""
 for s in 10m 100m; do
 	[ -n "$fit_b" ] && [[ " $SIZES " != *" $s "* ]] &&
-		[ "$(spec "$s" | cut -d ' ' -f 1)" -gt "$(spec "$fit_b" | cut -d ' ' -f 1)" ] && projected="$projected $s"
+		[ "$(scale_spec "$s" | cut -d ' ' -f 1)" -gt "$(scale_spec "$fit_b" | cut -d ' ' -f 1)" ] && projected="$projected $s"
 done
 for s in $projected; do cols="$cols p$s"; done
 

@@ -104,3 +104,16 @@ scale_generate() {
 	bench_psql -tA -v tbl="$2" -v n_edges="$edges" -v n_users="$users" -v n_items="$items" \
 		-v user_exponent=0.6 -v item_exponent=0.6 -v seed=42 -f "$3/scale_gen.sql" >/dev/null
 }
+
+# bench_sample_load FILE: the 1-minute load average every 10 s into FILE, in
+# the background, while a bench runs (the machine is shared); kill
+# $BENCH_LOAD_SAMPLER to stop it.
+bench_sample_load() {
+	(while :; do cut -d ' ' -f 1 /proc/loadavg; sleep 10; done) >"$1" &
+	BENCH_LOAD_SAMPLER=$!
+}
+
+# bench_load_summary FILE: "a (min), b (mean), c (max)" of bench_sample_load's samples
+bench_load_summary() {
+	sort -n "$1" | awk '{ a[NR] = $1; t += $1 } END { if (NR) printf "%.2f (min), %.2f (mean), %.2f (max)", a[1], t / NR, a[NR] }'
+}

@@ -83,10 +83,9 @@ chown "$LP_OWNER" "$W"
 q() { bench_psql -tA "$@"; }
 
 # The machine is shared: sample the load average every 10 s while we run.
-(while :; do cut -d ' ' -f 1 /proc/loadavg; sleep 10; done) >"$W/loadavg" &
-LOAD_SAMPLER=$!
+bench_sample_load "$W/loadavg"
 scale_exit() {
-	kill "$LOAD_SAMPLER" 2>/dev/null || true
+	kill "$BENCH_LOAD_SAMPLER" 2>/dev/null || true
 	lp_cluster_stop
 }
 trap scale_exit EXIT
@@ -215,7 +214,7 @@ for s in 10m 100m; do
 done
 for s in $projected; do cols="$cols p$s"; done
 
-loads=$(sort -n "$W/loadavg" | awk '{ a[NR] = $1; t += $1 } END { if (NR) printf "%.2f (min), %.2f (mean), %.2f (max)", a[1], t / NR, a[NR] }')
+loads=$(bench_load_summary "$W/loadavg")
 {
 	echo "# linkpred scale bench"
 	echo

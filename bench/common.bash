@@ -117,3 +117,33 @@ bench_sample_load() {
 bench_load_summary() {
 	sort -n "$1" | awk '{ a[NR] = $1; t += $1 } END { if (NR) printf "%.2f (min), %.2f (mean), %.2f (max)", a[1], t / NR, a[NR] }'
 }
+
+# bench_options NAMES "$@": a bench script's arguments, "--name VALUE" or
+# "--name=VALUE" for each name in NAMES (a space-separated list), into the
+# variables opt_NAME (a name given twice: its values joined by commas).
+# -h or --help prints the script's usage and exits; anything else prints it
+# and exits with status 2.
+bench_options() {
+	local names=" $1 " arg name value
+	shift
+	while [ $# -gt 0 ]; do
+		arg=$1 name="" value=""
+		case "$arg" in
+			-h | --help) usage; exit 0 ;;
+			--*=*) name=${arg%%=*} value=${arg#*=} ;;
+			--*)
+				name=$arg
+				[ $# -ge 2 ] || { usage; echo "$arg needs a value" >&2; exit 2; }
+				value=$2
+				shift
+				;;
+		esac
+		name=${name#--}
+		[[ -n "$name" && "$names" == *" $name "* ]] || { usage; echo "unknown argument: $arg" >&2; exit 2; }
+		name="opt_$name"
+		printf -v "$name" '%s' "${!name:+${!name},}$value"
+		shift
+	done
+	[[ -z "${opt_epochs:-}" || "$opt_epochs" =~ ^[1-9][0-9]*$ ]] ||
+		{ usage; echo "--epochs wants a positive integer" >&2; exit 2; }
+}

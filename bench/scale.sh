@@ -42,22 +42,10 @@ usage: bash bench/scale.sh [--sizes LIST] [--size SIZE] [--epochs N]
 EOF
 }
 
-sizes="1m,10m,gowalla"
-epochs=""
-while [ $# -gt 0 ]; do
-	case "$1" in
-		--sizes) sizes="${2:?--sizes needs a list}"; shift ;;
-		--sizes=*) sizes="${1#--sizes=}" ;;
-		--size) sizes="$sizes,${2:?--size needs a graph}"; shift ;;
-		--size=*) sizes="$sizes,${1#--size=}" ;;
-		--epochs) epochs="${2:?--epochs needs a number}"; shift ;;
-		--epochs=*) epochs="${1#--epochs=}" ;;
-		-h | --help) usage; exit 0 ;;
-		*) usage; echo "unknown argument: $1" >&2; exit 2 ;;
-	esac
-	shift
-done
-[[ -z "$epochs" || "$epochs" =~ ^[1-9][0-9]*$ ]] || { usage; echo "--epochs wants a positive integer" >&2; exit 2; }
+opt_sizes="" opt_size="" opt_epochs=""
+bench_options "sizes size epochs" "$@"
+sizes="${opt_sizes:-1m,10m,gowalla}${opt_size:+,$opt_size}"
+epochs=$opt_epochs
 # the job's options: the defaults, a fixed seed, and the epochs asked for
 OPTIONS='{"seed": 1'${epochs:+", \"epochs\": $epochs"}'}'
 # in order of size, each once

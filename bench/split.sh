@@ -41,20 +41,9 @@ usage: bash bench/split.sh [--graph GRAPH] [--epochs N]
 EOF
 }
 
-graph=gowalla
-epochs=""
-while [ $# -gt 0 ]; do
-	case "$1" in
-		--graph) graph="${2:?--graph needs a name}"; shift ;;
-		--graph=*) graph="${1#--graph=}" ;;
-		--epochs) epochs="${2:?--epochs needs a number}"; shift ;;
-		--epochs=*) epochs="${1#--epochs=}" ;;
-		-h | --help) usage; exit 0 ;;
-		*) usage; echo "unknown argument: $1" >&2; exit 2 ;;
-	esac
-	shift
-done
-[[ -z "$epochs" || "$epochs" =~ ^[1-9][0-9]*$ ]] || { usage; echo "--epochs wants a positive integer" >&2; exit 2; }
+opt_graph="" opt_epochs=""
+bench_options "graph epochs" "$@"
+graph=${opt_graph:-gowalla} epochs=$opt_epochs
 if [ "$graph" = gowalla ]; then
 	MODEL=gowalla TABLE=gowalla_train OUT="$BENCH/RESULTS-split"
 	OPTIONS=${epochs:+"{\"epochs\": $epochs}"}

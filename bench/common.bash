@@ -1,8 +1,9 @@
-# common.bash: sourced by bench/run.sh and bench/scale.sh.  test/cluster.sh's
-# build and cluster functions, the wall clock, a training job with its
-# worker's memory polled (bench_train, into bench.trainings of setup.sql in
-# database bench), and the lines of a results file's header that say where
-# and what was measured.
+# common.bash: sourced by bench/run.sh, bench/scale.sh and bench/split.sh.
+# test/cluster.sh's build and cluster functions, the wall clock, a training
+# job with its worker's memory polled (bench_train, into bench.trainings of
+# setup.sql in database bench), the lines of a results file's header that
+# say where and what was measured, and the scale bench's synthetic graphs
+# (scale_spec, scale_generate).
 source "$(dirname "${BASH_SOURCE[0]}")/../test/cluster.sh"
 BENCH="$LP_SRC/bench"
 
@@ -81,4 +82,68 @@ SQL
 SELECT bench.record_training(:'dataset', :'graph', :split, :'model', :job, :wall,
                              nullif(:hwm, 0) / 1024.0, nullif(:anon, 0) / 1024.0) \g /dev/null
 SQL
+}
+
+# scale_spec GRAPH: "edges users items" of bench/scale_gen.sql's synthetic
+# graph GRAPH (1m, 10m or 100m); nothing for any other name.
+scale_spec() {
+	case "$1" in
+		1m) echo 1000000 50000 20000 ;;
+		10m) echo 10000000 500000 200000 ;;
+		100m) echo 100000000 5000000 2000000 ;;
+	esac
+}
+
+# scale_generate GRAPH TABLE SQLDIR: creates TABLE (user_id, item_id) in
+# database bench with SQLDIR/scale_gen.sql and the scale bench's fixed
+# variables (seed 42, user and item exponents 0.6): the same graph in every
+# script that names it.
+scale_generate() {
+	local edges users items
+	read -r edges users items <<<"$(scale_spec "$1")"
+	bench_psql -tA -v tbl="$2" -v n_edges="$edges" -v n_users="$users" -v n_items="$items" \
+		-v user_exponent=0.6 -v item_exponent=0.6 -v seed=42 -f "$3/scale_gen.sql" >/dev/null
+}
+
+# bench_sample_load FILE: the 1-minute load average every 10 s into FILE, in
+# the background, while a bench runs (the machine is shared); kill
+# $BENCH_LOAD_SAMPLER to stop it.
+bench_sample_load() {
+	(while :; do cut -d ' ' -f 1 /proc/loadavg; sleep 10; done) >"$1" &
+	BENCH_LOAD_SAMPLER=$!
+}
+
+# bench_load_summary FILE: "a (min), b (mean), c (max)" of bench_sample_load's samples
+bench_load_summary() {
+	sort -n "$1" | awk '{ a[NR] = $1; t += $1 } END { if (NR) printf "%.2f (min), %.2f (mean), %.2f (max)", a[1], t / NR, a[NR] }'
+}
+
+# bench_options NAMES "$@": a bench script's arguments, "--name VALUE" or
+# "--name=VALUE" for each name in NAMES (a space-separated list), into the
+# variables opt_NAME (a name given twice: its values joined by commas).
+# -h or --help prints the script's usage and exits; anything else prints it
+# and exits with status 2.
+bench_options() {
+	local names=" $1 " arg name value
+	shift
+	while [ $# -gt 0 ]; do
+		arg=$1 name="" value=""
+		case "$arg" in
+			-h | --help) usage; exit 0 ;;
+			--*=*) name=${arg%%=*} value=${arg#*=} ;;
+			--*)
+				name=$arg
+				[ $# -ge 2 ] || { usage; echo "$arg needs a value" >&2; exit 2; }
+				value=$2
+				shift
+				;;
+		esac
+		name=${name#--}
+		[[ -n "$name" && "$names" == *" $name "* ]] || { usage; echo "unknown argument: $arg" >&2; exit 2; }
+		name="opt_$name"
+		printf -v "$name" '%s' "${!name:+${!name},}$value"
+		shift
+	done
+	[[ -z "${opt_epochs:-}" || "$opt_epochs" =~ ^[1-9][0-9]*$ ]] ||
+		{ usage; echo "--epochs wants a positive integer" >&2; exit 2; }
 }

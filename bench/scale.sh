@@ -42,22 +42,10 @@ usage: bash bench/scale.sh [--sizes LIST] [--size SIZE] [--epochs N]
 EOF
 }
 
-sizes="1m,10m,gowalla"
-epochs=""
-while [ $# -gt 0 ]; do
-	case "$1" in
-		--sizes) sizes="${2:?--sizes needs a list}"; shift ;;
-		--sizes=*) sizes="${1#--sizes=}" ;;
-		--size) sizes="$sizes,${2:?--size needs a graph}"; shift ;;
-		--size=*) sizes="$sizes,${1#--size=}" ;;
-		--epochs) epochs="${2:?--epochs needs a number}"; shift ;;
-		--epochs=*) epochs="${1#--epochs=}" ;;
-		-h | --help) usage; exit 0 ;;
-		*) usage; echo "unknown argument: $1" >&2; exit 2 ;;
-	esac
-	shift
-done
-[[ -z "$epochs" || "$epochs" =~ ^[1-9][0-9]*$ ]] || { usage; echo "--epochs wants a positive integer" >&2; exit 2; }
+opt_sizes="" opt_size="" opt_epochs=""
+bench_options "sizes size epochs" "$@"
+sizes="${opt_sizes:-1m,10m,gowalla}${opt_size:+,$opt_size}"
+epochs=$opt_epochs
 # the job's options: the defaults, a fixed seed, and the epochs asked for
 OPTIONS='{"seed": 1'${epochs:+", \"epochs\": $epochs"}'}'
 # in order of size, each once
@@ -68,15 +56,6 @@ done
 for s in ${sizes//,/ }; do
 	case "$s" in 1m | 10m | 100m | gowalla) ;; *) usage; echo "unknown graph: $s" >&2; exit 2 ;; esac
 done
-
-# edges users items of a synthetic graph
-spec() {
-	case "$1" in
-		1m) echo 1000000 50000 20000 ;;
-		10m) echo 10000000 500000 200000 ;;
-		100m) echo 100000000 5000000 2000000 ;;
-	esac
-}
 
 started=$(now)
 lp_log "scale bench:$SIZES"
@@ -92,10 +71,9 @@ chown "$LP_OWNER" "$W"
 q() { bench_psql -tA "$@"; }
 
 # The machine is shared: sample the load average every 10 s while we run.
-(while :; do cut -d ' ' -f 1 /proc/loadavg; sleep 10; done) >"$W/loadavg" &
-LOAD_SAMPLER=$!
+bench_sample_load "$W/loadavg"
 scale_exit() {
-	kill "$LOAD_SAMPLER" 2>/dev/null || true
+	kill "$BENCH_LOAD_SAMPLER" 2>/dev/null || true
 	lp_cluster_stop
 }
 trap scale_exit EXIT
@@ -114,10 +92,9 @@ run_size() {
 		train=gowalla_train test=gowalla_test
 	else
 		# shellcheck disable=SC2046
-		set -- $(spec "$size")
+		set -- $(scale_spec "$size")
 		lp_log "$size: generating $1 rows over $2 users and $3 items"
-		q -v tbl=edges -v n_edges="$1" -v n_users="$2" -v n_items="$3" -v user_exponent=0.6 \
-			-v item_exponent=0.6 -v seed=42 -f "$SQLDIR/scale_gen.sql" >/dev/null
+		scale_generate "$size" edges "$SQLDIR"
 		train=edges test=edges
 	fi
 	printf 'generate_s\t%s\n' "$(since "$t0")" >"$kv"
@@ -195,7 +172,7 @@ vars() {
 			yb=$(get "$fit_b" "$k") xb=$(get "$fit_b" rows) ya=0 xa=0
 			[ -n "$fit_a" ] && ya=$(get "$fit_a" "$k") xa=$(get "$fit_a" rows)
 			[ -n "$yb" ] && v=$(awk -v ya="${ya:-0}" -v yb="${yb:-0}" -v xa="$xa" -v xb="$xb" \
-				-v x="$(spec "${s#p}" | cut -d ' ' -f 1)" 'BEGIN { printf "%.6f", ya + (yb - ya) * (x - xa) / (xb - xa) }')
+				-v x="$(scale_spec "${s#p}" | cut -d ' ' -f 1)" 'BEGIN { printf "%.6f", ya + (yb - ya) * (x - xa) / (xb - xa) }')
 		elif [[ "$CONSTANT" == *" $k "* ]]; then
 			v=$(get "$fit_b" "$k")
 		else
@@ -221,11 +198,11 @@ cols="$SIZES"
 projected=""
 for s in 10m 100m; do
 	[ -n "$fit_b" ] && [[ " $SIZES " != *" $s "* ]] &&
-		[ "$(spec "$s" | cut -d ' ' -f 1)" -gt "$(spec "$fit_b" | cut -d ' ' -f 1)" ] && projected="$projected $s"
+		[ "$(scale_spec "$s" | cut -d ' ' -f 1)" -gt "$(scale_spec "$fit_b" | cut -d ' ' -f 1)" ] && projected="$projected $s"
 done
 for s in $projected; do cols="$cols p$s"; done
 
-loads=$(sort -n "$W/loadavg" | awk '{ a[NR] = $1; t += $1 } END { if (NR) printf "%.2f (min), %.2f (mean), %.2f (max)", a[1], t / NR, a[NR] }')
+loads=$(bench_load_summary "$W/loadavg")
 {
 	echo "# linkpred scale bench"
 	echo

@@ -574,25 +574,22 @@ BEGIN
                   DETAIL = 'This node is not the coordinator of its Citus cluster.',
                   HINT = 'Call it on the coordinator; it copies the tables to every worker.';
     END IF;
-    -- With version_catalog's foreign key in place, Citus would convert the
-    -- whole foreign-key graph at once and drop and recreate the views on it,
-    -- which an extension's views refuse: the key goes, the tables convert one
-    -- by one, and the key comes back between the two reference tables.
-    IF NOT EXISTS (SELECT 1 FROM pg_dist_partition
-                   WHERE logicalrelid = 'linkpred.version_catalog'::regclass) THEN
-        ALTER TABLE linkpred.version_catalog DROP CONSTRAINT version_catalog_model_fkey;
-        -- the workers' own copies of the extension hold the key too
-        PERFORM run_command_on_workers(
-            'ALTER TABLE linkpred.version_catalog DROP CONSTRAINT IF EXISTS version_catalog_model_fkey');
-    END IF;
-    -- attribute_store's key to version_catalog likewise (its rows follow a
-    -- version, for fresh_items on the workers)
-    IF NOT EXISTS (SELECT 1 FROM pg_dist_partition
-                   WHERE logicalrelid = 'linkpred.attribute_store'::regclass) THEN
-        ALTER TABLE linkpred.attribute_store DROP CONSTRAINT attribute_store_model_version_fkey;
-        PERFORM run_command_on_workers(
-            'ALTER TABLE linkpred.attribute_store DROP CONSTRAINT IF EXISTS attribute_store_model_version_fkey');
-    END IF;
+    -- With version_catalog's and attribute_store's foreign keys in place,
+    -- Citus would convert the whole foreign-key graph at once and drop and
+    -- recreate the views on it, which an extension's views refuse (and meet
+    -- the workers' own copy of attribute_store): the keys go, the tables
+    -- convert one by one, and the keys come back between the reference
+    -- tables.  The workers' own copies of the extension hold the keys too.
+    FOREACH t IN ARRAY ARRAY['version_catalog.version_catalog_model_fkey',
+                             'attribute_store.attribute_store_model_version_fkey'] LOOP
+        IF NOT EXISTS (SELECT 1 FROM pg_dist_partition
+                       WHERE logicalrelid = ('linkpred.' || split_part(t, '.', 1))::regclass) THEN
+            EXECUTE format('ALTER TABLE linkpred.%I DROP CONSTRAINT %I',
+                           split_part(t, '.', 1), split_part(t, '.', 2));
+            PERFORM run_command_on_workers(format('ALTER TABLE linkpred.%I DROP CONSTRAINT IF EXISTS %I',
+                                                  split_part(t, '.', 1), split_part(t, '.', 2)));
+        END IF;
+    END LOOP;
     FOREACH t IN ARRAY ARRAY['model_catalog', 'version_catalog', 'embedding_store', 'attribute_store'] LOOP
         IF NOT EXISTS (SELECT 1 FROM pg_dist_partition
                        WHERE logicalrelid = ('linkpred.' || t)::regclass) THEN

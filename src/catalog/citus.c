@@ -57,32 +57,38 @@
 static LocalTransactionId by_name_lxid = InvalidLocalTransactionId;
 static bool by_name;
 
-bool
-LpCatalogByName(void)
+/* the one boolean a query of Citus's catalog answers (false for no row or NULL) */
+static bool
+QueryBool(const char *sql, int nargs, Oid *types, Datum *values)
 {
 	LpCatalogContext cc;
 	bool		isnull;
+	bool		answer;
 
+	SPI_connect();
+	LpCatalogEnter(&cc);
+	LpSpiExec(sql, nargs, types, values, NULL, true);
+	answer = SPI_processed == 1 &&
+		DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)) &&
+		!isnull;
+	LpCatalogLeave(&cc);
+	SPI_finish();
+	return answer;
+}
+
+bool
+LpCatalogByName(void)
+{
 	if (MyProc != NULL && MyProc->lxid == by_name_lxid)
 		return by_name;
 	/* without Citus's catalog in this database, the common case: no query */
-	by_name = false;
-	if (OidIsValid(get_relname_relid("pg_dist_partition", PG_CATALOG_NAMESPACE)) &&
+	by_name = OidIsValid(get_relname_relid("pg_dist_partition", PG_CATALOG_NAMESPACE)) &&
 		OidIsValid(get_relname_relid("pg_dist_local_group", PG_CATALOG_NAMESPACE)) &&
-		OidIsValid(get_namespace_oid("linkpred", true)))
-	{
-		SPI_connect();
-		LpCatalogEnter(&cc);
-		LpSpiExec("SELECT (SELECT groupid FROM pg_catalog.pg_dist_local_group) <> 0"
+		OidIsValid(get_namespace_oid("linkpred", true)) &&
+		QueryBool("SELECT (SELECT groupid FROM pg_catalog.pg_dist_local_group) <> 0"
 				  " AND EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition"
 				  "             WHERE logicalrelid = 'linkpred.model_catalog'::pg_catalog.regclass)",
-				  0, NULL, NULL, NULL, true);
-		by_name = SPI_processed == 1 &&
-			DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)) &&
-			!isnull;
-		LpCatalogLeave(&cc);
-		SPI_finish();
-	}
+				  0, NULL, NULL);
 	if (MyProc != NULL)
 		by_name_lxid = MyProc->lxid;
 	return by_name;
@@ -102,22 +108,13 @@ LpCitusLocalOnly(Oid relid)
 {
 	Oid			t[1] = {OIDOID};
 	Datum		v[1] = {ObjectIdGetDatum(relid)};
-	LpCatalogContext cc;
-	bool		isnull;
-	bool		local;
 
 	if (!OidIsValid(get_relname_relid("pg_dist_partition", PG_CATALOG_NAMESPACE)))
 		return false;
-	SPI_connect();
-	LpCatalogEnter(&cc);
-	LpSpiExec("SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition"
-			  "               WHERE logicalrelid = 'linkpred.model_catalog'::pg_catalog.regclass)"
-			  " AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition WHERE logicalrelid = $1)",
-			  1, t, v, NULL, true);
-	local = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-	LpCatalogLeave(&cc);
-	SPI_finish();
-	return local;
+	return QueryBool("SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition"
+					 "               WHERE logicalrelid = 'linkpred.model_catalog'::pg_catalog.regclass)"
+					 " AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition WHERE logicalrelid = $1)",
+					 1, t, v);
 }
 
 /*
@@ -128,24 +125,11 @@ LpCitusLocalOnly(Oid relid)
 const char *
 LpMissingModelHint(void)
 {
-	LpCatalogContext cc;
-	bool		isnull;
-	bool		bare_worker;
-
-	if (!OidIsValid(get_relname_relid("pg_dist_local_group", PG_CATALOG_NAMESPACE)))
-		return "See linkpred.models for the models you can use.";
-	SPI_connect();
-	LpCatalogEnter(&cc);
-	LpSpiExec("SELECT (SELECT groupid FROM pg_catalog.pg_dist_local_group) <> 0"
-			  " AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition"
-			  "                 WHERE logicalrelid = 'linkpred.model_catalog'::pg_catalog.regclass)",
-			  0, NULL, NULL, NULL, true);
-	bare_worker = SPI_processed == 1 &&
-		DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)) &&
-		!isnull;
-	LpCatalogLeave(&cc);
-	SPI_finish();
-	if (bare_worker)
+	if (OidIsValid(get_relname_relid("pg_dist_local_group", PG_CATALOG_NAMESPACE)) &&
+		QueryBool("SELECT (SELECT groupid FROM pg_catalog.pg_dist_local_group) <> 0"
+				  " AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition"
+				  "                 WHERE logicalrelid = 'linkpred.model_catalog'::pg_catalog.regclass)",
+				  0, NULL, NULL))
 		return "This is a Citus worker, whose linkpred catalog holds no copy of the coordinator's models: "
 			"run SELECT linkpred_citus_setup() on the coordinator to serve them here.";
 	return "See linkpred.models for the models you can use.";

@@ -49,6 +49,7 @@ OBJS = \
 	src/data/attrs_columns.o \
 	src/data/keymap.o \
 	src/data/split.o \
+	src/catalog/spi.o \
 	src/catalog/catalog.o \
 	src/catalog/jobrows.o \
 	src/catalog/store.o \

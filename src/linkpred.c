@@ -1,7 +1,8 @@
 /*
  * linkpred.c: what every layer above the kernels shares (linkpred.h): the
  * linkpred.* settings' variables, LpPallocHuge and LpGrowHuge for arrays
- * that may pass 1 GB, LpClip for a user string in a message, and the
+ * that may pass 1 GB, LpFloatArray for a real[] of floats, LpClip for a
+ * user string in a message, and the
  * threads a job trains on.  It calls nothing of linkpred's: the module's
  * entry, which registers the settings, is module.c, at the top.
  */
@@ -11,7 +12,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "catalog/pg_type.h"
 #include "mb/pg_wchar.h"
+#include "utils/array.h"
 
 #include "linkpred.h"
 #include "train.h"
@@ -32,6 +35,16 @@ void *
 LpGrowHuge(void *p, Size n)
 {
 	return p ? repalloc_huge(p, n) : MemoryContextAllocHuge(CurrentMemoryContext, n);
+}
+
+ArrayType *
+LpFloatArray(const float *v, int n)
+{
+	Datum	   *d = palloc(sizeof(Datum) * n);
+
+	for (int i = 0; i < n; i++)
+		d[i] = Float4GetDatum(v[i]);
+	return construct_array(d, n, FLOAT4OID, sizeof(float4), true, TYPALIGN_INT);
 }
 
 void

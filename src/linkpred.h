@@ -12,6 +12,7 @@
 #include "access/attnum.h"
 #include "executor/spi.h"
 #include "fmgr.h"
+#include "utils/array.h"
 #include "utils/elog.h"
 
 #include "head.h"
@@ -120,6 +121,9 @@ extern void *LpGrowHuge(void *p, Size n);
  * only for bytes nobody reads again.  A no-op where madvise is missing.
  */
 extern void LpReleasePages(void *p, Size from, Size to);
+
+/* v[0 .. n-1] as a real[] */
+extern ArrayType *LpFloatArray(const float *v, int n);
 
 /* Run SQL through SPI (caller connected); errors if the result is not ok. */
 extern int	LpSpiExec(const char *sql, int nargs, Oid *types, Datum *values,

@@ -24,15 +24,14 @@
 #include "utils/memutils.h"
 
 #include "linkpred.h"
-#include "store.h"
+#include "attr_store.h"
 
 #define ATTR_STORE_NARGS 13
 
 void
-LpStoreAttributes(const LpStoreRequest *req, int32 version)
+LpStoreAttributes(const LpLoadedGraph *lg, const LpEmbeddings *emb, const char *model,
+				  int32 version)
 {
-	const LpLoadedGraph *lg = req->loaded;
-	const LpEmbeddings *emb = req->emb;
 	int			dim = emb->dim;
 	Oid			t[ATTR_STORE_NARGS] = {TEXTOID, INT4OID, INT4OID, CHAROID, CHAROID, TEXTOID,
 		TEXTOID, INT4OID, FLOAT8OID, FLOAT8OID, FLOAT8OID, FLOAT4OID, FLOAT4ARRAYOID};
@@ -62,7 +61,7 @@ LpStoreAttributes(const LpStoreRequest *req, int32 version)
 		char		n[ATTR_STORE_NARGS];
 
 		memset(n, ' ', sizeof(n));
-		v[0] = CStringGetTextDatum(req->model);
+		v[0] = CStringGetTextDatum(model);
 		v[1] = Int32GetDatum(version);
 		v[2] = Int32GetDatum(a);
 		v[3] = CharGetDatum(info->side);
@@ -79,7 +78,7 @@ LpStoreAttributes(const LpStoreRequest *req, int32 version)
 		if (!numeric)
 			n[8] = n[9] = n[10] = 'n';
 		v[11] = Float4GetDatum(emb->ab[a]);
-		v[12] = PointerGetDatum(LpStoreFloatArray(emb->A + (int64) a * dim, dim));
+		v[12] = PointerGetDatum(LpFloatArray(emb->A + (int64) a * dim, dim));
 		if (SPI_execute_plan(plan, v, n, false, 0) != SPI_OK_INSERT)
 			elog(ERROR, "linkpred: inserting an attribute row failed");
 		MemoryContextReset(tmp);

@@ -9,8 +9,8 @@
  * SQL with $n parameters only.  Every check of the caller's own rights
  * (model ownership, job ownership) is made before entering it.
  *
- * This file owns the context itself, the SPI and worker-transaction
- * helpers, the checks of a source relation's columns and of the user
+ * The context itself and the SPI helpers are spi.c's.  This file owns the
+ * worker-transaction helpers, the checks of a source relation's columns and of the user
  * mappings its foreign tables read through, and every statement
  * on linkpred.model_catalog and linkpred.version_catalog but those that
  * write a new version with its embeddings (store.c): reading a model's row
@@ -53,26 +53,6 @@
 
 #include "linkpred.h"
 
-Oid
-LpExtensionOwner(void)
-{
-	Oid			nsp = get_namespace_oid("linkpred", true);
-	HeapTuple	tup;
-	Oid			owner;
-
-	if (!OidIsValid(nsp))
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("schema \"linkpred\" does not exist"),
-				 errhint("Run CREATE EXTENSION linkpred in this database.")));
-	tup = SearchSysCache1(NAMESPACEOID, ObjectIdGetDatum(nsp));
-	if (!HeapTupleIsValid(tup))
-		elog(ERROR, "cache lookup failed for namespace %u", nsp);
-	owner = ((Form_pg_namespace) GETSTRUCT(tup))->nspowner;
-	ReleaseSysCache(tup);
-	return owner;
-}
-
 /*
  * The OID of linkpred's pg_extension row: it identifies this incarnation of
  * the catalog.  DROP EXTENSION and CREATE EXTENSION make a new row, and the
@@ -104,6 +84,14 @@ LpRefuseOnStandby(const char *func)
 				 errhint("Run it on the primary server; replication brings the change here.")));
 }
 
+/* the refusals of a function that writes the catalog: a standby, a Citus worker */
+void
+LpRefuseWrites(const char *func)
+{
+	LpRefuseOnStandby(func);
+	LpRefuseOnCitusWorker(func);
+}
+
 char *
 LpQualifiedRelName(Oid relid)
 {
@@ -114,110 +102,6 @@ LpQualifiedRelName(Oid relid)
 		return NULL;			/* dropped meanwhile */
 	nsp = get_namespace_name(get_rel_namespace(relid));
 	return quote_qualified_identifier(nsp, rel);
-}
-
-void
-LpCatalogEnter(LpCatalogContext *ctx)
-{
-	Oid			owner = LpExtensionOwner();
-
-	GetUserIdAndSecContext(&ctx->save_userid, &ctx->save_sec_context);
-	SetUserIdAndSecContext(owner, ctx->save_sec_context |
-						   SECURITY_LOCAL_USERID_CHANGE |
-						   SECURITY_RESTRICTED_OPERATION);
-	ctx->save_nestlevel = NewGUCNestLevel();
-	(void) set_config_option("search_path", "pg_catalog", PGC_USERSET, PGC_S_SESSION,
-							 GUC_ACTION_SAVE, true, 0, false);
-}
-
-void
-LpCatalogLeave(LpCatalogContext *ctx)
-{
-	AtEOXact_GUC(false, ctx->save_nestlevel);
-	SetUserIdAndSecContext(ctx->save_userid, ctx->save_sec_context);
-}
-
-int
-LpSpiExec(const char *sql, int nargs, Oid *types, Datum *values,
-		  const char *nulls, bool read_only)
-{
-	int			rc = SPI_execute_with_args(sql, nargs, types, values, nulls, read_only, 0);
-
-	if (rc < 0)
-		elog(ERROR, "linkpred: SPI failed (%s) for: %s", SPI_result_code_string(rc), sql);
-	return rc;
-}
-
-/*
- * The cursor loop of LpSpiEachRow and LpSpiEachRowBatched: with batch_cxt,
- * fn runs in it and it is reset after every batch, cxt current between.
- */
-static void
-EachRow(Portal portal, long batch, LpSpiRowFn fn, void *arg, MemoryContext cxt,
-		MemoryContext batch_cxt)
-{
-	for (;;)
-	{
-		SPI_cursor_fetch(portal, true, batch);
-		if (SPI_processed == 0)
-		{
-			SPI_freetuptable(SPI_tuptable);
-			break;
-		}
-		if (batch_cxt)
-			MemoryContextSwitchTo(batch_cxt);
-		for (uint64 r = 0; r < SPI_processed; r++)
-			fn(arg, SPI_tuptable->vals[r], SPI_tuptable->tupdesc);
-		if (batch_cxt)
-		{
-			MemoryContextSwitchTo(cxt);
-			MemoryContextReset(batch_cxt);
-		}
-		SPI_freetuptable(SPI_tuptable);
-		CHECK_FOR_INTERRUPTS();
-	}
-	SPI_cursor_close(portal);
-}
-
-void
-LpSpiEachRow(Portal portal, long batch, LpSpiRowFn fn, void *arg)
-{
-	EachRow(portal, batch, fn, arg, NULL, NULL);
-}
-
-void
-LpSpiEachRowBatched(Portal portal, long batch, LpSpiRowFn fn, void *arg, MemoryContext cxt)
-{
-	MemoryContext batch_cxt = AllocSetContextCreate(cxt, "linkpred row batch",
-													ALLOCSET_DEFAULT_SIZES);
-
-	EachRow(portal, batch, fn, arg, cxt, batch_cxt);
-	MemoryContextDelete(batch_cxt);
-	/* SPI's calls leave its own context current */
-	MemoryContextSwitchTo(cxt);
-}
-
-/* LpSpiExec with $1 the model's name */
-int
-LpSpiExecModel(const char *sql, const char *model, bool read_only)
-{
-	Oid			t[1] = {TEXTOID};
-	Datum		v[1];
-
-	v[0] = CStringGetTextDatum(model);
-	return LpSpiExec(sql, 1, t, v, NULL, read_only);
-}
-
-/* LpSpiExec with $1 the model's name, $2 a version */
-int
-LpSpiExecVersion(const char *sql, const char *model, int32 version, bool read_only)
-{
-	Oid			t[2] = {TEXTOID, INT4OID};
-	Datum		v[2];
-
-	v[0] = CStringGetTextDatum(model);
-	v[1] = Int32GetDatum(version);
-	return LpSpiExec(sql, 2, t, v, NULL, read_only);
 }
 
 /*

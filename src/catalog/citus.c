@@ -147,13 +147,6 @@ LpRefuseOnCitusWorker(const char *func)
 				 errhint("Run it on the Citus coordinator; the change reaches this node in the same transaction.")));
 }
 
-void
-LpRefuseWrites(const char *func)
-{
-	LpRefuseOnStandby(func);
-	LpRefuseOnCitusWorker(func);
-}
-
 char *
 LpRoleRefName(Oid roleid)
 {

@@ -32,16 +32,7 @@
 #include "linkpred.h"
 #include "memory.h"
 #include "store.h"
-
-ArrayType *
-LpStoreFloatArray(const float *v, int n)
-{
-	Datum	   *d = palloc(sizeof(Datum) * n);
-
-	for (int i = 0; i < n; i++)
-		d[i] = Float4GetDatum(v[i]);
-	return construct_array(d, n, FLOAT4OID, sizeof(float4), true, TYPALIGN_INT);
-}
+#include "attr_store.h"
 
 static ArrayType *
 IntArray(const int32 *v, int64 n)
@@ -123,8 +114,8 @@ WriteSide(SPIPlanPtr plan, const LpStoreRequest *req, int32 version, char side,
 		values[3] = Int32GetDatum(first);
 		values[4] = PointerGetDatum(construct_array(kd, cnt, TEXTOID, -1, false, TYPALIGN_INT));
 		values[5] = PointerGetDatum(IntArray(degree + first, cnt));
-		values[6] = PointerGetDatum(LpStoreFloatArray(bias + first, cnt));
-		values[7] = PointerGetDatum(LpStoreFloatArray(M + (int64) first * dim, cnt * dim));
+		values[6] = PointerGetDatum(LpFloatArray(bias + first, cnt));
+		values[7] = PointerGetDatum(LpFloatArray(M + (int64) first * dim, cnt * dim));
 		values[8] = Int32GetDatum(dim);
 		if (with_seen)
 		{
@@ -316,7 +307,7 @@ LpStoreVersion(const LpStoreRequest *req)
 		const LpDecoderKind *dk = LpDecoderAt(req->opts->decoder);
 
 		if (dk->store.n_weights)
-			v[20] = PointerGetDatum(LpStoreFloatArray(dk->store.weights(emb),
+			v[20] = PointerGetDatum(LpFloatArray(dk->store.weights(emb),
 											   (int) dk->store.n_weights(emb->dim, req->opts->hidden)));
 		else
 			n[20] = 'n';
@@ -353,7 +344,7 @@ LpStoreVersion(const LpStoreRequest *req)
 	}
 	SPI_freeplan(plan);
 	/* the attribute vectors, for composing nodes at serve time (attr_store.c) */
-	LpStoreAttributes(req, version);
+	LpStoreAttributes(req->loaded, req->emb, req->model, version);
 	LpLogMemory(req->job_id, "writing the embedding rows");
 
 	/* activate, and record where this version came from */

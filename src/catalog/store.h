@@ -60,16 +60,6 @@ typedef struct LpStoreRequest
  */
 extern int32 LpStoreVersion(const LpStoreRequest *req);
 
-/* v[0 .. n-1] as a real[] */
-extern ArrayType *LpStoreFloatArray(const float *v, int n);
-
-/*
- * attr_store.c: insert the version's attribute rows
- * (linkpred.attribute_store), one per attribute of req->loaded, if the
- * model has any (caller: LpStoreVersion, after the version row).
- */
-extern void LpStoreAttributes(const LpStoreRequest *req, int32 version);
-
 /* One embedding row as LpStoreReadEmbeddings hands it over. */
 typedef struct LpStoredRow
 {

@@ -67,8 +67,9 @@ typedef struct FreshAttrs
 	float	   *ab;
 	LpKeyMap   *values;			/* "column=value" of each 'c' row -> value_row */
 	int32	   *value_row;
-	int32		n_terms;		/* the 'n' rows, few: term_row[0 .. n_terms-1] */
-	int32	   *term_row;
+	LpKeyMap   *terms;			/* "component:column" of each 'n' row -> term_head */
+	int32	   *term_head;		/* the key's last 'n' row; term_next: the one before, or -1 */
+	int32	   *term_next;
 } FreshAttrs;
 
 /* one (item, attribute row, weight) of the items read */
@@ -114,6 +115,13 @@ static char *
 ValueKey(const char *column, const char *value)
 {
 	return psprintf("%s=%s", column, value);
+}
+
+/* the key of a numeric column's (or a vector column's component's) rows */
+static char *
+TermKey(const char *column, int component)
+{
+	return psprintf("%d:%s", component, column);
 }
 
 /*
@@ -186,7 +194,9 @@ LoadAttrs(LpServingModel *m, bool users)
 	fa->ab = palloc(sizeof(float) * Max(fa->n, 1));
 	fa->values = LpKeyMapCreate(LP_KEY_TEXT, Max(fa->n, 16));
 	fa->value_row = palloc(sizeof(int32) * Max(fa->n, 1));
-	fa->term_row = palloc(sizeof(int32) * Max(fa->n, 1));
+	fa->terms = LpKeyMapCreate(LP_KEY_TEXT, 16);
+	fa->term_head = palloc(sizeof(int32) * Max(fa->n, 1));
+	fa->term_next = palloc(sizeof(int32) * Max(fa->n, 1));
 	for (int32 r = 0; r < fa->n; r++)
 	{
 		HeapTuple	tup = SPI_tuptable->vals[r];
@@ -217,7 +227,14 @@ LoadAttrs(LpServingModel *m, bool users)
 			fa->value_row[LpKeyMapIntern(fa->values, 0, k, strlen(k))] = r;
 		}
 		else
-			fa->term_row[fa->n_terms++] = r;
+		{
+			char	   *k = TermKey(fa->column[r], fa->component[r]);
+			int32		n = fa->terms->n;
+			int32		t = LpKeyMapIntern(fa->terms, 0, k, strlen(k));
+
+			fa->term_next[r] = t < n ? fa->term_head[t] : -1;
+			fa->term_head[t] = r;
+		}
 	}
 	MemoryContextSwitchTo(old);
 	return fa;
@@ -303,13 +320,14 @@ CheckRelation(const LpServingModel *m, const FreshAttrs *fa, int *kinds, int *di
 static void
 AddTerms(const FreshAttrs *fa, Parts *ps, int32 item, const char *column, int comp, double x)
 {
-	for (int32 t = 0; t < fa->n_terms; t++)
+	char	   *k = TermKey(column, comp);
+	int32		t = LpKeyMapFind(fa->terms, 0, k, strlen(k));
+
+	pfree(k);
+	for (int32 r = t >= 0 ? fa->term_head[t] : -1; r >= 0; r = fa->term_next[r])
 	{
-		int32		r = fa->term_row[t];
 		double		z;
 
-		if (fa->component[r] != comp || strcmp(fa->column[r], column) != 0)
-			continue;
 		z = ((double) (float) x - fa->mean[r]) / fa->sd[r];
 		z = Max(-LP_ATTR_Z_CLIP, Min(LP_ATTR_Z_CLIP, z));
 		if (z != 0)

@@ -7,7 +7,7 @@
  * tables, Citus checks the shards against the role that queries the view
  * (citus#1683, citus#6161), and a role that is not a superuser was refused
  * on every node.  Here the rows are read as the extension owner, in the
- * catalog context (catalog.c), and only those of models whose owner role
+ * catalog context (spi.c), and only those of models whose owner role
  * the caller has the privileges of are returned: the same rows as the
  * plain views, on any node, Citus or not.  On a Citus worker the owner,
  * source and key types are read by their name copies (citus.c).

@@ -176,7 +176,14 @@ BuildLists(LpGraph *g, const LpAttrSide *side, int32 n_warm, const AttrRow *rows
 	{
 		*side->degree = repalloc_huge(*side->degree, sizeof(int32) * n);
 		memset(*side->degree + n_warm, 0, sizeof(int32) * (n - n_warm));
-		if (side->users)
+		if (g->homogeneous)
+		{
+			/* a new node is a source too: one id space */
+			g->src_degree = repalloc_huge(g->src_degree, sizeof(int32) * n);
+			memset(g->src_degree + n_warm, 0, sizeof(int32) * (n - n_warm));
+			g->n_src = n;
+		}
+		if (side->users || g->homogeneous)
 		{
 			g->offsets = repalloc_huge(g->offsets, sizeof(int64) * (n + 1));
 			for (int32 u = n_warm + 1; u <= n; u++)
@@ -266,7 +273,7 @@ LpLoadAttributes(bool users, Oid relid, const char *key, const char *attribute,
 				(errcode(ERRCODE_UNDEFINED_TABLE),
 				 errmsg("the relation of option \"%s\" (OID %u) no longer exists", side.option, relid),
 				 errhint("It was dropped after the job was submitted; name a relation that exists.")));
-	Assert(!g->homogeneous);
+	Assert(!g->homogeneous || !users);
 	buf.cap = 1024;
 	buf.n = 0;
 	buf.rows = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(AttrRow) * buf.cap);
@@ -311,4 +318,11 @@ LpLoadAttributes(bool users, Oid relid, const char *key, const char *attribute,
 	pfree(buf.rows);
 	LpAttrTermsJoin(&terms, g, &side);
 	*side.values = buf.values->n + terms.n_attrs;
+	if (g->homogeneous)
+	{
+		/* a node's attributes serve it as a source and as a target */
+		g->user_attr_off = g->item_attr_off;
+		g->user_attr = g->item_attr;
+		g->user_attr_w = g->item_attr_w;
+	}
 }

@@ -296,5 +296,7 @@ LpAttrsCompose(const LpGraph *g, LpEmbeddings *emb)
 				users = SideOf(g, emb, true);
 
 	ComposeSide(&items, g->dst_degree, g->n_dst, emb);
-	ComposeSide(&users, g->src_degree, g->n_src, emb);
+	/* a tied graph's users are its items: one table, composed once */
+	if (users.X != items.X)
+		ComposeSide(&users, g->src_degree, g->n_src, emb);
 }

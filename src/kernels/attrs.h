@@ -15,7 +15,9 @@
  * pairs (graph.h's item_attr), and nothing assumes a weight's sign or sum.
  * A user with attributes (a country, an age band) is composed the same way
  * from U and bu.  The two sides' values are distinct rows of one table A
- * (graph.h).  The attribute vectors are trained by the same SGD steps as
+ * (graph.h).  In a homogeneous graph a node's one attribute list composes
+ * it as a source (from U) and as a target (from V); an undirected graph's
+ * U and V are one table, composed once.  The attribute vectors are trained by the same SGD steps as
  * the id vectors: a step forms the user's and the items' vectors, updates
  * them as train.c's step does (sgd.h's dot steps), and hands each change
  * back to the id vector (in full) and to every attribute vector (times its

@@ -44,7 +44,9 @@ typedef struct LpGraph
 	 * sides, which are rows of one table of vectors; a side's values are its
 	 * own (a user value and an item value of the same text are two rows).  A
 	 * side without attributes has NULL arrays; n_attrs = 0: neither side has
-	 * any.
+	 * any.  In a homogeneous graph (option item_features names the nodes'
+	 * attributes) the user_attr pointers are the item_attr arrays: a node
+	 * has the same attributes as a source and as a target.
 	 */
 	int32		n_attrs;
 	int64	   *item_attr_off;	/* n_dst + 1 */
@@ -164,9 +166,10 @@ extern void LpLoadUserLinks(Oid relid, const char *src_column, const char *dst_c
  * here; numeric and vector ones in attrs_columns.c), per node key.  Keys
  * that are not yet nodes of that side become nodes without edges (cold);
  * skipped rows are counted in out->stats.  The side's values are numbered
- * after the n_attrs already loaded.  A bipartite graph only; read the
- * user-user links (LpLoadUserLinks) before the users' attributes, so that
- * only users with edges are linked.
+ * after the n_attrs already loaded.  In a homogeneous graph only the items'
+ * side is read (the nodes': a new node joins both sides) and the users'
+ * arrays point to the items'.  Read the user-user links (LpLoadUserLinks)
+ * before the users' attributes, so that only users with edges are linked.
  */
 extern void LpLoadAttributes(bool users, Oid relid, const char *key, const char *attribute,
 							 const char *weight, int n_columns,

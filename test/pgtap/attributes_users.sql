@@ -137,10 +137,10 @@ SELECT throws_ok($$SELECT linkpred_train('x', 'ue', 'user_id', 'item_id',
                  '0A000', 'option "user_features" is not available with encoder "lightgcn"', 'other encoders refuse it');
 SELECT throws_ok($$SELECT linkpred_train('x', 'ue', 'user_id', 'item_id',
                    options => '{"decoder": "mlp", "user_features": {"relation": "utags", "key": "user_id", "attribute": "tag"}}')$$,
-                 '0A000', 'option "user_features" needs a bipartite graph and the dot decoder', 'the MLP decoder refuses it');
+                 '0A000', 'option "user_features" needs the dot decoder', 'the MLP decoder refuses it');
 SELECT throws_ok($$SELECT linkpred_train('x', 'ue', 'user_id', 'item_id',
                    options => '{"bipartite": false, "user_features": {"relation": "utags", "key": "user_id", "attribute": "tag"}}')$$,
-                 '0A000', 'option "user_features" needs a bipartite graph and the dot decoder', 'a homogeneous graph refuses it');
+                 '22023', 'option "user_features" applies only to bipartite graphs', 'a homogeneous graph refuses it: its nodes take item_features');
 SELECT throws_ok($$SELECT linkpred_train('x', 'ue', 'user_id', 'item_id',
                    options => '{"warm_start": true, "user_features": {"relation": "utags", "key": "user_id", "attribute": "tag"}}')$$,
                  '0A000', 'option "user_features" cannot be combined with "warm_start"', 'warm_start refuses it');

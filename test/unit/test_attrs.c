@@ -270,6 +270,54 @@ SignedTermsPlanted(LpGraph g)
 	Check(wins >= NU * 95 / 100, "signed terms: at least 95% of users score their group's cold items above the others'");
 }
 
+/*
+ * An undirected homogeneous graph: one table (U == V), a node's attribute
+ * list serving both sides (graph.h).  Composing adds the attributes once,
+ * and a node of degree 0 keeps its attributes' part alone.
+ */
+static void
+TiedComposedOnce(void)
+{
+	enum
+	{
+		N = 6
+	};
+	LpGraph		g;
+	LpEmbeddings emb;
+	int32		degree[N] = {2, 1, 3, 1, 1, 0};
+	float		id_part[N * DIM];
+	float		worst = 0;
+
+	memset(&g, 0, sizeof(g));
+	g.homogeneous = g.tied = true;
+	g.n_src = g.n_dst = N;
+	g.src_degree = g.dst_degree = degree;
+	g.n_attrs = GROUPS + 3;
+	TwoAttrs(N, GroupOf, GROUPS, &g.item_attr_off, &g.item_attr, &g.item_attr_w);
+	g.user_attr_off = g.item_attr_off;
+	g.user_attr = g.item_attr;
+	g.user_attr_w = g.item_attr_w;
+	memset(&emb, 0, sizeof(emb));
+	emb.dim = DIM;
+	emb.U = emb.V = malloc(sizeof(float) * N * DIM);
+	emb.bu = emb.bv = malloc(sizeof(float) * N);
+	emb.A = malloc(sizeof(float) * g.n_attrs * DIM);
+	emb.ab = malloc(sizeof(float) * g.n_attrs);
+	LpInitEmbeddings(&emb, N, N, true, 5);
+	LpAttrsInit(&g, &emb, 5);
+	memcpy(id_part, emb.U, sizeof(id_part));
+	LpAttrsCompose(&g, &emb);
+	for (int32 i = 0; i < N; i++)
+		for (int d = 0; d < DIM; d++)
+		{
+			float		a = 0.5f * emb.A[GroupOf(i) * DIM + d] + 0.5f * emb.A[(GROUPS + i % 3) * DIM + d];
+			float		want = (degree[i] > 0 ? id_part[i * DIM + d] : 0) + a;
+
+			worst = Max(worst, fabsf(emb.U[i * DIM + d] - want));
+		}
+	Check(worst < 1e-5f, "tied graph: a node is composed once (id + attributes), a node without edges from its attributes alone");
+}
+
 #define NCU 8
 
 static int32
@@ -479,5 +527,6 @@ main(void)
 	NoSignalAttribute();
 	SignedTermsGradient();
 	SignedTermsPlanted(g);
+	TiedComposedOnce();
 	return TapFinish();
 }

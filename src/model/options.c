@@ -122,17 +122,8 @@ SetDefaults(LpOptions *o)
 bool
 LpOptionsStructural(const LpOptions *opts, int64 n_edges)
 {
-	/*
-	 * Not with node attributes: the head scores a pair from the graph around
-	 * it, which a cold node has none of, so it ranked every cold node below
-	 * the warm ones (none in any top-8 of the planted attributes_nodes.sql
-	 * graph, against 71 of 160 users without the head).  On Cora's
-	 * validation edges (GAE protocol, seeds 1-4) the head with the word sets
-	 * gave AUC 0.936 against 0.936 without it.
-	 */
 	if (opts->features == LP_FEATURES_AUTO)
-		return !opts->bipartite && n_edges >= LP_FEATURES_AUTO_MIN_EDGES &&
-			!opts->item_features.relation[0];
+		return !opts->bipartite && n_edges >= LP_FEATURES_AUTO_MIN_EDGES;
 	return opts->features == LP_FEATURES_STRUCTURAL;
 }
 

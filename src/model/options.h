@@ -135,8 +135,7 @@ typedef struct LpOptions
 
 /*
  * "features": "auto" fits the structural head on homogeneous graphs with at
- * least this many edges (smaller ones cannot spare a held-out tenth) and
- * without item_features (LpOptionsStructural says why).
+ * least this many edges: smaller ones cannot spare a held-out tenth.
  */
 #define LP_FEATURES_AUTO_MIN_EDGES 200
 

@@ -3,21 +3,25 @@
 -- Prints "name|value" rows.
 --
 -- psql variables: seeds (how many seeds, 1..seeds).
+\set words '"item_features": {"relation": "pl.words", "key": "node", "attribute": "feature"}'
 --
 -- (a) the graph auto-encoder protocol of Kipf & Welling 2016: per seed, the
 --     undirected edges split 85/5/10 (train/validation/test) at random, as
 --     many non-edges as validation and test edges drawn at random; the
 --     model trains on the 85% (homogeneous, every other option at its
---     default) and scores the test edges and their equal number of
---     non-edges: AUC and AP, mean over the seeds.  A pair with a node the
+--     default), once without and once with the nodes' word sets (option
+--     item_features, a many-to-many attribute), and scores the test edges
+--     and their equal number of non-edges: AUC and AP, mean over the
+--     seeds.  A pair with a node the
 --     training part never saw has no score (NULL) and ranks below every
 --     scored pair.  The SQL cosine similarity of the two nodes' word sets
 --     is scored on the same pairs as a baseline.
 -- (b) inductive: per seed, 10% of the nodes are held out with all their
 --     edges; their true edges (to any node) against as many random
---     non-edges with one held-out end: AUC of the cosine similarity of the
---     two nodes' word sets (SQL).  The model arm needs option node_features
---     on homogeneous graphs, which linkpred does not have yet: not run.
+--     non-edges with one held-out end: AUC of the model trained on the
+--     other nodes' edges with every node's word set (a held-out node is in
+--     no training edge: a cold node, its vector its words' alone), and of
+--     the cosine similarity of the two nodes' word sets (SQL).
 \set ON_ERROR_STOP 1
 CREATE SCHEMA pl;
 CREATE TABLE pl.edges (g text, src int, dst int);
@@ -85,7 +89,8 @@ DECLARE
 	n_test int;
 BEGIN
 	PERFORM setseed(p_seed / 1000.0);
-	DROP TABLE IF EXISTS pl.split, pl.train, pl.neg;
+	DROP TABLE IF EXISTS pl.split, pl.train, pl.neg, pl.words;
+	CREATE TABLE pl.words AS SELECT node, feature FROM pl.feat WHERE g = p_g;
 	CREATE TABLE pl.split AS SELECT src, dst, row_number() OVER (ORDER BY random()) AS r FROM pl.edges WHERE g = p_g;
 	SELECT count(*) INTO n_e FROM pl.split;
 	n_val := floor(n_e * 0.05);
@@ -100,7 +105,7 @@ BEGIN
 				FROM generate_series(1, 2 * (n_val + n_test)) i) p
 			WHERE a <> b) q
 		WHERE NOT EXISTS (SELECT 1 FROM pl.edges e WHERE e.g = p_g AND e.src = q.u AND e.dst = q.v);
-	PERFORM linkpred_drop(name) FROM linkpred.models WHERE name = 'pl_plain';
+	PERFORM linkpred_drop(name) FROM linkpred.models WHERE name IN ('pl_plain', 'pl_words');
 END $$;
 
 -- (a) the test pairs scored by the model pl_plain and by the cosine
@@ -113,23 +118,27 @@ BEGIN
 	-- test edges are the first n_test of the split, their negatives the first n_test non-edges
 	INSERT INTO pl.scored
 		SELECT run, m.method, t.label,
-			   CASE m.method WHEN 'mf' THEN linkpred_score(t.u, t.v, 'pl_plain') ELSE pl.cosine(p_g, t.u, t.v) END
+			   CASE m.method WHEN 'mf' THEN linkpred_score(t.u, t.v, 'pl_plain')
+							 WHEN 'mfwords' THEN linkpred_score(t.u, t.v, 'pl_words')
+							 ELSE pl.cosine(p_g, t.u, t.v) END
 		FROM (SELECT src AS u, dst AS v, 1 AS label FROM pl.split WHERE r <= n_test
 			  UNION ALL SELECT u, v, 0 FROM pl.neg WHERE r <= n_test) t,
-			 (VALUES ('mf'), ('cosine')) m(method);
+			 (VALUES ('mf'), ('mfwords'), ('cosine')) m(method);
 	RAISE NOTICE 'gae % seed %: % test edges, % negatives', p_g, p_seed, n_test,
 		(SELECT count(*) FROM pl.neg WHERE r <= n_test);
 END $$;
 
--- (b) inductive: one graph, one seed -----------------------------------
-CREATE FUNCTION pl.inductive_run(p_g text, p_seed int) RETURNS void
+-- (b) inductive: one graph, one seed: the held-out nodes, their pairs and
+-- the training edges (committed before the training job reads them) ------
+CREATE FUNCTION pl.inductive_split(p_g text, p_seed int) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
 	n_pos int;
 	run text := 'ind/' || p_g || '/' || p_seed;
 BEGIN
 	PERFORM setseed(p_seed / 1000.0 + 0.5);
-	DROP TABLE IF EXISTS pl.held, pl.pos, pl.neg;
+	DROP TABLE IF EXISTS pl.held, pl.pos, pl.neg, pl.train, pl.words;
+	CREATE TABLE pl.words AS SELECT node, feature FROM pl.feat WHERE g = p_g;
 	CREATE TABLE pl.held AS SELECT node FROM pl.nodes WHERE g = p_g ORDER BY random()
 		LIMIT (SELECT ceil(count(*) * 0.10) FROM pl.nodes WHERE g = p_g);
 	CREATE TABLE pl.pos AS SELECT src AS u, dst AS v FROM pl.edges e WHERE e.g = p_g
@@ -145,18 +154,35 @@ BEGIN
 			WHERE a <> b) q
 		WHERE NOT EXISTS (SELECT 1 FROM pl.edges e WHERE e.g = p_g AND e.src = q.u AND e.dst = q.v)
 		ORDER BY random() LIMIT n_pos;
+	CREATE TABLE pl.train AS SELECT src, dst FROM pl.edges e WHERE e.g = p_g
+		AND src NOT IN (SELECT node FROM pl.held) AND dst NOT IN (SELECT node FROM pl.held);
+	PERFORM linkpred_drop(name) FROM linkpred.models WHERE name = 'pl_ind';
+END $$;
+
+-- (b) the held-out nodes' pairs scored by the model pl_ind and by the cosine
+CREATE FUNCTION pl.inductive_score(p_g text, p_seed int) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+	run text := 'ind/' || p_g || '/' || p_seed;
+BEGIN
 	INSERT INTO pl.scored
-		SELECT run, 'cosine', t.label, pl.cosine(p_g, t.u, t.v)
-		FROM (SELECT u, v, 1 AS label FROM pl.pos UNION ALL SELECT u, v, 0 FROM pl.neg) t;
+		SELECT run, m.method, t.label,
+			   CASE m.method WHEN 'mfwords' THEN linkpred_score(t.u, t.v, 'pl_ind')
+							 ELSE pl.cosine(p_g, t.u, t.v) END
+		FROM (SELECT u, v, 1 AS label FROM pl.pos UNION ALL SELECT u, v, 0 FROM pl.neg) t,
+			 (VALUES ('mfwords'), ('cosine')) m(method);
 	RAISE NOTICE 'inductive % seed %: % held-out nodes, % edges', p_g, p_seed,
-		(SELECT count(*) FROM pl.held), n_pos;
+		(SELECT count(*) FROM pl.held), (SELECT count(*) FROM pl.pos);
 END $$;
 
 -- each statement commits before the next: a training job reads only committed tables
 SELECT format('SELECT pl.gae_split(%L, %s)', g, s),
 	   format('SELECT linkpred_train(''pl_plain'', ''pl.train'', ''src'', ''dst'', options => ''{"bipartite": false, "seed": %s}'')', s),
+	   format('SELECT linkpred_train(''pl_words'', ''pl.train'', ''src'', ''dst'', options => ''{"bipartite": false, "seed": %s, %s}'')', s, :'words'),
 	   format('SELECT pl.gae_score(%L, %s)', g, s),
-	   format('SELECT pl.inductive_run(%L, %s)', g, s)
+	   format('SELECT pl.inductive_split(%L, %s)', g, s),
+	   format('SELECT linkpred_train(''pl_ind'', ''pl.train'', ''src'', ''dst'', options => ''{"bipartite": false, "seed": %s, %s}'')', s, :'words'),
+	   format('SELECT pl.inductive_score(%L, %s)', g, s)
 FROM unnest('{cora,citeseer}'::text[]) g, generate_series(1, :seeds) s \gexec
 
 SELECT split_part(run, '/', 1) || '_' || method || '_auc', round(100 * avg(auc), 1) FROM pl.metrics
@@ -171,4 +197,6 @@ UNION ALL
 SELECT 'ind_' || split_part(run, '/', 2) || '_' || method || '_auc', round(100 * avg(auc), 1) FROM pl.metrics
 WHERE run LIKE 'ind/%' GROUP BY 1
 UNION ALL
-SELECT 'train_seconds', round(avg((metrics->>'train_seconds')::numeric), 2) FROM linkpred.versions WHERE model = 'pl_plain';
+SELECT 'train_seconds', round(avg((metrics->>'train_seconds')::numeric), 2) FROM linkpred.versions WHERE model = 'pl_plain'
+UNION ALL
+SELECT 'train_seconds_words', round(avg((metrics->>'train_seconds')::numeric), 2) FROM linkpred.versions WHERE model = 'pl_words';

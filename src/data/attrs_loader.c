@@ -7,8 +7,9 @@
  * Each row gives a node key, an attribute value and a weight: a row of a
  * many-to-many relation ("attribute", optional "weight"), or one value of a
  * categorical column of a per-node relation ("columns": the value is
- * prefixed with its column's name, so equal values of two columns stay two
- * attributes, and weighs 1).  Values are compared as their text output.
+ * keyed with its column's name, LpAttrValueKey, so equal values of two
+ * columns stay two attributes, and weighs 1).  Values are compared as
+ * their text output.
  * A node key that no edge has is a cold node (item or user): it joins its
  * side of the graph with no edge, and its vector will be its attributes'
  * alone.  Rows with a NULL key or value, or a NULL, non-positive or
@@ -122,7 +123,7 @@ AttrQueryRow(void *arg, HeapTuple tup, TupleDesc desc)
 		return;
 	}
 	if (q->prefix)
-		value = psprintf("%s=%s", q->prefix, value);
+		value = LpAttrValueKey(q->prefix, value);
 	/* the maps grow in the loader's context, not the batch's */
 	batch_cxt = MemoryContextSwitchTo(q->cxt);
 	n_items = side->keys->n;
@@ -232,19 +233,13 @@ RecordValues(LpLoadedGraph *out, const LpAttrSide *side, const char *attribute,
 	for (int32 v = 0; v < values->n; v++)
 	{
 		char	   *text = pstrdup(LpKeyMapText(values, v));
-		char	   *eq = attribute ? NULL : strchr(text, '=');
 		LpAttrInfo *a = &out->attr_info[first + v];
 
 		memset(a, 0, sizeof(*a));
 		a->side = side->users ? 'u' : 'i';
 		a->kind = 'c';
-		if (eq)
-		{
-			/* "column=value": a column name holds no '=' that ReadQuery put there first */
-			*eq = '\0';
-			a->column = text;
-			a->value = eq + 1;
-		}
+		if (attribute == NULL)
+			a->column = LpAttrValueKeySplit(text, &a->value);
 		else
 		{
 			a->column = attribute;

@@ -65,7 +65,7 @@ typedef struct FreshAttrs
 			   *scale;
 	float	   *A;				/* n x dim */
 	float	   *ab;
-	LpKeyMap   *values;			/* "column=value" of each 'c' row -> value_row */
+	LpKeyMap   *values;			/* LpAttrValueKey of each 'c' row -> value_row */
 	int32	   *value_row;
 	LpKeyMap   *terms;			/* "component:column" of each 'n' row -> term_head */
 	int32	   *term_head;		/* the key's last 'n' row; term_next: the one before, or -1 */
@@ -109,12 +109,6 @@ ComparePart(const void *a, const void *b)
 	if (x->item != y->item)
 		return x->item < y->item ? -1 : 1;
 	return (x->row > y->row) - (x->row < y->row);
-}
-
-static char *
-ValueKey(const char *column, const char *value)
-{
-	return psprintf("%s=%s", column, value);
 }
 
 /* the key of a numeric column's (or a vector column's component's) rows */
@@ -222,7 +216,7 @@ LoadAttrs(LpServingModel *m, bool users)
 		memcpy(fa->A + (int64) r * m->dim, ARR_DATA_PTR(vec), sizeof(float) * m->dim);
 		if (fa->kind[r] == 'c')
 		{
-			char	   *k = ValueKey(fa->column[r], SPI_getvalue(tup, desc, 3));
+			char	   *k = LpAttrValueKey(fa->column[r], SPI_getvalue(tup, desc, 3));
 
 			fa->value_row[LpKeyMapIntern(fa->values, 0, k, strlen(k))] = r;
 		}
@@ -338,7 +332,7 @@ AddTerms(const FreshAttrs *fa, Parts *ps, int32 item, const char *column, int co
 static void
 AddValue(const FreshAttrs *fa, Parts *ps, int32 item, const char *column, const char *value, float w)
 {
-	char	   *k = ValueKey(column, value);
+	char	   *k = LpAttrValueKey(column, value);
 	int32		v = LpKeyMapFind(fa->values, 0, k, strlen(k));
 
 	if (v >= 0)

@@ -7,7 +7,7 @@
 -- vectors weighted equally, plus each numeric term's vector times
 -- clip((x - mean) / sd, -3, 3) * scale.
 \set ON_ERROR_STOP 1
-SELECT plan(13);
+SELECT plan(15);
 
 -- 2 groups; an item's colour, price and real[3] embedding; 2 cold items per group
 CREATE TABLE se AS
@@ -105,5 +105,16 @@ SELECT linkpred_drop('sa');
 SELECT is((SELECT count(*) FROM linkpred.attribute_store WHERE model = 'sa'), 0::bigint,
           'dropping the model drops its rows');
 SELECT is((SELECT count(*) FROM linkpred.attribute_store), 0::bigint, 'nothing else was stored');
+
+-- column names and values holding '=' and ':': column a's value 'b=c' and
+-- column "a=b"'s value 'c' are two attributes, stored under their own names
+CREATE TABLE odd_cols AS SELECT item_id, 'b=c'::text AS a, 'c'::text AS "a=b", '1:x'::text AS "1:x=y"
+FROM sitems WHERE item_id < 999;
+SELECT linkpred_train('so', 'se', 'user_id', 'item_id',
+                      options => '{"seed": 1, "dim": 8, "epochs": 1, "item_features": {"relation": "odd_cols", "key": "item_id", "columns": ["a", "a=b", "1:x=y"]}}');
+SELECT is((SELECT stats->>'attributes' FROM linkpred.jobs WHERE model = 'so' ORDER BY id DESC LIMIT 1), '3',
+          'one value in each of three columns whose name=value spellings collide: three attributes');
+SELECT is((SELECT string_agg(column_name || ' -> ' || value, ', ' ORDER BY column_name) FROM linkpred.attribute_store WHERE model = 'so'),
+          '1:x=y -> 1:x, a -> b=c, a=b -> c', 'each stored under its own column and value');
 
 SELECT * FROM finish();

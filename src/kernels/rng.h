@@ -15,7 +15,8 @@
 /*
  * An edge entry's index, as the trainers shuffle them: 32 bits halve the
  * shuffled order, the largest array a fit holds per edge after the graph.
- * A job over LP_ENTRY_MAX entries is refused before it loads (jobs.c).
+ * A job over LP_ENTRY_MAX entries is refused after loading, before its fit
+ * allocates the order (jobfit.c).
  */
 typedef uint32 LpEntry;
 

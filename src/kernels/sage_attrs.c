@@ -11,9 +11,9 @@
  * with the graph's attribute lists (graph.h: a categorical value's
  * weights of a node summing to 1, numeric and vector terms signed) and
  * the one table A, ab that the matrix factorisation uses.  A user row reads
- * the user_attr lists, an item row the item_attr lists; a tied graph's one
- * row per node reads user_attr (item_attr if only that is set: on a
- * homogeneous graph both describe the same nodes).  The layers then run as
+ * the user_attr lists, an item row the item_attr lists, a tied graph's one
+ * row per node user_attr; on a homogeneous graph, where both describe the
+ * same nodes, a side that has no lists reads the other's.  The layers then run as
  * without attributes, so the gradient reaching a row's input is handed to
  * its id vector and to each of its attributes times its weight, and Adam
  * steps the attribute rows a batch touched (own step counts, L2 `reg`, as
@@ -52,32 +52,28 @@
 #include "rng.h"
 #include "sage_internal.h"
 
-/* row r's attribute list: entries [*lo, *hi) of attr and w; false if none */
+/*
+ * row r's attribute list: entries [*lo, *hi) of attr and w; false if none.
+ * On a homogeneous graph a node's two roles are one node, so a side
+ * without lists of its own reads the other side's.
+ */
 static bool
 List(const Sage *s, int32 r, int64 *lo, int64 *hi, const int32 **attr, const float **w)
 {
 	const LpGraph *g = s->g;
+	bool		user = g->tied || r < g->n_src;
+	int32		i = user ? r : r - g->n_src;
 	const int64 *off;
-	int32		i;
 
-	if (g->tied || r < g->n_src)
+	if (user ? g->user_attr_off == NULL : g->item_attr_off == NULL)
 	{
-		bool		user = g->user_attr_off != NULL;
-
-		if (!user && !g->tied)
+		if (!g->homogeneous)
 			return false;
-		off = user ? g->user_attr_off : g->item_attr_off;
-		*attr = user ? g->user_attr : g->item_attr;
-		*w = user ? g->user_attr_w : g->item_attr_w;
-		i = r;
+		user = !user;
 	}
-	else
-	{
-		off = g->item_attr_off;
-		*attr = g->item_attr;
-		*w = g->item_attr_w;
-		i = r - g->n_src;
-	}
+	off = user ? g->user_attr_off : g->item_attr_off;
+	*attr = user ? g->user_attr : g->item_attr;
+	*w = user ? g->user_attr_w : g->item_attr_w;
 	if (off == NULL)
 		return false;
 	*lo = off[i];

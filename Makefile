@@ -23,6 +23,7 @@ OBJS = \
 	src/kernels/lightgcn.o \
 	src/kernels/sage.o \
 	src/kernels/sage_batch.o \
+	src/kernels/sage_attrs.o \
 	src/kernels/mlp.o \
 	src/kernels/mlp_train.o \
 	src/kernels/spectral.o \

@@ -5,6 +5,8 @@
 -- warm: the fixed 90/10 hash split of test/pgtap/relations.sql, with and
 --       without the tags: AUC and Recall@20 (linkpred_evaluate on ua_test);
 --       with the tags of the training artists only, and of every artist.
+--       The same with encoder sage (GraphSAGE, default options otherwise):
+--       without tags and with every artist's.
 -- cold: 20% of the tagged artists (a fixed hash) lose every listening edge;
 --       the model trains on the rest with the tags of every artist, and
 --       ranks the cold artists only, for each user who listened to one:
@@ -13,6 +15,8 @@
 --       training listens of its tags, weighted by its tag counts: one list
 --       for everyone) and the user's tag profile (the tags of the user's
 --       training artists, each damped by the square root of its popularity).
+--       GraphSAGE with the tags, with its attributes-only pass (id_dropout,
+--       the default 0.8) and without it (0).
 \set ON_ERROR_STOP 1
 CREATE TABLE ua (user_idx int, artist_idx int, weight int);
 \copy ua FROM 'shared/data/lastfm/user_artist_idx.csv' WITH (FORMAT csv, HEADER)
@@ -31,11 +35,14 @@ SELECT linkpred_train('warm_tagsw', 'ua_train', 'user_idx', 'artist_idx',
 -- the tags of every artist: the test-only artists with tags become cold items it scores
 SELECT linkpred_train('warm_tags', 'ua_train', 'user_idx', 'artist_idx',
                       options => '{"seed": 3, "item_features": {"relation": "atags", "key": "artist_idx", "attribute": "tag_id", "weight": "count"}}') \gset
+SELECT linkpred_train('warm_sage', 'ua_train', 'user_idx', 'artist_idx', options => '{"seed": 3, "encoder": "sage"}') \gset
+SELECT linkpred_train('warm_sagetags', 'ua_train', 'user_idx', 'artist_idx',
+                      options => '{"seed": 3, "encoder": "sage", "item_features": {"relation": "atags", "key": "artist_idx", "attribute": "tag_id", "weight": "count"}}') \gset
 SELECT 'warm_' || m || '_' || metric, round(value::numeric, CASE metric WHEN 'unknown' THEN 0 ELSE 4 END)
-FROM (VALUES ('plain'), ('tagsw'), ('tags')) v(m), LATERAL linkpred_evaluate('warm_' || m, test => 'ua_test', k => '{20}', seed => 1)
+FROM (VALUES ('plain'), ('tagsw'), ('tags'), ('sage'), ('sagetags')) v(m), LATERAL linkpred_evaluate('warm_' || m, test => 'ua_test', k => '{20}', seed => 1)
 WHERE metric IN ('auc', 'recall', 'unknown');
 SELECT 'warm_' || substr(model, 6) || '_train_seconds', round((metrics->>'train_seconds')::numeric, 1)
-FROM linkpred.versions WHERE model IN ('warm_plain', 'warm_tagsw', 'warm_tags') AND active;
+FROM linkpred.versions WHERE model IN ('warm_plain', 'warm_tagsw', 'warm_tags', 'warm_sage', 'warm_sagetags') AND active;
 
 -- cold ----------------------------------------------------------------
 CREATE TABLE cold_artists AS
@@ -51,14 +58,26 @@ UNION ALL SELECT 'cold_test_users', count(DISTINCT user_idx) FROM cold_test;
 
 SELECT linkpred_train('cold_tags', 'cold_train', 'user_idx', 'artist_idx',
                       options => '{"seed": 3, "item_features": {"relation": "atags", "key": "artist_idx", "attribute": "tag_id", "weight": "count"}}') \gset
-SELECT 'cold_tags_train_seconds', round((metrics->>'train_seconds')::numeric, 1)
-FROM linkpred.versions WHERE model = 'cold_tags' AND active;
+SELECT linkpred_train('cold_sage', 'cold_train', 'user_idx', 'artist_idx',
+                      options => '{"seed": 3, "encoder": "sage", "item_features": {"relation": "atags", "key": "artist_idx", "attribute": "tag_id", "weight": "count"}}') \gset
+SELECT linkpred_train('cold_sage0', 'cold_train', 'user_idx', 'artist_idx',
+                      options => '{"seed": 3, "encoder": "sage", "id_dropout": 0, "item_features": {"relation": "atags", "key": "artist_idx", "attribute": "tag_id", "weight": "count"}}') \gset
+SELECT model || '_train_seconds', round((metrics->>'train_seconds')::numeric, 1)
+FROM linkpred.versions WHERE model IN ('cold_tags', 'cold_sage', 'cold_sage0') AND active;
 
 CREATE TABLE cand AS SELECT array_agg(artist_idx ORDER BY artist_idx) AS a FROM cold_artists;
 CREATE TABLE rec_model AS
 SELECT u.user_idx, t.item AS artist_idx, row_number() OVER (PARTITION BY u.user_idx ORDER BY t.score DESC, t.item) AS rank
 FROM (SELECT DISTINCT user_idx FROM cold_test) u, cand,
      LATERAL linkpred_topk(u.user_idx, 20, 'cold_tags', candidates => cand.a) t;
+CREATE TABLE rec_sage AS
+SELECT u.user_idx, t.item AS artist_idx, row_number() OVER (PARTITION BY u.user_idx ORDER BY t.score DESC, t.item) AS rank
+FROM (SELECT DISTINCT user_idx FROM cold_test) u, cand,
+     LATERAL linkpred_topk(u.user_idx, 20, 'cold_sage', candidates => cand.a) t;
+CREATE TABLE rec_sage0 AS
+SELECT u.user_idx, t.item AS artist_idx, row_number() OVER (PARTITION BY u.user_idx ORDER BY t.score DESC, t.item) AS rank
+FROM (SELECT DISTINCT user_idx FROM cold_test) u, cand,
+     LATERAL linkpred_topk(u.user_idx, 20, 'cold_sage0', candidates => cand.a) t;
 
 -- w(a, t): artist a's tag counts, summing to 1; pop(t): training listens of artists tagged t
 CREATE TABLE tagw AS SELECT artist_idx, tag_id, count::float8 / sum(count) OVER (PARTITION BY artist_idx) AS w FROM atags;
@@ -91,5 +110,5 @@ BEGIN
         FROM rel LEFT JOIN hit h USING (user_idx)$q$, tbl);
 END $$;
 SELECT 'cold_' || m || '_' || x.k, round(x.v::numeric, 4)
-FROM (VALUES ('model'), ('pop'), ('prof')) v(m), LATERAL cold_metrics('rec_' || m) c,
+FROM (VALUES ('model'), ('sage'), ('sage0'), ('pop'), ('prof')) v(m), LATERAL cold_metrics('rec_' || m) c,
      LATERAL (VALUES ('recall', c.recall), ('ndcg', c.ndcg)) x(k, v);

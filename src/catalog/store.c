@@ -31,6 +31,8 @@
 #include "jobs.h"
 #include "linkpred.h"
 #include "memory.h"
+#include "model.h"
+#include "options.h"
 #include "store.h"
 #include "attr_store.h"
 
@@ -344,7 +346,8 @@ LpStoreVersion(const LpStoreRequest *req)
 	}
 	SPI_freeplan(plan);
 	/* the attribute vectors, for composing nodes at serve time (attr_store.c) */
-	LpStoreAttributes(req->loaded, req->emb, req->model, version);
+	if (LpEncoderPermits(LpOptionsEncoder(req->opts), LP_ENC_FRESH_NODES))
+		LpStoreAttributes(req->loaded, req->emb, req->model, version);
 	LpLogMemory(req->job_id, "writing the embedding rows");
 
 	/* activate, and record where this version came from */

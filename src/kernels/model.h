@@ -91,6 +91,10 @@ typedef struct LpEncoderFit
 #define LP_ENC_MINIMISES_LOSS	0x10	/* the fit's final loss means something */
 #define LP_ENC_ITEM_FEATURES	0x20	/* options item_features, user_features:
 										 * nodes composed of attributes (attrs.h) */
+#define LP_ENC_FRESH_NODES		0x40	/* its vectors are sums of attribute vectors:
+										 * a version stores them (attr_store.c) and
+										 * serving composes nodes added since
+										 * (fresh_items) */
 
 typedef struct LpEncoderKind
 {

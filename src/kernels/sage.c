@@ -80,6 +80,7 @@ LpSageMakePlan(const LpGraph *g, const LpTrainConfig *cfg, Plan *p)
 	while (p->hcap < 2 * (Size) p->batch)
 		p->hcap *= 2;
 	p->wblock = 2 * (Size) cfg->dim * cfg->dim + cfg->dim;
+	p->n_attrs = g->n_attrs;
 }
 
 /* floats, in MakePlan's terms; Carve takes them in the same order */
@@ -97,7 +98,13 @@ PlanFloats(const Plan *p, int dim)
 	for (int l = 1; l <= p->layers; l++)
 		n += p->cap[p->layers - l] * dim;	/* agg[l] */
 	n += 2 * p->cap[p->layers] * dim;	/* d1, d2 */
-	n += p->cap[0];				/* bgrad */
+	n += 2 * p->cap[0];			/* bgrad, sbias */
+	if (p->n_attrs > 0)
+	{
+		/* A's moments and gradient; ab's; the attributes-only pass */
+		n += 3 * (Size) p->n_attrs * dim + 4 * (Size) p->n_attrs;
+		n += (Size) (p->layers + 3) * p->cap[0] * dim + 2 * p->cap[0];
+	}
 	return n + 1;
 }
 
@@ -120,6 +127,9 @@ PlanBytes(const LpGraph *g, const Plan *p)
 	n += 2 * ALIGN8(sizeof(int32) * (Size) p->batch);	/* pos_u, pos_i */
 	n += ALIGN8(sizeof(int32) * ((Size) p->batch + 1));	/* neg_off */
 	n += ALIGN8(sizeof(int32) * (Size) p->batch * Max(p->kmax, 1));	/* neg */
+	if (p->n_attrs > 0)
+		n += 2 * ALIGN8(sizeof(int32) * (Size) p->n_attrs) +	/* amark, alist */
+			ALIGN8(sizeof(bool) * (Size) p->batch) + ALIGN8(sizeof(bool) * p->cap[0]);
 	return n + 8;
 }
 
@@ -187,6 +197,25 @@ LpSageCarve(Sage *s, const LpGraph *g, const LpTrainConfig *cfg, float *work, vo
 	s->d1 = TakeFloats(&work, p->cap[L] * dim);
 	s->d2 = TakeFloats(&work, p->cap[L] * dim);
 	s->bgrad = TakeFloats(&work, p->cap[0]);
+	s->sbias = TakeFloats(&work, p->cap[0]);
+	if (p->n_attrs > 0)
+	{
+		Size		na = (Size) p->n_attrs;
+
+		s->am = TakeFloats(&work, na * dim);
+		s->av = TakeFloats(&work, na * dim);
+		s->ag = TakeFloats(&work, na * dim);
+		s->at = TakeFloats(&work, na);
+		s->abm = TakeFloats(&work, na);
+		s->abv = TakeFloats(&work, na);
+		s->abg = TakeFloats(&work, na);
+		for (int l = 0; l <= L; l++)
+			s->ch[l] = TakeFloats(&work, p->cap[0] * dim);
+		s->cg1 = TakeFloats(&work, p->cap[0] * dim);
+		s->cg2 = TakeFloats(&work, p->cap[0] * dim);
+		s->cb = TakeFloats(&work, p->cap[0]);
+		s->cbg = TakeFloats(&work, p->cap[0]);
+	}
 
 	if (!g->tied)
 	{
@@ -210,6 +239,13 @@ LpSageCarve(Sage *s, const LpGraph *g, const LpTrainConfig *cfg, float *work, vo
 	s->pos_i = TakeBytes(&b, sizeof(int32) * (Size) p->batch);
 	s->neg_off = TakeBytes(&b, sizeof(int32) * ((Size) p->batch + 1));
 	s->neg = TakeBytes(&b, sizeof(int32) * (Size) p->batch * Max(p->kmax, 1));
+	if (p->n_attrs > 0)
+	{
+		s->amark = TakeBytes(&b, sizeof(int32) * (Size) p->n_attrs);
+		s->alist = TakeBytes(&b, sizeof(int32) * (Size) p->n_attrs);
+		s->pflag = TakeBytes(&b, sizeof(bool) * (Size) p->batch);
+		s->cold = TakeBytes(&b, sizeof(bool) * p->cap[0]);
+	}
 }
 
 static inline Size
@@ -373,7 +409,15 @@ LpSageForward(Sage *s)
 	const int	L = s->p.layers;
 
 	for (Size a = 0; a < s->size[L]; a++)
-		memcpy(s->h[0] + a * dim, s->x + (Size) s->nodes[a] * dim, sizeof(float) * dim);
+	{
+		int32		r = s->nodes[a];
+		float		b;
+
+		if (s->attrs)
+			LpSageInput(s, r, !LpSageIdDropped(s, r), s->h[0] + a * dim, &b);
+		else
+			memcpy(s->h[0] + a * dim, s->x + (Size) r * dim, sizeof(float) * dim);
+	}
 	for (int l = 1; l <= L; l++)
 	{
 		int			depth = L - l;

@@ -10,7 +10,10 @@
  *   hl(v) = act(Ws_l hl-1(v) + Wn_l mean{hl-1(u) : u in N(v)} + b_l)
  *
  * with act = ReLU on the hidden layers and the identity on the last, every
- * width dim, and a node without neighbours aggregating a zero vector.  On a
+ * width dim, and a node without neighbours aggregating a zero vector.
+ * With options item_features and user_features x(v) is the node's id
+ * vector plus its attributes' vectors, and a node without edges has only
+ * the latter (sage_attrs.c).  On a
  * bipartite or directed graph a node's source-role row (user) aggregates
  * its targets (items) and a target-role row aggregates the sources that
  * point at it; an undirected homogeneous graph (tied) has one table of

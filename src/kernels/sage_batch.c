@@ -35,15 +35,14 @@
 
 /*
  * The loss of positive p of the batch and its negatives, on the seeds'
- * last-layer vectors; gradients into g (seed rows) and bgrad.  The same
- * arithmetic as lightgcn.c's Accumulate.
+ * last-layer vectors H and biases bias (seed rows); gradients into g and
+ * bgrad.  The same arithmetic as lightgcn.c's Accumulate.
  */
-static float
-Accumulate(Sage *s, LpEmbeddings *emb, int p, float *g)
+float
+LpSageAccumulate(Sage *s, int p, const float *H, float *g, const float *bias, float *bgrad)
 {
 	const LpTrainConfig *cfg = s->cfg;
 	const int	dim = s->dim;
-	const float *H = s->h[s->p.layers];
 	int32		u = s->pos_u[p];
 	int32		ri = s->item0 + s->pos_i[p];
 	int32		lu = s->slot[u],
@@ -53,19 +52,19 @@ Accumulate(Sage *s, LpEmbeddings *emb, int p, float *g)
 	float	   *gu = g + (Size) lu * dim;
 	float	   *gi = g + (Size) li * dim;
 	float		w = s->pos_w[p];
-	float		bi = *BiasOf(s, emb, ri);
+	float		bi = bias[li];
 	float		loss = 0;
 
 	if (!LpLossPairwise(cfg->loss))
 	{
-		float		sc = LpDot(pu, pi, dim) + *BiasOf(s, emb, u) + bi;
+		float		sc = LpDot(pu, pi, dim) + bias[lu] + bi;
 		float		gr = LpPointGrad(cfg, sc, cfg->loss == LP_TRAIN_MSE ? w : 1.0f, &loss);
 
 		if (cfg->loss == LP_TRAIN_BCE)
 			gr *= w;
 		LpDotGrad(gr, pu, pi, gu, gi, dim);
-		s->bgrad[lu] += gr;
-		s->bgrad[li] += gr;
+		bgrad[lu] += gr;
+		bgrad[li] += gr;
 	}
 	for (int k = s->neg_off[p]; k < s->neg_off[p + 1]; k++)
 	{
@@ -73,16 +72,16 @@ Accumulate(Sage *s, LpEmbeddings *emb, int p, float *g)
 		int32		lj = s->slot[rj];
 		const float *pj = H + (Size) lj * dim;
 		float	   *gj = g + (Size) lj * dim;
-		float		bj = *BiasOf(s, emb, rj);
+		float		bj = bias[lj];
 
 		if (!LpLossPairwise(cfg->loss))
 		{
-			float		sc = LpDot(pu, pj, dim) + *BiasOf(s, emb, u) + bj;
+			float		sc = LpDot(pu, pj, dim) + bias[lu] + bj;
 			float		gr = LpPointGrad(cfg, sc, 0.0f, &loss);
 
 			LpDotGrad(gr, pu, pj, gu, gj, dim);
-			s->bgrad[lu] += gr;
-			s->bgrad[lj] += gr;
+			bgrad[lu] += gr;
+			bgrad[lj] += gr;
 		}
 		else
 		{
@@ -93,8 +92,8 @@ Accumulate(Sage *s, LpEmbeddings *emb, int p, float *g)
 			gr = LpPairGrad(cfg, x, &l) * w;
 			loss += l * w;
 			LpPairDotGrad(gr, pu, pi, pj, gu, gi, gj, dim);
-			s->bgrad[li] += gr;
-			s->bgrad[lj] -= gr;
+			bgrad[li] += gr;
+			bgrad[lj] -= gr;
 		}
 	}
 	return loss;
@@ -126,6 +125,10 @@ Batch(Sage *s, const LpSamplerState *sampler, LpEmbeddings *emb, LpRng *rng,
 		s->pos_i[p] = g->targets[e];
 		s->pos_w[p] = g->weights ? g->weights[e] : 1.0f;
 		s->neg_off[p] = n_neg;
+		/* the attributes-only pass (sage_attrs.c) takes it, with chance id_dropout */
+		if (s->attrs)
+			s->pflag[p] = (LpSageHasAttrs(s, u) || LpSageHasAttrs(s, s->item0 + s->pos_i[p])) &&
+				LpRngUniform(rng) < cfg->id_dropout;
 		for (int c = 0; c < k; c++)
 		{
 			int32		j = LpNegative(g, cfg, sampler, emb, emb->U + (Size) u * dim, rng, u);
@@ -151,10 +154,20 @@ Batch(Sage *s, const LpSamplerState *sampler, LpEmbeddings *emb, LpRng *rng,
 
 	LpSageForward(s);
 
+	/* the seeds' biases: the id part's, plus the attributes' */
+	for (Size a = 0; a < s->size[0]; a++)
+	{
+		int32		r = s->nodes[a];
+
+		if (s->attrs)
+			LpSageInput(s, r, !LpSageIdDropped(s, r), NULL, &s->sbias[a]);
+		else
+			s->sbias[a] = *BiasOf(s, emb, r);
+	}
 	memset(s->d1, 0, sizeof(float) * s->size[0] * dim);
 	memset(s->bgrad, 0, sizeof(float) * s->size[0]);
 	for (int64 p = 0; p < n; p++)
-		loss += Accumulate(s, emb, (int) p, s->d1);
+		loss += LpSageAccumulate(s, (int) p, s->h[L], s->d1, s->sbias, s->bgrad);
 
 	/* the latest vectors, for hard negatives */
 	for (Size a = 0; a < s->size[0]; a++)
@@ -168,12 +181,22 @@ Batch(Sage *s, const LpSamplerState *sampler, LpEmbeddings *emb, LpRng *rng,
 	memset(s->wg, 0, sizeof(float) * (Size) L * s->p.wblock);
 	grad = LpSageBackward(s, s->d1, s->d2);
 
-	/* the input rows read, with L2; then their biases (seeds only) */
+	/*
+	 * The input rows read: each attribute's share (sage_attrs.c), then the
+	 * id part with L2 (none for a node without edges that has attributes);
+	 * then their biases (seeds only)
+	 */
 	for (Size a = 0; a < s->size[L]; a++)
 	{
 		int32		r = s->nodes[a];
 		Size		o = (Size) r * dim;
 
+		if (s->attrs)
+		{
+			LpSageScatter(s, r, grad + a * dim, a < s->size[0] ? s->bgrad[a] : 0.0f);
+			if (LpSageIdDropped(s, r))
+				continue;
+		}
 		LpAxpy(-cfg->reg, s->x + o, grad + a * dim, dim);
 		s->xt[r] += 1;
 		LpAdam(s->x + o, grad + a * dim, s->xm + o, s->xv + o, dim, lr, (int64) s->xt[r]);
@@ -185,8 +208,16 @@ Batch(Sage *s, const LpSamplerState *sampler, LpEmbeddings *emb, LpRng *rng,
 			float	   *b = BiasOf(s, emb, r);
 			float		gb = s->bgrad[a] - cfg->reg * *b;
 
+			if (s->attrs && LpSageIdDropped(s, r))
+				continue;
 			LpAdam(b, &gb, s->bm + r, s->bv2 + r, 1, lr, (int64) s->xt[r]);
 		}
+	/* the attributes-only pass, then the attributes' step, before the weights move */
+	if (s->attrs)
+	{
+		LpSageColdPass(s, n);
+		LpSageAttrsStep(s, lr);
+	}
 	/* the matrices: L2 towards I (see LP_SAGE_WEIGHT_DECAY); b is free */
 	for (int l = 1; l <= L; l++)
 	{
@@ -288,6 +319,7 @@ LpSageTrain(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sa
 	s.item0 = g->tied ? 0 : g->n_src;
 	LpSageMakePlan(g, cfg, &s.p);
 	LpSageCarve(&s, g, cfg, work, index);
+	LpSageAttrsBegin(&s, &cur);
 	nd = (Size) s.p.n_rows * s.dim;
 
 	/* a tied graph's V and bv are its U and bu */
@@ -311,7 +343,9 @@ LpSageTrain(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sa
 	if (result != LP_TRAIN_OK)
 		return result;
 
-	/* every node over its full neighbourhood; the moments are spent */
+	/* every node over its full neighbourhood, from its composed input; the moments are spent */
+	if (s.attrs)
+		LpSageAttrsFinal(&s);
 	in = s.x;
 	for (int l = 1; l <= s.p.layers; l++)
 	{

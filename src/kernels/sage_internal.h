@@ -20,6 +20,7 @@ typedef struct Plan
 	Size		nbcap[LP_MAX_LAYERS + 1];	/* hop k >= 1: most sampled entries */
 	Size		hcap;			/* slots of the positive-pair set, a power of 2 */
 	Size		wblock;			/* one layer: Ws, Wn, b */
+	int32		n_attrs;		/* g->n_attrs: node attributes (sage_attrs.c) */
 } Plan;
 
 /* the trainer's state, carved from work and index */
@@ -66,6 +67,34 @@ typedef struct Sage
 	float	   *d1;				/* gradient ping-pong, cap[L] rows each */
 	float	   *d2;
 	float	   *bgrad;			/* cap[0]: the seeds' bias gradients */
+	float	   *sbias;			/* cap[0]: the seeds' biases (composed) */
+
+	/*
+	 * node attributes (sage_attrs.c), when the graph has them and emb->A is
+	 * set: the table A, ab is emb's; its Adam state and gradient; which
+	 * attributes the batch touched
+	 */
+	bool		attrs;
+	float	   *A;
+	float	   *ab;
+	float	   *am;				/* n_attrs x dim: moments, gradient */
+	float	   *av;
+	float	   *ag;
+	float	   *at;				/* n_attrs: Adam steps; bias moments, gradient */
+	float	   *abm;
+	float	   *abv;
+	float	   *abg;
+	int32	   *amark;			/* n_attrs: 1 once touched by the batch */
+	int32	   *alist;			/* the touched ones */
+	int32		n_touched;
+	/* the attributes-only pass: rows of the seeds (cap[0] each) */
+	bool	   *pflag;			/* batch: positive p takes part */
+	bool	   *cold;			/* cap[0]: seed a is composed without its id part */
+	float	   *ch[LP_MAX_LAYERS + 1];	/* its layers, cap[0] x dim each */
+	float	   *cg1;			/* gradient ping-pong, cap[0] x dim each */
+	float	   *cg2;
+	float	   *cb;				/* cap[0]: biases; their gradients */
+	float	   *cbg;
 } Sage;
 
 /* the weights of layer l (1-based) */
@@ -140,5 +169,17 @@ extern void LpSageSampleHop(Sage *s, int k, LpRng *rng);
 extern void LpSageAffine(const Sage *s, int l, Size n, const float *in, const float *agg, float *out);
 extern void LpSageForward(Sage *s);
 extern float *LpSageBackward(Sage *s, float *g, float *spare);
+extern float LpSageAccumulate(Sage *s, int p, const float *H, float *g, const float *bias,
+							  float *bgrad);
+
+/* sage_attrs.c: node attributes as input features */
+extern void LpSageAttrsBegin(Sage *s, LpEmbeddings *emb);
+extern bool LpSageHasAttrs(const Sage *s, int32 r);
+extern bool LpSageIdDropped(const Sage *s, int32 r);
+extern void LpSageInput(const Sage *s, int32 r, bool with_id, float *x, float *b);
+extern void LpSageScatter(Sage *s, int32 r, const float *grad, float gb);
+extern void LpSageAttrsStep(Sage *s, float lr);
+extern void LpSageColdPass(Sage *s, int64 n);
+extern void LpSageAttrsFinal(Sage *s);
 
 #endif

@@ -95,6 +95,6 @@ const LpEncoderKind LpMfEncoder = {
 	.fit = {.run = MfFit, .work_bytes = MfWorkBytes, .work_label = "training threads",
 			.threads = LpTrainThreads},
 	.permits = LP_ENC_TRAINS_DECODERS | LP_ENC_WARM_START | LP_ENC_ANN_INDEX |
-		LP_ENC_MINIMISES_LOSS | LP_ENC_ITEM_FEATURES,
+		LP_ENC_MINIMISES_LOSS | LP_ENC_ITEM_FEATURES | LP_ENC_FRESH_NODES,
 	.fold_in = LpMfFoldIn,
 };

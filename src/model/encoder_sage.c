@@ -3,6 +3,12 @@
  * sampled neighbourhoods (sage.c), with its own defaults for layers and
  * for Adam's learning rate and L2 over shared weights (sage.h says how
  * they were measured).
+ *
+ * With options item_features and user_features a node's input is its id
+ * vector plus its attributes' vectors (sage_attrs.c), so a node without
+ * edges gets a vector from its attributes; its final vector is not a sum
+ * of attribute vectors, so the version stores none and fresh_items is
+ * refused (no LP_ENC_FRESH_NODES).
  */
 #include "postgres.h"
 
@@ -39,6 +45,6 @@ const LpEncoderKind LpSageEncoder = {
 	.name = "sage",
 	.options = {.defaults = SageDefaults},
 	.fit = {.run = SageFit, .work_bytes = SageWorkBytes, .work_label = "GraphSAGE training"},
-	.permits = LP_ENC_ANN_INDEX | LP_ENC_MINIMISES_LOSS,
+	.permits = LP_ENC_ANN_INDEX | LP_ENC_MINIMISES_LOSS | LP_ENC_ITEM_FEATURES,
 	.fold_in = LpMfFoldIn,
 };

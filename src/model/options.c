@@ -204,9 +204,9 @@ CheckFeatures(const LpOptions *opts, const LpItemFeatures *f, const char *name, 
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("option \"%s\" is not available with encoder \"%s\"",
 						name, LpOptionsEncoder(opts)->name),
-				 errdetail("%c%s attributes are learnt by the matrix factorisation with the dot decoder.",
+				 errdetail("%c%s attributes are learnt by the encoders \"mf\" and \"sage\" with the dot decoder.",
 						   pg_toupper((unsigned char) node[0]), node + 1),
-				 errhint("Use \"encoder\": \"mf\", or leave \"%s\" out.", name)));
+				 errhint("Use \"encoder\": \"mf\" or \"sage\", or leave \"%s\" out.", name)));
 	if (!opts->bipartite && f == &opts->user_features)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

@@ -11,7 +11,7 @@
 -- a node without edges below the warm ones (README, Item and user
 -- attributes): the recommendation checks train with "features": "none".
 \set ON_ERROR_STOP 1
-SELECT plan(22);
+SELECT plan(24);
 
 CREATE TABLE he AS
 SELECT a, b FROM generate_series(0, 159) a, generate_series(0, 159) b
@@ -110,6 +110,17 @@ SELECT is((SELECT count(*) FROM generate_series(0, 159) u, linkpred_topk(u, 8, '
           'without fresh_items it is never returned');
 SELECT throws_ok($$SELECT * FROM linkpred_topk(1, 8, 'na', fresh_items => true)$$, '0A000', NULL,
                  'fresh_items: the structural head refuses it');
+
+-- GraphSAGE reads the same attribute lists: a node's input is its id
+-- vector plus its attributes' (a cold node's, its attributes' alone)
+SELECT linkpred_train('ns', 'he', 'a', 'b',
+                      options => '{"bipartite": false, "encoder": "sage", "features": "none", "seed": 1, "dim": 16, "item_features": {"relation": "ntags", "key": "node", "attribute": "tag"}}');
+SELECT linkpred_train('nsd', 'he', 'a', 'b',
+                      options => '{"bipartite": false, "directed": true, "encoder": "sage", "features": "none", "seed": 1, "dim": 16, "item_features": {"relation": "ntags", "key": "node", "attribute": "tag"}}');
+SELECT cmp_ok((SELECT count(*) FROM cold_scores('ns') WHERE own > other), '>=', 152::bigint,
+              'sage: at least 95% of nodes score their group''s cold nodes above every other group''s');
+SELECT cmp_ok((SELECT count(*) FROM cold_scores('nsd') WHERE own > other), '>=', 152::bigint,
+              'sage, directed: the same');
 
 -- holdout evaluation re-reads the attributes
 SELECT cmp_ok((SELECT value FROM linkpred_evaluate('na', fraction => 0.2, seed => 3) WHERE metric = 'auc'),

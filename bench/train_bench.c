@@ -70,7 +70,7 @@ main(int argc, char **argv)
 	LpGraph		g;
 	LpSamplerState s;
 	LpEmbeddings emb;
-	int64	   *order;
+	LpEntry    *order;
 	int32	   *entry_src;
 	double		best[2] = {0, 0};
 
@@ -109,7 +109,7 @@ main(int argc, char **argv)
 	emb.V = malloc(sizeof(float) * ni * 64);
 	emb.bu = malloc(sizeof(float) * nu);
 	emb.bv = malloc(sizeof(float) * ni);
-	order = malloc(sizeof(int64) * n);
+	order = malloc(sizeof(LpEntry) * n);
 	entry_src = malloc(sizeof(int32) * n);
 	LpSamplerInitUniform(&s, ni);
 	{

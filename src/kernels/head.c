@@ -5,7 +5,10 @@
  * Pair features intersect sorted adjacency lists; LpHeadAll gets every
  * candidate's features from one walk of at most three hops out of u, the
  * same sets counted the same way, so a top-k ranking and per-pair scores
- * agree.  The accumulators are dense arrays reset through the lists of
+ * agree.  On an undirected graph both compute the symmetric features of
+ * head.h: the walks u-v-b-v are taken off p3, and a distance found from u
+ * is checked against the search from v (LpHeadBallWithin), which both
+ * paths ask the same question.  The accumulators are dense arrays reset through the lists of
  * what a call touched, so a call costs the walk, not the catalog (plus one
  * pass to apply the weights).
  */
@@ -65,13 +68,28 @@ AaWeight(int64 deg)
 	return deg > 1 ? (float) (1.0 / log((double) deg)) : 0.0f;
 }
 
+/* features 0 to 3; undirected: the smaller degree, then the larger */
 static inline void
-DegreeFeatures(int64 du, int64 dv, float emb, float *f)
+DegreeFeatures(const LpHeurGraph *g, int64 du, int64 dv, float emb, float *f)
 {
+	int64		d1 = g->tied ? Min(du, dv) : du,
+				d2 = g->tied ? Max(du, dv) : dv;
+
 	f[0] = emb;
-	f[1] = (float) log1p((double) du);
-	f[2] = (float) log1p((double) dv);
+	f[1] = (float) log1p((double) d1);
+	f[2] = (float) log1p((double) d2);
 	f[3] = (float) ((du == 0) + (dv == 0));
+}
+
+/*
+ * Undirected: the walks u-v-b-v (b another neighbour of v) that p3 counts
+ * when u-v is an edge; taking them off leaves the paths of four distinct
+ * nodes, the same number from either end (u-a-u-v is never counted).
+ */
+static inline double
+WalksThroughV(const LpHeurGraph *g, bool adjacent, int64 dv)
+{
+	return g->tied && adjacent ? (double) (dv - 1) : 0.0;
 }
 
 /* features 9 and 10 of u and v (either may be -1) */
@@ -95,7 +113,7 @@ ComponentFeatures(const LpHeurGraph *g, int32 u, int32 v, float *f)
  * the target, so one search per pair and one per user agree.
  */
 static int32
-Bfs(const LpHeurGraph *g, int32 u, int32 target, LpHeadScratch *sc)
+Bfs(const LpHeurGraph *g, int32 u, int32 target, LpHeadScratch *sc, int32 *ends)
 {
 	int32		head = 0,
 				tail = 0;
@@ -105,6 +123,9 @@ Bfs(const LpHeurGraph *g, int32 u, int32 target, LpHeadScratch *sc)
 	for (int d = 1; d <= LP_HEAD_MAX_DIST && head < tail && tail <= LP_HEAD_BFS_BUDGET; d++)
 	{
 		int32		level_end = tail;
+
+		if (ends)
+			ends[d - 1] = tail; /* nodes within d - 1 hops */
 
 		for (; head < level_end; head++)
 		{
@@ -133,6 +154,71 @@ BfsReset(LpHeadScratch *sc, int32 n)
 		sc->level[sc->queue[i]] = 0;
 }
 
+bool
+LpHeadBallWithin(const LpHeurGraph *g, int32 x, int32 r, LpHeadScratch *sc)
+{
+	int32		head = 0,
+				tail = 0;
+	bool		within = true;
+
+	if (r <= 0)
+		return true;
+	if (DegU(g, x) + 1 > LP_HEAD_BFS_BUDGET)
+		return false;
+	if (r == 1 || (g->comp_size && g->comp_size[x] <= LP_HEAD_BFS_BUDGET))
+		return true;
+	sc->queue2[tail++] = x;
+	sc->level2[x] = 1;
+	for (int d = 1; d <= r && head < tail && within; d++)
+	{
+		int32		level_end = tail;
+
+		for (; head < level_end && within; head++)
+		{
+			int32		y = sc->queue2[head];
+
+			for (int64 e = g->u_off[y]; e < g->u_off[y + 1]; e++)
+			{
+				int32		z = g->u_adj[e];
+
+				if (sc->level2[z])
+					continue;
+				sc->level2[z] = 1;
+				sc->queue2[tail++] = z;
+				if (tail > LP_HEAD_BFS_BUDGET)
+				{
+					within = false;
+					break;
+				}
+			}
+		}
+	}
+	for (int32 i = 0; i < tail; i++)
+		sc->level2[sc->queue2[i]] = 0;
+	return within;
+}
+
+/*
+ * The distance feature of a pair at distance d (level = d + 1, 0 if the
+ * search from u did not reach v); undirected, the search from v must go
+ * on past d - 1 hops too.  ends[k]: how many nodes lie within k hops of u,
+ * or NULL; a ball of v of radius d - 1 lies inside u's of radius 2d - 1,
+ * so when that one is small enough, v's search need not be walked.
+ */
+static float
+InvDist(const LpHeurGraph *g, int32 v, int level, const int32 *ends, LpHeadScratch *sc)
+{
+	int			d = level - 1;
+
+	if (level <= 1)
+		return 0.0f;
+	if (g->tied && d > 1 &&
+		!(ends && 2 * d - 1 < LP_HEAD_MAX_DIST && ends[2 * d - 1] <= LP_HEAD_BFS_BUDGET) &&
+		!LpHeadBallWithin(g, v, d - 1, sc))
+		return 0.0f;
+	return 1.0f / (float) d;
+}
+
 void
 LpHeadPairFeatures(const LpHeurGraph *g, int32 u, int32 v, float emb, float *f,
 				   LpHeadScratch *sc)
@@ -145,8 +231,9 @@ LpHeadPairFeatures(const LpHeurGraph *g, int32 u, int32 v, float emb, float *f,
 				ra = 0,
 				aa = 0,
 				p3 = 0;
+	bool		adjacent;
 
-	DegreeFeatures(du, dv, emb, f);
+	DegreeFeatures(g, du, dv, emb, f);
 	if (g->homogeneous)
 	{
 		/* common neighbours of u and v, by merging the sorted lists */
@@ -181,6 +268,8 @@ LpHeadPairFeatures(const LpHeurGraph *g, int32 u, int32 v, float emb, float *f,
 			aa += AaWeight(dw);
 		}
 	}
+	adjacent = du > 0 && dv > 0 && (g->tied || !g->homogeneous) && Intersect(nu, du, &v, 1) > 0;
+	p3 -= WalksThroughV(g, adjacent, dv);
 	f[4] = (float) log1p(cn);
 	f[5] = (float) ra;
 	f[6] = (float) aa;
@@ -190,13 +279,12 @@ LpHeadPairFeatures(const LpHeurGraph *g, int32 u, int32 v, float emb, float *f,
 	{
 		if (g->homogeneous)
 		{
-			int32		n = Bfs(g, u, v, sc);
+			int32		n = Bfs(g, u, v, sc, NULL);
 
-			if (sc->level[v] > 1)
-				f[8] = 1.0f / (float) (sc->level[v] - 1);
+			f[8] = InvDist(g, v, sc->level[v], NULL, sc);
 			BfsReset(sc, n);
 		}
-		else if (Intersect(nu, du, &v, 1) > 0)
+		else if (adjacent)
 			f[8] = 1.0f;
 		else if (p3 > 0)
 			f[8] = 1.0f / 3.0f;
@@ -212,6 +300,20 @@ LpHeadApply(const LpHead *h, const float *f)
 	for (int k = 0; k < LP_HEAD_NFEAT; k++)
 		z += h->w[k] * (f[k] - h->mean[k]) / h->scale[k];
 	return z;
+}
+
+void
+LpHeadSymmetrise(LpHead *h)
+{
+	/* per unit of ln(1 + degree): a1 for u's, a2 for v's */
+	double		a1 = h->w[1] / h->scale[1],
+				a2 = h->w[2] / h->scale[2],
+				c = (a1 + a2) / 2;
+
+	/* c (f1 - m1) + c (f2 - m2) + b' = the mean of both orders' terms + b */
+	h->b += (float) (c * (h->mean[1] + h->mean[2]) - a1 * h->mean[1] - a2 * h->mean[2]);
+	h->w[1] = (float) (c * h->scale[1]);
+	h->w[2] = (float) (c * h->scale[2]);
 }
 
 float
@@ -242,7 +344,11 @@ LpHeadAll(const LpHead *h, const LpHeurGraph *g, int32 u, float *s, LpHeadScratc
 	int32		ntouched = 0,
 				nvt = 0,
 				nbfs;
+	int32		ends[LP_HEAD_MAX_DIST];
 	float		f[LP_HEAD_NFEAT];
+
+	for (int k = 0; k < LP_HEAD_MAX_DIST; k++)
+		ends[k] = PG_INT32_MAX; /* not known: never small enough */
 
 	/* hop 1 and 2: c2[w] = paths u-a-w (homogeneous) or u-i-w (bipartite) */
 	for (int64 a = 0; a < du; a++)
@@ -302,7 +408,7 @@ LpHeadAll(const LpHead *h, const LpHeurGraph *g, int32 u, float *s, LpHeadScratc
 	 * u's own items are at distance 1 (marked in the same array).
 	 */
 	if (g->homogeneous)
-		nbfs = du > 0 ? Bfs(g, u, -1, sc) : 0;
+		nbfs = du > 0 ? Bfs(g, u, -1, sc, ends) : 0;
 	else
 	{
 		for (int64 a = 0; a < du; a++)
@@ -319,20 +425,24 @@ LpHeadAll(const LpHead *h, const LpHeurGraph *g, int32 u, float *s, LpHeadScratc
 		int64		dv;
 
 		(void) AdjV(g, v, &dv);
-		DegreeFeatures(du, dv, s[v], f);
+		DegreeFeatures(g, du, dv, s[v], f);
 		f[4] = f[5] = f[6] = f[7] = f[8] = 0.0f;
 		if (sc->vmark[v])
 		{
+			/* level 2: a neighbour of u (the search marks those first) */
 			f[4] = (float) log1p(sc->cn[v]);
 			f[5] = sc->ra[v];
 			f[6] = sc->aa[v];
-			f[7] = (float) log1p(sc->p3[v]);
+			f[7] = (float) log1p((double) sc->p3[v] -
+								 WalksThroughV(g, sc->level[v] == 2, dv));
 		}
 		if (dv > 0 && du > 0)
 		{
-			if (sc->level[v] > 1 && !(g->homogeneous && v == u))
-				f[8] = 1.0f / (float) (sc->level[v] - 1);
-			else if (!g->homogeneous && sc->p3[v] > 0)
+			if (g->homogeneous)
+				f[8] = v == u ? 0.0f : InvDist(g, v, sc->level[v], ends, sc);
+			else if (sc->level[v] > 1)
+				f[8] = 1.0f;
+			else if (sc->p3[v] > 0)
 				f[8] = 1.0f / 3.0f;
 		}
 		ComponentFeatures(g, u, v, f);
@@ -470,125 +580,4 @@ LpHeadFit(LpHead *h, const float *X, const float *y, int64 n)
 	for (int k = 0; k < LP_HEAD_NFEAT; k++)
 		h->w[k] = (float) w[k];
 	h->b = (float) w[LP_HEAD_NFEAT];
-}
-
-static int32
-Find(int32 *parent, int32 x)
-{
-	while (parent[x] != x)
-	{
-		parent[x] = parent[parent[x]];	/* path halving */
-		x = parent[x];
-	}
-	return x;
-}
-
-/* union-find over every edge, then each node's representative and size */
-static void
-BuildComponents(LpHeurGraph *g, void *(*alloc) (Size))
-{
-	int32		item0 = g->homogeneous ? 0 : g->n_users;
-	int32		n = g->homogeneous ? g->n_users : g->n_users + g->n_items;
-	int32	   *parent = alloc(sizeof(int32) * Max(n, 1));
-	int32	   *size = alloc(sizeof(int32) * Max(n, 1));
-
-	for (int32 x = 0; x < n; x++)
-	{
-		parent[x] = x;
-		size[x] = 0;
-	}
-	for (int32 u = 0; u < g->n_users; u++)
-		for (int64 e = g->u_off[u]; e < g->u_off[u + 1]; e++)
-		{
-			int32		a = Find(parent, u),
-						b = Find(parent, item0 + g->u_adj[e]);
-
-			if (a != b)
-				parent[Max(a, b)] = Min(a, b);
-		}
-	for (int32 x = 0; x < n; x++)
-	{
-		parent[x] = Find(parent, x);
-		size[parent[x]]++;
-	}
-	for (int32 x = 0; x < n; x++)
-		size[x] = size[parent[x]];
-	g->comp = parent;
-	g->comp_size = size;
-}
-
-void
-LpHeurGraphBuild(LpHeurGraph *g, bool homogeneous, bool tied, int32 n_users, int32 n_items,
-				 const int64 *start, const int32 *len, const int32 *items,
-				 void *(*alloc) (Size))
-{
-	int64		nnz = 0;
-	int64	   *off;
-	int32	   *adj;
-
-	memset(g, 0, sizeof(*g));
-	g->homogeneous = homogeneous;
-	g->n_users = n_users;
-	g->n_items = n_items;
-	for (int32 u = 0; u < n_users; u++)
-		nnz += len[u];
-
-	/* user -> items, contiguous */
-	off = alloc(sizeof(int64) * ((Size) n_users + 1));
-	adj = alloc(sizeof(int32) * Max(nnz, 1));
-	off[0] = 0;
-	for (int32 u = 0; u < n_users; u++)
-	{
-		memcpy(adj + off[u], items + start[u], sizeof(int32) * len[u]);
-		off[u + 1] = off[u] + len[u];
-	}
-
-	if (!homogeneous || !tied)
-	{
-		/* item -> users; users come out ascending */
-		int64	   *toff = alloc(sizeof(int64) * ((Size) n_items + 2));
-		int32	   *tadj = alloc(sizeof(int32) * Max(nnz, 1));
-
-		LpCsrTranspose(n_users, n_items, off, adj, toff, tadj);
-
-		if (!homogeneous)
-		{
-			g->i_off = toff;
-			g->i_adj = tadj;
-		}
-		else
-		{
-			/* directed homogeneous: merge out- and in-neighbours */
-			int64	   *soff = alloc(sizeof(int64) * ((Size) n_users + 1));
-			int32	   *sadj = alloc(sizeof(int32) * Max(2 * nnz, 1));
-			int64		w = 0;
-
-			for (int32 u = 0; u < n_users; u++)
-			{
-				int64		a = off[u],
-							ae = off[u + 1],
-							b = toff[u],
-							be = toff[u + 1];
-
-				soff[u] = w;
-				while (a < ae || b < be)
-				{
-					int32		x;
-
-					if (b >= be || (a < ae && adj[a] <= tadj[b]))
-						x = adj[a++];
-					else
-						x = tadj[b++];
-					if (w == soff[u] || sadj[w - 1] != x)
-						sadj[w++] = x;
-				}
-			}
-			soff[n_users] = w;
-			off = soff;
-			adj = sadj;
-		}
-	}
-	g->u_off = off;
-	g->u_adj = adj;
-	BuildComponents(g, alloc);
 }

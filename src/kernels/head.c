@@ -6,9 +6,9 @@
  * candidate's features from one walk of at most three hops out of u, the
  * same sets counted the same way, so a top-k ranking and per-pair scores
  * agree.  On an undirected graph both compute the symmetric features of
- * head.h: the walks u-v-b-v are taken off p3, and a distance found from u
- * is checked against the search from v (LpHeadBallWithin), which both
- * paths ask the same question.  The accumulators are dense arrays reset through the lists of
+ * head.h: the walks u-v-b-v are taken off p3, and the distance is the
+ * exact one up to LP_HEAD_MAX_DIST hops (a pair's search runs from both
+ * ends, LpHeadAll's from u through its component).  The accumulators are dense arrays reset through the lists of
  * what a call touched, so a call costs the walk, not the catalog (plus one
  * pass to apply the weights).
  */
@@ -108,24 +108,25 @@ ComponentFeatures(const LpHeurGraph *g, int32 u, int32 v, float *f)
 /*
  * Breadth-first levels from u (homogeneous): level[x] = depth + 1 for the
  * nodes reached, in queue[0 .. returned).  Stops after LP_HEAD_MAX_DIST
- * levels, before a level once LP_HEAD_BFS_BUDGET nodes are reached, or as
- * soon as target (>= 0) is reached: the level a node gets never depends on
- * the target, so one search per pair and one per user agree.
+ * levels or as soon as target (>= 0) is reached, and on a directed graph
+ * before a level once LP_HEAD_BFS_BUDGET nodes are reached: the level a
+ * node gets never depends on the target, so one search per pair and one
+ * per user agree.  An undirected graph's search has no budget: a budget
+ * cut the search short sooner from a hub than from its neighbour, and the
+ * distance would depend on the end it started from.
  */
 static int32
-Bfs(const LpHeurGraph *g, int32 u, int32 target, LpHeadScratch *sc, int32 *ends)
+Bfs(const LpHeurGraph *g, int32 u, int32 target, LpHeadScratch *sc)
 {
 	int32		head = 0,
 				tail = 0;
 
 	sc->queue[tail++] = u;
 	sc->level[u] = 1;
-	for (int d = 1; d <= LP_HEAD_MAX_DIST && head < tail && tail <= LP_HEAD_BFS_BUDGET; d++)
+	for (int d = 1; d <= LP_HEAD_MAX_DIST && head < tail &&
+		 (g->tied || tail <= LP_HEAD_BFS_BUDGET); d++)
 	{
 		int32		level_end = tail;
-
-		if (ends)
-			ends[d - 1] = tail; /* nodes within d - 1 hops */
 
 		for (; head < level_end; head++)
 		{
@@ -154,69 +155,62 @@ BfsReset(LpHeadScratch *sc, int32 n)
 		sc->level[sc->queue[i]] = 0;
 }
 
-bool
-LpHeadBallWithin(const LpHeurGraph *g, int32 x, int32 r, LpHeadScratch *sc)
+/*
+ * Undirected: the distance from u to v (u != v), 0 beyond LP_HEAD_MAX_DIST
+ * or in another component, searched from both ends at once (the smaller
+ * frontier grows by a level next), so that a pair costs two balls of about
+ * half the distance rather than one of all of it.  While one search grows
+ * from radius r to r + 1, the other at radius s, no node lay yet within r
+ * of one end and s of the other, so d > r + s: the first node both have
+ * reached ends the search with d = r + 1 + s, as the search from u alone
+ * (Bfs) finds it.  level and queue hold u's search, level2 and queue2 v's.
+ */
+static int32
+BiDist(const LpHeurGraph *g, int32 u, int32 v, LpHeadScratch *sc)
 {
-	int32		head = 0,
-				tail = 0;
-	bool		within = true;
+	uint8	   *lev[2] = {sc->level, sc->level2};
+	int32	   *q[2] = {sc->queue, sc->queue2};
+	int32		head[2] = {0, 0},
+				tail[2] = {1, 1},
+				r[2] = {0, 0},
+				dist = 0;
 
-	if (r <= 0)
-		return true;
-	if (DegU(g, x) + 1 > LP_HEAD_BFS_BUDGET)
-		return false;
-	if (r == 1 || (g->comp_size && g->comp_size[x] <= LP_HEAD_BFS_BUDGET))
-		return true;
-	sc->queue2[tail++] = x;
-	sc->level2[x] = 1;
-	for (int d = 1; d <= r && head < tail && within; d++)
+	if (g->comp && g->comp[u] != g->comp[v])
+		return 0;
+	q[0][0] = u;
+	lev[0][u] = 1;
+	q[1][0] = v;
+	lev[1][v] = 1;
+	while (dist == 0 && r[0] + r[1] < LP_HEAD_MAX_DIST && head[0] < tail[0] && head[1] < tail[1])
 	{
-		int32		level_end = tail;
+		int			s = tail[1] - head[1] < tail[0] - head[0];	/* the smaller frontier */
+		int32		level_end = tail[s];
 
-		for (; head < level_end && within; head++)
+		for (; head[s] < level_end && dist == 0; head[s]++)
 		{
-			int32		y = sc->queue2[head];
+			int32		x = q[s][head[s]];
 
-			for (int64 e = g->u_off[y]; e < g->u_off[y + 1]; e++)
+			for (int64 e = g->u_off[x]; e < g->u_off[x + 1]; e++)
 			{
-				int32		z = g->u_adj[e];
+				int32		y = g->u_adj[e];
 
-				if (sc->level2[z])
-					continue;
-				sc->level2[z] = 1;
-				sc->queue2[tail++] = z;
-				if (tail > LP_HEAD_BFS_BUDGET)
+				if (lev[1 - s][y])
 				{
-					within = false;
+					dist = r[s] + 1 + (lev[1 - s][y] - 1);
 					break;
 				}
+				if (lev[s][y])
+					continue;
+				lev[s][y] = (uint8) (r[s] + 2);
+				q[s][tail[s]++] = y;
 			}
 		}
+		r[s]++;
 	}
-	for (int32 i = 0; i < tail; i++)
-		sc->level2[sc->queue2[i]] = 0;
-	return within;
-}
-
-/*
- * The distance feature of a pair at distance d (level = d + 1, 0 if the
- * search from u did not reach v); undirected, the search from v must go
- * on past d - 1 hops too.  ends[k]: how many nodes lie within k hops of u,
- * or NULL; a ball of v of radius d - 1 lies inside u's of radius 2d - 1,
- * so when that one is small enough, v's search need not be walked.
- */
-static float
-InvDist(const LpHeurGraph *g, int32 v, int level, const int32 *ends, LpHeadScratch *sc)
-{
-	int			d = level - 1;
-
-	if (level <= 1)
-		return 0.0f;
-	if (g->tied && d > 1 &&
-		!(ends && 2 * d - 1 < LP_HEAD_MAX_DIST && ends[2 * d - 1] <= LP_HEAD_BFS_BUDGET) &&
-		!LpHeadBallWithin(g, v, d - 1, sc))
-		return 0.0f;
-	return 1.0f / (float) d;
+	for (int k = 0; k < 2; k++)
+		for (int32 i = 0; i < tail[k]; i++)
+			lev[k][q[k][i]] = 0;
+	return dist;
 }
 
 void
@@ -277,11 +271,19 @@ LpHeadPairFeatures(const LpHeurGraph *g, int32 u, int32 v, float emb, float *f,
 	f[8] = 0.0f;
 	if (du > 0 && dv > 0)
 	{
-		if (g->homogeneous)
+		if (g->tied)
 		{
-			int32		n = Bfs(g, u, v, sc, NULL);
+			int32		d = BiDist(g, u, v, sc);
 
-			f[8] = InvDist(g, v, sc->level[v], NULL, sc);
+			if (d > 0)
+				f[8] = 1.0f / (float) d;
+		}
+		else if (g->homogeneous)
+		{
+			int32		n = Bfs(g, u, v, sc);
+
+			if (sc->level[v] > 1)
+				f[8] = 1.0f / (float) (sc->level[v] - 1);
 			BfsReset(sc, n);
 		}
 		else if (adjacent)
@@ -344,11 +346,7 @@ LpHeadAll(const LpHead *h, const LpHeurGraph *g, int32 u, float *s, LpHeadScratc
 	int32		ntouched = 0,
 				nvt = 0,
 				nbfs;
-	int32		ends[LP_HEAD_MAX_DIST];
 	float		f[LP_HEAD_NFEAT];
-
-	for (int k = 0; k < LP_HEAD_MAX_DIST; k++)
-		ends[k] = PG_INT32_MAX; /* not known: never small enough */
 
 	/* hop 1 and 2: c2[w] = paths u-a-w (homogeneous) or u-i-w (bipartite) */
 	for (int64 a = 0; a < du; a++)
@@ -408,7 +406,7 @@ LpHeadAll(const LpHead *h, const LpHeurGraph *g, int32 u, float *s, LpHeadScratc
 	 * u's own items are at distance 1 (marked in the same array).
 	 */
 	if (g->homogeneous)
-		nbfs = du > 0 ? Bfs(g, u, -1, sc, ends) : 0;
+		nbfs = du > 0 ? Bfs(g, u, -1, sc) : 0;
 	else
 	{
 		for (int64 a = 0; a < du; a++)
@@ -438,11 +436,9 @@ LpHeadAll(const LpHead *h, const LpHeurGraph *g, int32 u, float *s, LpHeadScratc
 		}
 		if (dv > 0 && du > 0)
 		{
-			if (g->homogeneous)
-				f[8] = v == u ? 0.0f : InvDist(g, v, sc->level[v], ends, sc);
-			else if (sc->level[v] > 1)
-				f[8] = 1.0f;
-			else if (sc->p3[v] > 0)
+			if (sc->level[v] > 1 && !(g->homogeneous && v == u))
+				f[8] = 1.0f / (float) (sc->level[v] - 1);
+			else if (!g->homogeneous && sc->p3[v] > 0)
 				f[8] = 1.0f / 3.0f;
 		}
 		ComponentFeatures(g, u, v, f);

@@ -13,11 +13,12 @@
  *   4  ln(1 + cn)             5  ra            6  aa
  *   7  ln(1 + p3): paths of length 3 from u to v
  *   8  1 / d, d the length of a shortest path from u to v, 0 if none
- *      was found: homogeneous graphs search breadth-first from u up to
+ *      was found: directed graphs search breadth-first from u up to
  *      LP_HEAD_MAX_DIST hops, and stop before a level once more than
  *      LP_HEAD_BFS_BUDGET nodes are reached (so a dense graph costs a
- *      bounded walk); bipartite graphs look no further than the 3 hops
- *      the path count walks (1 for an edge, 1/3 for p3 > 0)
+ *      bounded walk); undirected graphs, see below; bipartite graphs look
+ *      no further than the 3 hops the path count walks (1 for an edge,
+ *      1/3 for p3 > 0)
  *   9  1 if u and v both have edges but lie in different connected
  *      components of the training graph
  *   10 ln of the smaller of the two nodes' component sizes
@@ -34,13 +35,17 @@
  *   7  p3 counts paths u-a-b-v of four distinct nodes; counting walks
  *      (a == v or b == u, possible only when u-v is an edge) would give
  *      deg u - 1 more from one end than deg v - 1 from the other
- *   8  1 / d counts only when the search from either end would reach
- *      the other: each search stops before a level once more than
- *      LP_HEAD_BFS_BUDGET nodes are reached, so a hub's search ends
- *      sooner than its neighbour's (LpHeadBallWithin checks the other end)
+ *   8  1 / d with d the exact distance up to LP_HEAD_MAX_DIST: the
+ *      search has no LP_HEAD_BFS_BUDGET, which would end a hub's search
+ *      sooner than its neighbour's and make d depend on the end it
+ *      started from.  A pair is searched from both ends at once (about
+ *      two balls of radius d / 2); top-k searches u's component up to
+ *      LP_HEAD_MAX_DIST hops, a pass over its edges beside the pass over
+ *      every candidate that top-k makes anyway
  *
  * Directed and bipartite graphs keep u's and v's degrees, p3 as walks and
- * the search from u: their scores are meant to depend on the order.
+ * the budgeted search from u: their scores are meant to depend on the
+ * order.
  *
  * Features 8 to 10 are what sparse, long-range graphs (power grids,
  * router maps) have: a held-out edge there rarely closes a triangle, but
@@ -108,7 +113,7 @@ typedef struct LpHeadScratch
 	uint8	   *vmark;
 	uint8	   *level;			/* breadth-first search: depth + 1, 0 = not reached */
 	int32	   *queue;
-	uint8	   *level2;			/* the same for the search from the other end */
+	uint8	   *level2;			/* undirected pairs: the search from v */
 	int32	   *queue2;
 } LpHeadScratch;
 
@@ -142,12 +147,6 @@ extern void LpHeadAll(const LpHead *h, const LpHeurGraph *g, int32 u, float *s,
  * as the mean of its scores of (u, v) and (v, u) in format 1.
  */
 extern void LpHeadSymmetrise(LpHead *h);
-
-/*
- * Whether the search from x (homogeneous) goes on past r hops: at most
- * LP_HEAD_BFS_BUDGET nodes lie within r hops of x.  Uses level2, queue2.
- */
-extern bool LpHeadBallWithin(const LpHeurGraph *g, int32 x, int32 r, LpHeadScratch *scratch);
 
 /*
  * Fit a head on n feature rows X (n x LP_HEAD_NFEAT) with labels y (1 / 0):

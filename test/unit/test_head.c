@@ -9,8 +9,8 @@
  *    undirected and directed graphs, also for a node with no edges;
  *  - on an undirected graph every feature of (u, v) is that of (v, u), so
  *    the score is too: the degrees as the smaller and the larger, p3 of an
- *    edge without the walks through v, the distance beyond a hub's search
- *    budget; a head stored by 0.1.0 (u's and v's degree) scores the mean
+ *    edge without the walks through v, the exact distance (no search
+ *    budget, which a hub reaches sooner); a head stored by 0.1.0 (u's and v's degree) scores the mean
  *    of both orders once symmetrised;
  *  - the fit learns what separates positives from negatives (AUC of the
  *    fitted head on its own data near 1 for a separable feature, a feature
@@ -409,9 +409,10 @@ main(void)
 
 	/*
 	 * A hub past the search budget: hub 0 with leaves 1 .. L, node a
-	 * hanging off leaf 1, a path b - c - a.  The search from a reaches
-	 * leaf 2 at distance 3 (a-1-0-2), the search from leaf 2 stops after
-	 * the hub's level (L + 2 nodes): the distance counts neither way.
+	 * hanging off leaf 1, a path b - c - a.  A search cut at
+	 * LP_HEAD_BFS_BUDGET nodes would find leaf 2 from a (a-1-0-2) but stop
+	 * after the hub's level from leaf 2; an undirected graph's search has
+	 * no budget, so every distance counts, from either end.
 	 */
 	{
 		enum
@@ -421,7 +422,8 @@ main(void)
 		int32	   *us = malloc(sizeof(int32) * (L + 3)),
 				   *vs = malloc(sizeof(int32) * (L + 3));
 		LpHeurGraph g;
-		float		f[LP_HEAD_NFEAT];
+		float		f[LP_HEAD_NFEAT],
+					fr[LP_HEAD_NFEAT];
 		LpHeadScratch *sc = NewScratch(N);
 		int32		some[] = {0, 1, 2, 3, L, A, B, C};
 
@@ -438,18 +440,68 @@ main(void)
 		vs[L + 2] = A;
 		Undirected(&g, N, L + 3, us, vs);
 		LpHeadPairFeatures(&g, A, 2, 0.0f, f, sc);
-		Check(f[8] == 0.0f, "distance 3 from a to a leaf: the leaf's search stops at the hub");
-		LpHeadPairFeatures(&g, 2, A, 0.0f, f, sc);
-		Check(f[8] == 0.0f, "and from the leaf to a: not found");
+		LpHeadPairFeatures(&g, 2, A, 0.0f, fr, sc);
+		Check(fabs(f[8] - 1.0 / 3) < 1e-6 && fr[8] == f[8],
+			  "a to a leaf and back, distance 3 past the hub's 4,196 leaves: 1/3 both ways");
 		LpHeadPairFeatures(&g, B, 0, 0.0f, f, sc);
-		Check(f[8] == 0.0f, "b to the hub, distance 4: the hub's search stops at its leaves");
-		LpHeadPairFeatures(&g, A, 0, 0.0f, f, sc);
-		Check(f[8] == 0.0f, "a to the hub, distance 2: a's search reaches the hub, the hub's stops at its leaves");
-		LpHeadPairFeatures(&g, C, 1, 0.0f, f, sc);
-		Check(fabs(f[8] - 0.5f) < 1e-6, "c to leaf 1, distance 2: both searches reach it");
+		LpHeadPairFeatures(&g, 0, B, 0.0f, fr, sc);
+		Check(fabs(f[8] - 0.25) < 1e-6 && fr[8] == f[8], "b and the hub, distance 4: 1/4 both ways");
+		LpHeadPairFeatures(&g, B, L, 0.0f, f, sc);
+		LpHeadPairFeatures(&g, L, B, 0.0f, fr, sc);
+		Check(fabs(f[8] - 0.2) < 1e-6 && fr[8] == f[8], "b and the last leaf, distance 5: 1/5 both ways");
 		Symmetric("hub past the search budget: symmetric, all candidates = pairs", &g, some, 8);
 		free(us);
 		free(vs);
+	}
+
+	/*
+	 * The exact distance on a path of L + 4 nodes with a side branch at
+	 * every node (n = 2 (L + 4)): both ends' searches meet in the middle,
+	 * up to LP_HEAD_MAX_DIST and not past it
+	 */
+	{
+		enum
+		{
+			L = LP_HEAD_MAX_DIST, P = L + 4, N = 2 * P
+		};
+		int32		us[2 * P],
+					vs[2 * P];
+		int			m = 0;
+		LpHeurGraph g;
+		float		f[LP_HEAD_NFEAT];
+		LpHeadScratch *sc = NewScratch(N);
+		bool		right = true;
+		int32		all[N];
+
+		for (int32 i = 0; i + 1 < P; i++)
+		{
+			us[m] = i;
+			vs[m++] = i + 1;
+		}
+		for (int32 i = 0; i < P; i++)
+		{
+			us[m] = i;
+			vs[m++] = P + i;	/* the branch of node i */
+		}
+		Undirected(&g, N, m, us, vs);
+		for (int32 x = 0; x < N; x++)
+			for (int32 y = 0; y < N; y++)
+			{
+				int32		px = x % P,
+							py = y % P;
+				int			d = abs(px - py) + (x >= P) + (y >= P);
+
+				if (x == y)
+					continue;
+				if (px == py)
+					d = 1;		/* a node and its own branch */
+				LpHeadPairFeatures(&g, x, y, 0.0f, f, sc);
+				right = right && (d <= L ? fabs(f[8] - 1.0 / d) < 1e-6 : f[8] == 0.0f);
+			}
+		Check(right, "path with branches: 1 / the exact distance up to LP_HEAD_MAX_DIST, 0 past it");
+		for (int32 x = 0; x < N; x++)
+			all[x] = x;
+		Symmetric("path with branches: symmetric, all candidates = pairs", &g, all, N);
 	}
 
 	/* a head of 0.1.0 (u's and v's degree), symmetrised: the mean of both orders */

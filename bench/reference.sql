@@ -37,13 +37,20 @@
 -- not know: such a node has no neighbours, so every path count is 0 and
 -- only the embedding score (the known side's bias), the degrees and the
 -- unseen count remain (no path, no distance, not apart, a component of
--- one).  h = n means, n scales, n weights and the bias, as
--- linkpred.version_catalog.head stores them (n = LP_HEAD_NFEAT).
-CREATE FUNCTION bench.head_unknown(h real[], emb float8, du float8, dv float8, unseen int)
+-- one).  h = n means, n scales, n weights, the bias and (since 0.2.0) the
+-- format number, as linkpred.version_catalog.head stores them (n =
+-- LP_HEAD_NFEAT: (length - 1) / 3 either way).  tied: an undirected graph,
+-- whose degree features are the smaller degree, then the larger (format
+-- 2; a 0.1.0 head is symmetrised as it loads, which this does not
+-- reproduce).
+CREATE FUNCTION bench.head_unknown(h real[], emb float8, du float8, dv float8, unseen int,
+                                   tied boolean)
 RETURNS float8 LANGUAGE sql IMMUTABLE AS $$
     SELECT h[3 * n + 1] + sum(h[2 * n + k] * (f - h[k]) / h[n + k])
     FROM (SELECT (array_length(h, 1) - 1) / 3 AS n) c,
-         unnest(ARRAY[emb, ln(1 + du), ln(1 + dv), unseen]
+         unnest(ARRAY[emb,
+                      ln(1 + CASE WHEN tied THEN least(du, dv) ELSE du END),
+                      ln(1 + CASE WHEN tied THEN greatest(du, dv) ELSE dv END), unseen]
                 || array_fill(0::float8, ARRAY[(array_length(h, 1) - 1) / 3 - 4]))
              WITH ORDINALITY AS x(f, k)
     GROUP BY n
@@ -162,7 +169,7 @@ BEGIN
                         CASE WHEN hd IS NULL THEN (coalesce(ku.bias, 0) + coalesce(ki.bias, 0))::float8
                         ELSE bench.head_unknown(hd, (coalesce(ku.bias, 0) + coalesce(ki.bias, 0))::float8,
                                                 coalesce(ku.degree, 0), coalesce(ki.degree, 0),
-                                                (ku.key IS NULL)::int + (ki.key IS NULL)::int) END) AS s,
+                                                (ku.key IS NULL)::int + (ki.key IS NULL)::int, homog) END) AS s,
                (ku.key IS NULL OR ki.key IS NULL) AS unknown
         FROM ref_pairs p
         LEFT JOIN ref_users ku ON ku.key = p.u

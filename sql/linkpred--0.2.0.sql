@@ -58,8 +58,10 @@ CREATE TABLE linkpred.version_catalog (
     weight_column   name,
     user_type       regtype NOT NULL,
     item_type       regtype NOT NULL,
-    -- the structural decoder head (src/head.h): mean, scale and weight of
-    -- each feature, then the bias; NULL = the plain embedding score
+    -- the structural decoder head (src/kernels/head.h): mean, scale and
+    -- weight of each feature, the bias, then the features' format
+    -- (LP_HEAD_FORMAT; absent in heads stored by 0.1.0); NULL = the plain
+    -- embedding score
     head            real[],
     -- the decoder's learnt weights: for "bilinear" the relation matrix R,
     -- dim x dim, row-major (src/train.h); for "mlp" W1, b1, w2, b2 in the

@@ -176,6 +176,7 @@ typedef struct LpModelRow
 	char	   *options;		/* the active version's options (jsonb text), or NULL */
 	bool		has_head;		/* the version has a structural decoder head */
 	LpHead		head;
+	int			head_format;	/* the features it was fitted on (head.h) */
 } LpModelRow;
 
 /*
@@ -231,9 +232,13 @@ extern void LpDeleteModelRow(const char *model);
 extern void LpVersionSetEvaluation(const char *model, int32 version, const char *method,
 								   const char *json);
 
-/* a structural head as stored (real[]: means, scales, weights, bias) */
+/*
+ * a structural head as stored (real[]: means, scales, weights, bias,
+ * format); *format: the features it was fitted on, head.h's
+ * LP_HEAD_FORMAT or 1 (stored by 0.1.0, which wrote no format)
+ */
 extern Datum LpHeadToDatum(const LpHead *h);
-extern bool LpHeadFromDatum(Datum d, bool isnull, LpHead *h);
+extern bool LpHeadFromDatum(Datum d, bool isnull, LpHead *h, int *format);
 
 /* jobs.c: wait for a job and report its outcome to the caller */
 extern char *LpWaitForJob(int64 job_id, int64 timeout_ms, bool cancel_on_interrupt);

@@ -360,7 +360,7 @@ LpReadModel(const char *name, bool lock, bool missing_ok, LpModelRow *row)
 		{
 			Datum		head = SPI_getbinval(tup, desc, 14, &isnull);
 
-			row->has_head = LpHeadFromDatum(head, isnull, &row->head);
+			row->has_head = LpHeadFromDatum(head, isnull, &row->head, &row->head_format);
 		}
 	}
 	return true;
@@ -532,10 +532,14 @@ LpVersionSetEvaluation(const char *model, int32 version, const char *method, con
 						 "   || jsonb_build_object($3, $4::jsonb))", 2, t, v);
 }
 
+/*
+ * A head is stored as the features' means, scales and weights, the bias
+ * and its format (LP_HEAD_FORMAT); linkpred 0.1.0 stored no format (1).
+ */
 Datum
 LpHeadToDatum(const LpHead *h)
 {
-	Datum		d[3 * LP_HEAD_NFEAT + 1];
+	Datum		d[3 * LP_HEAD_NFEAT + 2];
 
 	for (int k = 0; k < LP_HEAD_NFEAT; k++)
 	{
@@ -544,27 +548,33 @@ LpHeadToDatum(const LpHead *h)
 		d[2 * LP_HEAD_NFEAT + k] = Float4GetDatum(h->w[k]);
 	}
 	d[3 * LP_HEAD_NFEAT] = Float4GetDatum(h->b);
+	d[3 * LP_HEAD_NFEAT + 1] = Float4GetDatum((float4) LP_HEAD_FORMAT);
 	return PointerGetDatum(construct_array(d, lengthof(d), FLOAT4OID, sizeof(float4),
 										   true, TYPALIGN_INT));
 }
 
 bool
-LpHeadFromDatum(Datum d, bool isnull, LpHead *h)
+LpHeadFromDatum(Datum d, bool isnull, LpHead *h, int *format)
 {
 	ArrayType  *a;
 	float4	   *x;
+	int			n;
 
 	if (isnull)
 		return false;
 	a = DatumGetArrayTypeP(d);
-	if (ARR_NDIM(a) != 1 || ARR_HASNULL(a) || ARR_ELEMTYPE(a) != FLOAT4OID ||
-		ARR_DIMS(a)[0] != 3 * LP_HEAD_NFEAT + 1)
+	n = ARR_NDIM(a) == 1 ? ARR_DIMS(a)[0] : 0;
+	x = (float4 *) ARR_DATA_PTR(a);
+	if (ARR_HASNULL(a) || ARR_ELEMTYPE(a) != FLOAT4OID ||
+		!(n == 3 * LP_HEAD_NFEAT + 1 ||
+		  (n == 3 * LP_HEAD_NFEAT + 2 && x[n - 1] == (float4) LP_HEAD_FORMAT)))
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
 				 errmsg("the stored decoder head has the wrong shape"),
-				 errdetail("Expected %d reals.", 3 * LP_HEAD_NFEAT + 1),
+				 errdetail("Expected %d reals and the format number %d (or %d reals, from linkpred 0.1.0).",
+						   3 * LP_HEAD_NFEAT + 1, LP_HEAD_FORMAT, 3 * LP_HEAD_NFEAT + 1),
 				 errhint("Retrain the model.")));
-	x = (float4 *) ARR_DATA_PTR(a);
+	*format = n == 3 * LP_HEAD_NFEAT + 1 ? 1 : LP_HEAD_FORMAT;
 	for (int k = 0; k < LP_HEAD_NFEAT; k++)
 	{
 		h->mean[k] = x[k];

@@ -5,7 +5,10 @@
  * Pair features intersect sorted adjacency lists; LpHeadAll gets every
  * candidate's features from one walk of at most three hops out of u, the
  * same sets counted the same way, so a top-k ranking and per-pair scores
- * agree.  The accumulators are dense arrays reset through the lists of
+ * agree.  On an undirected graph both compute the symmetric features of
+ * head.h: the walks u-v-b-v are taken off p3, and the distance is the
+ * exact one up to LP_HEAD_MAX_DIST hops (a pair's search runs from both
+ * ends, LpHeadAll's from u through its component).  The accumulators are dense arrays reset through the lists of
  * what a call touched, so a call costs the walk, not the catalog (plus one
  * pass to apply the weights).
  */
@@ -65,13 +68,28 @@ AaWeight(int64 deg)
 	return deg > 1 ? (float) (1.0 / log((double) deg)) : 0.0f;
 }
 
+/* features 0 to 3; undirected: the smaller degree, then the larger */
 static inline void
-DegreeFeatures(int64 du, int64 dv, float emb, float *f)
+DegreeFeatures(const LpHeurGraph *g, int64 du, int64 dv, float emb, float *f)
 {
+	int64		d1 = g->tied ? Min(du, dv) : du,
+				d2 = g->tied ? Max(du, dv) : dv;
+
 	f[0] = emb;
-	f[1] = (float) log1p((double) du);
-	f[2] = (float) log1p((double) dv);
+	f[1] = (float) log1p((double) d1);
+	f[2] = (float) log1p((double) d2);
 	f[3] = (float) ((du == 0) + (dv == 0));
+}
+
+/*
+ * Undirected: the walks u-v-b-v (b another neighbour of v) that p3 counts
+ * when u-v is an edge; taking them off leaves the paths of four distinct
+ * nodes, the same number from either end (u-a-u-v is never counted).
+ */
+static inline double
+WalksThroughV(const LpHeurGraph *g, bool adjacent, int64 dv)
+{
+	return g->tied && adjacent ? (double) (dv - 1) : 0.0;
 }
 
 /* features 9 and 10 of u and v (either may be -1) */
@@ -90,9 +108,12 @@ ComponentFeatures(const LpHeurGraph *g, int32 u, int32 v, float *f)
 /*
  * Breadth-first levels from u (homogeneous): level[x] = depth + 1 for the
  * nodes reached, in queue[0 .. returned).  Stops after LP_HEAD_MAX_DIST
- * levels, before a level once LP_HEAD_BFS_BUDGET nodes are reached, or as
- * soon as target (>= 0) is reached: the level a node gets never depends on
- * the target, so one search per pair and one per user agree.
+ * levels or as soon as target (>= 0) is reached, and on a directed graph
+ * before a level once LP_HEAD_BFS_BUDGET nodes are reached: the level a
+ * node gets never depends on the target, so one search per pair and one
+ * per user agree.  An undirected graph's search has no budget: a budget
+ * cut the search short sooner from a hub than from its neighbour, and the
+ * distance would depend on the end it started from.
  */
 static int32
 Bfs(const LpHeurGraph *g, int32 u, int32 target, LpHeadScratch *sc)
@@ -100,12 +121,46 @@ Bfs(const LpHeurGraph *g, int32 u, int32 target, LpHeadScratch *sc)
 	int32		head = 0,
 				tail = 0;
 
+	/* edges out of the frontier, and out of the nodes not reached yet */
+	int64		frontier_edges = DegU(g, u),
+				unreached_edges = g->u_off[g->n_users] - DegU(g, u);
+
 	sc->queue[tail++] = u;
 	sc->level[u] = 1;
-	for (int d = 1; d <= LP_HEAD_MAX_DIST && head < tail && tail <= LP_HEAD_BFS_BUDGET; d++)
+	for (int d = 1; d <= LP_HEAD_MAX_DIST && head < tail &&
+		 (g->tied || tail <= LP_HEAD_BFS_BUDGET); d++)
 	{
 		int32		level_end = tail;
 
+		if (g->tied && target < 0 && g->comp && frontier_edges > unreached_edges / 14 &&
+			level_end - head > g->n_users / 24)
+		{
+			/*
+			 * The frontier is large and holds much of what is left (a
+			 * small-world graph's middle levels): each node of u's component not
+			 * reached yet looks for a neighbour in the frontier, and stops
+			 * at the first, instead of the frontier scanning every edge
+			 * (Beamer's direction-optimising search).  The same levels.
+			 */
+			frontier_edges = 0;
+			for (int32 x = 0; x < g->n_users; x++)
+			{
+				if (sc->level[x] || g->comp[x] != g->comp[u])
+					continue;
+				for (int64 e = g->u_off[x]; e < g->u_off[x + 1]; e++)
+					if (sc->level[g->u_adj[e]] == d)
+					{
+						sc->level[x] = (uint8) (d + 1);
+						sc->queue[tail++] = x;
+						frontier_edges += DegU(g, x);
+						break;
+					}
+			}
+			head = level_end;
+			unreached_edges -= frontier_edges;
+			continue;
+		}
+		frontier_edges = 0;
 		for (; head < level_end; head++)
 		{
 			int32		x = sc->queue[head];
@@ -118,10 +173,12 @@ Bfs(const LpHeurGraph *g, int32 u, int32 target, LpHeadScratch *sc)
 					continue;
 				sc->level[y] = (uint8) (d + 1);
 				sc->queue[tail++] = y;
+				frontier_edges += DegU(g, y);
 				if (y == target)
 					return tail;
 			}
 		}
+		unreached_edges -= frontier_edges;
 	}
 	return tail;
 }
@@ -131,6 +188,64 @@ BfsReset(LpHeadScratch *sc, int32 n)
 {
 	for (int32 i = 0; i < n; i++)
 		sc->level[sc->queue[i]] = 0;
+}
+
+/*
+ * Undirected: the distance from u to v (u != v), 0 beyond LP_HEAD_MAX_DIST
+ * or in another component, searched from both ends at once (the smaller
+ * frontier grows by a level next), so that a pair costs two balls of about
+ * half the distance rather than one of all of it.  While one search grows
+ * from radius r to r + 1, the other at radius s, no node lay yet within r
+ * of one end and s of the other, so d > r + s: the first node both have
+ * reached ends the search with d = r + 1 + s, as the search from u alone
+ * (Bfs) finds it.  level and queue hold u's search, level2 and queue2 v's.
+ */
+static int32
+BiDist(const LpHeurGraph *g, int32 u, int32 v, LpHeadScratch *sc)
+{
+	uint8	   *lev[2] = {sc->level, sc->level2};
+	int32	   *q[2] = {sc->queue, sc->queue2};
+	int32		head[2] = {0, 0},
+				tail[2] = {1, 1},
+				r[2] = {0, 0},
+				dist = 0;
+
+	if (g->comp && g->comp[u] != g->comp[v])
+		return 0;
+	q[0][0] = u;
+	lev[0][u] = 1;
+	q[1][0] = v;
+	lev[1][v] = 1;
+	while (dist == 0 && r[0] + r[1] < LP_HEAD_MAX_DIST && head[0] < tail[0] && head[1] < tail[1])
+	{
+		int			s = tail[1] - head[1] < tail[0] - head[0];	/* the smaller frontier */
+		int32		level_end = tail[s];
+
+		for (; head[s] < level_end && dist == 0; head[s]++)
+		{
+			int32		x = q[s][head[s]];
+
+			for (int64 e = g->u_off[x]; e < g->u_off[x + 1]; e++)
+			{
+				int32		y = g->u_adj[e];
+
+				if (lev[1 - s][y])
+				{
+					dist = r[s] + 1 + (lev[1 - s][y] - 1);
+					break;
+				}
+				if (lev[s][y])
+					continue;
+				lev[s][y] = (uint8) (r[s] + 2);
+				q[s][tail[s]++] = y;
+			}
+		}
+		r[s]++;
+	}
+	for (int k = 0; k < 2; k++)
+		for (int32 i = 0; i < tail[k]; i++)
+			lev[k][q[k][i]] = 0;
+	return dist;
 }
 
 void
@@ -145,8 +260,9 @@ LpHeadPairFeatures(const LpHeurGraph *g, int32 u, int32 v, float emb, float *f,
 				ra = 0,
 				aa = 0,
 				p3 = 0;
+	bool		adjacent;
 
-	DegreeFeatures(du, dv, emb, f);
+	DegreeFeatures(g, du, dv, emb, f);
 	if (g->homogeneous)
 	{
 		/* common neighbours of u and v, by merging the sorted lists */
@@ -181,6 +297,8 @@ LpHeadPairFeatures(const LpHeurGraph *g, int32 u, int32 v, float emb, float *f,
 			aa += AaWeight(dw);
 		}
 	}
+	adjacent = du > 0 && dv > 0 && (g->tied || !g->homogeneous) && Intersect(nu, du, &v, 1) > 0;
+	p3 -= WalksThroughV(g, adjacent, dv);
 	f[4] = (float) log1p(cn);
 	f[5] = (float) ra;
 	f[6] = (float) aa;
@@ -188,7 +306,14 @@ LpHeadPairFeatures(const LpHeurGraph *g, int32 u, int32 v, float emb, float *f,
 	f[8] = 0.0f;
 	if (du > 0 && dv > 0)
 	{
-		if (g->homogeneous)
+		if (g->tied)
+		{
+			int32		d = BiDist(g, u, v, sc);
+
+			if (d > 0)
+				f[8] = 1.0f / (float) d;
+		}
+		else if (g->homogeneous)
 		{
 			int32		n = Bfs(g, u, v, sc);
 
@@ -196,7 +321,7 @@ LpHeadPairFeatures(const LpHeurGraph *g, int32 u, int32 v, float emb, float *f,
 				f[8] = 1.0f / (float) (sc->level[v] - 1);
 			BfsReset(sc, n);
 		}
-		else if (Intersect(nu, du, &v, 1) > 0)
+		else if (adjacent)
 			f[8] = 1.0f;
 		else if (p3 > 0)
 			f[8] = 1.0f / 3.0f;
@@ -212,6 +337,20 @@ LpHeadApply(const LpHead *h, const float *f)
 	for (int k = 0; k < LP_HEAD_NFEAT; k++)
 		z += h->w[k] * (f[k] - h->mean[k]) / h->scale[k];
 	return z;
+}
+
+void
+LpHeadSymmetrise(LpHead *h)
+{
+	/* per unit of ln(1 + degree): a1 for u's, a2 for v's */
+	double		a1 = h->w[1] / h->scale[1],
+				a2 = h->w[2] / h->scale[2],
+				c = (a1 + a2) / 2;
+
+	/* c (f1 - m1) + c (f2 - m2) + b' = the mean of both orders' terms + b */
+	h->b += (float) (c * (h->mean[1] + h->mean[2]) - a1 * h->mean[1] - a2 * h->mean[2]);
+	h->w[1] = (float) (c * h->scale[1]);
+	h->w[2] = (float) (c * h->scale[2]);
 }
 
 float
@@ -319,14 +458,16 @@ LpHeadAll(const LpHead *h, const LpHeurGraph *g, int32 u, float *s, LpHeadScratc
 		int64		dv;
 
 		(void) AdjV(g, v, &dv);
-		DegreeFeatures(du, dv, s[v], f);
+		DegreeFeatures(g, du, dv, s[v], f);
 		f[4] = f[5] = f[6] = f[7] = f[8] = 0.0f;
 		if (sc->vmark[v])
 		{
+			/* level 2: a neighbour of u (the search marks those first) */
 			f[4] = (float) log1p(sc->cn[v]);
 			f[5] = sc->ra[v];
 			f[6] = sc->aa[v];
-			f[7] = (float) log1p(sc->p3[v]);
+			f[7] = (float) log1p((double) sc->p3[v] -
+								 WalksThroughV(g, sc->level[v] == 2, dv));
 		}
 		if (dv > 0 && du > 0)
 		{
@@ -470,125 +611,4 @@ LpHeadFit(LpHead *h, const float *X, const float *y, int64 n)
 	for (int k = 0; k < LP_HEAD_NFEAT; k++)
 		h->w[k] = (float) w[k];
 	h->b = (float) w[LP_HEAD_NFEAT];
-}
-
-static int32
-Find(int32 *parent, int32 x)
-{
-	while (parent[x] != x)
-	{
-		parent[x] = parent[parent[x]];	/* path halving */
-		x = parent[x];
-	}
-	return x;
-}
-
-/* union-find over every edge, then each node's representative and size */
-static void
-BuildComponents(LpHeurGraph *g, void *(*alloc) (Size))
-{
-	int32		item0 = g->homogeneous ? 0 : g->n_users;
-	int32		n = g->homogeneous ? g->n_users : g->n_users + g->n_items;
-	int32	   *parent = alloc(sizeof(int32) * Max(n, 1));
-	int32	   *size = alloc(sizeof(int32) * Max(n, 1));
-
-	for (int32 x = 0; x < n; x++)
-	{
-		parent[x] = x;
-		size[x] = 0;
-	}
-	for (int32 u = 0; u < g->n_users; u++)
-		for (int64 e = g->u_off[u]; e < g->u_off[u + 1]; e++)
-		{
-			int32		a = Find(parent, u),
-						b = Find(parent, item0 + g->u_adj[e]);
-
-			if (a != b)
-				parent[Max(a, b)] = Min(a, b);
-		}
-	for (int32 x = 0; x < n; x++)
-	{
-		parent[x] = Find(parent, x);
-		size[parent[x]]++;
-	}
-	for (int32 x = 0; x < n; x++)
-		size[x] = size[parent[x]];
-	g->comp = parent;
-	g->comp_size = size;
-}
-
-void
-LpHeurGraphBuild(LpHeurGraph *g, bool homogeneous, bool tied, int32 n_users, int32 n_items,
-				 const int64 *start, const int32 *len, const int32 *items,
-				 void *(*alloc) (Size))
-{
-	int64		nnz = 0;
-	int64	   *off;
-	int32	   *adj;
-
-	memset(g, 0, sizeof(*g));
-	g->homogeneous = homogeneous;
-	g->n_users = n_users;
-	g->n_items = n_items;
-	for (int32 u = 0; u < n_users; u++)
-		nnz += len[u];
-
-	/* user -> items, contiguous */
-	off = alloc(sizeof(int64) * ((Size) n_users + 1));
-	adj = alloc(sizeof(int32) * Max(nnz, 1));
-	off[0] = 0;
-	for (int32 u = 0; u < n_users; u++)
-	{
-		memcpy(adj + off[u], items + start[u], sizeof(int32) * len[u]);
-		off[u + 1] = off[u] + len[u];
-	}
-
-	if (!homogeneous || !tied)
-	{
-		/* item -> users; users come out ascending */
-		int64	   *toff = alloc(sizeof(int64) * ((Size) n_items + 2));
-		int32	   *tadj = alloc(sizeof(int32) * Max(nnz, 1));
-
-		LpCsrTranspose(n_users, n_items, off, adj, toff, tadj);
-
-		if (!homogeneous)
-		{
-			g->i_off = toff;
-			g->i_adj = tadj;
-		}
-		else
-		{
-			/* directed homogeneous: merge out- and in-neighbours */
-			int64	   *soff = alloc(sizeof(int64) * ((Size) n_users + 1));
-			int32	   *sadj = alloc(sizeof(int32) * Max(2 * nnz, 1));
-			int64		w = 0;
-
-			for (int32 u = 0; u < n_users; u++)
-			{
-				int64		a = off[u],
-							ae = off[u + 1],
-							b = toff[u],
-							be = toff[u + 1];
-
-				soff[u] = w;
-				while (a < ae || b < be)
-				{
-					int32		x;
-
-					if (b >= be || (a < ae && adj[a] <= tadj[b]))
-						x = adj[a++];
-					else
-						x = tadj[b++];
-					if (w == soff[u] || sadj[w - 1] != x)
-						sadj[w++] = x;
-				}
-			}
-			soff[n_users] = w;
-			off = soff;
-			adj = sadj;
-		}
-	}
-	g->u_off = off;
-	g->u_adj = adj;
-	BuildComponents(g, alloc);
 }

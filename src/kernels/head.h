@@ -13,14 +13,39 @@
  *   4  ln(1 + cn)             5  ra            6  aa
  *   7  ln(1 + p3): paths of length 3 from u to v
  *   8  1 / d, d the length of a shortest path from u to v, 0 if none
- *      was found: homogeneous graphs search breadth-first from u up to
+ *      was found: directed graphs search breadth-first from u up to
  *      LP_HEAD_MAX_DIST hops, and stop before a level once more than
  *      LP_HEAD_BFS_BUDGET nodes are reached (so a dense graph costs a
- *      bounded walk); bipartite graphs look no further than the 3 hops
- *      the path count walks (1 for an edge, 1/3 for p3 > 0)
+ *      bounded walk); undirected graphs, see below; bipartite graphs look
+ *      no further than the 3 hops the path count walks (1 for an edge,
+ *      1/3 for p3 > 0)
  *   9  1 if u and v both have edges but lie in different connected
  *      components of the training graph
  *   10 ln of the smaller of the two nodes' component sizes
+ *
+ * On an undirected graph (LpHeurGraph.tied) (u, v) and (v, u) are one
+ * pair, and every feature is a symmetric function of it, so that the score
+ * is too (the embedding score of a tied model already is):
+ *
+ *   1  ln(1 + the smaller degree)    2  ln(1 + the larger degree)
+ *      (weights of "u's" and "v's" degree would depend on the order the
+ *      pair was written in; the smaller and the larger degree are the
+ *      unordered pair, everything a symmetric score may use: their sum
+ *      and difference would carry the same, less readably)
+ *   7  p3 counts paths u-a-b-v of four distinct nodes; counting walks
+ *      (a == v or b == u, possible only when u-v is an edge) would give
+ *      deg u - 1 more from one end than deg v - 1 from the other
+ *   8  1 / d with d the exact distance up to LP_HEAD_MAX_DIST: the
+ *      search has no LP_HEAD_BFS_BUDGET, which would end a hub's search
+ *      sooner than its neighbour's and make d depend on the end it
+ *      started from.  A pair is searched from both ends at once (about
+ *      two balls of radius d / 2); top-k searches u's component up to
+ *      LP_HEAD_MAX_DIST hops, a pass over its edges beside the pass over
+ *      every candidate that top-k makes anyway
+ *
+ * Directed and bipartite graphs keep u's and v's degrees, p3 as walks and
+ * the budgeted search from u: their scores are meant to depend on the
+ * order.
  *
  * Features 8 to 10 are what sparse, long-range graphs (power grids,
  * router maps) have: a held-out edge there rarely closes a triangle, but
@@ -52,6 +77,15 @@
 #define LP_HEAD_MAX_DIST 24
 #define LP_HEAD_BFS_BUDGET 4096
 
+/*
+ * What a stored head's weights were fitted on: 1, linkpred 0.1.0's
+ * features (u's and v's degree, p3 as walks, the search from u on every
+ * graph); 2, the symmetric features above on undirected graphs.  A head of
+ * format 1 on an undirected graph is made symmetric when loaded
+ * (LpHeadSymmetrise).
+ */
+#define LP_HEAD_FORMAT 2
+
 typedef struct LpHead
 {
 	float		mean[LP_HEAD_NFEAT];
@@ -79,6 +113,8 @@ typedef struct LpHeadScratch
 	uint8	   *vmark;
 	uint8	   *level;			/* breadth-first search: depth + 1, 0 = not reached */
 	int32	   *queue;
+	uint8	   *level2;			/* undirected pairs: the search from v */
+	int32	   *queue2;
 } LpHeadScratch;
 
 /*
@@ -104,21 +140,19 @@ extern void LpHeadAll(const LpHead *h, const LpHeurGraph *g, int32 u, float *s,
 					  LpHeadScratch *scratch);
 
 /*
+ * A head fitted on format 1 features (u's and v's degree), for an
+ * undirected graph: both degree features get the mean of their two
+ * weights (per unit of ln(1 + degree)) and the bias what keeps the
+ * average score, so that the head scores the smaller and the larger degree
+ * as the mean of its scores of (u, v) and (v, u) in format 1.
+ */
+extern void LpHeadSymmetrise(LpHead *h);
+
+/*
  * Fit a head on n feature rows X (n x LP_HEAD_NFEAT) with labels y (1 / 0):
  * standardised features, L2-regularised logistic regression by Newton's
  * method.  Deterministic.
  */
 extern void LpHeadFit(LpHead *h, const float *X, const float *y, int64 n);
-
-/*
- * The heuristics' view of a training graph from per-user lists: start[u],
- * len[u] index items; lists sorted.  tied: undirected homogeneous, lists
- * already symmetric.  Directed homogeneous lists are merged with their
- * reverse.  alloc returns memory the graph keeps (never freed here).
- */
-extern void LpHeurGraphBuild(LpHeurGraph *g, bool homogeneous, bool tied,
-							 int32 n_users, int32 n_items, const int64 *start,
-							 const int32 *len, const int32 *items,
-							 void *(*alloc) (Size));
 
 #endif

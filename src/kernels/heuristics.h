@@ -35,6 +35,7 @@ typedef enum LpHeuristic
 typedef struct LpHeurGraph
 {
 	bool		homogeneous;
+	bool		tied;			/* undirected homogeneous: (u, v) and (v, u) are one pair */
 	int32		n_users;		/* users, or nodes */
 	int32		n_items;		/* items, or nodes (== n_users) */
 	/* user -> items; homogeneous: node -> neighbours, symmetric, sorted */
@@ -54,6 +55,18 @@ typedef struct LpHeurGraph
 	const int32 *comp;
 	const int32 *comp_size;
 } LpHeurGraph;
+
+/*
+ * The heuristics' view of a training graph (heur_graph.c) from per-user
+ * lists: start[u], len[u] index items; lists sorted.  tied: undirected
+ * homogeneous, lists already symmetric.  Directed homogeneous lists are
+ * merged with their reverse.  alloc returns memory the graph keeps (never
+ * freed here).
+ */
+extern void LpHeurGraphBuild(LpHeurGraph *g, bool homogeneous, bool tied,
+							 int32 n_users, int32 n_items, const int64 *start,
+							 const int32 *len, const int32 *items,
+							 void *(*alloc) (Size));
 
 /*
  * Scratch space for one caller (not shared between threads): two int32

@@ -72,6 +72,9 @@ LpHeadScratchAlloc(int32 n)
 	s->level = MemoryContextAllocExtended(CurrentMemoryContext, m,
 										  MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 	s->queue = LpPallocHuge(sizeof(int32) * m);
+	s->level2 = MemoryContextAllocExtended(CurrentMemoryContext, m,
+										   MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	s->queue2 = LpPallocHuge(sizeof(int32) * m);
 	return s;
 }
 

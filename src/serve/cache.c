@@ -413,6 +413,9 @@ Resolve(const char *requested)
 	hdr.source = row.source;
 	hdr.has_head = row.has_head;
 	hdr.head = row.head;
+	/* a 0.1.0 head weighs u's and v's degree apart: the mean of both orders */
+	if (hdr.has_head && hdr.tied && row.head_format == 1)
+		LpHeadSymmetrise(&hdr.head);
 	/* fold-in trains one user with the model's own loss and settings */
 	LpOptionsToTrainConfig(&opts, &fold);
 	fold.neg_mode = LP_NEG_PLAIN;

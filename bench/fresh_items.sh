@@ -3,10 +3,12 @@
 # A synthetic shop: 5,000 users, N items in 50 categories with a price,
 # about 20 edges a user; trained with item_features, then 1% more items
 # inserted.  Times linkpred_topk(u, 10) and linkpred_score(u, item) with
-# and without fresh_items, for N = 10,000 and 100,000 items.  Writes
-# bench/RESULTS-fresh-items.md.  A few minutes on 2 cores.
+# and without fresh_items, for N = 10,000, 100,000 and 1,000,000 items
+# (FRESH_SIZES, a list, sets others).  Writes bench/RESULTS-fresh-items.md.
+# About ten minutes on 2 cores, most of it training the 1,000,000 items.
 #
 # usage: bash bench/fresh_items.sh
+#        FRESH_SIZES="10000 100000" bash bench/fresh_items.sh
 set -Eeuo pipefail
 source "$(dirname "$0")/common.bash"
 OUT="$LP_SRC/bench/RESULTS-fresh-items.md"
@@ -30,7 +32,7 @@ END \$\$" 2>&1 | sed -n 's/.*ms=//p'
 }
 
 rows=()
-for n in 10000 100000; do
+for n in ${FRESH_SIZES:-10000 100000 1000000}; do
 	lp_log "$n items"
 	lp_psql -d bench -q -c "
 DROP TABLE IF EXISTS shop_events, shop_items;

@@ -67,6 +67,7 @@ OBJS = \
 	src/serve/ranking.o \
 	src/serve/fresh_attrs.o \
 	src/serve/fresh_items.o \
+	src/serve/fresh_scan.o \
 	src/serve/slice.o \
 	src/serve/evaluate.o
 

@@ -45,6 +45,7 @@
 #include "attrs_columns.h"
 #include "cache.h"
 #include "fresh_items.h"
+#include "fresh_scan.h"
 #include "linkpred.h"
 #include "options.h"
 
@@ -70,6 +71,7 @@ typedef struct FreshAttrs
 	LpKeyMap   *terms;			/* "component:column" of each 'n' row -> term_head */
 	int32	   *term_head;		/* the key's last 'n' row; term_next: the one before, or -1 */
 	int32	   *term_next;
+	LpFreshScan *scan;			/* fresh_scan.c: the statement reading new nodes */
 } FreshAttrs;
 
 /* one (item, attribute row, weight) of the items read */
@@ -548,7 +550,7 @@ ReadFresh(LpServingModel *m, bool users, bool has_only, Datum only, Oid only_typ
 		portal = SPI_cursor_open_with_args(NULL, sql.data, 1, &keytype, &arg, NULL, true, 0);
 	}
 	else
-		portal = SPI_cursor_open_with_args(NULL, sql.data, 0, NULL, NULL, NULL, true, 0);
+		portal = LpFreshScanOpen(m, &fa->scan, mkeys, f->key, sql.data);
 
 	for (;;)
 	{

@@ -1,6 +1,9 @@
 /*
- * fresh_scan.c: which rows of the item attribute relation fresh_items =>
- * true reads on each call, and the plan it reads them with.
+ * fresh_scan.c: the statements fresh_attrs.c reads an attribute relation
+ * with: the key and the option's columns (cast as it reads them) of one
+ * node's rows (linkpred_score of a new item, a fresh user), or of the
+ * rows that may be new (linkpred_topk, linkpred_similar): which rows
+ * those are, and the plan that reads them on each call.
  *
  * Only an item the version does not hold is composed (fresh_attrs.c
  * skips every row whose key is in the version's key map), so the rows of
@@ -15,7 +18,9 @@
  * LP_FRESH_MIN_RUN keys (a shorter one costs an index descent to save
  * fewer rows).  The rows the ranges still cover that the version holds
  * are skipped in C as before, so what is composed is exactly what reading
- * every row composed.
+ * every row composed; when the runs kept hold every key of the version,
+ * no row read can be one of its nodes, and the lookup is skipped too
+ * (all_new).
  *
  * Semantics are those of reading the whole relation, because nothing
  * read is kept between calls: the statement runs in the active snapshot
@@ -26,25 +31,34 @@
  * kept (SPI_keepplan, freed with the model's context), re-prepared when
  * the statement's text changes (the relation renamed, a column of
  * another kind) and replanned by PostgreSQL when the relation changes
- * (DDL, ANALYZE).
+ * (DDL, ANALYZE).  One thing may differ from a full read: new items of
+ * exactly equal score rank in the order the rows come, which an index
+ * scan gives by key and a sequential or bitmap scan by their place in the
+ * table (as before, an order no one promised).
  *
- * Limits: the saving needs integer keys (a text or uuid key map has no
- * runs: every row is read, as before), an index on the key column, or
- * the planner scans the relation and filters the ranges itself (cheaper
- * than returning every row, still proportional to the relation), and
- * trained ids that come in long runs (serial ids, a few gaps); ids
- * scattered at random leave no run worth excluding and every row is read.
- * The cost of a call then grows with the items added since training, not
- * with the relation.
+ * Limits.  The saving needs integer keys: a text or uuid key map has no
+ * runs, and every row is read as before.  It needs trained ids in long
+ * runs (serial ids with a few gaps); ids scattered at random leave no run
+ * worth excluding, and every row is read.  It needs an index on the key
+ * column, else the planner scans the relation and filters the ranges
+ * itself (cheaper than returning every row to C, still proportional to
+ * the relation).  The plan is made with the statistics at its first use
+ * and kept until PostgreSQL invalidates it (ANALYZE, autovacuum's
+ * included, or DDL), so a relation never analysed may be scanned until
+ * it is.  Within those limits a call costs the items added since
+ * training, not the relation.
  */
 #include "postgres.h"
 
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
+#include "attrs_columns.h"
 #include "fresh_scan.h"
+#include "linkpred.h"
 
 #define LP_FRESH_MAX_RUNS 32	/* index descents per call, at the most 33 */
 #define LP_FRESH_MIN_RUN 32		/* keys a run needs to be excluded */
@@ -58,6 +72,7 @@ typedef struct Run
 struct LpFreshScan
 {
 	char	   *where;			/* " WHERE ..." on the key column, or "" */
+	bool		all_new;		/* every key of the version lies in an excluded run */
 	char	   *sql;			/* the statement of plan */
 	SPIPlanPtr	plan;			/* kept (SPI_keepplan), NULL until prepared */
 };
@@ -100,7 +115,7 @@ CompareRunStart(const void *a, const void *b)
  * returns how many.
  */
 static int
-LongRuns(const LpKeyMap *keys, Run *out)
+LongRuns(const LpKeyMap *keys, Run *out, bool *all)
 {
 	int32		n = keys->n;
 	int64	   *k = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int64) * Max(n, 1));
@@ -110,15 +125,19 @@ LongRuns(const LpKeyMap *keys, Run *out)
 
 	memcpy(k, keys->ikeys, sizeof(int64) * n);
 	qsort(k, n, sizeof(int64), CompareInt64);
+	*all = true;
 	for (int32 i = 0, j; i < n; i = j)
 	{
 		for (j = i + 1; j < n && k[j] == k[j - 1] + 1; j++)
 			;
 		if (j - i >= LP_FRESH_MIN_RUN)
 			runs[nr++] = (Run) {k[i], k[j - 1]};
+		else
+			*all = false;
 	}
 	qsort(runs, nr, sizeof(Run), CompareRunLength);
 	kept = Min(nr, LP_FRESH_MAX_RUNS);
+	*all = *all && kept == nr;
 	memcpy(out, runs, sizeof(Run) * kept);
 	qsort(out, kept, sizeof(Run), CompareRunStart);
 	pfree(k);
@@ -190,7 +209,10 @@ MakeScan(LpServingModel *m, const LpKeyMap *keys, const char *key)
 	LpFreshScan *scan = palloc0(sizeof(LpFreshScan));
 	MemoryContextCallback *cb = palloc0(sizeof(MemoryContextCallback));
 	Run		   *runs = palloc(sizeof(Run) * LP_FRESH_MAX_RUNS);
-	int			nr = keys->kind == LP_KEY_INT ? LongRuns(keys, runs) : 0;
+	int			nr = 0;
+
+	if (keys->kind == LP_KEY_INT)
+		nr = LongRuns(keys, runs, &scan->all_new);
 
 	scan->where = RangesClause(runs, nr, key);
 	pfree(runs);
@@ -201,13 +223,61 @@ MakeScan(LpServingModel *m, const LpKeyMap *keys, const char *key)
 	return scan;
 }
 
-Portal
-LpFreshScanOpen(LpServingModel *m, LpFreshScan **scanp, const LpKeyMap *keys, const char *key,
-				const char *select)
+/* "SELECT key, columns FROM relation": the columns cast to what fresh_attrs.c reads */
+static char *
+SelectList(const LpItemFeatures *f, Oid relid, const int *kinds)
 {
-	LpFreshScan *scan = *scanp ? *scanp : (*scanp = MakeScan(m, keys, key));
-	char	   *sql = psprintf("%s%s", select, scan->where);
+	StringInfoData sql;
 
+	initStringInfo(&sql);
+	appendStringInfo(&sql, "SELECT %s", quote_identifier(f->key));
+	if (f->n_columns == 0)
+	{
+		appendStringInfo(&sql, ", %s", quote_identifier(f->attribute));
+		if (f->weight[0])
+			appendStringInfo(&sql, ", (%s)::pg_catalog.float8", quote_identifier(f->weight));
+	}
+	for (int c = 0; c < f->n_columns; c++)
+		appendStringInfo(&sql, kinds[c] == LP_ATTR_CATEGORICAL ? ", %s" :
+						 kinds[c] == LP_ATTR_NUMERIC ? ", (%s)::pg_catalog.float8" :
+						 ", (%s)::pg_catalog.float8[]", quote_identifier(f->columns[c]));
+	appendStringInfo(&sql, " FROM %s", LpQualifiedRelName(relid));
+	return sql.data;
+}
+
+/* one node's rows: the key compared in the column's type, planned for this call */
+static Portal
+OpenOne(const LpItemFeatures *f, Oid relid, const char *select, LpKeyKind kind, int64 ikey,
+		const char *tkey)
+{
+	Oid			keytype = get_atttype(relid, get_attnum(relid, f->key)),
+				in,
+				ioparam;
+	Datum		arg;
+	char	   *sql;
+
+	getTypeInputInfo(keytype, &in, &ioparam);
+	arg = OidInputFunctionCall(in, kind == LP_KEY_INT ? psprintf(INT64_FORMAT, ikey) : pstrdup(tkey),
+							   ioparam, -1);
+	sql = psprintf("%s WHERE %s OPERATOR(pg_catalog.=) $1", select, quote_identifier(f->key));
+	return SPI_cursor_open_with_args(NULL, sql, 1, &keytype, &arg, NULL, true, 0);
+}
+
+Portal
+LpFreshScanOpen(LpServingModel *m, LpFreshScan **scanp, const LpKeyMap *keys,
+				const LpItemFeatures *f, Oid relid, const int *kinds, bool has_only,
+				int64 ikey, const char *tkey, bool *all_new)
+{
+	char	   *select = SelectList(f, relid, kinds);
+	LpFreshScan *scan;
+	char	   *sql;
+
+	*all_new = false;
+	if (has_only)
+		return OpenOne(f, relid, select, keys->kind, ikey, tkey);
+	scan = *scanp ? *scanp : (*scanp = MakeScan(m, keys, f->key));
+	*all_new = scan->all_new;
+	sql = psprintf("%s%s", select, scan->where);
 	if (scan->plan == NULL || strcmp(scan->sql, sql) != 0)
 	{
 		SPIPlanPtr	plan;
@@ -228,6 +298,5 @@ LpFreshScanOpen(LpServingModel *m, LpFreshScan **scanp, const LpKeyMap *keys, co
 		scan->sql = MemoryContextStrdup(m->cxt, sql);
 		scan->plan = plan;
 	}
-	pfree(sql);
 	return SPI_cursor_open(NULL, scan->plan, NULL, NULL, true);
 }

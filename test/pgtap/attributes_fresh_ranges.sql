@@ -18,7 +18,7 @@
 -- fresh_items => true), which reads that item's rows by its key alone (not
 -- through the ranges).
 \set ON_ERROR_STOP 1
-SELECT plan(32);
+SELECT plan(35);
 
 -- items 1 .. 300 and 1001 .. 1300: two runs of trained keys, every item in
 -- the relation at training (those without an edge join as cold items)
@@ -183,6 +183,25 @@ DELETE FROM titems WHERE item_id = 'i150x';
 SELECT is((SELECT array_agg(item) FROM linkpred_topk('u3'::text, 5000, 'ft', fresh_items => true)
            WHERE linkpred_score('u3'::text, item, 'ft') IS NULL),
           ARRAY['new-1'], 'and a deleted one is gone at the next statement');
+
+-- a many-to-many relation with weights and integer values ("attribute",
+-- "weight"): a cold item of training (5000, a run of one, read and skipped
+-- by its key) and new items composed from the same values score alike
+CREATE TABLE mtags (item_id int, tag int, w float8);
+INSERT INTO mtags
+SELECT i, t, w FROM (SELECT generate_series(1, 300) UNION ALL SELECT generate_series(1001, 1300) UNION ALL SELECT 5000) s(i),
+     LATERAL (VALUES (i % 7, 1.0), (i % 3 + 10, 2.0)) v(t, w);
+SELECT linkpred_train('fm', 're', 'user_id', 'item_id',
+                      options => '{"seed": 1, "dim": 8, "epochs": 2, "item_features": {"relation": "mtags", "key": "item_id", "attribute": "tag", "weight": "w"}}');
+INSERT INTO mtags VALUES (6000, 5000 % 7, 1), (6000, 5000 % 3 + 10, 2),
+    (6001, 5000 % 7, 1), (6001, 5000 % 3 + 10, 1), (6001, 5000 % 3 + 10, 1), (6001, 99, 5);
+SELECT is(served_new('fm', 3), ARRAY[6000, 6001], 'attribute and weight: the new items are served, the cold item of training is not new');
+SELECT cmp_ok((SELECT max(abs(t.score - linkpred_score(3, 5000, 'fm'))) FROM linkpred_topk(3, 5000, 'fm', fresh_items => true) t
+               WHERE t.item = 6000), '<', 1e-5::float8,
+              'a new item with the cold item''s integer values and weights scores as the cold item');
+SELECT cmp_ok((SELECT max(abs(t.score - linkpred_score(3, 5000, 'fm'))) FROM linkpred_topk(3, 5000, 'fm', fresh_items => true) t
+               WHERE t.item = 6001), '<', 1e-5::float8,
+              'so does one whose weight is split over two rows and with an unseen value beside');
 
 -- linkpred_similar reads the same rows
 SELECT ok(500 IN (SELECT similar_item FROM linkpred_similar(500, 1, 'fr', fresh_items => true)) IS FALSE

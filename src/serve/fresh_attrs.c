@@ -340,11 +340,16 @@ ReadFresh(LpServingModel *m, bool users, bool has_only, Datum only, Oid only_typ
 	char	   *tkey = NULL;
 
 	fi->dim = m->dim;
-	fi->keys = LpKeyMapCreate(mkeys->kind, 64);
+	fi->keys = LpKeyMapCreate(mkeys->kind, has_only ? 16 : Max(fa->last_nodes, 64));
 	/* no attributes on the side; or a value that cannot be one of its ids: no node */
 	if (!f->relation[0] ||
 		(has_only && !LpKeyFromDatum(mkeys->kind, mtype, only, only_type, &ikey, &tkey)))
 		return fi;
+	if (!has_only && fa->last_parts > 0)
+	{
+		ps.cap = fa->last_parts;
+		ps.p = MemoryContextAllocHuge(caller, sizeof(Part) * ps.cap);
+	}
 
 	SPI_connect();
 	relid = CheckRelation(m, fa, rd.kinds, rd.dims);
@@ -369,6 +374,11 @@ ReadFresh(LpServingModel *m, bool users, bool has_only, Datum only, Oid only_typ
 	SPI_finish();
 
 	fi->n = fi->keys->n;
+	if (!has_only)
+	{
+		fa->last_nodes = fi->n;
+		fa->last_parts = ps.n;
+	}
 	fi->V = MemoryContextAllocHuge(caller, sizeof(float) * Max(fi->n, 1) * m->dim);
 	memset(fi->V, 0, sizeof(float) * Max(fi->n, 1) * m->dim);
 	fi->bv = palloc0(sizeof(float) * Max(fi->n, 1));

@@ -42,6 +42,8 @@ typedef struct FreshAttrs
 	int32	   *term_head[LP_MAX_FEATURE_COLUMNS];	/* a component's last 'n' row, or -1 */
 	int32	   *term_next;		/* per row: the component's row before it, or -1 */
 	LpFreshScan *scan;			/* fresh_scan.c: the statement reading new nodes */
+	int32		last_nodes;		/* the new nodes and parts the last call read: sizes for the next */
+	int64		last_parts;
 } FreshAttrs;
 
 /* what reading one call's rows needs beside fa, per column of the option */

@@ -112,7 +112,7 @@ CompareRunStart(const void *a, const void *b)
 /*
  * The version's longest runs of consecutive keys (at most
  * LP_FRESH_MAX_RUNS, each of LP_FRESH_MIN_RUN keys or more), by start;
- * returns how many.
+ * returns how many.  *all: they hold every key of the version.
  */
 static int
 LongRuns(const LpKeyMap *keys, Run *out, bool *all)

@@ -108,7 +108,11 @@ IndexRows(FreshAttrs *fa, char **values)
 		if (c < 0)
 			continue;
 		if (fa->kind[r] == 'c')
-			fa->value_row[c][LpKeyMapIntern(fa->values[c], 0, values[r], strlen(values[r]))] = r;
+		{
+			/* (training stores no NULL value; if one were there, no value would find it) */
+			if (values[r])
+				fa->value_row[c][LpKeyMapIntern(fa->values[c], 0, values[r], strlen(values[r]))] = r;
+		}
 		else
 		{
 			fa->term_next[r] = fa->term_head[c][fa->component[r]];

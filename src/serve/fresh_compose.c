@@ -106,7 +106,8 @@ AddValue(Reader *rd, TupleDesc desc, Parts *ps, int32 item, int c, Datum d, floa
 
 /* one row of the relation: its item (new ones only) and parts */
 void
-LpFreshReadRow(LpServingModel *m, Reader *rd, HeapTuple tup, TupleDesc desc, LpKeyMap *keys, Parts *ps)
+LpFreshReadRow(LpServingModel *m, Reader *rd, HeapTuple tup, TupleDesc desc, LpKeyMap *keys,
+			   Parts *ps)
 {
 	const FreshAttrs *fa = rd->fa;
 	const LpItemFeatures *f = &fa->spec;

@@ -68,7 +68,9 @@ OBJS = \
 	src/serve/serve.o \
 	src/serve/ranking.o \
 	src/serve/fresh_attrs.o \
+	src/serve/fresh_compose.o \
 	src/serve/fresh_items.o \
+	src/serve/fresh_scan.o \
 	src/serve/slice.o \
 	src/serve/evaluate.o
 

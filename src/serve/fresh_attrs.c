@@ -24,7 +24,19 @@
  * The relation is read as the calling role, in the query's snapshot, as
  * fresh => true reads a user's rows (privileges and row-level security
  * apply); the version's attribute rows are read once per backend and
- * version, as the extension owner (linkpred's private tables).
+ * version, as the extension owner (linkpred's private tables), and
+ * indexed by column (IndexRows).  Nothing read from the relation is kept
+ * between calls, so every call composes from its rows as they are now.
+ * What keeps a call cheap (issue 22: a top-k with fresh_items was 13 times
+ * a plain one at 100,000 items when every row was read) is reading only
+ * the rows that can be new: fresh_scan.c asks the relation for the keys
+ * outside the version's long runs of integer keys, through a plan kept
+ * per backend and version, so a call costs the items added since
+ * training, not the relation; when those ranges leave out every key of
+ * the version, no key read is looked up in its key map either
+ * (Reader.all_new).  Text and uuid keys, ids in no long runs, or a key
+ * column without an index still read (or scan) every row; fresh_scan.c
+ * says why.  fresh_compose.c turns rows into parts and parts into vectors.
  */
 #include "postgres.h"
 
@@ -44,78 +56,69 @@
 
 #include "attrs_columns.h"
 #include "cache.h"
-#include "fresh_items.h"
+#include "fresh_internal.h"
 #include "linkpred.h"
-#include "options.h"
 
-/* one side's attributes of the version, as loaded once per backend (in m->cxt) */
-typedef struct FreshAttrs
-{
-	bool		users;			/* user_features, else item_features */
-	const char *option;			/* "item_features" or "user_features" */
-	const char *node;			/* "item" or "user" */
-	LpItemFeatures spec;		/* the option of the version; relation "": not given */
-	int32		n;				/* the side's attribute rows */
-	int32	   *idx;			/* each row's attribute number: the order of composing */
-	char	   *kind;			/* 'c' or 'n' */
-	char	  **column;
-	int32	   *component;		/* 'n': 0 numeric, 1-based vector component */
-	double	   *mean,
-			   *sd,
-			   *scale;
-	float	   *A;				/* n x dim */
-	float	   *ab;
-	LpKeyMap   *values;			/* LpAttrValueKey of each 'c' row -> value_row */
-	int32	   *value_row;
-	LpKeyMap   *terms;			/* "component:column" of each 'n' row -> term_head */
-	int32	   *term_head;		/* the key's last 'n' row; term_next: the one before, or -1 */
-	int32	   *term_next;
-} FreshAttrs;
-
-/* one (item, attribute row, weight) of the items read */
-typedef struct Part
-{
-	int32		item;
-	int32		row;
-	float		w;
-	bool		categorical;
-} Part;
-
-typedef struct Parts
-{
-	Part	   *p;
-	int64		n;
-	int64		cap;
-} Parts;
-
-static void
-AddPart(Parts *ps, int32 item, int32 row, float w, bool categorical)
-{
-	if (ps->n == ps->cap)
-	{
-		ps->cap = Max(256, ps->cap * 2);
-		ps->p = ps->p ? repalloc_huge(ps->p, sizeof(Part) * ps->cap) :
-			MemoryContextAllocHuge(CurrentMemoryContext, sizeof(Part) * ps->cap);
-	}
-	ps->p[ps->n++] = (Part) {item, row, w, categorical};
-}
-
+/* the option's number of a column of the version's rows, -1 if none */
 static int
-ComparePart(const void *a, const void *b)
+ColumnIndex(const LpItemFeatures *f, const char *column)
 {
-	const Part *x = a,
-			   *y = b;
-
-	if (x->item != y->item)
-		return x->item < y->item ? -1 : 1;
-	return (x->row > y->row) - (x->row < y->row);
+	if (f->n_columns == 0)
+		return strcmp(column, f->attribute) == 0 ? 0 : -1;
+	for (int c = 0; c < f->n_columns; c++)
+		if (strcmp(column, f->columns[c]) == 0)
+			return c;
+	return -1;
 }
 
-/* the key of a numeric column's (or a vector column's component's) rows */
-static char *
-TermKey(const char *column, int component)
+/*
+ * Index the rows by column once, so that reading a value costs one lookup
+ * of its text in its column's map, and a numeric value or vector
+ * component finds its rows by number (no string is built per value).
+ */
+static void
+IndexRows(FreshAttrs *fa, char **values)
 {
-	return psprintf("%d:%s", component, column);
+	int			ncol = Max(fa->spec.n_columns, 1);
+
+	for (int c = 0; c < ncol; c++)
+	{
+		fa->values[c] = LpKeyMapCreate(LP_KEY_TEXT, 16);
+		fa->value_row[c] = palloc(sizeof(int32) * Max(fa->n, 1));
+	}
+	for (int32 r = 0; r < fa->n; r++)
+	{
+		int			c = ColumnIndex(&fa->spec, fa->column[r]);
+
+		if (c >= 0 && fa->kind[r] != 'c')
+			fa->n_comp[c] = Max(fa->n_comp[c], fa->component[r] + 1);
+	}
+	for (int c = 0; c < ncol; c++)
+	{
+		fa->term_head[c] = palloc(sizeof(int32) * Max(fa->n_comp[c], 1));
+		for (int32 k = 0; k < fa->n_comp[c]; k++)
+			fa->term_head[c][k] = -1;
+	}
+	fa->term_next = palloc(sizeof(int32) * Max(fa->n, 1));
+	for (int32 r = 0; r < fa->n; r++)
+	{
+		int			c = ColumnIndex(&fa->spec, fa->column[r]);
+
+		fa->term_next[r] = -1;
+		if (c < 0)
+			continue;
+		if (fa->kind[r] == 'c')
+		{
+			/* (training stores no NULL value; if one were there, no value would find it) */
+			if (values[r])
+				fa->value_row[c][LpKeyMapIntern(fa->values[c], 0, values[r], strlen(values[r]))] = r;
+		}
+		else
+		{
+			fa->term_next[r] = fa->term_head[c][fa->component[r]];
+			fa->term_head[c][fa->component[r]] = r;
+		}
+	}
 }
 
 /*
@@ -133,6 +136,7 @@ LoadAttrs(LpServingModel *m, bool users)
 	FreshAttrs *fa;
 	MemoryContext old;
 	bool		given;
+	char	  **values;
 
 	LpReadModel(m->name, false, false, &row);
 	if (row.options)
@@ -146,24 +150,6 @@ LoadAttrs(LpServingModel *m, bool users)
 				 errdetail("fresh_items => true composes items added after training from the vectors the model learnt for their attributes; version %d has none.",
 						   m->version),
 				 errhint("Retrain the model with \"item_features\", or leave fresh_items out.")));
-	/*
-	 * Only an encoder whose vectors are sums of attribute vectors stores
-	 * them (LP_ENC_FRESH_NODES); with another one (GraphSAGE: its layers
-	 * over the neighbours) new items are refused, new users are folded in
-	 * from their items as without user_features.
-	 */
-	if (given && !LpEncoderPermits(LpOptionsEncoder(&opts), LP_ENC_FRESH_NODES))
-	{
-		if (!users)
-			ereport(ERROR,
-					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("fresh_items => true is not available for model \"%s\", trained with encoder \"%s\"",
-							m->name, LpOptionsEncoder(&opts)->name),
-					 errdetail("Its item vectors come out of layers over each item's neighbours, not out of a sum of attribute vectors, so an item added since training cannot be composed from what version %d stores.",
-							   m->version),
-					 errhint("Retrain the model to include the new items (an item with attributes and no edge is then scored from its attributes), train with \"encoder\": \"mf\", or leave fresh_items out.")));
-		given = false;
-	}
 	/* a user composed scores through the decoder as a folded-in one does */
 	if (!users &&
 		(m->has_head || m->fold->item_term || !LpDecoderIs(LpDecoderAt(m->decoder), LP_DEC_VECTORS_ONLY)))
@@ -204,11 +190,7 @@ LoadAttrs(LpServingModel *m, bool users)
 	fa->scale = palloc(sizeof(double) * Max(fa->n, 1));
 	fa->A = MemoryContextAllocHuge(m->cxt, sizeof(float) * Max(fa->n, 1) * m->dim);
 	fa->ab = palloc(sizeof(float) * Max(fa->n, 1));
-	fa->values = LpKeyMapCreate(LP_KEY_TEXT, Max(fa->n, 16));
-	fa->value_row = palloc(sizeof(int32) * Max(fa->n, 1));
-	fa->terms = LpKeyMapCreate(LP_KEY_TEXT, 16);
-	fa->term_head = palloc(sizeof(int32) * Max(fa->n, 1));
-	fa->term_next = palloc(sizeof(int32) * Max(fa->n, 1));
+	values = palloc(sizeof(char *) * Max(fa->n, 1));
 	for (int32 r = 0; r < fa->n; r++)
 	{
 		HeapTuple	tup = SPI_tuptable->vals[r];
@@ -232,22 +214,13 @@ LoadAttrs(LpServingModel *m, bool users)
 					 errdetail("Each needs %d reals in linkpred.attribute_store.vec.", m->dim),
 					 errhint("Retrain the model.")));
 		memcpy(fa->A + (int64) r * m->dim, ARR_DATA_PTR(vec), sizeof(float) * m->dim);
-		if (fa->kind[r] == 'c')
-		{
-			char	   *k = LpAttrValueKey(fa->column[r], SPI_getvalue(tup, desc, 3));
-
-			fa->value_row[LpKeyMapIntern(fa->values, 0, k, strlen(k))] = r;
-		}
-		else
-		{
-			char	   *k = TermKey(fa->column[r], fa->component[r]);
-			int32		n = fa->terms->n;
-			int32		t = LpKeyMapIntern(fa->terms, 0, k, strlen(k));
-
-			fa->term_next[r] = t < n ? fa->term_head[t] : -1;
-			fa->term_head[t] = r;
-		}
+		values[r] = fa->kind[r] == 'c' ? SPI_getvalue(tup, desc, 3) : NULL;
 	}
+	IndexRows(fa, values);
+	for (int32 r = 0; r < fa->n; r++)
+		if (values[r])
+			pfree(values[r]);
+	pfree(values);
 	MemoryContextSwitchTo(old);
 	return fa;
 }
@@ -328,155 +301,6 @@ CheckRelation(const LpServingModel *m, const FreshAttrs *fa, int *kinds, int *di
 	return relid;
 }
 
-/* the 'n' rows of column (component comp) : their terms for value x */
-static void
-AddTerms(const FreshAttrs *fa, Parts *ps, int32 item, const char *column, int comp, double x)
-{
-	char	   *k = TermKey(column, comp);
-	int32		t = LpKeyMapFind(fa->terms, 0, k, strlen(k));
-
-	pfree(k);
-	for (int32 r = t >= 0 ? fa->term_head[t] : -1; r >= 0; r = fa->term_next[r])
-	{
-		double		z;
-
-		z = ((double) (float) x - fa->mean[r]) / fa->sd[r];
-		z = Max(-LP_ATTR_Z_CLIP, Min(LP_ATTR_Z_CLIP, z));
-		if (z != 0)
-			AddPart(ps, item, r, (float) (z * fa->scale[r]), false);
-	}
-}
-
-static void
-AddValue(const FreshAttrs *fa, Parts *ps, int32 item, const char *column, const char *value, float w)
-{
-	char	   *k = LpAttrValueKey(column, value);
-	int32		v = LpKeyMapFind(fa->values, 0, k, strlen(k));
-
-	if (v >= 0)
-		AddPart(ps, item, fa->value_row[v], w, true);
-}
-
-/* one row of the relation: its item (new ones only) and parts */
-static void
-ReadRow(LpServingModel *m, const FreshAttrs *fa, const int *kinds, const int *dims,
-		HeapTuple tup, TupleDesc desc, LpKeyMap *keys, Parts *ps)
-{
-	const LpItemFeatures *f = &fa->spec;
-	bool		isnull;
-	Datum		kd = SPI_getbinval(tup, desc, 1, &isnull);
-	Oid			kt = TupleDescAttr(desc, 0)->atttypid;
-	int64		ikey = 0;
-	char	   *tkey = NULL;
-	int32		item;
-
-	if (isnull ||
-		(fa->users ? LpLookupUser(m, kd, kt) : LpLookupItem(m, kd, kt)) >= 0 ||
-		!LpKeyFromDatum(keys->kind, fa->users ? m->user_type : m->item_type, kd, kt, &ikey, &tkey))
-		return;
-	item = LpKeyMapIntern(keys, ikey, tkey, tkey ? strlen(tkey) : 0);
-	if (f->n_columns == 0)
-	{
-		char	   *value = SPI_getvalue(tup, desc, 2);
-		double		w = 1.0;
-
-		if (f->weight[0])
-		{
-			w = DatumGetFloat8(SPI_getbinval(tup, desc, 3, &isnull));
-			if (isnull)
-				return;
-		}
-		if (value != NULL && isfinite(w) && w > 0)
-			AddValue(fa, ps, item, f->attribute, value, (float) w);
-		return;
-	}
-	for (int c = 0; c < f->n_columns; c++)
-	{
-		Datum		d = SPI_getbinval(tup, desc, c + 2, &isnull);
-
-		if (isnull)
-			continue;
-		if (kinds[c] == LP_ATTR_CATEGORICAL)
-			AddValue(fa, ps, item, f->columns[c], SPI_getvalue(tup, desc, c + 2), 1.0f);
-		else if (kinds[c] == LP_ATTR_NUMERIC)
-		{
-			if (isfinite(DatumGetFloat8(d)))
-				AddTerms(fa, ps, item, f->columns[c], 0, DatumGetFloat8(d));
-		}
-		else
-		{
-			ArrayType  *a = DatumGetArrayTypeP(d);
-			Datum	   *el;
-			bool	   *nulls;
-			int			len,
-						want = dims[c];
-
-			deconstruct_array(a, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE,
-							  &el, &nulls, &len);
-			/* want 0: no component of the column varied at training, no term */
-			if (want > 0 && (len != want || ARR_NDIM(a) > 1))
-				ereport(ERROR,
-						(errcode(ERRCODE_DATA_EXCEPTION),
-						 errmsg("column \"%s\" of the %s relation of model \"%s\" holds %d components for key %s, not %d",
-								f->columns[c], fa->option, m->name, len, LpKeyMapText(keys, item), want),
-						 errdetail("Version %d learnt %d-long vectors.", m->version, want),
-						 errhint("Give the new %ss vectors of the training length, or retrain the model.",
-								 fa->node)));
-			for (int k = 0; k < len; k++)
-				if (!nulls[k] && isfinite(DatumGetFloat8(el[k])))
-					AddTerms(fa, ps, item, f->columns[c], k + 1, DatumGetFloat8(el[k]));
-		}
-	}
-}
-
-/* each item's vector and bias from its parts (sorted), as training composed a cold item */
-static void
-Compose(const FreshAttrs *fa, Parts *ps, LpFreshItems *fi, const char *model)
-{
-	int			dim = fi->dim;
-
-	qsort(ps->p, ps->n, sizeof(Part), ComparePart);
-	for (int64 s = 0, e; s < ps->n; s = e)
-	{
-		int32		item = ps->p[s].item;
-		float	   *v = fi->V + (int64) item * dim;
-		int64		w = s;
-		double		sum = 0;
-
-		/* a value on two rows adds its weights; the categorical weights sum to 1 */
-		for (e = s; e < ps->n && ps->p[e].item == item; e++)
-		{
-			if (w > s && ps->p[w - 1].row == ps->p[e].row)
-			{
-				if (!ps->p[e].categorical)
-					ereport(ERROR,
-							(errcode(ERRCODE_CARDINALITY_VIOLATION),
-							 errmsg("key %s is on more than one row of the %s relation of model \"%s\"",
-									LpKeyMapText(fi->keys, item), fa->option, model),
-							 errdetail("Column \"%s\" is numeric or a vector, which needs one row per %s.",
-									   fa->column[ps->p[e].row], fa->node),
-							 errhint("Give one row per %s, for example a view that aggregates the rows of a key.",
-									 fa->node)));
-				ps->p[w - 1].w += ps->p[e].w;
-			}
-			else
-				ps->p[w++] = ps->p[e];
-		}
-		for (int64 j = s; j < w; j++)
-			if (ps->p[j].categorical)
-				sum += ps->p[j].w;
-		for (int64 j = s; j < w; j++)
-		{
-			const float *av = fa->A + (int64) ps->p[j].row * dim;
-			float		x = ps->p[j].categorical ? (float) (ps->p[j].w / sum) : ps->p[j].w;
-
-			for (int d = 0; d < dim; d++)
-				v[d] += x * av[d];
-			fi->bv[item] += x * fa->ab[ps->p[j].row];
-		}
-	}
-}
-
 /* the side's attributes of m's version, loaded on first use */
 static FreshAttrs *
 SideAttrs(LpServingModel *m, bool users)
@@ -510,11 +334,8 @@ ReadFresh(LpServingModel *m, bool users, bool has_only, Datum only, Oid only_typ
 	const LpItemFeatures *f = &fa->spec;
 	LpKeyMap   *mkeys = users ? m->ukeys : m->ikeys;
 	Oid			mtype = users ? m->user_type : m->item_type;
-	int			kinds[LP_MAX_FEATURE_COLUMNS],
-				dims[LP_MAX_FEATURE_COLUMNS];
+	Reader		rd = {fa};
 	Oid			relid;
-	StringInfoData sql;
-	Oid			keytype;
 	Parts		ps = {0};
 	LpFreshItems *fi = palloc0(sizeof(LpFreshItems));
 	MemoryContext caller = CurrentMemoryContext;
@@ -523,45 +344,22 @@ ReadFresh(LpServingModel *m, bool users, bool has_only, Datum only, Oid only_typ
 	char	   *tkey = NULL;
 
 	fi->dim = m->dim;
-	fi->keys = LpKeyMapCreate(mkeys->kind, 64);
+	fi->keys = LpKeyMapCreate(mkeys->kind, has_only ? 16 : Max(fa->last_nodes, 64));
 	/* no attributes on the side; or a value that cannot be one of its ids: no node */
 	if (!f->relation[0] ||
 		(has_only && !LpKeyFromDatum(mkeys->kind, mtype, only, only_type, &ikey, &tkey)))
 		return fi;
+	if (!has_only && fa->last_parts > 0)
+	{
+		ps.cap = fa->last_parts;
+		ps.p = MemoryContextAllocHuge(caller, sizeof(Part) * ps.cap);
+	}
 
 	SPI_connect();
-	relid = CheckRelation(m, fa, kinds, dims);
+	relid = CheckRelation(m, fa, rd.kinds, rd.dims);
 	LpCheckUserMappings(relid);
-	initStringInfo(&sql);
-	appendStringInfo(&sql, "SELECT %s", quote_identifier(f->key));
-	if (f->n_columns == 0)
-	{
-		appendStringInfo(&sql, ", %s", quote_identifier(f->attribute));
-		if (f->weight[0])
-			appendStringInfo(&sql, ", (%s)::pg_catalog.float8", quote_identifier(f->weight));
-	}
-	for (int c = 0; c < f->n_columns; c++)
-		appendStringInfo(&sql, kinds[c] == LP_ATTR_CATEGORICAL ? ", %s" :
-						 kinds[c] == LP_ATTR_NUMERIC ? ", (%s)::pg_catalog.float8" :
-						 ", (%s)::pg_catalog.float8[]", quote_identifier(f->columns[c]));
-	appendStringInfo(&sql, " FROM %s", LpQualifiedRelName(relid));
-	if (has_only)
-	{
-		/* one node: the key compared in the column's type */
-		Oid			in,
-					ioparam;
-		Datum		arg;
-
-		keytype = get_atttype(relid, get_attnum(relid, f->key));
-		getTypeInputInfo(keytype, &in, &ioparam);
-		arg = OidInputFunctionCall(in, mkeys->kind == LP_KEY_INT ? psprintf(INT64_FORMAT, ikey) : tkey,
-								   ioparam, -1);
-		appendStringInfo(&sql, " WHERE %s OPERATOR(pg_catalog.=) $1", quote_identifier(f->key));
-		portal = SPI_cursor_open_with_args(NULL, sql.data, 1, &keytype, &arg, NULL, true, 0);
-	}
-	else
-		portal = SPI_cursor_open_with_args(NULL, sql.data, 0, NULL, NULL, NULL, true, 0);
-
+	portal = LpFreshScanOpen(m, &fa->scan, mkeys, f, relid, rd.kinds, has_only, ikey, tkey,
+							 &rd.all_new);
 	for (;;)
 	{
 		MemoryContext old;
@@ -571,7 +369,7 @@ ReadFresh(LpServingModel *m, bool users, bool has_only, Datum only, Oid only_typ
 			break;
 		old = MemoryContextSwitchTo(caller);
 		for (uint64 r = 0; r < SPI_processed; r++)
-			ReadRow(m, fa, kinds, dims, SPI_tuptable->vals[r], SPI_tuptable->tupdesc, fi->keys, &ps);
+			LpFreshReadRow(m, &rd, SPI_tuptable->vals[r], SPI_tuptable->tupdesc, fi->keys, &ps);
 		MemoryContextSwitchTo(old);
 		SPI_freetuptable(SPI_tuptable);
 		CHECK_FOR_INTERRUPTS();
@@ -580,10 +378,15 @@ ReadFresh(LpServingModel *m, bool users, bool has_only, Datum only, Oid only_typ
 	SPI_finish();
 
 	fi->n = fi->keys->n;
+	if (!has_only)
+	{
+		fa->last_nodes = fi->n;
+		fa->last_parts = ps.n;
+	}
 	fi->V = MemoryContextAllocHuge(caller, sizeof(float) * Max(fi->n, 1) * m->dim);
 	memset(fi->V, 0, sizeof(float) * Max(fi->n, 1) * m->dim);
 	fi->bv = palloc0(sizeof(float) * Max(fi->n, 1));
-	Compose(fa, &ps, fi, m->name);
+	LpFreshCompose(fa, &ps, fi, m->name);
 	return fi;
 }
 

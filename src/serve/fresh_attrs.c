@@ -150,15 +150,31 @@ LoadAttrs(LpServingModel *m, bool users)
 				 errdetail("fresh_items => true composes items added after training from the vectors the model learnt for their attributes; version %d has none.",
 						   m->version),
 				 errhint("Retrain the model with \"item_features\", or leave fresh_items out.")));
-	/* a user composed scores through the decoder as a folded-in one does */
-	if (!users &&
-		(m->has_head || m->fold->item_term || !LpDecoderIs(LpDecoderAt(m->decoder), LP_DEC_VECTORS_ONLY)))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("fresh_items => true is not available for model \"%s\", which has a structural head",
-						m->name),
-				 errdetail("The head scores a pair from the training graph, in which an item added since has no place."),
-				 errhint("Retrain with \"features\": \"none\" to serve new items, or leave fresh_items out.")));
+	/*
+	 * Only an encoder whose vectors are sums of attribute vectors stores
+	 * them (LP_ENC_FRESH_NODES); with another one (GraphSAGE: its layers
+	 * over the neighbours) new items are refused, new users are folded in
+	 * from their items as without user_features.
+	 */
+	if (given && !LpEncoderPermits(LpOptionsEncoder(&opts), LP_ENC_FRESH_NODES))
+	{
+		if (!users)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("fresh_items => true is not available for model \"%s\", trained with encoder \"%s\"",
+							m->name, LpOptionsEncoder(&opts)->name),
+					 errdetail("Its item vectors come out of layers over each item's neighbours, not out of a sum of attribute vectors, so an item added since training cannot be composed from what version %d stores.",
+							   m->version),
+					 errhint("Retrain the model to include the new items (an item with attributes and no edge is then scored from its attributes), train with \"encoder\": \"mf\", or leave fresh_items out.")));
+		given = false;
+	}
+	/*
+	 * A new item's score is its vectors' (fresh_items.c), through the
+	 * structural head as a node without edges; item_features needs the dot
+	 * decoder, and no encoder with an item-item term learns attributes.
+	 */
+	Assert(users || (!m->fold->item_term &&
+					 LpDecoderIs(LpDecoderAt(m->decoder), LP_DEC_VECTORS_ONLY)));
 
 	old = MemoryContextSwitchTo(m->cxt);
 	fa = palloc0(sizeof(FreshAttrs));

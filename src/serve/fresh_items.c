@@ -20,12 +20,15 @@
 #include "vec.h"
 
 float
-LpFreshItemScore(const LpFreshItems *fi, int32 j, const float *q, float bu)
+LpFreshItemScore(LpServingModel *m, const LpFreshItems *fi, int32 u, int32 j, const float *q,
+				 float bu)
 {
 	const float *v = fi->V + (int64) j * fi->dim;
 
 	/* LpModelEmbScore's arithmetic for the dot decoder */
-	return (q ? LpDot(q, v, fi->dim) : 0.0f) + (bu + fi->bv[j]);
+	float		emb = (q ? LpDot(q, v, fi->dim) : 0.0f) + (bu + fi->bv[j]);
+
+	return m->has_head ? LpModelPairScore(m, u, -1, emb) : emb;
 }
 
 /* mark[j] for the fresh items named in array argument argno */
@@ -117,8 +120,8 @@ LpFreshItemsEmitSimilar(ReturnSetInfo *rsinfo, const LpServingModel *m, const Lp
 }
 
 void
-LpFreshItemsEmitTopK(FunctionCallInfo fcinfo, const LpServingModel *m, const LpFreshItems *fi,
-					 const float *q, float bu, const int32 *top, const float *scores, int n,
+LpFreshItemsEmitTopK(FunctionCallInfo fcinfo, LpServingModel *m, const LpFreshItems *fi,
+					 int32 u, const float *q, float bu, const int32 *top, const float *scores, int n,
 					 int32 k, Oid type)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
@@ -136,7 +139,7 @@ LpFreshItemsEmitTopK(FunctionCallInfo fcinfo, const LpServingModel *m, const LpF
 	if (!PG_ARGISNULL(6))
 		MarkArray(fcinfo, 6, m, fi, excl);
 	for (int32 j = 0; j < fi->n; j++)
-		s[j] = (excl[j] || (cand && !cand[j])) ? -INFINITY : LpFreshItemScore(fi, j, q, bu);
+		s[j] = (excl[j] || (cand && !cand[j])) ? -INFINITY : LpFreshItemScore(m, fi, u, j, q, bu);
 	nf = LpSelectTopK(s, fi->n, NULL, Min(k, fi->n), ftop);
 	EmitMerged(rsinfo, m, fi, top, scores, n, ftop, s, nf, k, type);
 }

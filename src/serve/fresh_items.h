@@ -51,8 +51,14 @@ extern LpFreshItems *LpFreshItemsRead(LpServingModel *m, bool has_only, Datum on
  */
 extern bool LpFreshUserVector(LpServingModel *m, Datum user, Oid utype, float *q, float *bu);
 
-/* the score of fresh item j for user query q (NULL: none) with bias bu */
-extern float LpFreshItemScore(const LpFreshItems *fi, int32 j, const float *q, float bu);
+/*
+ * the score of fresh item j for user query q (NULL: none) with bias bu;
+ * with a structural head, scored as the head scores a node without edges
+ * for user u (the model's index, -1 for none): degree 0, no neighbour in
+ * common, a component of its own, as a cold item of the model would be
+ */
+extern float LpFreshItemScore(LpServingModel *m, const LpFreshItems *fi, int32 u, int32 j,
+							  const float *q, float bu);
 
 /*
  * Emit linkpred_topk's rows: the known items top[0 .. n-1] with their
@@ -61,8 +67,8 @@ extern float LpFreshItemScore(const LpFreshItems *fi, int32 j, const float *q, f
  * and exclude (argument 6) arguments; k rows at most, best first, a known
  * item before a fresh one of equal score.
  */
-extern void LpFreshItemsEmitTopK(FunctionCallInfo fcinfo, const LpServingModel *m,
-								 const LpFreshItems *fi, const float *q, float bu,
+extern void LpFreshItemsEmitTopK(FunctionCallInfo fcinfo, LpServingModel *m,
+								 const LpFreshItems *fi, int32 u, const float *q, float bu,
 								 const int32 *top, const float *scores, int n, int32 k,
 								 Oid type);
 

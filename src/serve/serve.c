@@ -245,6 +245,7 @@ FreshItemScore(FunctionCallInfo fcinfo, LpServingModel *m, Oid ut, Oid vt)
 {
 	LpFreshItems *fi = LpFreshItemsRead(m, true, PG_GETARG_DATUM(1), vt);
 	int32		u = LpLookupUser(m, PG_GETARG_DATUM(0), ut);
+	int32		hu = u;			/* the head's user: the model's, folded in or not */
 	const float *q = NULL;
 	float		bu = 0;
 
@@ -268,7 +269,7 @@ FreshItemScore(FunctionCallInfo fcinfo, LpServingModel *m, Oid ut, Oid vt)
 	}
 	else if (q == NULL)
 		PG_RETURN_NULL();
-	PG_RETURN_FLOAT8((double) LpFreshItemScore(fi, 0, q, bu));
+	PG_RETURN_FLOAT8((double) LpFreshItemScore(m, fi, hu, 0, q, bu));
 }
 
 Datum
@@ -447,7 +448,7 @@ linkpred_topk(PG_FUNCTION_ARGS)
 		float		bu = who.fresh ? who.bu : who.u >= 0 ? m->bu[who.u] : 0.0f;
 
 		LpFreshItemsEmitTopK(fcinfo, m, LpFreshItemsRead(m, false, (Datum) 0, InvalidOid),
-							 q, bu, top, scores, n, k, utype);
+							 who.u, q, bu, top, scores, n, k, utype);
 	}
 	else
 		LpEmitItems(rsinfo, m, top, scores, n, utype);

@@ -11,7 +11,7 @@
 -- a node without edges below the warm ones (README, Item and user
 -- attributes): the recommendation checks train with "features": "none".
 \set ON_ERROR_STOP 1
-SELECT plan(24);
+SELECT plan(25);
 
 CREATE TABLE he AS
 SELECT a, b FROM generate_series(0, 159) a, generate_series(0, 159) b
@@ -108,8 +108,14 @@ SELECT is(fresh_in_topk(0) + fresh_in_topk(2) + fresh_in_topk(3), 0::bigint,
           'fresh_items: and in no other group''s node''s top 8');
 SELECT is((SELECT count(*) FROM generate_series(0, 159) u, linkpred_topk(u, 8, 'nc') t WHERE t.item = 2001), 0::bigint,
           'without fresh_items it is never returned');
-SELECT throws_ok($$SELECT * FROM linkpred_topk(1, 8, 'na', fresh_items => true)$$, '0A000', NULL,
-                 'fresh_items: the structural head refuses it');
+-- with the structural head, a new node scores as a cold node with the same tags
+INSERT INTO ntags SELECT 2002, tag FROM ntags WHERE node = 1001;
+SELECT ok((SELECT bool_and(abs(linkpred_score(u, 2002, 'na', fresh_items => true) - linkpred_score(u, 1001, 'na')) < 1e-4)
+           FROM generate_series(0, 159, 3) u),
+          'fresh_items under the structural head: a new node scores as the cold node with its tags (degree 0, no neighbours)');
+SELECT ok((SELECT bool_and(abs(t.score - linkpred_score(u, 2002, 'na', fresh_items => true)) < 1e-9)
+           FROM generate_series(0, 159) u, linkpred_topk(u, 200, 'na', fresh_items => true) t WHERE t.item = 2002),
+          'fresh_items under the structural head: top-k and linkpred_score agree');
 
 -- GraphSAGE reads the same attribute lists: a node's input is its id
 -- vector plus its attributes' (a cold node's, its attributes' alone)

@@ -122,7 +122,7 @@ LpFreshItemsEmitSimilar(ReturnSetInfo *rsinfo, const LpServingModel *m, const Lp
 void
 LpFreshItemsEmitTopK(FunctionCallInfo fcinfo, LpServingModel *m, const LpFreshItems *fi,
 					 int32 u, const float *q, float bu, const int32 *top, const float *scores, int n,
-					 int32 k, Oid type)
+					 int32 k, Oid type, const Datum *seen_new, int n_seen_new)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	float	   *s = palloc(sizeof(float) * Max(fi->n, 1));
@@ -138,6 +138,13 @@ LpFreshItemsEmitTopK(FunctionCallInfo fcinfo, LpServingModel *m, const LpFreshIt
 	}
 	if (!PG_ARGISNULL(6))
 		MarkArray(fcinfo, 6, m, fi, excl);
+	for (int i = 0; i < n_seen_new; i++)
+	{
+		int32		j = LpFreshItemIndex(m, fi, seen_new[i], m->item_type);
+
+		if (j >= 0)
+			excl[j] = true;
+	}
 	for (int32 j = 0; j < fi->n; j++)
 		s[j] = (excl[j] || (cand && !cand[j])) ? -INFINITY : LpFreshItemScore(m, fi, u, j, q, bu);
 	nf = LpSelectTopK(s, fi->n, NULL, Min(k, fi->n), ftop);

@@ -64,13 +64,15 @@ extern float LpFreshItemScore(LpServingModel *m, const LpFreshItems *fi, int32 u
  * Emit linkpred_topk's rows: the known items top[0 .. n-1] with their
  * scores (best first, the call's filters applied) merged with fi's items,
  * scored for q and bu and filtered by the call's candidates (argument 5)
- * and exclude (argument 6) arguments; k rows at most, best first, a known
+ * and exclude (argument 6) arguments and the ids seen_new[0 .. n_seen_new-1]
+ * (in the model's item type: a fresh user's current items, under
+ * exclude_seen); k rows at most, best first, a known
  * item before a fresh one of equal score.
  */
 extern void LpFreshItemsEmitTopK(FunctionCallInfo fcinfo, LpServingModel *m,
 								 const LpFreshItems *fi, int32 u, const float *q, float bu,
 								 const int32 *top, const float *scores, int n, int32 k,
-								 Oid type);
+								 Oid type, const Datum *seen_new, int n_seen_new);
 
 /* the index in fi of an item id of type type, -1 if not a fresh item */
 extern int32 LpFreshItemIndex(const LpServingModel *m, const LpFreshItems *fi, Datum item,

@@ -24,6 +24,7 @@
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/datum.h"
 #include "utils/lsyscache.h"
 #include "utils/tuplestore.h"
 
@@ -80,10 +81,13 @@ FoldIn(LpServingModel *m, const int32 *items, int n, float *bu)
  * embeddings; a user the model does not hold with no rows, and a row in
  * the model's user_features relation, is composed from its attributes
  * instead (fresh_attrs.c).  Returns the sorted item indices, *n of them; the vector is
- * in m->fold_u and its bias in *bu.
+ * in m->fold_u and its bias in *bu.  With unheld != NULL, the ids of the
+ * current items the model does not hold (copies, in the caller's
+ * context), *n_unheld of them, go to *unheld: exclude_seen leaves out the
+ * ones fresh_items would serve.
  */
 static int32 *
-FoldInFresh(LpServingModel *m, Datum user, Oid utype, int *n, float *bu)
+FoldInFresh(LpServingModel *m, Datum user, Oid utype, int *n, float *bu, Datum **unheld, int *n_unheld)
 {
 	Datum		arg;
 	int32	   *items;
@@ -138,6 +142,11 @@ FoldInFresh(LpServingModel *m, Datum user, Oid utype, int *n, float *bu)
 	if (SPI_execute_plan((SPIPlanPtr) m->fresh_plan, &arg, NULL, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "linkpred: reading a user's current items failed");
 	items = MemoryContextAlloc(caller, sizeof(int32) * Max(SPI_processed, 1));
+	if (unheld)
+	{
+		*unheld = MemoryContextAlloc(caller, sizeof(Datum) * Max(SPI_processed, 1));
+		*n_unheld = 0;
+	}
 	for (uint64 r = 0; r < SPI_processed; r++)
 	{
 		bool		isnull;
@@ -149,6 +158,14 @@ FoldInFresh(LpServingModel *m, Datum user, Oid utype, int *n, float *bu)
 		i = LpLookupItem(m, d, m->item_type);
 		if (i >= 0)
 			items[count++] = i;
+		else if (unheld)
+		{
+			MemoryContext spi = MemoryContextSwitchTo(caller);
+
+			(*unheld)[(*n_unheld)++] = datumCopy(d, TupleDescAttr(SPI_tuptable->tupdesc, 0)->attbyval,
+										   TupleDescAttr(SPI_tuptable->tupdesc, 0)->attlen);
+			MemoryContextSwitchTo(spi);
+		}
 	}
 	SPI_finish();
 
@@ -255,7 +272,7 @@ FreshItemScore(FunctionCallInfo fcinfo, LpServingModel *m, Oid ut, Oid vt)
 	{
 		int			n;
 
-		(void) FoldInFresh(m, PG_GETARG_DATUM(0), ut, &n, &bu);
+		(void) FoldInFresh(m, PG_GETARG_DATUM(0), ut, &n, &bu, NULL, NULL);
 		if (!ColdUserWithoutRows(m, u, n))
 		{
 			q = m->fold_u;
@@ -298,7 +315,7 @@ linkpred_score(PG_FUNCTION_ARGS)
 		float		bu;
 		int			n;
 
-		int32	   *items = FoldInFresh(m, PG_GETARG_DATUM(0), ut, &n, &bu);
+		int32	   *items = FoldInFresh(m, PG_GETARG_DATUM(0), ut, &n, &bu, NULL, NULL);
 
 		u = LpLookupUser(m, PG_GETARG_DATUM(0), ut);
 		if (!ColdUserWithoutRows(m, u, n))
@@ -427,6 +444,8 @@ linkpred_topk(PG_FUNCTION_ARGS)
 	int32	   *top;
 	float	   *scores;
 	int			n;
+	Datum	   *seen_new = NULL;	/* fresh: current items the model does not hold */
+	int			n_seen_new = 0;
 
 	if ((m = TopKCall(fcinfo, utype, &k)) == NULL)
 		return (Datum) 0;
@@ -435,7 +454,8 @@ linkpred_topk(PG_FUNCTION_ARGS)
 	if (fresh && !PG_ARGISNULL(0))
 	{
 		who.fresh = true;
-		who.current = FoldInFresh(m, PG_GETARG_DATUM(0), utype, &who.n_current, &who.bu);
+		who.current = FoldInFresh(m, PG_GETARG_DATUM(0), utype, &who.n_current, &who.bu,
+								  &seen_new, &n_seen_new);
 		who.q = m->fold_u;
 		who.fresh = !ColdUserWithoutRows(m, who.u, who.n_current);
 	}
@@ -448,7 +468,8 @@ linkpred_topk(PG_FUNCTION_ARGS)
 		float		bu = who.fresh ? who.bu : who.u >= 0 ? m->bu[who.u] : 0.0f;
 
 		LpFreshItemsEmitTopK(fcinfo, m, LpFreshItemsRead(m, false, (Datum) 0, InvalidOid),
-							 who.u, q, bu, top, scores, n, k, utype);
+							 who.u, q, bu, top, scores, n, k, utype,
+							 seen_new, exclude_seen && who.fresh ? n_seen_new : 0);
 	}
 	else
 		LpEmitItems(rsinfo, m, top, scores, n, utype);

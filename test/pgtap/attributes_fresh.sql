@@ -12,7 +12,7 @@
 -- group's attributes: with fresh_items they are scored and recommended to
 -- their group's users; without it they are not in the model at all.
 \set ON_ERROR_STOP 1
-SELECT plan(41);
+SELECT plan(43);
 
 CREATE TABLE fe AS
 SELECT u AS user_id, (u % 4) * 100 + k AS item_id
@@ -116,6 +116,15 @@ SELECT is(linkpred_score(1, 'abc'::text, 'fa', fresh_items => true), NULL, 'a ke
 SELECT ok((SELECT bool_and(linkpred_score(u, 170, 'fa', fresh => true, fresh_items => true) IS NOT NULL) FROM generate_series(0, 9) u),
           'a fresh user scores a new item');
 SELECT is(linkpred_score(99999, 170, 'fa', fresh_items => true), NULL, 'an unknown user has no score, as for any item');
+-- a fresh user who already has a new item: exclude_seen leaves it out, as any item it has
+SELECT item AS top_new FROM linkpred_topk(1, 50, 'fa', fresh => true, fresh_items => true)
+WHERE item IN (SELECT item_id FROM new_items) LIMIT 1 \gset
+INSERT INTO fe VALUES (1, :top_new);
+SELECT is((SELECT count(*) FROM linkpred_topk(1, 100, 'fa', fresh => true, fresh_items => true) WHERE item = :top_new),
+          0::bigint, 'fresh => true: a new item in the user''s current rows is seen, so exclude_seen leaves it out');
+SELECT is((SELECT count(*) FROM linkpred_topk(1, 100, 'fa', exclude_seen => false, fresh => true, fresh_items => true)
+           WHERE item = :top_new), 1::bigint, 'with exclude_seen => false it is served');
+DELETE FROM fe WHERE user_id = 1 AND item_id = :top_new;
 
 -- candidates and exclude apply to the new items too
 SELECT is((SELECT array_agg(item ORDER BY item) FROM linkpred_topk(1, 5, 'fa', candidates => ARRAY[170, 270, 2], fresh_items => true)),

@@ -322,7 +322,7 @@ lpt_is "$(status d)" "" "linkpred_drop of an unpinned model frees its copy at on
 # published, and no claim is left behind that would make others wait
 lpt_sql "SELECT linkpred_train('x', 'events', 'user_id', 'item_id',
                                options => '{\"dim\": 8, \"epochs\": 1, \"seed\": 1}')" >/dev/null
-lpt_sql "UPDATE linkpred.embedding_store SET vec = vec[1:1] WHERE model = 'x' AND side = 'u' AND idx = 1500" >/dev/null
+lpt_sql "UPDATE linkpred.embedding_store SET vecs = vecs[1:1] WHERE model = 'x' AND side = 'u' AND idx = 1024" >/dev/null
 err=$(lpt_sql "SELECT count(*) FROM linkpred_topk(7::bigint, 5, model => 'x')" 2>&1 || true)
 lpt_like "$err" 'embeddings of model "x" version 1 are damaged' "a load that fails half-way raises its error"
 lpt_is "$(status x)" "" "and leaves nothing in the registry"

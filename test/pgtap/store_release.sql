@@ -8,7 +8,7 @@
 -- decoder's one table on a directed graph) freed after the users' rows
 -- would leave the items' rows zeros or garbage.
 \set ON_ERROR_STOP 1
-SELECT plan(9);
+SELECT plan(13);
 -- the stored nodes, a row each, with their seen lists
 CREATE TEMP VIEW nodes AS
 SELECT c.model, c.version, c.side, n.*
@@ -70,5 +70,24 @@ SELECT is((SELECT count(*)::int FROM nodes u
 SELECT is((SELECT count(*)::int FROM nodes
            WHERE model IN ('rel_bip', 'rel_tied', 'rel_one') AND cardinality(vec) <> 64),
           0, 'every stored vector has 64 dimensions');
+
+-- a chunk unnests into its nodes, and a damaged one is refused
+SELECT is((SELECT string_agg(idx || ':' || key || ':' || degree || ':' || bias || ':' || vec::text || ':' || seen::text,
+                             ' ' ORDER BY idx)
+           FROM linkpred.embedding_nodes(7, ARRAY['a', 'b'], ARRAY[1, 2], ARRAY[0.5, -1]::real[],
+                                         ARRAY[1, 2, 3, 4]::real[], ARRAY[3, 5, 9], ARRAY[1, 3])),
+          '7:a:1:0.5:{1,2}:{3} 8:b:2:-1:{3,4}:{5,9}', 'linkpred.embedding_nodes: a chunk''s nodes, a row each');
+SELECT throws_ok($$SELECT * FROM linkpred.embedding_nodes(0, ARRAY['a', 'b'], ARRAY[1], ARRAY[0.5, 1]::real[],
+                                                          ARRAY[1, 2]::real[], NULL, NULL)$$,
+                 'XX001', 'a chunk of linkpred.embedding_store is damaged',
+                 'a chunk whose arrays hold different numbers of nodes is refused');
+SELECT throws_ok($$SELECT * FROM linkpred.embedding_nodes(0, ARRAY['a'], ARRAY[1], ARRAY[NULL]::real[],
+                                                          ARRAY[1, 2]::real[], NULL, NULL)$$,
+                 'XX001', 'a chunk of linkpred.embedding_store is damaged',
+                 'a chunk with a NULL in an array is refused');
+SELECT throws_ok($$SELECT * FROM linkpred.embedding_nodes(0, ARRAY['a', 'b'], ARRAY[1, 1], ARRAY[0, 0]::real[],
+                                                          ARRAY[1, 2]::real[], ARRAY[4, 5], ARRAY[2, 1])$$,
+                 'XX001', 'a chunk of linkpred.embedding_store is damaged',
+                 'a chunk whose seen lists'' ends go down is refused');
 
 SELECT * FROM finish();

@@ -93,6 +93,12 @@ typedef void (*LpStoredRowFn) (void *arg, const LpStoredRow *row);
 extern void LpStoreReadEmbeddings(const char *model, int32 version, bool full,
 								  LpStoredRowFn fn, void *arg);
 
+/*
+ * Whether linkpred.embedding_store holds chunks (0.2.0), not a row per node
+ * (a 0.1.0 catalog before its update).
+ */
+extern bool LpStoreChunked(void);
+
 /* Delete every embedding row of a model (caller in the catalog context). */
 extern void LpStoreDropModel(const char *model);
 

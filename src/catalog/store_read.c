@@ -7,7 +7,6 @@
 #include "postgres.h"
 
 #include "access/tupmacs.h"
-#include "access/tupmacs.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "utils/array.h"

@@ -80,7 +80,7 @@ job=$(store_job 6)
 lpt_is "$(lpt_sql "SELECT linkpred_wait($job, '60 seconds')")" done "the next training (job $job) ends done"
 v2=$(lpt_sql "SELECT active_version FROM linkpred.models WHERE name = 'm'")
 lpt_ok "it made a new active version ($v2 > $v1)" test "$v2" -gt "$v1"
-lpt_is "$(lpt_sql "SELECT count(*) FROM linkpred.embedding_store WHERE model = 'm' AND version = $v2")" \
+lpt_is "$(lpt_sql "SELECT count(*) FROM linkpred.embeddings WHERE model = 'm' AND version = $v2")" \
 	"$(lpt_sql "SELECT n_users + n_items FROM linkpred.versions WHERE model = 'm' AND version = $v2")" \
 	"version $v2 has one embedding row per node"
 lpt_isnt "$(lpt_fingerprint m)" "$before" "and serves new scores"

@@ -35,15 +35,16 @@ OPTIONS='{"seed": 1, "epochs": 1}'
 
 usage() {
 	cat >&2 <<'EOF'
-usage: bash bench/first_call.sh --label LABEL [--graphs LIST] [--build no]
+usage: bash bench/first_call.sh --label LABEL [--graphs LIST] [--build no] [--report yes]
   --label LABEL    what this run measures (before, after): a column of the report
   --graphs LIST    10m, 10mnodes, comma separated (default: 10m)
   --build no       do not build and install this checkout (measure what is installed)
+  --report yes     measure nothing: write the report from the figures kept so far
 EOF
 }
-opt_label="" opt_graphs="" opt_build=""
-bench_options "label graphs build" "$@"
-[ -n "$opt_label" ] || { usage; exit 2; }
+opt_label="" opt_graphs="" opt_build="" opt_report=""
+bench_options "label graphs build report" "$@"
+[ -n "$opt_label" ] || [ -n "$opt_report" ] || { usage; exit 2; }
 graphs=${opt_graphs:-10m}
 mkdir -p "$STATE"
 chmod 777 "$STATE"
@@ -57,6 +58,7 @@ spec() {
 }
 for g in ${graphs//,/ }; do spec "$g" >/dev/null; done
 
+if [ -z "$opt_report" ]; then
 lp_install_packages
 [ "$opt_build" = no ] || lp_build_install
 lp_cluster_start "shared_buffers = 1GB" "work_mem = 256MB" "shared_preload_libraries = 'linkpred'" \
@@ -158,13 +160,19 @@ for g in ${graphs//,/ }; do
 done
 kill "$BENCH_LOAD_SAMPLER" 2>/dev/null || true
 printf '%s\t%s\n' "$opt_label" "$(bench_load_summary "$STATE/loadavg-$opt_label")" >"$STATE/load-$opt_label"
+fi
+# a run stopped early (killed) left its load samples unsummarised
+for f in "$STATE"/loadavg-*; do
+	l=${f##*/loadavg-}
+	[ -f "$STATE/load-$l" ] || printf '%s\t%s\n' "$l" "$(bench_load_summary "$f")" >"$STATE/load-$l"
+done
 
 # ------------------------------------------------------------------ the report
-get() { awk -F '\t' -v k="$2" '$1 == k { print $2; exit }' "$STATE/$1.kv" 2>/dev/null; }
+get() { awk -F '\t' -v k="$2" '$1 == k { v = $2 } END { print (v == "" ? "n/a" : v) }' "$STATE/$1.kv" 2>/dev/null; }
 cols=$(cd "$STATE" && ls -- *.kv 2>/dev/null | sed 's/\.kv$//' | sort -t- -k2,2 -k1,1r)
 row() {
 	local label=$1 key=$2 line="| $1 |"
-	for c in $cols; do line="$line $(get "$c" "$key" | sed 's/^$/n\/a/') |"; done
+	for c in $cols; do line="$line $(get "$c" "$key") |"; done
 	echo "$line${3:+ $3 |}"
 }
 {
@@ -177,7 +185,7 @@ row() {
 	for f in "$STATE"/load-*; do
 		echo "- Load average during the $(cut -f1 "$f") run (1 min, every 10 s): $(cut -f2 "$f")"
 	done
-	echo "- PostgreSQL: $(lp_psql -tA -c 'SHOW server_version'); shared_buffers = 1GB, work_mem = 256MB,"
+	echo "- PostgreSQL: $("$LP_BINDIR/postgres" --version | sed 's/^postgres (PostgreSQL) //'); shared_buffers = 1GB, work_mem = 256MB,"
 	echo "  linkpred preloaded, linkpred.shared_cache_size = 8GB (0 for the private figure)"
 	echo "- Model: options \`$OPTIONS\` (the defaults otherwise: dim 64, MF, the approximate index at this size)"
 	echo "- Graphs: 10m = bench/scale_gen.sql with 10M rows over 500k user ids and 200k item ids (scale.sh's);"
@@ -206,7 +214,7 @@ row() {
 	row "8 pgbench clients during the retrain: top-10/s (mean of the runs)" pgbench_tps
 } >"$OUT.new"
 if [ -f "$OUT" ] && grep -q '^## ' "$OUT"; then
-	sed -n '/^## /,$p' "$OUT" >>"$OUT.new"
+	{ echo; sed -n '/^## /,$p' "$OUT"; } >>"$OUT.new"
 fi
 mv "$OUT.new" "$OUT"
 lp_log "wrote $OUT"

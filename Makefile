@@ -55,6 +55,7 @@ OBJS = \
 	src/catalog/catalog.o \
 	src/catalog/jobrows.o \
 	src/catalog/store.o \
+	src/catalog/store_read.o \
 	src/catalog/citus.o \
 	src/catalog/views.o \
 	src/catalog/attr_store.o \

@@ -15,8 +15,74 @@ COMMENT ON TABLE linkpred.model_catalog IS
 'linkpred''s private store of models: one row per model name, its owner and active version (read linkpred.models)';
 COMMENT ON TABLE linkpred.version_catalog IS
 'linkpred''s private store of model versions: sizes, options, metrics, decoder weights, top-k index (read linkpred.versions)';
+-- linkpred.embedding_store: a row per chunk of up to 1024 nodes of a side
+-- (LP_STORE_CHUNK, src/catalog/store.h) instead of a row per node, so that
+-- serving reads a large version in a few rows; linkpred.embeddings shows a
+-- row per node as before.  0.1.0's rows become chunks of idx / 1024, held
+-- aside while the table changes its columns in place (it keeps its OID, so
+-- pg_dump's list of configuration tables and its privileges stay as they
+-- are).
+DROP VIEW linkpred.embeddings;
+CREATE TEMP TABLE embedding_chunks ON COMMIT DROP AS
+SELECT model, version, side, pg_catalog.min(idx) AS idx,
+       pg_catalog.array_agg(key ORDER BY idx) AS keys,
+       pg_catalog.array_agg(degree ORDER BY idx) AS degrees,
+       pg_catalog.array_agg(bias ORDER BY idx) AS biases,
+       -- the chunk's vectors, one after another (array_agg of equal-length
+       -- arrays is two-dimensional; unnest reads it row by row)
+       ARRAY(SELECT pg_catalog.unnest(pg_catalog.array_agg(vec ORDER BY idx))) AS vecs,
+       CASE WHEN side <> 'i' THEN
+           coalesce(pg_catalog.string_to_array(
+                        pg_catalog.string_agg(nullif(pg_catalog.array_to_string(seen, ','), ''), ','
+                                              ORDER BY idx), ',')::integer[], '{}')
+       END AS seen,
+       CASE WHEN side <> 'i' THEN pg_catalog.array_agg(seen_end ORDER BY idx) END AS seen_ends
+FROM (SELECT e.*,
+             (pg_catalog.sum(coalesce(pg_catalog.cardinality(e.seen), 0))
+                  OVER (PARTITION BY e.model, e.version, e.side, e.idx / 1024 ORDER BY e.idx))::integer
+                 AS seen_end
+      FROM linkpred.embedding_store e) r
+GROUP BY model, version, side, idx / 1024;
+TRUNCATE linkpred.embedding_store;
+ALTER TABLE linkpred.embedding_store
+    DROP COLUMN key, DROP COLUMN degree, DROP COLUMN bias, DROP COLUMN vec, DROP COLUMN seen,
+    ADD COLUMN keys text[] NOT NULL, ADD COLUMN degrees integer[] NOT NULL,
+    ADD COLUMN biases real[] NOT NULL, ADD COLUMN vecs real[] NOT NULL,
+    ADD COLUMN seen integer[], ADD COLUMN seen_ends integer[];
+-- Vectors do not compress: spare every store the attempt, and serving the
+-- decompression.
+ALTER TABLE linkpred.embedding_store ALTER COLUMN vecs SET STORAGE EXTERNAL;
+INSERT INTO linkpred.embedding_store
+    (model, version, side, idx, keys, degrees, biases, vecs, seen, seen_ends)
+SELECT model, version, side, idx, keys, degrees, biases, vecs, seen, seen_ends
+FROM embedding_chunks;
+DROP TABLE embedding_chunks;
 COMMENT ON TABLE linkpred.embedding_store IS
-'linkpred''s private store of node vectors: one row per version, side and node (read linkpred.embeddings)';
+'linkpred''s private store of node vectors: one row per version, side and chunk of nodes (read linkpred.embeddings)';
+
+CREATE FUNCTION linkpred.embedding_nodes(idx integer, keys text[], degrees integer[],
+                                         biases real[], vecs real[], seen integer[],
+                                         seen_ends integer[],
+                                         OUT idx integer, OUT key text, OUT degree integer,
+                                         OUT bias real, OUT vec real[], OUT seen integer[])
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'linkpred_embedding_nodes'
+LANGUAGE C IMMUTABLE PARALLEL SAFE
+ROWS 1024;
+COMMENT ON FUNCTION linkpred.embedding_nodes(integer, text[], integer[], real[], real[], integer[], integer[]) IS
+'internal: the nodes of one chunk of linkpred.embedding_store, a row each (linkpred.embeddings)';
+
+CREATE VIEW linkpred.embeddings WITH (security_barrier) AS
+SELECT e.model, e.version, e.side, n.idx, n.key, n.degree, n.bias, n.vec
+FROM linkpred.embedding_store e
+JOIN linkpred.model_catalog m ON m.name = e.model
+CROSS JOIN LATERAL linkpred.embedding_nodes(e.idx, e.keys, e.degrees, e.biases, e.vecs,
+                                            NULL, NULL) n
+WHERE pg_catalog.pg_has_role(m.owner, 'USAGE');
+COMMENT ON VIEW linkpred.embeddings IS 'node embeddings (key as text, side u/i/n) of the models you can see';
+
+GRANT SELECT ON linkpred.embeddings TO PUBLIC;
+
 COMMENT ON SEQUENCE linkpred.job_id_seq IS 'ids of linkpred training jobs';
 COMMENT ON TABLE linkpred.job_catalog IS
 'linkpred''s private record of training jobs, written by the workers (read linkpred.jobs)';

@@ -82,27 +82,36 @@ ALTER TABLE linkpred.version_catalog ALTER COLUMN ann SET STORAGE EXTERNAL;
 COMMENT ON TABLE linkpred.version_catalog IS
 'linkpred''s private store of model versions: sizes, options, metrics, decoder weights, top-k index (read linkpred.versions)';
 
--- One row per node and side: 'u' = user (source) side, 'i' = item
--- (destination) side, 'n' = a node of a homogeneous undirected graph, which
--- serves as both.  "seen" lists, on 'u' and 'n' rows, the idx of the items
--- (neighbours) the node had in training: top-k excludes them.
+-- A version's nodes, a row per chunk of up to 1024 nodes of one side: 'u'
+-- = user (source) side, 'i' = item (destination) side, 'n' = a node of a
+-- homogeneous undirected graph, which serves as both.  idx is the chunk's
+-- first node index, its nodes idx, idx + 1, ...; each array holds the
+-- chunk's nodes in that order: keys, degrees, biases, the vectors one
+-- after another (dim reals each), and on 'u' and 'n' rows the idx of the
+-- items (neighbours) each node had in training (top-k excludes them), one
+-- list after another, with where each list ends (seen_ends).  Serving reads
+-- a 10M-node version in about ten thousand rows (src/catalog/store.c);
+-- linkpred.embeddings shows a row per node.
 CREATE TABLE linkpred.embedding_store (
-    model    text NOT NULL,
-    version  integer NOT NULL,
-    side     "char" NOT NULL CHECK (side IN ('u', 'i', 'n')),
-    idx      integer NOT NULL,
-    key      text NOT NULL,
-    degree   integer NOT NULL,
-    bias     real NOT NULL,
-    vec      real[] NOT NULL,
-    seen     integer[],
+    model      text NOT NULL,
+    version    integer NOT NULL,
+    side       "char" NOT NULL CHECK (side IN ('u', 'i', 'n')),
+    idx        integer NOT NULL,
+    keys       text[] NOT NULL,
+    degrees    integer[] NOT NULL,
+    biases     real[] NOT NULL,
+    vecs       real[] NOT NULL,
+    seen       integer[],
+    seen_ends  integer[],
     PRIMARY KEY (model, version, side, idx)
 );
+-- Vectors do not compress: spare every store the attempt, and serving the
+-- decompression.
+ALTER TABLE linkpred.embedding_store ALTER COLUMN vecs SET STORAGE EXTERNAL;
 -- No foreign key to version_catalog: only linkpred's C code writes this
--- table, deletes a version's rows together with the version, and a per-row
--- RI check would double the cost of storing a million-node model.
+-- table, and deletes a version's rows together with the version.
 COMMENT ON TABLE linkpred.embedding_store IS
-'linkpred''s private store of node vectors: one row per version, side and node (read linkpred.embeddings)';
+'linkpred''s private store of node vectors: one row per version, side and chunk of nodes (read linkpred.embeddings)';
 
 -- What composing a node from its attributes needs (options item_features,
 -- user_features), one row per attribute of a version: its side, the column
@@ -265,10 +274,24 @@ SELECT model, version, active, job_id, created_at, dim, n_users, n_items, n_edge
 FROM linkpred.version_rows();
 COMMENT ON VIEW linkpred.versions IS 'every stored version of every model you can see';
 
+CREATE FUNCTION linkpred.embedding_nodes(idx integer, keys text[], degrees integer[],
+                                         biases real[], vecs real[], seen integer[],
+                                         seen_ends integer[],
+                                         OUT idx integer, OUT key text, OUT degree integer,
+                                         OUT bias real, OUT vec real[], OUT seen integer[])
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'linkpred_embedding_nodes'
+LANGUAGE C IMMUTABLE PARALLEL SAFE
+ROWS 1024;
+COMMENT ON FUNCTION linkpred.embedding_nodes(integer, text[], integer[], real[], real[], integer[], integer[]) IS
+'internal: the nodes of one chunk of linkpred.embedding_store, a row each (linkpred.embeddings)';
+
 CREATE VIEW linkpred.embeddings WITH (security_barrier) AS
-SELECT e.model, e.version, e.side, e.idx, e.key, e.degree, e.bias, e.vec
+SELECT e.model, e.version, e.side, n.idx, n.key, n.degree, n.bias, n.vec
 FROM linkpred.embedding_store e
 JOIN linkpred.model_catalog m ON m.name = e.model
+CROSS JOIN LATERAL linkpred.embedding_nodes(e.idx, e.keys, e.degrees, e.biases, e.vecs,
+                                            NULL, NULL) n
 WHERE pg_catalog.pg_has_role(m.owner, 'USAGE');
 COMMENT ON VIEW linkpred.embeddings IS 'node embeddings (key as text, side u/i/n) of the models you can see';
 

@@ -67,6 +67,14 @@ _PG_init(void)
 							PGC_SIGHUP,
 							GUC_UNIT_KB,
 							NULL, NULL, NULL);
+	DefineCustomBoolVariable("linkpred.publish_on_store",
+							 "After storing a version, the training worker loads it into the shared cache.",
+							 "Every backend's first call then attaches the copy instead of reading the version. Used only with the shared cache on.",
+							 &linkpred_publish_on_store,
+							 false,
+							 PGC_SIGHUP,
+							 0,
+							 NULL, NULL, NULL);
 	/*
 	 * One setting for both ends of the top-k index: a training job takes the
 	 * submitting session's value (jobs.c puts it in the job spec), serving

@@ -1,10 +1,10 @@
 /*
  * store.c: the embeddings table (linkpred.embedding_store): a new model
- * version in one transaction, reading a version's rows back (serving,
- * warm start), and a dropped model's rows.
+ * version in one transaction, and a dropped model's rows (reading a
+ * version's nodes back is store_read.c's).
  *
- * The version row, one embedding row per node and side, the switch of the
- * model's active version, the pruning of old versions and the job's 'done'
+ * The version row, its nodes (a row per chunk of up to LP_STORE_CHUNK nodes
+ * of a side, see below), the switch of the model's active version, the pruning of old versions and the job's 'done'
  * all happen in the caller's single transaction.  Readers keep serving the
  * previous version until it commits; if anything fails, nothing of the new
  * version exists.  The model row is locked first, so two stores for one
@@ -25,6 +25,8 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/json.h"
+#include "utils/lsyscache.h"
+#include "catalog/namespace.h"
 #include "utils/memutils.h"
 
 #include "decoder.h"
@@ -36,43 +38,51 @@
 #include "store.h"
 #include "attr_store.h"
 
-static ArrayType *
-IntArray(const int32 *v, int64 n)
-{
-	Datum	   *d = palloc(sizeof(Datum) * Max(n, 1));
+/* one side's nodes into linkpred.embedding_store: WriteSide or WriteSideRows */
+typedef void (*WriteSideFn) (SPIPlanPtr plan, const LpStoreRequest *req, int32 version,
+							 char side, const LpKeyMap *keys, int32 n, const float *M,
+							 const float *bias, const int32 *degree, bool with_seen);
 
-	for (int64 i = 0; i < n; i++)
-		d[i] = Int32GetDatum(v[i]);
-	return construct_array(d, (int) n, INT4OID, sizeof(int32), true, TYPALIGN_INT);
+/* a one-dimensional array of n 4-byte values (int4 or float4) copied from v */
+static ArrayType *
+FlatArray(const void *v, int64 n, Oid elemtype)
+{
+	Size		bytes = ARR_OVERHEAD_NONULLS(1) + sizeof(int32) * (Size) n;
+	ArrayType  *a;
+
+	if (n == 0)
+		return construct_empty_array(elemtype);
+	a = palloc(bytes);
+	SET_VARSIZE(a, bytes);
+	a->ndim = 1;
+	a->dataoffset = 0;
+	a->elemtype = elemtype;
+	ARR_DIMS(a)[0] = (int) n;
+	ARR_LBOUND(a)[0] = 1;
+	memcpy(ARR_DATA_PTR(a), v, sizeof(int32) * (Size) n);
+	return a;
 }
 
 /*
- * Rows per INSERT when storing a side: one statement unnests a batch of
- * nodes (STORE_PLAN), which costs a few microseconds a row against tens for
- * a statement per row; a batch also ends before its seen lists pass
- * STORE_SEEN_MAX entries, so that its arrays stay small.
+ * The layout: one row per chunk of a side's nodes (LP_STORE_CHUNK of them,
+ * fewer when a chunk's seen lists would pass STORE_SEEN_MAX entries, and
+ * the side's last), each column an array over the chunk's nodes: keys,
+ * degrees, biases, the vectors one after another, and for 'u' and 'n' rows
+ * the seen lists one after another with where each ends.  Serving reads a
+ * 10M-node version in a few thousand rows whose vectors (stored EXTERNAL,
+ * uncompressed) copy straight into its arrays, instead of ten million rows
+ * through a sort; linkpred.embeddings unnests them (linkpred.embedding_nodes).
  */
-#define STORE_BATCH 1024
 #define STORE_SEEN_MAX (4 * 1024 * 1024)
 
-/*
- * $1 model, $2 version, $3 side, $4 the batch's first idx, $5 keys, $6
- * degrees, $7 biases, $8 the vectors one after another, $9 dim, $10 the
- * seen lists one after another and $11 where each starts in $10 (n + 1
- * offsets), both NULL without seen lists.
- */
+/* $1 model, $2 version, $3 side, $4 the chunk's first idx, $5 .. $10 its arrays */
 #define STORE_PLAN \
 	"INSERT INTO linkpred.embedding_store" \
-	" (model, version, side, idx, key, degree, bias, vec, seen)" \
-	" SELECT $1, $2, $3, $4 + r.o::integer - 1, r.k, r.d, r.b," \
-	"        $8[(r.o::integer - 1) * $9 + 1 : r.o::integer * $9]," \
-	"        CASE WHEN $11 IS NOT NULL THEN" \
-	"          coalesce($10[$11[r.o::integer] + 1 : $11[r.o::integer + 1]], '{}') END" \
-	" FROM ROWS FROM (pg_catalog.unnest($5::text[]), pg_catalog.unnest($6::integer[])," \
-	"                 pg_catalog.unnest($7::real[])) WITH ORDINALITY AS r(k, d, b, o)"
-#define STORE_NARGS 11
+	" (model, version, side, idx, keys, degrees, biases, vecs, seen, seen_ends)" \
+	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+#define STORE_NARGS 10
 
-/* Insert the rows of one side; seen lists come from the CSR when with_seen. */
+/* Insert the chunks of one side; seen lists come from the CSR when with_seen. */
 static void
 WriteSide(SPIPlanPtr plan, const LpStoreRequest *req, int32 version, char side,
 		  const LpKeyMap *keys, int32 n, const float *M, const float *bias,
@@ -92,17 +102,17 @@ WriteSide(SPIPlanPtr plan, const LpStoreRequest *req, int32 version, char side,
 		Datum	   *kd;
 
 		/*
-		 * Every batch builds its arrays in tmp, reset after the batch.  The
+		 * Every chunk builds its arrays in tmp, reset after the chunk.  The
 		 * switch is needed each time round: SPI_execute_plan returns in
-		 * SPI's procedure context, where the next batch's arrays would
+		 * SPI's procedure context, where the next chunk's arrays would
 		 * otherwise pile up until the transaction ends (the whole model's
 		 * rows, at 10M edges about 760 MB, as datums and arrays).
 		 */
 		MemoryContextSwitchTo(tmp);
-		kd = palloc(sizeof(Datum) * Min(STORE_BATCH, n - first));
+		kd = palloc(sizeof(Datum) * Min(LP_STORE_CHUNK, n - first));
 
-		/* the batch: up to STORE_BATCH nodes, their seen lists bounded */
-		for (cnt = 0; cnt < Min(STORE_BATCH, n - first); cnt++)
+		/* the chunk: up to LP_STORE_CHUNK nodes, their seen lists bounded */
+		for (cnt = 0; cnt < Min(LP_STORE_CHUNK, n - first); cnt++)
 		{
 			if (with_seen && cnt > 0 &&
 				g->offsets[first + cnt + 1] - g->offsets[first] > STORE_SEEN_MAX)
@@ -115,9 +125,102 @@ WriteSide(SPIPlanPtr plan, const LpStoreRequest *req, int32 version, char side,
 		values[2] = CharGetDatum(side);
 		values[3] = Int32GetDatum(first);
 		values[4] = PointerGetDatum(construct_array(kd, cnt, TEXTOID, -1, false, TYPALIGN_INT));
-		values[5] = PointerGetDatum(IntArray(degree + first, cnt));
-		values[6] = PointerGetDatum(LpFloatArray(bias + first, cnt));
-		values[7] = PointerGetDatum(LpFloatArray(M + (int64) first * dim, cnt * dim));
+		values[5] = PointerGetDatum(FlatArray(degree + first, cnt, INT4OID));
+		values[6] = PointerGetDatum(FlatArray(bias + first, cnt, FLOAT4OID));
+		values[7] = PointerGetDatum(FlatArray(M + (int64) first * dim, (int64) cnt * dim, FLOAT4OID));
+		if (with_seen)
+		{
+			int64		base = g->offsets[first];
+			int32	   *ends = palloc(sizeof(int32) * cnt);
+
+			for (int32 i = 0; i < cnt; i++)
+				ends[i] = (int32) (g->offsets[first + i + 1] - base);
+			values[8] = PointerGetDatum(FlatArray(g->targets + base, ends[cnt - 1], INT4OID));
+			values[9] = PointerGetDatum(FlatArray(ends, cnt, INT4OID));
+		}
+		else
+			nulls[8] = nulls[9] = 'n';
+		if (SPI_execute_plan(plan, values, nulls, false, 0) != SPI_OK_INSERT ||
+			SPI_processed != 1)
+			elog(ERROR, "linkpred: inserting a chunk of embedding rows failed");
+		MemoryContextSwitchTo(old);
+		MemoryContextReset(tmp);
+		if (req->rows_written)
+			req->rows_written(req->rows_written_arg, side, first, first + cnt);
+		CHECK_FOR_INTERRUPTS();
+	}
+	MemoryContextDelete(tmp);
+}
+
+/*
+ * A catalog of 0.1.0 (before ALTER EXTENSION linkpred UPDATE) holds a row
+ * per node: the library writes and reads it so until the update.  One
+ * statement unnests a batch of LP_STORE_CHUNK nodes (LEGACY_PLAN).
+ */
+
+/*
+ * $1 model, $2 version, $3 side, $4 the batch's first idx, $5 keys, $6
+ * degrees, $7 biases, $8 the vectors one after another, $9 dim, $10 the
+ * seen lists one after another and $11 where each starts in $10 (n + 1
+ * offsets), both NULL without seen lists.
+ */
+#define LEGACY_PLAN \
+	"INSERT INTO linkpred.embedding_store" \
+	" (model, version, side, idx, key, degree, bias, vec, seen)" \
+	" SELECT $1, $2, $3, $4 + r.o::integer - 1, r.k, r.d, r.b," \
+	"        $8[(r.o::integer - 1) * $9 + 1 : r.o::integer * $9]," \
+	"        CASE WHEN $11 IS NOT NULL THEN" \
+	"          coalesce($10[$11[r.o::integer] + 1 : $11[r.o::integer + 1]], '{}') END" \
+	" FROM ROWS FROM (pg_catalog.unnest($5::text[]), pg_catalog.unnest($6::integer[])," \
+	"                 pg_catalog.unnest($7::real[])) WITH ORDINALITY AS r(k, d, b, o)"
+#define LEGACY_NARGS 11
+
+/* Insert the rows of one side; seen lists come from the CSR when with_seen. */
+static void
+WriteSideRows(SPIPlanPtr plan, const LpStoreRequest *req, int32 version, char side,
+		  const LpKeyMap *keys, int32 n, const float *M, const float *bias,
+		  const int32 *degree, bool with_seen)
+{
+	const LpGraph *g = &req->loaded->graph;
+	int			dim = req->emb->dim;
+	MemoryContext old = CurrentMemoryContext;
+	MemoryContext tmp = AllocSetContextCreate(old, "linkpred store batch",
+											  ALLOCSET_DEFAULT_SIZES);
+	int32		cnt;
+
+	for (int32 first = 0; first < n; first += cnt)
+	{
+		Datum		values[LEGACY_NARGS];
+		char		nulls[LEGACY_NARGS];
+		Datum	   *kd;
+
+		/*
+		 * Every batch builds its arrays in tmp, reset after the batch.  The
+		 * switch is needed each time round: SPI_execute_plan returns in
+		 * SPI's procedure context, where the next batch's arrays would
+		 * otherwise pile up until the transaction ends (the whole model's
+		 * rows, at 10M edges about 760 MB, as datums and arrays).
+		 */
+		MemoryContextSwitchTo(tmp);
+		kd = palloc(sizeof(Datum) * Min(LP_STORE_CHUNK, n - first));
+
+		/* the batch: up to LP_STORE_CHUNK nodes, their seen lists bounded */
+		for (cnt = 0; cnt < Min(LP_STORE_CHUNK, n - first); cnt++)
+		{
+			if (with_seen && cnt > 0 &&
+				g->offsets[first + cnt + 1] - g->offsets[first] > STORE_SEEN_MAX)
+				break;
+			kd[cnt] = CStringGetTextDatum(LpKeyMapText(keys, first + cnt));
+		}
+		memset(nulls, ' ', sizeof(nulls));
+		values[0] = CStringGetTextDatum(req->model);
+		values[1] = Int32GetDatum(version);
+		values[2] = CharGetDatum(side);
+		values[3] = Int32GetDatum(first);
+		values[4] = PointerGetDatum(construct_array(kd, cnt, TEXTOID, -1, false, TYPALIGN_INT));
+		values[5] = PointerGetDatum(FlatArray(degree + first, cnt, INT4OID));
+		values[6] = PointerGetDatum(FlatArray(bias + first, cnt, FLOAT4OID));
+		values[7] = PointerGetDatum(FlatArray(M + (int64) first * dim, (int64) cnt * dim, FLOAT4OID));
 		values[8] = Int32GetDatum(dim);
 		if (with_seen)
 		{
@@ -126,8 +229,8 @@ WriteSide(SPIPlanPtr plan, const LpStoreRequest *req, int32 version, char side,
 
 			for (int32 i = 0; i <= cnt; i++)
 				off[i] = (int32) (g->offsets[first + i] - base);
-			values[9] = PointerGetDatum(IntArray(g->targets + base, off[cnt]));
-			values[10] = PointerGetDatum(IntArray(off, cnt + 1));
+			values[9] = PointerGetDatum(FlatArray(g->targets + base, off[cnt], INT4OID));
+			values[10] = PointerGetDatum(FlatArray(off, cnt + 1, INT4OID));
 		}
 		else
 			nulls[9] = nulls[10] = 'n';
@@ -325,24 +428,29 @@ LpStoreVersion(const LpStoreRequest *req)
 	if (req->ann)
 		pfree(DatumGetPointer(v[19]));
 
-	/* the embeddings */
+	/* the embeddings: chunks, or a 0.1.0 catalog's row per node */
 	{
 		Oid			et[STORE_NARGS] = {TEXTOID, INT4OID, CHAROID, INT4OID, TEXTARRAYOID,
+			INT4ARRAYOID, FLOAT4ARRAYOID, FLOAT4ARRAYOID, INT4ARRAYOID, INT4ARRAYOID};
+		Oid			lt[LEGACY_NARGS] = {TEXTOID, INT4OID, CHAROID, INT4OID, TEXTARRAYOID,
 			INT4ARRAYOID, FLOAT4ARRAYOID, FLOAT4ARRAYOID, INT4OID, INT4ARRAYOID, INT4ARRAYOID};
+		bool		chunked = LpStoreChunked();
+		WriteSideFn write = chunked ? WriteSide : WriteSideRows;
 
-		plan = SPI_prepare(STORE_PLAN, STORE_NARGS, et);
+		plan = chunked ? SPI_prepare(STORE_PLAN, STORE_NARGS, et) :
+			SPI_prepare(LEGACY_PLAN, LEGACY_NARGS, lt);
 		if (plan == NULL)
 			elog(ERROR, "linkpred: SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
-	}
-	if (g->tied)
-		WriteSide(plan, req, version, 'n', lg->src_keys, g->n_src, emb->U, emb->bu,
+		if (g->tied)
+			write(plan, req, version, 'n', lg->src_keys, g->n_src, emb->U, emb->bu,
 				  g->src_degree, true);
-	else
-	{
-		WriteSide(plan, req, version, 'u', lg->src_keys, g->n_src, emb->U, emb->bu,
+		else
+		{
+			write(plan, req, version, 'u', lg->src_keys, g->n_src, emb->U, emb->bu,
 				  g->src_degree, true);
-		WriteSide(plan, req, version, 'i', lg->dst_keys, g->n_dst, emb->V, emb->bv,
+			write(plan, req, version, 'i', lg->dst_keys, g->n_dst, emb->V, emb->bv,
 				  g->dst_degree, false);
+		}
 	}
 	SPI_freeplan(plan);
 	/* the attribute vectors, for composing nodes at serve time (attr_store.c) */
@@ -377,79 +485,17 @@ LpStoreVersion(const LpStoreRequest *req)
 	return version;
 }
 
-/* LpStoreReadEmbeddings' read: which columns, and whom to hand each row */
-typedef struct ReadState
-{
-	bool		full;
-	LpStoredRowFn fn;
-	void	   *arg;
-} ReadState;
-
 /*
- * The two reads of a version's rows.  Serving needs every column, in index
- * order (keys are interned in that order); a warm start matches rows by key
- * and needs no order, so it does not pay for the sort.
+ * Whether linkpred.embedding_store holds chunks (0.2.0), not a row per node
+ * (a 0.1.0 catalog before its update).
  */
-static const char *const read_sql[2] = {
-	"SELECT side, key, bias, vec FROM linkpred.embedding_store"
-	" WHERE model = $1 AND version = $2",
-	"SELECT side, idx, key, degree, bias, vec, seen"
-	" FROM linkpred.embedding_store"
-	" WHERE model = $1 AND version = $2 ORDER BY side, idx"
-};
-
-static void
-ReadRow(void *arg, HeapTuple tup, TupleDesc desc)
+bool
+LpStoreChunked(void)
 {
-	ReadState  *rs = arg;
-	bool		full = rs->full;
-	int			col = 1;
-	bool		isnull;
-	LpStoredRow row;
-	ArrayType  *vec;
-	Datum		seen;
+	Oid			nsp = get_namespace_oid("linkpred", true);
+	Oid			rel = OidIsValid(nsp) ? get_relname_relid("embedding_store", nsp) : InvalidOid;
 
-	memset(&row, 0, sizeof(row));
-	row.idx = -1;
-	row.side = DatumGetChar(SPI_getbinval(tup, desc, col++, &isnull));
-	if (full)
-		row.idx = DatumGetInt32(SPI_getbinval(tup, desc, col++, &isnull));
-	row.key = TextDatumGetCString(SPI_getbinval(tup, desc, col++, &isnull));
-	if (full)
-		row.degree = DatumGetInt32(SPI_getbinval(tup, desc, col++, &isnull));
-	row.bias = DatumGetFloat4(SPI_getbinval(tup, desc, col++, &isnull));
-	vec = DatumGetArrayTypeP(SPI_getbinval(tup, desc, col++, &isnull));
-	row.vec = (const float *) ARR_DATA_PTR(vec);
-	row.vec_len = (ARR_NDIM(vec) != 1 || ARR_HASNULL(vec)) ? -1 : ARR_DIMS(vec)[0];
-	if (full)
-	{
-		seen = SPI_getbinval(tup, desc, col++, &isnull);
-		if (!isnull)
-		{
-			ArrayType  *s = DatumGetArrayTypeP(seen);
-
-			row.seen = (const int32 *) ARR_DATA_PTR(s);
-			row.n_seen = ArrayGetNItems(ARR_NDIM(s), ARR_DIMS(s));
-		}
-	}
-	rs->fn(rs->arg, &row);
-}
-
-void
-LpStoreReadEmbeddings(const char *model, int32 version, bool full,
-					  LpStoredRowFn fn, void *arg)
-{
-	Oid			t[2] = {TEXTOID, INT4OID};
-	Datum		v[2];
-	ReadState	rs;
-
-	v[0] = CStringGetTextDatum(model);
-	v[1] = Int32GetDatum(version);
-	rs.full = full;
-	rs.fn = fn;
-	rs.arg = arg;
-	LpSpiEachRow(SPI_cursor_open_with_args(NULL, read_sql[full], 2, t, v, NULL, true, 0),
-				 10000, ReadRow, &rs);
+	return OidIsValid(rel) && get_attnum(rel, "keys") != InvalidAttrNumber;
 }
 
 void

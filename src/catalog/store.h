@@ -13,6 +13,12 @@
 #include "options.h"
 #include "train.h"
 
+/*
+ * Nodes per row of linkpred.embedding_store (store.c); the upgrade from
+ * 0.1.0 (sql/linkpred--0.1.0--0.2.0.sql) groups old rows by the same number.
+ */
+#define LP_STORE_CHUNK 1024
+
 typedef struct LpStoreRequest
 {
 	int64		job_id;
@@ -60,7 +66,7 @@ typedef struct LpStoreRequest
  */
 extern int32 LpStoreVersion(const LpStoreRequest *req);
 
-/* One embedding row as LpStoreReadEmbeddings hands it over. */
+/* One node of a stored chunk as LpStoreReadEmbeddings hands it over. */
 typedef struct LpStoredRow
 {
 	char		side;			/* 'u' user, 'i' item, 'n' node of a tied graph */
@@ -77,14 +83,21 @@ typedef struct LpStoredRow
 typedef void (*LpStoredRowFn) (void *arg, const LpStoredRow *row);
 
 /*
- * Call fn for every embedding row of a model version, read through a
- * cursor (caller connected to SPI and in the catalog context).  full: also
- * idx, degree and seen, rows in (side, idx) order; else no order.  What the
+ * Call fn for every node of a model version, read chunk by chunk through
+ * a cursor (caller connected to SPI and in the catalog context).  full:
+ * also idx and seen, nodes in (side, idx) order; else no order.  What the
  * row points to is valid only during the call; interrupts are checked
- * between batches.
+ * between batches of chunks.  A damaged chunk is handed as one row with
+ * vec_len -1.
  */
 extern void LpStoreReadEmbeddings(const char *model, int32 version, bool full,
 								  LpStoredRowFn fn, void *arg);
+
+/*
+ * Whether linkpred.embedding_store holds chunks (0.2.0), not a row per node
+ * (a 0.1.0 catalog before its update).
+ */
+extern bool LpStoreChunked(void);
 
 /* Delete every embedding row of a model (caller in the catalog context). */
 extern void LpStoreDropModel(const char *model);

@@ -14,7 +14,11 @@
  *
  * The two catalog tables are small (a row per model and per version), so
  * reading them whole for each query costs nothing that matters;
- * linkpred.embeddings, a row per node, stays a plain view.
+ * linkpred.embeddings, a row per node, stays a plain view over the chunks
+ * of linkpred.embedding_store (store.c), which linkpred.embedding_nodes()
+ * here turns back into a row per node: a C function detoasts a chunk's
+ * arrays once, where SQL's subscripts would detoast the vectors again for
+ * each node.
  */
 #include "postgres.h"
 
@@ -23,12 +27,15 @@
 #include "fmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
 #include "utils/tuplestore.h"
 
 #include "linkpred.h"
 
 PG_FUNCTION_INFO_V1(linkpred_model_rows);
 PG_FUNCTION_INFO_V1(linkpred_version_rows);
+PG_FUNCTION_INFO_V1(linkpred_embedding_nodes);
 
 /*
  * The references of a model row m as this node reads them: by their name
@@ -113,5 +120,105 @@ linkpred_version_rows(PG_FUNCTION_ARGS)
 							  " JOIN linkpred.model_catalog m ON m.name = v.model"
 							  " WHERE pg_has_role($1, coalesce((%s)::oid, 0), 'USAGE')",
 							  refs[0]));
+	return (Datum) 0;
+}
+
+/* argument argno: a one-dimensional array without NULLs, its length in *n */
+static ArrayType *
+NodesArg(FunctionCallInfo fcinfo, int argno, int *n)
+{
+	ArrayType  *a = PG_GETARG_ARRAYTYPE_P(argno);
+
+	if (ARR_HASNULL(a) || ARR_NDIM(a) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("a chunk of linkpred.embedding_store is damaged"),
+				 errdetail("Its arrays must be one-dimensional without NULLs.")));
+	*n = ARR_NDIM(a) == 0 ? 0 : ARR_DIMS(a)[0];
+	return a;
+}
+
+/*
+ * linkpred.embedding_nodes(idx, keys, degrees, biases, vecs, seen,
+ * seen_ends): the nodes of one chunk of linkpred.embedding_store, a row
+ * each (idx, key, degree, bias, vec, seen), what the store held as a row
+ * per node before 0.2.0.  seen is NULL on an item chunk.
+ */
+Datum
+linkpred_embedding_nodes(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	int32		first;
+	int			n,
+				nd,
+				nb,
+				nv,
+				ns = 0,
+				ne = 0,
+				dim;
+	ArrayType  *keys,
+			   *deg,
+			   *bias,
+			   *vec,
+			   *seen = NULL,
+			   *ends = NULL;
+	Datum	   *kd;
+	int			nk;
+	const int32 *e = NULL;
+
+	InitMaterializedSRF(fcinfo, 0);
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3) ||
+		PG_ARGISNULL(4))
+		return (Datum) 0;
+	first = PG_GETARG_INT32(0);
+	keys = NodesArg(fcinfo, 1, &n);
+	deg = NodesArg(fcinfo, 2, &nd);
+	bias = NodesArg(fcinfo, 3, &nb);
+	vec = NodesArg(fcinfo, 4, &nv);
+	if (!PG_ARGISNULL(5) && !PG_ARGISNULL(6))
+	{
+		seen = NodesArg(fcinfo, 5, &ns);
+		ends = NodesArg(fcinfo, 6, &ne);
+		e = (const int32 *) ARR_DATA_PTR(ends);
+	}
+	if (n == 0 || nd != n || nb != n || nv % n != 0 || (ends && ne != n) ||
+		ARR_ELEMTYPE(keys) != TEXTOID)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("a chunk of linkpred.embedding_store is damaged"),
+				 errdetail("Its arrays do not hold the same number of nodes.")));
+	for (int i = 0; ends && i < n; i++)
+		if (e[i] < (i > 0 ? e[i - 1] : 0) || e[i] > ns)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_CORRUPTED),
+					 errmsg("a chunk of linkpred.embedding_store is damaged"),
+					 errdetail("Its seen lists' ends are not ascending within the list.")));
+	dim = nv / n;
+	deconstruct_array(keys, TEXTOID, -1, false, TYPALIGN_INT, &kd, NULL, &nk);
+	for (int i = 0; i < n; i++)
+	{
+		Datum		values[6];
+		bool		nulls[6] = {false, false, false, false, false, ends == NULL};
+
+		values[0] = Int32GetDatum(first + i);
+		values[1] = kd[i];
+		values[2] = Int32GetDatum(((const int32 *) ARR_DATA_PTR(deg))[i]);
+		values[3] = Float4GetDatum(((const float *) ARR_DATA_PTR(bias))[i]);
+		values[4] = PointerGetDatum(LpFloatArray((const float *) ARR_DATA_PTR(vec) +
+												 (int64) i * dim, dim));
+		if (ends)
+		{
+			int32		s0 = i > 0 ? e[i - 1] : 0;
+			Datum	   *sd = palloc(sizeof(Datum) * Max(e[i] - s0, 1));
+
+			for (int32 j = s0; j < e[i]; j++)
+				sd[j - s0] = Int32GetDatum(((const int32 *) ARR_DATA_PTR(seen))[j]);
+			values[5] = PointerGetDatum(e[i] > s0 ?
+										construct_array(sd, e[i] - s0, INT4OID, sizeof(int32),
+														true, TYPALIGN_INT) :
+										construct_empty_array(INT4OID));
+		}
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
 	return (Datum) 0;
 }

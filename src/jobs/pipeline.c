@@ -40,6 +40,7 @@
 #include "utils/timestamp.h"
 
 #include "ann.h"
+#include "cache.h"
 #include "metrics.h"
 #include "graph.h"
 #include "fit.h"
@@ -50,6 +51,7 @@
 #include "model.h"
 #include "options.h"
 #include "pipeline.h"
+#include "shared_cache.h"
 #include "store.h"
 #include "train.h"
 #include "tune.h"
@@ -364,6 +366,49 @@ ReleaseStoredRows(void *arg, char side, int32 first, int32 end)
 }
 
 /*
+ * linkpred.publish_on_store: the version just stored, loaded into the
+ * shared cache in a transaction of its own (cache.c), so that no backend's
+ * first call pays for reading it.  The job is done already: a failure here
+ * (no room is not one) is logged and leaves the version to be loaded by
+ * the first call, as without the setting.  A call that comes meanwhile
+ * waits for this copy rather than loading its own (shared_cache_load.c).
+ */
+static void
+PublishStored(LpJobRun *run)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	TimestampTz start = GetCurrentTimestamp();
+
+	LpBeginTx("linkpred: publishing the stored version");
+	PG_TRY();
+	{
+		bool		shared = LpCachePublishStored(run->spec->model);
+
+		LpEndTx();
+		elog(DEBUG1, "linkpred: model \"%s\" %s the shared cache in %.3f s", run->spec->model,
+			 shared ? "published to" : "not published to",
+			 (double) (GetCurrentTimestamp() - start) / 1e6);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		AbortCurrentTransaction();
+		ereport(WARNING,
+				(errcode(edata->sqlerrcode),
+				 errmsg("linkpred: model \"%s\" was stored but not published to the shared cache: %s",
+						run->spec->model, edata->message),
+				 errhint("Its first call loads it instead.")));
+		FreeErrorData(edata);
+	}
+	PG_END_TRY();
+	pgstat_report_activity(STATE_IDLE, NULL);
+}
+
+/*
  * One side's attributes (users: option user_features, f), when the job has
  * them (relid valid); the stored options then name the relation read,
  * schema-qualified, whatever the search_path later.
@@ -621,4 +666,6 @@ LpRunPipeline(LpJobRun *run)
 	LpEndTx();
 	LpLogMemory(spec->job_id, "storing");
 	free((void *) req.ann);
+	if (linkpred_publish_on_store && LpSharedCacheOn())
+		PublishStored(run);
 }

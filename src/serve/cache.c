@@ -476,6 +476,17 @@ Resolve(const char *requested)
 	return m;
 }
 
+bool
+LpCachePublishStored(const char *model)
+{
+	LpServingModel *m = Resolve(model);
+	bool		shared = m->shared_slot >= 0;
+
+	/* the copy stays in shared memory; this process keeps nothing */
+	LpCacheForgetModel(model);
+	return shared;
+}
+
 LpServingModel *
 LpModelForCall(FunctionCallInfo fcinfo, int model_argno)
 {

@@ -22,6 +22,15 @@
 extern void LpCacheForgetModel(const char *name);
 
 /*
+ * A training worker, in a transaction of its own right after storing a
+ * version (linkpred.publish_on_store, the shared cache on): load the
+ * model's active version as a backend's first call would, into the shared
+ * cache.  Returns whether a shared copy now serves it (false: it did not
+ * fit, and the NOTICE said why).
+ */
+extern bool LpCachePublishStored(const char *model);
+
+/*
  * The model for this call: the model argument (argument number model_argno)
  * if not NULL, else linkpred.model, else the only model the caller can use.
  * Resolved once per statement (the active version is read in the

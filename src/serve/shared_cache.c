@@ -98,6 +98,7 @@
 
 
 int			linkpred_shared_cache_kb = 1024 * 1024;
+bool		linkpred_publish_on_store = false;
 
 SharedCache *lp_sc = NULL;
 static shmem_request_hook_type prev_shmem_request_hook = NULL;
@@ -121,6 +122,12 @@ Size
 LpScCapBytes(void)
 {
 	return (Size) linkpred_shared_cache_kb * 1024;
+}
+
+bool
+LpSharedCacheOn(void)
+{
+	return lp_sc != NULL && LpScCapBytes() > 0;
 }
 
 static void

@@ -20,6 +20,15 @@
 /* linkpred.shared_cache_size, in kB (registered in module.c); 0 = off */
 extern int	linkpred_shared_cache_kb;
 
+/*
+ * linkpred.publish_on_store: a training worker loads the version it stored
+ * into the shared cache (LpCachePublishStored, cache.c)
+ */
+extern bool linkpred_publish_on_store;
+
+/* whether this backend can share copies: linkpred preloaded, a cap above 0 */
+extern bool LpSharedCacheOn(void);
+
 /* _PG_init, while shared_preload_libraries loads: request shared memory */
 extern void LpSharedCacheRequest(void);
 

@@ -76,23 +76,28 @@ RETURNS real[] LANGUAGE sql AS $$
                generate_series(1, 8) d
           GROUP BY d) x
 $$;
+-- the stored nodes, a row each, with their seen lists
+CREATE TEMP VIEW nodes AS
+SELECT c.model, c.version, c.side, n.*
+FROM linkpred.embedding_store c,
+     linkpred.embedding_nodes(c.idx, c.keys, c.degrees, c.biases, c.vecs, c.seen, c.seen_ends) n;
 CREATE FUNCTION max_diff(a real[], b real[]) RETURNS float8 LANGUAGE sql AS $$
     SELECT max(abs(x - y)) FROM unnest(a, b) AS t(x, y)
 $$;
-SELECT is((SELECT count(*) FROM linkpred.embedding_store e
+SELECT is((SELECT count(*) FROM nodes e
            WHERE e.model = 'sa' AND e.side = 'i' AND e.degree = 0 AND e.key::int IN (50, 51, 150, 151)),
           4::bigint, 'the four cold items are in the version, with no edge');
-SELECT cmp_ok((SELECT max(max_diff(e.vec, recomposed(e.key::int))) FROM linkpred.embedding_store e
+SELECT cmp_ok((SELECT max(max_diff(e.vec, recomposed(e.key::int))) FROM nodes e
                WHERE e.model = 'sa' AND e.side = 'i' AND e.degree = 0 AND e.key::int IN (50, 51, 150, 151)),
               '<', 1e-5::float8,
               'each cold item''s stored vector is recomposed from linkpred.attribute_store and its raw values');
 -- the check can fail: a wrong mean shifts every recomposed vector
 UPDATE linkpred.attribute_store SET mean = mean + 1 WHERE model = 'sa' AND column_name = 'price';
-SELECT cmp_ok((SELECT max(max_diff(e.vec, recomposed(e.key::int))) FROM linkpred.embedding_store e
+SELECT cmp_ok((SELECT max(max_diff(e.vec, recomposed(e.key::int))) FROM nodes e
                WHERE e.model = 'sa' AND e.side = 'i' AND e.degree = 0 AND e.key::int IN (50, 51, 150, 151)),
               '>', 1e-3::float8, 'with the price''s mean off by one, the recomposed vectors differ');
 UPDATE linkpred.attribute_store SET mean = mean - 1 WHERE model = 'sa' AND column_name = 'price';
-SELECT is((SELECT e.vec FROM linkpred.embedding_store e WHERE e.model = 'sa' AND e.side = 'i' AND e.key = '999'),
+SELECT is((SELECT e.vec FROM nodes e WHERE e.model = 'sa' AND e.side = 'i' AND e.key = '999'),
           array_fill(0::real, ARRAY[8]), 'a key with no usable value is a cold item with the zero vector');
 
 -- rows go with their version: pruned by keep_versions, dropped with the model

@@ -69,7 +69,9 @@ lpt_isnt() {
 
 # lpt_like GOT EXTENDED_REGEX DESCRIPTION
 lpt_like() {
-	if printf '%s' "$1" | grep -Eq -- "$2"; then
+	# a here-string, not printf | grep -q: under pipefail, grep -q's early
+	# exit could fail printf with SIGPIPE and the match with it
+	if grep -Eq -- "$2" <<<"$1"; then
 		lpt_pass "$3"
 	else
 		lpt_fail "$3" "got:      $1" "expected to match: $2"

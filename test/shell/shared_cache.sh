@@ -322,7 +322,7 @@ lpt_is "$(status d)" "" "linkpred_drop of an unpinned model frees its copy at on
 # published, and no claim is left behind that would make others wait
 lpt_sql "SELECT linkpred_train('x', 'events', 'user_id', 'item_id',
                                options => '{\"dim\": 8, \"epochs\": 1, \"seed\": 1}')" >/dev/null
-lpt_sql "UPDATE linkpred.embedding_store SET vec = vec[1:1] WHERE model = 'x' AND side = 'u' AND idx = 1500" >/dev/null
+lpt_sql "UPDATE linkpred.embedding_store SET vecs = vecs[1:1] WHERE model = 'x' AND side = 'u' AND idx = 1024" >/dev/null
 err=$(lpt_sql "SELECT count(*) FROM linkpred_topk(7::bigint, 5, model => 'x')" 2>&1 || true)
 lpt_like "$err" 'embeddings of model "x" version 1 are damaged' "a load that fails half-way raises its error"
 lpt_is "$(status x)" "" "and leaves nothing in the registry"
@@ -340,3 +340,26 @@ lpt_like "$err" 'are damaged' "another backend loads it (and fails) at once"
 lpt_ok "without waiting for the first ($((SECONDS - t0)) s)" test "$((SECONDS - t0))" -lt 10
 holder "COMMIT;"
 holder_end
+
+# ---------------------------------------------------------------- linkpred.publish_on_store
+
+# the training worker loads the version it stored into the shared cache: no
+# backend's first call reads it, each attaches the copy
+status_is() { [ "$(status "$1")" = "$2" ]; }
+lpt_sql "ALTER SYSTEM SET linkpred.publish_on_store = on" >/dev/null
+lpt_sql "SELECT pg_reload_conf()" >/dev/null
+lpt_sql "SELECT linkpred_train('p', 'events', 'user_id', 'item_id',
+                               options => '{\"dim\": 8, \"epochs\": 1, \"seed\": 1}')" >/dev/null
+job_p=$(job_of p)
+lpt_ok "with linkpred.publish_on_store on, the worker publishes job $job_p's copy before any call" \
+	lpt_wait_until 20 status_is p "$job_p:ready:0"
+lpt_is "$(lpt_psql "$LPT_DB" -c "SELECT count(*) FROM linkpred_topk(7::bigint, 5, model => 'p')" \
+	-c "SELECT string_agg(shared || ':' || state, ' ') FROM linkpred_cache_status() WHERE model = 'p'" | tail -n 1)" \
+	"true:ready" "a new backend's first call attaches that copy (no private copy)"
+lpt_is "$(lpt_sql "SELECT state FROM linkpred.jobs WHERE id = $job_p")" done "the job is done"
+lpt_sql "ALTER SYSTEM RESET linkpred.publish_on_store" >/dev/null
+lpt_sql "SELECT pg_reload_conf()" >/dev/null
+lpt_sql "SELECT linkpred_train('p', 'events', 'user_id', 'item_id',
+                               options => '{\"dim\": 8, \"epochs\": 1, \"seed\": 2}')" >/dev/null
+sleep 2
+lpt_is "$(status p)" "$job_p:ready:0" "with the setting off again, a new version is not published until a call asks"

@@ -6,7 +6,8 @@
 # identical scores, the job is recorded with its reason, no row of the
 # interrupted version is left in linkpred.embedding_store, and the next
 # training succeeds.  Storing is slowed down for the test by a trigger on
-# embedding_store (a sleep per row), so the faults land mid-store every time.
+# embedding_store (after each chunk row, a sleep per node in it), so the
+# faults land mid-store every time.
 set -euo pipefail
 source "$(dirname "$0")/lib.bash"
 
@@ -38,13 +39,14 @@ lpt_is "$(lpt_sql "SELECT state || ': ' || coalesce(error, '(no reason)') FROM l
 	"cancelled: cancelled by request" "the job is recorded as cancelled, with the reason"
 lpt_unchanged "cancelled in training"
 
-# storing made slow: 50 ms per embedding row (about 20 s for the 400 rows of a version)
+# storing made slow: 50 ms per node after each chunk row is written (about
+# 20 s for the 400 nodes of a version)
 lpt_sql "CREATE FUNCTION public.slow_store() RETURNS trigger LANGUAGE plpgsql AS
-         \$\$ BEGIN PERFORM pg_catalog.pg_sleep(0.05); RETURN NEW; END \$\$;
-         CREATE TRIGGER slow_store BEFORE INSERT ON linkpred.embedding_store
+         \$\$ BEGIN PERFORM pg_catalog.pg_sleep(0.05 * cardinality(NEW.keys)); RETURN NULL; END \$\$;
+         CREATE TRIGGER slow_store AFTER INSERT ON linkpred.embedding_store
          FOR EACH ROW EXECUTE FUNCTION public.slow_store()" >/dev/null
-# at 50 ms a row, two seconds into 'storing embeddings' the worker has
-# written about 40 of the 400 rows, in its own uncommitted transaction
+# two seconds into 'storing embeddings' the worker has written its first
+# chunk row and sleeps after it, in its own uncommitted transaction
 store_job() {
 	lpt_sql "SELECT linkpred_train('m', 'small_edges', 'user_id', 'item_id',
 	                               options => '{\"dim\": 16, \"epochs\": 5, \"seed\": $1}', wait => false)"
@@ -78,7 +80,7 @@ job=$(store_job 6)
 lpt_is "$(lpt_sql "SELECT linkpred_wait($job, '60 seconds')")" done "the next training (job $job) ends done"
 v2=$(lpt_sql "SELECT active_version FROM linkpred.models WHERE name = 'm'")
 lpt_ok "it made a new active version ($v2 > $v1)" test "$v2" -gt "$v1"
-lpt_is "$(lpt_sql "SELECT count(*) FROM linkpred.embedding_store WHERE model = 'm' AND version = $v2")" \
+lpt_is "$(lpt_sql "SELECT count(*) FROM linkpred.embeddings WHERE model = 'm' AND version = $v2")" \
 	"$(lpt_sql "SELECT n_users + n_items FROM linkpred.versions WHERE model = 'm' AND version = $v2")" \
 	"version $v2 has one embedding row per node"
 lpt_isnt "$(lpt_fingerprint m)" "$before" "and serves new scores"

@@ -81,7 +81,27 @@ lpt_is "$(lpt_sql "SELECT linkpred_wait(linkpred_train('ma', 'small_edges', 'use
 lpt_like "$(lpt_sql "SELECT linkpred_score(1::bigint, 4::bigint, model => 'ma')")" '^-?[0-9]' \
 	"and serves"
 
+# a model of 20,000 users: its rows become 20 chunks of users (1,024 a chunk)
+lpt_big_edges big_edges
+lpt_sql "SELECT linkpred_train('mb', 'big_edges', 'user_id', 'item_id',
+                               options => '{\"dim\": 8, \"epochs\": 1, \"seed\": 1}')" >/dev/null
+NODES="concat_ws(' ', model, version, side, idx, key, degree, bias, vec, coalesce(seen::text, '-'))"
+nodes=$(lpt_sql "SELECT md5(string_agg($NODES, ',' ORDER BY model, version, side, idx)) FROM linkpred.embedding_store")
+MB_TOPK="SELECT string_agg(u || ':' || t.item || ':' || t.score, ',' ORDER BY u, t.score DESC, t.item)
+         FROM unnest(ARRAY[1, 1024, 1025, 1500, 20000]::bigint[]) u, linkpred_topk(u, 5, model => 'mb') t"
+mb_topk=$(lpt_sql "$MB_TOPK")
+
 lpt_sql "ALTER EXTENSION linkpred UPDATE" >/dev/null
+lpt_is "$(lpt_sql "SELECT md5(string_agg($NODES, ',' ORDER BY model, version, side, idx))
+                   FROM (SELECT c.model, c.version, c.side, n.*
+                         FROM linkpred.embedding_store c,
+                              linkpred.embedding_nodes(c.idx, c.keys, c.degrees, c.biases, c.vecs,
+                                                       c.seen, c.seen_ends) n) e")" "$nodes" \
+	"the update turns 0.1.0's rows into chunks holding the same nodes, vectors and seen lists"
+lpt_is "$(lpt_sql "SELECT count(*) || ' ' || min(cardinality(keys)) || ' ' || max(cardinality(keys))
+                   FROM linkpred.embedding_store WHERE model = 'mb' AND side = 'u'")" "20 544 1024" \
+	"model mb's 20,000 users are 20 chunks of at most 1,024"
+lpt_is "$(lpt_sql "$MB_TOPK")" "$mb_topk" "model mb serves the same top-k from its chunks"
 lpt_is "$(version "$LPT_DB")" 0.2.0 "ALTER EXTENSION linkpred UPDATE brings it to 0.2.0"
 lpt_is "$(lpt_fingerprint m)" "$LPT_BEFORE" "the model trained under 0.1.0 serves the same scores and top-k under 0.2.0"
 lpt_is "$(lpt_sql "SELECT linkpred_materialize('m', 'recs', 5)")" t "linkpred_materialize runs after the update"

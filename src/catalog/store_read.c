@@ -1,0 +1,233 @@
+/*
+ * store_read.c: reading a version's nodes back from linkpred.embedding_store
+ * (serving, warm start): chunk by chunk (store.c writes them), each chunk's
+ * arrays detoasted once and handed over node by node; a 0.1.0 catalog's
+ * row per node until its update.
+ */
+#include "postgres.h"
+
+#include "access/tupmacs.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+
+#include "linkpred.h"
+#include "store.h"
+
+/* LpStoreReadEmbeddings' read: which columns, whom to hand each node */
+typedef struct ReadState
+{
+	bool		full;
+	LpStoredRowFn fn;
+	void	   *arg;
+	MemoryContext chunk_cxt;	/* a chunk's detoasted arrays, reset after it */
+	char	   *keybuf;			/* the node's key, NUL-terminated */
+	int			keycap;
+} ReadState;
+
+/*
+ * The two reads of a version's chunks.  Serving needs every column, in
+ * index order (keys are interned in that order); a warm start matches nodes
+ * by key and needs no order.
+ */
+static const char *const read_sql[2] = {
+	"SELECT side, idx, keys, degrees, biases, vecs FROM linkpred.embedding_store"
+	" WHERE model = $1 AND version = $2",
+	"SELECT side, idx, keys, degrees, biases, vecs, seen, seen_ends"
+	" FROM linkpred.embedding_store"
+	" WHERE model = $1 AND version = $2 ORDER BY side, idx"
+};
+
+/* the same reads of a 0.1.0 catalog's rows, a row per node */
+static const char *const legacy_read_sql[2] = {
+	"SELECT side, key, bias, vec FROM linkpred.embedding_store"
+	" WHERE model = $1 AND version = $2",
+	"SELECT side, idx, key, degree, bias, vec, seen"
+	" FROM linkpred.embedding_store"
+	" WHERE model = $1 AND version = $2 ORDER BY side, idx"
+};
+
+static void
+ReadRow(void *arg, HeapTuple tup, TupleDesc desc)
+{
+	ReadState  *rs = arg;
+	bool		full = rs->full;
+	int			col = 1;
+	bool		isnull;
+	LpStoredRow row;
+	ArrayType  *vec;
+	Datum		seen;
+
+	memset(&row, 0, sizeof(row));
+	row.idx = -1;
+	row.side = DatumGetChar(SPI_getbinval(tup, desc, col++, &isnull));
+	if (full)
+		row.idx = DatumGetInt32(SPI_getbinval(tup, desc, col++, &isnull));
+	row.key = TextDatumGetCString(SPI_getbinval(tup, desc, col++, &isnull));
+	if (full)
+		row.degree = DatumGetInt32(SPI_getbinval(tup, desc, col++, &isnull));
+	row.bias = DatumGetFloat4(SPI_getbinval(tup, desc, col++, &isnull));
+	vec = DatumGetArrayTypeP(SPI_getbinval(tup, desc, col++, &isnull));
+	row.vec = (const float *) ARR_DATA_PTR(vec);
+	row.vec_len = (ARR_NDIM(vec) != 1 || ARR_HASNULL(vec)) ? -1 : ARR_DIMS(vec)[0];
+	if (full)
+	{
+		seen = SPI_getbinval(tup, desc, col++, &isnull);
+		if (!isnull)
+		{
+			ArrayType  *s = DatumGetArrayTypeP(seen);
+
+			row.seen = (const int32 *) ARR_DATA_PTR(s);
+			row.n_seen = ArrayGetNItems(ARR_NDIM(s), ARR_DIMS(s));
+		}
+	}
+	rs->fn(rs->arg, &row);
+}
+
+/* a column's one-dimensional array without NULLs, its length in *n; NULL if not that */
+static ArrayType *
+ChunkArray(HeapTuple tup, TupleDesc desc, int col, int *n)
+{
+	bool		isnull;
+	Datum		d = SPI_getbinval(tup, desc, col, &isnull);
+	ArrayType  *a;
+
+	*n = 0;
+	if (isnull)
+		return NULL;
+	a = DatumGetArrayTypeP(d);
+	if (ARR_HASNULL(a) || ARR_NDIM(a) > 1)
+		return NULL;
+	*n = ARR_NDIM(a) == 0 ? 0 : ARR_DIMS(a)[0];
+	return a;
+}
+
+/*
+ * One chunk: its nodes handed over one by one.  A chunk whose arrays do not
+ * match (a damaged row) hands its nodes with vec_len -1, which every
+ * reader refuses as damaged.
+ */
+static void
+ReadChunk(void *arg, HeapTuple tup, TupleDesc desc)
+{
+	ReadState  *rs = arg;
+	MemoryContext old = MemoryContextSwitchTo(rs->chunk_cxt);
+	bool		isnull;
+	char		side = DatumGetChar(SPI_getbinval(tup, desc, 1, &isnull));
+	int32		first = DatumGetInt32(SPI_getbinval(tup, desc, 2, &isnull));
+	int			n,
+				nd,
+				nb,
+				nv,
+				ns = 0,
+				ne = 0;
+	ArrayType  *keys = ChunkArray(tup, desc, 3, &n);
+	ArrayType  *deg = ChunkArray(tup, desc, 4, &nd);
+	ArrayType  *bias = ChunkArray(tup, desc, 5, &nb);
+	ArrayType  *vec = ChunkArray(tup, desc, 6, &nv);
+	ArrayType  *seen = NULL,
+			   *ends = NULL;
+	bool		ok;
+	char	   *kp;
+	int			dim;
+
+	if (rs->full)
+	{
+		seen = ChunkArray(tup, desc, 7, &ns);
+		ends = ChunkArray(tup, desc, 8, &ne);
+	}
+	ok = keys && deg && bias && vec && n > 0 && nd == n && nb == n && nv % n == 0 &&
+		(seen == NULL) == (ends == NULL) && (ends == NULL || ne == n);
+	dim = ok ? nv / n : 0;
+	/* the seen lists' ends: ascending, the last one the list's length */
+	for (int i = 0; ok && ends && i < n; i++)
+	{
+		int32		e = ((const int32 *) ARR_DATA_PTR(ends))[i];
+
+		ok = e >= (i > 0 ? ((const int32 *) ARR_DATA_PTR(ends))[i - 1] : 0) &&
+			(i < n - 1 || e == ns);
+	}
+	if (!ok)
+	{
+		/* one node stands for the damaged chunk */
+		LpStoredRow row;
+
+		memset(&row, 0, sizeof(row));
+		row.side = side;
+		row.idx = first;
+		row.key = "";
+		row.vec_len = -1;
+		rs->fn(rs->arg, &row);
+		MemoryContextSwitchTo(old);
+		MemoryContextReset(rs->chunk_cxt);
+		return;
+	}
+	kp = ARR_DATA_PTR(keys);
+	for (int i = 0; i < n; i++)
+	{
+		LpStoredRow row;
+		int			klen = VARSIZE_ANY_EXHDR(kp);
+
+		memset(&row, 0, sizeof(row));
+		row.side = side;
+		row.idx = rs->full ? first + i : -1;
+		if (klen >= rs->keycap)
+		{
+			rs->keycap = Max(klen + 1, rs->keycap * 2);
+			rs->keybuf = repalloc(rs->keybuf, rs->keycap);
+		}
+		memcpy(rs->keybuf, VARDATA_ANY(kp), klen);
+		rs->keybuf[klen] = '\0';
+		row.key = rs->keybuf;
+		kp = (char *) att_addlength_pointer(kp, -1, kp);
+		kp = (char *) att_align_nominal(kp, TYPALIGN_INT);
+		row.degree = ((const int32 *) ARR_DATA_PTR(deg))[i];
+		row.bias = ((const float *) ARR_DATA_PTR(bias))[i];
+		row.vec = (const float *) ARR_DATA_PTR(vec) + (int64) i * dim;
+		row.vec_len = dim;
+		if (ends)
+		{
+			const int32 *e = (const int32 *) ARR_DATA_PTR(ends);
+			int32		s0 = i > 0 ? e[i - 1] : 0;
+
+			row.seen = (const int32 *) ARR_DATA_PTR(seen) + s0;
+			row.n_seen = e[i] - s0;
+		}
+		rs->fn(rs->arg, &row);
+	}
+	MemoryContextSwitchTo(old);
+	MemoryContextReset(rs->chunk_cxt);
+}
+
+void
+LpStoreReadEmbeddings(const char *model, int32 version, bool full,
+					  LpStoredRowFn fn, void *arg)
+{
+	Oid			t[2] = {TEXTOID, INT4OID};
+	Datum		v[2];
+	ReadState	rs;
+
+	v[0] = CStringGetTextDatum(model);
+	v[1] = Int32GetDatum(version);
+	rs.full = full;
+	rs.fn = fn;
+	rs.arg = arg;
+	if (!LpStoreChunked())
+	{
+		LpSpiEachRow(SPI_cursor_open_with_args(NULL, legacy_read_sql[full], 2, t, v, NULL, true, 0),
+					 10000, ReadRow, &rs);
+		return;
+	}
+	rs.chunk_cxt = AllocSetContextCreate(CurrentMemoryContext, "linkpred embedding chunk",
+										 ALLOCSET_DEFAULT_SIZES);
+	rs.keycap = 64;
+	rs.keybuf = palloc(rs.keycap);
+	/* a few chunks a fetch: each holds LP_STORE_CHUNK nodes */
+	LpSpiEachRow(SPI_cursor_open_with_args(NULL, read_sql[full], 2, t, v, NULL, true, 0),
+				 16, ReadChunk, &rs);
+	MemoryContextDelete(rs.chunk_cxt);
+	pfree(rs.keybuf);
+}
+

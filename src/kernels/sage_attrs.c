@@ -27,7 +27,8 @@
  * node.
  *
  * The attributes-only pass (option id_dropout, attrs.c says why the
- * matrix factorisation has one): with chance id_dropout a positive with an
+ * matrix factorisation has one; sage_batch.c runs it, LpSageColdPass):
+ * with chance id_dropout a positive with an
  * endpoint that has attributes takes part in a second pass over the batch
  * in which every seed of it that has attributes (the user, the item, the
  * negatives) is computed as a cold node would be served: input from its
@@ -47,7 +48,6 @@
 #include "postgres.h"
 
 #include <string.h>
-#include <cblas.h>
 
 #include "rng.h"
 #include "sage_internal.h"
@@ -199,110 +199,6 @@ LpSageAttrsStep(Sage *s, float lr)
 		s->amark[a] = 0;
 	}
 	s->n_touched = 0;
-}
-
-/* out = act(in Ws' + b), n rows: layer l of a node without neighbours */
-static void
-SelfLayer(const Sage *s, int l, Size n, const float *in, float *out)
-{
-	const int	dim = s->dim;
-	const float *ws = Block(s, s->w, l);
-	const float *b = ws + 2 * (Size) dim * dim;
-
-	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int) n, dim, dim, 1.0f,
-				in, dim, ws, dim, 0.0f, out, dim);
-	for (Size i = 0; i < n; i++)
-	{
-		float	   *o = out + i * dim;
-
-		for (int d = 0; d < dim; d++)
-		{
-			o[d] += b[d];
-			if (l < s->p.layers)
-				o[d] = Max(o[d], 0.0f);
-		}
-	}
-}
-
-/* mark seed row r for the attributes-only pass, if it has attributes */
-static void
-MarkCold(Sage *s, int32 r)
-{
-	if (LpSageHasAttrs(s, r))
-		s->cold[s->slot[r]] = true;
-}
-
-void
-LpSageColdPass(Sage *s, int64 n)
-{
-	const int	dim = s->dim;
-	const int	L = s->p.layers;
-	const Size	n0 = s->size[0];
-	const float *H = s->h[L];
-	float	   *g = s->cg1,
-			   *spare = s->cg2;
-	bool		any = false;
-
-	memset(s->cold, 0, sizeof(bool) * n0);
-	for (int64 p = 0; p < n; p++)
-	{
-		if (!s->pflag[p])
-			continue;
-		any = true;
-		MarkCold(s, s->pos_u[p]);
-		MarkCold(s, s->item0 + s->pos_i[p]);
-		for (int k = s->neg_off[p]; k < s->neg_off[p + 1]; k++)
-			MarkCold(s, s->item0 + s->neg[k]);
-	}
-	if (!any || n0 == 0)
-		return;
-
-	/* the marked seeds as cold nodes: attributes alone, no neighbours */
-	for (Size a = 0; a < n0; a++)
-	{
-		if (s->cold[a])
-			LpSageInput(s, s->nodes[a], false, s->ch[0] + a * dim, &s->cb[a]);
-		else
-			memset(s->ch[0] + a * dim, 0, sizeof(float) * dim);
-	}
-	for (int l = 1; l <= L; l++)
-		SelfLayer(s, l, n0, s->ch[l - 1], s->ch[l]);
-	/* the others as the first pass computed them */
-	for (Size a = 0; a < n0; a++)
-		if (!s->cold[a])
-		{
-			memcpy(s->ch[L] + a * dim, H + a * dim, sizeof(float) * dim);
-			s->cb[a] = s->sbias[a];
-		}
-
-	memset(g, 0, sizeof(float) * n0 * dim);
-	memset(s->cbg, 0, sizeof(float) * n0);
-	for (int64 p = 0; p < n; p++)
-		if (s->pflag[p])
-			(void) LpSageAccumulate(s, (int) p, s->ch[L], g, s->cb, s->cbg);
-	for (Size a = 0; a < n0; a++)
-		if (!s->cold[a])
-			memset(g + a * dim, 0, sizeof(float) * dim);
-
-	/* back through the self path of each layer to the inputs */
-	for (int l = L; l >= 1; l--)
-	{
-		const float *ws = Block(s, s->w, l);
-		float	   *tmp;
-
-		if (l < L)
-			for (Size i = 0; i < n0 * dim; i++)
-				if (s->ch[l][i] <= 0)
-					g[i] = 0;
-		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int) n0, dim, dim, 1.0f,
-					g, dim, ws, dim, 0.0f, spare, dim);
-		tmp = g;
-		g = spare;
-		spare = tmp;
-	}
-	for (Size a = 0; a < n0; a++)
-		if (s->cold[a])
-			LpSageScatter(s, s->nodes[a], g + a * dim, s->cbg[a]);
 }
 
 void

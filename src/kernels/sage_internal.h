@@ -179,6 +179,7 @@ extern bool LpSageIdDropped(const Sage *s, int32 r);
 extern void LpSageInput(const Sage *s, int32 r, bool with_id, float *x, float *b);
 extern void LpSageScatter(Sage *s, int32 r, const float *grad, float gb);
 extern void LpSageAttrsStep(Sage *s, float lr);
+/* sage_batch.c: the attributes-only pass over a batch's n positives */
 extern void LpSageColdPass(Sage *s, int64 n);
 extern void LpSageAttrsFinal(Sage *s);
 

@@ -38,11 +38,6 @@
 #include "store.h"
 #include "attr_store.h"
 
-/* one side's nodes into linkpred.embedding_store: WriteSide or WriteSideRows */
-typedef void (*WriteSideFn) (SPIPlanPtr plan, const LpStoreRequest *req, int32 version,
-							 char side, const LpKeyMap *keys, int32 n, const float *M,
-							 const float *bias, const int32 *degree, bool with_seen);
-
 /* a one-dimensional array of n 4-byte values (int4 or float4) copied from v */
 static ArrayType *
 FlatArray(const void *v, int64 n, Oid elemtype)
@@ -82,14 +77,45 @@ FlatArray(const void *v, int64 n, Oid elemtype)
 	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
 #define STORE_NARGS 10
 
-/* Insert the chunks of one side; seen lists come from the CSR when with_seen. */
+/*
+ * A catalog of 0.1.0 (before ALTER EXTENSION linkpred UPDATE) holds a row
+ * per node: the library writes and reads it so until the update.  One
+ * statement unnests a batch of LP_STORE_CHUNK nodes (LEGACY_PLAN).
+ */
+
+/*
+ * $1 model, $2 version, $3 side, $4 the batch's first idx, $5 keys, $6
+ * degrees, $7 biases, $8 the vectors one after another, $9 dim, $10 the
+ * seen lists one after another and $11 where each starts in $10 (n + 1
+ * offsets), both NULL without seen lists.
+ */
+#define LEGACY_PLAN \
+	"INSERT INTO linkpred.embedding_store" \
+	" (model, version, side, idx, key, degree, bias, vec, seen)" \
+	" SELECT $1, $2, $3, $4 + r.o::integer - 1, r.k, r.d, r.b," \
+	"        $8[(r.o::integer - 1) * $9 + 1 : r.o::integer * $9]," \
+	"        CASE WHEN $11 IS NOT NULL THEN" \
+	"          coalesce($10[$11[r.o::integer] + 1 : $11[r.o::integer + 1]], '{}') END" \
+	" FROM ROWS FROM (pg_catalog.unnest($5::text[]), pg_catalog.unnest($6::integer[])," \
+	"                 pg_catalog.unnest($7::real[])) WITH ORDINALITY AS r(k, d, b, o)"
+#define LEGACY_NARGS 11
+
+/*
+ * Insert one side's nodes, LP_STORE_CHUNK at a time (fewer when their seen
+ * lists would pass STORE_SEEN_MAX), seen lists from the CSR when
+ * with_seen: a row per chunk (STORE_PLAN) when chunked, else a 0.1.0
+ * catalog's row per node (LEGACY_PLAN).  The two statements take the same
+ * first eight parameters; then the chunk's seen lists with their ends, or
+ * dim and the seen lists with their n + 1 offsets.
+ */
 static void
-WriteSide(SPIPlanPtr plan, const LpStoreRequest *req, int32 version, char side,
+WriteSide(SPIPlanPtr plan, bool chunked, const LpStoreRequest *req, int32 version, char side,
 		  const LpKeyMap *keys, int32 n, const float *M, const float *bias,
 		  const int32 *degree, bool with_seen)
 {
 	const LpGraph *g = &req->loaded->graph;
 	int			dim = req->emb->dim;
+	int			seen_arg = chunked ? 8 : 9;
 	MemoryContext old = CurrentMemoryContext;
 	MemoryContext tmp = AllocSetContextCreate(old, "linkpred store batch",
 											  ALLOCSET_DEFAULT_SIZES);
@@ -97,8 +123,8 @@ WriteSide(SPIPlanPtr plan, const LpStoreRequest *req, int32 version, char side,
 
 	for (int32 first = 0; first < n; first += cnt)
 	{
-		Datum		values[STORE_NARGS];
-		char		nulls[STORE_NARGS];
+		Datum		values[LEGACY_NARGS];
+		char		nulls[LEGACY_NARGS];
 		Datum	   *kd;
 
 		/*
@@ -128,100 +154,8 @@ WriteSide(SPIPlanPtr plan, const LpStoreRequest *req, int32 version, char side,
 		values[5] = PointerGetDatum(FlatArray(degree + first, cnt, INT4OID));
 		values[6] = PointerGetDatum(FlatArray(bias + first, cnt, FLOAT4OID));
 		values[7] = PointerGetDatum(FlatArray(M + (int64) first * dim, (int64) cnt * dim, FLOAT4OID));
-		if (with_seen)
-		{
-			int64		base = g->offsets[first];
-			int32	   *ends = palloc(sizeof(int32) * cnt);
-
-			for (int32 i = 0; i < cnt; i++)
-				ends[i] = (int32) (g->offsets[first + i + 1] - base);
-			values[8] = PointerGetDatum(FlatArray(g->targets + base, ends[cnt - 1], INT4OID));
-			values[9] = PointerGetDatum(FlatArray(ends, cnt, INT4OID));
-		}
-		else
-			nulls[8] = nulls[9] = 'n';
-		if (SPI_execute_plan(plan, values, nulls, false, 0) != SPI_OK_INSERT ||
-			SPI_processed != 1)
-			elog(ERROR, "linkpred: inserting a chunk of embedding rows failed");
-		MemoryContextSwitchTo(old);
-		MemoryContextReset(tmp);
-		if (req->rows_written)
-			req->rows_written(req->rows_written_arg, side, first, first + cnt);
-		CHECK_FOR_INTERRUPTS();
-	}
-	MemoryContextDelete(tmp);
-}
-
-/*
- * A catalog of 0.1.0 (before ALTER EXTENSION linkpred UPDATE) holds a row
- * per node: the library writes and reads it so until the update.  One
- * statement unnests a batch of LP_STORE_CHUNK nodes (LEGACY_PLAN).
- */
-
-/*
- * $1 model, $2 version, $3 side, $4 the batch's first idx, $5 keys, $6
- * degrees, $7 biases, $8 the vectors one after another, $9 dim, $10 the
- * seen lists one after another and $11 where each starts in $10 (n + 1
- * offsets), both NULL without seen lists.
- */
-#define LEGACY_PLAN \
-	"INSERT INTO linkpred.embedding_store" \
-	" (model, version, side, idx, key, degree, bias, vec, seen)" \
-	" SELECT $1, $2, $3, $4 + r.o::integer - 1, r.k, r.d, r.b," \
-	"        $8[(r.o::integer - 1) * $9 + 1 : r.o::integer * $9]," \
-	"        CASE WHEN $11 IS NOT NULL THEN" \
-	"          coalesce($10[$11[r.o::integer] + 1 : $11[r.o::integer + 1]], '{}') END" \
-	" FROM ROWS FROM (pg_catalog.unnest($5::text[]), pg_catalog.unnest($6::integer[])," \
-	"                 pg_catalog.unnest($7::real[])) WITH ORDINALITY AS r(k, d, b, o)"
-#define LEGACY_NARGS 11
-
-/* Insert the rows of one side; seen lists come from the CSR when with_seen. */
-static void
-WriteSideRows(SPIPlanPtr plan, const LpStoreRequest *req, int32 version, char side,
-		  const LpKeyMap *keys, int32 n, const float *M, const float *bias,
-		  const int32 *degree, bool with_seen)
-{
-	const LpGraph *g = &req->loaded->graph;
-	int			dim = req->emb->dim;
-	MemoryContext old = CurrentMemoryContext;
-	MemoryContext tmp = AllocSetContextCreate(old, "linkpred store batch",
-											  ALLOCSET_DEFAULT_SIZES);
-	int32		cnt;
-
-	for (int32 first = 0; first < n; first += cnt)
-	{
-		Datum		values[LEGACY_NARGS];
-		char		nulls[LEGACY_NARGS];
-		Datum	   *kd;
-
-		/*
-		 * Every batch builds its arrays in tmp, reset after the batch.  The
-		 * switch is needed each time round: SPI_execute_plan returns in
-		 * SPI's procedure context, where the next batch's arrays would
-		 * otherwise pile up until the transaction ends (the whole model's
-		 * rows, at 10M edges about 760 MB, as datums and arrays).
-		 */
-		MemoryContextSwitchTo(tmp);
-		kd = palloc(sizeof(Datum) * Min(LP_STORE_CHUNK, n - first));
-
-		/* the batch: up to LP_STORE_CHUNK nodes, their seen lists bounded */
-		for (cnt = 0; cnt < Min(LP_STORE_CHUNK, n - first); cnt++)
-		{
-			if (with_seen && cnt > 0 &&
-				g->offsets[first + cnt + 1] - g->offsets[first] > STORE_SEEN_MAX)
-				break;
-			kd[cnt] = CStringGetTextDatum(LpKeyMapText(keys, first + cnt));
-		}
-		memset(nulls, ' ', sizeof(nulls));
-		values[0] = CStringGetTextDatum(req->model);
-		values[1] = Int32GetDatum(version);
-		values[2] = CharGetDatum(side);
-		values[3] = Int32GetDatum(first);
-		values[4] = PointerGetDatum(construct_array(kd, cnt, TEXTOID, -1, false, TYPALIGN_INT));
-		values[5] = PointerGetDatum(FlatArray(degree + first, cnt, INT4OID));
-		values[6] = PointerGetDatum(FlatArray(bias + first, cnt, FLOAT4OID));
-		values[7] = PointerGetDatum(FlatArray(M + (int64) first * dim, (int64) cnt * dim, FLOAT4OID));
-		values[8] = Int32GetDatum(dim);
+		if (!chunked)
+			values[8] = Int32GetDatum(dim);
 		if (with_seen)
 		{
 			int64		base = g->offsets[first];
@@ -229,14 +163,17 @@ WriteSideRows(SPIPlanPtr plan, const LpStoreRequest *req, int32 version, char si
 
 			for (int32 i = 0; i <= cnt; i++)
 				off[i] = (int32) (g->offsets[first + i] - base);
-			values[9] = PointerGetDatum(FlatArray(g->targets + base, off[cnt], INT4OID));
-			values[10] = PointerGetDatum(FlatArray(off, cnt + 1, INT4OID));
+			values[seen_arg] = PointerGetDatum(FlatArray(g->targets + base, off[cnt], INT4OID));
+			/* a chunk keeps each list's end; the row statement wants every start too */
+			values[seen_arg + 1] = chunked ?
+				PointerGetDatum(FlatArray(off + 1, cnt, INT4OID)) :
+				PointerGetDatum(FlatArray(off, cnt + 1, INT4OID));
 		}
 		else
-			nulls[9] = nulls[10] = 'n';
+			nulls[seen_arg] = nulls[seen_arg + 1] = 'n';
 		if (SPI_execute_plan(plan, values, nulls, false, 0) != SPI_OK_INSERT ||
-			SPI_processed != (uint64) cnt)
-			elog(ERROR, "linkpred: inserting a batch of embedding rows failed");
+			SPI_processed != (chunked ? 1 : (uint64) cnt))
+			elog(ERROR, "linkpred: inserting a chunk of embedding rows failed");
 		MemoryContextSwitchTo(old);
 		MemoryContextReset(tmp);
 		if (req->rows_written)
@@ -435,20 +372,19 @@ LpStoreVersion(const LpStoreRequest *req)
 		Oid			lt[LEGACY_NARGS] = {TEXTOID, INT4OID, CHAROID, INT4OID, TEXTARRAYOID,
 			INT4ARRAYOID, FLOAT4ARRAYOID, FLOAT4ARRAYOID, INT4OID, INT4ARRAYOID, INT4ARRAYOID};
 		bool		chunked = LpStoreChunked();
-		WriteSideFn write = chunked ? WriteSide : WriteSideRows;
 
 		plan = chunked ? SPI_prepare(STORE_PLAN, STORE_NARGS, et) :
 			SPI_prepare(LEGACY_PLAN, LEGACY_NARGS, lt);
 		if (plan == NULL)
 			elog(ERROR, "linkpred: SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
 		if (g->tied)
-			write(plan, req, version, 'n', lg->src_keys, g->n_src, emb->U, emb->bu,
+			WriteSide(plan, chunked, req, version, 'n', lg->src_keys, g->n_src, emb->U, emb->bu,
 				  g->src_degree, true);
 		else
 		{
-			write(plan, req, version, 'u', lg->src_keys, g->n_src, emb->U, emb->bu,
+			WriteSide(plan, chunked, req, version, 'u', lg->src_keys, g->n_src, emb->U, emb->bu,
 				  g->src_degree, true);
-			write(plan, req, version, 'i', lg->dst_keys, g->n_dst, emb->V, emb->bv,
+			WriteSide(plan, chunked, req, version, 'i', lg->dst_keys, g->n_dst, emb->V, emb->bv,
 				  g->dst_degree, false);
 		}
 	}

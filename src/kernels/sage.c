@@ -374,7 +374,8 @@ LpSageSampleHop(Sage *s, int k, LpRng *rng)
 
 /*
  * out = act(in Ws' + agg Wn' + b), n rows, with the weights of layer l:
- * the one dense step of the forward pass, batch or full graph.
+ * the one dense step of the forward pass, batch or full graph; agg NULL:
+ * no neighbour term, as for nodes without neighbours (the cold pass).
  */
 void
 LpSageAffine(const Sage *s, int l, Size n, const float *in, const float *agg, float *out)
@@ -388,8 +389,9 @@ LpSageAffine(const Sage *s, int l, Size n, const float *in, const float *agg, fl
 		return;
 	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int) n, dim, dim, 1.0f,
 				in, dim, ws, dim, 0.0f, out, dim);
-	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int) n, dim, dim, 1.0f,
-				agg, dim, wn, dim, 1.0f, out, dim);
+	if (agg)
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int) n, dim, dim, 1.0f,
+					agg, dim, wn, dim, 1.0f, out, dim);
 	for (Size i = 0; i < n; i++)
 	{
 		float	   *o = out + i * dim;

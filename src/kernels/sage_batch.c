@@ -367,29 +367,6 @@ LpSageTrain(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sa
  * their gradient handed to their attributes only.
  */
 
-/* out = act(in Ws' + b), n rows: layer l of a node without neighbours */
-static void
-SelfLayer(const Sage *s, int l, Size n, const float *in, float *out)
-{
-	const int	dim = s->dim;
-	const float *ws = Block(s, s->w, l);
-	const float *b = ws + 2 * (Size) dim * dim;
-
-	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int) n, dim, dim, 1.0f,
-				in, dim, ws, dim, 0.0f, out, dim);
-	for (Size i = 0; i < n; i++)
-	{
-		float	   *o = out + i * dim;
-
-		for (int d = 0; d < dim; d++)
-		{
-			o[d] += b[d];
-			if (l < s->p.layers)
-				o[d] = Max(o[d], 0.0f);
-		}
-	}
-}
-
 /* mark seed row r for the attributes-only pass, if it has attributes */
 static void
 MarkCold(Sage *s, int32 r)
@@ -432,7 +409,7 @@ LpSageColdPass(Sage *s, int64 n)
 			memset(s->ch[0] + a * dim, 0, sizeof(float) * dim);
 	}
 	for (int l = 1; l <= L; l++)
-		SelfLayer(s, l, n0, s->ch[l - 1], s->ch[l]);
+		LpSageAffine(s, l, n0, s->ch[l - 1], NULL, s->ch[l]);
 	/* the others as the first pass computed them */
 	for (Size a = 0; a < n0; a++)
 		if (!s->cold[a])

@@ -166,6 +166,7 @@ extern void LpSagePairAdd(Sage *s, uint64 key);
 extern void LpSageFind(Sage *s, int32 r, Size *n_fresh);
 extern void LpSageAdmit(Sage *s, int k, Size n_fresh);
 extern void LpSageSampleHop(Sage *s, int k, LpRng *rng);
+/* agg NULL: no neighbour term */
 extern void LpSageAffine(const Sage *s, int l, Size n, const float *in, const float *agg, float *out);
 extern void LpSageForward(Sage *s);
 extern float *LpSageBackward(Sage *s, float *g, float *spare);

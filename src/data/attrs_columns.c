@@ -400,20 +400,3 @@ LpAttrTermsJoin(const LpAttrTerms *t, LpGraph *g, const LpAttrSide *side)
 	*side->w = w;
 	g->n_attrs += t->n_attrs;
 }
-
-char *
-LpAttrValueKey(const char *column, const char *value)
-{
-	return psprintf("%zu:%s=%s", strlen(column), column, value);
-}
-
-char *
-LpAttrValueKeySplit(const char *key, const char **value)
-{
-	char	   *end;
-	unsigned long len = strtoul(key, &end, 10);
-
-	Assert(*end == ':' && strlen(end + 1) > len && end[1 + len] == '=');
-	*value = end + 2 + len;
-	return pnstrdup(end + 1, len);
-}

@@ -103,14 +103,4 @@ extern bool LpReadAttrColumn(Oid relid, const char *relname, const char *key,
  */
 extern void LpAttrTermsJoin(const LpAttrTerms *t, LpGraph *g, const LpAttrSide *side);
 
-/*
- * The key of value `value` of categorical column `column` (training's
- * value map, serving's lookup): "<length of column>:column=value", which
- * no other (column, value) pair spells, whatever '=' or ':' either holds.
- * LpAttrValueKeySplit gives back the column (palloc'd) and the value (in
- * key).
- */
-extern char *LpAttrValueKey(const char *column, const char *value);
-extern char *LpAttrValueKeySplit(const char *key, const char **value);
-
 #endif

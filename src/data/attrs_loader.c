@@ -7,7 +7,7 @@
  * Each row gives a node key, an attribute value and a weight: a row of a
  * many-to-many relation ("attribute", optional "weight"), or one value of a
  * categorical column of a per-node relation ("columns": the value is
- * keyed with its column's name, LpAttrValueKey, so equal values of two
+ * keyed with its column's name (ValueKey), so equal values of two
  * columns stay two attributes, and weighs 1).  Values are compared as
  * their text output.
  * A node key that no edge has is a cold node (item or user): it joins its
@@ -95,6 +95,29 @@ typedef struct AttrQuery
 	MemoryContext cxt;			/* the loader's: the maps and rows grow here */
 } AttrQuery;
 
+/*
+ * The key of value `value` of categorical column `column` in the values'
+ * map: "<length of column>:column=value", which no other (column, value)
+ * pair spells, whatever '=' or ':' either holds.  ValueKeySplit gives back
+ * the column (palloc'd) and the value (in key).
+ */
+static char *
+ValueKey(const char *column, const char *value)
+{
+	return psprintf("%zu:%s=%s", strlen(column), column, value);
+}
+
+static char *
+ValueKeySplit(const char *key, const char **value)
+{
+	char	   *end;
+	unsigned long len = strtoul(key, &end, 10);
+
+	Assert(*end == ':' && strlen(end + 1) > len && end[1 + len] == '=');
+	*value = end + 2 + len;
+	return pnstrdup(end + 1, len);
+}
+
 /* one row (key, value[, weight]), in the batch's context */
 static void
 AttrQueryRow(void *arg, HeapTuple tup, TupleDesc desc)
@@ -123,7 +146,7 @@ AttrQueryRow(void *arg, HeapTuple tup, TupleDesc desc)
 		return;
 	}
 	if (q->prefix)
-		value = LpAttrValueKey(q->prefix, value);
+		value = ValueKey(q->prefix, value);
 	/* the maps grow in the loader's context, not the batch's */
 	batch_cxt = MemoryContextSwitchTo(q->cxt);
 	n_items = side->keys->n;
@@ -239,7 +262,7 @@ RecordValues(LpLoadedGraph *out, const LpAttrSide *side, const char *attribute,
 		a->side = side->users ? 'u' : 'i';
 		a->kind = 'c';
 		if (attribute == NULL)
-			a->column = LpAttrValueKeySplit(text, &a->value);
+			a->column = ValueKeySplit(text, &a->value);
 		else
 		{
 			a->column = attribute;

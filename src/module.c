@@ -71,7 +71,7 @@ _PG_init(void)
 							 "After storing a version, the training worker loads it into the shared cache.",
 							 "Every backend's first call then attaches the copy instead of reading the version. Used only with the shared cache on.",
 							 &linkpred_publish_on_store,
-							 false,
+							 true,
 							 PGC_SIGHUP,
 							 0,
 							 NULL, NULL, NULL);

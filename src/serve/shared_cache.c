@@ -98,7 +98,7 @@
 
 
 int			linkpred_shared_cache_kb = 1024 * 1024;
-bool		linkpred_publish_on_store = false;
+bool		linkpred_publish_on_store = true;
 
 SharedCache *lp_sc = NULL;
 static shmem_request_hook_type prev_shmem_request_hook = NULL;

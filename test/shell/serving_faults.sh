@@ -12,12 +12,16 @@
 #   recovery), the shared cache starts empty, the model serves exactly as
 #   before and fills one shared copy again; nothing in linkpred's catalog
 #   changed.
+#
+# The cluster turns linkpred.publish_on_store off, so that a backend's first
+# call loads the version (with it on, the training worker would).
 set -euo pipefail
 
 if [ -z "${LPT_OWN_CLUSTER:-}" ]; then
 	# the outer run: start the preloading cluster, run this file against it
 	source "$(dirname "$0")/../cluster.sh"
-	lp_own_cluster_run "$0" "shared_preload_libraries = 'pg_cron,linkpred'"
+	lp_own_cluster_run "$0" "shared_preload_libraries = 'pg_cron,linkpred'" \
+		"linkpred.publish_on_store = off"
 fi
 
 source "$(dirname "$0")/lib.bash"

@@ -22,13 +22,20 @@
 #   linkpred_drop frees the copy (at once, or when its last pin goes);
 #   with linkpred.shared_cache_size below a model's size, serving works from
 #   a private copy, says so with a NOTICE and shows shared = false; a full
-#   cache evicts the least recently used copy that nobody pins.
+#   cache evicts the least recently used copy that nobody pins;
+#   linkpred.publish_on_store (on by default): the training worker publishes
+#   the version it stored, so a new backend's first call attaches it.
+#
+# The cluster turns publish_on_store off: every other check here is about a
+# backend loading a version and filling the copy, which with the setting on
+# only happens after an eviction or a failed publish.
 set -euo pipefail
 
 if [ -z "${LPT_OWN_CLUSTER:-}" ]; then
 	# the outer run: start the preloading cluster, run this file against it
 	source "$(dirname "$0")/../cluster.sh"
-	lp_own_cluster_run "$0" "shared_preload_libraries = 'pg_cron,linkpred'"
+	lp_own_cluster_run "$0" "shared_preload_libraries = 'pg_cron,linkpred'" \
+		"linkpred.publish_on_store = off"
 fi
 
 source "$(dirname "$0")/lib.bash"
@@ -346,6 +353,8 @@ holder_end
 # the training worker loads the version it stored into the shared cache: no
 # backend's first call reads it, each attaches the copy
 status_is() { [ "$(status "$1")" = "$2" ]; }
+lpt_is "$(lpt_sql "SELECT boot_val FROM pg_settings WHERE name = 'linkpred.publish_on_store'")" on \
+	"linkpred.publish_on_store is on by default"
 lpt_sql "ALTER SYSTEM SET linkpred.publish_on_store = on" >/dev/null
 lpt_sql "SELECT pg_reload_conf()" >/dev/null
 lpt_sql "SELECT linkpred_train('p', 'events', 'user_id', 'item_id',

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# docs.sh: README.md documents everything a user can name, read from the
+# installed extension rather than from a list kept by hand:
+#
+#   every function the extension owns has its section in the function
+#   reference ("### name"), or, for the few that are not called directly
+#   (set-returning helpers behind the views), is named in README;
+#   every view and table of schema linkpred is named there;
+#   every linkpred.* setting has its row in the Configuration table, and
+#   the default the row gives is the setting's boot value;
+#   every key of a trained model's stored options (the whole option set:
+#   the job stores every option, given or defaulted) has its row in the
+#   Training options table.
+#
+# A new function, setting or option without its documentation fails here.
+set -euo pipefail
+source "$(dirname "$0")/lib.bash"
+lpt_start lp_shell_docs
+
+readme=$LP_SRC/README.md
+lpt_ok "README.md exists" test -f "$readme"
+
+# missing LIST PATTERN: the words of LIST whose PATTERN (%s: the word, as
+# a fixed string inside an extended regex) README.md does not match
+missing() {
+	local w out=
+	for w in $1; do
+		# shellcheck disable=SC2059
+		grep -Eq -- "$(printf "$2" "$(sed 's/[.[\*^$()+?{|]/\\&/g' <<<"$w")")" "$readme" ||
+			out="$out $w"
+	done
+	echo "${out# }"
+}
+
+# ---------------------------------------------------------------- functions
+funcs=$(lpt_sql "SELECT DISTINCT p.proname FROM pg_depend d JOIN pg_proc p ON p.oid = d.objid
+                 WHERE d.classid = 'pg_proc'::regclass AND d.deptype = 'e'
+                   AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'linkpred')
+                 ORDER BY 1")
+lpt_like "$(wc -w <<<"$funcs")" '^[1-9][0-9]+$' "the extension owns functions ($(wc -w <<<"$funcs"))"
+public=$(lpt_sql "SELECT DISTINCT p.proname FROM pg_depend d JOIN pg_proc p ON p.oid = d.objid
+                  WHERE d.classid = 'pg_proc'::regclass AND d.deptype = 'e'
+                    AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'linkpred')
+                    AND p.pronamespace = 'public'::regnamespace AND p.proname LIKE 'linkpred\_%'
+                    AND p.prorettype <> 'trigger'::regtype
+                  ORDER BY 1")
+lpt_is "$(missing "$public" '^### %s$')" "" "every public linkpred_* function has a section in the function reference"
+lpt_is "$(missing "$funcs" '%s')" "" "every function of the extension is named in README.md"
+
+# ---------------------------------------------------------------- views and tables
+rels=$(lpt_sql "SELECT c.relname FROM pg_class c WHERE c.relnamespace = 'linkpred'::regnamespace
+                AND c.relkind IN ('r', 'v', 'p') ORDER BY 1")
+lpt_is "$(missing "$(sed 's/^/linkpred./' <<<"$rels")" '%s')" "" "every table and view of schema linkpred is named in README.md"
+
+# ---------------------------------------------------------------- settings
+# the settings exist once the library is loaded in the session
+gucs=$(lpt_sql "LOAD 'linkpred'; SELECT name || '=' || boot_val || coalesce(unit, '')
+                FROM pg_settings WHERE name LIKE 'linkpred.%' ORDER BY 1")
+lpt_like "$(wc -w <<<"$gucs")" '^[1-9]' "the library defines linkpred.* settings ($(wc -w <<<"$gucs"))"
+lpt_is "$(missing "$(sed 's/=.*//' <<<"$gucs")" '^\| `%s` \|')" "" "every setting has its row in the Configuration table"
+# the documented default against the boot value (sizes in kB: 1GB = 1048576kB)
+wrong=
+while IFS='=' read -r name boot; do
+	doc=$(grep -E "^\| \`$name\` \|" "$readme" | head -n 1 | awk -F'|' '{print $3}' | tr -d ' `')
+	case "$doc" in
+		''|"''") doc_v=""; ;;
+		*GB) doc_v=$(( ${doc%GB} * 1048576 ))kB ;;
+		*MB) doc_v=$(( ${doc%MB} * 1024 ))kB ;;
+		*) doc_v=$doc ;;
+	esac
+	[ "$doc_v" = "$boot" ] || wrong="$wrong $name($doc vs $boot)"
+done <<<"$gucs"
+lpt_is "${wrong# }" "" "every setting's documented default is its boot value"
+
+# ---------------------------------------------------------------- training options
+lpt_small_edges small_edges
+lpt_sql "SELECT linkpred_train('m', 'small_edges', 'user_id', 'item_id',
+                               options => '{\"dim\": 8, \"epochs\": 1, \"seed\": 1}')" >/dev/null
+opts=$(lpt_sql "SELECT jsonb_object_keys(options) FROM linkpred.models WHERE name = 'm' ORDER BY 1")
+lpt_like "$(wc -w <<<"$opts")" '^[1-9][0-9]+$' "a trained model stores its whole option set ($(wc -w <<<"$opts") keys)"
+lpt_is "$(missing "$opts" '^\| `%s` \|')" "" "every stored option has its row in the Training options table"
+

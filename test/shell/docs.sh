@@ -10,7 +10,9 @@
 #   the default the row gives is the setting's boot value;
 #   every key of a trained model's stored options (the whole option set:
 #   the job stores every option, given or defaulted) has its row in the
-#   Training options table.
+#   Training options table;
+#   every link of README.md (and of docs/*.md, if any) to a heading or to a
+#   file of the checkout resolves.
 #
 # A new function, setting or option without its documentation fails here.
 set -euo pipefail
@@ -80,3 +82,37 @@ opts=$(lpt_sql "SELECT jsonb_object_keys(options) FROM linkpred.models WHERE nam
 lpt_like "$(wc -w <<<"$opts")" '^[1-9][0-9]+$' "a trained model stores its whole option set ($(wc -w <<<"$opts") keys)"
 lpt_is "$(missing "$opts" '^\| `%s` \|')" "" "every stored option has its row in the Training options table"
 
+
+# ---------------------------------------------------------------- links
+# anchors FILE: the GitHub anchors of FILE's headings (outside code blocks):
+# lower case, characters other than letters, digits, _, - and space dropped,
+# spaces as hyphens, a repeated heading numbered -1, -2, ...
+anchors() {
+	awk '/^```/ { code = !code; next } !code && /^#+ / { sub(/^#+ /, ""); print }' "$1" |
+		tr '[:upper:]' '[:lower:]' | LC_ALL=C sed 's/[^a-z0-9_ -]//g; s/ /-/g' |
+		awk '{ n[$0]++; print (n[$0] > 1 ? $0 "-" (n[$0] - 1) : $0) }'
+}
+# links FILE: FILE's markdown link targets that are not URLs, one a line
+links() {
+	awk '/^```/ { code = !code; next } !code' "$1" | grep -oE '\]\([^) ]+\)' |
+		sed 's/^](//; s/)$//' | grep -vE '^[a-z]+:' || true
+}
+broken=
+for doc in "$readme" "$LP_SRC"/docs/*.md; do
+	[ -f "$doc" ] || continue
+	dir=$(dirname "$doc")
+	while read -r target; do
+		[ -n "$target" ] || continue
+		file=${target%%#*}
+		anchor=
+		[[ "$target" == *"#"* ]] && anchor=${target#*#}
+		path=$doc
+		[ -z "$file" ] || path=$dir/$file
+		if [ ! -e "$path" ]; then
+			broken="$broken ${doc#"$LP_SRC"/}:$target"
+		elif [ -n "$anchor" ] && ! anchors "$path" | grep -qxF -- "$anchor"; then
+			broken="$broken ${doc#"$LP_SRC"/}:$target"
+		fi
+	done < <(links "$doc")
+done
+lpt_is "${broken# }" "" "every link of README.md (and docs/) to a heading or a file resolves"

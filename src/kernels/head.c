@@ -22,7 +22,7 @@
 
 const char *const LpHeadFeatureNames[LP_HEAD_NFEAT] = {
 	"embedding", "ln_deg_u", "ln_deg_v", "unseen", "ln_cn", "ra", "aa", "ln_p3", "inv_dist",
-	"apart", "ln_comp"
+	"apart", "ln_comp", "ln_rw2", "ln_rw3", "ln_rw4"
 };
 
 static inline int64
@@ -327,6 +327,7 @@ LpHeadPairFeatures(const LpHeurGraph *g, int32 u, int32 v, float emb, float *f,
 			f[8] = 1.0f / 3.0f;
 	}
 	ComponentFeatures(g, u, v, f);
+	LpHeadWalkPair(g, u, v, f, sc);
 }
 
 float
@@ -383,6 +384,9 @@ LpHeadAll(const LpHead *h, const LpHeurGraph *g, int32 u, float *s, LpHeadScratc
 				nbfs;
 	float		f[LP_HEAD_NFEAT];
 
+	/* the random walks' two more hops only for a head that weighs them */
+	bool		walks = g->tied && du > 0 && LpHeadUsesWalks(h);
+
 	/* hop 1 and 2: c2[w] = paths u-a-w (homogeneous) or u-i-w (bipartite) */
 	for (int64 a = 0; a < du; a++)
 	{
@@ -436,6 +440,9 @@ LpHeadAll(const LpHead *h, const LpHeurGraph *g, int32 u, float *s, LpHeadScratc
 		}
 	}
 
+	if (walks)
+		LpHeadWalkAll(g, u, ntouched, sc);
+
 	/*
 	 * Distances: homogeneous, a breadth-first search from u; bipartite,
 	 * u's own items are at distance 1 (marked in the same array).
@@ -477,9 +484,15 @@ LpHeadAll(const LpHead *h, const LpHeurGraph *g, int32 u, float *s, LpHeadScratc
 				f[8] = 1.0f / 3.0f;
 		}
 		ComponentFeatures(g, u, v, f);
+		if (walks)
+			LpHeadWalkFeatures(g, u, v, sc, f);
+		else
+			f[LP_HEAD_WALK0] = f[LP_HEAD_WALK0 + 1] = f[LP_HEAD_WALK0 + 2] = 0.0f;
 		s[v] = LpHeadApply(h, f);
 	}
 	BfsReset(sc, nbfs);
+	if (walks)
+		LpHeadWalkReset(sc);
 
 	for (int32 t = 0; t < ntouched; t++)
 		sc->c2[sc->touched[t]] = 0;

@@ -1,0 +1,184 @@
+/*
+ * head_walk.c: the structural head's random-walk features (11 to 13 of
+ * head.h) on an undirected graph.
+ *
+ * r_k(u, v) = 2m / (d_u d_v) W_k(u, v), W_k the sum over the walks of k
+ * steps from u to v of 1 / (the degrees of the nodes inside the walk):
+ * P^k[u, v] = W_k / d_u, and d_v / 2m is v's stationary share.  Walks,
+ * not paths: a walk may return to u or pass v, as a random walk does, and
+ * reversing a walk keeps its weight, so W_k(u, v) = W_k(v, u).
+ *
+ * A pair: the 2-hop sums h[y] = W_2(a, y) out of one end a (the smaller
+ * index, so that both orders add the same floats in the same order), then
+ * from the other end b, W_2 = h[b], W_3 = sum over y ~ b of h[y] / d_y,
+ * W_4 = sum over x ~ b of 1 / d_x times the sum over y ~ x of h[y] / d_y:
+ * two balls of radius 2.  Every candidate of u (top-k): the 2-hop sums are
+ * head.c's ra, then two more hops of the same propagation from u.
+ * Pure C: no PostgreSQL calls.
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "head.h"
+
+static inline int64
+Deg(const LpHeurGraph *g, int32 x)
+{
+	return g->u_off[x + 1] - g->u_off[x];
+}
+
+static inline void
+Mark(LpHeadScratch *sc, int32 x, int32 *n)
+{
+	if (!sc->wmark[x])
+	{
+		sc->wmark[x] = 1;
+		sc->wt[(*n)++] = x;
+	}
+}
+
+static inline void
+Features(const LpHeurGraph *g, int64 du, int64 dv, double w2, double w3, double w4, float *f)
+{
+	/* 2m over the two degrees: r_k is W_k over what a random pair expects */
+	double		c = (double) g->u_off[g->n_users] / ((double) du * (double) dv);
+
+	f[LP_HEAD_WALK0] = (float) log1p(c * w2);
+	f[LP_HEAD_WALK0 + 1] = (float) log1p(c * w3);
+	f[LP_HEAD_WALK0 + 2] = (float) log1p(c * w4);
+}
+
+static inline void
+Zero(float *f)
+{
+	f[LP_HEAD_WALK0] = f[LP_HEAD_WALK0 + 1] = f[LP_HEAD_WALK0 + 2] = 0.0f;
+}
+
+void
+LpHeadWalkReset(LpHeadScratch *sc)
+{
+	int32		n = sc->wt_n;
+
+	for (int32 i = 0; i < n; i++)
+	{
+		int32		x = sc->wt[i];
+
+		sc->w3[x] = sc->w4[x] = 0.0f;
+		sc->wmark[x] = 0;
+	}
+	sc->wt_n = 0;
+}
+
+void
+LpHeadWalkPair(const LpHeurGraph *g, int32 u, int32 v, float *f, LpHeadScratch *sc)
+{
+	int32		a = Min(u, v),
+				b = Max(u, v),
+				n = 0;
+	int64		da,
+				db;
+	float	   *h = sc->w3;
+	double		w2,
+				w3 = 0,
+				w4 = 0;
+
+	if (!g->tied || a < 0 || a == b || (da = Deg(g, a)) == 0 || (db = Deg(g, b)) == 0)
+	{
+		Zero(f);
+		return;
+	}
+	for (int64 e = g->u_off[a]; e < g->u_off[a + 1]; e++)
+	{
+		int32		x = g->u_adj[e];
+		float		wx = 1.0f / (float) Deg(g, x);
+
+		for (int64 k = g->u_off[x]; k < g->u_off[x + 1]; k++)
+		{
+			Mark(sc, g->u_adj[k], &n);
+			h[g->u_adj[k]] += wx;
+		}
+	}
+	sc->wt_n = n;
+	w2 = h[b];
+	for (int64 e = g->u_off[b]; e < g->u_off[b + 1]; e++)
+	{
+		int32		x = g->u_adj[e];
+		double		dx = (double) Deg(g, x),
+					s = 0;
+
+		w3 += h[x] / dx;
+		for (int64 k = g->u_off[x]; k < g->u_off[x + 1]; k++)
+		{
+			int32		y = g->u_adj[k];
+
+			if (h[y] != 0.0f)
+				s += h[y] / (double) Deg(g, y);
+		}
+		w4 += s / dx;
+	}
+	LpHeadWalkReset(sc);
+	Features(g, da, db, w2, w3, w4, f);
+}
+
+void
+LpHeadWalkAll(const LpHeurGraph *g, int32 u, int32 ntouched, LpHeadScratch *sc)
+{
+	int32		n = 0,
+				n3;
+	float		self2 = 0.0f;
+
+	/* W_2(u, u): the walks u-a-u */
+	for (int64 e = g->u_off[u]; e < g->u_off[u + 1]; e++)
+		self2 += 1.0f / (float) Deg(g, g->u_adj[e]);
+
+	/* hop 3: from every node y with W_2(u, y) > 0 (u among them) */
+	for (int32 t = -1; t < ntouched; t++)
+	{
+		int32		y = t < 0 ? u : sc->touched[t];
+		float		hy = (t < 0 ? self2 : sc->ra[y]) / (float) Deg(g, y);
+
+		for (int64 k = g->u_off[y]; k < g->u_off[y + 1]; k++)
+		{
+			Mark(sc, g->u_adj[k], &n);
+			sc->w3[g->u_adj[k]] += hy;
+		}
+	}
+	/* hop 4: from every node the third hop reached */
+	n3 = n;
+	for (int32 t = 0; t < n3; t++)
+	{
+		int32		y = sc->wt[t];
+		float		hy = sc->w3[y] / (float) Deg(g, y);
+
+		for (int64 k = g->u_off[y]; k < g->u_off[y + 1]; k++)
+		{
+			Mark(sc, g->u_adj[k], &n);
+			sc->w4[g->u_adj[k]] += hy;
+		}
+	}
+	sc->wt_n = n;
+}
+
+void
+LpHeadWalkFeatures(const LpHeurGraph *g, int32 u, int32 v, const LpHeadScratch *sc, float *f)
+{
+	int64		du = Deg(g, u),
+				dv = Deg(g, v);
+
+	if (v == u || du == 0 || dv == 0)
+	{
+		Zero(f);
+		return;
+	}
+	Features(g, du, dv, sc->ra[v], sc->w3[v], sc->w4[v], f);
+}
+
+bool
+LpHeadUsesWalks(const LpHead *h)
+{
+	for (int k = LP_HEAD_WALK0; k < LP_HEAD_NFEAT; k++)
+		if (h->w[k] != 0.0f)
+			return true;
+	return false;
+}

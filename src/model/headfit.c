@@ -27,6 +27,8 @@
 
 #define HEAD_HOLDOUT 0.1
 #define HEAD_MAX_POSITIVES 100000
+#define HEAD_NEGATIVES 4		/* non-edges per held-out edge, up to HEAD_MAX_ROWS rows */
+#define HEAD_MAX_ROWS (2 * HEAD_MAX_POSITIVES)
 
 LpTrainResult
 LpFitHead(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sampler,
@@ -42,6 +44,7 @@ LpFitHead(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *samp
 	LpRng		rng;
 	double		loss;
 	int64		npos,
+				nneg,
 				n,
 				stride;
 	float	   *X,
@@ -70,11 +73,16 @@ LpFitHead(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *samp
 	LpEvalEmbeddingScorer(&ee, 1, &emb_score);
 	LpEvalWithDecoder(&emb_score, cfg, NULL, &hg, sc);	/* no head yet: it is being fitted */
 
-	/* held-out edges (every stride-th if there are many) and as many non-edges */
+	/*
+	 * held-out edges (every stride-th if there are many) and up to four times
+	 * as many non-edges: the negatives cost only their features, and on a
+	 * small graph's few hundred held-out edges they steady the fit
+	 */
 	stride = Max(1, (split.n_test + HEAD_MAX_POSITIVES - 1) / HEAD_MAX_POSITIVES);
 	npos = (split.n_test + stride - 1) / stride;
-	X = LpPallocHuge(sizeof(float) * LP_HEAD_NFEAT * 2 * (Size) npos);
-	y = LpPallocHuge(sizeof(float) * 2 * (Size) npos);
+	nneg = Max(npos, Min(HEAD_NEGATIVES * npos, HEAD_MAX_ROWS - npos));
+	X = LpPallocHuge(sizeof(float) * LP_HEAD_NFEAT * (Size) (npos + nneg));
+	y = LpPallocHuge(sizeof(float) * (Size) (npos + nneg));
 	n = 0;
 	for (int64 t = 0; t < split.n_test; t += stride)
 	{
@@ -86,7 +94,7 @@ LpFitHead(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *samp
 		CHECK_FOR_INTERRUPTS();
 	}
 	LpRngSeed(&rng, cfg->seed ^ 0x0dd5eedULL);
-	for (int64 t = 0, tries = 0; t < npos && tries < 100 * npos; tries++)
+	for (int64 t = 0, tries = 0; t < nneg && tries < 100 * nneg; tries++)
 	{
 		int32		u = (int32) LpRngBelow(&rng, (uint32) g->n_src),
 					v = (int32) LpRngBelow(&rng, (uint32) g->n_dst);

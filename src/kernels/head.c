@@ -485,14 +485,12 @@ LpHeadAll(const LpHead *h, const LpHeurGraph *g, int32 u, float *s, LpHeadScratc
 		}
 		ComponentFeatures(g, u, v, f);
 		if (walks)
-			LpHeadWalkFeatures(g, u, v, sc, f);
+			LpHeadWalkTake(g, u, v, sc, f);
 		else
 			f[LP_HEAD_WALK0] = f[LP_HEAD_WALK0 + 1] = f[LP_HEAD_WALK0 + 2] = 0.0f;
 		s[v] = LpHeadApply(h, f);
 	}
 	BfsReset(sc, nbfs);
-	if (walks)
-		LpHeadWalkReset(sc);
 
 	for (int32 t = 0; t < ntouched; t++)
 		sc->c2[sc->touched[t]] = 0;

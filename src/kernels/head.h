@@ -131,7 +131,7 @@ typedef struct LpHeadScratch
 	int32	   *queue2;
 	float	   *w3;				/* random walks (head_walk.c): the 2-hop, then 3-hop sums */
 	float	   *w4;				/* the 4-hop sums */
-	int32	   *wt;				/* nodes with w3 or w4 > 0 ... */
+	int32	   *wt;				/* a pair's nodes with w3 > 0 ... */
 	int32		wt_n;			/* ... how many */
 	uint8	   *wmark;
 } LpHeadScratch;
@@ -169,13 +169,12 @@ extern void LpHeadWalkPair(const LpHeurGraph *g, int32 u, int32 v, float *f, LpH
  * LpHeadAll's part, on an undirected graph: after its hops 1 and 2 out of
  * u left sc->ra (the 2-hop walk sums W_2 of every node but u) and the
  * nodes they reached in sc->touched[0 .. ntouched), the 3- and 4-hop sums
- * of every node into sc->w3 and sc->w4; LpHeadWalkFeatures then reads v's
- * features and LpHeadWalkReset zeroes the scratch.
+ * of every node into sc->w3 and sc->w4.  Then LpHeadWalkTake, called for
+ * every node v (the pass over the candidates), reads v's features and
+ * zeroes v's sums, which leaves the scratch clean.
  */
 extern void LpHeadWalkAll(const LpHeurGraph *g, int32 u, int32 ntouched, LpHeadScratch *sc);
-extern void LpHeadWalkFeatures(const LpHeurGraph *g, int32 u, int32 v, const LpHeadScratch *sc,
-							   float *f);
-extern void LpHeadWalkReset(LpHeadScratch *sc);
+extern void LpHeadWalkTake(const LpHeurGraph *g, int32 u, int32 v, LpHeadScratch *sc, float *f);
 
 /* whether a head weighs the walk features (a head of format 1 or 2 does not) */
 extern bool LpHeadUsesWalks(const LpHead *h);

@@ -22,7 +22,7 @@
 
 const char *const LpHeadFeatureNames[LP_HEAD_NFEAT] = {
 	"embedding", "ln_deg_u", "ln_deg_v", "unseen", "ln_cn", "ra", "aa", "ln_p3", "inv_dist",
-	"apart", "ln_comp", "ln_rw2", "ln_rw3", "ln_rw4"
+	"apart", "ln_comp", "ln_rw2", "ln_rw3"
 };
 
 static inline int64
@@ -384,7 +384,7 @@ LpHeadAll(const LpHead *h, const LpHeurGraph *g, int32 u, float *s, LpHeadScratc
 				nbfs;
 	float		f[LP_HEAD_NFEAT];
 
-	/* the random walks' two more hops only for a head that weighs them */
+	/* the random walks' third hop only for a head that weighs them */
 	bool		walks = g->tied && du > 0 && LpHeadUsesWalks(h);
 
 	/* hop 1 and 2: c2[w] = paths u-a-w (homogeneous) or u-i-w (bipartite) */
@@ -487,7 +487,7 @@ LpHeadAll(const LpHead *h, const LpHeurGraph *g, int32 u, float *s, LpHeadScratc
 		if (walks)
 			LpHeadWalkTake(g, u, v, sc, f);
 		else
-			f[LP_HEAD_WALK0] = f[LP_HEAD_WALK0 + 1] = f[LP_HEAD_WALK0 + 2] = 0.0f;
+			f[LP_HEAD_WALK0] = f[LP_HEAD_WALK0 + 1] = 0.0f;
 		s[v] = LpHeadApply(h, f);
 	}
 	BfsReset(sc, nbfs);

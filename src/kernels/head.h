@@ -4,7 +4,7 @@
  * On sparse graphs an embedding alone knows little about a pair whose
  * nodes have few edges, while counts of short paths between them (the
  * heuristics of heuristics.h) and the nodes' degrees say a lot.  The head
- * is a logistic regression over fourteen features of a pair (u, v) on the
+ * is a logistic regression over thirteen features of a pair (u, v) on the
  * training graph:
  *
  *   0  the embedding score U[u].V[v] + bu[u] + bv[v]
@@ -22,7 +22,7 @@
  *   9  1 if u and v both have edges but lie in different connected
  *      components of the training graph
  *   10 ln of the smaller of the two nodes' component sizes
- *   11, 12, 13  ln(1 + r_k) for k = 2, 3, 4, undirected graphs only (0
+ *   11, 12  ln(1 + r_k) for k = 2, 3, undirected graphs only (0
  *      elsewhere): r_k is the chance that a random walk of k steps from u
  *      ends at v, over v's share of the stationary walk,
  *          r_k = P^k[u, v] / (d_v / 2m) = 2m / (d_u d_v) W_k(u, v),
@@ -31,7 +31,9 @@
  *      walk has the same weight), so r_k is.  A walk profile says what the
  *      counts of cn, aa and p3 do not: how much of u's walk mass reaches v
  *      when the paths between them go through hubs or through long chains
- *      (WalkPool's signal, without its graph network)
+ *      (WalkPool's signal, without its graph network).  Not k = 4: its
+ *      validation AUC was no better (bench/RESULTS-head-walk.md), and its
+ *      fourth hop from u reaches most of a large graph in every top-k
  *
  * On an undirected graph (LpHeurGraph.tied) (u, v) and (v, u) are one
  * pair, and every feature is a symmetric function of it, so that the score
@@ -83,7 +85,7 @@
 
 #include "heuristics.h"
 
-#define LP_HEAD_NFEAT 14
+#define LP_HEAD_NFEAT 13
 #define LP_HEAD_NFEAT_V2 11		/* features 0 to 10: formats 1 and 2 */
 #define LP_HEAD_WALK0 11		/* the first random-walk feature */
 #define LP_HEAD_MAX_DIST 24
@@ -93,9 +95,9 @@
  * What a stored head's weights were fitted on: 1, linkpred 0.1.0's
  * features (u's and v's degree, p3 as walks, the search from u on every
  * graph); 2, the symmetric features above on undirected graphs (0 to 10);
- * 3, the random-walk features 11 to 13 too.  A head of format 1 on an
+ * 3, the random-walk features 11 and 12 too.  A head of format 1 on an
  * undirected graph is made symmetric when loaded (LpHeadSymmetrise); a head
- * of format 1 or 2 gets weight 0 on features 11 to 13, so it scores as
+ * of format 1 or 2 gets weight 0 on features 11 and 12, so it scores as
  * before (and top-k skips their walk).
  */
 #define LP_HEAD_FORMAT 3
@@ -129,8 +131,7 @@ typedef struct LpHeadScratch
 	int32	   *queue;
 	uint8	   *level2;			/* undirected pairs: the search from v */
 	int32	   *queue2;
-	float	   *w3;				/* random walks (head_walk.c): the 2-hop, then 3-hop sums */
-	float	   *w4;				/* the 4-hop sums */
+	float	   *w3;				/* random walks (head_walk.c): a pair's 2-hop sums, top-k's 3-hop ones */
 	int32	   *wt;				/* a pair's nodes with w3 > 0 ... */
 	int32		wt_n;			/* ... how many */
 	uint8	   *wmark;
@@ -159,7 +160,7 @@ extern void LpHeadAll(const LpHead *h, const LpHeurGraph *g, int32 u, float *s,
 					  LpHeadScratch *scratch);
 
 /*
- * Random-walk features 11 to 13 of the pair (u, v) into f (head_walk.c):
+ * Random-walk features 11 and 12 of the pair (u, v) into f (head_walk.c):
  * zeros unless g is undirected and both have edges.  Computed from the
  * smaller index of the two, so that (u, v) and (v, u) get the same bits.
  */
@@ -168,10 +169,10 @@ extern void LpHeadWalkPair(const LpHeurGraph *g, int32 u, int32 v, float *f, LpH
 /*
  * LpHeadAll's part, on an undirected graph: after its hops 1 and 2 out of
  * u left sc->ra (the 2-hop walk sums W_2 of every node but u) and the
- * nodes they reached in sc->touched[0 .. ntouched), the 3- and 4-hop sums
- * of every node into sc->w3 and sc->w4.  Then LpHeadWalkTake, called for
- * every node v (the pass over the candidates), reads v's features and
- * zeroes v's sums, which leaves the scratch clean.
+ * nodes they reached in sc->touched[0 .. ntouched), the 3-hop sums of
+ * every node into sc->w3.  Then LpHeadWalkTake, called for every node v
+ * (the pass over the candidates), reads v's features and zeroes v's sum,
+ * which leaves the scratch clean.
  */
 extern void LpHeadWalkAll(const LpHeurGraph *g, int32 u, int32 ntouched, LpHeadScratch *sc);
 extern void LpHeadWalkTake(const LpHeurGraph *g, int32 u, int32 v, LpHeadScratch *sc, float *f);

@@ -1,5 +1,5 @@
 /*
- * head_walk.c: the structural head's random-walk features (11 to 13 of
+ * head_walk.c: the structural head's random-walk features (11 and 12 of
  * head.h) on an undirected graph.
  *
  * r_k(u, v) = 2m / (d_u d_v) W_k(u, v), W_k the sum over the walks of k
@@ -10,11 +10,11 @@
  *
  * A pair: the 2-hop sums h[y] = W_2(a, y) out of one end a (the smaller
  * index, so that both orders add the same floats in the same order), then
- * from the other end b, W_2 = h[b], W_3 = sum over y ~ b of h[y] / d_y,
- * W_4 = sum over x ~ b of 1 / d_x times the sum over y ~ x of h[y] / d_y:
- * two balls of radius 2.  Every candidate of u (top-k): the 2-hop sums are
- * head.c's ra, then two more hops of the same propagation from u, whose
- * sums the pass over the candidates reads and zeroes.
+ * at the other end b, W_2 = h[b] and W_3 = the sum over y ~ b of h[y] / d_y:
+ * a ball of radius 2 and b's neighbours.  Every candidate of u (top-k): the
+ * 2-hop sums are head.c's ra, then one more hop of the same propagation
+ * from u, whose sums the pass over the candidates reads and zeroes.
+ * (r_4 was measured too and left out: bench/RESULTS-head-walk.md.)
  * Pure C: no PostgreSQL calls.
  */
 #include "postgres.h"
@@ -41,8 +41,8 @@ Mark(LpHeadScratch *sc, int32 x, int32 *n)
 }
 
 /*
- * ln(1 + r): top-k takes it for every node four hops from u, and libm's
- * log1p was a fifth of a top-k's time.  x = 1 + r = 2^e m with m in
+ * ln(1 + r): top-k takes it for every node three hops from u, and libm's
+ * log1p cost as much as the walk.  x = 1 + r = 2^e m with m in
  * [sqrt(1/2), sqrt(2)), then ln m = 2 atanh(t), t = (m - 1) / (m + 1),
  * |t| < 0.172, by its series to t^9: error below 1e-9, and no call.
  */
@@ -74,20 +74,19 @@ LnWalk(double r)
 }
 
 static inline void
-Features(const LpHeurGraph *g, int64 du, int64 dv, double w2, double w3, double w4, float *f)
+Features(const LpHeurGraph *g, int64 du, int64 dv, double w2, double w3, float *f)
 {
 	/* 2m over the two degrees: r_k is W_k over what a random pair expects */
 	double		c = (double) g->u_off[g->n_users] / ((double) du * (double) dv);
 
 	f[LP_HEAD_WALK0] = LnWalk(c * w2);
 	f[LP_HEAD_WALK0 + 1] = LnWalk(c * w3);
-	f[LP_HEAD_WALK0 + 2] = LnWalk(c * w4);
 }
 
 static inline void
 Zero(float *f)
 {
-	f[LP_HEAD_WALK0] = f[LP_HEAD_WALK0 + 1] = f[LP_HEAD_WALK0 + 2] = 0.0f;
+	f[LP_HEAD_WALK0] = f[LP_HEAD_WALK0 + 1] = 0.0f;
 }
 
 /* a pair's 2-hop sums and marks back to 0 */
@@ -100,7 +99,7 @@ Reset(LpHeadScratch *sc)
 	{
 		int32		x = sc->wt[i];
 
-		sc->w3[x] = sc->w4[x] = 0.0f;
+		sc->w3[x] = 0.0f;
 		sc->wmark[x] = 0;
 	}
 	sc->wt_n = 0;
@@ -116,8 +115,7 @@ LpHeadWalkPair(const LpHeurGraph *g, int32 u, int32 v, float *f, LpHeadScratch *
 				db;
 	float	   *h = sc->w3;
 	double		w2,
-				w3 = 0,
-				w4 = 0;
+				w3 = 0;
 
 	if (!g->tied || a < 0 || a == b || (da = Deg(g, a)) == 0 || (db = Deg(g, b)) == 0)
 	{
@@ -140,72 +138,39 @@ LpHeadWalkPair(const LpHeurGraph *g, int32 u, int32 v, float *f, LpHeadScratch *
 	for (int64 e = g->u_off[b]; e < g->u_off[b + 1]; e++)
 	{
 		int32		x = g->u_adj[e];
-		double		dx = (double) Deg(g, x),
-					s = 0;
 
-		w3 += h[x] / dx;
-		for (int64 k = g->u_off[x]; k < g->u_off[x + 1]; k++)
-		{
-			int32		y = g->u_adj[k];
-
-			if (h[y] != 0.0f)
-				s += h[y] / (double) Deg(g, y);
-		}
-		w4 += s / dx;
+		if (h[x] != 0.0f)
+			w3 += h[x] / (double) Deg(g, x);
 	}
 	Reset(sc);
-	Features(g, da, db, w2, w3, w4, f);
+	Features(g, da, db, w2, w3, f);
 }
 
 void
 LpHeadWalkAll(const LpHeurGraph *g, int32 u, int32 ntouched, LpHeadScratch *sc)
 {
-	/* locals, not sc's fields: stores into the float arrays may alias sc */
+	/* locals, not sc's fields: stores into the float array may alias sc */
 	const int64 *off = g->u_off;
 	const int32 *adj = g->u_adj;
-	float	   *w3 = sc->w3,
-			   *w4 = sc->w4;
-	int32	   *wt = sc->wt;
-	uint8	   *wmark = sc->wmark;
-	int32		n3 = 0;
+	float	   *w3 = sc->w3;
 	float		self2 = 0.0f;
 
 	/* W_2(u, u): the walks u-a-u */
 	for (int64 e = off[u]; e < off[u + 1]; e++)
 		self2 += 1.0f / (float) Deg(g, adj[e]);
 
-	/* hop 3: from every node y with W_2(u, y) > 0 (u among them) */
+	/*
+	 * hop 3: from every node y with W_2(u, y) > 0 (u among them).  Nothing
+	 * marks what it reaches: LpHeadWalkTake zeroes every node's sum as the
+	 * pass over the candidates reads it.
+	 */
 	for (int32 t = -1; t < ntouched; t++)
 	{
 		int32		y = t < 0 ? u : sc->touched[t];
 		float		hy = (t < 0 ? self2 : sc->ra[y]) / (float) Deg(g, y);
 
 		for (int64 k = off[y]; k < off[y + 1]; k++)
-		{
-			int32		x = adj[k];
-
-			if (!wmark[x])
-			{
-				wmark[x] = 1;
-				wt[n3++] = x;
-			}
-			w3[x] += hy;
-		}
-	}
-
-	/*
-	 * hop 4: from every node the third hop reached.  Nothing marks what it
-	 * reaches: LpHeadWalkTake zeroes every node's sums as the pass over
-	 * the candidates reads them.
-	 */
-	for (int32 t = 0; t < n3; t++)
-	{
-		int32		y = wt[t];
-		float		hy = w3[y] / (float) Deg(g, y);
-
-		wmark[y] = 0;
-		for (int64 k = off[y]; k < off[y + 1]; k++)
-			w4[adj[k]] += hy;
+			w3[adj[k]] += hy;
 	}
 }
 
@@ -218,8 +183,8 @@ LpHeadWalkTake(const LpHeurGraph *g, int32 u, int32 v, LpHeadScratch *sc, float 
 	if (v == u || du == 0 || dv == 0)
 		Zero(f);
 	else
-		Features(g, du, dv, sc->ra[v], sc->w3[v], sc->w4[v], f);
-	sc->w3[v] = sc->w4[v] = 0.0f;
+		Features(g, du, dv, sc->ra[v], sc->w3[v], f);
+	sc->w3[v] = 0.0f;
 }
 
 bool

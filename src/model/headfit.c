@@ -5,9 +5,9 @@
  * relate to whether they are edges, because that is what it will be asked
  * about.  So a tenth of the training edges is held out (the random holdout
  * of split.c), embeddings are trained on the rest with the job's own
- * configuration, and the features of the held-out edges and of as many
- * random non-edges (uniform over all pairs, as a user's test negatives
- * usually are) are computed on that reduced graph.  A node whose edges all
+ * configuration, and the features of the held-out edges and of up to four
+ * times as many random non-edges (uniform over all pairs, as a user's test
+ * negatives usually are) are computed on that reduced graph.  A node whose edges all
  * went to the held-out part looks exactly like a node first seen after
  * training, which is how the head learns what such nodes mean.
  *

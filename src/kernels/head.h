@@ -70,8 +70,9 @@
  *
  * Fitting (LpHeadFit) happens on pairs the embeddings were not trained on:
  * the worker holds out a part of the training edges, trains on the rest,
- * computes the features of the held-out edges and of up to four times as
- * many random non-edges on that reduced graph, and fits the weights; the final
+ * computes the features of the held-out edges and of as many random
+ * non-edges (undirected graphs: up to four times as many) on that reduced
+ * graph, and fits the weights; the final
  * embeddings are then trained on every edge.  Features are standardised
  * with the fit's mean and scale, which are stored with the weights.
  *

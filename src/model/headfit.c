@@ -5,9 +5,10 @@
  * relate to whether they are edges, because that is what it will be asked
  * about.  So a tenth of the training edges is held out (the random holdout
  * of split.c), embeddings are trained on the rest with the job's own
- * configuration, and the features of the held-out edges and of up to four
- * times as many random non-edges (uniform over all pairs, as a user's test
- * negatives usually are) are computed on that reduced graph.  A node whose edges all
+ * configuration, and the features of the held-out edges and of as many
+ * random non-edges (uniform over all pairs, as a user's test negatives
+ * usually are; an undirected graph up to four times as many) are computed
+ * on that reduced graph.  A node whose edges all
  * went to the held-out part looks exactly like a node first seen after
  * training, which is how the head learns what such nodes mean.
  *
@@ -27,7 +28,7 @@
 
 #define HEAD_HOLDOUT 0.1
 #define HEAD_MAX_POSITIVES 100000
-#define HEAD_NEGATIVES 4		/* non-edges per held-out edge, up to HEAD_MAX_ROWS rows */
+#define HEAD_NEGATIVES 4		/* undirected: non-edges per held-out edge, up to HEAD_MAX_ROWS rows */
 #define HEAD_MAX_ROWS (2 * HEAD_MAX_POSITIVES)
 
 LpTrainResult
@@ -74,13 +75,15 @@ LpFitHead(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *samp
 	LpEvalWithDecoder(&emb_score, cfg, NULL, &hg, sc);	/* no head yet: it is being fitted */
 
 	/*
-	 * held-out edges (every stride-th if there are many) and up to four times
-	 * as many non-edges: the negatives cost only their features, and on a
-	 * small graph's few hundred held-out edges they steady the fit
+	 * held-out edges (every stride-th if there are many) and as many
+	 * non-edges, on an undirected graph up to four times as many: the
+	 * negatives cost only their features, and on a small graph's few hundred
+	 * held-out edges they steady the fit (chosen on undirected graphs only,
+	 * bench/RESULTS-head-walk.md; a bipartite graph's head keeps one)
 	 */
 	stride = Max(1, (split.n_test + HEAD_MAX_POSITIVES - 1) / HEAD_MAX_POSITIVES);
 	npos = (split.n_test + stride - 1) / stride;
-	nneg = Max(npos, Min(HEAD_NEGATIVES * npos, HEAD_MAX_ROWS - npos));
+	nneg = hg.tied ? Max(npos, Min(HEAD_NEGATIVES * npos, HEAD_MAX_ROWS - npos)) : npos;
 	X = LpPallocHuge(sizeof(float) * LP_HEAD_NFEAT * (Size) (npos + nneg));
 	y = LpPallocHuge(sizeof(float) * (Size) (npos + nneg));
 	n = 0;

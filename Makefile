@@ -29,6 +29,7 @@ OBJS = \
 	src/kernels/spectral.o \
 	src/kernels/head.o \
 	src/kernels/head_walk.o \
+	src/kernels/head_regress.o \
 	src/kernels/heur_graph.o \
 	src/kernels/heuristics.o \
 	src/kernels/metrics.o \

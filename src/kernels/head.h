@@ -191,7 +191,8 @@ extern bool LpHeadUsesWalks(const LpHead *h);
 extern void LpHeadSymmetrise(LpHead *h);
 
 /*
- * Fit a head on n feature rows X (n x LP_HEAD_NFEAT) with labels y (1 / 0):
+ * Fit a head on n feature rows X (n x LP_HEAD_NFEAT) with labels y (1 / 0)
+ * (head_regress.c):
  * standardised features, L2-regularised logistic regression by Newton's
  * method.  Deterministic.
  */

@@ -28,6 +28,8 @@ OBJS = \
 	src/kernels/mlp_train.o \
 	src/kernels/spectral.o \
 	src/kernels/head.o \
+	src/kernels/head_walk.o \
+	src/kernels/head_regress.o \
 	src/kernels/heur_graph.o \
 	src/kernels/heuristics.o \
 	src/kernels/metrics.o \

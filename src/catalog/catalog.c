@@ -534,7 +534,8 @@ LpVersionSetEvaluation(const char *model, int32 version, const char *method, con
 
 /*
  * A head is stored as the features' means, scales and weights, the bias
- * and its format (LP_HEAD_FORMAT); linkpred 0.1.0 stored no format (1).
+ * and its format (LP_HEAD_FORMAT); a format 2 head holds the first
+ * LP_HEAD_NFEAT_V2 features only, and linkpred 0.1.0 stored no format (1).
  */
 Datum
 LpHeadToDatum(const LpHead *h)
@@ -558,29 +559,38 @@ LpHeadFromDatum(Datum d, bool isnull, LpHead *h, int *format)
 {
 	ArrayType  *a;
 	float4	   *x;
-	int			n;
+	int			n,
+				nf;
 
 	if (isnull)
 		return false;
 	a = DatumGetArrayTypeP(d);
 	n = ARR_NDIM(a) == 1 ? ARR_DIMS(a)[0] : 0;
 	x = (float4 *) ARR_DATA_PTR(a);
-	if (ARR_HASNULL(a) || ARR_ELEMTYPE(a) != FLOAT4OID ||
-		!(n == 3 * LP_HEAD_NFEAT + 1 ||
-		  (n == 3 * LP_HEAD_NFEAT + 2 && x[n - 1] == (float4) LP_HEAD_FORMAT)))
+	/* 0.1.0: no format; format 2: the first 11 features; this format: all */
+	if (ARR_HASNULL(a) || ARR_ELEMTYPE(a) != FLOAT4OID)
+		n = 0;
+	if (n == 3 * LP_HEAD_NFEAT_V2 + 1)
+		*format = 1, nf = LP_HEAD_NFEAT_V2;
+	else if (n == 3 * LP_HEAD_NFEAT_V2 + 2 && x[n - 1] == 2.0f)
+		*format = 2, nf = LP_HEAD_NFEAT_V2;
+	else if (n == 3 * LP_HEAD_NFEAT + 2 && x[n - 1] == (float4) LP_HEAD_FORMAT)
+		*format = LP_HEAD_FORMAT, nf = LP_HEAD_NFEAT;
+	else
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
 				 errmsg("the stored decoder head has the wrong shape"),
-				 errdetail("Expected %d reals and the format number %d (or %d reals, from linkpred 0.1.0).",
-						   3 * LP_HEAD_NFEAT + 1, LP_HEAD_FORMAT, 3 * LP_HEAD_NFEAT + 1),
+				 errdetail("Expected %d reals and the format number %d, %d reals and the format number 2, or %d reals (from linkpred 0.1.0).",
+						   3 * LP_HEAD_NFEAT + 1, LP_HEAD_FORMAT, 3 * LP_HEAD_NFEAT_V2 + 1,
+						   3 * LP_HEAD_NFEAT_V2 + 1),
 				 errhint("Retrain the model.")));
-	*format = n == 3 * LP_HEAD_NFEAT + 1 ? 1 : LP_HEAD_FORMAT;
+	/* an older head weighs the features it did not know at 0: it scores as before */
 	for (int k = 0; k < LP_HEAD_NFEAT; k++)
 	{
-		h->mean[k] = x[k];
-		h->scale[k] = x[LP_HEAD_NFEAT + k];
-		h->w[k] = x[2 * LP_HEAD_NFEAT + k];
+		h->mean[k] = k < nf ? x[k] : 0.0f;
+		h->scale[k] = k < nf ? x[nf + k] : 1.0f;
+		h->w[k] = k < nf ? x[2 * nf + k] : 0.0f;
 	}
-	h->b = x[3 * LP_HEAD_NFEAT];
+	h->b = x[3 * nf];
 	return true;
 }

@@ -189,7 +189,7 @@ LpEstimateMemory(const LpMemoryInput *in, LpMemoryEstimate *est)
 	 */
 	if (in->head)
 		est->extra += est->emb + graph_b + 16.0 * (g->n_src + g->n_dst) +
-			8.0 * g->n_entries + 39.0 * Max(g->n_src, g->n_dst) +
+			8.0 * g->n_entries + 48.0 * Max(g->n_src, g->n_dst) +
 			4.0 * (LP_HEAD_NFEAT + 1) * 200000;
 	/* the encoder's own work space (model.h), the decoder's (the MLP) */
 	if (kind->fit.work_bytes)

@@ -4,7 +4,7 @@
  * On sparse graphs an embedding alone knows little about a pair whose
  * nodes have few edges, while counts of short paths between them (the
  * heuristics of heuristics.h) and the nodes' degrees say a lot.  The head
- * is a logistic regression over eleven features of a pair (u, v) on the
+ * is a logistic regression over thirteen features of a pair (u, v) on the
  * training graph:
  *
  *   0  the embedding score U[u].V[v] + bu[u] + bv[v]
@@ -22,6 +22,18 @@
  *   9  1 if u and v both have edges but lie in different connected
  *      components of the training graph
  *   10 ln of the smaller of the two nodes' component sizes
+ *   11, 12  ln(1 + r_k) for k = 2, 3, undirected graphs only (0
+ *      elsewhere): r_k is the chance that a random walk of k steps from u
+ *      ends at v, over v's share of the stationary walk,
+ *          r_k = P^k[u, v] / (d_v / 2m) = 2m / (d_u d_v) W_k(u, v),
+ *      W_k the sum over the walks u-x1-..-x(k-1)-v of 1 / (d_x1 .. d_x(k-1))
+ *      (head_walk.c).  W_k is symmetric in u and v (walking back the same
+ *      walk has the same weight), so r_k is.  A walk profile says what the
+ *      counts of cn, aa and p3 do not: how much of u's walk mass reaches v
+ *      when the paths between them go through hubs or through long chains
+ *      (WalkPool's signal, without its graph network).  Not k = 4: its
+ *      validation AUC was no better (bench/RESULTS-head-walk.md), and its
+ *      fourth hop from u reaches most of a large graph in every top-k
  *
  * On an undirected graph (LpHeurGraph.tied) (u, v) and (v, u) are one
  * pair, and every feature is a symmetric function of it, so that the score
@@ -59,7 +71,8 @@
  * Fitting (LpHeadFit) happens on pairs the embeddings were not trained on:
  * the worker holds out a part of the training edges, trains on the rest,
  * computes the features of the held-out edges and of as many random
- * non-edges on that reduced graph, and fits the weights; the final
+ * non-edges (undirected graphs: up to four times as many) on that reduced
+ * graph, and fits the weights; the final
  * embeddings are then trained on every edge.  Features are standardised
  * with the fit's mean and scale, which are stored with the weights.
  *
@@ -73,18 +86,22 @@
 
 #include "heuristics.h"
 
-#define LP_HEAD_NFEAT 11
+#define LP_HEAD_NFEAT 13
+#define LP_HEAD_NFEAT_V2 11		/* features 0 to 10: formats 1 and 2 */
+#define LP_HEAD_WALK0 11		/* the first random-walk feature */
 #define LP_HEAD_MAX_DIST 24
 #define LP_HEAD_BFS_BUDGET 4096
 
 /*
  * What a stored head's weights were fitted on: 1, linkpred 0.1.0's
  * features (u's and v's degree, p3 as walks, the search from u on every
- * graph); 2, the symmetric features above on undirected graphs.  A head of
- * format 1 on an undirected graph is made symmetric when loaded
- * (LpHeadSymmetrise).
+ * graph); 2, the symmetric features above on undirected graphs (0 to 10);
+ * 3, the random-walk features 11 and 12 too.  A head of format 1 on an
+ * undirected graph is made symmetric when loaded (LpHeadSymmetrise); a head
+ * of format 1 or 2 gets weight 0 on features 11 and 12, so it scores as
+ * before (and top-k skips their walk).
  */
-#define LP_HEAD_FORMAT 2
+#define LP_HEAD_FORMAT 3
 
 typedef struct LpHead
 {
@@ -115,6 +132,10 @@ typedef struct LpHeadScratch
 	int32	   *queue;
 	uint8	   *level2;			/* undirected pairs: the search from v */
 	int32	   *queue2;
+	float	   *w3;				/* random walks (head_walk.c): a pair's 2-hop sums, top-k's 3-hop ones */
+	int32	   *wt;				/* a pair's nodes with w3 > 0 ... */
+	int32		wt_n;			/* ... how many */
+	uint8	   *wmark;
 } LpHeadScratch;
 
 /*
@@ -140,6 +161,27 @@ extern void LpHeadAll(const LpHead *h, const LpHeurGraph *g, int32 u, float *s,
 					  LpHeadScratch *scratch);
 
 /*
+ * Random-walk features 11 and 12 of the pair (u, v) into f (head_walk.c):
+ * zeros unless g is undirected and both have edges.  Computed from the
+ * smaller index of the two, so that (u, v) and (v, u) get the same bits.
+ */
+extern void LpHeadWalkPair(const LpHeurGraph *g, int32 u, int32 v, float *f, LpHeadScratch *sc);
+
+/*
+ * LpHeadAll's part, on an undirected graph: after its hops 1 and 2 out of
+ * u left sc->ra (the 2-hop walk sums W_2 of every node but u) and the
+ * nodes they reached in sc->touched[0 .. ntouched), the 3-hop sums of
+ * every node into sc->w3.  Then LpHeadWalkTake, called for every node v
+ * (the pass over the candidates), reads v's features and zeroes v's sum,
+ * which leaves the scratch clean.
+ */
+extern void LpHeadWalkAll(const LpHeurGraph *g, int32 u, int32 ntouched, LpHeadScratch *sc);
+extern void LpHeadWalkTake(const LpHeurGraph *g, int32 u, int32 v, LpHeadScratch *sc, float *f);
+
+/* whether a head weighs the walk features (a head of format 1 or 2 does not) */
+extern bool LpHeadUsesWalks(const LpHead *h);
+
+/*
  * A head fitted on format 1 features (u's and v's degree), for an
  * undirected graph: both degree features get the mean of their two
  * weights (per unit of ln(1 + degree)) and the bias what keeps the
@@ -149,7 +191,8 @@ extern void LpHeadAll(const LpHead *h, const LpHeurGraph *g, int32 u, float *s,
 extern void LpHeadSymmetrise(LpHead *h);
 
 /*
- * Fit a head on n feature rows X (n x LP_HEAD_NFEAT) with labels y (1 / 0):
+ * Fit a head on n feature rows X (n x LP_HEAD_NFEAT) with labels y (1 / 0)
+ * (head_regress.c):
  * standardised features, L2-regularised logistic regression by Newton's
  * method.  Deterministic.
  */

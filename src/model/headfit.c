@@ -7,7 +7,8 @@
  * of split.c), embeddings are trained on the rest with the job's own
  * configuration, and the features of the held-out edges and of as many
  * random non-edges (uniform over all pairs, as a user's test negatives
- * usually are) are computed on that reduced graph.  A node whose edges all
+ * usually are; an undirected graph up to four times as many) are computed
+ * on that reduced graph.  A node whose edges all
  * went to the held-out part looks exactly like a node first seen after
  * training, which is how the head learns what such nodes mean.
  *
@@ -27,6 +28,8 @@
 
 #define HEAD_HOLDOUT 0.1
 #define HEAD_MAX_POSITIVES 100000
+#define HEAD_NEGATIVES 4		/* undirected: non-edges per held-out edge, up to HEAD_MAX_ROWS rows */
+#define HEAD_MAX_ROWS (2 * HEAD_MAX_POSITIVES)
 
 LpTrainResult
 LpFitHead(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sampler,
@@ -42,6 +45,7 @@ LpFitHead(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *samp
 	LpRng		rng;
 	double		loss;
 	int64		npos,
+				nneg,
 				n,
 				stride;
 	float	   *X,
@@ -70,11 +74,18 @@ LpFitHead(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *samp
 	LpEvalEmbeddingScorer(&ee, 1, &emb_score);
 	LpEvalWithDecoder(&emb_score, cfg, NULL, &hg, sc);	/* no head yet: it is being fitted */
 
-	/* held-out edges (every stride-th if there are many) and as many non-edges */
+	/*
+	 * held-out edges (every stride-th if there are many) and as many
+	 * non-edges, on an undirected graph up to four times as many: the
+	 * negatives cost only their features, and on a small graph's few hundred
+	 * held-out edges they steady the fit (chosen on undirected graphs only,
+	 * bench/RESULTS-head-walk.md; a bipartite graph's head keeps one)
+	 */
 	stride = Max(1, (split.n_test + HEAD_MAX_POSITIVES - 1) / HEAD_MAX_POSITIVES);
 	npos = (split.n_test + stride - 1) / stride;
-	X = LpPallocHuge(sizeof(float) * LP_HEAD_NFEAT * 2 * (Size) npos);
-	y = LpPallocHuge(sizeof(float) * 2 * (Size) npos);
+	nneg = hg.tied ? Max(npos, Min(HEAD_NEGATIVES * npos, HEAD_MAX_ROWS - npos)) : npos;
+	X = LpPallocHuge(sizeof(float) * LP_HEAD_NFEAT * (Size) (npos + nneg));
+	y = LpPallocHuge(sizeof(float) * (Size) (npos + nneg));
 	n = 0;
 	for (int64 t = 0; t < split.n_test; t += stride)
 	{
@@ -86,7 +97,7 @@ LpFitHead(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *samp
 		CHECK_FOR_INTERRUPTS();
 	}
 	LpRngSeed(&rng, cfg->seed ^ 0x0dd5eedULL);
-	for (int64 t = 0, tries = 0; t < npos && tries < 100 * npos; tries++)
+	for (int64 t = 0, tries = 0; t < nneg && tries < 100 * nneg; tries++)
 	{
 		int32		u = (int32) LpRngBelow(&rng, (uint32) g->n_src),
 					v = (int32) LpRngBelow(&rng, (uint32) g->n_dst);

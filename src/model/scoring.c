@@ -75,6 +75,12 @@ LpHeadScratchAlloc(int32 n)
 	s->level2 = MemoryContextAllocExtended(CurrentMemoryContext, m,
 										   MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 	s->queue2 = LpPallocHuge(sizeof(int32) * m);
+	s->w3 = MemoryContextAllocExtended(CurrentMemoryContext, sizeof(float) * m,
+									   MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	s->wt = LpPallocHuge(sizeof(int32) * m);
+	s->wt_n = 0;
+	s->wmark = MemoryContextAllocExtended(CurrentMemoryContext, m,
+										  MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 	return s;
 }
 

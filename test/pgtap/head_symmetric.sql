@@ -33,7 +33,10 @@ SELECT ok((SELECT bool_and(head IS NOT NULL) FROM linkpred.version_catalog
 
 -- before any of them is loaded: usair_old's head as 0.1.0 stored it (no
 -- format number), usair_bad's with a format this build does not know
-UPDATE linkpred.version_catalog SET head = head[1:array_length(head, 1) - 1] WHERE model = 'usair_old';
+-- (0.1.0's layout: 11 features' means, scales and weights, the bias; a head
+-- of format 3 holds 13 of each: reals 1-13, 14-26, 27-39, the bias 40)
+UPDATE linkpred.version_catalog SET head = head[1:11] || head[14:24] || head[27:37] || head[40:40]
+WHERE model = 'usair_old';
 UPDATE linkpred.version_catalog SET head[array_length(head, 1)] = 7 WHERE model = 'usair_bad';
 
 SELECT is((SELECT count(*)::int FROM pairs WHERE linkpred_score(a, b, 'usair') IS NULL), 0,

@@ -11,11 +11,11 @@ unit test_parallel "${TRAINER[@]}" -pthread
 unit test_heuristics "$K/heuristics.c"
 unit test_split "$LP_SRC/src/data/split.c" "$K/rng.c"
 unit test_eval "$K/metrics.c" "$K/topk.c" "$K/mlp.c" "${TRAINER[@]}" $(pkg-config --cflags --libs openblas) -pthread
-unit test_head "$K/head.c" "$K/heur_graph.c"
+unit test_head "$K/head.c" "$K/head_walk.c" "$K/head_regress.c" "$K/heur_graph.c"
 unit test_lightgcn "$K/lightgcn.c" "${TRAINER[@]}" -pthread
 unit test_sage "$K/sage.c" "$K/sage_batch.c" "$K/sage_attrs.c" "${TRAINER[@]}" $(pkg-config --cflags --libs openblas) -pthread
 unit test_mlp "$K/mlp.c" "$K/mlp_train.c" "${TRAINER[@]}" $(pkg-config --cflags --libs openblas) -pthread
-unit test_spectral "$K/spectral.c" "$K/rng.c" "$K/head.c" "$K/heur_graph.c" "$K/heuristics.c" $(pkg-config --cflags --libs openblas)
+unit test_spectral "$K/spectral.c" "$K/rng.c" "$K/head.c" "$K/head_walk.c" "$K/head_regress.c" "$K/heur_graph.c" "$K/heuristics.c" $(pkg-config --cflags --libs openblas)
 unit test_model "${TRAINER[@]}" -pthread
 unit test_ann "$K/ann.c" "$K/ann_build.c" "$K/topk.c" $(pkg-config --cflags --libs openblas)
 unit test_shard

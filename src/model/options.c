@@ -49,6 +49,7 @@ static const OptDef LpOptionTable[] = {
 	{"hard_pool", OPT_INT, 2, 1000, 8, OFF(hard_pool), NULL, "candidates per hard negative"},
 	{"degree_alpha", OPT_REAL, 0, 2, 0.75, OFF(degree_alpha), NULL, "degree sampler exponent"},
 	{"negatives", OPT_INT, 1, 1000, 4, OFF(negatives), NULL, "non-edges per edge"},
+	{"negative_group", OPT_INT, 1, 65536, LP_DEFAULT_NEGATIVE_GROUP, OFF(negative_group), NULL, "consecutive positives that share one draw of negatives"},
 	{"bias", OPT_BOOL, 0, 0, true, OFF(bias), NULL, "per-node bias term"},
 	{"bipartite", OPT_BOOL, 0, 0, true, OFF(bipartite), NULL, "user/item id spaces"},
 	{"directed", OPT_BOOL, 0, 0, false, OFF(directed), NULL, "homogeneous graphs only"},
@@ -318,6 +319,14 @@ LpOptionsParse(Jsonb *json, LpOptions *opts)
 				 errmsg("option \"id_dropout\" needs \"item_features\""),
 				 errdetail("It adds training passes that score nodes from their attributes alone, so that attributes learn to score cold nodes; this model has no attributes."),
 				 errhint("Add \"item_features\" or \"user_features\", or leave \"id_dropout\" out.")));
+	if (given[OptionIndex(OFF(negative_group))] && opts->negative_group > 1 &&
+		(opts->sampler == LP_SAMPLER_HARD || opts->sampler == LP_SAMPLER_DYNAMIC))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("option \"negative_group\" does not apply to sampler \"%s\"",
+						sampler_names[opts->sampler]),
+				 errdetail("A hard negative depends on its positive's vector and a dynamic count on its source's degree, so each positive draws its own."),
+				 errhint("Leave \"negative_group\" out, or set it to 1.")));
 	if (opts->time_column[0] && !opts->tune)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -434,6 +443,7 @@ LpOptionsToTrainConfig(const LpOptions *opts, LpTrainConfig *cfg)
 		opts->loss == LP_LOSS_MSE ? LP_TRAIN_MSE : LP_TRAIN_BPR;
 	cfg->margin = (float) opts->margin;
 	cfg->negatives = opts->negatives;
+	cfg->neg_group = opts->negative_group;
 	cfg->bias = opts->bias;
 	cfg->seed = (uint64) opts->seed;
 	cfg->neg_mode = opts->sampler == LP_SAMPLER_INBATCH ? LP_NEG_INBATCH :

@@ -92,6 +92,14 @@ typedef struct LpItemFeatures
 #define LP_MF_BIPARTITE_DEFAULT_LR 0.1
 #define LP_MF_BIPARTITE_DEFAULT_NEGATIVES 16
 
+/*
+ * Option negative_group's default: consecutive positives of the matrix
+ * factorisation that share one draw of negatives (train.c), for the plain
+ * and in-batch samplers; 1 = each positive draws its own
+ * (bench/RESULTS-throughput.md).
+ */
+#define LP_DEFAULT_NEGATIVE_GROUP 1
+
 typedef struct LpOptions
 {
 	int			encoder;		/* its number in the registry (model.h) */
@@ -104,6 +112,7 @@ typedef struct LpOptions
 	LpSampler	sampler;
 	double		degree_alpha;	/* exponent of the degree sampler */
 	int			negatives;		/* sampled non-edges per positive */
+	int			negative_group; /* consecutive positives sharing their negatives (train.c) */
 	double		margin;			/* loss "margin" */
 	int			hard_pool;		/* sampler "hard": candidates per negative */
 	bool		bias;			/* learn a per-node bias term */

@@ -94,11 +94,13 @@ typedef struct LpItemFeatures
 
 /*
  * Option negative_group's default: consecutive positives of the matrix
- * factorisation that share one draw of negatives (train.c), for the plain
- * and in-batch samplers; 1 = each positive draws its own
- * (bench/RESULTS-throughput.md).
+ * factorisation that share one draw of negatives (negshare.c), for the
+ * plain, degree and in-batch samplers; 1 = each positive draws its own.
+ * Groups of 4 kept validation Recall@20 within 0.003 of 1 on Gowalla and
+ * LastFM (seeds 1 and 2: -0.0010 and -0.0012), groups of 16 did not on
+ * LastFM (-0.0047): bench/RESULTS-throughput.md, bench/negative_group.sh.
  */
-#define LP_DEFAULT_NEGATIVE_GROUP 1
+#define LP_DEFAULT_NEGATIVE_GROUP 4
 
 typedef struct LpOptions
 {

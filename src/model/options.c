@@ -319,14 +319,6 @@ LpOptionsParse(Jsonb *json, LpOptions *opts)
 				 errmsg("option \"id_dropout\" needs \"item_features\""),
 				 errdetail("It adds training passes that score nodes from their attributes alone, so that attributes learn to score cold nodes; this model has no attributes."),
 				 errhint("Add \"item_features\" or \"user_features\", or leave \"id_dropout\" out.")));
-	if (given[OptionIndex(OFF(negative_group))] && opts->negative_group > 1 &&
-		(opts->sampler == LP_SAMPLER_HARD || opts->sampler == LP_SAMPLER_DYNAMIC))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("option \"negative_group\" does not apply to sampler \"%s\"",
-						sampler_names[opts->sampler]),
-				 errdetail("A hard negative depends on its positive's vector and a dynamic count on its source's degree, so each positive draws its own."),
-				 errhint("Leave \"negative_group\" out, or set it to 1.")));
 	if (opts->time_column[0] && !opts->tune)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

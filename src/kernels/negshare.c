@@ -66,7 +66,9 @@ HasEdge(const LpGraph *g, int32 u, int32 v)
  * loss is max(-s, 0) + log(1 + e) (target 1; max(s, 0) + ... for 0) with
  * e = exp(-|s|): the first part goes to *loss, the factor 1 + e (in
  * [1, 2]) to *soft, the product whose log the step takes once instead of
- * one log1pf per pair (the log1pf cost as much as a pair's update).
+ * one log1pf per pair (the log1pf cost as much as a pair's update).  A
+ * step has at most 1 + LP_GROUP_MAX_NEGATIVES factors, under the 1024
+ * that 2^k needs to stay a finite double.
  */
 static inline float
 LogisticGrad(float s, bool positive, double *soft, float *loss)

@@ -19,6 +19,7 @@ OBJS = \
 	src/kernels/epoch.o \
 	src/kernels/parallel.o \
 	src/kernels/attrs.o \
+	src/kernels/negshare.o \
 	src/kernels/train.o \
 	src/kernels/lightgcn.o \
 	src/kernels/sage.o \

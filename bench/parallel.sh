@@ -97,7 +97,7 @@ speedup=$(awk -v a="$eps_1" -v b="$eps_2" 'BEGIN { printf "%.2f", b / a }')
 # --- the kernel alone ------------------------------------------------------
 lp_log "train_bench: the SGD without the server"
 cc -O3 -Wall -I "$LP_SRC/src/kernels" -I "$LP_SRC/src/data" -I "$(pg_config --includedir-server)" \
-	-o "$LP_TMP/train_bench" "$LP_SRC/bench/train_bench.c" "$LP_SRC/src/kernels/train.c" "$LP_SRC/src/kernels/model.c" \
+	-o "$LP_TMP/train_bench" "$LP_SRC/bench/train_bench.c" "$LP_SRC/src/kernels/train.c" "$LP_SRC/src/kernels/negshare.c" "$LP_SRC/src/kernels/model.c" \
 	"$LP_SRC/src/kernels/attrs.c" "$LP_SRC/src/kernels/parallel.c" "$LP_SRC/src/kernels/epoch.c" \
 	"$LP_SRC/src/kernels/sampler.c" "$LP_SRC/src/kernels/sgd.c" "$LP_SRC/src/kernels/rng.c" \
 	-L"$(pg_config --pkglibdir)" -lpgport -lm -pthread

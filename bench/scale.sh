@@ -36,21 +36,24 @@ TOPK_CALLS=1000 FRESH_CALLS=100 SCORE_PAIRS=1000000
 
 usage() {
 	cat >&2 <<'EOF'
-usage: bash bench/scale.sh [--sizes LIST] [--size SIZE] [--epochs N]
+usage: bash bench/scale.sh [--sizes LIST] [--size SIZE] [--epochs N] [--group G]
   --sizes LIST   the graphs to run, comma separated: 1m, 10m, 100m, gowalla
                  (default: 1m,10m,gowalla)
   --size SIZE    add one graph to the list (--size 100m: the default ones and 100M)
   --epochs N     train N epochs instead of the default (40): a 10m run's memory
                  and phase times in minutes rather than an hour
+  --group G      option "negative_group": G (negatives shared by G positives;
+                 bench/RESULTS-throughput.md)
 EOF
 }
 
-opt_sizes="" opt_size="" opt_epochs=""
-bench_options "sizes size epochs" "$@"
+opt_sizes="" opt_size="" opt_epochs="" opt_group=""
+bench_options "sizes size epochs group" "$@"
+[[ -z "$opt_group" || "$opt_group" =~ ^[1-9][0-9]*$ ]] || { usage; echo "--group wants a positive integer" >&2; exit 2; }
 sizes="${opt_sizes:-1m,10m,gowalla}${opt_size:+,$opt_size}"
 epochs=$opt_epochs
 # the job's options: the defaults, a fixed seed, and the epochs asked for
-OPTIONS='{"seed": 1'${epochs:+", \"epochs\": $epochs"}'}'
+OPTIONS='{"seed": 1'${epochs:+", \"epochs\": $epochs"}${opt_group:+", \"negative_group\": $opt_group"}'}'
 # in order of size, each once
 SIZES=""
 for s in gowalla 1m 10m 100m; do

@@ -14,7 +14,7 @@
  * threads cost together, whatever else the machine runs) and edges per
  * second of wall time.
  *
- *	train_bench [edges [epochs [runs [threads]]]]    defaults 1000000 3 3 2
+ *	train_bench [edges [epochs [runs [threads [negatives [group]]]]]]   defaults 1000000 3 3 2 8 1
  */
 #include "postgres.h"
 
@@ -62,6 +62,8 @@ main(int argc, char **argv)
 	int			epochs = argc > 2 ? atoi(argv[2]) : 3;
 	int			runs = argc > 3 ? atoi(argv[3]) : 3;
 	int			threads = argc > 4 ? atoi(argv[4]) : 2;
+	int			negatives = argc > 5 ? atoi(argv[5]) : 8;
+	int			group = argc > 6 ? atoi(argv[6]) : 1;
 	int32		nu = (int32) (draws / 20),
 				ni = (int32) (draws / 50);
 	int64	   *key = malloc(sizeof(int64) * draws);
@@ -120,14 +122,15 @@ main(int argc, char **argv)
 		LpRegistryAdd(LP_DECODERS, &dot);
 	}
 
-	printf("%lld edges, %d users, %d items; dim 64, bce, 8 uniform negatives, %d epochs\n\n",
-		   (long long) n, nu, ni, epochs);
+	printf("%lld edges, %d users, %d items; dim 64, bce, %d uniform negatives (shared by %d positives), %d epochs\n\n",
+		   (long long) n, nu, ni, negatives, group, epochs);
 	printf("| run | threads | wall s | CPU s | edges/s | final loss |\n|---|---|---|---|---|---|\n");
 	for (int run = 1; run <= runs; run++)
 		for (int k = 0; k < 2; k++)
 		{
 			LpTrainConfig cfg = {.dim = 64, .epochs = epochs, .lr = 0.1f, .reg = 0.0001f,
-			.loss = LP_TRAIN_BCE, .negatives = 8, .bias = true, .seed = 1};
+			.loss = LP_TRAIN_BCE, .negatives = negatives, .bias = true, .seed = 1,
+			.neg_group = group};
 			double		loss,
 						t0,
 						c0,

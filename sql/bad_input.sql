@@ -59,6 +59,7 @@ SELECT linkpred_train('x', 'events', 'user_id', 'item_id', options => '{"encoder
 SELECT linkpred_train('x', 'events', 'user_id', 'item_id', options => '{"tune": true, "tune_seconds": 0}');
 SELECT linkpred_train('x', 'events', 'user_id', 'item_id', options => '{"id_dropout": 1, "item_features": {"relation": "events", "key": "item_id", "attribute": "user_id"}}');
 SELECT linkpred_train('x', 'events', 'user_id', 'item_id', options => '{"id_dropout": 0.5}');
+SELECT linkpred_train('x', 'events', 'user_id', 'item_id', options => '{"negative_group": 0}');
 
 -- a relation whose name needs quoting trains like any other
 CREATE TABLE "my events; DROP TABLE events" ("User Id" int, "item" int);

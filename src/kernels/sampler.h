@@ -102,6 +102,39 @@ LpDrawNegative(const LpGraph *g, const LpSamplerState *sampler, LpRng *rng, int3
 }
 
 /*
+ * A candidate negative for a group of positives (train.c's shared
+ * negatives): a draw from the sampler, or under in-batch negatives the
+ * target of a random training edge, within the sampler's blocks, and
+ * checked against no source (each positive of the group skips its own
+ * edges); -1 if LP_MAX_MISSES draws fell outside the blocks.
+ */
+static inline int32
+LpDrawCandidate(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sampler,
+				LpRng *rng)
+{
+	for (int m = 0; m < LP_MAX_MISSES; m++)
+	{
+		int32		j = cfg->neg_mode == LP_NEG_INBATCH ?
+			g->targets[LpRngNext(rng) % (uint64) g->n_entries] : LpSamplerDraw(sampler, rng);
+
+		if (LpSamplerAllows(sampler, j))
+			return j;
+	}
+	return -1;
+}
+
+/* most negatives a group shares: option negatives' maximum */
+#define LP_GROUP_MAX_NEGATIVES 1000
+
+/* whether positives share their negatives (cfg->neg_group): not hard or dynamic ones */
+static inline bool
+LpSharesNegatives(const LpTrainConfig *cfg)
+{
+	return cfg->neg_group > 1 && cfg->negatives <= LP_GROUP_MAX_NEGATIVES &&
+		(cfg->neg_mode == LP_NEG_PLAIN || cfg->neg_mode == LP_NEG_INBATCH);
+}
+
+/*
  * One negative for source u under cfg->neg_mode (pu = u's current vector,
  * for hard negatives); never u itself in a homogeneous graph nor one of
  * u's training edges; -1 when none was found.

@@ -24,6 +24,10 @@
  * rate): per-sample SGD on a shared parameter would let each step's noise
  * move every score.
  *
+ * With option negative_group (cfg->neg_group > 1), the dot decoder and the
+ * plain or in-batch negatives, consecutive positives share one draw of
+ * negatives (negshare.c: their rows stay in the cache).
+ *
  * With cfg->threads > 1 and the dot decoder the epochs run on that many
  * threads (parallel.c; the bilinear decoder's R, one matrix every step
  * writes, keeps it on one thread, and so do node attributes, attrs.c);
@@ -40,6 +44,7 @@
 
 #include "attrs.h"
 #include "decoder.h"
+#include "negshare.h"
 #include "train.h"
 
 #define CHUNK 65536
@@ -251,21 +256,42 @@ typedef struct MfRun
 } MfRun;
 
 /*
- * The rows the positive at order[p] will touch, asked of the cache while
- * the one before it trains (positives come in shuffled order, so each
- * step's user and item rows are misses otherwise).  A hint only.
+ * The memory the positives after order[p] will touch, asked of the cache
+ * in stages (a hint only; results do not change).  Positives come in
+ * shuffled order, so every fetch is a miss otherwise, and each stage needs
+ * the one before it: the entry's source and target (PREFETCH_FAR ahead),
+ * then the user and item rows and the source's CSR offset (PREFETCH_MID),
+ * then the source's neighbour list, which the negatives are checked
+ * against (PREFETCH_NEAR).
  */
+#define PREFETCH_FAR 12
+#define PREFETCH_MID 6
+#define PREFETCH_NEAR 2
+
 static inline void
 PrefetchPositive(const MfRun *r, const LpEntry *order, int64 p, int64 end)
 {
-	if (p < end)
-	{
-		int64		e = order[p];
-		int			dim = r->cfg->dim;
+	const LpGraph *g = r->g;
+	int			dim = r->cfg->dim;
 
-		LpPrefetchRow(r->emb->U + (int64) r->entry_src[e] * dim, dim);
-		LpPrefetchRow(r->emb->V + (int64) r->g->targets[e] * dim, dim);
+	if (p + PREFETCH_FAR < end)
+	{
+		int64		e = order[p + PREFETCH_FAR];
+
+		__builtin_prefetch(&r->entry_src[e], 0, 1);
+		__builtin_prefetch(&g->targets[e], 0, 1);
 	}
+	if (p + PREFETCH_MID < end)
+	{
+		int64		e = order[p + PREFETCH_MID];
+		int32		u = r->entry_src[e];
+
+		LpPrefetchRow(r->emb->U + (int64) u * dim, dim);
+		LpPrefetchRow(r->emb->V + (int64) g->targets[e] * dim, dim);
+		__builtin_prefetch(&g->offsets[u], 0, 1);
+	}
+	if (p + PREFETCH_NEAR < end)
+		__builtin_prefetch(g->targets + g->offsets[r->entry_src[order[p + PREFETCH_NEAR]]], 0, 1);
 }
 
 /*
@@ -285,6 +311,9 @@ MfBatch(void *state, const LpEntry *order, const LpBatch *b, LpRng *rng, double 
 	bool		bilinear = LpDecoderIs(LpDecoderAt(cfg->decoder), LP_DEC_SGD_MATRIX);
 	const Size	dd = (Size) cfg->dim * cfg->dim;
 
+	bool		shared = !bilinear && g->n_attrs == 0 && LpSharesNegatives(cfg);
+	LpNegGroup	grp;
+
 	if (b->start == 0)
 		r->pulled = 0;
 	for (int64 p = b->start; p < b->end; p++, step++)
@@ -292,7 +321,7 @@ MfBatch(void *state, const LpEntry *order, const LpBatch *b, LpRng *rng, double 
 		int64		e = order[p];
 		float		lr = LpDecayedLr(cfg, step, total_steps);
 
-		PrefetchPositive(r, order, p + 1, b->end);
+		PrefetchPositive(r, order, p, b->end);
 
 		if ((p + 1) % LP_LINK_BATCH == 0 || p + 1 == n)
 		{
@@ -304,6 +333,15 @@ MfBatch(void *state, const LpEntry *order, const LpBatch *b, LpRng *rng, double 
 			/* nodes composed of id and attribute vectors (item_features, user_features) */
 			*loss += LpAttrStep(g, cfg, r->sampler, emb, rng, r->entry_src[e], g->targets[e],
 								g->weights ? g->weights[e] : 1.0f, lr, r->attr_scratch);
+			continue;
+		}
+		if (shared)
+		{
+			/* groups of the chunk's positives from its start */
+			if ((p - b->start) % cfg->neg_group == 0)
+				LpDrawNegGroup(g, cfg, r->sampler, emb, rng, &grp);
+			*loss += LpStepShared(g, cfg, emb, &grp, r->entry_src[e], g->targets[e],
+								g->weights ? g->weights[e] : 1.0f, lr);
 			continue;
 		}
 		if (!bilinear)
@@ -343,12 +381,29 @@ MfShare(void *state, const LpEntry *order, int64 lo, int64 hi, const LpShare *sh
 	const LpGraph *g = r->g;
 	const LpTrainConfig *cfg = r->cfg;
 	int64		total_steps = g->n_entries * cfg->epochs;
+	LpNegGroup	grp;
 
+	if (LpSharesNegatives(cfg))
+	{
+		/* groups from the start of the piece, drawn in the cell's blocks */
+		for (int64 p = lo; p < hi; p++)
+		{
+			int64		e = order[p];
+
+			PrefetchPositive(r, order, p, hi);
+			if ((p - lo) % cfg->neg_group == 0)
+				LpDrawNegGroup(g, cfg, sampler, r->emb, rng, &grp);
+			*loss += LpStepShared(g, cfg, r->emb, &grp, r->entry_src[e], g->targets[e],
+								g->weights ? g->weights[e] : 1.0f,
+								LpDecayedLr(cfg, LpShareStep(sh, p), total_steps));
+		}
+		return;
+	}
 	for (int64 p = lo; p < hi; p++)
 	{
 		int64		e = order[p];
 
-		PrefetchPositive(r, order, p + 1, hi);
+		PrefetchPositive(r, order, p, hi);
 		*loss += Step(g, cfg, sampler, r->emb, rng, r->entry_src[e], g->targets[e],
 					  g->weights ? g->weights[e] : 1.0f,
 					  LpDecayedLr(cfg, LpShareStep(sh, p), total_steps));

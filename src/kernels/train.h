@@ -6,6 +6,7 @@
  *   train.h      the trainer: LpTrain, LpFoldIn, the bilinear decoder
  *   parallel.h   the epoch loop on several threads
  *   attrs.h      node attributes (included where used)
+ *   negshare.h   negatives shared by a group of positives (included by train.c)
  *   epoch.h      the serial epoch loop, its start, the user-user pull
  *   sampler.h    negative sampling
  *   sgd.h        the configuration, the embeddings, losses, gradients, Adam

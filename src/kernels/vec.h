@@ -20,6 +20,27 @@ LpDot(const float *a, const float *b, int dim)
 	return s;
 }
 
+/*
+ * a . b over dim floats in 8 partial sums (lane d % 8), added pairwise at
+ * the end: the same result on every run, not the same bits as LpDot.  The
+ * 8 sums are independent chains, so the adds overlap where LpDot's one
+ * chain waits for each; the shared-negative step (train.c) uses it, every
+ * other path keeps LpDot.
+ */
+static inline float
+LpDot8(const float *a, const float *b, int dim)
+{
+	float		s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+	int			d = 0;
+
+	for (; d + 8 <= dim; d += 8)
+		for (int l = 0; l < 8; l++)
+			s[l] += a[d + l] * b[d + l];
+	for (; d < dim; d++)
+		s[d & 7] += a[d] * b[d];
+	return ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]));
+}
+
 /* y += a x over dim floats */
 static inline void
 LpAxpy(float a, const float *x, float *y, int dim)

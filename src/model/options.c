@@ -49,6 +49,7 @@ static const OptDef LpOptionTable[] = {
 	{"hard_pool", OPT_INT, 2, 1000, 8, OFF(hard_pool), NULL, "candidates per hard negative"},
 	{"degree_alpha", OPT_REAL, 0, 2, 0.75, OFF(degree_alpha), NULL, "degree sampler exponent"},
 	{"negatives", OPT_INT, 1, 1000, 4, OFF(negatives), NULL, "non-edges per edge"},
+	{"negative_group", OPT_INT, 1, 65536, LP_DEFAULT_NEGATIVE_GROUP, OFF(negative_group), NULL, "consecutive positives that share one draw of negatives"},
 	{"bias", OPT_BOOL, 0, 0, true, OFF(bias), NULL, "per-node bias term"},
 	{"bipartite", OPT_BOOL, 0, 0, true, OFF(bipartite), NULL, "user/item id spaces"},
 	{"directed", OPT_BOOL, 0, 0, false, OFF(directed), NULL, "homogeneous graphs only"},
@@ -434,6 +435,7 @@ LpOptionsToTrainConfig(const LpOptions *opts, LpTrainConfig *cfg)
 		opts->loss == LP_LOSS_MSE ? LP_TRAIN_MSE : LP_TRAIN_BPR;
 	cfg->margin = (float) opts->margin;
 	cfg->negatives = opts->negatives;
+	cfg->neg_group = opts->negative_group;
 	cfg->bias = opts->bias;
 	cfg->seed = (uint64) opts->seed;
 	cfg->neg_mode = opts->sampler == LP_SAMPLER_INBATCH ? LP_NEG_INBATCH :

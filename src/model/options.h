@@ -92,6 +92,16 @@ typedef struct LpItemFeatures
 #define LP_MF_BIPARTITE_DEFAULT_LR 0.1
 #define LP_MF_BIPARTITE_DEFAULT_NEGATIVES 16
 
+/*
+ * Option negative_group's default: consecutive positives of the matrix
+ * factorisation that share one draw of negatives (negshare.c), for the
+ * plain, degree and in-batch samplers; 1 = each positive draws its own.
+ * Groups of 4 kept validation Recall@20 within 0.003 of 1 on Gowalla and
+ * LastFM (seeds 1 and 2: -0.0010 and -0.0012), groups of 16 did not on
+ * LastFM (-0.0047): bench/RESULTS-throughput.md, bench/negative_group.sh.
+ */
+#define LP_DEFAULT_NEGATIVE_GROUP 4
+
 typedef struct LpOptions
 {
 	int			encoder;		/* its number in the registry (model.h) */
@@ -104,6 +114,7 @@ typedef struct LpOptions
 	LpSampler	sampler;
 	double		degree_alpha;	/* exponent of the degree sampler */
 	int			negatives;		/* sampled non-edges per positive */
+	int			negative_group; /* consecutive positives sharing their negatives (train.c) */
 	double		margin;			/* loss "margin" */
 	int			hard_pool;		/* sampler "hard": candidates per negative */
 	bool		bias;			/* learn a per-node bias term */

@@ -4,7 +4,7 @@
 
 # the SGD trainer, the layers under it (src/kernels/train.h lists them) and
 # the registry it asks for the decoder's kind
-TRAINER=("$K/train.c" "$K/model.c" "$K/attrs.c" "$K/parallel.c" "$K/epoch.c" "$K/sampler.c" "$K/sgd.c" "$K/rng.c")
+TRAINER=("$K/train.c" "$K/negshare.c" "$K/model.c" "$K/attrs.c" "$K/parallel.c" "$K/epoch.c" "$K/sampler.c" "$K/sgd.c" "$K/rng.c")
 
 unit test_train "${TRAINER[@]}" -pthread
 unit test_parallel "${TRAINER[@]}" -pthread

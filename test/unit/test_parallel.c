@@ -9,7 +9,12 @@
  *    same row, positives and negatives, and every positive is visited
  *    once per epoch;
  *  - on a planted graph with noise, 2 threads rank held-out edges as well
- *    as 1 (AUC within 0.003 over three seeds' mean).
+ *    as 1 (AUC within 0.003 over three seeds' mean);
+ *  - negatives shared by a group of positives (neg_group): 1, 2 and 3
+ *    threads repeat bit for bit for every loss and the in-batch mode,
+ *    bipartite and tied; hard and dynamic negatives ignore it; a candidate
+ *    that is an edge of the positive's source is never trained as a
+ *    negative; held-out AUC within 0.005 of the per-positive draw.
  */
 #include "postgres.h"
 
@@ -440,14 +445,161 @@ TestQuality(void)
 	free(held);
 }
 
+/* negatives shared by groups of positives (cfg.neg_group, train.c) */
+static void
+TestSharedNegatives(void)
+{
+	int32	   *held = malloc(sizeof(int32) * 4000);
+	LpGraph		bip = NoisyPlanted(600, 400, 8, 12, 0.3, 5, held);
+	LpGraph		tied = RandomTied(500, 4000, 6);
+	static const struct
+	{
+		const char *name;
+		LpTrainLoss loss;
+		LpNegMode mode;
+	}			runs[] = {
+		{"bpr", LP_TRAIN_BPR, LP_NEG_PLAIN},
+		{"bce", LP_TRAIN_BCE, LP_NEG_PLAIN},
+		{"margin", LP_TRAIN_MARGIN, LP_NEG_PLAIN},
+		{"mse", LP_TRAIN_MSE, LP_NEG_PLAIN},
+		{"in-batch", LP_TRAIN_BPR, LP_NEG_INBATCH},
+	};
+	char		what[200];
+
+	for (int r = 0; r < (int) lengthof(runs); r++)
+		for (int tg = 0; tg < 2; tg++)
+		{
+			const LpGraph *g = tg ? &tied : &bip;
+			LpTrainConfig cfg = base;
+			Model		own,
+						one,
+						one2,
+						a,
+						b,
+						c;
+
+			cfg.loss = runs[r].loss;
+			cfg.neg_mode = runs[r].mode;
+			own = Train(g, cfg);
+			cfg.neg_group = 16;
+			one = Train(g, cfg);
+			one2 = Train(g, cfg);
+			cfg.threads = 2;
+			a = Train(g, cfg);
+			b = Train(g, cfg);
+			cfg.threads = 3;
+			c = Train(g, cfg);
+			snprintf(what, sizeof(what), "%s, %s, groups of 16: 1 thread repeats, differs from its own draws and trains (loss %.3f vs %.3f)",
+					 runs[r].name, tg ? "tied" : "bipartite", one.loss, own.loss);
+			Check(one.result == LP_TRAIN_OK && Same(&one, &one2) && !Same(&one, &own) &&
+				  fabs(one.loss - own.loss) < 0.15 * own.loss, what);
+			snprintf(what, sizeof(what), "%s, %s, groups of 16: 2 threads repeat bit for bit, 3 threads differ",
+					 runs[r].name, tg ? "tied" : "bipartite");
+			Check(a.result == LP_TRAIN_OK && c.result == LP_TRAIN_OK && Same(&a, &b) &&
+				  !Same(&a, &c) && !Same(&a, &one), what);
+			Free(&b, g->tied);
+			b = Train(g, cfg);
+			snprintf(what, sizeof(what), "%s, %s, groups of 16: 3 threads repeat bit for bit",
+					 runs[r].name, tg ? "tied" : "bipartite");
+			Check(Same(&b, &c), what);
+			Free(&own, g->tied);
+			Free(&one, g->tied);
+			Free(&one2, g->tied);
+			Free(&a, g->tied);
+			Free(&b, g->tied);
+			Free(&c, g->tied);
+		}
+
+	/* hard and dynamic negatives are drawn per positive whatever neg_group says */
+	for (int mode = 0; mode < 2; mode++)
+	{
+		LpTrainConfig cfg = base;
+		Model		a,
+					b;
+
+		cfg.neg_mode = mode ? LP_NEG_DYNAMIC : LP_NEG_HARD;
+		cfg.threads = 2;
+		a = Train(&bip, cfg);
+		cfg.neg_group = 16;
+		b = Train(&bip, cfg);
+		Check(Same(&a, &b), mode ? "dynamic negatives: neg_group changes nothing"
+			  : "hard negatives: neg_group changes nothing");
+		Free(&a, false);
+		Free(&b, false);
+	}
+
+	/*
+	 * A complete bipartite graph: every candidate is an edge of every
+	 * source, so no negative may train, and under bce every bias only
+	 * ever moves up (a negative's step would push both down, four times
+	 * per positive).
+	 */
+	for (int threads = 1; threads <= 2; threads++)
+	{
+		int32		us[40 * 30],
+					vs[40 * 30];
+		int			m = 0;
+		LpGraph		full;
+		LpTrainConfig cfg = base;
+		Model		a;
+		bool		up = true;
+
+		for (int32 u = 0; u < 40; u++)
+			for (int32 i = 0; i < 30; i++)
+			{
+				us[m] = u;
+				vs[m++] = i;
+			}
+		full = TestCsr(40, 30, m, us, vs, false, false);
+		cfg.loss = LP_TRAIN_BCE;
+		cfg.neg_group = 8;
+		cfg.threads = threads;
+		a = Train(&full, cfg);
+		for (int32 u = 0; u < 40; u++)
+			up &= a.emb.bu[u] > 0;
+		for (int32 i = 0; i < 30; i++)
+			up &= a.emb.bv[i] > 0;
+		snprintf(what, sizeof(what), "complete graph, groups of 8, %d thread(s): no edge trained as a negative (every bias above 0)",
+				 threads);
+		Check(a.result == LP_TRAIN_OK && up, what);
+		Free(&a, false);
+	}
+
+	/* quality: groups of 16 within 0.005 AUC of the per-positive draw, 2 threads, three seeds */
+	{
+		LpGraph		g = NoisyPlanted(4000, 2000, 20, 16, 0.4, 12, held);
+		double		auc[2] = {0, 0};
+
+		for (int seed = 1; seed <= 3; seed++)
+			for (int k = 0; k < 2; k++)
+			{
+				LpTrainConfig cfg = base;
+				Model		m;
+
+				cfg.epochs = 10;
+				cfg.seed = seed;
+				cfg.threads = 2;
+				cfg.neg_group = k ? 16 : 1;
+				m = Train(&g, cfg);
+				auc[k] += HeldAuc(&g, &m, held) / 3;
+				Free(&m, false);
+			}
+		snprintf(what, sizeof(what), "held-out AUC: groups of 16 %.4f, own draws %.4f, within 0.005",
+				 auc[1], auc[0]);
+		Check(auc[0] > 0.75 && auc[1] >= auc[0] - 0.005, what);
+	}
+	free(held);
+}
+
 int
 main(void)
 {
 	TestRegisterDecoders();
-	printf("1..40\n");
+	printf("1..75\n");
 	TestOneThread();
 	TestRepeats();
 	TestDisjointRounds();
 	TestQuality();
+	TestSharedNegatives();
 	return TapFinish();
 }

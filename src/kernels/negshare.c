@@ -1,0 +1,180 @@
+/*
+ * negshare.c: negatives shared by a group of consecutive positives (option
+ * negative_group, cfg->neg_group = G > 1; LpSharesNegatives), the matrix
+ * factorisation's step with them (negshare.h).
+ *
+ * Why.  The step is
+ * bound by random rows: each positive's own negatives are `negatives`
+ * random item rows, a cache miss each.  A group of G positives of one cell
+ * (parallel.c) or of one chunk (one thread) draws `negatives` candidates
+ * once, from the blocks the cell may write, and every positive of the
+ * group trains against them, so their rows stay in the cache for G steps
+ * and the sampler runs G times less (PyTorch-BigGraph batches its
+ * negatives the same way).  A candidate that is an edge of the positive's
+ * source (or the source itself) is skipped for that positive, as the
+ * sampler would have redrawn it.  Groups start at fixed offsets of the
+ * cell or chunk, so a fixed seed and thread count still repeat exactly.
+ *
+ * The step itself is the dot decoder's per-positive step (train.c's Step)
+ * with three costs taken out: the score's dot product in 8 partial sums
+ * (LpDot8), one log per step for the logistic losses, and the edge check
+ * without branches.  No PostgreSQL calls.
+ */
+#include "postgres.h"
+
+#include "negshare.h"
+
+void
+LpDrawNegGroup(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sampler,
+			   const LpEmbeddings *emb, LpRng *rng, LpNegGroup *grp)
+{
+	grp->n = cfg->negatives;
+	for (int k = 0; k < grp->n; k++)
+	{
+		grp->j[k] = LpDrawCandidate(g, cfg, sampler, rng);
+		if (grp->j[k] >= 0)
+			LpPrefetchRow(emb->V + (int64) grp->j[k] * cfg->dim, cfg->dim);
+	}
+}
+
+/*
+ * Whether u -> v is a training edge: LpGraphHasEdge's search without its
+ * branches (a conditional move per halving), which mispredict on every
+ * other probe of a random candidate.
+ */
+static inline bool
+HasEdge(const LpGraph *g, int32 u, int32 v)
+{
+	const int32 *a = g->targets + g->offsets[u];
+	int64		n = g->offsets[u + 1] - g->offsets[u];
+
+	if (n == 0)
+		return false;
+	while (n > 1)
+	{
+		int64		half = n / 2;
+
+		a = a[half] <= v ? a + half : a;
+		n -= half;
+	}
+	return *a == v;
+}
+
+/*
+ * A logistic term (bce's pointwise, bpr's pairwise) of score s, target 1
+ * (positive) or 0: its gradient, as LpPointGrad's and LpPairGrad's.  Its
+ * loss is max(-s, 0) + log(1 + e) (target 1; max(s, 0) + ... for 0) with
+ * e = exp(-|s|): the first part goes to *loss, the factor 1 + e (in
+ * [1, 2]) to *soft, the product whose log the step takes once instead of
+ * one log1pf per pair (the log1pf cost as much as a pair's update).  A
+ * step has at most 1 + LP_GROUP_MAX_NEGATIVES factors, under the 1024
+ * that 2^k needs to stay a finite double.
+ */
+static inline float
+LogisticGrad(float s, bool positive, double *soft, float *loss)
+{
+	float		e = expf(-fabsf(s));
+	float		sig = s >= 0 ? 1.0f / (1.0f + e) : e / (1.0f + e);
+
+	*soft *= 1.0 + (double) e;
+	if (positive)
+	{
+		*loss += s > 0 ? 0.0f : -s;
+		return 1.0f - sig;
+	}
+	*loss += s < 0 ? 0.0f : s;
+	return -sig;
+}
+
+/* the dot decoder's pointwise step as LpDotPointStep, its score by LpDot8 */
+static inline void
+SharedPointStep(const LpTrainConfig *cfg, float *p, float *bp, float *v, float *bv,
+				float t, float scale, float lr, double *soft, float *loss)
+{
+	const float reg = cfg->reg;
+	float		x = LpDot8(p, v, cfg->dim) + *bp + *bv;
+	float		gr;
+
+	if (cfg->loss == LP_TRAIN_BCE)
+		gr = LogisticGrad(x, t > 0, soft, loss) * scale;
+	else
+		gr = LpPointGrad(cfg, x, t, loss) * scale;
+	for (int d = 0; d < cfg->dim; d++)
+	{
+		float		a = p[d],
+					b = v[d];
+
+		p[d] += lr * (gr * b - reg * a);
+		v[d] += lr * (gr * a - reg * b);
+	}
+	LpBiasStep(cfg, bp, gr, bv, gr, lr);
+}
+
+/* the dot decoder's pairwise step as LpDotPairStep, its score by LpDot8 */
+static inline void
+SharedPairStep(const LpTrainConfig *cfg, float *p, float *vi, float *bi, float *vj, float *bj,
+			   float w, float lr, double *soft, float *loss)
+{
+	const int	dim = cfg->dim;
+	const float reg = cfg->reg;
+	float		x = LpDot8(p, vi, dim) - LpDot8(p, vj, dim);
+	float		gr;
+
+	if (cfg->bias)
+		x += *bi - *bj;
+	if (cfg->loss == LP_TRAIN_BPR && w == 1.0f)
+		gr = LogisticGrad(x, true, soft, loss);
+	else
+	{
+		float		l = 0;
+
+		gr = LpPairGrad(cfg, x, &l) * w;
+		*loss += l * w;
+	}
+	for (int d = 0; d < dim; d++)
+	{
+		float		a = p[d],
+					b = vi[d],
+					c = vj[d];
+
+		p[d] += lr * (gr * (b - c) - reg * a);
+		vi[d] += lr * (gr * a - reg * b);
+		vj[d] += lr * (-gr * a - reg * c);
+	}
+	LpBiasStep(cfg, bi, gr, bj, -gr, lr);
+}
+
+/*
+ * Step with the group's negatives: the same updates in the same order,
+ * the candidates that are edges of u (or u) skipped.
+ */
+float
+LpStepShared(const LpGraph *g, const LpTrainConfig *cfg, LpEmbeddings *emb, const LpNegGroup *grp,
+			 int32 u, int32 i, float w, float lr)
+{
+	const int	dim = cfg->dim;
+	float	   *pu = emb->U + (int64) u * dim;
+	float	   *pi = emb->V + (int64) i * dim;
+	float		loss = 0;
+	double		soft = 1.0;
+	bool		pairwise = LpLossPairwise(cfg->loss);
+
+	if (!pairwise)
+		SharedPointStep(cfg, pu, &emb->bu[u], pi, &emb->bv[i], LpPositiveTarget(cfg, w),
+						LpPositiveScale(cfg, w), lr, &soft, &loss);
+	for (int n = 0; n < grp->n; n++)
+	{
+		int32		j = grp->j[n];
+		float	   *pj;
+
+		if (j < 0 || (g->homogeneous && j == u) || HasEdge(g, u, j))
+			continue;
+		pj = emb->V + (int64) j * dim;
+		if (!pairwise)
+			SharedPointStep(cfg, pu, &emb->bu[u], pj, &emb->bv[j], 0.0f, 1.0f, lr, &soft, &loss);
+		else
+			SharedPairStep(cfg, pu, pi, &emb->bv[i], pj, &emb->bv[j], w, lr, &soft, &loss);
+	}
+	return loss + (float) log(soft);
+}
+

@@ -1,0 +1,34 @@
+/*
+ * negshare.h: negatives shared by a group of consecutive positives (option
+ * negative_group, cfg->neg_group > 1; LpSharesNegatives says when they
+ * apply): the group's draw and the dot decoder's step against it.  Called
+ * by the matrix factorisation's trainer (train.c), serial and parallel.
+ * Above the sampler and sgd.h; nothing here calls PostgreSQL.
+ */
+#ifndef LINKPRED_NEGSHARE_H
+#define LINKPRED_NEGSHARE_H
+
+#include "postgres.h"
+
+#include "graph.h"
+#include "rng.h"
+#include "sampler.h"
+#include "sgd.h"
+
+/* a group's candidates: -1 where a draw found none in the sampler's blocks */
+typedef struct LpNegGroup
+{
+	int			n;				/* candidates drawn: cfg->negatives */
+	int32		j[LP_GROUP_MAX_NEGATIVES];
+} LpNegGroup;
+
+/* the next group's candidates, their rows asked of the cache */
+extern void LpDrawNegGroup(const LpGraph *g, const LpTrainConfig *cfg,
+						   const LpSamplerState *sampler, const LpEmbeddings *emb, LpRng *rng,
+						   LpNegGroup *grp);
+
+/* positive u -> i (weight w) against the group's candidates; returns its loss */
+extern float LpStepShared(const LpGraph *g, const LpTrainConfig *cfg, LpEmbeddings *emb,
+						  const LpNegGroup *grp, int32 u, int32 i, float w, float lr);
+
+#endif

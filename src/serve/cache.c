@@ -16,7 +16,9 @@
  *
  * Loading builds the arrays in a context parented to the current
  * transaction and re-parents it under TopMemoryContext only when complete:
- * an error (or a cancel) half-way frees everything.
+ * an error (or a cancel) half-way frees everything.  What is read, every
+ * node or the items with each user on first use (lazy users), is
+ * cache_load.c's.
  *
  * With linkpred in shared_preload_libraries the arrays (and the id maps)
  * are not this backend's: shared_cache.c keeps one copy per version in

@@ -12,9 +12,10 @@
 -- keys) equal the answers after every user is read, that the seen lists
 -- read from a bucket exclude the user's own items, that a version whose
 -- decoder reads every user (bilinear) reads the buckets whole, and that
--- a retrain, a rollback and a drop between calls serve the right version.
+-- a retrain, a rollback and a drop between calls serve the right version,
+-- and that a damaged bucket fails its users' calls only.
 \set ON_ERROR_STOP 1
-SELECT plan(23);
+SELECT plan(26);
 
 CREATE TABLE lz_edges AS
 SELECT u AS user_id, (u % 10) * 30 + (u * 7 + k * 3) % 30 AS item_id
@@ -140,5 +141,21 @@ SELECT linkpred_drop('lz_text');
 SELECT throws_ok($$SELECT * FROM linkpred_topk('user-17'::text, 5, model => 'lz_text')$$,
                  '42704', 'linkpred model "lz_text" does not exist',
                  'a dropped model''s lazy copy is not served');
+
+-- a damaged bucket: only its users' first call fails, and the copy is read afresh after
+SELECT linkpred_train('lz_dmg', 'lz_edges', 'user_id', 'item_id',
+                      options => '{"dim": 16, "epochs": 1, "seed": 1}') IS NOT NULL AS trained;
+SELECT u AS other FROM generate_series(0, 99) u WHERE linkpred_shard(u, 5) <> linkpred_shard(17, 5) LIMIT 1 \gset
+SELECT count(*) AS loaded FROM linkpred_topk(:other, 5, model => 'lz_dmg');
+UPDATE linkpred.embedding_store SET vecs = vecs[1:1]
+WHERE model = 'lz_dmg' AND side = 'u' AND idx = linkpred_shard(17, 5);
+SELECT throws_ok($$SELECT * FROM linkpred_topk(17, 5, model => 'lz_dmg')$$,
+                 'XX001', 'embeddings of model "lz_dmg" version 1 are damaged',
+                 'a user whose bucket is damaged: its first call fails');
+SELECT is((SELECT count(*)::int FROM linkpred_topk(:other, 5, model => 'lz_dmg')), 5,
+          'a user of another bucket is served after it (the copy read again)');
+SELECT throws_ok($$SELECT * FROM linkpred_topk(17, 5, model => 'lz_dmg')$$,
+                 'XX001', 'embeddings of model "lz_dmg" version 1 are damaged',
+                 'and the damaged bucket fails again');
 
 SELECT * FROM finish();

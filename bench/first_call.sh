@@ -38,15 +38,16 @@ OPTIONS='{"seed": 1, "epochs": 1}'
 
 usage() {
 	cat >&2 <<'EOF'
-usage: bash bench/first_call.sh --label LABEL [--graphs LIST] [--build no] [--report yes]
+usage: bash bench/first_call.sh --label LABEL [--graphs LIST] [--build no] [--retrain no] [--report yes]
   --label LABEL    what this run measures (before, after): a column of the report
   --graphs LIST    10m, 10mnodes, 6mnodes, 10mnodes20m, comma separated (default: 10m)
   --build no       do not build and install this checkout (measure what is installed)
+  --retrain no     skip the retrain with publish_on_store and pgbench clients (item 8)
   --report yes     measure nothing: write the report from the figures kept so far
 EOF
 }
-opt_label="" opt_graphs="" opt_build="" opt_report=""
-bench_options "label graphs build report" "$@"
+opt_label="" opt_graphs="" opt_build="" opt_retrain="" opt_report=""
+bench_options "label graphs build retrain report" "$@"
 [ -n "$opt_label" ] || [ -n "$opt_report" ] || { usage; exit 2; }
 graphs=${opt_graphs:-10m}
 mkdir -p "$STATE"
@@ -116,7 +117,8 @@ run_graph() {
 	printf 'attach_s\t%s\n' "$(first_call)" >>"$kv"
 	printf 'copy_mb\t%s\n' "$(q -c "SELECT round(sum(bytes) / 1048576.0) FROM linkpred_cache_status() WHERE model = 's' AND shared")" >>"$kv"
 
-	if [ "$(q -c "SELECT count(*) FROM pg_settings WHERE name = 'linkpred.publish_on_store'")" = 1 ]; then
+	if [ "$opt_retrain" != no ] &&
+		[ "$(q -c "SELECT count(*) FROM pg_settings WHERE name = 'linkpred.publish_on_store'")" = 1 ]; then
 		lp_log "$g: a retrain with linkpred.publish_on_store on, 8 pgbench clients meanwhile"
 		set_conf "linkpred.publish_on_store = on"
 		echo "SELECT count(*) FROM linkpred_topk((random() * 200000)::integer, 10, model => 's');" \

@@ -9,7 +9,10 @@
 #
 # Graphs: 10m is bench/scale_gen.sql's 10M-edge graph (500k users, 200k
 # items, as scale.sh); 10mnodes has about ten million nodes (8M user ids,
-# 2M item ids, 40M rows: about 5 edges per user).  Per graph, in a cluster
+# 2M item ids, 40M rows: about 5 edges per user); two node-heavy graphs
+# that train in minutes: 6mnodes (10M rows over 8M user ids and 1M item
+# ids: 4.7M users, 1M items) and 10mnodes20m (20M rows over 12M user ids
+# and 2M item ids: about 8.1M users and 2M items).  Per graph, in a cluster
 # that preloads linkpred (shared_buffers 1GB, linkpred.shared_cache_size
 # 8GB), the default model with options {"seed": 1, "epochs": 1}:
 #   store_s           the job's metrics->'store_seconds'
@@ -35,15 +38,16 @@ OPTIONS='{"seed": 1, "epochs": 1}'
 
 usage() {
 	cat >&2 <<'EOF'
-usage: bash bench/first_call.sh --label LABEL [--graphs LIST] [--build no] [--report yes]
+usage: bash bench/first_call.sh --label LABEL [--graphs LIST] [--build no] [--retrain no] [--report yes]
   --label LABEL    what this run measures (before, after): a column of the report
-  --graphs LIST    10m, 10mnodes, comma separated (default: 10m)
+  --graphs LIST    10m, 10mnodes, 6mnodes, 10mnodes20m, comma separated (default: 10m)
   --build no       do not build and install this checkout (measure what is installed)
+  --retrain no     skip the retrain with publish_on_store and pgbench clients (item 8)
   --report yes     measure nothing: write the report from the figures kept so far
 EOF
 }
-opt_label="" opt_graphs="" opt_build="" opt_report=""
-bench_options "label graphs build report" "$@"
+opt_label="" opt_graphs="" opt_build="" opt_retrain="" opt_report=""
+bench_options "label graphs build retrain report" "$@"
 [ -n "$opt_label" ] || [ -n "$opt_report" ] || { usage; exit 2; }
 graphs=${opt_graphs:-10m}
 mkdir -p "$STATE"
@@ -53,6 +57,8 @@ spec() {
 	case "$1" in
 		10m) echo 10000000 500000 200000 ;;
 		10mnodes) echo 40000000 8000000 2000000 ;;
+		6mnodes) echo 10000000 8000000 1000000 ;;
+		10mnodes20m) echo 20000000 12000000 2000000 ;;
 		*) usage; echo "unknown graph: $1" >&2; exit 2 ;;
 	esac
 }
@@ -91,7 +97,7 @@ run_graph() {
 	q -v tbl=edges -v n_edges="$edges" -v n_users="$users" -v n_items="$items" \
 		-v user_exponent=0.6 -v item_exponent=0.6 -v seed=42 -f "$SQLDIR/scale_gen.sql" >/dev/null
 	lp_log "$g: training"
-	[ "$g" = 10mnodes ] && q -c "ALTER DATABASE bench SET linkpred.max_memory = '16GB'" >/dev/null
+	[ "$g" != 10m ] && q -c "ALTER DATABASE bench SET linkpred.max_memory = '16GB'" >/dev/null
 	q -c "SELECT linkpred_train('s', 'edges', 'user_id', 'item_id', options => '$OPTIONS')" >/dev/null
 	{
 		printf 'commit\t%s\n' "${FIRST_CALL_COMMIT:-$(bench_commit)}"
@@ -112,7 +118,8 @@ run_graph() {
 	printf 'attach_s\t%s\n' "$(first_call)" >>"$kv"
 	printf 'copy_mb\t%s\n' "$(q -c "SELECT round(sum(bytes) / 1048576.0) FROM linkpred_cache_status() WHERE model = 's' AND shared")" >>"$kv"
 
-	if [ "$(q -c "SELECT count(*) FROM pg_settings WHERE name = 'linkpred.publish_on_store'")" = 1 ]; then
+	if [ "$opt_retrain" != no ] &&
+		[ "$(q -c "SELECT count(*) FROM pg_settings WHERE name = 'linkpred.publish_on_store'")" = 1 ]; then
 		lp_log "$g: a retrain with linkpred.publish_on_store on, 8 pgbench clients meanwhile"
 		set_conf "linkpred.publish_on_store = on"
 		echo "SELECT count(*) FROM linkpred_topk((random() * 200000)::integer, 10, model => 's');" \
@@ -190,7 +197,9 @@ row() {
 	echo "  linkpred preloaded, linkpred.shared_cache_size = 8GB (0 for the private figure)"
 	echo "- Model: options \`$OPTIONS\` (the defaults otherwise: dim 64, MF, the approximate index at this size)"
 	echo "- Graphs: 10m = bench/scale_gen.sql with 10M rows over 500k user ids and 200k item ids (scale.sh's);"
-	echo "  10mnodes = 40M rows over 8M user ids and 2M item ids (seed 42, exponents 0.6 both)"
+	echo "  10mnodes = 40M rows over 8M user ids and 2M item ids; 6mnodes = 10M rows over 8M user ids"
+	echo "  and 1M item ids; 10mnodes20m = 20M rows over 12M user ids and 2M item ids (seed 42,"
+	echo "  exponents 0.6 both)"
 	echo
 	echo "| | $(for c in $cols; do printf '%s | ' "$c"; done)target |"
 	echo "|---|$(for c in $cols; do printf -- '---:|'; done)---|"

@@ -48,7 +48,7 @@ ALTER TABLE linkpred.embedding_store
     DROP COLUMN key, DROP COLUMN degree, DROP COLUMN bias, DROP COLUMN vec, DROP COLUMN seen,
     ADD COLUMN keys text[] NOT NULL, ADD COLUMN degrees integer[] NOT NULL,
     ADD COLUMN biases real[] NOT NULL, ADD COLUMN vecs real[] NOT NULL,
-    ADD COLUMN seen integer[], ADD COLUMN seen_ends integer[];
+    ADD COLUMN seen integer[], ADD COLUMN seen_ends integer[], ADD COLUMN nodes integer[];
 -- Vectors do not compress: spare every store the attempt, and serving the
 -- decompression.
 ALTER TABLE linkpred.embedding_store ALTER COLUMN vecs SET STORAGE EXTERNAL;
@@ -62,14 +62,14 @@ COMMENT ON TABLE linkpred.embedding_store IS
 
 CREATE FUNCTION linkpred.embedding_nodes(idx integer, keys text[], degrees integer[],
                                          biases real[], vecs real[], seen integer[],
-                                         seen_ends integer[],
+                                         seen_ends integer[], nodes integer[] DEFAULT NULL,
                                          OUT idx integer, OUT key text, OUT degree integer,
                                          OUT bias real, OUT vec real[], OUT seen integer[])
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'linkpred_embedding_nodes'
 LANGUAGE C IMMUTABLE PARALLEL SAFE
 ROWS 1024;
-COMMENT ON FUNCTION linkpred.embedding_nodes(integer, text[], integer[], real[], real[], integer[], integer[]) IS
+COMMENT ON FUNCTION linkpred.embedding_nodes(integer, text[], integer[], real[], real[], integer[], integer[], integer[]) IS
 'internal: the nodes of one chunk of linkpred.embedding_store, a row each (linkpred.embeddings)';
 
 CREATE VIEW linkpred.embeddings WITH (security_barrier) AS
@@ -77,7 +77,7 @@ SELECT e.model, e.version, e.side, n.idx, n.key, n.degree, n.bias, n.vec
 FROM linkpred.embedding_store e
 JOIN linkpred.model_catalog m ON m.name = e.model
 CROSS JOIN LATERAL linkpred.embedding_nodes(e.idx, e.keys, e.degrees, e.biases, e.vecs,
-                                            NULL, NULL) n
+                                            NULL, NULL, e.nodes) n
 WHERE pg_catalog.pg_has_role(m.owner, 'USAGE');
 COMMENT ON VIEW linkpred.embeddings IS 'node embeddings (key as text, side u/i/n) of the models you can see';
 

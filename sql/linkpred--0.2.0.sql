@@ -91,7 +91,10 @@ COMMENT ON TABLE linkpred.version_catalog IS
 -- items (neighbours) each node had in training (top-k excludes them), one
 -- list after another, with where each list ends (seen_ends).  Serving reads
 -- a 10M-node version in about ten thousand rows (src/catalog/store.c);
--- linkpred.embeddings shows a row per node.
+-- linkpred.embeddings shows a row per node.  A bipartite version's 'u' rows
+-- may instead be buckets of a stable hash of the user's key (nodes not
+-- NULL): idx is then the bucket, nodes each user's index, so serving reads
+-- one user's row by the primary key (src/serve/cache.c, lazy users).
 CREATE TABLE linkpred.embedding_store (
     model      text NOT NULL,
     version    integer NOT NULL,
@@ -103,6 +106,7 @@ CREATE TABLE linkpred.embedding_store (
     vecs       real[] NOT NULL,
     seen       integer[],
     seen_ends  integer[],
+    nodes      integer[],
     PRIMARY KEY (model, version, side, idx)
 );
 -- Vectors do not compress: spare every store the attempt, and serving the
@@ -276,14 +280,14 @@ COMMENT ON VIEW linkpred.versions IS 'every stored version of every model you ca
 
 CREATE FUNCTION linkpred.embedding_nodes(idx integer, keys text[], degrees integer[],
                                          biases real[], vecs real[], seen integer[],
-                                         seen_ends integer[],
+                                         seen_ends integer[], nodes integer[] DEFAULT NULL,
                                          OUT idx integer, OUT key text, OUT degree integer,
                                          OUT bias real, OUT vec real[], OUT seen integer[])
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'linkpred_embedding_nodes'
 LANGUAGE C IMMUTABLE PARALLEL SAFE
 ROWS 1024;
-COMMENT ON FUNCTION linkpred.embedding_nodes(integer, text[], integer[], real[], real[], integer[], integer[]) IS
+COMMENT ON FUNCTION linkpred.embedding_nodes(integer, text[], integer[], real[], real[], integer[], integer[], integer[]) IS
 'internal: the nodes of one chunk of linkpred.embedding_store, a row each (linkpred.embeddings)';
 
 CREATE VIEW linkpred.embeddings WITH (security_barrier) AS
@@ -291,7 +295,7 @@ SELECT e.model, e.version, e.side, n.idx, n.key, n.degree, n.bias, n.vec
 FROM linkpred.embedding_store e
 JOIN linkpred.model_catalog m ON m.name = e.model
 CROSS JOIN LATERAL linkpred.embedding_nodes(e.idx, e.keys, e.degrees, e.biases, e.vecs,
-                                            NULL, NULL) n
+                                            NULL, NULL, e.nodes) n
 WHERE pg_catalog.pg_has_role(m.owner, 'USAGE');
 COMMENT ON VIEW linkpred.embeddings IS 'node embeddings (key as text, side u/i/n) of the models you can see';
 

@@ -70,12 +70,25 @@ FlatArray(const void *v, int64 n, Oid elemtype)
  */
 #define STORE_SEEN_MAX (4 * 1024 * 1024)
 
-/* $1 model, $2 version, $3 side, $4 the chunk's first idx, $5 .. $10 its arrays */
+/*
+ * A bipartite version's users go into buckets instead (WriteUserBuckets):
+ * bucket b holds the users whose key falls in slice b of
+ * LpStoreUserBuckets(n_users) slices (kernels/shard.h's hash, the same on
+ * every platform), in index order, its row's idx is b and its column nodes
+ * their indices.  A backend then reads one user's row by the primary key
+ * (model, version, 'u', b) on the user's first call (serve/cache.c) rather
+ * than the whole user side.  A bucket's seen lists are bounded by
+ * BUCKET_SEEN_MAX: a version whose bucket would pass it (a few users with
+ * huge histories) keeps the chunks of consecutive users.
+ */
+#define BUCKET_SEEN_MAX (4 * STORE_SEEN_MAX)
+
+/* $1 model, $2 version, $3 side, $4 the chunk's first idx (or bucket), $5 .. $11 its arrays */
 #define STORE_PLAN \
 	"INSERT INTO linkpred.embedding_store" \
-	" (model, version, side, idx, keys, degrees, biases, vecs, seen, seen_ends)" \
-	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
-#define STORE_NARGS 10
+	" (model, version, side, idx, keys, degrees, biases, vecs, seen, seen_ends, nodes)" \
+	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+#define STORE_NARGS 11
 
 /*
  * A catalog of 0.1.0 (before ALTER EXTENSION linkpred UPDATE) holds a row
@@ -171,6 +184,8 @@ WriteSide(SPIPlanPtr plan, bool chunked, const LpStoreRequest *req, int32 versio
 		}
 		else
 			nulls[seen_arg] = nulls[seen_arg + 1] = 'n';
+		if (chunked)
+			nulls[10] = 'n';	/* nodes: the chunk's are first, first + 1, ... */
 		if (SPI_execute_plan(plan, values, nulls, false, 0) != SPI_OK_INSERT ||
 			SPI_processed != (chunked ? 1 : (uint64) cnt))
 			elog(ERROR, "linkpred: inserting a chunk of embedding rows failed");
@@ -181,6 +196,123 @@ WriteSide(SPIPlanPtr plan, bool chunked, const LpStoreRequest *req, int32 versio
 		CHECK_FOR_INTERRUPTS();
 	}
 	MemoryContextDelete(tmp);
+}
+
+/*
+ * The users of a bipartite version in buckets by their key (see
+ * BUCKET_SEEN_MAX above): one row per non-empty bucket.  Returns false,
+ * having written nothing, when a bucket's seen lists would pass
+ * BUCKET_SEEN_MAX.
+ */
+static bool
+WriteUserBuckets(SPIPlanPtr plan, const LpStoreRequest *req, int32 version)
+{
+	const LpLoadedGraph *lg = req->loaded;
+	const LpGraph *g = &lg->graph;
+	const LpEmbeddings *emb = req->emb;
+	int			dim = emb->dim;
+	int32		n = g->n_src;
+	int32		nb = LpStoreUserBuckets(n);
+	int32	   *start = palloc0(sizeof(int32) * ((Size) nb + 1));
+	int64	   *seen = palloc0(sizeof(int64) * (Size) nb);
+	int32	   *bucket = LpPallocHuge(sizeof(int32) * (Size) Max(n, 1));
+	int32	   *order = LpPallocHuge(sizeof(int32) * (Size) Max(n, 1));
+	MemoryContext old = CurrentMemoryContext;
+	MemoryContext tmp;
+
+	/* each user's bucket; the buckets' sizes, then a counting sort */
+	for (int32 u = 0; u < n; u++)
+	{
+		bucket[u] = LpKeyMapShard(lg->src_keys, u, nb);
+		start[bucket[u] + 1]++;
+		seen[bucket[u]] += g->offsets[u + 1] - g->offsets[u];
+	}
+	for (int32 b = 0; b < nb; b++)
+	{
+		if (seen[b] > BUCKET_SEEN_MAX)
+		{
+			pfree(start);
+			pfree(seen);
+			pfree(bucket);
+			pfree(order);
+			return false;
+		}
+		start[b + 1] += start[b];
+	}
+	/* the users bucket by bucket, each bucket's in index order */
+	{
+		int32	   *fill = palloc(sizeof(int32) * (Size) nb);
+
+		memcpy(fill, start, sizeof(int32) * (Size) nb);
+		for (int32 u = 0; u < n; u++)
+			order[fill[bucket[u]]++] = u;
+		pfree(fill);
+	}
+
+	tmp = AllocSetContextCreate(old, "linkpred store bucket", ALLOCSET_DEFAULT_SIZES);
+	for (int32 b = 0; b < nb; b++)
+	{
+		int32		cnt = start[b + 1] - start[b];
+		const int32 *us = order + start[b];
+		Datum		values[STORE_NARGS];
+		char		nulls[STORE_NARGS];
+		Datum	   *kd;
+		int32	   *deg,
+				   *ends,
+				   *items;
+		float	   *bias,
+				   *vecs;
+		int64		w = 0;
+
+		if (cnt == 0)
+			continue;
+		MemoryContextSwitchTo(tmp);
+		kd = palloc(sizeof(Datum) * cnt);
+		deg = palloc(sizeof(int32) * cnt);
+		ends = palloc(sizeof(int32) * cnt);
+		bias = palloc(sizeof(float) * cnt);
+		vecs = palloc(sizeof(float) * (Size) cnt * dim);
+		items = palloc(sizeof(int32) * (Size) Max(seen[b], 1));
+		for (int32 i = 0; i < cnt; i++)
+		{
+			int32		u = us[i];
+
+			kd[i] = CStringGetTextDatum(LpKeyMapText(lg->src_keys, u));
+			deg[i] = g->src_degree[u];
+			bias[i] = emb->bu[u];
+			memcpy(vecs + (Size) i * dim, emb->U + (Size) u * dim, sizeof(float) * dim);
+			memcpy(items + w, g->targets + g->offsets[u],
+				   sizeof(int32) * (g->offsets[u + 1] - g->offsets[u]));
+			w += g->offsets[u + 1] - g->offsets[u];
+			ends[i] = (int32) w;
+		}
+		memset(nulls, ' ', sizeof(nulls));
+		values[0] = CStringGetTextDatum(req->model);
+		values[1] = Int32GetDatum(version);
+		values[2] = CharGetDatum('u');
+		values[3] = Int32GetDatum(b);
+		values[4] = PointerGetDatum(construct_array(kd, cnt, TEXTOID, -1, false, TYPALIGN_INT));
+		values[5] = PointerGetDatum(FlatArray(deg, cnt, INT4OID));
+		values[6] = PointerGetDatum(FlatArray(bias, cnt, FLOAT4OID));
+		values[7] = PointerGetDatum(FlatArray(vecs, (int64) cnt * dim, FLOAT4OID));
+		values[8] = PointerGetDatum(FlatArray(items, w, INT4OID));
+		values[9] = PointerGetDatum(FlatArray(ends, cnt, INT4OID));
+		values[10] = PointerGetDatum(FlatArray(us, cnt, INT4OID));
+		if (SPI_execute_plan(plan, values, nulls, false, 0) != SPI_OK_INSERT || SPI_processed != 1)
+			elog(ERROR, "linkpred: inserting a bucket of user rows failed");
+		MemoryContextSwitchTo(old);
+		MemoryContextReset(tmp);
+		CHECK_FOR_INTERRUPTS();
+	}
+	MemoryContextDelete(tmp);
+	/* the buckets read the side in no order: its arrays are free only now */
+	if (req->rows_written)
+		req->rows_written(req->rows_written_arg, 'u', 0, n);
+	pfree(start);
+	pfree(seen);
+	pfree(bucket);
+	pfree(order);
+	return true;
 }
 
 /*
@@ -368,7 +500,7 @@ LpStoreVersion(const LpStoreRequest *req)
 	/* the embeddings: chunks, or a 0.1.0 catalog's row per node */
 	{
 		Oid			et[STORE_NARGS] = {TEXTOID, INT4OID, CHAROID, INT4OID, TEXTARRAYOID,
-			INT4ARRAYOID, FLOAT4ARRAYOID, FLOAT4ARRAYOID, INT4ARRAYOID, INT4ARRAYOID};
+			INT4ARRAYOID, FLOAT4ARRAYOID, FLOAT4ARRAYOID, INT4ARRAYOID, INT4ARRAYOID, INT4ARRAYOID};
 		Oid			lt[LEGACY_NARGS] = {TEXTOID, INT4OID, CHAROID, INT4OID, TEXTARRAYOID,
 			INT4ARRAYOID, FLOAT4ARRAYOID, FLOAT4ARRAYOID, INT4OID, INT4ARRAYOID, INT4ARRAYOID};
 		bool		chunked = LpStoreChunked();
@@ -382,8 +514,9 @@ LpStoreVersion(const LpStoreRequest *req)
 				  g->src_degree, true);
 		else
 		{
-			WriteSide(plan, chunked, req, version, 'u', lg->src_keys, g->n_src, emb->U, emb->bu,
-				  g->src_degree, true);
+			if (!chunked || !WriteUserBuckets(plan, req, version))
+				WriteSide(plan, chunked, req, version, 'u', lg->src_keys, g->n_src, emb->U, emb->bu,
+						  g->src_degree, true);
 			WriteSide(plan, chunked, req, version, 'i', lg->dst_keys, g->n_dst, emb->V, emb->bv,
 				  g->dst_degree, false);
 		}

@@ -19,6 +19,18 @@
  */
 #define LP_STORE_CHUNK 1024
 
+/*
+ * The buckets a bipartite version's users are stored in (store.c) when its
+ * 'u' rows have nodes: a user's bucket is its key's slice of this many
+ * (LpKeyMapShard, LpShardOfDatum).  Stored versions depend on it: never
+ * change it.
+ */
+static inline int32
+LpStoreUserBuckets(int64 n_users)
+{
+	return (int32) Max(1, (n_users + LP_STORE_CHUNK - 1) / LP_STORE_CHUNK);
+}
+
 typedef struct LpStoreRequest
 {
 	int64		job_id;
@@ -92,6 +104,18 @@ typedef void (*LpStoredRowFn) (void *arg, const LpStoredRow *row);
  */
 extern void LpStoreReadEmbeddings(const char *model, int32 version, bool full,
 								  LpStoredRowFn fn, void *arg);
+
+/*
+ * The same full read of one side's chunks only, in idx order (a bucketed
+ * user side: bucket by bucket, row.idx each user's index); and of one
+ * bucket of users (none when it is empty).  A chunked store only.
+ */
+extern void LpStoreReadSide(const char *model, int32 version, char side,
+							LpStoredRowFn fn, void *arg);
+extern void LpStoreReadUserBucket(const char *model, int32 version, int32 bucket,
+								  LpStoredRowFn fn, void *arg);
+/* Whether a version's users are stored in buckets (store.c). */
+extern bool LpStoreUsersBucketed(const char *model, int32 version);
 
 /*
  * Whether linkpred.embedding_store holds chunks (0.2.0), not a row per node

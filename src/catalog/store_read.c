@@ -1,8 +1,9 @@
 /*
  * store_read.c: reading a version's nodes back from linkpred.embedding_store
  * (serving, warm start): chunk by chunk (store.c writes them), each chunk's
- * arrays detoasted once and handed over node by node; a 0.1.0 catalog's
- * row per node until its update.
+ * arrays detoasted once and handed over node by node; one side, or one
+ * bucket of users (serving's lazy users); a 0.1.0 catalog's row per node
+ * until its update.
  */
 #include "postgres.h"
 
@@ -35,10 +36,20 @@ typedef struct ReadState
 static const char *const read_sql[2] = {
 	"SELECT side, idx, keys, degrees, biases, vecs FROM linkpred.embedding_store"
 	" WHERE model = $1 AND version = $2",
-	"SELECT side, idx, keys, degrees, biases, vecs, seen, seen_ends"
+	"SELECT side, idx, keys, degrees, biases, vecs, seen, seen_ends, nodes"
 	" FROM linkpred.embedding_store"
 	" WHERE model = $1 AND version = $2 ORDER BY side, idx"
 };
+
+/* a full read of one side; one bucket of users (store.c's WriteUserBuckets) */
+#define SIDE_SQL \
+	"SELECT side, idx, keys, degrees, biases, vecs, seen, seen_ends, nodes" \
+	" FROM linkpred.embedding_store" \
+	" WHERE model = $1 AND version = $2 AND side = $3 ORDER BY idx"
+#define BUCKET_SQL \
+	"SELECT side, idx, keys, degrees, biases, vecs, seen, seen_ends, nodes" \
+	" FROM linkpred.embedding_store" \
+	" WHERE model = $1 AND version = $2 AND side = 'u' AND idx = $3"
 
 /* the same reads of a 0.1.0 catalog's rows, a row per node */
 static const char *const legacy_read_sql[2] = {
@@ -128,7 +139,9 @@ ReadChunk(void *arg, HeapTuple tup, TupleDesc desc)
 	ArrayType  *bias = ChunkArray(tup, desc, 5, &nb);
 	ArrayType  *vec = ChunkArray(tup, desc, 6, &nv);
 	ArrayType  *seen = NULL,
-			   *ends = NULL;
+			   *ends = NULL,
+			   *nodes = NULL;
+	int			nn = 0;
 	bool		ok;
 	char	   *kp;
 	int			dim;
@@ -137,9 +150,12 @@ ReadChunk(void *arg, HeapTuple tup, TupleDesc desc)
 	{
 		seen = ChunkArray(tup, desc, 7, &ns);
 		ends = ChunkArray(tup, desc, 8, &ne);
+		/* a bucket of users: each one's index (a NULL column: first, first + 1, ...) */
+		nodes = ChunkArray(tup, desc, 9, &nn);
 	}
 	ok = keys && deg && bias && vec && n > 0 && nd == n && nb == n && nv % n == 0 &&
-		(seen == NULL) == (ends == NULL) && (ends == NULL || ne == n);
+		(seen == NULL) == (ends == NULL) && (ends == NULL || ne == n) &&
+		(nodes == NULL || nn == n);
 	dim = ok ? nv / n : 0;
 	/* the seen lists' ends: ascending, the last one the list's length */
 	for (int i = 0; ok && ends && i < n; i++)
@@ -172,7 +188,7 @@ ReadChunk(void *arg, HeapTuple tup, TupleDesc desc)
 
 		memset(&row, 0, sizeof(row));
 		row.side = side;
-		row.idx = rs->full ? first + i : -1;
+		row.idx = !rs->full ? -1 : nodes ? ((const int32 *) ARR_DATA_PTR(nodes))[i] : first + i;
 		if (klen >= rs->keycap)
 		{
 			rs->keycap = Max(klen + 1, rs->keycap * 2);
@@ -231,3 +247,63 @@ LpStoreReadEmbeddings(const char *model, int32 version, bool full,
 	pfree(rs.keybuf);
 }
 
+
+/* ReadChunk over a cursor's rows, in a chunk context of its own */
+static void
+ReadChunks(Portal portal, LpStoredRowFn fn, void *arg)
+{
+	ReadState	rs;
+
+	rs.full = true;
+	rs.fn = fn;
+	rs.arg = arg;
+	rs.chunk_cxt = AllocSetContextCreate(CurrentMemoryContext, "linkpred embedding chunk",
+										 ALLOCSET_DEFAULT_SIZES);
+	rs.keycap = 64;
+	rs.keybuf = palloc(rs.keycap);
+	LpSpiEachRow(portal, 16, ReadChunk, &rs);
+	MemoryContextDelete(rs.chunk_cxt);
+	pfree(rs.keybuf);
+}
+
+void
+LpStoreReadSide(const char *model, int32 version, char side, LpStoredRowFn fn, void *arg)
+{
+	Oid			t[3] = {TEXTOID, INT4OID, CHAROID};
+	Datum		v[3];
+
+	Assert(LpStoreChunked());
+	v[0] = CStringGetTextDatum(model);
+	v[1] = Int32GetDatum(version);
+	v[2] = CharGetDatum(side);
+	ReadChunks(SPI_cursor_open_with_args(NULL, SIDE_SQL, 3, t, v, NULL, true, 0), fn, arg);
+}
+
+void
+LpStoreReadUserBucket(const char *model, int32 version, int32 bucket, LpStoredRowFn fn, void *arg)
+{
+	Oid			t[3] = {TEXTOID, INT4OID, INT4OID};
+	Datum		v[3];
+
+	v[0] = CStringGetTextDatum(model);
+	v[1] = Int32GetDatum(version);
+	v[2] = Int32GetDatum(bucket);
+	/* an empty bucket has no row: no node */
+	ReadChunks(SPI_cursor_open_with_args(NULL, BUCKET_SQL, 3, t, v, NULL, true, 0), fn, arg);
+}
+
+bool
+LpStoreUsersBucketed(const char *model, int32 version)
+{
+	Oid			t[2] = {TEXTOID, INT4OID};
+	Datum		v[2];
+
+	if (!LpStoreChunked())
+		return false;
+	v[0] = CStringGetTextDatum(model);
+	v[1] = Int32GetDatum(version);
+	LpSpiExec("SELECT 1 FROM linkpred.embedding_store"
+			  " WHERE model = $1 AND version = $2 AND side = 'u' AND nodes IS NOT NULL LIMIT 1",
+			  2, t, v, NULL, true);
+	return SPI_processed == 1;
+}

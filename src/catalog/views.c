@@ -140,9 +140,11 @@ NodesArg(FunctionCallInfo fcinfo, int argno, int *n)
 
 /*
  * linkpred.embedding_nodes(idx, keys, degrees, biases, vecs, seen,
- * seen_ends): the nodes of one chunk of linkpred.embedding_store, a row
- * each (idx, key, degree, bias, vec, seen), what the store held as a row
- * per node before 0.2.0.  seen is NULL on an item chunk.
+ * seen_ends, nodes): the nodes of one chunk of linkpred.embedding_store, a
+ * row each (idx, key, degree, bias, vec, seen), what the store held as a
+ * row per node before 0.2.0.  seen is NULL on an item chunk.  The nodes'
+ * indices are idx, idx + 1, ..., or those of nodes when not NULL (a bucket
+ * of users, store.c).
  */
 Datum
 linkpred_embedding_nodes(PG_FUNCTION_ARGS)
@@ -165,6 +167,8 @@ linkpred_embedding_nodes(PG_FUNCTION_ARGS)
 	Datum	   *kd;
 	int			nk;
 	const int32 *e = NULL;
+	const int32 *nodes = NULL;
+	int			nn = 0;
 
 	InitMaterializedSRF(fcinfo, 0);
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3) ||
@@ -181,7 +185,10 @@ linkpred_embedding_nodes(PG_FUNCTION_ARGS)
 		ends = NodesArg(fcinfo, 6, &ne);
 		e = (const int32 *) ARR_DATA_PTR(ends);
 	}
+	if (PG_NARGS() > 7 && !PG_ARGISNULL(7))
+		nodes = (const int32 *) ARR_DATA_PTR(NodesArg(fcinfo, 7, &nn));
 	if (n == 0 || nd != n || nb != n || nv % n != 0 || (ends && ne != n) ||
+		(nodes && nn != n) ||
 		ARR_ELEMTYPE(keys) != TEXTOID)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
@@ -200,7 +207,7 @@ linkpred_embedding_nodes(PG_FUNCTION_ARGS)
 		Datum		values[6];
 		bool		nulls[6] = {false, false, false, false, false, ends == NULL};
 
-		values[0] = Int32GetDatum(first + i);
+		values[0] = Int32GetDatum(nodes ? nodes[i] : first + i);
 		values[1] = kd[i];
 		values[2] = Int32GetDatum(((const int32 *) ARR_DATA_PTR(deg))[i]);
 		values[3] = Float4GetDatum(((const float *) ARR_DATA_PTR(bias))[i]);

@@ -16,7 +16,9 @@
  *
  * Loading builds the arrays in a context parented to the current
  * transaction and re-parents it under TopMemoryContext only when complete:
- * an error (or a cancel) half-way frees everything.
+ * an error (or a cancel) half-way frees everything.  What is read, every
+ * node or the items with each user on first use (lazy users), is
+ * cache_load.c's.
  *
  * With linkpred in shared_preload_libraries the arrays (and the id maps)
  * are not this backend's: shared_cache.c keeps one copy per version in
@@ -49,6 +51,7 @@
 #include "utils/tuplestore.h"
 
 #include "cache.h"
+#include "cache_internal.h"
 #include "train.h"
 #include "vec.h"
 #include "linkpred.h"
@@ -139,221 +142,6 @@ linkpred_cache_status(PG_FUNCTION_ARGS)
 							 (int64) MemoryContextMemAllocated(m->cxt, true), -1, 0);
 	}
 	return (Datum) 0;
-}
-
-/*
- * The decoder's weights (version_catalog.decoder, decoder.h).  With a
- * query step (bilinear): U becomes the users' queries R' U[u], in a new
- * array when U was also the tied model's V.  Then the decoder's own load
- * (MLP: the weights and the item precompute P).
- */
-static void
-LoadDecoder(LpServingModel *m)
-{
-	Datum		d;
-	bool		isnull;
-	ArrayType  *a = NULL;
-	const LpDecoderKind *dk = LpDecoderAt(m->decoder);
-	Size		want = dk->store.n_weights(m->dim, m->hidden);
-	const float *w;
-
-	d = LpVersionDecoder(m->name, m->version, &isnull);
-	if (!isnull)
-		a = DatumGetArrayTypeP(d);
-	if (a == NULL || ARR_NDIM(a) != 1 || ARR_HASNULL(a) || ARR_ELEMTYPE(a) != FLOAT4OID ||
-		(Size) ARR_DIMS(a)[0] != want)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_CORRUPTED),
-				 errmsg("embeddings of model \"%s\" version %d are damaged", m->name, m->version),
-				 errdetail("Its %s decoder needs %zu reals in linkpred.version_catalog.decoder.",
-						   dk->label, want),
-				 errhint("Retrain the model.")));
-	w = (const float *) ARR_DATA_PTR(a);
-	if (dk->score.queries)
-	{
-		float	   *q = MemoryContextAllocHuge(m->data_cxt, sizeof(float) * (Size) m->n_users * m->dim);
-
-		dk->score.queries(m->U, m->n_users, m->dim, w, q);
-		if (!m->tied)
-			pfree(m->U);
-		m->U = q;
-	}
-	if (dk->serve.load)
-		dk->serve.load(m, w, want);
-	SPI_freetuptable(SPI_tuptable);
-}
-
-/* LoadEmbeddings' place in the seen lists while the rows come in */
-typedef struct LoadState
-{
-	LpServingModel *m;
-	int64		seen_used;
-	int64		seen_cap;
-} LoadState;
-
-/* one stored row into the model's arrays */
-static void
-LoadRow(void *arg, const LpStoredRow *row)
-{
-	LoadState  *ls = (LoadState *) arg;
-	LpServingModel *m = ls->m;
-	MemoryContext old;
-	char		side = row->side;
-	int32		idx = row->idx;
-	bool		user_side = (side == 'u' || side == 'n');
-	LpKeyMap   *keys = user_side ? m->ukeys : m->ikeys;
-	int32		n = user_side ? m->n_users : m->n_items;
-	int32		got;
-
-	if (idx < 0 || idx >= n || row->vec_len != m->dim)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_CORRUPTED),
-				 errmsg("embeddings of model \"%s\" version %d are damaged",
-						m->name, m->version),
-				 errhint("Retrain the model.")));
-	old = MemoryContextSwitchTo(m->data_cxt);
-
-	/*
-	 * Keys are interned in idx order, so they get their stored idx back.  A
-	 * directed homogeneous graph has 'i' and 'u' rows for the same nodes:
-	 * 'i' (first in side order) interns them.
-	 */
-	if (!(m->homogeneous && side == 'u'))
-	{
-		if (keys->kind == LP_KEY_INT)
-			got = LpKeyMapIntern(keys, strtoll(row->key, NULL, 10), NULL, 0);
-		else
-			got = LpKeyMapIntern(keys, 0, row->key, strlen(row->key));
-		if (got != idx)
-			ereport(ERROR,
-					(errcode(ERRCODE_DATA_CORRUPTED),
-					 errmsg("embeddings of model \"%s\" version %d are damaged",
-							m->name, m->version),
-					 errdetail("Node keys are not in index order."),
-					 errhint("Retrain the model.")));
-	}
-	MemoryContextSwitchTo(old);
-	memcpy((user_side ? m->U : m->V) + (int64) idx * m->dim, row->vec,
-		   sizeof(float) * m->dim);
-	(user_side ? m->bu : m->bv)[idx] = row->bias;
-	(user_side ? m->udeg : m->ideg)[idx] = row->degree;
-	if (user_side && row->seen)
-	{
-		int			ns = row->n_seen;
-
-		if (ls->seen_used + ns > ls->seen_cap)
-		{
-			ls->seen_cap = Max(ls->seen_cap * 2, ls->seen_used + ns);
-			m->seen = repalloc_huge(m->seen, sizeof(int32) * ls->seen_cap);
-		}
-		memcpy(m->seen + ls->seen_used, row->seen, sizeof(int32) * ns);
-		m->seen_start[idx] = ls->seen_used;
-		m->seen_len[idx] = ns;
-		ls->seen_used += ns;
-	}
-}
-
-/* the version's arrays and id maps into m->data_cxt */
-static void
-LoadEmbeddings(LpServingModel *m)
-{
-	LoadState	ls = {m, 0, 1024};
-	MemoryContext old;
-	MemoryContext dcxt = m->data_cxt;
-
-	m->U = MemoryContextAllocHuge(dcxt, sizeof(float) * (Size) m->n_users * m->dim);
-	m->bu = MemoryContextAllocHuge(dcxt, sizeof(float) * (Size) m->n_users);
-	m->udeg = MemoryContextAllocHuge(dcxt, sizeof(int32) * (Size) m->n_users);
-	m->seen_start = MemoryContextAllocExtended(dcxt, sizeof(int64) * (Size) m->n_users,
-											   MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
-	m->seen_len = MemoryContextAllocExtended(dcxt, sizeof(int32) * (Size) m->n_users,
-											 MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
-	m->seen = MemoryContextAllocHuge(dcxt, sizeof(int32) * ls.seen_cap);
-	if (m->tied)
-	{
-		m->V = m->U;
-		m->bv = m->bu;
-		m->ideg = m->udeg;
-	}
-	else
-	{
-		m->V = MemoryContextAllocHuge(dcxt, sizeof(float) * (Size) m->n_items * m->dim);
-		m->bv = MemoryContextAllocHuge(dcxt, sizeof(float) * (Size) m->n_items);
-		m->ideg = MemoryContextAllocHuge(dcxt, sizeof(int32) * (Size) m->n_items);
-	}
-	/* rows are read into U (node vectors h) and turned into queries below */
-
-	old = MemoryContextSwitchTo(dcxt);
-	{
-		LpKeyKind	uk,
-					ik;
-
-		LpKeyKindForType(m->user_type, &uk);
-		LpKeyKindForType(m->item_type, &ik);
-		m->ukeys = LpKeyMapCreate(uk, m->n_users);
-		m->ikeys = m->homogeneous ? m->ukeys : LpKeyMapCreate(ik, m->n_items);
-	}
-	MemoryContextSwitchTo(old);
-
-	LpStoreReadEmbeddings(m->name, m->version, true, LoadRow, &ls);
-	m->n_seen = ls.seen_used;
-	if (LpDecoderAt(m->decoder)->store.n_weights)
-		LoadDecoder(m);
-	if (m->ukeys->n != m->n_users || m->ikeys->n != m->n_items)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_CORRUPTED),
-				 errmsg("embeddings of model \"%s\" version %d are incomplete", m->name, m->version),
-				 errhint("Retrain the model.")));
-
-	/*
-	 * Top-k writes through the seen lists and the index's filter searches
-	 * them by bisection: each must be ascending item indices.
-	 */
-	for (int32 u = 0; u < m->n_users; u++)
-	{
-		const int32 *s = m->seen + m->seen_start[u];
-
-		for (int32 j = 0; j < m->seen_len[u]; j++)
-			if (s[j] < 0 || s[j] >= m->n_items || (j > 0 && s[j] <= s[j - 1]))
-				ereport(ERROR,
-						(errcode(ERRCODE_DATA_CORRUPTED),
-						 errmsg("embeddings of model \"%s\" version %d are damaged",
-								m->name, m->version),
-						 errdetail("The training items of a user are not ascending item indices."),
-						 errhint("Retrain the model.")));
-	}
-}
-
-/*
- * The version's top-k index, if it has one, into m->data_cxt.  A search
- * trusts every offset and item id in it, so it is checked whole (layout,
- * checksum, ids) here, once per load: O(size), little next to reading
- * the embedding rows.
- */
-static void
-LoadIndex(LpServingModel *m)
-{
-	Datum		d;
-	bool		isnull;
-	bytea	   *b;
-	MemoryContext old;
-
-	d = LpVersionAnn(m->name, m->version, &isnull);
-	if (isnull)
-		return;
-	/* a palloc'd copy with a 4-byte header: its data is 4-byte aligned */
-	old = MemoryContextSwitchTo(m->data_cxt);
-	b = DatumGetByteaPCopy(d);
-	MemoryContextSwitchTo(old);
-	SPI_freetuptable(SPI_tuptable);
-	if (!LpAnnValid(VARDATA(b), VARSIZE(b) - VARHDRSZ, m->n_items, m->dim))
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_CORRUPTED),
-				 errmsg("embeddings of model \"%s\" version %d are damaged", m->name, m->version),
-				 errdetail("Its top-k index (linkpred.version_catalog.ann) fails its checks."),
-				 errhint("Retrain the model.")));
-	m->ann = VARDATA(b);
-	m->ann_size = VARSIZE(b) - VARHDRSZ;
 }
 
 static LpServingModel *
@@ -463,8 +251,7 @@ Resolve(const char *requested)
 	{
 		m->data_cxt = AllocSetContextCreate(cxt, "linkpred model data", ALLOCSET_DEFAULT_SIZES);
 		LpCatalogEnter(&cc);
-		LoadEmbeddings(m);
-		LoadIndex(m);
+		LpCacheLoadVersion(m, shared == LP_SHARED_LOAD_PUBLISH);
 		LpCatalogLeave(&cc);
 	}
 	SPI_finish();
@@ -542,8 +329,10 @@ LpCallArgType(FunctionCallInfo fcinfo, int argno)
 }
 
 int32
-LpLookupUser(const LpServingModel *m, Datum value, Oid valtype)
+LpLookupUser(LpServingModel *m, Datum value, Oid valtype)
 {
+	if (m->user_buckets > 0)
+		return LpCacheLookupLazyUser(m, value, valtype);
 	return LpKeyMapFindDatum(m->ukeys, m->user_type, value, valtype);
 }
 
@@ -570,6 +359,7 @@ LpModelHeurGraph(LpServingModel *m)
 
 	if (m->heur)
 		return m->heur;
+	LpCacheReadAllUsers(m);
 	old = MemoryContextSwitchTo(m->cxt);
 	{
 		LpHeurGraph *g = palloc(sizeof(LpHeurGraph));

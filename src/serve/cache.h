@@ -18,6 +18,13 @@
 
 #include "serving_model.h"
 
+/*
+ * Before anything that reads every user of m (evaluation, top-k for all
+ * users, the fresh users' attribute scan): a copy that reads its users
+ * lazily reads the rest now.  User indices found before stay valid.
+ */
+extern void LpCacheReadAllUsers(LpServingModel *m);
+
 /* linkpred_drop: forget this backend's copy of a model now */
 extern void LpCacheForgetModel(const char *name);
 
@@ -80,8 +87,11 @@ extern float LpModelPairScore(LpServingModel *m, int32 u, int32 v, float emb);
 extern float LpModelPairScoreItems(LpServingModel *m, int32 u, const int32 *items, int n,
 								   int32 v, float emb);
 
-/* dense index of a user / item value of any type, -1 if unknown */
-extern int32 LpLookupUser(const LpServingModel *m, Datum value, Oid valtype);
+/*
+ * dense index of a user / item value of any type, -1 if unknown (a copy
+ * with lazy users reads the user's bucket on its first lookup: cache_load.c)
+ */
+extern int32 LpLookupUser(LpServingModel *m, Datum value, Oid valtype);
 extern int32 LpLookupItem(const LpServingModel *m, Datum value, Oid valtype);
 
 /* serve.c: k checked to be positive; the k best of a score row emitted as rows */

@@ -147,7 +147,7 @@ PushPair(TestPairs *tp, int32 u, int32 v, int8 label)
 /* ReadTestPairs' state while the rows come in */
 typedef struct TestRead
 {
-	const LpServingModel *m;
+	LpServingModel *m;
 	const char *label;
 	Oid			st;				/* the types of the two id columns */
 	Oid			dt;
@@ -160,7 +160,7 @@ static void
 TestRow(void *arg, HeapTuple tup, TupleDesc desc)
 {
 	TestRead   *tr = arg;
-	const LpServingModel *m = tr->m;
+	LpServingModel *m = tr->m;
 	const char *label = tr->label;
 	TestPairs  *tp = tr->tp;
 	LpKeyMap   *unknown = tr->unknown;
@@ -208,7 +208,7 @@ TestRow(void *arg, HeapTuple tup, TupleDesc desc)
  * calling role.  Rows with a NULL id or label are skipped.
  */
 static void
-ReadTestPairs(const LpServingModel *m, Oid relid, const char *label, TestPairs *tp)
+ReadTestPairs(LpServingModel *m, Oid relid, const char *label, TestPairs *tp)
 {
 	StringInfoData sql;
 	Oid			lt = InvalidOid;
@@ -380,6 +380,9 @@ EvaluateOnTest(FunctionCallInfo fcinfo, Oid test_relid, const char *label,
 	LpEvalResult r;
 	LpEvalEmbedding eb;
 	HeurArg		ha;
+
+	/* the test pairs' users are looked up in every user's map */
+	LpCacheReadAllUsers(m);
 
 	ReadTestPairs(m, test_relid, label, &tp);
 

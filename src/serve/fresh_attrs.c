@@ -348,7 +348,7 @@ ReadFresh(LpServingModel *m, bool users, bool has_only, Datum only, Oid only_typ
 {
 	FreshAttrs *fa = SideAttrs(m, users);
 	const LpItemFeatures *f = &fa->spec;
-	LpKeyMap   *mkeys = users ? m->ukeys : m->ikeys;
+	LpKeyMap   *mkeys;
 	Oid			mtype = users ? m->user_type : m->item_type;
 	Reader		rd = {fa};
 	Oid			relid;
@@ -359,6 +359,10 @@ ReadFresh(LpServingModel *m, bool users, bool has_only, Datum only, Oid only_typ
 	int64		ikey = 0;
 	char	   *tkey = NULL;
 
+	/* which users the version holds: all of them (a lazy copy reads them now) */
+	if (users)
+		LpCacheReadAllUsers(m);
+	mkeys = users ? m->ukeys : m->ikeys;
 	fi->dim = m->dim;
 	fi->keys = LpKeyMapCreate(mkeys->kind, has_only ? 16 : Max(fa->last_nodes, 64));
 	/* no attributes on the side; or a value that cannot be one of its ids: no node */

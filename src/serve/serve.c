@@ -545,6 +545,7 @@ linkpred_topk_many(PG_FUNCTION_ARGS)
 	/* the users: given, or all of the model's */
 	if (PG_ARGISNULL(0))
 	{
+		LpCacheReadAllUsers(m);
 		n_users = m->n_users;
 		uidx = LpPallocHuge(sizeof(int32) * Max(n_users, 1));
 		for (int i = 0; i < n_users; i++)
@@ -574,10 +575,11 @@ linkpred_topk_many(PG_FUNCTION_ARGS)
 				s = LpKeyMapShard(m->ukeys, i, shards);
 			else if (unulls[i])
 				s = 0;
-			else if (uidx[i] >= 0)
-				s = LpKeyMapShard(m->ukeys, uidx[i], shards);
 			else
+			{
+				/* by the value, as LpKeyMapShard would place its stored key */
 				s = LpShardOfDatum(m->ukeys->kind, m->user_type, udatums[i], etype, shards);
+			}
 			keep[i] = (s == shard);
 		}
 	}

@@ -50,6 +50,18 @@ typedef struct LpServingModel
 	int64		n_seen;			/* entries of seen */
 	LpKeyMap   *ukeys;
 	LpKeyMap   *ikeys;			/* == ukeys when homogeneous */
+	/*
+	 * Lazy users (cache.c): a private copy of a version whose users are
+	 * stored in buckets reads a user's bucket on the user's first lookup.
+	 * Meanwhile ukeys holds the users read so far, entry j being user
+	 * ukey_idx[j] of the version, and the user arrays above (sized for
+	 * every user, touched only where read) hold those users only.
+	 */
+	int32		user_buckets;	/* > 0: lazy, the version's buckets; 0: every user read */
+	bool	   *bucket_read;	/* per bucket: its users are in the arrays */
+	int32	   *ukey_idx;
+	int32		ukey_cap;
+	int64		seen_cap;		/* lazy: entries seen has room for */
 	float	   *scratch;		/* n_items scores for top-k */
 	struct LpTrainConfig *fold; /* training hyperparameters, for fold-in */
 	void	   *fresh_plan;		/* SPIPlanPtr reading a user's current items */

@@ -80,7 +80,7 @@ $$;
 CREATE TEMP VIEW nodes AS
 SELECT c.model, c.version, c.side, n.*
 FROM linkpred.embedding_store c,
-     linkpred.embedding_nodes(c.idx, c.keys, c.degrees, c.biases, c.vecs, c.seen, c.seen_ends) n;
+     linkpred.embedding_nodes(c.idx, c.keys, c.degrees, c.biases, c.vecs, c.seen, c.seen_ends, c.nodes) n;
 CREATE FUNCTION max_diff(a real[], b real[]) RETURNS float8 LANGUAGE sql AS $$
     SELECT max(abs(x - y)) FROM unnest(a, b) AS t(x, y)
 $$;

@@ -13,7 +13,7 @@ SELECT plan(13);
 CREATE TEMP VIEW nodes AS
 SELECT c.model, c.version, c.side, n.*
 FROM linkpred.embedding_store c,
-     linkpred.embedding_nodes(c.idx, c.keys, c.degrees, c.biases, c.vecs, c.seen, c.seen_ends) n;
+     linkpred.embedding_nodes(c.idx, c.keys, c.degrees, c.biases, c.vecs, c.seen, c.seen_ends, c.nodes) n;
 
 CREATE TABLE rel_edges AS
 SELECT u AS user_id, (u * 37 + k * 101) % 2000 AS item_id

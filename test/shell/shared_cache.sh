@@ -329,7 +329,9 @@ lpt_is "$(status d)" "" "linkpred_drop of an unpinned model frees its copy at on
 # published, and no claim is left behind that would make others wait
 lpt_sql "SELECT linkpred_train('x', 'events', 'user_id', 'item_id',
                                options => '{\"dim\": 8, \"epochs\": 1, \"seed\": 1}')" >/dev/null
-lpt_sql "UPDATE linkpred.embedding_store SET vecs = vecs[1:1] WHERE model = 'x' AND side = 'u' AND idx = 1024" >/dev/null
+# (the last row of users: a bucket of them, or a chunk of consecutive ones)
+lpt_sql "UPDATE linkpred.embedding_store SET vecs = vecs[1:1] WHERE model = 'x' AND side = 'u'
+         AND idx = (SELECT max(idx) FROM linkpred.embedding_store WHERE model = 'x' AND side = 'u')" >/dev/null
 err=$(lpt_sql "SELECT count(*) FROM linkpred_topk(7::bigint, 5, model => 'x')" 2>&1 || true)
 lpt_like "$err" 'embeddings of model "x" version 1 are damaged' "a load that fails half-way raises its error"
 lpt_is "$(status x)" "" "and leaves nothing in the registry"

@@ -281,7 +281,7 @@ if want lastfm; then
 	lp_log "lastfm: test AUC $(bench_psql -tA -c "SELECT round(value::numeric, 4) FROM bench.metrics
 	                                          WHERE dataset = 'lastfm' AND graph = 'lastfm' AND method = 'model'
 	                                            AND impl = 'linkpred' AND metric = 'auc'")"
-	# the README's AUC preset: the spectral encoder with the structural head over it
+	# docs/training.md's AUC preset: the spectral encoder with the structural head over it
 	t0=$(now)
 	bench_train lastfm "lastfm spectral" "" lastfm_spectral lastfm_train user_idx artist_idx \
 		'{"encoder": "spectral", "features": "structural"}'

@@ -95,7 +95,7 @@ SELECT is((SELECT stats->>'attributes' FROM linkpred.jobs WHERE model = 'nn' ORD
 
 -- noise: a random numeric column on warm items does not hurt held-out edges
 -- here (on LastFM it does at the default id_dropout, as a random categorical
--- column does: README's "Attributes without signal", bench/attributes_columns.sh)
+-- column does: docs/relations-and-attributes.md, "Attributes without signal", bench/attributes_columns.sh)
 CREATE TABLE wnoise AS SELECT DISTINCT item_id, (hashint4(item_id * 3 + 1) & 1023) / 1023.0 AS r FROM ne;
 SELECT linkpred_train('nw', 'ne', 'user_id', 'item_id',
                       options => '{"seed": 1, "dim": 16, "item_features": {"relation": "wnoise", "key": "item_id", "columns": ["r"]}}');

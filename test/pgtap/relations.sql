@@ -81,7 +81,7 @@ SELECT cmp_ok(metric('fm_friends', 'auc'), '>=', 0.92::float8,
 SELECT cmp_ok(metric('fm_friends', 'auc'), '>', metric('fm_plain', 'auc'),
               'the friendships raise the AUC over the same model without them');
 
--- the README's LastFM preset (measured here: AUC 0.9718, Recall@20 0.300)
+-- docs/training.md's LastFM preset (measured here: AUC 0.9718, Recall@20 0.300)
 SELECT linkpred_train('fm_preset', 'ua_train', 'user_idx', 'artist_idx',
                       options => '{"seed": 3, "features": "structural", "dim": 128, "reg": 0.02, "sampler": "degree",
                                    "negatives": 8, "user_edges": {"relation": "friends", "src": "a", "dst": "b"}}') \gset

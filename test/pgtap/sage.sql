@@ -26,7 +26,7 @@ $$;
 SELECT cmp_ok(metric('fm_sage', 'auc'), '>=', 0.92::float8, 'GraphSAGE on LastFM: AUC at least 0.92');
 SELECT cmp_ok(metric('fm_sage', 'recall'), '>=', 0.25::float8, 'GraphSAGE on LastFM: Recall@20 at least 0.25');
 
--- GraphSAGE + head (the README's LastFM comparison): logistic loss, the
+-- GraphSAGE + head (docs/training.md's LastFM comparison): logistic loss, the
 -- structural head over it (measured: AUC 0.970, training 53 s)
 SELECT linkpred_train('fm_sage_auc', 'ua_train', 'user_idx', 'artist_idx',
                       options => '{"encoder": "sage", "loss": "bce", "reg": 0.01, "features": "structural", "seed": 3}') \gset

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# docs.sh: README.md documents everything a user can name, read from the
-# installed extension rather than from a list kept by hand:
+# docs.sh: README.md (with the pages of docs/ it links to) documents
+# everything a user can name, read from the installed extension rather than
+# from a list kept by hand:
 #
 #   every function the extension owns has its section in the function
 #   reference ("### name"), or, for the few that are not called directly

@@ -22,14 +22,20 @@ lpt_start lp_shell_docs
 
 readme=$LP_SRC/README.md
 lpt_ok "README.md exists" test -f "$readme"
+# README.md and its pages in docs/
+all_docs=("$readme")
+for f in "$LP_SRC"/docs/*.md; do [ -f "$f" ] && all_docs+=("$f"); done
 
-# missing LIST PATTERN: the words of LIST whose PATTERN (%s: the word, as
-# a fixed string inside an extended regex) README.md does not match
+# missing LIST PATTERN [FILE...]: the words of LIST whose PATTERN (%s: the
+# word, as a fixed string inside an extended regex) none of the FILEs
+# (README.md if none is given) matches
 missing() {
-	local w out=
-	for w in $1; do
+	local w out= list=$1 pattern=$2
+	shift 2
+	[ $# -gt 0 ] || set -- "$readme"
+	for w in $list; do
 		# shellcheck disable=SC2059
-		grep -Eq -- "$(printf "$2" "$(sed 's/[.[\*^$()+?{|]/\\&/g' <<<"$w")")" "$readme" ||
+		grep -Eqs -- "$(printf "$pattern" "$(sed 's/[.[\*^$()+?{|]/\\&/g' <<<"$w")")" "$@" ||
 			out="$out $w"
 	done
 	echo "${out# }"
@@ -48,12 +54,13 @@ public=$(lpt_sql "SELECT DISTINCT p.proname FROM pg_depend d JOIN pg_proc p ON p
                     AND p.prorettype <> 'trigger'::regtype
                   ORDER BY 1")
 lpt_is "$(missing "$public" '^### %s$')" "" "every public linkpred_* function has a section in the function reference"
-lpt_is "$(missing "$funcs" '%s')" "" "every function of the extension is named in README.md"
+lpt_is "$(missing "$funcs" '%s' "${all_docs[@]}")" "" "every function of the extension is named in README.md or docs/"
 
 # ---------------------------------------------------------------- views and tables
 rels=$(lpt_sql "SELECT c.relname FROM pg_class c WHERE c.relnamespace = 'linkpred'::regnamespace
                 AND c.relkind IN ('r', 'v', 'p') ORDER BY 1")
-lpt_is "$(missing "$(sed 's/^/linkpred./' <<<"$rels")" '%s')" "" "every table and view of schema linkpred is named in README.md"
+lpt_is "$(missing "$(sed 's/^/linkpred./' <<<"$rels")" '%s' "${all_docs[@]}")" "" \
+	"every table and view of schema linkpred is named in README.md or docs/"
 
 # ---------------------------------------------------------------- settings
 # the settings exist once the library is loaded in the session

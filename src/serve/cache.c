@@ -213,7 +213,8 @@ Resolve(const char *requested)
 	{
 		if (strcmp(cached[i]->name, hdr.name) != 0)
 			continue;
-		if (cached[i]->job_id == hdr.job_id && cached[i]->incarnation == hdr.incarnation)
+		if (cached[i]->job_id == hdr.job_id && cached[i]->incarnation == hdr.incarnation &&
+			!cached[i]->half_read)
 		{
 			/* pinned for this transaction (or private) */
 			if (LpSharedCacheReuse(cached[i]))
@@ -224,7 +225,8 @@ Resolve(const char *requested)
 			Evict(i);			/* its shared copy was evicted: load it again */
 			break;
 		}
-		Evict(i);				/* a newer (or older, re-activated) version */
+		Evict(i);				/* a newer (or older, re-activated) version, or a
+								 * copy a failed lazy read left half read */
 		break;
 	}
 	if (n_cached == MAX_CACHED_MODELS)
@@ -293,7 +295,7 @@ LpModelForCall(FunctionCallInfo fcinfo, int model_argno)
 	}
 	/* the fast path of a bulk call: same model as the last row, no allocation */
 	else if (cc->generation == cache_generation && cc->model != NULL &&
-			 LpSharedCacheValid(cc->model) && cc->by_name == (t != NULL) &&
+			 LpSharedCacheValid(cc->model) && !cc->model->half_read && cc->by_name == (t != NULL) &&
 			 (t == NULL || (VARSIZE_ANY_EXHDR(t) == cc->requested_len &&
 							memcmp(VARDATA_ANY(t), cc->requested, cc->requested_len) == 0)))
 		return cc->model;

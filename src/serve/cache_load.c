@@ -19,8 +19,8 @@
  * change it.  What needs every user (evaluation, top-k for all users,
  * the structural head's graph, fresh users) reads the rest first
  * (LpCacheReadAllUsers): then the copy is a whole one.  A failure half-way
- * through either read forgets the copy (the caller's statement fails; the
- * next call loads afresh).
+ * through either read marks the copy half read (the caller's statement
+ * fails; cache.c evicts the copy before its next use, which loads afresh).
  */
 #include "postgres.h"
 
@@ -361,14 +361,13 @@ LpCacheLoadVersion(LpServingModel *m, bool publish)
 
 /*
  * Run read(m, arg) connected to SPI in the catalog context; if it fails,
- * forget m (half read) before the error goes on.
+ * mark m half read before the error goes on: cache.c then evicts it before
+ * any further use (the next statement's lookup, or a later call of this
+ * statement that caught the error), and loads the version afresh.
  */
 static void
-ReadOrForget(LpServingModel *m, void (*read) (LpServingModel *m, void *arg), void *arg)
+ReadOrMark(LpServingModel *m, void (*read) (LpServingModel *m, void *arg), void *arg)
 {
-	char		name[NAMEDATALEN];
-
-	strlcpy(name, m->name, NAMEDATALEN);
 	PG_TRY();
 	{
 		LpCatalogContext cc;
@@ -381,7 +380,7 @@ ReadOrForget(LpServingModel *m, void (*read) (LpServingModel *m, void *arg), voi
 	}
 	PG_CATCH();
 	{
-		LpCacheForgetModel(name);
+		m->half_read = true;
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
@@ -417,7 +416,7 @@ LpCacheLookupLazyUser(LpServingModel *m, Datum value, Oid valtype)
 		LpShardOfText(tkey, strlen(tkey), m->user_buckets);
 	if (m->bucket_read[b])
 		return -1;				/* its bucket is read: not in the version */
-	ReadOrForget(m, ReadBucket, &b);
+	ReadOrMark(m, ReadBucket, &b);
 	j = LpKeyMapFindDatum(m->ukeys, m->user_type, value, valtype);
 	return j >= 0 ? m->ukey_idx[j] : -1;
 }
@@ -434,7 +433,7 @@ ReadAllUsers(LpServingModel *m, void *arg)
 	LpKeyKind	uk;
 	MemoryContext old = MemoryContextSwitchTo(m->data_cxt);
 
-	/* new key map and seen lists (a failure forgets the copy: ReadOrForget) */
+	/* new key map and seen lists (a failure marks the copy half read: ReadOrMark) */
 	LpKeyKindForType(m->user_type, &uk);
 	m->ukeys = LpKeyMapCreate(uk, m->n_users);
 	m->seen_start = MemoryContextAllocExtended(m->data_cxt, sizeof(int64) * (Size) m->n_users,
@@ -456,7 +455,7 @@ void
 LpCacheReadAllUsers(LpServingModel *m)
 {
 	if (m->user_buckets > 0)
-		ReadOrForget(m, ReadAllUsers, NULL);
+		ReadOrMark(m, ReadAllUsers, NULL);
 }
 
 /*

@@ -62,6 +62,8 @@ typedef struct LpServingModel
 	int32	   *ukey_idx;
 	int32		ukey_cap;
 	int64		seen_cap;		/* lazy: entries seen has room for */
+	bool		half_read;		/* a lazy read failed part-way: cache.c evicts the
+								 * copy before its next use */
 	float	   *scratch;		/* n_items scores for top-k */
 	struct LpTrainConfig *fold; /* training hyperparameters, for fold-in */
 	void	   *fresh_plan;		/* SPIPlanPtr reading a user's current items */

@@ -91,7 +91,6 @@ static inline void
 SharedPointStep(const LpTrainConfig *cfg, float *p, float *bp, float *v, float *bv,
 				float t, float scale, float lr, double *soft, float *loss)
 {
-	const float reg = cfg->reg;
 	float		x = LpDot8(p, v, cfg->dim) + *bp + *bv;
 	float		gr;
 
@@ -99,15 +98,7 @@ SharedPointStep(const LpTrainConfig *cfg, float *p, float *bp, float *v, float *
 		gr = LogisticGrad(x, t > 0, soft, loss) * scale;
 	else
 		gr = LpPointGrad(cfg, x, t, loss) * scale;
-	for (int d = 0; d < cfg->dim; d++)
-	{
-		float		a = p[d],
-					b = v[d];
-
-		p[d] += lr * (gr * b - reg * a);
-		v[d] += lr * (gr * a - reg * b);
-	}
-	LpBiasStep(cfg, bp, gr, bv, gr, lr);
+	LpDotPointMove(cfg, p, bp, v, bv, gr, lr);
 }
 
 /* the dot decoder's pairwise step as LpDotPairStep, its score by LpDot8 */
@@ -116,7 +107,6 @@ SharedPairStep(const LpTrainConfig *cfg, float *p, float *vi, float *bi, float *
 			   float w, float lr, double *soft, float *loss)
 {
 	const int	dim = cfg->dim;
-	const float reg = cfg->reg;
 	float		x = LpDot8(p, vi, dim) - LpDot8(p, vj, dim);
 	float		gr;
 
@@ -131,17 +121,7 @@ SharedPairStep(const LpTrainConfig *cfg, float *p, float *vi, float *bi, float *
 		gr = LpPairGrad(cfg, x, &l) * w;
 		*loss += l * w;
 	}
-	for (int d = 0; d < dim; d++)
-	{
-		float		a = p[d],
-					b = vi[d],
-					c = vj[d];
-
-		p[d] += lr * (gr * (b - c) - reg * a);
-		vi[d] += lr * (gr * a - reg * b);
-		vj[d] += lr * (-gr * a - reg * c);
-	}
-	LpBiasStep(cfg, bi, gr, bj, -gr, lr);
+	LpDotPairMove(cfg, p, vi, bi, vj, bj, gr, lr);
 }
 
 /*

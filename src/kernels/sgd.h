@@ -275,16 +275,16 @@ LpBiasStep(const LpTrainConfig *cfg, float *a, float ga, float *b, float gb, flo
 }
 
 /*
- * The dot decoder's pointwise step: u's vector p and bias *bp against an
- * item's v and *bv, target t, gradient scale `scale` (LpPositiveTarget,
- * LpPositiveScale); p and v move toward each other, with L2.
+ * The dot decoder's moves along a score gradient gr, with L2 `reg` and
+ * the biases: a point score's rows p and v toward each other; a pair
+ * score's (p.vi - p.vj) rows p, vi and vj.  The SGD steps here and the
+ * shared-negative steps (negshare.c) make exactly these updates.
  */
 static inline void
-LpDotPointStep(const LpTrainConfig *cfg, float *p, float *bp, float *v, float *bv,
-			   float t, float scale, float lr, float *loss)
+LpDotPointMove(const LpTrainConfig *cfg, float *p, float *bp, float *v, float *bv, float gr,
+			   float lr)
 {
 	const float reg = cfg->reg;
-	float		gr = LpDotPointGrad(cfg, p, bp, v, bv, t, scale, loss);
 
 	for (int d = 0; d < cfg->dim; d++)
 	{
@@ -297,16 +297,11 @@ LpDotPointStep(const LpTrainConfig *cfg, float *p, float *bp, float *v, float *b
 	LpBiasStep(cfg, bp, gr, bv, gr, lr);
 }
 
-/*
- * The dot decoder's pairwise step: u's vector p against the positive vi
- * (bias *bi) and the negative vj (*bj), the positive's weight w.
- */
 static inline void
-LpDotPairStep(const LpTrainConfig *cfg, float *p, float *vi, float *bi, float *vj, float *bj,
-			  float w, float lr, float *loss)
+LpDotPairMove(const LpTrainConfig *cfg, float *p, float *vi, float *bi, float *vj, float *bj,
+			  float gr, float lr)
 {
 	const float reg = cfg->reg;
-	float		gr = LpDotPairGrad(cfg, p, vi, bi, vj, bj, w, loss);
 
 	for (int d = 0; d < cfg->dim; d++)
 	{
@@ -319,6 +314,29 @@ LpDotPairStep(const LpTrainConfig *cfg, float *p, float *vi, float *bi, float *v
 		vj[d] += lr * (-gr * a - reg * c);
 	}
 	LpBiasStep(cfg, bi, gr, bj, -gr, lr);
+}
+
+/*
+ * The dot decoder's pointwise step: u's vector p and bias *bp against an
+ * item's v and *bv, target t, gradient scale `scale` (LpPositiveTarget,
+ * LpPositiveScale); p and v move toward each other, with L2.
+ */
+static inline void
+LpDotPointStep(const LpTrainConfig *cfg, float *p, float *bp, float *v, float *bv,
+			   float t, float scale, float lr, float *loss)
+{
+	LpDotPointMove(cfg, p, bp, v, bv, LpDotPointGrad(cfg, p, bp, v, bv, t, scale, loss), lr);
+}
+
+/*
+ * The dot decoder's pairwise step: u's vector p against the positive vi
+ * (bias *bi) and the negative vj (*bj), the positive's weight w.
+ */
+static inline void
+LpDotPairStep(const LpTrainConfig *cfg, float *p, float *vi, float *bi, float *vj, float *bj,
+			  float w, float lr, float *loss)
+{
+	LpDotPairMove(cfg, p, vi, bi, vj, bj, LpDotPairGrad(cfg, p, vi, bi, vj, bj, w, loss), lr);
 }
 
 #endif

@@ -36,7 +36,7 @@ TOPK_CALLS=1000 FRESH_CALLS=100 SCORE_PAIRS=1000000
 
 usage() {
 	cat >&2 <<'EOF'
-usage: bash bench/scale.sh [--sizes LIST] [--size SIZE] [--epochs N] [--group G]
+usage: bash bench/scale.sh [--sizes LIST] [--size SIZE] [--epochs N] [--group G] [--out FILE]
   --sizes LIST   the graphs to run, comma separated: 1m, 10m, 100m, gowalla
                  (default: 1m,10m,gowalla)
   --size SIZE    add one graph to the list (--size 100m: the default ones and 100M)
@@ -44,11 +44,13 @@ usage: bash bench/scale.sh [--sizes LIST] [--size SIZE] [--epochs N] [--group G]
                  and phase times in minutes rather than an hour
   --group G      option "negative_group": G (negatives shared by G positives;
                  bench/RESULTS-throughput.md)
+  --out FILE     write the results there instead of bench/RESULTS-scale.md
 EOF
 }
 
-opt_sizes="" opt_size="" opt_epochs="" opt_group=""
-bench_options "sizes size epochs group" "$@"
+opt_sizes="" opt_size="" opt_epochs="" opt_group="" opt_out=""
+bench_options "sizes size epochs group out" "$@"
+OUT=${opt_out:-$OUT}
 [[ -z "$opt_group" || "$opt_group" =~ ^[1-9][0-9]*$ ]] || { usage; echo "--group wants a positive integer" >&2; exit 2; }
 sizes="${opt_sizes:-1m,10m,gowalla}${opt_size:+,$opt_size}"
 epochs=$opt_epochs

@@ -15,10 +15,12 @@
  *             sources (4 + 4 bytes an entry), the sampler, the ids and each
  *             encoder's, decoder's, head's and evaluation's work space;
  *   storing   at its start the graph, the vectors, the ids and the top-k
- *             index; as the rows are written, the vectors and the users'
- *             seen lists are released (pipeline.c) while the pages of the
- *             rows, their index and the WAL buffers are mapped in: at its
- *             end the ids, the index and those pages.
+ *             index; users in buckets (every graph but an undirected one)
+ *             add their rows' pages before anything is released; then, as
+ *             the rows are written, the vectors and the users' seen lists
+ *             are released (pipeline.c) while the pages of the rows, their
+ *             index and the WAL buffers are mapped in: at its end the ids,
+ *             the index and those pages.
  *
  * Only pages that were written count (an array's untouched tail does not),
  * so the edge buffer counts by its rows, not its doubling capacity.  A
@@ -147,7 +149,9 @@ LpEstimateMemory(const LpMemoryInput *in, LpMemoryEstimate *est)
 	double		raw = (double) lg->n_entries + in->loaded->stats.duplicates;
 	double		graph_b;
 	double		index_b;
-	double		rows_b;
+	double		rows_b,
+				store_start,
+				store_end;
 
 	memset(est, 0, sizeof(*est));
 	est->fixed = LP_WORKER_FIXED_BYTES;
@@ -210,10 +214,26 @@ LpEstimateMemory(const LpMemoryInput *in, LpMemoryEstimate *est)
 	rows_b = (132.0 + 4.0 * dim) * nodes + 4.0 * lg->n_entries +
 		KeyTextBytes(in->loaded->src_keys) * g->n_src +
 		(g->tied ? 0 : KeyTextBytes(in->loaded->dst_keys) * g->n_dst);
-	est->store = in->holdout ? 0 :
-		Max(graph_b + est->emb + est->ids + index_b,
-			est->ids + 4.0 * nodes + index_b + rows_b +
-			Min(rows_b, (double) XLOGbuffers * XLOG_BLCKSZ));
+	store_start = graph_b + est->emb + est->ids + index_b;
+	store_end = est->ids + 4.0 * nodes + index_b + rows_b +
+		Min(rows_b, (double) XLOGbuffers * XLOG_BLCKSZ);
+
+	/*
+	 * Users in buckets (store.c's WriteUserBuckets, every side that is not
+	 * tied): a bucket gathers users from across the side, so nothing is
+	 * released until the last bucket is written; the user rows' pages and
+	 * the buckets' arrays (8 bytes a user) then sit beside everything the
+	 * storing started with.
+	 */
+	if (!g->tied)
+	{
+		double		rows_u = (132.0 + 4.0 * dim) * g->n_src + 4.0 * lg->n_entries +
+			KeyTextBytes(in->loaded->src_keys) * g->n_src;
+
+		store_start += 8.0 * g->n_src + rows_u +
+			Min(rows_u, (double) XLOGbuffers * XLOG_BLCKSZ);
+	}
+	est->store = in->holdout ? 0 : Max(store_start, store_end);
 
 	est->total = est->fixed + est->shared + Max(est->load, Max(est->fit, est->store));
 }

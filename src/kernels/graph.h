@@ -197,21 +197,21 @@ extern void LpSplitDropUnseen(LpSplit *split);
 static inline bool
 LpSortedContains(const int32 *a, int64 n, int32 x)
 {
-	int64		lo = 0,
-				hi = n - 1;
-
-	while (lo <= hi)
+	/*
+	 * Halving without branches (a conditional move per step): a search for
+	 * a random value, as a sampled negative's edge check is, mispredicts a
+	 * branch on every other probe.
+	 */
+	if (n <= 0)
+		return false;
+	while (n > 1)
 	{
-		int64		mid = lo + (hi - lo) / 2;
+		int64		half = n / 2;
 
-		if (a[mid] == x)
-			return true;
-		if (a[mid] < x)
-			lo = mid + 1;
-		else
-			hi = mid - 1;
+		a = a[half] <= x ? a + half : a;
+		n -= half;
 	}
-	return false;
+	return *a == x;
 }
 
 /* qsort's comparators for ascending int32, float and double */

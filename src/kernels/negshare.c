@@ -16,9 +16,8 @@
  * cell or chunk, so a fixed seed and thread count still repeat exactly.
  *
  * The step itself is the dot decoder's per-positive step (train.c's Step)
- * with three costs taken out: the score's dot product in 8 partial sums
- * (LpDot8), one log per step for the logistic losses, and the edge check
- * without branches.  No PostgreSQL calls.
+ * with two costs taken out: the score's dot product in 8 partial sums
+ * (LpDot8) and one log per step for the logistic losses.  No PostgreSQL calls.
  */
 #include "postgres.h"
 
@@ -35,29 +34,6 @@ LpDrawNegGroup(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState 
 		if (grp->j[k] >= 0)
 			LpPrefetchRow(emb->V + (int64) grp->j[k] * cfg->dim, cfg->dim);
 	}
-}
-
-/*
- * Whether u -> v is a training edge: LpGraphHasEdge's search without its
- * branches (a conditional move per halving), which mispredict on every
- * other probe of a random candidate.
- */
-static inline bool
-HasEdge(const LpGraph *g, int32 u, int32 v)
-{
-	const int32 *a = g->targets + g->offsets[u];
-	int64		n = g->offsets[u + 1] - g->offsets[u];
-
-	if (n == 0)
-		return false;
-	while (n > 1)
-	{
-		int64		half = n / 2;
-
-		a = a[half] <= v ? a + half : a;
-		n -= half;
-	}
-	return *a == v;
 }
 
 /*
@@ -147,7 +123,7 @@ LpStepShared(const LpGraph *g, const LpTrainConfig *cfg, LpEmbeddings *emb, cons
 		int32		j = grp->j[n];
 		float	   *pj;
 
-		if (j < 0 || (g->homogeneous && j == u) || HasEdge(g, u, j))
+		if (j < 0 || (g->homogeneous && j == u) || LpGraphHasEdge(g, u, j))
 			continue;
 		pj = emb->V + (int64) j * dim;
 		if (!pairwise)

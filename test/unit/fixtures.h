@@ -57,16 +57,18 @@ TestCsr(int32 n_src, int32 n_dst, int m, const int32 *us, const int32 *vs, bool 
 }
 
 /*
- * Planted communities: nu users and ni items in `groups` groups (node k is
- * in group k % groups); each user links to `per` random items of its own
- * group, the first of them held out into held[u].  Drawn from `seed`.
+ * Planted communities: nu sources and n_dst targets in `groups` groups
+ * (node k is in group k % groups); each source links to `per` random
+ * targets of its own group, the first of them held out into held[u].
+ * Bipartite (n_dst items), or undirected (n_dst == nu nodes, no loops, tied
+ * and symmetric).  Drawn from `seed`.
  */
 static inline LpGraph
-TestPlantedBipartite(int32 nu, int32 ni, int groups, int per, uint64 seed, int32 *held)
+TestPlanted(int32 nu, int32 n_dst, int groups, int per, uint64 seed, bool undirected, int32 *held)
 {
 	int32	   *us = malloc(sizeof(int32) * nu * per),
 			   *vs = malloc(sizeof(int32) * nu * per);
-	bool	   *used = malloc(sizeof(bool) * (ni / groups));
+	bool	   *used = malloc(sizeof(bool) * (n_dst / groups));
 	int			m = 0;
 	LpRng		rng;
 	LpGraph		g;
@@ -76,29 +78,77 @@ TestPlantedBipartite(int32 nu, int32 ni, int groups, int per, uint64 seed, int32
 	{
 		int32		grp = u % groups;
 
-		memset(used, 0, sizeof(bool) * (ni / groups));
+		memset(used, 0, sizeof(bool) * (n_dst / groups));
 		for (int k = 0; k < per; k++)
 		{
-			int32		j;
+			int32		j,
+						v;
 
 			do
-				j = (int32) LpRngBelow(&rng, (uint32) (ni / groups));
-			while (used[j]);
+			{
+				j = (int32) LpRngBelow(&rng, (uint32) (n_dst / groups));
+				v = grp + groups * j;
+			} while (used[j] || (undirected && v == u));
 			used[j] = true;
 			if (k == 0)
-				held[u] = grp + groups * j;
+				held[u] = v;
 			else
 			{
 				us[m] = u;
-				vs[m++] = grp + groups * j;
+				vs[m++] = v;
 			}
 		}
 	}
-	g = TestCsr(nu, ni, m, us, vs, false, false);
+	g = TestCsr(nu, n_dst, m, us, vs, undirected, undirected);
 	free(us);
 	free(vs);
 	free(used);
 	return g;
+}
+
+/* TestPlanted's bipartite graph: nu users, ni items */
+static inline LpGraph
+TestPlantedBipartite(int32 nu, int32 ni, int groups, int per, uint64 seed, int32 *held)
+{
+	return TestPlanted(nu, ni, groups, per, seed, false, held);
+}
+
+/*
+ * AUC of each source's held-out target held[u] against every target that
+ * is neither an edge of u nor u itself (undirected), scored as
+ * U[u] . V[i] (+ bu[u] + bv[i] when bu is not NULL).  A source whose
+ * held-out pair is an edge of g (an undirected hold-out that came back the
+ * other way round) is left out.
+ */
+static inline double
+TestHeldOutAuc(const LpGraph *g, const float *U, const float *V, const float *bu,
+			   const float *bv, int dim, const int32 *held, bool undirected)
+{
+	double		above = 0,
+				pairs = 0;
+
+	for (int32 u = 0; u < g->n_src; u++)
+	{
+		const float *pu = U + (size_t) u * dim;
+		double		sp = bu ? bu[u] + bv[held[u]] : 0;
+
+		if (LpGraphHasEdge(g, u, held[u]))
+			continue;
+		for (int d = 0; d < dim; d++)
+			sp += pu[d] * V[(size_t) held[u] * dim + d];
+		for (int32 i = 0; i < g->n_dst; i++)
+		{
+			double		s = bu ? bu[u] + bv[i] : 0;
+
+			if (i == held[u] || LpGraphHasEdge(g, u, i) || (undirected && i == u))
+				continue;
+			for (int d = 0; d < dim; d++)
+				s += pu[d] * V[(size_t) i * dim + d];
+			above += sp > s ? 1 : sp == s ? 0.5 : 0;
+			pairs += 1;
+		}
+	}
+	return pairs > 0 ? above / pairs : 0;
 }
 
 /*

@@ -163,33 +163,12 @@ CommunityAuc(int layers, double *first_loss, double *last_loss)
 	int32		held[NU];
 	LpGraph		g = TestPlantedBipartite(NU, NI, GROUPS, PER, 5, held);
 	LpTrainConfig cfg = Config(16, layers, 60, 0.02f);
-	Run			r;
-	double		above = 0,
-				pairs = 0;
+	Run			r = Train(&g, &cfg, Record);
+	double		auc = TestHeldOutAuc(&g, r.emb.U, r.emb.V, NULL, NULL, cfg.dim, held, false);
 
-	r = Train(&g, &cfg, Record);
-	for (int32 u = 0; u < NU; u++)
-	{
-		const float *pu = r.emb.U + (size_t) u * cfg.dim;
-		double		sp = 0;
-
-		for (int d = 0; d < cfg.dim; d++)
-			sp += pu[d] * r.emb.V[(size_t) held[u] * cfg.dim + d];
-		for (int32 i = 0; i < NI; i++)
-		{
-			double		s = 0;
-
-			if (i == held[u] || LpGraphHasEdge(&g, u, i))
-				continue;
-			for (int d = 0; d < cfg.dim; d++)
-				s += pu[d] * r.emb.V[(size_t) i * cfg.dim + d];
-			above += sp > s ? 1 : sp == s ? 0.5 : 0;
-			pairs += 1;
-		}
-	}
 	*first_loss = r.first_loss;
 	*last_loss = r.loss;
-	return above / pairs;
+	return auc;
 }
 
 int

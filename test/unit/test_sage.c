@@ -221,71 +221,16 @@ CommunityAuc(bool undirected, LpTrainConfig *cfg, double *first_loss, double *la
 	{
 		NU = 200, NI = 120, GROUPS = 4, PER = 12, NPER = 8
 	};
-	int32		us[NU * PER],
-				vs[NU * PER],
-				held[NU];
-	int			m = 0;
-	int32		n_dst = undirected ? NU : NI;
-	int			per = undirected ? NPER : PER;
-	LpRng		rng;
-	LpGraph		g;
-	Run			r;
-	double		above = 0,
-				pairs = 0;
+	int32		held[NU];
+	LpGraph		g = TestPlanted(NU, undirected ? NU : NI, GROUPS, undirected ? NPER : PER, 5,
+								undirected, held);
+	Run			r = Train(&g, cfg, Record);
+	double		auc = TestHeldOutAuc(&g, r.emb.U, r.emb.V, r.emb.bu, r.emb.bv, cfg->dim, held,
+									 undirected);
 
-	LpRngSeed(&rng, 5);
-	for (int32 u = 0; u < NU; u++)
-	{
-		int32		grp = u % GROUPS;
-		bool		used[NU / GROUPS] = {0};
-
-		for (int k = 0; k < per; k++)
-		{
-			int32		j,
-						v;
-
-			do
-			{
-				j = (int32) LpRngBelow(&rng, n_dst / GROUPS);
-				v = grp + GROUPS * j;
-			} while (used[j] || (undirected && v == u));
-			used[j] = true;
-			if (k == 0)
-				held[u] = v;
-			else
-			{
-				us[m] = u;
-				vs[m++] = v;
-			}
-		}
-	}
-	g = TestCsr(NU, n_dst, m, us, vs, undirected, undirected);
-	r = Train(&g, cfg, Record);
-	for (int32 u = 0; u < NU; u++)
-	{
-		const float *pu = r.emb.U + (size_t) u * cfg->dim;
-		double		sp = r.emb.bu[u] + r.emb.bv[held[u]];
-
-		/* an undirected hold-out may have come back the other way round */
-		if (LpGraphHasEdge(&g, u, held[u]))
-			continue;
-		for (int d = 0; d < cfg->dim; d++)
-			sp += pu[d] * r.emb.V[(size_t) held[u] * cfg->dim + d];
-		for (int32 i = 0; i < n_dst; i++)
-		{
-			double		s = r.emb.bu[u] + r.emb.bv[i];
-
-			if (i == held[u] || LpGraphHasEdge(&g, u, i) || (undirected && i == u))
-				continue;
-			for (int d = 0; d < cfg->dim; d++)
-				s += pu[d] * r.emb.V[(size_t) i * cfg->dim + d];
-			above += sp > s ? 1 : sp == s ? 0.5 : 0;
-			pairs += 1;
-		}
-	}
 	*first_loss = r.first_loss;
 	*last_loss = r.loss;
-	return r.result == LP_TRAIN_OK ? above / pairs : 0;
+	return r.result == LP_TRAIN_OK ? auc : 0;
 }
 
 int

@@ -129,6 +129,57 @@ extern int	LpAnnSearch(const void *blob, const float *V, const float *bv, const 
 						int32 *out_items, float *out_scores, LpAnnScratch *scratch);
 
 /*
+ * Calibration (ann_calibrate.c): the blob's default effort chosen on sample
+ * queries, the smallest whose mean recall@k against their exact top k
+ * reaches a target, between a floor and the build's default (the ceiling:
+ * calibration only lowers it).  Query t is the vector Q[t] (a user's, as
+ * serving searches with it) and leaves out what serving leaves out: items
+ * seen[seen_start[t] .. seen_start[t + 1]) (ascending; seen_start NULL:
+ * none) and item self[t] (-1 or self NULL: none).
+ */
+typedef struct LpAnnQueries
+{
+	int32		n;
+	const float *Q;				/* n x dim */
+	const int64 *seen_start;	/* n + 1, or NULL */
+	const int32 *seen;
+	const int32 *self;			/* n, or NULL */
+} LpAnnQueries;
+
+typedef struct LpAnnCalibration
+{
+	/* in: LpAnnDefaultCalibration() gives the defaults noted here */
+	double		target;			/* mean recall@k to reach: 0.99 */
+	int			k;				/* 10 */
+	int32		min_scan;		/* the floor probes at least this many items' worth: 8192 */
+	bool		(*keep_going) (void *arg);	/* as LpAnnParams' (NULL: never asked) */
+	void	   *keep_going_arg;
+	/* out */
+	int32		ceiling;		/* the blob's default effort before */
+	int32		floor;			/* the lowest effort considered */
+	int32		effort;			/* the chosen one, now the blob's default */
+	double		recall;			/* mean recall@k measured at effort (NaN: not calibrated) */
+	int			searches;		/* efforts measured, each over every query */
+} LpAnnCalibration;
+
+#define LP_ANN_CALIBRATED			1
+#define LP_ANN_CALIBRATE_STOPPED	0	/* keep_going said to stop */
+#define LP_ANN_CALIBRATE_FAILED		(-1)	/* out of memory or no queries */
+
+extern LpAnnCalibration LpAnnDefaultCalibration(void);
+
+/*
+ * Calibrate blob (built from V, bv by LpAnnBuild) on the queries q, with
+ * cal's inputs; fills cal's outputs.  On LP_ANN_CALIBRATED the blob's
+ * default effort is cal->effort and its checksum is updated; otherwise the
+ * blob is unchanged.  Computes every query's exact top k by sgemm (run BLAS
+ * with every core, as for the build), then searches on one thread.
+ * Deterministic: the same blob, vectors and queries give the same effort.
+ */
+extern int	LpAnnCalibrate(LpAnnBlob *blob, const float *V, const float *bv,
+						   const LpAnnQueries *q, LpAnnCalibration *cal);
+
+/*
  * Use the AVX2 scan kernel when the CPU has it (the default) or the portable
  * one; both compute the same integers, so results do not change.  Returns
  * whether AVX2 is now in use.  For tests and benchmarks.

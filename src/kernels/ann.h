@@ -26,8 +26,11 @@
  *
  * Costs at 1M x 64 (bench/RESULTS-ann.md): blob 40 MB (about 40 bytes per
  * item); build 25-45 s on 2 cores and 90 MB besides V; a top-10 search at
- * the default effort 1.2-1.35 ms, recall@10 0.97 on random Gaussian items
- * and 1.00 on clustered ones, where the exact scan takes 24 ms.  The fast scan
+ * the build's default effort 1.2-1.35 ms, recall@10 0.97 on random Gaussian
+ * items and 1.00 on clustered ones, where the exact scan takes 24 ms.
+ * LpAnnCalibrate then lowers that default to what sample queries need: 40
+ * to 69 lists instead of about 1,600 on trained models, 0.2-0.3 ms from SQL
+ * (bench/RESULTS-ann-calibrated.md).  The fast scan
  * needs AVX2 (most x86-64 CPUs since 2013); elsewhere a portable kernel gives the same
  * results 20 times slower, no faster than the exact scan: use exact search
  * when LpAnnUseSimd(true) returns false.

@@ -7,9 +7,10 @@
 -- linkpred_topk at that default (nothing set) still finds 0.95 of the exact
 -- top 10 for users it did not calibrate on: trained users (the sample is
 -- 512 of 12,000, about 4% of them) and fresh users added after training
--- (held out entirely).
+-- (held out entirely).  A bilinear model of 24,000 items: its calibration
+-- searches with the users' queries R' U[u], as serving does.
 \set ON_ERROR_STOP 1
-SELECT plan(9);
+SELECT plan(11);
 
 -- 300 groups of 400 items, 40 users a group; each item has two users of
 -- its group, so each user has about 20 items of one group: structure an
@@ -88,5 +89,31 @@ FROM linkpred.versions WHERE model = 'c' \gset
 SELECT is((SELECT count(*) FROM (SELECT q.u, t.item FROM q, LATERAL linkpred_topk(q.u, 10, model => 'c') t
                                  EXCEPT SELECT u, item FROM approx) d), 0::bigint,
           'linkpred.ann_probes = the recorded ann_probes returns the default''s rows');
+
+RESET linkpred.ann_probes;
+
+-- a bilinear model searches with its users' queries R' U[u]: the calibration
+-- measures those, so its default holds for them too (24,000 items: floor 32
+-- of 93 lists, 8,192 items' worth)
+CREATE TABLE ev_small AS SELECT * FROM ev WHERE item_id < 24000 AND user_id < 100000;
+SET linkpred.ann_min_items = 10000;
+SELECT linkpred_train('bil', 'ev_small', 'user_id', 'item_id',
+                      options => '{"decoder": "bilinear", "dim": 16, "epochs": 10, "seed": 3}') IS NOT NULL AS t_bil \gset
+SELECT diag('bilinear: ann_lists ' || (metrics->>'ann_lists') || ', ann_calibration '
+            || (metrics->'ann_calibration')::text)
+FROM linkpred.versions WHERE model = 'bil';
+SELECT ok((SELECT (metrics->'ann_calibration'->>'recall')::float8 >= 0.99
+                  AND (metrics->>'ann_probes')::int = (metrics->'ann_calibration'->>'probes')::int
+           FROM linkpred.versions WHERE model = 'bil'),
+          'a bilinear model''s index is calibrated (recall@10 >= 0.99 on its sample)');
+CREATE TABLE qb AS SELECT DISTINCT user_id AS u FROM ev_small WHERE user_id % 7 = 3;
+SET linkpred.ann_min_items = 0;
+CREATE TABLE bil_exact AS SELECT qb.u, t.item FROM qb, LATERAL linkpred_topk(qb.u, 10, model => 'bil') t;
+SET linkpred.ann_min_items = 10000;
+CREATE TABLE bil_approx AS SELECT qb.u, t.item FROM qb, LATERAL linkpred_topk(qb.u, 10, model => 'bil') t;
+SELECT diag('bilinear: recall@10 of ' || (SELECT count(*) FROM qb) || ' users at the calibrated default: '
+            || round(recall('bil_exact', 'bil_approx')::numeric, 4));
+SELECT cmp_ok(recall('bil_exact', 'bil_approx'), '>=', 0.95::float8,
+              'and its top-10 at that default finds at least 0.95 of the exact top-10');
 
 SELECT * FROM finish();

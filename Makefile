@@ -37,6 +37,7 @@ OBJS = \
 	src/kernels/topk.o \
 	src/kernels/ann.o \
 	src/kernels/ann_build.o \
+	src/kernels/ann_calibrate.o \
 	src/kernels/model.o \
 	src/model/options.o \
 	src/model/options_json.o \
@@ -65,7 +66,7 @@ OBJS = \
 	src/serve/versions.o \
 	src/jobs/jobs.o \
 	src/jobs/worker.o \
-	src/jobs/pipeline.o src/jobs/tune.o src/jobs/jobfit.o src/jobs/memory.o \
+	src/jobs/pipeline.o src/jobs/tune.o src/jobs/jobfit.o src/jobs/memory.o src/jobs/jobindex.o \
 	src/serve/cache.o \
 	src/serve/cache_load.o \
 	src/serve/shared_cache.o \

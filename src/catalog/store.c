@@ -443,9 +443,13 @@ LpStoreVersion(const LpStoreRequest *req)
 					 req->epochs_run, req->warm_version, req->warm_nodes,
 					 req->training_threads);
 	if (req->ann)
+	{
 		appendStringInfo(&metrics, ", \"ann_lists\": %d, \"ann_probes\": %d, \"ann_bytes\": %zu,"
 						 " \"ann_build_seconds\": %.3f",
 						 req->ann_lists, req->ann_probes, req->ann_size, req->ann_build_seconds);
+		if (req->ann_calibration)
+			appendStringInfo(&metrics, ", \"ann_calibration\": %s", req->ann_calibration);
+	}
 	else if (req->ann_skipped)
 	{
 		appendStringInfoString(&metrics, ", \"ann_skipped\": ");

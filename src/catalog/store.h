@@ -57,6 +57,7 @@ typedef struct LpStoreRequest
 	int32		ann_probes;		/* lists it probes by default */
 	double		ann_build_seconds;
 	const char *ann_skipped;	/* why a wanted index was not built, or NULL */
+	const char *ann_calibration;	/* its default effort's calibration (JSON), or NULL */
 	const char *tuning;			/* option "tune": the search's record (JSON), or NULL */
 
 	/*

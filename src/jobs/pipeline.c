@@ -20,7 +20,8 @@
  *   4. an evaluation job ends here: the model is measured on the held-out
  *      edges and the result goes into the job row; no version is stored;
  *   5. for a large catalog, the approximate top-k index of the items
- *      (ann.h), still outside any transaction;
+ *      (ann.h) and its default effort calibrated on the model's users
+ *      (jobindex.c), still outside any transaction;
  *   6. store: the new version, its activation and the job's 'done', all in
  *      one transaction (store.c): readers switch from the old version to
  *      the new one at that commit, and a failure before it leaves the old
@@ -39,11 +40,11 @@
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
-#include "ann.h"
 #include "cache.h"
 #include "metrics.h"
 #include "graph.h"
 #include "fit.h"
+#include "jobindex.h"
 #include "jobs.h"
 #include "decoder.h"
 #include "linkpred.h"
@@ -220,83 +221,6 @@ WantsIndex(const LpJobRun *run, const LpGraph *g, bool has_head)
 		g->n_dst >= run->spec->ann_min_items && !has_head &&
 		LpEncoderPermits(LpOptionsEncoder(&run->opts), LP_ENC_ANN_INDEX) &&
 		LpDecoderIs(LpDecoderAt(run->opts.decoder), LP_DEC_ANN_INDEX);
-}
-
-/*
- * The index build asks this between its matrix products (ann.h): a cancel
- * or terminate stops it within a block instead of after the whole build
- * (minutes for tens of millions of items).  It only reads the flags the
- * signal handlers set; the error is raised once the build has returned.
- */
-static bool
-IndexBuildKeepGoing(void *arg)
-{
-	if (QueryCancelPending || ProcDiePending)
-	{
-		*(bool *) arg = true;
-		return false;
-	}
-	return true;
-}
-
-/*
- * Build the index over the final item embeddings into req (blob malloc'd:
- * the caller frees it after storing).  The k-means is sgemm, so OpenBLAS
- * gets every core for it, and is set back to one thread before anything
- * else runs in this process.  A blob a bytea cannot hold, or a build out of
- * memory, is not a failed job: the version is stored without an index
- * (top-k stays exact), with the reason in its metrics ("ann_skipped") and
- * in the server log (LOG: a worker's NOTICE reaches no client, and the
- * default log_min_messages drops it).
- */
-static void
-BuildIndex(LpJobRun *run, const LpGraph *g, const LpEmbeddings *emb, LpStoreRequest *req)
-{
-	TimestampTz start = GetCurrentTimestamp();
-	LpAnnParams params = LpAnnDefaultParams();
-	bool		stopped = false;
-	LpAnnBlob  *blob;
-	Size		size;
-
-	LpJobSetPhase(run->spec->job_id, "running", "building the top-k index");
-	pgstat_report_activity(STATE_RUNNING,
-						   psprintf("linkpred job " INT64_FORMAT ": building the top-k index of %d items",
-									run->spec->job_id, g->n_dst));
-	params.keep_going = IndexBuildKeepGoing;
-	params.keep_going_arg = &stopped;
-	LpSetBlasThreads(LpBlasCores());
-	blob = LpAnnBuild(emb->V, emb->bv, g->n_dst, emb->dim, &params, (uint64) run->opts.seed, &size);
-	LpSetBlasThreads(1);
-	CHECK_FOR_INTERRUPTS();
-	if (stopped)				/* the pending cancel was not raised above: still a cancel */
-		ereport(ERROR,
-				(errcode(ERRCODE_QUERY_CANCELED),
-				 errmsg("canceling statement due to user request")));
-
-	if (blob == NULL)
-		req->ann_skipped = "out of memory while building the index";
-	else if (size > MaxAllocSize - VARHDRSZ)
-	{
-		req->ann_skipped = psprintf("the index would take %zu MB, over the 1 GB a bytea holds",
-									size >> 20);
-		free(blob);
-		blob = NULL;
-	}
-	if (blob == NULL)
-	{
-		ereport(LOG,
-				(errmsg("linkpred job " INT64_FORMAT ": model \"%s\" is stored without a top-k index: %s",
-						run->spec->job_id, run->spec->model, req->ann_skipped),
-				 errdetail("linkpred_topk serves this version with exact top-k."),
-				 errhint("Train with a smaller \"dim\", or raise linkpred.ann_min_items above %d items to skip the index.",
-						 g->n_dst)));
-		return;
-	}
-	req->ann = blob;
-	req->ann_size = size;
-	req->ann_lists = LpAnnListCount(blob);
-	req->ann_probes = LpAnnDefaultEffort(blob);
-	req->ann_build_seconds = (double) (GetCurrentTimestamp() - start) / 1e6;
 }
 
 /* what ReleaseStoredRows may release: the job's model and graph */
@@ -647,7 +571,7 @@ LpRunPipeline(LpJobRun *run)
 	stored.emb = &emb;
 	stored.g = &loaded.graph;
 	if (WantsIndex(run, g, has_head))
-		BuildIndex(run, g, &emb, &req);
+		LpBuildJobIndex(run, g, &emb, &req);
 
 	LpLogMemory(spec->job_id, "the index build");
 	LpJobSetPhase(run->spec->job_id, "running", "storing embeddings");

@@ -26,8 +26,11 @@
  *
  * Costs at 1M x 64 (bench/RESULTS-ann.md): blob 40 MB (about 40 bytes per
  * item); build 25-45 s on 2 cores and 90 MB besides V; a top-10 search at
- * the default effort 1.2-1.35 ms, recall@10 0.97 on random Gaussian items
- * and 1.00 on clustered ones, where the exact scan takes 24 ms.  The fast scan
+ * the build's default effort 1.2-1.35 ms, recall@10 0.97 on random Gaussian
+ * items and 1.00 on clustered ones, where the exact scan takes 24 ms.
+ * LpAnnCalibrate then lowers that default to what sample queries need: 40
+ * to 69 lists instead of about 1,600 on trained models, 0.2-0.3 ms from SQL
+ * (bench/RESULTS-ann-calibrated.md).  The fast scan
  * needs AVX2 (most x86-64 CPUs since 2013); elsewhere a portable kernel gives the same
  * results 20 times slower, no faster than the exact scan: use exact search
  * when LpAnnUseSimd(true) returns false.
@@ -127,6 +130,57 @@ extern LpAnnScratch *LpAnnScratchInit(void *mem, const void *blob, int max_k);
 extern int	LpAnnSearch(const void *blob, const float *V, const float *bv, const float *q,
 						int k, int effort, LpAnnAccept accept, void *accept_arg,
 						int32 *out_items, float *out_scores, LpAnnScratch *scratch);
+
+/*
+ * Calibration (ann_calibrate.c): the blob's default effort chosen on sample
+ * queries, the smallest whose mean recall@k against their exact top k
+ * reaches a target, between a floor and the build's default (the ceiling:
+ * calibration only lowers it).  Query t is the vector Q[t] (a user's, as
+ * serving searches with it) and leaves out what serving leaves out: items
+ * seen[seen_start[t] .. seen_start[t + 1]) (ascending; seen_start NULL:
+ * none) and item self[t] (-1 or self NULL: none).
+ */
+typedef struct LpAnnQueries
+{
+	int32		n;
+	const float *Q;				/* n x dim */
+	const int64 *seen_start;	/* n + 1, or NULL */
+	const int32 *seen;
+	const int32 *self;			/* n, or NULL */
+} LpAnnQueries;
+
+typedef struct LpAnnCalibration
+{
+	/* in: LpAnnDefaultCalibration() gives the defaults noted here */
+	double		target;			/* mean recall@k to reach: 0.99 */
+	int			k;				/* 10 */
+	int32		min_scan;		/* the floor probes at least this many items' worth: 8192 */
+	bool		(*keep_going) (void *arg);	/* as LpAnnParams' (NULL: never asked) */
+	void	   *keep_going_arg;
+	/* out */
+	int32		ceiling;		/* the blob's default effort before */
+	int32		floor;			/* the lowest effort considered */
+	int32		effort;			/* the chosen one, now the blob's default */
+	double		recall;			/* mean recall@k measured at effort (NaN: not calibrated) */
+	int			searches;		/* efforts measured, each over every query */
+} LpAnnCalibration;
+
+#define LP_ANN_CALIBRATED			1
+#define LP_ANN_CALIBRATE_STOPPED	0	/* keep_going said to stop */
+#define LP_ANN_CALIBRATE_FAILED		(-1)	/* out of memory or no queries */
+
+extern LpAnnCalibration LpAnnDefaultCalibration(void);
+
+/*
+ * Calibrate blob (built from V, bv by LpAnnBuild) on the queries q, with
+ * cal's inputs; fills cal's outputs.  On LP_ANN_CALIBRATED the blob's
+ * default effort is cal->effort and its checksum is updated; otherwise the
+ * blob is unchanged.  Computes every query's exact top k by sgemm (run BLAS
+ * with every core, as for the build), then searches on one thread.
+ * Deterministic: the same blob, vectors and queries give the same effort.
+ */
+extern int	LpAnnCalibrate(LpAnnBlob *blob, const float *V, const float *bv,
+						   const LpAnnQueries *q, LpAnnCalibration *cal);
 
 /*
  * Use the AVX2 scan kernel when the CPU has it (the default) or the portable

@@ -17,7 +17,7 @@ unit test_sage "$K/sage.c" "$K/sage_batch.c" "$K/sage_attrs.c" "${TRAINER[@]}" $
 unit test_mlp "$K/mlp.c" "$K/mlp_train.c" "${TRAINER[@]}" $(pkg-config --cflags --libs openblas) -pthread
 unit test_spectral "$K/spectral.c" "$K/rng.c" "$K/head.c" "$K/head_walk.c" "$K/head_regress.c" "$K/heur_graph.c" "$K/heuristics.c" $(pkg-config --cflags --libs openblas)
 unit test_model "${TRAINER[@]}" -pthread
-unit test_ann "$K/ann.c" "$K/ann_build.c" "$K/topk.c" $(pkg-config --cflags --libs openblas)
+unit test_ann "$K/ann.c" "$K/ann_build.c" "$K/ann_calibrate.c" "$K/topk.c" $(pkg-config --cflags --libs openblas)
 unit test_shard
 unit test_attrs "${TRAINER[@]}" -pthread
 unit test_sage_attrs "$K/sage.c" "$K/sage_batch.c" "$K/sage_attrs.c" "${TRAINER[@]}" $(pkg-config --cflags --libs openblas) -pthread

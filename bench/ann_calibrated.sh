@@ -50,31 +50,12 @@ started=$(now)
 
 lp_log "generating $EDGES rows ($USERS users, $ITEMS items)"
 lp_psql -c "CREATE EXTENSION linkpred"
+communities=()
+# the communities graph: 80% of the rows redraw their item inside their
+# user's block of the ids (scale_gen.sql's communities variables)
+[ "$GRAPH" = communities ] && communities=(-v communities=1000 -v community_share=819)
 lp_psql -v tbl=big -v n_edges="$EDGES" -v n_users="$USERS" -v n_items="$ITEMS" \
-	-v user_exponent=0.6 -v item_exponent=0.6 -v seed=42 -f "$BENCH/scale_gen.sql" >/dev/null
-if [ "$GRAPH" = communities ]; then
-	# the same rows' users; 80% of the items redrawn inside the user's community's block
-	lp_psql -v n_items="$ITEMS" <<'SQL'
-CREATE FUNCTION pg_temp.zipf_rank(n bigint, seed bigint, nodes integer, s double precision)
-RETURNS integer LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT least(nodes - 1,
-                 floor(power(1 + ((hashint8extended(n, seed) & 9007199254740991)::float8
-                                  / 9007199254740992.0)
-                                 * (power(nodes + 1.0, 1 - s) - 1),
-                             1 / (1 - s)) - 1))::integer
-$$;
-CREATE UNLOGGED TABLE big2 AS
-SELECT user_id,
-       CASE WHEN hashint8extended(n, 44) & 1023 < 819
-            THEN (hashint4(user_id) & 2147483647) % 1000 * (:n_items / 1000)
-                 + pg_temp.zipf_rank(n, 45, :n_items / 1000, 0.6)
-            ELSE item_id END AS item_id
-FROM (SELECT row_number() OVER () AS n, user_id, item_id FROM big) b;
-DROP TABLE big;
-ALTER TABLE big2 RENAME TO big;
-VACUUM ANALYZE big;
-SQL
-fi
+	-v user_exponent=0.6 -v item_exponent=0.6 -v seed=42 "${communities[@]}" -f "$BENCH/scale_gen.sql" >/dev/null
 
 lp_log "training $EPOCHS epochs (the job builds and calibrates the index)"
 lp_psql <<SQL

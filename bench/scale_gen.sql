@@ -9,6 +9,10 @@
 --   user_exponent  s of user activity (default in scale.sh: 0.6)
 --   item_exponent  s of item popularity (default in scale.sh: 0.6)
 --   seed           fixed (scale.sh: 42); the same variables give the same table
+--   communities    optional (bench/ann_calibrated.sh --graph communities: 1000):
+--                  user u belongs to block hashint4(u) % communities of the
+--                  item ids, and community_share / 1024 of the rows (819:
+--                  80%) redraw their item inside that block, by the same law
 --
 -- Row n (1 .. n_edges) draws its user and its item independently, each by
 -- the inverse of a continuous Zipf-Mandelbrot law: the node of rank r (0
@@ -47,3 +51,19 @@ SELECT pg_temp.zipf_rank(n, :seed, :n_users, :user_exponent) AS user_id,
 FROM generate_series(1::bigint, :n_edges) n;
 RESET max_parallel_workers_per_gather;
 VACUUM ANALYZE :"tbl";
+
+\if :{?communities}
+-- row n keeps its user; with chance community_share / 1024 (hash seed + 2) its
+-- item becomes rank zipf(seed + 3) of the user's block of n_items /
+-- communities ids
+CREATE UNLOGGED TABLE scale_gen_communities AS
+SELECT user_id,
+       CASE WHEN hashint8extended(n, :seed + 2) & 1023 < :community_share
+            THEN (hashint4(user_id) & 2147483647) % :communities * (:n_items / :communities)
+                 + pg_temp.zipf_rank(n, :seed + 3, :n_items / :communities, 0.6)
+            ELSE item_id END AS item_id
+FROM (SELECT row_number() OVER () AS n, user_id, item_id FROM :"tbl") b;
+DROP TABLE :"tbl";
+ALTER TABLE scale_gen_communities RENAME TO :"tbl";
+VACUUM ANALYZE :"tbl";
+\endif

@@ -327,9 +327,10 @@ LpStoreReadItemsWithoutVectors(const char *model, int32 version, LpStoredRowFn f
  * one up to n_items - 1).  The vectors' arrays are stored out of line and
  * uncompressed (STORAGE EXTERNAL), so each item's dim floats are read as a
  * slice of its chunk's array: the few TOAST chunks that hold them, not the
- * array.  Returns false, V untouched past what it read, when a chunk's row is missing or its
- * array is not the one-dimensional float4 array of its nodes' vectors: the
- * caller then reads the side whole, which reports the damage.
+ * array.  Returns false (V holding what it read so far) when a chunk's row
+ * is missing or its array is not the one-dimensional float4 array of its
+ * nodes' vectors: the caller then reads the side whole, which reports the
+ * damage.
  */
 bool
 LpStoreReadItemVectors(const char *model, int32 version, int dim, int32 n_items,
@@ -343,6 +344,8 @@ LpStoreReadItemVectors(const char *model, int32 version, int dim, int32 n_items,
 	uint64		rows;
 	Size		hdr = ARR_OVERHEAD_NONULLS(1) - VARHDRSZ;	/* ndim .. lbound */
 
+	if (n_chunks == 0 || first[0] != 0)
+		return false;
 	/* each item's chunk (the last whose first node is at most the item), once */
 	for (int j = 0, c = 0; j < n; j++)
 	{

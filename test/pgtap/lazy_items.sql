@@ -5,9 +5,9 @@
 -- hash table waits for the first item lookup.  This cluster has no shared
 -- cache, so every copy here is private.
 --
--- A planted graph: 3,000 users in 20 groups, each with 8 of its group's 300
--- items (6,000 items: 6 chunks), dim 128, so that a chunk's vectors fill
--- many TOAST pages.  What is checked: that the first top-k reads a small
+-- A planted graph: 3,000 users in 20 groups, each with 8 of its group's
+-- 1,000 items (20,000 items: 20 chunks), dim 128, so that the item vectors
+-- fill many more TOAST pages than the first call's one bucket of users.  What is checked: that the first top-k reads a small
 -- part of the TOAST blocks that reading every item vector reads; that the
 -- lazy answers (top-k for many users, exclusions by item key, a user the
 -- version lacks, text keys) equal those after every item is read, and the
@@ -19,7 +19,7 @@ SELECT plan(19);
 
 SET linkpred.ann_min_items = 1000;
 CREATE TABLE li_edges AS
-SELECT u AS user_id, (u % 20) * 300 + ((u / 20) * 2 + k) % 300 AS item_id
+SELECT u AS user_id, (u % 20) * 1000 + ((u / 20) * 7 + k) % 1000 AS item_id
 FROM generate_series(0, 2999) u, generate_series(0, 7) k;
 CREATE TABLE li_text AS SELECT user_id, 'item-' || item_id AS item_id FROM li_edges;
 CREATE TABLE li_users AS SELECT u FROM generate_series(0, 2999, 61) u UNION ALL SELECT 999999;
@@ -32,13 +32,16 @@ SELECT linkpred_train('li_text', 'li_text', 'user_id', 'item_id',
 SELECT is((SELECT (ann IS NOT NULL) || ' ' || (SELECT count(*) FROM linkpred.embedding_store
                                               WHERE model = 'li' AND side = 'i')
            FROM linkpred.version_catalog WHERE model = 'li'),
-          'true 6', 'model li has a top-k index and its 6,000 items in 6 chunks');
+          'true 20', 'model li has a top-k index and its 20,000 items in 20 chunks');
 
 -- the first call against every item's vector (blocks of the TOAST table read)
 SELECT reltoastrelid AS toast FROM pg_class WHERE oid = 'linkpred.embedding_store'::regclass \gset
+-- (PostgreSQL 15's xact counters also hold earlier statements' reads the backend has not
+-- flushed yet, which nothing flushes inside a transaction: the difference is this call's)
 BEGIN;
+SELECT pg_stat_get_xact_blocks_fetched(:toast) AS lazy_before \gset
 SELECT count(*) AS first_call FROM linkpred_topk(17, 5, model => 'li');
-SELECT pg_stat_get_xact_blocks_fetched(:toast) AS lazy_fetched \gset
+SELECT pg_stat_get_xact_blocks_fetched(:toast) - :lazy_before AS lazy_fetched \gset
 COMMIT;
 
 -- the lazy answers: users of every group, one the version lacks
@@ -60,10 +63,11 @@ SELECT is((SELECT count(*)::int FROM lazy_excl e JOIN lazy_top l USING (u, item)
 
 -- every item read: linkpred_score needs the item keys and vectors
 BEGIN;
+SELECT pg_stat_get_xact_blocks_fetched(:toast) AS full_before \gset
 SELECT linkpred_score(17, 5, model => 'li') IS NOT NULL AS scored;
-SELECT pg_stat_get_xact_blocks_fetched(:toast) AS full_fetched \gset
+SELECT pg_stat_get_xact_blocks_fetched(:toast) - :full_before AS full_fetched \gset
 COMMIT;
-SELECT cmp_ok(:full_fetched::bigint, '>', 5 * :lazy_fetched::bigint,
+SELECT cmp_ok(:full_fetched::bigint, '>', 4 * :lazy_fetched::bigint,
               format('the first top-k read %s TOAST blocks, every item vector %s', :lazy_fetched, :full_fetched));
 SELECT cmp_ok(:lazy_fetched::bigint, '>', 0::bigint, 'the first top-k read its item vectors from the table');
 

@@ -69,6 +69,7 @@ OBJS = \
 	src/jobs/pipeline.o src/jobs/tune.o src/jobs/jobfit.o src/jobs/memory.o src/jobs/jobindex.o \
 	src/serve/cache.o \
 	src/serve/cache_load.o \
+	src/serve/cache_lazy.o \
 	src/serve/shared_cache.o \
 	src/serve/shared_cache_load.o \
 	src/serve/serve.o \

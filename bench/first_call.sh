@@ -18,6 +18,9 @@
 #   store_s           the job's metrics->'store_seconds'
 #   private_s         the first top-10 of a new backend with the shared cache
 #                     off (linkpred.shared_cache_size = 0): it reads the version
+#   private_*_blocks  the TOAST blocks that call fetched (buffer hits or reads)
+#                     of linkpred.embedding_store and of version_catalog (the
+#                     index): what it reads, whatever the load
 #   publish_s         the first top-10 of a new backend with the shared cache
 #                     on and no copy yet: it reads the version and publishes it
 #   attach_s          the first top-10 of another new backend: it attaches
@@ -82,6 +85,18 @@ first_call() {
 	lp_psql -d bench -c '\timing on' -c "SELECT count(*) FROM linkpred_topk(12345, 10, model => 's')" |
 		sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | awk '{ printf "%.3f", $1 / 1000 }'
 }
+# first_call_read: the same first top-10 in a transaction, then the blocks it
+# fetched from the TOAST tables of linkpred.embedding_store and of
+# linkpred.version_catalog (the index), as "seconds store_blocks ann_blocks"
+# (a measure of what the call reads that does not depend on the load)
+first_call_read() {
+	lp_psql -d bench -qtA -c '\timing on' -c 'BEGIN' \
+		-c "SELECT count(*) FROM linkpred_topk(12345, 10, model => 's')" \
+		-c "SELECT pg_stat_get_xact_blocks_fetched(reltoastrelid) FROM pg_class
+		    WHERE oid IN ('linkpred.embedding_store'::regclass, 'linkpred.version_catalog'::regclass)
+		    ORDER BY oid = 'linkpred.version_catalog'::regclass" -c 'COMMIT' |
+		awk '/^Time: / { if (++t == 2) s = $2 / 1000; next } t == 2 { b = b " " $1 } END { printf "%.3f%s", s, b }'
+}
 set_conf() {
 	lp_psql -c "ALTER SYSTEM SET $1" -c "SELECT pg_reload_conf()" >/dev/null
 	sleep 1
@@ -112,7 +127,8 @@ run_graph() {
 	} >"$kv"
 	lp_log "$g: first calls"
 	set_conf "linkpred.shared_cache_size = 0"
-	printf 'private_s\t%s\n' "$(first_call)" >>"$kv"
+	read -r t sb ab <<<"$(first_call_read)"
+	printf 'private_s\t%s\nprivate_store_blocks\t%s\nprivate_ann_blocks\t%s\n' "$t" "$sb" "$ab" >>"$kv"
 	set_conf "linkpred.shared_cache_size = '8GB'"
 	printf 'publish_s\t%s\n' "$(first_call)" >>"$kv"
 	printf 'attach_s\t%s\n' "$(first_call)" >>"$kv"
@@ -213,6 +229,8 @@ row() {
 	row "linkpred.embedding_store rows" store_rows
 	row "linkpred.embedding_store, MB" store_mb
 	row "first top-10 in a new backend, shared cache off (reads the version), s" private_s "≤ 1 s at 10M nodes"
+	row "its TOAST blocks read: linkpred.embedding_store (8 kB each)" private_store_blocks
+	row "its TOAST blocks read: linkpred.version_catalog (the index)" private_ann_blocks
 	row "first top-10 in a new backend, shared cache on, no copy yet (reads and publishes), s" publish_s "≤ 1 s at 10M nodes"
 	row "first top-10 in another new backend (attaches the copy), s" attach_s
 	row "the shared copy, MB" copy_mb

@@ -83,11 +83,12 @@ extern int32 LpStoreVersion(const LpStoreRequest *req);
 typedef struct LpStoredRow
 {
 	char		side;			/* 'u' user, 'i' item, 'n' node of a tied graph */
+	int32		chunk;			/* its row's idx: the chunk's first node, or the bucket */
 	int32		idx;			/* full reads only, else -1 */
 	char	   *key;			/* the node's key as text */
 	int32		degree;			/* full reads only */
 	float		bias;
-	const float *vec;
+	const float *vec;			/* NULL: not read (LpStoreReadItemsWithoutVectors) */
 	int			vec_len;		/* -1: not a one-dimensional array without NULLs */
 	const int32 *seen;			/* full reads only: the user's training items, or NULL */
 	int			n_seen;
@@ -115,6 +116,17 @@ extern void LpStoreReadSide(const char *model, int32 version, char side,
 							LpStoredRowFn fn, void *arg);
 extern void LpStoreReadUserBucket(const char *model, int32 version, int32 bucket,
 								  LpStoredRowFn fn, void *arg);
+/*
+ * Serving's lazy items (serve/cache_load.c): the item side's full read
+ * without the vectors (rows with vec NULL), and then the vectors of some
+ * items, each read as a slice of its chunk's array (see store_read.c).
+ */
+extern void LpStoreReadItemsWithoutVectors(const char *model, int32 version,
+										   LpStoredRowFn fn, void *arg);
+extern bool LpStoreReadItemVectors(const char *model, int32 version, int dim, int32 n_items,
+								   const int32 *first, int32 n_chunks, const int32 *items,
+								   int n, float *V);
+
 /* Whether a version's users are stored in buckets (store.c). */
 extern bool LpStoreUsersBucketed(const char *model, int32 version);
 

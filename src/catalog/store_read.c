@@ -7,6 +7,7 @@
  */
 #include "postgres.h"
 
+#include "access/detoast.h"
 #include "access/tupmacs.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
@@ -21,6 +22,7 @@
 typedef struct ReadState
 {
 	bool		full;
+	bool		no_vectors;		/* the vectors column is not read: rows get vec NULL */
 	LpStoredRowFn fn;
 	void	   *arg;
 	MemoryContext chunk_cxt;	/* a chunk's detoasted arrays, reset after it */
@@ -46,6 +48,11 @@ static const char *const read_sql[2] = {
 	"SELECT side, idx, keys, degrees, biases, vecs, seen, seen_ends, nodes" \
 	" FROM linkpred.embedding_store" \
 	" WHERE model = $1 AND version = $2 AND side = $3 ORDER BY idx"
+/* the items without their vectors (serving's lazy items) */
+#define ITEMS_SQL \
+	"SELECT side, idx, keys, degrees, biases, NULL::real[], seen, seen_ends, nodes" \
+	" FROM linkpred.embedding_store" \
+	" WHERE model = $1 AND version = $2 AND side = 'i' ORDER BY idx"
 #define BUCKET_SQL \
 	"SELECT side, idx, keys, degrees, biases, vecs, seen, seen_ends, nodes" \
 	" FROM linkpred.embedding_store" \
@@ -153,7 +160,9 @@ ReadChunk(void *arg, HeapTuple tup, TupleDesc desc)
 		/* a bucket of users: each one's index (a NULL column: first, first + 1, ...) */
 		nodes = ChunkArray(tup, desc, 9, &nn);
 	}
-	ok = keys && deg && bias && vec && n > 0 && nd == n && nb == n && nv % n == 0 &&
+	if (rs->no_vectors)
+		nv = 0;
+	ok = keys && deg && bias && (vec || rs->no_vectors) && n > 0 && nd == n && nb == n && nv % n == 0 &&
 		(seen == NULL) == (ends == NULL) && (ends == NULL || ne == n) &&
 		(nodes == NULL || nn == n);
 	dim = ok ? nv / n : 0;
@@ -173,6 +182,7 @@ ReadChunk(void *arg, HeapTuple tup, TupleDesc desc)
 		memset(&row, 0, sizeof(row));
 		row.side = side;
 		row.idx = first;
+		row.chunk = first;
 		row.key = "";
 		row.vec_len = -1;
 		rs->fn(rs->arg, &row);
@@ -188,6 +198,7 @@ ReadChunk(void *arg, HeapTuple tup, TupleDesc desc)
 
 		memset(&row, 0, sizeof(row));
 		row.side = side;
+		row.chunk = first;
 		row.idx = !rs->full ? -1 : nodes ? ((const int32 *) ARR_DATA_PTR(nodes))[i] : first + i;
 		if (klen >= rs->keycap)
 		{
@@ -201,8 +212,11 @@ ReadChunk(void *arg, HeapTuple tup, TupleDesc desc)
 		kp = (char *) att_align_nominal(kp, TYPALIGN_INT);
 		row.degree = ((const int32 *) ARR_DATA_PTR(deg))[i];
 		row.bias = ((const float *) ARR_DATA_PTR(bias))[i];
-		row.vec = (const float *) ARR_DATA_PTR(vec) + (int64) i * dim;
-		row.vec_len = dim;
+		if (!rs->no_vectors)
+		{
+			row.vec = (const float *) ARR_DATA_PTR(vec) + (int64) i * dim;
+			row.vec_len = dim;
+		}
 		if (ends)
 		{
 			const int32 *e = (const int32 *) ARR_DATA_PTR(ends);
@@ -228,6 +242,7 @@ LpStoreReadEmbeddings(const char *model, int32 version, bool full,
 	v[0] = CStringGetTextDatum(model);
 	v[1] = Int32GetDatum(version);
 	rs.full = full;
+	rs.no_vectors = false;
 	rs.fn = fn;
 	rs.arg = arg;
 	if (!LpStoreChunked())
@@ -250,11 +265,12 @@ LpStoreReadEmbeddings(const char *model, int32 version, bool full,
 
 /* ReadChunk over a cursor's rows, in a chunk context of its own */
 static void
-ReadChunks(Portal portal, LpStoredRowFn fn, void *arg)
+ReadChunks(Portal portal, bool no_vectors, LpStoredRowFn fn, void *arg)
 {
 	ReadState	rs;
 
 	rs.full = true;
+	rs.no_vectors = no_vectors;
 	rs.fn = fn;
 	rs.arg = arg;
 	rs.chunk_cxt = AllocSetContextCreate(CurrentMemoryContext, "linkpred embedding chunk",
@@ -276,7 +292,7 @@ LpStoreReadSide(const char *model, int32 version, char side, LpStoredRowFn fn, v
 	v[0] = CStringGetTextDatum(model);
 	v[1] = Int32GetDatum(version);
 	v[2] = CharGetDatum(side);
-	ReadChunks(SPI_cursor_open_with_args(NULL, SIDE_SQL, 3, t, v, NULL, true, 0), fn, arg);
+	ReadChunks(SPI_cursor_open_with_args(NULL, SIDE_SQL, 3, t, v, NULL, true, 0), false, fn, arg);
 }
 
 void
@@ -289,7 +305,119 @@ LpStoreReadUserBucket(const char *model, int32 version, int32 bucket, LpStoredRo
 	v[1] = Int32GetDatum(version);
 	v[2] = Int32GetDatum(bucket);
 	/* an empty bucket has no row: no node */
-	ReadChunks(SPI_cursor_open_with_args(NULL, BUCKET_SQL, 3, t, v, NULL, true, 0), fn, arg);
+	ReadChunks(SPI_cursor_open_with_args(NULL, BUCKET_SQL, 3, t, v, NULL, true, 0), false, fn, arg);
+}
+
+void
+LpStoreReadItemsWithoutVectors(const char *model, int32 version, LpStoredRowFn fn, void *arg)
+{
+	Oid			t[2] = {TEXTOID, INT4OID};
+	Datum		v[2];
+
+	Assert(LpStoreChunked());
+	v[0] = CStringGetTextDatum(model);
+	v[1] = Int32GetDatum(version);
+	ReadChunks(SPI_cursor_open_with_args(NULL, ITEMS_SQL, 2, t, v, NULL, true, 0), true, fn, arg);
+}
+
+/*
+ * The vectors of items[0 .. n-1] (ascending) into V (item i at V + i *
+ * dim), from the item chunks whose first nodes are first[0 .. n_chunks-1]
+ * (ascending; chunk c holds nodes first[c] .. first[c + 1] - 1, the last
+ * one up to n_items - 1).  The vectors' arrays are stored out of line and
+ * uncompressed (STORAGE EXTERNAL), so each item's dim floats are read as a
+ * slice of its chunk's array: the few TOAST chunks that hold them, not the
+ * array.  Returns false (V holding what it read so far) when a chunk's row
+ * is missing or its array is not the one-dimensional float4 array of its
+ * nodes' vectors: the caller then reads the side whole, which reports the
+ * damage.
+ */
+bool
+LpStoreReadItemVectors(const char *model, int32 version, int dim, int32 n_items,
+					   const int32 *first, int32 n_chunks, const int32 *items, int n, float *V)
+{
+	Oid			t[3] = {TEXTOID, INT4OID, INT4ARRAYOID};
+	Datum		v[3];
+	int32	   *want = palloc(sizeof(int32) * Max(n, 1));
+	int32	   *span = palloc(sizeof(int32) * Max(n, 1));
+	int			nw = 0;
+	uint64		rows;
+	Size		hdr = ARR_OVERHEAD_NONULLS(1) - VARHDRSZ;	/* ndim .. lbound */
+
+	if (n_chunks == 0 || first[0] != 0)
+		return false;
+	/* each item's chunk (the last whose first node is at most the item), once */
+	for (int j = 0, c = 0; j < n; j++)
+	{
+		while (c + 1 < n_chunks && first[c + 1] <= items[j])
+			c++;
+		if (nw == 0 || want[nw - 1] != first[c])
+		{
+			span[nw] = (c + 1 < n_chunks ? first[c + 1] : n_items) - first[c];
+			want[nw++] = first[c];
+		}
+	}
+	v[0] = CStringGetTextDatum(model);
+	v[1] = Int32GetDatum(version);
+	{
+		Datum	   *d = palloc(sizeof(Datum) * Max(nw, 1));
+
+		for (int w = 0; w < nw; w++)
+			d[w] = Int32GetDatum(want[w]);
+		v[2] = PointerGetDatum(construct_array(d, nw, INT4OID, 4, true, TYPALIGN_INT));
+	}
+	LpSpiExec("SELECT idx, vecs FROM linkpred.embedding_store"
+			  " WHERE model = $1 AND version = $2 AND side = 'i' AND idx = ANY ($3)",
+			  3, t, v, NULL, true);
+	rows = SPI_processed;
+	if (rows != (uint64) nw)
+		return false;
+	for (uint64 r = 0; r < rows; r++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[r];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+		int32		f = DatumGetInt32(SPI_getbinval(tup, desc, 1, &isnull));
+		Datum		d = SPI_getbinval(tup, desc, 2, &isnull);
+		struct varlena *raw;
+		struct varlena *h;
+		const int32 *hv;
+		int			w;
+		int32		cnt;
+
+		for (w = 0; w < nw && want[w] != f; w++)
+			;
+		if (isnull || w == nw)
+			return false;
+		cnt = span[w];
+		raw = (struct varlena *) DatumGetPointer(d);
+		/* the array whole: its header then cnt x dim floats */
+		if (toast_raw_datum_size(d) != VARHDRSZ + hdr + sizeof(float) * (Size) cnt * dim)
+			return false;
+		h = detoast_attr_slice(raw, 0, (int32) hdr);
+		hv = (const int32 *) VARDATA_ANY(h);
+		if (VARSIZE_ANY_EXHDR(h) != hdr || hv[0] != 1 || hv[1] != 0 ||
+			(Oid) hv[2] != FLOAT4OID || hv[3] != cnt * dim)
+			return false;
+		pfree(h);
+		for (int j = 0; j < n; j++)
+		{
+			struct varlena *sl;
+
+			if (items[j] < f || items[j] >= f + cnt)
+				continue;
+			sl = detoast_attr_slice(raw, (int32) (hdr + sizeof(float) * (Size) (items[j] - f) * dim),
+									(int32) (sizeof(float) * dim));
+			if (VARSIZE_ANY_EXHDR(sl) != sizeof(float) * dim)
+				return false;
+			memcpy(V + (int64) items[j] * dim, VARDATA_ANY(sl), sizeof(float) * dim);
+			pfree(sl);
+		}
+	}
+	SPI_freetuptable(SPI_tuptable);
+	pfree(want);
+	pfree(span);
+	return true;
 }
 
 bool

@@ -13,6 +13,7 @@
 #include "common/hashfn.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/uuid.h"
 
 #include "keymap.h"
@@ -78,26 +79,84 @@ SlotMatches(const LpKeyMap *map, int32 idx, int64 ikey, const char *tkey, int tl
 		memcmp(map->tbuf + map->toff[idx], tkey, tlen) == 0;
 }
 
-static void
+/*
+ * The slots rebuilt for nslots (a power of two above twice the keys), in
+ * the memory context of the map itself (a map whose slots are built on its
+ * first lookup may be looked up in a shorter-lived context than its own).
+ * Returns false if two keys are equal (a map filled by LpKeyMapAppend from
+ * damaged input); interning never stores a key twice.
+ */
+static bool
 Rehash(LpKeyMap *map, uint32 nslots)
 {
+	bool		distinct = true;
+
 	if (map->slots)
 		pfree(map->slots);
-	map->slots = LpPallocHuge(sizeof(int32) * (Size) nslots);
+	map->slots = MemoryContextAllocHuge(GetMemoryChunkContext(map), sizeof(int32) * (Size) nslots);
 	memset(map->slots, 0xff, sizeof(int32) * (Size) nslots);
 	map->mask = nslots - 1;
 	for (int32 i = 0; i < map->n; i++)
 	{
 		uint32		h;
+		const char *t = NULL;
+		int			tlen = 0;
 
 		if (map->kind == LP_KEY_INT)
 			h = HashInt(map->ikeys[i]);
 		else
-			h = hash_bytes((const unsigned char *) map->tbuf + map->toff[i],
-						   map->toff[i + 1] - map->toff[i]);
+		{
+			t = map->tbuf + map->toff[i];
+			tlen = map->toff[i + 1] - map->toff[i];
+			h = hash_bytes((const unsigned char *) t, tlen);
+		}
 		while (map->slots[h & map->mask] != EMPTY_SLOT)
+		{
+			if (SlotMatches(map, map->slots[h & map->mask], map->kind == LP_KEY_INT ? map->ikeys[i] : 0,
+							t, tlen))
+				distinct = false;
 			h++;
+		}
 		map->slots[h & map->mask] = i;
+	}
+	return distinct;
+}
+
+/* slots for the keys there are: at least 64, more than twice the keys */
+static uint32
+SlotsFor(int32 n)
+{
+	uint32		nslots = 64;
+
+	while (nslots <= (uint32) n * 2)
+		nslots <<= 1;
+	return nslots;
+}
+
+/*
+ * A map filled by LpKeyMapAppend gets its slots on its first lookup: that
+ * lookup changes no key or index, only the hash table beside them, so the
+ * maps a caller holds as const are built here too.
+ */
+static inline void
+EnsureSlots(const LpKeyMap *map)
+{
+	if (unlikely(map->slots == NULL))
+	{
+		LpKeyMap   *m = (LpKeyMap *) map;
+
+		if (!Rehash(m, SlotsFor(m->n)))
+		{
+			/* no table: every later lookup fails the same way */
+			pfree(m->slots);
+			m->slots = NULL;
+			m->mask = 0;
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_CORRUPTED),
+					 errmsg("the node ids of a stored model version are not distinct"),
+					 errdetail("Two nodes of one side have the same id."),
+					 errhint("Retrain the model.")));
+		}
 	}
 }
 
@@ -124,40 +183,30 @@ LpKeyMapCreate(LpKeyKind kind, int32 expected)
 	return map;
 }
 
-int32
-LpKeyMapFind(const LpKeyMap *map, int64 ikey, const char *tkey, int tlen)
+LpKeyMap *
+LpKeyMapCreateUnhashed(LpKeyKind kind, int32 expected)
 {
-	uint32		h = HashKey(map, ikey, tkey, tlen);
+	LpKeyMap   *map = palloc0(sizeof(LpKeyMap));
 
-	for (;;)
+	map->kind = kind;
+	map->cap = Max(expected, 16);
+	if (kind == LP_KEY_INT)
+		map->ikeys = LpPallocHuge(sizeof(int64) * map->cap);
+	else
 	{
-		int32		idx = map->slots[h & map->mask];
-
-		if (idx == EMPTY_SLOT)
-			return -1;
-		if (SlotMatches(map, idx, ikey, tkey, tlen))
-			return idx;
-		h++;
+		map->toff = LpPallocHuge(sizeof(int64) * (map->cap + 1));
+		map->toff[0] = 0;
+		map->tcap = (Size) map->cap * 16;
+		map->tbuf = LpPallocHuge(map->tcap);
 	}
+	return map;
 }
 
-int32
-LpKeyMapIntern(LpKeyMap *map, int64 ikey, const char *tkey, int tlen)
+/* a new key at index n, the arrays grown as needed; the slots untouched */
+static int32
+AppendKey(LpKeyMap *map, int64 ikey, const char *tkey, int tlen)
 {
-	uint32		h = HashKey(map, ikey, tkey, tlen);
 	int32		idx;
-
-	if (map->frozen)
-		elog(ERROR, "linkpred: a frozen key map cannot take new keys");
-	for (;;)
-	{
-		idx = map->slots[h & map->mask];
-		if (idx == EMPTY_SLOT)
-			break;
-		if (SlotMatches(map, idx, ikey, tkey, tlen))
-			return idx;
-		h++;
-	}
 
 	if (map->n == PG_INT32_MAX - 1)
 		ereport(ERROR,
@@ -187,11 +236,67 @@ LpKeyMapIntern(LpKeyMap *map, int64 ikey, const char *tkey, int tlen)
 		map->tlen += tlen;
 		map->toff[idx + 1] = map->tlen;
 	}
-	map->slots[h & map->mask] = idx;
 	map->n++;
+	return idx;
+}
+
+int32
+LpKeyMapFind(const LpKeyMap *map, int64 ikey, const char *tkey, int tlen)
+{
+	uint32		h = HashKey(map, ikey, tkey, tlen);
+
+	EnsureSlots(map);
+
+	for (;;)
+	{
+		int32		idx = map->slots[h & map->mask];
+
+		if (idx == EMPTY_SLOT)
+			return -1;
+		if (SlotMatches(map, idx, ikey, tkey, tlen))
+			return idx;
+		h++;
+	}
+}
+
+int32
+LpKeyMapIntern(LpKeyMap *map, int64 ikey, const char *tkey, int tlen)
+{
+	uint32		h = HashKey(map, ikey, tkey, tlen);
+	int32		idx;
+
+	if (map->frozen)
+		elog(ERROR, "linkpred: a frozen key map cannot take new keys");
+	EnsureSlots(map);
+	for (;;)
+	{
+		idx = map->slots[h & map->mask];
+		if (idx == EMPTY_SLOT)
+			break;
+		if (SlotMatches(map, idx, ikey, tkey, tlen))
+			return idx;
+		h++;
+	}
+
+	idx = AppendKey(map, ikey, tkey, tlen);
+	map->slots[h & map->mask] = idx;
 	if ((uint32) map->n * 2 > map->mask + 1)
 		Rehash(map, (map->mask + 1) * 2);
 	return idx;
+}
+
+int32
+LpKeyMapAppend(LpKeyMap *map, int64 ikey, const char *tkey, int tlen)
+{
+	Assert(!map->frozen);
+	if (map->slots)
+	{
+		/* the slots are rebuilt on the next lookup */
+		pfree(map->slots);
+		map->slots = NULL;
+		map->mask = 0;
+	}
+	return AppendKey(map, ikey, tkey, tlen);
 }
 
 char *
@@ -207,7 +312,10 @@ LpKeyMapText(const LpKeyMap *map, int32 idx)
 Size
 LpKeyMapFlatSize(const LpKeyMap *map)
 {
-	Size		size = FLAT_ALIGN(sizeof(int32) * (Size) (map->mask + 1));
+	Size		size;
+
+	EnsureSlots(map);
+	size = FLAT_ALIGN(sizeof(int32) * (Size) (map->mask + 1));
 
 	if (map->kind == LP_KEY_INT)
 		return size + sizeof(int64) * (Size) map->n;
@@ -217,8 +325,10 @@ LpKeyMapFlatSize(const LpKeyMap *map)
 void
 LpKeyMapFlatten(const LpKeyMap *map, char *base, Size offset, LpFlatKeyMap *flat)
 {
-	Size		nslots = (Size) map->mask + 1;
+	Size		nslots;
 
+	EnsureSlots(map);
+	nslots = (Size) map->mask + 1;
 	Assert(offset == FLAT_ALIGN(offset));
 	memset(flat, 0, sizeof(LpFlatKeyMap));
 	flat->kind = map->kind;

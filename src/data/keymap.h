@@ -24,7 +24,8 @@ typedef struct LpKeyMap
 	int32		n;				/* keys stored */
 	int32		cap;			/* capacity of the key arrays */
 	uint32		mask;			/* slots - 1 */
-	int32	   *slots;			/* -1 = empty, else key index */
+	int32	   *slots;			/* -1 = empty, else key index; NULL: built on the
+								 * first lookup (LpKeyMapAppend) */
 	int64	   *ikeys;			/* LP_KEY_INT */
 	int64	   *toff;			/* LP_KEY_TEXT: offsets into tbuf, n + 1 */
 	char	   *tbuf;
@@ -57,6 +58,19 @@ extern const char *LpSupportedKeyTypes(void);
 extern LpKeyMap *LpKeyMapCreate(LpKeyKind kind, int32 expected);
 extern int32 LpKeyMapIntern(LpKeyMap *map, int64 ikey, const char *tkey, int tlen);
 extern int32 LpKeyMapFind(const LpKeyMap *map, int64 ikey, const char *tkey, int tlen);
+
+/*
+ * Keys known to be distinct, in index order (a stored version's side),
+ * without their hash table: LpKeyMapAppend stores key n and returns n; the
+ * table is built on the map's first lookup (LpKeyMapFind, Intern, Flatten),
+ * which refuses the map then (ERRCODE_DATA_CORRUPTED) if two keys are
+ * equal after all.  Index to key (LpKeyMapText, LpKeyToDatum) needs no
+ * table.  A serving copy's first top-k thus skips hashing two million
+ * item keys it does not look up.  LpKeyMapCreateUnhashed makes such a map
+ * with room for expected keys.
+ */
+extern LpKeyMap *LpKeyMapCreateUnhashed(LpKeyKind kind, int32 expected);
+extern int32 LpKeyMapAppend(LpKeyMap *map, int64 ikey, const char *tkey, int tlen);
 extern char *LpKeyMapText(const LpKeyMap *map, int32 idx);
 
 /*

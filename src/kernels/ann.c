@@ -96,6 +96,7 @@ struct LpAnnScratch
 	int32	   *order;			/* lists, best routed first */
 	uint8	   *lut;			/* 8-bit partial scores, 16 per coordinate */
 	LpAnnCand  *cand;
+	int			n_cand;			/* candidates of the last LpAnnCandidates */
 	LpAnnCand  *best;
 	uint16		acc[BLOCK];
 };
@@ -278,6 +279,7 @@ LpAnnScratchInit(void *mem, const void *blob, int max_k)
 	CARVE(cand, sizeof(LpAnnCand) * s->cap);
 	CARVE(best, sizeof(LpAnnCand) * s->max_k);
 #undef CARVE
+	s->n_cand = 0;
 	return s;
 }
 
@@ -522,15 +524,21 @@ SelectLists(int32 *order, int32 n, int32 m, const float *key)
 }
 
 int
-LpAnnSearch(const void *blob, const float *V, const float *bv, const float *q, int k,
-			int effort, LpAnnAccept accept, void *accept_arg, int32 *out_items,
-			float *out_scores, LpAnnScratch *scratch)
+LpAnnCandidateCount(const void *blob, int k)
+{
+	const LpAnnBlob *h = blob;
+
+	return k <= 0 || h->nlist == 0 ? 0 : RerankCount(h, k);
+}
+
+int
+LpAnnCandidates(const void *blob, const float *q, int k, int effort, LpAnnAccept accept,
+				void *accept_arg, int32 *out_items, LpAnnScratch *scratch)
 {
 	const LpAnnBlob *h = blob;
 	const float *halfnorm = SECTION(h, off_halfnorm, const float *);
 	LpAnnScratch *s = scratch;
 	ScanState	st;
-	LpKBest		best;
 	int32		nprobe;
 	double		qnorm2 = (double) h->bias_scale * h->bias_scale;
 	float		shrink;
@@ -576,10 +584,28 @@ LpAnnSearch(const void *blob, const float *V, const float *bv, const float *q, i
 		SelectLists(s->order + done, h->nlist - done, m, s->key);
 		ScanLists(&st, s->order + done, m);
 	}
+	s->n_cand = st.cand.n;
+	if (out_items)
+		for (int c = 0; c < st.cand.n; c++)
+			out_items[c] = s->cand[c].item;
+	return st.cand.n;
+}
 
-	/* re-rank exactly */
+int
+LpAnnRerank(const void *blob, const float *V, const float *bv, const float *q, int k,
+			int32 *out_items, float *out_scores, LpAnnScratch *scratch)
+{
+	const LpAnnBlob *h = blob;
+	LpAnnScratch *s = scratch;
+	LpKBest		best;
+
+	if (k > s->max_k)
+		return -1;
+	if (k <= 0)
+		return 0;
+	/* exactly: the candidates' scores from V and bv */
 	LpKBestInit(&best, s->best, sizeof(LpAnnCand), k, CandAbove, NULL);
-	for (int c = 0; c < st.cand.n; c++)
+	for (int c = 0; c < s->n_cand; c++)
 	{
 		LpAnnCand	e;
 
@@ -595,4 +621,16 @@ LpAnnSearch(const void *blob, const float *V, const float *bv, const float *q, i
 			out_scores[j] = s->best[j].score;
 	}
 	return best.n;
+}
+
+int
+LpAnnSearch(const void *blob, const float *V, const float *bv, const float *q, int k,
+			int effort, LpAnnAccept accept, void *accept_arg, int32 *out_items,
+			float *out_scores, LpAnnScratch *scratch)
+{
+	int			n = LpAnnCandidates(blob, q, k, effort, accept, accept_arg, NULL, scratch);
+
+	if (n <= 0)
+		return n;
+	return LpAnnRerank(blob, V, bv, q, k, out_items, out_scores, scratch);
 }

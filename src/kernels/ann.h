@@ -132,6 +132,22 @@ extern int	LpAnnSearch(const void *blob, const float *V, const float *bv, const 
 						int32 *out_items, float *out_scores, LpAnnScratch *scratch);
 
 /*
+ * LpAnnSearch in its two steps, for a caller that holds only some of V
+ * (serving's lazy items): LpAnnCandidates scans the codes, without V, and
+ * keeps in scratch the candidates the re-rank will score (at most
+ * LpAnnCandidateCount(blob, k) of them; their items into out_items when not
+ * NULL); LpAnnRerank then scores them exactly from V and bv, which need
+ * hold only those items, and returns what LpAnnSearch would.  Each returns
+ * -1 as LpAnnSearch does.
+ */
+extern int	LpAnnCandidateCount(const void *blob, int k);
+extern int	LpAnnCandidates(const void *blob, const float *q, int k, int effort,
+							LpAnnAccept accept, void *accept_arg, int32 *out_items,
+							LpAnnScratch *scratch);
+extern int	LpAnnRerank(const void *blob, const float *V, const float *bv, const float *q,
+						int k, int32 *out_items, float *out_scores, LpAnnScratch *scratch);
+
+/*
  * Calibration (ann_calibrate.c): the blob's default effort chosen on sample
  * queries, the smallest whose mean recall@k against their exact top k
  * reaches a target, between a floor and the build's default (the ceiling:

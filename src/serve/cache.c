@@ -276,8 +276,9 @@ LpCachePublishStored(const char *model)
 	return shared;
 }
 
-LpServingModel *
-LpModelForCall(FunctionCallInfo fcinfo, int model_argno)
+/* the model for a call; its items may be lazy (LpModelForTopK) */
+static LpServingModel *
+ModelForCall(FunctionCallInfo fcinfo, int model_argno)
 {
 	CallCache  *cc = (CallCache *) fcinfo->flinfo->fn_extra;
 	char	   *requested = NULL;
@@ -318,6 +319,21 @@ LpModelForCall(FunctionCallInfo fcinfo, int model_argno)
 		cc->requested_len = strlen(requested);
 	}
 	return cc->model;
+}
+
+LpServingModel *
+LpModelForCall(FunctionCallInfo fcinfo, int model_argno)
+{
+	LpServingModel *m = ModelForCall(fcinfo, model_argno);
+
+	LpCacheReadAllItems(m);
+	return m;
+}
+
+LpServingModel *
+LpModelForTopK(FunctionCallInfo fcinfo, int model_argno)
+{
+	return ModelForCall(fcinfo, model_argno);
 }
 
 Oid
@@ -454,6 +470,8 @@ LpModelEmbScore(LpServingModel *m, const float *q, float bu, int32 v)
 	const float *hv = m->V + (int64) v * m->dim;
 	const LpDecoderKind *dk = LpDecoderAt(m->decoder);
 
+	if (m->items_lazy && !m->item_read[v])
+		LpCacheItemVectors(m, &v, 1);
 	if (dk->score.pair)
 		return dk->score.pair(m, q, hv) + (bu + m->bv[v]);
 	/* the biases summed first, so an undirected pair scores the same both ways */
@@ -465,6 +483,8 @@ LpModelEmbScoresAll(LpServingModel *m, const float *q, float bu, float *s)
 {
 	const LpDecoderKind *dk = LpDecoderAt(m->decoder);
 
+	if (q || dk->score.row)
+		LpCacheReadAllItems(m);	/* (a user with no vector: the biases alone) */
 	if (dk->score.row)
 		dk->score.row(m, q, s);
 	else if (q)
@@ -479,6 +499,7 @@ LpModelEmbScoresAll(LpServingModel *m, const float *q, float bu, float *s)
 void
 LpModelEvalEmbedding(LpServingModel *m, int block_size, LpEvalEmbedding *ee)
 {
+	LpCacheReadAllItems(m);
 	memset(ee, 0, sizeof(*ee));
 	ee->dim = m->dim;
 	ee->n_items = m->n_items;

@@ -25,6 +25,15 @@
  */
 extern void LpCacheReadAllUsers(LpServingModel *m);
 
+/*
+ * A copy that reads its items lazily (m->items_lazy: cache_load.c): the
+ * vectors of items[0 .. n-1] (any order, repeats allowed) read if not yet,
+ * before V is read for them; every item's vector, before anything that
+ * reads V whole.  No-ops for any other copy.
+ */
+extern void LpCacheItemVectors(LpServingModel *m, const int32 *items, int n);
+extern void LpCacheReadAllItems(LpServingModel *m);
+
 /* linkpred_drop: forget this backend's copy of a model now */
 extern void LpCacheForgetModel(const char *name);
 
@@ -44,6 +53,15 @@ extern bool LpCachePublishStored(const char *model);
  * statement's snapshot) and re-resolved when the model argument changes.
  */
 extern LpServingModel *LpModelForCall(FunctionCallInfo fcinfo, int model_argno);
+
+/*
+ * The same for linkpred_topk alone, which may leave a copy's items lazy:
+ * its caller reads V only through LpModelEmbScore, LpModelEmbScoresAll and
+ * the index's re-rank (ranking.c), each of which reads the vectors it
+ * needs first, and reads every item (LpCacheReadAllItems) before a fold-in
+ * or fresh items.  Every other caller gets a copy with every item's vector.
+ */
+extern LpServingModel *LpModelForTopK(FunctionCallInfo fcinfo, int model_argno);
 
 /* argument type of the call site, cached after LpModelForCall (argno 0, 1) */
 extern Oid	LpCallArgType(FunctionCallInfo fcinfo, int argno);

@@ -1,26 +1,10 @@
 /*
  * cache_load.c: a model version read from linkpred's tables into a
  * backend's serving copy (cache.c decides when): the decoder's weights,
- * the embeddings, the top-k index; and the lazy users.
- *
- * Lazy users.  The first call in a new backend used to read the whole
- * version: at ten million nodes that is seconds of TOAST reads and key
- * interning before the first row, though top-k for one user needs the
- * items and that one user.  A bipartite version stores its users in
- * buckets by a stable hash of their key (store.c), so a private copy (no
- * shared cache, or a copy that would not be published) whose scoring needs
- * nothing but the vectors reads the item side at once and each user's
- * bucket, by the table's primary key, on the user's first lookup
- * (LpCacheLookupLazyUser): a bucket holds about LP_STORE_CHUNK users, and
- * a user absent from the version costs one read of its bucket, after which
- * the bucket is known.  Users keep their index in the version, so their
- * arrays are allocated for every user (address space; a page is touched
- * only where a user is read) and nothing that holds an index ever has to
- * change it.  What needs every user (evaluation, top-k for all users,
- * the structural head's graph, fresh users) reads the rest first
- * (LpCacheReadAllUsers): then the copy is a whole one.  A failure half-way
- * through either read marks the copy half read (the caller's statement
- * fails; cache.c evicts the copy before its next use, which loads afresh).
+ * the embeddings, the top-k index.  A private copy may leave its users,
+ * and with a top-k index its item vectors, to be read on first use: what
+ * is read later, and when, is cache_lazy.c's (its header tells why); the
+ * rows of either read come through LpCacheLoadRow here.
  */
 #include "postgres.h"
 
@@ -31,6 +15,7 @@
 
 #include "cache.h"
 #include "cache_internal.h"
+#include "graph.h"
 #include "linkpred.h"
 #include "shard.h"
 #include "store.h"
@@ -79,19 +64,6 @@ LoadDecoder(LpServingModel *m)
 	SPI_freetuptable(SPI_tuptable);
 }
 
-/* LoadRow's state while the rows come in */
-typedef struct LoadState
-{
-	LpServingModel *m;
-	int64		seen_used;
-	int64		seen_cap;
-	bool		lazy;			/* a bucket of users read on first use */
-	bool		bucketed;		/* a bucketed user side read whole: keys by idx, interned after */
-	int64	   *pend_ikeys;		/* bucketed: each user's key, integer keys */
-	char	  **pend_tkeys;		/* bucketed: each user's key, text keys */
-	bool	   *pend_set;
-	MemoryContext pend_cxt;
-} LoadState;
 
 static void
 Damaged(const LpServingModel *m, const char *detail)
@@ -107,12 +79,33 @@ Damaged(const LpServingModel *m, const char *detail)
  * Top-k writes through the seen lists and the index's filter searches
  * them by bisection: each must be ascending item indices.
  */
-static void
-CheckSeen(const LpServingModel *m, const int32 *s, int n)
+void
+LpCacheCheckSeen(const LpServingModel *m, const int32 *s, int n)
 {
 	for (int32 j = 0; j < n; j++)
 		if (s[j] < 0 || s[j] >= m->n_items || (j > 0 && s[j] <= s[j - 1]))
 			Damaged(m, "The training items of a user are not ascending item indices.");
+}
+
+/*
+ * A stored integer key's text as strtoll reads it, faster: an optional
+ * minus and up to 18 digits (longer ones go to strtoll).  At two million
+ * item keys strtoll was a sixth of a new backend's first top-k.
+ */
+static inline int64
+IntKey(const char *s)
+{
+	const char *p = s + (*s == '-');
+	uint64		v = 0;
+	int			d = 0;
+
+	for (; p[d] >= '0' && p[d] <= '9'; d++)
+	{
+		if (d == 18)
+			return strtoll(s, NULL, 10);
+		v = v * 10 + (uint64) (p[d] - '0');
+	}
+	return *s == '-' ? -(int64) v : (int64) v;
 }
 
 /* a user of a lazy copy's bucket into its key map (entry j: user idx) */
@@ -129,7 +122,7 @@ InternLazyUser(LpServingModel *m, const char *key, int32 idx)
 		m->ukey_idx = repalloc_huge(m->ukey_idx, sizeof(int32) * (Size) m->ukey_cap);
 	}
 	if (keys->kind == LP_KEY_INT)
-		j = LpKeyMapIntern(keys, strtoll(key, NULL, 10), NULL, 0);
+		j = LpKeyMapIntern(keys, IntKey(key), NULL, 0);
 	else
 		j = LpKeyMapIntern(keys, 0, key, strlen(key));
 	m->ukey_idx[j] = idx;
@@ -137,22 +130,36 @@ InternLazyUser(LpServingModel *m, const char *key, int32 idx)
 
 /* a user of a bucketed side read whole: its key kept until every user is in */
 static void
-KeepUserKey(LoadState *ls, const char *key, int32 idx)
+KeepUserKey(LpLoadState *ls, const char *key, int32 idx)
 {
 	if (ls->pend_set[idx])
 		Damaged(ls->m, "A user is stored twice.");
 	ls->pend_set[idx] = true;
 	if (ls->m->ukeys->kind == LP_KEY_INT)
-		ls->pend_ikeys[idx] = strtoll(key, NULL, 10);
+		ls->pend_ikeys[idx] = IntKey(key);
 	else
 		ls->pend_tkeys[idx] = MemoryContextStrdup(ls->pend_cxt, key);
 }
 
-/* one stored row into the model's arrays */
+/* a lazy item chunk's first node, in data_cxt */
 static void
-LoadRow(void *arg, const LpStoredRow *row)
+KeepItemChunk(LpServingModel *m, int32 first)
 {
-	LoadState  *ls = (LoadState *) arg;
+	if (m->n_item_chunks == m->item_chunk_cap)
+	{
+		m->item_chunk_cap = Max(m->item_chunk_cap * 2, 64);
+		m->item_chunk = m->item_chunk ?
+			repalloc_huge(m->item_chunk, sizeof(int32) * (Size) m->item_chunk_cap) :
+			MemoryContextAllocHuge(m->data_cxt, sizeof(int32) * (Size) m->item_chunk_cap);
+	}
+	m->item_chunk[m->n_item_chunks++] = first;
+}
+
+/* one stored row into the model's arrays */
+void
+LpCacheLoadRow(void *arg, const LpStoredRow *row)
+{
+	LpLoadState  *ls = (LpLoadState *) arg;
 	LpServingModel *m = ls->m;
 	MemoryContext old;
 	char		side = row->side;
@@ -162,7 +169,18 @@ LoadRow(void *arg, const LpStoredRow *row)
 	int32		n = user_side ? m->n_users : m->n_items;
 	int32		got;
 
-	if (idx < 0 || idx >= n || row->vec_len != m->dim)
+	ls->rows++;
+	if (ls->vectors_only)
+	{
+		/* the keys, biases and degrees are in already */
+		if (side != 'i' || idx < 0 || idx >= n || row->vec_len != m->dim)
+			Damaged(m, NULL);
+		memcpy(m->V + (int64) idx * m->dim, row->vec, sizeof(float) * m->dim);
+		return;
+	}
+	if (idx < 0 || idx >= n ||
+		(row->vec_len != m->dim && !(ls->lazy_items && !user_side && row->vec == NULL &&
+									 row->vec_len == 0)))
 		Damaged(m, NULL);
 	old = MemoryContextSwitchTo(m->data_cxt);
 
@@ -171,7 +189,9 @@ LoadRow(void *arg, const LpStoredRow *row)
 	 * directed homogeneous graph has 'i' and 'u' rows for the same nodes:
 	 * 'i' (first in side order) interns them.  Users in buckets come in no
 	 * order: a lazy copy maps them apart (InternLazyUser), a whole read
-	 * interns them after the last row (KeepUserKey).
+	 * interns them after the last row (KeepUserKey).  Lazy items are
+	 * appended (their hash table waits for the first item lookup) and their
+	 * chunks' first nodes kept, where their vectors will be read from.
 	 */
 	if (user_side && ls->lazy)
 		InternLazyUser(m, row->key, idx);
@@ -179,16 +199,23 @@ LoadRow(void *arg, const LpStoredRow *row)
 		KeepUserKey(ls, row->key, idx);
 	else if (!(m->homogeneous && side == 'u'))
 	{
-		if (keys->kind == LP_KEY_INT)
-			got = LpKeyMapIntern(keys, strtoll(row->key, NULL, 10), NULL, 0);
+		if (ls->lazy_items)
+			got = keys->kind == LP_KEY_INT ?
+				LpKeyMapAppend(keys, IntKey(row->key), NULL, 0) :
+				LpKeyMapAppend(keys, 0, row->key, strlen(row->key));
+		else if (keys->kind == LP_KEY_INT)
+			got = LpKeyMapIntern(keys, IntKey(row->key), NULL, 0);
 		else
 			got = LpKeyMapIntern(keys, 0, row->key, strlen(row->key));
 		if (got != idx)
 			Damaged(m, "Node keys are not in index order.");
+		if (ls->lazy_items && row->chunk == idx)
+			KeepItemChunk(m, idx);
 	}
 	MemoryContextSwitchTo(old);
-	memcpy((user_side ? m->U : m->V) + (int64) idx * m->dim, row->vec,
-		   sizeof(float) * m->dim);
+	if (row->vec)
+		memcpy((user_side ? m->U : m->V) + (int64) idx * m->dim, row->vec,
+			   sizeof(float) * m->dim);
 	(user_side ? m->bu : m->bv)[idx] = row->bias;
 	(user_side ? m->udeg : m->ideg)[idx] = row->degree;
 	if (user_side && row->seen)
@@ -196,7 +223,7 @@ LoadRow(void *arg, const LpStoredRow *row)
 		int			ns = row->n_seen;
 
 		if (ls->lazy)
-			CheckSeen(m, row->seen, ns);
+			LpCacheCheckSeen(m, row->seen, ns);
 		if (ls->seen_used + ns > ls->seen_cap)
 		{
 			ls->seen_cap = Max(ls->seen_cap * 2, ls->seen_used + ns);
@@ -210,8 +237,8 @@ LoadRow(void *arg, const LpStoredRow *row)
 }
 
 /* a whole read of a bucketed user side: room for every user's key */
-static void
-BeginBucketedUsers(LoadState *ls)
+void
+LpCacheBeginBucketedUsers(LpLoadState *ls)
 {
 	LpServingModel *m = ls->m;
 
@@ -227,8 +254,8 @@ BeginBucketedUsers(LoadState *ls)
 }
 
 /* then every user's key interned in index order */
-static void
-EndBucketedUsers(LoadState *ls)
+void
+LpCacheEndBucketedUsers(LpLoadState *ls)
 {
 	LpServingModel *m = ls->m;
 	MemoryContext old = MemoryContextSwitchTo(m->data_cxt);
@@ -254,9 +281,12 @@ EndBucketedUsers(LoadState *ls)
 	ls->bucketed = false;
 }
 
-/* the key maps: both sides' for a whole read, the items' and an empty one for lazy users */
+/*
+ * The key maps: both sides' for a whole read, the items' and an empty one
+ * for lazy users, the items' without a hash table yet for lazy items.
+ */
 static void
-CreateKeyMaps(LpServingModel *m, bool lazy)
+CreateKeyMaps(LpServingModel *m, bool lazy, bool lazy_items)
 {
 	MemoryContext old = MemoryContextSwitchTo(m->data_cxt);
 	LpKeyKind	uk,
@@ -265,19 +295,21 @@ CreateKeyMaps(LpServingModel *m, bool lazy)
 	LpKeyKindForType(m->user_type, &uk);
 	LpKeyKindForType(m->item_type, &ik);
 	m->ukeys = LpKeyMapCreate(uk, lazy ? 1024 : m->n_users);
-	m->ikeys = m->homogeneous ? m->ukeys : LpKeyMapCreate(ik, m->n_items);
+	m->ikeys = m->homogeneous ? m->ukeys : lazy_items ? LpKeyMapCreateUnhashed(ik, m->n_items) :
+		LpKeyMapCreate(ik, m->n_items);
 	MemoryContextSwitchTo(old);
 }
 
 /*
  * The version's arrays and id maps into m->data_cxt: every node, or with
- * lazy the items only (the users' arrays allocated, not filled).
- * bucketed: the users are stored in buckets.
+ * lazy the items only (the users' arrays allocated, not filled), and with
+ * lazy_items too the items without their vectors (V allocated, not
+ * filled).  bucketed: the users are stored in buckets.
  */
 static void
-LoadEmbeddings(LpServingModel *m, bool bucketed, bool lazy)
+LoadEmbeddings(LpServingModel *m, bool bucketed, bool lazy, bool lazy_items)
 {
-	LoadState	ls = {m, 0, 1024};
+	LpLoadState	ls = {m, 0, 1024};
 	MemoryContext dcxt = m->data_cxt;
 
 	m->U = MemoryContextAllocHuge(dcxt, sizeof(float) * (Size) m->n_users * m->dim);
@@ -302,12 +334,21 @@ LoadEmbeddings(LpServingModel *m, bool bucketed, bool lazy)
 		m->ideg = MemoryContextAllocHuge(dcxt, sizeof(int32) * (Size) m->n_items);
 	}
 	/* rows are read into U (node vectors h) and turned into queries below */
-	CreateKeyMaps(m, lazy);
+	CreateKeyMaps(m, lazy, lazy_items);
 
 	if (lazy)
 	{
 		Assert(bucketed && !m->homogeneous);
-		LpStoreReadSide(m->name, m->version, 'i', LoadRow, &ls);
+		if (lazy_items)
+		{
+			ls.lazy_items = true;
+			m->items_lazy = true;
+			m->item_read = MemoryContextAllocExtended(dcxt, sizeof(bool) * Max(m->n_items, 1),
+													  MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+			LpStoreReadItemsWithoutVectors(m->name, m->version, LpCacheLoadRow, &ls);
+		}
+		else
+			LpStoreReadSide(m->name, m->version, 'i', LpCacheLoadRow, &ls);
 		m->user_buckets = LpStoreUserBuckets(m->n_users);
 		m->bucket_read = MemoryContextAllocZero(dcxt, sizeof(bool) * m->user_buckets);
 		m->ukey_cap = 1024;
@@ -322,10 +363,10 @@ LoadEmbeddings(LpServingModel *m, bool bucketed, bool lazy)
 		return;
 	}
 	if (bucketed)
-		BeginBucketedUsers(&ls);
-	LpStoreReadEmbeddings(m->name, m->version, true, LoadRow, &ls);
+		LpCacheBeginBucketedUsers(&ls);
+	LpStoreReadEmbeddings(m->name, m->version, true, LpCacheLoadRow, &ls);
 	if (bucketed)
-		EndBucketedUsers(&ls);
+		LpCacheEndBucketedUsers(&ls);
 	m->n_seen = ls.seen_used;
 	if (LpDecoderAt(m->decoder)->store.n_weights)
 		LoadDecoder(m);
@@ -335,7 +376,7 @@ LoadEmbeddings(LpServingModel *m, bool bucketed, bool lazy)
 				 errmsg("embeddings of model \"%s\" version %d are incomplete", m->name, m->version),
 				 errhint("Retrain the model.")));
 	for (int32 u = 0; u < m->n_users; u++)
-		CheckSeen(m, m->seen + m->seen_start[u], m->seen_len[u]);
+		LpCacheCheckSeen(m, m->seen + m->seen_start[u], m->seen_len[u]);
 }
 
 /*
@@ -350,112 +391,20 @@ LazyUsersServe(const LpServingModel *m)
 		LpDecoderAt(m->decoder)->store.n_weights == NULL;
 }
 
+/*
+ * A lazy copy of a version with a top-k index reads its items lazily too:
+ * the index answers a top-k from its codes and re-scores a few hundred
+ * candidates, the only item vectors the call needs.  Without an index the
+ * first top-k scores every item.
+ */
 void
 LpCacheLoadVersion(LpServingModel *m, bool publish)
 {
 	bool		bucketed = !m->homogeneous && LpStoreUsersBucketed(m->name, m->version);
+	bool		lazy = bucketed && !publish && LazyUsersServe(m);
 
-	LoadEmbeddings(m, bucketed, bucketed && !publish && LazyUsersServe(m));
 	LoadIndex(m);
-}
-
-/*
- * Run read(m, arg) connected to SPI in the catalog context; if it fails,
- * mark m half read before the error goes on: cache.c then evicts it before
- * any further use (the next statement's lookup, or a later call of this
- * statement that caught the error), and loads the version afresh.
- */
-static void
-ReadOrMark(LpServingModel *m, void (*read) (LpServingModel *m, void *arg), void *arg)
-{
-	PG_TRY();
-	{
-		LpCatalogContext cc;
-
-		SPI_connect();
-		LpCatalogEnter(&cc);
-		read(m, arg);
-		LpCatalogLeave(&cc);
-		SPI_finish();
-	}
-	PG_CATCH();
-	{
-		m->half_read = true;
-		PG_RE_THROW();
-	}
-	PG_END_TRY();
-}
-
-static void
-ReadBucket(LpServingModel *m, void *arg)
-{
-	int32		b = *(int32 *) arg;
-	LoadState	ls = {m, m->n_seen, m->seen_cap, true};
-
-	LpStoreReadUserBucket(m->name, m->version, b, LoadRow, &ls);
-	m->n_seen = ls.seen_used;
-	m->seen_cap = ls.seen_cap;
-	m->bucket_read[b] = true;
-}
-
-int32
-LpCacheLookupLazyUser(LpServingModel *m, Datum value, Oid valtype)
-{
-	int32		j = LpKeyMapFindDatum(m->ukeys, m->user_type, value, valtype);
-	int64		ikey = 0;
-	char	   *tkey = NULL;
-	int32		b;
-
-	Assert(m->user_buckets > 0);
-	if (j >= 0)
-		return m->ukey_idx[j];
-	/* a value that cannot be a key of the version (text for integer keys) */
-	if (!LpKeyFromDatum(m->ukeys->kind, m->user_type, value, valtype, &ikey, &tkey))
-		return -1;
-	b = m->ukeys->kind == LP_KEY_INT ? LpShardOfInt(ikey, m->user_buckets) :
-		LpShardOfText(tkey, strlen(tkey), m->user_buckets);
-	if (m->bucket_read[b])
-		return -1;				/* its bucket is read: not in the version */
-	ReadOrMark(m, ReadBucket, &b);
-	j = LpKeyMapFindDatum(m->ukeys, m->user_type, value, valtype);
-	return j >= 0 ? m->ukey_idx[j] : -1;
-}
-
-/*
- * Every user: the users' side read whole into the arrays (a user read
- * already gets the same values again), a key map of every user in index
- * order and new seen lists in place of the lazy ones.
- */
-static void
-ReadAllUsers(LpServingModel *m, void *arg)
-{
-	LoadState	ls = {m, 0, Max(m->n_seen, 1024)};
-	LpKeyKind	uk;
-	MemoryContext old = MemoryContextSwitchTo(m->data_cxt);
-
-	/* new key map and seen lists (a failure marks the copy half read: ReadOrMark) */
-	LpKeyKindForType(m->user_type, &uk);
-	m->ukeys = LpKeyMapCreate(uk, m->n_users);
-	m->seen_start = MemoryContextAllocExtended(m->data_cxt, sizeof(int64) * (Size) m->n_users,
-											   MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
-	m->seen_len = MemoryContextAllocExtended(m->data_cxt, sizeof(int32) * (Size) m->n_users,
-											 MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
-	m->seen = MemoryContextAllocHuge(m->data_cxt, sizeof(int32) * ls.seen_cap);
-	MemoryContextSwitchTo(old);
-	BeginBucketedUsers(&ls);
-	LpStoreReadSide(m->name, m->version, 'u', LoadRow, &ls);
-	EndBucketedUsers(&ls);
-	m->n_seen = ls.seen_used;
-	for (int32 u = 0; u < m->n_users; u++)
-		CheckSeen(m, m->seen + m->seen_start[u], m->seen_len[u]);
-	m->user_buckets = 0;
-}
-
-void
-LpCacheReadAllUsers(LpServingModel *m)
-{
-	if (m->user_buckets > 0)
-		ReadOrMark(m, ReadAllUsers, NULL);
+	LoadEmbeddings(m, bucketed, lazy, lazy && m->ann != NULL);
 }
 
 /*

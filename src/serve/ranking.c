@@ -168,8 +168,22 @@ TopKFromIndex(LpServingModel *m, const float *q, float bu, const int32 *seen, in
 	k = Min(k, m->n_items);
 	scratch = LpModelAnnScratch(m, k);
 	items = palloc(sizeof(int32) * k);
-	n = LpAnnSearch(m->ann, m->V, m->bv, q, k, linkpred_ann_probes, AnnAccept, &af, items,
-					NULL, scratch);
+	if (m->items_lazy)
+	{
+		/* the candidates' vectors read before the re-rank scores them */
+		int32	   *cand = palloc(sizeof(int32) * Max(LpAnnCandidateCount(m->ann, k), 1));
+
+		n = LpAnnCandidates(m->ann, q, k, linkpred_ann_probes, AnnAccept, &af, cand, scratch);
+		if (n > 0)
+		{
+			LpCacheItemVectors(m, cand, n);
+			n = LpAnnRerank(m->ann, m->V, m->bv, q, k, items, NULL, scratch);
+		}
+		pfree(cand);
+	}
+	else
+		n = LpAnnSearch(m->ann, m->V, m->bv, q, k, linkpred_ann_probes, AnnAccept, &af, items,
+						NULL, scratch);
 	if (n < 0)
 		elog(ERROR, "linkpred: search memory of model \"%s\" does not fit its top-k index",
 			 m->name);

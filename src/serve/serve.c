@@ -414,10 +414,11 @@ ItemFilterArgs(FunctionCallInfo fcinfo, const LpServingModel *m, Oid utype, LpRa
 /*
  * The start of linkpred_topk and _topk_many: the result set, k (argument
  * 1), the model (argument 2) checked against the users' type; NULL when k
- * is NULL (no rows).
+ * is NULL (no rows).  lazy_items: the copy's items may stay lazy
+ * (LpModelForTopK).
  */
 static LpServingModel *
-TopKCall(FunctionCallInfo fcinfo, Oid utype, int32 *k)
+TopKCall(FunctionCallInfo fcinfo, Oid utype, int32 *k, bool lazy_items)
 {
 	LpServingModel *m;
 
@@ -425,7 +426,7 @@ TopKCall(FunctionCallInfo fcinfo, Oid utype, int32 *k)
 	if (PG_ARGISNULL(1))
 		return NULL;
 	*k = LpCheckK(PG_GETARG_INT32(1));
-	m = LpModelForCall(fcinfo, 2);
+	m = lazy_items ? LpModelForTopK(fcinfo, 2) : LpModelForCall(fcinfo, 2);
 	LpCheckItemType(m, utype);
 	return m;
 }
@@ -447,7 +448,8 @@ linkpred_topk(PG_FUNCTION_ARGS)
 	Datum	   *seen_new = NULL;	/* fresh: current items the model does not hold */
 	int			n_seen_new = 0;
 
-	if ((m = TopKCall(fcinfo, utype, &k)) == NULL)
+	/* a fold-in and fresh items read item vectors directly: every item first */
+	if ((m = TopKCall(fcinfo, utype, &k, !fresh && !FreshItemsArg(fcinfo, 7))) == NULL)
 		return (Datum) 0;
 	if (!PG_ARGISNULL(0))
 		who.u = LpLookupUser(m, PG_GETARG_DATUM(0), utype);
@@ -539,7 +541,7 @@ linkpred_topk_many(PG_FUNCTION_ARGS)
 	bool	   *keep = NULL;
 	ManyUsers	mu;
 
-	if ((m = TopKCall(fcinfo, etype, &k)) == NULL)
+	if ((m = TopKCall(fcinfo, etype, &k, false)) == NULL)
 		return (Datum) 0;
 
 	/* the users: given, or all of the model's */

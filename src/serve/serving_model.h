@@ -64,6 +64,18 @@ typedef struct LpServingModel
 	int64		seen_cap;		/* lazy: entries seen has room for */
 	bool		half_read;		/* a lazy read failed part-way: cache.c evicts the
 								 * copy before its next use */
+	/*
+	 * Lazy items (cache_load.c): such a copy of a version with a top-k
+	 * index reads the items' keys, biases and degrees at once but an item's
+	 * vector only when a top-k's re-rank or a score needs it; V (sized for
+	 * every item) holds those read.  The item key map's hash table is built
+	 * on the first item lookup (keymap.h).
+	 */
+	bool		items_lazy;		/* true: V holds only the items of item_read */
+	bool	   *item_read;		/* per item: its vector is in V */
+	int32	   *item_chunk;		/* the item chunks' first nodes, ascending */
+	int32		n_item_chunks;
+	int32		item_chunk_cap;
 	float	   *scratch;		/* n_items scores for top-k */
 	struct LpTrainConfig *fold; /* training hyperparameters, for fold-in */
 	void	   *fresh_plan;		/* SPIPlanPtr reading a user's current items */

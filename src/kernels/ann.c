@@ -40,9 +40,10 @@
  *   codes are in cache or not (it is bound by instructions, not memory), so
  *   the 40% of the lists probed by default (about 400,000 items) take
  *   1.35 ms for recall@10 0.97 on the random catalog; on the structured one
- *   recall is 1.00 from 10% of the lists on.  The default is set for the
- *   random case; clustered catalogs, as trained embeddings are, can use a
- *   lower effort.
+ *   recall is 1.00 from 10% of the lists on.  The build's default (40%) is
+ *   set for the random case; clustered catalogs, as trained embeddings are,
+ *   need less, so a training job calibrates it on its own users
+ *   (ann_calibrate.c: the fewest lists for recall@10 0.99, 40% the ceiling).
  * - HNSW was not tried: its blob would hold the float vectors and a graph,
  *   about ten times this one (40 MB at 1M x 64), and its build is longer.
  *

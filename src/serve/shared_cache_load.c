@@ -230,6 +230,26 @@ NoticeNotShared(LpServingModel *m, const char *detail, const char *hint)
 			 errhint("%s", hint)));
 }
 
+/*
+ * The bytes m's copy takes at the least, from what is known before its rows
+ * are read: the node arrays Layout places (not the seen lists, the
+ * decoder's arrays, the index or the keys).
+ */
+static Size
+MinimumCopyBytes(const LpServingModel *m)
+{
+	Size		users = (Size) m->n_users,
+				items = (Size) m->n_items;
+	Size		bytes = sizeof(float) * users * m->dim + (sizeof(float) + sizeof(int32)) * users +
+		(sizeof(int64) + sizeof(int32)) * users;
+
+	if (!LpModelOneArray(m))
+		bytes += sizeof(float) * items * m->dim;
+	if (!m->tied)
+		bytes += (sizeof(float) + sizeof(int32)) * items;
+	return bytes;
+}
+
 LpSharedBegin
 LpSharedCacheBegin(LpServingModel *m)
 {
@@ -284,6 +304,22 @@ LpSharedCacheBegin(LpServingModel *m)
 			}
 			ConditionVariableTimedSleep(&lp_sc->loaded, 1000, PG_WAIT_EXTENSION);
 			continue;
+		}
+		if (MinimumCopyBytes(m) > LpScCapBytes())
+		{
+			/*
+			 * Never claimed: this backend reads its own copy at once,
+			 * lazily where it can (cache_load.c), rather than reading the
+			 * whole version only to find it does not fit.
+			 */
+			Size		need = MinimumCopyBytes(m);
+
+			LWLockRelease(lp_sc->lock);
+			NoticeNotShared(m, psprintf("Its arrays take at least %zu kB; linkpred.shared_cache_size is %d kB.",
+										need / 1024, linkpred_shared_cache_kb),
+							psprintf("Set linkpred.shared_cache_size to at least %zu kB (and reload) to share one copy among all backends.",
+									 need / 1024 + 1));
+			break;
 		}
 		if (!IsInParallelMode() && (i = LpScFreeSlotIndex()) >= 0)
 		{

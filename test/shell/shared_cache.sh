@@ -246,8 +246,11 @@ lpt_is "$private_digest" "$shared_digest" "private copies serve exactly what the
 lpt_is "$(ix_top 500)" "$ix_shared" "a private copy of ix serves from its index exactly what the shared copy served"
 private_own=$(own_memory "SELECT count(*) FROM linkpred_topk(7::bigint, 5, model => 'm')")
 lpt_diag "one backend's own linkpred memory serving m: $shared_own bytes shared, $private_own bytes private (copy $bytes bytes)"
-lpt_ok "a private copy's memory ($private_own) holds the arrays ($bytes), the shared path's ($shared_own) does not" \
-	test "$private_own" -gt "$bytes" -a "$((shared_own * 10))" -lt "$bytes"
+# a copy that cannot fit is read as the backend's own at once, lazily (its
+# users by bucket, its item vectors on first use), so it need not hold
+# every array; it holds most of them, where the shared path holds none
+lpt_ok "a private copy's memory ($private_own) holds most of the arrays ($bytes), the shared path's ($shared_own) does not" \
+	test "$((private_own * 2))" -gt "$bytes" -a "$((shared_own * 10))" -lt "$bytes"
 
 # a cache with room for one model: a pinned copy stays, an unpinned one is evicted
 lpt_ok "cap set to the size of m's copy" set_cap "$((bytes / 1024 + 1))kB"

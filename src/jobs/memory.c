@@ -152,6 +152,7 @@ LpEstimateMemory(const LpMemoryInput *in, LpMemoryEstimate *est)
 	double		rows_b,
 				store_start,
 				store_end;
+	double		shared_b = (double) NBuffers * BLCKSZ;
 
 	memset(est, 0, sizeof(*est));
 	est->fixed = LP_WORKER_FIXED_BYTES;
@@ -209,13 +210,16 @@ LpEstimateMemory(const LpMemoryInput *in, LpMemoryEstimate *est)
 	 * degree, bias, vector, seen) takes about 100 bytes besides its vector
 	 * and key, plus 4 bytes a seen entry (the users' training items) and 32
 	 * bytes of primary key index; the WAL of those pages passes through the
-	 * WAL buffers, each mapped in once.
+	 * WAL buffers, each mapped in once.  The pages are shared buffers: the
+	 * worker maps in at most all of them (shared_b), however many rows it
+	 * writes (at 100M edges the user rows alone are 2.3 GB, more than the
+	 * 1 GB of shared buffers of bench/scale.sh's cluster).
 	 */
 	rows_b = (132.0 + 4.0 * dim) * nodes + 4.0 * lg->n_entries +
 		KeyTextBytes(in->loaded->src_keys) * g->n_src +
 		(g->tied ? 0 : KeyTextBytes(in->loaded->dst_keys) * g->n_dst);
 	store_start = graph_b + est->emb + est->ids + index_b;
-	store_end = est->ids + 4.0 * nodes + index_b + rows_b +
+	store_end = est->ids + 4.0 * nodes + index_b + Min(rows_b, shared_b) +
 		Min(rows_b, (double) XLOGbuffers * XLOG_BLCKSZ);
 
 	/*
@@ -230,7 +234,7 @@ LpEstimateMemory(const LpMemoryInput *in, LpMemoryEstimate *est)
 		double		rows_u = (132.0 + 4.0 * dim) * g->n_src + 4.0 * lg->n_entries +
 			KeyTextBytes(in->loaded->src_keys) * g->n_src;
 
-		store_start += 8.0 * g->n_src + rows_u +
+		store_start += 8.0 * g->n_src + Min(rows_u, shared_b) +
 			Min(rows_u, (double) XLOGbuffers * XLOG_BLCKSZ);
 	}
 	est->store = in->holdout ? 0 : Max(store_start, store_end);

@@ -24,13 +24,15 @@ bench_machine() {
 }
 
 # "commit abc1234", and whether src/, sql/ or the Makefile differ from it
+# the commit the bench builds, read when this file is sourced (before
+# the build), so a long run's report names what it measured even if the
+# checkout moved on meanwhile
+BENCH_COMMIT_AT_START="commit $(git -C "$LP_SRC" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+if [ -n "$(git -C "$LP_SRC" status --porcelain --untracked-files=no -- src sql Makefile 2>/dev/null)" ]; then
+	BENCH_COMMIT_AT_START="$BENCH_COMMIT_AT_START + uncommitted changes in src/, sql/ or Makefile"
+fi
 bench_commit() {
-	local c
-	c="commit $(git -C "$LP_SRC" rev-parse --short HEAD 2>/dev/null || echo unknown)"
-	if [ -n "$(git -C "$LP_SRC" status --porcelain --untracked-files=no -- src sql Makefile 2>/dev/null)" ]; then
-		c="$c + uncommitted changes in src/, sql/ or Makefile"
-	fi
-	echo "$c"
+	echo "$BENCH_COMMIT_AT_START"
 }
 
 bench_psql() { lp_psql -d bench "$@"; }

@@ -16,8 +16,10 @@
  * cell or chunk, so a fixed seed and thread count still repeat exactly.
  *
  * The step itself is the dot decoder's per-positive step (train.c's Step)
- * with two costs taken out: the score's dot product in 8 partial sums
- * (LpDot8) and one log per step for the logistic losses.  No PostgreSQL calls.
+ * with three costs taken out: the score's dot product in 8 partial sums
+ * (LpDot8), one log per step for the logistic losses, and the waits of the
+ * candidates' edge checks one after another (EdgesOfUser runs them
+ * together).  No PostgreSQL calls.
  */
 #include "postgres.h"
 
@@ -100,6 +102,43 @@ SharedPairStep(const LpTrainConfig *cfg, float *p, float *vi, float *bi, float *
 	LpDotPairMove(cfg, p, vi, bi, vj, bj, gr, lr);
 }
 
+/* candidates whose edge checks run together (EdgesOfUser) */
+#define CHECK_BATCH 16
+
+/*
+ * edge[k]: whether j[k] (k < n <= CHECK_BATCH) is an edge of u.  The n
+ * binary searches of LpSortedContains, in lockstep: they probe the same
+ * list with the same halvings, so each round's n loads are independent and
+ * the cache misses on a long neighbour list overlap, where one search
+ * after another waits for each miss in turn (a third of the step's time
+ * went to them).  The same answers.
+ */
+static inline void
+EdgesOfUser(const LpGraph *g, int32 u, const int32 *j, int n, bool *edge)
+{
+	const int32 *a = g->targets + g->offsets[u];
+	int64		len = g->offsets[u + 1] - g->offsets[u];
+	int64		at[CHECK_BATCH];
+
+	if (len <= 0)
+	{
+		memset(edge, 0, sizeof(bool) * n);
+		return;
+	}
+	for (int k = 0; k < n; k++)
+		at[k] = 0;
+	while (len > 1)
+	{
+		int64		half = len / 2;
+
+		for (int k = 0; k < n; k++)
+			at[k] = a[at[k] + half] <= j[k] ? at[k] + half : at[k];
+		len -= half;
+	}
+	for (int k = 0; k < n; k++)
+		edge[k] = a[at[k]] == j[k];
+}
+
 /*
  * Step with the group's negatives: the same updates in the same order,
  * the candidates that are edges of u (or u) skipped.
@@ -114,6 +153,7 @@ LpStepShared(const LpGraph *g, const LpTrainConfig *cfg, LpEmbeddings *emb, cons
 	float		loss = 0;
 	double		soft = 1.0;
 	bool		pairwise = LpLossPairwise(cfg->loss);
+	bool		edge[CHECK_BATCH];
 
 	if (!pairwise)
 		SharedPointStep(cfg, pu, &emb->bu[u], pi, &emb->bv[i], LpPositiveTarget(cfg, w),
@@ -123,7 +163,9 @@ LpStepShared(const LpGraph *g, const LpTrainConfig *cfg, LpEmbeddings *emb, cons
 		int32		j = grp->j[n];
 		float	   *pj;
 
-		if (j < 0 || (g->homogeneous && j == u) || LpGraphHasEdge(g, u, j))
+		if (n % CHECK_BATCH == 0)
+			EdgesOfUser(g, u, grp->j + n, Min(CHECK_BATCH, grp->n - n), edge);
+		if (j < 0 || (g->homogeneous && j == u) || edge[n % CHECK_BATCH])
 			continue;
 		pj = emb->V + (int64) j * dim;
 		if (!pairwise)

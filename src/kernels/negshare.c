@@ -19,7 +19,9 @@
  * with three costs taken out: the score's dot product in 8 partial sums
  * (LpDot8), one log per step for the logistic losses, and the waits of the
  * candidates' edge checks one after another (EdgesOfUser runs them
- * together).  No PostgreSQL calls.
+ * together).  It is compiled twice, for the baseline and for AVX2 with FMA
+ * (simd.h), from the same source (LpStepSharedFor chooses).  No PostgreSQL
+ * calls.
  */
 #include "postgres.h"
 
@@ -141,11 +143,13 @@ EdgesOfUser(const LpGraph *g, int32 u, const int32 *j, int n, bool *edge)
 
 /*
  * Step with the group's negatives: the same updates in the same order,
- * the candidates that are edges of u (or u) skipped.
+ * the candidates that are edges of u (or u) skipped.  Inlined into each
+ * variant below, so that it and its helpers are compiled for the variant's
+ * instruction set.
  */
-float
-LpStepShared(const LpGraph *g, const LpTrainConfig *cfg, LpEmbeddings *emb, const LpNegGroup *grp,
-			 int32 u, int32 i, float w, float lr)
+static inline __attribute__((always_inline)) float
+StepShared(const LpGraph *g, const LpTrainConfig *cfg, LpEmbeddings *emb, const LpNegGroup *grp,
+		   int32 u, int32 i, float w, float lr)
 {
 	const int	dim = cfg->dim;
 	float	   *pu = emb->U + (int64) u * dim;
@@ -176,3 +180,34 @@ LpStepShared(const LpGraph *g, const LpTrainConfig *cfg, LpEmbeddings *emb, cons
 	return loss + (float) log(soft);
 }
 
+
+/* the baseline build's step */
+static float
+StepSharedBaseline(const LpGraph *g, const LpTrainConfig *cfg, LpEmbeddings *emb,
+				   const LpNegGroup *grp, int32 u, int32 i, float w, float lr)
+{
+	return StepShared(g, cfg, emb, grp, u, i, w, lr);
+}
+
+#ifdef LP_SIMD_VARIANTS
+LP_TARGET_AVX2 static float
+StepSharedAvx2(const LpGraph *g, const LpTrainConfig *cfg, LpEmbeddings *emb,
+			   const LpNegGroup *grp, int32 u, int32 i, float w, float lr)
+{
+	return StepShared(g, cfg, emb, grp, u, i, w, lr);
+}
+#endif
+
+LpStepSharedFn
+LpStepSharedFor(LpSimd simd)
+{
+	switch (LpSimdUsable(simd))
+	{
+#ifdef LP_SIMD_VARIANTS
+		case LP_SIMD_AVX2:
+			return StepSharedAvx2;
+#endif
+		default:
+			return StepSharedBaseline;
+	}
+}

@@ -43,6 +43,13 @@ extern void LpBilinearQueries(const float *U, int32 n, int dim, const float *R, 
 extern int	LpTrainThreads(const LpGraph *g, const LpTrainConfig *cfg);
 
 /*
+ * The instruction set (simd.h) a run of LpTrain uses for cfg on g: cfg->simd
+ * as far as the CPU runs it, for the dot decoder's steps; the baseline for
+ * the others (the bilinear and attribute steps, the MLP's).
+ */
+extern LpSimd LpTrainSimd(const LpGraph *g, const LpTrainConfig *cfg);
+
+/*
  * order (int64) and entry_src (int32) are n_entries scratch arrays: the
  * per-epoch shuffle of the positives and the source node of each CSR entry.
  */

@@ -26,6 +26,18 @@ extern int	linkpred_max_memory_kb;
 extern int	linkpred_ann_min_items;
 extern int	linkpred_ann_probes;
 extern int	linkpred_training_threads;
+extern int	linkpred_simd;
+
+/* linkpred.simd's values: may training use the CPU's wide instructions (simd.h) */
+typedef enum LpSimdSetting
+{
+	LP_SIMD_SETTING_AUTO,		/* "on" from LP_AUTO_THREADS_MIN_ENTRIES positives */
+	LP_SIMD_SETTING_ON,			/* AVX2 and FMA when the CPU has them */
+	LP_SIMD_SETTING_OFF			/* the baseline build's */
+} LpSimdSetting;
+
+/* linkpred.simd resolved for a graph of n_entries positives (simd.h's LpSimd) */
+extern int	LpResolveSimd(int setting, int64 n_entries);
 
 /* linkpred.training_threads resolved for a graph: 0 = every core, from this many positives */
 #define LP_AUTO_THREADS_MIN_ENTRIES 100000

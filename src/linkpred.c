@@ -67,6 +67,24 @@ LpReleasePages(void *p, Size from, Size to)
 #endif
 }
 
+void
+LpAdviseHugePages(void *p, Size n)
+{
+#ifdef MADV_HUGEPAGE
+	const uintptr_t huge = 2 * 1024 * 1024;
+	uintptr_t	start;
+	uintptr_t	end;
+
+	if (p == NULL || n < LP_HUGE_PAGES_MIN)
+		return;
+	/* the 2 MB pages wholly inside the array (a huge page is 2 MB on x86-64) */
+	start = TYPEALIGN(huge, (uintptr_t) p);
+	end = TYPEALIGN_DOWN(huge, (uintptr_t) p + n);
+	if (end > start)
+		(void) madvise((void *) start, end - start, MADV_HUGEPAGE);
+#endif
+}
+
 /*
  * A user string as an error message shows it: its first
  * LINKPRED_CLIP_BYTES bytes (whole characters) and "..." when cut.  A

@@ -134,6 +134,17 @@ extern void *LpGrowHuge(void *p, Size n);
  */
 extern void LpReleasePages(void *p, Size from, Size to);
 
+/*
+ * Ask for transparent huge pages (madvise MADV_HUGEPAGE) for the n bytes
+ * at p, just allocated and not yet touched: for the training arrays the
+ * SGD reads at random (the vectors, the edges' targets, the shuffle),
+ * where 4 kB pages cost a page-table walk on most reads.  Only arrays of
+ * at least LP_HUGE_PAGES_MIN bytes; a hint: the same contents either way,
+ * and a no-op where the system has no huge pages or madvise.
+ */
+#define LP_HUGE_PAGES_MIN (8 * 1024 * 1024)
+extern void LpAdviseHugePages(void *p, Size n);
+
 /* v[0 .. n-1] as a real[] */
 extern ArrayType *LpFloatArray(const float *v, int n);
 

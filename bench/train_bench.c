@@ -26,6 +26,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <time.h>
 
@@ -33,6 +34,22 @@
 #include "train.h"
 
 #undef printf
+
+/*
+ * malloc, with transparent huge pages asked for the arrays the SGD reads at
+ * random, as the server asks for them (linkpred.c's LpAdviseHugePages)
+ */
+static void *
+Alloc(size_t n)
+{
+	char	   *p = malloc(n);
+	uintptr_t	start = ((uintptr_t) p + (2 << 20) - 1) & ~(uintptr_t) ((2 << 20) - 1);
+	uintptr_t	end = ((uintptr_t) p + n) & ~(uintptr_t) ((2 << 20) - 1);
+
+	if (n >= (8 << 20) && end > start)
+		(void) madvise((void *) start, end - start, MADV_HUGEPAGE);
+	return p;
+}
 
 static double
 Now(void)
@@ -102,7 +119,7 @@ main(int argc, char **argv)
 	g.n_src = nu;
 	g.n_dst = ni;
 	g.offsets = calloc(nu + 1, sizeof(int64));
-	g.targets = malloc(sizeof(int32) * n);
+	g.targets = Alloc(sizeof(int32) * n);
 	g.src_degree = calloc(nu, sizeof(int32));
 	g.dst_degree = calloc(ni, sizeof(int32));
 	for (int64 e = 0; e < n; e++)
@@ -117,12 +134,12 @@ main(int argc, char **argv)
 	free(key);
 
 	emb.dim = 64;
-	emb.U = malloc(sizeof(float) * nu * 64);
-	emb.V = malloc(sizeof(float) * ni * 64);
+	emb.U = Alloc(sizeof(float) * nu * 64);
+	emb.V = Alloc(sizeof(float) * ni * 64);
 	emb.bu = malloc(sizeof(float) * nu);
 	emb.bv = malloc(sizeof(float) * ni);
-	order = malloc(sizeof(LpEntry) * n);
-	entry_src = malloc(sizeof(int32) * n);
+	order = Alloc(sizeof(LpEntry) * n);
+	entry_src = Alloc(sizeof(int32) * n);
 	LpSamplerInitUniform(&s, ni);
 	{
 		/* the trainer asks the registry about its decoder: the dot product's traits */

@@ -63,6 +63,33 @@ for draws in $sizes; do
 	done
 done
 
+# the runs' mean CPU seconds per graph, thread count and code
+summary=$(awk -v epochs="$EPOCHS" '
+/ edges, .* users, / { size = $1 }
+/^Run [0-9]+, before/ { who = "before" }
+/^Run [0-9]+, this commit/ { who = "this" }
+/^\| [0-9]+ \| [0-9]+ \|/ {
+	n = split($0, f, "|")
+	th = f[3] + 0
+	if (who == "before") { code = "before"; cpu = f[5] + 0 }
+	else { code = f[4]; gsub(/ /, "", code); cpu = f[6] + 0 }
+	key = size SUBSEP th SUBSEP code
+	sum[key] += cpu; cnt[key]++
+	if (!(size SUBSEP th in seen)) { seen[size SUBSEP th] = 1; order[++no] = size SUBSEP th }
+}
+END {
+	print "| edges | threads | runs | before: CPU s | this commit, baseline: CPU s | this commit, avx2: CPU s | avx2 / before | avx2 edges per CPU second |"
+	print "|---|---|---|---|---|---|---|---|"
+	for (i = 1; i <= no; i++) {
+		split(order[i], k, SUBSEP)
+		b = sum[order[i] SUBSEP "before"] / cnt[order[i] SUBSEP "before"]
+		s = sum[order[i] SUBSEP "baseline"] / cnt[order[i] SUBSEP "baseline"]
+		a = sum[order[i] SUBSEP "avx2"] / cnt[order[i] SUBSEP "avx2"]
+		printf "| %d | %d | %d | %.2f | %.2f | %.2f | %.2f | %.0f |\n", k[1], k[2], cnt[order[i] SUBSEP "avx2"], b, s, a, a / b, epochs * k[1] / a
+	}
+}
+' <<<"$kernel_out")
+
 # --- quality: LastFM validation, off against on ------------------------------
 lp_psql -q -c "CREATE TABLE grid (graph text, simd text, seed int, part text,
                                   recall float8, ndcg float8, seconds float8)"
@@ -98,6 +125,10 @@ load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 	echo "from the same start, each on 1 and on 2 threads, right after the bench of commit"
 	echo "$(git -C "$LP_SRC" rev-parse --short "$BEFORE") (before this work) did the same with its one step;"
 	echo "edges/s is of wall time; the Best lines give edges per second of wall and of CPU time."
+	echo "In short, the mean CPU seconds (user + system) of the runs:"
+	echo
+	printf '%s\n\n' "$summary"
+	echo "The runs:"
 	echo
 	printf '%s' "$kernel_out"
 	echo "## Quality: LastFM validation Recall@20, default model"

@@ -11,6 +11,7 @@
  *   sampler.h    negative sampling
  *   sgd.h        the configuration, the embeddings, losses, gradients, Adam
  *   rng.h        random numbers
+ *   simd.h       the instruction sets the steps are compiled for (included by sgd.h)
  *
  * Each includes only the ones below it.  Nothing declared here calls
  * PostgreSQL: no palloc, no ereport, no SPI.  Callers allocate every

@@ -36,6 +36,29 @@ LpSimdUsable(LpSimd want)
 	return want < have ? want : have;
 }
 
+#ifdef LP_SIMD_VARIANTS
+/* a*b+c as the AVX2 variants compile it (never inlined: the probe is this code) */
+__attribute__((noinline)) LP_TARGET_AVX2 static float
+MulAdd(float a, float b, float c)
+{
+	return a * b + c;
+}
+#endif
+
+bool
+LpSimdFuses(void)
+{
+#ifdef LP_SIMD_VARIANTS
+	/* (1 + 2^-12)^2 - (1 + 2^-11): 2^-24 fused, 0 when the product is rounded first */
+	volatile float a = 1.0f + 1.0f / 4096;
+	volatile float c = -(1.0f + 1.0f / 2048);
+
+	return LpSimdDetect() == LP_SIMD_AVX2 && MulAdd(a, a, c) != 0.0f;
+#else
+	return false;
+#endif
+}
+
 const char *
 LpSimdName(LpSimd simd)
 {

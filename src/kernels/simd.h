@@ -43,4 +43,12 @@ extern LpSimd LpSimdUsable(LpSimd want);
 /* "baseline", "avx2": metrics->>'simd' */
 extern const char *LpSimdName(LpSimd simd);
 
+/*
+ * Whether this build's AVX2 code fuses a*b+c into one FMA, and so trains
+ * other bits than the baseline: GCC does from -O2 (the kernels' -O3), not
+ * at -O1 (make sanitize), where the variant computes what the baseline
+ * does.  For the tests; false without the variant or the CPU.
+ */
+extern bool LpSimdFuses(void);
+
 #endif

@@ -112,8 +112,8 @@ SharedPairStep(const LpTrainConfig *cfg, float *p, float *vi, float *bi, float *
  * binary searches of LpSortedContains, in lockstep: they probe the same
  * list with the same halvings, so each round's n loads are independent and
  * the cache misses on a long neighbour list overlap, where one search
- * after another waits for each miss in turn (a third of the step's time
- * went to them).  The same answers.
+ * after another waits for each miss in turn (about a third of the step's
+ * time in a profile on a loaded machine).  The same answers.
  */
 static inline void
 EdgesOfUser(const LpGraph *g, int32 u, const int32 *j, int n, bool *edge)
@@ -179,7 +179,6 @@ StepShared(const LpGraph *g, const LpTrainConfig *cfg, LpEmbeddings *emb, const 
 	}
 	return loss + (float) log(soft);
 }
-
 
 /* the baseline build's step */
 static float

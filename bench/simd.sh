@@ -108,6 +108,8 @@ SQL
 PGOPTIONS="-c linkpred.simd=on" q -c "SELECT linkpred_train('rec', 'fm_fit', 'user_idx', 'artist_idx', options => '{\"seed\": 1, \"epochs\": 1}')" >/dev/null
 on_set=$(q -c "SELECT metrics->>'simd' FROM linkpred.models WHERE name = 'rec'")
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+# before $OUT is rewritten (it is tracked: rewriting it is no change of the code)
+dirty=$(git -C "$LP_SRC" diff --quiet HEAD -- src bench ":(exclude)bench/RESULTS-simd.md" || echo ' (with uncommitted changes)')
 
 {
 	echo "# linkpred: AVX2 with FMA for the matrix factorisation's steps"
@@ -115,7 +117,7 @@ load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 	echo "- Date: $(date -u '+%Y-%m-%d %H:%M UTC')"
 	echo "- Command: \`bash bench/simd.sh $*\` (SIMD_EPOCHS=$EPOCHS, SIMD_RUNS=$RUNS)"
 	echo "- Machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GB", $2 / 1048576}' /proc/meminfo) memory; flags: $(grep -m1 '^flags' /proc/cpuinfo | tr ' ' '\n' | grep -xE 'avx2|fma|avx512f' | tr '\n' ' ')"
-	echo "- linkpred: commit $(git -C "$LP_SRC" rev-parse --short HEAD)$(git -C "$LP_SRC" diff --quiet HEAD -- src bench || echo ' (with uncommitted changes)')"
+	echo "- linkpred: commit $(git -C "$LP_SRC" rev-parse --short HEAD)$dirty"
 	echo "- Load average (1, 5, 15 min) before: $load_before; after: $load_after. The machine is shared:"
 	echo "  compare the CPU seconds of neighbouring rows (the same load), not the wall times."
 	echo

@@ -14,6 +14,7 @@ OBJS = \
 	src/linkpred.o \
 	src/blas.o \
 	src/kernels/rng.o \
+	src/kernels/simd.o \
 	src/kernels/sgd.o \
 	src/kernels/sampler.o \
 	src/kernels/epoch.o \

@@ -99,7 +99,7 @@ lp_log "train_bench: the SGD without the server"
 cc -O3 -Wall -I "$LP_SRC/src/kernels" -I "$LP_SRC/src/data" -I "$(pg_config --includedir-server)" \
 	-o "$LP_TMP/train_bench" "$LP_SRC/bench/train_bench.c" "$LP_SRC/src/kernels/train.c" "$LP_SRC/src/kernels/negshare.c" "$LP_SRC/src/kernels/model.c" \
 	"$LP_SRC/src/kernels/attrs.c" "$LP_SRC/src/kernels/parallel.c" "$LP_SRC/src/kernels/epoch.c" \
-	"$LP_SRC/src/kernels/sampler.c" "$LP_SRC/src/kernels/sgd.c" "$LP_SRC/src/kernels/rng.c" \
+	"$LP_SRC/src/kernels/sampler.c" "$LP_SRC/src/kernels/sgd.c" "$LP_SRC/src/kernels/rng.c" "$LP_SRC/src/kernels/simd.c" \
 	-L"$(pg_config --pkglibdir)" -lpgport -lm -pthread
 kernel_out=$("$LP_TMP/train_bench" $((EDGES * 5 / 4)) $EPOCHS 3 2)
 

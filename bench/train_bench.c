@@ -14,12 +14,19 @@
  * threads cost together, whatever else the machine runs) and edges per
  * second of wall time.
  *
- *	train_bench [edges [epochs [runs [threads [negatives [group]]]]]]   defaults 1000000 3 3 2 8 1
+ * simd (src/kernels/simd.h) says which instruction sets the steps run:
+ * "auto" the widest this CPU has (the server's linkpred.simd = 'auto'),
+ * "off" the baseline, "both" the baseline and the widest in turn within
+ * every run, so that the two meet the same load (bench/RESULTS-simd.md).
+ *
+ *	train_bench [edges [epochs [runs [threads [negatives [group [simd]]]]]]]
+ *	defaults 1000000 3 3 2 8 1 auto
  */
 #include "postgres.h"
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <time.h>
 
@@ -27,6 +34,22 @@
 #include "train.h"
 
 #undef printf
+
+/*
+ * malloc, with transparent huge pages asked for the arrays the SGD reads at
+ * random, as the server asks for them (linkpred.c's LpAdviseHugePages)
+ */
+static void *
+Alloc(size_t n)
+{
+	char	   *p = malloc(n);
+	uintptr_t	start = ((uintptr_t) p + (2 << 20) - 1) & ~(uintptr_t) ((2 << 20) - 1);
+	uintptr_t	end = ((uintptr_t) p + n) & ~(uintptr_t) ((2 << 20) - 1);
+
+	if (n >= (8 << 20) && end > start)
+		(void) madvise((void *) start, end - start, MADV_HUGEPAGE);
+	return p;
+}
 
 static double
 Now(void)
@@ -64,6 +87,9 @@ main(int argc, char **argv)
 	int			threads = argc > 4 ? atoi(argv[4]) : 2;
 	int			negatives = argc > 5 ? atoi(argv[5]) : 8;
 	int			group = argc > 6 ? atoi(argv[6]) : 1;
+	const char *simd_arg = argc > 7 ? argv[7] : "auto";
+	LpSimd		sets[2];
+	int			nsets = 0;
 	int32		nu = (int32) (draws / 20),
 				ni = (int32) (draws / 50);
 	int64	   *key = malloc(sizeof(int64) * draws);
@@ -74,7 +100,8 @@ main(int argc, char **argv)
 	LpEmbeddings emb;
 	LpEntry    *order;
 	int32	   *entry_src;
-	double		best[2] = {0, 0};
+	double		best[2][2] = {{0}},
+				best_cpu[2][2] = {{0}};
 
 	LpRngSeed(&rng, 18);
 	for (int64 e = 0; e < draws; e++)
@@ -92,7 +119,7 @@ main(int argc, char **argv)
 	g.n_src = nu;
 	g.n_dst = ni;
 	g.offsets = calloc(nu + 1, sizeof(int64));
-	g.targets = malloc(sizeof(int32) * n);
+	g.targets = Alloc(sizeof(int32) * n);
 	g.src_degree = calloc(nu, sizeof(int32));
 	g.dst_degree = calloc(ni, sizeof(int32));
 	for (int64 e = 0; e < n; e++)
@@ -107,12 +134,12 @@ main(int argc, char **argv)
 	free(key);
 
 	emb.dim = 64;
-	emb.U = malloc(sizeof(float) * nu * 64);
-	emb.V = malloc(sizeof(float) * ni * 64);
+	emb.U = Alloc(sizeof(float) * nu * 64);
+	emb.V = Alloc(sizeof(float) * ni * 64);
 	emb.bu = malloc(sizeof(float) * nu);
 	emb.bv = malloc(sizeof(float) * ni);
-	order = malloc(sizeof(LpEntry) * n);
-	entry_src = malloc(sizeof(int32) * n);
+	order = Alloc(sizeof(LpEntry) * n);
+	entry_src = Alloc(sizeof(int32) * n);
 	LpSamplerInitUniform(&s, ni);
 	{
 		/* the trainer asks the registry about its decoder: the dot product's traits */
@@ -122,34 +149,45 @@ main(int argc, char **argv)
 		LpRegistryAdd(LP_DECODERS, &dot);
 	}
 
+	if (strcmp(simd_arg, "auto") != 0)
+		sets[nsets++] = LP_SIMD_BASELINE;
+	if (strcmp(simd_arg, "off") != 0)
+		sets[nsets++] = LpSimdDetect();
 	printf("%lld edges, %d users, %d items; dim 64, bce, %d uniform negatives (shared by %d positives), %d epochs\n\n",
 		   (long long) n, nu, ni, negatives, group, epochs);
-	printf("| run | threads | wall s | CPU s | edges/s | final loss |\n|---|---|---|---|---|---|\n");
+	printf("| run | threads | simd | wall s | CPU s | edges/s | final loss |\n|---|---|---|---|---|---|---|\n");
 	for (int run = 1; run <= runs; run++)
 		for (int k = 0; k < 2; k++)
-		{
-			LpTrainConfig cfg = {.dim = 64, .epochs = epochs, .lr = 0.1f, .reg = 0.0001f,
-			.loss = LP_TRAIN_BCE, .negatives = negatives, .bias = true, .seed = 1,
-			.neg_group = group};
-			double		loss,
-						t0,
-						c0,
-						wall,
-						eps;
+			for (int si = 0; si < nsets; si++)
+			{
+				LpTrainConfig cfg = {.dim = 64, .epochs = epochs, .lr = 0.1f, .reg = 0.0001f,
+					.loss = LP_TRAIN_BCE, .negatives = negatives, .bias = true, .seed = 1,
+				.neg_group = group, .simd = sets[si]};
+				double		loss,
+							t0,
+							c0,
+							wall,
+							cpu,
+							eps;
 
-			cfg.threads = k == 0 ? 1 : threads;
-			LpInitEmbeddings(&emb, nu, ni, false, 1);
-			t0 = Now();
-			c0 = CpuSeconds();
-			LpTrain(&g, &cfg, &s, &emb, order, entry_src, NULL, NULL, &loss);
-			wall = Now() - t0;
-			eps = (double) n * epochs / wall;
-			best[k] = Max(best[k], eps);
-			printf("| %d | %d | %.2f | %.2f | %.0f | %.4f |\n", run, cfg.threads, wall,
-				   CpuSeconds() - c0, eps, loss);
-			fflush(stdout);
-		}
-	printf("\nBest: 1 thread %.0f edges/s, %d threads %.0f edges/s: speed-up %.2fx.\n",
-		   best[0], threads, best[1], best[1] / best[0]);
+				cfg.threads = k == 0 ? 1 : threads;
+				LpInitEmbeddings(&emb, nu, ni, false, 1);
+				t0 = Now();
+				c0 = CpuSeconds();
+				LpTrain(&g, &cfg, &s, &emb, order, entry_src, NULL, NULL, &loss);
+				wall = Now() - t0;
+				cpu = CpuSeconds() - c0;
+				eps = (double) n * epochs / wall;
+				best[si][k] = Max(best[si][k], eps);
+				best_cpu[si][k] = Max(best_cpu[si][k], (double) n * epochs / cpu);
+				printf("| %d | %d | %s | %.2f | %.2f | %.0f | %.4f |\n", run, cfg.threads,
+					   LpSimdName(LpTrainSimd(&g, &cfg)), wall, cpu, eps, loss);
+				fflush(stdout);
+			}
+	printf("\n");
+	for (int si = 0; si < nsets; si++)
+		printf("Best, %s: 1 thread %.0f edges/s (%.0f per CPU second), %d threads %.0f edges/s (%.0f per CPU second): speed-up %.2fx.\n",
+			   LpSimdName(sets[si]), best[si][0], best_cpu[si][0], threads, best[si][1],
+			   best_cpu[si][1], best[si][1] / best[si][0]);
 	return 0;
 }

@@ -24,6 +24,7 @@ int			linkpred_max_memory_kb = 4 * 1024 * 1024;
 int			linkpred_ann_min_items = 100000;
 int			linkpred_ann_probes = 0;
 int			linkpred_training_threads = 0;
+int			linkpred_simd = LP_SIMD_SETTING_AUTO;
 
 void *
 LpPallocHuge(Size n)
@@ -66,6 +67,24 @@ LpReleasePages(void *p, Size from, Size to)
 #endif
 }
 
+void
+LpAdviseHugePages(void *p, Size n)
+{
+#ifdef MADV_HUGEPAGE
+	const uintptr_t huge = 2 * 1024 * 1024;
+	uintptr_t	start;
+	uintptr_t	end;
+
+	if (p == NULL || n < LP_HUGE_PAGES_MIN)
+		return;
+	/* the 2 MB pages wholly inside the array (a huge page is 2 MB on x86-64) */
+	start = TYPEALIGN(huge, (uintptr_t) p);
+	end = TYPEALIGN_DOWN(huge, (uintptr_t) p + n);
+	if (end > start)
+		(void) madvise((void *) start, end - start, MADV_HUGEPAGE);
+#endif
+}
+
 /*
  * A user string as an error message shows it: its first
  * LINKPRED_CLIP_BYTES bytes (whole characters) and "..." when cut.  A
@@ -99,4 +118,21 @@ LpResolveTrainingThreads(int setting, int64 n_entries)
 		n_entries >= LP_AUTO_THREADS_MIN_ENTRIES ? sysconf(_SC_NPROCESSORS_ONLN) : 1;
 
 	return (int) Max(1, Min(cores, LP_MAX_THREADS));
+}
+
+/*
+ * The instruction set (simd.h) a job submitted with linkpred.simd =
+ * setting may train with on a graph of n_entries positives: the widest the
+ * CPU has, for "auto" from LP_AUTO_THREADS_MIN_ENTRIES positives on.  Below
+ * that "auto" keeps the baseline, as it keeps one thread: a small model
+ * trains in a fraction of a second and stays the same, bit for bit, on
+ * every x86-64 machine.
+ */
+int
+LpResolveSimd(int setting, int64 n_entries)
+{
+	if (setting == LP_SIMD_SETTING_OFF ||
+		(setting == LP_SIMD_SETTING_AUTO && n_entries < LP_AUTO_THREADS_MIN_ENTRIES))
+		return LP_SIMD_BASELINE;
+	return LpSimdDetect();
 }

@@ -26,6 +26,18 @@ extern int	linkpred_max_memory_kb;
 extern int	linkpred_ann_min_items;
 extern int	linkpred_ann_probes;
 extern int	linkpred_training_threads;
+extern int	linkpred_simd;
+
+/* linkpred.simd's values: may training use the CPU's wide instructions (simd.h) */
+typedef enum LpSimdSetting
+{
+	LP_SIMD_SETTING_AUTO,		/* "on" from LP_AUTO_THREADS_MIN_ENTRIES positives */
+	LP_SIMD_SETTING_ON,			/* AVX2 and FMA when the CPU has them */
+	LP_SIMD_SETTING_OFF			/* the baseline build's */
+} LpSimdSetting;
+
+/* linkpred.simd resolved for a graph of n_entries positives (simd.h's LpSimd) */
+extern int	LpResolveSimd(int setting, int64 n_entries);
 
 /* linkpred.training_threads resolved for a graph: 0 = every core, from this many positives */
 #define LP_AUTO_THREADS_MIN_ENTRIES 100000
@@ -121,6 +133,17 @@ extern void *LpGrowHuge(void *p, Size n);
  * only for bytes nobody reads again.  A no-op where madvise is missing.
  */
 extern void LpReleasePages(void *p, Size from, Size to);
+
+/*
+ * Ask for transparent huge pages (madvise MADV_HUGEPAGE) for the n bytes
+ * at p, just allocated and not yet touched: for the training arrays the
+ * SGD reads at random (the vectors, the edges' targets, the shuffle),
+ * where 4 kB pages cost a page-table walk on most reads.  Only arrays of
+ * at least LP_HUGE_PAGES_MIN bytes; a hint: the same contents either way,
+ * and a no-op where the system has no huge pages or madvise.
+ */
+#define LP_HUGE_PAGES_MIN (8 * 1024 * 1024)
+extern void LpAdviseHugePages(void *p, Size n);
 
 /* v[0 .. n-1] as a real[] */
 extern ArrayType *LpFloatArray(const float *v, int n);

@@ -38,6 +38,13 @@ void		_PG_init(void);
  */
 extern int	blas_thread_shutdown_(void) __attribute__((weak));
 
+static const struct config_enum_entry SimdOptions[] = {
+	{"auto", LP_SIMD_SETTING_AUTO, false},
+	{"on", LP_SIMD_SETTING_ON, false},
+	{"off", LP_SIMD_SETTING_OFF, false},
+	{NULL, 0, false}
+};
+
 void
 _PG_init(void)
 {
@@ -92,6 +99,18 @@ _PG_init(void)
 							PGC_USERSET,
 							0,
 							NULL, NULL, NULL);
+	DefineCustomEnumVariable("linkpred.simd",
+							 "Whether training may use the CPU's AVX2 and FMA instructions.",
+							 "on: AVX2 and FMA when the CPU has them, for the matrix factorisation's steps with "
+							 "the dot decoder; auto: on for graphs of 100,000 training pairs or more, "
+							 "off below; off: the baseline x86-64 code. Taken when the job is "
+							 "submitted (linkpred.versions.metrics->>'simd'); serving never uses them.",
+							 &linkpred_simd,
+							 LP_SIMD_SETTING_AUTO,
+							 SimdOptions,
+							 PGC_USERSET,
+							 0,
+							 NULL, NULL, NULL);
 	DefineCustomIntVariable("linkpred.ann_min_items",
 							"Catalog size from which top-k uses an approximate index.",
 							"A training job builds the index for models with at least this many items; "

@@ -438,10 +438,10 @@ LpStoreVersion(const LpStoreRequest *req)
 	appendStringInfo(&metrics, ", \"train_seconds\": %.3f, \"load_seconds\": %.3f,"
 					 " \"peak_rss_mb\": %.1f, \"memory_estimate_mb\": %.3f,"
 					 " \"epochs_run\": %d, \"warm_start_from\": %d, \"warm_nodes\": %d,"
-					 " \"training_threads\": %d",
+					 " \"training_threads\": %d, \"simd\": \"%s\"",
 					 req->train_seconds, req->load_seconds, req->peak_rss_mb, req->memory_estimate_mb,
 					 req->epochs_run, req->warm_version, req->warm_nodes,
-					 req->training_threads);
+					 req->training_threads, req->simd);
 	if (req->ann)
 	{
 		appendStringInfo(&metrics, ", \"ann_lists\": %d, \"ann_probes\": %d, \"ann_bytes\": %zu,"

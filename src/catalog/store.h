@@ -47,6 +47,7 @@ typedef struct LpStoreRequest
 	double		peak_rss_mb;	/* the worker's high-water mark, or < 0 if unknown */
 	int			epochs_run;
 	int			training_threads;	/* threads the fit ran on */
+	const char *simd;			/* the instruction set its steps used (LpSimdName) */
 	int32		warm_version;	/* warm-started from this version, 0 = cold */
 	int32		warm_nodes;
 	const LpHead *head;			/* structural decoder head, or NULL */

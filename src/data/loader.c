@@ -173,6 +173,8 @@ BuildCsr(EdgeBuf *b, LpGraph *g, LpLoadStats *stats)
 	pfree(fill);
 
 	g->targets = LpPallocHuge(sizeof(int32) * Max(b->n, 1));
+	/* read at random by the SGD (a shuffled edge's target, negatives' checks) */
+	LpAdviseHugePages(g->targets, sizeof(int32) * Max(b->n, 1));
 	g->weights = weighted ? LpPallocHuge(sizeof(float) * Max(b->n, 1)) : NULL;
 	g->times = timed ? LpPallocHuge(sizeof(int64) * Max(b->n, 1)) : NULL;
 	g->src_degree = palloc0(sizeof(int32) * Max(g->n_src, 1));

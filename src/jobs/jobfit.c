@@ -21,6 +21,7 @@
 #include "headfit.h"
 #include "jobfit.h"
 #include "jobs.h"
+#include "linkpred.h"
 #include "scoring.h"
 
 /* Progress: interrupts every chunk, a job-row update at most once a second. */
@@ -137,6 +138,9 @@ LpFitJobModel(LpJobRun *run, const LpGraph *g, const LpOptions *opts, LpTrainCon
 				 errhint("Train on a sample of the edges, or split the graph into several models.")));
 	order = MemoryContextAllocHuge(cxt, sizeof(LpEntry) * g->n_entries);
 	entry_src = MemoryContextAllocHuge(cxt, sizeof(int32) * g->n_entries);
+	/* read and written at random (each epoch's shuffle; a shuffled edge's source): huge pages */
+	LpAdviseHugePages(order, sizeof(LpEntry) * g->n_entries);
+	LpAdviseHugePages(entry_src, sizeof(int32) * g->n_entries);
 	cfg->mean_degree = (float) g->n_entries / Max(g->n_src, 1);
 
 	*has_head = false;

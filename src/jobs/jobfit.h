@@ -26,6 +26,7 @@ typedef struct LpJobRun
 	int32		warm_version;	/* version warm-started from, 0 = cold */
 	int32		warm_nodes;		/* nodes that kept their embedding */
 	int			threads;		/* threads the fit runs on (linkpred.training_threads) */
+	LpSimd		simd;			/* instructions its steps use (linkpred.simd; simd.h) */
 	MemoryContext cxt;
 	TimestampTz last_report;
 	TimestampTz train_start;

@@ -380,6 +380,7 @@ LpSubmitJob(LpJobSpec *spec, Jsonb *options)
 	spec->max_memory_kb = linkpred_max_memory_kb;
 	spec->ann_min_items = linkpred_ann_min_items;
 	spec->training_threads = linkpred_training_threads;
+	spec->simd = linkpred_simd;
 	LaunchWorker(spec, options_text);
 	return spec->job_id;
 }

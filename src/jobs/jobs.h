@@ -48,6 +48,7 @@ typedef struct LpJobSpec
 	int			ann_min_items;	/* the submitter's linkpred.ann_min_items: build the
 								 * top-k index from this many items; 0 = never */
 	int			training_threads;	/* the submitter's linkpred.training_threads */
+	int			simd;			/* the submitter's linkpred.simd (LpSimdSetting) */
 	/* an evaluation job (linkpred_evaluate without a test relation) */
 	int			holdout;		/* LP_HOLDOUT_NONE = a training job */
 	double		fraction;

@@ -102,14 +102,14 @@ FinishEvaluation(LpJobRun *run, const LpGraph *g, const LpSplit *split, const Lp
 							psprintf(", \"holdout\": \"%s\", \"fraction\": %g, \"leave_out\": %d,"
 									 " \"train_edges\": " INT64_FORMAT ", \"test_edges\": " INT64_FORMAT
 									 ", \"unseen_users\": %d, \"unseen_items\": %d"
-									 "%s%s%s, \"train_seconds\": %.3f, \"peak_rss_mb\": %.1f, \"training_threads\": %d",
+									 "%s%s%s, \"train_seconds\": %.3f, \"peak_rss_mb\": %.1f, \"training_threads\": %d, \"simd\": \"%s\"",
 									 modes[spec->holdout], spec->fraction, spec->leave_out,
 									 g->n_edges, split->n_test, split->unseen_users, split->unseen_items,
 									 spec->holdout == LP_HOLDOUT_TIME ? ", \"cut\": \"" : "",
 									 spec->holdout == LP_HOLDOUT_TIME ? timestamptz_to_str(split->cut) : "",
 									 spec->holdout == LP_HOLDOUT_TIME ? "\"" : "",
 									 (double) (GetCurrentTimestamp() - run->train_start) / 1e6,
-									 PeakRssMb(), run->threads));
+									 PeakRssMb(), run->threads, LpSimdName(run->simd)));
 	MemoryContextSwitchTo(old);
 
 	LpJobMarkEvaluated(spec->job_id, json);
@@ -491,7 +491,9 @@ LpRunPipeline(LpJobRun *run)
 	plan_head = LpOptionsStructural(&run->opts, g->n_edges);
 	cfg.dim = run->opts.dim;	/* after dim_auto */
 	cfg.threads = LpResolveTrainingThreads(spec->training_threads, g->n_entries);
+	cfg.simd = LpResolveSimd(spec->simd, g->n_entries);
 	run->threads = LpEncoderThreads(LpOptionsEncoder(&run->opts), g, &cfg);
+	run->simd = LpEncoderSimd(LpOptionsEncoder(&run->opts), g, &cfg);
 	memory_estimate = CheckTrainingMemory(run, &loaded, g, &cfg, plan_head,
 										  WantsIndex(run, g, plan_head), scan_shared);
 
@@ -560,6 +562,7 @@ LpRunPipeline(LpJobRun *run)
 		.memory_estimate_mb = memory_estimate / (1 << 20),
 		.epochs_run = run->epochs,
 		.training_threads = run->threads,
+		.simd = LpSimdName(run->simd),
 		.warm_version = run->warm_version,
 		.warm_nodes = run->warm_nodes,
 		.head = has_head ? &head : NULL,

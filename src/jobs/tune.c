@@ -256,6 +256,7 @@ LpTune(LpJobRun *run, const LpGraph *g)
 			cfg.dim = o.dim;
 			/* the trials train on as many threads as the final model will */
 			cfg.threads = LpResolveTrainingThreads(run->spec->training_threads, vg->n_entries);
+			cfg.simd = LpResolveSimd(run->spec->simd, vg->n_entries);
 			run->epochs = LpFitEpochs(&cfg);
 			cfg.epochs = run->epochs;
 			LpEmbeddingsAlloc(vg, &cfg, &emb);

@@ -83,3 +83,9 @@ LpEncoderThreads(const LpEncoderKind *kind, const LpGraph *g, const LpTrainConfi
 {
 	return kind->fit.threads ? kind->fit.threads(g, cfg) : 1;
 }
+
+LpSimd
+LpEncoderSimd(const LpEncoderKind *kind, const LpGraph *g, const LpTrainConfig *cfg)
+{
+	return kind->fit.simd ? kind->fit.simd(g, cfg) : LP_SIMD_BASELINE;
+}

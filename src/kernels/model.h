@@ -79,6 +79,8 @@ typedef struct LpEncoderFit
 	const char *work_label;
 	/* threads it runs on for cfg (cfg->threads the most; NULL: 1) */
 	int			(*threads) (const LpGraph *g, const LpTrainConfig *cfg);
+	/* the instruction set its steps use for cfg (cfg->simd the widest, simd.h; NULL: the baseline) */
+	LpSimd		(*simd) (const LpGraph *g, const LpTrainConfig *cfg);
 	/* epochs it reports through progress (NULL: cfg->epochs) */
 	int			(*epochs) (const LpTrainConfig *cfg);
 } LpEncoderFit;
@@ -160,6 +162,9 @@ extern int	LpEncoderEpochs(const LpEncoderKind *kind, const LpTrainConfig *cfg);
 
 /* the threads a kind's fit runs on for cfg */
 extern int	LpEncoderThreads(const LpEncoderKind *kind, const LpGraph *g, const LpTrainConfig *cfg);
+
+/* the instruction set (simd.h) a kind's fit uses for cfg */
+extern LpSimd LpEncoderSimd(const LpEncoderKind *kind, const LpGraph *g, const LpTrainConfig *cfg);
 
 /* the builtin encoders (encoder_*.c), registered in this order (registry.c) */
 extern PGDLLIMPORT const LpEncoderKind LpMfEncoder;

@@ -28,7 +28,10 @@ extern void LpDrawNegGroup(const LpGraph *g, const LpTrainConfig *cfg,
 						   LpNegGroup *grp);
 
 /* positive u -> i (weight w) against the group's candidates; returns its loss */
-extern float LpStepShared(const LpGraph *g, const LpTrainConfig *cfg, LpEmbeddings *emb,
-						  const LpNegGroup *grp, int32 u, int32 i, float w, float lr);
+typedef float (*LpStepSharedFn) (const LpGraph *g, const LpTrainConfig *cfg, LpEmbeddings *emb,
+								 const LpNegGroup *grp, int32 u, int32 i, float w, float lr);
+
+/* the step compiled for simd (simd.h), or for the widest narrower set the CPU runs */
+extern LpStepSharedFn LpStepSharedFor(LpSimd simd);
 
 #endif

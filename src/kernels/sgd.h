@@ -14,6 +14,7 @@
 
 #include <math.h>
 
+#include "simd.h"
 #include "vec.h"
 
 typedef enum LpTrainLoss
@@ -83,6 +84,11 @@ typedef struct LpTrainConfig
 	 * positive draws its own
 	 */
 	int			neg_group;
+	/*
+	 * the instruction set the matrix factorisation's steps may use
+	 * (simd.h; linkpred.simd, resolved); 0: the baseline
+	 */
+	LpSimd		simd;
 } LpTrainConfig;
 
 /*

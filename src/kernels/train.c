@@ -28,6 +28,10 @@
  * plain or in-batch negatives, consecutive positives share one draw of
  * negatives (negshare.c: their rows stay in the cache).
  *
+ * The dot decoder's steps (Step here, negshare.c's shared one) are also
+ * compiled for AVX2 with FMA (simd.h): a run takes the variant of
+ * cfg->simd, chosen once (LpTrainSimd), through a pointer.
+ *
  * With cfg->threads > 1 and the dot decoder the epochs run on that many
  * threads (parallel.c; the bilinear decoder's R, one matrix every step
  * writes, keeps it on one thread, and so do node attributes, attrs.c);
@@ -106,9 +110,9 @@ LpBilinearQueries(const float *U, int32 n, int dim, const float *R, float *Q)
 /*
  * One positive u -> i with its negatives under the dot decoder; returns the
  * loss.  Each pair is one of sgd.h's dot steps on the model's rows, U[u]
- * moving after each.
+ * moving after each.  Inlined into each instruction set's variant (below).
  */
-static float
+static inline __attribute__((always_inline)) float
 Step(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sampler,
 	 LpEmbeddings *emb, LpRng *rng, int32 u, int32 i, float w, float lr)
 {
@@ -152,6 +156,41 @@ Step(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sampler,
 			LpDotPairStep(cfg, pu, pi, &emb->bv[i], pj, &emb->bv[j], w, lr, &loss);
 	}
 	return loss;
+}
+
+/* Step as the baseline build compiles it, and for AVX2 with FMA (simd.h) */
+typedef float (*StepFn) (const LpGraph *g, const LpTrainConfig *cfg,
+						 const LpSamplerState *sampler, LpEmbeddings *emb, LpRng *rng,
+						 int32 u, int32 i, float w, float lr);
+
+static float
+StepBaseline(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sampler,
+			 LpEmbeddings *emb, LpRng *rng, int32 u, int32 i, float w, float lr)
+{
+	return Step(g, cfg, sampler, emb, rng, u, i, w, lr);
+}
+
+#ifdef LP_SIMD_VARIANTS
+LP_TARGET_AVX2 static float
+StepAvx2(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sampler,
+		 LpEmbeddings *emb, LpRng *rng, int32 u, int32 i, float w, float lr)
+{
+	return Step(g, cfg, sampler, emb, rng, u, i, w, lr);
+}
+#endif
+
+static StepFn
+StepFor(LpSimd simd)
+{
+	switch (simd)
+	{
+#ifdef LP_SIMD_VARIANTS
+		case LP_SIMD_AVX2:
+			return StepAvx2;
+#endif
+		default:
+			return StepBaseline;
+	}
 }
 
 /* the bilinear decoder's item row v along gr against the query q; q's gradient into gq */
@@ -250,6 +289,9 @@ typedef struct MfRun
 	const int32 *entry_src;
 	int64		pulled;			/* positives of the epoch the user-user pull has covered */
 	int64		r_steps;		/* Adam steps taken on R */
+	/* the dot decoder's steps for the run's instruction set (LpTrainSimd) */
+	StepFn		step;
+	LpStepSharedFn step_shared;
 	float		q[LP_MAX_DIM];
 	float		gq[LP_MAX_DIM];
 	float		attr_scratch[LP_ATTR_SCRATCH_FLOATS(LP_MAX_DIM)];	/* node attributes (attrs.h) */
@@ -340,14 +382,14 @@ MfBatch(void *state, const LpEntry *order, const LpBatch *b, LpRng *rng, double 
 			/* groups of the chunk's positives from its start */
 			if ((p - b->start) % cfg->neg_group == 0)
 				LpDrawNegGroup(g, cfg, r->sampler, emb, rng, &grp);
-			*loss += LpStepShared(g, cfg, emb, &grp, r->entry_src[e], g->targets[e],
-								g->weights ? g->weights[e] : 1.0f, lr);
+			*loss += r->step_shared(g, cfg, emb, &grp, r->entry_src[e], g->targets[e],
+									g->weights ? g->weights[e] : 1.0f, lr);
 			continue;
 		}
 		if (!bilinear)
 		{
-			*loss += Step(g, cfg, r->sampler, emb, rng, r->entry_src[e], g->targets[e],
-						  g->weights ? g->weights[e] : 1.0f, lr);
+			*loss += r->step(g, cfg, r->sampler, emb, rng, r->entry_src[e], g->targets[e],
+							 g->weights ? g->weights[e] : 1.0f, lr);
 			continue;
 		}
 		*loss += StepBilinear(g, cfg, r->sampler, emb, rng, r->entry_src[e], g->targets[e],
@@ -393,9 +435,9 @@ MfShare(void *state, const LpEntry *order, int64 lo, int64 hi, const LpShare *sh
 			PrefetchPositive(r, order, p, hi);
 			if ((p - lo) % cfg->neg_group == 0)
 				LpDrawNegGroup(g, cfg, sampler, r->emb, rng, &grp);
-			*loss += LpStepShared(g, cfg, r->emb, &grp, r->entry_src[e], g->targets[e],
-								g->weights ? g->weights[e] : 1.0f,
-								LpDecayedLr(cfg, LpShareStep(sh, p), total_steps));
+			*loss += r->step_shared(g, cfg, r->emb, &grp, r->entry_src[e], g->targets[e],
+									g->weights ? g->weights[e] : 1.0f,
+									LpDecayedLr(cfg, LpShareStep(sh, p), total_steps));
 		}
 		return;
 	}
@@ -404,9 +446,9 @@ MfShare(void *state, const LpEntry *order, int64 lo, int64 hi, const LpShare *sh
 		int64		e = order[p];
 
 		PrefetchPositive(r, order, p, hi);
-		*loss += Step(g, cfg, sampler, r->emb, rng, r->entry_src[e], g->targets[e],
-					  g->weights ? g->weights[e] : 1.0f,
-					  LpDecayedLr(cfg, LpShareStep(sh, p), total_steps));
+		*loss += r->step(g, cfg, sampler, r->emb, rng, r->entry_src[e], g->targets[e],
+						 g->weights ? g->weights[e] : 1.0f,
+						 LpDecayedLr(cfg, LpShareStep(sh, p), total_steps));
 	}
 }
 
@@ -436,6 +478,21 @@ LpTrainThreads(const LpGraph *g, const LpTrainConfig *cfg)
 	return Min(cfg->threads, LP_MAX_THREADS);
 }
 
+LpSimd
+LpTrainSimd(const LpGraph *g, const LpTrainConfig *cfg)
+{
+	const LpDecoderKind *dk = LpDecoderAt(cfg->decoder);
+
+	/*
+	 * Only the dot decoder's two steps have variants: the bilinear step, the
+	 * attribute step (attrs.c) and a decoder that trains itself (the MLP)
+	 * run the baseline code.
+	 */
+	if (dk->fit.run != NULL || LpDecoderIs(dk, LP_DEC_SGD_MATRIX) || g->n_attrs > 0)
+		return LP_SIMD_BASELINE;
+	return LpSimdUsable(cfg->simd);
+}
+
 LpTrainResult
 LpTrain(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sampler,
 		LpEmbeddings *emb, LpEntry *order, int32 *entry_src,
@@ -450,6 +507,8 @@ LpTrain(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sample
 	r.sampler = sampler;
 	r.emb = emb;
 	r.entry_src = entry_src;
+	r.step = StepFor(LpTrainSimd(g, cfg));
+	r.step_shared = LpStepSharedFor(LpTrainSimd(g, cfg));
 	if (LpDecoderIs(LpDecoderAt(cfg->decoder), LP_DEC_SGD_MATRIX))
 		memset(emb->R_state, 0, sizeof(float) * LP_BILINEAR_STATE_FLOATS(cfg->dim));
 	LpTrainBegin(g, cfg, &rng, order, entry_src);

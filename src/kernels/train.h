@@ -11,6 +11,7 @@
  *   sampler.h    negative sampling
  *   sgd.h        the configuration, the embeddings, losses, gradients, Adam
  *   rng.h        random numbers
+ *   simd.h       the instruction sets the steps are compiled for (included by sgd.h)
  *
  * Each includes only the ones below it.  Nothing declared here calls
  * PostgreSQL: no palloc, no ereport, no SPI.  Callers allocate every
@@ -41,6 +42,13 @@ extern void LpBilinearQueries(const float *U, int32 n, int dim, const float *R, 
  * LP_MAX_THREADS) for the dot decoder without node attributes, else 1.
  */
 extern int	LpTrainThreads(const LpGraph *g, const LpTrainConfig *cfg);
+
+/*
+ * The instruction set (simd.h) a run of LpTrain uses for cfg on g: cfg->simd
+ * as far as the CPU runs it, for the dot decoder's steps; the baseline for
+ * the others (the bilinear and attribute steps, the MLP's).
+ */
+extern LpSimd LpTrainSimd(const LpGraph *g, const LpTrainConfig *cfg);
 
 /*
  * order (int64) and entry_src (int32) are n_entries scratch arrays: the

@@ -93,7 +93,7 @@ const LpEncoderKind LpMfEncoder = {
 	.name = "mf",
 	.options = {.defaults = MfDefaults, .tune_axes = MfTuneAxes},
 	.fit = {.run = MfFit, .work_bytes = MfWorkBytes, .work_label = "training threads",
-			.threads = LpTrainThreads},
+			.threads = LpTrainThreads, .simd = LpTrainSimd},
 	.permits = LP_ENC_TRAINS_DECODERS | LP_ENC_WARM_START | LP_ENC_ANN_INDEX |
 		LP_ENC_MINIMISES_LOSS | LP_ENC_ITEM_FEATURES | LP_ENC_FRESH_NODES,
 	.fold_in = LpMfFoldIn,

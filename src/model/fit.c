@@ -24,6 +24,10 @@ LpEmbeddingsAlloc(const LpGraph *g, const LpTrainConfig *cfg, LpEmbeddings *emb)
 	emb->bu = LpPallocHuge(sizeof(float) * (Size) g->n_src);
 	emb->V = one_table ? emb->U : LpPallocHuge(sizeof(float) * (Size) g->n_dst * emb->dim);
 	emb->bv = g->tied ? emb->bu : LpPallocHuge(sizeof(float) * (Size) g->n_dst);
+	/* the SGD reads rows of both at random: huge pages, before the first touch */
+	LpAdviseHugePages(emb->U, sizeof(float) * (Size) g->n_src * emb->dim);
+	if (!one_table)
+		LpAdviseHugePages(emb->V, sizeof(float) * (Size) g->n_dst * emb->dim);
 	/* untied initialisation on one table: V's draw overwrites U's, bv is zeroed */
 	LpInitEmbeddings(emb, g->n_src, g->n_dst, g->tied, cfg->seed);
 	if (g->n_attrs > 0)

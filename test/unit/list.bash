@@ -4,10 +4,11 @@
 
 # the SGD trainer, the layers under it (src/kernels/train.h lists them) and
 # the registry it asks for the decoder's kind
-TRAINER=("$K/train.c" "$K/negshare.c" "$K/model.c" "$K/attrs.c" "$K/parallel.c" "$K/epoch.c" "$K/sampler.c" "$K/sgd.c" "$K/rng.c")
+TRAINER=("$K/train.c" "$K/negshare.c" "$K/model.c" "$K/attrs.c" "$K/parallel.c" "$K/epoch.c" "$K/sampler.c" "$K/sgd.c" "$K/rng.c" "$K/simd.c")
 
 unit test_train "${TRAINER[@]}" -pthread
 unit test_parallel "${TRAINER[@]}" -pthread
+unit test_simd "${TRAINER[@]}" -pthread
 unit test_heuristics "$K/heuristics.c"
 unit test_split "$LP_SRC/src/data/split.c" "$K/rng.c"
 unit test_eval "$K/metrics.c" "$K/topk.c" "$K/mlp.c" "${TRAINER[@]}" $(pkg-config --cflags --libs openblas) -pthread

@@ -47,6 +47,21 @@ extern int	LpResolveTrainingThreads(int setting, int64 n_entries);
 #define LINKPRED_CLIP_BYTES 64
 extern const char *LpClip(const char *s);
 
+/*
+ * Bytes a loaded edge entry costs while the graph is built from the load
+ * buffer: the buffer's ids (8, with a weight 12, with a time 8 more), the
+ * CSR build's scratch (16) and the CSR's own entry (the buffer's less 4).
+ * The loader's check while it reads and the memory estimate after both
+ * use it (loader.c, memory.c).
+ */
+static inline double
+LpLoadBytesPerEntry(bool weighted, bool timed)
+{
+	double		per_entry = 8.0 + (weighted ? 4 : 0) + (timed ? 8 : 0);
+
+	return per_entry + 16.0 + (per_entry - 4);
+}
+
 /* the error for a training job over linkpred.max_memory (catalog.c) */
 extern void LpMemoryOverBudget(const char *when, double need_mb, int budget_kb, const char *detail);
 

@@ -183,6 +183,16 @@ LpKeyMapCreate(LpKeyKind kind, int32 expected)
 	return map;
 }
 
+double
+LpKeyMapBytes(const LpKeyMap *m)
+{
+	double		b = 4.0 * ((double) m->mask + 1);
+
+	if (m->kind == LP_KEY_INT)
+		return b + 8.0 * m->cap;
+	return b + 8.0 * ((double) m->cap + 1) + (double) m->tcap;
+}
+
 LpKeyMap *
 LpKeyMapCreateUnhashed(LpKeyKind kind, int32 expected)
 {

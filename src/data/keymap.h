@@ -56,6 +56,8 @@ extern bool LpKeyKindForType(Oid typid, LpKeyKind *kind);
 extern const char *LpSupportedKeyTypes(void);
 
 extern LpKeyMap *LpKeyMapCreate(LpKeyKind kind, int32 expected);
+/* the bytes a key map's arrays take: its hash slots and its keys */
+extern double LpKeyMapBytes(const LpKeyMap *map);
 extern int32 LpKeyMapIntern(LpKeyMap *map, int64 ikey, const char *tkey, int tlen);
 extern int32 LpKeyMapFind(const LpKeyMap *map, int64 ikey, const char *tkey, int tlen);
 

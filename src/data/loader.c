@@ -15,6 +15,7 @@
 #include <math.h>
 
 #include "access/htup_details.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
@@ -23,6 +24,7 @@
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/syscache.h"
 #include "utils/timestamp.h"
 
 #include "graph.h"
@@ -231,6 +233,66 @@ BuildCsr(EdgeBuf *b, LpGraph *g, LpLoadStats *stats)
 	}
 }
 
+/*
+ * The entries the relation should give, from its planner statistics
+ * (pg_class.reltuples, two entries a row when undirected), or 0 when it
+ * has none (never analysed, a view, a foreign table without them).
+ */
+static double
+RelationEntries(const LpEdgeSource *src)
+{
+	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(src->relid));
+	double		rows = 0;
+
+	if (HeapTupleIsValid(tup))
+	{
+		rows = Max(((Form_pg_class) GETSTRUCT(tup))->reltuples, 0);
+		ReleaseSysCache(tup);
+	}
+	return rows * (src->homogeneous && !src->directed ? 2 : 1);
+}
+
+/* the id maps' bytes a node so far (0 before the first node) */
+static double
+IdBytesPerNode(const LpLoadedGraph *out)
+{
+	double		nodes;
+
+	if (out->src_keys == NULL)
+		return 0;
+	nodes = out->src_keys->n + (out->dst_keys != out->src_keys ? out->dst_keys->n : 0);
+	if (nodes == 0)
+		return 0;
+	return (LpKeyMapBytes(out->src_keys) +
+			(out->dst_keys != out->src_keys ? LpKeyMapBytes(out->dst_keys) : 0)) / nodes;
+}
+
+/*
+ * What loading will have needed at its end, asked when the buffer is full
+ * and about to double: the worker's reserve, the entries at
+ * LpLoadBytesPerEntry each and the id maps, grown in proportion.  The
+ * entries expected are the doubled buffer's, or fewer when the relation's
+ * statistics say so (with a tenth to spare): a 100M-row table is then
+ * judged at 110M entries, not at the 134M of the buffer's next doubling.
+ * Stale statistics can only let a load go on; the estimate after loading
+ * (memory.c) checks the exact sizes.
+ */
+static double
+LoadingBytes(const LpEdgeSource *src, const LpLoadedGraph *out, const EdgeBuf *buf,
+			 double expect_entries, bool weighted, bool timed)
+{
+	double		entries = (double) buf->cap * 2;
+	double		ids = 0;
+
+	if (expect_entries * 1.1 > (double) buf->n)
+		entries = Min(entries, expect_entries * 1.1);
+	if (out->src_keys != NULL)
+		ids = LpKeyMapBytes(out->src_keys) +
+			(out->dst_keys != out->src_keys ? LpKeyMapBytes(out->dst_keys) : 0);
+	return (double) src->reserved + entries * LpLoadBytesPerEntry(weighted, timed) +
+		ids * entries / Max((double) buf->n, 1);
+}
+
 void
 LpLoadGraph(const LpEdgeSource *src, LpLoadedGraph *out)
 {
@@ -248,6 +310,7 @@ LpLoadGraph(const LpEdgeSource *src, LpLoadedGraph *out)
 	bool		timed = (src->time_column != NULL);
 	int			tcol = has_wcol ? 4 : 3;
 	int			ecol = tcol + (timed ? 1 : 0);
+	double		expect_entries;
 
 	memset(out, 0, sizeof(*out));
 
@@ -268,6 +331,7 @@ LpLoadGraph(const LpEdgeSource *src, LpLoadedGraph *out)
 		appendStringInfo(&sql, ", (%s)::pg_catalog.text", quote_identifier(src->event_column));
 	appendStringInfo(&sql, " FROM %s", relname);
 
+	expect_entries = RelationEntries(src);
 	portal = SPI_cursor_open_with_args(NULL, sql.data, 0, NULL, NULL, NULL, true, 0);
 	batch_cxt = AllocSetContextCreate(cxt, "linkpred load batch", ALLOCSET_DEFAULT_SIZES);
 
@@ -352,14 +416,19 @@ LpLoadGraph(const LpEdgeSource *src, LpLoadedGraph *out)
 				w *= ew;
 			}
 			/* refuse while loading, not hours later: buffers plus the CSR build */
-			if (src->budget > 0 && buf.n == buf.cap &&
-				src->reserved + (Size) (buf.cap * 2) * (weighted ? 44 : 40) > src->budget)
-				LpMemoryOverBudget("to load the edges",
-								   (double) (src->reserved + (Size) (buf.cap * 2) * (weighted ? 44 : 40)) / (1 << 20),
-								   (int) (src->budget / 1024),
-								   psprintf("Stopped after " INT64_FORMAT " rows of %s; each edge takes about %d bytes while loading, besides the worker's %.0f MB.",
-											out->stats.rows, relname, weighted ? 44 : 40,
-											(double) src->reserved / (1 << 20)));
+			if (src->budget > 0 && buf.n == buf.cap)
+			{
+				double		need = LoadingBytes(src, out, &buf, expect_entries, weighted, timed);
+
+				if (need > src->budget)
+					LpMemoryOverBudget("to load the edges", need / (1 << 20),
+									   (int) (src->budget / 1024),
+									   psprintf("Stopped after " INT64_FORMAT " rows of %s; each edge takes about %.0f bytes while loading, and the ids %.0f bytes a node, besides the worker's %.0f MB.",
+												out->stats.rows, relname,
+												LpLoadBytesPerEntry(weighted, timed),
+												IdBytesPerNode(out),
+												(double) src->reserved / (1 << 20)));
+			}
 			MemoryContextSwitchTo(cxt);
 			InternDatum(out->src_keys, out->src_type, sd, false, &s);
 			InternDatum(out->dst_keys, out->dst_type, dd, false, &d);

@@ -107,17 +107,6 @@ LpScanSharedBytes(Oid relid)
 	return Min(blocks, (double) NBuffers) * BLCKSZ;
 }
 
-/* a key map's arrays (keymap.c): the hash slots and the keys */
-static double
-KeyMapBytes(const LpKeyMap *m)
-{
-	double		b = 4.0 * ((double) m->mask + 1);
-
-	if (m->kind == LP_KEY_INT)
-		return b + 8.0 * m->cap;
-	return b + 8.0 * ((double) m->cap + 1) + (double) m->tcap;
-}
-
 /* a key's text in a stored row: an integer's digits, or the text keys' mean */
 static double
 KeyTextBytes(const LpKeyMap *m)
@@ -145,7 +134,6 @@ LpEstimateMemory(const LpMemoryInput *in, LpMemoryEstimate *est)
 	double		nodes = (double) g->n_src + (g->tied ? 0 : g->n_dst);
 	const LpDecoderKind *dk = LpDecoderAt(in->opts->decoder);
 	const LpEncoderKind *kind = LpOptionsEncoder(in->opts);
-	double		per_entry = 8.0 + (lg->weights ? 4 : 0) + (lg->times ? 8 : 0);
 	double		raw = (double) lg->n_entries + in->loaded->stats.duplicates;
 	double		graph_b;
 	double		index_b;
@@ -157,11 +145,11 @@ LpEstimateMemory(const LpMemoryInput *in, LpMemoryEstimate *est)
 	memset(est, 0, sizeof(*est));
 	est->fixed = LP_WORKER_FIXED_BYTES;
 	est->shared = in->scan_shared;
-	est->ids = KeyMapBytes(in->loaded->src_keys) +
-		(lg->homogeneous ? 0 : KeyMapBytes(in->loaded->dst_keys));
+	est->ids = LpKeyMapBytes(in->loaded->src_keys) +
+		(lg->homogeneous ? 0 : LpKeyMapBytes(in->loaded->dst_keys));
 
 	/* reading: the full edge buffer beside the CSR being built from it */
-	est->load = per_entry * raw + 16.0 * raw + (per_entry - 4) * raw +
+	est->load = LpLoadBytesPerEntry(lg->weights != NULL, lg->times != NULL) * raw +
 		16.0 * ((double) lg->n_src + 1) + 4.0 * ((double) lg->n_src + lg->n_dst) + est->ids;
 
 	/* a holdout keeps the loaded graph beside its training part */

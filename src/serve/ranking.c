@@ -24,7 +24,10 @@
  * model's decoder over it), whose sums do not depend on the block: a user's
  * rows are the same bits whichever users share its block, so slices of a
  * batch equal the whole.  The single call's BLAS product may round the last
- * bit of a score differently.
+ * bit of a score differently from either; so both re-score the k items
+ * they keep exactly as linkpred_score scores a pair (LpModelEmbScore, then
+ * the head or the item-item term) and order them by those scores
+ * (ExactRanked): every path returns linkpred_score's value for a pair.
  */
 #include "postgres.h"
 
@@ -58,6 +61,60 @@ LpRankRow(const LpServingModel *m, const float *s, int32 k, int32 **top, float *
 	for (int i = 0; i < n; i++)
 		(*scores)[i] = s[(*top)[i]];
 	return n;
+}
+
+/*
+ * The n ranked items top[] of a user re-scored as linkpred_score scores
+ * them, into sc[] (the order of top), then top and sc put in order by
+ * those scores with the ranking's tie-breaks (popularity, then index).
+ * The user: u with its own vector, or with fresh its folded-in vector q,
+ * bias bu and current items.  A block product sums in another order than
+ * LpDot, a few units in the last place apart, so two items that close may
+ * swap; nothing else moves.  Items at -infinity (excluded) stay.
+ */
+static void
+ExactRanked(LpServingModel *m, const LpRankUser *who, int32 *top, float *sc, int n)
+{
+	int32		u = who->u;
+	int32	   *items,
+			   *deg,
+			   *order;
+	float	   *exact;
+	int			finite = 0;
+
+	if (n == 0 || (!who->fresh && u < 0))
+		return;
+	/* the finite ones, in ascending item order (the last tie-break) */
+	items = palloc(sizeof(int32) * n);
+	for (int j = 0; j < n; j++)
+		if (sc[j] > -INFINITY)
+			items[finite++] = top[j];
+	qsort(items, finite, sizeof(int32), LpCompareInt32);
+	exact = palloc(sizeof(float) * Max(finite, 1));
+	deg = palloc(sizeof(int32) * Max(finite, 1));
+	order = palloc(sizeof(int32) * Max(finite, 1));
+	for (int j = 0; j < finite; j++)
+	{
+		int32		v = items[j];
+
+		if (who->fresh)
+			exact[j] = LpModelPairScoreItems(m, u, who->current, who->n_current, v,
+											 LpModelEmbScore(m, who->q, who->bu, v));
+		else
+			exact[j] = LpModelPairScore(m, u, v,
+										LpModelEmbScore(m, m->U + (int64) u * m->dim, m->bu[u], v));
+		deg[j] = m->ideg[v];
+	}
+	finite = LpSelectTopK(exact, finite, deg, finite, order);
+	for (int j = 0; j < finite; j++)
+	{
+		top[j] = items[order[j]];
+		sc[j] = exact[order[j]];
+	}
+	pfree(items);
+	pfree(exact);
+	pfree(deg);
+	pfree(order);
 }
 
 void
@@ -248,7 +305,12 @@ LpRankOne(LpServingModel *m, const LpRankUser *who, bool exclude_seen, LpRankFil
 	}
 
 	ApplyItemFilters(m, f, s);
-	return LpRankRow(m, s, k, top, scores);
+	{
+		int			n = LpRankRow(m, s, k, top, scores);
+
+		ExactRanked(m, who, *top, *scores, n);
+		return n;
+	}
 }
 
 void
@@ -262,6 +324,7 @@ LpRankMany(LpServingModel *m, const int32 *uidx, const bool *keep, int n_users, 
 	float	   *fallback;
 	int32	   *block;
 	int32	   *top;
+	float	   *exact_sc;
 	int			nb = 0;
 
 	k = Min(k, m->n_items);
@@ -275,6 +338,7 @@ LpRankMany(LpServingModel *m, const int32 *uidx, const bool *keep, int n_users, 
 	LpModelDecodeUser(m, -1, fallback);
 	block = palloc(sizeof(int32) * bs);
 	top = palloc(sizeof(int32) * k);
+	exact_sc = palloc(sizeof(float) * Max(k, 1));
 
 	for (int i = 0; i <= n_users; i++)
 	{
@@ -297,6 +361,8 @@ LpRankMany(LpServingModel *m, const int32 *uidx, const bool *keep, int n_users, 
 				int32		u = uidx[block[b]];
 				float	   *s;
 
+				int			n;
+
 				if (u >= 0)
 				{
 					s = scores + (int64) (nk++) * m->n_items;
@@ -304,7 +370,19 @@ LpRankMany(LpServingModel *m, const int32 *uidx, const bool *keep, int n_users, 
 				}
 				else
 					s = fallback;
-				emit(arg, block[b], u, top, s, LpSelectTopK(s, m->n_items, m->ideg, k, top));
+				n = LpSelectTopK(s, m->n_items, m->ideg, k, top);
+				if (u >= 0)
+				{
+					/* linkpred_score's values, written back into u's own row */
+					LpRankUser who = {.u = u};
+
+					for (int r = 0; r < n; r++)
+						exact_sc[r] = s[top[r]];
+					ExactRanked(m, &who, top, exact_sc, n);
+					for (int r = 0; r < n; r++)
+						s[top[r]] = exact_sc[r];
+				}
+				emit(arg, block[b], u, top, s, n);
 			}
 			pfree(known);
 			nb = 0;

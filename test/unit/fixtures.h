@@ -8,6 +8,7 @@
 #ifndef LINKPRED_TEST_FIXTURES_H
 #define LINKPRED_TEST_FIXTURES_H
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -203,6 +204,83 @@ TestRegisterDecoders(void)
 	LpRegistryAdd(LP_DECODERS, &dot);
 	LpRegistryAdd(LP_DECODERS, &bilinear);
 	LpRegistryAdd(LP_DECODERS, &mlp);
+}
+
+/* a matrix factorisation trained by LpTrain, and what the training said */
+typedef struct TestModel
+{
+	LpEmbeddings emb;
+	int32		n_src,
+				n_dst;
+	double		loss;
+	LpTrainResult result;
+} TestModel;
+
+/*
+ * Train g with cfg from LpInitEmbeddings' vectors of seed 1; negatives
+ * uniform, or with `degree` in proportion to the item's degree to 0.75.
+ */
+static inline TestModel
+TestTrainModel(const LpGraph *g, LpTrainConfig cfg, bool degree)
+{
+	TestModel	m;
+	LpSamplerState s;
+	double	   *w = malloc(sizeof(double) * g->n_dst);
+	float	   *prob = malloc(sizeof(float) * g->n_dst);
+	int32	   *alias = malloc(sizeof(int32) * g->n_dst),
+			   *work = malloc(sizeof(int32) * g->n_dst);
+	LpEntry    *order = malloc(sizeof(LpEntry) * g->n_entries);
+	int32	   *entry_src = malloc(sizeof(int32) * g->n_entries);
+
+	m.n_src = g->n_src;
+	m.n_dst = g->n_dst;
+	memset(&m.emb, 0, sizeof(m.emb));
+	m.emb.dim = cfg.dim;
+	m.emb.U = malloc(sizeof(float) * g->n_src * cfg.dim);
+	m.emb.bu = malloc(sizeof(float) * g->n_src);
+	m.emb.V = g->tied ? m.emb.U : malloc(sizeof(float) * g->n_dst * cfg.dim);
+	m.emb.bv = g->tied ? m.emb.bu : malloc(sizeof(float) * g->n_dst);
+	LpInitEmbeddings(&m.emb, g->n_src, g->n_dst, g->tied, 1);
+	if (degree)
+	{
+		for (int32 i = 0; i < g->n_dst; i++)
+			w[i] = pow(g->dst_degree[i], 0.75);
+		LpSamplerInitAlias(&s, g->n_dst, w, prob, alias, work);
+		cfg.mean_degree = (float) g->n_entries / g->n_src;
+	}
+	else
+		LpSamplerInitUniform(&s, g->n_dst);
+	m.result = LpTrain(g, &cfg, &s, &m.emb, order, entry_src, NULL, NULL, &m.loss);
+	free(w);
+	free(prob);
+	free(alias);
+	free(work);
+	free(order);
+	free(entry_src);
+	return m;
+}
+
+static inline void
+TestFreeModel(TestModel *m, bool tied)
+{
+	free(m->emb.U);
+	free(m->emb.bu);
+	if (!tied)
+	{
+		free(m->emb.V);
+		free(m->emb.bv);
+	}
+}
+
+/* the same vectors, biases and final loss, bit for bit */
+static inline bool
+TestSameModel(const TestModel *a, const TestModel *b)
+{
+	return memcmp(a->emb.U, b->emb.U, sizeof(float) * a->n_src * a->emb.dim) == 0 &&
+		memcmp(a->emb.V, b->emb.V, sizeof(float) * a->n_dst * a->emb.dim) == 0 &&
+		memcmp(a->emb.bu, b->emb.bu, sizeof(float) * a->n_src) == 0 &&
+		memcmp(a->emb.bv, b->emb.bv, sizeof(float) * a->n_dst) == 0 &&
+		a->loss == b->loss;
 }
 
 #endif

@@ -88,69 +88,13 @@ RandomTied(int32 n, int m, uint64 seed)
 	return g;
 }
 
-typedef struct Model
-{
-	LpEmbeddings emb;
-	int32		n_src,
-				n_dst;
-	double		loss;
-	LpTrainResult result;
-} Model;
+typedef TestModel Model;
 
+/* negatives in proportion to degree^0.75: the sampler these tests run */
 static Model
 Train(const LpGraph *g, LpTrainConfig cfg)
 {
-	Model		m;
-	LpSamplerState s;
-	double	   *w = malloc(sizeof(double) * g->n_dst);
-	float	   *prob = malloc(sizeof(float) * g->n_dst);
-	int32	   *alias = malloc(sizeof(int32) * g->n_dst),
-			   *work = malloc(sizeof(int32) * g->n_dst);
-	LpEntry	   *order = malloc(sizeof(LpEntry) * g->n_entries);
-	int32	   *entry_src = malloc(sizeof(int32) * g->n_entries);
-
-	m.n_src = g->n_src;
-	m.n_dst = g->n_dst;
-	m.emb.dim = cfg.dim;
-	m.emb.U = malloc(sizeof(float) * g->n_src * cfg.dim);
-	m.emb.bu = malloc(sizeof(float) * g->n_src);
-	m.emb.V = g->tied ? m.emb.U : malloc(sizeof(float) * g->n_dst * cfg.dim);
-	m.emb.bv = g->tied ? m.emb.bu : malloc(sizeof(float) * g->n_dst);
-	LpInitEmbeddings(&m.emb, g->n_src, g->n_dst, g->tied, 1);
-	for (int32 i = 0; i < g->n_dst; i++)
-		w[i] = pow(g->dst_degree[i], 0.75);
-	LpSamplerInitAlias(&s, g->n_dst, w, prob, alias, work);
-	cfg.mean_degree = (float) g->n_entries / g->n_src;
-	m.result = LpTrain(g, &cfg, &s, &m.emb, order, entry_src, NULL, NULL, &m.loss);
-	free(w);
-	free(prob);
-	free(alias);
-	free(work);
-	free(order);
-	free(entry_src);
-	return m;
-}
-
-static void
-Free(Model *m, bool tied)
-{
-	free(m->emb.U);
-	free(m->emb.bu);
-	if (!tied)
-	{
-		free(m->emb.V);
-		free(m->emb.bv);
-	}
-}
-
-static bool
-Same(const Model *a, const Model *b)
-{
-	return memcmp(a->emb.U, b->emb.U, sizeof(float) * a->n_src * a->emb.dim) == 0 &&
-		memcmp(a->emb.V, b->emb.V, sizeof(float) * a->n_dst * a->emb.dim) == 0 &&
-		memcmp(a->emb.bu, b->emb.bu, sizeof(float) * a->n_src) == 0 &&
-		memcmp(a->emb.bv, b->emb.bv, sizeof(float) * a->n_dst) == 0 &&
-		a->loss == b->loss;
+	return TestTrainModel(g, cfg, true);
 }
 
 /* the held-out item against 200 random non-edges of each user */
@@ -236,17 +180,17 @@ TestRepeats(void)
 			c = Train(g, cfg);
 			snprintf(what, sizeof(what), "%s, %s: 2 threads repeat bit for bit, differ from 1 thread, and train (loss %.3f vs %.3f)",
 					 runs[r].name, tg ? "tied" : "bipartite", a.loss, one.loss);
-			Check(a.result == LP_TRAIN_OK && Same(&a, &b) && !Same(&a, &one) &&
+			Check(a.result == LP_TRAIN_OK && TestSameModel(&a, &b) && !TestSameModel(&a, &one) &&
 				  fabs(a.loss - one.loss) < 0.1 * one.loss, what);
-			Free(&b, g->tied);
+			TestFreeModel(&b, g->tied);
 			b = Train(g, cfg);
 			snprintf(what, sizeof(what), "%s, %s: 3 threads repeat bit for bit", runs[r].name,
 					 tg ? "tied" : "bipartite");
-			Check(c.result == LP_TRAIN_OK && Same(&b, &c) && !Same(&a, &c), what);
-			Free(&one, g->tied);
-			Free(&a, g->tied);
-			Free(&b, g->tied);
-			Free(&c, g->tied);
+			Check(c.result == LP_TRAIN_OK && TestSameModel(&b, &c) && !TestSameModel(&a, &c), what);
+			TestFreeModel(&one, g->tied);
+			TestFreeModel(&a, g->tied);
+			TestFreeModel(&b, g->tied);
+			TestFreeModel(&c, g->tied);
 		}
 
 	/* the user-user pull runs between pieces, on the calling thread */
@@ -262,10 +206,10 @@ TestRepeats(void)
 		cfg.threads = 2;
 		a = Train(&bip, cfg);
 		b = Train(&bip, cfg);
-		Check(a.result == LP_TRAIN_OK && Same(&a, &b), "user-user pull: 2 threads repeat bit for bit");
+		Check(a.result == LP_TRAIN_OK && TestSameModel(&a, &b), "user-user pull: 2 threads repeat bit for bit");
 		bip.n_links = 0;
-		Free(&a, false);
-		Free(&b, false);
+		TestFreeModel(&a, false);
+		TestFreeModel(&b, false);
 	}
 	free(held);
 }
@@ -283,14 +227,14 @@ TestOneThread(void)
 	a = Train(&g, cfg);
 	cfg.threads = 1;
 	b = Train(&g, cfg);
-	Check(Same(&a, &b), "threads 1 is threads 0: the serial trainer");
+	Check(TestSameModel(&a, &b), "threads 1 is threads 0: the serial trainer");
 	Check(LpTrainThreads(&g, &cfg) == 1, "LpTrainThreads: 1 when asked for 1");
 	cfg.threads = 4;
 	Check(LpTrainThreads(&g, &cfg) == 4, "LpTrainThreads: 4 when asked for 4 with the dot decoder");
 	cfg.decoder = LP_DECODER_BILINEAR;
 	Check(LpTrainThreads(&g, &cfg) == 1, "LpTrainThreads: the bilinear decoder trains on one thread");
-	Free(&a, false);
-	Free(&b, false);
+	TestFreeModel(&a, false);
+	TestFreeModel(&b, false);
 	free(held);
 }
 
@@ -437,7 +381,7 @@ TestQuality(void)
 			cfg.threads = t + 1;
 			m = Train(&g, cfg);
 			auc[t] += HeldAuc(&g, &m, held) / 3;
-			Free(&m, false);
+			TestFreeModel(&m, false);
 		}
 	snprintf(what, sizeof(what), "held-out AUC: 2 threads %.4f, 1 thread %.4f, within 0.003",
 			 auc[1], auc[0]);
@@ -491,23 +435,23 @@ TestSharedNegatives(void)
 			c = Train(g, cfg);
 			snprintf(what, sizeof(what), "%s, %s, groups of 16: 1 thread repeats, differs from its own draws and trains (loss %.3f vs %.3f)",
 					 runs[r].name, tg ? "tied" : "bipartite", one.loss, own.loss);
-			Check(one.result == LP_TRAIN_OK && Same(&one, &one2) && !Same(&one, &own) &&
+			Check(one.result == LP_TRAIN_OK && TestSameModel(&one, &one2) && !TestSameModel(&one, &own) &&
 				  fabs(one.loss - own.loss) < 0.15 * own.loss, what);
 			snprintf(what, sizeof(what), "%s, %s, groups of 16: 2 threads repeat bit for bit, 3 threads differ",
 					 runs[r].name, tg ? "tied" : "bipartite");
-			Check(a.result == LP_TRAIN_OK && c.result == LP_TRAIN_OK && Same(&a, &b) &&
-				  !Same(&a, &c) && !Same(&a, &one), what);
-			Free(&b, g->tied);
+			Check(a.result == LP_TRAIN_OK && c.result == LP_TRAIN_OK && TestSameModel(&a, &b) &&
+				  !TestSameModel(&a, &c) && !TestSameModel(&a, &one), what);
+			TestFreeModel(&b, g->tied);
 			b = Train(g, cfg);
 			snprintf(what, sizeof(what), "%s, %s, groups of 16: 3 threads repeat bit for bit",
 					 runs[r].name, tg ? "tied" : "bipartite");
-			Check(Same(&b, &c), what);
-			Free(&own, g->tied);
-			Free(&one, g->tied);
-			Free(&one2, g->tied);
-			Free(&a, g->tied);
-			Free(&b, g->tied);
-			Free(&c, g->tied);
+			Check(TestSameModel(&b, &c), what);
+			TestFreeModel(&own, g->tied);
+			TestFreeModel(&one, g->tied);
+			TestFreeModel(&one2, g->tied);
+			TestFreeModel(&a, g->tied);
+			TestFreeModel(&b, g->tied);
+			TestFreeModel(&c, g->tied);
 		}
 
 	/* hard and dynamic negatives are drawn per positive whatever neg_group says */
@@ -522,10 +466,10 @@ TestSharedNegatives(void)
 		a = Train(&bip, cfg);
 		cfg.neg_group = 16;
 		b = Train(&bip, cfg);
-		Check(Same(&a, &b), mode ? "dynamic negatives: neg_group changes nothing"
+		Check(TestSameModel(&a, &b), mode ? "dynamic negatives: neg_group changes nothing"
 			  : "hard negatives: neg_group changes nothing");
-		Free(&a, false);
-		Free(&b, false);
+		TestFreeModel(&a, false);
+		TestFreeModel(&b, false);
 	}
 
 	/*
@@ -562,7 +506,7 @@ TestSharedNegatives(void)
 		snprintf(what, sizeof(what), "complete graph, groups of 8, %d thread(s): no edge trained as a negative (every bias above 0)",
 				 threads);
 		Check(a.result == LP_TRAIN_OK && up, what);
-		Free(&a, false);
+		TestFreeModel(&a, false);
 	}
 
 	/* quality: groups of 16 within 0.005 AUC of the per-positive draw, 2 threads, three seeds */
@@ -582,7 +526,7 @@ TestSharedNegatives(void)
 				cfg.neg_group = k ? 16 : 1;
 				m = Train(&g, cfg);
 				auc[k] += HeldAuc(&g, &m, held) / 3;
-				Free(&m, false);
+				TestFreeModel(&m, false);
 			}
 		snprintf(what, sizeof(what), "held-out AUC: groups of 16 %.4f, own draws %.4f, within 0.005",
 				 auc[1], auc[0]);

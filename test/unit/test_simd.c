@@ -32,56 +32,12 @@
 #include "fixtures.h"
 #include "tap.h"
 
-typedef struct Model
-{
-	LpEmbeddings emb;
-	int32		n_src,
-				n_dst;
-	double		loss;
-	LpTrainResult result;
-} Model;
+typedef TestModel Model;
 
 static Model
 Train(const LpGraph *g, LpTrainConfig cfg)
 {
-	Model		m;
-	LpSamplerState s;
-	LpEntry    *order = malloc(sizeof(LpEntry) * g->n_entries);
-	int32	   *entry_src = malloc(sizeof(int32) * g->n_entries);
-
-	m.n_src = g->n_src;
-	m.n_dst = g->n_dst;
-	memset(&m.emb, 0, sizeof(m.emb));
-	m.emb.dim = cfg.dim;
-	m.emb.U = malloc(sizeof(float) * g->n_src * cfg.dim);
-	m.emb.bu = malloc(sizeof(float) * g->n_src);
-	m.emb.V = malloc(sizeof(float) * g->n_dst * cfg.dim);
-	m.emb.bv = malloc(sizeof(float) * g->n_dst);
-	LpInitEmbeddings(&m.emb, g->n_src, g->n_dst, false, 1);
-	LpSamplerInitUniform(&s, g->n_dst);
-	m.result = LpTrain(g, &cfg, &s, &m.emb, order, entry_src, NULL, NULL, &m.loss);
-	free(order);
-	free(entry_src);
-	return m;
-}
-
-static void
-Free(Model *m)
-{
-	free(m->emb.U);
-	free(m->emb.bu);
-	free(m->emb.V);
-	free(m->emb.bv);
-}
-
-static bool
-Same(const Model *a, const Model *b)
-{
-	return memcmp(a->emb.U, b->emb.U, sizeof(float) * a->n_src * a->emb.dim) == 0 &&
-		memcmp(a->emb.V, b->emb.V, sizeof(float) * a->n_dst * a->emb.dim) == 0 &&
-		memcmp(a->emb.bu, b->emb.bu, sizeof(float) * a->n_src) == 0 &&
-		memcmp(a->emb.bv, b->emb.bv, sizeof(float) * a->n_dst) == 0 &&
-		a->loss == b->loss;
+	return TestTrainModel(g, cfg, false);
 }
 
 static float
@@ -246,8 +202,8 @@ TestVariants(void)
 		snprintf(what, sizeof(what), "%s, negative_group %d, %d thread(s), dim %d",
 				 cases[c].loss == LP_TRAIN_BCE ? "bce" : "bpr", cases[c].group, cases[c].threads,
 				 cases[c].dim);
-		TapLine(base.result == LP_TRAIN_OK && Same(&base, &again), "baseline repeats bit for bit: ", what);
-		Free(&again);
+		TapLine(base.result == LP_TRAIN_OK && TestSameModel(&base, &again), "baseline repeats bit for bit: ", what);
+		TestFreeModel(&again, false);
 		{
 			Model		wide,
 						wide2;
@@ -259,7 +215,7 @@ TestVariants(void)
 			{
 				printf("ok %d - # SKIP %s: the CPU has no AVX2 and FMA\n", ++tap_run, what);
 				printf("ok %d - # SKIP likewise\n", ++tap_run);
-				Free(&base);
+				TestFreeModel(&base, false);
 				continue;
 			}
 			cfg.simd = s;
@@ -270,18 +226,18 @@ TestVariants(void)
 			snprintf(detail, sizeof(detail), "%s: %s (held-out AUC %.4f, baseline %.4f; score distance %.2g)",
 					 LpSimdName(s), what, auc, base_auc, dist);
 			if (LpSimdFuses())
-				TapLine(wide.result == LP_TRAIN_OK && Same(&wide, &wide2) && !Same(&wide, &base),
+				TapLine(wide.result == LP_TRAIN_OK && TestSameModel(&wide, &wide2) && !TestSameModel(&wide, &base),
 						"the variant repeats bit for bit and is not the baseline's bits: ", detail);
 			else
-				TapLine(wide.result == LP_TRAIN_OK && Same(&wide, &wide2),
+				TapLine(wide.result == LP_TRAIN_OK && TestSameModel(&wide, &wide2),
 						"the variant repeats bit for bit (this build does not fuse a*b+c, -O1: "
 						"nothing tells its bits from the baseline's): ", detail);
 			TapLine(fabs(auc - base_auc) <= 0.01 && base_auc > 0.75 && dist < 1e-3,
 					"the variant's model is nearly the baseline's: ", detail);
-			Free(&wide);
-			Free(&wide2);
+			TestFreeModel(&wide, false);
+			TestFreeModel(&wide2, false);
 		}
-		Free(&base);
+		TestFreeModel(&base, false);
 	}
 }
 

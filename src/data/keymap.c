@@ -163,22 +163,11 @@ EnsureSlots(const LpKeyMap *map)
 LpKeyMap *
 LpKeyMapCreate(LpKeyKind kind, int32 expected)
 {
-	LpKeyMap   *map = palloc0(sizeof(LpKeyMap));
+	LpKeyMap   *map = LpKeyMapCreateUnhashed(kind, expected);
 	uint32		nslots = 64;
 
-	map->kind = kind;
-	map->cap = Max(expected, 16);
 	while (nslots < (uint32) map->cap * 2)
 		nslots <<= 1;
-	if (kind == LP_KEY_INT)
-		map->ikeys = LpPallocHuge(sizeof(int64) * map->cap);
-	else
-	{
-		map->toff = LpPallocHuge(sizeof(int64) * (map->cap + 1));
-		map->toff[0] = 0;
-		map->tcap = (Size) map->cap * 16;
-		map->tbuf = LpPallocHuge(map->tcap);
-	}
 	Rehash(map, nslots);
 	return map;
 }

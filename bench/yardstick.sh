@@ -13,7 +13,8 @@
 # and IndexIVFPQ (bench/yardstick_faiss.py), each setting's median and p95
 # latency and recall@10, each index's build time; and the SQL call's own cost
 # (linkpred_topk on a 20-item model).  Writes bench/RESULTS-yardstick.md.
-#   bash bench/yardstick.sh [--catalog big|trained] [--skip-gowalla] [--out FILE]
+#   bash bench/yardstick.sh [--catalog big|trained [--graph zipf|communities]]
+#        [--skip-gowalla] [--out FILE]
 #   (as root: installs python3-faiss if missing)
 # --catalog picks the 1M-item model:
 #   big      (the default) each item in 2 random edges, 1 epoch: its vectors
@@ -25,7 +26,12 @@
 #            {"epochs": 10, "seed": 1}, so the job builds and calibrates the
 #            index; the 300 query users are the first in hashint4 order (not
 #            the most active, as ids 0-299 of that graph are); the
-#            linkpred.ann_probes sweep starts at 25 lists.
+#            linkpred.ann_probes sweep starts at 25 lists.  Its users and
+#            items are drawn independently, so every user's top-10 is much
+#            the same popular items (an easy ranking for any index);
+#            --graph communities takes ann_calibrated.sh's communities
+#            variables instead: each user draws 80% of its items from its
+#            community's block, a ranking that differs by user.
 # --skip-gowalla leaves out the Gowalla model and its IndexFlatIP line.
 # Environment, for check runs on small catalogs (their figures are not the
 # issue's) and for fitting FAISS's build into the time:
@@ -36,17 +42,19 @@
 #   YARD_HNSW_M, YARD_HNSW_EFC   IndexHNSWFlat's M and efConstruction (32, 40)
 source "$(dirname "$0")/common.bash"
 PY=/usr/bin/python3
-CATALOG=big SKIP_GOWALLA= OUT="$LP_SRC/bench/RESULTS-yardstick.md"
+CATALOG=big GRAPH=zipf SKIP_GOWALLA= OUT="$LP_SRC/bench/RESULTS-yardstick.md"
 CMD="bash bench/yardstick.sh $*"
 while [ $# -gt 0 ]; do
 	case "$1" in
 		--catalog) CATALOG=$2; shift 2 ;;
+		--graph) GRAPH=$2; shift 2 ;;
 		--skip-gowalla) SKIP_GOWALLA=1; shift ;;
 		--out) OUT=$2; shift 2 ;;
 		*) lp_log "unknown argument $1"; exit 2 ;;
 	esac
 done
 case "$CATALOG" in big | trained) ;; *) lp_log "--catalog wants big or trained"; exit 2 ;; esac
+case "$GRAPH" in zipf | communities) ;; *) lp_log "--graph wants zipf or communities"; exit 2 ;; esac
 for v in YARD_ITEMS YARD_USERS YARD_EDGES YARD_EPOCHS YARD_ANN_MIN_ITEMS YARD_HNSW_M YARD_HNSW_EFC; do
 	if [ -n "${!v:-}" ]; then CMD="$v=${!v} $CMD"; fi
 done
@@ -83,14 +91,16 @@ fi
 # The 1M-item catalog, table and model "big" either way
 if [ "$CATALOG" = trained ]; then
 	N=${YARD_ITEMS:-1100000} USERS=${YARD_USERS:-200000} EDGES=${YARD_EDGES:-4500000} EPOCHS=${YARD_EPOCHS:-10}
-	lp_log "generating bench/scale_gen.sql's zipf graph: $EDGES rows, $USERS users, $N item ids"
+	communities=()
+	[ "$GRAPH" = communities ] && communities=(-v communities=1000 -v community_share=819)
+	lp_log "generating bench/scale_gen.sql's $GRAPH graph: $EDGES rows, $USERS users, $N item ids"
 	lp_psql -v tbl=big -v n_edges="$EDGES" -v n_users="$USERS" -v n_items="$N" \
-		-v user_exponent=0.6 -v item_exponent=0.6 -v seed=42 -f "$BENCH/scale_gen.sql" >/dev/null
+		-v user_exponent=0.6 -v item_exponent=0.6 -v seed=42 "${communities[@]}" -f "$BENCH/scale_gen.sql" >/dev/null
 	BIG_TRAIN="CREATE INDEX ON big (user_id);
 SELECT linkpred_train('big', 'big', 'user_id', 'item_id', options => '{\"epochs\": $EPOCHS, \"seed\": 1}') IS NULL;"
 	BIG_USERS="CREATE TABLE q_big AS SELECT u FROM (SELECT DISTINCT user_id AS u FROM big) d ORDER BY hashint4(u), u LIMIT 300;"
 	SWEEP="25, 50, 100, 200, 400, 600, 800, 1200, 2400"
-	DESC="bench/scale_gen.sql's zipf graph ($EDGES rows, $USERS users, $N item ids, exponents 0.6, seed 42), trained {\"epochs\": $EPOCHS, \"seed\": 1}"
+	DESC="bench/scale_gen.sql's $GRAPH graph ($EDGES rows, $USERS users, $N item ids, exponents 0.6, seed 42), trained {\"epochs\": $EPOCHS, \"seed\": 1}"
 else
 	N=${YARD_ITEMS:-1000000}
 	BIG_TRAIN="SELECT setseed(0.1);
@@ -185,7 +195,7 @@ cpu=$(grep -m1 "model name" /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')
 	echo "# linkpred_topk against FAISS IndexFlatIP"
 	echo
 	echo "- Date: $(date -u '+%Y-%m-%d %H:%M UTC'); command: \`$CMD\`; linkpred $(bench_commit)"
-	echo "- Machine: $cpu, $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GB; FAISS $($PY -c 'import faiss; print(faiss.__version__)') (Debian python3-faiss), one thread; PostgreSQL $(pg_config --version)"
+	echo "- Machine: $cpu, $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GB; FAISS $($PY -c 'import faiss; print(faiss.__version__)') (Debian python3-faiss), one thread; $(pg_config --version)"
 	echo "- Load average (1 min, every 10 s through the run): $(bench_load_summary "$W/load.txt"), $(wc -l <"$W/load.txt") samples"
 	echo "- 1M-item catalog (--catalog $CATALOG): $DESC; $NI distinct items, $n_rows rows; RMS of the vectors' coordinates $rms (1,000 users), $irms (1,000 items); training starts them at 0.1"
 	echo "- Index, as the version's metrics record it: $(jq -r .ann_lists <<<"$metrics") lists, $(jq -r .ann_probes <<<"$metrics") probed by default, build $(jq -r .ann_build_seconds <<<"$metrics") s; calibration \`$(jq -c '.ann_calibration // "none recorded"' <<<"$metrics")\`"

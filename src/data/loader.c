@@ -252,6 +252,16 @@ RelationEntries(const LpEdgeSource *src)
 	return rows * (src->homogeneous && !src->directed ? 2 : 1);
 }
 
+/* the id maps' bytes so far (0 before the first batch) */
+static double
+IdMapBytes(const LpLoadedGraph *out)
+{
+	if (out->src_keys == NULL)
+		return 0;
+	return LpKeyMapBytes(out->src_keys) +
+		(out->dst_keys != out->src_keys ? LpKeyMapBytes(out->dst_keys) : 0);
+}
+
 /* the id maps' bytes a node so far (0 before the first node) */
 static double
 IdBytesPerNode(const LpLoadedGraph *out)
@@ -261,10 +271,7 @@ IdBytesPerNode(const LpLoadedGraph *out)
 	if (out->src_keys == NULL)
 		return 0;
 	nodes = out->src_keys->n + (out->dst_keys != out->src_keys ? out->dst_keys->n : 0);
-	if (nodes == 0)
-		return 0;
-	return (LpKeyMapBytes(out->src_keys) +
-			(out->dst_keys != out->src_keys ? LpKeyMapBytes(out->dst_keys) : 0)) / nodes;
+	return nodes > 0 ? IdMapBytes(out) / nodes : 0;
 }
 
 /*
@@ -282,15 +289,11 @@ LoadingBytes(const LpEdgeSource *src, const LpLoadedGraph *out, const EdgeBuf *b
 			 double expect_entries, bool weighted, bool timed)
 {
 	double		entries = (double) buf->cap * 2;
-	double		ids = 0;
 
 	if (expect_entries * 1.1 > (double) buf->n)
 		entries = Min(entries, expect_entries * 1.1);
-	if (out->src_keys != NULL)
-		ids = LpKeyMapBytes(out->src_keys) +
-			(out->dst_keys != out->src_keys ? LpKeyMapBytes(out->dst_keys) : 0);
 	return (double) src->reserved + entries * LpLoadBytesPerEntry(weighted, timed) +
-		ids * entries / Max((double) buf->n, 1);
+		IdMapBytes(out) * entries / Max((double) buf->n, 1);
 }
 
 void

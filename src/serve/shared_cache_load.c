@@ -250,11 +250,22 @@ MinimumCopyBytes(const LpServingModel *m)
 	return bytes;
 }
 
+/* why a copy of `bytes` (or `at_least` that many) is not shared, and the way out */
+static void
+OverCap(Size bytes, const char *at_least, char **why, const char **hint)
+{
+	*why = psprintf("Its arrays take %s%zu kB; linkpred.shared_cache_size is %d kB.",
+					at_least, bytes / 1024, linkpred_shared_cache_kb);
+	*hint = psprintf("Set linkpred.shared_cache_size to at least %zu kB (and reload) to share one copy among all backends.",
+					 bytes / 1024 + 1);
+}
+
 LpSharedBegin
 LpSharedCacheBegin(LpServingModel *m)
 {
 	TimestampTz deadline = 0;
 	LpSharedBegin result = LP_SHARED_LOAD_PRIVATE;
+	Size		least = MinimumCopyBytes(m);
 
 	m->shared_slot = -1;
 	if (lp_sc == NULL)
@@ -305,20 +316,19 @@ LpSharedCacheBegin(LpServingModel *m)
 			ConditionVariableTimedSleep(&lp_sc->loaded, 1000, PG_WAIT_EXTENSION);
 			continue;
 		}
-		if (MinimumCopyBytes(m) > LpScCapBytes())
+		if (least > LpScCapBytes())
 		{
 			/*
 			 * Never claimed: this backend reads its own copy at once,
 			 * lazily where it can (cache_load.c), rather than reading the
 			 * whole version only to find it does not fit.
 			 */
-			Size		need = MinimumCopyBytes(m);
+			char	   *why;
+			const char *hint;
 
 			LWLockRelease(lp_sc->lock);
-			NoticeNotShared(m, psprintf("Its arrays take at least %zu kB; linkpred.shared_cache_size is %d kB.",
-										need / 1024, linkpred_shared_cache_kb),
-							psprintf("Set linkpred.shared_cache_size to at least %zu kB (and reload) to share one copy among all backends.",
-									 need / 1024 + 1));
+			OverCap(least, "at least ", &why, &hint);
+			NoticeNotShared(m, why, hint);
 			break;
 		}
 		if (!IsInParallelMode() && (i = LpScFreeSlotIndex()) >= 0)
@@ -417,12 +427,7 @@ LpSharedCachePublish(LpServingModel *m)
 	LWLockAcquire(lp_sc->lock, LW_EXCLUSIVE);
 	Assert(s->serial == lp_sc_my_claim_serial && s->state == SLOT_LOADING);
 	if (size > LpScCapBytes())
-	{
-		why = psprintf("Its arrays take %zu kB; linkpred.shared_cache_size is %d kB.",
-					   size / 1024, linkpred_shared_cache_kb);
-		hint = psprintf("Set linkpred.shared_cache_size to at least %zu kB (and reload) to share one copy among all backends.",
-						size / 1024 + 1);
-	}
+		OverCap(size, "", &why, &hint);
 	else if (!LpScMakeRoom(size))
 	{
 		why = psprintf("Its arrays take %zu kB; linkpred.shared_cache_size is %d kB, of which %zu kB hold copies in use.",

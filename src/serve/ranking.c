@@ -70,7 +70,8 @@ LpRankRow(const LpServingModel *m, const float *s, int32 k, int32 **top, float *
  * The user: u with its own vector, or with fresh its folded-in vector q,
  * bias bu and current items.  A block product sums in another order than
  * LpDot, a few units in the last place apart, so two items that close may
- * swap; nothing else moves.  Items at -infinity (excluded) stay.
+ * swap; nothing else moves.  (LpSelectTopK never ranks an excluded item,
+ * at -infinity, so every item here has a score.)
  */
 static void
 ExactRanked(LpServingModel *m, const LpRankUser *who, int32 *top, float *sc, int n)
@@ -80,20 +81,17 @@ ExactRanked(LpServingModel *m, const LpRankUser *who, int32 *top, float *sc, int
 			   *deg,
 			   *order;
 	float	   *exact;
-	int			finite = 0;
 
 	if (n == 0 || (!who->fresh && u < 0))
 		return;
-	/* the finite ones, in ascending item order (the last tie-break) */
+	/* in ascending item order, the last tie-break */
 	items = palloc(sizeof(int32) * n);
+	memcpy(items, top, sizeof(int32) * n);
+	qsort(items, n, sizeof(int32), LpCompareInt32);
+	exact = palloc(sizeof(float) * n);
+	deg = palloc(sizeof(int32) * n);
+	order = palloc(sizeof(int32) * n);
 	for (int j = 0; j < n; j++)
-		if (sc[j] > -INFINITY)
-			items[finite++] = top[j];
-	qsort(items, finite, sizeof(int32), LpCompareInt32);
-	exact = palloc(sizeof(float) * Max(finite, 1));
-	deg = palloc(sizeof(int32) * Max(finite, 1));
-	order = palloc(sizeof(int32) * Max(finite, 1));
-	for (int j = 0; j < finite; j++)
 	{
 		int32		v = items[j];
 
@@ -105,8 +103,8 @@ ExactRanked(LpServingModel *m, const LpRankUser *who, int32 *top, float *sc, int
 										LpModelEmbScore(m, m->U + (int64) u * m->dim, m->bu[u], v));
 		deg[j] = m->ideg[v];
 	}
-	finite = LpSelectTopK(exact, finite, deg, finite, order);
-	for (int j = 0; j < finite; j++)
+	n = LpSelectTopK(exact, n, deg, n, order);
+	for (int j = 0; j < n; j++)
 	{
 		top[j] = items[order[j]];
 		sc[j] = exact[order[j]];

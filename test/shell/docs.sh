@@ -118,7 +118,7 @@ for doc in "$readme" "$LP_SRC"/docs/*.md; do
 		[ -z "$file" ] || path=$dir/$file
 		if [ ! -e "$path" ]; then
 			broken="$broken ${doc#"$LP_SRC"/}:$target"
-		elif [ -n "$anchor" ] && ! anchors "$path" | grep -qxF -- "$anchor"; then
+		elif [ -n "$anchor" ] && ! grep -qxF -- "$anchor" <<<"$(anchors "$path")"; then
 			broken="$broken ${doc#"$LP_SRC"/}:$target"
 		fi
 	done < <(links "$doc")

@@ -123,7 +123,7 @@ pid=$(loader_pid)
 lpt_like "$pid" '^[0-9]+$' "the loading backend waits for the lock (pid $pid)"
 offset=$(lpt_log_size)
 lpt_ok "kill -9 $pid" kill -KILL "$pid"
-crash_logged() { lpt_log_since "$offset" | grep -q 'all server processes terminated; reinitializing'; }
+crash_logged() { grep -q 'all server processes terminated; reinitializing' <<<"$(lpt_log_since "$offset")"; }
 lpt_ok "the postmaster reinitialises (crash recovery)" lpt_wait_until 60 crash_logged
 lpt_ok "the server accepts connections again" lpt_wait_until 60 lpt_serving
 lock_end

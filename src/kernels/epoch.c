@@ -60,10 +60,30 @@ LpTrainBegin(const LpGraph *g, const LpTrainConfig *cfg, LpRng *rng, LpEntry *or
 		order[e] = e;
 }
 
+void
+LpSourceOrder(const LpGraph *g, LpEntry *order, LpRng *rng)
+{
+	LpAffinePerm perm;
+	int64		at = 0;
+
+	LpAffineDraw(&perm, g->n_src, rng);
+	for (int64 k = 0; k < g->n_src; k++)
+	{
+		int32		u = LpAffineAt(&perm, k);
+		int64		lo = g->offsets[u],
+					len = g->offsets[u + 1] - lo;
+
+		for (int64 e = 0; e < len; e++)
+			order[at + e] = (LpEntry) (lo + e);
+		LpShuffle(order + at, len, rng);
+		at += len;
+	}
+}
+
 LpTrainResult
-LpEpochLoop(const LpGraph *g, const LpTrainConfig *cfg, int64 batch, LpRng *rng,
-			LpEntry *order, LpBatchFn fn, void *state, LpProgressFn progress, void *arg,
-			double *final_loss)
+LpEpochLoop(const LpGraph *g, const LpTrainConfig *cfg, int64 batch, LpEpochOrder how,
+			LpRng *rng, LpEntry *order, LpBatchFn fn, void *state, LpProgressFn progress,
+			void *arg, double *final_loss)
 {
 	int64		n = g->n_entries;
 	int64		batches;
@@ -78,7 +98,10 @@ LpEpochLoop(const LpGraph *g, const LpTrainConfig *cfg, int64 batch, LpRng *rng,
 	{
 		double		loss = 0;
 
-		LpShuffle(order, n, rng);
+		if (how == LP_ORDER_BY_SOURCE)
+			LpSourceOrder(g, order, rng);
+		else
+			LpShuffle(order, n, rng);
 		for (b.start = 0; b.start < n; b.start += batch, b.t++)
 		{
 			b.end = Min(b.start + batch, n);

@@ -70,16 +70,33 @@ typedef struct LpBatch
 typedef void (*LpBatchFn) (void *state, const LpEntry *order, const LpBatch *b, LpRng *rng,
 						   double *loss);
 
+/* the order of an epoch's positives */
+typedef enum LpEpochOrder
+{
+	LP_ORDER_SHUFFLED,			/* all of them in a fresh random order */
+	LP_ORDER_BY_SOURCE			/* LpSourceOrder's */
+} LpEpochOrder;
+
+/*
+ * order = every positive, each source's together: the sources in a fresh
+ * random order (LpAffinePerm), each one's positives shuffled among
+ * themselves.  A step reads and writes its source's row and neighbour
+ * list, which stay in the cache for the source's next positives, where a
+ * shuffle of all positives misses on them at almost every step.
+ */
+extern void LpSourceOrder(const LpGraph *g, LpEntry *order, LpRng *rng);
+
 /*
  * The epoch loop: cfg->epochs passes over g's n_entries positives, each in
- * a fresh shuffle of order (drawn from rng), cut into batches of `batch`
+ * a fresh order of `how` (drawn from rng), cut into batches of `batch`
  * positives.  After each batch it checks the epoch's loss for divergence
  * and reports progress; the callback's false stops the run.  *final_loss
  * is the mean loss of the last finished epoch.  The trainer seeds rng and
  * fills order before (LpTrainBegin).
  */
 extern LpTrainResult LpEpochLoop(const LpGraph *g, const LpTrainConfig *cfg, int64 batch,
-								 LpRng *rng, LpEntry *order, LpBatchFn fn, void *state,
+								 LpEpochOrder how, LpRng *rng, LpEntry *order, LpBatchFn fn,
+								 void *state,
 								 LpProgressFn progress, void *arg, double *final_loss);
 
 #endif

@@ -341,7 +341,8 @@ LpLightGcnTrain(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState
 	LpTrainBegin(g, cfg, &rng, order, entry_src);
 	Forward(&c);
 
-	result = LpEpochLoop(g, cfg, batch, &rng, order, GcnBatch, &c, progress, arg, final_loss);
+	result = LpEpochLoop(g, cfg, batch, LP_ORDER_SHUFFLED, &rng, order, GcnBatch, &c, progress, arg,
+						 final_loss);
 	if (result != LP_TRAIN_OK)
 		return result;
 

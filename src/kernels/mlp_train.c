@@ -485,6 +485,6 @@ LpMlpTrainWith(const LpGraph *g, const LpTrainConfig *cfg, const LpMlpOptions *o
 	c.hardneg = cfg->neg_mode == LP_NEG_HARD ? (int32 *) c.gs : NULL;
 
 	LpTrainBegin(g, cfg, &rng, order, entry_src);
-	return LpEpochLoop(g, cfg, LP_MLP_BATCH, &rng, order, MlpBatch, &c, progress, arg,
-					   final_loss);
+	return LpEpochLoop(g, cfg, LP_MLP_BATCH, LP_ORDER_SHUFFLED, &rng, order, MlpBatch, &c, progress,
+					   arg, final_loss);
 }

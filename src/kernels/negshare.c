@@ -16,10 +16,14 @@
  * cell or chunk, so a fixed seed and thread count still repeat exactly.
  *
  * The step itself is the dot decoder's per-positive step (train.c's Step)
- * with three costs taken out: the score's dot product in 8 partial sums
- * (LpDot8), one log per step for the logistic losses, and the waits of the
+ * with four costs taken out: the score's dot product in 8 partial sums
+ * (LpDot8), one log per step for the logistic losses, the waits of the
  * candidates' edge checks one after another (EdgesOfUser runs them
- * together).  It is compiled twice, for the baseline and for AVX2 with FMA
+ * together), and the chain through u's row: it moves once per step, by
+ * the pairs' summed gradient, instead of after every pair (StepShared).
+ * The trainer feeds it positives in source order with lanes (train.c), so
+ * u's row and neighbour list are in the cache from one of u's steps to
+ * the next.  It is compiled twice, for the baseline and for AVX2 with FMA
  * (simd.h), from the same source (LpStepSharedFor chooses).  No PostgreSQL
  * calls.
  */
@@ -66,42 +70,70 @@ LogisticGrad(float s, bool positive, double *soft, float *loss)
 	return -sig;
 }
 
-/* the dot decoder's pointwise step as LpDotPointStep, its score by LpDot8 */
+/*
+ * A pair's move with u's row deferred: the item rows (v, or vi and vj)
+ * move along gr as LpDotPointMove and LpDotPairMove move them, against u's
+ * row p as the step found it, and u's share of the gradient, gr times the
+ * item side, is added to gu (and gr to *gbu) for the step's end.
+ */
 static inline void
-SharedPointStep(const LpTrainConfig *cfg, float *p, float *bp, float *v, float *bv,
-				float t, float scale, float lr, double *soft, float *loss)
+DeferredPointMove(const LpTrainConfig *cfg, const float *p, float *gu, float *gbu, float *v,
+				  float *bv, float gr, float lr)
 {
-	float		x = LpDot8(p, v, cfg->dim) + *bp + *bv;
-	float		gr;
+	const float reg = cfg->reg;
 
-	if (cfg->loss == LP_TRAIN_BCE)
-		gr = LogisticGrad(x, t > 0, soft, loss) * scale;
-	else
-		gr = LpPointGrad(cfg, x, t, loss) * scale;
-	LpDotPointMove(cfg, p, bp, v, bv, gr, lr);
+	for (int d = 0; d < cfg->dim; d++)
+	{
+		float		b = v[d];
+
+		gu[d] += gr * b;
+		v[d] += lr * (gr * p[d] - reg * b);
+	}
+	*gbu += gr;
+	if (cfg->bias)
+		*bv += lr * (gr - reg * *bv);
 }
 
-/* the dot decoder's pairwise step as LpDotPairStep, its score by LpDot8 */
 static inline void
-SharedPairStep(const LpTrainConfig *cfg, float *p, float *vi, float *bi, float *vj, float *bj,
-			   float w, float lr, double *soft, float *loss)
+DeferredPairMove(const LpTrainConfig *cfg, const float *p, float *gu, float *vi, float *bi,
+				 float *vj, float *bj, float gr, float lr)
 {
-	const int	dim = cfg->dim;
-	float		x = LpDot8(p, vi, dim) - LpDot8(p, vj, dim);
+	const float reg = cfg->reg;
+
+	for (int d = 0; d < cfg->dim; d++)
+	{
+		float		b = vi[d],
+					c = vj[d];
+
+		gu[d] += gr * (b - c);
+		vi[d] += lr * (gr * p[d] - reg * b);
+		vj[d] += lr * (-gr * p[d] - reg * c);
+	}
+	LpBiasStep(cfg, bi, gr, bj, -gr, lr);
+}
+
+/* the pointwise loss's gradient on score x, target t, as LpDotPointStep's */
+static inline float
+SharedPointGrad(const LpTrainConfig *cfg, float x, float t, float scale, double *soft,
+				float *loss)
+{
+	if (cfg->loss == LP_TRAIN_BCE)
+		return LogisticGrad(x, t > 0, soft, loss) * scale;
+	return LpPointGrad(cfg, x, t, loss) * scale;
+}
+
+/* the pairwise loss's gradient on x = p.vi - p.vj (+ biases), as LpDotPairStep's */
+static inline float
+SharedPairGrad(const LpTrainConfig *cfg, float x, float w, double *soft, float *loss)
+{
+	float		l = 0;
 	float		gr;
 
-	if (cfg->bias)
-		x += *bi - *bj;
 	if (cfg->loss == LP_TRAIN_BPR && w == 1.0f)
-		gr = LogisticGrad(x, true, soft, loss);
-	else
-	{
-		float		l = 0;
-
-		gr = LpPairGrad(cfg, x, &l) * w;
-		*loss += l * w;
-	}
-	LpDotPairMove(cfg, p, vi, bi, vj, bj, gr, lr);
+		return LogisticGrad(x, true, soft, loss);
+	gr = LpPairGrad(cfg, x, &l) * w;
+	*loss += l * w;
+	return gr;
 }
 
 /* candidates whose edge checks run together (EdgesOfUser) */
@@ -142,10 +174,16 @@ EdgesOfUser(const LpGraph *g, int32 u, const int32 *j, int n, bool *edge)
 }
 
 /*
- * Step with the group's negatives: the same updates in the same order,
- * the candidates that are edges of u (or u) skipped.  Inlined into each
- * variant below, so that it and its helpers are compiled for the variant's
- * instruction set.
+ * Step with the group's negatives, u's row moved once: every pair is
+ * scored against u's row as the step found it, the item rows move at once
+ * (DeferredPointMove, DeferredPairMove), and u's row and bias take the
+ * pairs' summed gradient at the end, with the L2 of as many pairs.  The
+ * pairs' scores then wait on nothing but their rows (where moving u after
+ * each pair made every score wait for the move before it), and u's row is
+ * written once (word2vec defers the centre word's update the same way).
+ * The candidates that are edges of u (or u) are skipped.  Inlined into
+ * each variant below, so that it and its helpers are compiled for the
+ * variant's instruction set.
  */
 static inline __attribute__((always_inline)) float
 StepShared(const LpGraph *g, const LpTrainConfig *cfg, LpEmbeddings *emb, const LpNegGroup *grp,
@@ -154,29 +192,57 @@ StepShared(const LpGraph *g, const LpTrainConfig *cfg, LpEmbeddings *emb, const 
 	const int	dim = cfg->dim;
 	float	   *pu = emb->U + (int64) u * dim;
 	float	   *pi = emb->V + (int64) i * dim;
+	float		bu = emb->bu[u];
 	float		loss = 0;
 	double		soft = 1.0;
 	bool		pairwise = LpLossPairwise(cfg->loss);
 	bool		edge[CHECK_BATCH];
+	float		gu[LP_MAX_DIM];
+	float		gbu = 0;
+	/* each pair's L2 shrinks u's row by keep; decay is their product */
+	const float keep = 1.0f - lr * cfg->reg;
+	float		decay = 1.0f;
 
+	memset(gu, 0, sizeof(float) * dim);
 	if (!pairwise)
-		SharedPointStep(cfg, pu, &emb->bu[u], pi, &emb->bv[i], LpPositiveTarget(cfg, w),
-						LpPositiveScale(cfg, w), lr, &soft, &loss);
+	{
+		float		x = LpDot8(pu, pi, dim) + bu + emb->bv[i];
+
+		DeferredPointMove(cfg, pu, gu, &gbu, pi, &emb->bv[i],
+						  SharedPointGrad(cfg, x, LpPositiveTarget(cfg, w),
+										  LpPositiveScale(cfg, w), &soft, &loss), lr);
+		decay *= keep;
+	}
 	for (int n = 0; n < grp->n; n++)
 	{
 		int32		j = grp->j[n];
 		float	   *pj;
+		float		x;
 
 		if (n % CHECK_BATCH == 0)
 			EdgesOfUser(g, u, grp->j + n, Min(CHECK_BATCH, grp->n - n), edge);
 		if (j < 0 || (g->homogeneous && j == u) || edge[n % CHECK_BATCH])
 			continue;
 		pj = emb->V + (int64) j * dim;
+		decay *= keep;
 		if (!pairwise)
-			SharedPointStep(cfg, pu, &emb->bu[u], pj, &emb->bv[j], 0.0f, 1.0f, lr, &soft, &loss);
-		else
-			SharedPairStep(cfg, pu, pi, &emb->bv[i], pj, &emb->bv[j], w, lr, &soft, &loss);
+		{
+			x = LpDot8(pu, pj, dim) + bu + emb->bv[j];
+			DeferredPointMove(cfg, pu, gu, &gbu, pj, &emb->bv[j],
+							  SharedPointGrad(cfg, x, 0.0f, 1.0f, &soft, &loss), lr);
+			continue;
+		}
+		x = LpDot8(pu, pi, dim) - LpDot8(pu, pj, dim);
+		if (cfg->bias)
+			x += emb->bv[i] - emb->bv[j];
+		DeferredPairMove(cfg, pu, gu, pi, &emb->bv[i], pj, &emb->bv[j],
+						 SharedPairGrad(cfg, x, w, &soft, &loss), lr);
 	}
+	/* u's row and bias: the pairs' summed gradient, the L2 of each pair */
+	for (int d = 0; d < dim; d++)
+		pu[d] = pu[d] * decay + lr * gu[d];
+	if (cfg->bias && !pairwise)
+		emb->bu[u] = bu * decay + lr * gbu;
 	return loss + (float) log(soft);
 }
 

@@ -98,10 +98,13 @@ typedef struct ParRun
 	int64		round_len;
 
 	LpEntry	   *order;
+	const int32 *entry_src;
+	bool		by_source;		/* LP_ORDER_BY_SOURCE: PlaceCells, ShuffleRuns */
 	LpShareFn	fn;
 	void	   *state;
 
 	int64		cell_off[MAX_CELLS + 1];
+	int64		cell_at[MAX_CELLS];	/* PlaceCells' cursors */
 	uint64		cell_mask[MAX_CELLS];	/* target blocks a cell's negatives come from */
 	int16		pair_cell[2 * MAX_ROUND_CELLS][2 * MAX_ROUND_CELLS];	/* tied */
 	CellSlot	cell[MAX_CELLS];
@@ -216,6 +219,42 @@ LayOutCells(ParRun *p, const LpGraph *g, const int32 *entry_src, LpEntry *order)
 }
 
 /*
+ * An epoch's order of each cell's positives, as LpSourceOrder's: each
+ * source's positives of the cell together, the sources in the epoch's
+ * random order (one for all cells, from rng); Work shuffles each source's
+ * run.  The cells' bounds (cell_off) stay.
+ */
+static void
+PlaceCells(ParRun *p, const LpGraph *g, LpEntry *order, LpRng *rng)
+{
+	LpAffinePerm perm;
+
+	memcpy(p->cell_at, p->cell_off, sizeof(int64) * p->rounds * p->cells);
+	LpAffineDraw(&perm, g->n_src, rng);
+	for (int64 k = 0; k < g->n_src; k++)
+	{
+		int32		u = LpAffineAt(&perm, k);
+
+		for (int64 e = g->offsets[u]; e < g->offsets[u + 1]; e++)
+			order[p->cell_at[CellOf(p, u, g->targets[e])]++] = (LpEntry) e;
+	}
+}
+
+/* each run of one source's positives in order[lo .. lo + len - 1], shuffled */
+static void
+ShuffleRuns(const int32 *entry_src, LpEntry *order, int64 len, LpRng *rng)
+{
+	int64		run = 0;
+
+	for (int64 x = 1; x <= len; x++)
+		if (x == len || entry_src[order[x]] != entry_src[order[run]])
+		{
+			LpShuffle(order + run, x - run, rng);
+			run = x;
+		}
+}
+
+/*
  * Thread t's part of the current piece: the cells of the round it takes,
  * one at a time, each's share of the piece.  Which thread takes a cell
  * changes nothing: the cell's stream and loss are its own.
@@ -236,7 +275,9 @@ Work(ParRun *p, int t)
 					hi = lo0 + len * (p->piece + 1) / p->pieces;
 		LpShare		sh;
 
-		if (p->piece == 0)
+		if (p->piece == 0 && p->by_source)
+			ShuffleRuns(p->entry_src, p->order + lo0, len, &c->rng);
+		else if (p->piece == 0)
 			LpShuffle(p->order + lo0, len, &c->rng);
 		sampler->allowed = p->cell_mask[cell];
 		sh.epoch = p->epoch;
@@ -281,7 +322,7 @@ StopThreads(ParRun *p, int started)
 
 LpTrainResult
 LpEpochLoopParallel(const LpGraph *g, const LpTrainConfig *cfg, int threads, int64 chunk,
-					LpRng *rng, LpEntry *order, const int32 *entry_src,
+					LpEpochOrder how, LpRng *rng, LpEntry *order, const int32 *entry_src,
 					const LpSamplerState *sampler, LpShareFn fn, LpSerialFn serial,
 					void *state, LpProgressFn progress, void *arg, double *final_loss)
 {
@@ -302,6 +343,8 @@ LpEpochLoopParallel(const LpGraph *g, const LpTrainConfig *cfg, int threads, int
 								(g->tied ? g->n_src / 2 : g->n_dst) / MIN_BLOCK_NODES));
 	p->tied = g->tied;
 	p->order = order;
+	p->entry_src = entry_src;
+	p->by_source = how == LP_ORDER_BY_SOURCE;
 	p->fn = fn;
 	p->state = state;
 	PlanCells(p);
@@ -344,6 +387,8 @@ LpEpochLoopParallel(const LpGraph *g, const LpTrainConfig *cfg, int threads, int
 		double		loss = 0;
 		int64		done = 0;
 
+		if (p->by_source)
+			PlaceCells(p, g, order, rng);
 		for (p->round = 0; p->round < p->rounds && result == LP_TRAIN_OK; p->round++)
 		{
 			int64		rlo = p->cell_off[p->round * p->cells],

@@ -33,7 +33,10 @@
  * (seed, c) and each cell is trained in its own order, whichever thread
  * takes it.
  *
- * A cell is shuffled at the start of its round; a round is cut into pieces
+ * A cell is put in order at the start of its round: shuffled, or, `how`
+ * LP_ORDER_BY_SOURCE, as LpSourceOrder orders an epoch (each source's
+ * positives of the cell together, the sources in the epoch's random order,
+ * each one's shuffled).  A round is cut into pieces
  * of about `chunk` positives over all cells, and between pieces, with the
  * helper threads parked, the calling thread sums the losses, runs `serial`
  * (work that may touch any row: the user-user pull), checks for divergence
@@ -75,7 +78,7 @@ typedef void (*LpSerialFn) (void *state, int epoch, int64 done, int64 now, LpRng
  * is LpTrainBegin's.  LP_TRAIN_NO_THREADS if a thread could not start.
  */
 extern LpTrainResult LpEpochLoopParallel(const LpGraph *g, const LpTrainConfig *cfg, int threads,
-										 int64 chunk, LpRng *rng, LpEntry *order,
+										 int64 chunk, LpEpochOrder how, LpRng *rng, LpEntry *order,
 										 const int32 *entry_src, const LpSamplerState *sampler,
 										 LpShareFn fn, LpSerialFn serial, void *state,
 										 LpProgressFn progress, void *arg, double *final_loss);

@@ -81,3 +81,30 @@ LpShuffle(LpEntry *order, int64 n, LpRng *rng)
 		order[k] = t;
 	}
 }
+
+static uint64
+Gcd(uint64 a, uint64 b)
+{
+	while (b != 0)
+	{
+		uint64		t = a % b;
+
+		a = b;
+		b = t;
+	}
+	return a;
+}
+
+void
+LpAffineDraw(LpAffinePerm *perm, int64 n, LpRng *rng)
+{
+	perm->n = (uint64) Max(n, 1);
+	perm->a = 1;
+	/* a in 1 .. n - 1 prime to n: about 6 / pi^2 of the draws are */
+	if (perm->n > 2)
+		do
+			perm->a = 1 + LpRngNext(rng) % (perm->n - 1);
+		while (Gcd(perm->a, perm->n) != 1);
+	perm->c = LpRngNext(rng) % perm->n;
+}
+

@@ -50,4 +50,25 @@ extern void LpRngNormals(LpRng *rng, float *m, int64 n, float sd);
 /* a uniformly random permutation of order[0 .. n-1], in place */
 extern void LpShuffle(LpEntry *order, int64 n, LpRng *rng);
 
+/*
+ * A random affine permutation of 0 .. n-1, k -> (a k + c) mod n with a
+ * prime to n: a fresh order of n nodes from two draws and no memory.
+ * Not every permutation is reachable, but neighbours by number land far
+ * apart, and a fresh (a, c) gives a fresh order.
+ */
+typedef struct LpAffinePerm
+{
+	uint64		a;
+	uint64		c;
+	uint64		n;
+} LpAffinePerm;
+
+extern void LpAffineDraw(LpAffinePerm *perm, int64 n, LpRng *rng);
+
+static inline int32
+LpAffineAt(const LpAffinePerm *perm, int64 k)
+{
+	return (int32) ((perm->a * (uint64) k + perm->c) % perm->n);
+}
+
 #endif

@@ -339,8 +339,8 @@ LpSageTrain(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sa
 		s.slot[r] = -1;
 
 	LpTrainBegin(g, cfg, &rng, order, entry_src);
-	result = LpEpochLoop(g, cfg, s.p.batch, &rng, order, SageBatch, &s, progress, arg,
-						 final_loss);
+	result = LpEpochLoop(g, cfg, s.p.batch, LP_ORDER_SHUFFLED, &rng, order, SageBatch, &s, progress,
+						 arg, final_loss);
 	if (result != LP_TRAIN_OK)
 		return result;
 

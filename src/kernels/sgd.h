@@ -283,8 +283,9 @@ LpBiasStep(const LpTrainConfig *cfg, float *a, float ga, float *b, float gb, flo
 /*
  * The dot decoder's moves along a score gradient gr, with L2 `reg` and
  * the biases: a point score's rows p and v toward each other; a pair
- * score's (p.vi - p.vj) rows p, vi and vj.  The SGD steps here and the
- * shared-negative steps (negshare.c) make exactly these updates.
+ * score's (p.vi - p.vj) rows p, vi and vj.  The SGD steps here make
+ * exactly these updates; the shared-negative step (negshare.c) makes them
+ * to the item rows and moves p once for all of a step's pairs.
  */
 static inline void
 LpDotPointMove(const LpTrainConfig *cfg, float *p, float *bp, float *v, float *bv, float gr,

@@ -26,7 +26,11 @@
  *
  * With option negative_group (cfg->neg_group > 1), the dot decoder and the
  * plain or in-batch negatives, consecutive positives share one draw of
- * negatives (negshare.c: their rows stay in the cache).
+ * negatives (negshare.c: their rows stay in the cache), and an epoch takes
+ * the positives by source (MfOrder): each user's together, its row and
+ * neighbour list in the cache from one positive to its next, the steps
+ * drawn from neg_group lanes so that a group's positives are of different
+ * users (LpLanePosition).
  *
  * The dot decoder's steps (Step here, negshare.c's shared one) are also
  * compiled for AVX2 with FMA (simd.h): a run takes the variant of
@@ -300,7 +304,8 @@ typedef struct MfRun
 /*
  * The memory the positives after order[p] will touch, asked of the cache
  * in stages (a hint only; results do not change).  Positives come in
- * shuffled order, so every fetch is a miss otherwise, and each stage needs
+ * shuffled order (in source order, a lane's next user and the items are
+ * still anywhere), so a fetch is a miss otherwise, and each stage needs
  * the one before it: the entry's source and target (PREFETCH_FAR ahead),
  * then the user and item rows and the source's CSR offset (PREFETCH_MID),
  * then the source's neighbour list, which the negatives are checked
@@ -311,29 +316,54 @@ typedef struct MfRun
 #define PREFETCH_NEAR 2
 
 static inline void
-PrefetchPositive(const MfRun *r, const LpEntry *order, int64 p, int64 end)
+PrefetchPositive(const MfRun *r, const LpEntry *order, int64 lo, int64 hi, int lanes, int64 p)
 {
 	const LpGraph *g = r->g;
 	int			dim = r->cfg->dim;
+	int64		len = hi - lo,
+				k = p - lo;
 
-	if (p + PREFETCH_FAR < end)
+	if (k + PREFETCH_FAR < len)
 	{
-		int64		e = order[p + PREFETCH_FAR];
+		int64		e = order[LpLanePosition(lo, len, lanes, k + PREFETCH_FAR)];
 
 		__builtin_prefetch(&r->entry_src[e], 0, 1);
 		__builtin_prefetch(&g->targets[e], 0, 1);
 	}
-	if (p + PREFETCH_MID < end)
+	if (k + PREFETCH_MID < len)
 	{
-		int64		e = order[p + PREFETCH_MID];
+		int64		e = order[LpLanePosition(lo, len, lanes, k + PREFETCH_MID)];
 		int32		u = r->entry_src[e];
 
 		LpPrefetchRow(r->emb->U + (int64) u * dim, dim);
 		LpPrefetchRow(r->emb->V + (int64) g->targets[e] * dim, dim);
 		__builtin_prefetch(&g->offsets[u], 0, 1);
 	}
-	if (p + PREFETCH_NEAR < end)
-		__builtin_prefetch(g->targets + g->offsets[r->entry_src[order[p + PREFETCH_NEAR]]], 0, 1);
+	if (k + PREFETCH_NEAR < len)
+	{
+		int32		u = r->entry_src[order[LpLanePosition(lo, len, lanes, k + PREFETCH_NEAR)]];
+
+		__builtin_prefetch(g->targets + g->offsets[u], 0, 1);
+	}
+}
+
+/* whether the run's steps are negshare.c's, negatives shared by groups */
+static bool
+MfSharesNegatives(const LpGraph *g, const LpTrainConfig *cfg)
+{
+	return !LpDecoderIs(LpDecoderAt(cfg->decoder), LP_DEC_SGD_MATRIX) && g->n_attrs == 0 &&
+		LpSharesNegatives(cfg);
+}
+
+/*
+ * The epoch's order: by source where the negatives are shared, the steps
+ * that gain from it (bench/RESULTS-source-order.md) and the ones it was
+ * validated on; a fresh shuffle otherwise, as before.
+ */
+static LpEpochOrder
+MfOrder(const LpGraph *g, const LpTrainConfig *cfg)
+{
+	return MfSharesNegatives(g, cfg) ? LP_ORDER_BY_SOURCE : LP_ORDER_SHUFFLED;
 }
 
 /*
@@ -353,17 +383,18 @@ MfBatch(void *state, const LpEntry *order, const LpBatch *b, LpRng *rng, double 
 	bool		bilinear = LpDecoderIs(LpDecoderAt(cfg->decoder), LP_DEC_SGD_MATRIX);
 	const Size	dd = (Size) cfg->dim * cfg->dim;
 
-	bool		shared = !bilinear && g->n_attrs == 0 && LpSharesNegatives(cfg);
+	bool		shared = MfSharesNegatives(g, cfg);
+	int			lanes = shared ? cfg->neg_group : 1;
 	LpNegGroup	grp;
 
 	if (b->start == 0)
 		r->pulled = 0;
 	for (int64 p = b->start; p < b->end; p++, step++)
 	{
-		int64		e = order[p];
+		int64		e = order[LpLanePosition(b->start, b->end - b->start, lanes, p - b->start)];
 		float		lr = LpDecayedLr(cfg, step, total_steps);
 
-		PrefetchPositive(r, order, p, b->end);
+		PrefetchPositive(r, order, b->start, b->end, lanes, p);
 
 		if ((p + 1) % LP_LINK_BATCH == 0 || p + 1 == n)
 		{
@@ -379,7 +410,7 @@ MfBatch(void *state, const LpEntry *order, const LpBatch *b, LpRng *rng, double 
 		}
 		if (shared)
 		{
-			/* groups of the chunk's positives from its start */
+			/* groups of the chunk's steps from its start */
 			if ((p - b->start) % cfg->neg_group == 0)
 				LpDrawNegGroup(g, cfg, r->sampler, emb, rng, &grp);
 			*loss += r->step_shared(g, cfg, emb, &grp, r->entry_src[e], g->targets[e],
@@ -430,9 +461,9 @@ MfShare(void *state, const LpEntry *order, int64 lo, int64 hi, const LpShare *sh
 		/* groups from the start of the piece, drawn in the cell's blocks */
 		for (int64 p = lo; p < hi; p++)
 		{
-			int64		e = order[p];
+			int64		e = order[LpLanePosition(lo, hi - lo, cfg->neg_group, p - lo)];
 
-			PrefetchPositive(r, order, p, hi);
+			PrefetchPositive(r, order, lo, hi, cfg->neg_group, p);
 			if ((p - lo) % cfg->neg_group == 0)
 				LpDrawNegGroup(g, cfg, sampler, r->emb, rng, &grp);
 			*loss += r->step_shared(g, cfg, r->emb, &grp, r->entry_src[e], g->targets[e],
@@ -445,7 +476,7 @@ MfShare(void *state, const LpEntry *order, int64 lo, int64 hi, const LpShare *sh
 	{
 		int64		e = order[p];
 
-		PrefetchPositive(r, order, p, hi);
+		PrefetchPositive(r, order, lo, hi, 1, p);
 		*loss += r->step(g, cfg, sampler, r->emb, rng, r->entry_src[e], g->targets[e],
 						 g->weights ? g->weights[e] : 1.0f,
 						 LpDecayedLr(cfg, LpShareStep(sh, p), total_steps));
@@ -513,9 +544,11 @@ LpTrain(const LpGraph *g, const LpTrainConfig *cfg, const LpSamplerState *sample
 		memset(emb->R_state, 0, sizeof(float) * LP_BILINEAR_STATE_FLOATS(cfg->dim));
 	LpTrainBegin(g, cfg, &rng, order, entry_src);
 	if (LpTrainThreads(g, cfg) > 1)
-		return LpEpochLoopParallel(g, cfg, LpTrainThreads(g, cfg), CHUNK, &rng, order, entry_src,
-								   sampler, MfShare, MfSerial, &r, progress, arg, final_loss);
-	return LpEpochLoop(g, cfg, CHUNK, &rng, order, MfBatch, &r, progress, arg, final_loss);
+		return LpEpochLoopParallel(g, cfg, LpTrainThreads(g, cfg), CHUNK, MfOrder(g, cfg), &rng,
+								   order, entry_src, sampler, MfShare, MfSerial, &r, progress,
+								   arg, final_loss);
+	return LpEpochLoop(g, cfg, CHUNK, MfOrder(g, cfg), &rng, order, MfBatch, &r, progress, arg,
+					   final_loss);
 }
 
 /* a fold-in's pointwise step: u (bias *bu) against item v (bias bv), target t */

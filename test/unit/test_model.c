@@ -64,8 +64,8 @@ ToyFit(const LpFitArgs *a)
 
 	r.poison = a->cfg->margin < 0;	/* the test's switch */
 	LpTrainBegin(a->g, a->cfg, &rng, a->order, a->entry_src);
-	return LpEpochLoop(a->g, a->cfg, 64, &rng, a->order, ToyBatch, &r, a->progress, a->arg,
-					   a->final_loss);
+	return LpEpochLoop(a->g, a->cfg, 64, LP_ORDER_SHUFFLED, &rng, a->order, ToyBatch, &r, a->progress,
+					   a->arg, a->final_loss);
 }
 
 static const LpEncoderKind ToyEncoder = {

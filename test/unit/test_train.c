@@ -9,7 +9,10 @@
  *  - the bilinear decoder learns a direction one shared table cannot;
  *  - the user-user links' pull: one pass over the links per epoch, however
  *    the epoch is cut, and each draw moves two linked users toward each
- *    other around their midpoint, no one else.
+ *    other around their midpoint, no one else;
+ *  - the affine permutation reaches every node once, whatever n; the
+ *    matrix factorisation's epoch order (LpSourceOrder) visits every
+ *    positive once, each source's together, in a new order each epoch.
  */
 #include "postgres.h"
 
@@ -422,12 +425,97 @@ TestLinkPull(void)
 	Check(memcmp(before, U, sizeof(U)) == 0, "link pull: weight 0 changes nothing");
 }
 
+static void
+TestAffinePerm(void)
+{
+	LpRng		rng;
+	bool		ok = true;
+	bool	   *hit = calloc(5000, sizeof(bool));
+
+	LpRngSeed(&rng, 3);
+	for (int64 n = 1; n <= 5000; n += (n < 40 ? 1 : 997))
+		for (int draw = 0; draw < 5; draw++)
+		{
+			LpAffinePerm perm;
+
+			LpAffineDraw(&perm, n, &rng);
+			memset(hit, 0, sizeof(bool) * n);
+			for (int64 k = 0; k < n; k++)
+			{
+				int32		u = LpAffineAt(&perm, k);
+
+				ok &= u >= 0 && u < n && !hit[u];
+				if (u >= 0 && u < n)
+					hit[u] = true;
+			}
+		}
+	Check(ok, "affine permutation: every node of 0 .. n - 1 once, for n from 1 to 4986");
+	free(hit);
+}
+
+static void
+TestSourceOrder(void)
+{
+	LpRng		rng;
+	LpGraph		g;
+	LpEntry	   *order;
+	int32	   *entry_src;
+	int32	   *first = NULL;
+	int32	   *seen;
+	bool		once = true,
+				together = true,
+				moved = false;
+
+	LpRngSeed(&rng, 5);
+	g = RandomGraph(400, 7, false, &rng);
+	order = malloc(sizeof(LpEntry) * g.n_entries);
+	entry_src = malloc(sizeof(int32) * g.n_entries);
+	seen = malloc(sizeof(int32) * Max(g.n_entries, g.n_src));
+	LpEntrySources(&g, entry_src);
+	for (int epoch = 0; epoch < 3; epoch++)
+	{
+		int32	   *sources = malloc(sizeof(int32) * g.n_src);
+		int			runs = 0;
+
+		LpSourceOrder(&g, order, &rng);
+		memset(seen, 0, sizeof(int32) * g.n_entries);
+		for (int64 p = 0; p < g.n_entries; p++)
+			once &= order[p] < g.n_entries && seen[order[p]]++ == 0;
+		/* a source's positives together: it starts one run, never two */
+		memset(seen, 0, sizeof(int32) * g.n_src);
+		for (int64 p = 0; p < g.n_entries && once; p++)
+		{
+			int32		u = entry_src[order[p]];
+
+			if (p > 0 && u == entry_src[order[p - 1]])
+				continue;
+			together &= seen[u]++ == 0;
+			sources[runs++] = u;
+		}
+		if (first == NULL)
+			first = sources;
+		else
+		{
+			moved |= memcmp(first, sources, sizeof(int32) * runs) != 0;
+			free(sources);
+		}
+	}
+	Check(once && together && moved,
+		  "source order: every positive once an epoch, each source's together, the sources in a new order each epoch");
+	free(first);
+	free(seen);
+	free(order);
+	free(entry_src);
+}
+
 int
 main(void)
 {
 	TestRegisterDecoders();
-	printf("1..12\n");
+	printf("1..14\n");
 	TestLinkPull();
+	TestAffinePerm();
+	TestSourceOrder();
 	TestBilinearDirection();
 	TestNegativeModes();
 	TestInitFinite();

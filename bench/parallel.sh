@@ -34,6 +34,7 @@
 # since a busy core halves what a second thread can add.
 set -Eeuo pipefail
 source "$(dirname "$0")/../test/cluster.sh"
+source "$(dirname "$0")/train_bench.bash"
 GOWALLA=1
 EDGES=1000000
 for a in "$@"; do
@@ -96,11 +97,7 @@ speedup=$(awk -v a="$eps_1" -v b="$eps_2" 'BEGIN { printf "%.2f", b / a }')
 
 # --- the kernel alone ------------------------------------------------------
 lp_log "train_bench: the SGD without the server"
-cc -O3 -Wall -I "$LP_SRC/src/kernels" -I "$LP_SRC/src/data" -I "$(pg_config --includedir-server)" \
-	-o "$LP_TMP/train_bench" "$LP_SRC/bench/train_bench.c" "$LP_SRC/src/kernels/train.c" "$LP_SRC/src/kernels/negshare.c" "$LP_SRC/src/kernels/model.c" \
-	"$LP_SRC/src/kernels/attrs.c" "$LP_SRC/src/kernels/parallel.c" "$LP_SRC/src/kernels/epoch.c" \
-	"$LP_SRC/src/kernels/sampler.c" "$LP_SRC/src/kernels/sgd.c" "$LP_SRC/src/kernels/rng.c" "$LP_SRC/src/kernels/simd.c" \
-	-L"$(pg_config --pkglibdir)" -lpgport -lm -pthread
+train_bench_build "$LP_SRC" "$LP_TMP/train_bench"
 kernel_out=$("$LP_TMP/train_bench" $((EDGES * 5 / 4)) $EPOCHS 3 2)
 
 # --- quality: USAir ---------------------------------------------------------

@@ -32,36 +32,18 @@ EPOCHS=${SIMD_EPOCHS:-1}
 RUNS=${SIMD_RUNS:-2}
 BEFORE=${BEFORE:-$(git -C "$(dirname "$0")/.." merge-base HEAD main)}
 source "$(dirname "$0")/validation.bash"
+source "$(dirname "$0")/train_bench.bash"
 OUT="$LP_SRC/bench/RESULTS-simd.md"
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # --- throughput: the kernel alone -------------------------------------------
 lp_log "train_bench: the SGD without the server"
-K="$LP_SRC/src/kernels"
-cc -O3 -Wall -I "$K" -I "$LP_SRC/src/data" -I "$(pg_config --includedir-server)" \
-	-o "$LP_TMP/train_bench" "$LP_SRC/bench/train_bench.c" "$K/train.c" "$K/negshare.c" "$K/model.c" \
-	"$K/attrs.c" "$K/parallel.c" "$K/epoch.c" "$K/sampler.c" "$K/sgd.c" "$K/rng.c" "$K/simd.c" \
-	-L"$(pg_config --pkglibdir)" -lpgport -lm -pthread
+train_bench_build "$LP_SRC" "$LP_TMP/train_bench"
 # the same bench as of commit BEFORE, its own kernels
-mkdir -p "$LP_TMP/before"
-git -C "$LP_SRC" archive "$BEFORE" bench/train_bench.c src/kernels | tar -x -C "$LP_TMP/before"
-KB="$LP_TMP/before/src/kernels"
-cc -O3 -w -I "$KB" -I "$LP_SRC/src/data" -I "$(pg_config --includedir-server)" \
-	-o "$LP_TMP/train_bench_before" "$LP_TMP/before/bench/train_bench.c" "$KB/train.c" "$KB/negshare.c" \
-	"$KB/model.c" "$KB/attrs.c" "$KB/parallel.c" "$KB/epoch.c" "$KB/sampler.c" "$KB/sgd.c" "$KB/rng.c" \
-	$( [ -f "$KB/simd.c" ] && echo "$KB/simd.c") -L"$(pg_config --pkglibdir)" -lpgport -lm -pthread
+train_bench_before "$BEFORE" "$LP_TMP/train_bench_before"
 sizes="1250000"
 [ "$SMALL" = 1 ] || sizes="$sizes 5000000"
-kernel_out=""
-for draws in $sizes; do
-	for run in $(seq "$RUNS"); do
-		lp_log "train_bench $draws draws, run $run: before ($BEFORE), then this commit"
-		kernel_out+="Run $run, before (commit $(git -C "$LP_SRC" rev-parse --short "$BEFORE")):"$'\n\n'
-		kernel_out+="$("$LP_TMP/train_bench_before" "$draws" "$EPOCHS" 1 2 16 4)"$'\n\n'
-		kernel_out+="Run $run, this commit:"$'\n\n'
-		kernel_out+="$("$LP_TMP/train_bench" "$draws" "$EPOCHS" 1 2 16 4 both)"$'\n\n'
-	done
-done
+kernel_out=$(train_bench_alternate "$sizes" "$RUNS" "$EPOCHS" "$(git -C "$LP_SRC" rev-parse --short "$BEFORE")" both)$'\n\n'
 
 # the runs' mean CPU seconds per graph, thread count and code
 summary=$(awk -v epochs="$EPOCHS" '

@@ -96,7 +96,7 @@ extern void LpSourceOrder(const LpGraph *g, LpEntry *order, LpRng *rng);
  */
 extern LpTrainResult LpEpochLoop(const LpGraph *g, const LpTrainConfig *cfg, int64 batch,
 								 LpEpochOrder how, LpRng *rng, LpEntry *order, LpBatchFn fn,
-								 void *state,
-								 LpProgressFn progress, void *arg, double *final_loss);
+								 void *state, LpProgressFn progress, void *arg,
+								 double *final_loss);
 
 #endif

@@ -275,10 +275,13 @@ Work(ParRun *p, int t)
 					hi = lo0 + len * (p->piece + 1) / p->pieces;
 		LpShare		sh;
 
-		if (p->piece == 0 && p->by_source)
-			ShuffleRuns(p->entry_src, p->order + lo0, len, &c->rng);
-		else if (p->piece == 0)
-			LpShuffle(p->order + lo0, len, &c->rng);
+		if (p->piece == 0)
+		{
+			if (p->by_source)
+				ShuffleRuns(p->entry_src, p->order + lo0, len, &c->rng);
+			else
+				LpShuffle(p->order + lo0, len, &c->rng);
+		}
 		sampler->allowed = p->cell_mask[cell];
 		sh.epoch = p->epoch;
 		sh.cell = k;

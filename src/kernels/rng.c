@@ -107,4 +107,3 @@ LpAffineDraw(LpAffinePerm *perm, int64 n, LpRng *rng)
 		while (Gcd(perm->a, perm->n) != 1);
 	perm->c = LpRngNext(rng) % perm->n;
 }
-

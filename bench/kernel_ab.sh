@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
-# source_order.sh: the matrix factorisation's shared-negative step in source
-# order with lanes and the user's row moved once a step (docs/training.md,
-# "Negatives shared by a group of edges"), against commit BEFORE (default
-# 7f782ac, the last commit with the shuffled order and the per-pair move).
-# Writes bench/RESULTS-source-order.md with the machine, the commit and the load.
+# kernel_ab.sh: a change to the matrix factorisation's SGD kernels (src/kernels)
+# against commit BEFORE: speed of the kernel alone and the default model's
+# validation quality, each side built from its own tree.  Writes
+# bench/OUT with the machine, the commits and the load.
 #
 #   throughput  bench/train_bench.c (the SGD without the server) with the
 #               server's defaults for the step (dim 64, bce, 16 uniform
@@ -20,21 +19,30 @@
 #               rule, fixed before the figures: within 0.003 Recall@20 of
 #               BEFORE on each graph and seed.
 #
-# Usage: bash bench/source_order.sh [--small]
+# Usage: bash bench/kernel_ab.sh --before COMMIT --out RESULTS-NAME.md --title TITLE [--small]
+# (bench/source_order.sh runs it for the source-order change.)
 set -Eeuo pipefail
-SMALL=0
-for a in "$@"; do
-	case "$a" in
+usage() {
+	echo "usage: bash bench/kernel_ab.sh --before COMMIT --out RESULTS-NAME.md --title TITLE [--small]" >&2
+	exit 2
+}
+SMALL=0 BEFORE='' OUT_NAME='' TITLE='' ARGS=$(printf '%q ' "$@")
+while [ $# -gt 0 ]; do
+	case "$1" in
 		--small) SMALL=1 ;;
-		*) echo "usage: bash bench/source_order.sh [--small]" >&2; exit 2 ;;
+		--before) BEFORE=${2:-}; shift ;;
+		--out) OUT_NAME=${2:-}; shift ;;
+		--title) TITLE=${2:-}; shift ;;
+		*) usage ;;
 	esac
+	shift
 done
+[ -n "$BEFORE" ] && [ -n "$TITLE" ] && [[ $OUT_NAME =~ ^RESULTS-[a-z0-9-]+\.md$ ]] || usage
 EPOCHS=${ORDER_EPOCHS:-1}
 RUNS=${ORDER_RUNS:-3}
-BEFORE=${BEFORE:-7f782ac}
 source "$(dirname "$0")/validation.bash"
 source "$(dirname "$0")/train_bench.bash"
-OUT="$LP_SRC/bench/RESULTS-source-order.md"
+OUT="$LP_SRC/bench/$OUT_NAME"
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 before_short=$(git -C "$LP_SRC" rev-parse --short "$BEFORE")
 dirty=$(git -C "$LP_SRC" diff --quiet HEAD -- src bench ":(exclude)$OUT" || echo ' (with uncommitted changes)')
@@ -104,10 +112,10 @@ verdict=$(q -c "SELECT CASE WHEN bool_and(t.recall >= b.recall - 0.003) THEN 'ho
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 {
-	echo "# linkpred: the shared-negative step in source order"
+	echo "# linkpred: $TITLE"
 	echo
 	echo "- Date: $(date -u '+%Y-%m-%d %H:%M UTC')"
-	echo "- Command: \`bash bench/source_order.sh $*\` (ORDER_EPOCHS=$EPOCHS, ORDER_RUNS=$RUNS, BEFORE=$before_short)"
+	echo "- Command: \`bash bench/kernel_ab.sh $ARGS\` (ORDER_EPOCHS=$EPOCHS, ORDER_RUNS=$RUNS)"
 	echo "- Machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GB", $2 / 1048576}' /proc/meminfo) memory"
 	echo "- linkpred: commit $(git -C "$LP_SRC" rev-parse --short HEAD)$dirty; before: commit $before_short"
 	echo "- Load average (1, 5, 15 min) before: $load_before; after: $load_after. The machine is a"

@@ -103,10 +103,6 @@ typedef struct ParRun
 	LpShareFn	fn;
 	void	   *state;
 
-	/* a uniform sampler's nodes by block (LpSamplerState), or NULL */
-	int32	   *block_nodes;
-	int32		block_off[2 * MAX_ROUND_CELLS + 1];
-
 	int64		cell_off[MAX_CELLS + 1];
 	int64		cell_at[MAX_CELLS];	/* PlaceCells' cursors */
 	uint64		cell_mask[MAX_CELLS];	/* target blocks a cell's negatives come from */
@@ -259,33 +255,6 @@ ShuffleRuns(const int32 *entry_src, LpEntry *order, int64 len, LpRng *rng)
 }
 
 /*
- * A uniform sampler's n nodes grouped by block (counting sort), so that a
- * thread draws a node of its blocks at once (LpSamplerState); false if
- * the array could not be had (the threads then draw and check).
- */
-static bool
-GroupByBlock(ParRun *p, int32 n)
-{
-	int32	   *at = p->block_off;
-
-	p->block_nodes = malloc(sizeof(int32) * Max(n, 1));
-	if (p->block_nodes == NULL)
-		return false;
-	memset(at, 0, sizeof(p->block_off));
-	for (int32 j = 0; j < n; j++)
-		at[LpNodeBlock(j, p->blocks) + 1]++;
-	for (int b = 0; b < p->blocks; b++)
-		at[b + 1] += at[b];
-	/* at[b] walks block b, then is moved back to its start */
-	for (int32 j = 0; j < n; j++)
-		p->block_nodes[at[LpNodeBlock(j, p->blocks)]++] = j;
-	for (int b = p->blocks; b > 0; b--)
-		at[b] = at[b - 1];
-	at[0] = 0;
-	return true;
-}
-
-/*
  * Thread t's part of the current piece: the cells of the round it takes,
  * one at a time, each's share of the piece.  Which thread takes a cell
  * changes nothing: the cell's stream and loss are its own.
@@ -313,7 +282,7 @@ Work(ParRun *p, int t)
 			else
 				LpShuffle(p->order + lo0, len, &c->rng);
 		}
-		LpSamplerAllow(sampler, p->cell_mask[cell]);
+		sampler->allowed = p->cell_mask[cell];
 		sh.epoch = p->epoch;
 		sh.cell = k;
 		sh.cells = p->cells;
@@ -386,17 +355,10 @@ LpEpochLoopParallel(const LpGraph *g, const LpTrainConfig *cfg, int threads, int
 	/* cell c's stream: from (seed, c), apart from the caller's */
 	for (int c = 0; c < p->rounds * p->cells; c++)
 		LpRngSeed(&p->cell[c].rng, cfg->seed ^ (UINT64CONST(0x7f4a7c159e3779b9) * (uint64) (c + 1)));
-	if (sampler->uniform)
-		(void) GroupByBlock(p, sampler->n);
 	for (int t = 0; t < threads; t++)
 	{
 		p->slot[t].sampler = *sampler;
 		p->slot[t].sampler.blocks = p->blocks;
-		if (p->block_nodes != NULL)
-		{
-			p->slot[t].sampler.block_nodes = p->block_nodes;
-			p->slot[t].sampler.block_off = p->block_off;
-		}
 	}
 	BarrierInit(&p->start, threads);
 	BarrierInit(&p->done, threads);
@@ -418,7 +380,6 @@ LpEpochLoopParallel(const LpGraph *g, const LpTrainConfig *cfg, int threads, int
 		p->start.n = started;
 		pthread_mutex_unlock(&p->start.mu);
 		StopThreads(p, started);
-		free(p->block_nodes);
 		free(p);
 		return LP_TRAIN_NO_THREADS;
 	}
@@ -473,7 +434,6 @@ LpEpochLoopParallel(const LpGraph *g, const LpTrainConfig *cfg, int threads, int
 			*final_loss = loss / Max(n, 1);
 	}
 	StopThreads(p, threads);
-	free(p->block_nodes);
 	free(p);
 	return result;
 }

@@ -22,9 +22,6 @@ LpSamplerInitUniform(LpSamplerState *s, int32 n)
 	s->alias = NULL;
 	s->blocks = 0;
 	s->allowed = 0;
-	s->block_nodes = NULL;
-	s->block_off = NULL;
-	s->allowed_n = 0;
 }
 
 /*

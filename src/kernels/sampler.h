@@ -34,16 +34,6 @@ typedef struct LpSamplerState
 	 */
 	int			blocks;
 	uint64		allowed;
-	/*
-	 * Uniform and blocked: the nodes grouped by block (block b's are
-	 * block_nodes[block_off[b] .. block_off[b + 1] - 1]) and how many the
-	 * allowed blocks hold, so that a draw takes an allowed node at once
-	 * instead of drawing until one falls in them (C draws a negative on
-	 * average, one a cell's C target blocks).  NULL: draw, then check.
-	 */
-	const int32 *block_nodes;
-	const int32 *block_off;
-	int32		allowed_n;
 } LpSamplerState;
 
 /* arrays prob and alias hold n entries; weights[i] >= 0 */
@@ -67,42 +57,11 @@ LpSamplerAllows(const LpSamplerState *s, int32 j)
 	return s->blocks == 0 || ((s->allowed >> LpNodeBlock(j, s->blocks)) & 1) != 0;
 }
 
-/* restrict s to the blocks of mask (a bit per block) */
-static inline void
-LpSamplerAllow(LpSamplerState *s, uint64 mask)
-{
-	s->allowed = mask;
-	s->allowed_n = 0;
-	if (s->block_nodes != NULL)
-		for (uint64 m = mask; m != 0; m &= m - 1)
-		{
-			int			b = __builtin_ctzll(m);
-
-			s->allowed_n += s->block_off[b + 1] - s->block_off[b];
-		}
-}
-
 static inline int32
 LpSamplerDraw(const LpSamplerState *s, LpRng *rng)
 {
-	int32		i;
+	int32		i = (int32) LpRngBelow(rng, (uint32) s->n);
 
-	if (s->block_nodes != NULL && s->allowed_n > 0)
-	{
-		/* the r-th node of the allowed blocks, in block order */
-		uint32		r = LpRngBelow(rng, (uint32) s->allowed_n);
-
-		for (uint64 m = s->allowed;; m &= m - 1)
-		{
-			int			b = __builtin_ctzll(m);
-			uint32		size = (uint32) (s->block_off[b + 1] - s->block_off[b]);
-
-			if (r < size || (m & (m - 1)) == 0)
-				return s->block_nodes[s->block_off[b] + Min(r, size - 1)];
-			r -= size;
-		}
-	}
-	i = (int32) LpRngBelow(rng, (uint32) s->n);
 	if (s->uniform)
 		return i;
 	return LpRngUniform(rng) < s->prob[i] ? i : s->alias[i];

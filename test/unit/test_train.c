@@ -131,68 +131,6 @@ TestAliasProportions(void)
 	Check(ok, "alias sampler draws each node in proportion to its weight");
 }
 
-/*
- * A uniform sampler over blocks (a parallel run's thread): with the nodes
- * grouped by block, each draw is a node of the allowed blocks at once, and
- * every such node comes up about equally often, as drawing until one falls
- * in them would give.
- */
-static void
-TestBlockedUniform(void)
-{
-	enum
-	{
-		N = 1000, BLOCKS = 8
-	};
-	LpRng		rng;
-	LpSamplerState s;
-	int32		nodes[N],
-				off[BLOCKS + 1] = {0};
-	int64		count[N] = {0},
-				draws = 2000000,
-				outside = 0;
-	uint64		mask = (UINT64CONST(1) << 2) | (UINT64CONST(1) << 5);
-	int32		in_mask = 0;
-	double		worst = 0;
-
-	for (int32 j = 0; j < N; j++)
-		off[LpNodeBlock(j, BLOCKS) + 1]++;
-	for (int b = 0; b < BLOCKS; b++)
-		off[b + 1] += off[b];
-	{
-		int32		at[BLOCKS];
-
-		memcpy(at, off, sizeof(at));
-		for (int32 j = 0; j < N; j++)
-			nodes[at[LpNodeBlock(j, BLOCKS)]++] = j;
-	}
-	LpRngSeed(&rng, 11);
-	LpSamplerInitUniform(&s, N);
-	s.blocks = BLOCKS;
-	s.block_nodes = nodes;
-	s.block_off = off;
-	LpSamplerAllow(&s, mask);
-	for (int64 i = 0; i < draws; i++)
-	{
-		int32		j = LpSamplerDraw(&s, &rng);
-
-		if (!LpSamplerAllows(&s, j))
-			outside++;
-		count[j]++;
-	}
-	for (int32 j = 0; j < N; j++)
-		if (LpSamplerAllows(&s, j))
-			in_mask++;
-	for (int32 j = 0; j < N; j++)
-		if (LpSamplerAllows(&s, j))
-			worst = Max(worst, fabs((double) count[j] * in_mask / draws - 1.0));
-	Check(outside == 0 && s.allowed_n == in_mask && in_mask > 150 && worst < 0.1,
-		  "blocked uniform sampler: every draw in the allowed blocks, each of their nodes equally often");
-	if (outside != 0 || worst >= 0.1)
-		printf("# outside %lld, allowed %d of %d, largest relative deviation %.3f\n",
-			   (long long) outside, in_mask, s.allowed_n, worst);
-}
-
 static void
 TestTrainingLearns(void)
 {
@@ -574,7 +512,7 @@ int
 main(void)
 {
 	TestRegisterDecoders();
-	printf("1..15\n");
+	printf("1..14\n");
 	TestLinkPull();
 	TestAffinePerm();
 	TestSourceOrder();
@@ -584,7 +522,6 @@ main(void)
 	TestNegativesAreNonEdges(false);
 	TestNegativesAreNonEdges(true);
 	TestAliasProportions();
-	TestBlockedUniform();
 	TestTrainingLearns();
 	return TapFinish();
 }

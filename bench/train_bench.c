@@ -36,14 +36,13 @@
 #undef printf
 
 /*
- * malloc on a 128-byte boundary, with transparent huge pages asked for the
- * arrays the SGD reads at random, as the server allocates them
- * (linkpred.c's LpPallocRows and LpAdviseHugePages)
+ * malloc, with transparent huge pages asked for the arrays the SGD reads at
+ * random, as the server asks for them (linkpred.c's LpAdviseHugePages)
  */
 static void *
 Alloc(size_t n)
 {
-	char	   *p = aligned_alloc(128, (n + 127) & ~(size_t) 127);
+	char	   *p = malloc(n);
 	uintptr_t	start = ((uintptr_t) p + (2 << 20) - 1) & ~(uintptr_t) ((2 << 20) - 1);
 	uintptr_t	end = ((uintptr_t) p + n) & ~(uintptr_t) ((2 << 20) - 1);
 
@@ -137,8 +136,8 @@ main(int argc, char **argv)
 	emb.dim = 64;
 	emb.U = Alloc(sizeof(float) * nu * 64);
 	emb.V = Alloc(sizeof(float) * ni * 64);
-	emb.bu = Alloc(sizeof(float) * nu);
-	emb.bv = Alloc(sizeof(float) * ni);
+	emb.bu = malloc(sizeof(float) * nu);
+	emb.bv = malloc(sizeof(float) * ni);
 	order = Alloc(sizeof(LpEntry) * n);
 	entry_src = Alloc(sizeof(int32) * n);
 	LpSamplerInitUniform(&s, ni);

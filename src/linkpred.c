@@ -48,25 +48,6 @@ LpFloatArray(const float *v, int n)
 	return construct_array(d, n, FLOAT4OID, sizeof(float4), true, TYPALIGN_INT);
 }
 
-void *
-LpPallocRows(Size n)
-{
-	char	   *raw = MemoryContextAllocHuge(CurrentMemoryContext,
-											 n + sizeof(void *) + PG_CACHE_LINE_SIZE);
-	char	   *p = (char *) TYPEALIGN(PG_CACHE_LINE_SIZE, raw + sizeof(void *));
-
-	/* the chunk's own address, just before the rows, for LpPfreeRows */
-	((void **) p)[-1] = raw;
-	return p;
-}
-
-void
-LpPfreeRows(void *p)
-{
-	if (p != NULL)
-		pfree(((void **) p)[-1]);
-}
-
 void
 LpReleasePages(void *p, Size from, Size to)
 {

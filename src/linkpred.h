@@ -140,18 +140,6 @@ extern void *LpPallocHuge(Size n);
 extern void *LpGrowHuge(void *p, Size n);
 
 /*
- * LpPallocHuge, starting on a PG_CACHE_LINE_SIZE boundary; freed only by
- * LpPfreeRows (or with its context).  For the arrays of rows the threads of
- * a parallel run write: palloc's chunks start 16 bytes past a line, so a
- * row of 64 floats spanned five lines and shared its first and last with
- * the rows beside it, which the node blocks give to other threads.  Each
- * write then took the line from the other core (false sharing): two
- * threads trained 1.2M edges/s on 5M edges where one did 1.3M.
- */
-extern void *LpPallocRows(Size n);
-extern void LpPfreeRows(void *p);
-
-/*
  * Give the pages wholly inside bytes [from, to) of the array at p back to
  * the operating system (madvise MADV_DONTNEED) while the array stays
  * allocated: for an array read front to back once more before it is freed

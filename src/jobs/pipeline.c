@@ -261,8 +261,8 @@ ReleaseStoredRows(void *arg, char side, int32 first, int32 end)
 	/* the side's last batch: a tied graph's one table, or one side's */
 	if (vectors)
 	{
-		LpPfreeRows(M);
-		LpPfreeRows(users ? emb->bu : emb->bv);
+		pfree(M);
+		pfree(users ? emb->bu : emb->bv);
 		if (M == emb->U)
 		{
 			emb->U = NULL;

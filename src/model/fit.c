@@ -20,11 +20,10 @@ LpEmbeddingsAlloc(const LpGraph *g, const LpTrainConfig *cfg, LpEmbeddings *emb)
 
 	memset(emb, 0, sizeof(*emb));
 	emb->dim = cfg->dim;
-	/* rows on cache-line boundaries: threads write them (LpPallocRows) */
-	emb->U = LpPallocRows(sizeof(float) * (Size) g->n_src * emb->dim);
-	emb->bu = LpPallocRows(sizeof(float) * (Size) g->n_src);
-	emb->V = one_table ? emb->U : LpPallocRows(sizeof(float) * (Size) g->n_dst * emb->dim);
-	emb->bv = g->tied ? emb->bu : LpPallocRows(sizeof(float) * (Size) g->n_dst);
+	emb->U = LpPallocHuge(sizeof(float) * (Size) g->n_src * emb->dim);
+	emb->bu = LpPallocHuge(sizeof(float) * (Size) g->n_src);
+	emb->V = one_table ? emb->U : LpPallocHuge(sizeof(float) * (Size) g->n_dst * emb->dim);
+	emb->bv = g->tied ? emb->bu : LpPallocHuge(sizeof(float) * (Size) g->n_dst);
 	/* the SGD reads rows of both at random: huge pages, before the first touch */
 	LpAdviseHugePages(emb->U, sizeof(float) * (Size) g->n_src * emb->dim);
 	if (!one_table)
@@ -34,8 +33,8 @@ LpEmbeddingsAlloc(const LpGraph *g, const LpTrainConfig *cfg, LpEmbeddings *emb)
 	if (g->n_attrs > 0)
 	{
 		/* node attributes (item_features, user_features): their vectors and biases */
-		emb->A = LpPallocRows(sizeof(float) * (Size) g->n_attrs * emb->dim);
-		emb->ab = LpPallocRows(sizeof(float) * (Size) g->n_attrs);
+		emb->A = LpPallocHuge(sizeof(float) * (Size) g->n_attrs * emb->dim);
+		emb->ab = LpPallocHuge(sizeof(float) * (Size) g->n_attrs);
 		LpAttrsInit(g, emb, cfg->seed);
 	}
 	if (dk->fit.alloc)

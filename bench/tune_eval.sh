@@ -10,11 +10,15 @@
 #            one sampled non-edge per edge, Recall@20, NDCG@20).
 #   SEAL     split 1 of the 90/10 splits: train on its training edges,
 #            test on its labelled test pairs (AUC).
+#   Gowalla  LightGCN's split (gowalla_load.sql): train on gowalla_train,
+#            test on gowalla_test (AUC against one sampled non-edge per
+#            edge, Recall@20, NDCG@20 over every test user).
 #
 # Usage: bash bench/tune_eval.sh [graph ...]   (default: lastfm usair celegans yeast)
+# TUNE_OUT names the results file in bench/ (default RESULTS-tune.md).
 source "$(dirname "$0")/../test/cluster.sh"
 graphs=${*:-lastfm usair celegans yeast}
-out="$LP_SRC/bench/RESULTS-tune.md"
+out="$LP_SRC/bench/${TUNE_OUT:-RESULTS-tune.md}"
 lp_build_install
 lp_cluster_start
 lp_psql -c "CREATE EXTENSION linkpred"
@@ -34,7 +38,16 @@ q() { lp_psql -At -F ' | ' "$@"; }
 } >"$out"
 
 for g in $graphs; do
-	if [ "$g" = lastfm ]; then
+	if [ "$g" = gowalla ]; then
+		lp_psql -v train_reader="zcat $D/gowalla/gowalla_train.csv.gz" -v test_reader="cat $D/gowalla/gowalla_test.csv" <<'SQL'
+CREATE TABLE g_train (src integer NOT NULL, dst integer NOT NULL);
+CREATE TABLE g_test (src integer NOT NULL, dst integer NOT NULL);
+COPY g_train FROM PROGRAM :'train_reader' WITH (FORMAT csv, HEADER);
+COPY g_test FROM PROGRAM :'test_reader' WITH (FORMAT csv, HEADER);
+SQL
+		opts='{"seed": 1}'
+		label=NULL
+	elif [ "$g" = lastfm ]; then
 		lp_psql -v reader="cat $D/lastfm/user_artist_idx.csv" -v split_sql="$LP_SRC/bench/lastfm_split.sql" <<'SQL'
 \i :split_sql
 CREATE TABLE g_train AS SELECT user_idx AS src, artist_idx AS dst FROM lastfm_split WHERE part = 'train';

@@ -205,6 +205,30 @@ CheckTrainingMemory(LpJobRun *run, const LpLoadedGraph *loaded, const LpGraph *g
 }
 
 /*
+ * Whether the model "tune"'s other encoder (LpTuneAlternative) would train
+ * on g stays within linkpred.max_memory, by the estimate the job's own
+ * model is checked against: the search never crowns a model the job would
+ * then refuse to train.
+ */
+static bool
+AlternativeFits(LpJobRun *run, const LpLoadedGraph *loaded, const LpGraph *g,
+				const LpOptions *alt, double scan_shared)
+{
+	LpTrainConfig acfg;
+	LpMemoryInput in = {
+		.loaded = loaded, .g = g, .opts = alt, .cfg = &acfg,
+		.head = LpOptionsStructural(alt, g->n_edges), .index = false,
+		.holdout = false, .scan_shared = scan_shared,
+	};
+	LpMemoryEstimate est;
+
+	LpOptionsToTrainConfig(alt, &acfg);
+	acfg.dim = alt->dim_auto ? Min(alt->dim, Min(g->n_src, g->n_dst)) : alt->dim;
+	LpEstimateMemory(&in, &est);
+	return run->spec->max_memory_kb <= 0 || est.total <= (double) run->spec->max_memory_kb * 1024;
+}
+
+/*
  * Whether this job builds the approximate top-k index: a training (a
  * holdout stores nothing) of a model with at least the submitter's
  * linkpred.ann_min_items items, no structural head and an encoder whose
@@ -473,14 +497,22 @@ LpRunPipeline(LpJobRun *run)
 
 	/* "tune": the encoder's options chosen on a validation part of the
 	 * training edges (tune.c), then the model below trains on all of them
-	 * with the winner (never for a holdout: its options are the version's) */
-	if (run->opts.tune && run->opts.tune_free != 0 && spec->holdout == LP_HOLDOUT_NONE)
+	 * with the winner (never for a holdout: its options are the version's);
+	 * the other encoder is tried only if its model would fit the memory */
+	if (run->opts.tune && spec->holdout == LP_HOLDOUT_NONE)
 	{
-		tuning = LpTune(run, g);
-		LpOptionsToTrainConfig(&run->opts, &cfg);
-		run->epochs = LpFitEpochs(&cfg);
-		LpJobSetEpochs(spec->job_id, run->epochs);
-		LpJobSetPhase(spec->job_id, "running", "training");
+		LpOptions	alt;
+		bool		has_alt = LpTuneAlternative(run, &alt) &&
+			AlternativeFits(run, &loaded, g, &alt, scan_shared);
+
+		if (run->opts.tune_free != 0 || has_alt)
+		{
+			tuning = LpTune(run, g, has_alt ? &alt : NULL);
+			LpOptionsToTrainConfig(&run->opts, &cfg);
+			run->epochs = LpFitEpochs(&cfg);
+			LpJobSetEpochs(spec->job_id, run->epochs);
+			LpJobSetPhase(spec->job_id, "running", "training");
+		}
 	}
 
 	/* the spectral default dimension, on a graph smaller than it: all of it

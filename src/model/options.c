@@ -328,6 +328,7 @@ LpOptionsParse(Jsonb *json, LpOptions *opts)
 	ApplyDependentDefaults(opts, given);
 
 	/* "tune" searches what the user left out, on the axes its encoder has */
+	opts->encoder_given = given[OptionIndex(OFF(encoder))];
 	opts->tune_free = 0;
 	if (opts->tune)
 	{

@@ -142,6 +142,7 @@ typedef struct LpOptions
 	int			tune_seconds;	/* the search's time budget */
 	char		time_column[NAMEDATALEN];	/* with tune: the validation part by time; "" = none */
 	uint32		tune_free;		/* bit i: tune_axes[i] was not given, so it is searched */
+	bool		encoder_given;	/* the user named the encoder ("tune" then keeps it) */
 } LpOptions;
 
 /*

@@ -9,7 +9,7 @@
 -- a plain training with the winner's options gives (same seed, scores
 -- equal); the homogeneous graph is tuned on AUC; the refusals.
 \set ON_ERROR_STOP 1
-SELECT plan(21);
+SELECT plan(23);
 
 CREATE TABLE shop (user_id int, item_id int);
 INSERT INTO shop
@@ -25,10 +25,10 @@ SELECT linkpred_train('shop_tuned', 'shop', 'user_id', 'item_id',
 CREATE TABLE tuning AS SELECT metrics->'tuning' AS t, options FROM linkpred.versions WHERE model = 'shop_tuned';
 CREATE TABLE trials AS
 SELECT * FROM jsonb_to_recordset((SELECT t->'trials' FROM tuning))
-    AS x(trial int, dim int, lr float8, reg float8, epochs int, value float8, seconds float8);
+    AS x(trial int, encoder text, dim int, lr float8, reg float8, epochs int, value float8, seconds float8);
 
-SELECT diag(format('trial %s: dim %s, lr %s, reg %s, epochs %s: recall@20 %s in %s s',
-                   trial, dim, lr, reg, epochs, round(value::numeric, 4), round(seconds::numeric, 2)))
+SELECT diag(format('trial %s: %s, dim %s, lr %s, reg %s, epochs %s: recall@20 %s in %s s',
+                   trial, encoder, dim, lr, reg, epochs, round(value::numeric, 4), round(seconds::numeric, 2)))
 FROM trials ORDER BY trial;
 
 SELECT cmp_ok((SELECT count(*)::int FROM trials), '>=', 2, 'several trials recorded, each with its figure and seconds');
@@ -37,8 +37,12 @@ SELECT is((SELECT (t->>'metric', t->>'validation', t->'searched')::text FROM tun
           'bipartite: Recall@20 on a per-user validation part; "epochs", given, is not searched');
 SELECT is((SELECT (dim, lr, reg, epochs)::text FROM trials WHERE trial = 1),
           '(64,0.1,0.01,15)', 'trial 1 is the default options (with the given epochs)');
-SELECT is((SELECT count(*)::int FROM trials WHERE epochs <> 15 OR value IS NULL OR seconds IS NULL), 0,
-          'every trial kept the given epochs and has a figure and a time');
+SELECT is((SELECT string_agg(encoder || ':' || (dim IS NULL), ',' ORDER BY trial) FROM trials WHERE trial <= 2),
+          'mf:false,spectral:true',
+          'no encoder named, a bipartite graph: trial 2 is the spectral encoder with its defaults (no matrix factorisation options)');
+SELECT is((SELECT count(*)::int FROM trials
+           WHERE (encoder = 'mf' AND epochs IS DISTINCT FROM 15) OR value IS NULL OR seconds IS NULL), 0,
+          'every trial has a figure and a time, and every matrix factorisation trial kept the given epochs');
 -- a small graph's random part is drawn several times (about 200 edges each here: five draws)
 SELECT is((SELECT ((t->>'draws')::int, (t->>'validation_edges')::int BETWEEN 5 * 150 AND 5 * 400)::text FROM tuning),
           '(5,t)', 'a small graph''s random validation part is drawn five times; validation_edges counts them all');
@@ -56,12 +60,15 @@ SELECT is((SELECT (t->>'winner')::int FROM tuning),
            FROM (SELECT trial, value FROM trials ORDER BY value DESC, trial LIMIT 1) b, trials f
            WHERE f.trial = 1),
           'the winner is the best trial (the earlier one on a tie) when it beats trial 1 by more than the margin; trial 1 otherwise');
-SELECT is((SELECT ((options->>'dim')::int, (options->>'lr')::float8, (options->>'reg')::float8, options->>'tune')::text FROM tuning),
-          (SELECT (dim, lr, reg, 'true')::text FROM trials WHERE trial = (SELECT (t->>'winner')::int FROM tuning)),
-          'the stored options are the winner''s');
+SELECT is((SELECT (options->>'encoder', CASE WHEN options->>'encoder' = 'mf' THEN (options->>'dim')::int END,
+                   CASE WHEN options->>'encoder' = 'mf' THEN (options->>'lr')::float8 END,
+                   CASE WHEN options->>'encoder' = 'mf' THEN (options->>'reg')::float8 END, options->>'tune')::text FROM tuning),
+          (SELECT (encoder, dim, lr, reg, 'true')::text FROM trials WHERE trial = (SELECT (t->>'winner')::int FROM tuning)),
+          'the stored options are the winner''s (its encoder, and the searched values of a matrix factorisation)');
 
 -- the same model as a plain training with the winner's options
-SELECT format('{"dim": %s, "lr": %s, "reg": %s, "epochs": 15, "seed": 4}', dim, lr, reg) AS winner_opts
+SELECT CASE encoder WHEN 'spectral' THEN '{"encoder": "spectral", "seed": 4}'
+       ELSE format('{"dim": %s, "lr": %s, "reg": %s, "epochs": 15, "seed": 4}', dim, lr, reg) END AS winner_opts
 FROM trials WHERE trial = (SELECT (t->>'winner')::int FROM tuning) \gset
 SELECT linkpred_train('shop_plain', 'shop', 'user_id', 'item_id', options => :'winner_opts') \gset
 SELECT is((SELECT count(*)::int FROM generate_series(1, 300, 7) u, generate_series(0, 99, 3) i
@@ -100,6 +107,13 @@ SELECT is((SELECT (metrics->'tuning'->'searched', (options->>'layers')::int = (w
            WHERE model = 'shop_gcn' AND w->>'trial' = metrics->'tuning'->>'winner'),
           '("[""lr"", ""reg"", ""layers""]",t)',
           'lightgcn: lr, reg and layers searched, the winner''s stored');
+
+-- an encoder the user named is kept: no trial of another
+SELECT linkpred_train('shop_mf', 'shop', 'user_id', 'item_id',
+                      options => '{"encoder": "mf", "dim": 16, "epochs": 5, "tune": true, "tune_seconds": 20, "seed": 4}') \gset
+SELECT is((SELECT count(*)::int FROM linkpred.versions, jsonb_array_elements(metrics->'tuning'->'trials') w
+           WHERE model IN ('shop_mf', 'shop_spectral', 'shop_gcn') AND w->>'encoder' IS DISTINCT FROM options->>'encoder'),
+          0, 'an encoder named in the options is kept: every trial is of it (mf, spectral, lightgcn)');
 
 -- option "time_column": the newest tenth of the edges is the validation part
 CREATE TABLE shop_t AS

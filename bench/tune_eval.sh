@@ -29,7 +29,8 @@ q() { lp_psql -At -F ' | ' "$@"; }
 	echo "# Default options against \"tune\""
 	echo
 	echo "bench/tune_eval.sh, $(date -u +%Y-%m-%d), $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')),"
-	echo "shared with other work. Seed 1 for both models; \"tune\" with its default budget (180 s)."
+	echo "shared with other work; linkpred commit $(git -C "$LP_SRC" rev-parse --short HEAD)."
+	echo "Seed 1 for both models; \"tune\" with its default budget (180 s)."
 	echo "\"validation\": the tuning's own measure on its validation part of the training edges"
 	echo "(Recall@20 for LastFM, AUC for SEAL) for trial 1 (the defaults) and the winner."
 	echo

@@ -230,10 +230,16 @@ LpEstimateMemory(const LpMemoryInput *in, LpMemoryEstimate *est)
 	est->total = est->fixed + est->shared + Max(est->load, Max(est->fit, est->store));
 }
 
+bool
+LpMemoryWithin(const LpMemoryEstimate *est, int budget_kb)
+{
+	return budget_kb <= 0 || est->total <= (double) budget_kb * 1024;
+}
+
 void
 LpCheckMemory(const LpMemoryEstimate *est, int budget_kb, int32 n_vectors, int dim)
 {
-	if (budget_kb <= 0 || est->total <= (double) budget_kb * 1024)
+	if (LpMemoryWithin(est, budget_kb))
 		return;
 	LpMemoryOverBudget("to train", MB(est->total), budget_kb,
 					   psprintf("The worker %.1f MB, shared buffers read %.1f MB, and the largest phase of reading %.1f MB, "

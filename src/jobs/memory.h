@@ -64,6 +64,9 @@ extern void LpLogMemory(int64 job_id, const char *phase);
 /* the estimate of in's job */
 extern void LpEstimateMemory(const LpMemoryInput *in, LpMemoryEstimate *est);
 
+/* whether est is within budget_kb (0: no limit) */
+extern bool LpMemoryWithin(const LpMemoryEstimate *est, int budget_kb);
+
 /* refuse (ERROR) when est is over budget_kb (0: no limit) */
 extern void LpCheckMemory(const LpMemoryEstimate *est, int budget_kb, int32 n_vectors, int dim);
 

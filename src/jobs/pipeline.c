@@ -181,24 +181,33 @@ WarmStart(LpJobRun *run, const LpLoadedGraph *lg, LpEmbeddings *emb)
 	return wc.copied;
 }
 
+/* the estimate (memory.c) of training opts with cfg on g, now that the graph is known */
+static void
+EstimateTraining(const LpJobRun *run, const LpLoadedGraph *loaded, const LpGraph *g,
+				 const LpOptions *opts, const LpTrainConfig *cfg, bool head, bool index,
+				 double scan_shared, LpMemoryEstimate *est)
+{
+	LpMemoryInput in = {
+		.loaded = loaded, .g = g, .opts = opts, .cfg = cfg, .head = head,
+		.index = index, .holdout = run->spec->holdout != LP_HOLDOUT_NONE,
+		.scan_shared = scan_shared,
+	};
+
+	LpEstimateMemory(&in, est);
+}
+
 /*
- * The job's memory (memory.c), now that the graph is known: refuse before
- * the long part starts if it is over linkpred.max_memory.  Returns the
- * estimate in bytes, which the version's metrics record
- * ("memory_estimate_mb") beside the measured peak.
+ * The job's memory: refuse before the long part starts if it is over
+ * linkpred.max_memory.  Returns the estimate in bytes, which the version's
+ * metrics record ("memory_estimate_mb") beside the measured peak.
  */
 static double
 CheckTrainingMemory(LpJobRun *run, const LpLoadedGraph *loaded, const LpGraph *g,
 					const LpTrainConfig *cfg, bool head, bool index, double scan_shared)
 {
-	LpMemoryInput in = {
-		.loaded = loaded, .g = g, .opts = &run->opts, .cfg = cfg, .head = head,
-		.index = index, .holdout = run->spec->holdout != LP_HOLDOUT_NONE,
-		.scan_shared = scan_shared,
-	};
 	LpMemoryEstimate est;
 
-	LpEstimateMemory(&in, &est);
+	EstimateTraining(run, loaded, g, &run->opts, cfg, head, index, scan_shared, &est);
 	LpCheckMemory(&est, run->spec->max_memory_kb, g->n_src + (g->tied ? 0 : g->n_dst),
 				  run->opts.dim);
 	return est.total;
@@ -211,21 +220,17 @@ CheckTrainingMemory(LpJobRun *run, const LpLoadedGraph *loaded, const LpGraph *g
  * then refuse to train.
  */
 static bool
-AlternativeFits(LpJobRun *run, const LpLoadedGraph *loaded, const LpGraph *g,
+AlternativeFits(const LpJobRun *run, const LpLoadedGraph *loaded, const LpGraph *g,
 				const LpOptions *alt, double scan_shared)
 {
 	LpTrainConfig acfg;
-	LpMemoryInput in = {
-		.loaded = loaded, .g = g, .opts = alt, .cfg = &acfg,
-		.head = LpOptionsStructural(alt, g->n_edges), .index = false,
-		.holdout = false, .scan_shared = scan_shared,
-	};
 	LpMemoryEstimate est;
 
 	LpOptionsToTrainConfig(alt, &acfg);
-	acfg.dim = alt->dim_auto ? Min(alt->dim, Min(g->n_src, g->n_dst)) : alt->dim;
-	LpEstimateMemory(&in, &est);
-	return run->spec->max_memory_kb <= 0 || est.total <= (double) run->spec->max_memory_kb * 1024;
+	acfg.dim = LpOptionsDimOn(alt, g->n_src, g->n_dst);
+	EstimateTraining(run, loaded, g, alt, &acfg, LpOptionsStructural(alt, g->n_edges), false,
+					 scan_shared, &est);
+	return LpMemoryWithin(&est, run->spec->max_memory_kb);
 }
 
 /*
@@ -517,8 +522,7 @@ LpRunPipeline(LpJobRun *run)
 
 	/* the spectral default dimension, on a graph smaller than it: all of it
 	 * (the stored options show the dimension used) */
-	if (run->opts.dim_auto)
-		run->opts.dim = Min(run->opts.dim, Min(g->n_src, g->n_dst));
+	run->opts.dim = LpOptionsDimOn(&run->opts, g->n_src, g->n_dst);
 
 	plan_head = LpOptionsStructural(&run->opts, g->n_edges);
 	cfg.dim = run->opts.dim;	/* after dim_auto */

@@ -274,8 +274,7 @@ LpTune(LpJobRun *run, const LpGraph *g, const LpOptions *alternative)
 		LpTrainResult result = LP_TRAIN_OK;
 
 		TrialOptions(&run->opts, alternative, axes, naxes, t, &o);
-		if (o.dim_auto)
-			o.dim = Min(o.dim, Min(splits[0]->train.n_src, splits[0]->train.n_dst));
+		o.dim = LpOptionsDimOn(&o, splits[0]->train.n_src, splits[0]->train.n_dst);
 		cost = TrialCost(&o) * ndraws;
 		t->figure = NAN;
 		/* the other encoder's cost does not scale as the epochs and dimension: it runs if time is left */

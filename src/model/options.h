@@ -154,6 +154,17 @@ typedef struct LpOptions
 /* whether these options train a structural head on a graph of n_edges */
 extern bool LpOptionsStructural(const LpOptions *opts, int64 n_edges);
 
+/*
+ * The dimension a model of these options has on a graph of n_src sources
+ * and n_dst targets: "dim", or with dim_auto (the spectral default) at
+ * most the graph's smaller side.
+ */
+static inline int
+LpOptionsDimOn(const LpOptions *opts, int32 n_src, int32 n_dst)
+{
+	return opts->dim_auto ? (int) Min((int32) opts->dim, Min(n_src, n_dst)) : opts->dim;
+}
+
 /* the encoder the options name */
 static inline const LpEncoderKind *
 LpOptionsEncoder(const LpOptions *opts)

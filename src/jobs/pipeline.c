@@ -503,12 +503,16 @@ LpRunPipeline(LpJobRun *run)
 	/* "tune": the encoder's options chosen on a validation part of the
 	 * training edges (tune.c), then the model below trains on all of them
 	 * with the winner (never for a holdout: its options are the version's);
-	 * the other encoder is tried only if its model would fit the memory */
+	 * the other encoder is tried only if its model would fit the memory and
+	 * the default model would get no approximate index: the spectral
+	 * model's top-k scans every item and walks the graph, tens of
+	 * milliseconds on a catalog the index answers in a fraction of one */
 	if (run->opts.tune && spec->holdout == LP_HOLDOUT_NONE)
 	{
 		LpOptions	alt;
 		bool		has_alt = LpTuneAlternative(run, &alt) &&
-			AlternativeFits(run, &loaded, g, &alt, scan_shared);
+			AlternativeFits(run, &loaded, g, &alt, scan_shared) &&
+			!WantsIndex(run, g, LpOptionsStructural(&run->opts, g->n_edges));
 
 		if (run->opts.tune_free != 0 || has_alt)
 		{

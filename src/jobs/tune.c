@@ -36,7 +36,10 @@
  *            0.2044 against 0.1655), on LastFM's worse (0.2493 against
  *            0.2723), so which one a graph wants is for its validation part
  *            to say; it costs seconds where a trial of the factorisation
- *            costs minutes.  Then distinct random combinations of the
+ *            costs minutes.  It is not tried where the default model
+ *            would get an approximate top-k index (linkpred.ann_min_items,
+ *            pipeline.c): the spectral model's top-k is exact, and slow on
+ *            such a catalog.  Then distinct random combinations of the
  *            values the encoder lists (LpEncoderKind.options.tune_axes)
  *            for the options the user did not give, drawn from the seed.
  *            Options the user gave are never changed.

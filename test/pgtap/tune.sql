@@ -9,7 +9,7 @@
 -- a plain training with the winner's options gives (same seed, scores
 -- equal); the homogeneous graph is tuned on AUC; the refusals.
 \set ON_ERROR_STOP 1
-SELECT plan(23);
+SELECT plan(24);
 
 CREATE TABLE shop (user_id int, item_id int);
 INSERT INTO shop
@@ -114,6 +114,17 @@ SELECT linkpred_train('shop_mf', 'shop', 'user_id', 'item_id',
 SELECT is((SELECT count(*)::int FROM linkpred.versions, jsonb_array_elements(metrics->'tuning'->'trials') w
            WHERE model IN ('shop_mf', 'shop_spectral', 'shop_gcn') AND w->>'encoder' IS DISTINCT FROM options->>'encoder'),
           0, 'an encoder named in the options is kept: every trial is of it (mf, spectral, lightgcn)');
+
+-- a catalog the default model gets an approximate top-k index for: no
+-- spectral trial (its top-k would scan every item); the shop has 100 items
+SET linkpred.ann_min_items = 100;
+SELECT linkpred_train('shop_indexed', 'shop', 'user_id', 'item_id',
+                      options => '{"dim": 16, "epochs": 5, "tune": true, "tune_seconds": 20, "seed": 4}') \gset
+RESET linkpred.ann_min_items;
+SELECT is((SELECT (string_agg(DISTINCT w->>'encoder', ','), metrics ? 'ann_lists')::text
+           FROM linkpred.versions, jsonb_array_elements(metrics->'tuning'->'trials') w
+           WHERE model = 'shop_indexed' GROUP BY metrics),
+          '(mf,t)', 'a catalog of linkpred.ann_min_items items or more: only matrix factorisation trials, and the model is indexed');
 
 -- option "time_column": the newest tenth of the edges is the validation part
 CREATE TABLE shop_t AS

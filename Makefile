@@ -36,6 +36,7 @@ OBJS = \
 	src/kernels/heuristics.o \
 	src/kernels/metrics.o \
 	src/kernels/topk.o \
+	src/kernels/qscan.o \
 	src/kernels/ann.o \
 	src/kernels/ann_build.o \
 	src/kernels/ann_calibrate.o \

@@ -57,6 +57,7 @@
 #include "linkpred.h"
 #include "scoring.h"
 #include "options.h"
+#include "qscan.h"
 #include "shared_cache.h"
 #include "spectral.h"
 #include "store.h"
@@ -476,6 +477,34 @@ LpModelEmbScore(LpServingModel *m, const float *q, float bu, int32 v)
 		return dk->score.pair(m, q, hv) + (bu + m->bv[v]);
 	/* the biases summed first, so an undirected pair scores the same both ways */
 	return (q ? LpDot(q, hv, m->dim) : 0.0f) + (bu + m->bv[v]);
+}
+
+const LpQuantItems *
+LpModelQuantItems(LpServingModel *m)
+{
+	const LpDecoderKind *dk = LpDecoderAt(m->decoder);
+
+	/* the head is no sum of the embedding score and a term, so no bound carries through it */
+	if (dk->score.row || dk->score.pair || m->has_head || m->dim > LP_QSCAN_MAX_DIM ||
+		m->n_items == 0 || !LpQuantUsable())
+		return NULL;
+	/* every item's vector, in V for the copy's life (a lazy copy reads the rest now) */
+	LpCacheReadAllItems(m);
+	if (m->quant == NULL && !m->quant_none)
+	{
+		LpQuantItems *qi = MemoryContextAlloc(m->cxt, sizeof(LpQuantItems));
+		void	   *mem = MemoryContextAllocHuge(m->cxt, LpQuantItemsSize(m->n_items, m->dim));
+
+		if (LpQuantItemsBuild(m->V, m->n_items, m->dim, mem, qi))
+			m->quant = qi;
+		else
+		{
+			pfree(mem);
+			pfree(qi);
+			m->quant_none = true;
+		}
+	}
+	return m->quant;
 }
 
 void

@@ -93,6 +93,16 @@ extern LpAnnScratch *LpModelAnnScratch(LpServingModel *m, int k);
  * already in U, so it is the dot product here.
  */
 extern float LpModelEmbScore(LpServingModel *m, const float *q, float bu, int32 v);
+
+/*
+ * V's 8-bit codes (qscan.h), made on first use in the copy's memory
+ * (n_items x dim bytes, rounded up to 32 a row), for a model scored by the
+ * dot product, plus the item-item term if any; NULL where they do not
+ * apply: another decoder, a structural head, dim above LP_QSCAN_MAX_DIM,
+ * no AVX2, or a vector that is not finite.
+ */
+struct LpQuantItems;
+extern const struct LpQuantItems *LpModelQuantItems(LpServingModel *m);
 extern void LpModelEmbScoresAll(LpServingModel *m, const float *q, float bu, float *s);
 
 /* ee scoring the model's users in blocks of block_size (metrics.h) */

@@ -2,10 +2,16 @@
  * ranking.c: top-k serving, for one user (linkpred_topk) and for a batch
  * (linkpred_topk_many); the SQL functions are in serve.c.
  *
- * topk(u, k) scores every item with one BLAS matrix-vector product, drops
- * the items u had in training (and u itself in a homogeneous graph) unless
- * exclude_seen is false, keeps only the candidates (if given), drops the
- * excluded items, and keeps the k best in a heap (kernels/topk.c).  The
+ * topk(u, k) scores every item, drops the items u had in training (and u
+ * itself in a homogeneous graph) unless exclude_seen is false, keeps only
+ * the candidates (if given), drops the excluded items, and keeps the k
+ * best in a heap (kernels/topk.c).  Every item is scored from the 8-bit
+ * copy of the item vectors (kernels/qscan.h), which reads a quarter of
+ * the memory, with a bound on each score's error; the items whose bound
+ * reaches the k-th best are then scored exactly (KeepRankable), so the k
+ * best are those of the float scores.  Models the copy does not serve
+ * (another decoder than the dot product, a structural head, no AVX2)
+ * score every item with one BLAS matrix-vector product instead.  The
  * filters apply before the k best are chosen, so a call returns k rows
  * whenever k items qualify.  Ties break by training popularity, then by
  * index, so results are deterministic.  A user the model does not know
@@ -39,6 +45,7 @@
 #include "graph.h"
 #include "linkpred.h"
 #include "metrics.h"
+#include "qscan.h"
 #include "ranking.h"
 #include "topk.h"
 
@@ -266,19 +273,158 @@ TopKFromIndex(LpServingModel *m, const float *q, float bu, const int32 *seen, in
 	return n;
 }
 
+/* the 8-bit scan's scores of every item and their bounds (qscan.h) */
+typedef struct Bounded
+{
+	float	   *approx;			/* NULL: s holds the float scan's scores */
+	float	   *bound;
+} Bounded;
+
+/*
+ * The embedding scores of query q (bias bu) into s: from the 8-bit codes
+ * where the model has them, with bd set, else the float scan.
+ */
+static void
+EmbScores(LpServingModel *m, const float *q, float bu, float *s, Bounded *bd)
+{
+	const LpQuantItems *qi = LpModelQuantItems(m);
+
+	bd->approx = NULL;
+	if (qi != NULL)
+	{
+		float	   *a = palloc(sizeof(float) * m->n_items);
+		float	   *b = palloc(sizeof(float) * m->n_items);
+
+		if (LpQuantScores(qi, q, true, a, b))
+		{
+			for (int32 i = 0; i < m->n_items; i++)
+			{
+				/* the biases added as LpModelEmbScore adds them */
+				a[i] = a[i] + (bu + m->bv[i]);
+				s[i] = a[i];
+			}
+			bd->approx = a;
+			bd->bound = b;
+			return;
+		}
+		pfree(a);
+		pfree(b);
+	}
+	LpModelEmbScoresAll(m, q, bu, s);
+}
+
+/* sift x into the min-heap h of n < cap entries, or over its least once full */
+static int
+HeapOffer(float *h, int n, int cap, float x)
+{
+	int			i;
+
+	if (n == cap)
+	{
+		if (x <= h[0])
+			return n;
+		/* replace the least: sift down from the root */
+		i = 0;
+		for (;;)
+		{
+			int			c = 2 * i + 1;
+
+			if (c >= n)
+				break;
+			if (c + 1 < n && h[c + 1] < h[c])
+				c++;
+			if (h[c] >= x)
+				break;
+			h[i] = h[c];
+			i = c;
+		}
+		h[i] = x;
+		return n;
+	}
+	i = n++;
+	while (i > 0 && h[(i - 1) / 2] > x)
+	{
+		h[i] = h[(i - 1) / 2];
+		i = (i - 1) / 2;
+	}
+	h[i] = x;
+	return n;
+}
+
+/*
+ * s holds the 8-bit scores with the decoder's terms added and the filters'
+ * -infinity; keep the items that can be among the k best, with the float
+ * score each would have had (LpModelEmbScore's, plus the same terms), and
+ * set the rest to -infinity.  An item can be among them when its upper
+ * bound reaches the k-th best lower bound.  Should the bounds leave more
+ * than an eighth of the catalog, one float scan scores them all instead.
+ */
+static void
+KeepRankable(LpServingModel *m, const float *q, float bu, const Bounded *bd, int32 k, float *s)
+{
+	int32		n = m->n_items;
+	float	   *w = bd->bound;
+	float	   *heap;
+	int			nh = 0;
+	float		theta;
+	int32		kept = 0;
+
+	if (k <= 0)
+		return;
+	heap = palloc(sizeof(float) * Min(k, n));
+	for (int32 i = 0; i < n; i++)
+	{
+		if (s[i] == -INFINITY)
+			continue;
+		/* room for the rounding of the two float additions since the scan */
+		w[i] += 4.8e-7f * (fabsf(s[i]) + fabsf(bd->approx[i]));
+		nh = HeapOffer(heap, nh, Min(k, n), s[i] - w[i]);
+	}
+	theta = nh < Min(k, n) ? -INFINITY : heap[0];
+	pfree(heap);
+	for (int32 i = 0; i < n; i++)
+		if (s[i] != -INFINITY && s[i] + w[i] >= theta)
+			kept++;
+	if (kept > n / 8)
+	{
+		float	   *e = palloc(sizeof(float) * n);
+
+		LpModelEmbScoresAll(m, q, bu, e);
+		for (int32 i = 0; i < n; i++)
+			if (s[i] != -INFINITY)
+				s[i] = (s[i] - bd->approx[i]) + e[i];
+		pfree(e);
+		return;
+	}
+	for (int32 i = 0; i < n; i++)
+	{
+		if (s[i] == -INFINITY)
+			continue;
+		if (s[i] + w[i] >= theta)
+			s[i] = (s[i] - bd->approx[i]) + LpModelEmbScore(m, q, bu, i);
+		else
+			s[i] = -INFINITY;
+	}
+}
+
 int
 LpRankOne(LpServingModel *m, const LpRankUser *who, bool exclude_seen, LpRankFilter *f,
 		  int32 k, int32 **top, float **scores)
 {
 	int32		u = who->u;
 	float	   *s = m->scratch;
+	const float *q = NULL;
+	float		bu = 0;
+	Bounded		bd = {NULL, NULL};
 
 	if (who->fresh)
 	{
+		q = who->q;
+		bu = who->bu;
 		if (UseIndex(m, f, k))
 			return TopKFromIndex(m, who->q, who->bu, exclude_seen ? who->current : NULL,
 								 exclude_seen ? who->n_current : 0, u, f, k, top, scores);
-		LpModelEmbScoresAll(m, who->q, who->bu, s);
+		EmbScores(m, q, bu, s, &bd);
 		LpModelDecode(m, u, who->current, who->n_current, s);
 		if (exclude_seen)
 			for (int j = 0; j < who->n_current; j++)
@@ -292,7 +438,9 @@ LpRankOne(LpServingModel *m, const LpRankUser *who, bool exclude_seen, LpRankFil
 			return TopKFromIndex(m, m->U + (int64) u * m->dim, m->bu[u],
 								 exclude_seen ? m->seen + m->seen_start[u] : NULL,
 								 exclude_seen ? m->seen_len[u] : 0, u, f, k, top, scores);
-		LpModelEmbScoresAll(m, m->U + (int64) u * m->dim, m->bu[u], s);
+		q = m->U + (int64) u * m->dim;
+		bu = m->bu[u];
+		EmbScores(m, q, bu, s, &bd);
 		LpModelDecodeUser(m, u, s);
 		LpMaskUser(m, u, exclude_seen, s);
 	}
@@ -303,6 +451,12 @@ LpRankOne(LpServingModel *m, const LpRankUser *who, bool exclude_seen, LpRankFil
 	}
 
 	ApplyItemFilters(m, f, s);
+	if (bd.approx)
+	{
+		KeepRankable(m, q, bu, &bd, Min(k, m->n_items), s);
+		pfree(bd.approx);
+		pfree(bd.bound);
+	}
 	{
 		int			n = LpRankRow(m, s, k, top, scores);
 

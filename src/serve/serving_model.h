@@ -94,6 +94,9 @@ typedef struct LpServingModel
 	Size		ann_size;
 	LpAnnScratch *ann_scratch;	/* this backend's search memory, in cxt */
 	int			ann_scratch_k;	/* the largest k it was made for */
+	/* V's 8-bit codes for the exact top-k (qscan.h), in cxt, built on first use */
+	struct LpQuantItems *quant;
+	bool		quant_none;		/* V cannot have them (a value not finite) */
 	MemoryContext cxt;
 	/* the arrays above, when this backend holds them (child of cxt); else NULL */
 	MemoryContext data_cxt;

@@ -119,8 +119,11 @@ extern void LpSpectralColumnNorms(const float *U, int32 n, int dim, float *out);
 extern void LpSpectralItemAll(const LpHeurGraph *g, const int32 *items, int n,
 							  float item_norm, float *s, float *acc);
 
-/* the item-item term of one pair: the user's items[0 .. n-1] and item v */
+/*
+ * the item-item term of one pair: the user's items[0 .. n-1] and item v;
+ * mark is g->n_users zeroed bytes of scratch, zeroed again on return
+ */
 extern double LpSpectralItemPair(const LpHeurGraph *g, const int32 *items, int n, int32 v,
-								 float item_norm);
+								 float item_norm, uint8 *mark);
 
 #endif

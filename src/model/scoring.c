@@ -144,6 +144,7 @@ typedef struct EvalItemTerm
 	const LpHeurGraph *g;
 	float		item_norm;
 	float	   *acc;
+	uint8	   *mark;
 } EvalItemTerm;
 
 /* user u's items (its edges) in g, *n of them */
@@ -165,7 +166,7 @@ ItemTermPair(void *arg, int32 u, int32 v)
 	if (u < 0)
 		return s;
 	items = UserItems(et->g, u, &n);
-	return s + LpSpectralItemPair(et->g, items, n, v, et->item_norm);
+	return s + LpSpectralItemPair(et->g, items, n, v, et->item_norm, et->mark);
 }
 
 static void
@@ -188,15 +189,16 @@ ItemTermBlock(void *arg, const int32 *users, int nb, float *out)
 	}
 }
 
-/* the item-item term; acc is g->n_items zeroed floats of scratch */
+/* the item-item term; acc is g->n_items zeroed floats, mark g->n_users zeroed bytes of scratch */
 static void
-EvalWithItemTerm(LpEvalScorer *sc, const LpHeurGraph *g, float item_norm, float *acc)
+EvalWithItemTerm(LpEvalScorer *sc, const LpHeurGraph *g, float item_norm, float *acc, uint8 *mark)
 {
 	EvalItemTerm *et = palloc(sizeof(EvalItemTerm));
 
 	et->g = g;
 	et->item_norm = item_norm;
 	et->acc = acc;
+	et->mark = mark;
 	Wrap(sc, &et->inner, et, ItemTermPair, ItemTermBlock);
 }
 
@@ -207,7 +209,7 @@ LpEvalWithDecoder(LpEvalScorer *sc, const LpTrainConfig *cfg, const LpHead *head
 	/* the item-item term leaves its accumulator zeroed, so the head's p3
 	 * array can serve as it: the two never run at the same time */
 	if (cfg->item_term)
-		EvalWithItemTerm(sc, g, cfg->item_norm, scratch->p3);
+		EvalWithItemTerm(sc, g, cfg->item_norm, scratch->p3, scratch->vmark);
 	if (head)
 		EvalWithHead(sc, head, g, scratch);
 }

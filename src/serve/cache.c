@@ -459,7 +459,8 @@ float
 LpModelPairScoreItems(LpServingModel *m, int32 u, const int32 *items, int n, int32 v, float emb)
 {
 	if (m->fold->item_term)
-		emb += (float) LpSpectralItemPair(LpModelHeurGraph(m), items, n, v, m->fold->item_norm);
+		emb += (float) LpSpectralItemPair(LpModelHeurGraph(m), items, n, v, m->fold->item_norm,
+										  HeadScratch(m)->vmark);
 	if (!m->has_head)
 		return emb;
 	return LpHeadPair(&m->head, LpModelHeurGraph(m), u, v, emb, HeadScratch(m));
@@ -496,7 +497,10 @@ LpModelQuantItems(LpServingModel *m)
 		void	   *mem = MemoryContextAllocHuge(m->cxt, LpQuantItemsSize(m->n_items, m->dim));
 
 		if (LpQuantItemsBuild(m->V, m->n_items, m->dim, mem, qi))
+		{
 			m->quant = qi;
+			m->quant_scratch = MemoryContextAllocHuge(m->cxt, sizeof(float) * 2 * (Size) m->n_items);
+		}
 		else
 		{
 			pfree(mem);

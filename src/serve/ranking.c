@@ -292,8 +292,8 @@ EmbScores(LpServingModel *m, const float *q, float bu, float *s, Bounded *bd)
 	bd->approx = NULL;
 	if (qi != NULL)
 	{
-		float	   *a = palloc(sizeof(float) * m->n_items);
-		float	   *b = palloc(sizeof(float) * m->n_items);
+		float	   *a = m->quant_scratch;
+		float	   *b = m->quant_scratch + m->n_items;
 
 		if (LpQuantScores(qi, q, true, a, b))
 		{
@@ -307,8 +307,6 @@ EmbScores(LpServingModel *m, const float *q, float bu, float *s, Bounded *bd)
 			bd->bound = b;
 			return;
 		}
-		pfree(a);
-		pfree(b);
 	}
 	LpModelEmbScoresAll(m, q, bu, s);
 }
@@ -452,11 +450,7 @@ LpRankOne(LpServingModel *m, const LpRankUser *who, bool exclude_seen, LpRankFil
 
 	ApplyItemFilters(m, f, s);
 	if (bd.approx)
-	{
 		KeepRankable(m, q, bu, &bd, Min(k, m->n_items), s);
-		pfree(bd.approx);
-		pfree(bd.bound);
-	}
 	{
 		int			n = LpRankRow(m, s, k, top, scores);
 

@@ -96,6 +96,7 @@ typedef struct LpServingModel
 	int			ann_scratch_k;	/* the largest k it was made for */
 	/* V's 8-bit codes for the exact top-k (qscan.h), in cxt, built on first use */
 	struct LpQuantItems *quant;
+	float	   *quant_scratch;	/* 2 x n_items: a scan's scores and bounds */
 	bool		quant_none;		/* V cannot have them (a value not finite) */
 	MemoryContext cxt;
 	/* the arrays above, when this backend holds them (child of cxt); else NULL */

@@ -303,6 +303,7 @@ main(void)
 	{
 		float	   *s = malloc(sizeof(float) * NI),
 				   *acc = calloc(NI, sizeof(float));
+		uint8	   *mark = calloc(NU, 1);
 		double		wp = 0,
 					wd = 0;
 		bool		clean = true;
@@ -322,17 +323,19 @@ main(void)
 				if (dense > 0)
 					dense *= pow(g.dst_degree[i], -enorm);
 				wd = Max(wd, fabs(s[i] - dense));
-				wp = Max(wp, fabs(s[i] - LpSpectralItemPair(&hg, g.targets + g.offsets[u], len[u], i, enorm)));
+				wp = Max(wp, fabs(s[i] - LpSpectralItemPair(&hg, g.targets + g.offsets[u], len[u], i, enorm, mark)));
 			}
 			for (int i = 0; i < NI; i++)
 				clean = clean && acc[i] == 0;
+			for (int w = 0; w < NU; w++)
+				clean = clean && mark[w] == 0;
 		}
 		snprintf(detail, sizeof(detail), " (largest difference %.2e)", wp);
 		TapLine(wp < 1e-5, "item-item term: every candidate at once equals each pair", detail);
 		snprintf(detail, sizeof(detail), " (largest difference %.2e)", wd);
 		TapLine(wd < 1e-5, "item-item term equals the dense formula", detail);
-		Check(clean, "the item-item scratch is left zeroed");
-		Check(LpSpectralItemPair(&hg, g.targets, len[0], -1, enorm) == 0,
+		Check(clean, "the item-item scratches (accumulator, marks) are left zeroed");
+		Check(LpSpectralItemPair(&hg, g.targets, len[0], -1, enorm, mark) == 0,
 			  "an unknown item has no item-item term");
 	}
 

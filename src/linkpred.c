@@ -23,6 +23,7 @@ char	   *linkpred_default_model = NULL;
 int			linkpred_max_memory_kb = 4 * 1024 * 1024;
 int			linkpred_ann_min_items = 100000;
 int			linkpred_ann_probes = 0;
+int			linkpred_exact_scan_8bit_min_mb = 16;
 int			linkpred_training_threads = 0;
 int			linkpred_simd = LP_SIMD_SETTING_AUTO;
 

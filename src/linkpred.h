@@ -25,6 +25,7 @@ extern char *linkpred_default_model;
 extern int	linkpred_max_memory_kb;
 extern int	linkpred_ann_min_items;
 extern int	linkpred_ann_probes;
+extern int	linkpred_exact_scan_8bit_min_mb;
 extern int	linkpred_training_threads;
 extern int	linkpred_simd;
 

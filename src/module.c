@@ -120,6 +120,16 @@ _PG_init(void)
 							PGC_USERSET,
 							0,
 							NULL, NULL, NULL);
+	DefineCustomIntVariable("linkpred.exact_scan_8bit_min",
+							"Size of a model's item vectors from which exact top-k scans their 8-bit copy.",
+							"Below it the scan reads the float vectors, which then stay in the CPU cache; "
+							"from it, an 8-bit copy (a quarter of the memory) and exact scores for the items "
+							"that can rank. The rows are the same either way. -1 means never.",
+							&linkpred_exact_scan_8bit_min_mb,
+							16, -1, INT_MAX,
+							PGC_USERSET,
+							GUC_UNIT_MB,
+							NULL, NULL, NULL);
 	DefineCustomIntVariable("linkpred.ann_probes",
 							"Inverted lists of the top-k index probed per query.",
 							"0 means the index's default effort (linkpred.versions.metrics->'ann_probes'). "

@@ -145,23 +145,33 @@ DotsAvx2(const LpQuantItems *qi, const int8 *p, int32 *dots)
 		pa[j] = _mm256_abs_epi8(x);
 		ps[j] = x;
 	}
-	for (int32 i = 0; i < qi->n; i++)
+	/* four items at a time, their sums reduced together */
+	for (int32 i = 0; i < qi->n; i += 4)
 	{
-		const int8 *c = qi->codes + (int64) i * qi->stride;
-		__m256i		acc = _mm256_setzero_si256();
-		__m128i		h;
+		__m256i		acc[4];
+		__m256i		s;
+		int			m = Min(4, qi->n - i);
+		int32		out[4];
 
-		for (int j = 0; j < steps; j++)
+		for (int r = 0; r < 4; r++)
 		{
-			__m256i		x = _mm256_loadu_si256((const __m256i *) (c + 32 * j));
-			__m256i		prod = _mm256_maddubs_epi16(pa[j], _mm256_sign_epi8(x, ps[j]));
+			/* past the last item, the last item again */
+			const int8 *c = qi->codes + (int64) (i + Min(r, m - 1)) * qi->stride;
 
-			acc = _mm256_add_epi32(acc, _mm256_madd_epi16(prod, ones));
+			acc[r] = _mm256_setzero_si256();
+			for (int j = 0; j < steps; j++)
+			{
+				__m256i		x = _mm256_loadu_si256((const __m256i *) (c + 32 * j));
+				__m256i		prod = _mm256_maddubs_epi16(pa[j], _mm256_sign_epi8(x, ps[j]));
+
+				acc[r] = _mm256_add_epi32(acc[r], _mm256_madd_epi16(prod, ones));
+			}
 		}
-		h = _mm_add_epi32(_mm256_castsi256_si128(acc), _mm256_extracti128_si256(acc, 1));
-		h = _mm_add_epi32(h, _mm_shuffle_epi32(h, 0x4e));
-		h = _mm_add_epi32(h, _mm_shuffle_epi32(h, 0xb1));
-		dots[i] = _mm_cvtsi128_si32(h);
+		s = _mm256_hadd_epi32(_mm256_hadd_epi32(acc[0], acc[1]), _mm256_hadd_epi32(acc[2], acc[3]));
+		_mm_storeu_si128((__m128i *) out,
+						 _mm_add_epi32(_mm256_castsi256_si128(s), _mm256_extracti128_si256(s, 1)));
+		for (int r = 0; r < m; r++)
+			dots[i + r] = out[r];
 	}
 }
 #endif
@@ -190,18 +200,26 @@ LpQuantScores(const LpQuantItems *qi, const float *q, bool simd, float *approx, 
 		for (int32 i = 0; i < qi->n; i++)
 			dots[i] = DotPortable(p, qi->codes + (int64) i * qi->stride, qi->stride);
 
-	for (int32 i = 0; i < qi->n; i++)
+	/*
+	 * In floats, so that the loop vectorises: a product of three floats is
+	 * within 2 units in the last place, and a dot of at most 1024 x 127 x
+	 * 127 converts exactly; the bound's own rounding (a few units) and the
+	 * float division that chose each code (a half step may come out a few
+	 * parts in 10^5 wider) are inside its last factor.
+	 */
 	{
-		double		a = (double) t * qi->scale[i] * dots[i];
-		/* the codes' half steps, LpDot's float sum, and this float's rounding */
-		double		b = 0.5 * t * (qi->scale[i] * p1 + qi->l1[i]) +
-			qi->dim * LP_QSCAN_ULP * (127.0 * t) * qi->l1[i] +
-			4 * LP_QSCAN_ULP * fabs(a);
+		float		half_p1 = (float) (0.5 * t * p1);
+		float		per_l1 = (float) (t * (0.5 + qi->dim * LP_QSCAN_ULP * 127.0));
+		float		own = (float) (4 * LP_QSCAN_ULP);
+		float		room = (float) (1 + 1e-4);
 
-		approx[i] = (float) a;
-		/* with room for the float division that chose each code (a half
-		 * step may come out a few parts in 10^5 wider) */
-		bound[i] = (float) (b * (1 + 1e-4)) + FLT_MIN;
+		for (int32 i = 0; i < qi->n; i++)
+		{
+			float		a = (t * qi->scale[i]) * (float) dots[i];
+
+			approx[i] = a;
+			bound[i] = (half_p1 * qi->scale[i] + per_l1 * qi->l1[i] + own * fabsf(a)) * room + FLT_MIN;
+		}
 	}
 	return true;
 }

@@ -489,6 +489,11 @@ LpModelQuantItems(LpServingModel *m)
 	if (dk->score.row || dk->score.pair || m->has_head || m->dim > LP_QSCAN_MAX_DIM ||
 		m->n_items == 0 || !LpQuantUsable())
 		return NULL;
+	/* float vectors small enough to stay in the cache scan as fast as the codes */
+	if (linkpred_exact_scan_8bit_min_mb < 0 ||
+		sizeof(float) * (double) m->n_items * m->dim <
+		(double) linkpred_exact_scan_8bit_min_mb * 1024 * 1024)
+		return NULL;
 	/* every item's vector, in V for the copy's life (a lazy copy reads the rest now) */
 	LpCacheReadAllItems(m);
 	if (m->quant == NULL && !m->quant_none)

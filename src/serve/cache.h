@@ -98,8 +98,9 @@ extern float LpModelEmbScore(LpServingModel *m, const float *q, float bu, int32 
  * V's 8-bit codes (qscan.h), made on first use in the copy's memory
  * (n_items x dim bytes, rounded up to 32 a row), for a model scored by the
  * dot product, plus the item-item term if any; NULL where they do not
- * apply: another decoder, a structural head, dim above LP_QSCAN_MAX_DIM,
- * no AVX2, or a vector that is not finite.
+ * apply: float vectors under linkpred.exact_scan_8bit_min, another
+ * decoder, a structural head, dim above LP_QSCAN_MAX_DIM, no AVX2, or a
+ * vector that is not finite.
  */
 struct LpQuantItems;
 extern const struct LpQuantItems *LpModelQuantItems(LpServingModel *m);

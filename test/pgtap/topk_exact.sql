@@ -12,9 +12,12 @@
 -- 40 (rows not a multiple of 32 bytes), the spectral encoder (its
 -- item-item term added to the low-rank score), an undirected graph (one
 -- vector per node, the node itself left out), with candidates and
--- exclusions, and with exclude_seen false.
+-- exclusions, and with exclude_seen false.  The 8-bit scan serves item
+-- vectors from linkpred.exact_scan_8bit_min (16MB by default); these small
+-- models take it at 0, and the float scan (-1) gives the same rows.
 \set ON_ERROR_STOP 1
-SELECT plan(9);
+SELECT plan(11);
+
 
 CREATE TABLE shop (user_id int, item_id int);
 INSERT INTO shop
@@ -31,6 +34,10 @@ CREATE TABLE users AS SELECT u FROM generate_series(1, 400, 23) u;
 SELECT linkpred_train('x64', 'shop', 'user_id', 'item_id', options => '{"epochs": 15, "seed": 3}') \gset
 SELECT linkpred_train('x40', 'shop', 'user_id', 'item_id', options => '{"dim": 40, "epochs": 15, "seed": 3}') \gset
 SELECT linkpred_train('xsp', 'shop', 'user_id', 'item_id', options => '{"encoder": "spectral", "seed": 3}') \gset
+
+-- (the library is loaded now, with its settings)
+SELECT is(current_setting('linkpred.exact_scan_8bit_min'), '16MB', 'linkpred.exact_scan_8bit_min is 16MB by default');
+SET linkpred.exact_scan_8bit_min = 0;
 
 -- the k best of user u by linkpred_score among the items not in training
 CREATE FUNCTION best(m text, k int, seen boolean DEFAULT false)
@@ -98,5 +105,12 @@ SELECT is((SELECT count(*)::int FROM (
 SELECT is((SELECT count(*)::int FROM served('xsp', 20) s
            WHERE s.score IS DISTINCT FROM linkpred_score(s.u, s.i, 'xsp')), 0,
           'every row''s score is linkpred_score''s for its pair');
+
+-- the float scan gives the same rows
+CREATE TABLE rows_8bit AS SELECT * FROM served('xsp', 20) UNION ALL SELECT * FROM served('x64', 200);
+SET linkpred.exact_scan_8bit_min = -1;
+SELECT set_eq($$SELECT * FROM served('xsp', 20) UNION ALL SELECT * FROM served('x64', 200)$$,
+              $$SELECT * FROM rows_8bit$$, 'the float scan (linkpred.exact_scan_8bit_min -1) gives the same rows');
+RESET linkpred.exact_scan_8bit_min;
 
 SELECT * FROM finish();

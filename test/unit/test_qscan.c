@@ -137,7 +137,7 @@ main(void)
 					   *a2 = malloc(sizeof(float) * n),
 					   *b2 = malloc(sizeof(float) * n);
 			LpQuantItems qi;
-			double		worst;
+			double		worst = 0;
 			bool		built,
 						ok = true;
 

@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# serving_ab.sh: the serving code of this checkout against an earlier
+# commit's, on the same stored models, in alternating rounds, so that the
+# machine's drift (it is shared) falls on both sides alike.
+#
+# Builds COMMIT in a scratch worktree and this checkout, loads Gowalla's
+# LightGCN training file, trains the default matrix factorisation and the
+# spectral encoder at dim 512 (its default) and 256 once, with this
+# checkout (and at 128).  Then, ROUNDS times: for each side, that side's library is
+# installed, the server restarted, and every model measured:
+# linkpred_topk(u, 20) for every 15th user (1,991 calls, one each, after a
+# warm-up call that loads the model): median and p99; linkpred_score over
+# 100,000 (user, item) pairs.  Writes bench/RESULTS-NAME.md with each
+# round's figures and, per model, the median over rounds and after/before.
+# The stored models must be readable by both libraries (no storage change
+# between the two).  The checkout's library is installed again at the end.
+#
+# Usage: bash bench/serving_ab.sh --before COMMIT [--rounds N] [--out RESULTS-NAME.md] [--title T]
+before="" rounds=3 out=RESULTS-serving-ab.md title="Serving, against an earlier commit"
+while [ $# -gt 0 ]; do
+	case "$1" in
+		--before) before=$2; shift 2 ;;
+		--rounds) rounds=$2; shift 2 ;;
+		--out) out=$2; shift 2 ;;
+		--title) title=$2; shift 2 ;;
+		*) echo "usage: $0 --before COMMIT [--rounds N] [--out RESULTS-NAME.md] [--title T]" >&2; exit 2 ;;
+	esac
+done
+[ -n "$before" ] || { echo "$0: --before COMMIT is required" >&2; exit 2; }
+source "$(dirname "$0")/common.bash"
+before_sha=$(git -C "$LP_SRC" rev-parse --short "$before")
+libdir=$(pg_config --pkglibdir)
+work=$(mktemp -d /tmp/serving_ab.XXXXXX)
+
+lp_log "building $before_sha in $work/before"
+git -C "$LP_SRC" worktree add -q --detach "$work/before" "$before_sha"
+make -C "$work/before" -s -j2 >/dev/null
+cp "$work/before/linkpred.so" "$work/before.so"
+git -C "$LP_SRC" worktree remove --force "$work/before"
+
+source "$(dirname "$0")/validation.bash"	# builds and installs this checkout, starts the cluster
+cp "$libdir/linkpred.so" "$work/after.so"
+finish() {
+	cp "$work/after.so" "$libdir/linkpred.so"
+	rm -rf "$work"
+	lp_cluster_stop
+}
+trap finish EXIT
+
+models="mf spectral128 spectral256 spectral512"
+q -c "SELECT linkpred_train('mf', 'gw_all', 'user_id', 'item_id', options => '{\"seed\": 1}')" >/dev/null
+q -c "SELECT linkpred_train('spectral512', 'gw_all', 'user_id', 'item_id', options => '{\"encoder\": \"spectral\", \"seed\": 1}')" >/dev/null
+for dim in 128 256; do
+	q -c "SELECT linkpred_train('spectral$dim', 'gw_all', 'user_id', 'item_id', options => '{\"encoder\": \"spectral\", \"dim\": $dim, \"seed\": 1}')" >/dev/null
+done
+q -q -c "CREATE TABLE ab (round int, side text, model text, p50 float8, p99 float8, pairs_s float8)"
+
+measure() {
+	local r=$1 side=$2 m=$3
+	q -c "SELECT count(*) FROM linkpred_topk(0, 20, '$m')" >/dev/null
+	q <<SQL
+DO \$\$
+DECLARE
+    t  timestamptz;
+    d  float8[] := '{}';
+    x  int;
+    u  int;
+    ps float8;
+BEGIN
+    FOR u IN SELECT DISTINCT user_id FROM gw_all WHERE user_id % 15 = 0 ORDER BY 1 LOOP
+        t := clock_timestamp();
+        SELECT count(*) INTO x FROM linkpred_topk(u, 20, '$m');
+        d := d || extract(epoch FROM clock_timestamp() - t) * 1000;
+    END LOOP;
+    t := clock_timestamp();
+    PERFORM sum(linkpred_score(i % 29858, (i * 7919) % 40981, '$m')) FROM generate_series(1, 100000) i;
+    ps := 100000 / extract(epoch FROM clock_timestamp() - t);
+    INSERT INTO ab
+    SELECT $r, '$side', '$m',
+           (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY v) FROM unnest(d) v),
+           (SELECT percentile_cont(0.99) WITHIN GROUP (ORDER BY v) FROM unnest(d) v), ps;
+END
+\$\$;
+SQL
+}
+
+for r in $(seq 1 "$rounds"); do
+	for side in before after; do
+		cp "$work/$side.so" "$libdir/linkpred.so"
+		lp_as_owner "$LP_BINDIR/pg_ctl" -D "$LP_TMP/data" -l "$LP_TMP/server.log" -w restart >/dev/null
+		for m in $models; do measure "$r" "$side" "$m"; done
+		lp_log "round $r, $side: $(q -c "SELECT string_agg(model || ' ' || round(p50::numeric, 2) || ' ms', ', ') FROM ab WHERE round = $r AND side = '$side'")"
+	done
+done
+
+{
+	echo "# $title"
+	echo
+	echo "- Date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+	echo "- Command: \`bash bench/serving_ab.sh --before $before_sha --rounds $rounds --out $out\`"
+	echo "- Machine: $(bench_machine); shared with other work"
+	echo "- before: commit $before_sha; after: $(bench_commit)"
+	echo "- Graph: Gowalla's LightGCN training file (29,858 users, 40,981 items). Models trained once"
+	echo "  (seed 1), served by each side's library in turn: $rounds rounds of before then after, the"
+	echo "  server restarted at each switch."
+	echo "- Top-20: \`linkpred_topk(u, 20)\` for every 15th user (1,991 calls, one each, after a warm-up"
+	echo "  call). Score: \`linkpred_score\` over 100,000 (user, item) pairs in one statement."
+	echo
+	echo "## Median over the rounds"
+	echo
+	echo "| model | top-20 median, ms, before | after | after / before | rounds after was faster | pairs/s before | after |"
+	echo "|---|---:|---:|---:|---:|---:|---:|"
+	q -F ' | ' <<SQL | sed 's/^/| /; s/$/ |/'
+WITH b AS (SELECT * FROM ab WHERE side = 'before'), a AS (SELECT * FROM ab WHERE side = 'after')
+SELECT b.model,
+       round(percentile_cont(0.5) WITHIN GROUP (ORDER BY b.p50)::numeric, 2),
+       round(percentile_cont(0.5) WITHIN GROUP (ORDER BY a.p50)::numeric, 2),
+       round((percentile_cont(0.5) WITHIN GROUP (ORDER BY a.p50) /
+              percentile_cont(0.5) WITHIN GROUP (ORDER BY b.p50))::numeric, 2),
+       count(*) FILTER (WHERE a.p50 < b.p50) || ' of ' || count(*),
+       round(percentile_cont(0.5) WITHIN GROUP (ORDER BY b.pairs_s)::numeric),
+       round(percentile_cont(0.5) WITHIN GROUP (ORDER BY a.pairs_s)::numeric)
+FROM b JOIN a USING (round, model)
+GROUP BY b.model ORDER BY array_position(ARRAY['mf', 'spectral128', 'spectral256', 'spectral512'], b.model);
+SQL
+	echo
+	echo "## Every round"
+	echo
+	echo "| round | side | model | top-20 median, ms | p99, ms | linkpred_score, pairs/s |"
+	echo "|---:|---|---|---:|---:|---:|"
+	q -F ' | ' -c "SELECT round, side, model, round(p50::numeric, 2), round(p99::numeric, 2), round(pairs_s::numeric) FROM ab ORDER BY ctid" |
+		sed 's/^/| /; s/$/ |/'
+} >"$LP_SRC/bench/$out"
+cat "$LP_SRC/bench/$out"

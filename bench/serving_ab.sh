@@ -56,32 +56,8 @@ done
 q -q -c "CREATE TABLE ab (round int, side text, model text, p50 float8, p99 float8, pairs_s float8)"
 
 measure() {
-	local r=$1 side=$2 m=$3
-	q -c "SELECT count(*) FROM linkpred_topk(0, 20, '$m')" >/dev/null
-	q <<SQL
-DO \$\$
-DECLARE
-    t  timestamptz;
-    d  float8[] := '{}';
-    x  int;
-    u  int;
-    ps float8;
-BEGIN
-    FOR u IN SELECT DISTINCT user_id FROM gw_all WHERE user_id % 15 = 0 ORDER BY 1 LOOP
-        t := clock_timestamp();
-        SELECT count(*) INTO x FROM linkpred_topk(u, 20, '$m');
-        d := d || extract(epoch FROM clock_timestamp() - t) * 1000;
-    END LOOP;
-    t := clock_timestamp();
-    PERFORM sum(linkpred_score(i % 29858, (i * 7919) % 40981, '$m')) FROM generate_series(1, 100000) i;
-    ps := 100000 / extract(epoch FROM clock_timestamp() - t);
-    INSERT INTO ab
-    SELECT $r, '$side', '$m',
-           (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY v) FROM unnest(d) v),
-           (SELECT percentile_cont(0.99) WITHIN GROUP (ORDER BY v) FROM unnest(d) v), ps;
-END
-\$\$;
-SQL
+	q -v model="$3" -f - \
+		-c "INSERT INTO ab SELECT $1, '$2', '$3', p50, p99, pairs_s FROM latency" <"$LP_SRC/bench/topk_latency.sql"
 }
 
 for r in $(seq 1 "$rounds"); do

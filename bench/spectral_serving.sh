@@ -21,34 +21,11 @@ q -q -c "CREATE TABLE serving (label text, dim int, train_s float8, rss_mb float
 measure() {
 	local label=$1 opts=$2
 	q -c "SELECT linkpred_train('s', 'gw_all', 'user_id', 'item_id', options => '$opts')" >/dev/null
-	q -c "SELECT count(*) FROM linkpred_topk(0, 20, 's')" >/dev/null
-	q <<SQL
-DO \$\$
-DECLARE
-    t  timestamptz;
-    d  float8[] := '{}';
-    x  int;
-    u  int;
-    ps float8;
-BEGIN
-    FOR u IN SELECT DISTINCT user_id FROM gw_all WHERE user_id % 15 = 0 ORDER BY 1 LOOP
-        t := clock_timestamp();
-        SELECT count(*) INTO x FROM linkpred_topk(u, 20, 's');
-        d := d || extract(epoch FROM clock_timestamp() - t) * 1000;
-    END LOOP;
-    t := clock_timestamp();
-    PERFORM sum(linkpred_score(i % 29858, (i * 7919) % 40981, 's')) FROM generate_series(1, 100000) i;
-    ps := 100000 / extract(epoch FROM clock_timestamp() - t);
-    INSERT INTO serving
-    SELECT '$label', (options->>'dim')::int, (metrics->>'train_seconds')::float8,
-           (metrics->>'peak_rss_mb')::float8,
-           (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY v) FROM unnest(d) v),
-           (SELECT percentile_cont(0.99) WITHIN GROUP (ORDER BY v) FROM unnest(d) v),
-           array_length(d, 1), ps
-    FROM linkpred.models WHERE name = 's';
-END
-\$\$;
-SQL
+	q -v model=s -f - -c "
+INSERT INTO serving
+SELECT '$label', (options->>'dim')::int, (metrics->>'train_seconds')::float8,
+       (metrics->>'peak_rss_mb')::float8, p50, p99, calls, pairs_s
+FROM linkpred.models, latency WHERE name = 's'" <"$LP_SRC/bench/topk_latency.sql"
 	q -c "SELECT linkpred_drop('s')" >/dev/null
 	lp_log "$label: $(q -c "SELECT round(p50::numeric, 2) || ' ms median' FROM serving ORDER BY ctid DESC LIMIT 1")"
 }

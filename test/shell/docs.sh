@@ -68,17 +68,20 @@ gucs=$(lpt_sql "LOAD 'linkpred'; SELECT name || '=' || boot_val || coalesce(unit
                 FROM pg_settings WHERE name LIKE 'linkpred.%' ORDER BY 1")
 lpt_like "$(wc -w <<<"$gucs")" '^[1-9]' "the library defines linkpred.* settings ($(wc -w <<<"$gucs"))"
 lpt_is "$(missing "$(sed 's/=.*//' <<<"$gucs")" '^\| `%s` \|')" "" "every setting has its row in the Configuration table"
-# the documented default against the boot value (sizes in kB: 1GB = 1048576kB)
+# the documented default against the boot value, sizes both in kB (1GB = 1048576kB; a
+# setting in MB boots as 16MB)
+in_kb() {
+	case "$1" in
+		''|"''") echo "" ;;
+		*GB) echo "$(( ${1%GB} * 1048576 ))kB" ;;
+		*MB) echo "$(( ${1%MB} * 1024 ))kB" ;;
+		*) echo "$1" ;;
+	esac
+}
 wrong=
 while IFS='=' read -r name boot; do
 	doc=$(grep -E "^\| \`$name\` \|" "$readme" | head -n 1 | awk -F'|' '{print $3}' | tr -d ' `')
-	case "$doc" in
-		''|"''") doc_v=""; ;;
-		*GB) doc_v=$(( ${doc%GB} * 1048576 ))kB ;;
-		*MB) doc_v=$(( ${doc%MB} * 1024 ))kB ;;
-		*) doc_v=$doc ;;
-	esac
-	[ "$doc_v" = "$boot" ] || wrong="$wrong $name($doc vs $boot)"
+	[ "$(in_kb "$doc")" = "$(in_kb "$boot")" ] || wrong="$wrong $name($doc vs $boot)"
 done <<<"$gucs"
 lpt_is "${wrong# }" "" "every setting's documented default is its boot value"
 

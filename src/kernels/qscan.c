@@ -130,7 +130,7 @@ DotPortable(const int8 *a, const int8 *b, int stride)
 #ifdef LP_QSCAN_HAVE_AVX2
 __attribute__((target("avx2")))
 static void
-DotsAvx2(const LpQuantItems *qi, const int8 *p, int32 *dots)
+DotsAvx2(const LpQuantItems *qi, const int8 *p, int32 from, int32 to, int32 *dots)
 {
 	int			steps = qi->stride / 32;
 	__m256i		pa[32],
@@ -145,12 +145,12 @@ DotsAvx2(const LpQuantItems *qi, const int8 *p, int32 *dots)
 		pa[j] = _mm256_abs_epi8(x);
 		ps[j] = x;
 	}
-	/* four items at a time, their sums reduced together */
-	for (int32 i = 0; i < qi->n; i += 4)
+	/* four items at a time, their sums reduced together; dots[0] is item from's */
+	for (int32 i = from; i < to; i += 4)
 	{
 		__m256i		acc[4];
 		__m256i		s;
-		int			m = Min(4, qi->n - i);
+		int			m = Min(4, to - i);
 		int32		out[4];
 
 		for (int r = 0; r < 4; r++)
@@ -171,19 +171,24 @@ DotsAvx2(const LpQuantItems *qi, const int8 *p, int32 *dots)
 		_mm_storeu_si128((__m128i *) out,
 						 _mm_add_epi32(_mm256_castsi256_si128(s), _mm256_extracti128_si256(s, 1)));
 		for (int r = 0; r < m; r++)
-			dots[i + r] = out[r];
+			dots[i - from + r] = out[r];
 	}
 }
 #endif
 
 bool
-LpQuantScores(const LpQuantItems *qi, const float *q, bool simd, float *approx, float *bound)
+LpQuantScores(const LpQuantItems *qi, const float *q, float bu, const float *bv, bool simd,
+			  float *approx, float *bound)
 {
 	int8		p[LP_QSCAN_MAX_DIM];
+	int32		dots[LP_QSCAN_CHUNK];
 	double		ql1;
 	float		t;
 	double		p1 = 0;
-	int32	   *dots = (int32 *) bound; /* the integers first, then the bounds over them */
+	float		half_p1,
+				per_l1,
+				own,
+				room;
 
 	Assert(qi->stride <= LP_QSCAN_MAX_DIM);
 	t = Encode(q, qi->dim, qi->stride, p, &ql1);
@@ -192,33 +197,40 @@ LpQuantScores(const LpQuantItems *qi, const float *q, bool simd, float *approx, 
 	for (int d = 0; d < qi->dim; d++)
 		p1 += abs(p[d]);
 
-#ifdef LP_QSCAN_HAVE_AVX2
-	if (simd)
-		DotsAvx2(qi, p, dots);
-	else
-#endif
-		for (int32 i = 0; i < qi->n; i++)
-			dots[i] = DotPortable(p, qi->codes + (int64) i * qi->stride, qi->stride);
-
 	/*
 	 * In floats, so that the loop vectorises: a product of three floats is
 	 * within 2 units in the last place, and a dot of at most 1024 x 127 x
 	 * 127 converts exactly; the bound's own rounding (a few units) and the
 	 * float division that chose each code (a half step may come out a few
-	 * parts in 10^5 wider) are inside its last factor.
+	 * parts in 10^5 wider) are inside its last factor.  The biases are
+	 * added as LpModelEmbScore adds them, a rounding the own term covers.
 	 */
+	half_p1 = (float) (0.5 * t * p1);
+	per_l1 = (float) (t * (0.5 + qi->dim * LP_QSCAN_ULP * 127.0));
+	own = (float) (4 * LP_QSCAN_ULP);
+	room = (float) (1 + 1e-4);
+
+	/* a chunk of dots at a time, so that they are read back from the cache */
+	for (int32 from = 0; from < qi->n; from += LP_QSCAN_CHUNK)
 	{
-		float		half_p1 = (float) (0.5 * t * p1);
-		float		per_l1 = (float) (t * (0.5 + qi->dim * LP_QSCAN_ULP * 127.0));
-		float		own = (float) (4 * LP_QSCAN_ULP);
-		float		room = (float) (1 + 1e-4);
+		int32		to = Min(qi->n, from + LP_QSCAN_CHUNK);
 
-		for (int32 i = 0; i < qi->n; i++)
+#ifdef LP_QSCAN_HAVE_AVX2
+		if (simd)
+			DotsAvx2(qi, p, from, to, dots);
+		else
+#endif
+			for (int32 i = from; i < to; i++)
+				dots[i - from] = DotPortable(p, qi->codes + (int64) i * qi->stride, qi->stride);
+
+		for (int32 i = from; i < to; i++)
 		{
-			float		a = (t * qi->scale[i]) * (float) dots[i];
+			float		a = (t * qi->scale[i]) * (float) dots[i - from];
+			float		ab = a + (bu + (bv ? bv[i] : 0.0f));
 
-			approx[i] = a;
-			bound[i] = (half_p1 * qi->scale[i] + per_l1 * qi->l1[i] + own * fabsf(a)) * room + FLT_MIN;
+			approx[i] = ab;
+			bound[i] = (half_p1 * qi->scale[i] + per_l1 * qi->l1[i] +
+						own * (fabsf(a) + fabsf(ab))) * room + FLT_MIN;
 		}
 	}
 	return true;

@@ -30,6 +30,8 @@
 
 /* the widest vectors: linkpred's largest dim */
 #define LP_QSCAN_MAX_DIM 1024
+/* items a scan's integer dots are kept for at a time (16 kB) */
+#define LP_QSCAN_CHUNK 4096
 
 typedef struct LpQuantItems
 {
@@ -55,12 +57,14 @@ extern Size LpQuantItemsSize(int32 n, int dim);
 extern bool LpQuantItemsBuild(const float *V, int32 n, int dim, void *mem, LpQuantItems *qi);
 
 /*
- * For query q (dim floats): approx[i] and bound[i] for every item, with
- * |LpDot(q, V[i]) - approx[i]| <= bound[i].  False (nothing written) when q
- * holds a value that is not finite.  simd: the AVX2 kernel (LpQuantUsable
- * must be true), else the portable one; both give the same results.
+ * For query q (dim floats) with bias bu, items with biases bv (NULL: none):
+ * approx[i] and bound[i] for every item, with
+ * |LpDot(q, V[i]) + (bu + bv[i]) - approx[i]| <= bound[i].  False (nothing
+ * written) when q holds a value that is not finite.  simd: the AVX2 kernel
+ * (LpQuantUsable must be true), else the portable one; both give the same
+ * results.
  */
-extern bool LpQuantScores(const LpQuantItems *qi, const float *q, bool simd, float *approx,
-						  float *bound);
+extern bool LpQuantScores(const LpQuantItems *qi, const float *q, float bu, const float *bv,
+						  bool simd, float *approx, float *bound);
 
 #endif

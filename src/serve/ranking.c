@@ -8,7 +8,7 @@
  * best in a heap (kernels/topk.c).  Every item is scored from the 8-bit
  * copy of the item vectors (kernels/qscan.h), which reads a quarter of
  * the memory, with a bound on each score's error; the items whose bound
- * reaches the k-th best are then scored exactly (KeepRankable), so the k
+ * reaches the k-th best are then scored exactly (TopKFromBounds), so the k
  * best are those of the float scores.  Models the copy does not serve
  * (another decoder than the dot product, a structural head, no AVX2)
  * score every item with one BLAS matrix-vector product instead.  The
@@ -273,10 +273,12 @@ TopKFromIndex(LpServingModel *m, const float *q, float bu, const int32 *seen, in
 	return n;
 }
 
-/* the 8-bit scan's scores of every item and their bounds (qscan.h) */
+/* the 8-bit scan's bounds (qscan.h), when s holds its scores */
 typedef struct Bounded
 {
-	float	   *approx;			/* NULL: s holds the float scan's scores */
+	bool		on;				/* false: s holds the float scan's scores */
+	float	   *approx;			/* the scan's scores before the decoder's terms were
+								 * added to s; NULL: the model adds none */
 	float	   *bound;
 } Bounded;
 
@@ -289,22 +291,22 @@ EmbScores(LpServingModel *m, const float *q, float bu, float *s, Bounded *bd)
 {
 	const LpQuantItems *qi = LpModelQuantItems(m);
 
-	bd->approx = NULL;
+	bd->on = false;
 	if (qi != NULL)
 	{
-		float	   *a = m->quant_scratch;
 		float	   *b = m->quant_scratch + m->n_items;
 
-		if (LpQuantScores(qi, q, true, a, b))
+		if (LpQuantScores(qi, q, bu, m->bv, true, s, b))
 		{
-			for (int32 i = 0; i < m->n_items; i++)
-			{
-				/* the biases added as LpModelEmbScore adds them */
-				a[i] = a[i] + (bu + m->bv[i]);
-				s[i] = a[i];
-			}
-			bd->approx = a;
+			bd->on = true;
 			bd->bound = b;
+			bd->approx = NULL;
+			/* the item-item term goes into s next: keep what it is added to */
+			if (m->fold->item_term)
+			{
+				bd->approx = m->quant_scratch;
+				memcpy(bd->approx, s, sizeof(float) * m->n_items);
+			}
 			return;
 		}
 	}
@@ -350,39 +352,60 @@ HeapOffer(float *h, int n, int cap, float x)
 }
 
 /*
- * s holds the 8-bit scores with the decoder's terms added and the filters'
- * -infinity; keep the items that can be among the k best, with the float
- * score each would have had (LpModelEmbScore's, plus the same terms), and
- * set the rest to -infinity.  An item can be among them when its upper
- * bound reaches the k-th best lower bound.  Should the bounds leave more
- * than an eighth of the catalog, one float scan scores them all instead.
+ * The k best (at most) from s, which holds the 8-bit scores with the
+ * decoder's terms added and the filters' -infinity, into *top and
+ * *top_scores as LpRankRow gives them.  Only the items whose upper bound
+ * reaches the k-th best lower bound can be among the k best: they are
+ * scored as the float scan would have scored them (LpModelEmbScore's
+ * score, plus the same terms) and the k best of them kept, with the
+ * ranking's tie-breaks (popularity, then index).  Should the bounds leave
+ * more than an eighth of the catalog, one float scan scores every item.
  */
-static void
-KeepRankable(LpServingModel *m, const float *q, float bu, const Bounded *bd, int32 k, float *s)
+static int
+TopKFromBounds(LpServingModel *m, const float *q, float bu, const Bounded *bd, int32 k,
+			   float *s, int32 **top, float **top_scores)
 {
 	int32		n = m->n_items;
-	float	   *w = bd->bound;
+	const float *w = bd->bound;
+	const float *a = bd->approx;
 	float	   *heap;
 	int			nh = 0;
 	float		theta;
-	int32		kept = 0;
+	int32		cap = n / 8 + 1,
+				kept = 0;
+	int32	   *list,
+			   *deg,
+			   *order;
+	float	   *sc;
+	int			got;
 
+	k = Min(k, n);
 	if (k <= 0)
-		return;
-	heap = palloc(sizeof(float) * Min(k, n));
+		return LpRankRow(m, s, k, top, top_scores);
+	/*
+	 * A bound widened by the rounding of the additions since the scan (the
+	 * item-item term's), in both passes alike
+	 */
+#define WIDE(i) (w[i] + 4.8e-7f * (fabsf(s[i]) + fabsf(a ? a[i] : s[i])))
+	heap = palloc(sizeof(float) * k);
 	for (int32 i = 0; i < n; i++)
-	{
-		if (s[i] == -INFINITY)
-			continue;
-		/* room for the rounding of the two float additions since the scan */
-		w[i] += 4.8e-7f * (fabsf(s[i]) + fabsf(bd->approx[i]));
-		nh = HeapOffer(heap, nh, Min(k, n), s[i] - w[i]);
-	}
-	theta = nh < Min(k, n) ? -INFINITY : heap[0];
+		if (s[i] != -INFINITY)
+			nh = HeapOffer(heap, nh, k, s[i] - WIDE(i));
+	theta = nh < k ? -INFINITY : heap[0];
 	pfree(heap);
-	for (int32 i = 0; i < n; i++)
-		if (s[i] != -INFINITY && s[i] + w[i] >= theta)
-			kept++;
+
+	list = palloc(sizeof(int32) * cap);
+	for (int32 i = 0; i < n && kept <= cap; i++)
+		if (s[i] != -INFINITY && s[i] + WIDE(i) >= theta)
+		{
+			if (kept == cap)
+			{
+				kept++;			/* too many: the float scan below */
+				break;
+			}
+			list[kept++] = i;
+		}
+#undef WIDE
 	if (kept > n / 8)
 	{
 		float	   *e = palloc(sizeof(float) * n);
@@ -390,19 +413,36 @@ KeepRankable(LpServingModel *m, const float *q, float bu, const Bounded *bd, int
 		LpModelEmbScoresAll(m, q, bu, e);
 		for (int32 i = 0; i < n; i++)
 			if (s[i] != -INFINITY)
-				s[i] = (s[i] - bd->approx[i]) + e[i];
+				s[i] = (a ? s[i] - a[i] : 0.0f) + e[i];
 		pfree(e);
-		return;
+		pfree(list);
+		return LpRankRow(m, s, k, top, top_scores);
 	}
-	for (int32 i = 0; i < n; i++)
+
+	/* the kept items, ascending (the last tie-break), scored from the floats */
+	sc = palloc(sizeof(float) * Max(kept, 1));
+	deg = palloc(sizeof(int32) * Max(kept, 1));
+	order = palloc(sizeof(int32) * Max(kept, 1));
+	for (int32 j = 0; j < kept; j++)
 	{
-		if (s[i] == -INFINITY)
-			continue;
-		if (s[i] + w[i] >= theta)
-			s[i] = (s[i] - bd->approx[i]) + LpModelEmbScore(m, q, bu, i);
-		else
-			s[i] = -INFINITY;
+		int32		i = list[j];
+
+		sc[j] = (a ? s[i] - a[i] : 0.0f) + LpModelEmbScore(m, q, bu, i);
+		deg[j] = m->ideg[i];
 	}
+	got = LpSelectTopK(sc, kept, deg, k, order);
+	*top = palloc(sizeof(int32) * Max(k, 1));
+	*top_scores = palloc(sizeof(float) * Max(k, 1));
+	for (int j = 0; j < got; j++)
+	{
+		(*top)[j] = list[order[j]];
+		(*top_scores)[j] = sc[order[j]];
+	}
+	pfree(list);
+	pfree(sc);
+	pfree(deg);
+	pfree(order);
+	return got;
 }
 
 int
@@ -413,7 +453,7 @@ LpRankOne(LpServingModel *m, const LpRankUser *who, bool exclude_seen, LpRankFil
 	float	   *s = m->scratch;
 	const float *q = NULL;
 	float		bu = 0;
-	Bounded		bd = {NULL, NULL};
+	Bounded		bd = {false, NULL, NULL};
 
 	if (who->fresh)
 	{
@@ -449,10 +489,9 @@ LpRankOne(LpServingModel *m, const LpRankUser *who, bool exclude_seen, LpRankFil
 	}
 
 	ApplyItemFilters(m, f, s);
-	if (bd.approx)
-		KeepRankable(m, q, bu, &bd, Min(k, m->n_items), s);
 	{
-		int			n = LpRankRow(m, s, k, top, scores);
+		int			n = bd.on ? TopKFromBounds(m, q, bu, &bd, k, s, top, scores) :
+			LpRankRow(m, s, k, top, scores);
 
 		ExactRanked(m, who, *top, *scores, n);
 		return n;

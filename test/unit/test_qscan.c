@@ -8,6 +8,7 @@
  *    query, one large coordinate among small ones, rows of very different
  *    sizes;
  *  - the AVX2 kernel gives the portable kernel's results bit for bit;
+ *  - with a user bias and item biases added, the scores stay within bounds;
  *  - a vector that is not finite makes the build, or the scan, refuse;
  *  - the bounds are tight enough to be useful: on Gaussian items of
  *    dim 64 and 512, the items whose upper bound reaches the 20th best
@@ -63,15 +64,16 @@ Fill(LpRng *rng, float *V, int32 n, int dim, float *q, int kind)
 
 /* whether every score is within its bound; the worst ratio into *worst */
 static bool
-Within(const float *V, int32 n, int dim, const float *q, const float *a, const float *b,
-	   double *worst)
+WithinBiased(const float *V, int32 n, int dim, const float *q, float bu, const float *bv,
+			 const float *a, const float *b, double *worst)
 {
 	bool		ok = true;
 
 	*worst = 0;
 	for (int32 i = 0; i < n; i++)
 	{
-		float		exact = LpDot(q, V + (int64) i * dim, dim);
+		/* as LpModelEmbScore adds the biases */
+		float		exact = LpDot(q, V + (int64) i * dim, dim) + (bu + (bv ? bv[i] : 0.0f));
 		double		gap = fabs((double) exact - (double) a[i]);
 
 		if (gap > b[i])
@@ -80,6 +82,13 @@ Within(const float *V, int32 n, int dim, const float *q, const float *a, const f
 			*worst = Max(*worst, gap / b[i]);
 	}
 	return ok;
+}
+
+static bool
+Within(const float *V, int32 n, int dim, const float *q, const float *a, const float *b,
+	   double *worst)
+{
+	return WithinBiased(V, n, dim, q, 0.0f, NULL, a, b, worst);
 }
 
 /* the items whose upper bound reaches the k-th best lower bound */
@@ -143,7 +152,7 @@ main(void)
 
 			Fill(&rng, V, n, dim, q, kind);
 			built = LpQuantItemsBuild(V, n, dim, mem, &qi);
-			ok = built && LpQuantScores(&qi, q, false, a, b);
+			ok = built && LpQuantScores(&qi, q, 0.0f, NULL, false, a, b);
 			snprintf(what, sizeof(what), "%s vectors, dim %d: every float score within its bound",
 					 kind ? "awkward" : "Gaussian", dim);
 			ok = ok && Within(V, n, dim, q, a, b, &worst);
@@ -153,15 +162,28 @@ main(void)
 			{
 				snprintf(what, sizeof(what), "%s vectors, dim %d: AVX2 gives the portable results",
 						 kind ? "awkward" : "Gaussian", dim);
-				Check(LpQuantScores(&qi, q, true, a2, b2) &&
+				Check(LpQuantScores(&qi, q, 0.0f, NULL, true, a2, b2) &&
 					  memcmp(a, a2, sizeof(float) * n) == 0 && memcmp(b, b2, sizeof(float) * n) == 0,
 					  what);
+			}
+			/* biases, large and small, added to every score */
+			if (kind == 1 && dim == 64)
+			{
+				float	   *bv = malloc(sizeof(float) * n);
+
+				LpRngNormals(&rng, bv, n, 1.0f);
+				for (int32 i = 0; i < n; i++)
+					bv[i] *= (i % 3 == 0) ? 1e3f : 1.0f;
+				Check(LpQuantScores(&qi, q, -2.5f, bv, simd, a, b) &&
+					  WithinBiased(V, n, dim, q, -2.5f, bv, a, b, &worst),
+					  "with a user bias and item biases: every score within its bound");
+				free(bv);
 			}
 			/* a zero query: every approximate score 0, within bounds */
 			if (kind == 1 && dim == 64)
 			{
 				memset(q, 0, sizeof(float) * dim);
-				Check(LpQuantScores(&qi, q, simd, a, b) && Within(V, n, dim, q, a, b, &worst),
+				Check(LpQuantScores(&qi, q, 0.0f, NULL, simd, a, b) && Within(V, n, dim, q, a, b, &worst),
 					  "a zero query: every score within its bound");
 			}
 			free(V);
@@ -184,9 +206,9 @@ main(void)
 
 		Check(LpQuantItemsBuild(V, 2, 8, mem, &qi), "finite vectors build");
 		q[3] = NAN;
-		Check(!LpQuantScores(&qi, q, false, a, b), "a query with NaN is refused");
+		Check(!LpQuantScores(&qi, q, 0.0f, NULL, false, a, b), "a query with NaN is refused");
 		q[3] = INFINITY;
-		Check(!LpQuantScores(&qi, q, false, a, b), "a query with infinity is refused");
+		Check(!LpQuantScores(&qi, q, 0.0f, NULL, false, a, b), "a query with infinity is refused");
 		V[9] = NAN;
 		Check(!LpQuantItemsBuild(V, 2, 8, mem, &qi), "items with NaN are refused");
 		free(mem);
@@ -207,7 +229,7 @@ main(void)
 
 		LpRngNormals(&rng, V, (int64) n * dim, 1.0f);
 		LpRngNormals(&rng, q, dim, 1.0f);
-		if (LpQuantItemsBuild(V, n, dim, mem, &qi) && LpQuantScores(&qi, q, simd, a, b))
+		if (LpQuantItemsBuild(V, n, dim, mem, &qi) && LpQuantScores(&qi, q, 0.0f, NULL, simd, a, b))
 			kept = Survivors(a, b, n, 20);
 		snprintf(what, sizeof(what), "dim %d, 20,000 Gaussian items: the top-20 leaves %d candidates, under 2%%",
 				 dim, kept);

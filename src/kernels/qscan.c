@@ -60,7 +60,10 @@ LpQuantItemsSize(int32 n, int dim)
 	return Align((Size) n * Stride(dim)) + 2 * Align(sizeof(float) * (Size) n) + LP_QSCAN_ALIGN;
 }
 
-/* x's codes into c (stride bytes, zero padded); its scale, or -1 if x is not finite */
+/*
+ * x's codes into c (stride bytes, zero padded) and |x|_1 into *l1 (if not
+ * NULL); its scale, or -1 if x is not finite
+ */
 static float
 Encode(const float *x, int dim, int stride, int8 *c, double *l1)
 {
@@ -75,7 +78,8 @@ Encode(const float *x, int dim, int stride, int8 *c, double *l1)
 		m = Max(m, fabsf(x[d]));
 		sum += fabsf(x[d]);
 	}
-	*l1 = sum;
+	if (l1)
+		*l1 = sum;
 	memset(c, 0, stride);
 	if (m == 0)
 		return 0;
@@ -182,7 +186,6 @@ LpQuantScores(const LpQuantItems *qi, const float *q, float bu, const float *bv,
 {
 	int8		p[LP_QSCAN_MAX_DIM];
 	int32		dots[LP_QSCAN_CHUNK];
-	double		ql1;
 	float		t;
 	double		p1 = 0;
 	float		half_p1,
@@ -191,7 +194,7 @@ LpQuantScores(const LpQuantItems *qi, const float *q, float bu, const float *bv,
 				room;
 
 	Assert(qi->stride <= LP_QSCAN_MAX_DIM);
-	t = Encode(q, qi->dim, qi->stride, p, &ql1);
+	t = Encode(q, qi->dim, qi->stride, p, NULL);
 	if (t < 0)
 		return false;
 	for (int d = 0; d < qi->dim; d++)

@@ -5,13 +5,14 @@
  * topk(u, k) scores every item, drops the items u had in training (and u
  * itself in a homogeneous graph) unless exclude_seen is false, keeps only
  * the candidates (if given), drops the excluded items, and keeps the k
- * best in a heap (kernels/topk.c).  Every item is scored from the 8-bit
- * copy of the item vectors (kernels/qscan.h), which reads a quarter of
- * the memory, with a bound on each score's error; the items whose bound
- * reaches the k-th best are then scored exactly (TopKFromBounds), so the k
- * best are those of the float scores.  Models the copy does not serve
- * (another decoder than the dot product, a structural head, no AVX2)
- * score every item with one BLAS matrix-vector product instead.  The
+ * best in a heap (kernels/topk.c).  Items are scored with one BLAS
+ * matrix-vector product, or, for item vectors of linkpred.exact_scan_8bit_min
+ * or more (which no longer stay in the CPU cache), from their 8-bit copy
+ * (kernels/qscan.h), a quarter of the memory, with a bound on each score's
+ * error; the items whose bound reaches the k-th best are then scored
+ * exactly (TopKFromBounds), so the k best are those of the float scores.
+ * The copy serves only the dot product (plus the item-item term), with no
+ * structural head, on a CPU with AVX2 (LpModelQuantItems).  The
  * filters apply before the k best are chosen, so a call returns k rows
  * whenever k items qualify.  Ties break by training popularity, then by
  * index, so results are deterministic.  A user the model does not know
@@ -313,42 +314,11 @@ EmbScores(LpServingModel *m, const float *q, float bu, float *s, Bounded *bd)
 	LpModelEmbScoresAll(m, q, bu, s);
 }
 
-/* sift x into the min-heap h of n < cap entries, or over its least once full */
-static int
-HeapOffer(float *h, int n, int cap, float x)
+/* LpKBest's order for plain floats: the larger ranks above */
+static bool
+FloatAbove(const void *a, const void *b, const void *ctx)
 {
-	int			i;
-
-	if (n == cap)
-	{
-		if (x <= h[0])
-			return n;
-		/* replace the least: sift down from the root */
-		i = 0;
-		for (;;)
-		{
-			int			c = 2 * i + 1;
-
-			if (c >= n)
-				break;
-			if (c + 1 < n && h[c + 1] < h[c])
-				c++;
-			if (h[c] >= x)
-				break;
-			h[i] = h[c];
-			i = c;
-		}
-		h[i] = x;
-		return n;
-	}
-	i = n++;
-	while (i > 0 && h[(i - 1) / 2] > x)
-	{
-		h[i] = h[(i - 1) / 2];
-		i = (i - 1) / 2;
-	}
-	h[i] = x;
-	return n;
+	return *(const float *) a > *(const float *) b;
 }
 
 /*
@@ -369,7 +339,7 @@ TopKFromBounds(LpServingModel *m, const float *q, float bu, const Bounded *bd, i
 	const float *w = bd->bound;
 	const float *a = bd->approx;
 	float	   *heap;
-	int			nh = 0;
+	LpKBest		best;
 	float		theta;
 	int32		cap = n / 8 + 1,
 				kept = 0;
@@ -388,14 +358,23 @@ TopKFromBounds(LpServingModel *m, const float *q, float bu, const Bounded *bd, i
 	 */
 #define WIDE(i) (w[i] + 4.8e-7f * (fabsf(s[i]) + fabsf(a ? a[i] : s[i])))
 	heap = palloc(sizeof(float) * k);
+	LpKBestInit(&best, heap, sizeof(float), k, FloatAbove, NULL);
 	for (int32 i = 0; i < n; i++)
-		if (s[i] != -INFINITY)
-			nh = HeapOffer(heap, nh, k, s[i] - WIDE(i));
-	theta = nh < k ? -INFINITY : heap[0];
+	{
+		float		lo;
+
+		if (s[i] == -INFINITY)
+			continue;
+		lo = s[i] - WIDE(i);
+		/* most items fall below the worst kept: told apart without the call */
+		if (best.n < k || lo > heap[0])
+			LpKBestOffer(&best, &lo);
+	}
+	theta = best.n < k ? -INFINITY : heap[0];
 	pfree(heap);
 
 	list = palloc(sizeof(int32) * cap);
-	for (int32 i = 0; i < n && kept <= cap; i++)
+	for (int32 i = 0; i < n; i++)
 		if (s[i] != -INFINITY && s[i] + WIDE(i) >= theta)
 		{
 			if (kept == cap)

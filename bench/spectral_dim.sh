@@ -34,7 +34,7 @@ for g in gowalla lastfm; do
 CREATE TEMP TABLE held AS SELECT $src AS u, $dst AS i FROM $val;
 CREATE TEMP TABLE us AS SELECT DISTINCT u FROM held WHERE EXISTS (SELECT 1 FROM $fit f WHERE f.$src = held.u);
 CREATE TEMP TABLE lat (ms float8);
-SELECT linkpred_topk(u, 20, 'm') FROM us LIMIT 50;	-- the model loaded, the 8-bit copy built
+SELECT count(*) FROM (SELECT linkpred_topk(u, 20, 'm') FROM (SELECT u FROM us LIMIT 50) s) w;	-- load, 8-bit copy
 DO \$\$
 DECLARE r record; t0 timestamptz;
 BEGIN

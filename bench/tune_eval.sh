@@ -15,7 +15,8 @@
 #            edge, Recall@20, NDCG@20 over every test user).
 #
 # Usage: bash bench/tune_eval.sh [graph ...]   (default: lastfm usair celegans yeast)
-# TUNE_OUT names the results file in bench/ (default RESULTS-tune.md).
+# TUNE_OUT names the results file in bench/ (default RESULTS-tune.md);
+# TUNE_MODELS the models trained on each graph (default "default tune").
 source "$(dirname "$0")/../test/cluster.sh"
 graphs=${*:-lastfm usair celegans yeast}
 out="$LP_SRC/bench/${TUNE_OUT:-RESULTS-tune.md}"
@@ -68,7 +69,7 @@ SQL
 		opts='{"bipartite": false, "seed": 1}'
 		label="'label'"
 	fi
-	for m in default tune; do
+	for m in ${TUNE_MODELS:-default tune}; do
 		o=$opts; [ $m = tune ] && o=${opts%\}}', "tune": true}'
 		lp_log "$g: training $m"
 		start=$(date +%s.%N)

@@ -10,7 +10,9 @@
  *   2. load: the edges in one transaction, through a cursor (loader.c),
  *      and for an evaluation job the holdout split;
  *   3. fit: with option "tune", first a search of the encoder's options on
- *      a validation part of the training edges (tune.c); the memory budget
+ *      a validation part of the training edges (tune.c), and without it,
+ *      where the user named no encoder, the choice between the default
+ *      and the spectral encoder on such a part; the memory budget
  *      checked against the graph now known, a warm
  *      start from the serving version where it is compatible, the
  *      structural head (headfit.c) and the embeddings (train.c), with no
@@ -503,12 +505,13 @@ LpRunPipeline(LpJobRun *run)
 	/* "tune": the encoder's options chosen on a validation part of the
 	 * training edges (tune.c), then the model below trains on all of them
 	 * with the winner (never for a holdout: its options are the version's);
-	 * the other encoder is tried only if its model would fit the memory and
+	 * without "tune", on a graph large enough (LpChoosesEncoder), the same
+	 * with the defaults and the other encoder only; the other encoder is tried only if its model would fit the memory and
 	 * the default model would get no approximate index: the spectral
 	 * model's top-k scans every item and walks the graph (10.8 ms at 200k
 	 * items and 10M edges), where the index answers in a fraction of a
 	 * millisecond */
-	if (run->opts.tune && spec->holdout == LP_HOLDOUT_NONE)
+	if (spec->holdout == LP_HOLDOUT_NONE && (run->opts.tune || LpChoosesEncoder(run, g)))
 	{
 		LpOptions	alt;
 		bool		has_alt = LpTuneAlternative(run, &alt) &&
@@ -517,7 +520,15 @@ LpRunPipeline(LpJobRun *run)
 
 		if (run->opts.tune_free != 0 || has_alt)
 		{
+			bool		choosing = !run->opts.tune;
+
 			tuning = LpTune(run, g, has_alt ? &alt : NULL);
+			if (choosing && tuning)
+				ereport(LOG,
+						(errmsg("linkpred job " INT64_FORMAT ": model \"%s\" trains encoder \"%s\", chosen on a validation part",
+								spec->job_id, spec->model, LpOptionsEncoder(&run->opts)->name),
+						 errdetail("No encoder was named; the version's metrics->'tuning' has both trials."),
+						 errhint("Name \"encoder\" in the options to train that one without the choice.")));
 			LpOptionsToTrainConfig(&run->opts, &cfg);
 			run->epochs = LpFitEpochs(&cfg);
 			LpJobSetEpochs(spec->job_id, run->epochs);

@@ -24,9 +24,10 @@
  *            a single draw would be.  The time part is one draw: it has only
  *            one newest tenth.
  *   measure  bipartite: Recall@20 of the held-out items, every item the
- *            user did not have ranked; homogeneous: AUC of the held-out
- *            edges against sampled non-edges.  Both as linkpred_evaluate
- *            computes them (metrics.h).
+ *            user did not have ranked, over at most about
+ *            LP_TUNE_MAX_USERS users of a draw (SampleUsers); homogeneous:
+ *            AUC of the held-out edges against sampled non-edges.  Both as
+ *            linkpred_evaluate computes them (metrics.h).
  *   search   trial 1 is the options as parsed, i.e. the defaults for what
  *            the user left out, so the winner is never worse than the
  *            default on validation.  When the user named no encoder and the
@@ -57,6 +58,11 @@
  *            otherwise picks a winner that beat the defaults by luck, and
  *            it need not beat them on the next edges.
  *
+ * Without "tune", a job that names no encoder on a bipartite graph whose
+ * draw holds at least LP_TUNE_MIN_VALIDATION edges (LpChoosesEncoder) runs
+ * trials 1 and 2 only, by the same protocol: the choice of the encoder,
+ * recorded with "purpose": "encoder".
+ *
  * Every trial is recorded (the searched options, the figure, its seconds)
  * in the JSON this returns, which the pipeline stores as the version's
  * metrics->'tuning'.
@@ -76,6 +82,7 @@
 #include "jobfit.h"
 #include "jobs.h"
 #include "linkpred.h"
+#include "shard.h"
 #include "train.h"
 #include "tune.h"
 
@@ -88,6 +95,8 @@
 /* a random validation part is drawn again until the draws hold this many edges */
 #define LP_TUNE_MIN_VALIDATION 2000
 #define LP_TUNE_MAX_DRAWS 5
+/* a ranked draw measures about this many of its users at most (SampleUsers) */
+#define LP_TUNE_MAX_USERS 5000
 
 typedef struct Trial
 {
@@ -104,6 +113,61 @@ static uint64
 DrawSeed(uint64 seed, int d)
 {
 	return seed + (uint64) d * 0x9e3779b97f4a7c15ULL;
+}
+
+/*
+ * Recall@20 ranks every item for each user of a draw: at dim 512 over
+ * Gowalla's 30k validation users and 41k items that was 110 s of the
+ * spectral trial's 131.  A draw with more than LP_TUNE_MAX_USERS users keeps
+ * the pairs of a random subset of about that many (by a hash of the user
+ * and the draw's seed), so a trial's measure costs the same beyond that
+ * size; the figure's standard error then grows as one over the square root
+ * of the users kept (Gowalla's default model: 0.0018 with all of them,
+ * about 0.0045 with 5,000), which the margin takes into account.  Runs
+ * before LpSplitDropUnseen, on the graph's own user numbers.  Returns the
+ * users kept.
+ */
+static int32
+SampleUsers(LpSplit *s, int32 n_users, uint64 seed)
+{
+	bool	   *has = palloc0(sizeof(bool) * Max(n_users, 1));
+	int32		users = 0,
+				kept = 0;
+	uint64		below;
+	int64		n = 0;
+
+	for (int64 i = 0; i < s->n_test; i++)
+		if (!has[s->test_u[i]])
+		{
+			has[s->test_u[i]] = true;
+			users++;
+		}
+	if (users <= LP_TUNE_MAX_USERS)
+	{
+		pfree(has);
+		return users;
+	}
+	/* user u is kept when its hash falls below the share LP_TUNE_MAX_USERS / users */
+	below = (uint64) ((double) LP_TUNE_MAX_USERS / users * 18446744073709551615.0);
+	memset(has, 0, sizeof(bool) * n_users);
+	for (int64 i = 0; i < s->n_test; i++)
+	{
+		int32		u = s->test_u[i];
+
+		if (LpMix64((uint64) u ^ seed) >= below)
+			continue;
+		if (!has[u])
+		{
+			has[u] = true;
+			kept++;
+		}
+		s->test_u[n] = u;
+		s->test_v[n] = s->test_v[i];
+		n++;
+	}
+	s->n_test = n;
+	pfree(has);
+	return kept;
 }
 
 static int
@@ -147,7 +211,7 @@ LpTuneAlternative(const LpJobRun *run, LpOptions *alt)
 	const char *body = strchr(run->spec->options, '{');
 
 	/* what the spectral encoder takes: no links, attributes, trained decoder or warm start */
-	if (!o->tune || o->encoder_given || !o->bipartite || o->directed || o->warm_start ||
+	if (o->encoder_given || !o->bipartite || o->directed || o->warm_start ||
 		strcmp(LpOptionsEncoder(o)->name, "mf") != 0 || o->user_edges.relation[0] ||
 		o->item_features.relation[0] || o->user_features.relation[0] ||
 		!LpDecoderIs(LpDecoderAt(o->decoder), LP_DEC_VECTORS_ONLY) || body == NULL)
@@ -160,6 +224,13 @@ LpTuneAlternative(const LpJobRun *run, LpOptions *alt)
 					   alt);
 	alt->seed = o->seed;		/* drawn by the worker when the user gave none */
 	return true;
+}
+
+bool
+LpChoosesEncoder(const LpJobRun *run, const LpGraph *g)
+{
+	return !run->opts.tune && !run->opts.encoder_given &&
+		(double) g->n_edges * LP_TUNE_FRACTION >= LP_TUNE_MIN_VALIDATION;
 }
 
 /* what a trial's time grows with: the epochs it runs times the dimension */
@@ -189,7 +260,8 @@ LpTune(LpJobRun *run, const LpGraph *g, const LpOptions *alternative)
 				old;
 	LpSplit    *splits[LP_TUNE_MAX_DRAWS];
 	int			ndraws;
-	int64		validation_edges = 0;
+	int64		validation_edges = 0,
+				validation_users = 0;
 	Trial		trials[LP_TUNE_MAX_TRIALS];
 	int			ntrials = 1,
 				winner = 0,
@@ -199,14 +271,24 @@ LpTune(LpJobRun *run, const LpGraph *g, const LpOptions *alternative)
 				cost_run = 0,
 				alt_seconds = 0;
 	TimestampTz start = GetCurrentTimestamp();
+	/* without "tune": the choice of the encoder alone (LpChoosesEncoder) */
+	bool		tuning = run->opts.tune;
+	const char *what = tuning ? "tuning" : "choosing the encoder";
 	LpRng		rng;
 	StringInfoData js;
 
-	LpJobSetPhase(run->spec->job_id, "running", "tuning: the validation split");
+	LpJobSetPhase(run->spec->job_id, "running", psprintf("%s: the validation split", what));
 	tune_cxt = AllocSetContextCreate(run->cxt, "linkpred tuning", ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(tune_cxt);
 	splits[0] = palloc(sizeof(LpSplit));
 	LpSplitGraph(g, mode, LP_TUNE_FRACTION, 0, false, 0, seed, splits[0]);
+	if ((splits[0]->n_test == 0 || splits[0]->train.n_entries == 0) && !tuning)
+	{
+		/* nothing to choose on: the job keeps its default encoder */
+		MemoryContextSwitchTo(old);
+		MemoryContextDelete(tune_cxt);
+		return NULL;
+	}
 	if (splits[0]->n_test == 0 || splits[0]->train.n_entries == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -229,6 +311,8 @@ LpTune(LpJobRun *run, const LpGraph *g, const LpOptions *alternative)
 	}
 	for (int d = 0; d < ndraws; d++)
 	{
+		if (ranking)
+			validation_users += SampleUsers(splits[d], g->n_src, d ? DrawSeed(seed, d) : seed);
 		LpSplitDropUnseen(splits[d]);
 		validation_edges += splits[d]->n_test;
 	}
@@ -289,7 +373,7 @@ LpTune(LpJobRun *run, const LpGraph *g, const LpOptions *alternative)
 		}
 
 		LpJobSetPhase(run->spec->job_id, "running",
-					  psprintf("tuning: trial %d of at most %d", i + 1, ntrials));
+					  psprintf("%s: trial %d of at most %d", what, i + 1, ntrials));
 		trial_cxt = AllocSetContextCreate(tune_cxt, "linkpred tuning trial", ALLOCSET_DEFAULT_SIZES);
 		old = MemoryContextSwitchTo(trial_cxt);
 		t0 = GetCurrentTimestamp();
@@ -357,12 +441,14 @@ LpTune(LpJobRun *run, const LpGraph *g, const LpOptions *alternative)
 
 	old = MemoryContextSwitchTo(run->cxt);
 	initStringInfo(&js);
-	appendStringInfo(&js, "{\"metric\": \"%s\", \"validation\": \"%s\", \"fraction\": %g, "
-					 "\"draws\": %d, \"validation_edges\": " INT64_FORMAT ", \"budget_seconds\": %d, "
+	appendStringInfo(&js, "{\"purpose\": \"%s\", \"metric\": \"%s\", \"validation\": \"%s\", "
+					 "\"fraction\": %g, \"draws\": %d, \"validation_edges\": " INT64_FORMAT ", %s\"budget_seconds\": %d, "
 					 "\"seconds\": %.3f, \"margin\": %.6g, \"searched\": [",
-					 ranking ? "recall@20" : "auc",
+					 tuning ? "tune" : "encoder", ranking ? "recall@20" : "auc",
 					 mode == LP_HOLDOUT_TIME ? "time" : ranking ? "per_user" : "random",
-					 LP_TUNE_FRACTION, ndraws, validation_edges, run->opts.tune_seconds,
+					 LP_TUNE_FRACTION, ndraws, validation_edges,
+					 ranking ? psprintf("\"validation_users\": " INT64_FORMAT ", ", validation_users) : "",
+					 run->opts.tune_seconds,
 					 (double) (GetCurrentTimestamp() - start) / 1e6, margin);
 	for (int x = 0, n = 0; x < naxes; x++)
 		if (run->opts.tune_free & ((uint32) 1 << x))

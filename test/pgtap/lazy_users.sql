@@ -25,9 +25,9 @@ CREATE TABLE lz_text AS SELECT 'user-' || user_id AS user_id, item_id FROM lz_ed
 CREATE TABLE lz_users AS SELECT u FROM generate_series(0, 4999, 97) u UNION ALL SELECT 999999;
 
 SELECT linkpred_train('lz', 'lz_edges', 'user_id', 'item_id',
-                      options => '{"dim": 16, "epochs": 5, "seed": 1}') IS NOT NULL AS trained;
+                      options => '{"encoder": "mf", "dim": 16, "epochs": 5, "seed": 1}') IS NOT NULL AS trained;
 SELECT linkpred_train('lz_text', 'lz_text', 'user_id', 'item_id',
-                      options => '{"dim": 16, "epochs": 5, "seed": 1}') IS NOT NULL AS trained;
+                      options => '{"encoder": "mf", "dim": 16, "epochs": 5, "seed": 1}') IS NOT NULL AS trained;
 SELECT linkpred_train('lz_bil', 'lz_edges', 'user_id', 'item_id',
                       options => '{"dim": 16, "epochs": 5, "seed": 1, "decoder": "bilinear"}') IS NOT NULL AS trained;
 
@@ -125,7 +125,7 @@ SELECT is((SELECT count(*)::int FROM bil_top WHERE abs(score - linkpred_score(u,
 
 -- a retrain, a rollback and a drop between calls
 SELECT linkpred_train('lz', 'lz_edges', 'user_id', 'item_id',
-                      options => '{"dim": 16, "epochs": 5, "seed": 2}') IS NOT NULL AS retrained;
+                      options => '{"encoder": "mf", "dim": 16, "epochs": 5, "seed": 2}') IS NOT NULL AS retrained;
 CREATE TEMP TABLE v2_top AS
 SELECT x.u, t.item, t.score FROM lz_users x, linkpred_topk(x.u, 5, model => 'lz') t;
 SELECT isnt((SELECT string_agg(u || ':' || item || ':' || score, ',' ORDER BY u, score, item) FROM v2_top),
@@ -148,7 +148,7 @@ SELECT throws_ok($$SELECT * FROM linkpred_topk('user-17'::text, 5, model => 'lz_
 
 -- a damaged bucket: only its users' first call fails, and the copy is read afresh after
 SELECT linkpred_train('lz_dmg', 'lz_edges', 'user_id', 'item_id',
-                      options => '{"dim": 16, "epochs": 1, "seed": 1}') IS NOT NULL AS trained;
+                      options => '{"encoder": "mf", "dim": 16, "epochs": 1, "seed": 1}') IS NOT NULL AS trained;
 SELECT u AS other FROM generate_series(0, 99) u WHERE linkpred_shard(u, 5) <> linkpred_shard(17, 5) LIMIT 1 \gset
 SELECT count(*) AS loaded FROM linkpred_topk(:other, 5, model => 'lz_dmg');
 UPDATE linkpred.embedding_store SET vecs = vecs[1:1]

@@ -22,7 +22,7 @@ FROM generate_series(0, 5999) u, generate_series(0, 9) k;
 CREATE TABLE rel_links AS SELECT user_id AS a, item_id + 6000 AS b FROM rel_edges;
 
 SELECT linkpred_train('rel_bip', 'rel_edges', 'user_id', 'item_id',
-                      options => '{"epochs": 1, "seed": 3}') IS NOT NULL AS trained;
+                      options => '{"encoder": "mf", "epochs": 1, "seed": 3}') IS NOT NULL AS trained;
 SELECT linkpred_train('rel_tied', 'rel_links', 'a', 'b',
                       options => '{"epochs": 1, "seed": 3, "bipartite": false}') IS NOT NULL AS trained;
 SELECT linkpred_train('rel_one', 'rel_links', 'a', 'b',

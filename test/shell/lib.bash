@@ -249,10 +249,12 @@ lpt_serving_model() {
 }
 
 # lpt_long_retrain SEED: a 1000-epoch retraining of m on big_edges
-# (lpt_big_edges), waited for until it is in its training loop; id in LPT_LONG
+# (lpt_big_edges), waited for until it is in its training loop; id in LPT_LONG.
+# The encoder is named: a bipartite graph this size would otherwise have it
+# chosen first, on a validation part, through a 1000-epoch trial
 lpt_long_retrain() {
 	LPT_LONG=$(lpt_sql "SELECT linkpred_train('m', 'big_edges', 'user_id', 'item_id',
-	                                          options => '{\"epochs\": 1000, \"seed\": $1, \"warm_start\": false}', wait => false)")
+	                                          options => '{\"encoder\": \"mf\", \"epochs\": 1000, \"seed\": $1, \"warm_start\": false}', wait => false)")
 	lpt_ok "the retraining job $LPT_LONG reaches its training loop" lpt_wait_training "$LPT_LONG"
 }
 

@@ -157,7 +157,7 @@ refused linkpred_materialize "SELECT linkpred_materialize('m', 'recs')"
 # a job running on the primary: the standby cannot wait for it
 lpt_big_edges big_edges
 long=$(lpt_sql "SELECT linkpred_train('long', 'big_edges', 'user_id', 'item_id',
-                                      options => '{\"epochs\": 1000, \"seed\": 1}', wait => false)")
+                                      options => '{\"encoder\": \"mf\", \"epochs\": 1000, \"seed\": 1}', wait => false)")
 lpt_ok "job $long is in its training loop on the primary" lpt_wait_training "$long"
 lpt_ok "the standby replays its running state" lpt_wait_until 30 caught_up
 out=$(standby_error "SELECT linkpred_wait($long)")

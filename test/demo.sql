@@ -121,7 +121,15 @@ SELECT (stats->>'rows')::bigint AS "rows read",
        (stats->>'users')::int AS users, (stats->>'items')::int AS items
 FROM linkpred.jobs WHERE model = 'shop' ORDER BY id DESC LIMIT 1;
 \echo 'The model:'
-SELECT name, n_users, n_items, n_edges, trained_at FROM linkpred.models;
+SELECT name, options->>'encoder' AS encoder, n_users, n_items, n_edges, trained_at FROM linkpred.models;
+\echo 'No encoder was named: on a bipartite graph of 20,000 edges or more the job first compares'
+\echo 'the matrix factorisation with the spectral encoder on a validation part of the training'
+\echo 'edges (Recall@20) and trains the winner; the trials, if it ran them:'
+SELECT x->>'trial' AS trial, x->>'encoder' AS encoder, round((x->>'value')::numeric, 4) AS "validation Recall@20",
+       round((x->>'seconds')::numeric, 2) AS seconds,
+       CASE WHEN x->>'trial' = m.metrics->'tuning'->>'winner' THEN 'winner' ELSE '' END AS chosen
+FROM linkpred.models m, jsonb_array_elements(m.metrics->'tuning'->'trials') x
+WHERE m.name = 'shop' ORDER BY 1;
 
 -------------------------------------------------------------------------
 \echo

@@ -12,11 +12,12 @@
 -- 40 (rows not a multiple of 32 bytes), the spectral encoder (its
 -- item-item term added to the low-rank score), an undirected graph (one
 -- vector per node, the node itself left out), with candidates and
--- exclusions, and with exclude_seen false.  The 8-bit scan serves item
+-- exclusions, with exclude_seen false, and in a batch (linkpred_topk_many
+-- ranks user by user where the 8-bit scan applies).  The 8-bit scan serves item
 -- vectors from linkpred.exact_scan_8bit_min (16MB by default); these small
 -- models take it at 0, and the float scan (-1) gives the same rows.
 \set ON_ERROR_STOP 1
-SELECT plan(11);
+SELECT plan(13);
 
 
 CREATE TABLE shop (user_id int, item_id int);
@@ -105,6 +106,19 @@ SELECT is((SELECT count(*)::int FROM (
 SELECT is((SELECT count(*)::int FROM served('xsp', 20) s
            WHERE s.score IS DISTINCT FROM linkpred_score(s.u, s.i, 'xsp')), 0,
           'every row''s score is linkpred_score''s for its pair');
+
+-- a batch ranks each user as a single call does (the 8-bit scan, user by
+-- user), with the ranks in order; a user the model lacks gets the rows of
+-- one with no history
+SELECT set_eq($$SELECT m.user_id, m.item, m.score
+                FROM linkpred_topk_many(ARRAY(SELECT u FROM users), 20, 'xsp') m$$,
+              $$SELECT * FROM served('xsp', 20)$$,
+              'linkpred_topk_many: the rows and scores of linkpred_topk for every user (spectral)');
+SELECT is((SELECT (count(*), count(*) FILTER (WHERE score > prev))::text FROM (
+               SELECT m.score, lag(m.score) OVER (PARTITION BY m.user_id ORDER BY m.rank) AS prev
+               FROM linkpred_topk_many(ARRAY(SELECT u FROM users) || 999999, 20, 'xsp') m) x),
+          ('(' || (SELECT count(*) FROM users) * 20 + 20 || ',0)'),
+          'linkpred_topk_many: 20 rows a user, best first, an unknown user included');
 
 -- the float scan gives the same rows
 CREATE TABLE rows_8bit AS SELECT * FROM served('xsp', 20) UNION ALL SELECT * FROM served('x64', 200);

@@ -26,7 +26,7 @@ CREATE TABLE atags (artist_idx int, tag_id int, count int);
 -- warm ----------------------------------------------------------------
 CREATE TABLE ua_train AS SELECT user_idx, artist_idx FROM ua WHERE hashint4(user_idx * 20000 + artist_idx) % 10 <> 0;
 CREATE TABLE ua_test AS SELECT user_idx, artist_idx FROM ua WHERE hashint4(user_idx * 20000 + artist_idx) % 10 = 0;
-SELECT linkpred_train('warm_plain', 'ua_train', 'user_idx', 'artist_idx', options => '{"seed": 3}') \gset
+SELECT linkpred_train('warm_plain', 'ua_train', 'user_idx', 'artist_idx', options => '{"encoder": "mf", "seed": 3}') \gset
 -- the tags of the training split's artists only: 1,170 test pairs have an
 -- artist with no training edge, which this model does not know either
 CREATE VIEW atags_warm AS SELECT * FROM atags WHERE artist_idx IN (SELECT artist_idx FROM ua_train);

@@ -23,7 +23,7 @@ CREATE TABLE ua_test AS SELECT user_idx, artist_idx FROM ua WHERE hashint4(user_
 -- noise ---------------------------------------------------------------
 CREATE TABLE anoise AS
 SELECT DISTINCT artist_idx, (hashint4(artist_idx * 101 + 7) & 1048575) / 1048575.0 AS r FROM ua_train;
-SELECT linkpred_train('warm_plain', 'ua_train', 'user_idx', 'artist_idx', options => '{"seed": 3}') \gset
+SELECT linkpred_train('warm_plain', 'ua_train', 'user_idx', 'artist_idx', options => '{"encoder": "mf", "seed": 3}') \gset
 SELECT linkpred_train('warm_noise', 'ua_train', 'user_idx', 'artist_idx',
                       options => '{"seed": 3, "item_features": {"relation": "anoise", "key": "artist_idx", "columns": ["r"]}}') \gset
 SELECT linkpred_train('warm_noise4', 'ua_train', 'user_idx', 'artist_idx',

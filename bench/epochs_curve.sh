@@ -14,7 +14,7 @@ lp_psql -q -c "CREATE TABLE grid (graph text, epochs int, part text, recall floa
 EPOCHS=${EPOCHS:-"5 10 20 40"}
 for g in lastfm gowalla; do
 	for e in $EPOCHS; do
-		val_run $g val "{\"epochs\": $e, \"seed\": 1}" "$e" "epochs $e"
+		val_run $g val "{\"encoder\": \"mf\", \"epochs\": $e, \"seed\": 1}" "$e" "epochs $e"
 	done
 done
 {

@@ -35,7 +35,7 @@ lp_psql -v tbl=big -v n_edges="$EDGES" -v n_users="$USERS" -v n_items="$ITEMS" \
 lp_log "training $EPOCHS epochs"
 lp_psql <<SQL
 SET linkpred.ann_min_items = 0;
-SELECT linkpred_train('big', 'big', 'user_id', 'item_id', options => '{"epochs": $EPOCHS, "seed": 1}') IS NULL;
+SELECT linkpred_train('big', 'big', 'user_id', 'item_id', options => '{"encoder": "mf", "epochs": $EPOCHS, "seed": 1}') IS NULL;
 CREATE TABLE q AS
 SELECT u FROM (SELECT DISTINCT user_id AS u FROM big) d ORDER BY hashint4(u), u LIMIT 300;
 CREATE TABLE runs (round int, side text, p50 float8, p99 float8);

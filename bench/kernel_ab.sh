@@ -85,7 +85,7 @@ lp_psql -q -c "CREATE TABLE grid (graph text, code text, seed int, part text,
 quality_runs() {
 	for s in 1 2; do
 		for g in gowalla lastfm; do
-			val_run "$g" val "{\"seed\": $s}" "'$1', $s" "$1 seed $s"
+			val_run "$g" val "{\"encoder\": \"mf\", \"seed\": $s}" "'$1', $s" "$1 seed $s"
 		done
 	done
 }

@@ -21,7 +21,7 @@ lp_psql -q -c "CREATE TABLE grid (graph text, loss text, lr float8, negatives in
 
 # run GRAPH PART LOSS LR NEGATIVES
 run() {
-	val_run "$1" "$2" "{\"loss\": \"$3\", \"lr\": $4, \"negatives\": $5, \"seed\": 1}" "'$3', $4, $5" \
+	val_run "$1" "$2" "{\"encoder\": \"mf\", \"loss\": \"$3\", \"lr\": $4, \"negatives\": $5, \"seed\": 1}" "'$3', $4, $5" \
 		"$3 lr $4 negatives $5"
 }
 

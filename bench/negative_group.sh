@@ -18,7 +18,7 @@ lp_psql -q -c "CREATE TABLE grid (graph text, negative_group int, seed int, part
 for g in lastfm gowalla; do
 	for s in ${NG_SEEDS:-1 2}; do
 		for n in ${NG_GROUPS:-1 16}; do
-			val_run $g val "{\"negative_group\": $n, \"seed\": $s}" "$n, $s" "negative_group $n seed $s"
+			val_run $g val "{\"encoder\": \"mf\", \"negative_group\": $n, \"seed\": $s}" "$n, $s" "negative_group $n seed $s"
 		done
 	done
 done

@@ -81,7 +81,7 @@ for rep in 1 2 3; do
 	for t in 1 2; do
 		lp_log "power-law graph: $EPOCHS epochs on $t thread(s), run $rep"
 		q -o /dev/null -c "SET linkpred.training_threads = $t" \
-			-c "SELECT linkpred_train('pl_${t}_$rep', 'pl', 'u', 'i', options => '{\"epochs\": $EPOCHS, \"seed\": 1}')"
+			-c "SELECT linkpred_train('pl_${t}_$rep', 'pl', 'u', 'i', options => '{\"encoder\": \"mf\", \"epochs\": $EPOCHS, \"seed\": 1}')"
 		row=$(q -F ' | ' -c "SELECT $rep, metrics->>'training_threads', n_edges,
 		                        round((metrics->>'train_seconds')::numeric, 2),
 		                        round(n_edges * $EPOCHS / (metrics->>'train_seconds')::numeric),
@@ -135,7 +135,7 @@ lastfm_rows=""
 for s in 1 2 3; do
 	for t in 1 2; do
 		q -o /dev/null -c "SET linkpred.training_threads = $t" \
-			-c "SELECT linkpred_train('lastfm_${s}_$t', 'lastfm_train', 'user_idx', 'artist_idx', options => '{\"seed\": $s}')"
+			-c "SELECT linkpred_train('lastfm_${s}_$t', 'lastfm_train', 'user_idx', 'artist_idx', options => '{\"encoder\": \"mf\", \"seed\": $s}')"
 		eval "lf_${s}_$t=$(q -c "SELECT round(value::numeric, 4) FROM linkpred_evaluate('lastfm_${s}_$t', test => 'lastfm_test', seed => 1) WHERE metric = 'auc'")"
 	done
 	a1=$(eval echo "\$lf_${s}_1"); a2=$(eval echo "\$lf_${s}_2")
@@ -156,7 +156,7 @@ SQL
 	for t in 1 2; do
 		lp_log "Gowalla, default model, $t thread(s)"
 		q -o /dev/null -c "SET linkpred.training_threads = $t" \
-			-c "SELECT linkpred_train('gowalla_$t', 'gowalla_train', 'user_id', 'item_id')"
+			-c "SELECT linkpred_train('gowalla_$t', 'gowalla_train', 'user_id', 'item_id', options => '{\"encoder\": \"mf\"}')"
 		row=$(q -F ' | ' -c "SELECT (SELECT metrics->>'training_threads' FROM linkpred.models WHERE name = 'gowalla_$t'),
 		                            round((SELECT (metrics->>'train_seconds')::numeric FROM linkpred.models WHERE name = 'gowalla_$t'), 1),
 		                            round(max(value) FILTER (WHERE metric = 'recall')::numeric, 4),

@@ -48,7 +48,7 @@ finish() {
 trap finish EXIT
 
 models="mf spectral128 spectral256 spectral512"
-q -c "SELECT linkpred_train('mf', 'gw_all', 'user_id', 'item_id', options => '{\"seed\": 1}')" >/dev/null
+q -c "SELECT linkpred_train('mf', 'gw_all', 'user_id', 'item_id', options => '{\"encoder\": \"mf\", \"seed\": 1}')" >/dev/null
 q -c "SELECT linkpred_train('spectral512', 'gw_all', 'user_id', 'item_id', options => '{\"encoder\": \"spectral\", \"seed\": 1}')" >/dev/null
 for dim in 128 256; do
 	q -c "SELECT linkpred_train('spectral$dim', 'gw_all', 'user_id', 'item_id', options => '{\"encoder\": \"spectral\", \"dim\": $dim, \"seed\": 1}')" >/dev/null

@@ -77,7 +77,7 @@ lp_psql -q -c "CREATE TABLE grid (graph text, simd text, seed int, part text,
                                   recall float8, ndcg float8, seconds float8)"
 for s in 1 2; do
 	for mode in off on; do
-		PGOPTIONS="-c linkpred.simd=$mode" val_run lastfm val "{\"seed\": $s}" "'$mode', $s" "simd $mode seed $s"
+		PGOPTIONS="-c linkpred.simd=$mode" val_run lastfm val "{\"encoder\": \"mf\", \"seed\": $s}" "'$mode', $s" "simd $mode seed $s"
 	done
 done
 quality=$(q -F ' | ' <<SQL | sed 's/^/| /; s/$/ |/'
@@ -87,7 +87,7 @@ FROM grid GROUP BY simd ORDER BY simd DESC;
 SQL
 )
 # the set 'on' trained with, as a version records it
-PGOPTIONS="-c linkpred.simd=on" q -c "SELECT linkpred_train('rec', 'fm_fit', 'user_idx', 'artist_idx', options => '{\"seed\": 1, \"epochs\": 1}')" >/dev/null
+PGOPTIONS="-c linkpred.simd=on" q -c "SELECT linkpred_train('rec', 'fm_fit', 'user_idx', 'artist_idx', options => '{\"encoder\": \"mf\", \"seed\": 1, \"epochs\": 1}')" >/dev/null
 on_set=$(q -c "SELECT metrics->>'simd' FROM linkpred.models WHERE name = 'rec'")
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 # before $OUT is rewritten (it is tracked: rewriting it is no change of the code)

@@ -78,7 +78,7 @@ GOWALLA_TRAIN= GOWALLA_TIME= GOWALLA_EXPORT= GOWALLA_OURS=
 if [ -z "$SKIP_GOWALLA" ]; then
 	GOWALLA_TRAIN="CREATE TABLE gtrain (user_id int, item_id int);
 \copy gtrain FROM PROGRAM 'zcat $LP_TMP/shared/data/gowalla/gowalla_train.csv.gz' CSV HEADER
-SELECT linkpred_train('gowalla', 'gtrain', 'user_id', 'item_id', options => '{\"epochs\": 5, \"seed\": 1}') IS NULL;"
+SELECT linkpred_train('gowalla', 'gtrain', 'user_id', 'item_id', options => '{\"encoder\": \"mf\", \"epochs\": 5, \"seed\": 1}') IS NULL;"
 	GOWALLA_TIME="CREATE TABLE q_gowalla AS SELECT DISTINCT user_id AS u FROM gtrain ORDER BY 1 LIMIT 2000;
 SET linkpred.ann_min_items = 0;
 CREATE TABLE t_gowalla AS SELECT * FROM time_topk('gowalla', (SELECT array_agg(u) FROM q_gowalla));
@@ -97,7 +97,7 @@ if [ "$CATALOG" = trained ]; then
 	lp_psql -v tbl=big -v n_edges="$EDGES" -v n_users="$USERS" -v n_items="$N" \
 		-v user_exponent=0.6 -v item_exponent=0.6 -v seed=42 "${communities[@]}" -f "$BENCH/scale_gen.sql" >/dev/null
 	BIG_TRAIN="CREATE INDEX ON big (user_id);
-SELECT linkpred_train('big', 'big', 'user_id', 'item_id', options => '{\"epochs\": $EPOCHS, \"seed\": 1}') IS NULL;"
+SELECT linkpred_train('big', 'big', 'user_id', 'item_id', options => '{\"encoder\": \"mf\", \"epochs\": $EPOCHS, \"seed\": 1}') IS NULL;"
 	BIG_USERS="CREATE TABLE q_big AS SELECT u FROM (SELECT DISTINCT user_id AS u FROM big) d ORDER BY hashint4(u), u LIMIT 300;"
 	SWEEP="25, 50, 100, 200, 400, 600, 800, 1200, 2400"
 	DESC="bench/scale_gen.sql's $GRAPH graph ($EDGES rows, $USERS users, $N item ids, exponents 0.6, seed 42), trained {\"epochs\": $EPOCHS, \"seed\": 1}"
@@ -106,7 +106,7 @@ else
 	BIG_TRAIN="SELECT setseed(0.1);
 CREATE TABLE big AS SELECT (random() * 99999)::int AS user_id, i AS item_id
 FROM generate_series(0, $N - 1) i, generate_series(1, 2);
-SELECT linkpred_train('big', 'big', 'user_id', 'item_id', options => '{\"epochs\": 1, \"seed\": 1}') IS NULL;"
+SELECT linkpred_train('big', 'big', 'user_id', 'item_id', options => '{\"encoder\": \"mf\", \"epochs\": 1, \"seed\": 1}') IS NULL;"
 	BIG_USERS="CREATE TABLE q_big AS SELECT DISTINCT user_id AS u FROM big ORDER BY 1 LIMIT 300;"
 	SWEEP="200, 400, 600, 800, 1000, 1200, 2400"
 	DESC="synthetic: each of $N items in 2 edges to random users of 100,000, trained {\"epochs\": 1, \"seed\": 1}"
@@ -130,7 +130,7 @@ BEGIN
 END \$\$;
 -- the SQL call's own cost: top-10 of a 20-item model
 CREATE TABLE tiny AS SELECT u AS user_id, i AS item_id FROM generate_series(0, 19) u, generate_series(0, 19) i WHERE (u + i) % 3 = 0;
-SELECT linkpred_train('tiny', 'tiny', 'user_id', 'item_id', options => '{"epochs": 1, "seed": 1}') IS NULL;
+SELECT linkpred_train('tiny', 'tiny', 'user_id', 'item_id', options => '{"encoder": "mf", "epochs": 1, "seed": 1}') IS NULL;
 CREATE TABLE t_tiny AS SELECT * FROM time_topk('tiny', ARRAY(SELECT g % 20 FROM generate_series(0, 299) g));
 $GOWALLA_TIME
 $BIG_USERS

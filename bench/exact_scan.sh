@@ -13,18 +13,12 @@
 # bench/RESULTS-exact-scan.md.
 #   bash bench/exact_scan.sh [--rounds N] [--edges N] [--users N] [--items N] [--epochs N]
 source "$(dirname "$0")/common.bash"
-ROUNDS=3 EDGES=4500000 USERS=200000 ITEMS=1100000 EPOCHS=10
+usage() { echo "usage: bash bench/exact_scan.sh [--rounds N] [--edges N] [--users N] [--items N] [--epochs N]" >&2; }
 CMD="bash bench/exact_scan.sh $*"
-while [ $# -gt 0 ]; do
-	case "$1" in
-		--rounds) ROUNDS=$2; shift 2 ;;
-		--edges) EDGES=$2; shift 2 ;;
-		--users) USERS=$2; shift 2 ;;
-		--items) ITEMS=$2; shift 2 ;;
-		--epochs) EPOCHS=$2; shift 2 ;;
-		*) lp_log "unknown argument $1"; exit 2 ;;
-	esac
-done
+opt_rounds="" opt_edges="" opt_users="" opt_items="" opt_epochs=""
+bench_options "rounds edges users items epochs" "$@"
+ROUNDS=${opt_rounds:-3} EDGES=${opt_edges:-4500000} USERS=${opt_users:-200000}
+ITEMS=${opt_items:-1100000} EPOCHS=${opt_epochs:-10}
 lp_build_install
 lp_cluster_start "shared_buffers = 2GB" "work_mem = 256MB"
 started=$(now)

@@ -16,18 +16,13 @@
 # between the two).  The checkout's library is installed again at the end.
 #
 # Usage: bash bench/serving_ab.sh --before COMMIT [--rounds N] [--out RESULTS-NAME.md] [--title T]
-before="" rounds=3 out=RESULTS-serving-ab.md title="Serving, against an earlier commit"
-while [ $# -gt 0 ]; do
-	case "$1" in
-		--before) before=$2; shift 2 ;;
-		--rounds) rounds=$2; shift 2 ;;
-		--out) out=$2; shift 2 ;;
-		--title) title=$2; shift 2 ;;
-		*) echo "usage: $0 --before COMMIT [--rounds N] [--out RESULTS-NAME.md] [--title T]" >&2; exit 2 ;;
-	esac
-done
-[ -n "$before" ] || { echo "$0: --before COMMIT is required" >&2; exit 2; }
 source "$(dirname "$0")/common.bash"
+usage() { echo "usage: $0 --before COMMIT [--rounds N] [--out RESULTS-NAME.md] [--title T]" >&2; }
+opt_before="" opt_rounds="" opt_out="" opt_title=""
+bench_options "before rounds out title" "$@"
+before=$opt_before rounds=${opt_rounds:-3} out=${opt_out:-RESULTS-serving-ab.md}
+title=${opt_title:-"Serving, against an earlier commit"}
+[ -n "$before" ] || { echo "$0: --before COMMIT is required" >&2; exit 2; }
 before_sha=$(git -C "$LP_SRC" rev-parse --short "$before")
 libdir=$(pg_config --pkglibdir)
 work=$(mktemp -d /tmp/serving_ab.XXXXXX)

@@ -112,18 +112,27 @@ extern void LpSpectralFoldInTied(const float *U, const float *lambda, const int3
 extern void LpSpectralColumnNorms(const float *U, int32 n, int dim, float *out);
 
 /*
- * The item-item term of a user with items[0 .. n-1] (sorted or not) on
- * bipartite graph g, added to s[0 .. n_items-1].  acc is n_items floats of
- * zeroed scratch, zeroed again on return.
+ * The weight of each item of bipartite g as the item-item term's target,
+ * d_i^-item_norm (0 for an item without users), n_items floats from alloc
  */
-extern void LpSpectralItemAll(const LpHeurGraph *g, const int32 *items, int n,
-							  float item_norm, float *s, float *acc);
+extern float *LpSpectralItemWeights(const LpHeurGraph *g, float item_norm,
+									void *(*alloc) (Size));
 
 /*
- * the item-item term of one pair: the user's items[0 .. n-1] and item v;
- * mark is g->n_users zeroed bytes of scratch, zeroed again on return
+ * The item-item term of a user with items[0 .. n-1] (sorted or not) on
+ * bipartite graph g, added to s[0 .. n_items-1]; iw from
+ * LpSpectralItemWeights.  acc is n_items floats of zeroed scratch, zeroed
+ * again on return.
+ */
+extern void LpSpectralItemAll(const LpHeurGraph *g, const int32 *items, int n,
+							  const float *iw, float *s, float *acc);
+
+/*
+ * The item-item term of one pair: the user's items[0 .. n-1], distinct,
+ * and item v; iw as above; mark is Max(n_users, n_items) zeroed bytes of
+ * scratch, zeroed again on return
  */
 extern double LpSpectralItemPair(const LpHeurGraph *g, const int32 *items, int n, int32 v,
-								 float item_norm, uint8 *mark);
+								 const float *iw, uint8 *mark);
 
 #endif

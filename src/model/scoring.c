@@ -142,7 +142,7 @@ typedef struct EvalItemTerm
 {
 	LpEvalScorer inner;
 	const LpHeurGraph *g;
-	float		item_norm;
+	float	   *iw;				/* LpSpectralItemWeights */
 	float	   *acc;
 	uint8	   *mark;
 } EvalItemTerm;
@@ -166,7 +166,7 @@ ItemTermPair(void *arg, int32 u, int32 v)
 	if (u < 0)
 		return s;
 	items = UserItems(et->g, u, &n);
-	return s + LpSpectralItemPair(et->g, items, n, v, et->item_norm, et->mark);
+	return s + LpSpectralItemPair(et->g, items, n, v, et->iw, et->mark);
 }
 
 static void
@@ -184,19 +184,22 @@ ItemTermBlock(void *arg, const int32 *users, int nb, float *out)
 		if (u < 0)
 			continue;
 		items = UserItems(et->g, u, &n);
-		LpSpectralItemAll(et->g, items, n, et->item_norm, out + (int64) b * et->g->n_items,
+		LpSpectralItemAll(et->g, items, n, et->iw, out + (int64) b * et->g->n_items,
 						  et->acc);
 	}
 }
 
-/* the item-item term; acc is g->n_items zeroed floats, mark g->n_users zeroed bytes of scratch */
+/*
+ * the item-item term; acc is g->n_items zeroed floats, mark
+ * Max(n_users, n_items) zeroed bytes of scratch
+ */
 static void
 EvalWithItemTerm(LpEvalScorer *sc, const LpHeurGraph *g, float item_norm, float *acc, uint8 *mark)
 {
 	EvalItemTerm *et = palloc(sizeof(EvalItemTerm));
 
 	et->g = g;
-	et->item_norm = item_norm;
+	et->iw = LpSpectralItemWeights(g, item_norm, LpPallocHuge);
 	et->acc = acc;
 	et->mark = mark;
 	Wrap(sc, &et->inner, et, ItemTermPair, ItemTermBlock);

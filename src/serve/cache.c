@@ -423,11 +423,26 @@ LpModelAnnScratch(LpServingModel *m, int k)
 	return m->ann_scratch;
 }
 
+/* the item-item term's weight of each item (LpSpectralItemWeights), built on first use */
+static const float *
+ItemWeights(LpServingModel *m)
+{
+	if (m->item_weights == NULL)
+	{
+		const LpHeurGraph *g = LpModelHeurGraph(m);
+		MemoryContext old = MemoryContextSwitchTo(m->cxt);
+
+		m->item_weights = LpSpectralItemWeights(g, m->fold->item_norm, ModelAlloc);
+		MemoryContextSwitchTo(old);
+	}
+	return m->item_weights;
+}
+
 void
 LpModelDecode(LpServingModel *m, int32 u, const int32 *items, int n, float *s)
 {
 	if (m->fold->item_term)
-		LpSpectralItemAll(LpModelHeurGraph(m), items, n, m->fold->item_norm, s,
+		LpSpectralItemAll(LpModelHeurGraph(m), items, n, ItemWeights(m), s,
 						  HeadScratch(m)->p3);
 	if (m->has_head)
 		LpHeadAll(&m->head, LpModelHeurGraph(m), u, s, HeadScratch(m));
@@ -459,7 +474,7 @@ float
 LpModelPairScoreItems(LpServingModel *m, int32 u, const int32 *items, int n, int32 v, float emb)
 {
 	if (m->fold->item_term)
-		emb += (float) LpSpectralItemPair(LpModelHeurGraph(m), items, n, v, m->fold->item_norm,
+		emb += (float) LpSpectralItemPair(LpModelHeurGraph(m), items, n, v, ItemWeights(m),
 										  HeadScratch(m)->vmark);
 	if (!m->has_head)
 		return emb;

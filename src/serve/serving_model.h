@@ -86,6 +86,7 @@ typedef struct LpServingModel
 	float	   *lambda;			/* tied spectral: U's column norms, built on first fold-in */
 	struct LpHeurGraph *heur;	/* built on first use by a heuristic or the head */
 	struct LpHeurScratch *heur_scratch;
+	float	   *item_weights;	/* spectral: the item-item term's, on first use */
 	bool		has_head;		/* scores go through the structural head */
 	LpHead		head;
 	LpHeadScratch *head_scratch;	/* built on first use */

@@ -468,8 +468,18 @@ LpSpectralItemWeights(const LpHeurGraph *g, float item_norm, void *(*alloc) (Siz
 
 void
 LpSpectralItemAll(const LpHeurGraph *g, const int32 *items, int n, const float *iw, float *s,
-				  float *acc)
+				  const LpItemTermScratch *sc)
 {
+	float	   *acc = sc->acc,
+			   *cx = sc->cx;
+	int32		nx = 0;
+
+	/*
+	 * Each user x of the user's items once, with the sum of those items'
+	 * d_j^-1/2: x's item list is then read once, not once per item x shares
+	 * with the user (the user itself shares all of them).  On Gowalla that
+	 * is 62,500 additions a user against 140,000.
+	 */
 	for (int k = 0; k < n; k++)
 	{
 		int32		j = items[k];
@@ -481,12 +491,21 @@ LpSpectralItemAll(const LpHeurGraph *g, const int32 *items, int n, const float *
 		wj = 1.0f / sqrtf((float) jd);
 		for (int64 a = g->i_off[j]; a < g->i_off[j + 1]; a++)
 		{
-			int32		w = g->i_adj[a];
-			float		ww = wj / (float) (g->u_off[w + 1] - g->u_off[w]);
+			int32		x = g->i_adj[a];
 
-			for (int64 b = g->u_off[w]; b < g->u_off[w + 1]; b++)
-				acc[g->u_adj[b]] += ww;
+			if (cx[x] == 0.0f)
+				sc->xs[nx++] = x;
+			cx[x] += wj;
 		}
+	}
+	for (int32 t = 0; t < nx; t++)
+	{
+		int32		x = sc->xs[t];
+		float		ww = cx[x] / (float) (g->u_off[x + 1] - g->u_off[x]);
+
+		cx[x] = 0.0f;
+		for (int64 b = g->u_off[x]; b < g->u_off[x + 1]; b++)
+			acc[g->u_adj[b]] += ww;
 	}
 	for (int32 i = 0; i < g->n_items; i++)
 	{

@@ -118,14 +118,21 @@ extern void LpSpectralColumnNorms(const float *U, int32 n, int dim, float *out);
 extern float *LpSpectralItemWeights(const LpHeurGraph *g, float item_norm,
 									void *(*alloc) (Size));
 
+/* LpSpectralItemAll's scratch: the floats zeroed, and zeroed again on return */
+typedef struct LpItemTermScratch
+{
+	float	   *acc;			/* n_items floats */
+	float	   *cx;				/* n_users floats */
+	int32	   *xs;				/* n_users */
+} LpItemTermScratch;
+
 /*
- * The item-item term of a user with items[0 .. n-1] (sorted or not) on
- * bipartite graph g, added to s[0 .. n_items-1]; iw from
- * LpSpectralItemWeights.  acc is n_items floats of zeroed scratch, zeroed
- * again on return.
+ * The item-item term of a user with items[0 .. n-1] (sorted or not, distinct)
+ * on bipartite graph g, added to s[0 .. n_items-1]; iw from
+ * LpSpectralItemWeights.
  */
 extern void LpSpectralItemAll(const LpHeurGraph *g, const int32 *items, int n,
-							  const float *iw, float *s, float *acc);
+							  const float *iw, float *s, const LpItemTermScratch *sc);
 
 /*
  * The item-item term of one pair: the user's items[0 .. n-1], distinct,

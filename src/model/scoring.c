@@ -138,12 +138,24 @@ EvalWithHead(LpEvalScorer *sc, const LpHead *head, const LpHeurGraph *g,
 	Wrap(sc, &eh->inner, eh, HeadPair, HeadBlock);
 }
 
+/*
+ * The item-item term leaves its scratch as it found it, so the head's
+ * arrays can serve as it: the two never run at the same time
+ */
+LpItemTermScratch
+LpItemTermScratchOf(LpHeadScratch *s)
+{
+	LpItemTermScratch its = {s->p3, s->ra, s->touched};
+
+	return its;
+}
+
 typedef struct EvalItemTerm
 {
 	LpEvalScorer inner;
 	const LpHeurGraph *g;
 	float	   *iw;				/* LpSpectralItemWeights */
-	float	   *acc;
+	LpItemTermScratch acc;
 	uint8	   *mark;
 } EvalItemTerm;
 
@@ -185,22 +197,23 @@ ItemTermBlock(void *arg, const int32 *users, int nb, float *out)
 			continue;
 		items = UserItems(et->g, u, &n);
 		LpSpectralItemAll(et->g, items, n, et->iw, out + (int64) b * et->g->n_items,
-						  et->acc);
+						  &et->acc);
 	}
 }
 
 /*
- * the item-item term; acc is g->n_items zeroed floats, mark
- * Max(n_users, n_items) zeroed bytes of scratch
+ * the item-item term; acc its scratch, mark Max(n_users, n_items) zeroed
+ * bytes of scratch
  */
 static void
-EvalWithItemTerm(LpEvalScorer *sc, const LpHeurGraph *g, float item_norm, float *acc, uint8 *mark)
+EvalWithItemTerm(LpEvalScorer *sc, const LpHeurGraph *g, float item_norm,
+				 const LpItemTermScratch *acc, uint8 *mark)
 {
 	EvalItemTerm *et = palloc(sizeof(EvalItemTerm));
 
 	et->g = g;
 	et->iw = LpSpectralItemWeights(g, item_norm, LpPallocHuge);
-	et->acc = acc;
+	et->acc = *acc;
 	et->mark = mark;
 	Wrap(sc, &et->inner, et, ItemTermPair, ItemTermBlock);
 }
@@ -209,10 +222,12 @@ void
 LpEvalWithDecoder(LpEvalScorer *sc, const LpTrainConfig *cfg, const LpHead *head,
 				  const LpHeurGraph *g, LpHeadScratch *scratch)
 {
-	/* the item-item term leaves its accumulator zeroed, so the head's p3
-	 * array can serve as it: the two never run at the same time */
 	if (cfg->item_term)
-		EvalWithItemTerm(sc, g, cfg->item_norm, scratch->p3, scratch->vmark);
+	{
+		LpItemTermScratch its = LpItemTermScratchOf(scratch);
+
+		EvalWithItemTerm(sc, g, cfg->item_norm, &its, scratch->vmark);
+	}
 	if (head)
 		EvalWithHead(sc, head, g, scratch);
 }

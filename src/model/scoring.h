@@ -11,6 +11,7 @@
 #include "graph.h"
 #include "head.h"
 #include "heuristics.h"
+#include "spectral.h"
 #include "train.h"
 
 /*
@@ -23,6 +24,9 @@ extern void LpEmbeddingsEval(const LpEmbeddings *emb, const LpTrainConfig *cfg, 
 
 /* LpHeadAll's scratch for n = max(users, items) nodes, zeroed */
 extern LpHeadScratch *LpHeadScratchAlloc(int32 n);
+
+/* LpSpectralItemAll's scratch, in arrays of s that LpHeadAll leaves zeroed */
+extern LpItemTermScratch LpItemTermScratchOf(LpHeadScratch *s);
 
 /*
  * LpEvaluate's scratch, in the current context: n pairs of n_users x

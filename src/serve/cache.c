@@ -442,8 +442,11 @@ void
 LpModelDecode(LpServingModel *m, int32 u, const int32 *items, int n, float *s)
 {
 	if (m->fold->item_term)
-		LpSpectralItemAll(LpModelHeurGraph(m), items, n, ItemWeights(m), s,
-						  HeadScratch(m)->p3);
+	{
+		LpItemTermScratch its = LpItemTermScratchOf(HeadScratch(m));
+
+		LpSpectralItemAll(LpModelHeurGraph(m), items, n, ItemWeights(m), s, &its);
+	}
 	if (m->has_head)
 		LpHeadAll(&m->head, LpModelHeurGraph(m), u, s, HeadScratch(m));
 }

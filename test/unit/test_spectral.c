@@ -302,8 +302,10 @@ main(void)
 	/* the item-item term: all candidates, pairs and the dense formula */
 	{
 		float	   *s = malloc(sizeof(float) * NI),
-				   *acc = calloc(NI, sizeof(float));
-		uint8	   *mark = calloc(NU, 1);
+				   *iw = LpSpectralItemWeights(&hg, enorm, malloc);
+		LpItemTermScratch its = {calloc(NI, sizeof(float)), calloc(NU, sizeof(float)),
+		malloc(sizeof(int32) * NU)};
+		uint8	   *mark = calloc(Max(NU, NI), 1);
 		double		wp = 0,
 					wd = 0;
 		bool		clean = true;
@@ -311,7 +313,7 @@ main(void)
 		for (int u = 0; u < NU; u++)
 		{
 			memset(s, 0, sizeof(float) * NI);
-			LpSpectralItemAll(&hg, g.targets + g.offsets[u], len[u], enorm, s, acc);
+			LpSpectralItemAll(&hg, g.targets + g.offsets[u], len[u], iw, s, &its);
 			for (int i = 0; i < NI; i++)
 			{
 				double		dense = 0;
@@ -323,19 +325,19 @@ main(void)
 				if (dense > 0)
 					dense *= pow(g.dst_degree[i], -enorm);
 				wd = Max(wd, fabs(s[i] - dense));
-				wp = Max(wp, fabs(s[i] - LpSpectralItemPair(&hg, g.targets + g.offsets[u], len[u], i, enorm, mark)));
+				wp = Max(wp, fabs(s[i] - LpSpectralItemPair(&hg, g.targets + g.offsets[u], len[u], i, iw, mark)));
 			}
 			for (int i = 0; i < NI; i++)
-				clean = clean && acc[i] == 0;
+				clean = clean && its.acc[i] == 0 && mark[i] == 0;
 			for (int w = 0; w < NU; w++)
-				clean = clean && mark[w] == 0;
+				clean = clean && its.cx[w] == 0 && mark[w] == 0;
 		}
 		snprintf(detail, sizeof(detail), " (largest difference %.2e)", wp);
 		TapLine(wp < 1e-5, "item-item term: every candidate at once equals each pair", detail);
 		snprintf(detail, sizeof(detail), " (largest difference %.2e)", wd);
 		TapLine(wd < 1e-5, "item-item term equals the dense formula", detail);
 		Check(clean, "the item-item scratches (accumulator, marks) are left zeroed");
-		Check(LpSpectralItemPair(&hg, g.targets, len[0], -1, enorm, mark) == 0,
+		Check(LpSpectralItemPair(&hg, g.targets, len[0], -1, iw, mark) == 0,
 			  "an unknown item has no item-item term");
 	}
 

@@ -35,6 +35,7 @@ OBJS = \
 	src/kernels/heur_graph.o \
 	src/kernels/heuristics.o \
 	src/kernels/metrics.o \
+	src/kernels/dotblock.o \
 	src/kernels/topk.o \
 	src/kernels/qscan.o \
 	src/kernels/ann.o \

@@ -13,7 +13,8 @@
 # 100,000 (user, item) pairs.  Writes bench/RESULTS-NAME.md with each
 # round's figures and, per model, the median over rounds and after/before.
 # The stored models must be readable by both libraries (no storage change
-# between the two).  The checkout's library is installed again at the end.
+# between the two).  The checkout's library is installed again at the end
+# (ab.bash).
 #
 # Usage: bash bench/serving_ab.sh --before COMMIT [--rounds N] [--out RESULTS-NAME.md] [--title T]
 source "$(dirname "$0")/common.bash"
@@ -23,24 +24,7 @@ bench_options "before rounds out title" "$@"
 before=$opt_before rounds=${opt_rounds:-3} out=${opt_out:-RESULTS-serving-ab.md}
 title=${opt_title:-"Serving, against an earlier commit"}
 [ -n "$before" ] || { echo "$0: --before COMMIT is required" >&2; exit 2; }
-before_sha=$(git -C "$LP_SRC" rev-parse --short "$before")
-libdir=$(pg_config --pkglibdir)
-work=$(mktemp -d /tmp/serving_ab.XXXXXX)
-
-lp_log "building $before_sha in $work/before"
-git -C "$LP_SRC" worktree add -q --detach "$work/before" "$before_sha"
-make -C "$work/before" -s -j2 >/dev/null
-cp "$work/before/linkpred.so" "$work/before.so"
-git -C "$LP_SRC" worktree remove --force "$work/before"
-
-source "$(dirname "$0")/validation.bash"	# builds and installs this checkout, starts the cluster
-cp "$libdir/linkpred.so" "$work/after.so"
-finish() {
-	cp "$work/after.so" "$libdir/linkpred.so"
-	rm -rf "$work"
-	lp_cluster_stop
-}
-trap finish EXIT
+source "$(dirname "$0")/ab.bash"
 
 models="mf spectral128 spectral256 spectral512"
 q -c "SELECT linkpred_train('mf', 'gw_all', 'user_id', 'item_id', options => '{\"encoder\": \"mf\", \"seed\": 1}')" >/dev/null
@@ -57,8 +41,7 @@ measure() {
 
 for r in $(seq 1 "$rounds"); do
 	for side in before after; do
-		cp "$work/$side.so" "$libdir/linkpred.so"
-		lp_as_owner "$LP_BINDIR/pg_ctl" -D "$LP_TMP/data" -l "$LP_TMP/server.log" -w restart >/dev/null
+		ab_side "$side"
 		for m in $models; do measure "$r" "$side" "$m"; done
 		lp_log "round $r, $side: $(q -c "SELECT string_agg(model || ' ' || round(p50::numeric, 2) || ' ms', ', ') FROM ab WHERE round = $r AND side = '$side'")"
 	done

@@ -3,7 +3,7 @@
  * definitions).
  *
  * Ranking scores users in blocks through the scorer's block callback (for
- * embeddings in a fixed summation order, see DotBlock), then per user excludes
+ * embeddings in a fixed summation order, see dotblock.h), then per user excludes
  * the training items, selects the top max(K) with the same ordering as
  * linkpred_topk, and compares them with the user's positive test items,
  * grouped by a counting sort.  No PostgreSQL calls.
@@ -46,46 +46,6 @@ EmbPair(void *arg, int32 u, int32 v)
 	return (double) (s + ((u >= 0 ? e->bu[u] : 0) + (v >= 0 ? e->bv[v] : 0)));
 }
 
-/*
- * The dot products of a block of users with every item, in an order that
- * does not depend on the block: each score is summed over d = 0 .. dim-1 in
- * turn, as EmbPair sums it.  A BLAS sgemm rounds a row differently with its
- * place in the block on some CPUs (OpenBLAS's AVX-512 kernels), so a user's
- * scores would change with the users batched beside it, and a sliced
- * materialize would differ from a one-node one.  Items go in chunks of
- * LP_EVAL_CHUNK, transposed into vchunk, so that the inner loop runs over
- * contiguous items (vectorised across items, never across d).
- */
-static void
-DotBlock(const LpEvalEmbedding *e, const int32 *users, int nb, float *out)
-{
-	const int	dim = e->dim;
-
-	for (int32 c0 = 0; c0 < e->n_items; c0 += LP_EVAL_CHUNK)
-	{
-		int32		cn = Min(LP_EVAL_CHUNK, e->n_items - c0);
-
-		for (int32 j = 0; j < cn; j++)
-			for (int d = 0; d < dim; d++)
-				e->vchunk[(int64) d * LP_EVAL_CHUNK + j] = e->V[(int64) (c0 + j) * dim + d];
-		for (int b = 0; b < nb; b++)
-		{
-			const float *u = e->U + (int64) users[b] * dim;
-			float	   *o = out + (int64) b * e->n_items + c0;
-
-			memset(o, 0, sizeof(float) * cn);
-			for (int d = 0; d < dim; d++)
-			{
-				const float ud = u[d];
-				const float *vd = e->vchunk + (int64) d * LP_EVAL_CHUNK;
-
-				for (int32 j = 0; j < cn; j++)
-					o[j] += ud * vd[j];
-			}
-		}
-	}
-}
-
 /* a block of users' scores: out = U[users] . V^T, plus biases */
 static void
 EmbBlock(void *arg, const int32 *users, int nb, float *out)
@@ -97,7 +57,7 @@ EmbBlock(void *arg, const int32 *users, int nb, float *out)
 			LpMlpScoreAll(e->mlp, e->dim, e->hidden, e->U + (int64) users[b] * e->dim, e->V,
 						  e->P, e->n_items, e->mlp_scratch, out + (int64) b * e->n_items);
 	else
-		DotBlock(e, users, nb, out);
+		LpDotBlock(e->U, e->V, e->dim, e->n_items, users, nb, true, e->vchunk, out);
 	for (int b = 0; b < nb; b++)
 	{
 		float	   *row = out + (int64) b * e->n_items;

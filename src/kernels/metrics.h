@@ -31,6 +31,8 @@
 
 #include "postgres.h"
 
+#include "dotblock.h"
+
 #define LP_EVAL_MAX_K 16
 
 /* What the model saw in training, per user: excluded from rankings. */
@@ -83,13 +85,13 @@ typedef struct LpEvalResult
 
 /*
  * The embedding model as a scorer: s(u, v) = U[u].V[v] + bu[u] + bv[v];
- * a block is summed in a fixed order (the same bits as the pair score, whatever
- * the block); vchunk holds LP_EVAL_CHUNK * dim floats.  With mlp
+ * a block is summed in a fixed order (LpDotBlock: the same bits as the pair
+ * score, whatever the block); vchunk holds LP_EVAL_CHUNK * dim floats.  With mlp
  * set, the MLP decoder (mlp.h) replaces the dot product: a block is one
  * LpMlpScoreAll per user, P its item precompute, mlp_scratch its scratch
  * (LpMlpScoreAllFloats) plus dim floats (an unknown node's zero vector).
  */
-#define LP_EVAL_CHUNK 1024
+#define LP_EVAL_CHUNK LP_DOT_CHUNK
 
 typedef struct LpEvalEmbedding
 {

@@ -11,7 +11,7 @@ unit test_parallel "${TRAINER[@]}" -pthread
 unit test_simd "${TRAINER[@]}" -pthread
 unit test_heuristics "$K/heuristics.c"
 unit test_split "$LP_SRC/src/data/split.c" "$K/rng.c"
-unit test_eval "$K/metrics.c" "$K/topk.c" "$K/mlp.c" "${TRAINER[@]}" $(pkg-config --cflags --libs openblas) -pthread
+unit test_eval "$K/metrics.c" "$K/dotblock.c" "$K/topk.c" "$K/mlp.c" "${TRAINER[@]}" $(pkg-config --cflags --libs openblas) -pthread
 unit test_head "$K/head.c" "$K/head_walk.c" "$K/head_regress.c" "$K/heur_graph.c"
 unit test_lightgcn "$K/lightgcn.c" "${TRAINER[@]}" -pthread
 unit test_sage "$K/sage.c" "$K/sage_batch.c" "$K/sage_attrs.c" "${TRAINER[@]}" $(pkg-config --cflags --libs openblas) -pthread
@@ -23,3 +23,4 @@ unit test_shard
 unit test_attrs "${TRAINER[@]}" -pthread
 unit test_sage_attrs "$K/sage.c" "$K/sage_batch.c" "$K/sage_attrs.c" "${TRAINER[@]}" $(pkg-config --cflags --libs openblas) -pthread
 unit test_qscan "$K/qscan.c" "$K/rng.c"
+unit test_dotblock "$K/dotblock.c" "$K/rng.c"

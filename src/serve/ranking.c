@@ -478,51 +478,6 @@ LpRankOne(LpServingModel *m, const LpRankUser *who, bool exclude_seen, LpRankFil
 	}
 }
 
-/*
- * LpRankMany for a model whose single-user ranking scans the 8-bit copy of
- * the items (LpModelQuantItems) and has no index: each user ranked by
- * LpRankOne, which returns the rows of the float scan after reading a
- * quarter of its bytes.  The block product reads every float vector per
- * block of users and, for a spectral model, adds the item-item term to
- * every item; on Gowalla at dim 512 that was 3.4 ms a user against 1.4.
- */
-static void
-RankManyOneByOne(LpServingModel *m, const int32 *uidx, const bool *keep, int n_users, int32 k,
-				 bool exclude_seen, LpRankEmit emit, void *arg)
-{
-	MemoryContext one = AllocSetContextCreate(CurrentMemoryContext, "linkpred rank one",
-											  ALLOCSET_DEFAULT_SIZES);
-	MemoryContext old;
-	float	   *row = LpPallocHuge(sizeof(float) * m->n_items);
-	int32	   *kept = palloc(sizeof(int32) * Max(k, 1));
-
-	for (int i = 0; i < n_users; i++)
-	{
-		LpRankUser	who = {.u = uidx[i]};
-		LpRankFilter none = {NULL, 0, NULL, 0};
-		int32	   *top;
-		float	   *sc;
-		int			n;
-
-		if (keep != NULL && !keep[i])
-			continue;
-		old = MemoryContextSwitchTo(one);
-		n = LpRankOne(m, &who, exclude_seen, &none, k, &top, &sc);
-		MemoryContextSwitchTo(old);
-		for (int r = 0; r < n; r++)
-		{
-			kept[r] = top[r];
-			row[top[r]] = sc[r];
-		}
-		MemoryContextReset(one);
-		emit(arg, i, who.u, kept, row, n);
-		CHECK_FOR_INTERRUPTS();
-	}
-	MemoryContextDelete(one);
-	pfree(row);
-	pfree(kept);
-}
-
 void
 LpRankMany(LpServingModel *m, const int32 *uidx, const bool *keep, int n_users, int32 k,
 		   bool exclude_seen, LpRankEmit emit, void *arg)
@@ -538,11 +493,6 @@ LpRankMany(LpServingModel *m, const int32 *uidx, const bool *keep, int n_users, 
 	int			nb = 0;
 
 	k = Min(k, m->n_items);
-	if (m->ann == NULL && LpModelQuantItems(m) != NULL)
-	{
-		RankManyOneByOne(m, uidx, keep, n_users, k, exclude_seen, emit, arg);
-		return;
-	}
 	bs = LpEvalBlockSize(m->n_items);
 	LpModelEvalEmbedding(m, bs, &ee);
 	LpEvalEmbeddingScorer(&ee, bs, &sc);

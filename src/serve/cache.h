@@ -117,6 +117,16 @@ extern float LpModelPairScoreItems(LpServingModel *m, int32 u, const int32 *item
 								   int32 v, float emb);
 
 /*
+ * The same bits from the query vector q (bias bu) of a user with items[0 ..
+ * n-1], and of a trained user u (its own vector and training items), v an
+ * item of the model: the embedding score computed after the graph's part,
+ * so that fetching the vectors overlaps the walk
+ */
+extern float LpModelPairScoreQuery(LpServingModel *m, int32 u, const int32 *items, int n,
+								   int32 v, const float *q, float bu);
+extern float LpModelPairScoreUser(LpServingModel *m, int32 u, int32 v);
+
+/*
  * dense index of a user / item value of any type, -1 if unknown (a copy
  * with lazy users reads the user's bucket on its first lookup: cache_load.c)
  */

@@ -105,11 +105,10 @@ ExactRanked(LpServingModel *m, const LpRankUser *who, int32 *top, float *sc, int
 		int32		v = items[j];
 
 		if (who->fresh)
-			exact[j] = LpModelPairScoreItems(m, u, who->current, who->n_current, v,
-											 LpModelEmbScore(m, who->q, who->bu, v));
+			exact[j] = LpModelPairScoreQuery(m, u, who->current, who->n_current, v, who->q,
+											 who->bu);
 		else
-			exact[j] = LpModelPairScore(m, u, v,
-										LpModelEmbScore(m, m->U + (int64) u * m->dim, m->bu[u], v));
+			exact[j] = LpModelPairScoreUser(m, u, v);
 		deg[j] = m->ideg[v];
 	}
 	n = LpSelectTopK(exact, n, deg, n, order);

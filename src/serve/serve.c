@@ -319,14 +319,12 @@ linkpred_score(PG_FUNCTION_ARGS)
 
 		u = LpLookupUser(m, PG_GETARG_DATUM(0), ut);
 		if (!ColdUserWithoutRows(m, u, n))
-			PG_RETURN_FLOAT8((double) LpModelPairScoreItems(m, u, items, n, v,
-															LpModelEmbScore(m, m->fold_u, bu, v)));
+			PG_RETURN_FLOAT8((double) LpModelPairScoreQuery(m, u, items, n, v, m->fold_u, bu));
 	}
 	u = LpLookupUser(m, PG_GETARG_DATUM(0), ut);
 	if (u < 0)
 		PG_RETURN_NULL();
-	PG_RETURN_FLOAT8((double) LpModelPairScore(m, u, v,
-											   LpModelEmbScore(m, m->U + (int64) u * m->dim, m->bu[u], v)));
+	PG_RETURN_FLOAT8((double) LpModelPairScoreUser(m, u, v));
 }
 
 /*

@@ -17,12 +17,7 @@
 # Usage: bash bench/evaluate_ab.sh --before COMMIT [--rounds N] [--out RESULTS-NAME.md] [--title T]
 source "$(dirname "$0")/common.bash"
 usage() { echo "usage: $0 --before COMMIT [--rounds N] [--out RESULTS-NAME.md] [--title T]" >&2; }
-opt_before="" opt_rounds="" opt_out="" opt_title=""
-bench_options "before rounds out title" "$@"
-before=$opt_before rounds=${opt_rounds:-1} out=${opt_out:-RESULTS-evaluate-ab.md}
-title=${opt_title:-"Evaluation and batch top-k, against an earlier commit"}
-[ -n "$before" ] || { echo "$0: --before COMMIT is required" >&2; exit 2; }
-source "$(dirname "$0")/ab.bash"
+source "$(dirname "$0")/ab.bash" 1 RESULTS-evaluate-ab.md "Evaluation and batch top-k, against an earlier commit" "$@"
 
 models="mf spectral512"
 q -c "SELECT linkpred_train('mf', 'gw_all', 'user_id', 'item_id', options => '{\"encoder\": \"mf\", \"seed\": 1}')" >/dev/null
@@ -42,13 +37,7 @@ INSERT INTO ab SELECT $1, '$2', '$3', extract(epoch FROM :'t1'::timestamptz - :'
 SQL
 }
 
-for r in $(seq 1 "$rounds"); do
-	for side in before after; do
-		ab_side "$side"
-		for m in $models; do measure "$r" "$side" "$m"; done
-		lp_log "round $r, $side: $(q -c "SELECT string_agg(model || ' ' || round(eval_s::numeric, 1) || ' s', ', ') FROM ab WHERE round = $r AND side = '$side'")"
-	done
-done
+ab_rounds "round(eval_s::numeric, 1) || ' s'"
 
 {
 	echo "# $title"

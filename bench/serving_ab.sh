@@ -19,12 +19,7 @@
 # Usage: bash bench/serving_ab.sh --before COMMIT [--rounds N] [--out RESULTS-NAME.md] [--title T]
 source "$(dirname "$0")/common.bash"
 usage() { echo "usage: $0 --before COMMIT [--rounds N] [--out RESULTS-NAME.md] [--title T]" >&2; }
-opt_before="" opt_rounds="" opt_out="" opt_title=""
-bench_options "before rounds out title" "$@"
-before=$opt_before rounds=${opt_rounds:-3} out=${opt_out:-RESULTS-serving-ab.md}
-title=${opt_title:-"Serving, against an earlier commit"}
-[ -n "$before" ] || { echo "$0: --before COMMIT is required" >&2; exit 2; }
-source "$(dirname "$0")/ab.bash"
+source "$(dirname "$0")/ab.bash" 3 RESULTS-serving-ab.md "Serving, against an earlier commit" "$@"
 
 models="mf spectral128 spectral256 spectral512"
 q -c "SELECT linkpred_train('mf', 'gw_all', 'user_id', 'item_id', options => '{\"encoder\": \"mf\", \"seed\": 1}')" >/dev/null
@@ -39,13 +34,7 @@ measure() {
 		-c "INSERT INTO ab SELECT $1, '$2', '$3', p50, p99, pairs_s FROM latency" <"$LP_SRC/bench/topk_latency.sql"
 }
 
-for r in $(seq 1 "$rounds"); do
-	for side in before after; do
-		ab_side "$side"
-		for m in $models; do measure "$r" "$side" "$m"; done
-		lp_log "round $r, $side: $(q -c "SELECT string_agg(model || ' ' || round(p50::numeric, 2) || ' ms', ', ') FROM ab WHERE round = $r AND side = '$side'")"
-	done
-done
+ab_rounds "round(p50::numeric, 2) || ' ms'"
 
 {
 	echo "# $title"

@@ -15,6 +15,7 @@
 #include "postgres.h"
 
 #include "dotblock.h"
+#include "simd.h"
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #define LP_DOT_HAVE_AVX2 1
@@ -22,22 +23,6 @@
 #endif
 
 #define STRIP 16
-
-bool
-LpDotBlockSimd(void)
-{
-	static int	usable = -1;
-
-	if (usable < 0)
-	{
-		usable = 0;
-#ifdef LP_DOT_HAVE_AVX2
-		__builtin_cpu_init();
-		usable = __builtin_cpu_supports("avx2") ? 1 : 0;
-#endif
-	}
-	return usable == 1;
-}
 
 static void
 DotBlockPortable(const float *U, const float *V, int dim, int32 n_items, const int32 *users,
@@ -70,70 +55,36 @@ DotBlockPortable(const float *U, const float *V, int dim, int32 n_items, const i
 
 #ifdef LP_DOT_HAVE_AVX2
 
-/* users u[0 .. 3] against the strip st (dim x 16 floats) into t[4][16] */
-__attribute__((target("avx2")))
-static void
-Tile4(const float *st, int dim, const float *const *u, float *t)
+/*
+ * users u[0 .. R-1] (R at most 4, a constant where it is inlined) against
+ * the strip st (dim x 16 floats) into t[R][16]: 2R accumulators
+ */
+__attribute__((target("avx2"), always_inline))
+static inline void
+Tile(const float *st, int dim, const float *const *u, int R, float *t)
 {
-	__m256		a0 = _mm256_setzero_ps(),
-				a1 = _mm256_setzero_ps(),
-				b0 = _mm256_setzero_ps(),
-				b1 = _mm256_setzero_ps(),
-				c0 = _mm256_setzero_ps(),
-				c1 = _mm256_setzero_ps(),
-				e0 = _mm256_setzero_ps(),
-				e1 = _mm256_setzero_ps();
-	const float *u0 = u[0],
-			   *u1 = u[1],
-			   *u2 = u[2],
-			   *u3 = u[3];
+	__m256		acc[4][2];
 
+	for (int r = 0; r < R; r++)
+		acc[r][0] = acc[r][1] = _mm256_setzero_ps();
 	for (int d = 0; d < dim; d++)
 	{
 		__m256		v0 = _mm256_loadu_ps(st + (int64) d * STRIP);
 		__m256		v1 = _mm256_loadu_ps(st + (int64) d * STRIP + 8);
-		__m256		x;
 
-		x = _mm256_set1_ps(u0[d]);
-		a0 = _mm256_add_ps(a0, _mm256_mul_ps(x, v0));
-		a1 = _mm256_add_ps(a1, _mm256_mul_ps(x, v1));
-		x = _mm256_set1_ps(u1[d]);
-		b0 = _mm256_add_ps(b0, _mm256_mul_ps(x, v0));
-		b1 = _mm256_add_ps(b1, _mm256_mul_ps(x, v1));
-		x = _mm256_set1_ps(u2[d]);
-		c0 = _mm256_add_ps(c0, _mm256_mul_ps(x, v0));
-		c1 = _mm256_add_ps(c1, _mm256_mul_ps(x, v1));
-		x = _mm256_set1_ps(u3[d]);
-		e0 = _mm256_add_ps(e0, _mm256_mul_ps(x, v0));
-		e1 = _mm256_add_ps(e1, _mm256_mul_ps(x, v1));
+		for (int r = 0; r < R; r++)
+		{
+			__m256		x = _mm256_set1_ps(u[r][d]);
+
+			acc[r][0] = _mm256_add_ps(acc[r][0], _mm256_mul_ps(x, v0));
+			acc[r][1] = _mm256_add_ps(acc[r][1], _mm256_mul_ps(x, v1));
+		}
 	}
-	_mm256_storeu_ps(t, a0);
-	_mm256_storeu_ps(t + 8, a1);
-	_mm256_storeu_ps(t + 16, b0);
-	_mm256_storeu_ps(t + 24, b1);
-	_mm256_storeu_ps(t + 32, c0);
-	_mm256_storeu_ps(t + 40, c1);
-	_mm256_storeu_ps(t + 48, e0);
-	_mm256_storeu_ps(t + 56, e1);
-}
-
-/* one user against the strip into t[16] */
-__attribute__((target("avx2")))
-static void
-Tile1(const float *st, int dim, const float *u, float *t)
-{
-	__m256		a0 = _mm256_setzero_ps(),
-				a1 = _mm256_setzero_ps();
-
-	for (int d = 0; d < dim; d++)
+	for (int r = 0; r < R; r++)
 	{
-		__m256		x = _mm256_set1_ps(u[d]);
-
-		a0 = _mm256_add_ps(a0, _mm256_mul_ps(x, _mm256_loadu_ps(st + (int64) d * STRIP)));
-		a1 = _mm256_add_ps(a1, _mm256_mul_ps(x, _mm256_loadu_ps(st + (int64) d * STRIP + 8)));
+		_mm256_storeu_ps(t + r * STRIP, acc[r][0]);
+		_mm256_storeu_ps(t + r * STRIP + 8, acc[r][1]);
 	}
-	_mm256_storeu_ps(t, a0);
-	_mm256_storeu_ps(t + 8, a1);
 }
 
 __attribute__((target("avx2")))
@@ -173,14 +124,16 @@ DotBlockAvx2(const float *U, const float *V, int dim, int32 n_items, const int32
 
 				for (int r = 0; r < 4; r++)
 					u[r] = U + (int64) users[b + r] * dim;
-				Tile4(st, dim, u, t);
+				Tile(st, dim, u, 4, t);
 				for (int r = 0; r < 4; r++)
 					memcpy(out + (int64) (b + r) * n_items + first, t + r * STRIP,
 						   sizeof(float) * w);
 			}
 			for (; b < nb; b++)
 			{
-				Tile1(st, dim, U + (int64) users[b] * dim, t);
+				const float *u1 = U + (int64) users[b] * dim;
+
+				Tile(st, dim, &u1, 1, t);
 				memcpy(out + (int64) b * n_items + first, t, sizeof(float) * w);
 			}
 		}
@@ -193,7 +146,7 @@ LpDotBlock(const float *U, const float *V, int dim, int32 n_items, const int32 *
 		   bool simd, float *scratch, float *out)
 {
 #ifdef LP_DOT_HAVE_AVX2
-	if (simd && LpDotBlockSimd())
+	if (simd && LpCpuHasAvx2())
 	{
 		DotBlockAvx2(U, V, dim, n_items, users, nb, scratch, out);
 		return;

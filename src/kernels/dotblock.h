@@ -29,13 +29,10 @@
 /*
  * out[b * n_items + i] = U[users[b]] . V[i] for b < nb, i < n_items, U and
  * V row-major with dim floats a row.  scratch holds LP_DOT_CHUNK * dim
- * floats.  simd: the AVX2 kernel where the CPU runs it (LpDotBlockSimd),
- * else the portable loop; both give the same bits.
+ * floats.  simd: the AVX2 kernel where the CPU runs it (LpCpuHasAvx2,
+ * simd.h), else the portable loop; both give the same bits.
  */
 extern void LpDotBlock(const float *U, const float *V, int dim, int32 n_items,
 					   const int32 *users, int nb, bool simd, float *scratch, float *out);
-
-/* whether this CPU runs the AVX2 kernel; asked once */
-extern bool LpDotBlockSimd(void);
 
 #endif

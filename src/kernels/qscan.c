@@ -21,6 +21,7 @@
 #endif
 
 #include "qscan.h"
+#include "simd.h"
 
 #define LP_QSCAN_ALIGN 32
 /* a bound on the relative rounding of one float operation, with room */
@@ -41,17 +42,11 @@ Stride(int dim)
 bool
 LpQuantUsable(void)
 {
-	static int	usable = -1;
-
-	if (usable < 0)
-	{
-		usable = 0;
 #ifdef LP_QSCAN_HAVE_AVX2
-		__builtin_cpu_init();
-		usable = __builtin_cpu_supports("avx2") ? 1 : 0;
+	return LpCpuHasAvx2();
+#else
+	return false;
 #endif
-	}
-	return usable == 1;
 }
 
 Size

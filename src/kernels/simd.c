@@ -28,6 +28,23 @@ LpSimdDetect(void)
 #endif
 }
 
+bool
+LpCpuHasAvx2(void)
+{
+#ifdef LP_SIMD_VARIANTS
+	static int	usable = -1;
+
+	if (usable < 0)
+	{
+		__builtin_cpu_init();
+		usable = __builtin_cpu_supports("avx2") ? 1 : 0;
+	}
+	return usable == 1;
+#else
+	return false;
+#endif
+}
+
 LpSimd
 LpSimdUsable(LpSimd want)
 {

@@ -12,7 +12,8 @@
  * baseline does, but FMA rounds a*b+c once where the baseline rounds twice,
  * so its models differ from the baseline's in the last bits.  Nothing else
  * is compiled for it: serving (ranking, top-k, scores, the index, fold-in)
- * keeps its baseline code and bits.  (An AVX-512 variant measured no faster
+ * keeps its baseline bits; its two AVX2 kernels (qscan.c's 8-bit scan,
+ * dotblock.c's block product) compute exactly what the baseline does.  (An AVX-512 variant measured no faster
  * than AVX2: bench/RESULTS-simd.md.)  No PostgreSQL calls.
  */
 #ifndef LINKPRED_SIMD_H
@@ -36,6 +37,12 @@ typedef enum LpSimd
 
 /* the widest set this CPU runs (asked once, then remembered) */
 extern LpSimd LpSimdDetect(void);
+
+/*
+ * whether this CPU runs AVX2 (without asking for FMA): the serving kernels
+ * that keep the baseline's bits (qscan.c, dotblock.c) need no more
+ */
+extern bool LpCpuHasAvx2(void);
 
 /* want, or the widest narrower set the CPU runs */
 extern LpSimd LpSimdUsable(LpSimd want);

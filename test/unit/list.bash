@@ -22,5 +22,5 @@ unit test_ann "$K/ann.c" "$K/ann_build.c" "$K/ann_calibrate.c" "$K/topk.c" $(pkg
 unit test_shard
 unit test_attrs "${TRAINER[@]}" -pthread
 unit test_sage_attrs "$K/sage.c" "$K/sage_batch.c" "$K/sage_attrs.c" "${TRAINER[@]}" $(pkg-config --cflags --libs openblas) -pthread
-unit test_qscan "$K/qscan.c" "$K/rng.c"
-unit test_dotblock "$K/dotblock.c" "$K/rng.c"
+unit test_qscan "$K/qscan.c" "$K/rng.c" "$K/simd.c"
+unit test_dotblock "$K/dotblock.c" "$K/rng.c" "$K/simd.c"

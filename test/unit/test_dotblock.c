@@ -20,6 +20,7 @@
 
 #include "dotblock.h"
 #include "rng.h"
+#include "simd.h"
 #include "tap.h"
 
 /* the plain loop, in a function of its own so that nothing reorders it */
@@ -60,7 +61,7 @@ main(void)
 	const int	dims[] = {1, 7, 16, 64, 100, 513};
 	const int32 n_users = 23;
 	const int32 n_items = 1061;		/* a chunk of 1024, then 37: two strips, the last short */
-	bool		simd = LpDotBlockSimd();
+	bool		simd = LpCpuHasAvx2();
 	LpRng		rng;
 	char		detail[128];
 

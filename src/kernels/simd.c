@@ -9,20 +9,33 @@
 
 #include "simd.h"
 
+#ifdef LP_SIMD_VARIANTS
+#define CPU_AVX2 1
+#define CPU_FMA 2
+
+/* the CPU's AVX2 and FMA flags, asked once */
+static int
+CpuFlags(void)
+{
+	static int	flags = -1;
+
+	/* a benign race: every thread computes the same answer */
+	if (flags < 0)
+	{
+		__builtin_cpu_init();
+		flags = (__builtin_cpu_supports("avx2") ? CPU_AVX2 : 0) |
+			(__builtin_cpu_supports("fma") ? CPU_FMA : 0);
+	}
+	return flags;
+}
+#endif
+
 LpSimd
 LpSimdDetect(void)
 {
 #ifdef LP_SIMD_VARIANTS
-	static int	detected = -1;
-
-	/* a benign race: every thread computes the same answer */
-	if (detected < 0)
-	{
-		__builtin_cpu_init();
-		detected = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ?
-			LP_SIMD_AVX2 : LP_SIMD_BASELINE;
-	}
-	return (LpSimd) detected;
+	return (CpuFlags() & (CPU_AVX2 | CPU_FMA)) == (CPU_AVX2 | CPU_FMA) ?
+		LP_SIMD_AVX2 : LP_SIMD_BASELINE;
 #else
 	return LP_SIMD_BASELINE;
 #endif
@@ -32,14 +45,7 @@ bool
 LpCpuHasAvx2(void)
 {
 #ifdef LP_SIMD_VARIANTS
-	static int	usable = -1;
-
-	if (usable < 0)
-	{
-		__builtin_cpu_init();
-		usable = __builtin_cpu_supports("avx2") ? 1 : 0;
-	}
-	return usable == 1;
+	return (CpuFlags() & CPU_AVX2) != 0;
 #else
 	return false;
 #endif

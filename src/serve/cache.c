@@ -501,12 +501,6 @@ PairScore(LpServingModel *m, int32 u, int32 v, float emb, double term)
 }
 
 float
-LpModelPairScoreItems(LpServingModel *m, int32 u, const int32 *items, int n, int32 v, float emb)
-{
-	return PairScore(m, u, v, emb, m->fold->item_term ? ItemTerm(m, items, n, v) : 0);
-}
-
-float
 LpModelPairScoreQuery(LpServingModel *m, int32 u, const int32 *items, int n, int32 v,
 					  const float *q, float bu)
 {
@@ -617,7 +611,7 @@ LpModelPairScore(LpServingModel *m, int32 u, int32 v, float emb)
 	int			n;
 	const int32 *items = SeenItems(m, u, &n);
 
-	return LpModelPairScoreItems(m, u, items, n, v, emb);
+	return PairScore(m, u, v, emb, m->fold->item_term ? ItemTerm(m, items, n, v) : 0);
 }
 
 float

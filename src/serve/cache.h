@@ -112,9 +112,6 @@ extern void LpModelEvalEmbedding(LpServingModel *m, int block_size, struct LpEva
 
 /* one pair's final score from its embedding score (u or v may be -1) */
 extern float LpModelPairScore(LpServingModel *m, int32 u, int32 v, float emb);
-/* the same for a user with items[0 .. n-1] (fresh => true) */
-extern float LpModelPairScoreItems(LpServingModel *m, int32 u, const int32 *items, int n,
-								   int32 v, float emb);
 
 /*
  * The same bits from the query vector q (bias bu) of a user with items[0 ..

@@ -41,7 +41,6 @@
 #include <math.h>
 
 #include "miscadmin.h"
-#include "utils/memutils.h"
 
 #include "ann.h"
 #include "graph.h"
